@@ -1,0 +1,37 @@
+import { tableFromIPC, type Table } from 'apache-arrow';
+import { cancelledError } from '../protocol/errors';
+
+/** The subset of duckdb-wasm bindings (sync or async) used to run a cancellable query. */
+export interface PendingQueryBindings {
+  startPendingQuery(conn: number, text: string, allowStreamResult: boolean): Uint8Array | null | Promise<Uint8Array | null>;
+  pollPendingQuery(conn: number): Uint8Array | null | Promise<Uint8Array | null>;
+  cancelPendingQuery(conn: number): boolean | Promise<boolean>;
+}
+
+/** Lets other messages (a cancel) reach the worker between two slices of query work. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/**
+ * Runs a query as a pending query: DuckDB executes it in slices of ~100 ms, and between slices
+ * we yield to the event loop and check the abort signal. Errors keep DuckDB's message.
+ */
+export async function runPendingQuery(
+  bindings: PendingQueryBindings,
+  conn: number,
+  sql: string,
+  signal?: AbortSignal,
+): Promise<Table> {
+  if (signal?.aborted) throw cancelledError();
+  let buffer = await bindings.startPendingQuery(conn, sql, false);
+  while (buffer == null) {
+    await yieldToEventLoop();
+    if (signal?.aborted) {
+      await bindings.cancelPendingQuery(conn);
+      throw cancelledError();
+    }
+    buffer = await bindings.pollPendingQuery(conn);
+  }
+  return tableFromIPC(buffer);
+}

@@ -1,0 +1,107 @@
+import { EngineError, cancelledError, toEngineError } from './errors';
+import { collectTransferables, type FromEngine, type ToEngine, type Transport } from './messages';
+
+/** What a job handler gets besides its parameters. */
+export interface JobContext {
+  readonly signal: AbortSignal;
+  /** Reports progress: fraction in [0, 1] and a short phase text for people. */
+  progress(fraction: number, phase: string): void;
+}
+
+export type JobHandler<P, R> = (params: P, ctx: JobContext) => Promise<R>;
+
+interface QueuedJob {
+  id: number;
+  kind: string;
+  params: unknown;
+  controller: AbortController;
+}
+
+const PROGRESS_INTERVAL_MS = 50;
+
+/**
+ * Runs jobs that arrive over a transport, one at a time and in order (the engine has one DuckDB
+ * connection, and compute jobs want the whole worker), with progress, cancel and typed errors.
+ */
+export class JobHost {
+  private readonly handlers = new Map<string, JobHandler<unknown, unknown>>();
+  private readonly queue: QueuedJob[] = [];
+  private current: QueuedJob | null = null;
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly transport: Transport<ToEngine, FromEngine>) {
+    this.unsubscribe = transport.onMessage((message) => this.receive(message));
+  }
+
+  register<P, R>(kind: string, handler: JobHandler<P, R>): void {
+    this.handlers.set(kind, handler as JobHandler<unknown, unknown>);
+  }
+
+  announceReady(info: unknown): void {
+    this.transport.send({ type: 'ready', info });
+  }
+
+  dispose(): void {
+    this.unsubscribe();
+    for (const job of this.queue) job.controller.abort();
+    this.current?.controller.abort();
+  }
+
+  private receive(message: ToEngine): void {
+    if (message.type === 'run') {
+      this.queue.push({ id: message.id, kind: message.kind, params: message.params, controller: new AbortController() });
+      void this.pump();
+    } else if (message.type === 'cancel') {
+      if (this.current?.id === message.id) {
+        this.current.controller.abort();
+        return;
+      }
+      const index = this.queue.findIndex((job) => job.id === message.id);
+      if (index >= 0) {
+        const [job] = this.queue.splice(index, 1);
+        if (job) this.transport.send({ type: 'error', id: job.id, error: cancelledError().toData() });
+      }
+    }
+  }
+
+  private async pump(): Promise<void> {
+    if (this.current) return;
+    const job = this.queue.shift();
+    if (!job) return;
+    this.current = job;
+    try {
+      await this.execute(job);
+    } finally {
+      this.current = null;
+      void this.pump();
+    }
+  }
+
+  private async execute(job: QueuedJob): Promise<void> {
+    const handler = this.handlers.get(job.kind);
+    if (!handler) {
+      this.transport.send({ type: 'error', id: job.id, error: new EngineError('UNKNOWN_JOB', `Unknown job kind "${job.kind}".`).toData() });
+      return;
+    }
+    let lastProgressAt = 0;
+    const ctx: JobContext = {
+      signal: job.controller.signal,
+      progress: (fraction, phase) => {
+        const now = Date.now();
+        if (fraction < 1 && now - lastProgressAt < PROGRESS_INTERVAL_MS) return;
+        lastProgressAt = now;
+        const clamped = Math.min(1, Math.max(0, Number.isFinite(fraction) ? fraction : 0));
+        this.transport.send({ type: 'progress', id: job.id, fraction: clamped, phase });
+      },
+    };
+    try {
+      ctx.progress(0, 'starting');
+      const result = await handler(job.params, ctx);
+      if (job.controller.signal.aborted) throw cancelledError();
+      this.transport.send({ type: 'result', id: job.id, result }, collectTransferables(result));
+    } catch (err) {
+      const error = job.controller.signal.aborted ? cancelledError() : toEngineError(err);
+      this.transport.send({ type: 'error', id: job.id, error: error.toData() });
+    }
+  }
+}
