@@ -59,6 +59,8 @@ export interface TableInfo {
   rowCount: number;
   columns: ColumnInfo[];
   source?: SourceInfo;
+  /** Things the user should know about how the file was read (encoding, skipped rows). */
+  warnings?: string[];
 }
 
 export type ColumnKind = 'numeric' | 'boolean' | 'temporal' | 'categorical' | 'other';
@@ -87,7 +89,7 @@ export interface ColumnProfile {
   max: string | number | null;
   mean: number | null;
   std: number | null;
-  /** Quantiles at 0.05, 0.25, 0.5, 0.75, 0.95 (numeric and temporal columns as numbers). */
+  /** Quantiles at 0.05, 0.25, 0.5, 0.75, 0.95 (numeric columns). */
   quantiles: Array<{ q: number; value: number }> | null;
   histogram: HistogramBin[] | null;
   topK: TopValue[] | null;
@@ -99,6 +101,11 @@ export interface TableProfile {
   rowCount: number;
   columns: ColumnProfile[];
   elapsedMs: number;
+  /**
+   * Null when every figure is exact. Otherwise the size of the fixed-seed reservoir sample that
+   * quantiles and histograms were computed on (counts, nulls, min/max/mean/std and top-k stay exact).
+   */
+  sampledRows: number | null;
 }
 
 export interface ProfileParams {

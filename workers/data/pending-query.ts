@@ -6,6 +6,7 @@ export interface PendingQueryBindings {
   startPendingQuery(conn: number, text: string, allowStreamResult: boolean): Uint8Array | null | Promise<Uint8Array | null>;
   pollPendingQuery(conn: number): Uint8Array | null | Promise<Uint8Array | null>;
   cancelPendingQuery(conn: number): boolean | Promise<boolean>;
+  fetchQueryResults(conn: number): Uint8Array | null | Promise<Uint8Array | null>;
 }
 
 /** Lets other messages (a cancel) reach the worker between two slices of query work. */
@@ -33,5 +34,26 @@ export async function runPendingQuery(
     }
     buffer = await bindings.pollPendingQuery(conn);
   }
-  return tableFromIPC(buffer);
+  // The finished query gives the Arrow stream header; record batches follow until an empty chunk.
+  const chunks: Uint8Array[] = [buffer];
+  for (;;) {
+    const chunk = await bindings.fetchQueryResults(conn);
+    if (chunk == null) continue;
+    if (chunk.length === 0) break;
+    chunks.push(chunk);
+  }
+  return tableFromIPC(concat(chunks));
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  if (chunks.length === 1 && chunks[0]) return chunks[0];
+  let length = 0;
+  for (const c of chunks) length += c.length;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
 }

@@ -122,7 +122,7 @@ export class NodeDuckDriver implements DuckDriver {
 
   async asBlob(source: FileSource): Promise<Blob> {
     if (source.kind === 'path') return fs.openAsBlob(source.path);
-    if (source.kind === 'bytes') return new Blob([source.bytes]);
+    if (source.kind === 'bytes') return new Blob([source.bytes as Uint8Array<ArrayBuffer>]);
     return source.blob;
   }
 

@@ -22,6 +22,7 @@ export interface JobHandle<R> {
 
 interface Pending {
   kind: string;
+  progress: JobProgress;
   resolve(value: unknown): void;
   reject(error: EngineError): void;
   onProgress: ((progress: JobProgress) => void) | undefined;
@@ -57,6 +58,7 @@ export class JobClient<M extends JobMap<M>> {
     const result = new Promise<M[K]['result']>((resolve, reject) => {
       this.pending.set(id, {
         kind,
+        progress: { fraction: 0, phase: 'queued' },
         resolve: resolve as (value: unknown) => void,
         reject,
         onProgress: options.onProgress,
@@ -82,9 +84,9 @@ export class JobClient<M extends JobMap<M>> {
     if (this.pending.has(id)) this.transport.send({ type: 'cancel', id });
   }
 
-  /** Ids and kinds of jobs not yet finished. */
-  running(): Array<{ id: number; kind: string }> {
-    return [...this.pending.entries()].map(([id, p]) => ({ id, kind: p.kind }));
+  /** Jobs not yet finished, with their latest progress (for a jobs panel). */
+  running(): Array<{ id: number; kind: string; fraction: number; phase: string }> {
+    return [...this.pending.entries()].map(([id, p]) => ({ id, kind: p.kind, ...p.progress }));
   }
 
   onChange(listener: () => void): () => void {
@@ -119,7 +121,9 @@ export class JobClient<M extends JobMap<M>> {
     const pending = this.pending.get(message.id);
     if (!pending) return;
     if (message.type === 'progress') {
-      pending.onProgress?.({ fraction: message.fraction, phase: message.phase });
+      pending.progress = { fraction: message.fraction, phase: message.phase };
+      pending.onProgress?.(pending.progress);
+      this.emitChange();
     } else if (message.type === 'result') {
       this.pending.delete(message.id);
       pending.resolve(message.result);

@@ -1,0 +1,616 @@
+import { tableToIPC, type Table } from 'apache-arrow';
+import {
+  COLUMN_TYPES,
+  type ColumnInfo,
+  type ColumnProfile,
+  type ColumnTypeName,
+  type EngineInfo,
+  type ExportParams,
+  type ExportResult,
+  type FetchParams,
+  type FetchResult,
+  type FileFormat,
+  type FileSource,
+  type OpenParams,
+  type ProfileParams,
+  type QueryParams,
+  type QueryResult,
+  type SourceInfo,
+  type TableInfo,
+  type TableProfile,
+} from '../api';
+import { EngineError, throwIfAborted } from '../protocol/errors';
+import type { JobContext } from '../protocol/host';
+import type { DuckDriver } from './driver';
+import { sqlError } from './duck-errors';
+import { jsonToArrowIPC } from './json-load';
+import { tableNameFromFile, uniqueName } from './naming';
+import type { ParquetWasmModule } from './parquet-types';
+import {
+  QUANTILES,
+  buildHistogram,
+  columnKind,
+  emptyProfile,
+  histogramSql,
+  quantileSql,
+  summarySql,
+  topKSql,
+  type ColumnRef,
+} from './profile';
+import { detectFormat, isValidUtf8Prefix, sniffDelimiter } from './sniff';
+import { leadingKeyword, quoteIdent, quoteLiteral, splitStatements } from './sql-text';
+
+export type ParquetLoader = () => Promise<ParquetWasmModule>;
+
+const SNIFF_BYTES = 64 * 1024;
+/** Above this many rows, quantiles and histograms are computed on a reservoir sample. */
+export const PROFILE_SAMPLE_THRESHOLD = 200_000;
+export const PROFILE_SAMPLE_ROWS = 100_000;
+const MAX_KEPT_RESULTS = 8;
+/** Statements whose result can be materialised with CREATE TEMP TABLE ... AS. */
+const QUERY_KEYWORDS = new Set(['SELECT', 'WITH', 'FROM', 'VALUES', 'TABLE', 'PIVOT', 'UNPIVOT']);
+/** Statements that return rows but cannot be wrapped (kept in memory as they are small). */
+const ROW_KEYWORDS = new Set(['DESCRIBE', 'SHOW', 'SUMMARIZE', 'EXPLAIN', 'PRAGMA', 'CALL']);
+
+interface KeptResult {
+  table: string;
+  columns: ColumnInfo[];
+  rowCount: number;
+}
+
+function toNumber(value: unknown): number {
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'number') return value;
+  if (value === null || value === undefined) return Number.NaN;
+  return Number(value);
+}
+
+function rowsOf(table: Table): Array<Record<string, unknown>> {
+  return table.toArray().map((row: { toJSON(): Record<string, unknown> }) => row.toJSON());
+}
+
+/**
+ * The data engine: files -> DuckDB tables, catalog, profiles, SQL with windowed results, exports.
+ * Host-independent: the same code runs in the app's Web Worker and in Node.
+ */
+export class DataEngine {
+  private readonly sources = new Map<string, SourceInfo>();
+  private readonly results = new Map<string, KeptResult>();
+  private resultCounter = 0;
+  private fileCounter = 0;
+  private parquet: Promise<ParquetWasmModule> | null = null;
+
+  constructor(
+    readonly driver: DuckDriver,
+    private readonly loadParquet: ParquetLoader,
+  ) {}
+
+  async info(): Promise<EngineInfo> {
+    return { duckdbVersion: await this.driver.version(), bundle: this.driver.bundle, host: this.driver.host };
+  }
+
+  private parquetModule(): Promise<ParquetWasmModule> {
+    this.parquet ??= this.loadParquet();
+    return this.parquet;
+  }
+
+  // ---------------------------------------------------------------- catalog
+
+  async tableNames(): Promise<string[]> {
+    const t = await this.driver.query(
+      "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND NOT temporary AND NOT internal ORDER BY table_name",
+    );
+    return rowsOf(t).map((r) => String(r.table_name)).filter((n) => !n.startsWith('__assay_'));
+  }
+
+  private async resolveTable(name: string): Promise<string> {
+    if (typeof name !== 'string' || name.length === 0) throw new EngineError('BAD_INPUT', 'A table name is required.');
+    const names = await this.tableNames();
+    const exact = names.find((n) => n === name) ?? names.find((n) => n.toLowerCase() === name.toLowerCase());
+    if (!exact) throw new EngineError('NOT_FOUND', `There is no table named "${name}".`);
+    return exact;
+  }
+
+  async columnsOf(table: string): Promise<ColumnInfo[]> {
+    const t = await this.driver.query(
+      `SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = ${quoteLiteral(table)} ORDER BY column_index`,
+    );
+    return rowsOf(t).map((r) => ({ name: String(r.column_name), type: String(r.data_type) }));
+  }
+
+  async describe(table: string): Promise<TableInfo> {
+    const columns = await this.columnsOf(table);
+    const count = rowsOf(await this.driver.query(`SELECT count(*) AS n FROM ${quoteIdent(table)}`))[0]?.n;
+    const source = this.sources.get(table.toLowerCase());
+    return source ? { name: table, rowCount: toNumber(count), columns, source } : { name: table, rowCount: toNumber(count), columns };
+  }
+
+  async catalog(): Promise<TableInfo[]> {
+    const out: TableInfo[] = [];
+    for (const name of await this.tableNames()) out.push(await this.describe(name));
+    return out;
+  }
+
+  async rename(tableName: string, newName: string): Promise<TableInfo> {
+    const table = await this.resolveTable(tableName);
+    if (typeof newName !== 'string' || newName.trim().length === 0) throw new EngineError('BAD_INPUT', 'The new table name is empty.');
+    const target = newName.trim();
+    const names = await this.tableNames();
+    if (names.some((n) => n.toLowerCase() === target.toLowerCase() && n.toLowerCase() !== table.toLowerCase())) {
+      throw new EngineError('BAD_INPUT', `A table named "${target}" already exists.`);
+    }
+    await this.driver.query(`ALTER TABLE ${quoteIdent(table)} RENAME TO ${quoteIdent(target)}`);
+    const source = this.sources.get(table.toLowerCase());
+    this.sources.delete(table.toLowerCase());
+    if (source) this.sources.set(target.toLowerCase(), source);
+    return this.describe(target);
+  }
+
+  async drop(tableName: string): Promise<{ dropped: string }> {
+    const table = await this.resolveTable(tableName);
+    await this.driver.query(`DROP TABLE ${quoteIdent(table)}`);
+    this.sources.delete(table.toLowerCase());
+    return { dropped: table };
+  }
+
+  async alterType(tableName: string, column: string, type: ColumnTypeName): Promise<TableInfo> {
+    const table = await this.resolveTable(tableName);
+    if (!(COLUMN_TYPES as readonly string[]).includes(type)) {
+      throw new EngineError('BAD_INPUT', `"${String(type)}" is not a type Assay can convert to. Choose one of: ${COLUMN_TYPES.join(', ')}.`);
+    }
+    const columns = await this.columnsOf(table);
+    const col = columns.find((c) => c.name === column);
+    if (!col) throw new EngineError('NOT_FOUND', `Table "${table}" has no column "${column}".`);
+    try {
+      await this.driver.query(`ALTER TABLE ${quoteIdent(table)} ALTER COLUMN ${quoteIdent(column)} SET DATA TYPE ${type}`);
+    } catch (err) {
+      const cause = err instanceof Error ? err.message : String(err);
+      throw new EngineError('BAD_INPUT', `Cannot change "${column}" from ${col.type} to ${type}: ${cause.split('\n')[0]}. The table is unchanged.`, { cause });
+    }
+    return this.describe(table);
+  }
+
+  // ---------------------------------------------------------------- loading
+
+  private sourceName(source: FileSource): string {
+    if (source.kind === 'path') return source.path.split(/[\\/]/).pop() ?? source.path;
+    return source.name;
+  }
+
+  async open(params: OpenParams, ctx: JobContext): Promise<TableInfo> {
+    const { source } = params;
+    if (!source || typeof source !== 'object') throw new EngineError('BAD_INPUT', 'No file was given to open.');
+    const fileName = this.sourceName(source);
+    ctx.progress(0.02, `reading ${fileName}`);
+    let blob: Blob;
+    try {
+      blob = await this.driver.asBlob(source);
+    } catch (err) {
+      throw new EngineError('NOT_FOUND', `Cannot read ${fileName}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (blob.size === 0) throw new EngineError('EMPTY_FILE', `${fileName} is empty (0 bytes); there is nothing to load.`);
+    const head = new Uint8Array(await blob.slice(0, SNIFF_BYTES).arrayBuffer());
+    const detected = params.format ? { format: params.format, ...(detectFormat(fileName, head).compression ? { compression: 'gzip' as const } : {}) } : detectFormat(fileName, head);
+
+    const existing = await this.tableNames();
+    const requested = params.tableName?.trim() || tableNameFromFile(fileName);
+    const target = params.replace ? requested : uniqueName(requested, existing);
+    const staging = `__assay_loading_${++this.fileCounter}`;
+    const info: SourceInfo = { fileName, format: detected.format, bytes: blob.size };
+    if (source.kind === 'path') info.path = source.path;
+    if (detected.compression) info.compression = detected.compression;
+    const warnings: string[] = [];
+
+    try {
+      if (detected.format === 'parquet') {
+        await this.loadParquetFile(fileName, blob, head, staging, ctx);
+      } else if (detected.format === 'json' || detected.format === 'ndjson') {
+        if (detected.compression) throw new EngineError('UNSUPPORTED_FORMAT', `${fileName}: gzipped JSON is not supported; decompress it first.`);
+        await this.loadJson(fileName, blob, detected.format, staging, ctx);
+      } else {
+        await this.loadCsv(fileName, source, head, detected.compression, params, staging, info, warnings, ctx);
+      }
+      throwIfAborted(ctx.signal);
+      ctx.progress(0.95, 'registering table');
+      if (params.replace && existing.some((n) => n.toLowerCase() === target.toLowerCase())) {
+        await this.driver.query(`DROP TABLE ${quoteIdent(target)}`);
+      }
+      await this.driver.query(`ALTER TABLE ${quoteIdent(staging)} RENAME TO ${quoteIdent(target)}`);
+    } catch (err) {
+      await this.driver.query(`DROP TABLE IF EXISTS ${quoteIdent(staging)}`).catch(() => undefined);
+      throw err;
+    }
+    this.sources.set(target.toLowerCase(), info);
+    const described = await this.describe(target);
+    ctx.progress(1, 'loaded');
+    return warnings.length > 0 ? { ...described, warnings } : described;
+  }
+
+  private async loadCsv(
+    fileName: string,
+    source: FileSource,
+    head: Uint8Array,
+    compression: 'gzip' | undefined,
+    params: OpenParams,
+    staging: string,
+    info: SourceInfo,
+    warnings: string[],
+    ctx: JobContext,
+  ): Promise<void> {
+    const registered = `__assay_file_${this.fileCounter}_${fileName.replace(/[^A-Za-z0-9_.]/g, '_')}`;
+    await this.driver.registerFile(registered, source);
+    try {
+      const options: string[] = [];
+      let latin1 = false;
+      if (!compression) {
+        if (!isValidUtf8Prefix(head)) latin1 = true;
+        const text = new TextDecoder(latin1 ? 'latin1' : 'utf-8').decode(head);
+        const delimiter = params.csv?.delimiter ?? sniffDelimiter(text);
+        if (delimiter) options.push(`delim = ${quoteLiteral(delimiter)}`);
+        info.delimiter = delimiter ?? ',';
+      } else {
+        options.push("compression = 'gzip'");
+        if (params.csv?.delimiter) options.push(`delim = ${quoteLiteral(params.csv.delimiter)}`);
+      }
+      if (params.csv?.header !== undefined) options.push(`header = ${params.csv.header ? 'true' : 'false'}`);
+      const read = (extra: string[]): string =>
+        `CREATE TABLE ${quoteIdent(staging)} AS SELECT * FROM read_csv(${quoteLiteral(registered)}${[...options, ...extra].map((o) => `, ${o}`).join('')})`;
+      ctx.progress(0.1, `loading ${fileName}`);
+      const attempt = async (extra: string[]): Promise<void> => {
+        await this.driver.query(read(extra), ctx.signal);
+      };
+      const encoding = latin1 ? ["encoding = 'latin-1'"] : [];
+      if (latin1) warnings.push(`${fileName} is not valid UTF-8; it was decoded as Latin-1 (ISO-8859-1). Check accented characters.`);
+      try {
+        await attempt(encoding);
+      } catch (err) {
+        throwIfAborted(ctx.signal);
+        const message = err instanceof Error ? err.message : String(err);
+        if (/Invalid unicode|not utf-8/i.test(message) && !latin1) {
+          warnings.push(`${fileName} is not valid UTF-8; it was decoded as Latin-1 (ISO-8859-1). Check accented characters.`);
+          await this.retryCsv(attempt, ["encoding = 'latin-1'"], fileName);
+        } else if (/CSV Error|Expected Number of Columns|columns|Could not convert|sniff/i.test(message)) {
+          await this.retryCsv(attempt, [...encoding, 'null_padding = true', 'ignore_errors = true'], fileName, message);
+          const rows = await this.driver.query(`SELECT count(*) AS n FROM ${quoteIdent(staging)}`);
+          const loaded = toNumber(rowsOf(rows)[0]?.n);
+          warnings.push(
+            `${fileName} has malformed rows (${message.split('\n')[0]?.replace(/^Invalid Input Error: /, '') ?? 'CSV error'}). ` +
+              `Loaded ${loaded.toLocaleString('en-US')} rows: short rows were padded with NULL and rows that could not be parsed were skipped.`,
+          );
+        } else {
+          throw new EngineError('CORRUPT_FILE', `Cannot read ${fileName} as CSV: ${message.split('\n')[0]}`, { cause: message });
+        }
+      }
+      if (info.delimiter === undefined) info.delimiter = params.csv?.delimiter ?? ',';
+    } finally {
+      await this.driver.dropFile(registered).catch(() => undefined);
+    }
+  }
+
+  private async retryCsv(attempt: (extra: string[]) => Promise<void>, extra: string[], fileName: string, first?: string): Promise<void> {
+    try {
+      await attempt(extra);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (err instanceof EngineError) throw err;
+      throw new EngineError('CORRUPT_FILE', `Cannot read ${fileName} as CSV: ${(first ?? message).split('\n')[0]}`, { cause: message });
+    }
+  }
+
+  private async loadJson(fileName: string, blob: Blob, format: FileFormat, staging: string, ctx: JobContext): Promise<void> {
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      throw new EngineError('ENCODING', `${fileName} is not valid UTF-8; JSON files must be UTF-8 encoded.`);
+    }
+    ctx.progress(0.3, `parsing ${fileName}`);
+    const ipc = jsonToArrowIPC(text, format === 'ndjson' ? 'ndjson' : 'json', fileName);
+    throwIfAborted(ctx.signal);
+    ctx.progress(0.7, 'inserting rows');
+    await this.driver.insertArrowIPC(staging, ipc, true);
+  }
+
+  private async loadParquetFile(fileName: string, blob: Blob, head: Uint8Array, staging: string, ctx: JobContext): Promise<void> {
+    const magic = String.fromCharCode(...head.subarray(0, 4));
+    const tail = new Uint8Array(await blob.slice(Math.max(0, blob.size - 4)).arrayBuffer());
+    if (magic !== 'PAR1' || String.fromCharCode(...tail) !== 'PAR1') {
+      throw new EngineError('CORRUPT_FILE', `${fileName} is not a valid Parquet file (missing the PAR1 markers); it may be truncated or corrupt.`);
+    }
+    const parquet = await this.parquetModule();
+    let file: Awaited<ReturnType<ParquetWasmModule['ParquetFile']['fromFile']>>;
+    try {
+      file = await parquet.ParquetFile.fromFile(blob);
+    } catch (err) {
+      throw new EngineError('CORRUPT_FILE', `${fileName} is not a valid Parquet file: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const groups = file.metadata().numRowGroups();
+    // Read row group by row group so a large file is never held whole in memory.
+    const total = Math.max(1, groups);
+    for (let g = 0; g < total; g++) {
+      throwIfAborted(ctx.signal);
+      ctx.progress(0.05 + (0.85 * g) / total, `reading row group ${g + 1} of ${total}`);
+      let ipc: Uint8Array;
+      try {
+        const table = groups === 0 ? await file.read() : await file.read({ rowGroups: [g] });
+        ipc = table.intoIPCStream();
+      } catch (err) {
+        throw new EngineError('CORRUPT_FILE', `${fileName}: row group ${g + 1} cannot be decoded: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      await this.driver.insertArrowIPC(staging, ipc, g === 0);
+    }
+  }
+
+  // ---------------------------------------------------------------- profile
+
+  async profile(params: ProfileParams, ctx: JobContext): Promise<TableProfile> {
+    const started = Date.now();
+    const table = await this.resolveTable(params.table);
+    const all = await this.columnsOf(table);
+    const wanted = params.columns ? all.filter((c) => params.columns?.includes(c.name)) : all;
+    const bins = Math.max(1, Math.min(200, params.bins ?? 30));
+    const topK = Math.max(1, Math.min(100, params.topK ?? 10));
+    const refs: ColumnRef[] = wanted.map((c, i) => ({ name: c.name, type: c.type, kind: columnKind(c.type), alias: `c${i}` }));
+
+    ctx.progress(0.05, 'summary statistics');
+    const summary = rowsOf(await this.driver.query(summarySql(table, refs), ctx.signal))[0] ?? {};
+    const rowCount = toNumber(summary.n);
+    const profiles: ColumnProfile[] = refs.map((ref) => {
+      const p = emptyProfile(ref, rowCount);
+      const nonNull = toNumber(summary[`${ref.alias}_nn`]);
+      p.nullCount = rowCount - nonNull;
+      p.nullFraction = rowCount > 0 ? p.nullCount / rowCount : 0;
+      p.distinctApprox = ref.kind === 'other' ? 0 : Math.min(nonNull, toNumber(summary[`${ref.alias}_d`]));
+      if (ref.kind === 'numeric') {
+        const num = (key: string): number | null => {
+          const v = toNumber(summary[`${ref.alias}_${key}`]);
+          return Number.isFinite(v) ? v : null;
+        };
+        p.min = num('min');
+        p.max = num('max');
+        p.mean = num('mean');
+        p.std = num('std');
+      } else if (ref.kind === 'temporal' || ref.kind === 'categorical') {
+        const min = summary[`${ref.alias}_min`];
+        const max = summary[`${ref.alias}_max`];
+        p.min = min === null || min === undefined ? null : String(min);
+        p.max = max === null || max === undefined ? null : String(max);
+      }
+      return p;
+    });
+
+    // Distribution shapes (quantiles, histograms) of big tables come from a fixed-seed reservoir
+    // sample: one GROUP BY per column over millions of rows costs more than the whole summary.
+    throwIfAborted(ctx.signal);
+    const distributed = refs.filter((r) => r.kind === 'numeric' || r.kind === 'temporal');
+    let relation = quoteIdent(table);
+    let sampledRows: number | null = null;
+    const sampleTable = '__assay_profile_sample';
+    if (rowCount > PROFILE_SAMPLE_THRESHOLD && distributed.length > 0) {
+      ctx.progress(0.3, `sampling ${PROFILE_SAMPLE_ROWS.toLocaleString('en-US')} rows`);
+      const cols = distributed.map((r) => quoteIdent(r.name)).join(', ');
+      await this.driver.query(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(sampleTable)} AS SELECT ${cols} FROM ${quoteIdent(table)} USING SAMPLE reservoir(${PROFILE_SAMPLE_ROWS} ROWS) REPEATABLE (42)`, ctx.signal);
+      relation = quoteIdent(sampleTable);
+      sampledRows = PROFILE_SAMPLE_ROWS;
+    }
+    try {
+      ctx.progress(0.35, 'quantiles');
+      const qSql = quantileSql(relation, refs);
+      if (qSql) {
+        const qRow = rowsOf(await this.driver.query(qSql, ctx.signal))[0] ?? {};
+        refs.forEach((ref, i) => {
+          const q = qRow[`${ref.alias}_q`] as { toArray?: () => ArrayLike<unknown> } | null | undefined;
+          const p = profiles[i];
+          if (p && q && typeof q.toArray === 'function') {
+            const values = Array.from(q.toArray(), toNumber);
+            p.quantiles = QUANTILES.map((qq, k) => ({ q: qq, value: values[k] ?? Number.NaN })).filter((e) => Number.isFinite(e.value));
+          }
+        });
+      }
+      throwIfAborted(ctx.signal);
+      ctx.progress(0.45, 'histograms');
+      const ranged = refs
+        .map((ref, i) => {
+          const p = profiles[i];
+          if (!p) return null;
+          if (ref.kind === 'numeric' && p.min !== null && p.max !== null) return { ref, lo: Number(p.min), hi: Number(p.max), index: i };
+          if (ref.kind === 'temporal') {
+            const lo = toNumber(summary[`${ref.alias}_lo`]);
+            const hi = toNumber(summary[`${ref.alias}_hi`]);
+            if (Number.isFinite(lo) && Number.isFinite(hi)) return { ref, lo, hi, index: i };
+          }
+          return null;
+        })
+        .filter((x): x is { ref: ColumnRef; lo: number; hi: number; index: number } => x !== null && Number.isFinite(x.lo) && Number.isFinite(x.hi));
+      const histSql = histogramSql(relation, ranged, bins);
+      if (histSql) {
+        const counts = ranged.map(() => new Map<number, number>());
+        for (const row of rowsOf(await this.driver.query(histSql, ctx.signal))) {
+          counts[toNumber(row.c)]?.set(toNumber(row.b), toNumber(row.n));
+        }
+        ranged.forEach((r, i) => {
+          const p = profiles[r.index];
+          if (p) p.histogram = buildHistogram(r.lo, r.hi, bins, counts[i] ?? new Map(), r.ref.kind);
+        });
+      }
+    } finally {
+      if (sampledRows !== null) await this.driver.query(`DROP TABLE IF EXISTS ${quoteIdent(sampleTable)}`).catch(() => undefined);
+    }
+
+    throwIfAborted(ctx.signal);
+    ctx.progress(0.7, 'top values');
+    const categorical = refs.map((ref, index) => ({ ref, index })).filter(({ ref }) => ref.kind === 'categorical' || ref.kind === 'boolean');
+    const topSql = topKSql(table, categorical.map((c) => c.ref), topK);
+    if (topSql) {
+      for (const c of categorical) {
+        const p = profiles[c.index];
+        if (p) p.topK = [];
+      }
+      for (const row of rowsOf(await this.driver.query(topSql, ctx.signal))) {
+        const entry = categorical[toNumber(row.c)];
+        const p = entry ? profiles[entry.index] : undefined;
+        p?.topK?.push({ value: row.v === null || row.v === undefined ? null : String(row.v), count: toNumber(row.n) });
+      }
+    }
+
+    throwIfAborted(ctx.signal);
+    ctx.progress(0.9, 'sample values');
+    if (refs.length > 0 && rowCount > 0) {
+      const cols = refs.map((r) => `CAST(${quoteIdent(r.name)} AS VARCHAR) AS ${r.alias}`).join(', ');
+      const sample = rowsOf(await this.driver.query(`SELECT ${cols} FROM ${quoteIdent(table)} LIMIT 500`, ctx.signal));
+      refs.forEach((ref, i) => {
+        const seen = new Set<string>();
+        for (const row of sample) {
+          const v = row[ref.alias];
+          if (v === null || v === undefined) continue;
+          seen.add(String(v).slice(0, 200));
+          if (seen.size >= 5) break;
+        }
+        const p = profiles[i];
+        if (p) p.samples = [...seen];
+      });
+    }
+    ctx.progress(1, 'done');
+    return { table, rowCount, columns: profiles, elapsedMs: Date.now() - started, sampledRows };
+  }
+
+  // ---------------------------------------------------------------- SQL
+
+  async runSql(params: QueryParams, ctx: JobContext): Promise<QueryResult> {
+    const started = Date.now();
+    if (typeof params.sql !== 'string' || params.sql.trim().length === 0) throw new EngineError('BAD_INPUT', 'The query is empty.');
+    const statements = splitStatements(params.sql);
+    if (statements.length === 0) throw new EngineError('BAD_INPUT', 'The query has no statement (only comments or semicolons).');
+    const preview = Math.max(0, Math.min(10_000, params.preview ?? 200));
+    let catalogChanged = false;
+    const lineOf = (offset: number): number => params.sql.slice(0, offset).split('\n').length - 1;
+
+    for (let i = 0; i < statements.length; i++) {
+      const statement = statements[i];
+      if (!statement) continue;
+      throwIfAborted(ctx.signal);
+      ctx.progress(i / statements.length, statements.length > 1 ? `statement ${i + 1} of ${statements.length}` : 'running');
+      const keyword = leadingKeyword(statement.text);
+      const isLast = i === statements.length - 1;
+      // Positions in errors refer to the user's whole text: shift by the lines before the statement.
+      const fail = (err: unknown, extraShift: number, prefixLength: number): EngineError => {
+        const e = sqlError(err, statement.text, extraShift, prefixLength);
+        const pos = e.detail?.position;
+        if (pos) {
+          const line = pos.line + lineOf(statement.offset);
+          const column = pos.line === 1 ? pos.column + (statement.offset - params.sql.lastIndexOf('\n', statement.offset - 1) - 1) : pos.column;
+          const lines = params.sql.split('\n');
+          let offset = 0;
+          for (let l = 0; l < line - 1; l++) offset += (lines[l]?.length ?? 0) + 1;
+          const position = { line, column, offset: offset + column - 1 };
+          const where = ` (line ${line}, column ${column})`;
+          return new EngineError('SQL_ERROR', e.message.replace(/ \(line \d+, column \d+\)$/, where), { ...e.detail, position });
+        }
+        return e;
+      };
+      if (isLast && QUERY_KEYWORDS.has(keyword)) {
+        const name = `__assay_result_${++this.resultCounter}`;
+        const wrapper = `CREATE TEMP TABLE ${quoteIdent(name)} AS\n`;
+        try {
+          await this.driver.query(`${wrapper}${statement.text}`, ctx.signal);
+        } catch (err) {
+          throw fail(err, 1, wrapper.length);
+        }
+        return this.keepResult(name, preview, started, catalogChanged);
+      }
+      let table: Table;
+      try {
+        table = await this.driver.query(statement.text, ctx.signal);
+      } catch (err) {
+        throw fail(err, 0, 0);
+      }
+      if (!QUERY_KEYWORDS.has(keyword) && !ROW_KEYWORDS.has(keyword)) catalogChanged = true;
+      if (isLast) {
+        const columns = table.schema.fields.map((f) => ({ name: f.name, type: String(f.type) }));
+        const rows = table.numRows;
+        const returnsRows = ROW_KEYWORDS.has(keyword) || QUERY_KEYWORDS.has(keyword);
+        return {
+          resultId: null,
+          columns: returnsRows ? columns : columns,
+          rowCount: rows,
+          elapsedMs: Date.now() - started,
+          preview: tableToIPC(rows > preview ? table.slice(0, preview) : table, 'stream'),
+          catalogChanged,
+        };
+      }
+    }
+    throw new EngineError('INTERNAL', 'No statement was run.');
+  }
+
+  private async keepResult(name: string, preview: number, started: number, catalogChanged: boolean): Promise<QueryResult> {
+    const columns = await this.tempColumns(name);
+    const count = toNumber(rowsOf(await this.driver.query(`SELECT count(*) AS n FROM ${quoteIdent(name)}`))[0]?.n);
+    const first = await this.driver.query(`SELECT * FROM ${quoteIdent(name)} LIMIT ${preview}`);
+    const resultId = name;
+    this.results.set(resultId, { table: name, columns, rowCount: count });
+    await this.evictResults();
+    return { resultId, columns, rowCount: count, elapsedMs: Date.now() - started, preview: tableToIPC(first, 'stream'), catalogChanged };
+  }
+
+  private async tempColumns(name: string): Promise<ColumnInfo[]> {
+    const t = await this.driver.query(
+      `SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = 'temp' AND table_name = ${quoteLiteral(name)} ORDER BY column_index`,
+    );
+    return rowsOf(t).map((r) => ({ name: String(r.column_name), type: String(r.data_type) }));
+  }
+
+  private async evictResults(): Promise<void> {
+    while (this.results.size > MAX_KEPT_RESULTS) {
+      const oldest = this.results.keys().next().value;
+      if (oldest === undefined) break;
+      await this.release(oldest);
+    }
+  }
+
+  private keptResult(resultId: string): KeptResult {
+    const kept = this.results.get(resultId);
+    if (!kept) throw new EngineError('NOT_FOUND', 'That result is no longer available; run the query again.');
+    // Refresh its place in the LRU order.
+    this.results.delete(resultId);
+    this.results.set(resultId, kept);
+    return kept;
+  }
+
+  async fetch(params: FetchParams): Promise<FetchResult> {
+    const kept = this.keptResult(params.resultId);
+    const offset = Math.max(0, Math.floor(Number(params.offset) || 0));
+    const limit = Math.max(0, Math.min(100_000, Math.floor(Number(params.limit) || 0)));
+    const t = await this.driver.query(`SELECT * FROM ${quoteIdent(kept.table)} LIMIT ${limit} OFFSET ${offset}`);
+    return { offset, ipc: tableToIPC(t, 'stream'), rowCount: t.numRows };
+  }
+
+  async release(resultId: string): Promise<{ released: boolean }> {
+    const kept = this.results.get(resultId);
+    if (!kept) return { released: false };
+    this.results.delete(resultId);
+    await this.driver.query(`DROP TABLE IF EXISTS ${quoteIdent(kept.table)}`);
+    return { released: true };
+  }
+
+  // ---------------------------------------------------------------- export
+
+  async exportData(params: ExportParams, ctx: JobContext): Promise<ExportResult> {
+    let relation: string;
+    if ('resultId' in params.from) relation = quoteIdent(this.keptResult(params.from.resultId).table);
+    else relation = quoteIdent(await this.resolveTable(params.from.table));
+    const count = toNumber(rowsOf(await this.driver.query(`SELECT count(*) AS n FROM ${relation}`))[0]?.n);
+    ctx.progress(0.1, `writing ${params.format.toUpperCase()}`);
+    if (params.format === 'csv') {
+      const out = await this.driver.copyTo(`SELECT * FROM ${relation}`, 'FORMAT csv, HEADER true, USE_TMP_FILE false', params.path);
+      return params.path ? { bytes: null, byteLength: out.byteLength, rowCount: count, path: params.path } : { bytes: out.bytes, byteLength: out.byteLength, rowCount: count };
+    }
+    if (params.format !== 'parquet') throw new EngineError('BAD_INPUT', `Unknown export format "${String(params.format)}"; use csv or parquet.`);
+    const parquet = await this.parquetModule();
+    const table = await this.driver.query(`SELECT * FROM ${relation}`, ctx.signal);
+    ctx.progress(0.6, 'encoding Parquet');
+    const wasmTable = parquet.Table.fromIPCStream(tableToIPC(table, 'stream'));
+    const bytes = parquet.writeParquet(wasmTable);
+    return { bytes, byteLength: bytes.byteLength, rowCount: count };
+  }
+}

@@ -1,0 +1,60 @@
+import type { EngineJobs } from '../api';
+import { EngineError } from '../protocol/errors';
+import { JobHost, type JobContext } from '../protocol/host';
+import type { FromEngine, ToEngine, Transport } from '../protocol/messages';
+import type { DuckDriver } from './driver';
+import { DataEngine, type ParquetLoader } from './engine';
+
+type Handler<K extends keyof EngineJobs> = (params: EngineJobs[K]['params'], ctx: JobContext) => Promise<EngineJobs[K]['result']>;
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}
+
+function requireObject(params: unknown): Record<string, unknown> {
+  if (params === null || typeof params !== 'object') throw new EngineError('BAD_INPUT', 'Job parameters must be an object.');
+  return params as Record<string, unknown>;
+}
+
+/** Registers every engine job on a host. The one place where job kinds meet their handlers. */
+export function registerEngineJobs(host: JobHost, engine: DataEngine): void {
+  const on = <K extends keyof EngineJobs>(kind: K, handler: Handler<K>): void => {
+    host.register(kind, async (params: unknown, ctx) => handler(requireObject(params) as EngineJobs[K]['params'], ctx));
+  };
+  on('engine.info', () => engine.info());
+  on('data.open', (p, ctx) => engine.open(p, ctx));
+  on('data.catalog', () => engine.catalog());
+  on('data.rename', (p) => engine.rename(p.table, p.newName));
+  on('data.drop', (p) => engine.drop(p.table));
+  on('data.alterType', (p) => engine.alterType(p.table, p.column, p.type));
+  on('data.profile', (p, ctx) => engine.profile(p, ctx));
+  on('sql.run', (p, ctx) => engine.runSql(p, ctx));
+  on('sql.fetch', (p) => engine.fetch(p));
+  on('sql.release', (p) => engine.release(p.resultId));
+  on('data.export', (p, ctx) => engine.exportData(p, ctx));
+  on('engine.sleep', async (p, ctx) => {
+    const total = Math.max(0, Math.min(600_000, Number(p.ms) || 0));
+    const started = Date.now();
+    const steps = 20;
+    for (let i = 0; i < steps && !ctx.signal.aborted; i++) {
+      ctx.progress(i / steps, `sleeping (${i + 1}/${steps})`);
+      await sleep(total / steps, ctx.signal);
+    }
+    return { sleptMs: Date.now() - started };
+  });
+}
+
+/** Starts the engine on a transport: the entry point of every host (Web Worker, worker_threads, in-process). */
+export function serveEngine(transport: Transport<ToEngine, FromEngine>, driver: DuckDriver, loadParquet: ParquetLoader): JobHost {
+  const host = new JobHost(transport);
+  const engine = new DataEngine(driver, loadParquet);
+  registerEngineJobs(host, engine);
+  void engine.info().then((info) => host.announceReady(info));
+  return host;
+}
