@@ -63,8 +63,11 @@ function workerTransport(worker: Worker): Transport<FromEngine, ToEngine> {
 
 /** The engine in a worker_threads thread, so the caller's thread stays free (CLI, Ctrl-C). */
 export async function startEngineThread(): Promise<NodeEngine> {
-  const entry = new URL('./engine-thread.ts', import.meta.url);
-  const worker = new Worker(entry, { execArgv: ['--import', 'tsx'] });
+  const entry = new URL('./engine-thread.ts', import.meta.url).href;
+  // Worker threads do not inherit the TypeScript loader: register tsx inside the thread first.
+  const tsxApi = require.resolve('tsx/esm/api');
+  const bootstrap = `require(${JSON.stringify(tsxApi)}).register(); import(${JSON.stringify(entry)});`;
+  const worker = new Worker(bootstrap, { eval: true });
   const client = new JobClient<EngineJobs>(workerTransport(worker));
   worker.on('error', (err) => client.failAll({ code: 'INTERNAL', message: `The engine thread crashed: ${err.message}` }));
   worker.on('exit', (code) => {

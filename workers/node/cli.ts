@@ -1,0 +1,232 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { tableFromIPC } from 'apache-arrow';
+import { EngineError, type ColumnProfile, type EngineClient, type TableProfile } from '../api';
+import { tableNameFromFile } from '../data/naming';
+import { writeFileAtomic, tempPathFor } from './atomic-write';
+import { startEngineThread, type NodeEngine } from './engine-node';
+import { arrowToRows, renderTextTable } from './format-table';
+
+/** Exit codes: 0 ok, 1 the job failed (bad data, SQL error), 2 bad command line, 130 interrupted. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+
+class UsageError extends Error {}
+
+interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const defaultIo: Io = {
+  out: (text) => process.stdout.write(`${text}\n`),
+  err: (text) => process.stderr.write(`${text}\n`),
+};
+
+const MAIN_HELP = `assay — data-mining workbench, headless
+
+Usage: assay <command> [options]
+
+Commands:
+  profile FILE [--json]                 Row count and a profile of every column
+  query FILE... --sql "SQL" [--out F]   Run SQL over files (each file is a table named after it)
+
+Each FILE (CSV/TSV, gzipped CSV, Parquet, JSON/NDJSON) becomes a table named after the file
+without its extensions: online_retail.csv.gz -> online_retail.
+
+Run 'assay <command> --help' for a command's options.`;
+
+const PROFILE_HELP = `Usage: assay profile FILE [--json]
+
+Loads FILE and prints its row count and, per column: type, nulls, approximate distinct count,
+min/max/mean/std, quantiles and the most frequent values.
+
+Options:
+  --json         Print the full profile as JSON
+  -h, --help     Show this help`;
+
+const QUERY_HELP = `Usage: assay query FILE... --sql "SQL" [--out FILE.csv|FILE.parquet] [--limit N]
+
+Loads each FILE as a table (named after the file) and runs SQL over them.
+
+Options:
+  --sql SQL      The query to run (required)
+  --out FILE     Write the whole result to FILE (.csv or .parquet) instead of printing it
+  --limit N      Rows to print (default 50; the row count is always shown)
+  -h, --help     Show this help`;
+
+function parse(config: ParseArgsConfig, argv: string[], help: string): ReturnType<typeof parseArgs> {
+  try {
+    return parseArgs({ ...config, args: argv, strict: true, allowPositionals: true });
+  } catch (err) {
+    throw new UsageError(`${err instanceof Error ? err.message : String(err)}\n\n${help}`);
+  }
+}
+
+async function withEngine<T>(fn: (engine: NodeEngine) => Promise<T>): Promise<T> {
+  const engine = await startEngineThread();
+  let interrupted = false;
+  const onSigint = (): void => {
+    if (interrupted) process.exit(EXIT.interrupted);
+    interrupted = true;
+    for (const job of engine.client.running()) engine.client.cancel(job.id);
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    return await fn(engine);
+  } finally {
+    process.off('SIGINT', onSigint);
+    await engine.close();
+  }
+}
+
+function requireFile(file: string): void {
+  if (!fs.existsSync(file)) throw new UsageError(`File not found: ${file}`);
+  if (fs.statSync(file).isDirectory()) throw new UsageError(`${file} is a folder; give a data file.`);
+}
+
+async function openFiles(client: EngineClient, files: string[], io: Io): Promise<string[]> {
+  const names: string[] = [];
+  for (const file of files) {
+    const info = await client.run('data.open', { source: { kind: 'path', path: path.resolve(file) }, tableName: tableNameFromFile(file), replace: true });
+    for (const warning of info.warnings ?? []) io.err(`warning: ${warning}`);
+    names.push(info.name);
+  }
+  return names;
+}
+
+function fmt(value: number | string | null, digits = 4): string {
+  if (value === null) return '';
+  if (typeof value === 'string') return value;
+  if (Number.isInteger(value)) return value.toLocaleString('en-US');
+  return Number(value.toPrecision(digits)).toString();
+}
+
+function profileRows(profile: TableProfile): string[][] {
+  return profile.columns.map((c: ColumnProfile) => {
+    const median = c.quantiles?.find((q) => q.q === 0.5)?.value ?? null;
+    const top = (c.topK ?? []).slice(0, 3).map((t) => `${t.value ?? 'NULL'} (${t.count.toLocaleString('en-US')})`).join(', ');
+    return [
+      c.name,
+      c.type,
+      `${(c.nullFraction * 100).toFixed(1)}%`,
+      c.distinctApprox.toLocaleString('en-US'),
+      fmt(c.min),
+      fmt(c.max),
+      fmt(c.mean),
+      fmt(c.std),
+      fmt(median),
+      top,
+    ];
+  });
+}
+
+async function profileCommand(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse({ options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }, argv, PROFILE_HELP);
+  if (values.help) {
+    io.out(PROFILE_HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length !== 1) throw new UsageError(`profile takes exactly one FILE (got ${positionals.length}).\n\n${PROFILE_HELP}`);
+  const file = positionals[0] as string;
+  requireFile(file);
+  return withEngine(async ({ client }) => {
+    const [table] = await openFiles(client, [file], io);
+    const profile = await client.run('data.profile', { table: table as string });
+    if (values.json) {
+      io.out(JSON.stringify(profile, null, 2));
+      return EXIT.ok;
+    }
+    io.out(`${profile.table}: ${profile.rowCount.toLocaleString('en-US')} rows, ${profile.columns.length} columns`);
+    if (profile.sampledRows !== null) io.out(`(quantiles from a ${profile.sampledRows.toLocaleString('en-US')}-row sample; other figures exact)`);
+    io.out(renderTextTable(['column', 'type', 'null', 'distinct~', 'min', 'max', 'mean', 'std', 'median', 'top values'], profileRows(profile), 32));
+    return EXIT.ok;
+  });
+}
+
+async function queryCommand(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(
+    {
+      options: {
+        sql: { type: 'string' },
+        out: { type: 'string' },
+        limit: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    },
+    argv,
+    QUERY_HELP,
+  );
+  if (values.help) {
+    io.out(QUERY_HELP);
+    return EXIT.ok;
+  }
+  const sql = values.sql;
+  if (typeof sql !== 'string' || sql.trim().length === 0) throw new UsageError(`query needs --sql "SQL".\n\n${QUERY_HELP}`);
+  if (positionals.length === 0) throw new UsageError(`query needs at least one FILE.\n\n${QUERY_HELP}`);
+  const out = typeof values.out === 'string' ? values.out : undefined;
+  const format = out === undefined ? undefined : out.toLowerCase().endsWith('.parquet') ? 'parquet' : out.toLowerCase().endsWith('.csv') ? 'csv' : null;
+  if (format === null) throw new UsageError(`--out must end in .csv or .parquet (got ${out}).`);
+  const limit = values.limit === undefined ? 50 : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 0) throw new UsageError(`--limit must be a whole number >= 0 (got ${String(values.limit)}).`);
+  for (const file of positionals) requireFile(file);
+  return withEngine(async ({ client }) => {
+    await openFiles(client, positionals, io);
+    const result = await client.run('sql.run', { sql, preview: limit });
+    if (out && format) {
+      if (!result.resultId) throw new EngineError('BAD_INPUT', 'The SQL returns no rows to write; --out needs a query.');
+      const target = path.resolve(out);
+      if (format === 'csv') {
+        // DuckDB writes the CSV itself; write beside the target, then rename (atomic).
+        const temp = tempPathFor(target);
+        try {
+          await client.run('data.export', { from: { resultId: result.resultId }, format, path: temp });
+          fs.renameSync(temp, target);
+        } finally {
+          fs.rmSync(temp, { force: true });
+        }
+      } else {
+        const exported = await client.run('data.export', { from: { resultId: result.resultId }, format });
+        if (!exported.bytes) throw new EngineError('INTERNAL', 'The export returned no bytes.');
+        writeFileAtomic(target, exported.bytes);
+      }
+      io.err(`wrote ${result.rowCount.toLocaleString('en-US')} rows to ${out}`);
+      return EXIT.ok;
+    }
+    const { headers, rows } = arrowToRows(tableFromIPC(result.preview));
+    if (headers.length > 0) io.out(renderTextTable(headers, rows.slice(0, limit)));
+    const more = result.rowCount - Math.min(rows.length, limit);
+    io.out(`(${result.rowCount.toLocaleString('en-US')} row${result.rowCount === 1 ? '' : 's'}${more > 0 ? `, ${more.toLocaleString('en-US')} not shown` : ''}; ${result.elapsedMs} ms)`);
+    return EXIT.ok;
+  });
+}
+
+/** Runs the CLI; returns the exit code. */
+export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+      io.out(MAIN_HELP);
+      return command === undefined ? EXIT.usage : EXIT.ok;
+    }
+    if (command === '--version' || command === '-v') {
+      const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+      io.out(pkg.version);
+      return EXIT.ok;
+    }
+    if (command === 'profile') return await profileCommand(rest, io);
+    if (command === 'query') return await queryCommand(rest, io);
+    throw new UsageError(`Unknown command "${command}".\n\n${MAIN_HELP}`);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`assay: ${err.message}`);
+      return EXIT.usage;
+    }
+    if (err instanceof EngineError) {
+      io.err(`assay: ${err.message}`);
+      return err.code === 'CANCELLED' ? EXIT.interrupted : EXIT.failed;
+    }
+    io.err(`assay: unexpected error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    return EXIT.failed;
+  }
+}

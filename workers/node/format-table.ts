@@ -1,0 +1,30 @@
+import type { Table } from 'apache-arrow';
+
+/** Display text of one Arrow cell value. */
+export function cellText(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(10)));
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'object' && 'toJSON' in (value as object)) return JSON.stringify((value as { toJSON(): unknown }).toJSON(), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  return String(value);
+}
+
+/** Renders rows as an aligned plain-text table, as psql or duckdb's CLI would. */
+export function renderTextTable(headers: string[], rows: string[][], maxWidth = 40): string {
+  const clip = (s: string): string => (s.length > maxWidth ? `${s.slice(0, maxWidth - 1)}…` : s).replace(/\n/g, '⏎');
+  const h = headers.map(clip);
+  const r = rows.map((row) => row.map(clip));
+  const widths = h.map((name, i) => Math.max(name.length, ...r.map((row) => (row[i] ?? '').length)));
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' │ ').trimEnd();
+  const sep = widths.map((w) => '─'.repeat(w)).join('─┼─');
+  return [line(h), sep, ...r.map(line)].join('\n');
+}
+
+export function arrowToRows(table: Table): { headers: string[]; rows: string[][] } {
+  const headers = table.schema.fields.map((f) => f.name);
+  const columns = headers.map((_, i) => table.getChildAt(i));
+  const rows: string[][] = [];
+  for (let r = 0; r < table.numRows; r++) rows.push(columns.map((col) => cellText(col?.get(r))));
+  return { headers, rows };
+}
