@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 // Debian's Chromium (or Playwright's) against the built renderer.
 export default defineConfig({
   test: {
+    reporters: ['default', './test/reporters/summary-line.ts'],
     projects: [
       {
         test: {

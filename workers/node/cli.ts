@@ -1,11 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { tableFromIPC } from 'apache-arrow';
 import { EngineError, type ColumnProfile, type EngineClient, type TableProfile } from '../api';
 import { tableNameFromFile } from '../data/naming';
 import { writeFileAtomic, tempPathFor } from './atomic-write';
-import { startEngineThread, type NodeEngine } from './engine-node';
+import type { NodeEngine } from './engine-node';
 import { arrowToRows, renderTextTable } from './format-table';
 
 /** Exit codes: 0 ok, 1 the job failed (bad data, SQL error), 2 bad command line, 130 interrupted. */
@@ -64,6 +63,8 @@ function parse(config: ParseArgsConfig, argv: string[], help: string): ReturnTyp
 }
 
 async function withEngine<T>(fn: (engine: NodeEngine) => Promise<T>): Promise<T> {
+  // Loaded on demand so that --help and argument errors answer at once.
+  const { startEngineThread } = await import('./engine-thread-client');
   const engine = await startEngineThread();
   let interrupted = false;
   const onSigint = (): void => {
@@ -193,6 +194,7 @@ async function queryCommand(argv: string[], io: Io): Promise<number> {
       io.err(`wrote ${result.rowCount.toLocaleString('en-US')} rows to ${out}`);
       return EXIT.ok;
     }
+    const { tableFromIPC } = await import('apache-arrow');
     const { headers, rows } = arrowToRows(tableFromIPC(result.preview));
     if (headers.length > 0) io.out(renderTextTable(headers, rows.slice(0, limit)));
     const more = result.rowCount - Math.min(rows.length, limit);

@@ -1,4 +1,4 @@
-import type { Table } from 'apache-arrow';
+import { DataType, type Table } from 'apache-arrow';
 
 /** Display text of one Arrow cell value. */
 export function cellText(value: unknown): string {
@@ -21,10 +21,22 @@ export function renderTextTable(headers: string[], rows: string[][], maxWidth = 
   return [line(h), sep, ...r.map(line)].join('\n');
 }
 
+/** A decimal's digits (Arrow gives an unscaled big integer) with its scale applied. */
+export function decimalText(value: unknown, scale: number): string {
+  if (value === null || value === undefined) return 'NULL';
+  const digits = String(value);
+  if (scale <= 0) return digits;
+  const negative = digits.startsWith('-');
+  const abs = (negative ? digits.slice(1) : digits).padStart(scale + 1, '0');
+  return `${negative ? '-' : ''}${abs.slice(0, -scale)}.${abs.slice(-scale)}`;
+}
+
 export function arrowToRows(table: Table): { headers: string[]; rows: string[][] } {
-  const headers = table.schema.fields.map((f) => f.name);
+  const fields = table.schema.fields;
+  const headers = fields.map((f) => f.name);
   const columns = headers.map((_, i) => table.getChildAt(i));
+  const formatters = fields.map((f) => (DataType.isDecimal(f.type) ? (v: unknown) => decimalText(v, (f.type as { scale: number }).scale) : cellText));
   const rows: string[][] = [];
-  for (let r = 0; r < table.numRows; r++) rows.push(columns.map((col) => cellText(col?.get(r))));
+  for (let r = 0; r < table.numRows; r++) rows.push(columns.map((col, i) => (formatters[i] ?? cellText)(col?.get(r))));
   return { headers, rows };
 }
