@@ -1,0 +1,312 @@
+import { EngineError, cancelledError } from '../protocol/errors';
+import { MISSING_BIN, binColumns, type BinnedMatrix } from './binning';
+import { auc, errorRate, higherIsBetter, logloss, mlogloss, rmse } from './metrics';
+import { ROOT_PARENT, TreeBuilder, baseMargin, type BoostedModel, type Tree } from './model';
+import { computeGradients, transformMargins } from './objectives';
+import type { EvalMetric, GbdtParams } from './params';
+import { createRng } from './rng';
+import { calcWeight, findBestSplit, type SplitCandidate } from './split';
+
+/** Float32 feature columns (NaN = missing) and labels (0/1, class index, or value). */
+export interface FeatureData {
+  columns: Float32Array[];
+  labels: Float32Array;
+}
+
+export interface RoundReport {
+  round: number;
+  train: Partial<Record<EvalMetric, number>>;
+  valid?: Partial<Record<EvalMetric, number>>;
+}
+
+export interface TrainOptions {
+  params: GbdtParams;
+  featureNames: string[];
+  valid?: FeatureData;
+  onRound?: (report: RoundReport) => void;
+  signal?: AbortSignal;
+}
+
+export interface TrainResult {
+  model: BoostedModel;
+  history: RoundReport[];
+  /** Per feature: total gain, cover and number of splits. */
+  elapsedMs: number;
+}
+
+const HIST_STRIDE = 512; // 256 bins x (G, H) per feature
+
+/** Builds the gradient histogram of the rows rows[begin, end) over the given features. */
+function buildHistogram(
+  data: BinnedMatrix,
+  rows: Uint32Array,
+  begin: number,
+  end: number,
+  grad: Float32Array,
+  hess: Float32Array,
+  features: Int32Array,
+  hist: Float64Array,
+): void {
+  hist.fill(0);
+  const n = data.nRows;
+  const bins = data.bins;
+  for (let fi = 0; fi < features.length; fi++) {
+    const f = features[fi] as number;
+    const colOffset = f * n;
+    const base = f * HIST_STRIDE;
+    for (let p = begin; p < end; p++) {
+      const r = rows[p] as number;
+      const idx = base + ((bins[colOffset + r] as number) << 1);
+      hist[idx] = (hist[idx] as number) + (grad[r] as number);
+      hist[idx + 1] = (hist[idx + 1] as number) + (hess[r] as number);
+    }
+  }
+}
+
+/** Moves rows that go left to the front of rows[begin, end); returns the split point. */
+function partition(data: BinnedMatrix, rows: Uint32Array, begin: number, end: number, split: SplitCandidate): number {
+  const col = split.feature * data.nRows;
+  const bins = data.bins;
+  const bin = split.bin;
+  const missingLeft = split.defaultLeft;
+  let i = begin;
+  let j = end - 1;
+  while (i <= j) {
+    const b = bins[col + (rows[i] as number)] as number;
+    const left = b === MISSING_BIN ? missingLeft : b <= bin;
+    if (left) i++;
+    else {
+      const t = rows[i] as number;
+      rows[i] = rows[j] as number;
+      rows[j] = t;
+      j--;
+    }
+  }
+  return i;
+}
+
+interface OpenNode {
+  id: number;
+  begin: number;
+  end: number;
+  G: number;
+  H: number;
+  hist: Float64Array;
+  depth: number;
+}
+
+interface GrownTree {
+  tree: Tree;
+  /** Bin thresholds per node (internal nodes), for fast updates on binned rows. */
+  splitBin: Int32Array;
+}
+
+function growTree(
+  data: BinnedMatrix,
+  rows: Uint32Array,
+  grad: Float32Array,
+  hess: Float32Array,
+  features: Int32Array,
+  binCounts: Int32Array,
+  p: GbdtParams,
+): GrownTree {
+  const builder = new TreeBuilder();
+  const splitBins: number[] = [];
+  const histSize = data.nFeatures * HIST_STRIDE;
+  let G = 0;
+  let H = 0;
+  for (let k = 0; k < rows.length; k++) {
+    const r = rows[k] as number;
+    G += grad[r] as number;
+    H += hess[r] as number;
+  }
+  const rootHist = new Float64Array(histSize);
+  buildHistogram(data, rows, 0, rows.length, grad, hess, features, rootHist);
+  const root = builder.addNode(ROOT_PARENT, H, calcWeight(p, G, H) * p.eta);
+  splitBins.push(-1);
+  let level: OpenNode[] = [{ id: root, begin: 0, end: rows.length, G, H, hist: rootHist, depth: 0 }];
+  while (level.length > 0) {
+    const next: OpenNode[] = [];
+    for (const node of level) {
+      if (node.depth >= p.max_depth) continue;
+      const split = findBestSplit(node.hist, features, binCounts, node.G, node.H, p);
+      // XGBoost: a split must gain more than kRtEps and at least min_split_loss (gamma).
+      if (!split || split.gain <= 1e-6 || split.gain < p.gamma) continue;
+      const mid = partition(data, rows, node.begin, node.end, split);
+      const lG = split.leftG;
+      const lH = split.leftH;
+      const rG = node.G - lG;
+      const rH = node.H - lH;
+      const leftId = builder.addNode(node.id, lH, calcWeight(p, lG, lH) * p.eta);
+      const rightId = builder.addNode(node.id, rH, calcWeight(p, rG, rH) * p.eta);
+      splitBins.push(-1, -1);
+      builder.left[node.id] = leftId;
+      builder.right[node.id] = rightId;
+      builder.feature[node.id] = split.feature;
+      builder.threshold[node.id] = data.cuts[split.feature]?.cuts[split.bin] ?? 0;
+      builder.defaultLeft[node.id] = split.defaultLeft ? 1 : 0;
+      builder.lossChange[node.id] = split.gain;
+      splitBins[node.id] = split.bin;
+      const depth = node.depth + 1;
+      if (depth >= p.max_depth) continue; // children are leaves: no histograms needed
+      // Histogram subtraction: build the smaller child, derive the larger from the parent.
+      const leftSmaller = mid - node.begin <= node.end - mid;
+      const small = new Float64Array(histSize);
+      if (leftSmaller) buildHistogram(data, rows, node.begin, mid, grad, hess, features, small);
+      else buildHistogram(data, rows, mid, node.end, grad, hess, features, small);
+      const large = node.hist; // reuse the parent's buffer
+      for (let fi = 0; fi < features.length; fi++) {
+        const base = (features[fi] as number) * HIST_STRIDE;
+        for (let k = base; k < base + HIST_STRIDE; k++) large[k] = (large[k] as number) - (small[k] as number);
+      }
+      next.push({ id: leftId, begin: node.begin, end: mid, G: lG, H: lH, hist: leftSmaller ? small : large, depth });
+      next.push({ id: rightId, begin: mid, end: node.end, G: rG, H: rH, hist: leftSmaller ? large : small, depth });
+    }
+    level = next;
+  }
+  return { tree: builder.freeze(), splitBin: Int32Array.from(splitBins) };
+}
+
+/** Adds a tree's leaf values to the margins of binned rows (group g of `groups`). */
+function addTreeToMargins(grown: GrownTree, data: BinnedMatrix, margins: Float64Array, groups: number, g: number): void {
+  const { tree, splitBin } = grown;
+  const n = data.nRows;
+  const bins = data.bins;
+  for (let r = 0; r < n; r++) {
+    let node = 0;
+    while (tree.left[node] !== -1) {
+      const b = bins[(tree.feature[node] as number) * n + r] as number;
+      const left = b === MISSING_BIN ? tree.defaultLeft[node] === 1 : b <= (splitBin[node] as number);
+      node = left ? (tree.left[node] as number) : (tree.right[node] as number);
+    }
+    const idx = r * groups + g;
+    margins[idx] = Math.fround((margins[idx] as number) + (tree.threshold[node] as number));
+  }
+}
+
+function evaluate(metrics: EvalMetric[], p: GbdtParams, margins: Float64Array, labels: Float32Array, groups: number): Partial<Record<EvalMetric, number>> {
+  const preds = transformMargins(p.objective, margins, groups);
+  const out: Partial<Record<EvalMetric, number>> = {};
+  for (const m of metrics) {
+    if (m === 'auc') out.auc = auc(preds, labels);
+    else if (m === 'logloss') out.logloss = logloss(preds, labels);
+    else if (m === 'error') out.error = errorRate(preds, labels);
+    else if (m === 'rmse') out.rmse = rmse(preds, labels);
+    else if (m === 'mlogloss') out.mlogloss = mlogloss(preds, labels, groups);
+  }
+  return out;
+}
+
+function checkLabels(p: GbdtParams, labels: Float32Array, groups: number): void {
+  for (let i = 0; i < labels.length; i++) {
+    const y = labels[i] as number;
+    if (Number.isNaN(y)) throw new EngineError('BAD_INPUT', `Label of row ${i + 1} is missing; drop or fill rows without a label.`);
+    if (p.objective === 'binary:logistic' && y !== 0 && y !== 1) throw new EngineError('BAD_INPUT', `binary:logistic needs labels 0 or 1; row ${i + 1} has ${y}.`);
+    if (p.objective === 'multi:softprob' && (!Number.isInteger(y) || y < 0 || y >= groups)) {
+      throw new EngineError('BAD_INPUT', `multi:softprob needs class labels 0..${groups - 1}; row ${i + 1} has ${y}.`);
+    }
+  }
+}
+
+/** Trains a boosted-tree model the way XGBoost's `hist` method does (depth-wise growth). */
+export function trainGbdt(train: FeatureData, options: TrainOptions): TrainResult {
+  const started = Date.now();
+  const p = options.params;
+  const nRows = train.labels.length;
+  const nFeatures = train.columns.length;
+  if (nRows === 0) throw new EngineError('BAD_INPUT', 'There are no rows to train on.');
+  if (nFeatures === 0) throw new EngineError('BAD_INPUT', 'There are no features to train on.');
+  const groups = p.objective === 'multi:softprob' ? p.num_class : 1;
+  if (p.objective === 'multi:softprob' && groups < 2) throw new EngineError('BAD_INPUT', 'multi:softprob needs num_class >= 2.');
+  checkLabels(p, train.labels, groups);
+
+  const data = binColumns(train.columns, p.max_bin, p.seed);
+  const binCounts = Int32Array.from(data.cuts.map((c) => c.cuts.length));
+  const validData = options.valid ? binColumns(options.valid.columns, p.max_bin, p.seed, data.cuts) : null;
+  if (options.valid) checkLabels(p, options.valid.labels, groups);
+
+  let baseScore = p.base_score;
+  if (baseScore === null) {
+    if (p.objective === 'reg:squarederror') {
+      let s = 0;
+      for (let i = 0; i < nRows; i++) s += train.labels[i] as number;
+      baseScore = s / nRows;
+    } else baseScore = 0.5;
+  }
+  if (p.objective === 'binary:logistic' && !(baseScore > 0 && baseScore < 1)) throw new EngineError('BAD_INPUT', 'base_score must be in (0, 1) for binary:logistic.');
+  const margin0 = baseMargin(p.objective, baseScore);
+  const margins = new Float64Array(nRows * groups).fill(margin0);
+  const validMargins = validData ? new Float64Array(validData.nRows * groups).fill(margin0) : null;
+  const grad = new Float32Array(nRows);
+  const hess = new Float32Array(nRows);
+  const rng = createRng(p.seed);
+  const trees: Tree[] = [];
+  const treeInfo: number[] = [];
+  const history: RoundReport[] = [];
+  const stopMetric = p.eval_metric[p.eval_metric.length - 1] as EvalMetric;
+  let bestScore = Number.NaN;
+  let bestRound = -1;
+  const allRows = new Uint32Array(nRows);
+  for (let i = 0; i < nRows; i++) allRows[i] = i;
+
+  for (let round = 0; round < p.num_boost_round; round++) {
+    if (options.signal?.aborted) throw cancelledError();
+    for (let g = 0; g < groups; g++) {
+      computeGradients(p.objective, margins, train.labels, groups, g, p.scale_pos_weight, grad, hess);
+      let rows: Uint32Array;
+      if (p.subsample < 1) {
+        const picked: number[] = [];
+        for (let i = 0; i < nRows; i++) if (rng() < p.subsample) picked.push(i);
+        rows = Uint32Array.from(picked);
+      } else rows = allRows.slice();
+      let features: Int32Array;
+      if (p.colsample_bytree < 1) {
+        const k = Math.max(1, Math.floor(nFeatures * p.colsample_bytree));
+        const order = Array.from({ length: nFeatures }, (_, i) => i);
+        for (let i = nFeatures - 1; i > 0; i--) {
+          const j = Math.floor(rng() * (i + 1));
+          [order[i], order[j]] = [order[j] as number, order[i] as number];
+        }
+        features = Int32Array.from(order.slice(0, k).sort((a, b) => a - b));
+      } else features = Int32Array.from({ length: nFeatures }, (_, i) => i);
+      const grown = growTree(data, rows, grad, hess, features, binCounts, p);
+      addTreeToMargins(grown, data, margins, groups, g);
+      if (validData && validMargins) addTreeToMargins(grown, validData, validMargins, groups, g);
+      trees.push(grown.tree);
+      treeInfo.push(g);
+    }
+    const report: RoundReport = { round: round + 1, train: evaluate(p.eval_metric, p, margins, train.labels, groups) };
+    if (validData && validMargins && options.valid) report.valid = evaluate(p.eval_metric, p, validMargins, options.valid.labels, groups);
+    history.push(report);
+    options.onRound?.(report);
+    if (p.early_stopping_rounds > 0 && report.valid) {
+      const score = report.valid[stopMetric] as number;
+      const better = Number.isNaN(bestScore) || (higherIsBetter(stopMetric) ? score > bestScore : score < bestScore);
+      if (better) {
+        bestScore = score;
+        bestRound = round;
+      } else if (round - bestRound >= p.early_stopping_rounds) break;
+    }
+  }
+  let bestIteration: number | null = null;
+  if (p.early_stopping_rounds > 0 && bestRound >= 0) {
+    // Keep the trees up to the best round, as XGBoost's best_iteration.
+    bestIteration = bestRound;
+    trees.length = (bestRound + 1) * groups;
+    treeInfo.length = (bestRound + 1) * groups;
+  }
+  return {
+    model: {
+      objective: p.objective,
+      numClass: p.objective === 'multi:softprob' ? groups : 0,
+      baseScore,
+      numFeature: nFeatures,
+      featureNames: options.featureNames,
+      trees,
+      treeInfo,
+      bestIteration,
+    },
+    history,
+    elapsedMs: Date.now() - started,
+  };
+}
