@@ -48,32 +48,21 @@ export function computeCuts(values: Float32Array, maxBin: number, seed = 0): Fea
   }
   sample.sort();
   if (sample.length === 0) return { cuts: new Float32Array([FLOAT32_MAX]) };
-  // Distinct values with their counts.
-  const distinct: number[] = [];
-  const counts: number[] = [];
-  for (let i = 0; i < sample.length; i++) {
-    const v = sample[i] as number;
-    if (distinct.length > 0 && distinct[distinct.length - 1] === v) counts[counts.length - 1]! += 1;
-    else {
-      distinct.push(v);
-      counts.push(1);
-    }
-  }
+  const total = sample.length;
+  let distinct = 1;
+  for (let i = 1; i < total; i++) if (sample[i] !== sample[i - 1]) distinct++;
   const cuts: number[] = [];
-  if (distinct.length <= bins) {
-    // One bin per distinct value: the cut above value i is value i+1.
-    for (let i = 1; i < distinct.length; i++) cuts.push(distinct[i] as number);
+  if (distinct <= bins) {
+    // One bin per distinct value: the cut above a value is the next distinct value.
+    for (let i = 1; i < total; i++) if (sample[i] !== sample[i - 1]) cuts.push(sample[i] as number);
   } else {
-    // Equal-frequency cuts placed on distinct values.
-    const total = sample.length;
-    let cumulative = 0;
-    let next = 1;
-    for (let i = 0; i < distinct.length - 1; i++) {
-      cumulative += counts[i] as number;
-      if (cumulative >= (next * total) / bins) {
-        cuts.push(distinct[i + 1] as number);
-        while (cumulative >= (next * total) / bins) next++;
-        if (cuts.length >= bins - 1) break;
+    // Equal-frequency cuts: the value at each rank k * total / bins, kept strictly increasing.
+    let last = sample[0] as number;
+    for (let k = 1; k < bins; k++) {
+      const v = sample[Math.floor((k * total) / bins)] as number;
+      if (v > last) {
+        cuts.push(v);
+        last = v;
       }
     }
   }
@@ -94,7 +83,7 @@ export function binOf(cuts: Float32Array, v: number): number {
   return lo;
 }
 
-/** Column-major bin matrix: bins[f * nRows + i]. */
+/** Row-major bin matrix: bins[row * nFeatures + f] (a row's bins are adjacent for histogram builds). */
 export interface BinnedMatrix {
   nRows: number;
   nFeatures: number;
@@ -111,9 +100,23 @@ export function binColumns(columns: Float32Array[], maxBin: number, seed = 0, ex
     const col = columns[f] as Float32Array;
     const fc = existingCuts?.[f] ?? computeCuts(col, maxBin, seed + f);
     cuts.push(fc);
-    const out = bins.subarray(f * nRows, (f + 1) * nRows);
     const c = fc.cuts;
-    for (let i = 0; i < nRows; i++) out[i] = binOf(c, col[i] as number);
+    const last = c.length - 1;
+    for (let i = 0; i < nRows; i++) {
+      const v = col[i] as number;
+      if (v !== v) {
+        bins[i * nFeatures + f] = MISSING_BIN;
+        continue;
+      }
+      let lo = 0;
+      let hi = last;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (v < (c[mid] as number)) hi = mid;
+        else lo = mid + 1;
+      }
+      bins[i * nFeatures + f] = lo;
+    }
   }
   return { nRows, nFeatures, bins, cuts };
 }

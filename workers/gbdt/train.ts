@@ -36,43 +36,63 @@ export interface TrainResult {
 
 const HIST_STRIDE = 512; // 256 bins x (G, H) per feature
 
-/** Builds the gradient histogram of the rows rows[begin, end) over the given features. */
+/**
+ * Builds the gradient histogram of rows[begin, end) over the given features. Rows are read
+ * row-major so each row's gradient pair is loaded once for all its features.
+ */
 function buildHistogram(
   data: BinnedMatrix,
   rows: Uint32Array,
   begin: number,
   end: number,
-  grad: Float32Array,
-  hess: Float32Array,
+  gh: Float32Array,
   features: Int32Array,
+  allFeatures: boolean,
   hist: Float64Array,
 ): void {
   hist.fill(0);
-  const n = data.nRows;
+  const F = data.nFeatures;
   const bins = data.bins;
-  for (let fi = 0; fi < features.length; fi++) {
-    const f = features[fi] as number;
-    const colOffset = f * n;
-    const base = f * HIST_STRIDE;
+  if (allFeatures) {
     for (let p = begin; p < end; p++) {
       const r = rows[p] as number;
-      const idx = base + ((bins[colOffset + r] as number) << 1);
-      hist[idx] = (hist[idx] as number) + (grad[r] as number);
-      hist[idx + 1] = (hist[idx + 1] as number) + (hess[r] as number);
+      const g = gh[r * 2] as number;
+      const h = gh[r * 2 + 1] as number;
+      const rowBase = r * F;
+      for (let f = 0; f < F; f++) {
+        const idx = f * HIST_STRIDE + ((bins[rowBase + f] as number) << 1);
+        hist[idx] = (hist[idx] as number) + g;
+        hist[idx + 1] = (hist[idx + 1] as number) + h;
+      }
+    }
+    return;
+  }
+  const nf = features.length;
+  for (let p = begin; p < end; p++) {
+    const r = rows[p] as number;
+    const g = gh[r * 2] as number;
+    const h = gh[r * 2 + 1] as number;
+    const rowBase = r * F;
+    for (let fi = 0; fi < nf; fi++) {
+      const f = features[fi] as number;
+      const idx = f * HIST_STRIDE + ((bins[rowBase + f] as number) << 1);
+      hist[idx] = (hist[idx] as number) + g;
+      hist[idx + 1] = (hist[idx + 1] as number) + h;
     }
   }
 }
 
 /** Moves rows that go left to the front of rows[begin, end); returns the split point. */
 function partition(data: BinnedMatrix, rows: Uint32Array, begin: number, end: number, split: SplitCandidate): number {
-  const col = split.feature * data.nRows;
+  const F = data.nFeatures;
+  const f = split.feature;
   const bins = data.bins;
   const bin = split.bin;
   const missingLeft = split.defaultLeft;
   let i = begin;
   let j = end - 1;
   while (i <= j) {
-    const b = bins[col + (rows[i] as number)] as number;
+    const b = bins[(rows[i] as number) * F + f] as number;
     const left = b === MISSING_BIN ? missingLeft : b <= bin;
     if (left) i++;
     else {
@@ -104,8 +124,7 @@ interface GrownTree {
 function growTree(
   data: BinnedMatrix,
   rows: Uint32Array,
-  grad: Float32Array,
-  hess: Float32Array,
+  gh: Float32Array,
   features: Int32Array,
   binCounts: Int32Array,
   p: GbdtParams,
@@ -117,11 +136,12 @@ function growTree(
   let H = 0;
   for (let k = 0; k < rows.length; k++) {
     const r = rows[k] as number;
-    G += grad[r] as number;
-    H += hess[r] as number;
+    G += gh[r * 2] as number;
+    H += gh[r * 2 + 1] as number;
   }
+  const allFeatures = features.length === data.nFeatures;
   const rootHist = new Float64Array(histSize);
-  buildHistogram(data, rows, 0, rows.length, grad, hess, features, rootHist);
+  buildHistogram(data, rows, 0, rows.length, gh, features, allFeatures, rootHist);
   const root = builder.addNode(ROOT_PARENT, H, calcWeight(p, G, H) * p.eta);
   splitBins.push(-1);
   let level: OpenNode[] = [{ id: root, begin: 0, end: rows.length, G, H, hist: rootHist, depth: 0 }];
@@ -152,8 +172,8 @@ function growTree(
       // Histogram subtraction: build the smaller child, derive the larger from the parent.
       const leftSmaller = mid - node.begin <= node.end - mid;
       const small = new Float64Array(histSize);
-      if (leftSmaller) buildHistogram(data, rows, node.begin, mid, grad, hess, features, small);
-      else buildHistogram(data, rows, mid, node.end, grad, hess, features, small);
+      if (leftSmaller) buildHistogram(data, rows, node.begin, mid, gh, features, allFeatures, small);
+      else buildHistogram(data, rows, mid, node.end, gh, features, allFeatures, small);
       const large = node.hist; // reuse the parent's buffer
       for (let fi = 0; fi < features.length; fi++) {
         const base = (features[fi] as number) * HIST_STRIDE;
@@ -171,11 +191,13 @@ function growTree(
 function addTreeToMargins(grown: GrownTree, data: BinnedMatrix, margins: Float64Array, groups: number, g: number): void {
   const { tree, splitBin } = grown;
   const n = data.nRows;
+  const F = data.nFeatures;
   const bins = data.bins;
   for (let r = 0; r < n; r++) {
     let node = 0;
+    const rowBase = r * F;
     while (tree.left[node] !== -1) {
-      const b = bins[(tree.feature[node] as number) * n + r] as number;
+      const b = bins[rowBase + (tree.feature[node] as number)] as number;
       const left = b === MISSING_BIN ? tree.defaultLeft[node] === 1 : b <= (splitBin[node] as number);
       node = left ? (tree.left[node] as number) : (tree.right[node] as number);
     }
@@ -239,6 +261,7 @@ export function trainGbdt(train: FeatureData, options: TrainOptions): TrainResul
   const validMargins = validData ? new Float64Array(validData.nRows * groups).fill(margin0) : null;
   const grad = new Float32Array(nRows);
   const hess = new Float32Array(nRows);
+  const gh = new Float32Array(nRows * 2);
   const rng = createRng(p.seed);
   const trees: Tree[] = [];
   const treeInfo: number[] = [];
@@ -253,6 +276,10 @@ export function trainGbdt(train: FeatureData, options: TrainOptions): TrainResul
     if (options.signal?.aborted) throw cancelledError();
     for (let g = 0; g < groups; g++) {
       computeGradients(p.objective, margins, train.labels, groups, g, p.scale_pos_weight, grad, hess);
+      for (let i = 0; i < nRows; i++) {
+        gh[i * 2] = grad[i] as number;
+        gh[i * 2 + 1] = hess[i] as number;
+      }
       let rows: Uint32Array;
       if (p.subsample < 1) {
         const picked: number[] = [];
@@ -269,7 +296,7 @@ export function trainGbdt(train: FeatureData, options: TrainOptions): TrainResul
         }
         features = Int32Array.from(order.slice(0, k).sort((a, b) => a - b));
       } else features = Int32Array.from({ length: nFeatures }, (_, i) => i);
-      const grown = growTree(data, rows, grad, hess, features, binCounts, p);
+      const grown = growTree(data, rows, gh, features, binCounts, p);
       addTreeToMargins(grown, data, margins, groups, g);
       if (validData && validMargins) addTreeToMargins(grown, validData, validMargins, groups, g);
       trees.push(grown.tree);
