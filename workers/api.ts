@@ -194,5 +194,117 @@ export interface EngineJobs {
   'engine.sleep': { params: { ms: number }; result: { sleptMs: number } };
 }
 
-export type EngineJobKind = keyof EngineJobs;
-export type EngineClient = JobClient<EngineJobs>;
+export type EngineJobKind = keyof AllEngineJobs;
+export type EngineClient = JobClient<AllEngineJobs>;
+
+// ---------------------------------------------------------------- models (GBDT)
+
+export type { BinaryEvaluation, RegressionEvaluation, MulticlassEvaluation, Curve } from './gbdt/evaluation';
+export type { RoundReport } from './gbdt/train';
+export type { FeatureImportance } from './gbdt/predict';
+export type { EvalMetric, Objective } from './gbdt/params';
+export { DEFAULT_PARAMS } from './gbdt/params';
+
+/** Where rows come from: a table, or a query's result. */
+export type DataSourceRef = { table: string } | { sql: string };
+
+export interface SplitSpec {
+  kind: 'random' | 'stratified' | 'time';
+  /** Share of rows held out for validation (0 = none). Default 0.2. */
+  validFraction?: number;
+  /** For kind 'time': the latest rows by this column are held out. */
+  timeColumn?: string;
+  seed?: number;
+}
+
+export interface TrainParams {
+  source: DataSourceRef;
+  target: string;
+  /** The positive label value for a binary target given as text (or any two values). */
+  positive?: string;
+  /** Feature columns; all other supported columns when absent. */
+  features?: string[];
+  /** XGBoost parameters by name (objective, eta, max_depth, num_boost_round, ...). */
+  params?: Record<string, number | string | string[]>;
+  split?: SplitSpec;
+  name?: string;
+}
+
+export interface LabelInfo {
+  kind: 'binary' | 'regression' | 'multiclass';
+  positive?: string;
+  negative?: string;
+  classes?: string[];
+}
+
+export interface ModelFeature {
+  name: string;
+  column: string;
+  kind: 'numeric' | 'date' | 'timestamp' | 'onehot';
+  level?: string;
+}
+
+export interface ModelSummary {
+  modelId: string;
+  name: string;
+  objective: import('./gbdt/params').Objective;
+  target: string;
+  label: LabelInfo;
+  features: ModelFeature[];
+  trees: number;
+  bestIteration: number | null;
+  params: Record<string, unknown>;
+  trainedAt: string;
+  rows: { train: number; valid: number };
+}
+
+export interface ModelEvaluation {
+  binary?: import('./gbdt/evaluation').BinaryEvaluation;
+  regression?: import('./gbdt/evaluation').RegressionEvaluation;
+  multiclass?: import('./gbdt/evaluation').MulticlassEvaluation;
+}
+
+export interface TrainOutcome {
+  model: ModelSummary;
+  history: import('./gbdt/train').RoundReport[];
+  evaluation: { train: ModelEvaluation; valid: ModelEvaluation | null };
+  importance: import('./gbdt/predict').FeatureImportance[];
+  /** Plain-words warnings, e.g. "possible leak: duration ...". */
+  warnings: string[];
+  elapsedMs: number;
+}
+
+export interface ShapSummary {
+  features: string[];
+  /** Row-major [row * features.length + f] SHAP values for a sample of rows. */
+  values: Float64Array;
+  /** The same rows' feature values (NaN = missing), for colouring the beeswarm. */
+  featureValues: Float64Array;
+  /** Bias (expected margin) per sampled row. */
+  bias: Float64Array;
+  margins: Float64Array;
+  rows: number;
+  /** Mean |SHAP| per feature, the order of a summary plot. */
+  meanAbs: number[];
+}
+
+export interface PredictParams {
+  modelId: string;
+  source: DataSourceRef;
+  /** Write source columns + prediction into this table. */
+  outputTable: string;
+  /** Also add one shap_<feature> column per feature and shap_bias. */
+  withShap?: boolean;
+}
+
+export interface ModelJobs {
+  'model.train': { params: TrainParams; result: TrainOutcome };
+  'model.evaluate': { params: { modelId: string; threshold: number }; result: ModelEvaluation };
+  'model.shap': { params: { modelId: string; sampleRows?: number; rowIndex?: number }; result: ShapSummary };
+  'model.predict': { params: PredictParams; result: TableInfo };
+  'model.export': { params: { modelId: string }; result: { json: string; fileName: string } };
+  'model.import': { params: { json: string; name?: string }; result: ModelSummary };
+  'model.list': { params: Record<string, never>; result: ModelSummary[] };
+}
+
+export type AllEngineJobs = EngineJobs & ModelJobs;

@@ -2,7 +2,7 @@
  * The browser host of the engine: starts the engine Web Worker and gives the caller a typed
  * job client. The renderer imports only this and `workers/api`.
  */
-import { JobClient, type EngineClient, type EngineJobs } from '../api';
+import { JobClient, type AllEngineJobs, type EngineClient } from '../api';
 import type { EngineErrorData } from '../protocol/errors';
 import type { FromEngine, ToEngine } from '../protocol/messages';
 import { endpointTransport } from '../protocol/transports';
@@ -16,7 +16,7 @@ export interface BrowserEngine {
 
 export function startBrowserEngine(): BrowserEngine {
   const worker = new Worker(new URL('./engine.worker.ts', import.meta.url), { type: 'module', name: 'assay-engine' });
-  const client: EngineClient = new JobClient<EngineJobs>(endpointTransport<FromEngine, ToEngine>(worker));
+  const client: EngineClient = new JobClient<AllEngineJobs>(endpointTransport<FromEngine, ToEngine>(worker));
   const fatalListeners = new Set<(error: EngineErrorData) => void>();
   let fatal: EngineErrorData | null = null;
 

@@ -1,4 +1,5 @@
-import type { EngineJobs } from '../api';
+import type { AllEngineJobs as EngineJobs } from '../api';
+import { ModelService } from '../gbdt/jobs';
 import { EngineError } from '../protocol/errors';
 import { JobHost, type JobContext } from '../protocol/host';
 import type { FromEngine, ToEngine, Transport } from '../protocol/messages';
@@ -38,6 +39,14 @@ export function registerEngineJobs(host: JobHost, engine: DataEngine): void {
   on('sql.fetch', (p) => engine.fetch(p));
   on('sql.release', (p) => engine.release(p.resultId));
   on('data.export', (p, ctx) => engine.exportData(p, ctx));
+  const models = new ModelService(engine);
+  on('model.train', (p, ctx) => models.train(p, ctx));
+  on('model.evaluate', async (p) => models.evaluateAt(p.modelId, Number(p.threshold)));
+  on('model.shap', async (p) => models.shap(p.modelId, p.sampleRows));
+  on('model.predict', (p, ctx) => models.predictInto(p, ctx));
+  on('model.export', async (p) => models.exportModel(p.modelId));
+  on('model.import', async (p) => models.importModel(p.json, p.name));
+  on('model.list', async () => models.list());
   on('engine.sleep', async (p, ctx) => {
     const total = Math.max(0, Math.min(600_000, Number(p.ms) || 0));
     const started = Date.now();

@@ -6,6 +6,7 @@ import { computeGradients, transformMargins } from './objectives';
 import type { EvalMetric, GbdtParams } from './params';
 import { createRng } from './rng';
 import { calcWeight, findBestSplit, type SplitCandidate } from './split';
+import { HIST_STRIDE, cpuHistogramKernel, type HistogramKernel } from './histogram';
 
 /** Float32 feature columns (NaN = missing) and labels (0/1, class index, or value). */
 export interface FeatureData {
@@ -23,63 +24,19 @@ export interface TrainOptions {
   params: GbdtParams;
   featureNames: string[];
   valid?: FeatureData;
-  onRound?: (report: RoundReport) => void;
+  /** Called after every round; training waits for it (a host yields here so a cancel gets through). */
+  onRound?: (report: RoundReport) => void | Promise<void>;
   signal?: AbortSignal;
+  /** The histogram backend; the CPU kernel when absent. */
+  kernel?: HistogramKernel;
 }
 
 export interface TrainResult {
   model: BoostedModel;
+  backend: 'cpu' | 'webgpu';
   history: RoundReport[];
   /** Per feature: total gain, cover and number of splits. */
   elapsedMs: number;
-}
-
-const HIST_STRIDE = 512; // 256 bins x (G, H) per feature
-
-/**
- * Builds the gradient histogram of rows[begin, end) over the given features. Rows are read
- * row-major so each row's gradient pair is loaded once for all its features.
- */
-function buildHistogram(
-  data: BinnedMatrix,
-  rows: Uint32Array,
-  begin: number,
-  end: number,
-  gh: Float32Array,
-  features: Int32Array,
-  allFeatures: boolean,
-  hist: Float64Array,
-): void {
-  hist.fill(0);
-  const F = data.nFeatures;
-  const bins = data.bins;
-  if (allFeatures) {
-    for (let p = begin; p < end; p++) {
-      const r = rows[p] as number;
-      const g = gh[r * 2] as number;
-      const h = gh[r * 2 + 1] as number;
-      const rowBase = r * F;
-      for (let f = 0; f < F; f++) {
-        const idx = f * HIST_STRIDE + ((bins[rowBase + f] as number) << 1);
-        hist[idx] = (hist[idx] as number) + g;
-        hist[idx + 1] = (hist[idx + 1] as number) + h;
-      }
-    }
-    return;
-  }
-  const nf = features.length;
-  for (let p = begin; p < end; p++) {
-    const r = rows[p] as number;
-    const g = gh[r * 2] as number;
-    const h = gh[r * 2 + 1] as number;
-    const rowBase = r * F;
-    for (let fi = 0; fi < nf; fi++) {
-      const f = features[fi] as number;
-      const idx = f * HIST_STRIDE + ((bins[rowBase + f] as number) << 1);
-      hist[idx] = (hist[idx] as number) + g;
-      hist[idx + 1] = (hist[idx + 1] as number) + h;
-    }
-  }
 }
 
 /** Moves rows that go left to the front of rows[begin, end); returns the split point. */
@@ -121,14 +78,17 @@ interface GrownTree {
   splitBin: Int32Array;
 }
 
-function growTree(
+async function growTree(
   data: BinnedMatrix,
   rows: Uint32Array,
   gh: Float32Array,
   features: Int32Array,
   binCounts: Int32Array,
   p: GbdtParams,
-): GrownTree {
+  kernel: HistogramKernel,
+): Promise<GrownTree> {
+  const build = (begin: number, end: number, out: Float64Array): void | Promise<void> =>
+    kernel.build({ bins: data.bins, nFeatures: data.nFeatures, rows, begin, end, gh, features }, out);
   const builder = new TreeBuilder();
   const splitBins: number[] = [];
   const histSize = data.nFeatures * HIST_STRIDE;
@@ -139,9 +99,8 @@ function growTree(
     G += gh[r * 2] as number;
     H += gh[r * 2 + 1] as number;
   }
-  const allFeatures = features.length === data.nFeatures;
   const rootHist = new Float64Array(histSize);
-  buildHistogram(data, rows, 0, rows.length, gh, features, allFeatures, rootHist);
+  await build(0, rows.length, rootHist);
   const root = builder.addNode(ROOT_PARENT, H, calcWeight(p, G, H) * p.eta);
   splitBins.push(-1);
   let level: OpenNode[] = [{ id: root, begin: 0, end: rows.length, G, H, hist: rootHist, depth: 0 }];
@@ -172,8 +131,8 @@ function growTree(
       // Histogram subtraction: build the smaller child, derive the larger from the parent.
       const leftSmaller = mid - node.begin <= node.end - mid;
       const small = new Float64Array(histSize);
-      if (leftSmaller) buildHistogram(data, rows, node.begin, mid, gh, features, allFeatures, small);
-      else buildHistogram(data, rows, mid, node.end, gh, features, allFeatures, small);
+      if (leftSmaller) await build(node.begin, mid, small);
+      else await build(mid, node.end, small);
       const large = node.hist; // reuse the parent's buffer
       for (let fi = 0; fi < features.length; fi++) {
         const base = (features[fi] as number) * HIST_STRIDE;
@@ -231,7 +190,7 @@ function checkLabels(p: GbdtParams, labels: Float32Array, groups: number): void 
 }
 
 /** Trains a boosted-tree model the way XGBoost's `hist` method does (depth-wise growth). */
-export function trainGbdt(train: FeatureData, options: TrainOptions): TrainResult {
+export async function trainGbdt(train: FeatureData, options: TrainOptions): Promise<TrainResult> {
   const started = Date.now();
   const p = options.params;
   const nRows = train.labels.length;
@@ -296,7 +255,7 @@ export function trainGbdt(train: FeatureData, options: TrainOptions): TrainResul
         }
         features = Int32Array.from(order.slice(0, k).sort((a, b) => a - b));
       } else features = Int32Array.from({ length: nFeatures }, (_, i) => i);
-      const grown = growTree(data, rows, gh, features, binCounts, p);
+      const grown = await growTree(data, rows, gh, features, binCounts, p, options.kernel ?? cpuHistogramKernel);
       addTreeToMargins(grown, data, margins, groups, g);
       if (validData && validMargins) addTreeToMargins(grown, validData, validMargins, groups, g);
       trees.push(grown.tree);
@@ -305,7 +264,8 @@ export function trainGbdt(train: FeatureData, options: TrainOptions): TrainResul
     const report: RoundReport = { round: round + 1, train: evaluate(p.eval_metric, p, margins, train.labels, groups) };
     if (validData && validMargins && options.valid) report.valid = evaluate(p.eval_metric, p, validMargins, options.valid.labels, groups);
     history.push(report);
-    options.onRound?.(report);
+    await options.onRound?.(report);
+    if (options.signal?.aborted) throw cancelledError();
     if (p.early_stopping_rounds > 0 && report.valid) {
       const score = report.valid[stopMetric] as number;
       const better = Number.isNaN(bestScore) || (higherIsBetter(stopMetric) ? score > bestScore : score < bestScore);
@@ -334,6 +294,7 @@ export function trainGbdt(train: FeatureData, options: TrainOptions): TrainResul
       bestIteration,
     },
     history,
+    backend: (options.kernel ?? cpuHistogramKernel).backend,
     elapsedMs: Date.now() - started,
   };
 }

@@ -22,7 +22,7 @@ function scoreText(x: number): string {
 const FLOAT_MARK = '@@F@@';
 
 /** Serialises a model as XGBoost JSON text that `xgboost.Booster(model_file=...)` loads. */
-export function toXgboostJson(model: BoostedModel): string {
+export function toXgboostJson(model: BoostedModel, extraAttributes: Record<string, string> = {}): string {
   const floats = (a: ArrayLike<number>): string[] => Array.from(a, (v) => `${FLOAT_MARK}${floatLiteral(v)}${FLOAT_MARK}`);
   const trees = model.trees.map((t, id) => ({
     base_weights: floats(t.baseWeight),
@@ -48,7 +48,10 @@ export function toXgboostJson(model: BoostedModel): string {
   else objective.softmax_multiclass_param = { num_class: String(model.numClass) };
   const doc = {
     learner: {
-      attributes: model.bestIteration === null ? {} : { best_iteration: String(model.bestIteration), best_ntree_limit: String(model.trees.length) },
+      attributes: {
+        ...extraAttributes,
+        ...(model.bestIteration === null ? {} : { best_iteration: String(model.bestIteration), best_ntree_limit: String(model.trees.length) }),
+      },
       feature_names: model.featureNames,
       feature_types: model.featureNames.map(() => 'float'),
       gradient_booster: {
@@ -166,4 +169,15 @@ export function fromXgboostJson(text: string): BoostedModel {
     treeInfo,
     bestIteration: best !== null && Number.isFinite(best) ? best : null,
   };
+}
+
+/** The string attributes stored in a model (XGBoost keeps arbitrary key/value strings there). */
+export function readAttributes(text: string): Record<string, string> {
+  try {
+    const doc = JSON.parse(text) as { learner?: { attributes?: Record<string, unknown> } };
+    const attrs = doc.learner?.attributes ?? {};
+    return Object.fromEntries(Object.entries(attrs).map(([k, v]) => [k, String(v)]));
+  } catch {
+    return {};
+  }
 }

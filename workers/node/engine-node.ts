@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import type { EngineClient, EngineInfo, EngineJobs } from '../api';
+import type { AllEngineJobs, EngineClient, EngineInfo } from '../api';
 import { JobClient } from '../protocol/client';
 import type { FromEngine, ToEngine } from '../protocol/messages';
 import { inProcessPair } from '../protocol/transports';
@@ -34,7 +34,7 @@ export async function createInProcessEngine(): Promise<NodeEngine> {
   const driver = await NodeDuckDriver.create();
   const [engineSide, clientSide] = inProcessPair<ToEngine, FromEngine>();
   const host = serveEngine(engineSide, driver, loadParquetNode);
-  const client = new JobClient<EngineJobs>(clientSide);
+  const client = new JobClient<AllEngineJobs>(clientSide);
   const info = (await client.ready()) as EngineInfo;
   return {
     client,

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import type { EngineInfo, EngineJobs } from '../api';
+import type { AllEngineJobs, EngineInfo } from '../api';
 import { JobClient } from '../protocol/client';
 import type { FromEngine, ToEngine, Transport } from '../protocol/messages';
 import type { NodeEngine } from './engine-node';
@@ -28,7 +28,7 @@ export async function startEngineThread(): Promise<NodeEngine> {
   const tsxApi = require.resolve('tsx/esm/api');
   const bootstrap = `require(${JSON.stringify(tsxApi)}).register(); import(${JSON.stringify(entry)});`;
   const worker = new Worker(bootstrap, { eval: true });
-  const client = new JobClient<EngineJobs>(workerTransport(worker));
+  const client = new JobClient<AllEngineJobs>(workerTransport(worker));
   worker.on('error', (err) => client.failAll({ code: 'INTERNAL', message: `The engine thread crashed: ${err.message}` }));
   worker.on('exit', (code) => {
     if (code !== 0) client.failAll({ code: 'INTERNAL', message: `The engine thread exited with code ${code}.` });

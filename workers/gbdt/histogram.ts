@@ -1,0 +1,60 @@
+/**
+ * The histogram kernel behind the backend interface: gradient/hessian sums per (feature, bin)
+ * for a set of rows. Layout of `out`: [(f * 256 + bin) * 2] = sum of gradients, +1 = sum of
+ * hessians; bin 255 holds missing values. Backends: 'cpu' (here), 'webgpu' (webgpu-histogram.ts).
+ */
+export interface HistogramRequest {
+  /** Row-major bins: bins[row * nFeatures + f]. */
+  bins: Uint8Array;
+  nFeatures: number;
+  rows: Uint32Array;
+  begin: number;
+  end: number;
+  /** Interleaved gradient pairs: gh[2 * row] = gradient, gh[2 * row + 1] = hessian. */
+  gh: Float32Array;
+  /** Features to build (sorted); others are left at 0. */
+  features: Int32Array;
+}
+
+export interface HistogramKernel {
+  readonly backend: 'cpu' | 'webgpu';
+  build(request: HistogramRequest, out: Float64Array): void | Promise<void>;
+  dispose?(): void;
+}
+
+export const HIST_STRIDE = 512;
+
+/** The CPU kernel: rows read row-major so each gradient pair is loaded once per row. */
+export const cpuHistogramKernel: HistogramKernel = {
+  backend: 'cpu',
+  build({ bins, nFeatures: F, rows, begin, end, gh, features }, hist) {
+    hist.fill(0);
+    if (features.length === F) {
+      for (let p = begin; p < end; p++) {
+        const r = rows[p] as number;
+        const g = gh[r * 2] as number;
+        const h = gh[r * 2 + 1] as number;
+        const rowBase = r * F;
+        for (let f = 0; f < F; f++) {
+          const idx = f * HIST_STRIDE + ((bins[rowBase + f] as number) << 1);
+          hist[idx] = (hist[idx] as number) + g;
+          hist[idx + 1] = (hist[idx + 1] as number) + h;
+        }
+      }
+      return;
+    }
+    const nf = features.length;
+    for (let p = begin; p < end; p++) {
+      const r = rows[p] as number;
+      const g = gh[r * 2] as number;
+      const h = gh[r * 2 + 1] as number;
+      const rowBase = r * F;
+      for (let fi = 0; fi < nf; fi++) {
+        const f = features[fi] as number;
+        const idx = f * HIST_STRIDE + ((bins[rowBase + f] as number) << 1);
+        hist[idx] = (hist[idx] as number) + g;
+        hist[idx + 1] = (hist[idx + 1] as number) + h;
+      }
+    }
+  },
+};

@@ -1,0 +1,535 @@
+import { Float64, Int32, Table, Utf8, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
+import type {
+  DataSourceRef,
+  LabelInfo,
+  ModelEvaluation,
+  ModelFeature,
+  ModelSummary,
+  PredictParams,
+  ShapSummary,
+  TableInfo,
+  TrainOutcome,
+  TrainParams,
+} from '../api';
+import type { DataEngine } from '../data/engine';
+import { quoteIdent, quoteLiteral } from '../data/sql-text';
+import { EngineError, throwIfAborted } from '../protocol/errors';
+import type { JobContext } from '../protocol/host';
+import { tableColumnsToFloat32, vectorToFloat32 } from './arrow-columns';
+import {
+  MAX_ONEHOT_LEVELS,
+  checkEncoding,
+  featureSelectList,
+  safeFeatureName,
+  sourceKind,
+  type FeatureEncoding,
+  type FeatureSpec,
+} from './encoding';
+import { evaluateBinary, evaluateMulticlass, evaluateRegression } from './evaluation';
+import { auc } from './metrics';
+import { outputGroups, type BoostedModel } from './model';
+import { featureImportance, predict, predictMargins, type FeatureImportance } from './predict';
+import { resolveParams, type GbdtParams, type Objective } from './params';
+import { createRng } from './rng';
+import { treeShap } from './shap';
+import { trainGbdt, type FeatureData } from './train';
+import { fromXgboostJson, readAttributes, toXgboostJson } from './xgboost-json';
+
+interface StoredModel {
+  summary: ModelSummary;
+  model: BoostedModel;
+  encoding: FeatureEncoding;
+  valid: FeatureData | null;
+}
+
+const POSITIVE_WORDS = new Set(['yes', 'y', 'true', 't', '1', 'positive', 'pos']);
+const NEGATIVE_WORDS = new Set(['no', 'n', 'false', 'f', '0', 'negative', 'neg']);
+
+function rows(table: Table): Array<Record<string, unknown>> {
+  return table.toArray().map((r: { toJSON(): Record<string, unknown> }) => r.toJSON());
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** Models: train, evaluate, explain, score, import and export, on top of the data engine. */
+export class ModelService {
+  private readonly models = new Map<string, StoredModel>();
+  private counter = 0;
+
+  constructor(private readonly data: DataEngine) {}
+
+  private async relation(source: DataSourceRef): Promise<string> {
+    if (source && 'table' in source) {
+      const names = await this.data.tableNames();
+      const name = names.find((n) => n === source.table) ?? names.find((n) => n.toLowerCase() === source.table.toLowerCase());
+      if (!name) throw new EngineError('NOT_FOUND', `There is no table named "${source.table}".`);
+      return quoteIdent(name);
+    }
+    if (source && 'sql' in source && typeof source.sql === 'string' && source.sql.trim()) return `(${source.sql.trim().replace(/;\s*$/, '')})`;
+    throw new EngineError('BAD_INPUT', 'Choose a table or write a query to train on.');
+  }
+
+  private async describe(relation: string): Promise<Array<{ name: string; type: string }>> {
+    const t = await this.data.driver.query(`DESCRIBE SELECT * FROM ${relation}`);
+    return rows(t).map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+  }
+
+  private stored(modelId: string): StoredModel {
+    const m = this.models.get(modelId);
+    if (!m) throw new EngineError('NOT_FOUND', 'That model is not loaded; train or import it again.');
+    return m;
+  }
+
+  list(): ModelSummary[] {
+    return [...this.models.values()].map((m) => m.summary);
+  }
+
+  // ------------------------------------------------------------ training data
+
+  private async buildEncoding(relation: string, columns: Array<{ name: string; type: string }>, target: string, requested: string[] | undefined, warnings: string[], signal: AbortSignal): Promise<FeatureEncoding> {
+    const byName = new Map(columns.map((c) => [c.name, c]));
+    let chosen: Array<{ name: string; type: string }>;
+    if (requested && requested.length > 0) {
+      chosen = requested.map((name) => {
+        const c = byName.get(name);
+        if (!c) throw new EngineError('BAD_INPUT', `Feature "${name}" is not a column of the data.`);
+        if (name === target) throw new EngineError('BAD_INPUT', `The target "${target}" cannot also be a feature.`);
+        if (sourceKind(c.type) === 'unsupported') throw new EngineError('BAD_INPUT', `Feature "${name}" has type ${c.type}, which cannot be used as a model feature.`);
+        return c;
+      });
+    } else {
+      chosen = columns.filter((c) => c.name !== target && sourceKind(c.type) !== 'unsupported');
+    }
+    const features: FeatureSpec[] = [];
+    const countRow = rows(await this.data.driver.query(`SELECT count(*) AS n FROM ${relation}`, signal))[0];
+    const total = Number(countRow?.n ?? 0);
+    for (const c of chosen) {
+      throwIfAborted(signal);
+      const kind = sourceKind(c.type);
+      if (kind === 'text') {
+        const stats = rows(await this.data.driver.query(`SELECT approx_count_distinct(${quoteIdent(c.name)}) AS d FROM ${relation}`, signal))[0];
+        const distinct = Number(stats?.d ?? 0);
+        if (!requested && distinct > 1000 && distinct > total * 0.5) {
+          warnings.push(`"${c.name}" was left out: with ~${distinct.toLocaleString('en-US')} distinct values it looks like an identifier.`);
+          continue;
+        }
+        const levels = rows(
+          await this.data.driver.query(
+            `SELECT CAST(${quoteIdent(c.name)} AS VARCHAR) AS v, count(*) AS n FROM ${relation} WHERE ${quoteIdent(c.name)} IS NOT NULL GROUP BY 1 ORDER BY n DESC, v LIMIT ${MAX_ONEHOT_LEVELS}`,
+            signal,
+          ),
+        ).map((r) => String(r.v));
+        if (distinct > MAX_ONEHOT_LEVELS) warnings.push(`"${c.name}" has ~${distinct.toLocaleString('en-US')} values; it is one-hot encoded over its ${MAX_ONEHOT_LEVELS} most frequent ones.`);
+        for (const level of levels) features.push({ name: safeFeatureName(`${c.name}=${level}`), column: c.name, kind: 'onehot', level });
+      } else if (kind === 'date' || kind === 'timestamp') {
+        features.push({ name: safeFeatureName(c.name), column: c.name, kind });
+      } else {
+        features.push({ name: safeFeatureName(c.name), column: c.name, kind: 'numeric' });
+      }
+    }
+    if (features.length === 0) throw new EngineError('BAD_INPUT', 'There are no usable feature columns (numbers, booleans, dates or text).');
+    return { version: 1, features, columns: chosen };
+  }
+
+  private async labelInfo(relation: string, target: string, type: string, objective: Objective | undefined, positive: string | undefined, signal: AbortSignal): Promise<{ info: LabelInfo; objective: Objective; expression: string }> {
+    const col = quoteIdent(target);
+    const stats = rows(await this.data.driver.query(`SELECT count(*) AS n, count(${col}) AS nn, count(DISTINCT ${col}) AS d FROM ${relation}`, signal))[0] ?? {};
+    const total = Number(stats.n);
+    const missing = total - Number(stats.nn);
+    const distinct = Number(stats.d);
+    if (total === 0) throw new EngineError('BAD_INPUT', 'The data has 0 rows; there is nothing to train on.');
+    if (missing > 0) throw new EngineError('BAD_INPUT', `${missing.toLocaleString('en-US')} rows have no value in the target "${target}". Filter them out first (WHERE ${target} IS NOT NULL).`);
+    const kind = sourceKind(type);
+    const values = rows(await this.data.driver.query(`SELECT DISTINCT CAST(${col} AS VARCHAR) AS v FROM ${relation} ORDER BY 1 LIMIT 101`, signal)).map((r) => String(r.v));
+    const chosen: Objective = objective ?? (distinct <= 2 ? 'binary:logistic' : kind === 'numeric' ? 'reg:squarederror' : 'multi:softprob');
+    if (chosen === 'reg:squarederror') {
+      if (kind !== 'numeric' && kind !== 'boolean') throw new EngineError('BAD_INPUT', `reg:squarederror needs a numeric target; "${target}" is ${type}.`);
+      return { info: { kind: 'regression' }, objective: chosen, expression: `CAST(${col} AS DOUBLE)` };
+    }
+    if (chosen === 'multi:softprob') {
+      if (distinct < 2) throw new EngineError('BAD_INPUT', `The target "${target}" has a single value (${values[0] ?? ''}); a classifier needs at least two classes.`);
+      if (distinct > 100) throw new EngineError('BAD_INPUT', `The target "${target}" has more than 100 values; multi:softprob supports up to 100 classes.`);
+      const cases = values.map((v, i) => `WHEN CAST(${col} AS VARCHAR) = ${quoteLiteral(v)} THEN ${i}.0`).join(' ');
+      return { info: { kind: 'multiclass', classes: values }, objective: chosen, expression: `CASE ${cases} END` };
+    }
+    // binary:logistic
+    if (distinct < 2) throw new EngineError('BAD_INPUT', `The target "${target}" has a single class (every row is ${values[0] ?? 'the same'}); a binary model needs both classes.`);
+    if (distinct > 2) {
+      throw new EngineError('BAD_INPUT', `binary:logistic needs a target with two values, but "${target}" has ${distinct > 100 ? 'more than 100' : distinct} (${values.slice(0, 5).join(', ')}${distinct > 5 ? ', ...' : ''}). Use multi:softprob, or build a 0/1 column.`);
+    }
+    const [a, b] = values as [string, string];
+    let pos: string;
+    if (positive !== undefined) {
+      if (!values.includes(String(positive))) throw new EngineError('BAD_INPUT', `The positive value "${positive}" does not occur in "${target}" (its values are ${a} and ${b}).`);
+      pos = String(positive);
+    } else if (kind === 'boolean') pos = 'true';
+    else if (POSITIVE_WORDS.has(a.toLowerCase()) && NEGATIVE_WORDS.has(b.toLowerCase())) pos = a;
+    else if (POSITIVE_WORDS.has(b.toLowerCase()) && NEGATIVE_WORDS.has(a.toLowerCase())) pos = b;
+    else throw new EngineError('BAD_INPUT', `Which value of "${target}" is the positive class: "${a}" or "${b}"? Name it (positive = ...).`);
+    const neg = pos === a ? b : a;
+    return {
+      info: { kind: 'binary', positive: pos, negative: neg },
+      objective: chosen,
+      expression: `CASE WHEN CAST(${col} AS VARCHAR) = ${quoteLiteral(pos)} THEN 1.0 ELSE 0.0 END`,
+    };
+  }
+
+  private splitRows(n: number, labels: Float32Array, params: TrainParams, timeValues: Float32Array | null): { train: Uint32Array; valid: Uint32Array } {
+    const split = params.split ?? { kind: 'stratified' as const };
+    const fraction = split.validFraction ?? 0.2;
+    if (!(fraction >= 0 && fraction < 1)) throw new EngineError('BAD_INPUT', `The validation share must be in [0, 1) (got ${fraction}).`);
+    const all = Array.from({ length: n }, (_, i) => i);
+    if (fraction === 0) return { train: Uint32Array.from(all), valid: new Uint32Array(0) };
+    const rng = createRng(split.seed ?? 42);
+    const shuffle = (a: number[]): number[] => {
+      for (let i = a.length - 1; i > 0; i--) {
+        const j = Math.floor(rng() * (i + 1));
+        [a[i], a[j]] = [a[j] as number, a[i] as number];
+      }
+      return a;
+    };
+    let valid: number[];
+    if (split.kind === 'time') {
+      if (!timeValues) throw new EngineError('BAD_INPUT', 'A time split needs a time column.');
+      const order = all.slice().sort((x, y) => (timeValues[x] as number) - (timeValues[y] as number));
+      valid = order.slice(n - Math.round(n * fraction));
+    } else if (split.kind === 'stratified') {
+      const byClass = new Map<number, number[]>();
+      for (const i of all) {
+        const y = labels[i] as number;
+        const list = byClass.get(y) ?? [];
+        list.push(i);
+        byClass.set(y, list);
+      }
+      valid = [];
+      for (const [, list] of [...byClass.entries()].sort((x, y) => x[0] - y[0])) valid.push(...shuffle(list).slice(0, Math.round(list.length * fraction)));
+    } else {
+      valid = shuffle(all).slice(0, Math.round(n * fraction));
+    }
+    const isValid = new Uint8Array(n);
+    for (const i of valid) isValid[i] = 1;
+    return { train: Uint32Array.from(all.filter((i) => !isValid[i])), valid: Uint32Array.from(all.filter((i) => isValid[i])) };
+  }
+
+  // ------------------------------------------------------------ jobs
+
+  async train(params: TrainParams, ctx: JobContext): Promise<TrainOutcome> {
+    const started = Date.now();
+    const warnings: string[] = [];
+    if (typeof params.target !== 'string' || !params.target) throw new EngineError('BAD_INPUT', 'Choose a target column.');
+    const relation = await this.relation(params.source);
+    const columns = await this.describe(relation);
+    const targetColumn = columns.find((c) => c.name === params.target);
+    if (!targetColumn) throw new EngineError('BAD_INPUT', `The target "${params.target}" is not a column of the data.`);
+    const given: Record<string, unknown> = { ...(params.params ?? {}) };
+    const objectiveGiven = given.objective as Objective | undefined;
+    ctx.progress(0.01, 'checking the target');
+    const label = await this.labelInfo(relation, params.target, targetColumn.type, objectiveGiven, params.positive, ctx.signal);
+    given.objective = label.objective;
+    if (label.objective === 'multi:softprob') given.num_class = label.info.classes?.length ?? 0;
+    const gp: GbdtParams = resolveParams(given);
+    ctx.progress(0.03, 'choosing features');
+    const encoding = await this.buildEncoding(relation, columns, params.target, params.features, warnings, ctx.signal);
+    const timeColumn = params.split?.kind === 'time' ? params.split.timeColumn : undefined;
+    if (params.split?.kind === 'time') {
+      const tc = columns.find((c) => c.name === timeColumn);
+      if (!tc) throw new EngineError('BAD_INPUT', `The time column "${String(timeColumn)}" is not a column of the data.`);
+    }
+    ctx.progress(0.05, 'reading rows');
+    const timeSelect = timeColumn ? `, CAST(epoch(CAST(${quoteIdent(timeColumn)} AS TIMESTAMP)) AS DOUBLE) AS "__assay_time"` : '';
+    const table = await this.data.driver.query(`SELECT ${featureSelectList(encoding)}, ${label.expression} AS "__assay_label"${timeSelect} FROM ${relation}`, ctx.signal);
+    const n = table.numRows;
+    if (n === 0) throw new EngineError('BAD_INPUT', 'The data has 0 rows; there is nothing to train on.');
+    const allColumns = tableColumnsToFloat32(table, encoding.features.map((_, i) => `f${i}`));
+    const labels = vectorToFloat32(table.getChild('__assay_label'), n);
+    const timeValues = timeColumn ? vectorToFloat32(table.getChild('__assay_time'), n) : null;
+
+    // Columns that cannot inform a model.
+    const requested = params.features && params.features.length > 0;
+    const keep: number[] = [];
+    encoding.features.forEach((spec, f) => {
+      const col = allColumns[f] as Float32Array;
+      let first = Number.NaN;
+      let constant = true;
+      let present = 0;
+      for (let i = 0; i < n; i++) {
+        const v = col[i] as number;
+        if (v !== v) continue;
+        if (present === 0) first = v;
+        else if (v !== first) constant = false;
+        present++;
+      }
+      if (present === 0) {
+        if (requested) throw new EngineError('BAD_INPUT', `Feature "${spec.column}" has no values (every row is missing).`);
+        warnings.push(`"${spec.column}" was left out: every row is missing.`);
+      } else if (constant && spec.kind !== 'onehot') {
+        if (requested) throw new EngineError('BAD_INPUT', `Feature "${spec.column}" is constant (${first} in every row); it cannot help a model.`);
+        warnings.push(`"${spec.column}" was left out: it has the same value in every row.`);
+      } else keep.push(f);
+    });
+    if (keep.length === 0) throw new EngineError('BAD_INPUT', 'No feature varies; there is nothing to learn from.');
+    encoding.features = keep.map((f) => encoding.features[f] as FeatureSpec);
+    const featureColumns = keep.map((f) => allColumns[f] as Float32Array);
+
+    const { train: trainIdx, valid: validIdx } = this.splitRows(n, labels, params, timeValues);
+    const take = (idx: Uint32Array): FeatureData => ({
+      columns: featureColumns.map((col) => {
+        const out = new Float32Array(idx.length);
+        for (let k = 0; k < idx.length; k++) out[k] = col[idx[k] as number] as number;
+        return out;
+      }),
+      labels: (() => {
+        const out = new Float32Array(idx.length);
+        for (let k = 0; k < idx.length; k++) out[k] = labels[idx[k] as number] as number;
+        return out;
+      })(),
+    });
+    const trainData = take(trainIdx);
+    const validData = validIdx.length > 0 ? take(validIdx) : null;
+    if (label.info.kind === 'binary') {
+      const pos = trainData.labels.reduce((s, v) => s + v, 0);
+      if (pos === 0 || pos === trainData.labels.length) throw new EngineError('BAD_INPUT', 'The training rows hold a single class; use more data or another split.');
+    }
+    if (gp.early_stopping_rounds > 0 && !validData) throw new EngineError('BAD_INPUT', 'Early stopping needs a validation share above 0.');
+
+    const names = encoding.features.map((f) => f.name);
+    const rounds = gp.num_boost_round;
+    const result = await trainGbdt(trainData, {
+      params: gp,
+      featureNames: names,
+      ...(validData ? { valid: validData } : {}),
+      signal: ctx.signal,
+      onRound: async (report) => {
+        const metric = gp.eval_metric[gp.eval_metric.length - 1] ?? 'logloss';
+        const v = report.valid?.[metric] ?? report.train[metric];
+        ctx.progress(0.1 + (0.85 * report.round) / rounds, `round ${report.round} of ${rounds}: ${report.valid ? 'valid' : 'train'} ${metric} ${v?.toFixed(5) ?? ''}`);
+        await yieldToEventLoop();
+      },
+    });
+    ctx.progress(0.96, 'evaluating');
+    const model = result.model;
+    const evaluation = {
+      train: this.evaluate(model, trainData, label.info, 0.5),
+      valid: validData ? this.evaluate(model, validData, label.info, 0.5) : null,
+    };
+    const importance = featureImportance(model);
+    warnings.push(...this.leakWarnings(importance, encoding, trainData, label.info));
+
+    const modelId = `model_${++this.counter}`;
+    const summary: ModelSummary = {
+      modelId,
+      name: params.name?.trim() || `${params.target} model ${this.counter}`,
+      objective: model.objective,
+      target: params.target,
+      label: label.info,
+      features: encoding.features.map(toModelFeature),
+      trees: model.trees.length,
+      bestIteration: model.bestIteration,
+      params: { ...gp },
+      trainedAt: new Date().toISOString(),
+      rows: { train: trainData.labels.length, valid: validData?.labels.length ?? 0 },
+    };
+    this.models.set(modelId, { summary, model, encoding, valid: validData ?? trainData });
+    ctx.progress(1, 'done');
+    return { model: summary, history: result.history, evaluation, importance, warnings, elapsedMs: Date.now() - started };
+  }
+
+  private evaluate(model: BoostedModel, data: FeatureData, label: LabelInfo, threshold: number): ModelEvaluation {
+    const preds = predict(model, data.columns, data.labels.length);
+    if (label.kind === 'binary') return { binary: evaluateBinary(preds, data.labels, threshold) };
+    if (label.kind === 'regression') return { regression: evaluateRegression(preds, data.labels) };
+    return { multiclass: evaluateMulticlass(preds, data.labels, outputGroups(model)) };
+  }
+
+  /** "Possible leak" warnings: one column carrying most of the gain, or separating the classes alone. */
+  private leakWarnings(importance: FeatureImportance[], encoding: FeatureEncoding, data: FeatureData, label: LabelInfo): string[] {
+    const out: string[] = [];
+    const byColumn = new Map<string, number>();
+    let total = 0;
+    importance.forEach((imp, i) => {
+      const column = encoding.features[i]?.column ?? imp.feature;
+      byColumn.set(column, (byColumn.get(column) ?? 0) + imp.gain);
+      total += imp.gain;
+    });
+    if (total > 0 && byColumn.size > 1) {
+      const [column, gain] = [...byColumn.entries()].sort((a, b) => b[1] - a[1])[0] as [string, number];
+      const share = gain / total;
+      if (share > 0.5) out.push(`possible leak: "${column}" alone carries ${(share * 100).toFixed(0)}% of the model's gain. Check that it is known at the time of prediction.`);
+    }
+    if (label.kind === 'binary') {
+      encoding.features.forEach((spec, f) => {
+        if (spec.kind === 'onehot') return;
+        const col = data.columns[f] as Float32Array;
+        const scores: number[] = [];
+        const ys: number[] = [];
+        for (let i = 0; i < col.length; i++) {
+          const v = col[i] as number;
+          if (v === v) {
+            scores.push(v);
+            ys.push(data.labels[i] as number);
+          }
+        }
+        const a = auc(scores, ys);
+        const separation = Math.max(a, 1 - a);
+        if (separation >= 0.97 && !out.some((w) => w.includes(`"${spec.column}"`))) {
+          out.push(`possible leak: "${spec.column}" alone separates the classes (AUC ${separation.toFixed(3)}). Check that it is known at the time of prediction.`);
+        }
+      });
+    }
+    return out;
+  }
+
+  evaluateAt(modelId: string, threshold: number): ModelEvaluation {
+    const m = this.stored(modelId);
+    if (!(threshold >= 0 && threshold <= 1)) throw new EngineError('BAD_INPUT', 'The threshold must be between 0 and 1.');
+    if (!m.valid) throw new EngineError('BAD_INPUT', 'This model has no validation rows to evaluate on.');
+    return this.evaluate(m.model, m.valid, m.summary.label, threshold);
+  }
+
+  shap(modelId: string, sampleRows = 300): ShapSummary {
+    const m = this.stored(modelId);
+    const data = m.valid;
+    if (!data) throw new EngineError('BAD_INPUT', 'This model has no rows to explain.');
+    const n = Math.min(Math.max(1, Math.floor(sampleRows)), data.labels.length, 2000);
+    const columns = data.columns.map((c) => c.subarray(0, n));
+    const shap = treeShap(m.model, columns, n);
+    const F = m.model.numFeature;
+    const g = 0; // first output group (the positive class for binary; class 0 for multi-class)
+    const groups = shap.groups;
+    const values = new Float64Array(n * F);
+    const bias = new Float64Array(n);
+    const featureValues = new Float64Array(n * F);
+    const meanAbs = new Array<number>(F).fill(0);
+    for (let r = 0; r < n; r++) {
+      const offset = (r * groups + g) * (F + 1);
+      for (let f = 0; f < F; f++) {
+        const v = shap.values[offset + f] as number;
+        values[r * F + f] = v;
+        meanAbs[f] = (meanAbs[f] as number) + Math.abs(v) / n;
+        featureValues[r * F + f] = (columns[f] as Float32Array)[r] as number;
+      }
+      bias[r] = shap.values[offset + F] as number;
+    }
+    const margins = predictMargins(m.model, columns, n);
+    const rowMargins = new Float64Array(n);
+    for (let r = 0; r < n; r++) rowMargins[r] = margins[r * groups + g] as number;
+    return { features: m.model.featureNames, values, featureValues, bias, margins: rowMargins, rows: n, meanAbs };
+  }
+
+  exportModel(modelId: string): { json: string; fileName: string } {
+    const m = this.stored(modelId);
+    const json = toXgboostJson(m.model, {
+      assay_encoding: JSON.stringify(m.encoding),
+      assay_label: JSON.stringify(m.summary.label),
+      assay_target: m.summary.target,
+    });
+    return { json, fileName: `${m.summary.name.replace(/[^A-Za-z0-9_-]+/g, '_')}.json` };
+  }
+
+  importModel(json: string, name?: string): ModelSummary {
+    if (typeof json !== 'string' || json.length === 0) throw new EngineError('BAD_INPUT', 'The model file is empty.');
+    const model = fromXgboostJson(json);
+    const attrs = readAttributes(json);
+    let encoding: FeatureEncoding;
+    if (attrs.assay_encoding) encoding = checkEncoding(JSON.parse(attrs.assay_encoding));
+    else {
+      // A plain XGBoost model: features are columns of the same names.
+      encoding = { version: 1, features: model.featureNames.map((f) => ({ name: f, column: f, kind: 'numeric' as const })), columns: model.featureNames.map((f) => ({ name: f, type: 'DOUBLE' })) };
+    }
+    if (encoding.features.length !== model.numFeature) throw new EngineError('BAD_INPUT', `The model has ${model.numFeature} features but its encoding lists ${encoding.features.length}.`);
+    let label: LabelInfo = model.objective === 'binary:logistic' ? { kind: 'binary' } : model.objective === 'multi:softprob' ? { kind: 'multiclass' } : { kind: 'regression' };
+    if (attrs.assay_label) label = JSON.parse(attrs.assay_label) as LabelInfo;
+    const modelId = `model_${++this.counter}`;
+    const summary: ModelSummary = {
+      modelId,
+      name: name?.trim() || `imported model ${this.counter}`,
+      objective: model.objective,
+      target: attrs.assay_target ?? '',
+      label,
+      features: encoding.features.map(toModelFeature),
+      trees: model.trees.length,
+      bestIteration: model.bestIteration,
+      params: {},
+      trainedAt: new Date().toISOString(),
+      rows: { train: 0, valid: 0 },
+    };
+    this.models.set(modelId, { summary, model, encoding, valid: null });
+    return summary;
+  }
+
+  async predictInto(params: PredictParams, ctx: JobContext): Promise<TableInfo> {
+    const m = this.stored(params.modelId);
+    const relation = await this.relation(params.source);
+    const out = typeof params.outputTable === 'string' ? params.outputTable.trim() : '';
+    if (!out) throw new EngineError('BAD_INPUT', 'Name the table to write predictions into.');
+    const columns = await this.describe(relation);
+    for (const spec of m.encoding.features) {
+      if (!columns.some((c) => c.name === spec.column)) throw new EngineError('BAD_INPUT', `The data has no column "${spec.column}", which the model needs.`);
+    }
+    const staging = '__assay_score';
+    ctx.progress(0.05, 'reading rows');
+    await this.data.driver.query(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(staging)} AS SELECT row_number() OVER () - 1 AS "__assay_row", * FROM ${relation}`, ctx.signal);
+    try {
+      const table = await this.data.driver.query(`SELECT ${featureSelectList(m.encoding)} FROM ${quoteIdent(staging)} ORDER BY "__assay_row"`, ctx.signal);
+      const n = table.numRows;
+      const cols = tableColumnsToFloat32(table, m.encoding.features.map((_, i) => `f${i}`));
+      ctx.progress(0.4, `scoring ${n.toLocaleString('en-US')} rows`);
+      const groups = outputGroups(m.model);
+      const preds = predict(m.model, cols, n);
+      const arrow: Record<string, Vector> = { __assay_row: vectorFromArray(Array.from({ length: n }, (_, i) => i), new Int32()) };
+      const selectExtra: string[] = [];
+      if (groups === 1) {
+        arrow.prediction = vectorFromArray(Array.from(preds), new Float64());
+        selectExtra.push('p."prediction"');
+      } else {
+        const classes = m.summary.label.classes ?? Array.from({ length: groups }, (_, k) => String(k));
+        const best = new Int32Array(n);
+        for (let k = 0; k < groups; k++) {
+          const col = new Float64Array(n);
+          for (let r = 0; r < n; r++) {
+            col[r] = preds[r * groups + k] as number;
+            if (col[r]! > (preds[r * groups + (best[r] as number)] as number)) best[r] = k;
+          }
+          const name = `prob_${classes[k] ?? k}`;
+          arrow[name] = vectorFromArray(Array.from(col), new Float64());
+          selectExtra.push(`p.${quoteIdent(name)}`);
+        }
+        arrow.prediction = vectorFromArray(Array.from(best, (k) => classes[k] ?? String(k)), new Utf8());
+        selectExtra.unshift('p."prediction"');
+      }
+      if (params.withShap) {
+        ctx.progress(0.6, 'computing SHAP values');
+        const shap = treeShap(m.model, cols, n);
+        const F = m.model.numFeature;
+        for (let f = 0; f <= F; f++) {
+          const col = new Float64Array(n);
+          for (let r = 0; r < n; r++) col[r] = shap.values[r * groups * (F + 1) + f] as number;
+          const name = f === F ? 'shap_bias' : `shap_${m.model.featureNames[f]}`;
+          arrow[name] = vectorFromArray(Array.from(col), new Float64());
+          selectExtra.push(`p.${quoteIdent(name)}`);
+        }
+      }
+      throwIfAborted(ctx.signal);
+      ctx.progress(0.8, 'writing the table');
+      await this.data.driver.query('DROP TABLE IF EXISTS "__assay_preds"');
+      await this.data.driver.insertArrowIPC('__assay_preds', tableToIPC(new Table(arrow), 'stream'), true);
+      const existing = await this.data.tableNames();
+      if (existing.some((t) => t.toLowerCase() === out.toLowerCase())) await this.data.driver.query(`DROP TABLE ${quoteIdent(out)}`);
+      await this.data.driver.query(
+        `CREATE TABLE ${quoteIdent(out)} AS SELECT s.* EXCLUDE ("__assay_row"), ${selectExtra.join(', ')} FROM ${quoteIdent(staging)} s JOIN "__assay_preds" p USING ("__assay_row") ORDER BY "__assay_row"`,
+        ctx.signal,
+      );
+    } finally {
+      await this.data.driver.query(`DROP TABLE IF EXISTS ${quoteIdent(staging)}`).catch(() => undefined);
+      await this.data.driver.query('DROP TABLE IF EXISTS "__assay_preds"').catch(() => undefined);
+    }
+    ctx.progress(1, 'done');
+    return this.data.describe(out);
+  }
+}
+
+function toModelFeature(spec: FeatureSpec): ModelFeature {
+  return spec.kind === 'onehot' ? { name: spec.name, column: spec.column, kind: spec.kind, level: spec.level } : { name: spec.name, column: spec.column, kind: spec.kind };
+}
