@@ -21,12 +21,16 @@ function loadParquet(): Promise<ParquetWasmModule> {
   return parquetReady;
 }
 
-/** Holds messages that arrive before the engine subscribes, then replays them in order. */
+/**
+ * Holds messages that arrive before the engine subscribes, then replays them in order on the
+ * next task: the engine registers its job handlers right after subscribing.
+ */
 function bufferedWorkerTransport(): Transport<ToEngine, FromEngine> {
   const early: ToEngine[] = [];
   let listener: ((message: ToEngine) => void) | null = null;
+  let flushed = false;
   self.addEventListener('message', (event: MessageEvent<ToEngine>) => {
-    if (listener) listener(event.data);
+    if (listener && flushed) listener(event.data);
     else early.push(event.data);
   });
   return {
@@ -35,7 +39,10 @@ function bufferedWorkerTransport(): Transport<ToEngine, FromEngine> {
     },
     onMessage(next) {
       listener = next;
-      for (const message of early.splice(0)) next(message);
+      setTimeout(() => {
+        for (const message of early.splice(0)) next(message);
+        flushed = true;
+      }, 0);
       return () => {
         if (listener === next) listener = null;
       };

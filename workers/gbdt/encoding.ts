@@ -49,7 +49,7 @@ export function featureExpression(spec: FeatureSpec): string {
     case 'timestamp':
       return `CAST(epoch(${col}) AS DOUBLE)`;
     case 'onehot':
-      return `CASE WHEN ${col} IS NULL THEN NULL WHEN CAST(${col} AS VARCHAR) = ${quoteLiteral(spec.level)} THEN 1.0 ELSE 0.0 END`;
+      return `CAST(CASE WHEN ${col} IS NULL THEN NULL WHEN CAST(${col} AS VARCHAR) = ${quoteLiteral(spec.level)} THEN 1 ELSE 0 END AS DOUBLE)`;
   }
 }
 

@@ -151,8 +151,8 @@ export class ModelService {
     if (chosen === 'multi:softprob') {
       if (distinct < 2) throw new EngineError('BAD_INPUT', `The target "${target}" has a single value (${values[0] ?? ''}); a classifier needs at least two classes.`);
       if (distinct > 100) throw new EngineError('BAD_INPUT', `The target "${target}" has more than 100 values; multi:softprob supports up to 100 classes.`);
-      const cases = values.map((v, i) => `WHEN CAST(${col} AS VARCHAR) = ${quoteLiteral(v)} THEN ${i}.0`).join(' ');
-      return { info: { kind: 'multiclass', classes: values }, objective: chosen, expression: `CASE ${cases} END` };
+      const cases = values.map((v, i) => `WHEN CAST(${col} AS VARCHAR) = ${quoteLiteral(v)} THEN ${i}`).join(' ');
+      return { info: { kind: 'multiclass', classes: values }, objective: chosen, expression: `CAST(CASE ${cases} END AS DOUBLE)` };
     }
     // binary:logistic
     if (distinct < 2) throw new EngineError('BAD_INPUT', `The target "${target}" has a single class (every row is ${values[0] ?? 'the same'}); a binary model needs both classes.`);
@@ -172,7 +172,7 @@ export class ModelService {
     return {
       info: { kind: 'binary', positive: pos, negative: neg },
       objective: chosen,
-      expression: `CASE WHEN CAST(${col} AS VARCHAR) = ${quoteLiteral(pos)} THEN 1.0 ELSE 0.0 END`,
+      expression: `CAST(CASE WHEN CAST(${col} AS VARCHAR) = ${quoteLiteral(pos)} THEN 1 ELSE 0 END AS DOUBLE)`,
     };
   }
 
@@ -354,9 +354,12 @@ export class ModelService {
       total += imp.gain;
     });
     if (total > 0 && byColumn.size > 1) {
-      const [column, gain] = [...byColumn.entries()].sort((a, b) => b[1] - a[1])[0] as [string, number];
+      const ranked = [...byColumn.entries()].sort((a, b) => b[1] - a[1]);
+      const [column, gain] = ranked[0] as [string, number];
+      const runnerUp = (ranked[1]?.[1] ?? 0) / total;
       const share = gain / total;
-      if (share > 0.5) out.push(`possible leak: "${column}" alone carries ${(share * 100).toFixed(0)}% of the model's gain. Check that it is known at the time of prediction.`);
+      // "Most of the gain": over half of it, or a dominant 40% at least twice the next column's.
+      if (share > 0.5 || (share >= 0.4 && share >= 2 * runnerUp)) out.push(`possible leak: "${column}" alone carries ${(share * 100).toFixed(0)}% of the model's gain. Check that it is known at the time of prediction.`);
     }
     if (label.kind === 'binary') {
       encoding.features.forEach((spec, f) => {

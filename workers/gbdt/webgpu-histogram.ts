@@ -1,0 +1,505 @@
+/**
+ * The WebGPU histogram kernel: the same sums as `cpuHistogramKernel` (histogram.ts), computed by a
+ * WGSL compute shader. Runs in a Web Worker or a page; it takes the `GPU` object as an argument so
+ * the engine never reads `navigator` itself.
+ *
+ * Determinism and precision. WGSL has no float atomics, so every gradient and hessian is turned
+ * into a 64-bit fixed-point integer on the CPU, q = round(x * S) with S = 2^(61 - ceil(log2 M)),
+ * where M = sum of |x| over all rows of `gh` (one scale for gradients, one for hessians). The
+ * shader adds these integers exactly (two u32 atomics per value, with carry) in per-workgroup
+ * histograms, then into the global histogram. Integer addition is associative, so the result does
+ * not depend on thread scheduling: the same input gives bit-identical output on every run.
+ * Sums cannot overflow (sum of |q| <= 2^61 + n/2 < 2^63). The only error is the rounding of each
+ * value to a multiple of 1/S (at most 0.5/S < 2^-61 * M per row), so per bin
+ *   |webgpu - exact| <= rowsInBin * 2^-61 * M,
+ * and against the CPU kernel (float64 sums, error <= ~rowsInBin * 2^-53 * M) the two agree within
+ * rowsInBin * 2^-52 * M per bin: under 1e-6 * M for any call below 4.5e9 rows (2.3e-10 * M at 1M).
+ * Non-finite gradients cannot be fixed-point: for such a tree the kernel delegates to the CPU
+ * kernel, so NaN/Infinity propagate exactly as they do there.
+ *
+ * Data movement. The bin matrix is uploaded once per dataset (cached by the identity of the
+ * `bins` Uint8Array, assumed immutable). The quantised gradients are uploaded once per tree: they
+ * are cached by the identity of the (`gh`, `rows`) pair. Training reuses one `gh` array across
+ * trees and overwrites it in place, but gives every tree a fresh `rows` array (rows are permuted
+ * in place while the tree grows), so a new `rows` array marks a new tree. A caller that rewrites
+ * `gh` must pass a new `rows` array. The row indices of [begin, end) are uploaded per call.
+ * Bins and gradients are split into row chunks of at most 256 MiB per buffer (less when the
+ * device's limits are lower); a call dispatches once per chunk that holds some of its rows.
+ */
+import { cpuHistogramKernel, HIST_STRIDE, type HistogramKernel, type HistogramRequest } from './histogram';
+
+// --- The slice of the WebGPU API this file uses (the workers tsconfig has no WebGPU types). ---
+
+export interface GpuLimitsLike {
+  readonly maxStorageBufferBindingSize: number;
+  readonly maxBufferSize: number;
+  readonly maxComputeWorkgroupsPerDimension: number;
+}
+
+export interface GpuAdapterInfoLike {
+  readonly vendor?: string;
+  readonly architecture?: string;
+  readonly device?: string;
+  readonly description?: string;
+  readonly isFallbackAdapter?: boolean;
+}
+
+export interface GpuAdapterLike {
+  readonly limits: GpuLimitsLike;
+  /** Current spec: on `info`. Older Chromium: on the adapter itself. */
+  readonly info?: GpuAdapterInfoLike;
+  readonly isFallbackAdapter?: boolean;
+  requestDevice(descriptor?: { requiredLimits?: Record<string, number>; label?: string }): Promise<GpuDeviceLike>;
+}
+
+export interface GpuLike {
+  requestAdapter(options?: { powerPreference?: 'low-power' | 'high-performance' }): Promise<GpuAdapterLike | null>;
+}
+
+interface GpuBufferLike {
+  readonly size: number;
+  mapAsync(mode: number, offset?: number, size?: number): Promise<void>;
+  getMappedRange(offset?: number, size?: number): ArrayBuffer;
+  unmap(): void;
+  destroy(): void;
+}
+
+interface GpuBindGroupLayoutLike {
+  readonly label?: string;
+}
+
+interface GpuComputePipelineLike {
+  getBindGroupLayout(index: number): GpuBindGroupLayoutLike;
+}
+
+interface GpuBindGroupLike {
+  readonly label?: string;
+}
+
+interface GpuComputePassLike {
+  setPipeline(pipeline: GpuComputePipelineLike): void;
+  setBindGroup(index: number, group: GpuBindGroupLike): void;
+  dispatchWorkgroups(x: number, y?: number, z?: number): void;
+  end(): void;
+}
+
+interface GpuCommandBufferLike {
+  readonly label?: string;
+}
+
+interface GpuCommandEncoderLike {
+  beginComputePass(): GpuComputePassLike;
+  clearBuffer(buffer: GpuBufferLike, offset?: number, size?: number): void;
+  copyBufferToBuffer(source: GpuBufferLike, sourceOffset: number, destination: GpuBufferLike, destinationOffset: number, size: number): void;
+  finish(): GpuCommandBufferLike;
+}
+
+interface GpuQueueLike {
+  writeBuffer(buffer: GpuBufferLike, bufferOffset: number, data: Uint32Array): void;
+  submit(commandBuffers: GpuCommandBufferLike[]): void;
+}
+
+interface GpuDeviceLike {
+  readonly limits: GpuLimitsLike;
+  readonly queue: GpuQueueLike;
+  readonly lost: Promise<{ reason?: string; message: string }>;
+  createBuffer(descriptor: { size: number; usage: number; label?: string }): GpuBufferLike;
+  createShaderModule(descriptor: { code: string }): unknown;
+  createComputePipelineAsync(descriptor: { layout: 'auto'; compute: { module: unknown; entryPoint: string } }): Promise<GpuComputePipelineLike>;
+  createBindGroup(descriptor: { layout: GpuBindGroupLayoutLike; entries: { binding: number; resource: { buffer: GpuBufferLike } }[] }): GpuBindGroupLike;
+  createCommandEncoder(): GpuCommandEncoderLike;
+  destroy(): void;
+}
+
+// Flag values fixed by the WebGPU spec (GPUBufferUsage, GPUMapMode); the globals may be absent.
+const USAGE_MAP_READ = 0x0001;
+const USAGE_COPY_SRC = 0x0004;
+const USAGE_COPY_DST = 0x0008;
+const USAGE_UNIFORM = 0x0040;
+const USAGE_STORAGE = 0x0080;
+const MAP_MODE_READ = 0x0001;
+
+/** Per-buffer ceiling, whatever the device allows: keeps every binding within 256 MiB. */
+const MAX_BUFFER_BYTES = 256 * 1024 * 1024;
+const WORKGROUP_SIZE = 256;
+const MIN_ROWS_PER_WORKGROUP = 2048;
+const BINS_PER_FEATURE = 256;
+/** u32 words per (feature, bin) in the device histogram: gradient lo/hi, hessian lo/hi. */
+const WORDS_PER_BIN = 4;
+const TWO_POW_32 = 4294967296;
+
+const HISTOGRAM_WGSL = /* wgsl */ `
+struct Params {
+  rowCount: u32,         // row indices in this dispatch
+  rowsPerWorkgroup: u32,
+  nFeatures: u32,        // row stride of the bin matrix
+  chunkFirstRow: u32,    // dataset row of the chunk's first row
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+// One row chunk of the row-major Uint8 bin matrix, four bins per word (little-endian).
+@group(0) @binding(1) var<storage, read> bins: array<u32>;
+// Per chunk row: gradient lo, gradient hi, hessian lo, hessian hi (64-bit two's complement).
+@group(0) @binding(2) var<storage, read> gh: array<vec4<u32>>;
+@group(0) @binding(3) var<storage, read> rows: array<u32>;
+@group(0) @binding(4) var<storage, read> features: array<u32>;
+// [(slot * 256 + bin) * 4 + k], k as in gh.
+@group(0) @binding(5) var<storage, read_write> hist: array<atomic<u32>>;
+
+var<workgroup> localHist: array<atomic<u32>, ${BINS_PER_FEATURE * WORDS_PER_BIN}>;
+
+// 64-bit add as two u32 atomics: the low word's carry goes into the high word. The total is the
+// exact sum modulo 2^64 whatever the order of the adds.
+fn addLocal(i: u32, lo: u32, hi: u32) {
+  let old = atomicAdd(&localHist[i], lo);
+  let high = hi + select(0u, 1u, old + lo < old);
+  if (high != 0u) { atomicAdd(&localHist[i + 1u], high); }
+}
+
+fn addGlobal(i: u32, lo: u32, hi: u32) {
+  let old = atomicAdd(&hist[i], lo);
+  let high = hi + select(0u, 1u, old + lo < old);
+  if (high != 0u) { atomicAdd(&hist[i + 1u], high); }
+}
+
+@compute @workgroup_size(${WORKGROUP_SIZE})
+fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+  let slot = group.y;
+  let feature = features[slot];
+  let start = group.x * params.rowsPerWorkgroup;
+  let stop = min(start + params.rowsPerWorkgroup, params.rowCount);
+  for (var p = start + t; p < stop; p += ${WORKGROUP_SIZE}u) {
+    let r = rows[p] - params.chunkFirstRow;
+    let byteIndex = r * params.nFeatures + feature;
+    let bin = (bins[byteIndex >> 2u] >> ((byteIndex & 3u) * 8u)) & 0xffu;
+    let q = gh[r];
+    addLocal(bin * 4u, q.x, q.y);
+    addLocal(bin * 4u + 2u, q.z, q.w);
+  }
+  workgroupBarrier();
+  // One bin per invocation: flush this workgroup's sums into the global histogram.
+  let gLo = atomicLoad(&localHist[t * 4u]);
+  let gHi = atomicLoad(&localHist[t * 4u + 1u]);
+  let hLo = atomicLoad(&localHist[t * 4u + 2u]);
+  let hHi = atomicLoad(&localHist[t * 4u + 3u]);
+  let base = (slot * ${BINS_PER_FEATURE}u + t) * 4u;
+  if ((gLo | gHi) != 0u) { addGlobal(base, gLo, gHi); }
+  if ((hLo | hHi) != 0u) { addGlobal(base + 2u, hLo, hHi); }
+}
+`;
+
+// --- Fixed point (exported for the Node unit tests of the precision claim). ---
+
+/**
+ * The power of two S for values whose absolute sum is `mass`: mass * S <= 2^61, so any sum of
+ * rounded values stays below 2^63. Zero mass gives 1.
+ */
+export function fixedPointScale(mass: number): number {
+  if (!(mass > 0)) return 1;
+  let exponent = Math.ceil(Math.log2(mass));
+  // log2 can be off by one near powers of two: settle on the least e with 2^e >= mass.
+  while (2 ** exponent < mass) exponent++;
+  while (2 ** (exponent - 1) >= mass) exponent--;
+  return 2 ** (61 - exponent);
+}
+
+/**
+ * Writes round(value * scale) as a 64-bit two's complement integer into out[at] (low word) and
+ * out[at + 1] (high word). value * scale is exact (scale is a power of two and |result| <= 2^61).
+ */
+export function writeFixedPoint(value: number, scale: number, out: Uint32Array, at: number): void {
+  const q = Math.round(value * scale);
+  const high = Math.floor(q / TWO_POW_32);
+  out[at] = q - high * TWO_POW_32;
+  out[at + 1] = high >>> 0;
+}
+
+/** Reads a 64-bit two's complement integer (low, high words) back as value / scale. */
+export function readFixedPoint(low: number, high: number, scale: number): number {
+  return ((high | 0) * TWO_POW_32 + low) / scale;
+}
+
+// --- The kernel. ---
+
+/** A row range of the dataset held in one pair of device buffers. */
+interface RowChunk {
+  firstRow: number;
+  rowCount: number;
+  bins: GpuBufferLike;
+  gh: GpuBufferLike;
+}
+
+interface DatasetState {
+  bins: Uint8Array;
+  nFeatures: number;
+  nRows: number;
+  rowsPerChunk: number;
+  chunks: RowChunk[];
+}
+
+interface GradientState {
+  gh: Float32Array;
+  rows: Uint32Array;
+  /** Non-finite values present: this tree goes to the CPU kernel. */
+  useCpu: boolean;
+  gradientScale: number;
+  hessianScale: number;
+}
+
+export interface WebGpuHistogramOptions {
+  /** Caps the bytes per bin/gradient chunk buffer below 256 MiB (tests use it to force chunking). */
+  maxChunkBytes?: number;
+}
+
+export interface WebGpuHistogramKernel extends HistogramKernel {
+  readonly backend: 'webgpu';
+  /** Adapter description for logs and results ("vendor architecture (fallback)"). */
+  readonly adapterDescription: string;
+  readonly isFallbackAdapter: boolean;
+  build(request: HistogramRequest, out: Float64Array): Promise<void>;
+  dispose(): void;
+}
+
+export function isFallbackAdapter(adapter: GpuAdapterLike): boolean {
+  return adapter.info?.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false;
+}
+
+export function describeAdapter(adapter: GpuAdapterLike): string {
+  const info = adapter.info;
+  const parts = [info?.vendor, info?.architecture, info?.device, info?.description].filter((part): part is string => !!part);
+  const name = parts.length > 0 ? [...new Set(parts)].join(' ') : 'unknown adapter';
+  return isFallbackAdapter(adapter) ? `${name} (fallback adapter)` : name;
+}
+
+function isGpuLike(value: unknown): value is GpuLike {
+  return typeof value === 'object' && value !== null && typeof (value as { requestAdapter?: unknown }).requestAdapter === 'function';
+}
+
+/**
+ * Requests an adapter and builds the kernel on it; null when there is no WebGPU (`gpu` missing
+ * or not a GPU object) or no adapter. Fallback adapters (SwiftShader) are accepted: choosing
+ * whether to use them is backend-select.ts's job.
+ */
+export async function createWebGpuHistogramKernel(gpu: unknown, options: WebGpuHistogramOptions = {}): Promise<WebGpuHistogramKernel | null> {
+  if (!isGpuLike(gpu)) return null;
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) return null;
+  return createWebGpuHistogramKernelOnAdapter(adapter, options);
+}
+
+export async function createWebGpuHistogramKernelOnAdapter(adapter: GpuAdapterLike, options: WebGpuHistogramOptions = {}): Promise<WebGpuHistogramKernel> {
+  const wantedBytes = Math.min(MAX_BUFFER_BYTES, options.maxChunkBytes ?? MAX_BUFFER_BYTES);
+  const device = await adapter.requestDevice({
+    label: 'assay-histogram',
+    requiredLimits: {
+      maxStorageBufferBindingSize: Math.min(adapter.limits.maxStorageBufferBindingSize, MAX_BUFFER_BYTES),
+      maxBufferSize: Math.min(adapter.limits.maxBufferSize, MAX_BUFFER_BYTES),
+    },
+  });
+  let lostMessage: string | null = null;
+  void device.lost.then((info) => {
+    lostMessage = info.message || info.reason || 'unknown reason';
+  });
+  const pipeline = await device.createComputePipelineAsync({
+    layout: 'auto',
+    compute: { module: device.createShaderModule({ code: HISTOGRAM_WGSL }), entryPoint: 'main' },
+  });
+  const layout = pipeline.getBindGroupLayout(0);
+  const chunkBytes = Math.min(wantedBytes, device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+  const maxGroups = device.limits.maxComputeWorkgroupsPerDimension;
+  const params = device.createBuffer({ label: 'histogram-params', size: 16, usage: USAGE_UNIFORM | USAGE_COPY_DST });
+  const paramWords = new Uint32Array(4);
+
+  let dataset: DatasetState | null = null;
+  let gradients: GradientState | null = null;
+  // Buffers sized per call, grown on demand and reused.
+  let rowsBuffer: GpuBufferLike | null = null;
+  let featuresBuffer: GpuBufferLike | null = null;
+  let histBuffer: GpuBufferLike | null = null;
+  let readBuffer: GpuBufferLike | null = null;
+  let disposed = false;
+  // Calls share buffers: run them one at a time even if a caller does not await.
+  let queueTail: Promise<void> = Promise.resolve();
+
+  function buffer(current: GpuBufferLike | null, bytes: number, usage: number, label: string): GpuBufferLike {
+    const size = Math.max(16, Math.ceil(bytes / 16) * 16);
+    if (current && current.size >= size) return current;
+    current?.destroy();
+    return device.createBuffer({ label, size, usage });
+  }
+
+  function releaseDataset(): void {
+    for (const chunk of dataset?.chunks ?? []) {
+      chunk.bins.destroy();
+      chunk.gh.destroy();
+    }
+    dataset = null;
+    gradients = null;
+  }
+
+  function uploadDataset(bins: Uint8Array, nFeatures: number, nRows: number): DatasetState {
+    releaseDataset();
+    // Rows per chunk: a multiple of 4 (so each chunk's bins start on a word) that fits both the
+    // bin bytes (nFeatures per row) and the gradient words (16 bytes per row) in one buffer.
+    const rowsPerChunk = Math.max(4, Math.floor(Math.min(chunkBytes / nFeatures, chunkBytes / 16) / 4) * 4);
+    const chunks: RowChunk[] = [];
+    for (let firstRow = 0; firstRow < nRows; firstRow += rowsPerChunk) {
+      const rowCount = Math.min(rowsPerChunk, nRows - firstRow);
+      const byteCount = rowCount * nFeatures;
+      const words = new Uint32Array(Math.ceil(byteCount / 4));
+      new Uint8Array(words.buffer).set(bins.subarray(firstRow * nFeatures, firstRow * nFeatures + byteCount));
+      const binsBuffer = device.createBuffer({ label: 'histogram-bins', size: Math.max(16, words.byteLength), usage: USAGE_STORAGE | USAGE_COPY_DST });
+      device.queue.writeBuffer(binsBuffer, 0, words);
+      const ghBuffer = device.createBuffer({ label: 'histogram-gh', size: Math.max(16, rowCount * 16), usage: USAGE_STORAGE | USAGE_COPY_DST });
+      chunks.push({ firstRow, rowCount, bins: binsBuffer, gh: ghBuffer });
+    }
+    return { bins, nFeatures, nRows, rowsPerChunk, chunks };
+  }
+
+  function uploadGradients(state: DatasetState, gh: Float32Array, rows: Uint32Array): GradientState {
+    let gradientMass = 0;
+    let hessianMass = 0;
+    for (let r = 0; r < state.nRows; r++) {
+      gradientMass += Math.abs(gh[r * 2] as number);
+      hessianMass += Math.abs(gh[r * 2 + 1] as number);
+    }
+    const base = { gh, rows };
+    if (!Number.isFinite(gradientMass) || !Number.isFinite(hessianMass)) return { ...base, useCpu: true, gradientScale: 1, hessianScale: 1 };
+    const gradientScale = fixedPointScale(gradientMass);
+    const hessianScale = fixedPointScale(hessianMass);
+    let words = new Uint32Array(0);
+    for (const chunk of state.chunks) {
+      if (words.length !== chunk.rowCount * 4) words = new Uint32Array(chunk.rowCount * 4);
+      for (let i = 0; i < chunk.rowCount; i++) {
+        const r = chunk.firstRow + i;
+        writeFixedPoint(gh[r * 2] as number, gradientScale, words, i * 4);
+        writeFixedPoint(gh[r * 2 + 1] as number, hessianScale, words, i * 4 + 2);
+      }
+      device.queue.writeBuffer(chunk.gh, 0, words);
+    }
+    return { ...base, useCpu: false, gradientScale, hessianScale };
+  }
+
+  /** The rows of [begin, end) grouped by chunk (a counting sort; order within a chunk is kept). */
+  function rowsByChunk(state: DatasetState, rows: Uint32Array, begin: number, end: number): { rows: Uint32Array; offsets: number[] } {
+    const selected = rows.subarray(begin, end);
+    const chunkCount = state.chunks.length;
+    if (chunkCount === 1) return { rows: selected, offsets: [0, selected.length] };
+    const offsets = new Array<number>(chunkCount + 1).fill(0);
+    for (const r of selected) {
+      const slot = Math.floor(r / state.rowsPerChunk) + 1;
+      offsets[slot] = (offsets[slot] as number) + 1;
+    }
+    for (let c = 0; c < chunkCount; c++) offsets[c + 1] = (offsets[c + 1] as number) + (offsets[c] as number);
+    const cursor = offsets.slice(0, chunkCount);
+    const grouped = new Uint32Array(selected.length);
+    for (const r of selected) {
+      const c = Math.floor(r / state.rowsPerChunk);
+      grouped[cursor[c] as number] = r;
+      cursor[c] = (cursor[c] as number) + 1;
+    }
+    return { rows: grouped, offsets };
+  }
+
+  async function run(request: HistogramRequest, out: Float64Array): Promise<void> {
+    if (disposed) throw new Error('The WebGPU histogram kernel was disposed.');
+    if (lostMessage !== null) throw new Error(`The WebGPU device was lost (${lostMessage}); choose the CPU backend.`);
+    const { bins, nFeatures, rows, begin, end, gh, features } = request;
+    const nRows = Math.floor(bins.length / nFeatures);
+    if (nRows * nFeatures !== bins.length || gh.length < nRows * 2) {
+      throw new Error(`Histogram input sizes disagree: ${bins.length} bins for ${nFeatures} features, ${gh.length / 2} gradient pairs.`);
+    }
+    if (!dataset || dataset.bins !== bins || dataset.nFeatures !== nFeatures) dataset = uploadDataset(bins, nFeatures, nRows);
+    if (!gradients || gradients.gh !== gh || gradients.rows !== rows) gradients = uploadGradients(dataset, gh, rows);
+    const slots = features.length;
+    if (gradients.useCpu || slots > maxGroups) {
+      cpuHistogramKernel.build(request, out);
+      return;
+    }
+    out.fill(0);
+    if (end <= begin || slots === 0) return;
+
+    const histBytes = slots * BINS_PER_FEATURE * WORDS_PER_BIN * 4;
+    histBuffer = buffer(histBuffer, histBytes, USAGE_STORAGE | USAGE_COPY_SRC | USAGE_COPY_DST, 'histogram-out');
+    readBuffer = buffer(readBuffer, histBytes, USAGE_MAP_READ | USAGE_COPY_DST, 'histogram-read');
+    featuresBuffer = buffer(featuresBuffer, slots * 4, USAGE_STORAGE | USAGE_COPY_DST, 'histogram-features');
+    device.queue.writeBuffer(featuresBuffer, 0, new Uint32Array(features.buffer, features.byteOffset, slots));
+    const grouped = rowsByChunk(dataset, rows, begin, end);
+    let largestGroup = 0;
+    for (let c = 0; c < dataset.chunks.length; c++) largestGroup = Math.max(largestGroup, (grouped.offsets[c + 1] as number) - (grouped.offsets[c] as number));
+    rowsBuffer = buffer(rowsBuffer, largestGroup * 4, USAGE_STORAGE | USAGE_COPY_DST, 'histogram-rows');
+
+    let cleared = false;
+    for (let c = 0; c < dataset.chunks.length; c++) {
+      const chunk = dataset.chunks[c] as RowChunk;
+      const from = grouped.offsets[c] as number;
+      const count = (grouped.offsets[c + 1] as number) - from;
+      if (count === 0) continue;
+      const rowsPerWorkgroup = Math.max(MIN_ROWS_PER_WORKGROUP, Math.ceil(count / maxGroups));
+      // Writes and submits are ordered on the queue, so one rows/params buffer serves every chunk.
+      device.queue.writeBuffer(rowsBuffer, 0, grouped.rows.subarray(from, from + count));
+      paramWords[0] = count;
+      paramWords[1] = rowsPerWorkgroup;
+      paramWords[2] = nFeatures;
+      paramWords[3] = chunk.firstRow;
+      device.queue.writeBuffer(params, 0, paramWords);
+      const bindGroup = device.createBindGroup({
+        layout,
+        entries: [
+          { binding: 0, resource: { buffer: params } },
+          { binding: 1, resource: { buffer: chunk.bins } },
+          { binding: 2, resource: { buffer: chunk.gh } },
+          { binding: 3, resource: { buffer: rowsBuffer } },
+          { binding: 4, resource: { buffer: featuresBuffer } },
+          { binding: 5, resource: { buffer: histBuffer } },
+        ],
+      });
+      const encoder = device.createCommandEncoder();
+      if (!cleared) encoder.clearBuffer(histBuffer, 0, histBytes);
+      cleared = true;
+      const pass = encoder.beginComputePass();
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(Math.ceil(count / rowsPerWorkgroup), slots);
+      pass.end();
+      device.queue.submit([encoder.finish()]);
+    }
+    const encoder = device.createCommandEncoder();
+    encoder.copyBufferToBuffer(histBuffer, 0, readBuffer, 0, histBytes);
+    device.queue.submit([encoder.finish()]);
+    await readBuffer.mapAsync(MAP_MODE_READ, 0, histBytes);
+    try {
+      const words = new Uint32Array(readBuffer.getMappedRange(0, histBytes));
+      const { gradientScale, hessianScale } = gradients;
+      for (let slot = 0; slot < slots; slot++) {
+        const outBase = (features[slot] as number) * HIST_STRIDE;
+        const wordBase = slot * BINS_PER_FEATURE * WORDS_PER_BIN;
+        for (let bin = 0; bin < BINS_PER_FEATURE; bin++) {
+          const w = wordBase + bin * WORDS_PER_BIN;
+          out[outBase + bin * 2] = readFixedPoint(words[w] as number, words[w + 1] as number, gradientScale);
+          out[outBase + bin * 2 + 1] = readFixedPoint(words[w + 2] as number, words[w + 3] as number, hessianScale);
+        }
+      }
+    } finally {
+      readBuffer.unmap();
+    }
+  }
+
+  return {
+    backend: 'webgpu',
+    adapterDescription: describeAdapter(adapter),
+    isFallbackAdapter: isFallbackAdapter(adapter),
+    build(request, out) {
+      const result = queueTail.then(() => run(request, out));
+      queueTail = result.catch(() => undefined);
+      return result;
+    },
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      releaseDataset();
+      for (const owned of [rowsBuffer, featuresBuffer, histBuffer, readBuffer, params]) owned?.destroy();
+      device.destroy();
+    },
+  };
+}
