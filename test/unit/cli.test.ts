@@ -13,7 +13,7 @@ function assay(...args: string[]): { code: number | null; stdout: string; stderr
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-describe('assay CLI', () => {
+describe('assay CLI', { timeout: 240_000 }, () => {
   it('prints help for the tool and for each command', () => {
     const main = assay('--help');
     expect(main.code).toBe(0);
@@ -80,5 +80,45 @@ describe('assay CLI', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/syntax error at or near "SELEC" \(line 1, column 1\)/);
     expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+});
+
+describe('assay train / predict', { timeout: 240_000 }, () => {
+  it('trains on the bank sample, writes an XGBoost model, prints metrics and the leak warning', () => {
+    const model = path.join(dir, 'bank.json');
+    const r = assay('train', samples.bank, '--target', 'y', '--rounds', '20', '--param', 'max_depth=4', '--param', 'eta=0.3', '--out', model);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout) as { trees: number; validation: { auc: number }; label: { positive: string } };
+    expect(summary.trees).toBe(20);
+    expect(summary.validation.auc).toBeGreaterThan(0.85);
+    expect(summary.label.positive).toBe('true');
+    expect(r.stderr).toMatch(/warning: possible leak: "duration"/);
+    const doc = JSON.parse(fs.readFileSync(model, 'utf8')) as { learner: { gradient_booster: { model: { trees: unknown[] } } } };
+    expect(doc.learner.gradient_booster.model.trees).toHaveLength(20);
+
+    const preds = path.join(dir, 'preds.csv');
+    const p = assay('predict', model, samples.bank, '--out', preds, '--shap');
+    expect(p.code).toBe(0);
+    const lines = fs.readFileSync(preds, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(4_120);
+    const header = (lines[0] as string).split(',');
+    expect(header.slice(0, 2)).toEqual(['age', 'job']);
+    expect(header).toContain('prediction');
+    expect(header.at(-1)).toBe('shap_bias');
+    // Input order: the first data row is the first row of the file.
+    const firstInput = fs.readFileSync(samples.bank, 'utf8').split('\n')[1] as string;
+    expect((lines[1] as string).startsWith(firstInput.split(';')[0] as string)).toBe(true);
+    const prob = Number((lines[1] as string).split(',')[header.indexOf('prediction')]);
+    expect(prob).toBeGreaterThan(0);
+    expect(prob).toBeLessThan(1);
+  });
+
+  it('explains bad train arguments with exit code 2 and data problems with exit code 1', () => {
+    expect(assay('train', samples.bank, '--out', path.join(dir, 'm.json')).stderr).toMatch(/needs --target/);
+    expect(assay('train', samples.bank, '--target', 'y', '--param', 'eta', '--out', path.join(dir, 'm.json')).code).toBe(2);
+    const bad = assay('train', samples.bank, '--target', 'y', '--param', 'max_depth=0', '--out', path.join(dir, 'm.json'));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/max_depth must be a whole number from 1 to 30/);
+    expect(assay('predict', path.join(dir, 'missing.json'), samples.bank, '--out', path.join(dir, 'x.csv')).code).toBe(2);
   });
 });

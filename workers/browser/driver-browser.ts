@@ -19,6 +19,25 @@ const LOCAL_BUNDLES: duckdb.DuckDBBundles = {
   eh: { mainModule: ehWasmUrl, mainWorker: ehWorkerUrl },
 };
 
+/** Generous: compiling 34 MB of wasm on a busy 2-core machine takes tens of seconds. */
+const START_TIMEOUT_MS = 180_000;
+
+/** Reads only the response headers of the wasm file: missing or mis-served files fail clearly. */
+async function assertServedAsWasm(url: string): Promise<void> {
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (err) {
+    throw new EngineError('INTERNAL', `DuckDB's wasm file could not be fetched (${url}): ${err instanceof Error ? err.message : String(err)}`);
+  }
+  void response.body?.cancel();
+  const type = response.headers.get('content-type') ?? '';
+  if (!response.ok) throw new EngineError('INTERNAL', `DuckDB's wasm file is missing (${url}: HTTP ${response.status}).`);
+  if (!type.includes('application/wasm')) {
+    throw new EngineError('INTERNAL', `DuckDB's wasm file is served as "${type || 'no type'}" instead of application/wasm (${url}).`);
+  }
+}
+
 /** A plain ArrayBuffer-backed copy, safe to transfer without detaching the caller's buffer. */
 function ownedCopy(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   const copy = new Uint8Array(bytes.byteLength);
@@ -41,9 +60,22 @@ export class BrowserDuckDriver implements DuckDriver {
   static async create(): Promise<BrowserDuckDriver> {
     const bundle = await duckdb.selectBundle(LOCAL_BUNDLES);
     if (!bundle.mainWorker) throw new EngineError('INTERNAL', 'The DuckDB bundle has no worker script.');
+    // duckdb-wasm loses a failed wasm compile inside its worker and never settles `instantiate`,
+    // so check the file is served as wasm first, and watch the worker for errors.
+    await assertServedAsWasm(bundle.mainModule);
     const worker = new Worker(bundle.mainWorker);
     const db = new duckdb.AsyncDuckDB(new duckdb.VoidLogger(), worker);
-    try {
+    let stopWatching = (): void => undefined;
+    const workerFailure = new Promise<never>((_resolve, reject) => {
+      const onError = (event: ErrorEvent): void => reject(new EngineError('INTERNAL', `DuckDB's worker failed: ${event.message || 'unknown error'}`));
+      const timer = setTimeout(() => reject(new EngineError('INTERNAL', `DuckDB did not start within ${START_TIMEOUT_MS / 1000} s.`)), START_TIMEOUT_MS);
+      worker.addEventListener('error', onError);
+      stopWatching = () => {
+        clearTimeout(timer);
+        worker.removeEventListener('error', onError);
+      };
+    });
+    const start = async (): Promise<BrowserDuckDriver> => {
       await db.instantiate(bundle.mainModule, bundle.pthreadWorker);
       await db.open({ query: { castBigIntToDouble: false } });
       const conn = await db.connect();
@@ -52,9 +84,14 @@ export class BrowserDuckDriver implements DuckDriver {
       await conn.query('SET autoinstall_known_extensions=false; SET autoload_known_extensions=false;');
       const bundleName = bundle.mainModule === ehWasmUrl ? 'duckdb-wasm eh (browser, 1 thread)' : 'duckdb-wasm mvp (browser, 1 thread)';
       return new BrowserDuckDriver(db, conn, connId, bundleName);
+    };
+    try {
+      return await Promise.race([start(), workerFailure]);
     } catch (err) {
       await db.terminate();
       throw err;
+    } finally {
+      stopWatching();
     }
   }
 

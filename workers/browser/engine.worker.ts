@@ -58,7 +58,8 @@ BrowserDuckDriver.create().then(
   },
   (err: unknown) => {
     const reason = err instanceof Error ? err.message : String(err);
-    const failure = new EngineError('INTERNAL', `DuckDB could not start in this browser: ${reason}`);
+    // `engineDown` tells the UI this is the one start-up failure, not a problem with each job.
+    const failure = new EngineError('INTERNAL', `DuckDB could not start in this browser: ${reason}`, { engineDown: true });
     // Answer every job (queued and future) with the failure, then surface it as a worker error.
     transport.onMessage((message) => {
       if (message.type === 'run') transport.send({ type: 'error', id: message.id, error: failure.toData() });

@@ -22,7 +22,7 @@ export function startBrowserEngine(): BrowserEngine {
 
   const fail = (message: string): void => {
     if (fatal) return;
-    fatal = { code: 'INTERNAL', message };
+    fatal = { code: 'INTERNAL', message, detail: { engineDown: true } };
     client.failAll(fatal);
     for (const listener of fatalListeners) listener(fatal);
   };

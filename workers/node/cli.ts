@@ -29,6 +29,8 @@ Usage: assay <command> [options]
 Commands:
   profile FILE [--json]                 Row count and a profile of every column
   query FILE... --sql "SQL" [--out F]   Run SQL over files (each file is a table named after it)
+  train FILE --target COL --out M.json  Train an XGBoost-compatible boosted-tree model
+  predict M.json FILE --out F           Score a file with a model (one row per input row)
 
 Each FILE (CSV/TSV, gzipped CSV, Parquet, JSON/NDJSON) becomes a table named after the file
 without its extensions: online_retail.csv.gz -> online_retail.
@@ -203,6 +205,195 @@ async function queryCommand(argv: string[], io: Io): Promise<number> {
   });
 }
 
+const TRAIN_HELP = `Usage: assay train FILE --target COL --out MODEL.json [options]
+
+Trains a gradient-boosted tree model (XGBoost's hist method) on FILE and writes it as XGBoost
+JSON, which xgboost.Booster(model_file=...) and xgboost4j load. Prints the final metrics as JSON.
+
+Options:
+  --target COL            The label column (required)
+  --positive VALUE        The positive class when the label has two text values
+  --features a,b,...      Feature columns (default: every other usable column)
+  --objective NAME        binary:logistic | reg:squarederror | multi:softprob (default: from the label)
+  --rounds N              Boosting rounds (num_boost_round, default 100)
+  --param name=value      Any XGBoost parameter (eta, max_depth, lambda, subsample, ...); repeatable
+  --valid-frac F          Share of rows held out for validation, stratified (default 0.2)
+  --early-stopping N      Stop after N rounds without improvement on the validation rows
+  --seed N                Seed for the split and sampling (default 0)
+  --out MODEL.json        Where to write the model (required)
+  -h, --help              Show this help`;
+
+const PREDICT_HELP = `Usage: assay predict MODEL.json FILE --out PREDS.csv|PREDS.parquet [--shap]
+
+Scores every row of FILE with the model. The output has one row per input row, in input order:
+the input columns, then "prediction" (the probability of the positive class for binary:logistic;
+the class for multi:softprob, with prob_<class> columns).
+
+Options:
+  --out FILE     Output file, .csv or .parquet (required)
+  --shap         Add one shap_<feature> column per feature and shap_bias (they sum to the margin)
+  -h, --help     Show this help`;
+
+function outputFormat(out: string | undefined): 'csv' | 'parquet' {
+  if (out === undefined) throw new UsageError('--out is required.');
+  const lower = out.toLowerCase();
+  if (lower.endsWith('.parquet')) return 'parquet';
+  if (lower.endsWith('.csv')) return 'csv';
+  throw new UsageError(`--out must end in .csv or .parquet (got ${out}).`);
+}
+
+/** Writes a result or table to a file atomically (a temp file beside it, then rename). */
+async function writeOutput(client: EngineClient, from: { resultId: string } | { table: string }, out: string): Promise<void> {
+  const format = outputFormat(out);
+  const target = path.resolve(out);
+  if (format === 'csv') {
+    const temp = tempPathFor(target);
+    try {
+      await client.run('data.export', { from, format, path: temp });
+      fs.renameSync(temp, target);
+    } finally {
+      fs.rmSync(temp, { force: true });
+    }
+    return;
+  }
+  const exported = await client.run('data.export', { from, format });
+  if (!exported.bytes) throw new EngineError('INTERNAL', 'The export returned no bytes.');
+  writeFileAtomic(target, exported.bytes);
+}
+
+function parseNumberOption(name: string, value: unknown, check: (v: number) => boolean, rule: string): number | undefined {
+  if (value === undefined) return undefined;
+  const v = Number(value);
+  if (!Number.isFinite(v) || !check(v)) throw new UsageError(`--${name} must be ${rule} (got ${String(value)}).`);
+  return v;
+}
+
+async function trainCommand(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(
+    {
+      options: {
+        target: { type: 'string' },
+        positive: { type: 'string' },
+        features: { type: 'string' },
+        objective: { type: 'string' },
+        rounds: { type: 'string' },
+        param: { type: 'string', multiple: true },
+        'valid-frac': { type: 'string' },
+        'early-stopping': { type: 'string' },
+        seed: { type: 'string' },
+        out: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    },
+    argv,
+    TRAIN_HELP,
+  );
+  if (values.help) {
+    io.out(TRAIN_HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length !== 1) throw new UsageError(`train takes exactly one FILE (got ${positionals.length}).\n\n${TRAIN_HELP}`);
+  const target = values.target;
+  if (typeof target !== 'string' || !target) throw new UsageError(`train needs --target COL.\n\n${TRAIN_HELP}`);
+  const out = values.out;
+  if (typeof out !== 'string' || !out) throw new UsageError(`train needs --out MODEL.json.\n\n${TRAIN_HELP}`);
+  const params: Record<string, string | number> = {};
+  for (const entry of (values.param as string[] | undefined) ?? []) {
+    const eq = entry.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--param takes name=value (got "${entry}").`);
+    params[entry.slice(0, eq).trim()] = entry.slice(eq + 1).trim();
+  }
+  if (typeof values.objective === 'string') params.objective = values.objective;
+  const rounds = parseNumberOption('rounds', values.rounds, (v) => Number.isInteger(v), 'a whole number');
+  if (rounds !== undefined) params.num_boost_round = rounds;
+  const early = parseNumberOption('early-stopping', values['early-stopping'], (v) => Number.isInteger(v) && v >= 0, 'a whole number >= 0');
+  if (early !== undefined) params.early_stopping_rounds = early;
+  const validFraction = parseNumberOption('valid-frac', values['valid-frac'], (v) => v >= 0 && v < 1, 'in [0, 1)') ?? 0.2;
+  const seed = parseNumberOption('seed', values.seed, (v) => Number.isInteger(v), 'a whole number') ?? 0;
+  if (params.seed === undefined) params.seed = seed;
+  const file = positionals[0] as string;
+  requireFile(file);
+  const features = typeof values.features === 'string' ? values.features.split(',').map((f) => f.trim()).filter(Boolean) : undefined;
+  return withEngine(async ({ client }) => {
+    const [table] = await openFiles(client, [file], io);
+    let lastPhase = '';
+    const outcome = await client.run(
+      'model.train',
+      {
+        source: { table: table as string },
+        target,
+        ...(typeof values.positive === 'string' ? { positive: values.positive } : {}),
+        ...(features ? { features } : {}),
+        params,
+        split: { kind: 'stratified', validFraction, seed },
+      },
+      {
+        onProgress: (p) => {
+          if (process.stderr.isTTY && p.phase !== lastPhase) {
+            lastPhase = p.phase;
+            process.stderr.write(`\r${p.phase.padEnd(70).slice(0, 70)}`);
+          }
+        },
+      },
+    );
+    if (process.stderr.isTTY) process.stderr.write('\r'.padEnd(72) + '\r');
+    const { json } = await client.run('model.export', { modelId: outcome.model.modelId });
+    writeFileAtomic(path.resolve(out), json);
+    for (const warning of outcome.warnings) io.err(`warning: ${warning}`);
+    const last = outcome.history[outcome.history.length - 1];
+    const summary = {
+      model: out,
+      objective: outcome.model.objective,
+      target,
+      label: outcome.model.label,
+      rows: outcome.model.rows,
+      features: outcome.model.features.length,
+      trees: outcome.model.trees,
+      bestIteration: outcome.model.bestIteration,
+      rounds: outcome.history.length,
+      train: last?.train ?? {},
+      valid: last?.valid ?? null,
+      validation: outcome.evaluation.valid?.binary
+        ? {
+            auc: outcome.evaluation.valid.binary.auc,
+            logloss: outcome.evaluation.valid.binary.logloss,
+            accuracy: outcome.evaluation.valid.binary.accuracy,
+            precision: outcome.evaluation.valid.binary.precision,
+            recall: outcome.evaluation.valid.binary.recall,
+            f1: outcome.evaluation.valid.binary.f1,
+          }
+        : (outcome.evaluation.valid?.regression ?? outcome.evaluation.valid?.multiclass ?? null),
+      warnings: outcome.warnings,
+      elapsedMs: outcome.elapsedMs,
+    };
+    io.out(JSON.stringify(summary, (_k, v: unknown) => (Array.isArray(v) && v.length > 20 ? undefined : v), 2));
+    return EXIT.ok;
+  });
+}
+
+async function predictCommand(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse({ options: { out: { type: 'string' }, shap: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }, argv, PREDICT_HELP);
+  if (values.help) {
+    io.out(PREDICT_HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length !== 2) throw new UsageError(`predict takes MODEL.json and FILE (got ${positionals.length} arguments).\n\n${PREDICT_HELP}`);
+  const [modelFile, file] = positionals as [string, string];
+  const out = typeof values.out === 'string' ? values.out : undefined;
+  outputFormat(out);
+  requireFile(modelFile);
+  requireFile(file);
+  const json = fs.readFileSync(modelFile, 'utf8');
+  return withEngine(async ({ client }) => {
+    const model = await client.run('model.import', { json, name: path.basename(modelFile) });
+    const [table] = await openFiles(client, [file], io);
+    const scored = await client.run('model.predict', { modelId: model.modelId, source: { table: table as string }, outputTable: `scored_${table as string}`, withShap: values.shap === true });
+    await writeOutput(client, { table: scored.name }, out as string);
+    io.err(`wrote ${scored.rowCount.toLocaleString('en-US')} predictions to ${out}`);
+    return EXIT.ok;
+  });
+}
+
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
   const [command, ...rest] = argv;
@@ -218,6 +409,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     }
     if (command === 'profile') return await profileCommand(rest, io);
     if (command === 'query') return await queryCommand(rest, io);
+    if (command === 'train') return await trainCommand(rest, io);
+    if (command === 'predict') return await predictCommand(rest, io);
     throw new UsageError(`Unknown command "${command}".\n\n${MAIN_HELP}`);
   } catch (err) {
     if (err instanceof UsageError) {

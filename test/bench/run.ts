@@ -1,0 +1,493 @@
+/**
+ * Benchmark: Assay's engine (duckdb-wasm in Node, behind the job protocol) against native DuckDB
+ * (@duckdb/node-api) on the same machine in the same run, plus the app's cold start in Chromium.
+ *
+ *   npm run bench [-- --users N] [--runs R] [--skip-app]
+ *
+ * Reports numbers; asserts nothing. Each figure is the median of R runs (default 3), with wall time
+ * and process CPU time (all threads). Native DuckDB runs with 1 thread (duckdb-wasm has one) and
+ * again with 2 threads. Results also go to .bench/results.json.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { createInProcessEngine, type NodeEngine } from '../../workers/node/engine-node';
+import { formatBytes, generate } from '../../scripts/gen';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+interface BenchOptions {
+  users: number;
+  runs: number;
+  skipApp: boolean;
+}
+
+function parseArgs(argv: readonly string[]): BenchOptions {
+  const options: BenchOptions = { users: 1_000_000, runs: 3, skipApp: false };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    if (flag === '--users') options.users = Number(argv[++i]);
+    else if (flag === '--runs') options.runs = Number(argv[++i]);
+    else if (flag === '--skip-app') options.skipApp = true;
+    else throw new Error(`unknown argument ${flag}; usage: npm run bench [-- --users N] [--runs R] [--skip-app]`);
+  }
+  if (!Number.isInteger(options.users) || options.users < 1) throw new Error('--users must be a positive integer');
+  if (!Number.isInteger(options.runs) || options.runs < 1) throw new Error('--runs must be a positive integer');
+  return options;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measuring
+
+interface Sample {
+  wallMs: number;
+  cpuMs: number;
+}
+
+interface Measurement {
+  /** Median wall and CPU time of the runs. */
+  wallMs: number;
+  cpuMs: number;
+  runs: Sample[];
+  /** Something the runs returned that shows they did the work (row counts). */
+  check?: string;
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/** Runs `body` `runs` times (after `before`, which is not timed) and keeps the medians. */
+async function measure(
+  runs: number,
+  body: () => Promise<string | void>,
+  before?: () => Promise<void>,
+): Promise<Measurement> {
+  const samples: Sample[] = [];
+  let check: string | undefined;
+  for (let i = 0; i < runs; i++) {
+    await before?.();
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    const result = await body();
+    const wallMs = performance.now() - started;
+    const used = process.cpuUsage(cpu);
+    samples.push({ wallMs, cpuMs: (used.user + used.system) / 1000 });
+    if (typeof result === 'string') check = result;
+  }
+  return { wallMs: median(samples.map((s) => s.wallMs)), cpuMs: median(samples.map((s) => s.cpuMs)), runs: samples, check };
+}
+
+const formatMs = (ms: number): string => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 1 : 0)} ms`);
+const describe = (m: Measurement): string =>
+  Number.isFinite(m.cpuMs) ? `${formatMs(m.wallMs)} (cpu ${formatMs(m.cpuMs)})` : formatMs(m.wallMs);
+
+// ---------------------------------------------------------------------------------------------
+// Results table
+
+interface Row {
+  task: string;
+  assay: Measurement | null;
+  reference: Measurement | null;
+  referenceLabel: string;
+  target: string;
+  note?: string;
+}
+
+const rows: Row[] = [];
+
+function record(row: Row): void {
+  rows.push(row);
+  const ratio = row.assay && row.reference ? ratioText(row.assay, row.reference) : '';
+  const parts = [
+    `  ${row.task}:`,
+    row.assay ? `assay ${describe(row.assay)}` : 'assay n/a',
+    row.reference ? `${row.referenceLabel} ${describe(row.reference)}` : '',
+    ratio ? `ratio ${ratio}` : '',
+    row.assay?.check ? `[${row.assay.check}]` : '',
+    row.note ? `(${row.note})` : '',
+  ];
+  console.log(parts.filter(Boolean).join('  '));
+}
+
+/** Wall-time ratio, and the CPU-time ratio beside it: on a busy shared machine the CPU ratio is the steadier one. */
+const ratioText = (assay: Measurement, reference: Measurement): string =>
+  `${(assay.wallMs / reference.wallMs).toFixed(2)}x (cpu ${(assay.cpuMs / reference.cpuMs).toFixed(2)}x)`;
+
+const shorten = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 3)}...` : text);
+
+function printTable(): void {
+  const header = ['task', 'assay', 'reference', 'ratio', 'target'];
+  const body = rows.map((row) => [
+    row.task,
+    row.assay ? describe(row.assay) : shorten(row.note ?? 'n/a', 48),
+    row.reference ? `${describe(row.reference)} ${row.referenceLabel}` : '-',
+    row.assay && row.reference ? ratioText(row.assay, row.reference) : '-',
+    row.target,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log('');
+  console.log(line(header));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const r of body) console.log(line(r));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data
+
+async function ensureData(users: number): Promise<{ parquet: string; csv: string; dir: string }> {
+  const dir = path.join(repoRoot, '.generated', users === 1_000_000 ? 'bench-1m' : `bench-${users}`);
+  const parquet = path.join(dir, 'features.parquet');
+  const csv = path.join(dir, 'features.csv');
+  const infoPath = path.join(dir, 'gen-info.json');
+  const info = fs.existsSync(infoPath) ? (JSON.parse(fs.readFileSync(infoPath, 'utf8')) as { rows?: { features?: number } }) : null;
+  if (!fs.existsSync(parquet) || !fs.existsSync(csv) || info?.rows?.features !== users) {
+    console.log(`Generating the ${users.toLocaleString('en')}-row features table (seed 42) into ${path.relative(repoRoot, dir)}/ ...`);
+    const result = await generate({ users, seed: 42, outDir: dir, tables: ['features'], log: (l) => console.log(l) });
+    console.log(`  generated in ${formatMs(result.elapsedMs)}`);
+  }
+  console.log(`Data: ${path.relative(repoRoot, parquet)} (${formatBytes(fs.statSync(parquet).size)}), ${path.relative(repoRoot, csv)} (${formatBytes(fs.statSync(csv).size)}), ${users.toLocaleString('en')} rows x 34 columns`);
+  return { parquet, csv, dir };
+}
+
+const sqlString = (value: string): string => `'${value.replaceAll("'", "''")}'`;
+
+/** Two keys, five aggregates: the same statement for both engines. */
+const GROUP_BY_SQL = `SELECT country, device, count(*) AS users, avg(spend_180d) AS avg_spend, sum(orders_180d) AS orders,
+  max(sessions_90d) AS max_sessions, avg(converted) AS conversion
+FROM features GROUP BY country, device ORDER BY country, device`;
+
+// ---------------------------------------------------------------------------------------------
+// Native DuckDB
+
+interface NativeFigures {
+  start: Measurement;
+  parquet: Measurement;
+  csv: Measurement;
+  summarize: Measurement;
+  groupBy: Measurement;
+}
+
+async function countRows(connection: DuckDBConnection, table: string): Promise<number> {
+  const reader = await connection.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM ${table}`);
+  return Number(reader.getRowsJS()[0]![0]);
+}
+
+async function benchNative(threads: number, files: { parquet: string; csv: string }, runs: number): Promise<NativeFigures> {
+  let instance: DuckDBInstance | null = null;
+  const start = await measure(runs, async () => {
+    instance = await DuckDBInstance.create(':memory:', { threads: String(threads) });
+  }, async () => {
+    instance?.closeSync();
+  });
+  const connection = await instance!.connect();
+  await connection.run(`SET threads = ${threads}`);
+  await connection.run('SET preserve_insertion_order = true');
+  const drop = (table: string) => async (): Promise<void> => void (await connection.run(`DROP TABLE IF EXISTS ${table}`));
+
+  const csv = await measure(runs, async () => {
+    await connection.run(`CREATE TABLE features_csv AS SELECT * FROM read_csv(${sqlString(files.csv)})`);
+    return `${(await countRows(connection, 'features_csv')).toLocaleString('en')} rows`;
+  }, drop('features_csv'));
+  await drop('features_csv')();
+  const parquet = await measure(runs, async () => {
+    await connection.run(`CREATE TABLE features AS SELECT * FROM read_parquet(${sqlString(files.parquet)})`);
+    return `${(await countRows(connection, 'features')).toLocaleString('en')} rows`;
+  }, drop('features'));
+  const summarize = await measure(runs, async () => {
+    const reader = await connection.runAndReadAll('SUMMARIZE features');
+    return `${reader.currentRowCount} columns summarised`;
+  });
+  const groupBy = await measure(runs, async () => {
+    const reader = await connection.runAndReadAll(GROUP_BY_SQL);
+    return `${reader.currentRowCount} groups`;
+  });
+  connection.closeSync();
+  (instance as DuckDBInstance | null)?.closeSync();
+  return { start, parquet, csv, summarize, groupBy };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Assay's engine
+
+interface AssayFigures {
+  start: Measurement;
+  parquet: Measurement;
+  csv: Measurement;
+  profile: Measurement;
+  groupBy: Measurement;
+  bundle: string;
+}
+
+async function benchAssay(files: { parquet: string; csv: string }, runs: number): Promise<AssayFigures> {
+  let engine: NodeEngine | null = null;
+  // Closing the previous engine is not part of a start.
+  const start = await measure(runs, async () => {
+    engine = await createInProcessEngine();
+    return `${engine.info.bundle}, duckdb ${engine.info.duckdbVersion}`;
+  }, async () => {
+    await engine?.close();
+  });
+  const { client, info } = engine! as NodeEngine;
+  const dropTable = (table: string) => async (): Promise<void> => {
+    const catalog = await client.run('data.catalog', {});
+    if (catalog.some((t) => t.name === table)) await client.run('data.drop', { table });
+  };
+  try {
+    const csv = await measure(runs, async () => {
+      const table = await client.run('data.open', { source: { kind: 'path', path: files.csv }, tableName: 'features_csv', replace: true });
+      return `${table.rowCount.toLocaleString('en')} rows, ${table.columns.length} columns`;
+    }, dropTable('features_csv'));
+    await dropTable('features_csv')();
+    const parquet = await measure(runs, async () => {
+      const table = await client.run('data.open', { source: { kind: 'path', path: files.parquet }, tableName: 'features', replace: true });
+      return `${table.rowCount.toLocaleString('en')} rows, ${table.columns.length} columns`;
+    }, dropTable('features'));
+    const profile = await measure(runs, async () => {
+      const result = await client.run('data.profile', { table: 'features' });
+      return `${result.columns.length} columns profiled`;
+    });
+    const groupBy = await measure(runs, async () => {
+      const result = await client.run('sql.run', { sql: GROUP_BY_SQL });
+      if (result.resultId) await client.run('sql.release', { resultId: result.resultId });
+      return `${result.rowCount} groups`;
+    });
+    return { start, parquet, csv, profile, groupBy, bundle: info.bundle };
+  } finally {
+    await (engine as NodeEngine | null)?.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// App cold start in Chromium
+
+interface ColdStart {
+  ready: Measurement;
+  button: Measurement;
+}
+
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** Installed before any page script: notes when the app is ready and when a button is usable. */
+const MARKS_SCRIPT = `(() => {
+  const marks = { ready: null, button: null };
+  window.__assayBenchMarks = marks;
+  const usable = (b) => !b.disabled && (typeof b.checkVisibility === 'function' ? b.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true }) : b.offsetParent !== null);
+  const check = () => {
+    if (marks.button === null) {
+      for (const b of document.querySelectorAll('button')) if (usable(b)) { marks.button = performance.now(); break; }
+    }
+    if (marks.ready === null && document.querySelector('[data-ready="true"]')) marks.ready = performance.now();
+    if (marks.ready !== null && marks.button !== null) { observer.disconnect(); clearInterval(timer); }
+  };
+  const observer = new MutationObserver(check);
+  observer.observe(document, { subtree: true, childList: true, attributes: true });
+  const timer = setInterval(check, 10);
+})();`;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function waitForHttp(url: string, timeoutMs: number, server: ChildProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) throw new Error(`vite preview exited with code ${server.exitCode}`);
+    try {
+      const response = await fetch(url);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
+}
+
+/** Newest modification time of anything under `dir`. */
+function newestMtime(dir: string): number {
+  let newest = fs.statSync(dir).mtimeMs;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : fs.statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * A private copy of dist/ to serve: a concurrent `vite build` (other people work on this machine)
+ * empties dist/ under a running preview. Copy only when nothing has changed for 5 s, and again if
+ * something changed during the copy.
+ */
+async function copyQuietDist(dist: string): Promise<string> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const before = newestMtime(dist);
+    if (Date.now() - before >= 5_000) {
+      const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-bench-dist-'));
+      fs.cpSync(dist, copy, { recursive: true });
+      if (fs.existsSync(path.join(dist, 'index.html')) && newestMtime(dist) === before) return copy;
+      fs.rmSync(copy, { recursive: true, force: true });
+    }
+    if (Date.now() > deadline) throw new Error('dist/ kept changing for 2 minutes (a build running elsewhere?)');
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+}
+
+async function benchColdStart(runs: number): Promise<ColdStart> {
+  const vite = path.join(repoRoot, 'node_modules/vite/bin/vite.js');
+  if (!fs.existsSync(path.join(repoRoot, 'dist/index.html'))) {
+    console.log('  dist/ missing: building the renderer (vite build) ...');
+    const build = spawnSync(process.execPath, [vite, 'build'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+    if (build.status !== 0) throw new Error(`vite build failed: ${build.stderr.trim().split('\n').slice(-3).join(' / ')}`);
+  } else {
+    // Built earlier: say when, so a stale build is visible (delete dist/ to rebuild).
+    console.log(`  using dist/ built ${fs.statSync(path.join(repoRoot, 'dist/index.html')).mtime.toISOString()}`);
+  }
+  const { chromium } = await import('playwright-core');
+  const executablePath = fs.existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined;
+  const served = await copyQuietDist(path.join(repoRoot, 'dist'));
+  const port = await freePort();
+  const server = spawn(process.execPath, [vite, 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort', '--outDir', served], {
+    cwd: repoRoot,
+    stdio: 'ignore',
+  });
+  const url = `http://127.0.0.1:${port}/`;
+  try {
+    await waitForHttp(url, 30_000, server);
+    const samples: Array<{ ready: number; button: number }> = [];
+    for (let i = 0; i < runs; i++) {
+      // A fresh browser (fresh profile, empty cache) per run: a cold start.
+      const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
+      try {
+        const page = await browser.newPage();
+        const errors: string[] = [];
+        page.on('pageerror', (err) => errors.push(err.message));
+        await page.addInitScript({ content: MARKS_SCRIPT });
+        await page.goto(url, { waitUntil: 'commit' });
+        // Poll from here: the app's CSP forbids the string evaluation page.waitForFunction does in
+        // the page. The marks themselves are taken in the page, so polling does not blur them.
+        const deadline = Date.now() + 60_000;
+        for (;;) {
+          const marks = (await page.evaluate('window.__assayBenchMarks')) as { ready: number | null; button: number | null } | undefined;
+          if (marks && marks.ready !== null && marks.button !== null) break;
+          if (Date.now() > deadline) {
+            throw new Error(`the app did not become ready in 60 s (marks ${JSON.stringify(marks)})${errors.length ? `; page errors: ${errors.join('; ')}` : ''}`);
+          }
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        const marks = (await page.evaluate('window.__assayBenchMarks')) as { ready: number; button: number };
+        samples.push(marks);
+      } finally {
+        await browser.close();
+      }
+    }
+    // Wall time inside the page from navigation start; the browser's CPU is not this process's.
+    const asMeasurement = (key: 'ready' | 'button'): Measurement => ({
+      wallMs: median(samples.map((s) => s[key])),
+      cpuMs: Number.NaN,
+      runs: samples.map((s) => ({ wallMs: s[key], cpuMs: Number.NaN })),
+    });
+    return { ready: asMeasurement('ready'), button: asMeasurement('button') };
+  } finally {
+    server.kill();
+    fs.rmSync(served, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  const startedAt = new Date();
+  const loadBefore = os.loadavg();
+  console.log(`Assay benchmark, ${startedAt.toISOString()}  (${os.cpus().length} cores, load ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, node ${process.version}, median of ${options.runs} runs)`);
+  const files = await ensureData(options.users);
+
+  console.log('Native DuckDB, 1 thread ...');
+  const native1 = await benchNative(1, files, options.runs);
+  console.log('Native DuckDB, 2 threads ...');
+  const native2 = await benchNative(2, files, options.runs);
+  console.log("Assay's engine (duckdb-wasm in Node, in process, job protocol) ...");
+  let assay: AssayFigures | null = null;
+  let assayError: string | null = null;
+  try {
+    assay = await benchAssay(files, options.runs);
+  } catch (err) {
+    assayError = (err as Error).message;
+    console.log(`  Assay's engine failed: ${assayError}`);
+  }
+
+  const count = options.users % 1_000_000 === 0 ? `${options.users / 1_000_000}M` : options.users.toLocaleString('en');
+  const pairs: Array<{ task: string; pick: 'start' | 'parquet' | 'csv' | 'groupBy'; target: string }> = [
+    { task: 'engine start (wasm compile / instance)', pick: 'start', target: '-' },
+    { task: `load ${count} rows from Parquet`, pick: 'parquet', target: '<= 2x native 1T' },
+    { task: `load ${count} rows from CSV`, pick: 'csv', target: '<= 2x native 1T' },
+  ];
+  for (const { task, pick, target } of pairs) {
+    const mine = assay ? assay[pick] : null;
+    record({ task, assay: mine, reference: native1[pick], referenceLabel: 'native 1T', target, note: assayError ?? undefined });
+    record({ task, assay: mine, reference: native2[pick], referenceLabel: 'native 2T', target: '-', note: assayError ?? undefined });
+  }
+  record({ task: 'profile 34 columns (native: SUMMARIZE, no histograms/top-k)', assay: assay?.profile ?? null, reference: native1.summarize, referenceLabel: 'native 1T', target: '<= 3x native 1T', note: assayError ?? undefined });
+  record({ task: 'profile 34 columns (native: SUMMARIZE, no histograms/top-k)', assay: assay?.profile ?? null, reference: native2.summarize, referenceLabel: 'native 2T', target: '-', note: assayError ?? undefined });
+  record({ task: 'GROUP BY 2 keys, 5 aggregates', assay: assay?.groupBy ?? null, reference: native1.groupBy, referenceLabel: 'native 1T', target: '<= 6x native 1T', note: assayError ?? undefined });
+  record({ task: 'GROUP BY 2 keys, 5 aggregates', assay: assay?.groupBy ?? null, reference: native2.groupBy, referenceLabel: 'native 2T', target: '-', note: assayError ?? undefined });
+
+  let coldStart: ColdStart | null = null;
+  let coldStartError: string | null = options.skipApp ? 'skipped (--skip-app)' : null;
+  if (!options.skipApp) {
+    console.log('App cold start (vite preview + Chromium, fresh browser per run) ...');
+    try {
+      coldStart = await benchColdStart(options.runs);
+    } catch (err) {
+      coldStartError = (err as Error).message;
+    }
+  }
+  const coldNote = coldStartError ?? undefined;
+  record({ task: 'app cold start -> data-ready="true"', assay: coldStart?.ready ?? null, reference: null, referenceLabel: '', target: '<= 1.5 s', note: coldNote });
+  record({ task: 'app cold start -> first usable button', assay: coldStart?.button ?? null, reference: null, referenceLabel: '', target: '-', note: coldNote });
+
+  printTable();
+  const loadAfter = os.loadavg();
+  console.log(`\nLoad average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')}. Ratio = assay / reference (wall; cpu in brackets). Cold-start cpu is n/a (the browser is another process); "1T"/"2T" = native DuckDB threads; targets other than cold start are provisional.`);
+
+  const outDir = path.join(repoRoot, '.bench');
+  fs.mkdirSync(outDir, { recursive: true });
+  const results = {
+    startedAt: startedAt.toISOString(),
+    machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', node: process.version, loadBefore, loadAfter },
+    data: { users: options.users, parquet: path.relative(repoRoot, files.parquet), csv: path.relative(repoRoot, files.csv) },
+    runs: options.runs,
+    assayBundle: assay?.bundle ?? null,
+    assayError,
+    coldStartError,
+    rows: rows.map((row) => ({
+      task: row.task,
+      assay: row.assay,
+      reference: row.reference ? { label: row.referenceLabel, ...row.reference } : null,
+      ratio: row.assay && row.reference ? row.assay.wallMs / row.reference.wallMs : null,
+      cpuRatio: row.assay && row.reference ? row.assay.cpuMs / row.reference.cpuMs : null,
+      target: row.target,
+    })),
+  };
+  // NaN (cold-start cpu) is written as null.
+  fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(results, (_k, v: unknown) => (typeof v === 'number' && Number.isNaN(v) ? null : v), 2) + '\n');
+  console.log(`Results written to ${path.relative(process.cwd(), path.join(outDir, 'results.json'))}`);
+}
+
+await main();

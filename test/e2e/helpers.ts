@@ -1,0 +1,77 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { inject } from 'vitest';
+
+export const REPO_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--enable-unsafe-webgpu',
+];
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: inject('chromiumPath'), args: CHROMIUM_ARGS, headless: true });
+}
+
+export interface AppPage {
+  page: Page;
+  /** Messages the page printed to the console as errors, and uncaught exceptions. */
+  consoleErrors: string[];
+}
+
+/**
+ * Opens the app. The module script waits on the engine, so `load` may come late: navigate
+ * with `commit` and wait for conditions instead.
+ */
+export async function openApp(browser: Browser, query = ''): Promise<AppPage> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+  const consoleErrors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => consoleErrors.push(`${error.name}: ${error.message}`));
+  await page.goto(new URL(query, inject('baseUrl')).href, { waitUntil: 'commit' });
+  return { page, consoleErrors };
+}
+
+export async function waitForReady(page: Page, timeout = 90_000): Promise<void> {
+  await page.locator('[data-testid="app"][data-ready="true"]').waitFor({ timeout });
+}
+
+/** A fresh temp folder for fixture files. */
+export function fixtureDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'assay-e2e-'));
+}
+
+export function writeFixture(dir: string, name: string, content: string | Uint8Array): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, content);
+  return file;
+}
+
+export function catalogTable(page: Page, name: string) {
+  return page.locator(`[data-testid="catalog-table"][data-table="${name}"]`);
+}
+
+/** Row count shown in the catalog for a table, as a number. */
+export async function catalogRowCount(page: Page, name: string): Promise<number> {
+  const text = await catalogTable(page, name).getByTestId('catalog-row-count').innerText();
+  return Number(text.replace(/[^0-9]/g, ''));
+}
+
+/** Opens files through the hidden file input, as the "Open files…" button does. */
+export async function openFiles(page: Page, files: string[]): Promise<void> {
+  await page.getByTestId('file-input').setInputFiles(files);
+}
+
+/** Waits until no job is queued or running. */
+export async function waitForIdle(page: Page, timeout = 60_000): Promise<void> {
+  await page.locator('[data-testid="job-row"]').first().waitFor({ state: 'detached', timeout });
+}

@@ -1,0 +1,118 @@
+/**
+ * The Models tab in a real Chromium against the built renderer: train a GBDT on the sample
+ * online_shoppers_intention (target Revenue, 20 rounds), watch the learning curve, read the AUC
+ * and the ROC chart, move the threshold, explain with SHAP, export the XGBoost JSON and score a table.
+ */
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { catalogRowCount, catalogTable, launchBrowser, openApp, waitForReady, type AppPage } from './helpers';
+
+const SHOPPERS_ROWS = 12_330;
+
+let browser: Browser;
+let app: AppPage;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  app = await openApp(browser);
+  await waitForReady(app.page);
+});
+
+afterAll(async () => {
+  await app?.page.close();
+  await browser?.close();
+});
+
+describe('Models: train, evaluate, explain, export, score', () => {
+  test('trains on online_shoppers_intention with target Revenue and shows AUC > 0.85 and the ROC curve', async () => {
+    const { page } = app;
+    await page.getByTestId('tab-models').click();
+    await page.getByTestId('model-source-table').selectOption('online_shoppers_intention');
+    await page.getByTestId('model-target').selectOption('Revenue');
+    // Every other column is a feature by default, with its DuckDB type shown.
+    const features = page.getByTestId('model-features');
+    await expect.poll(() => features.locator('input[type="checkbox"]:checked').count()).toBe(17);
+    expect(await features.innerText()).toContain('PageValues');
+    expect(await features.innerText()).toContain('DOUBLE');
+    // XGBoost's defaults are shown.
+    expect(await page.getByTestId('model-param-eta').inputValue()).toBe('0.3');
+    expect(await page.getByTestId('model-param-max_depth').inputValue()).toBe('6');
+    await page.getByTestId('model-param-num_boost_round').fill('20');
+    await page.getByTestId('model-train').click();
+
+    const metrics = page.getByTestId('model-metrics');
+    await metrics.waitFor({ timeout: 90_000 });
+    const aucText = await page.getByTestId('metric-auc').innerText();
+    const auc = Number(/([01]\.\d+)/.exec(aucText)?.[1]);
+    expect(auc).toBeGreaterThan(0.85);
+    expect(auc).toBeLessThanOrEqual(1);
+    expect(await metrics.innerText()).toMatch(/AUC/);
+
+    // ROC chart drawn by Plotly, with the curve and the chance diagonal.
+    const roc = page.locator('[data-testid="model-roc"][data-rendered="true"]');
+    await roc.waitFor({ timeout: 30_000 });
+    expect(await roc.locator('.scatterlayer .trace').count()).toBe(2);
+    // Learning curve re-plotted from the history: train and valid series of 20 rounds.
+    const curve = page.locator('[data-testid="model-learning-curve"][data-rendered="true"]');
+    await curve.waitFor({ timeout: 30_000 });
+    expect(await curve.locator('.scatterlayer .trace').count()).toBe(2);
+    expect(await page.getByTestId('model-facts').innerText()).toMatch(/20 trees/);
+    expect(await page.getByTestId('model-error').count()).toBe(0);
+  });
+
+  test('the threshold slider re-evaluates precision, recall and the confusion matrix in the engine', async () => {
+    const { page } = app;
+    const confusion = page.getByTestId('model-confusion');
+    const before = await confusion.innerText();
+    const recallBefore = await page.getByTestId('metric-recall').innerText();
+    await page.getByTestId('model-threshold').fill('0.9');
+    await expect.poll(() => page.getByTestId('model-threshold-value').innerText()).toBe('0.90');
+    await expect.poll(() => confusion.innerText(), { timeout: 15_000 }).toContain('threshold 0.90');
+    expect(await confusion.innerText()).not.toBe(before);
+    const recall = (text: string): number => Number(/([\d.]+)%/.exec(text)?.[1]);
+    // A higher threshold never finds more positives.
+    expect(recall(await page.getByTestId('metric-recall').innerText())).toBeLessThan(recall(recallBefore));
+  });
+
+  test('SHAP: beeswarm, dependence and waterfall draw; feature importance toggles', async () => {
+    const { page } = app;
+    await page.locator('[data-testid="model-beeswarm"][data-rendered="true"]').waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid="model-dependence"][data-rendered="true"]').waitFor({ timeout: 30_000 });
+    const waterfall = page.locator('[data-testid="model-waterfall"][data-rendered="true"]');
+    await waterfall.waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('model-shap').innerText()).toMatch(/bias -?[\d.]+ \+ contributions = margin -?[\d.]+/);
+    await page.getByTestId('importance-weight').click();
+    await page.locator('[data-testid="model-importance"][data-rendered="true"]').waitFor();
+    expect(await page.getByTestId('model-importance').locator('.bars .point').count()).toBeGreaterThan(3);
+  });
+
+  test('exports the model as XGBoost JSON', async () => {
+    const { page } = app;
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), page.getByTestId('model-export').click()]);
+    const file = await download.path();
+    const model = JSON.parse(fs.readFileSync(file, 'utf8')) as { learner?: { gradient_booster?: { model?: { trees?: unknown[] } }; objective?: { name?: string } } };
+    expect(model.learner?.objective?.name).toBe('binary:logistic');
+    expect(model.learner?.gradient_booster?.model?.trees).toHaveLength(20);
+  });
+
+  test('scores a table into a new table that appears in the catalog', async () => {
+    const { page } = app;
+    await page.getByTestId('model-score-table').selectOption('online_shoppers_intention');
+    await page.getByTestId('model-score-output').fill('shoppers_scored');
+    await page.getByTestId('model-score').click();
+    await expect.poll(() => page.getByTestId('model-status').innerText(), { timeout: 60_000 }).toMatch(/Scored 12,330 rows/);
+    await catalogTable(page, 'shoppers_scored').waitFor({ timeout: 15_000 });
+    expect(await catalogRowCount(page, 'shoppers_scored')).toBe(SHOPPERS_ROWS);
+  });
+
+  test('a bad parameter is reported in plain words', async () => {
+    const { page } = app;
+    await page.getByTestId('model-param-eta').fill('2');
+    await page.getByTestId('model-train').click();
+    const error = page.getByTestId('model-error');
+    await error.waitFor({ timeout: 30_000 });
+    expect(await error.innerText()).toMatch(/eta must be in \(0, 1\]/);
+    await page.getByTestId('model-param-eta').fill('0.3');
+  });
+});

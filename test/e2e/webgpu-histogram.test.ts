@@ -1,0 +1,146 @@
+/**
+ * WebGPU histogram kernel conformance in a real Chromium: the kernel runs in a module Web Worker
+ * (as in the app) on seeded random data and must match the CPU kernel within the documented bound
+ * (workers/gbdt/webgpu-histogram.ts): per bin |webgpu - cpu| <= rows * 2^-52 * M, M = sum of |x|
+ * over the tree's gradients, and in any case within 1e-6 * M. SwiftShader (a fallback adapter) is
+ * accepted. Without navigator.gpu or an adapter the test is skipped with the reason.
+ *
+ * Self-contained (its own server, bundle and Chromium lookup): it does not need the app build.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { build } from 'esbuild';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { REPO_ROOT } from './helpers';
+import type { HistogramCase, WorkerReport } from './webgpu/histogram-worker';
+
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--enable-unsafe-webgpu',
+];
+const PAGE = '<!doctype html><meta charset="utf-8"><title>webgpu histogram</title>';
+/** Small chunk buffers (256 rows of dataset A per chunk) to exercise the multi-chunk path. */
+const MAX_CHUNK_BYTES = 4096;
+
+let server: http.Server;
+let baseUrl: string;
+let browser: Browser;
+
+function findChromium(): string {
+  const candidates = [process.env.ASSAY_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
+  for (const candidate of candidates) if (candidate && fs.existsSync(candidate)) return candidate;
+  const bundled = chromium.executablePath();
+  if (bundled && fs.existsSync(bundled)) return bundled;
+  throw new Error('No Chromium found: install it (apt-get install -y chromium) or set ASSAY_CHROMIUM.');
+}
+
+beforeAll(async () => {
+  const bundle = await build({
+    entryPoints: [path.join(REPO_ROOT, 'test/e2e/webgpu/histogram-worker.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    logLevel: 'silent',
+  });
+  const workerCode = bundle.outputFiles[0]?.text ?? '';
+  server = http.createServer((request, response) => {
+    if (request.url === '/histogram-worker.js') {
+      response.writeHead(200, { 'content-type': 'text/javascript' }).end(workerCode);
+    } else if (request.url === '/') {
+      response.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
+    } else {
+      response.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS, headless: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+});
+
+async function runInWorker(): Promise<WorkerReport> {
+  const page = await browser.newPage();
+  try {
+    await page.goto(baseUrl);
+    return await page.evaluate(
+      (maxChunkBytes) =>
+        new Promise<WorkerReport>((resolve) => {
+          const worker = new Worker('/histogram-worker.js', { type: 'module' });
+          worker.onmessage = (event: MessageEvent<WorkerReport>) => resolve(event.data);
+          worker.onerror = (event) => resolve({ status: 'error', message: `worker error: ${event.message}` });
+          worker.postMessage({ maxChunkBytes });
+        }),
+      MAX_CHUNK_BYTES,
+    );
+  } finally {
+    await page.close();
+  }
+}
+
+/** Largest |gpu - cpu| over all entries, and checks that unlisted features stay exactly 0. */
+function compare(c: HistogramCase): { maxGradientError: number; maxHessianError: number; strayNonZero: number } {
+  let maxGradientError = 0;
+  let maxHessianError = 0;
+  let strayNonZero = 0;
+  const listed = new Set(c.features);
+  for (let i = 0; i < c.cpu.length; i++) {
+    const feature = Math.floor(i / 512);
+    const gpu = c.gpu[i] as number;
+    if (!listed.has(feature)) {
+      if (gpu !== 0) strayNonZero++;
+      continue;
+    }
+    const error = Math.abs(gpu - (c.cpu[i] as number));
+    if (i % 2 === 0) maxGradientError = Math.max(maxGradientError, error);
+    else maxHessianError = Math.max(maxHessianError, error);
+  }
+  return { maxGradientError, maxHessianError, strayNonZero };
+}
+
+test('the WebGPU histogram kernel in a Web Worker matches the CPU kernel', async (context) => {
+  const report = await runInWorker();
+  if (report.status === 'skip') context.skip(`WebGPU unavailable: ${report.reason}`);
+  if (report.status === 'error') throw new Error(`The worker failed: ${report.message}`);
+  if (report.status !== 'ok') throw new Error('unreachable');
+  expect(report.adapter.length).toBeGreaterThan(0);
+  console.log(`[webgpu-histogram] adapter: ${report.adapter}`);
+  expect(report.repeatIdentical).toBe(true);
+  expect(report.cases.length).toBe(11);
+  // Backend selection on the same adapter: 'auto' refuses a fallback adapter, 'webgpu' takes it.
+  expect(report.selection.webgpu.backend).toBe('webgpu');
+  expect(report.selection.auto.backend).toBe(report.isFallbackAdapter ? 'cpu' : 'webgpu');
+  if (report.isFallbackAdapter) expect(report.selection.auto.reason).toMatch(/fallback/);
+
+  for (const c of report.cases) {
+    if (c.name === 'NaN gradient') {
+      // Delegated to the CPU kernel: identical, NaN bins included.
+      expect(c.gpu.some((v) => Number.isNaN(v))).toBe(true);
+      expect(c.gpu.every((v, i) => Object.is(v, c.cpu[i]))).toBe(true);
+      continue;
+    }
+    const { maxGradientError, maxHessianError, strayNonZero } = compare(c);
+    const documented = (mass: number) => Math.max(c.rowCount, 1) * 2 ** -52 * mass;
+    expect(strayNonZero, c.name).toBe(0);
+    expect(maxGradientError, c.name).toBeLessThanOrEqual(documented(c.gradientMass));
+    expect(maxHessianError, c.name).toBeLessThanOrEqual(documented(c.hessianMass));
+    expect(maxGradientError, c.name).toBeLessThanOrEqual(1e-6 * c.gradientMass);
+    // Not vacuous: the histogram holds the rows' hessian mass (hessians are positive).
+    const hessianTotal = c.gpu.reduce((sum, v, i) => (i % 2 === 1 ? sum + v : sum), 0);
+    if (c.rowCount === 0) expect(c.gpu.every((v) => v === 0), c.name).toBe(true);
+    else expect(hessianTotal, c.name).toBeGreaterThan(0);
+  }
+});

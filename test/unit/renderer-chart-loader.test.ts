@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { POINT_CAP, SVG_SCATTER_CAP, loadChart } from '../../renderer/views/chart/chart-loader';
+import { createInProcessEngine, type NodeEngine } from '../../workers/node/engine-node';
+
+describe('loadChart against the engine', () => {
+  let engine: NodeEngine;
+  beforeAll(async () => {
+    engine = await createInProcessEngine();
+    await engine.client.run('sql.run', {
+      sql: `CREATE TABLE visits AS SELECT i AS id, ['web', 'app', 'shop'][i % 3 + 1] AS "Channel ""main""", (i % 100)::DOUBLE AS amount FROM range(60000) r(i)`,
+    });
+  });
+  afterAll(async () => {
+    await engine.close();
+  });
+
+  async function query(sql: string) {
+    return engine.client.run('sql.run', { sql, preview: 200 });
+  }
+
+  it('caps row charts at POINT_CAP rows and says so', async () => {
+    const sql = 'SELECT * FROM visits';
+    const result = await query(sql);
+    const loaded = await loadChart(engine.client, { result, sql, type: 'histogram', axes: { x: 'amount', y: null, color: null }, webgl: true });
+    expect(loaded.pointsDrawn).toBe(POINT_CAP);
+    expect(loaded.figure.data[0]?.x).toHaveLength(POINT_CAP);
+    expect(loaded.note).toBe('Using the first 50,000 of 60,000 rows.');
+  });
+
+  it('thins scatter points when WebGL is missing', async () => {
+    const sql = 'SELECT * FROM visits';
+    const result = await query(sql);
+    const loaded = await loadChart(engine.client, { result, sql, type: 'scatter', axes: { x: 'id', y: 'amount', color: null }, webgl: false });
+    expect(loaded.pointsDrawn).toBeLessThanOrEqual(SVG_SCATTER_CAP);
+    expect(loaded.figure.data[0]?.type).toBe('scatter');
+    expect(loaded.note).toMatch(/every 5th .*no WebGL/);
+  });
+
+  it('aggregates bars over every row with a GROUP BY, awkward column names included', async () => {
+    const sql = 'SELECT * FROM visits -- all of them\n;';
+    const result = await query(sql);
+    const loaded = await loadChart(engine.client, { result, sql, type: 'bar', axes: { x: 'Channel "main"', y: 'amount', color: null }, webgl: true });
+    const trace = loaded.figure.data[0];
+    // 20,000 rows per channel, amounts 0..99 repeating: each channel sums to 20,000 * 49.5.
+    expect(trace?.x).toHaveLength(3);
+    expect(trace?.y).toEqual([990_000, 990_000, 990_000]);
+    expect(loaded.note).toBeNull();
+  });
+
+  it('falls back to client-side counting for a multi-statement script, and says so', async () => {
+    const sql = 'CREATE OR REPLACE TEMP TABLE tmp_v AS SELECT * FROM visits; SELECT * FROM tmp_v';
+    const result = await query(sql);
+    const loaded = await loadChart(engine.client, { result, sql, type: 'bar', axes: { x: 'Channel "main"', y: null, color: null }, webgl: true });
+    const total = (loaded.figure.data[0]?.y as number[]).reduce((a, b) => a + b, 0);
+    expect(total).toBe(POINT_CAP);
+    expect(loaded.note).toMatch(/first 50,000 of 60,000 rows .*several statements/);
+  });
+
+  it('draws a heatmap of counts', async () => {
+    const sql = 'SELECT * FROM visits WHERE id < 300';
+    const result = await query(sql);
+    const loaded = await loadChart(engine.client, { result, sql, type: 'heatmap', axes: { x: 'Channel "main"', y: 'amount', color: null }, webgl: true });
+    const z = loaded.figure.data[0]?.z ?? [];
+    expect(z.flat().reduce<number>((a, b) => a + (b ?? 0), 0)).toBe(300);
+  });
+});
