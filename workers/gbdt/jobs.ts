@@ -301,6 +301,8 @@ export class ModelService {
       featureNames: names,
       ...(validData ? { valid: validData } : {}),
       signal: ctx.signal,
+      // Train-set metrics every round only when they are cheap next to a round.
+      evaluateTrain: !validData || trainData.labels.length <= 200_000,
       onRound: async (report) => {
         const metric = gp.eval_metric[gp.eval_metric.length - 1] ?? 'logloss';
         const v = report.valid?.[metric] ?? report.train[metric];

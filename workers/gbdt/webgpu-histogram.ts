@@ -26,6 +26,7 @@
  * Bins and gradients are split into row chunks of at most 256 MiB per buffer (less when the
  * device's limits are lower); a call dispatches once per chunk that holds some of its rows.
  */
+import { EngineError } from '../protocol/errors';
 import { cpuHistogramKernel, HIST_STRIDE, type HistogramKernel, type HistogramRequest } from './histogram';
 
 // --- The slice of the WebGPU API this file uses (the workers tsconfig has no WebGPU types). ---
@@ -103,6 +104,8 @@ interface GpuDeviceLike {
   readonly limits: GpuLimitsLike;
   readonly queue: GpuQueueLike;
   readonly lost: Promise<{ reason?: string; message: string }>;
+  pushErrorScope(filter: 'validation' | 'out-of-memory' | 'internal'): void;
+  popErrorScope(): Promise<{ message: string } | null>;
   createBuffer(descriptor: { size: number; usage: number; label?: string }): GpuBufferLike;
   createShaderModule(descriptor: { code: string }): unknown;
   createComputePipelineAsync(descriptor: { layout: 'auto'; compute: { module: unknown; entryPoint: string } }): Promise<GpuComputePipelineLike>;
@@ -402,22 +405,46 @@ export async function createWebGpuHistogramKernelOnAdapter(adapter: GpuAdapterLi
   }
 
   async function run(request: HistogramRequest, out: Float64Array): Promise<void> {
-    if (disposed) throw new Error('The WebGPU histogram kernel was disposed.');
-    if (lostMessage !== null) throw new Error(`The WebGPU device was lost (${lostMessage}); choose the CPU backend.`);
-    const { bins, nFeatures, rows, begin, end, gh, features } = request;
+    if (disposed) throw new EngineError('INTERNAL', 'The WebGPU histogram kernel was used after it was disposed.');
+    if (lostMessage !== null) throw new EngineError('INTERNAL', `The WebGPU device was lost (${lostMessage}); choose the CPU backend.`);
+    const { bins, nFeatures, gh } = request;
     const nRows = Math.floor(bins.length / nFeatures);
     if (nRows * nFeatures !== bins.length || gh.length < nRows * 2) {
-      throw new Error(`Histogram input sizes disagree: ${bins.length} bins for ${nFeatures} features, ${gh.length / 2} gradient pairs.`);
+      throw new EngineError('BAD_INPUT', `Histogram input sizes disagree: ${bins.length} bins for ${nFeatures} features, ${gh.length / 2} gradient pairs.`);
     }
+    // GPU errors (a limit exceeded, out of memory) would otherwise only be logged, leaving zeros:
+    // catch them and fail the call.
+    device.pushErrorScope('out-of-memory');
+    device.pushErrorScope('validation');
+    let readable = false;
+    let encodeError: unknown = null;
+    try {
+      readable = encode(request, out);
+    } catch (error) {
+      encodeError = error;
+    }
+    // Pop both scopes whatever happened, so they never leak into the next call.
+    const validation = await device.popErrorScope();
+    const memory = await device.popErrorScope();
+    if (encodeError !== null) throw encodeError;
+    const failure = validation ?? memory;
+    if (failure) throw new EngineError('INTERNAL', `The WebGPU histogram kernel failed: ${failure.message}`);
+    if (readable) await readBack(request, out);
+  }
+
+  /** Uploads what changed and submits the dispatches; false when the result is already in `out`. */
+  function encode(request: HistogramRequest, out: Float64Array): boolean {
+    const { bins, nFeatures, rows, begin, end, gh, features } = request;
+    const nRows = bins.length / nFeatures;
     if (!dataset || dataset.bins !== bins || dataset.nFeatures !== nFeatures) dataset = uploadDataset(bins, nFeatures, nRows);
     if (!gradients || gradients.gh !== gh || gradients.rows !== rows) gradients = uploadGradients(dataset, gh, rows);
     const slots = features.length;
     if (gradients.useCpu || slots > maxGroups) {
       cpuHistogramKernel.build(request, out);
-      return;
+      return false;
     }
     out.fill(0);
-    if (end <= begin || slots === 0) return;
+    if (end <= begin || slots === 0) return false;
 
     const histBytes = slots * BINS_PER_FEATURE * WORDS_PER_BIN * 4;
     histBuffer = buffer(histBuffer, histBytes, USAGE_STORAGE | USAGE_COPY_SRC | USAGE_COPY_DST, 'histogram-out');
@@ -467,6 +494,14 @@ export async function createWebGpuHistogramKernelOnAdapter(adapter: GpuAdapterLi
     const encoder = device.createCommandEncoder();
     encoder.copyBufferToBuffer(histBuffer, 0, readBuffer, 0, histBytes);
     device.queue.submit([encoder.finish()]);
+    return true;
+  }
+
+  async function readBack(request: HistogramRequest, out: Float64Array): Promise<void> {
+    const { features } = request;
+    const slots = features.length;
+    const histBytes = slots * BINS_PER_FEATURE * WORDS_PER_BIN * 4;
+    if (!readBuffer || !gradients) throw new EngineError('INTERNAL', 'The WebGPU histogram kernel lost its buffers.');
     await readBuffer.mapAsync(MAP_MODE_READ, 0, histBytes);
     try {
       const words = new Uint32Array(readBuffer.getMappedRange(0, histBytes));
