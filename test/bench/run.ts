@@ -2,7 +2,7 @@
  * Benchmark: Assay's engine (duckdb-wasm in Node, behind the job protocol) against native DuckDB
  * (@duckdb/node-api) on the same machine in the same run, plus the app's cold start in Chromium.
  *
- *   npm run bench [-- --users N] [--runs R] [--skip-app]
+ *   npm run bench [-- --users N] [--runs R] [--skip-app] [--skip-gbdt] [--rounds N]
  *
  * Reports numbers; asserts nothing. Each figure is the median of R runs (default 3), with wall time
  * and process CPU time (all threads). Native DuckDB runs with 1 thread (duckdb-wasm has one) and
@@ -24,16 +24,20 @@ interface BenchOptions {
   users: number;
   runs: number;
   skipApp: boolean;
+  skipGbdt: boolean;
+  rounds: number;
 }
 
 function parseArgs(argv: readonly string[]): BenchOptions {
-  const options: BenchOptions = { users: 1_000_000, runs: 3, skipApp: false };
+  const options: BenchOptions = { users: 1_000_000, runs: 3, skipApp: false, skipGbdt: false, rounds: 200 };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag === '--users') options.users = Number(argv[++i]);
     else if (flag === '--runs') options.runs = Number(argv[++i]);
     else if (flag === '--skip-app') options.skipApp = true;
-    else throw new Error(`unknown argument ${flag}; usage: npm run bench [-- --users N] [--runs R] [--skip-app]`);
+    else if (flag === '--skip-gbdt') options.skipGbdt = true;
+    else if (flag === '--rounds') options.rounds = Number(argv[++i]);
+    else throw new Error(`unknown argument ${flag}; usage: npm run bench [-- --users N] [--runs R] [--skip-app] [--skip-gbdt] [--rounds N]`);
   }
   if (!Number.isInteger(options.users) || options.users < 1) throw new Error('--users must be a positive integer');
   if (!Number.isInteger(options.runs) || options.runs < 1) throw new Error('--runs must be a positive integer');
@@ -488,6 +492,13 @@ async function main(): Promise<void> {
   // NaN (cold-start cpu) is written as null.
   fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(results, (_k, v: unknown) => (typeof v === 'number' && Number.isNaN(v) ? null : v), 2) + '\n');
   console.log(`Results written to ${path.relative(process.cwd(), path.join(outDir, 'results.json'))}`);
+
+  if (!options.skipGbdt) {
+    console.log('\n--- GBDT: Assay vs XGBoost hist ---');
+    const { runGbdtBench } = await import('./gbdt');
+    const gbdt = await runGbdtBench({ users: options.users, rounds: options.rounds, threads: [1, 2] });
+    fs.writeFileSync(path.join(outDir, 'gbdt.json'), JSON.stringify(gbdt, null, 2) + '\n');
+  }
 }
 
 await main();
