@@ -25,7 +25,7 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 180_000,
           pool: 'forks',
-          fileParallelism: false,
+          poolOptions: { forks: { singleFork: true } }, // one browser-heavy file at a time
         },
       },
     ],

@@ -228,6 +228,8 @@ export interface TrainParams {
   params?: Record<string, number | string | string[]>;
   split?: SplitSpec;
   name?: string;
+  /** Histogram backend: 'auto' (WebGPU only on a real adapter, else CPU), 'webgpu' or 'cpu'. */
+  backend?: 'auto' | 'webgpu' | 'cpu';
 }
 
 export interface LabelInfo {
@@ -256,6 +258,8 @@ export interface ModelSummary {
   params: Record<string, unknown>;
   trainedAt: string;
   rows: { train: number; valid: number };
+  /** The backend that built the histograms, and why it was picked. */
+  backend?: { name: 'cpu' | 'webgpu'; reason: string };
 }
 
 export interface ModelEvaluation {

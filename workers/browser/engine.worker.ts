@@ -54,7 +54,8 @@ const transport = bufferedWorkerTransport();
 
 BrowserDuckDriver.create().then(
   (driver) => {
-    serveEngine(transport, driver, loadParquet);
+    // WorkerNavigator.gpu, read through globalThis: the engine itself never touches navigator.
+    serveEngine(transport, driver, loadParquet, { gpu: (globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu });
   },
   (err: unknown) => {
     const reason = err instanceof Error ? err.message : String(err);

@@ -24,7 +24,12 @@ function requireObject(params: unknown): Record<string, unknown> {
 }
 
 /** Registers every engine job on a host. The one place where job kinds meet their handlers. */
-export function registerEngineJobs(host: JobHost, engine: DataEngine): void {
+export interface EngineHostOptions {
+  /** The host's navigator.gpu (browser workers), for the WebGPU backend. */
+  gpu?: unknown;
+}
+
+export function registerEngineJobs(host: JobHost, engine: DataEngine, options: EngineHostOptions = {}): void {
   const on = <K extends keyof EngineJobs>(kind: K, handler: Handler<K>): void => {
     host.register(kind, async (params: unknown, ctx) => handler(requireObject(params) as EngineJobs[K]['params'], ctx));
   };
@@ -39,7 +44,7 @@ export function registerEngineJobs(host: JobHost, engine: DataEngine): void {
   on('sql.fetch', (p) => engine.fetch(p));
   on('sql.release', (p) => engine.release(p.resultId));
   on('data.export', (p, ctx) => engine.exportData(p, ctx));
-  const models = new ModelService(engine);
+  const models = new ModelService(engine, options.gpu);
   on('model.train', (p, ctx) => models.train(p, ctx));
   on('model.evaluate', async (p) => models.evaluateAt(p.modelId, Number(p.threshold)));
   on('model.shap', async (p) => models.shap(p.modelId, p.sampleRows));
@@ -60,10 +65,10 @@ export function registerEngineJobs(host: JobHost, engine: DataEngine): void {
 }
 
 /** Starts the engine on a transport: the entry point of every host (Web Worker, worker_threads, in-process). */
-export function serveEngine(transport: Transport<ToEngine, FromEngine>, driver: DuckDriver, loadParquet: ParquetLoader): JobHost {
+export function serveEngine(transport: Transport<ToEngine, FromEngine>, driver: DuckDriver, loadParquet: ParquetLoader, options: EngineHostOptions = {}): JobHost {
   const host = new JobHost(transport);
   const engine = new DataEngine(driver, loadParquet);
-  registerEngineJobs(host, engine);
+  registerEngineJobs(host, engine, options);
   void engine.info().then((info) => host.announceReady(info));
   return host;
 }

@@ -32,6 +32,7 @@ import { featureImportance, predict, predictMargins, type FeatureImportance } fr
 import { resolveParams, type GbdtParams, type Objective } from './params';
 import { createRng } from './rng';
 import { treeShap } from './shap';
+import { pickHistogramKernel } from './backend-select';
 import { trainGbdt, type FeatureData } from './train';
 import { fromXgboostJson, readAttributes, toXgboostJson } from './xgboost-json';
 
@@ -58,7 +59,11 @@ export class ModelService {
   private readonly models = new Map<string, StoredModel>();
   private counter = 0;
 
-  constructor(private readonly data: DataEngine) {}
+  /** `gpu` is the host's navigator.gpu, when it has one (browser workers). */
+  constructor(
+    private readonly data: DataEngine,
+    private readonly gpu?: unknown,
+  ) {}
 
   private async relation(source: DataSourceRef): Promise<string> {
     if (source && 'table' in source) {
@@ -296,20 +301,28 @@ export class ModelService {
 
     const names = encoding.features.map((f) => f.name);
     const rounds = gp.num_boost_round;
-    const result = await trainGbdt(trainData, {
-      params: gp,
-      featureNames: names,
-      ...(validData ? { valid: validData } : {}),
-      signal: ctx.signal,
-      // Train-set metrics every round only when they are cheap next to a round.
-      evaluateTrain: !validData || trainData.labels.length <= 200_000,
-      onRound: async (report) => {
-        const metric = gp.eval_metric[gp.eval_metric.length - 1] ?? 'logloss';
-        const v = report.valid?.[metric] ?? report.train[metric];
-        ctx.progress(0.1 + (0.85 * report.round) / rounds, `round ${report.round} of ${rounds}: ${report.valid ? 'valid' : 'train'} ${metric} ${v?.toFixed(5) ?? ''}`);
-        await yieldToEventLoop();
-      },
-    });
+    ctx.progress(0.08, 'choosing a backend');
+    const backend = await pickHistogramKernel(params.backend ?? 'auto', this.gpu);
+    let result: Awaited<ReturnType<typeof trainGbdt>>;
+    try {
+      result = await trainGbdt(trainData, {
+        kernel: backend.kernel,
+        params: gp,
+        featureNames: names,
+        ...(validData ? { valid: validData } : {}),
+        signal: ctx.signal,
+        // Train-set metrics every round only when they are cheap next to a round.
+        evaluateTrain: !validData || trainData.labels.length <= 200_000,
+        onRound: async (report) => {
+          const metric = gp.eval_metric[gp.eval_metric.length - 1] ?? 'logloss';
+          const v = report.valid?.[metric] ?? report.train[metric];
+          ctx.progress(0.1 + (0.85 * report.round) / rounds, `round ${report.round} of ${rounds}: ${report.valid ? 'valid' : 'train'} ${metric} ${v?.toFixed(5) ?? ''}`);
+          await yieldToEventLoop();
+        },
+      });
+    } finally {
+      backend.kernel.dispose?.();
+    }
     ctx.progress(0.96, 'evaluating');
     const model = result.model;
     const evaluation = {
@@ -337,6 +350,7 @@ export class ModelService {
       params: { ...gp },
       trainedAt: new Date().toISOString(),
       rows: { train: trainData.labels.length, valid: validData?.labels.length ?? 0 },
+      backend: { name: backend.backend, reason: backend.reason },
     };
     this.models.set(modelId, { summary, model, encoding, valid: validData ?? trainData });
     ctx.progress(1, 'done');
