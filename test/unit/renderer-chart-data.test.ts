@@ -11,6 +11,7 @@ import {
   rowChartFigure,
   seriesLabels,
   thinRows,
+  uniqueColumnsOf,
   type PlotColumns,
 } from '../../renderer/views/chart/chart-data';
 import { CHART_AXES, axesAfterTypeChange, columnKind, defaultAxes, missingAxis, reconcileAxes } from '../../renderer/views/chart/chart-model';
@@ -40,6 +41,14 @@ describe('column kinds and default axes', () => {
     expect(defaultAxes('scatter', columns)).toEqual({ x: 'visits', y: 'revenue', color: null });
     expect(defaultAxes('box', columns)).toEqual({ x: 'month', y: 'visits', color: null });
     expect(defaultAxes('heatmap', columns)).toEqual({ x: 'month', y: 'bought', color: null });
+  });
+
+  it('plots the value column of an already aggregated result instead of counting rows', () => {
+    expect(defaultAxes('bar', columns, new Set(['month']))).toEqual({ x: 'month', y: 'visits', color: null });
+    expect(axesAfterTypeChange('bar', columns, { x: 'visits', y: null, color: null }, new Set(), new Set(['month']))).toEqual({ x: 'month', y: 'visits', color: null });
+    const data = plotColumns({ month: ['Jan', 'Feb', null], visits: [3, 3, 1], day: ['a', 'b', 'c'] });
+    expect([...uniqueColumnsOf(data, true)]).toEqual(['month', 'day']);
+    expect(uniqueColumnsOf(data, false).size).toBe(0);
   });
 
   it('keeps fitting choices when the type changes and drops the rest', () => {
