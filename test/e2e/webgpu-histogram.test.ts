@@ -124,6 +124,7 @@ test('the WebGPU histogram kernel in a Web Worker matches the CPU kernel', async
   expect(report.selection.webgpu.backend).toBe('webgpu');
   expect(report.selection.auto.backend).toBe(report.isFallbackAdapter ? 'cpu' : 'webgpu');
   if (report.isFallbackAdapter) expect(report.selection.auto.reason).toMatch(/fallback/);
+  expect(report.afterDispose).toBe('The WebGPU histogram kernel was used after it was disposed.');
 
   for (const c of report.cases) {
     if (c.name === 'NaN gradient') {

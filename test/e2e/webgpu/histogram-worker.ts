@@ -32,6 +32,8 @@ export type WorkerReport =
       repeatIdentical: boolean;
       /** What pickHistogramKernel chose here for each preference. */
       selection: Record<'auto' | 'webgpu', { backend: 'cpu' | 'webgpu'; reason: string }>;
+      /** The error a build after dispose() gave. */
+      afterDispose: string;
     };
 
 interface WorkerScope {
@@ -182,7 +184,12 @@ async function run(maxChunkBytes: number): Promise<WorkerReport> {
     const rowsTree5 = shuffled(a.nRows, rng);
     cases.push(await runCase('NaN gradient', kernel, a, rowsTree5, 0, a.nRows, subset));
     const selection = { auto: await pick('auto', gpu), webgpu: await pick('webgpu', gpu) };
-    return { status: 'ok', adapter: kernel.adapterDescription, isFallbackAdapter: kernel.isFallbackAdapter, cases, repeatIdentical, selection };
+    chunked.dispose();
+    const afterDispose = await chunked.build({ bins: a.bins, nFeatures: a.nFeatures, rows: rowsTree5, begin: 0, end: 10, gh: a.gh, features: Int32Array.from(all) }, new Float64Array(a.nFeatures * HIST_STRIDE)).then(
+      () => 'no error',
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
+    );
+    return { status: 'ok', adapter: kernel.adapterDescription, isFallbackAdapter: kernel.isFallbackAdapter, cases, repeatIdentical, selection, afterDispose };
   } finally {
     kernel.dispose();
     chunked.dispose();
