@@ -55,7 +55,7 @@ export default tseslint.config(
               regex: '^(\\.\\./)+workers/(?!(api|browser)$)',
               message: 'The renderer uses the engine only through workers/api (job API and types) and workers/browser (engine start-up).',
             },
-            { group: ['electron', 'node:*', 'fs', 'path', 'child_process'], message: 'The renderer runs sandboxed: no Electron or Node modules.' },
+            { regex: '^(electron|fs|path|child_process|os)(/.*)?$|^node:', message: 'The renderer runs sandboxed: no Electron or Node modules.' },
             { regex: '^(\\.\\./)+electron/(?!contract$)', message: 'The renderer may only import the preload API contract (electron/contract).' },
           ],
         },

@@ -280,6 +280,8 @@ export interface TrainOutcome {
 
 export interface ShapSummary {
   features: string[];
+  /** Indices (within the validation rows) of the explained rows. */
+  rowIndices: number[];
   /** Row-major [row * features.length + f] SHAP values for a sample of rows. */
   values: Float64Array;
   /** The same rows' feature values (NaN = missing), for colouring the beeswarm. */

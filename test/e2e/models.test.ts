@@ -57,6 +57,7 @@ describe('Models: train, evaluate, explain, export, score', () => {
     const curve = page.locator('[data-testid="model-learning-curve"][data-rendered="true"]');
     await curve.waitFor({ timeout: 30_000 });
     expect(await curve.locator('.scatterlayer .trace').count()).toBe(2);
+    expect(await curve.locator('.scatterlayer .trace').first().locator('.point').count()).toBe(20);
     expect(await page.getByTestId('model-facts').innerText()).toMatch(/20 trees/);
     expect(await page.getByTestId('model-error').count()).toBe(0);
   });
@@ -106,6 +107,58 @@ describe('Models: train, evaluate, explain, export, score', () => {
     expect(await catalogRowCount(page, 'shoppers_scored')).toBe(SHOPPERS_ROWS);
   });
 
+  test('saves the model in the workspace and imports the exported JSON as a new model', async () => {
+    const { page } = app;
+    await page.getByTestId('model-save').click();
+    const saved = page.getByTestId('model-saved');
+    await expect.poll(() => saved.locator('li').count(), { timeout: 30_000 }).toBe(1);
+    expect(await saved.innerText()).toMatch(/binary:logistic · 20 trees/);
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), page.getByTestId('model-export').click()]);
+    await page.getByTestId('model-import-input').setInputFiles(await download.path());
+    await expect.poll(() => page.getByTestId('model-status').innerText(), { timeout: 30_000 }).toMatch(/Imported .*: 20 trees/);
+    // An imported model has no rows of its own: no metrics, but it can still score.
+    expect(await page.getByTestId('model-results').innerText()).toMatch(/imported: it has no rows of its own/);
+    expect(await page.getByTestId('model-metrics').count()).toBe(0);
+    // Opening the saved model again brings back its evaluation (the engine still holds it).
+    await saved.locator('.sql-list-item').first().click();
+    await page.getByTestId('model-metrics').waitFor({ timeout: 30_000 });
+    expect(Number(/([01]\.\d+)/.exec(await page.getByTestId('metric-auc').innerText())?.[1])).toBeGreaterThan(0.85);
+  });
+
+  test('a query as the source: a text target asks for its positive value, and a leaking column is flagged', async () => {
+    const { page } = app;
+    await page.getByLabel('SQL query').check();
+    await page
+      .getByTestId('model-source-sql')
+      .fill("SELECT * EXCLUDE (y), CAST(y AS INTEGER) * 10 + age % 3 AS followup_calls, CASE WHEN y THEN 'subscribed' ELSE 'declined' END AS outcome FROM bank_marketing");
+    await page.getByRole('button', { name: 'Read columns' }).click();
+    await expect.poll(() => page.getByTestId('model-target').locator('option').allInnerTexts(), { timeout: 30_000 }).toContain('outcome (VARCHAR)');
+    await page.getByTestId('model-target').selectOption('outcome');
+    const positive = page.getByTestId('model-positive');
+    await positive.waitFor({ timeout: 30_000 });
+    expect(await positive.locator('option').allInnerTexts()).toEqual(['(recognise yes/no, true/false, 1/0)', 'declined', 'subscribed']);
+    await positive.selectOption('subscribed');
+    await page.getByTestId('model-param-num_boost_round').fill('10');
+    await page.getByTestId('model-train').click();
+    await expect.poll(() => page.getByTestId('model-facts').innerText(), { timeout: 90_000 }).toMatch(/target outcome \(positive = subscribed\)/);
+    // followup_calls is made from the outcome itself: the leak is named, above the metrics.
+    const warnings = page.getByTestId('model-warnings');
+    await warnings.waitFor({ timeout: 10_000 });
+    expect(await warnings.innerText()).toMatch(/possible leak: "followup_calls"/);
+  });
+
+  test('training is cancelled from the Cancel button', async () => {
+    const { page } = app;
+    await page.getByTestId('model-param-num_boost_round').fill('5000');
+    await page.getByTestId('model-param-eta').fill('0.01');
+    await page.getByTestId('model-train').click();
+    await expect.poll(() => page.getByTestId('model-progress').innerText(), { timeout: 60_000 }).toMatch(/round \d+ of 5000/);
+    await page.getByTestId('model-cancel').click();
+    await expect.poll(() => page.getByTestId('model-error').innerText(), { timeout: 30_000 }).toBe('Training was cancelled.');
+    await page.getByTestId('model-train').waitFor();
+    await page.getByTestId('model-param-num_boost_round').fill('20');
+  });
+
   test('a bad parameter is reported in plain words', async () => {
     const { page } = app;
     await page.getByTestId('model-param-eta').fill('2');
@@ -114,5 +167,6 @@ describe('Models: train, evaluate, explain, export, score', () => {
     await error.waitFor({ timeout: 30_000 });
     expect(await error.innerText()).toMatch(/eta must be in \(0, 1\]/);
     await page.getByTestId('model-param-eta').fill('0.3');
+    expect(app.consoleErrors).toEqual([]);
   });
 });

@@ -12,6 +12,7 @@ import {
   historyMetrics,
   importanceBars,
   parseRoundPhase,
+  quantileOfSorted,
   scoreTableName,
   splitWarnings,
   trainParamsFromForm,
@@ -130,6 +131,19 @@ describe('SHAP shaping', () => {
     // The spread is deterministic.
     expect(beeswarmRows(shapFixture(), 10, 0.3)[0]?.lane).toEqual(rows[0]?.lane);
     expect(beeswarmRows(shapFixture(), 1)).toHaveLength(1);
+  });
+
+  it('colours between the 5th and 95th percentiles so an outlier does not flatten the rest', () => {
+    const rows = 21;
+    const featureValues = Float64Array.from({ length: rows }, (_, r) => (r === rows - 1 ? 1000 : r));
+    const shap: ShapSummary = { features: ['x'], values: new Float64Array(rows), featureValues, bias: new Float64Array(rows), margins: new Float64Array(rows), rows, meanAbs: [0] };
+    const colour = beeswarmRows(shap)[0]?.colour as number[];
+    // Without clipping, 0..19 would all sit below 0.02; with it they spread over the scale.
+    expect(colour[10]).toBeGreaterThan(0.1);
+    expect(colour[rows - 1]).toBe(1);
+    expect(colour[0]).toBe(0);
+    expect(quantileOfSorted([1, 2, 3, 4], 0.5)).toBe(2.5);
+    expect(quantileOfSorted([], 0.5)).toBeNaN();
   });
 
   it('draws missing values as separate grey dots', () => {

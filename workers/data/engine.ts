@@ -273,12 +273,13 @@ export class DataEngine {
           await this.retryCsv(attempt, [...encoding, 'null_padding = true', 'ignore_errors = true'], fileName, message);
           const rows = await this.driver.query(`SELECT count(*) AS n FROM ${quoteIdent(staging)}`);
           const loaded = toNumber(rowsOf(rows)[0]?.n);
+          const detail = (message.split('\n')[0] ?? 'CSV error').replace(/^Invalid Input Error: /, '').replaceAll(registered, fileName);
           warnings.push(
-            `${fileName} has malformed rows (${message.split('\n')[0]?.replace(/^Invalid Input Error: /, '') ?? 'CSV error'}). ` +
+            `${fileName} has malformed rows (${detail}). ` +
               `Loaded ${loaded.toLocaleString('en-US')} rows: short rows were padded with NULL and rows that could not be parsed were skipped.`,
           );
         } else {
-          throw new EngineError('CORRUPT_FILE', `Cannot read ${fileName} as CSV: ${message.split('\n')[0]}`, { cause: message });
+          throw new EngineError('CORRUPT_FILE', `Cannot read ${fileName} as CSV: ${message.split('\n')[0]?.replaceAll(registered, fileName)}`, { cause: message });
         }
       }
       if (info.delimiter === undefined) info.delimiter = params.csv?.delimiter ?? ',';
@@ -293,7 +294,7 @@ export class DataEngine {
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       if (err instanceof EngineError) throw err;
-      throw new EngineError('CORRUPT_FILE', `Cannot read ${fileName} as CSV: ${(first ?? message).split('\n')[0]}`, { cause: message });
+      throw new EngineError('CORRUPT_FILE', `Cannot read ${fileName} as CSV: ${(first ?? message).split('\n')[0]?.replace(/__assay_file_\d+_/g, '')}`, { cause: message });
     }
   }
 

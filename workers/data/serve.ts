@@ -47,7 +47,7 @@ export function registerEngineJobs(host: JobHost, engine: DataEngine, options: E
   const models = new ModelService(engine, options.gpu);
   on('model.train', (p, ctx) => models.train(p, ctx));
   on('model.evaluate', async (p) => models.evaluateAt(p.modelId, Number(p.threshold)));
-  on('model.shap', async (p) => models.shap(p.modelId, p.sampleRows));
+  on('model.shap', async (p) => models.shap(p.modelId, p.sampleRows, p.rowIndex));
   on('model.predict', (p, ctx) => models.predictInto(p, ctx));
   on('model.export', async (p) => models.exportModel(p.modelId));
   on('model.import', async (p) => models.importModel(p.json, p.name));

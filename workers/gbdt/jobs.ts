@@ -446,7 +446,7 @@ export class ModelService {
     if (without === undefined || !(withAll - without >= 0.05)) return null;
     return {
       column,
-      message: `possible leak: the model leans on "${column}" (${((gain / total) * 100).toFixed(0)}% of the gain); without it, validation AUC falls from ${withAll.toFixed(3)} to ${without.toFixed(3)}. Check that "${column}" is known at the time of prediction.`,
+      message: `possible leak: "${column}" carries ${((gain / total) * 100).toFixed(0)}% of the model's gain, and without it validation AUC falls from ${withAll.toFixed(3)} to ${without.toFixed(3)}. Check that it is known at the time of prediction.`,
     };
   }
 
@@ -457,12 +457,31 @@ export class ModelService {
     return this.evaluate(m.model, m.valid, m.summary.label, threshold);
   }
 
-  shap(modelId: string, sampleRows = 300): ShapSummary {
+  /**
+   * SHAP values for a fixed-seed random sample of the validation rows (files are often sorted, so
+   * the first rows would not represent the data), or for one row when `rowIndex` is given.
+   */
+  shap(modelId: string, sampleRows = 300, rowIndex?: number): ShapSummary {
     const m = this.stored(modelId);
     const data = m.valid;
     if (!data) throw new EngineError('BAD_INPUT', 'This model has no rows to explain.');
-    const n = Math.min(Math.max(1, Math.floor(sampleRows)), data.labels.length, 2000);
-    const columns = data.columns.map((c) => c.subarray(0, n));
+    const total = data.labels.length;
+    let picked: number[];
+    if (rowIndex !== undefined) {
+      if (!Number.isInteger(rowIndex) || rowIndex < 0 || rowIndex >= total) throw new EngineError('BAD_INPUT', `Row ${rowIndex} is out of range (0..${total - 1}).`);
+      picked = [rowIndex];
+    } else {
+      const want = Math.min(Math.max(1, Math.floor(sampleRows)), total, 2000);
+      const rng = createRng(1234);
+      const order = Array.from({ length: total }, (_, i) => i);
+      for (let i = 0; i < want; i++) {
+        const j = i + Math.floor(rng() * (total - i));
+        [order[i], order[j]] = [order[j] as number, order[i] as number];
+      }
+      picked = order.slice(0, want).sort((a, b) => a - b);
+    }
+    const n = picked.length;
+    const columns = data.columns.map((c) => Float32Array.from(picked, (r) => c[r] as number));
     const shap = treeShap(m.model, columns, n);
     const F = m.model.numFeature;
     const g = 0; // first output group (the positive class for binary; class 0 for multi-class)
@@ -484,7 +503,7 @@ export class ModelService {
     const margins = predictMargins(m.model, columns, n);
     const rowMargins = new Float64Array(n);
     for (let r = 0; r < n; r++) rowMargins[r] = margins[r * groups + g] as number;
-    return { features: m.model.featureNames, values, featureValues, bias, margins: rowMargins, rows: n, meanAbs };
+    return { features: m.model.featureNames, rowIndices: picked, values, featureValues, bias, margins: rowMargins, rows: n, meanAbs };
   }
 
   exportModel(modelId: string): { json: string; fileName: string } {

@@ -236,6 +236,7 @@ export async function trainGbdt(train: FeatureData, options: TrainOptions): Prom
   const allRows = new Uint32Array(nRows);
   for (let i = 0; i < nRows; i++) allRows[i] = i;
 
+  let lastYield = Date.now();
   for (let round = 0; round < p.num_boost_round; round++) {
     if (options.signal?.aborted) throw cancelledError();
     for (let g = 0; g < groups; g++) {
@@ -270,6 +271,11 @@ export async function trainGbdt(train: FeatureData, options: TrainOptions): Prom
     if (validData && validMargins && options.valid) report.valid = evaluate(p.eval_metric, p, validMargins, options.valid.labels, groups);
     history.push(report);
     await options.onRound?.(report);
+    // Let the host breathe (messages, timers) at least every 50 ms of training.
+    if (Date.now() - lastYield > 50) {
+      await new Promise<void>((resolve) => setTimeout(resolve, 0));
+      lastYield = Date.now();
+    }
     if (options.signal?.aborted) throw cancelledError();
     if (p.early_stopping_rounds > 0 && report.valid) {
       const score = report.valid[stopMetric] as number;

@@ -1,0 +1,188 @@
+/**
+ * Plotly figures of the Models view, built from engine results already shaped by model-data.ts.
+ * Pure (types only from Plotly) so the shapes can be checked in unit tests.
+ */
+import type { Data, Layout } from 'plotly.js';
+import type { BinaryEvaluation } from '../../../workers/api';
+import type { BeeswarmRow, CurveSeries, WaterfallStep } from './model-data';
+
+export interface Figure {
+  data: Data[];
+  layout: Partial<Layout>;
+}
+
+const ACCENT = '#2563eb';
+const ORANGE = '#ea580c';
+const GREY = '#9ca3af';
+
+const axis = (title: string, extra: Partial<Layout['xaxis']> = {}): Partial<Layout['xaxis']> => ({ title: { text: title }, automargin: true, zeroline: false, ...extra });
+const unitAxis = (title: string): Partial<Layout['xaxis']> => axis(title, { range: [0, 1.02] });
+const diagonal = (name: string): Data => ({ type: 'scatter', mode: 'lines', x: [0, 1], y: [0, 1], name, line: { color: GREY, dash: 'dash', width: 1 }, hoverinfo: 'skip' });
+
+export function learningCurveFigure(series: readonly CurveSeries[], totalRounds: number | null): Figure {
+  const data: Data[] = series.map((s) => ({
+    type: 'scatter',
+    mode: s.rounds.length > 60 ? 'lines' : 'lines+markers',
+    name: s.name,
+    x: s.rounds,
+    y: s.values,
+    line: { color: s.set === 'valid' ? ORANGE : ACCENT, width: 2 },
+    marker: { size: 4 },
+    hovertemplate: `round %{x}<br>${s.name} %{y:.5f}<extra></extra>`,
+  }));
+  const metric = series[0]?.name.split(' ').slice(1).join(' ') ?? '';
+  return {
+    data,
+    layout: {
+      xaxis: axis('round', totalRounds ? { range: [0, totalRounds + 1] } : {}),
+      yaxis: axis(metric),
+      legend: { orientation: 'h', y: 1.12 },
+    },
+  };
+}
+
+export function rocFigure(evaluation: BinaryEvaluation): Figure {
+  return {
+    data: [
+      { type: 'scatter', mode: 'lines', x: evaluation.roc.x, y: evaluation.roc.y, name: `ROC (AUC ${evaluation.auc.toFixed(3)})`, line: { color: ACCENT, width: 2 }, hovertemplate: 'FPR %{x:.3f}<br>TPR %{y:.3f}<extra></extra>' },
+      diagonal('chance'),
+    ],
+    layout: { xaxis: unitAxis('false positive rate'), yaxis: unitAxis('true positive rate'), legend: { x: 0.45, y: 0.08 } },
+  };
+}
+
+export function prFigure(evaluation: BinaryEvaluation): Figure {
+  const baseRate = evaluation.rows > 0 ? evaluation.positives / evaluation.rows : 0;
+  return {
+    data: [
+      { type: 'scatter', mode: 'lines', x: evaluation.pr.x, y: evaluation.pr.y, name: 'precision–recall', line: { color: ACCENT, width: 2 }, hovertemplate: 'recall %{x:.3f}<br>precision %{y:.3f}<extra></extra>' },
+      { type: 'scatter', mode: 'lines', x: [0, 1], y: [baseRate, baseRate], name: `base rate ${(baseRate * 100).toFixed(1)}%`, line: { color: GREY, dash: 'dash', width: 1 }, hoverinfo: 'skip' },
+    ],
+    layout: { xaxis: unitAxis('recall'), yaxis: unitAxis('precision'), legend: { x: 0.02, y: 0.08 } },
+  };
+}
+
+/** Cumulative gain (left axis) and lift (right axis) against the share of rows targeted. */
+export function gainLiftFigure(evaluation: BinaryEvaluation): Figure {
+  return {
+    data: [
+      { type: 'scatter', mode: 'lines', x: evaluation.gain.x, y: evaluation.gain.y, name: 'gain (share of positives found)', line: { color: ACCENT, width: 2 }, hovertemplate: 'top %{x:.1%}<br>%{y:.1%} of positives<extra></extra>' },
+      diagonal('random targeting'),
+      { type: 'scatter', mode: 'lines', x: evaluation.lift.x, y: evaluation.lift.y, name: 'lift', yaxis: 'y2', line: { color: ORANGE, width: 2 }, hovertemplate: 'top %{x:.1%}<br>lift %{y:.2f}×<extra></extra>' },
+    ],
+    layout: {
+      xaxis: unitAxis('share of rows targeted (highest scores first)'),
+      yaxis: unitAxis('share of positives'),
+      yaxis2: { title: { text: 'lift' }, overlaying: 'y', side: 'right', rangemode: 'tozero', automargin: true, showgrid: false },
+      legend: { orientation: 'h', y: -0.3 },
+    },
+  };
+}
+
+export function calibrationFigure(evaluation: BinaryEvaluation): Figure {
+  const { calibration } = evaluation;
+  const largest = Math.max(1, ...calibration.count);
+  return {
+    data: [
+      diagonal('perfectly calibrated'),
+      {
+        type: 'scatter',
+        mode: 'lines+markers',
+        x: calibration.x,
+        y: calibration.y,
+        name: 'observed rate',
+        line: { color: ACCENT, width: 2 },
+        marker: { size: calibration.count.map((c) => 6 + 14 * Math.sqrt(c / largest)), color: ACCENT },
+        customdata: calibration.count,
+        hovertemplate: 'predicted %{x:.3f}<br>observed %{y:.3f}<br>%{customdata} rows<extra></extra>',
+      },
+    ],
+    layout: { xaxis: unitAxis('mean predicted probability'), yaxis: unitAxis('observed positive rate'), legend: { x: 0.02, y: 0.98 } },
+  };
+}
+
+export function importanceFigure(bars: ReadonlyArray<{ feature: string; value: number }>, kind: string): Figure {
+  const reversed = [...bars].reverse();
+  return {
+    data: [{ type: 'bar', orientation: 'h', x: reversed.map((b) => b.value), y: reversed.map((b) => b.feature), marker: { color: ACCENT }, hovertemplate: `%{y}<br>${kind} %{x:.4g}<extra></extra>` }],
+    layout: { xaxis: axis(kind === 'weight' ? 'number of splits' : `total ${kind}`), yaxis: { automargin: true }, height: Math.max(220, 40 + bars.length * 20) },
+  };
+}
+
+export function beeswarmFigure(rows: readonly BeeswarmRow[]): Figure {
+  const data: Data[] = [];
+  rows.forEach((row, i) => {
+    // Missing values are grey; present ones run from blue (low) to red (high).
+    const present = row.colour.map((c) => c !== null);
+    const pick = <T,>(list: readonly T[], keep: boolean): T[] => list.filter((_, k) => present[k] === keep);
+    data.push({
+      type: 'scatter',
+      mode: 'markers',
+      x: pick(row.shap, true),
+      y: pick(row.lane, true),
+      text: pick(row.value, true).map((v) => `${row.feature} = ${v}`),
+      name: row.feature,
+      marker: {
+        size: 5,
+        opacity: 0.8,
+        color: pick(row.colour, true) as number[],
+        cmin: 0,
+        cmax: 1,
+        colorscale: [[0, '#2563eb'], [0.5, '#a78bfa'], [1, '#dc2626']],
+        ...(i === 0 ? { showscale: true, colorbar: { title: { text: 'feature value' }, tickvals: [0, 1], ticktext: ['low', 'high'], thickness: 10, len: 0.6 } } : {}),
+      },
+      hovertemplate: '%{text}<br>SHAP %{x:.4f}<extra></extra>',
+      showlegend: false,
+    });
+    if (present.some((p) => !p)) {
+      data.push({
+        type: 'scatter',
+        mode: 'markers',
+        x: pick(row.shap, false),
+        y: pick(row.lane, false),
+        name: `${row.feature} missing`,
+        marker: { size: 5, opacity: 0.6, color: GREY },
+        hovertemplate: `${row.feature} missing<br>SHAP %{x:.4f}<extra></extra>`,
+        showlegend: false,
+      });
+    }
+  });
+  const lanes = rows.map((row, rank) => rows.length - 1 - rank);
+  return {
+    data,
+    layout: {
+      xaxis: axis('SHAP value (effect on the margin)', { zeroline: true, zerolinecolor: GREY }),
+      yaxis: { tickvals: lanes, ticktext: rows.map((r) => r.feature), automargin: true, range: [-0.7, rows.length - 0.3], showgrid: false },
+      height: Math.max(260, 60 + rows.length * 28),
+    },
+  };
+}
+
+export function dependenceFigure(feature: string, points: { x: number[]; y: number[] }): Figure {
+  return {
+    data: [{ type: 'scatter', mode: 'markers', x: points.x, y: points.y, marker: { size: 5, color: ACCENT, opacity: 0.6 }, hovertemplate: `${feature} %{x}<br>SHAP %{y:.4f}<extra></extra>` }],
+    layout: { xaxis: axis(feature), yaxis: axis(`SHAP value of ${feature}`, { zeroline: true, zerolinecolor: GREY }) },
+  };
+}
+
+export function waterfallFigure(steps: readonly WaterfallStep[]): Figure {
+  return {
+    data: [
+      {
+        type: 'waterfall',
+        orientation: 'h',
+        measure: steps.map((s) => s.measure),
+        y: steps.map((s) => s.label),
+        x: steps.map((s) => (s.measure === 'total' ? 0 : s.value)),
+        text: steps.map((s) => (s.measure === 'relative' && s.value > 0 ? `+${s.value.toFixed(3)}` : s.value.toFixed(3))),
+        textposition: 'auto',
+        increasing: { marker: { color: '#dc2626' } },
+        decreasing: { marker: { color: '#2563eb' } },
+        totals: { marker: { color: '#374151' } },
+        connector: { line: { color: GREY, width: 1 } },
+        hovertemplate: '%{y}<br>%{x:.4f}<extra></extra>',
+      } as Data,
+    ],
+    layout: { yaxis: { autorange: 'reversed', automargin: true }, xaxis: axis('margin (log-odds for binary models)'), height: Math.max(260, 60 + steps.length * 26) },
+  };
+}
