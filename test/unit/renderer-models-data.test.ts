@@ -113,7 +113,7 @@ function shapFixture(): ShapSummary {
   const featureValues = Float64Array.from([1, 10, 3, Number.NaN, 2, 30]);
   const bias = Float64Array.from([0.5, 0.5, 0.5]);
   const margins = Float64Array.from([0.6, 0.4, 0.55]);
-  return { features: ['f0', 'f1'], values, featureValues, bias, margins, rows: 3, meanAbs: [0.2, 0.15] };
+  return { features: ['f0', 'f1'], rowIndices: [0, 1, 2], values, featureValues, bias, margins, rows: 3, meanAbs: [0.2, 0.15] };
 }
 
 describe('SHAP shaping', () => {
@@ -136,7 +136,7 @@ describe('SHAP shaping', () => {
   it('colours between the 5th and 95th percentiles so an outlier does not flatten the rest', () => {
     const rows = 21;
     const featureValues = Float64Array.from({ length: rows }, (_, r) => (r === rows - 1 ? 1000 : r));
-    const shap: ShapSummary = { features: ['x'], values: new Float64Array(rows), featureValues, bias: new Float64Array(rows), margins: new Float64Array(rows), rows, meanAbs: [0] };
+    const shap: ShapSummary = { features: ['x'], rowIndices: Array.from({ length: rows }, (_, r) => r), values: new Float64Array(rows), featureValues, bias: new Float64Array(rows), margins: new Float64Array(rows), rows, meanAbs: [0] };
     const colour = beeswarmRows(shap)[0]?.colour as number[];
     // Without clipping, 0..19 would all sit below 0.02; with it they spread over the scale.
     expect(colour[10]).toBeGreaterThan(0.1);
