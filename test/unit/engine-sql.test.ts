@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EngineError } from '../../workers/api';
 import { createInProcessEngine, type NodeEngine } from '../../workers/node/engine-node';
+import { failure } from '../helpers/engine';
 import { samples } from '../helpers/paths';
 
 let engine: NodeEngine;
@@ -15,11 +15,6 @@ afterAll(async () => {
   await engine.close();
 });
 
-async function failure(promise: Promise<unknown>): Promise<EngineError> {
-  const err = await promise.then(() => null, (e: unknown) => e);
-  expect(err).toBeInstanceOf(EngineError);
-  return err as EngineError;
-}
 
 describe('profile', () => {
   it('gives exact counts on the online shoppers sample', async () => {

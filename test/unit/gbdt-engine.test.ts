@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EngineError, type TrainOutcome } from '../../workers/api';
+import type { TrainOutcome } from '../../workers/api';
 import { createInProcessEngine, type NodeEngine } from '../../workers/node/engine-node';
+import { failure } from '../helpers/engine';
 import { samples } from '../helpers/paths';
 
 let engine: NodeEngine;
@@ -16,11 +17,6 @@ afterAll(async () => {
   await engine.close();
 });
 
-async function failure(promise: Promise<unknown>): Promise<EngineError> {
-  const err = await promise.then(() => null, (e: unknown) => e);
-  expect(err).toBeInstanceOf(EngineError);
-  return err as EngineError;
-}
 
 describe('model.train', () => {
   let outcome: TrainOutcome;

@@ -367,13 +367,7 @@ export class ModelService {
   /** "Possible leak" warnings: one column carrying most of the gain, or separating the classes alone. */
   private leakWarnings(importance: FeatureImportance[], encoding: FeatureEncoding, data: FeatureData, label: LabelInfo): string[] {
     const out: string[] = [];
-    const byColumn = new Map<string, number>();
-    let total = 0;
-    importance.forEach((imp, i) => {
-      const column = encoding.features[i]?.column ?? imp.feature;
-      byColumn.set(column, (byColumn.get(column) ?? 0) + imp.gain);
-      total += imp.gain;
-    });
+    const { byColumn, total } = gainByColumn(importance, encoding);
     if (total > 0 && byColumn.size > 1) {
       const ranked = [...byColumn.entries()].sort((a, b) => b[1] - a[1]);
       const [column, gain] = ranked[0] as [string, number];
@@ -419,13 +413,7 @@ export class ModelService {
     history: Array<{ valid?: { auc?: number } }>,
     signal: AbortSignal,
   ): Promise<{ column: string; message: string } | null> {
-    const byColumn = new Map<string, number>();
-    let total = 0;
-    importance.forEach((imp, i) => {
-      const column = encoding.features[i]?.column ?? imp.feature;
-      byColumn.set(column, (byColumn.get(column) ?? 0) + imp.gain);
-      total += imp.gain;
-    });
+    const { byColumn, total } = gainByColumn(importance, encoding);
     if (total <= 0 || byColumn.size < 2) return null;
     const [column, gain] = [...byColumn.entries()].sort((a, b) => b[1] - a[1])[0] as [string, number];
     if (gain / total < 0.2) return null;
@@ -616,6 +604,18 @@ export class ModelService {
     ctx.progress(1, 'done');
     return this.data.describe(out);
   }
+}
+
+/** Total split gain per source column (one-hot levels add up to their column). */
+function gainByColumn(importance: FeatureImportance[], encoding: FeatureEncoding): { byColumn: Map<string, number>; total: number } {
+  const byColumn = new Map<string, number>();
+  let total = 0;
+  importance.forEach((imp, i) => {
+    const column = encoding.features[i]?.column ?? imp.feature;
+    byColumn.set(column, (byColumn.get(column) ?? 0) + imp.gain);
+    total += imp.gain;
+  });
+  return { byColumn, total };
 }
 
 function toModelFeature(spec: FeatureSpec): ModelFeature {
