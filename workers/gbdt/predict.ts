@@ -12,27 +12,87 @@ export function leafOf(tree: Tree, columns: Float32Array[], row: number): number
   return node;
 }
 
+/** All trees of a model in flat typed arrays: node k of tree t is at roots[t] + k. */
+interface FlatForest {
+  left: Int32Array;
+  right: Int32Array;
+  feature: Int32Array;
+  threshold: Float32Array;
+  defaultLeft: Uint8Array;
+  roots: Int32Array;
+}
+
+function flatten(model: BoostedModel, limit: number): FlatForest {
+  let total = 0;
+  for (let t = 0; t < limit; t++) total += (model.trees[t] as Tree).left.length;
+  const forest: FlatForest = {
+    left: new Int32Array(total),
+    right: new Int32Array(total),
+    feature: new Int32Array(total),
+    threshold: new Float32Array(total),
+    defaultLeft: new Uint8Array(total),
+    roots: new Int32Array(limit),
+  };
+  let at = 0;
+  for (let t = 0; t < limit; t++) {
+    const tree = model.trees[t] as Tree;
+    forest.roots[t] = at;
+    const n = tree.left.length;
+    for (let k = 0; k < n; k++) {
+      const l = tree.left[k] as number;
+      // Children become absolute indices; a leaf keeps -1.
+      forest.left[at + k] = l === -1 ? -1 : at + l;
+      forest.right[at + k] = l === -1 ? -1 : at + (tree.right[k] as number);
+    }
+    forest.feature.set(tree.feature, at);
+    forest.threshold.set(tree.threshold, at);
+    forest.defaultLeft.set(tree.defaultLeft, at);
+    at += n;
+  }
+  return forest;
+}
+
+const PREDICT_BLOCK = 4096;
+
 /**
  * Margins for every row, row-major [row * groups + group], summed in float32 in tree order
- * as XGBoost does, so exported models predict the same numbers.
+ * as XGBoost does, so exported models predict the same numbers. Rows go in blocks: a block's
+ * features are copied row-major, then every tree walks the block while the trees stay in cache.
  */
 export function predictMargins(model: BoostedModel, columns: Float32Array[], nRows: number, treeLimit = model.trees.length): Float64Array {
   const groups = outputGroups(model);
   const margins = new Float64Array(nRows * groups).fill(baseMargin(model.objective, model.baseScore));
   const limit = Math.min(treeLimit, model.trees.length);
-  for (let t = 0; t < limit; t++) {
-    const tree = model.trees[t] as Tree;
-    const g = model.treeInfo[t] ?? 0;
-    const { left, right, feature, threshold, defaultLeft } = tree;
-    for (let r = 0; r < nRows; r++) {
-      let node = 0;
-      while (left[node] !== -1) {
-        const x = (columns[feature[node] as number] as Float32Array)[r] as number;
-        node = (x !== x ? defaultLeft[node] === 1 : x < (threshold[node] as number)) ? (left[node] as number) : (right[node] as number);
-      }
-      const idx = r * groups + g;
-      margins[idx] = Math.fround((margins[idx] as number) + (threshold[node] as number));
+  const { left, right, feature, threshold, defaultLeft, roots } = flatten(model, limit);
+  const treeGroup = Int32Array.from({ length: limit }, (_, t) => model.treeInfo[t] ?? 0);
+  const F = Math.max(model.numFeature, columns.length);
+  const block = new Float32Array(PREDICT_BLOCK * F);
+  const sums = new Float32Array(PREDICT_BLOCK * groups);
+  for (let start = 0; start < nRows; start += PREDICT_BLOCK) {
+    const count = Math.min(PREDICT_BLOCK, nRows - start);
+    for (let f = 0; f < columns.length; f++) {
+      const col = columns[f] as Float32Array;
+      for (let i = 0; i < count; i++) block[i * F + f] = col[start + i] as number;
     }
+    for (let i = 0; i < count * groups; i++) sums[i] = margins[start * groups + i] as number;
+    for (let t = 0; t < limit; t++) {
+      const root = roots[t] as number;
+      const g = treeGroup[t] as number;
+      for (let i = 0; i < count; i++) {
+        const rowBase = i * F;
+        let node = root;
+        let l = left[node] as number;
+        while (l !== -1) {
+          const x = block[rowBase + (feature[node] as number)] as number;
+          node = (x !== x ? defaultLeft[node] === 1 : x < (threshold[node] as number)) ? l : (right[node] as number);
+          l = left[node] as number;
+        }
+        const idx = i * groups + g;
+        // Float32Array storage rounds each partial sum to float32, as XGBoost's float accumulator.
+        sums[idx] = (sums[idx] as number) + (threshold[node] as number);
+      }
+    }
+    for (let i = 0; i < count * groups; i++) margins[start * groups + i] = sums[i] as number;
   }
   return margins;
 }
