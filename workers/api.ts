@@ -102,8 +102,8 @@ export interface TableProfile {
   columns: ColumnProfile[];
   elapsedMs: number;
   /**
-   * Null when every figure is exact. Otherwise the size of the fixed-seed reservoir sample that
-   * quantiles and histograms were computed on (counts, nulls, min/max/mean/std and top-k stay exact).
+   * Null when every figure is exact. Otherwise the size of the fixed-seed sample (~100,000 rows)
+   * that quantiles and histograms were computed on (counts, nulls, min/max/mean/std and top-k stay exact).
    */
   sampledRows: number | null;
 }

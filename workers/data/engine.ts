@@ -43,7 +43,11 @@ import { leadingKeyword, quoteIdent, quoteLiteral, splitStatements } from './sql
 export type ParquetLoader = () => Promise<ParquetWasmModule>;
 
 const SNIFF_BYTES = 64 * 1024;
-/** Above this many rows, quantiles and histograms are computed on a reservoir sample. */
+/**
+ * Above this many rows, quantiles and histograms are computed on a sample of about
+ * PROFILE_SAMPLE_ROWS rows: DuckDB's system sampling (whole vectors, fixed seed) costs almost
+ * nothing, where a row-level reservoir scans everything.
+ */
 export const PROFILE_SAMPLE_THRESHOLD = 200_000;
 export const PROFILE_SAMPLE_ROWS = 100_000;
 const MAX_KEPT_RESULTS = 8;
@@ -381,8 +385,8 @@ export class DataEngine {
       return p;
     });
 
-    // Distribution shapes (quantiles, histograms) of big tables come from a fixed-seed reservoir
-    // sample: one GROUP BY per column over millions of rows costs more than the whole summary.
+    // Distribution shapes (quantiles, histograms) of big tables come from a fixed-seed sample:
+    // one GROUP BY per column over millions of rows costs more than the whole summary.
     throwIfAborted(ctx.signal);
     const distributed = refs.filter((r) => r.kind === 'numeric' || r.kind === 'temporal');
     let relation = quoteIdent(table);
@@ -391,9 +395,9 @@ export class DataEngine {
     if (rowCount > PROFILE_SAMPLE_THRESHOLD && distributed.length > 0) {
       ctx.progress(0.3, `sampling ${PROFILE_SAMPLE_ROWS.toLocaleString('en-US')} rows`);
       const cols = distributed.map((r) => quoteIdent(r.name)).join(', ');
-      await this.driver.query(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(sampleTable)} AS SELECT ${cols} FROM ${quoteIdent(table)} USING SAMPLE reservoir(${PROFILE_SAMPLE_ROWS} ROWS) REPEATABLE (42)`, ctx.signal);
+      await this.driver.query(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(sampleTable)} AS SELECT ${cols} FROM ${quoteIdent(table)} USING SAMPLE ${((100 * PROFILE_SAMPLE_ROWS) / rowCount).toFixed(4)} PERCENT (system, 42)`, ctx.signal);
       relation = quoteIdent(sampleTable);
-      sampledRows = PROFILE_SAMPLE_ROWS;
+      sampledRows = toNumber(rowsOf(await this.driver.query(`SELECT count(*) AS n FROM ${quoteIdent(sampleTable)}`))[0]?.n);
     }
     try {
       ctx.progress(0.35, 'quantiles');

@@ -141,7 +141,7 @@ async function profileCommand(argv: string[], io: Io): Promise<number> {
       return EXIT.ok;
     }
     io.out(`${profile.table}: ${profile.rowCount.toLocaleString('en-US')} rows, ${profile.columns.length} columns`);
-    if (profile.sampledRows !== null) io.out(`(quantiles from a ${profile.sampledRows.toLocaleString('en-US')}-row sample; other figures exact)`);
+    if (profile.sampledRows !== null) io.out(`(quantiles and histograms from a ${profile.sampledRows.toLocaleString('en-US')}-row sample; other figures exact)`);
     io.out(renderTextTable(['column', 'type', 'null', 'distinct~', 'min', 'max', 'mean', 'std', 'median', 'top values'], profileRows(profile), 32));
     return EXIT.ok;
   });
