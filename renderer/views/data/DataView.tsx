@@ -76,6 +76,9 @@ export function DataView({ engine, table, engineReady }: DataViewProps) {
               </>
             )}
             {state.status === 'done' && <> · profiled in {formatMs(state.profile.elapsedMs)}</>}
+            {state.status === 'done' && state.profile.sampledRows !== null && (
+              <> · quantiles and histograms from a {state.profile.sampledRows.toLocaleString('en-US')}-row sample, other figures exact</>
+            )}
           </p>
         </div>
         <button type="button" className="btn" onClick={() => setReloads((n) => n + 1)} disabled={state.status === 'loading'}>
