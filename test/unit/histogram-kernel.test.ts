@@ -4,7 +4,7 @@
  * against the documented bound), and backend selection with fake GPU objects. The WebGPU kernel
  * itself runs in Chromium: test/e2e/webgpu-histogram.test.ts.
  */
-import { describe, expect, test } from 'vitest';
+import { describe, expect, it, test } from 'vitest';
 import { pickHistogramKernel } from '../../workers/gbdt/backend-select';
 import { HIST_STRIDE, cpuHistogramKernel, type HistogramRequest } from '../../workers/gbdt/histogram';
 import { fixedPointScale, readFixedPoint, writeFixedPoint } from '../../workers/gbdt/webgpu-histogram';
@@ -188,7 +188,7 @@ describe('backend selection', () => {
     const { gpu, calls } = fakeGpu({});
     const choice = await pickHistogramKernel('cpu', gpu);
     expect(choice.backend).toBe('cpu');
-    expect(choice.kernel).toBe(cpuHistogramKernel);
+    expect(choice.kernel.backend).toBe('cpu'); // the WASM build of the CPU kernel
     expect(choice.reason).toBe('CPU backend requested.');
     expect(calls.requestAdapter).toBe(0);
   });
@@ -245,5 +245,41 @@ describe('backend selection', () => {
       'WebGPU backend requested, but the WebGPU device could not be set up on acme test (fallback adapter) (fake device).',
     );
     expect(calls.requestDevice).toBe(1);
+  });
+});
+
+describe('WASM histogram kernel', () => {
+  it('gives exactly the JS kernel sums, across trees, row subsets and a new dataset', async () => {
+    const { createWasmHistogramKernel } = await import('../../workers/gbdt/wasm-histogram');
+    const kernel = createWasmHistogramKernel();
+    const rand = (seed: number) => {
+      let a = seed;
+      return () => ((a = (Math.imul(a ^ (a >>> 15), 2246822507) + 0x6d2b79f5) >>> 0) / 4294967296);
+    };
+    for (const [n, F, seed] of [[5000, 7, 1], [3001, 12, 2]] as const) {
+      const rng = rand(seed);
+      const bins = Uint8Array.from({ length: n * F }, () => (rng() < 0.1 ? 255 : Math.floor(rng() * 40)));
+      const gh = Float32Array.from({ length: n * 2 }, (_, i) => (i % 2 === 0 ? rng() * 2 - 1 : rng() * 0.25));
+      const all = Int32Array.from({ length: F }, (_, f) => f);
+      for (let tree = 0; tree < 2; tree++) {
+        // A new tree: fresh rows array and new gradients in the same buffer, as the trainer does.
+        for (let i = 0; i < gh.length; i++) gh[i] = (gh[i] as number) * 0.5 + (i % 2 === 0 ? 0.1 : 0.01);
+        const rows = Uint32Array.from({ length: n }, (_, i) => i).sort(() => 0);
+        for (const [begin, end] of [[0, n], [10, 2000], [1999, 2000], [n, n]] as const) {
+          const expected = new Float64Array(F * 512);
+          const actual = new Float64Array(F * 512).fill(7);
+          cpuHistogramKernel.build({ bins, nFeatures: F, rows, begin, end, gh, features: all }, expected);
+          kernel.build({ bins, nFeatures: F, rows, begin, end, gh, features: all }, actual);
+          expect(Array.from(actual)).toEqual(Array.from(expected));
+        }
+        // A feature subset falls back to the JS loop and leaves other features at 0.
+        const subset = Int32Array.from([1, 3]);
+        const a = new Float64Array(F * 512);
+        const b = new Float64Array(F * 512);
+        cpuHistogramKernel.build({ bins, nFeatures: F, rows, begin: 0, end: n, gh, features: subset }, a);
+        kernel.build({ bins, nFeatures: F, rows, begin: 0, end: n, gh, features: subset }, b);
+        expect(Array.from(b)).toEqual(Array.from(a));
+      }
+    }
   });
 });

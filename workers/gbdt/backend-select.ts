@@ -4,8 +4,9 @@
  * kernel. 'webgpu' takes any adapter, fallback included (the conformance tests rely on that), and
  * fails with a clear error when there is none. The reason is plain words for the UI and results.
  */
+import { createWasmHistogramKernel } from './wasm-histogram';
 import { EngineError } from '../protocol/errors';
-import { cpuHistogramKernel, type HistogramKernel } from './histogram';
+import type { HistogramKernel } from './histogram';
 import {
   createWebGpuHistogramKernelOnAdapter,
   describeAdapter,
@@ -32,7 +33,7 @@ function errorText(error: unknown): string {
 }
 
 function cpuChoice(reason: string): HistogramKernelChoice {
-  return { kernel: cpuHistogramKernel, backend: 'cpu', reason };
+  return { kernel: createWasmHistogramKernel(), backend: 'cpu', reason };
 }
 
 /**

@@ -6,7 +6,8 @@ import { computeGradients, transformMargins } from './objectives';
 import type { EvalMetric, GbdtParams } from './params';
 import { createRng } from './rng';
 import { calcWeight, findBestSplit, type SplitCandidate } from './split';
-import { HIST_STRIDE, cpuHistogramKernel, type HistogramKernel } from './histogram';
+import { HIST_STRIDE, type HistogramKernel } from './histogram';
+import { createWasmHistogramKernel } from './wasm-histogram';
 
 /** Float32 feature columns (NaN = missing) and labels (0/1, class index, or value). */
 export interface FeatureData {
@@ -27,7 +28,7 @@ export interface TrainOptions {
   /** Called after every round; training waits for it (a host yields here so a cancel gets through). */
   onRound?: (report: RoundReport) => void | Promise<void>;
   signal?: AbortSignal;
-  /** The histogram backend; the CPU kernel when absent. */
+  /** The histogram backend; the CPU (WASM) kernel when absent. */
   kernel?: HistogramKernel;
   /**
    * Evaluate metrics on the training rows every round (default true). AUC sorts every row, which
@@ -236,6 +237,7 @@ export async function trainGbdt(train: FeatureData, options: TrainOptions): Prom
   const allRows = new Uint32Array(nRows);
   for (let i = 0; i < nRows; i++) allRows[i] = i;
 
+  const kernel = options.kernel ?? createWasmHistogramKernel();
   let lastYield = Date.now();
   for (let round = 0; round < p.num_boost_round; round++) {
     if (options.signal?.aborted) throw cancelledError();
@@ -261,7 +263,7 @@ export async function trainGbdt(train: FeatureData, options: TrainOptions): Prom
         }
         features = Int32Array.from(order.slice(0, k).sort((a, b) => a - b));
       } else features = Int32Array.from({ length: nFeatures }, (_, i) => i);
-      const grown = await growTree(data, rows, gh, features, binCounts, p, options.kernel ?? cpuHistogramKernel);
+      const grown = await growTree(data, rows, gh, features, binCounts, p, kernel);
       addTreeToMargins(grown, data, margins, groups, g);
       if (validData && validMargins) addTreeToMargins(grown, validData, validMargins, groups, g);
       trees.push(grown.tree);
@@ -305,7 +307,7 @@ export async function trainGbdt(train: FeatureData, options: TrainOptions): Prom
       bestIteration,
     },
     history,
-    backend: (options.kernel ?? cpuHistogramKernel).backend,
+    backend: kernel.backend,
     elapsedMs: Date.now() - started,
   };
 }
