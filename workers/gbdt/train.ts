@@ -46,26 +46,24 @@ export interface TrainResult {
 }
 
 /** Moves rows that go left to the front of rows[begin, end); returns the split point. */
-function partition(data: BinnedMatrix, rows: Uint32Array, begin: number, end: number, split: SplitCandidate): number {
+function partition(data: BinnedMatrix, rows: Uint32Array, begin: number, end: number, split: SplitCandidate, scratch: Uint32Array): number {
+  // Stable: each side keeps its rows in ascending order, so histogram builds walk the bin
+  // matrix forwards (the hardware prefetcher follows) instead of jumping around it.
   const F = data.nFeatures;
   const f = split.feature;
   const bins = data.bins;
   const bin = split.bin;
   const missingLeft = split.defaultLeft;
-  let i = begin;
-  let j = end - 1;
-  while (i <= j) {
-    const b = bins[(rows[i] as number) * F + f] as number;
-    const left = b === MISSING_BIN ? missingLeft : b <= bin;
-    if (left) i++;
-    else {
-      const t = rows[i] as number;
-      rows[i] = rows[j] as number;
-      rows[j] = t;
-      j--;
-    }
+  let l = begin;
+  let r = 0;
+  for (let i = begin; i < end; i++) {
+    const row = rows[i] as number;
+    const b = bins[row * F + f] as number;
+    if (b === MISSING_BIN ? missingLeft : b <= bin) rows[l++] = row;
+    else scratch[r++] = row;
   }
-  return i;
+  rows.set(scratch.subarray(0, r), l);
+  return l;
 }
 
 interface OpenNode {
@@ -106,6 +104,8 @@ async function growTree(
     H += gh[r * 2 + 1] as number;
   }
   const rootHist = new Float64Array(histSize);
+  const scratch = new Uint32Array(rows.length);
+  const pool: Float64Array[] = [];
   await build(0, rows.length, rootHist);
   const root = builder.addNode(ROOT_PARENT, H, calcWeight(p, G, H) * p.eta);
   splitBins.push(-1);
@@ -113,11 +113,17 @@ async function growTree(
   while (level.length > 0) {
     const next: OpenNode[] = [];
     for (const node of level) {
-      if (node.depth >= p.max_depth) continue;
+      if (node.depth >= p.max_depth) {
+        pool.push(node.hist);
+        continue;
+      }
       const split = findBestSplit(node.hist, features, binCounts, node.G, node.H, p);
       // XGBoost: a split must gain more than kRtEps and at least min_split_loss (gamma).
-      if (!split || split.gain <= 1e-6 || split.gain < p.gamma) continue;
-      const mid = partition(data, rows, node.begin, node.end, split);
+      if (!split || split.gain <= 1e-6 || split.gain < p.gamma) {
+        pool.push(node.hist);
+        continue;
+      }
+      const mid = partition(data, rows, node.begin, node.end, split, scratch);
       const lG = split.leftG;
       const lH = split.leftH;
       const rG = node.G - lG;
@@ -133,10 +139,14 @@ async function growTree(
       builder.lossChange[node.id] = split.gain;
       splitBins[node.id] = split.bin;
       const depth = node.depth + 1;
-      if (depth >= p.max_depth) continue; // children are leaves: no histograms needed
+      if (depth >= p.max_depth) {
+        pool.push(node.hist); // children are leaves: no histograms needed
+        continue;
+      }
       // Histogram subtraction: build the smaller child, derive the larger from the parent.
       const leftSmaller = mid - node.begin <= node.end - mid;
-      const small = new Float64Array(histSize);
+      // Kernels overwrite the whole buffer, so a recycled one needs no clearing.
+      const small = pool.pop() ?? new Float64Array(histSize);
       if (leftSmaller) await build(node.begin, mid, small);
       else await build(mid, node.end, small);
       const large = node.hist; // reuse the parent's buffer
