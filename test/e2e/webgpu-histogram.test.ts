@@ -7,25 +7,15 @@
  *
  * Self-contained (its own server, bundle and Chromium lookup): it does not need the app build.
  */
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { REPO_ROOT } from './helpers';
+import { REPO_ROOT, launchBrowser } from './helpers';
 import type { HistogramCase, WorkerReport } from './webgpu/histogram-worker';
 
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--enable-unsafe-webgpu',
-];
 const PAGE = '<!doctype html><meta charset="utf-8"><title>webgpu histogram</title>';
 /** Small chunk buffers (256 rows of dataset A per chunk) to exercise the multi-chunk path. */
 const MAX_CHUNK_BYTES = 4096;
@@ -33,14 +23,6 @@ const MAX_CHUNK_BYTES = 4096;
 let server: http.Server;
 let baseUrl: string;
 let browser: Browser;
-
-function findChromium(): string {
-  const candidates = [process.env.ASSAY_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
-  for (const candidate of candidates) if (candidate && fs.existsSync(candidate)) return candidate;
-  const bundled = chromium.executablePath();
-  if (bundled && fs.existsSync(bundled)) return bundled;
-  throw new Error('No Chromium found: install it (apt-get install -y chromium) or set ASSAY_CHROMIUM.');
-}
 
 beforeAll(async () => {
   const bundle = await build({
@@ -64,7 +46,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS, headless: true });
+  browser = await launchBrowser();
 });
 
 afterAll(async () => {

@@ -79,6 +79,9 @@ const distBuilt = existsSync(path.join(repoRoot, 'dist', 'index.html'));
 const binaryMissing = electronBinaryOnDisk() === null;
 
 describe('npm start without the Electron binary', () => {
+  // Needs the built app (the e2e global setup builds dist/ before any test runs, also on a fresh
+  // clone) and a machine without the Electron binary; where Electron is installed, the Electron
+  // e2e tests cover `npm start` instead.
   it.skipIf(!distBuilt || !binaryMissing)(
     'prints one line and serves the built app, cross-origin isolated, on 127.0.0.1 (skipped when dist/ is not built or Electron is installed)',
     async () => {

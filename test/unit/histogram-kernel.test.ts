@@ -9,17 +9,7 @@ import { pickHistogramKernel } from '../../workers/gbdt/backend-select';
 import { HIST_STRIDE, cpuHistogramKernel, type HistogramRequest } from '../../workers/gbdt/histogram';
 import { fixedPointScale, readFixedPoint, writeFixedPoint } from '../../workers/gbdt/webgpu-histogram';
 import { EngineError } from '../../workers/protocol/errors';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { createRng } from '../../workers/gbdt/rng';
 
 interface RandomData {
   bins: Uint8Array;
@@ -30,7 +20,7 @@ interface RandomData {
 
 /** Random bins (~15% missing = bin 255) and gradients of mixed sign and scale. */
 function randomData(nRows: number, nFeatures: number, seed: number): RandomData {
-  const rng = mulberry32(seed);
+  const rng = createRng(seed);
   const bins = new Uint8Array(nRows * nFeatures);
   for (let i = 0; i < bins.length; i++) bins[i] = rng() < 0.15 ? 255 : Math.floor(rng() * (1 + (i % nFeatures) * 37));
   const gh = new Float32Array(nRows * 2);
@@ -68,7 +58,7 @@ function naiveHistogram(request: HistogramRequest): Float64Array {
 
 describe('CPU histogram kernel', () => {
   const data = randomData(3000, 7, 11);
-  const rng = mulberry32(5);
+  const rng = createRng(5);
   const rows = shuffledRows(data.nRows, rng);
   const all = Int32Array.from({ length: data.nFeatures }, (_, f) => f);
   const cases: { name: string; begin: number; end: number; features: Int32Array }[] = [
@@ -141,7 +131,7 @@ describe('WebGPU kernel fixed point (simulated as the shader adds)', () => {
     const scale = fixedPointScale(gradientMass);
     const words = new Uint32Array(2);
     const sums: number[] = [];
-    for (const order of [Uint32Array.from({ length: nRows }, (_, i) => i), shuffledRows(nRows, mulberry32(9))]) {
+    for (const order of [Uint32Array.from({ length: nRows }, (_, i) => i), shuffledRows(nRows, createRng(9))]) {
       const acc = new Uint32Array(2);
       for (const r of order) {
         writeFixedPoint(gh[r * 2] as number, scale, words, 0);
@@ -252,12 +242,8 @@ describe('WASM histogram kernel', () => {
   it('gives exactly the JS kernel sums, across trees, row subsets and a new dataset', async () => {
     const { createWasmHistogramKernel } = await import('../../workers/gbdt/wasm-histogram');
     const kernel = createWasmHistogramKernel();
-    const rand = (seed: number) => {
-      let a = seed;
-      return () => ((a = (Math.imul(a ^ (a >>> 15), 2246822507) + 0x6d2b79f5) >>> 0) / 4294967296);
-    };
     for (const [n, F, seed] of [[5000, 7, 1], [3001, 12, 2]] as const) {
-      const rng = rand(seed);
+      const rng = createRng(seed);
       const bins = Uint8Array.from({ length: n * F }, () => (rng() < 0.1 ? 255 : Math.floor(rng() * 40)));
       const gh = Float32Array.from({ length: n * 2 }, (_, i) => (i % 2 === 0 ? rng() * 2 - 1 : rng() * 0.25));
       const all = Int32Array.from({ length: F }, (_, f) => f);

@@ -6,6 +6,7 @@
 import { cpuHistogramKernel, HIST_STRIDE, type HistogramKernel, type HistogramRequest } from '../../../workers/gbdt/histogram';
 import { createWebGpuHistogramKernel, type WebGpuHistogramKernel } from '../../../workers/gbdt/webgpu-histogram';
 import { pickHistogramKernel } from '../../../workers/gbdt/backend-select';
+import { createRng } from '../../../workers/gbdt/rng';
 
 export interface HistogramCase {
   name: string;
@@ -43,17 +44,6 @@ interface WorkerScope {
 }
 const scope = self as unknown as WorkerScope;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Dataset {
   bins: Uint8Array;
   nFeatures: number;
@@ -63,7 +53,7 @@ interface Dataset {
 
 /** Random bins with a different number of bins per feature and ~10% missing (bin 255). */
 function makeDataset(nRows: number, nFeatures: number, seed: number): Dataset {
-  const rng = mulberry32(seed);
+  const rng = createRng(seed);
   const binCounts = Array.from({ length: nFeatures }, (_, f) => [2, 16, 255, 64, 7, 128, 33, 254][f % 8] as number);
   const bins = new Uint8Array(nRows * nFeatures);
   for (let r = 0; r < nRows; r++) {
@@ -150,7 +140,7 @@ async function run(maxChunkBytes: number): Promise<WorkerReport> {
   const chunked: WebGpuHistogramKernel | null = await createWebGpuHistogramKernel(gpu, { maxChunkBytes });
   if (!chunked) return { status: 'error', message: 'A second kernel could not get an adapter.' };
   try {
-    const rng = mulberry32(20261123);
+    const rng = createRng(20261123);
     const a = makeDataset(5000, 8, 1);
     const all = Array.from({ length: 8 }, (_, f) => f);
     const subset = [1, 4, 6];
