@@ -313,4 +313,15 @@ export interface ModelJobs {
   'model.list': { params: Record<string, never>; result: ModelSummary[] };
 }
 
-export type AllEngineJobs = EngineJobs & ModelJobs;
+// ---------------------------------------------------------------- segments, clustering, tags, packs
+// Each area keeps its job types beside its code; the public API re-exports them.
+export type * from './segments/types';
+export type * from './cluster/types';
+export type * from './tags/types';
+export type * from './packs/types';
+import type { SegmentJobs } from './segments/types';
+import type { ClusterJobs } from './cluster/types';
+import type { TagJobs } from './tags/types';
+import type { PackJobs } from './packs/types';
+
+export type AllEngineJobs = EngineJobs & ModelJobs & SegmentJobs & ClusterJobs & TagJobs & PackJobs;

@@ -1,5 +1,9 @@
 import type { AllEngineJobs as EngineJobs } from '../api';
+import { registerClusterJobs } from '../cluster/jobs';
 import { ModelService } from '../gbdt/jobs';
+import { registerPackJobs } from '../packs/jobs';
+import { registerSegmentJobs } from '../segments/jobs';
+import { registerTagJobs } from '../tags/jobs';
 import { EngineError } from '../protocol/errors';
 import { JobHost, type JobContext } from '../protocol/host';
 import type { FromEngine, ToEngine, Transport } from '../protocol/messages';
@@ -7,6 +11,9 @@ import type { DuckDriver } from './driver';
 import { DataEngine, type ParquetLoader } from './engine';
 
 type Handler<K extends keyof EngineJobs> = (params: EngineJobs[K]['params'], ctx: JobContext) => Promise<EngineJobs[K]['result']>;
+
+/** Registers a typed handler for one job kind; each engine area (models, segments, tags, packs) gets one. */
+export type JobRegistrar = <K extends keyof EngineJobs>(kind: K, handler: Handler<K>) => void;
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -30,7 +37,7 @@ export interface EngineHostOptions {
 }
 
 export function registerEngineJobs(host: JobHost, engine: DataEngine, options: EngineHostOptions = {}): void {
-  const on = <K extends keyof EngineJobs>(kind: K, handler: Handler<K>): void => {
+  const on: JobRegistrar = <K extends keyof EngineJobs>(kind: K, handler: Handler<K>) => {
     host.register(kind, async (params: unknown, ctx) => handler(requireObject(params) as EngineJobs[K]['params'], ctx));
   };
   on('engine.info', () => engine.info());
@@ -52,6 +59,10 @@ export function registerEngineJobs(host: JobHost, engine: DataEngine, options: E
   on('model.export', async (p) => models.exportModel(p.modelId));
   on('model.import', async (p) => models.importModel(p.json, p.name));
   on('model.list', async () => models.list());
+  registerSegmentJobs(on, engine, options);
+  registerClusterJobs(on, engine, options);
+  registerTagJobs(on, engine);
+  registerPackJobs(on, engine);
   on('engine.sleep', async (p, ctx) => {
     const total = Math.max(0, Math.min(600_000, Number(p.ms) || 0));
     const started = Date.now();

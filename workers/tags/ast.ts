@@ -1,0 +1,79 @@
+/**
+ * The rule language's syntax tree. A tag rule is text for people and this tree for machines:
+ * the parser builds it, the printer turns it back into canonical text, the JS evaluator runs it
+ * over Arrow columns, and every SQL dialect (DuckDB, Spark, Hive, Flink, Trino) is generated from
+ * it, never by pasting strings.
+ *
+ * Null policy ("a condition on a missing value is false"): rules use SQL's three-valued logic,
+ * and a tag fires only where its rule is TRUE. So `x > 5`, `x NOT IN (...)`, `NOT (x > 5)` and
+ * `x LIKE ...` are all false for a row whose x is NULL, while `x > 5 OR y = 1` still fires on
+ * y = 1, and `x IS NULL` is the one way to ask for missing values. Comparisons with a NULL
+ * literal are never true.
+ */
+
+/** A constant in a rule. Numbers are finite doubles; strings are compared byte for byte. */
+export type RuleLiteral =
+  | { kind: 'number'; value: number }
+  | { kind: 'string'; value: string }
+  | { kind: 'boolean'; value: boolean }
+  | { kind: 'null' };
+
+/** A column of the entity table, by its exact (case-sensitive) name. */
+export interface ColumnRef {
+  kind: 'column';
+  name: string;
+}
+
+/** The right side of a comparison: a constant, or another column. */
+export type Operand = RuleLiteral | ColumnRef;
+
+export type ComparisonOp = '=' | '!=' | '<' | '<=' | '>' | '>=';
+
+export type RuleExpr =
+  | { type: 'and'; args: RuleExpr[] }
+  | { type: 'or'; args: RuleExpr[] }
+  | { type: 'not'; arg: RuleExpr }
+  /** `column op operand`. */
+  | { type: 'compare'; op: ComparisonOp; left: ColumnRef; right: Operand }
+  /** `column [NOT] IN (v1, v2, ...)`; at least one value. */
+  | { type: 'in'; column: ColumnRef; values: RuleLiteral[]; negated: boolean }
+  /** `column [NOT] BETWEEN low AND high` (inclusive). */
+  | { type: 'between'; column: ColumnRef; low: RuleLiteral; high: RuleLiteral; negated: boolean }
+  /** `column IS [NOT] NULL`. */
+  | { type: 'isNull'; column: ColumnRef; negated: boolean }
+  /** `column [NOT] LIKE 'pattern'`: `%` any run, `_` one character, no escape character. Case-sensitive. */
+  | { type: 'like'; column: ColumnRef; pattern: string; negated: boolean }
+  /** `column [NOT] MATCHES 'regex'`: a partial match (search) with RE2-compatible syntax. */
+  | { type: 'regex'; column: ColumnRef; pattern: string; negated: boolean }
+  /** A boolean column on its own: `is_reseller`. */
+  | { type: 'column'; column: ColumnRef }
+  /** `TRUE` / `FALSE`. */
+  | { type: 'literal'; value: boolean };
+
+export type RuleExprType = RuleExpr['type'];
+
+/** Every column a rule reads, in first-use order. */
+export function ruleColumns(expr: RuleExpr): string[] {
+  const seen = new Set<string>();
+  const visit = (e: RuleExpr): void => {
+    switch (e.type) {
+      case 'and':
+      case 'or':
+        e.args.forEach(visit);
+        return;
+      case 'not':
+        visit(e.arg);
+        return;
+      case 'compare':
+        seen.add(e.left.name);
+        if (e.right.kind === 'column') seen.add(e.right.name);
+        return;
+      case 'literal':
+        return;
+      default:
+        seen.add(e.column.name);
+    }
+  };
+  visit(expr);
+  return [...seen];
+}

@@ -1,0 +1,7 @@
+import type { DataEngine } from '../data/engine';
+import type { JobRegistrar } from '../data/serve';
+
+/** Registers this area's jobs on the engine host. */
+export function registerTagJobs(_on: JobRegistrar, _engine: DataEngine): void {
+  // No jobs yet.
+}

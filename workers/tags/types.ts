@@ -1,0 +1,3 @@
+/** Job kinds of this area, with their parameters and results (re-exported by workers/api). */
+// Filled in as the area's jobs land; an empty map registers nothing.
+export type TagJobs = Record<never, never>;
