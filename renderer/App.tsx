@@ -9,18 +9,22 @@ import { describeError, isEngineDown } from './errors';
 import type { MenuCommand, PickedFile, Platform, RecentWorkspace } from './platform';
 import { DataView } from './views/data/DataView';
 import { emptyModelsWorkspace, type ModelsWorkspaceState } from './views/models/types';
+import { emptySegmentsWorkspace, type SegmentsWorkspaceState } from './views/segments/types';
 import { emptySqlWorkspace, type SqlWorkspaceState } from './views/sql/types';
+import { emptyTagsWorkspace, type TagsWorkspaceState } from './views/tags/types';
 import { parseWorkspace, serializeWorkspace, workspaceFileName, type Workspace, type WorkspaceSource } from './workspace';
 
 // CodeMirror and the result grid load when the SQL tab is first opened, keeping cold start light.
 const SqlView = lazy(() => import('./views/sql/SqlView').then((module) => ({ default: module.SqlView })));
 const ModelsView = lazy(() => import('./views/models/ModelsView').then((module) => ({ default: module.ModelsView })));
+const SegmentsView = lazy(() => import('./views/segments/SegmentsView').then((module) => ({ default: module.SegmentsView })));
+const TagsView = lazy(() => import('./views/tags/TagsView').then((module) => ({ default: module.TagsView })));
 
 const INFO_NOTICE_MS = 15_000;
 const FILE_ACCEPT = '.csv,.tsv,.txt,.gz,.parquet,.json,.ndjson,.jsonl';
 
 type EngineStatus = { state: 'starting' } | { state: 'ready'; info: EngineInfo } | { state: 'failed'; message: string };
-type Tab = 'data' | 'sql' | 'models';
+type Tab = 'data' | 'sql' | 'models' | 'segments' | 'tags';
 
 /** A file to open, with what the workspace should remember about it. */
 interface OpenRequest {
@@ -57,6 +61,8 @@ export function App({ engine, platform }: AppProps) {
   const [visited, setVisited] = useState<ReadonlySet<Tab>>(new Set(['data']));
   const [sqlWorkspace, setSqlWorkspace] = useState<SqlWorkspaceState>(emptySqlWorkspace);
   const [modelsWorkspace, setModelsWorkspace] = useState<ModelsWorkspaceState>(emptyModelsWorkspace);
+  const [segmentsWorkspace, setSegmentsWorkspace] = useState<SegmentsWorkspaceState>(emptySegmentsWorkspace);
+  const [tagsWorkspace, setTagsWorkspace] = useState<TagsWorkspaceState>(emptyTagsWorkspace);
   const [sources, setSources] = useState<WorkspaceSource[]>([]);
   const [toPickAgain, setToPickAgain] = useState<WorkspaceSource[]>([]);
   const [workspaceMeta, setWorkspaceMeta] = useState<{ name: string; path?: string } | null>(null);
@@ -195,6 +201,8 @@ export function App({ engine, platform }: AppProps) {
     setSources([]);
     setSqlWorkspace(workspace.sql);
     setModelsWorkspace(workspace.models ?? emptyModelsWorkspace());
+    setSegmentsWorkspace(workspace.segments ?? emptySegmentsWorkspace());
+    setTagsWorkspace(workspace.tags ?? emptyTagsWorkspace());
     setWorkspaceMeta(meta);
     const requests: OpenRequest[] = [];
     const missing: WorkspaceSource[] = [];
@@ -269,6 +277,8 @@ export function App({ engine, platform }: AppProps) {
       sources: sources.filter((s) => tableNames.has(s.table)),
       sql: sqlWorkspace,
       models: modelsWorkspace,
+      segments: segmentsWorkspace,
+      tags: tagsWorkspace,
       selectedTable: selected,
     };
     try {
@@ -287,7 +297,7 @@ export function App({ engine, platform }: AppProps) {
     } catch (err) {
       reportError('Could not save the workspace', err);
     }
-  }, [reportError, platform, workspaceMeta, tables, sources, sqlWorkspace, modelsWorkspace, selected, notify, refreshRecent]);
+  }, [reportError, platform, workspaceMeta, tables, sources, sqlWorkspace, modelsWorkspace, segmentsWorkspace, tagsWorkspace, selected, notify, refreshRecent]);
 
   const withBusyTable = useCallback(async <T,>(table: string, work: () => Promise<T>): Promise<T> => {
     setBusyTables((set) => new Set(set).add(table));
@@ -536,6 +546,12 @@ export function App({ engine, platform }: AppProps) {
             <button type="button" role="tab" id="tab-models" aria-controls="panel-models" aria-selected={tab === 'models'} className="tab" data-testid="tab-models" onClick={() => showTab('models')}>
               Models
             </button>
+            <button type="button" role="tab" id="tab-segments" aria-controls="panel-segments" aria-selected={tab === 'segments'} className="tab" data-testid="tab-segments" onClick={() => showTab('segments')}>
+              Segments
+            </button>
+            <button type="button" role="tab" id="tab-tags" aria-controls="panel-tags" aria-selected={tab === 'tags'} className="tab" data-testid="tab-tags" onClick={() => showTab('tags')}>
+              Tags
+            </button>
           </div>
           <Notices notices={notices} onDismiss={dismissNotice} />
           <section id="panel-data" role="tabpanel" aria-labelledby="tab-data" className="tab-panel" hidden={tab !== 'data'}>
@@ -566,6 +582,34 @@ export function App({ engine, platform }: AppProps) {
                   workspace={modelsWorkspace}
                   onWorkspaceChange={setModelsWorkspace}
                   visible={tab === 'models'}
+                />
+              </Suspense>
+            )}
+          </section>
+          <section id="panel-segments" role="tabpanel" aria-labelledby="tab-segments" className="tab-panel" hidden={tab !== 'segments'}>
+            {visited.has('segments') && (
+              <Suspense fallback={<p className="muted pad">Loading segments…</p>}>
+                <SegmentsView
+                  engine={client}
+                  tables={tables}
+                  onCatalogChanged={onCatalogChanged}
+                  workspace={segmentsWorkspace}
+                  onWorkspaceChange={setSegmentsWorkspace}
+                  visible={tab === 'segments'}
+                />
+              </Suspense>
+            )}
+          </section>
+          <section id="panel-tags" role="tabpanel" aria-labelledby="tab-tags" className="tab-panel" hidden={tab !== 'tags'}>
+            {visited.has('tags') && (
+              <Suspense fallback={<p className="muted pad">Loading tags…</p>}>
+                <TagsView
+                  engine={client}
+                  tables={tables}
+                  saveBytes={saveBytes}
+                  workspace={tagsWorkspace}
+                  onWorkspaceChange={setTagsWorkspace}
+                  visible={tab === 'tags'}
                 />
               </Suspense>
             )}

@@ -5,6 +5,8 @@
 import { z } from 'zod';
 import type { FileFormat } from '../workers/api';
 import { modelsWorkspaceStateSchema } from './views/models/types';
+import { segmentsWorkspaceStateSchema } from './views/segments/types';
+import { tagsWorkspaceStateSchema } from './views/tags/types';
 import { emptySqlWorkspace, sqlWorkspaceStateSchema, type SqlWorkspaceState } from './views/sql/types';
 
 export const WORKSPACE_EXTENSION = '.assay.json';
@@ -33,6 +35,10 @@ export const workspaceSchema = z.object({
   sql: sqlWorkspaceStateSchema,
   /** Saved models (XGBoost JSON); absent in workspaces saved before the Models view. */
   models: modelsWorkspaceStateSchema.optional(),
+  /** Feature builder, clustering form and named segmentations; absent before the Segments view. */
+  segments: segmentsWorkspaceStateSchema.optional(),
+  /** The tag set, saved tag sets and the mining/validation forms; absent before the Tags view. */
+  tags: tagsWorkspaceStateSchema.optional(),
   selectedTable: z.string().nullable(),
 });
 

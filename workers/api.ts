@@ -292,6 +292,33 @@ export interface ShapSummary {
   rows: number;
   /** Mean |SHAP| per feature, the order of a summary plot. */
   meanAbs: number[];
+  /** The output group explained (the class for multi:softprob; 0 otherwise). The engine always sets it. */
+  classIndex?: number;
+  /** Names of the output groups: the classes for multi:softprob, one entry otherwise. The engine always sets it. */
+  classes?: string[];
+}
+
+export interface ShapParams {
+  modelId: string;
+  sampleRows?: number;
+  /** Explain this one row (an index within the model's evaluation rows) instead of a sample. */
+  rowIndex?: number;
+  /** Multi-class: the class to explain. Default: the row's predicted class, or class 0 for a sample. */
+  classIndex?: number;
+}
+
+export interface EvaluateParams {
+  modelId: string;
+  threshold: number;
+  /**
+   * Evaluate on these rows instead of the model's validation rows (an imported model has none).
+   * They become the model's evaluation rows, which SHAP then explains.
+   */
+  source?: DataSourceRef;
+  /** With `source`: the column of true values; default the model's own target. */
+  target?: string;
+  /** With `source`, binary models whose positive value is not recorded: the positive value. */
+  positive?: string;
 }
 
 export interface PredictParams {
@@ -305,8 +332,8 @@ export interface PredictParams {
 
 export interface ModelJobs {
   'model.train': { params: TrainParams; result: TrainOutcome };
-  'model.evaluate': { params: { modelId: string; threshold: number }; result: ModelEvaluation };
-  'model.shap': { params: { modelId: string; sampleRows?: number; rowIndex?: number }; result: ShapSummary };
+  'model.evaluate': { params: EvaluateParams; result: ModelEvaluation };
+  'model.shap': { params: ShapParams; result: ShapSummary };
   'model.predict': { params: PredictParams; result: TableInfo };
   'model.export': { params: { modelId: string }; result: { json: string; fileName: string } };
   'model.import': { params: { json: string; name?: string }; result: ModelSummary };

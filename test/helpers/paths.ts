@@ -10,6 +10,8 @@ export const sharedDatasets = path.resolve(repoRoot, '..', 'shared', 'datasets')
 export const samples = {
   shoppers: path.join(samplesDir, 'online_shoppers_intention', 'online_shoppers_intention.csv'),
   retail: path.join(samplesDir, 'online_retail_uci', 'online_retail_sample_cust_mod10.csv'),
+  /** The full Online Retail set (541,909 lines), gzip; not in the first-start manifest. */
+  retailFull: path.join(samplesDir, 'online_retail_uci', 'online_retail.csv.gz'),
   bank: path.join(samplesDir, 'bank_marketing_uci', 'bank-additional.csv'),
   olistProducts: path.join(samplesDir, 'olist_catalog', 'olist_products_dataset.csv'),
 };

@@ -15,6 +15,54 @@ export interface FeatureCuts {
   cuts: Float32Array;
 }
 
+/**
+ * Sorts float32 values without NaN ascending, as Float32Array.prototype.sort does (-0 before +0),
+ * by an LSD radix sort on order-preserving bit patterns: three passes of 11, 11 and 10 bits,
+ * several times faster than the comparison sort on the 200k-value sketch samples.
+ */
+export function sortFloat32(values: Float32Array): void {
+  const n = values.length;
+  if (n < 2048) {
+    values.sort();
+    return;
+  }
+  let keys: Uint32Array = new Uint32Array(values.buffer, values.byteOffset, n);
+  const original = keys;
+  // Negative floats: flip all bits (reverses their order); others: set the sign bit.
+  for (let i = 0; i < n; i++) {
+    const u = keys[i] as number;
+    keys[i] = u & 0x80000000 ? ~u >>> 0 : (u | 0x80000000) >>> 0;
+  }
+  let other: Uint32Array = new Uint32Array(n);
+  const counts = new Uint32Array(2048);
+  for (const [shift, bits] of [[0, 11], [11, 11], [22, 10]] as const) {
+    const mask = (1 << bits) - 1;
+    counts.fill(0);
+    for (let i = 0; i < n; i++) {
+      const b = ((keys[i] as number) >>> shift) & mask;
+      counts[b] = (counts[b] as number) + 1;
+    }
+    let sum = 0;
+    for (let b = 0; b <= mask; b++) {
+      const c = counts[b] as number;
+      counts[b] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const k = keys[i] as number;
+      const b = (k >>> shift) & mask;
+      other[counts[b] as number] = k;
+      counts[b] = (counts[b] as number) + 1;
+    }
+    [keys, other] = [other, keys];
+  }
+  // Three passes leave the result in the scratch array: back to floats in the caller's buffer.
+  for (let i = 0; i < n; i++) {
+    const k = keys[i] as number;
+    original[i] = k & 0x80000000 ? (k & 0x7fffffff) >>> 0 : ~k >>> 0;
+  }
+}
+
 /** Quantile cut points for a feature from its float32 values (NaN = missing), computed once per dataset. */
 export function computeCuts(values: Float32Array, maxBin: number, seed = 0): FeatureCuts {
   const bins = Math.min(maxBin, MAX_VALUE_BINS);
@@ -30,23 +78,19 @@ export function computeCuts(values: Float32Array, maxBin: number, seed = 0): Fea
       if (!Number.isNaN(v)) sample[j++] = v;
     }
   } else {
+    // A fixed-seed sample of row positions (with replacement; missing values are skipped): one
+    // random draw per sampled value rather than per row, as reservoir sampling would take.
     const rng = createRng(seed ^ 0x5bd1e995);
-    sample = new Float32Array(SKETCH_SAMPLE);
+    const n = values.length;
+    const picked = new Float32Array(SKETCH_SAMPLE);
     let j = 0;
-    // Reservoir sampling over the present values.
-    let seen = 0;
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i] as number;
-      if (Number.isNaN(v)) continue;
-      if (j < SKETCH_SAMPLE) sample[j++] = v;
-      else {
-        const r = Math.floor(rng() * (seen + 1));
-        if (r < SKETCH_SAMPLE) sample[r] = v;
-      }
-      seen++;
+    for (let k = 0; k < SKETCH_SAMPLE; k++) {
+      const v = values[Math.floor(rng() * n)] as number;
+      if (!Number.isNaN(v)) picked[j++] = v;
     }
+    sample = picked.subarray(0, j);
   }
-  sample.sort();
+  sortFloat32(sample);
   if (sample.length === 0) return { cuts: new Float32Array([FLOAT32_MAX]) };
   const total = sample.length;
   let distinct = 1;
@@ -66,7 +110,10 @@ export function computeCuts(values: Float32Array, maxBin: number, seed = 0): Fea
       }
     }
   }
-  cuts.push(FLOAT32_MAX); // the last bin is open above (finite, so JSON can carry it)
+  // Cuts stay strictly increasing: FLOAT32_MAX and +Infinity (possible sample values) fall in the
+  // last bin, which is open above (its bound is finite, so JSON can carry it).
+  while (cuts.length > 0 && (cuts[cuts.length - 1] as number) >= FLOAT32_MAX) cuts.pop();
+  cuts.push(FLOAT32_MAX);
   return { cuts: Float32Array.from(cuts) };
 }
 
@@ -83,40 +130,58 @@ export function binOf(cuts: Float32Array, v: number): number {
   return lo;
 }
 
-/** Row-major bin matrix: bins[row * nFeatures + f] (a row's bins are adjacent for histogram builds). */
+/**
+ * Bins of every row and feature, in two layouts: row-major `bins[row * nFeatures + f]` (a row's
+ * bins are adjacent for histogram builds) and one column per feature (partitioning reads one
+ * feature of many rows).
+ */
 export interface BinnedMatrix {
   nRows: number;
   nFeatures: number;
   bins: Uint8Array;
+  columnBins: Uint8Array[];
   cuts: FeatureCuts[];
+}
+
+/** Bin indices of one column: the first k with v < cuts[k] (cuts end with FLOAT32_MAX), NaN -> MISSING_BIN. */
+function binColumn(col: Float32Array, cuts: Float32Array, out: Uint8Array): void {
+  // Cuts padded to 256 with +Infinity so the search is eight fixed halvings without bounds checks.
+  const padded = new Float64Array(256).fill(Infinity);
+  padded.set(cuts);
+  const last = cuts.length - 1;
+  for (let i = 0; i < col.length; i++) {
+    const v = col[i] as number;
+    if (v !== v) {
+      out[i] = MISSING_BIN;
+      continue;
+    }
+    let lo = 0;
+    if (v >= (padded[lo + 127] as number)) lo += 128;
+    if (v >= (padded[lo + 63] as number)) lo += 64;
+    if (v >= (padded[lo + 31] as number)) lo += 32;
+    if (v >= (padded[lo + 15] as number)) lo += 16;
+    if (v >= (padded[lo + 7] as number)) lo += 8;
+    if (v >= (padded[lo + 3] as number)) lo += 4;
+    if (v >= (padded[lo + 1] as number)) lo += 2;
+    if (v >= (padded[lo] as number)) lo += 1;
+    out[i] = lo < last ? lo : last; // +Infinity lands in the open last bin
+  }
 }
 
 export function binColumns(columns: Float32Array[], maxBin: number, seed = 0, existingCuts?: FeatureCuts[]): BinnedMatrix {
   const nFeatures = columns.length;
   const nRows = columns[0]?.length ?? 0;
   const bins = new Uint8Array(nRows * nFeatures);
+  const columnBins: Uint8Array[] = [];
   const cuts: FeatureCuts[] = [];
   for (let f = 0; f < nFeatures; f++) {
     const col = columns[f] as Float32Array;
     const fc = existingCuts?.[f] ?? computeCuts(col, maxBin, seed + f);
     cuts.push(fc);
-    const c = fc.cuts;
-    const last = c.length - 1;
-    for (let i = 0; i < nRows; i++) {
-      const v = col[i] as number;
-      if (v !== v) {
-        bins[i * nFeatures + f] = MISSING_BIN;
-        continue;
-      }
-      let lo = 0;
-      let hi = last;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (v < (c[mid] as number)) hi = mid;
-        else lo = mid + 1;
-      }
-      bins[i * nFeatures + f] = lo;
-    }
+    const colBins = new Uint8Array(nRows);
+    binColumn(col, fc.cuts, colBins);
+    columnBins.push(colBins);
+    for (let i = 0, k = f; i < nRows; i++, k += nFeatures) bins[k] = colBins[i] as number;
   }
-  return { nRows, nFeatures, bins, cuts };
+  return { nRows, nFeatures, bins, columnBins, cuts };
 }

@@ -19,8 +19,21 @@ export interface HistogramRequest {
 export interface HistogramKernel {
   readonly backend: 'cpu' | 'webgpu';
   build(request: HistogramRequest, out: Float64Array): void | Promise<void>;
+  /**
+   * Optional: builds several row ranges of one request at once (outs[i] for rows[blocks[i][0],
+   * blocks[i][1])), e.g. on several threads; each must equal what `build` gives for that range.
+   */
+  buildBlocks?(request: HistogramRequest, blocks: ReadonlyArray<readonly [number, number]>, outs: Float64Array[]): Promise<void>;
   dispose?(): void;
 }
+
+/**
+ * Rows per histogram block. With a kernel that has buildBlocks (the CPU kernels), the trainer
+ * builds a larger node in blocks of this many rows and adds the block histograms in block order,
+ * so the float sums do not depend on how many threads built the blocks: training gives the same
+ * trees for any thread count.
+ */
+export const HIST_BLOCK_ROWS = 32768;
 
 export const HIST_STRIDE = 512;
 

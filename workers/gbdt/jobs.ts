@@ -1,11 +1,13 @@
 import { Float64, Int32, Table, Utf8, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
 import type {
   DataSourceRef,
+  EvaluateParams,
   LabelInfo,
   ModelEvaluation,
   ModelFeature,
   ModelSummary,
   PredictParams,
+  ShapParams,
   ShapSummary,
   TableInfo,
   TrainOutcome,
@@ -441,18 +443,113 @@ export class ModelService {
   evaluateAt(modelId: string, threshold: number): ModelEvaluation {
     const m = this.stored(modelId);
     if (!(threshold >= 0 && threshold <= 1)) throw new EngineError('BAD_INPUT', 'The threshold must be between 0 and 1.');
-    if (!m.valid) throw new EngineError('BAD_INPUT', 'This model has no validation rows to evaluate on.');
+    if (!m.valid) throw new EngineError('BAD_INPUT', 'This model has no rows to evaluate on yet. An imported model is evaluated on a table: choose one that holds its features and the true target.');
     return this.evaluate(m.model, m.valid, m.summary.label, threshold);
+  }
+
+  /** The job form of evaluation: on the model's validation rows, or on `source` when given. */
+  async evaluateJob(params: EvaluateParams, ctx: JobContext): Promise<ModelEvaluation> {
+    if (params.source !== undefined) return this.evaluateOn(params, ctx);
+    return this.evaluateAt(params.modelId, Number(params.threshold));
+  }
+
+  /**
+   * Evaluates a model (typically an imported one, which has no validation rows) on a table or
+   * query holding its features and the true target. The rows become the model's evaluation rows,
+   * so threshold changes and SHAP work on them afterwards.
+   */
+  async evaluateOn(params: EvaluateParams, ctx: JobContext): Promise<ModelEvaluation> {
+    const m = this.stored(params.modelId);
+    const threshold = Number(params.threshold);
+    if (!(threshold >= 0 && threshold <= 1)) throw new EngineError('BAD_INPUT', 'The threshold must be between 0 and 1.');
+    const relation = await this.relation(params.source as DataSourceRef);
+    const target = (typeof params.target === 'string' ? params.target.trim() : '') || m.summary.target;
+    if (!target) throw new EngineError('BAD_INPUT', 'Name the target column that holds the true values to evaluate against.');
+    const columns = await this.describe(relation);
+    const targetColumn = columns.find((c) => c.name === target);
+    if (!targetColumn) throw new EngineError('BAD_INPUT', `The target "${target}" is not a column of the data.`);
+    for (const spec of m.encoding.features) {
+      if (!columns.some((c) => c.name === spec.column)) throw new EngineError('BAD_INPUT', `The data has no column "${spec.column}", which the model needs.`);
+    }
+    ctx.progress(0.05, 'checking the target');
+    const { info, expression } = await this.evaluationLabel(m, relation, target, targetColumn.type, params.positive, ctx.signal);
+    ctx.progress(0.2, 'reading rows');
+    const table = await this.data.driver.query(`SELECT ${featureSelectList(m.encoding)}, ${expression} AS "__assay_label" FROM ${relation}`, ctx.signal);
+    const n = table.numRows;
+    if (n === 0) throw new EngineError('BAD_INPUT', 'The data has 0 rows; there is nothing to evaluate on.');
+    const data: FeatureData = { columns: tableColumnsToFloat32(table, m.encoding.features.map((_, i) => `f${i}`)), labels: vectorToFloat32(table.getChild('__assay_label'), n) };
+    throwIfAborted(ctx.signal);
+    ctx.progress(0.6, `scoring ${n.toLocaleString('en-US')} rows`);
+    const evaluation = this.evaluate(m.model, data, info, threshold);
+    m.valid = data;
+    m.summary = { ...m.summary, target, label: info, rows: { ...m.summary.rows, valid: n } };
+    ctx.progress(1, 'done');
+    return evaluation;
+  }
+
+  /** How the target's values map to the model's outputs, checked against the values present. */
+  private async evaluationLabel(m: StoredModel, relation: string, target: string, type: string, positive: string | undefined, signal: AbortSignal): Promise<{ info: LabelInfo; expression: string }> {
+    const col = quoteIdent(target);
+    const known = m.summary.label;
+    const stats = rows(await this.data.driver.query(`SELECT count(*) AS n, count(${col}) AS nn FROM ${relation}`, signal))[0] ?? {};
+    const missing = Number(stats.n) - Number(stats.nn);
+    if (missing > 0) throw new EngineError('BAD_INPUT', `${missing.toLocaleString('en-US')} rows have no value in the target "${target}". Filter them out first (WHERE ${target} IS NOT NULL).`);
+    const values = rows(await this.data.driver.query(`SELECT DISTINCT CAST(${col} AS VARCHAR) AS v FROM ${relation} ORDER BY 1 LIMIT 101`, signal)).map((r) => String(r.v));
+    const unknown = (allowed: string[]): string | undefined => values.find((v) => !allowed.includes(v));
+    if (m.model.objective === 'reg:squarederror') {
+      if (sourceKind(type) !== 'numeric' && sourceKind(type) !== 'boolean') throw new EngineError('BAD_INPUT', `A regression model needs a numeric target; "${target}" is ${type}.`);
+      return { info: { kind: 'regression' }, expression: `CAST(${col} AS DOUBLE)` };
+    }
+    if (m.model.objective === 'multi:softprob') {
+      const groups = outputGroups(m.model);
+      if (known.classes && known.classes.length === groups) {
+        const bad = unknown(known.classes);
+        if (bad !== undefined) throw new EngineError('BAD_INPUT', `"${target}" has the value "${bad}", which is not one of the model's classes (${known.classes.slice(0, 5).join(', ')}${groups > 5 ? ', ...' : ''}).`);
+        const cases = known.classes.map((v, i) => `WHEN CAST(${col} AS VARCHAR) = ${quoteLiteral(v)} THEN ${i}`).join(' ');
+        return { info: known, expression: `CAST(CASE ${cases} END AS DOUBLE)` };
+      }
+      // Class names unknown (a plain XGBoost model): the target holds class indices 0..K-1.
+      const classes = Array.from({ length: groups }, (_, k) => String(k));
+      const bad = values.find((v) => !classes.includes(String(Number(v))));
+      if (bad !== undefined) throw new EngineError('BAD_INPUT', `The model does not name its classes, so "${target}" must hold class numbers 0 to ${groups - 1}; it has "${bad}".`);
+      return { info: { kind: 'multiclass', classes }, expression: `CAST(${col} AS DOUBLE)` };
+    }
+    // binary:logistic
+    let pos = positive ?? known.positive;
+    if (pos === undefined) {
+      const [a, b] = values;
+      if (values.length === 2 && a !== undefined && b !== undefined) {
+        if (sourceKind(type) === 'boolean') pos = 'true';
+        else if (POSITIVE_WORDS.has(a.toLowerCase()) && NEGATIVE_WORDS.has(b.toLowerCase())) pos = a;
+        else if (POSITIVE_WORDS.has(b.toLowerCase()) && NEGATIVE_WORDS.has(a.toLowerCase())) pos = b;
+      }
+      if (pos === undefined) throw new EngineError('BAD_INPUT', `Which value of "${target}" is the positive class${values.length === 2 ? `: "${values[0]}" or "${values[1]}"` : ''}? Name it (positive = ...).`);
+    }
+    if (values.length > 2) throw new EngineError('BAD_INPUT', `A binary model needs a target with two values, but "${target}" has ${values.length > 100 ? 'more than 100' : values.length} (${values.slice(0, 5).join(', ')}${values.length > 5 ? ', ...' : ''}).`);
+    const negative = known.negative ?? values.find((v) => v !== pos);
+    const bad = negative === undefined ? undefined : unknown([String(pos), negative]);
+    if (bad !== undefined) throw new EngineError('BAD_INPUT', `"${target}" has the value "${bad}", but the model's classes are "${pos}" and "${negative}".`);
+    return {
+      info: { kind: 'binary', positive: String(pos), ...(negative !== undefined ? { negative } : {}) },
+      expression: `CAST(CASE WHEN CAST(${col} AS VARCHAR) = ${quoteLiteral(String(pos))} THEN 1 ELSE 0 END AS DOUBLE)`,
+    };
+  }
+
+  /** The job form of shap. */
+  shapJob(params: ShapParams): ShapSummary {
+    return this.shap(params.modelId, params.sampleRows, params.rowIndex, params.classIndex);
   }
 
   /**
    * SHAP values for a fixed-seed random sample of the validation rows (files are often sorted, so
-   * the first rows would not represent the data), or for one row when `rowIndex` is given.
+   * the first rows would not represent the data), or for one row when `rowIndex` is given. For
+   * multi-class models `classIndex` picks the class explained: by default the row's predicted
+   * class for one row, class 0 for a sample.
    */
-  shap(modelId: string, sampleRows = 300, rowIndex?: number): ShapSummary {
+  shap(modelId: string, sampleRows = 300, rowIndex?: number, classIndex?: number): ShapSummary {
     const m = this.stored(modelId);
     const data = m.valid;
-    if (!data) throw new EngineError('BAD_INPUT', 'This model has no rows to explain.');
+    if (!data) throw new EngineError('BAD_INPUT', 'This model has no rows to explain yet. An imported model needs evaluating on a table (with its target) first.');
     const total = data.labels.length;
     let picked: number[];
     if (rowIndex !== undefined) {
@@ -470,10 +567,18 @@ export class ModelService {
     }
     const n = picked.length;
     const columns = data.columns.map((c) => Float32Array.from(picked, (r) => c[r] as number));
+    const groups = outputGroups(m.model);
+    const margins = predictMargins(m.model, columns, n);
+    let g = 0;
+    if (classIndex !== undefined) {
+      if (!Number.isInteger(classIndex) || classIndex < 0 || classIndex >= groups) throw new EngineError('BAD_INPUT', groups === 1 ? 'This model has one output; the class index must be 0.' : `The class index must be between 0 and ${groups - 1}.`);
+      g = classIndex;
+    } else if (rowIndex !== undefined) {
+      // The predicted class: the largest margin (softmax keeps the order).
+      for (let k = 1; k < groups; k++) if ((margins[k] as number) > (margins[g] as number)) g = k;
+    }
     const shap = treeShap(m.model, columns, n);
     const F = m.model.numFeature;
-    const g = 0; // first output group (the positive class for binary; class 0 for multi-class)
-    const groups = shap.groups;
     const values = new Float64Array(n * F);
     const bias = new Float64Array(n);
     const featureValues = new Float64Array(n * F);
@@ -488,10 +593,10 @@ export class ModelService {
       }
       bias[r] = shap.values[offset + F] as number;
     }
-    const margins = predictMargins(m.model, columns, n);
     const rowMargins = new Float64Array(n);
     for (let r = 0; r < n; r++) rowMargins[r] = margins[r * groups + g] as number;
-    return { features: m.model.featureNames, rowIndices: picked, values, featureValues, bias, margins: rowMargins, rows: n, meanAbs };
+    const classes = groups === 1 ? [m.summary.label.positive ?? (m.summary.target || 'output')] : Array.from({ length: groups }, (_, k) => m.summary.label.classes?.[k] ?? String(k));
+    return { features: m.model.featureNames, rowIndices: picked, values, featureValues, bias, margins: rowMargins, rows: n, meanAbs, classIndex: g, classes };
   }
 
   exportModel(modelId: string): { json: string; fileName: string } {
@@ -553,7 +658,7 @@ export class ModelService {
       const cols = tableColumnsToFloat32(table, m.encoding.features.map((_, i) => `f${i}`));
       ctx.progress(0.4, `scoring ${n.toLocaleString('en-US')} rows`);
       const groups = outputGroups(m.model);
-      const preds = predict(m.model, cols, n);
+      const preds = predict(m.model, cols, n, ctx.signal);
       const arrow: Record<string, Vector> = { __assay_row: vectorFromArray(Array.from({ length: n }, (_, i) => i), new Int32()) };
       const selectExtra: string[] = [];
       if (groups === 1) {

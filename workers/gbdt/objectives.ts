@@ -2,7 +2,8 @@ import type { Objective } from './params';
 
 /**
  * Gradients and hessians of an objective at the current margins, as XGBoost computes them
- * (float32; hessians floored at 1e-16). Margins are row-major [row * groups + group].
+ * (float32; hessians floored at 1e-16), interleaved as the histogram kernels read them:
+ * gh[2 * row] = gradient, gh[2 * row + 1] = hessian. Margins are row-major [row * groups + group].
  */
 export function computeGradients(
   objective: Objective,
@@ -11,8 +12,7 @@ export function computeGradients(
   groups: number,
   group: number,
   scalePosWeight: number,
-  grad: Float32Array,
-  hess: Float32Array,
+  gh: Float32Array,
 ): void {
   const n = labels.length;
   if (objective === 'binary:logistic') {
@@ -20,13 +20,13 @@ export function computeGradients(
       const p = 1 / (1 + Math.exp(-(margins[i] as number)));
       const y = labels[i] as number;
       const w = y > 0.5 ? scalePosWeight : 1;
-      grad[i] = (p - y) * w;
-      hess[i] = Math.max(p * (1 - p), 1e-16) * w;
+      gh[2 * i] = (p - y) * w;
+      gh[2 * i + 1] = Math.max(p * (1 - p), 1e-16) * w;
     }
   } else if (objective === 'reg:squarederror') {
     for (let i = 0; i < n; i++) {
-      grad[i] = (margins[i] as number) - (labels[i] as number);
-      hess[i] = 1;
+      gh[2 * i] = (margins[i] as number) - (labels[i] as number);
+      gh[2 * i + 1] = 1;
     }
   } else {
     for (let i = 0; i < n; i++) {
@@ -37,8 +37,8 @@ export function computeGradients(
       for (let k = 0; k < groups; k++) sum += Math.exp((margins[base + k] as number) - max);
       const p = Math.exp((margins[base + group] as number) - max) / sum;
       const y = (labels[i] as number) === group ? 1 : 0;
-      grad[i] = p - y;
-      hess[i] = Math.max(2 * p * (1 - p), 1e-16);
+      gh[2 * i] = p - y;
+      gh[2 * i + 1] = Math.max(2 * p * (1 - p), 1e-16);
     }
   }
 }

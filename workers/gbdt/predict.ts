@@ -1,5 +1,6 @@
 import { baseMargin, outputGroups, type BoostedModel, type Tree } from './model';
 import { transformMargins } from './objectives';
+import { compileForest } from './predict-forest';
 
 /** Leaf index a row reaches: float32(x) < threshold goes left, NaN follows the default. */
 export function leafOf(tree: Tree, columns: Float32Array[], row: number): number {
@@ -56,10 +57,24 @@ const PREDICT_BLOCK = 4096;
 
 /**
  * Margins for every row, row-major [row * groups + group], summed in float32 in tree order
- * as XGBoost does, so exported models predict the same numbers. Rows go in blocks: a block's
- * features are copied row-major, then every tree walks the block while the trees stay in cache.
+ * as XGBoost does, so exported models predict the same numbers. The compiled WASM forest
+ * (predict-forest.ts) does the work; models it cannot take exactly use the reference walk.
  */
-export function predictMargins(model: BoostedModel, columns: Float32Array[], nRows: number, treeLimit = model.trees.length): Float64Array {
+export function predictMargins(model: BoostedModel, columns: Float32Array[], nRows: number, treeLimit = model.trees.length, signal?: AbortSignal): Float64Array {
+  const limit = Math.min(treeLimit, model.trees.length);
+  const forest = nRows > 0 ? compileForest(model, limit) : null;
+  if (!forest) return predictMarginsReference(model, columns, nRows, limit);
+  const margins = new Float64Array(nRows * forest.groups);
+  forest.predict(columns, 0, nRows, margins, signal);
+  return margins;
+}
+
+/**
+ * The reference: each row walks each tree node by node (flat typed arrays, rows in blocks with
+ * features copied row-major). Same numbers as predictMargins; kept for models the compiled
+ * forest refuses and as the yardstick of its tests.
+ */
+export function predictMarginsReference(model: BoostedModel, columns: Float32Array[], nRows: number, treeLimit = model.trees.length): Float64Array {
   const groups = outputGroups(model);
   const margins = new Float64Array(nRows * groups).fill(baseMargin(model.objective, model.baseScore));
   const limit = Math.min(treeLimit, model.trees.length);
@@ -98,8 +113,8 @@ export function predictMargins(model: BoostedModel, columns: Float32Array[], nRo
 }
 
 /** Predictions: probabilities for classification objectives, values for regression. */
-export function predict(model: BoostedModel, columns: Float32Array[], nRows: number): Float64Array {
-  return transformMargins(model.objective, predictMargins(model, columns, nRows), outputGroups(model));
+export function predict(model: BoostedModel, columns: Float32Array[], nRows: number, signal?: AbortSignal): Float64Array {
+  return transformMargins(model.objective, predictMargins(model, columns, nRows, model.trees.length, signal), outputGroups(model));
 }
 
 export interface FeatureImportance {

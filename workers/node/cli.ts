@@ -1,26 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { EngineError, type ColumnProfile, type EngineClient, type TableProfile } from '../api';
-import { tableNameFromFile } from '../data/naming';
-import { writeFileAtomic, tempPathFor } from './atomic-write';
-import type { NodeEngine } from './engine-node';
+import { EngineError, type ColumnProfile, type TableProfile } from '../api';
+import { tempPathFor, writeFileAtomic } from './atomic-write';
+import { featuresCommand } from './cli-features';
+import { EXIT, UsageError, defaultIo, openFiles, outputFormat, parseCommandLine, parseNumberOption, requireFile, runCommand, withEngine, writeOutput, type Io } from './cli-common';
 import { arrowToRows, renderTextTable } from './format-table';
 
-/** Exit codes: 0 ok, 1 the job failed (bad data, SQL error), 2 bad command line, 130 interrupted. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
-class UsageError extends Error {}
 
-interface Io {
-  out(text: string): void;
-  err(text: string): void;
-}
-
-const defaultIo: Io = {
-  out: (text) => process.stdout.write(`${text}\n`),
-  err: (text) => process.stderr.write(`${text}\n`),
-};
 
 const MAIN_HELP = `assay — data-mining workbench, headless
 
@@ -31,6 +18,7 @@ Commands:
   query FILE... --sql "SQL" [--out F]   Run SQL over files (each file is a table named after it)
   train FILE --target COL --out M.json  Train an XGBoost-compatible boosted-tree model
   predict M.json FILE --out F           Score a file with a model (one row per input row)
+  features TEMPLATE FILE --out F        Entity features (rfm|funnel|categories|time|all) from events
 
 Each FILE (CSV/TSV, gzipped CSV, Parquet, JSON/NDJSON) becomes a table named after the file
 without its extensions: online_retail.csv.gz -> online_retail.
@@ -56,47 +44,9 @@ Options:
   --limit N      Rows to print (default 50; the row count is always shown)
   -h, --help     Show this help`;
 
-function parse(config: ParseArgsConfig, argv: string[], help: string): ReturnType<typeof parseArgs> {
-  try {
-    return parseArgs({ ...config, args: argv, strict: true, allowPositionals: true });
-  } catch (err) {
-    throw new UsageError(`${err instanceof Error ? err.message : String(err)}\n\n${help}`);
-  }
-}
 
-async function withEngine<T>(fn: (engine: NodeEngine) => Promise<T>): Promise<T> {
-  // Loaded on demand so that --help and argument errors answer at once.
-  const { startEngineThread } = await import('./engine-thread-client');
-  const engine = await startEngineThread();
-  let interrupted = false;
-  const onSigint = (): void => {
-    if (interrupted) process.exit(EXIT.interrupted);
-    interrupted = true;
-    for (const job of engine.client.running()) engine.client.cancel(job.id);
-  };
-  process.on('SIGINT', onSigint);
-  try {
-    return await fn(engine);
-  } finally {
-    process.off('SIGINT', onSigint);
-    await engine.close();
-  }
-}
 
-function requireFile(file: string): void {
-  if (!fs.existsSync(file)) throw new UsageError(`File not found: ${file}`);
-  if (fs.statSync(file).isDirectory()) throw new UsageError(`${file} is a folder; give a data file.`);
-}
 
-async function openFiles(client: EngineClient, files: string[], io: Io): Promise<string[]> {
-  const names: string[] = [];
-  for (const file of files) {
-    const info = await client.run('data.open', { source: { kind: 'path', path: path.resolve(file) }, tableName: tableNameFromFile(file), replace: true });
-    for (const warning of info.warnings ?? []) io.err(`warning: ${warning}`);
-    names.push(info.name);
-  }
-  return names;
-}
 
 function fmt(value: number | string | null, digits = 4): string {
   if (value === null) return '';
@@ -125,7 +75,7 @@ function profileRows(profile: TableProfile): string[][] {
 }
 
 async function profileCommand(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse({ options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }, argv, PROFILE_HELP);
+  const { values, positionals } = parseCommandLine({ options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }, argv, PROFILE_HELP);
   if (values.help) {
     io.out(PROFILE_HELP);
     return EXIT.ok;
@@ -148,7 +98,7 @@ async function profileCommand(argv: string[], io: Io): Promise<number> {
 }
 
 async function queryCommand(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(
+  const { values, positionals } = parseCommandLine(
     {
       options: {
         sql: { type: 'string' },
@@ -234,42 +184,11 @@ Options:
   --shap         Add one shap_<feature> column per feature and shap_bias (they sum to the margin)
   -h, --help     Show this help`;
 
-function outputFormat(out: string | undefined): 'csv' | 'parquet' {
-  if (out === undefined) throw new UsageError('--out is required.');
-  const lower = out.toLowerCase();
-  if (lower.endsWith('.parquet')) return 'parquet';
-  if (lower.endsWith('.csv')) return 'csv';
-  throw new UsageError(`--out must end in .csv or .parquet (got ${out}).`);
-}
 
-/** Writes a result or table to a file atomically (a temp file beside it, then rename). */
-async function writeOutput(client: EngineClient, from: { resultId: string } | { table: string }, out: string): Promise<void> {
-  const format = outputFormat(out);
-  const target = path.resolve(out);
-  if (format === 'csv') {
-    const temp = tempPathFor(target);
-    try {
-      await client.run('data.export', { from, format, path: temp });
-      fs.renameSync(temp, target);
-    } finally {
-      fs.rmSync(temp, { force: true });
-    }
-    return;
-  }
-  const exported = await client.run('data.export', { from, format });
-  if (!exported.bytes) throw new EngineError('INTERNAL', 'The export returned no bytes.');
-  writeFileAtomic(target, exported.bytes);
-}
 
-function parseNumberOption(name: string, value: unknown, check: (v: number) => boolean, rule: string): number | undefined {
-  if (value === undefined) return undefined;
-  const v = Number(value);
-  if (!Number.isFinite(v) || !check(v)) throw new UsageError(`--${name} must be ${rule} (got ${String(value)}).`);
-  return v;
-}
 
 async function trainCommand(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(
+  const { values, positionals } = parseCommandLine(
     {
       options: {
         target: { type: 'string' },
@@ -372,7 +291,7 @@ async function trainCommand(argv: string[], io: Io): Promise<number> {
 }
 
 async function predictCommand(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse({ options: { out: { type: 'string' }, shap: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }, argv, PREDICT_HELP);
+  const { values, positionals } = parseCommandLine({ options: { out: { type: 'string' }, shap: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }, argv, PREDICT_HELP);
   if (values.help) {
     io.out(PREDICT_HELP);
     return EXIT.ok;
@@ -397,7 +316,7 @@ async function predictCommand(argv: string[], io: Io): Promise<number> {
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
   const [command, ...rest] = argv;
-  try {
+  return runCommand(io, async () => {
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
       io.out(MAIN_HELP);
       return command === undefined ? EXIT.usage : EXIT.ok;
@@ -411,17 +330,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     if (command === 'query') return await queryCommand(rest, io);
     if (command === 'train') return await trainCommand(rest, io);
     if (command === 'predict') return await predictCommand(rest, io);
+    if (command === 'features') return await featuresCommand(rest, io);
     throw new UsageError(`Unknown command "${command}".\n\n${MAIN_HELP}`);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      io.err(`assay: ${err.message}`);
-      return EXIT.usage;
-    }
-    if (err instanceof EngineError) {
-      io.err(`assay: ${err.message}`);
-      return err.code === 'CANCELLED' ? EXIT.interrupted : EXIT.failed;
-    }
-    io.err(`assay: unexpected error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-    return EXIT.failed;
-  }
+  });
 }

@@ -1,7 +1,117 @@
+import type { Table } from 'apache-arrow';
+import type { ColumnInfo } from '../api';
+import { sqlError } from '../data/duck-errors';
 import type { DataEngine } from '../data/engine';
 import type { EngineHostOptions, JobRegistrar } from '../data/serve';
+import { leadingKeyword, quoteIdent, splitStatements } from '../data/sql-text';
+import { EngineError, throwIfAborted } from '../protocol/errors';
+import type { JobContext } from '../protocol/host';
+import { generateFeatureSql, needsCategories, topCategoriesSql } from './features';
+import { computePortrait } from './portrait';
+import type { FeatureBuildParams, FeatureBuildResult, FeatureForm, FeatureSqlResult } from './types';
+
+const QUERY_KEYWORDS = new Set(['SELECT', 'WITH', 'FROM', 'VALUES']);
+
+function rowsOf(table: Table): Array<Record<string, unknown>> {
+  return table.toArray().map((row: { toJSON(): Record<string, unknown> }) => row.toJSON());
+}
+
+/** A table of the catalog by name, exactly or ignoring case (DuckDB names are case-insensitive). */
+export async function resolveTableName(engine: DataEngine, name: unknown): Promise<string> {
+  if (typeof name !== 'string' || name.trim() === '') throw new EngineError('BAD_INPUT', 'Choose a table.');
+  const names = await engine.tableNames();
+  const found = names.find((n) => n === name) ?? names.find((n) => n.toLowerCase() === name.toLowerCase());
+  if (!found) throw new EngineError('NOT_FOUND', `There is no table named "${name}".`);
+  return found;
+}
+
+export async function generateFeatures(engine: DataEngine, form: FeatureForm, ctx: JobContext): Promise<FeatureSqlResult> {
+  const table = await resolveTableName(engine, form.table);
+  const resolved: FeatureForm = { ...form, table };
+  const columns: ColumnInfo[] = await engine.columnsOf(table);
+  let topCategories: string[] | undefined;
+  if (needsCategories(resolved)) {
+    ctx.progress(0.2, 'finding the most frequent categories');
+    const sql = topCategoriesSql(resolved, columns);
+    let result: Table;
+    try {
+      result = await engine.driver.query(sql, ctx.signal);
+    } catch (err) {
+      // The filter or value expression the user typed is the usual cause; show where.
+      throw sqlError(err, sql);
+    }
+    topCategories = rowsOf(result).map((r) => String(r.category));
+  }
+  throwIfAborted(ctx.signal);
+  return generateFeatureSql(resolved, topCategories ? { columns, topCategories } : { columns });
+}
+
+let stageCounter = 0;
+
+/** Runs feature SQL (generated or edited) into a new table, atomically: a staging table, then a rename. */
+export async function buildFeatures(engine: DataEngine, params: FeatureBuildParams, ctx: JobContext): Promise<FeatureBuildResult> {
+  const started = Date.now();
+  const { sql, outputTable } = params;
+  if (typeof sql !== 'string' || sql.trim() === '') throw new EngineError('BAD_INPUT', 'The feature SQL is empty.');
+  if (typeof outputTable !== 'string' || outputTable.trim() === '') throw new EngineError('BAD_INPUT', 'Name the output table.');
+  if (outputTable.startsWith('__assay_')) throw new EngineError('BAD_INPUT', 'Table names starting with "__assay_" are reserved.');
+  const statements = splitStatements(sql);
+  if (statements.length !== 1) {
+    throw new EngineError('BAD_INPUT', `The feature SQL must be one query (SELECT or WITH); it has ${statements.length} statements.`);
+  }
+  const keyword = leadingKeyword(sql);
+  if (!QUERY_KEYWORDS.has(keyword)) {
+    throw new EngineError('BAD_INPUT', `The feature SQL must be a query starting with SELECT or WITH (it starts with ${keyword || 'something else'}).`);
+  }
+  const existing = (await engine.tableNames()).find((n) => n.toLowerCase() === outputTable.toLowerCase());
+  if (existing && params.replace !== true) {
+    throw new EngineError('BAD_INPUT', `A table named "${existing}" already exists; choose another name or replace it.`);
+  }
+  // Keep the user's text as it is (minus a final ";") so error positions point into it.
+  const body = sql.replace(/;\s*$/, '');
+  const stage = `__assay_features_stage_${++stageCounter}`;
+  const wrapper = `CREATE TABLE ${quoteIdent(stage)} AS\n`;
+  ctx.progress(0.05, 'building the feature table');
+  let staged = false;
+  try {
+    try {
+      await engine.driver.query(`${wrapper}${body}`, ctx.signal);
+      staged = true;
+    } catch (err) {
+      if (err instanceof EngineError && err.code === 'CANCELLED') throw err;
+      throw sqlError(err, body, 1, wrapper.length);
+    }
+    throwIfAborted(ctx.signal);
+    ctx.progress(0.85, 'checking the result');
+    const columns = (await engine.driver.query(`DESCRIBE ${quoteIdent(stage)}`, ctx.signal)).toArray().map((r: { toJSON(): Record<string, unknown> }) => {
+      const row = r.toJSON();
+      return { name: String(row.column_name), type: String(row.column_type) };
+    });
+    const first = columns[0];
+    if (!first) throw new EngineError('BAD_INPUT', 'The feature SQL returns no columns.');
+    const counts = rowsOf(await engine.driver.query(`SELECT count(*) AS n, count(DISTINCT ${quoteIdent(first.name)}) AS keys FROM ${quoteIdent(stage)}`, ctx.signal))[0] ?? {};
+    const rowCount = Number(counts.n ?? 0);
+    if (rowCount === 0) {
+      throw new EngineError('BAD_INPUT', 'The feature SQL returned no rows: no events before the as-of date pass the filter (or the table is empty).');
+    }
+    const warnings: string[] = [];
+    if (Number(counts.keys ?? 0) !== rowCount) {
+      warnings.push(`The first column "${first.name}" is not unique (${Number(counts.keys)} distinct values in ${rowCount} rows): it is not one row per entity.`);
+    }
+    throwIfAborted(ctx.signal);
+    if (existing) await engine.driver.query(`DROP TABLE ${quoteIdent(existing)}`);
+    await engine.driver.query(`ALTER TABLE ${quoteIdent(stage)} RENAME TO ${quoteIdent(outputTable)}`);
+    staged = false;
+    ctx.progress(1, 'done');
+    return { name: outputTable, rowCount, columns, elapsedMs: Date.now() - started, warnings };
+  } finally {
+    if (staged) await engine.driver.query(`DROP TABLE IF EXISTS ${quoteIdent(stage)}`).catch(() => undefined);
+  }
+}
 
 /** Registers this area's jobs on the engine host. */
-export function registerSegmentJobs(_on: JobRegistrar, _engine: DataEngine, _options: EngineHostOptions): void {
-  // No jobs yet.
+export function registerSegmentJobs(on: JobRegistrar, engine: DataEngine, _options: EngineHostOptions): void {
+  on('features.generate', (p, ctx) => generateFeatures(engine, p, ctx));
+  on('features.build', (p, ctx) => buildFeatures(engine, p, ctx));
+  on('segments.portrait', (p, ctx) => computePortrait(engine, p, ctx));
 }

@@ -1,8 +1,8 @@
 import { useEffect, useMemo, useRef, useState, type JSX } from 'react';
-import type { BinaryEvaluation, EngineClient, ModelEvaluation, ModelSummary, MulticlassEvaluation, RegressionEvaluation, ShapSummary, TrainOutcome } from '../../../workers/api';
+import type { BinaryEvaluation, EngineClient, ModelEvaluation, ModelSummary, MulticlassEvaluation, RegressionEvaluation, ShapSummary, TableInfo, TrainOutcome } from '../../../workers/api';
 import { describeError, isCancelled } from '../../errors';
 import { formatCount } from '../../format';
-import { beeswarmRows, dependencePoints, importanceBars, splitWarnings, waterfallSteps, type ImportanceKind } from './model-data';
+import { beeswarmRows, dependencePoints, describeBackend, importanceBars, splitWarnings, waterfallSteps, type ImportanceKind } from './model-data';
 import { beeswarmFigure, calibrationFigure, dependenceFigure, gainLiftFigure, importanceFigure, prFigure, rocFigure, waterfallFigure } from './model-figures';
 import { PlotlyChart } from './PlotlyChart';
 
@@ -11,6 +11,8 @@ interface ModelResultsProps {
   summary: ModelSummary;
   /** The training outcome, when the model was trained in this session (not for imported models). */
   outcome: TrainOutcome | null;
+  /** Tables an imported model can be evaluated on. */
+  tables: readonly TableInfo[];
   visible: boolean;
 }
 
@@ -28,20 +30,28 @@ function MetricCard({ label, value, hint, testId }: { label: string; value: stri
   );
 }
 
-type EvalState = { state: 'none'; reason: string } | { state: 'loading' } | { state: 'ready'; evaluation: ModelEvaluation; set: 'validation' | 'training' } | { state: 'failed'; message: string };
+/** `set` names the rows the metrics are on: 'validation', 'training', or a quoted table name. */
+type EvalState = { state: 'none'; reason: string } | { state: 'loading' } | { state: 'ready'; evaluation: ModelEvaluation; set: string } | { state: 'failed'; message: string };
+
+const IMPORTED_REASON =
+  'This model was imported: it has no rows of its own. Evaluate it on a table that holds its feature columns and the true target (below), or score a table with it (Score, above).';
 
 /** Metrics, curves, importance and SHAP explanations of one model. */
-export function ModelResults({ engine, summary, outcome, visible }: ModelResultsProps): JSX.Element {
+export function ModelResults({ engine, summary, outcome, tables, visible }: ModelResultsProps): JSX.Element {
   const modelId = summary.modelId;
-  const hasRows = summary.rows.train + summary.rows.valid > 0;
+  const hasOwnRows = summary.rows.train + summary.rows.valid > 0;
+  // An imported model gets rows once it has been evaluated on a table.
+  const [evaluatedOn, setEvaluatedOn] = useState<string | null>(null);
+  const hasRows = hasOwnRows || evaluatedOn !== null;
+  const [shapClass, setShapClass] = useState<number | undefined>(undefined);
   const initialEval = useMemo<EvalState>(() => {
     if (outcome) {
       return outcome.evaluation.valid
         ? { state: 'ready', evaluation: outcome.evaluation.valid, set: 'validation' }
         : { state: 'ready', evaluation: outcome.evaluation.train, set: 'training' };
     }
-    return hasRows ? { state: 'loading' } : { state: 'none', reason: 'This model was imported: it has no rows of its own to evaluate. Score a table to use it.' };
-  }, [outcome, hasRows]);
+    return hasOwnRows ? { state: 'loading' } : { state: 'none', reason: IMPORTED_REASON };
+  }, [outcome, hasOwnRows]);
   const [evaluation, setEvaluation] = useState<EvalState>(initialEval);
   const [threshold, setThreshold] = useState(0.5);
   const [importanceKind, setImportanceKind] = useState<ImportanceKind>('gain');
@@ -97,19 +107,35 @@ export function ModelResults({ engine, summary, outcome, visible }: ModelResults
     }
     setShap({ state: 'loading' });
     const controller = new AbortController();
-    engine.run('model.shap', { modelId, sampleRows: SHAP_SAMPLE_ROWS }, { signal: controller.signal }).then(
+    engine.run('model.shap', { modelId, sampleRows: SHAP_SAMPLE_ROWS, ...(shapClass !== undefined ? { classIndex: shapClass } : {}) }, { signal: controller.signal }).then(
       (result) => {
         setShap({ state: 'ready', shap: result });
         const top = result.features.map((f, i) => ({ f, m: result.meanAbs[i] ?? 0 })).sort((a, b) => b.m - a.m)[0];
-        setDependenceFeature(top?.f ?? '');
-        setWaterfallRow(0);
+        setDependenceFeature((current) => (current && result.features.includes(current) ? current : (top?.f ?? '')));
       },
       (err: unknown) => {
         if (!controller.signal.aborted && !isCancelled(err)) setShap({ state: 'failed', message: describeError(err) });
       },
     );
     return () => controller.abort();
-  }, [engine, modelId, hasRows]);
+  }, [engine, modelId, hasRows, evaluatedOn, shapClass]);
+
+  const evaluateOnTable = async (choice: EvaluateChoice): Promise<void> => {
+    setEvaluation({ state: 'loading' });
+    try {
+      const result = await engine.run('model.evaluate', {
+        modelId,
+        threshold,
+        source: { table: choice.table },
+        target: choice.target,
+        ...(choice.positive ? { positive: choice.positive } : {}),
+      });
+      setEvaluation({ state: 'ready', evaluation: result, set: `“${choice.table}”` });
+      setEvaluatedOn(choice.table);
+    } catch (err) {
+      setEvaluation({ state: 'failed', message: describeError(err) });
+    }
+  };
 
   const warnings = splitWarnings(outcome?.warnings ?? []);
   const importance = outcome?.importance ?? null;
@@ -136,6 +162,7 @@ export function ModelResults({ engine, summary, outcome, visible }: ModelResults
       <ModelFacts summary={summary} outcome={outcome} />
 
       {evaluation.state === 'none' && <p className="muted">{evaluation.reason}</p>}
+      {!hasOwnRows && <EvaluateOnTable summary={summary} tables={tables} busy={evaluation.state === 'loading'} evaluatedOn={evaluatedOn} onEvaluate={(choice) => void evaluateOnTable(choice)} />}
       {evaluation.state === 'loading' && <p className="muted">Evaluating the model…</p>}
       {evaluation.state === 'failed' && (
         <p className="models-error" role="alert">
@@ -167,13 +194,68 @@ export function ModelResults({ engine, summary, outcome, visible }: ModelResults
         </section>
       )}
 
-      <ShapPanel state={shap} summary={summary} feature={dependenceFeature} onFeature={setDependenceFeature} row={waterfallRow} onRow={setWaterfallRow} visible={visible} />
+      <ShapPanel state={shap} summary={summary} rowsName={evaluatedOn ? `“${evaluatedOn}”` : summary.rows.valid > 0 ? 'validation' : 'training'} feature={dependenceFeature} onFeature={setDependenceFeature} row={waterfallRow} onRow={setWaterfallRow} onClass={setShapClass} visible={visible} />
+    </div>
+  );
+}
+
+interface EvaluateChoice {
+  table: string;
+  target: string;
+  positive: string;
+}
+
+/** Imported models: pick a table holding the model's features and the true target to evaluate on. */
+function EvaluateOnTable(props: { summary: ModelSummary; tables: readonly TableInfo[]; busy: boolean; evaluatedOn: string | null; onEvaluate(choice: EvaluateChoice): void }): JSX.Element {
+  const { summary, tables, busy } = props;
+  const needed = [...new Set(summary.features.map((f) => f.column))];
+  // Start from a table that has every feature column, else the first table.
+  const fitting = tables.find((t) => needed.every((c) => t.columns.some((col) => col.name === c)));
+  const [choice, setChoice] = useState<EvaluateChoice>({ table: fitting?.name ?? tables[0]?.name ?? '', target: summary.target, positive: summary.label.positive ?? '' });
+  const table = tables.find((t) => t.name === choice.table);
+  const missing = table ? needed.filter((c) => !table.columns.some((col) => col.name === c)) : [];
+  const targets = table ? table.columns.filter((c) => !needed.includes(c.name)) : [];
+  return (
+    <div className="models-actions" role="group" aria-label="Evaluate on a table" data-testid="model-evaluate-on">
+      <label className="models-inline">
+        Evaluate on{' '}
+        <select aria-label="Table to evaluate on" value={choice.table} onChange={(event) => setChoice({ ...choice, table: event.target.value })} data-testid="model-evaluate-table">
+          {tables.map((t) => (
+            <option key={t.name} value={t.name}>
+              {t.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="models-inline">
+        target{' '}
+        <select aria-label="Target column" value={choice.target} onChange={(event) => setChoice({ ...choice, target: event.target.value })} data-testid="model-evaluate-target">
+          <option value="">Choose the column of true values…</option>
+          {targets.map((c) => (
+            <option key={c.name} value={c.name}>
+              {c.name} ({c.type})
+            </option>
+          ))}
+        </select>
+      </label>
+      {summary.objective === 'binary:logistic' && summary.label.positive === undefined && (
+        <label className="models-inline">
+          positive value <input type="text" size={6} placeholder="auto" value={choice.positive} onChange={(event) => setChoice({ ...choice, positive: event.target.value })} data-testid="model-evaluate-positive" />
+        </label>
+      )}
+      <button type="button" className="btn btn-primary" disabled={busy || !choice.table || !choice.target || missing.length > 0} onClick={() => props.onEvaluate(choice)} data-testid="model-evaluate">
+        {busy ? 'Evaluating…' : 'Evaluate'}
+      </button>
+      {tables.length === 0 && <span className="muted small">Open a table first.</span>}
+      {missing.length > 0 && <span className="muted small">{choice.table} lacks the model’s columns {missing.slice(0, 5).join(', ')}{missing.length > 5 ? ', …' : ''}.</span>}
+      {props.evaluatedOn && <span className="muted small">Metrics and SHAP below are on “{props.evaluatedOn}”.</span>}
     </div>
   );
 }
 
 function ModelFacts({ summary, outcome }: { summary: ModelSummary; outcome: TrainOutcome | null }): JSX.Element {
   const label = summary.label;
+  const backend = describeBackend(summary.backend);
   return (
     <p className="models-facts small" data-testid="model-facts">
       <strong>{summary.name}</strong> · {summary.objective} · {formatCount(summary.trees)} trees
@@ -182,6 +264,7 @@ function ModelFacts({ summary, outcome }: { summary: ModelSummary; outcome: Trai
       {label.kind === 'binary' && label.positive !== undefined && ` (positive = ${label.positive})`}
       {summary.rows.train > 0 && ` · ${formatCount(summary.rows.train)} training / ${formatCount(summary.rows.valid)} validation rows`}
       {outcome && ` · trained in ${(outcome.elapsedMs / 1000).toFixed(1)} s`}
+      {backend && <span data-testid="model-backend-used"> · {backend}</span>}
     </p>
   );
 }
@@ -189,7 +272,7 @@ function ModelFacts({ summary, outcome }: { summary: ModelSummary; outcome: Trai
 function BinaryResults(props: {
   evaluation: BinaryEvaluation;
   train: BinaryEvaluation | null;
-  set: 'validation' | 'training';
+  set: string;
   threshold: number;
   onThreshold(next: number): void;
   summary: ModelSummary;
@@ -334,7 +417,17 @@ function MulticlassResults({ evaluation, train, set, classes }: { evaluation: Mu
 
 type ShapState = { state: 'loading' } | { state: 'ready'; shap: ShapSummary } | { state: 'failed'; message: string } | { state: 'none' };
 
-function ShapPanel(props: { state: ShapState; summary: ModelSummary; feature: string; onFeature(f: string): void; row: number; onRow(r: number): void; visible: boolean }): JSX.Element | null {
+function ShapPanel(props: {
+  state: ShapState;
+  summary: ModelSummary;
+  rowsName: string;
+  feature: string;
+  onFeature(f: string): void;
+  row: number;
+  onRow(r: number): void;
+  onClass(k: number): void;
+  visible: boolean;
+}): JSX.Element | null {
   const { state, summary, feature, row, visible } = props;
   const shap = state.state === 'ready' ? state.shap : null;
   const beeswarm = useMemo(() => (shap ? beeswarmFigure(beeswarmRows(shap)) : null), [shap]);
@@ -346,7 +439,10 @@ function ShapPanel(props: { state: ShapState; summary: ModelSummary; feature: st
   }, [shap, row]);
   const waterfallChart = useMemo(() => (waterfall ? waterfallFigure(waterfall.steps) : null), [waterfall]);
   if (state.state === 'none') return null;
-  const classNote = summary.label.kind === 'multiclass' ? ` SHAP values are for the class “${summary.label.classes?.[0] ?? '0'}”.` : '';
+  const classes = shap?.classes ?? [];
+  const classIndex = shap?.classIndex ?? 0;
+  const multiclass = summary.objective === 'multi:softprob' && classes.length > 1;
+  const classNote = multiclass ? ` SHAP values are for the class “${classes[classIndex] ?? classIndex}” (margins of that class).` : '';
   const isBinary = summary.objective === 'binary:logistic';
   return (
     <section className="models-card" data-testid="model-shap">
@@ -354,8 +450,20 @@ function ShapPanel(props: { state: ShapState; summary: ModelSummary; feature: st
         <h3>SHAP explanations</h3>
         {shap && (
           <span className="muted small">
-            {formatCount(shap.rows)} {summary.rows.valid > 0 ? 'validation' : 'training'} rows explained
+            {formatCount(shap.rows)} {props.rowsName} rows explained
           </span>
+        )}
+        {multiclass && (
+          <label className="models-inline small">
+            Class{' '}
+            <select value={classIndex} onChange={(event) => props.onClass(Number(event.target.value))} data-testid="model-shap-class">
+              {classes.map((name, k) => (
+                <option key={name} value={k}>
+                  {name}
+                </option>
+              ))}
+            </select>
+          </label>
         )}
       </header>
       {state.state === 'loading' && <p className="muted">Computing SHAP values…</p>}

@@ -4,6 +4,7 @@ import type { ColumnInfo, EngineClient, JobHandle, ModelSummary, TableInfo, Trai
 import { describeError, isCancelled } from '../../errors';
 import { formatCount } from '../../format';
 import {
+  BACKEND_CHOICES,
   PARAM_FIELDS,
   addLivePoint,
   asModelSummary,
@@ -16,6 +17,7 @@ import {
   parseRoundPhase,
   scoreTableName,
   trainParamsFromForm,
+  type HistogramBackendChoice,
   type ObjectiveChoice,
   type ParamName,
   type RoundPoint,
@@ -78,6 +80,7 @@ function initialForm(tables: readonly TableInfo[]): SetupForm {
     params: defaultParamText(),
     split: { kind: 'stratified', validFraction: '0.2', timeColumn: '' },
     name: '',
+    backend: 'auto',
   };
 }
 
@@ -460,6 +463,18 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
           )}
         </fieldset>
 
+        <fieldset className="models-field">
+          <legend>Histogram backend</legend>
+          <select aria-label="Histogram backend" value={form.backend ?? 'auto'} onChange={(event) => update({ backend: event.target.value as HistogramBackendChoice })} data-testid="model-backend">
+            {BACKEND_CHOICES.map((choice) => (
+              <option key={choice.value} value={choice.value} title={choice.hint}>
+                {choice.label}
+              </option>
+            ))}
+          </select>
+          <small className="muted">{BACKEND_CHOICES.find((c) => c.value === (form.backend ?? 'auto'))?.hint}. The trained model shows which backend ran and why.</small>
+        </fieldset>
+
         <label className="models-inline">
           Name <input type="text" placeholder={form.target ? `${form.target} model` : 'model name'} value={form.name} onChange={(event) => update({ name: event.target.value })} data-testid="model-name" />
         </label>
@@ -584,7 +599,7 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
                 {busy === 'score' ? 'Scoring…' : 'Score'}
               </button>
             </div>
-            <ModelResults key={current.summary.modelId} engine={engine} summary={current.summary} outcome={current.outcome} visible={visible} />
+            <ModelResults key={current.summary.modelId} engine={engine} summary={current.summary} outcome={current.outcome} tables={tables} visible={visible} />
           </>
         )}
       </div>

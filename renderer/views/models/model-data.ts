@@ -117,6 +117,22 @@ export interface SetupForm {
   params: Partial<Record<ParamName, string>>;
   split: { kind: 'random' | 'stratified' | 'time'; validFraction: string; timeColumn: string };
   name: string;
+  /** Histogram backend; absent = 'auto'. */
+  backend?: HistogramBackendChoice;
+}
+
+export type HistogramBackendChoice = 'auto' | 'webgpu' | 'cpu';
+
+export const BACKEND_CHOICES: Array<{ value: HistogramBackendChoice; label: string; hint: string }> = [
+  { value: 'auto', label: 'auto', hint: 'WebGPU on a real GPU adapter, otherwise the CPU (WebAssembly) kernel' },
+  { value: 'webgpu', label: 'WebGPU', hint: 'the WebGPU kernel on any adapter, software ones included; fails when there is none' },
+  { value: 'cpu', label: 'CPU', hint: 'the WebAssembly kernel on this machine’s CPU' },
+];
+
+/** "Histograms: CPU (why)" for a trained model; null when the engine did not say (imported models). */
+export function describeBackend(backend: { name: 'cpu' | 'webgpu'; reason: string } | undefined): string | null {
+  if (!backend) return null;
+  return `histograms on ${backend.name === 'webgpu' ? 'WebGPU' : 'the CPU'}${backend.reason ? ` (${backend.reason})` : ''}`;
 }
 
 /** TrainParams from the form, or the problems with it in plain words. */
@@ -148,6 +164,7 @@ export function trainParamsFromForm(form: SetupForm): { ok: true; params: TrainP
   if (features) trainParams.features = features;
   if (form.positive) trainParams.positive = form.positive;
   if (form.name.trim()) trainParams.name = form.name.trim();
+  if (form.backend && form.backend !== 'auto') trainParams.backend = form.backend;
   return { ok: true, params: trainParams };
 }
 

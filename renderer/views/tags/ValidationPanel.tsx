@@ -1,0 +1,278 @@
+import { useMemo, useState, type JSX } from 'react';
+import type { ColumnInfo, CoverageOnly, EngineClient, JobHandle, TagMetrics, TagsValidateResult } from '../../../workers/api';
+import { describeError, isCancelled } from '../../errors';
+import { formatCount, formatMs } from '../../format';
+import { PlotlyChart } from '../models/PlotlyChart';
+import { formatEstimate, formatShare, validateParamsFromForm } from './tag-data';
+import { overlapFigure, stabilityFigure } from './tag-figures';
+import type { TagSet, ValidationForm } from './types';
+import { COLUMN_VALUES_SHOWN, useColumnValues } from './use-column-values';
+
+interface ValidationPanelProps {
+  engine: EngineClient;
+  table: string;
+  columns: readonly ColumnInfo[];
+  tagSet: TagSet;
+  form: ValidationForm;
+  onFormChange(next: ValidationForm): void;
+  /** The verdicts came back: statuses and gate badges go into the set. */
+  onValidated(result: TagsValidateResult, sent: TagSet): void;
+  visible: boolean;
+}
+
+interface Running {
+  handle: JobHandle<TagsValidateResult>;
+  fraction: number;
+  phase: string;
+}
+
+function hasTarget(m: TagMetrics | CoverageOnly): m is TagMetrics {
+  return 'precision' in m;
+}
+
+const TIME_TYPE = /^(DATE|TIMESTAMP|TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL)/i;
+
+function MetricCells({ m }: { m: TagMetrics | CoverageOnly }): JSX.Element {
+  return (
+    <>
+      <td>{formatEstimate(m.coverage, true)}</td>
+      <td>{formatCount(m.support)}</td>
+      <td>{hasTarget(m) ? formatEstimate(m.precision) : '—'}</td>
+      <td>{hasTarget(m) ? formatEstimate(m.recall) : '—'}</td>
+      <td>{hasTarget(m) ? formatEstimate(m.f1) : '—'}</td>
+      <td>{hasTarget(m) ? formatEstimate(m.lift) : '—'}</td>
+    </>
+  );
+}
+
+/** Validation: a split, gates, per-tag metrics with 95% intervals, stability and overlap. */
+export function ValidationPanel({ engine, table, columns, tagSet, form, onFormChange, onValidated, visible }: ValidationPanelProps): JSX.Element {
+  const [running, setRunning] = useState<Running | null>(null);
+  const [result, setResult] = useState<TagsValidateResult | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const values = useColumnValues(engine, table, form.target);
+  const targetType = columns.find((c) => c.name === form.target)?.type ?? '';
+  const timeColumns = columns.filter((c) => TIME_TYPE.test(c.type));
+  const update = (change: Partial<ValidationForm>): void => onFormChange({ ...form, ...change });
+
+  const run = async (): Promise<void> => {
+    if (running) return;
+    setError(null);
+    const built = validateParamsFromForm(form, table, tagSet);
+    if (!built.ok) {
+      setError(built.problems.join(' '));
+      return;
+    }
+    const sent = tagSet;
+    const handle = engine.start('tags.validate', built.value, {
+      onProgress: (p) => setRunning((r) => (r && r.handle === handle ? { ...r, fraction: p.fraction, phase: p.phase } : r)),
+    });
+    setRunning({ handle, fraction: 0, phase: 'starting' });
+    try {
+      const validated = await handle.result;
+      setResult(validated);
+      onValidated(validated, sent);
+    } catch (err) {
+      setError(isCancelled(err) ? 'Validation was cancelled.' : `Validation failed: ${describeError(err)}`);
+    } finally {
+      setRunning(null);
+    }
+  };
+
+  const overlap = useMemo(() => (result && result.overlap.ids.length > 1 ? overlapFigure(result.overlap) : null), [result]);
+  const stability = useMemo(() => (result ? stabilityFigure(result.tags) : null), [result]);
+  const passed = result ? result.tags.filter((t) => t.gates.passed).length : 0;
+
+  return (
+    <div className="tags-panel" data-testid="tags-validation">
+      <section className="models-card">
+        <header className="models-card-head">
+          <h3>Validate the tag set on holdout rows</h3>
+        </header>
+        <div className="tags-form-grid">
+          <label className="models-inline">
+            Target
+            <select value={form.target} onChange={(e) => update({ target: e.target.value, positive: '' })} data-testid="validate-target">
+              <option value="">(none: coverage only)</option>
+              {columns.map((c) => (
+                <option key={c.name} value={c.name}>
+                  {c.name} ({c.type})
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="models-inline">
+            Positive value
+            <select value={form.positive} onChange={(e) => update({ positive: e.target.value })} disabled={!form.target} data-testid="validate-positive">
+              <option value="">{/^BOOL/i.test(targetType) ? 'true (boolean column)' : 'Choose…'}</option>
+              {(values ?? []).slice(0, COLUMN_VALUES_SHOWN).map((v) => (
+                <option key={v} value={v}>
+                  {v}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="models-inline">
+            Split
+            <select value={form.split} onChange={(e) => update({ split: e.target.value as ValidationForm['split'] })} data-testid="validate-split">
+              <option value="stratified">stratified (keeps the class balance)</option>
+              <option value="random">random</option>
+              <option value="time">by time (latest rows held out)</option>
+              <option value="all">all rows (data no rule was mined on)</option>
+            </select>
+          </label>
+          {form.split !== 'all' && (
+            <>
+              <label className="models-inline">
+                Holdout share <input type="text" inputMode="decimal" size={5} value={form.holdoutShare} onChange={(e) => update({ holdoutShare: e.target.value })} data-testid="validate-holdout" />
+              </label>
+              <label className="models-inline" title="Mining holds out the same rows with the same seed and share">
+                Seed <input type="text" inputMode="numeric" size={6} value={form.seed} onChange={(e) => update({ seed: e.target.value })} />
+              </label>
+            </>
+          )}
+          <label className="models-inline" title="For a time split, and for stability across time windows">
+            Time column
+            <select value={form.timeColumn} onChange={(e) => update({ timeColumn: e.target.value })} data-testid="validate-time-column">
+              <option value="">(none)</option>
+              {timeColumns.map((c) => (
+                <option key={c.name} value={c.name}>
+                  {c.name} ({c.type})
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="models-inline">
+            Windows <input type="text" inputMode="numeric" size={3} value={form.windows} onChange={(e) => update({ windows: e.target.value })} />
+          </label>
+        </div>
+        <div className="tags-gates" role="group" aria-label="Gates">
+          <strong className="small">Gates per tag (on holdout):</strong>
+          <label className="models-inline">
+            precision ≥ <input type="text" inputMode="decimal" size={5} value={form.minPrecision} onChange={(e) => update({ minPrecision: e.target.value })} data-testid="gate-precision" />
+          </label>
+          <label className="models-inline">
+            coverage ≥ <input type="text" inputMode="decimal" size={5} value={form.minCoveragePercent} onChange={(e) => update({ minCoveragePercent: e.target.value })} data-testid="gate-coverage" />%
+          </label>
+          <span className="muted small">A tag becomes validated only when it passes every gate; a failing tag goes back to draft.</span>
+        </div>
+        <div className="models-train-row">
+          {running ? (
+            <button type="button" className="btn btn-danger" onClick={() => running.handle.cancel()} data-testid="validate-cancel">
+              Cancel
+            </button>
+          ) : (
+            <button type="button" className="btn btn-primary" onClick={() => void run()} disabled={!table || tagSet.tags.length === 0} data-testid="validate-run">
+              ▶ Validate {tagSet.tags.length} tag{tagSet.tags.length === 1 ? '' : 's'}
+            </button>
+          )}
+          {running && (
+            <div className="models-progress" role="status" data-testid="validate-progress">
+              <div className="progress wide">
+                <div className="progress-bar" style={{ width: `${Math.round(running.fraction * 100)}%` }} />
+              </div>
+              <span className="muted small">{running.phase}</span>
+            </div>
+          )}
+        </div>
+        {error && (
+          <div className="sql-error" role="alert" data-testid="validate-error">
+            <div className="sql-error-message">{error}</div>
+          </div>
+        )}
+      </section>
+
+      {result && (
+        <section className="models-card" data-testid="validate-result">
+          <header className="models-card-head">
+            <h3>
+              {passed} of {result.tags.length} tag{result.tags.length === 1 ? '' : 's'} pass their gates
+            </h3>
+            <span className="muted small">
+              {formatCount(result.rows.holdout)} holdout rows ({result.split.kind}
+              {result.split.kind !== 'all' && result.split.holdoutFraction !== undefined ? `, ${Math.round(result.split.holdoutFraction * 100)}%` : ''}) · {formatMs(result.elapsedMs)}
+            </span>
+          </header>
+          <p className="muted small">Each figure is measured on holdout rows, with its 95% interval in brackets (Wilson for coverage, precision and recall; a posterior interval for F1 and lift).</p>
+          <div className="tags-table-wrap">
+            <table className="tags-table" data-testid="validate-table">
+              <thead>
+                <tr>
+                  <th>tag</th>
+                  <th>status</th>
+                  <th>gates</th>
+                  <th>coverage</th>
+                  <th>support</th>
+                  <th>precision</th>
+                  <th>recall</th>
+                  <th>F1</th>
+                  <th>lift</th>
+                </tr>
+              </thead>
+              <tbody>
+                {result.tags.map((t) => (
+                  <tr key={t.id} data-testid="validate-row" data-tag-id={t.id} data-passed={t.gates.passed ? 'true' : 'false'}>
+                    <td title={t.text}>{t.name}</td>
+                    <td>
+                      {t.previousStatus === t.status ? t.status : `${t.previousStatus} → ${t.status}`}
+                    </td>
+                    <td className={t.gates.passed ? 'tags-pass' : 'tags-fail'}>
+                      {t.gates.passed ? 'pass' : (
+                        <>
+                          fails: <span data-testid="validate-reasons">{t.gates.reasons.join('; ')}</span>
+                        </>
+                      )}
+                    </td>
+                    <MetricCells m={t.holdout} />
+                  </tr>
+                ))}
+                <tr className="tags-set-row" data-testid="validate-set-row">
+                  <td>(any tag fires)</td>
+                  <td />
+                  <td className={result.set.gates.passed ? 'tags-pass' : 'tags-fail'}>{result.set.gates.passed ? 'pass' : `fails: ${result.set.gates.reasons.join('; ')}`}</td>
+                  <MetricCells m={result.set.holdout} />
+                </tr>
+              </tbody>
+            </table>
+          </div>
+          {result.skipped.length > 0 && (
+            <ul className="models-warnings">
+              {result.skipped.map((s) => (
+                <li key={s.id}>
+                  {s.name} was not measured: {s.reason}.
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+      )}
+
+      {result && stability && (
+        <section className="models-card">
+          <header className="models-card-head">
+            <h3>Stability across time windows</h3>
+          </header>
+          <ul className="small tags-spread">
+            {result.tags
+              .filter((t) => t.stability)
+              .map((t) => (
+                <li key={t.id}>
+                  {t.name}: precision spread {formatShare(t.stability?.spread.precision ?? null)}, coverage spread {formatShare(t.stability?.spread.coverage ?? null, true)} over {t.stability?.windows.length} windows
+                </li>
+              ))}
+          </ul>
+          <PlotlyChart figure={stability} label="Precision and coverage of each tag per time window" testId="validate-stability" height={300} visible={visible} />
+        </section>
+      )}
+
+      {result && overlap && (
+        <section className="models-card">
+          <header className="models-card-head">
+            <h3>Tag overlap (Jaccard of rows tagged, holdout)</h3>
+          </header>
+          <PlotlyChart figure={overlap} label="Tag overlap heatmap: Jaccard similarity of the rows each pair of tags fires on" testId="validate-overlap" visible={visible} />
+        </section>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,204 @@
+/**
+ * The fast paths of GBDT training against their references: the radix sort against the typed
+ * array sort, the fixed-step bin search against binOf, the inlined split search against the
+ * general one, leaf-range margin updates against prediction, and the multi-threaded histogram
+ * kernel (worker_threads) against the single-thread one: the same trees for 1, 2 and 3 threads.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { MISSING_BIN, binColumns, binOf, computeCuts, sortFloat32 } from '../../workers/gbdt/binning';
+import { HIST_BLOCK_ROWS, HIST_STRIDE, cpuHistogramKernel, type HistogramKernel } from '../../workers/gbdt/histogram';
+import { logloss } from '../../workers/gbdt/metrics';
+import { resolveParams } from '../../workers/gbdt/params';
+import { predict } from '../../workers/gbdt/predict';
+import { createRng } from '../../workers/gbdt/rng';
+import { calcGain, findBestSplit, type SplitParams } from '../../workers/gbdt/split';
+import { trainGbdt, type FeatureData } from '../../workers/gbdt/train';
+import { createWasmHistogramKernel } from '../../workers/gbdt/wasm-histogram';
+import { createNodeHistogramKernel } from '../../workers/node/histogram-threads';
+
+function specials(rng: () => number, n: number): Float32Array {
+  const pool = [0, -0, 1, -1, Infinity, -Infinity, 3.4028234663852886e38, -3.4028234663852886e38, 1e-45, -1e-45, 0.5];
+  return Float32Array.from({ length: n }, (_, i) => (i % 7 === 0 ? (pool[Math.floor(rng() * pool.length)] as number) : (rng() - 0.5) * 10 ** Math.floor(rng() * 12 - 6)));
+}
+
+describe('sortFloat32', () => {
+  it('orders like Float32Array.prototype.sort, signed zeros, infinities and duplicates included', () => {
+    const rng = createRng(3);
+    for (const n of [10, 2047, 5000, 70_000]) {
+      const values = specials(rng, n);
+      const expected = values.slice().sort();
+      sortFloat32(values);
+      expect(values.every((v, i) => Object.is(v, expected[i]))).toBe(true);
+    }
+  });
+});
+
+describe('binColumns', () => {
+  it('puts every value in the bin binOf gives, in both layouts', () => {
+    const rng = createRng(5);
+    const n = 4000;
+    const columns = [specials(rng, n), Float32Array.from({ length: n }, () => (rng() < 0.2 ? Number.NaN : Math.floor(rng() * 4))), Float32Array.from({ length: n }, () => rng() * 1000)];
+    columns[0]![5] = Number.NaN;
+    const data = binColumns(columns, 256, 1);
+    for (let f = 0; f < columns.length; f++) {
+      const cuts = data.cuts[f]!.cuts;
+      for (let i = 0; i < n; i++) {
+        const expected = binOf(cuts, columns[f]![i] as number);
+        expect(data.columnBins[f]![i]).toBe(expected);
+        expect(data.bins[i * columns.length + f]).toBe(expected);
+      }
+    }
+    expect(data.columnBins[0]![5]).toBe(MISSING_BIN);
+  });
+
+  it('sketches large columns with evenly filled bins', () => {
+    const rng = createRng(9);
+    const values = Float32Array.from({ length: 400_000 }, () => rng() ** 3);
+    const { cuts } = computeCuts(values, 256, 0);
+    expect(cuts.length).toBeGreaterThan(250);
+    const counts = new Array<number>(cuts.length).fill(0);
+    for (const v of values) counts[binOf(cuts, v)]!++;
+    // Equal-frequency bins from a 200k sample: each holds about 1/255 of the rows.
+    expect(Math.max(...counts) / values.length).toBeLessThan(2 / 255);
+  });
+});
+
+/** The split search written plainly (calcGain for every candidate), as the reference. */
+function referenceSplit(hist: Float64Array, F: number, binCounts: Int32Array, G: number, H: number, p: SplitParams) {
+  const parent = calcGain(p, G, H);
+  let best: { gain: number; feature: number; bin: number; defaultLeft: boolean } | null = null;
+  const consider = (gain: number, feature: number, bin: number, defaultLeft: boolean, hl: number, hr: number) => {
+    if (hl >= p.min_child_weight && hr >= p.min_child_weight && hl > 0 && hr > 0 && gain > (best?.gain ?? 0)) best = { gain, feature, bin, defaultLeft };
+  };
+  for (let f = 0; f < F; f++) {
+    const base = f * HIST_STRIDE;
+    const gm = hist[base + 510] as number;
+    const hm = hist[base + 511] as number;
+    let gl = 0;
+    let hl = 0;
+    for (let b = 0; b < (binCounts[f] as number) - 1; b++) {
+      gl += hist[base + 2 * b] as number;
+      hl += hist[base + 2 * b + 1] as number;
+      consider(calcGain(p, gl, hl) + calcGain(p, G - gl, H - hl) - parent, f, b, false, hl, H - hl);
+      if (hm > 0) consider(calcGain(p, gl + gm, hl + hm) + calcGain(p, G - gl - gm, H - hl - hm) - parent, f, b, true, hl + hm, H - hl - hm);
+    }
+    if (hm > 0 && H - hm >= p.min_child_weight && hm >= p.min_child_weight && H - hm > 0) {
+      const gain = calcGain(p, G - gm, H - hm) + calcGain(p, gm, hm) - parent;
+      if (gain > ((best as { gain: number } | null)?.gain ?? 0)) best = { gain, feature: f, bin: (binCounts[f] as number) - 1, defaultLeft: false };
+    }
+  }
+  return best;
+}
+
+describe('findBestSplit (alpha = 0, max_delta_step = 0 fast path)', () => {
+  it('picks the reference split, empty bins and missing values included', () => {
+    const rng = createRng(21);
+    const F = 5;
+    const binCounts = Int32Array.from([40, 3, 255, 1, 17]);
+    for (let trial = 0; trial < 200; trial++) {
+      const hist = new Float64Array(F * HIST_STRIDE);
+      let G = 0;
+      let H = 0;
+      for (let f = 0; f < F; f++) {
+        for (let b = 0; b < (binCounts[f] as number); b++) {
+          if (rng() < 0.3) continue; // empty bins
+          hist[f * HIST_STRIDE + 2 * b] = rng() - 0.5 + (b % 5 === trial % 5 ? 2 : 0);
+          hist[f * HIST_STRIDE + 2 * b + 1] = rng() * 3;
+        }
+        if (trial % 3 === 0) {
+          hist[f * HIST_STRIDE + 510] = rng() - 0.5;
+          hist[f * HIST_STRIDE + 511] = rng() * 5;
+        }
+      }
+      // Every feature sums to the node totals.
+      for (let f = 0; f < F; f++) {
+        let g = 0;
+        let h = 0;
+        for (let k = 0; k < 256; k++) {
+          g += hist[f * HIST_STRIDE + 2 * k] as number;
+          h += hist[f * HIST_STRIDE + 2 * k + 1] as number;
+        }
+        if (f === 0) [G, H] = [g, h];
+        else {
+          hist[f * HIST_STRIDE] = (hist[f * HIST_STRIDE] as number) + G - g;
+          hist[f * HIST_STRIDE + 1] = (hist[f * HIST_STRIDE + 1] as number) + H - h;
+        }
+      }
+      const p = { lambda: trial % 2, alpha: 0, min_child_weight: trial % 4 === 0 ? 2 : 1, max_delta_step: 0 };
+      const features = Int32Array.from({ length: F }, (_, f) => f);
+      const got = findBestSplit(hist, features, binCounts, G, H, p);
+      const want = referenceSplit(hist, F, binCounts, G, H, p);
+      expect(got && { gain: got.gain, feature: got.feature, bin: got.bin, defaultLeft: got.defaultLeft }).toEqual(want);
+    }
+  });
+});
+
+function syntheticData(n: number, F: number, seed: number): FeatureData {
+  const rng = createRng(seed);
+  const columns = Array.from({ length: F }, (_, f) => Float32Array.from({ length: n }, () => (rng() < 0.05 ? Number.NaN : f % 3 === 0 ? Math.floor(rng() * 4) : rng() * 100)));
+  const labels = Float32Array.from({ length: n }, (_, i) => {
+    const x0 = columns[0]![i] as number;
+    const x1 = columns[1]![i] as number;
+    const z = (Number.isNaN(x0) ? 1 : x0) - 1.5 + (Number.isNaN(x1) ? 0 : (x1 - 50) / 25) + (rng() - 0.5) * 2;
+    return z > 0 ? 1 : 0;
+  });
+  return { columns, labels };
+}
+
+describe('trainer fast paths', () => {
+  const data = syntheticData(3 * HIST_BLOCK_ROWS + 1234, 9, 17);
+  const params = resolveParams({ num_boost_round: 4, max_depth: 5, eta: 0.3, eval_metric: 'logloss' });
+  const names = Array.from({ length: 9 }, (_, f) => `x${f}`);
+  const kernels: HistogramKernel[] = [];
+  afterAll(() => {
+    for (const k of kernels) k.dispose?.();
+  });
+
+  it('updates training margins from leaf ranges exactly as prediction scores the rows', async () => {
+    const result = await trainGbdt(data, { params, featureNames: names });
+    const scored = logloss(predict(result.model, data.columns, data.labels.length), data.labels);
+    expect(result.history[3]?.train.logloss).toBeCloseTo(scored, 9);
+  });
+
+  it('grows the same trees on 1, 2 and 3 threads (block sums in a fixed order)', async () => {
+    const reference = await trainGbdt(data, { params, featureNames: names, kernel: createWasmHistogramKernel() });
+    for (const threads of [2, 3]) {
+      const kernel = createNodeHistogramKernel(threads);
+      kernels.push(kernel);
+      const result = await trainGbdt(data, { params, featureNames: names, kernel });
+      expect(JSON.stringify(result.model.trees)).toBe(JSON.stringify(reference.model.trees));
+      expect(result.history).toEqual(reference.history);
+    }
+  });
+
+  it('grows with the WASM kernel exactly the trees of the JS reference kernel, feature subsets included', async () => {
+    const small = syntheticData(HIST_BLOCK_ROWS - 7, 9, 23); // one block: the same sums by definition
+    for (const colsample of [1, 0.5]) {
+      const p = resolveParams({ num_boost_round: 3, max_depth: 4, colsample_bytree: colsample, seed: 5, eval_metric: 'logloss' });
+      const reference = await trainGbdt(small, { params: p, featureNames: names, kernel: cpuHistogramKernel });
+      const wasm = await trainGbdt(small, { params: p, featureNames: names, kernel: createWasmHistogramKernel() });
+      expect(JSON.stringify(wasm.model.trees)).toBe(JSON.stringify(reference.model.trees));
+    }
+  });
+
+  it('gives per-block histograms equal to single-thread builds of the same ranges', async () => {
+    const kernel = createNodeHistogramKernel(2);
+    kernels.push(kernel);
+    const local = createWasmHistogramKernel();
+    const F = 6;
+    const n = 20_000;
+    const rng = createRng(4);
+    const bins = Uint8Array.from({ length: n * F }, () => (rng() < 0.1 ? 255 : Math.floor(rng() * 30)));
+    const gh = Float32Array.from({ length: n * 2 }, (_, i) => (i % 2 === 0 ? rng() - 0.5 : rng()));
+    const rows = Uint32Array.from({ length: n }, (_, i) => i).filter((r) => r % 3 !== 1);
+    const request = { bins, nFeatures: F, rows, begin: 0, end: rows.length, gh, features: Int32Array.from({ length: F }, (_, f) => f) };
+    const blocks: Array<[number, number]> = [[0, 5000], [5000, 5001], [5001, 9000], [9000, rows.length]];
+    const outs = blocks.map(() => new Float64Array(F * HIST_STRIDE).fill(3));
+    await kernel.buildBlocks?.(request, blocks, outs);
+    for (let i = 0; i < blocks.length; i++) {
+      const expected = new Float64Array(F * HIST_STRIDE);
+      local.build({ ...request, begin: blocks[i]![0], end: blocks[i]![1] }, expected);
+      expect(Array.from(outs[i]!)).toEqual(Array.from(expected));
+    }
+  });
+});

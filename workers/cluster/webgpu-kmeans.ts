@@ -1,0 +1,310 @@
+/**
+ * The WebGPU k-means kernel: a WGSL compute shader scores every row against every centroid in
+ * float32 (|c|^2 - 2 x.c, one invocation per row) and returns the winner and its gap to the
+ * runner-up; rows whose gap is within the float32 error bound are decided in float64 on the CPU
+ * (kernel.ts `refineRows`), exactly as the WASM kernel does. So both give identical labels, and,
+ * with the shared float64 update (row order), identical centroids and inertia.
+ *
+ * The data is uploaded once per data set (cached by the identity of `data.x`) in row chunks of at
+ * most 256 MiB (less when the device's limits are lower, or when a test asks) and at most
+ * 65,535 workgroups of 256 rows; centroids are uploaded per call. Takes the host's `GPU` object
+ * as an argument: the engine never reads `navigator` itself.
+ */
+import { EngineError } from '../protocol/errors';
+import { describeAdapter, isFallbackAdapter, type GpuAdapterLike, type GpuLike } from '../gbdt/webgpu-histogram';
+import { createWasmKmeansKernel, float32GapFactor, refineRows, rowNorms, type KmeansData, type KmeansKernel } from './kernel';
+
+type GpuDevice = Awaited<ReturnType<GpuAdapterLike['requestDevice']>>;
+type GpuBuffer = ReturnType<GpuDevice['createBuffer']>;
+
+const USAGE_MAP_READ = 0x0001;
+const USAGE_COPY_SRC = 0x0004;
+const USAGE_COPY_DST = 0x0008;
+const USAGE_UNIFORM = 0x0040;
+const USAGE_STORAGE = 0x0080;
+const MAP_MODE_READ = 0x0001;
+const MAX_BUFFER_BYTES = 256 * 1024 * 1024;
+const WORKGROUP_SIZE = 256;
+const MAX_WORKGROUPS = 65535;
+/** Stands for +infinity (WGSL has no infinity literal). */
+const F32_MAX = '3.4028234e38';
+
+const ASSIGN_WGSL = /* wgsl */ `
+struct Params {
+  rowCount: u32,
+  d: u32,
+  k: u32,
+  pad: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;          // chunk rows x d, row-major
+@group(0) @binding(2) var<storage, read> ct: array<f32>;         // d x k: -2 * centroid, transposed
+@group(0) @binding(3) var<storage, read> cn: array<f32>;         // k squared centroid norms
+@group(0) @binding(4) var<storage, read_write> result: array<vec2<u32>>; // label, bits of the gap
+
+@compute @workgroup_size(${WORKGROUP_SIZE})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.x;
+  if (i >= params.rowCount) { return; }
+  let d = params.d;
+  let k = params.k;
+  let base = i * d;
+  var best = ${F32_MAX};
+  var second = ${F32_MAX};
+  var bestIdx = 0u;
+  for (var c = 0u; c < k; c++) {
+    var s = cn[c];
+    for (var j = 0u; j < d; j++) {
+      s = s + x[base + j] * ct[j * k + c];
+    }
+    if (s < best) {
+      second = best;
+      best = s;
+      bestIdx = c;
+    } else if (s < second) {
+      second = s;
+    }
+  }
+  result[i] = vec2<u32>(bestIdx, bitcast<u32>(second - best));
+}
+`;
+
+export interface WebGpuKmeansOptions {
+  /** Caps the bytes per data chunk buffer below 256 MiB (tests use it to force chunking). */
+  maxChunkBytes?: number;
+}
+
+export interface WebGpuKmeansKernel extends KmeansKernel {
+  readonly backend: 'webgpu';
+  readonly adapterDescription: string;
+  readonly isFallbackAdapter: boolean;
+}
+
+interface Chunk {
+  firstRow: number;
+  rowCount: number;
+  x: GpuBuffer;
+  result: GpuBuffer;
+}
+
+/** Requests an adapter and builds the kernel on it; null without WebGPU or an adapter (fallback adapters accepted). */
+export async function createWebGpuKmeansKernel(gpu: unknown, options: WebGpuKmeansOptions = {}): Promise<WebGpuKmeansKernel | null> {
+  if (!isGpuLike(gpu)) return null;
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  return adapter ? createWebGpuKmeansKernelOnAdapter(adapter, options) : null;
+}
+
+/** Builds the kernel on an adapter (an adapter gives one device: use a fresh one per kernel). */
+export async function createWebGpuKmeansKernelOnAdapter(adapter: GpuAdapterLike, options: WebGpuKmeansOptions = {}): Promise<WebGpuKmeansKernel> {
+  const limits = adapter.limits;
+  const device = await adapter.requestDevice({
+    label: 'assay-kmeans',
+    requiredLimits: {
+      maxStorageBufferBindingSize: Math.min(limits.maxStorageBufferBindingSize, MAX_BUFFER_BYTES),
+      maxBufferSize: Math.min(limits.maxBufferSize, MAX_BUFFER_BYTES),
+    },
+  });
+  let lostMessage: string | null = null;
+  void device.lost.then((info) => {
+    lostMessage = info.message || info.reason || 'unknown reason';
+  });
+  const chunkBytes = Math.max(1024, Math.min(options.maxChunkBytes ?? MAX_BUFFER_BYTES, device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize));
+  const maxGroups = Math.min(MAX_WORKGROUPS, device.limits.maxComputeWorkgroupsPerDimension);
+  device.pushErrorScope('validation');
+  const pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module: device.createShaderModule({ code: ASSIGN_WGSL }), entryPoint: 'main' } });
+  const compileError = await device.popErrorScope();
+  if (compileError) throw new EngineError('INTERNAL', `The WebGPU k-means shader did not compile: ${compileError.message}`);
+  const layout = pipeline.getBindGroupLayout(0);
+  const params = device.createBuffer({ label: 'kmeans-params', size: 16, usage: USAGE_UNIFORM | USAGE_COPY_DST });
+  const cpu = createWasmKmeansKernel();
+  let loaded: { x: Float32Array; d: number; chunks: Chunk[]; norms: Float32Array } | null = null;
+  let ctBuffer: GpuBuffer | null = null;
+  let cnBuffer: GpuBuffer | null = null;
+  let readBuffer: GpuBuffer | null = null;
+  let disposed = false;
+  let queueTail: Promise<unknown> = Promise.resolve();
+
+  const sized = (current: GpuBuffer | null, bytes: number, usage: number, label: string): GpuBuffer => {
+    const size = Math.max(16, Math.ceil(bytes / 16) * 16);
+    if (current && current.size >= size) return current;
+    current?.destroy();
+    return device.createBuffer({ label, size, usage });
+  };
+
+  const release = (): void => {
+    for (const chunk of loaded?.chunks ?? []) {
+      chunk.x.destroy();
+      chunk.result.destroy();
+    }
+    loaded = null;
+  };
+
+  const load = (data: KmeansData): NonNullable<typeof loaded> => {
+    if (loaded && loaded.x === data.x && loaded.d === data.d) return loaded;
+    release();
+    const { n, d } = data;
+    const rowsPerChunk = Math.max(1, Math.min(Math.floor(chunkBytes / (d * 4)), Math.floor(chunkBytes / 8), maxGroups * WORKGROUP_SIZE));
+    const chunks: Chunk[] = [];
+    for (let firstRow = 0; firstRow < n; firstRow += rowsPerChunk) {
+      const rowCount = Math.min(rowsPerChunk, n - firstRow);
+      const values = data.x.subarray(firstRow * d, (firstRow + rowCount) * d);
+      const x = device.createBuffer({ label: 'kmeans-x', size: Math.max(16, Math.ceil((values.length * 4) / 16) * 16), usage: USAGE_STORAGE | USAGE_COPY_DST });
+      device.queue.writeBuffer(x, 0, new Uint32Array(values.buffer, values.byteOffset, values.length));
+      const result = device.createBuffer({ label: 'kmeans-result', size: Math.max(16, rowCount * 8), usage: USAGE_STORAGE | USAGE_COPY_SRC });
+      chunks.push({ firstRow, rowCount, x, result });
+    }
+    loaded = { x: data.x, d, chunks, norms: rowNorms(data) };
+    return loaded;
+  };
+
+  const assign = async (data: KmeansData, centroids: Float64Array, k: number, labels: Int32Array): Promise<number> => {
+    if (disposed) throw new EngineError('INTERNAL', 'The WebGPU k-means kernel was used after it was disposed.');
+    if (lostMessage !== null) throw new EngineError('INTERNAL', `The WebGPU device was lost (${lostMessage}); choose the CPU backend.`);
+    const { n, d } = data;
+    device.pushErrorScope('out-of-memory');
+    device.pushErrorScope('validation');
+    let state: NonNullable<typeof loaded> | null = null;
+    let maxCn = 0;
+    let encodeError: unknown = null;
+    try {
+      state = load(data);
+      const ct = new Float32Array(d * k);
+      const cn = new Float32Array(k);
+      for (let c = 0; c < k; c++) {
+        let norm = 0;
+        for (let j = 0; j < d; j++) {
+          ct[j * k + c] = -2 * Math.fround(centroids[c * d + j] as number);
+          norm += (centroids[c * d + j] as number) ** 2;
+        }
+        cn[c] = norm;
+        maxCn = Math.max(maxCn, cn[c] as number);
+      }
+      ctBuffer = sized(ctBuffer, ct.byteLength, USAGE_STORAGE | USAGE_COPY_DST, 'kmeans-ct');
+      cnBuffer = sized(cnBuffer, cn.byteLength, USAGE_STORAGE | USAGE_COPY_DST, 'kmeans-cn');
+      device.queue.writeBuffer(ctBuffer, 0, new Uint32Array(ct.buffer));
+      device.queue.writeBuffer(cnBuffer, 0, new Uint32Array(cn.buffer));
+      readBuffer = sized(readBuffer, n * 8, USAGE_MAP_READ | USAGE_COPY_DST, 'kmeans-read');
+      const paramWords = new Uint32Array(4);
+      for (const chunk of state.chunks) {
+        paramWords[0] = chunk.rowCount;
+        paramWords[1] = d;
+        paramWords[2] = k;
+        device.queue.writeBuffer(params, 0, paramWords);
+        const group = device.createBindGroup({
+          layout,
+          entries: [
+            { binding: 0, resource: { buffer: params } },
+            { binding: 1, resource: { buffer: chunk.x } },
+            { binding: 2, resource: { buffer: ctBuffer } },
+            { binding: 3, resource: { buffer: cnBuffer } },
+            { binding: 4, resource: { buffer: chunk.result } },
+          ],
+        });
+        const encoder = device.createCommandEncoder();
+        const pass = encoder.beginComputePass();
+        pass.setPipeline(pipeline);
+        pass.setBindGroup(0, group);
+        pass.dispatchWorkgroups(Math.ceil(chunk.rowCount / WORKGROUP_SIZE));
+        pass.end();
+        encoder.copyBufferToBuffer(chunk.result, 0, readBuffer, chunk.firstRow * 8, chunk.rowCount * 8);
+        device.queue.submit([encoder.finish()]);
+      }
+    } catch (error) {
+      encodeError = error;
+    }
+    const validation = await device.popErrorScope();
+    const memory = await device.popErrorScope();
+    if (encodeError !== null) throw encodeError;
+    const failure = validation ?? memory;
+    if (failure) throw new EngineError('INTERNAL', `The WebGPU k-means kernel failed: ${failure.message}`);
+    if (!readBuffer || !state) throw new EngineError('INTERNAL', 'The WebGPU k-means kernel lost its buffers.');
+    await readBuffer.mapAsync(MAP_MODE_READ, 0, n * 8);
+    const flagged: number[] = [];
+    try {
+      const words = new Uint32Array(readBuffer.getMappedRange(0, n * 8));
+      const gaps = new Float32Array(words.buffer, words.byteOffset, words.length);
+      const factor = float32GapFactor(d);
+      const norms = state.norms;
+      for (let i = 0; i < n; i++) {
+        labels[i] = words[i * 2] as number;
+        if (!((gaps[i * 2 + 1] as number) > factor * ((norms[i] as number) + maxCn))) flagged.push(i);
+      }
+    } finally {
+      readBuffer.unmap();
+    }
+    refineRows(data, centroids, k, labels, flagged, flagged.length);
+    return flagged.length;
+  };
+
+  return {
+    backend: 'webgpu',
+    adapterDescription: describeAdapter(adapter),
+    isFallbackAdapter: isFallbackAdapter(adapter),
+    assign(data, centroids, k, labels) {
+      const result = queueTail.then(() => assign(data, centroids, k, labels));
+      queueTail = result.catch(() => undefined);
+      return result;
+    },
+    // The shared float64 update (the CPU kernel's), so centroids are bit-identical across backends.
+    update(data, labels, k, sums, counts) {
+      return cpu.update(data, labels, k, sums, counts);
+    },
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      release();
+      for (const owned of [ctBuffer, cnBuffer, readBuffer, params]) owned?.destroy();
+      cpu.dispose();
+      device.destroy();
+    },
+  };
+}
+
+export type KmeansBackendPreference = 'auto' | 'webgpu' | 'cpu';
+
+export interface KmeansKernelChoice {
+  kernel: KmeansKernel;
+  backend: 'cpu' | 'webgpu';
+  reason: string;
+}
+
+function isGpuLike(value: unknown): value is GpuLike {
+  return typeof value === 'object' && value !== null && typeof (value as { requestAdapter?: unknown }).requestAdapter === 'function';
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Picks the k-means kernel at run time, as the histogram backend does: 'auto' takes WebGPU only
+ * on a real (hardware) adapter, 'webgpu' takes any adapter (fallback included) or fails clearly,
+ * 'cpu' is WebAssembly SIMD.
+ */
+export async function pickKmeansKernel(preference: KmeansBackendPreference, gpu?: unknown, options: WebGpuKmeansOptions = {}): Promise<KmeansKernelChoice> {
+  const cpuChoice = (reason: string): KmeansKernelChoice => ({ kernel: createWasmKmeansKernel(), backend: 'cpu', reason });
+  if (preference !== 'auto' && preference !== 'webgpu' && preference !== 'cpu') throw new EngineError('BAD_INPUT', `The backend must be auto, webgpu or cpu (got ${String(preference)}).`);
+  if (preference === 'cpu') return cpuChoice('CPU backend requested.');
+  const required = preference === 'webgpu';
+  const unavailable = (why: string): KmeansKernelChoice => {
+    if (required) throw new EngineError('BAD_INPUT', `WebGPU backend requested, but ${why}. Choose the CPU or auto backend.`);
+    return cpuChoice(`CPU: ${why}.`);
+  };
+  if (!isGpuLike(gpu)) return unavailable('WebGPU is not available in this runtime (no navigator.gpu)');
+  let adapter: GpuAdapterLike | null;
+  try {
+    adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  } catch (error) {
+    return unavailable(`requesting a WebGPU adapter failed (${errorText(error)})`);
+  }
+  if (!adapter) return unavailable('no WebGPU adapter was found (no usable GPU or driver)');
+  const description = describeAdapter(adapter);
+  if (!required && isFallbackAdapter(adapter)) return cpuChoice(`CPU: the only WebGPU adapter is a software fallback (${description}), slower than the CPU kernel.`);
+  try {
+    const kernel = await createWebGpuKmeansKernelOnAdapter(adapter, options);
+    return { kernel, backend: 'webgpu', reason: `WebGPU (${required ? 'WebGPU requested' : 'auto picked a hardware WebGPU adapter'}): ${description}.` };
+  } catch (error) {
+    return unavailable(`the WebGPU device could not be set up on ${description} (${errorText(error)})`);
+  }
+}

@@ -1,0 +1,361 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { EngineError, type EngineClient } from '../api';
+import { tableNameFromFile } from '../data/naming';
+import { quoteIdent, quoteLiteral } from '../data/sql-text';
+import { formatDiff } from '../packs/diff';
+import { diffPacks } from '../packs/diff';
+import { packToSql } from '../packs/dialects/pack-sql';
+import { addReview, readPack, writePack } from '../packs/io';
+import { packReportHtml } from '../packs/report';
+import { SQL_DIALECTS, type RulePack, type SqlDialect } from '../packs/schema';
+import type { PackInfo } from '../packs/types';
+import { tempPathFor, writeFileAtomic } from './atomic-write';
+import type { NodeEngine } from './engine-node';
+
+/** Exit codes as in cli.ts: 0 ok, 1 failed (bad pack, mismatches), 2 bad command line, 130 interrupted. */
+const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+
+export interface PackIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+class UsageError extends Error {}
+
+export const PACK_HELP = `Usage: assay pack <command> ...
+
+Rule packs: versioned, hashed tag definitions that production engines run as SQL.
+
+Commands:
+  build TAGS.json --data FILE --name NAME --version X.Y.Z [--parent OLD.json] --out PACK.json
+        [--key COL] [--target COL [--positive VALUE]] [--by WHO] [--as-of YYYY-MM-DD] [--golden N]
+                                      Build a pack from a tag set, measured on FILE
+  validate PACK [--data FILE [--target COL --positive VALUE]]
+                                      Schema, content hash and golden rows; with data, metric drift
+  diff OLD NEW [--data FILE] [--json] Tags added, removed and changed; with data, coverage changes
+  export PACK --target spark|hive|flink|trino|duckdb [--out FILE] [--sink TABLE]
+                                      One SQL query computing every tag per entity
+  apply PACK --data FILE --out TAGS.parquet
+                                      Tag every entity on native DuckDB (large data)
+  report PACK --out REPORT.html       A self-contained HTML report (no network needed)
+  review PACK --by WHO (--approve | --reject) --note TEXT
+                                      Record a sign-off in the pack (the file is rewritten)
+
+Exit codes: 0 ok, 1 failed (invalid pack, golden-row mismatch, drift), 2 bad command line.`;
+
+function parse(config: ParseArgsConfig, argv: string[]): ReturnType<typeof parseArgs> {
+  try {
+    return parseArgs({ ...config, args: argv, strict: true, allowPositionals: true });
+  } catch (err) {
+    throw new UsageError(`${err instanceof Error ? err.message : String(err)}\n\n${PACK_HELP}`);
+  }
+}
+
+function requireFile(file: string | undefined, what: string): string {
+  if (file === undefined) throw new UsageError(`${what} is required.\n\n${PACK_HELP}`);
+  if (!fs.existsSync(file)) throw new UsageError(`File not found: ${file}`);
+  if (fs.statSync(file).isDirectory()) throw new UsageError(`${file} is a folder; give a file.`);
+  return file;
+}
+
+function stringOption(values: Record<string, unknown>, name: string): string | undefined {
+  const v = values[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** SHA-256 of a file, read in chunks. */
+export function fileSha256(file: string): string {
+  const hash = createHash('sha256');
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buffer = Buffer.alloc(1 << 20);
+    let n: number;
+    while ((n = fs.readSync(fd, buffer, 0, buffer.length, null)) > 0) hash.update(buffer.subarray(0, n));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return hash.digest('hex');
+}
+
+async function withEngine<T>(fn: (engine: NodeEngine) => Promise<T>): Promise<T> {
+  const { startEngineThread } = await import('./engine-thread-client');
+  const engine = await startEngineThread();
+  let interrupted = false;
+  const onSigint = (): void => {
+    if (interrupted) process.exit(EXIT.interrupted);
+    interrupted = true;
+    for (const job of engine.client.running()) engine.client.cancel(job.id);
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    return await fn(engine);
+  } finally {
+    process.off('SIGINT', onSigint);
+    await engine.close();
+  }
+}
+
+async function openData(client: EngineClient, file: string, io: PackIo, tableName?: string): Promise<string> {
+  const info = await client.run('data.open', { source: { kind: 'path', path: path.resolve(file) }, tableName: tableName ?? tableNameFromFile(file), replace: true });
+  for (const warning of info.warnings ?? []) io.err(`warning: ${warning}`);
+  return info.name;
+}
+
+async function readPackFile(file: string): Promise<RulePack> {
+  return (await readPack(fs.readFileSync(file, 'utf8'))).pack;
+}
+
+function targetOption(values: Record<string, unknown>): { column: string; positive?: string } | undefined {
+  const column = stringOption(values, 'target');
+  if (column === undefined) {
+    if (stringOption(values, 'positive') !== undefined) throw new UsageError('--positive needs --target.');
+    return undefined;
+  }
+  return { column, positive: stringOption(values, 'positive') };
+}
+
+const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
+
+function printSummary(info: PackInfo, io: PackIo): void {
+  const p = info.pack;
+  io.out(`${p.name} ${p.version}  ${p.contentHash}  (${info.approval})`);
+  for (const t of p.tags) {
+    const m = t.metrics;
+    const figures = m ? [`coverage ${pct(m.coverage.value)}`, ...(m.precision ? [`precision ${m.precision.value.toFixed(3)}`] : [])].join(', ') : 'no metrics';
+    const gate = t.gateOutcome === null ? '' : t.gateOutcome.passed ? ' [gates passed]' : ` [gates failed: ${t.gateOutcome.reasons.join('; ')}]`;
+    io.out(`  ${t.name} (${t.kind}): ${figures}${gate}`);
+  }
+}
+
+async function buildCommand(argv: string[], io: PackIo): Promise<number> {
+  const { values, positionals } = parse(
+    {
+      options: {
+        data: { type: 'string' },
+        name: { type: 'string' },
+        version: { type: 'string' },
+        parent: { type: 'string' },
+        out: { type: 'string' },
+        key: { type: 'string' },
+        target: { type: 'string' },
+        positive: { type: 'string' },
+        by: { type: 'string' },
+        'as-of': { type: 'string' },
+        golden: { type: 'string' },
+      },
+    },
+    argv,
+  );
+  const tagsFile = requireFile(positionals[0], 'The tag set file (TAGS.json)');
+  if (positionals.length > 1) throw new UsageError(`Unexpected argument "${positionals[1]}".`);
+  const data = requireFile(stringOption(values, 'data'), '--data');
+  const name = stringOption(values, 'name');
+  const version = stringOption(values, 'version');
+  const out = stringOption(values, 'out');
+  if (!name || !version || !out) throw new UsageError(`--name, --version and --out are required.\n\n${PACK_HELP}`);
+  const parentFile = stringOption(values, 'parent');
+  const parent = parentFile === undefined ? undefined : fs.readFileSync(requireFile(parentFile, '--parent'), 'utf8');
+  const goldenText = stringOption(values, 'golden');
+  const goldenRows = goldenText === undefined ? undefined : Number(goldenText);
+  if (goldenRows !== undefined && !(Number.isInteger(goldenRows) && goldenRows >= 0 && goldenRows <= 1000)) throw new UsageError('--golden must be a whole number from 0 to 1000.');
+  let tagSet: unknown;
+  try {
+    tagSet = JSON.parse(fs.readFileSync(tagsFile, 'utf8'));
+  } catch (err) {
+    throw new EngineError('BAD_INPUT', `${tagsFile} is not valid JSON (${err instanceof Error ? err.message : String(err)}).`);
+  }
+  const info = await withEngine(async (engine) => {
+    const table = await openData(engine.client, data, io);
+    return engine.client.run('pack.build', {
+      tagSet,
+      table,
+      key: stringOption(values, 'key'),
+      name,
+      version,
+      parent,
+      createdBy: stringOption(values, 'by') ?? process.env.USER ?? '',
+      asOf: stringOption(values, 'as-of'),
+      target: targetOption(values),
+      sources: [{ name: path.basename(data), bytes: fs.statSync(data).size, sha256: fileSha256(data) }],
+      goldenRows,
+    });
+  });
+  writeFileAtomic(path.resolve(out), info.text);
+  printSummary(info, io);
+  io.err(`wrote ${out}`);
+  return EXIT.ok;
+}
+
+async function validateCommand(argv: string[], io: PackIo): Promise<number> {
+  const { values, positionals } = parse({ options: { data: { type: 'string' }, target: { type: 'string' }, positive: { type: 'string' } } }, argv);
+  const file = requireFile(positionals[0], 'The pack file');
+  const text = fs.readFileSync(file, 'utf8');
+  const data = stringOption(values, 'data');
+  if (data !== undefined) requireFile(data, '--data');
+  const target = targetOption(values);
+  // Schema and hash first, without starting the engine: a broken pack fails at once.
+  const { pack: read, migratedFrom } = await readPack(text);
+  const result = await withEngine(async (engine) => {
+    const info = { pack: read, migratedFrom };
+    io.out(`schema ok, content hash ok: ${info.pack.name} ${info.pack.version} ${info.pack.contentHash}${info.migratedFrom ? ` (migrated from ${info.migratedFrom})` : ''}`);
+    let table: string | undefined;
+    if (data !== undefined) {
+      table = await openData(engine.client, data, io, info.pack.entity.table);
+      const sha = fileSha256(data);
+      const known = info.pack.provenance.sources.find((s) => s.sha256 === sha);
+      io.out(known ? `data: ${path.basename(data)} is the build source ${known.name}` : `data: ${path.basename(data)} is not one of the build sources (metrics are compared as drift)`);
+    }
+    return engine.client.run('pack.validate', { text, table, target });
+  });
+  const { golden, drift } = result;
+  io.out(`golden rows: ${golden.rows - golden.mismatches.length} of ${golden.rows} match`);
+  for (const m of golden.mismatches) io.out(`  MISMATCH key ${JSON.stringify(m.key)}: expected [${m.expected.join(', ')}], got [${m.got.join(', ')}]`);
+  for (const d of drift) io.out(`  ${d.outside ? 'DRIFT' : 'ok   '} ${d.tag} ${d.metric}: recorded ${d.recorded.toFixed(4)}, measured ${d.measured.toFixed(4)}`);
+  io.out(result.ok ? 'valid' : 'INVALID');
+  return result.ok ? EXIT.ok : EXIT.failed;
+}
+
+async function diffCommand(argv: string[], io: PackIo): Promise<number> {
+  const { values, positionals } = parse({ options: { data: { type: 'string' }, json: { type: 'boolean' } } }, argv);
+  const oldFile = requireFile(positionals[0], 'The old pack');
+  const newFile = requireFile(positionals[1], 'The new pack');
+  const data = stringOption(values, 'data');
+  let diff;
+  if (data === undefined) {
+    diff = diffPacks(await readPackFile(oldFile), await readPackFile(newFile));
+  } else {
+    requireFile(data, '--data');
+    const oldText = fs.readFileSync(oldFile, 'utf8');
+    const newText = fs.readFileSync(newFile, 'utf8');
+    diff = await withEngine(async (engine) => {
+      const table = await openData(engine.client, data, io);
+      return engine.client.run('pack.diff', { oldText, newText, table });
+    });
+  }
+  io.out(values.json === true ? JSON.stringify(diff, null, 2) : formatDiff(diff));
+  return EXIT.ok;
+}
+
+async function exportCommand(argv: string[], io: PackIo): Promise<number> {
+  const { values, positionals } = parse({ options: { target: { type: 'string' }, out: { type: 'string' }, sink: { type: 'string' } } }, argv);
+  const file = requireFile(positionals[0], 'The pack file');
+  const target = stringOption(values, 'target');
+  if (target === undefined || !SQL_DIALECTS.includes(target as SqlDialect)) throw new UsageError(`--target must be one of ${SQL_DIALECTS.join(', ')}.`);
+  const sql = `${packToSql(await readPackFile(file), target as SqlDialect, { sink: stringOption(values, 'sink') })}\n`;
+  const out = stringOption(values, 'out');
+  if (out === undefined) io.out(sql.trimEnd());
+  else {
+    writeFileAtomic(path.resolve(out), sql);
+    io.err(`wrote ${out}`);
+  }
+  return EXIT.ok;
+}
+
+function readFunction(file: string): string {
+  const lower = file.toLowerCase();
+  const quoted = quoteLiteral(path.resolve(file));
+  if (lower.endsWith('.parquet')) return `read_parquet(${quoted})`;
+  if (/\.(json|ndjson|jsonl)$/.test(lower)) return `read_json_auto(${quoted})`;
+  if (/\.(csv|tsv|txt)(\.gz)?$/.test(lower)) return `read_csv_auto(${quoted})`;
+  throw new UsageError(`Cannot tell the format of ${file} (use .csv, .tsv, .csv.gz, .parquet, .json or .ndjson).`);
+}
+
+async function applyCommand(argv: string[], io: PackIo): Promise<number> {
+  const { values, positionals } = parse({ options: { data: { type: 'string' }, out: { type: 'string' } } }, argv);
+  const pack = await readPackFile(requireFile(positionals[0], 'The pack file'));
+  const data = requireFile(stringOption(values, 'data'), '--data');
+  const out = stringOption(values, 'out');
+  if (out === undefined || !out.toLowerCase().endsWith('.parquet')) throw new UsageError('--out must name a .parquet file.');
+  const target = path.resolve(out);
+  const temp = tempPathFor(target);
+  // Native DuckDB (not the WASM build): data larger than a browser holds, all cores.
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn = await instance.connect();
+  try {
+    await conn.run(`CREATE VIEW ${quoteIdent(pack.entity.table)} AS SELECT * FROM ${readFunction(data)}`);
+    const sql = packToSql(pack, 'duckdb', { header: false });
+    await conn.run(`COPY (${sql}) TO ${quoteLiteral(temp)} (FORMAT PARQUET)`);
+    const counts = pack.tags.map((t) => `count(*) FILTER (WHERE ${quoteIdent(t.name)}) AS ${quoteIdent(t.name)}`).join(', ');
+    const reader = await conn.runAndReadAll(`SELECT count(*) AS __rows, ${counts} FROM read_parquet(${quoteLiteral(temp)})`);
+    const row = reader.getRowObjectsJS()[0] ?? {};
+    fs.renameSync(temp, target);
+    io.out(`${Number(row.__rows)} entities tagged`);
+    for (const t of pack.tags) io.out(`  ${t.name}: ${Number(row[t.name])}`);
+  } finally {
+    fs.rmSync(temp, { force: true });
+    conn.closeSync();
+    instance.closeSync();
+  }
+  io.err(`wrote ${out}`);
+  return EXIT.ok;
+}
+
+function plotlyBundle(): string | undefined {
+  try {
+    const require = createRequire(import.meta.url);
+    return fs.readFileSync(require.resolve('plotly.js-dist-min'), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+async function reportCommand(argv: string[], io: PackIo): Promise<number> {
+  const { values, positionals } = parse({ options: { out: { type: 'string' } } }, argv);
+  const pack = await readPackFile(requireFile(positionals[0], 'The pack file'));
+  const out = stringOption(values, 'out');
+  if (out === undefined) throw new UsageError('--out is required.');
+  writeFileAtomic(path.resolve(out), packReportHtml(pack, { plotlyJs: plotlyBundle() }));
+  io.err(`wrote ${out}`);
+  return EXIT.ok;
+}
+
+async function reviewCommand(argv: string[], io: PackIo): Promise<number> {
+  const { values, positionals } = parse({ options: { by: { type: 'string' }, approve: { type: 'boolean' }, reject: { type: 'boolean' }, note: { type: 'string' } } }, argv);
+  const file = requireFile(positionals[0], 'The pack file');
+  if ((values.approve === true) === (values.reject === true)) throw new UsageError('Give exactly one of --approve and --reject.');
+  const by = stringOption(values, 'by');
+  if (!by) throw new UsageError('--by is required.');
+  const pack = addReview(await readPackFile(file), { by, decision: values.approve === true ? 'approve' : 'reject', note: stringOption(values, 'note') ?? '' });
+  writeFileAtomic(path.resolve(file), writePack(pack));
+  io.out(`${values.approve === true ? 'approved' : 'rejected'} ${pack.name} ${pack.version} (${pack.contentHash})`);
+  return EXIT.ok;
+}
+
+/** `assay pack ...`: returns the process exit code. */
+export async function packCommand(argv: string[], io: PackIo): Promise<number> {
+  const [sub, ...rest] = argv;
+  try {
+    if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
+      io.out(PACK_HELP);
+      return sub === undefined ? EXIT.usage : EXIT.ok;
+    }
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.out(PACK_HELP);
+      return EXIT.ok;
+    }
+    if (sub === 'build') return await buildCommand(rest, io);
+    if (sub === 'validate') return await validateCommand(rest, io);
+    if (sub === 'diff') return await diffCommand(rest, io);
+    if (sub === 'export') return await exportCommand(rest, io);
+    if (sub === 'apply') return await applyCommand(rest, io);
+    if (sub === 'report') return await reportCommand(rest, io);
+    if (sub === 'review') return await reviewCommand(rest, io);
+    throw new UsageError(`Unknown pack command "${sub}".\n\n${PACK_HELP}`);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`assay pack: ${err.message}`);
+      return EXIT.usage;
+    }
+    if (err instanceof EngineError) {
+      io.err(`assay pack: ${err.message}`);
+      return err.code === 'CANCELLED' ? EXIT.interrupted : EXIT.failed;
+    }
+    io.err(`assay pack: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return EXIT.failed;
+  }
+}

@@ -1,0 +1,292 @@
+/**
+ * `assay rules mine` and `assay tags eval`: rule mining and tag metrics, headless. Each command
+ * takes the arguments after its command word and returns the exit code (0 ok, 1 the job failed,
+ * 2 bad command line, 130 interrupted), printing its own errors, like the commands of cli.ts.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { EngineError, type EngineClient } from '../api';
+import { tableNameFromFile } from '../data/naming';
+import type { CoverageOnly, Estimate, RulesMineParams, RulesMineResult, TagMetrics, TagsValidateResult } from '../tags/mining-types';
+import { writeFileAtomic } from './atomic-write';
+import type { NodeEngine } from './engine-node';
+import { renderTextTable } from './format-table';
+
+const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+
+interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+/** How the commands get an engine: a worker thread by default; tests pass an in-process one. */
+export interface TagCliDeps {
+  startEngine?: () => Promise<NodeEngine>;
+}
+
+class UsageError extends Error {}
+
+export const RULES_HELP = `Usage: assay rules mine FILE --target COL [--positive VALUE] --out TAGS.json [options]
+
+Mines readable rules that find rows where COL = VALUE, measured on holdout rows the search never
+saw, and writes them as a tag set (one draft tag per rule: rule text, AST, holdout metrics).
+A row gets the tag when any rule fires.
+
+Options:
+  --target COL          The label column (or a segment column) (required)
+  --positive VALUE      The value to find (default true for a boolean column)
+  --out FILE.json       Where to write the tag set (required)
+  --min-precision P     Minimum precision of each rule on out-of-bag rows (default 0.6)
+  --min-support S       Minimum rows per rule: a share below 1, a count from 1 (default 0.01)
+  --max-rules N         At most N rules (default 5)
+  --max-conditions N    At most N conditions per rule (default 3)
+  --seed N              Seed of the search (default 42); the same seed gives the same rules
+  --time-budget MS      Stop searching after MS milliseconds (default 30000)
+  --holdout F           Share of rows held out (default 0.3, stratified)
+  --exclude A,B         Columns rules must not use (ids, leaks)
+  --json                Print the full result as JSON
+  -h, --help            Show this help`;
+
+export const TAGS_HELP = `Usage: assay tags eval TAGS.json FILE [--target COL --positive VALUE] [--json]
+
+Measures every rule tag of a tag set on FILE (all rows): coverage, and with a target, precision,
+recall, F1 and lift with 95% intervals, plus the set (any tag fires) and the overlap of tags.
+
+Options:
+  --target COL          The label column to measure against
+  --positive VALUE      Its positive value (default true for a boolean column)
+  --json                Print the full result as JSON
+  -h, --help            Show this help`;
+
+function parse(config: ParseArgsConfig, argv: string[], help: string): ReturnType<typeof parseArgs> {
+  try {
+    return parseArgs({ ...config, args: argv, strict: true, allowPositionals: true });
+  } catch (err) {
+    throw new UsageError(`${err instanceof Error ? err.message : String(err)}\n\n${help}`);
+  }
+}
+
+function requireFile(file: string): void {
+  if (!fs.existsSync(file)) throw new UsageError(`File not found: ${file}`);
+  if (fs.statSync(file).isDirectory()) throw new UsageError(`${file} is a folder; give a data file.`);
+}
+
+function numberOption(name: string, value: unknown, check: (v: number) => boolean, rule: string): number | undefined {
+  if (value === undefined) return undefined;
+  const v = Number(value);
+  if (!Number.isFinite(v) || !check(v)) throw new UsageError(`--${name} must be ${rule} (got ${String(value)}).`);
+  return v;
+}
+
+async function defaultStart(): Promise<NodeEngine> {
+  const { startEngineThread } = await import('./engine-thread-client');
+  return startEngineThread();
+}
+
+async function withEngine<T>(deps: TagCliDeps, fn: (client: EngineClient) => Promise<T>): Promise<T> {
+  const engine = await (deps.startEngine ?? defaultStart)();
+  let interrupted = false;
+  const onSigint = (): void => {
+    if (interrupted) process.exit(EXIT.interrupted);
+    interrupted = true;
+    for (const job of engine.client.running()) engine.client.cancel(job.id);
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    return await fn(engine.client);
+  } finally {
+    process.off('SIGINT', onSigint);
+    await engine.close();
+  }
+}
+
+async function openFile(client: EngineClient, file: string, io: Io): Promise<string> {
+  const info = await client.run('data.open', { source: { kind: 'path', path: path.resolve(file) }, tableName: tableNameFromFile(file), replace: true });
+  for (const warning of info.warnings ?? []) io.err(`warning: ${warning}`);
+  return info.name;
+}
+
+async function guarded(io: Io, fn: () => Promise<number>): Promise<number> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`assay: ${err.message}`);
+      return EXIT.usage;
+    }
+    if (err instanceof EngineError) {
+      io.err(`assay: ${err.message}`);
+      return err.code === 'CANCELLED' ? EXIT.interrupted : EXIT.failed;
+    }
+    throw err;
+  }
+}
+
+function num(v: number | null, digits = 3): string {
+  return v === null ? '-' : v.toFixed(digits);
+}
+
+function withCi(e: Estimate, digits = 3, percent = false): string {
+  if (e.value === null) return '-';
+  const f = (v: number): string => (percent ? `${(v * 100).toFixed(digits - 1)}%` : v.toFixed(digits));
+  return e.low !== null && e.high !== null ? `${f(e.value)} [${f(e.low)}-${f(e.high)}]` : f(e.value);
+}
+
+function hasTarget(m: TagMetrics | CoverageOnly): m is TagMetrics {
+  return 'precision' in m;
+}
+
+function metricCells(m: TagMetrics | CoverageOnly): string[] {
+  const base = [m.support.toLocaleString('en-US'), withCi(m.coverage, 2, true)];
+  if (!hasTarget(m)) return base;
+  return [...base, withCi(m.precision), withCi(m.recall), withCi(m.f1), withCi(m.lift, 2)];
+}
+
+const METRIC_HEADERS = ['support', 'coverage [95% CI]', 'precision [95% CI]', 'recall [95% CI]', 'F1 [95% CI]', 'lift [95% CI]'];
+
+function printMined(result: RulesMineResult, out: string, io: Io): void {
+  const lines: string[] = [];
+  lines.push(`Rules for ${result.target} = ${result.positive}: ${result.rules.length} rule${result.rules.length === 1 ? '' : 's'}, trained on ${result.rows.train.toLocaleString('en-US')} rows, measured on ${result.rows.holdout.toLocaleString('en-US')} holdout rows (base rate ${num(result.baseRate.holdout)}).`);
+  lines.push(result.application);
+  lines.push('');
+  result.rules.forEach((r, k) => {
+    lines.push(`${k + 1}. ${r.text}`);
+    lines.push(`   holdout: precision ${withCi(r.holdout.precision)}, recall ${withCi(r.holdout.recall)}, coverage ${withCi(r.holdout.coverage, 2, true)}, lift ${withCi(r.holdout.lift, 2)}; TP ${r.holdout.tp}, FP ${r.holdout.fp}, support ${r.holdout.support}`);
+    lines.push(`   train: TP ${r.train.tp}, FP ${r.train.fp}, support ${r.train.support}; examples (holdout rows): right ${r.examples.truePositives.join(', ') || '-'}; wrong ${r.examples.falsePositives.join(', ') || '-'}`);
+  });
+  const s = result.set.holdout;
+  lines.push('');
+  lines.push(`Any rule fires (holdout): precision ${withCi(s.precision)}, recall ${withCi(s.recall)}, F1 ${withCi(s.f1)}, coverage ${withCi(s.coverage, 2, true)}`);
+  if (result.stoppedEarly) lines.push('The search stopped at its time budget; a larger --time-budget may find more.');
+  for (const w of result.warnings) io.err(`warning: ${w}`);
+  lines.push(`Wrote ${result.tagSet.tags.length} tag${result.tagSet.tags.length === 1 ? '' : 's'} to ${out}`);
+  io.out(lines.join('\n'));
+}
+
+/** `assay rules mine FILE --target COL ...` (argv: the arguments after `rules`). */
+export async function rulesCommand(argv: string[], io: Io, deps: TagCliDeps = {}): Promise<number> {
+  return guarded(io, async () => {
+    const [sub, ...rest] = argv;
+    if (sub === undefined || sub === '--help' || sub === '-h') {
+      io.out(RULES_HELP);
+      return sub === undefined ? EXIT.usage : EXIT.ok;
+    }
+    if (sub !== 'mine') throw new UsageError(`Unknown rules command "${sub}" (try "assay rules mine").\n\n${RULES_HELP}`);
+    const { values, positionals } = parse(
+      {
+        options: {
+          target: { type: 'string' },
+          positive: { type: 'string' },
+          out: { type: 'string' },
+          'min-precision': { type: 'string' },
+          'min-support': { type: 'string' },
+          'max-rules': { type: 'string' },
+          'max-conditions': { type: 'string' },
+          seed: { type: 'string' },
+          'time-budget': { type: 'string' },
+          holdout: { type: 'string' },
+          exclude: { type: 'string' },
+          json: { type: 'boolean' },
+          help: { type: 'boolean', short: 'h' },
+        },
+      },
+      rest,
+      RULES_HELP,
+    );
+    if (values.help) {
+      io.out(RULES_HELP);
+      return EXIT.ok;
+    }
+    if (positionals.length !== 1) throw new UsageError(`rules mine takes exactly one FILE (got ${positionals.length}).\n\n${RULES_HELP}`);
+    const target = values.target;
+    if (typeof target !== 'string' || !target) throw new UsageError(`rules mine needs --target COL.\n\n${RULES_HELP}`);
+    const out = values.out;
+    if (typeof out !== 'string' || !out) throw new UsageError(`rules mine needs --out TAGS.json.\n\n${RULES_HELP}`);
+    const holdout = numberOption('holdout', values.holdout, (v) => v > 0 && v < 1, 'a share between 0 and 1');
+    const params: Omit<RulesMineParams, 'source'> = {
+      target,
+      positive: typeof values.positive === 'string' ? values.positive : undefined,
+      minPrecision: numberOption('min-precision', values['min-precision'], (v) => v > 0 && v <= 1, 'in (0, 1]'),
+      minSupport: numberOption('min-support', values['min-support'], (v) => v > 0, 'a share in (0, 1) or a row count'),
+      maxRules: numberOption('max-rules', values['max-rules'], (v) => Number.isInteger(v) && v >= 1 && v <= 100, 'a whole number from 1 to 100'),
+      maxConditions: numberOption('max-conditions', values['max-conditions'], (v) => Number.isInteger(v) && v >= 1 && v <= 6, 'a whole number from 1 to 6'),
+      seed: numberOption('seed', values.seed, Number.isInteger, 'a whole number'),
+      timeBudgetMs: numberOption('time-budget', values['time-budget'], (v) => v > 0, 'a positive number of milliseconds'),
+      split: { kind: 'stratified', holdoutFraction: holdout ?? 0.3, seed: 42 },
+      exclude: typeof values.exclude === 'string' ? values.exclude.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+    };
+    const file = positionals[0] as string;
+    requireFile(file);
+    return withEngine(deps, async (client) => {
+      const table = await openFile(client, file, io);
+      const result = await client.run('rules.mine', { ...params, source: { table } });
+      writeFileAtomic(path.resolve(out), `${JSON.stringify(result.tagSet, null, 2)}\n`);
+      if (values.json) {
+        for (const w of result.warnings) io.err(`warning: ${w}`);
+        io.out(JSON.stringify(result, null, 2));
+      } else printMined(result, out, io);
+      return EXIT.ok;
+    });
+  });
+}
+
+function printEvaluated(result: TagsValidateResult, io: Io): void {
+  const withTarget = result.tags.length > 0 ? hasTarget((result.tags[0] as { holdout: TagMetrics | CoverageOnly }).holdout) : hasTarget(result.set.holdout);
+  const headers = ['tag', 'rule', ...METRIC_HEADERS.slice(0, withTarget ? 6 : 2)];
+  const rows = result.tags.map((t) => [t.name, t.text, ...metricCells(t.holdout)]);
+  rows.push(['(any tag)', '', ...metricCells(result.set.holdout)]);
+  const lines = [`${result.rows.holdout.toLocaleString('en-US')} rows`, renderTextTable(headers, rows, 60)];
+  if (result.tags.length > 1) {
+    lines.push('', 'Overlap (Jaccard of rows tagged):');
+    lines.push(renderTextTable(['', ...result.overlap.names], result.overlap.jaccard.map((row, i) => [result.overlap.names[i] as string, ...row.map((v) => v.toFixed(2))]), 30));
+  }
+  for (const s of result.skipped) lines.push(`skipped ${s.name}: ${s.reason}`);
+  io.out(lines.join('\n'));
+}
+
+/** `assay tags eval TAGS.json FILE [--target COL --positive VALUE]` (argv: the arguments after `tags`). */
+export async function tagsCommand(argv: string[], io: Io, deps: TagCliDeps = {}): Promise<number> {
+  return guarded(io, async () => {
+    const [sub, ...rest] = argv;
+    if (sub === undefined || sub === '--help' || sub === '-h') {
+      io.out(TAGS_HELP);
+      return sub === undefined ? EXIT.usage : EXIT.ok;
+    }
+    if (sub !== 'eval') throw new UsageError(`Unknown tags command "${sub}" (try "assay tags eval").\n\n${TAGS_HELP}`);
+    const { values, positionals } = parse(
+      { options: { target: { type: 'string' }, positive: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } },
+      rest,
+      TAGS_HELP,
+    );
+    if (values.help) {
+      io.out(TAGS_HELP);
+      return EXIT.ok;
+    }
+    if (positionals.length !== 2) throw new UsageError(`tags eval takes TAGS.json and FILE (got ${positionals.length} arguments).\n\n${TAGS_HELP}`);
+    if (values.positive !== undefined && values.target === undefined) throw new UsageError(`--positive needs --target.\n\n${TAGS_HELP}`);
+    const [tagsFile, file] = positionals as [string, string];
+    requireFile(tagsFile);
+    requireFile(file);
+    let tagSet: unknown;
+    try {
+      tagSet = JSON.parse(fs.readFileSync(tagsFile, 'utf8'));
+    } catch (err) {
+      throw new UsageError(`${tagsFile} is not valid JSON: ${(err as Error).message}`);
+    }
+    return withEngine(deps, async (client) => {
+      const table = await openFile(client, file, io);
+      const result = await client.run('tags.validate', {
+        tagSet: tagSet as RulesMineResult['tagSet'],
+        source: { table },
+        target: typeof values.target === 'string' ? values.target : undefined,
+        positive: typeof values.positive === 'string' ? values.positive : undefined,
+        split: { kind: 'all' },
+        gates: {},
+      });
+      if (values.json) io.out(JSON.stringify({ rows: result.rows.holdout, tags: result.tags.map((t) => ({ id: t.id, name: t.name, text: t.text, metrics: t.holdout })), set: result.set.holdout, overlap: result.overlap, skipped: result.skipped }, null, 2));
+      else printEvaluated(result, io);
+      return EXIT.ok;
+    });
+  });
+}

@@ -1,0 +1,167 @@
+import type { z } from 'zod';
+import { EngineError } from '../protocol/errors';
+import {
+  PACK_SCHEMA,
+  PACK_SCHEMA_VERSION,
+  rulePackSchema,
+  rulePackV0Schema,
+  type Review,
+  type RulePack,
+  type RulePackInput,
+  type RulePackV0,
+} from './schema';
+
+/** A hash that satisfies the schema while the real one is being computed. */
+const PLACEHOLDER_HASH = `sha256:${'0'.repeat(64)}`;
+
+/**
+ * Canonical JSON: keys sorted at every level, no whitespace, numbers in JavaScript's shortest
+ * round-trip form. Two packs with the same content give the same text in Node and in browsers.
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') {
+    if (typeof value === 'number' && !Number.isFinite(value)) throw new EngineError('BAD_INPUT', `Cannot hash the non-finite number ${value}.`);
+    if (value === undefined) return 'null';
+    return JSON.stringify(value);
+  }
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+export async function sha256Hex(bytes: Uint8Array | string): Promise<string> {
+  const data = typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes;
+  const digest = await globalThis.crypto.subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** The content hash: SHA-256 of the canonical pack without its hash and its review records. */
+export async function packContentHash(pack: RulePack | Omit<RulePack, 'contentHash'>): Promise<string> {
+  const { contentHash: _hash, reviews: _reviews, ...content } = pack as RulePack;
+  return `sha256:${await sha256Hex(canonicalJson(content))}`;
+}
+
+function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const part of path) out += typeof part === 'number' ? `[${part}]` : out === '' ? String(part) : `.${String(part)}`;
+  return out === '' ? '(the pack)' : out;
+}
+
+function schemaError(error: z.ZodError, what: string): EngineError {
+  const issues = error.issues.slice(0, 5).map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
+  const more = error.issues.length > 5 ? ` (and ${error.issues.length - 5} more)` : '';
+  return new EngineError('BAD_INPUT', `${what} does not match the pack schema: ${issues.join('; ')}${more}.`, {
+    issues: error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })),
+  });
+}
+
+/** Validates a pack object (defaults filled in) and gives it its content hash. */
+export async function finalizePack(input: Omit<RulePackInput, 'contentHash'>): Promise<RulePack> {
+  const parsed = rulePackSchema.safeParse({ ...input, contentHash: PLACEHOLDER_HASH });
+  if (!parsed.success) throw schemaError(parsed.error, 'The pack');
+  return { ...parsed.data, contentHash: await packContentHash(parsed.data) };
+}
+
+/** Turns a pre-release ("assay.rulepack/0") pack into the current shape. */
+export function migrateV0(old: RulePackV0): Omit<RulePackInput, 'contentHash'> {
+  return {
+    schema: PACK_SCHEMA,
+    name: old.name,
+    version: old.version,
+    parent: null,
+    created: { at: old.created, by: old.author },
+    asOf: old.created.slice(0, 10),
+    entity: { table: old.table, key: old.key },
+    tags: old.rules.map((r) => ({ kind: 'rule' as const, name: r.name, description: r.description, rule: { text: r.text, ast: r.ast } })),
+  };
+}
+
+export interface ReadPackOptions {
+  /** Check the recorded content hash (default true). */
+  verifyHash?: boolean;
+}
+
+export interface ReadPackResult {
+  pack: RulePack;
+  /** The schema the file was written in, when it was migrated from an older one. */
+  migratedFrom: string | null;
+}
+
+/** Reads and validates pack JSON text: clear BAD_INPUT errors naming the bad field. */
+export async function readPack(text: string, options: ReadPackOptions = {}): Promise<ReadPackResult> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    const detail = err instanceof Error ? err.message : String(err);
+    throw new EngineError('BAD_INPUT', `The pack is not valid JSON (${detail}); the file may be truncated.`);
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new EngineError('BAD_INPUT', 'The pack must be a JSON object.');
+  const schema = (doc as { schema?: unknown }).schema;
+  if (typeof schema !== 'string') throw new EngineError('BAD_INPUT', 'schema: missing; a rule pack starts with "schema": "assay.rulepack/1".');
+  const match = /^assay\.rulepack\/(\d+)$/.exec(schema);
+  if (!match) throw new EngineError('BAD_INPUT', `schema: "${schema}" is not a rule pack schema (expected "${PACK_SCHEMA}").`);
+  const version = Number(match[1]);
+  if (version > PACK_SCHEMA_VERSION) {
+    throw new EngineError('BAD_INPUT', `schema: the pack uses "${schema}", newer than this Assay reads ("${PACK_SCHEMA}"); update Assay.`);
+  }
+  if (version === 0) {
+    const old = rulePackV0Schema.safeParse(doc);
+    if (!old.success) throw schemaError(old.error, 'The assay.rulepack/0 pack');
+    return { pack: await finalizePack(migrateV0(old.data)), migratedFrom: schema };
+  }
+  const parsed = rulePackSchema.safeParse(doc);
+  if (!parsed.success) throw schemaError(parsed.error, 'The pack');
+  const pack = parsed.data;
+  if (options.verifyHash ?? true) {
+    const actual = await packContentHash(pack);
+    if (actual !== pack.contentHash) {
+      throw new EngineError('BAD_INPUT', `contentHash: the pack content does not match its hash (recorded ${pack.contentHash}, computed ${actual}); it was edited after it was built.`, {
+        recorded: pack.contentHash,
+        computed: actual,
+      });
+    }
+  }
+  return { pack, migratedFrom: null };
+}
+
+/** Pack JSON as written to disk: two-space indented, fields in schema order. */
+export function writePack(pack: RulePack): string {
+  return `${JSON.stringify(pack, null, 2)}\n`;
+}
+
+/**
+ * Applies an edit to a pack's content and re-hashes it. Earlier reviews stay in the record but
+ * no longer match the content hash, so they count as void.
+ */
+export async function editPack(pack: RulePack, edit: (draft: RulePack) => RulePack): Promise<RulePack> {
+  const draft = edit(structuredClone(pack));
+  const { contentHash: _old, ...rest } = draft;
+  return finalizePack(rest);
+}
+
+export interface ReviewState extends Review {
+  /** False when the pack changed after this review (its content hash differs). */
+  valid: boolean;
+}
+
+export function reviewStates(pack: RulePack): ReviewState[] {
+  return pack.reviews.map((r) => ({ ...r, valid: r.contentHash === pack.contentHash }));
+}
+
+/** approved: the latest valid review approves; rejected: it rejects; unreviewed: no valid review. */
+export function approvalStatus(pack: RulePack): 'approved' | 'rejected' | 'unreviewed' {
+  const valid = reviewStates(pack).filter((r) => r.valid);
+  const last = valid[valid.length - 1];
+  return last === undefined ? 'unreviewed' : last.decision === 'approve' ? 'approved' : 'rejected';
+}
+
+/** Adds a review record for the pack's current content (reviews are not part of the hash). */
+export function addReview(pack: RulePack, review: { by: string; decision: 'approve' | 'reject'; note: string; at?: string }): RulePack {
+  if (review.by.trim() === '') throw new EngineError('BAD_INPUT', 'A review needs the reviewer\'s name.');
+  if (review.decision === 'reject' && review.note.trim() === '') throw new EngineError('BAD_INPUT', 'A rejection needs a note saying why.');
+  const record: Review = { by: review.by, at: review.at ?? new Date().toISOString(), decision: review.decision, note: review.note, contentHash: pack.contentHash };
+  return { ...pack, reviews: [...pack.reviews, record] };
+}

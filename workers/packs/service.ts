@@ -1,0 +1,329 @@
+import type { Table } from 'apache-arrow';
+import type { DataEngine } from '../data/engine';
+import { quoteIdent, quoteLiteral } from '../data/sql-text';
+import { loadTagModel } from './dialects/model-sql';
+import { packToSql } from './dialects/pack-sql';
+import { ruleColumns } from '../tags/ast';
+import { parseTagSet } from '../tags/tag';
+import { resolveTarget, describeRelation } from '../tags/tag-data';
+import { checkGates, coverageOnly, DEFAULT_GATES, tagMetrics, type Gate as ValidationGate, type Estimate, type TagMetrics as ValidationTagMetrics } from '../tags/validation';
+import { EngineError, throwIfAborted } from '../protocol/errors';
+import { finalizePack, readPack } from './io';
+import { PACK_SCHEMA, type GoldenRow, type IntervalMetric, type PackTag, type RulePack, type RulePackInput, type SourceFile, type TagMetrics } from './schema';
+
+/** Rows of an Arrow table as plain objects (BigInt kept). */
+function plainRows(table: Table): Array<Record<string, unknown>> {
+  return table.toArray().map((r) => (r as { toJSON(): Record<string, unknown> }).toJSON());
+}
+
+/** Every source column a tag reads. */
+export function tagColumns(tag: PackTag): string[] {
+  if (tag.kind === 'rule') return ruleColumns(tag.rule.ast);
+  if (tag.kind === 'segment') return [...new Set(tag.segment.preprocessor.columns.map((c) => c.column))];
+  return [...new Set(loadTagModel(tag).encoding.features.map((f) => f.column))];
+}
+
+export interface TargetParam {
+  column: string;
+  positive?: string;
+}
+
+export interface BuildParams {
+  /** The tag set (assay.tagset/1) as parsed JSON. */
+  tagSet: unknown;
+  /** The loaded table holding one row of features per entity. */
+  table: string;
+  /** The entity key column; an "id"-like column when absent. */
+  key?: string;
+  name: string;
+  version: string;
+  /** The previous version's pack JSON text. */
+  parent?: string;
+  createdBy?: string;
+  /** YYYY-MM-DD; today when absent. */
+  asOf?: string;
+  /** A label to measure precision, recall, F1 and lift against; coverage only without it. */
+  target?: TargetParam;
+  /** The data files (names, sizes, SHA-256), filled in by whoever read them. */
+  sources?: Array<{ name: string; bytes: number; sha256: string }>;
+  /** Golden rows to keep (default 20). */
+  goldenRows?: number;
+  /** Fixed creation time (tests, reproducible builds). */
+  createdAt?: string;
+}
+
+function interval(e: Estimate): IntervalMetric | undefined {
+  return e.value === null || e.low === null || e.high === null ? undefined : { value: e.value, low: e.low, high: e.high };
+}
+
+/** Turns a tag set's tags into pack tags (rule and embedded-model tags). */
+function packTagsFromTagSet(input: unknown): Array<Extract<RulePackInput['tags'][number], object>> {
+  const set = parseTagSet(input);
+  if (set.tags.length === 0) throw new EngineError('BAD_INPUT', 'The tag set has no tags; a pack needs at least one.');
+  return set.tags.map((tag) => {
+    const common = { name: tag.name, group: tag.group, description: tag.description, owner: tag.owner, status: tag.status };
+    const def = tag.definition;
+    if (def.kind === 'rule') return { ...common, kind: 'rule' as const, rule: { text: def.text, ast: def.ast } };
+    if (def.kind === 'model') {
+      if (def.modelJson === undefined) throw new EngineError('BAD_INPUT', `Tag "${tag.name}" refers to the saved model "${def.modelRef}"; export the tag set with the model embedded (modelJson) to pack it.`);
+      return { ...common, kind: 'model' as const, model: { xgboostJson: JSON.stringify(def.modelJson), threshold: def.threshold } };
+    }
+    throw new EngineError('BAD_INPUT', `Tag "${tag.name}" is a segment tag referring to "${def.segmentRef}"; packing segment tags needs the segmentation's preprocessing and centroids, which this tag set does not carry.`);
+  });
+}
+
+/** Runs the pack's DuckDB query over a relation and returns the boolean columns per tag (and pass-through columns). */
+async function runPack(engine: DataEngine, pack: RulePack, source: string | undefined, passThrough: string[], signal?: AbortSignal): Promise<Table> {
+  return engine.driver.query(packToSql(pack, 'duckdb', { header: false, source, passThrough }), signal);
+}
+
+function flags(table: Table, column: string): Uint8Array {
+  const vector = table.getChild(column);
+  const out = new Uint8Array(table.numRows);
+  if (!vector) return out;
+  for (let i = 0; i < table.numRows; i++) out[i] = vector.get(i) === true ? 1 : 0;
+  return out;
+}
+
+const LABEL = '__assay_pack_label';
+
+/** Measures every tag on a relation: coverage, and with a target precision/recall/F1/lift (95% intervals). */
+export async function measurePack(engine: DataEngine, pack: RulePack, relation: string, target: TargetParam | undefined, signal?: AbortSignal): Promise<Map<string, TagMetrics>> {
+  let source = relation;
+  const passThrough: string[] = [];
+  if (target) {
+    const columns = await describeRelation(engine, relation, signal);
+    const resolved = await resolveTarget(engine, relation, columns, { target: target.column, positive: target.positive }, signal);
+    source = `(SELECT *, ${resolved.expression} AS ${quoteIdent(LABEL)} FROM ${relation})`;
+    passThrough.push(LABEL);
+  }
+  const table = await runPack(engine, pack, source, passThrough, signal);
+  let labels: Uint8Array | null = null;
+  if (target) {
+    const vector = table.getChild(LABEL);
+    labels = Uint8Array.from({ length: table.numRows }, (_, i) => (Number(vector?.get(i)) === 1 ? 1 : 0));
+  }
+  const out = new Map<string, TagMetrics>();
+  for (const tag of pack.tags) {
+    const fires = flags(table, tag.name);
+    const m = labels ? tagMetrics(fires, labels) : coverageOnly(fires);
+    const coverage = interval(m.coverage) ?? { value: 0, low: 0, high: 0 };
+    const metrics: TagMetrics = { rows: m.rows, support: m.support, coverage };
+    if (labels) {
+      const full = m as ValidationTagMetrics;
+      for (const name of ['precision', 'recall', 'f1', 'lift'] as const) {
+        const v = interval(full[name]);
+        if (v) metrics[name] = v;
+      }
+    }
+    out.set(tag.name, metrics);
+  }
+  return out;
+}
+
+/** Gates in the pack's form applied to recorded metrics (validation.ts semantics). */
+function gateOutcome(metrics: TagMetrics, gates: ValidationGate[], hasTarget: boolean): { passed: boolean; reasons: string[] } {
+  const est = (v: IntervalMetric | undefined): Estimate => (v ? { value: v.value, low: v.low, high: v.high } : { value: null, low: null, high: null });
+  const usable = hasTarget ? gates : gates.filter((g) => g.metric === 'coverage' || g.metric === 'support');
+  if (!hasTarget) return checkGates({ rows: metrics.rows, support: metrics.support, coverage: est(metrics.coverage) }, usable);
+  return checkGates(
+    {
+      rows: metrics.rows,
+      support: metrics.support,
+      positives: 0,
+      tp: 0,
+      fp: 0,
+      fn: 0,
+      tn: 0,
+      baseRate: null,
+      coverage: est(metrics.coverage),
+      precision: est(metrics.precision),
+      recall: est(metrics.recall),
+      f1: est(metrics.f1),
+      lift: est(metrics.lift),
+    },
+    usable,
+  );
+}
+
+function jsonCell(value: unknown): string | number | boolean | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (typeof value === 'boolean' || typeof value === 'string') return value;
+  return String(value);
+}
+
+const JSON_NATIVE = /^(BOOLEAN|TINYINT|SMALLINT|INTEGER|BIGINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|REAL|VARCHAR)$/i;
+
+/** A few rows (some where each tag fires, some where none does) with the tags they must get. */
+async function pickGoldenRows(engine: DataEngine, pack: RulePack, relation: string, limit: number, signal?: AbortSignal): Promise<RulePack['golden']> {
+  const key = pack.entity.key;
+  const all = await describeRelation(engine, relation, signal);
+  const needed = new Set([key, ...pack.tags.flatMap(tagColumns)]);
+  const columns = all.filter((c) => needed.has(c.name)).map((c) => ({ name: c.name, type: c.type }));
+  if (limit <= 0) return { columns, rows: [] };
+  const tagged = await engine.driver.query(`SELECT * FROM (${packToSql(pack, 'duckdb', { header: false, source: relation })}) ORDER BY ${quoteIdent(key)} LIMIT 100000`, signal);
+  const keys = tagged.getChild(key);
+  const chosen: number[] = [];
+  const perTag = Math.max(1, Math.floor(limit / (pack.tags.length + 1)));
+  for (const tag of pack.tags) {
+    const f = flags(tagged, tag.name);
+    let taken = 0;
+    for (let i = 0; i < f.length && taken < perTag && chosen.length < limit; i++) {
+      if (f[i] === 1 && !chosen.includes(i)) {
+        chosen.push(i);
+        taken++;
+      }
+    }
+  }
+  const none = pack.tags.map((t) => flags(tagged, t.name));
+  for (let i = 0; i < tagged.numRows && chosen.length < limit; i++) if (!chosen.includes(i) && none.every((f) => f[i] === 0)) chosen.push(i);
+  for (let i = 0; i < tagged.numRows && chosen.length < limit; i++) if (!chosen.includes(i)) chosen.push(i);
+  chosen.sort((a, b) => a - b);
+  const keyValues = chosen.map((i) => keys?.get(i) as unknown);
+  if (keyValues.length === 0) return { columns, rows: [] };
+  const select = columns.map((c) => (JSON_NATIVE.test(c.type) ? quoteIdent(c.name) : `CAST(${quoteIdent(c.name)} AS VARCHAR) AS ${quoteIdent(c.name)}`)).join(', ');
+  const keyList = keyValues.map((k) => (typeof k === 'string' ? quoteLiteral(k) : String(k))).join(', ');
+  const values = plainRows(await engine.driver.query(`SELECT ${select} FROM ${relation} WHERE ${quoteIdent(key)} IN (${keyList}) ORDER BY ${quoteIdent(key)}`, signal));
+  const expectedByKey = new Map<string, string[]>();
+  for (const i of chosen) expectedByKey.set(String(keys?.get(i)), pack.tags.filter((t) => tagged.getChild(t.name)?.get(i) === true).map((t) => t.name));
+  const rows: GoldenRow[] = values.map((v) => {
+    const k = jsonCell(v[key]);
+    return {
+      key: k === null || typeof k === 'boolean' ? String(k) : k,
+      values: Object.fromEntries(columns.map((c) => [c.name, jsonCell(v[c.name])])),
+      expected: expectedByKey.get(String(v[key])) ?? [],
+    };
+  });
+  return { columns, rows };
+}
+
+/** Builds a pack from a tag set and a loaded table: metrics, gates, provenance, golden rows, hash. */
+export async function buildPack(engine: DataEngine, params: BuildParams, progress: (fraction: number, phase: string) => void, signal?: AbortSignal): Promise<RulePack> {
+  const tags = packTagsFromTagSet(params.tagSet);
+  const names = await engine.tableNames();
+  const table = names.find((n) => n === params.table);
+  if (!table) throw new EngineError('NOT_FOUND', `There is no table named "${params.table}".`);
+  const relation = quoteIdent(table);
+  const columns = await describeRelation(engine, relation, signal);
+  const key = params.key ?? columns.find((c) => /(^|_)id$/i.test(c.name))?.name ?? columns[0]?.name;
+  if (!key || !columns.some((c) => c.name === key)) throw new EngineError('BAD_INPUT', `The key column "${params.key}" is not in "${table}".`);
+  let parent: RulePack['parent'] = null;
+  if (params.parent !== undefined) {
+    const old = (await readPack(params.parent)).pack;
+    parent = { version: old.version, contentHash: old.contentHash };
+  }
+  const createdAt = params.createdAt ?? new Date().toISOString();
+  const rowCount = Number((await engine.driver.query(`SELECT count(*) AS n FROM ${relation}`, signal)).getChild('n')?.get(0) ?? 0);
+  const sources: SourceFile[] = (params.sources ?? []).map((s) => ({ ...s, rows: rowCount, columns: columns.map((c) => ({ name: c.name, type: c.type })) }));
+  const draftInput: Omit<RulePackInput, 'contentHash'> = {
+    schema: PACK_SCHEMA,
+    name: params.name,
+    version: params.version,
+    parent,
+    created: { at: createdAt, by: params.createdBy ?? '' },
+    asOf: params.asOf ?? createdAt.slice(0, 10),
+    entity: { table, key },
+    tags,
+    provenance: { sources },
+  };
+  let pack = await finalizePack(draftInput);
+  progress(0.2, 'checking tags against the data');
+  for (const tag of pack.tags) {
+    const missing = tagColumns(tag).filter((c) => !columns.some((x) => x.name === c));
+    if (missing.length > 0) throw new EngineError('BAD_INPUT', `Tag "${tag.name}" reads ${missing.map((m) => `"${m}"`).join(', ')}, not in "${table}".`);
+  }
+  throwIfAborted(signal);
+  progress(0.4, 'measuring tags');
+  const metrics = await measurePack(engine, pack, relation, params.target, signal);
+  const gates = DEFAULT_GATES.perTag ?? [];
+  const measured = pack.tags.map((t) => {
+    const m = metrics.get(t.name) as TagMetrics;
+    return { ...t, metrics: m, gates: gates.map((g) => ({ ...g })), gateOutcome: gateOutcome(m, gates, params.target !== undefined) };
+  });
+  progress(0.7, 'choosing golden rows');
+  pack = await finalizePack({ ...pack, tags: measured, contentHash: undefined } as Omit<RulePackInput, 'contentHash'>);
+  const golden = await pickGoldenRows(engine, pack, relation, params.goldenRows ?? 20, signal);
+  progress(1, 'done');
+  const { contentHash: _hash, ...rest } = pack;
+  return finalizePack({ ...rest, golden });
+}
+
+export interface GoldenCheck {
+  rows: number;
+  mismatches: Array<{ key: string | number; expected: string[]; got: string[] }>;
+}
+
+function sqlCell(value: string | number | boolean | null, type: string): string {
+  if (value === null) return `CAST(NULL AS ${type})`;
+  if (typeof value === 'string') return `CAST(${quoteLiteral(value)} AS ${type})`;
+  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+  return `CAST(${Number.isSafeInteger(value) ? String(value) : value.toExponential()} AS ${type})`;
+}
+
+/** Runs the pack's DuckDB query on its golden rows and compares the tags with the expected ones. */
+export async function checkGoldenRows(engine: DataEngine, pack: RulePack, signal?: AbortSignal): Promise<GoldenCheck> {
+  const { columns, rows } = pack.golden;
+  if (rows.length === 0) return { rows: 0, mismatches: [] };
+  const name = `__assay_golden_${Math.floor(Math.random() * 1e9)}`;
+  const defs = columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ');
+  const values = rows.map((r) => `(${columns.map((c) => sqlCell(r.values[c.name] ?? null, c.type)).join(', ')})`).join(', ');
+  await engine.driver.query(`CREATE TEMP TABLE ${quoteIdent(name)} (${defs})`, signal);
+  try {
+    await engine.driver.query(`INSERT INTO ${quoteIdent(name)} VALUES ${values}`, signal);
+    const out = await runPack(engine, pack, quoteIdent(name), [], signal);
+    const keys = out.getChild(pack.entity.key);
+    const got = new Map<string, string[]>();
+    for (let i = 0; i < out.numRows; i++) got.set(String(jsonCell(keys?.get(i))), pack.tags.filter((t) => out.getChild(t.name)?.get(i) === true).map((t) => t.name));
+    const mismatches = rows.flatMap((r) => {
+      const actual = got.get(String(r.key)) ?? [];
+      return actual.join('\u0001') === r.expected.join('\u0001') ? [] : [{ key: r.key, expected: r.expected, got: actual }];
+    });
+    return { rows: rows.length, mismatches };
+  } finally {
+    await engine.driver.query(`DROP TABLE IF EXISTS ${quoteIdent(name)}`);
+  }
+}
+
+export interface MetricDrift {
+  tag: string;
+  metric: string;
+  recorded: number;
+  measured: number;
+  /** The measured value lies outside the recorded 95% interval. */
+  outside: boolean;
+}
+
+/** Re-measures the pack on a table and compares with the recorded metrics. */
+export async function metricDrift(engine: DataEngine, pack: RulePack, table: string, target: TargetParam | undefined, signal?: AbortSignal): Promise<MetricDrift[]> {
+  const measured = await measurePack(engine, pack, quoteIdent(table), target, signal);
+  const out: MetricDrift[] = [];
+  for (const tag of pack.tags) {
+    const now = measured.get(tag.name);
+    if (!tag.metrics || !now) continue;
+    for (const metric of ['coverage', 'precision', 'recall', 'f1', 'lift'] as const) {
+      const was = tag.metrics[metric];
+      const is = now[metric];
+      if (!was || !is) continue;
+      out.push({ tag: tag.name, metric, recorded: was.value, measured: is.value, outside: is.value < was.low || is.value > was.high });
+    }
+  }
+  return out;
+}
+
+export interface ApplyResult {
+  table: string;
+  rowCount: number;
+  /** Entities per tag. */
+  counts: Record<string, number>;
+}
+
+/** Computes every tag per entity into a new DuckDB table (in-app apply). */
+export async function applyPack(engine: DataEngine, pack: RulePack, into: string, source: string | undefined, signal?: AbortSignal): Promise<ApplyResult> {
+  const relation = source === undefined ? undefined : quoteIdent(source);
+  await engine.driver.query(`CREATE OR REPLACE TABLE ${quoteIdent(into)} AS ${packToSql(pack, 'duckdb', { header: false, source: relation })}`, signal);
+  const counts = pack.tags.map((t) => `count(*) FILTER (WHERE ${quoteIdent(t.name)}) AS ${quoteIdent(t.name)}`).join(', ');
+  const row = plainRows(await engine.driver.query(`SELECT count(*) AS ${quoteIdent('__rows')}, ${counts} FROM ${quoteIdent(into)}`, signal))[0] ?? {};
+  return { table: into, rowCount: Number(row.__rows ?? 0), counts: Object.fromEntries(pack.tags.map((t) => [t.name, Number(row[t.name] ?? 0)])) };
+}

@@ -1,0 +1,167 @@
+/**
+ * Reading the rows a tag is mined or measured on: the source relation, the columns rules read,
+ * the binary target (label column + positive value, or a segment column + segment id) and an
+ * optional time column, as one Arrow table plus typed arrays.
+ */
+import type { Table, Vector } from 'apache-arrow';
+import type { DataSourceRef } from '../api';
+import type { DataEngine } from '../data/engine';
+import { quoteIdent, quoteLiteral } from '../data/sql-text';
+import { sourceKind, type SourceKind } from '../gbdt/encoding';
+import { EngineError } from '../protocol/errors';
+
+export interface ColumnDesc {
+  name: string;
+  type: string;
+  kind: SourceKind;
+}
+
+function plainRows(table: Table): Array<Record<string, unknown>> {
+  return table.toArray().map((r: { toJSON(): Record<string, unknown> }) => r.toJSON());
+}
+
+/** The SQL relation for a source: a quoted table name or a parenthesised query. */
+export async function resolveRelation(engine: DataEngine, source: DataSourceRef | undefined): Promise<string> {
+  if (source && typeof source === 'object' && 'table' in source && typeof source.table === 'string') {
+    const names = await engine.tableNames();
+    const name = names.find((n) => n === source.table) ?? names.find((n) => n.toLowerCase() === source.table.toLowerCase());
+    if (!name) throw new EngineError('NOT_FOUND', `There is no table named "${source.table}".`);
+    return quoteIdent(name);
+  }
+  if (source && typeof source === 'object' && 'sql' in source && typeof source.sql === 'string' && source.sql.trim()) return `(${source.sql.trim().replace(/;\s*$/, '')})`;
+  throw new EngineError('BAD_INPUT', 'Choose a table or write a query for the rows to tag.');
+}
+
+export async function describeRelation(engine: DataEngine, relation: string, signal?: AbortSignal): Promise<ColumnDesc[]> {
+  const t = await engine.driver.query(`DESCRIBE SELECT * FROM ${relation}`, signal);
+  return plainRows(t).map((r) => ({ name: String(r.column_name), type: String(r.column_type), kind: sourceKind(String(r.column_type)) }));
+}
+
+export interface TargetSpec {
+  /** The label column (or a segment-membership column). */
+  target: string;
+  /** The value that counts as positive (a label value or a segment id); `true` for a boolean target when absent. */
+  positive?: string;
+}
+
+export interface ResolvedTarget {
+  column: ColumnDesc;
+  positive: string;
+  /** SQL producing 1 for positive rows and 0 otherwise. */
+  expression: string;
+}
+
+/** Checks the target and its positive value; fails in plain words on a missing column, NULL labels or a single class. */
+export async function resolveTarget(engine: DataEngine, relation: string, columns: ColumnDesc[], spec: TargetSpec, signal?: AbortSignal): Promise<ResolvedTarget> {
+  if (typeof spec.target !== 'string' || !spec.target) throw new EngineError('BAD_INPUT', 'Choose a target column.');
+  const column = columns.find((c) => c.name === spec.target);
+  if (!column) throw new EngineError('BAD_INPUT', `The target "${spec.target}" is not a column of the data (columns: ${columns.slice(0, 8).map((c) => c.name).join(', ')}${columns.length > 8 ? ', ...' : ''}).`);
+  const col = quoteIdent(column.name);
+  const stats = plainRows(await engine.driver.query(`SELECT count(*) AS n, count(${col}) AS nn FROM ${relation}`, signal))[0] ?? {};
+  const total = Number(stats.n);
+  if (total === 0) throw new EngineError('BAD_INPUT', 'The data has 0 rows; there is nothing to mine or measure.');
+  const missing = total - Number(stats.nn);
+  if (missing > 0) throw new EngineError('BAD_INPUT', `${missing.toLocaleString('en-US')} rows have no value in the target "${column.name}". Filter them out first (WHERE "${column.name}" IS NOT NULL).`);
+  let positive = spec.positive;
+  if (positive === undefined || positive === '') {
+    if (column.kind !== 'boolean') throw new EngineError('BAD_INPUT', `Name the positive value of "${column.name}" (the label value or segment id that the tag should find).`);
+    positive = 'true';
+  }
+  const values = plainRows(await engine.driver.query(`SELECT CAST(${col} AS VARCHAR) AS v, count(*) AS n FROM ${relation} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 21`, signal)).map((r) => ({ v: String(r.v), n: Number(r.n) }));
+  if (column.kind === 'boolean') positive = positive.toLowerCase();
+  const hit = values.find((x) => x.v === positive);
+  if (!hit && values.length <= 20) throw new EngineError('BAD_INPUT', `The positive value "${positive}" does not occur in "${column.name}" (its values are ${values.slice(0, 8).map((x) => x.v).join(', ')}${values.length > 8 ? ', ...' : ''}).`);
+  if (!hit) {
+    const count = Number(plainRows(await engine.driver.query(`SELECT count(*) AS n FROM ${relation} WHERE CAST(${col} AS VARCHAR) = ${quoteLiteral(positive)}`, signal))[0]?.n ?? 0);
+    if (count === 0) throw new EngineError('BAD_INPUT', `The positive value "${positive}" does not occur in "${column.name}".`);
+  }
+  if (values.length === 1) throw new EngineError('BAD_INPUT', `The target "${column.name}" has a single class (every row is ${values[0]?.v}); rules need both positive and negative rows.`);
+  return { column, positive, expression: `CASE WHEN CAST(${col} AS VARCHAR) = ${quoteLiteral(positive)} THEN 1 ELSE 0 END` };
+}
+
+/** The select-list item that reads a column for rules: numbers as DOUBLE, booleans and text as they are. */
+export function ruleColumnSelect(c: ColumnDesc): string {
+  const q = quoteIdent(c.name);
+  if (c.kind === 'numeric' && !/^(DOUBLE|FLOAT|REAL|INTEGER|SMALLINT|TINYINT)$/i.test(c.type)) return `CAST(${q} AS DOUBLE) AS ${q}`;
+  // ENUMs as VARCHAR: DuckDB-WASM's Arrow output can lose their dictionaries.
+  if (/^ENUM\b/i.test(c.type)) return `CAST(${q} AS VARCHAR) AS ${q}`;
+  return q;
+}
+
+export const LABEL_COLUMN = '__assay_label';
+export const TIME_COLUMN = '__assay_time';
+export const KEY_COLUMN = '__assay_key';
+
+export interface TagFrame {
+  table: Table;
+  rows: number;
+  /** 0/1 per row, or null without a target. */
+  labels: Uint8Array | null;
+  /** Epoch seconds (or the number itself) per row, NaN when missing; null without a time column. */
+  times: Float64Array | null;
+  /** A readable key per row for evidence (the key column's value, or the 0-based row number). */
+  keyOf(row: number): string;
+}
+
+export interface FrameRequest {
+  columns: ColumnDesc[];
+  target?: ResolvedTarget;
+  timeColumn?: ColumnDesc;
+  keyColumn?: ColumnDesc;
+}
+
+/** Numbers of an Arrow column as float64, NaN for NULL. */
+export function vectorToFloat64(vector: Vector | null | undefined, length: number): Float64Array {
+  const out = new Float64Array(length);
+  if (!vector) return out.fill(Number.NaN);
+  let at = 0;
+  for (const chunk of vector.data) {
+    const values = chunk.values as ArrayLike<number | bigint>;
+    const validity = chunk.nullBitmap;
+    const hasNulls = chunk.nullCount > 0 && validity && validity.length > 0;
+    for (let i = 0; i < chunk.length; i++) {
+      const bit = chunk.offset + i;
+      if (hasNulls && ((validity[bit >> 3] as number) & (1 << (bit & 7))) === 0) out[at++] = Number.NaN;
+      else out[at++] = Number(values[bit]);
+    }
+  }
+  return out;
+}
+
+export async function loadFrame(engine: DataEngine, relation: string, request: FrameRequest, signal?: AbortSignal): Promise<TagFrame> {
+  const items = request.columns.map(ruleColumnSelect);
+  if (request.target) items.push(`CAST(${request.target.expression} AS TINYINT) AS ${quoteIdent(LABEL_COLUMN)}`);
+  if (request.timeColumn) {
+    const q = quoteIdent(request.timeColumn.name);
+    const kind = request.timeColumn.kind;
+    if (kind === 'date' || kind === 'timestamp') items.push(`CAST(epoch(CAST(${q} AS TIMESTAMP)) AS DOUBLE) AS ${quoteIdent(TIME_COLUMN)}`);
+    else if (kind === 'numeric') items.push(`CAST(${q} AS DOUBLE) AS ${quoteIdent(TIME_COLUMN)}`);
+    else throw new EngineError('BAD_INPUT', `The time column "${request.timeColumn.name}" is ${request.timeColumn.type}; use a date, timestamp or number column.`);
+  }
+  if (request.keyColumn) items.push(`CAST(${quoteIdent(request.keyColumn.name)} AS VARCHAR) AS ${quoteIdent(KEY_COLUMN)}`);
+  if (items.length === 0) items.push('1 AS "__assay_one"');
+  const table = await engine.driver.query(`SELECT ${items.join(', ')} FROM ${relation}`, signal);
+  const n = table.numRows;
+  let labels: Uint8Array | null = null;
+  if (request.target) {
+    const raw = vectorToFloat64(table.getChild(LABEL_COLUMN), n);
+    labels = new Uint8Array(n);
+    for (let i = 0; i < n; i++) labels[i] = raw[i] === 1 ? 1 : 0;
+  }
+  const times = request.timeColumn ? vectorToFloat64(table.getChild(TIME_COLUMN), n) : null;
+  const keyVector = request.keyColumn ? table.getChild(KEY_COLUMN) : null;
+  return {
+    table,
+    rows: n,
+    labels,
+    times,
+    keyOf: (row) => (keyVector ? String(keyVector.get(row) ?? 'NULL') : String(row)),
+  };
+}
+
+export function findColumn(columns: ColumnDesc[], name: string | undefined, role: string): ColumnDesc | undefined {
+  if (name === undefined || name === '') return undefined;
+  const c = columns.find((x) => x.name === name);
+  if (!c) throw new EngineError('BAD_INPUT', `The ${role} "${name}" is not a column of the data.`);
+  return c;
+}

@@ -1,0 +1,218 @@
+/**
+ * The tag definition model: what a tag is (a rule, a model threshold or a segment), where it sits
+ * in the taxonomy, who owns it and how far it is through review (draft -> validated -> approved).
+ * Defined with zod so a tag set read from disk or the UI is checked, with errors in plain words.
+ */
+import { z } from 'zod';
+import { EngineError } from '../protocol/errors';
+import type { RuleExpr, RuleLiteral } from './ast';
+import { parseRule } from './parser';
+import { printRule } from './printer';
+
+/** The taxonomy a new tag set starts with; users may add, rename or remove groups. */
+export const DEFAULT_TAXONOMY: readonly string[] = ['basic', 'behaviour', 'preference', 'predictive'];
+
+export const TAG_STATUSES = ['draft', 'validated', 'approved'] as const;
+export type TagStatus = (typeof TAG_STATUSES)[number];
+
+/**
+ * Allowed status changes: a draft is validated (it passed its gates on holdout), then approved
+ * (signed off). A validated tag can go back to draft (edited, or failed on new data); an approved
+ * tag goes back to draft when edited, or to validated when its approval is withdrawn.
+ */
+export const TAG_TRANSITIONS: Readonly<Record<TagStatus, readonly TagStatus[]>> = {
+  draft: ['validated'],
+  validated: ['approved', 'draft'],
+  approved: ['validated', 'draft'],
+};
+
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+const nonBlank = z.string().trim().min(1, 'must not be empty');
+
+const ruleLiteralSchema: z.ZodType<RuleLiteral, RuleLiteral> = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('number'), value: finite }).strict(),
+  z.object({ kind: z.literal('string'), value: z.string() }).strict(),
+  z.object({ kind: z.literal('boolean'), value: z.boolean() }).strict(),
+  z.object({ kind: z.literal('null') }).strict(),
+]);
+const columnRefSchema = z.object({ kind: z.literal('column'), name: z.string().min(1) }).strict();
+
+/** The rule AST (ast.ts) as a zod schema. */
+export const ruleExprSchema: z.ZodType<RuleExpr, RuleExpr> = z.lazy(() =>
+  z.discriminatedUnion('type', [
+    z.object({ type: z.literal('and'), args: z.array(ruleExprSchema).min(1) }).strict(),
+    z.object({ type: z.literal('or'), args: z.array(ruleExprSchema).min(1) }).strict(),
+    z.object({ type: z.literal('not'), arg: ruleExprSchema }).strict(),
+    z.object({ type: z.literal('compare'), op: z.enum(['=', '!=', '<', '<=', '>', '>=']), left: columnRefSchema, right: z.union([ruleLiteralSchema, columnRefSchema]) }).strict(),
+    z.object({ type: z.literal('in'), column: columnRefSchema, values: z.array(ruleLiteralSchema).min(1), negated: z.boolean() }).strict(),
+    z.object({ type: z.literal('between'), column: columnRefSchema, low: ruleLiteralSchema, high: ruleLiteralSchema, negated: z.boolean() }).strict(),
+    z.object({ type: z.literal('isNull'), column: columnRefSchema, negated: z.boolean() }).strict(),
+    z.object({ type: z.literal('like'), column: columnRefSchema, pattern: z.string(), negated: z.boolean() }).strict(),
+    z.object({ type: z.literal('regex'), column: columnRefSchema, pattern: z.string(), negated: z.boolean() }).strict(),
+    z.object({ type: z.literal('column'), column: columnRefSchema }).strict(),
+    z.object({ type: z.literal('literal'), value: z.boolean() }).strict(),
+  ]),
+);
+
+/** A rule tag: the text people edit and the AST machines run; they must agree. */
+export const ruleDefinitionSchema = z.object({ kind: z.literal('rule'), text: nonBlank, ast: ruleExprSchema }).strict();
+
+/** A model tag: fires where the model's score is >= threshold. The model is referenced or embedded. */
+export const modelDefinitionSchema = z
+  .object({
+    kind: z.literal('model'),
+    /** Id of a model saved in the workspace. */
+    modelRef: nonBlank.optional(),
+    /** XGBoost JSON of the model, embedded (as packs carry it). */
+    modelJson: z.record(z.string(), z.unknown()).optional(),
+    threshold: finite,
+  })
+  .strict()
+  .refine((d) => d.modelRef !== undefined || d.modelJson !== undefined, { message: 'a model tag needs a modelRef or an embedded modelJson' });
+
+/** A segment tag: fires for members of one segment of a saved segmentation. */
+export const segmentDefinitionSchema = z
+  .object({ kind: z.literal('segment'), segmentRef: nonBlank, segmentId: z.union([z.number().int().nonnegative(), nonBlank]) })
+  .strict();
+
+export const tagDefinitionSchema = z.discriminatedUnion('kind', [ruleDefinitionSchema, modelDefinitionSchema, segmentDefinitionSchema]);
+
+/** Tag names become SQL column aliases: any printable text, but no control characters. */
+const tagNameSchema = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(200, 'must be at most 200 characters')
+  .refine((s) => ![...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f), 'must not contain control characters');
+
+export const tagSchema = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/, 'must be letters, digits, _ . - (starting with a letter or digit)'),
+    name: tagNameSchema,
+    group: nonBlank,
+    description: z.string().default(''),
+    owner: z.string().default(''),
+    status: z.enum(TAG_STATUSES).default('draft'),
+    definition: tagDefinitionSchema,
+  })
+  .strict();
+
+export const TAGSET_SCHEMA = 'assay.tagset/1';
+
+export const tagSetSchema = z
+  .object({
+    schema: z.literal(TAGSET_SCHEMA).default(TAGSET_SCHEMA),
+    /** Bumped on every saved change. */
+    version: z.number().int().min(1).default(1),
+    taxonomy: z.array(nonBlank).min(1).default([...DEFAULT_TAXONOMY]),
+    tags: z.array(tagSchema),
+  })
+  .strict();
+
+export type RuleDefinition = z.infer<typeof ruleDefinitionSchema>;
+export type ModelDefinition = z.infer<typeof modelDefinitionSchema>;
+export type SegmentDefinition = z.infer<typeof segmentDefinitionSchema>;
+export type TagDefinition = z.infer<typeof tagDefinitionSchema>;
+export type Tag = z.infer<typeof tagSchema>;
+export type TagSet = z.infer<typeof tagSetSchema>;
+/** A tag as written by hand (defaults not yet filled in). */
+export type TagInput = z.input<typeof tagSchema>;
+export type TagSetInput = z.input<typeof tagSetSchema>;
+
+function pathText(path: ReadonlyArray<PropertyKey>, root: string): string {
+  return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : `${acc}.${String(p)}`), root);
+}
+
+function zodProblem(error: z.ZodError, root: string): string {
+  const issue = error.issues[0];
+  if (!issue) return `${root} is not valid.`;
+  return `${pathText(issue.path, root)}: ${issue.message}.`;
+}
+
+/** Checks that a rule tag's text and AST agree (the AST must be what the text parses to). */
+function checkRuleDefinition(def: RuleDefinition, where: string): void {
+  let parsed: RuleExpr;
+  try {
+    parsed = parseRule(def.text);
+  } catch (err) {
+    throw new EngineError('BAD_INPUT', `${where}: the rule text does not parse: ${(err as Error).message}.`, err instanceof EngineError ? err.detail : undefined);
+  }
+  if (printRule(parsed) !== printRule(def.ast)) {
+    throw new EngineError('BAD_INPUT', `${where}: the rule text and its AST disagree (the text reads "${printRule(parsed)}", the AST "${printRule(def.ast)}").`);
+  }
+}
+
+/** Validates one tag (shape, rule text vs AST); fills defaults. Throws EngineError('BAD_INPUT'). */
+export function parseTag(input: unknown, where = 'tag'): Tag {
+  const result = tagSchema.safeParse(input);
+  if (!result.success) throw new EngineError('BAD_INPUT', zodProblem(result.error, where));
+  const tag = result.data;
+  if (tag.definition.kind === 'rule') checkRuleDefinition(tag.definition, `${where} "${tag.name}"`);
+  return tag;
+}
+
+/**
+ * Validates a tag set: its shape, every rule (text and AST agree), unique ids, unique names
+ * (case-insensitively, since names become SQL columns), and every group in the taxonomy.
+ */
+export function parseTagSet(input: unknown): TagSet {
+  const result = tagSetSchema.safeParse(input);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    if (issue?.path[0] === 'schema' && input && typeof input === 'object') {
+      const found = (input as Record<string, unknown>).schema;
+      throw new EngineError('BAD_INPUT', `This is not an Assay tag set this version can read (schema ${JSON.stringify(found)}; expected "${TAGSET_SCHEMA}").`);
+    }
+    throw new EngineError('BAD_INPUT', zodProblem(result.error, 'tag set'));
+  }
+  const set = result.data;
+  const lowerGroups = new Set<string>();
+  for (const g of set.taxonomy) {
+    if (lowerGroups.has(g.toLowerCase())) throw new EngineError('BAD_INPUT', `The taxonomy lists the group "${g}" twice.`);
+    lowerGroups.add(g.toLowerCase());
+  }
+  const ids = new Set<string>();
+  const names = new Map<string, string>();
+  set.tags.forEach((tag, i) => {
+    const where = `tags[${i}]`;
+    if (tag.definition.kind === 'rule') checkRuleDefinition(tag.definition, `${where} "${tag.name}"`);
+    if (ids.has(tag.id)) throw new EngineError('BAD_INPUT', `${where}: the id "${tag.id}" is used by another tag.`);
+    ids.add(tag.id);
+    const other = names.get(tag.name.toLowerCase());
+    if (other !== undefined) throw new EngineError('BAD_INPUT', `${where}: the name "${tag.name}" is already used by "${other}" (names must differ, ignoring case).`);
+    names.set(tag.name.toLowerCase(), tag.name);
+    if (!set.taxonomy.includes(tag.group)) throw new EngineError('BAD_INPUT', `${where} "${tag.name}": the group "${tag.group}" is not in the taxonomy (${set.taxonomy.join(', ')}).`);
+  });
+  return set;
+}
+
+/** Reads a tag set from JSON text, with a plain error for malformed JSON. */
+export function parseTagSetJson(text: string): TagSet {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new EngineError('BAD_INPUT', `The tag set is not valid JSON: ${(err as Error).message}.`);
+  }
+  return parseTagSet(json);
+}
+
+/** A rule definition from text: parses it and keeps the text as written. */
+export function ruleDefinition(text: string): RuleDefinition {
+  return { kind: 'rule', text, ast: parseRule(text) };
+}
+
+/** Moves a tag to another status, if that transition is allowed. */
+export function transitionTag(tag: Tag, to: TagStatus): Tag {
+  if (tag.status === to) return tag;
+  if (!TAG_TRANSITIONS[tag.status].includes(to)) {
+    throw new EngineError('BAD_INPUT', `Tag "${tag.name}" is ${tag.status}; it cannot become ${to} (allowed: ${TAG_TRANSITIONS[tag.status].join(', ')}).`);
+  }
+  return { ...tag, status: to };
+}
+
+/** An edited definition voids review: the tag goes back to draft. */
+export function redefineTag(tag: Tag, definition: TagDefinition): Tag {
+  const next = parseTag({ ...tag, definition, status: 'draft' });
+  return next;
+}
