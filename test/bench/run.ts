@@ -20,7 +20,12 @@ import { formatBytes, generate } from '../../scripts/gen';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+const SECTIONS = ['data', 'gbdt', 'kmeans', 'rules'] as const;
+type Section = (typeof SECTIONS)[number];
+
 interface BenchOptions {
+  /** Which parts to run (default all); the app cold start belongs to 'data'. */
+  sections: Set<Section>;
   users: number;
   runs: number;
   skipApp: boolean;
@@ -29,7 +34,7 @@ interface BenchOptions {
 }
 
 function parseArgs(argv: readonly string[]): BenchOptions {
-  const options: BenchOptions = { users: 1_000_000, runs: 3, skipApp: false, skipGbdt: false, rounds: 200 };
+  const options: BenchOptions = { sections: new Set(SECTIONS), users: 1_000_000, runs: 3, skipApp: false, skipGbdt: false, rounds: 200 };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag === '--users') options.users = Number(argv[++i]);
@@ -37,10 +42,16 @@ function parseArgs(argv: readonly string[]): BenchOptions {
     else if (flag === '--skip-app') options.skipApp = true;
     else if (flag === '--skip-gbdt') options.skipGbdt = true;
     else if (flag === '--rounds') options.rounds = Number(argv[++i]);
-    else throw new Error(`unknown argument ${flag}; usage: npm run bench [-- --users N] [--runs R] [--skip-app] [--skip-gbdt] [--rounds N]`);
+    else if (flag === '--only') {
+      const wanted = String(argv[++i] ?? '').split(',').filter(Boolean);
+      const unknown = wanted.filter((w) => !(SECTIONS as readonly string[]).includes(w));
+      if (wanted.length === 0 || unknown.length > 0) throw new Error(`--only takes a comma list of ${SECTIONS.join(', ')}`);
+      options.sections = new Set(wanted as Section[]);
+    } else throw new Error(`unknown argument ${flag}; usage: npm run bench [-- --only ${SECTIONS.join(',')}] [--users N] [--runs R] [--skip-app] [--skip-gbdt] [--rounds N]`);
   }
   if (!Number.isInteger(options.users) || options.users < 1) throw new Error('--users must be a positive integer');
   if (!Number.isInteger(options.runs) || options.runs < 1) throw new Error('--runs must be a positive integer');
+  if (options.skipGbdt) options.sections.delete('gbdt');
   return options;
 }
 
@@ -420,6 +431,26 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const loadBefore = os.loadavg();
   console.log(`Assay benchmark, ${startedAt.toISOString()}  (${os.cpus().length} cores, load ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, node ${process.version}, median of ${options.runs} runs)`);
+  const outDir = path.join(repoRoot, '.bench');
+  fs.mkdirSync(outDir, { recursive: true });
+  if (options.sections.has('data')) await runDataBench(options, startedAt, loadBefore, outDir);
+
+  if (options.sections.has('gbdt')) {
+    console.log('\n--- GBDT: Assay vs XGBoost hist ---');
+    const { runGbdtBench } = await import('./gbdt');
+    const gbdt = await runGbdtBench({ users: options.users, rounds: options.rounds, threads: [1, 2] });
+    fs.writeFileSync(path.join(outDir, 'gbdt.json'), JSON.stringify(gbdt, null, 2) + '\n');
+  }
+  if (options.sections.has('kmeans')) {
+    console.log('\n--- k-means: Assay vs scikit-learn KMeans (lloyd) ---');
+    const { runKmeansBench } = await import('./kmeans');
+    const kmeans = await runKmeansBench();
+    fs.writeFileSync(path.join(outDir, 'kmeans.json'), JSON.stringify(kmeans, null, 2) + '\n');
+  }
+}
+
+/** Loading, profiling and querying against native DuckDB, and the app's cold start. */
+async function runDataBench(options: BenchOptions, startedAt: Date, loadBefore: number[], outDir: string): Promise<void> {
   const files = await ensureData(options.users);
 
   console.log('Native DuckDB, 1 thread ...');
@@ -470,8 +501,6 @@ async function main(): Promise<void> {
   const loadAfter = os.loadavg();
   console.log(`\nLoad average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')}. Ratio = assay / reference (wall; cpu in brackets). Cold-start cpu is n/a (the browser is another process); "1T"/"2T" = native DuckDB threads; targets are the issue's (<= 2x native DuckDB, profile of 1M rows <= 1 s, cold start to interactive <= 1.5 s).`);
 
-  const outDir = path.join(repoRoot, '.bench');
-  fs.mkdirSync(outDir, { recursive: true });
   const results = {
     startedAt: startedAt.toISOString(),
     machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', node: process.version, loadBefore, loadAfter },
@@ -492,13 +521,6 @@ async function main(): Promise<void> {
   // NaN (cold-start cpu) is written as null.
   fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(results, (_k, v: unknown) => (typeof v === 'number' && Number.isNaN(v) ? null : v), 2) + '\n');
   console.log(`Results written to ${path.relative(process.cwd(), path.join(outDir, 'results.json'))}`);
-
-  if (!options.skipGbdt) {
-    console.log('\n--- GBDT: Assay vs XGBoost hist ---');
-    const { runGbdtBench } = await import('./gbdt');
-    const gbdt = await runGbdtBench({ users: options.users, rounds: options.rounds, threads: [1, 2] });
-    fs.writeFileSync(path.join(outDir, 'gbdt.json'), JSON.stringify(gbdt, null, 2) + '\n');
-  }
 }
 
 await main();

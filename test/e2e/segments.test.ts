@@ -104,15 +104,14 @@ describe('Segments: features, k-means, portraits, names, save', () => {
 
     const projection = page.locator('[data-testid="segments-projection"][data-rendered="true"]');
     await projection.waitFor({ timeout: 30_000 });
-    // Four segments plus the centroids in the legend.
+    // Four segments plus the centroids in the legend; every customer and centroid drawn (SVG: the app's CSP rules out WebGL traces).
     await expect.poll(() => projection.locator('.legendtext').count()).toBe(5);
+    expect(await projection.locator('.scatterlayer .point').count()).toBe(SAMPLE_CUSTOMERS + 4);
+    expect(await projection.innerText()).not.toMatch(/WebGL/);
     await page.locator('[data-testid="segments-sizes"][data-rendered="true"]').waitFor({ timeout: 30_000 });
     await page.locator('[data-testid="segments-profile"][data-rendered="true"]').waitFor({ timeout: 30_000 });
     expect(await page.getByTestId('segments-profile').locator('.bars .point').count()).toBeGreaterThan(8);
     await catalogTable(page, 'online_retail_rfm_segments').waitFor({ timeout: 15_000 });
-    await page.screenshot({ path: '/tmp/seg-shot-1.png' }); // TEMP
-    await page.getByTestId('portrait-cards').scrollIntoViewIfNeeded(); // TEMP
-    await page.screenshot({ path: '/tmp/seg-shot-2.png' }); // TEMP
   });
 
   test('renaming a segment renames it in the charts; saving writes segment_name and keeps it in the workspace', async () => {
@@ -164,6 +163,18 @@ describe('Segments: features, k-means, portraits, names, save', () => {
     const best = /k = (\d+)/.exec(await useBest.innerText())?.[1];
     await useBest.click();
     expect(await page.getByTestId('cluster-k').inputValue()).toBe(best);
+  });
+
+  test('a running sweep is cancelled from its Cancel button and the view stays usable', async () => {
+    const { page } = app;
+    await page.getByTestId('cluster-table').selectOption('online_shoppers_intention');
+    await page.getByTestId('cluster-all-numeric').click();
+    await page.getByTestId('cluster-k-to').fill('12');
+    await page.getByTestId('cluster-sweep').click();
+    await page.getByTestId('segments-cancel').click({ timeout: 30_000 });
+    await expect.poll(() => page.getByTestId('segments-error').innerText(), { timeout: 30_000 }).toBe('The k sweep was cancelled.');
+    expect(await page.getByTestId('cluster-sweep').isEnabled()).toBe(true);
+    expect(await page.getByTestId('segments-progress').count()).toBe(0);
   });
 
   test('reopening the saved workspace brings back the form, the SQL and the named segmentation', async () => {

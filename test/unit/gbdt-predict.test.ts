@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { baseMargin, outputGroups, type BoostedModel, type Tree } from '../../workers/gbdt/model';
 import { leafOf, predictMargins, predictMarginsReference } from '../../workers/gbdt/predict';
 import { compileForest } from '../../workers/gbdt/predict-forest';
+import { predictMarginsParallel, type PredictWorkerPort } from '../../workers/gbdt/predict-parallel';
 import { createRng } from '../../workers/gbdt/rng';
 import { fromXgboostJson } from '../../workers/gbdt/xgboost-json';
 import { EngineError } from '../../workers/protocol/errors';
@@ -151,6 +153,36 @@ describe('compiled forest prediction', () => {
     const controller = new AbortController();
     controller.abort();
     expect(() => predictMargins(model, columns, 50, model.trees.length, controller.signal)).toThrow(EngineError);
+  });
+});
+
+function spawnNodeWorker(source: string): PredictWorkerPort {
+  const worker = new Worker(source, { eval: true });
+  return {
+    postMessage: (message, transfer) => worker.postMessage(message, transfer as never),
+    onMessage: (listener) => worker.on('message', listener),
+    onFailure: (listener) => {
+      worker.on('error', (error) => listener(error.message));
+      worker.on('exit', (code) => listener(`exited with code ${code}`));
+    },
+    terminate: () => void worker.terminate(),
+  };
+}
+
+describe('prediction on several threads', () => {
+  it('gives bit-identical margins with 1, 2 and 3 threads, multi-class and missing values included', async () => {
+    const rng = createRng(5);
+    const model = randomModel(rng, { trees: 24, features: 6, maxDepth: 5, numClass: 3 });
+    const n = 250_003;
+    const columns = randomColumns(rng, 6, n);
+    const single = predictMargins(model, columns, n);
+    for (const threads of [1, 2, 3]) {
+      let spawned = 0;
+      const parallel = await predictMarginsParallel(model, columns, n, { threads, spawn: (source) => (spawned++, spawnNodeWorker(source)) });
+      expect(spawned).toBe(Math.min(threads, 2) - 1); // 250k rows: at most 2 threads of >= 100k rows
+      expectSame(parallel, single);
+    }
+    expectSame(single.subarray(0, 3000), naiveMargins(model, columns, 1000));
   });
 });
 

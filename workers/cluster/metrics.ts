@@ -69,7 +69,7 @@ export function silhouetteOf(data: KmeansData, labels: Int32Array, k: number, ro
   return total / m;
 }
 
-/** Davies-Bouldin: mean over clusters of the worst (s_i + s_j) / |c_i - c_j|, s = mean distance to the centroid. */
+/** Davies-Bouldin: mean over clusters of the worst (s_i + s_j) / |c_i - c_j|, s = mean distance to the centroid (as scikit-learn). */
 export function daviesBouldinOf(data: KmeansData, centroids: Float64Array, labels: Int32Array, k: number): number | null {
   if (k < 2) return null;
   const { x, n, d } = data;
@@ -91,7 +91,8 @@ export function daviesBouldinOf(data: KmeansData, centroids: Float64Array, label
       let s = 0;
       for (let j = 0; j < d; j++) s += ((centroids[a * d + j] as number) - (centroids[b * d + j] as number)) ** 2;
       const separation = Math.sqrt(s);
-      const ratio = separation > 0 ? ((spread[a] as number) + (spread[b] as number)) / separation : Number.POSITIVE_INFINITY;
+      // As scikit-learn: coinciding centroids (distance 0) do not count.
+      const ratio = separation > 0 ? ((spread[a] as number) + (spread[b] as number)) / separation : 0;
       worst = Math.max(worst, ratio);
     }
     total += worst;
@@ -114,7 +115,7 @@ export function calinskiHarabaszOf(data: KmeansData, centroids: Float64Array, la
     for (let j = 0; j < d; j++) s += ((centroids[c * d + j] as number) - (mean[j] as number)) ** 2;
     between += (sizes[c] as number) * s;
   }
-  if (inertia === 0) return Number.POSITIVE_INFINITY;
+  if (inertia === 0) return 1; // scikit-learn's value when every row sits on its centroid
   return (between / (k - 1)) / (inertia / (n - k));
 }
 

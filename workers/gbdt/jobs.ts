@@ -31,6 +31,8 @@ import { evaluateBinary, evaluateMulticlass, evaluateRegression } from './evalua
 import { auc } from './metrics';
 import { outputGroups, type BoostedModel } from './model';
 import { featureImportance, predict, predictMargins, type FeatureImportance } from './predict';
+import { predictMarginsParallel, type PredictWorkerPort } from './predict-parallel';
+import { transformMargins } from './objectives';
 import { resolveParams, type GbdtParams, type Objective } from './params';
 import { createRng } from './rng';
 import { treeShap } from './shap';
@@ -61,10 +63,14 @@ export class ModelService {
   private readonly models = new Map<string, StoredModel>();
   private counter = 0;
 
-  /** `gpu` is the host's navigator.gpu, when it has one (browser workers). */
+  /**
+   * `gpu` is the host's navigator.gpu, when it has one (browser workers). `predictThreads` lets
+   * scoring (model.predict) use helper threads the host spawns (see predict-parallel.ts).
+   */
   constructor(
     private readonly data: DataEngine,
     private readonly gpu?: unknown,
+    private readonly predictThreads?: { threads: number; spawn: (source: string) => PredictWorkerPort },
   ) {}
 
   private async relation(source: DataSourceRef): Promise<string> {
@@ -658,7 +664,9 @@ export class ModelService {
       const cols = tableColumnsToFloat32(table, m.encoding.features.map((_, i) => `f${i}`));
       ctx.progress(0.4, `scoring ${n.toLocaleString('en-US')} rows`);
       const groups = outputGroups(m.model);
-      const preds = predict(m.model, cols, n, ctx.signal);
+      const preds = this.predictThreads
+        ? transformMargins(m.model.objective, await predictMarginsParallel(m.model, cols, n, { ...this.predictThreads, signal: ctx.signal }), groups)
+        : predict(m.model, cols, n, ctx.signal);
       const arrow: Record<string, Vector> = { __assay_row: vectorFromArray(Array.from({ length: n }, (_, i) => i), new Int32()) };
       const selectExtra: string[] = [];
       if (groups === 1) {

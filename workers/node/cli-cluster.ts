@@ -2,27 +2,10 @@
  * `assay cluster FILE ...`: k-means segments for every row of a file, through the same jobs the
  * app uses (cluster.sweep, cluster.run, segments.portrait for the report).
  */
-import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { EngineError, type ClusterResult, type ClusterSweepResult, type EngineClient, type PreprocessOptions } from '../api';
-import { tableNameFromFile } from '../data/naming';
-import { tempPathFor, writeFileAtomic } from './atomic-write';
-import type { NodeEngine } from './engine-node';
-
-const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
-
-class UsageError extends Error {}
-
-interface Io {
-  out(text: string): void;
-  err(text: string): void;
-}
-
-const defaultIo: Io = {
-  out: (text) => process.stdout.write(`${text}\n`),
-  err: (text) => process.stderr.write(`${text}\n`),
-};
+import { EngineError, type ClusterResult, type ClusterSweepResult, type PreprocessOptions } from '../api';
+import { writeFileAtomic } from './atomic-write';
+import { EXIT, UsageError, defaultIo, openFiles, outputFormat, parseCommandLine, requireFile, runCommand, withEngine, writeOutput, type Io } from './cli-common';
 
 export const CLUSTER_HELP = `Usage: assay cluster FILE (--features a,b,...|--all-numeric) --k N --out FILE [options]
 
@@ -51,20 +34,7 @@ Options:
                        preprocessing, and a portrait card per segment
   -h, --help           Show this help`;
 
-function parse(config: ParseArgsConfig, argv: string[]): ReturnType<typeof parseArgs> {
-  try {
-    return parseArgs({ ...config, args: argv, strict: true, allowPositionals: true });
-  } catch (err) {
-    throw new UsageError(`${err instanceof Error ? err.message : String(err)}\n\n${CLUSTER_HELP}`);
-  }
-}
 
-function outputFormat(out: string): 'csv' | 'parquet' {
-  const lower = out.toLowerCase();
-  if (lower.endsWith('.parquet')) return 'parquet';
-  if (lower.endsWith('.csv')) return 'csv';
-  throw new UsageError(`--out must end in .csv or .parquet (got ${out}).`);
-}
 
 function wholeNumber(name: string, value: unknown, min: number): number | undefined {
   if (value === undefined) return undefined;
@@ -90,43 +60,7 @@ function oneOf<T extends string>(name: string, value: unknown, allowed: readonly
   return value as T;
 }
 
-async function withEngine<T>(fn: (engine: NodeEngine) => Promise<T>): Promise<T> {
-  // Loaded on demand so that --help and argument errors answer at once.
-  const { startEngineThread } = await import('./engine-thread-client');
-  const engine = await startEngineThread();
-  let interrupted = false;
-  const onSigint = (): void => {
-    if (interrupted) process.exit(EXIT.interrupted);
-    interrupted = true;
-    for (const job of engine.client.running()) engine.client.cancel(job.id);
-  };
-  process.on('SIGINT', onSigint);
-  try {
-    return await fn(engine);
-  } finally {
-    process.off('SIGINT', onSigint);
-    await engine.close();
-  }
-}
 
-/** Writes a table to a file atomically (a temp file beside it, then rename). */
-async function writeTable(client: EngineClient, table: string, out: string): Promise<void> {
-  const format = outputFormat(out);
-  const target = path.resolve(out);
-  if (format === 'csv') {
-    const temp = tempPathFor(target);
-    try {
-      await client.run('data.export', { from: { table }, format, path: temp });
-      fs.renameSync(temp, target);
-    } finally {
-      fs.rmSync(temp, { force: true });
-    }
-    return;
-  }
-  const exported = await client.run('data.export', { from: { table }, format });
-  if (!exported.bytes) throw new EngineError('INTERNAL', 'The export returned no bytes.');
-  writeFileAtomic(target, exported.bytes);
-}
 
 function round(v: number | null, digits = 6): number | null {
   return v === null ? null : Number(v.toPrecision(digits));
@@ -169,24 +103,11 @@ function runSummary(result: ClusterResult): Record<string, unknown> {
 
 /** Runs `assay cluster`; returns the exit code. */
 export async function clusterCommand(argv: string[], io: Io = defaultIo): Promise<number> {
-  try {
-    return await clusterMain(argv, io);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      io.err(`assay: ${err.message}`);
-      return EXIT.usage;
-    }
-    if (err instanceof EngineError) {
-      io.err(`assay: ${err.message}`);
-      return err.code === 'CANCELLED' ? EXIT.interrupted : EXIT.failed;
-    }
-    io.err(`assay: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    return EXIT.failed;
-  }
+  return runCommand(io, () => clusterMain(argv, io));
 }
 
 async function clusterMain(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(
+  const { values, positionals } = parseCommandLine(
     {
       options: {
         features: { type: 'string' },
@@ -207,6 +128,7 @@ async function clusterMain(argv: string[], io: Io): Promise<number> {
       },
     },
     argv,
+    CLUSTER_HELP,
   );
   if (values.help) {
     io.out(CLUSTER_HELP);
@@ -237,14 +159,12 @@ async function clusterMain(argv: string[], io: Io): Promise<number> {
     preprocessing.log1p = values.log1p === 'auto' || values.log1p === 'none' ? values.log1p : values.log1p.split(',').map((c) => c.trim()).filter(Boolean);
   }
   const backend = oneOf('backend', values.backend, ['auto', 'cpu', 'webgpu'] as const);
-  if (!fs.existsSync(file)) throw new UsageError(`File not found: ${file}`);
-  if (fs.statSync(file).isDirectory()) throw new UsageError(`${file} is a folder; give a data file.`);
+  requireFile(file);
 
   return withEngine(async ({ client }) => {
-    const info = await client.run('data.open', { source: { kind: 'path', path: path.resolve(file) }, tableName: tableNameFromFile(file), replace: true });
-    for (const warning of info.warnings ?? []) io.err(`warning: ${warning}`);
+    const [table] = (await openFiles(client, [file], io)) as [string];
     const input = {
-      source: { table: info.name },
+      source: { table },
       ...(features ? { features } : { allNumeric: true }),
       preprocessing,
       seed,
@@ -262,10 +182,10 @@ async function clusterMain(argv: string[], io: Io): Promise<number> {
     const chosenK = k ?? sweepResult?.bestSilhouetteK ?? null;
     if (chosenK === null) throw new EngineError('BAD_INPUT', 'No k of the sweep has a silhouette; give --k.');
     if (k === undefined) io.err(`using k = ${chosenK} (the best silhouette of the sweep)`);
-    const outputTable = `${info.name}_segments`;
+    const outputTable = `${table}_segments`;
     const result = await client.run('cluster.run', { ...input, k: chosenK, outputTable, ...(nInit !== undefined ? { nInit } : {}) });
     for (const warning of result.warnings) io.err(`warning: ${warning}`);
-    await writeTable(client, outputTable, out);
+    await writeOutput(client, { table: outputTable }, out);
     io.err(`wrote ${result.cluster.rows.toLocaleString('en-US')} rows with their segment to ${out}`);
     const summary = runSummary(result);
     if (sweepResult) summary.sweep = sweepSummary(sweepResult);

@@ -37,8 +37,9 @@ Commands:
   validate PACK [--data FILE [--target COL --positive VALUE]]
                                       Schema, content hash and golden rows; with data, metric drift
   diff OLD NEW [--data FILE] [--json] Tags added, removed and changed; with data, coverage changes
-  export PACK --target spark|hive|flink|trino|duckdb [--out FILE] [--sink TABLE]
-                                      One SQL query computing every tag per entity
+  export PACK --target spark|hive|flink|trino|duckdb [--out FILE] [--table DB.TABLE] [--sink TABLE]
+                                      One SQL query computing every tag per entity (reading the
+                                      pack's entity table, or --table; Flink inserts into --sink)
   apply PACK --data FILE --out TAGS.parquet
                                       Tag every entity on native DuckDB (large data)
   report PACK --out REPORT.html       A self-contained HTML report (no network needed)
@@ -241,11 +242,13 @@ async function diffCommand(argv: string[], io: PackIo): Promise<number> {
 }
 
 async function exportCommand(argv: string[], io: PackIo): Promise<number> {
-  const { values, positionals } = parse({ options: { target: { type: 'string' }, out: { type: 'string' }, sink: { type: 'string' } } }, argv);
+  const { values, positionals } = parse({ options: { target: { type: 'string' }, out: { type: 'string' }, sink: { type: 'string' }, table: { type: 'string' } } }, argv);
   const file = requireFile(positionals[0], 'The pack file');
   const target = stringOption(values, 'target');
   if (target === undefined || !SQL_DIALECTS.includes(target as SqlDialect)) throw new UsageError(`--target must be one of ${SQL_DIALECTS.join(', ')}.`);
-  const sql = `${packToSql(await readPackFile(file), target as SqlDialect, { sink: stringOption(values, 'sink') })}\n`;
+  const table = stringOption(values, 'table')?.split('.');
+  if (table?.some((part) => part === '')) throw new UsageError('--table must be a name such as db.users.');
+  const sql = `${packToSql(await readPackFile(file), target as SqlDialect, { sink: stringOption(values, 'sink'), table })}\n`;
   const out = stringOption(values, 'out');
   if (out === undefined) io.out(sql.trimEnd());
   else {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { EngineError, type ColumnProfile, type TableProfile } from '../api';
 import { tempPathFor, writeFileAtomic } from './atomic-write';
+import { clusterCommand } from './cli-cluster';
 import { featuresCommand } from './cli-features';
 import { EXIT, UsageError, defaultIo, openFiles, outputFormat, parseCommandLine, parseNumberOption, requireFile, runCommand, withEngine, writeOutput, type Io } from './cli-common';
 import { arrowToRows, renderTextTable } from './format-table';
@@ -19,6 +20,7 @@ Commands:
   train FILE --target COL --out M.json  Train an XGBoost-compatible boosted-tree model
   predict M.json FILE --out F           Score a file with a model (one row per input row)
   features TEMPLATE FILE --out F        Entity features (rfm|funnel|categories|time|all) from events
+  cluster FILE --k N --out F            k-means segments (one row per input row, with segment)
 
 Each FILE (CSV/TSV, gzipped CSV, Parquet, JSON/NDJSON) becomes a table named after the file
 without its extensions: online_retail.csv.gz -> online_retail.
@@ -331,6 +333,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     if (command === 'train') return await trainCommand(rest, io);
     if (command === 'predict') return await predictCommand(rest, io);
     if (command === 'features') return await featuresCommand(rest, io);
+    if (command === 'cluster') return await clusterCommand(rest, io);
     throw new UsageError(`Unknown command "${command}".\n\n${MAIN_HELP}`);
   });
 }

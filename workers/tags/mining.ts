@@ -326,7 +326,8 @@ async function beamSearch(
         }
       }
       await yieldToEventLoop();
-      if (budget.exhausted) break;
+      // The first level always completes, so even a spent budget yields single-condition rules.
+      if (depth > 0 && budget.exhausted) break;
     }
     children.sort((a, b) => b.score - a.score || (a.key < b.key ? -1 : 1));
     beam = children.slice(0, opts.width).map((c) => ({ rule: c.rule, rows: filterRows(c.parentRows, features, c.rule) }));
@@ -462,13 +463,17 @@ function countPositives(rows: Uint32Array, labels: Uint8Array): number {
   return s;
 }
 
-/** Readable candidates for a threshold, nicest first: 1, 2 and 3 significant digits. */
+/** Readable candidates for a threshold, nicest first: 1, 2 and 3 significant digits, rounded to nearest, down and up. */
 function roundedCandidates(v: number): number[] {
   if (v === 0 || !Number.isFinite(v)) return [];
   const out: number[] = [];
+  const magnitude = Math.floor(Math.log10(Math.abs(v)));
   for (const digits of [1, 2, 3]) {
-    const r = Number(v.toPrecision(digits));
-    if (r !== v && !out.includes(r)) out.push(r);
+    const step = Math.pow(10, magnitude - digits + 1);
+    for (const r of [Number(v.toPrecision(digits)), Math.floor(v / step) * step, Math.ceil(v / step) * step]) {
+      const clean = Number(r.toPrecision(digits + 1));
+      if (clean !== v && !out.includes(clean)) out.push(clean);
+    }
   }
   return out;
 }
@@ -674,7 +679,7 @@ export async function mineRules(input: MineInput, options: MineOptions, progress
   let remaining = grow;
   for (let round = 0; round < rounds; round++) {
     budget.check();
-    if (budget.exhausted) {
+    if (budget.exhausted && round > 0) {
       stoppedEarly = true;
       break;
     }
@@ -695,7 +700,7 @@ export async function mineRules(input: MineInput, options: MineOptions, progress
           if (!cover || foilScore(c.tp, c.support) > foilScore(cover.tp as number, cover.support as number)) cover = c;
         }
       }
-      if (budget.exhausted) break;
+      if (budget.exhausted && pool.length > 0) break;
     }
     // Bagged trees: seeded subsamples and feature subsets.
     for (let t = 0; t < 5 && !budget.exhausted; t++) {
@@ -1013,8 +1018,8 @@ function polishRule(rule: MinedRuleInternal, rows: Uint32Array, labels: Uint8Arr
       }
     }
   }
-  // Round: nicest threshold whose precision stays within 0.005 and coverage within 1%.
-  const tolerance = (m: { support: number; tp: number }): boolean => precision(m) >= precision(current) - 0.005 && Math.abs(m.support - current.support) <= 0.01 * current.support;
+  // Round: the nicest threshold that keeps precision within 0.005 and at least 99% of the true positives.
+  const tolerance = (m: { support: number; tp: number }): boolean => precision(m) >= precision(current) - 0.005 && m.tp >= 0.99 * current.tp;
   for (let k = 0; k < conds.length; k++) {
     for (const side of ['low', 'high'] as const) {
       const cond = conds[k] as Condition;

@@ -39,10 +39,10 @@ function Card({ card, names, onRename }: { card: PortraitCard; names: readonly s
           onChange={(event) => numbered && onRename(segment, event.target.value)}
           data-testid="segment-name"
         />
-        <span className="seg-size" data-testid="segment-size" title={`Segment ${card.segment}`}>
-          {formatCount(card.size)} rows · {formatPercent(card.share)}
-        </span>
       </header>
+      <div className="seg-size" data-testid="segment-size" title={`Segment ${card.segment}`}>
+        {formatCount(card.size)} rows · {formatPercent(card.share)} of all rows
+      </div>
       {card.suggestedName && card.suggestedName !== name && (
         <p className="muted small seg-suggested">
           suggested: {card.suggestedName}{' '}

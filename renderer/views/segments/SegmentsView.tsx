@@ -30,7 +30,7 @@ import {
   sweepParamsFromForm,
   tableNameFrom,
 } from './segment-data';
-import { elbowFigure, profileFigure, projectionFigure, silhouetteFigure, sizesFigure } from './segment-figures';
+import { cspAllowsWebglTraces, elbowFigure, profileFigure, projectionFigure, silhouetteFigure, sizesFigure } from './segment-figures';
 import {
   FEATURE_TEMPLATE_CHOICES,
   emptyFeatureForm,
@@ -94,18 +94,22 @@ const JOB_VERBS: Record<ViewJob, string> = {
   portrait: 'Drawing the portraits',
 };
 
-/** Plotly's WebGL traces need a WebGL context; without one the projection is drawn in SVG. */
-let webglSupport: boolean | null = null;
-function hasWebgl(): boolean {
-  if (webglSupport === null) {
+/**
+ * Plotly's WebGL traces need a WebGL context and a policy that allows code generation; Assay's
+ * CSP does not (no 'unsafe-eval'), so the projection is drawn in SVG there (at most ~5,000 points).
+ */
+let webglUsable: boolean | null = null;
+function canUseWebglTraces(): boolean {
+  if (webglUsable === null) {
+    const csp = document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content');
     try {
       const canvas = document.createElement('canvas');
-      webglSupport = (canvas.getContext('webgl2') ?? canvas.getContext('webgl')) !== null;
+      webglUsable = cspAllowsWebglTraces(csp) && canvas.getContext('webgl') !== null;
     } catch {
-      webglSupport = false;
+      webglUsable = false;
     }
   }
-  return webglSupport;
+  return webglUsable;
 }
 
 function ColumnSelect(props: { label: string; value: string; columns: readonly ColumnInfo[]; optional?: boolean; onChange(value: string): void; testId: string }): JSX.Element {
@@ -352,7 +356,7 @@ export function SegmentsView(props: SegmentsViewProps): JSX.Element {
     if (!run) return null;
     const profileFeatures = portrait?.features ?? [];
     return {
-      projection: projectionFigure(run.result.projection, chartNames, { webgl: hasWebgl() }),
+      projection: projectionFigure(run.result.projection, chartNames, { webgl: canUseWebglTraces() }),
       sizes: sizesFigure(run.result.segments.map((s) => s.size), chartNames),
       profile: portrait && profileFeatures.length > 0 ? profileFigure(portrait.cards, profileFeatures, chartNames) : null,
     };

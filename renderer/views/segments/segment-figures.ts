@@ -20,6 +20,18 @@ export function segmentColour(segment: number): string {
 const axis = (title: string, extra: Partial<Layout['xaxis']> = {}): Partial<Layout['xaxis']> => ({ title: { text: title }, automargin: true, zeroline: false, ...extra });
 
 /**
+ * Whether a page's Content-Security-Policy lets Plotly's WebGL traces run: they compile their
+ * shaders' glue code with `new Function`, which a `script-src` without 'unsafe-eval' forbids
+ * (Assay's own policy does), and Plotly then shows "WebGL is not supported" instead of points.
+ */
+export function cspAllowsWebglTraces(csp: string | null | undefined): boolean {
+  if (!csp) return true;
+  const directive = (name: string): string | undefined => csp.split(';').map((d) => d.trim()).find((d) => d.toLowerCase().startsWith(`${name} `) || d.toLowerCase() === name);
+  const scripts = directive('script-src') ?? directive('default-src');
+  return scripts === undefined || scripts.includes("'unsafe-eval'");
+}
+
+/**
  * One scatter trace per segment plus the projected centroids. WebGL (scattergl) draws thousands of
  * points fast; without a WebGL context Plotly would show an error instead, so SVG is used then.
  */
@@ -60,7 +72,7 @@ export function projectionFigure(projection: ClusterProjection, names: readonly 
     layout: {
       xaxis: axis(`PC1 (${(e1 * 100).toFixed(1)}% of variance)`),
       yaxis: axis(`PC2 (${(e2 * 100).toFixed(1)}% of variance)`),
-      legend: { orientation: 'h', y: -0.18 },
+      legend: { orientation: 'h', x: 0, y: 1.02, xanchor: 'left', yanchor: 'bottom' },
     },
   };
 }

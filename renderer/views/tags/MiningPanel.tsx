@@ -230,7 +230,7 @@ export function MiningPanel({ engine, table, columns, form, onFormChange, onAddT
             </span>
           </header>
           <p className="tags-application" data-testid="mine-application">
-            <strong>How the set applies:</strong> {sentence} {result.application}
+            <strong>How the set applies:</strong> {sentence} Each rule you add also becomes a tag of its own.
           </p>
           <p className="small" data-testid="mine-set-metrics">
             Any rule fires (holdout): precision {formatEstimate(result.set.holdout.precision)}, recall {formatEstimate(result.set.holdout.recall)}, F1 {formatEstimate(result.set.holdout.f1)}, coverage{' '}

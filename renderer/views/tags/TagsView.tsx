@@ -94,6 +94,12 @@ interface LiveCheck {
 
 const CHECK_DELAY_MS = 250;
 
+/** Whether two rule texts differ only in letter case and spacing (then the canonical form adds nothing). */
+function sameText(a: string, b: string): boolean {
+  const norm = (t: string): string => t.replace(/\s+/g, ' ').trim().toLowerCase();
+  return norm(a) === norm(b);
+}
+
 const STATUS_ACTIONS: Record<TagStatus, string> = { draft: 'Back to draft', validated: 'Withdraw approval', approved: 'Approve' };
 
 /** Tags: the tag set by taxonomy group, the rule editor with a live count, mining and validation. */
@@ -505,7 +511,7 @@ export function TagsView(props: TagsViewProps): JSX.Element {
                     <b>{formatCount(liveResult.count)}</b> of {formatCount(liveResult.rows)} rows match ({formatPercent(liveResult.rows > 0 ? liveResult.count / liveResult.rows : 0)}) in {table}
                   </span>
                 )}
-                {liveResult && liveResult.canonical && liveResult.canonical !== ruleText.trim() && <span className="muted small"> · reads as <code>{liveResult.canonical}</code></span>}
+                {liveResult && liveResult.canonical && !sameText(liveResult.canonical, ruleText) && <span className="muted small"> · reads as <code>{liveResult.canonical}</code></span>}
               </div>
               {liveResult && liveResult.errors.length > 0 && (
                 <ul className="sql-error tags-problems" role="alert" data-testid="rule-errors">

@@ -25,7 +25,8 @@ export function overlapFigure(overlap: TagsValidateResult['overlap']): Figure {
       y: labels,
       zmin: 0,
       zmax: 1,
-      colorscale: 'Blues',
+      // Light for no overlap, dark for the same rows.
+      colorscale: [[0, '#f1f5fb'], [0.5, '#7aa5dc'], [1, '#1e3a8a']],
       text,
       texttemplate: overlap.names.length <= 12 ? '%{text}' : '',
       customdata: overlap.jaccard.map((row, i) => row.map((_, j) => `${overlap.names[i] ?? ''} ∩ ${overlap.names[j] ?? ''}`)),

@@ -88,8 +88,8 @@ export const spark: Dialect = {
   statement: (select) => select,
 };
 
-/** A separator that cannot occur in tag names (the schema forbids control characters). */
-const HIVE_SEPARATOR = '\u0001';
+/** \u0001 as a Hive string literal (octal escape): tag names cannot hold control characters. */
+const HIVE_SEPARATOR = "'\\001'";
 
 export const hive: Dialect = {
   name: 'hive',
@@ -104,8 +104,8 @@ export const hive: Dialect = {
   secondsSinceEpoch: () => null,
   // Hive has no array filter: concat_ws skips NULLs, then split the joined names.
   firedNames: (items) => {
-    const joined = `concat_ws(${backslashString(HIVE_SEPARATOR)},${list(caseNames(items, backslashString))})`;
-    return `IF(${joined} = '', array(), split(${joined}, ${backslashString(HIVE_SEPARATOR)}))`;
+    const joined = `concat_ws(${HIVE_SEPARATOR},${list(caseNames(items, backslashString))})`;
+    return `IF(${joined} = '', array(), split(${joined}, ${HIVE_SEPARATOR}))`;
   },
   statement: (select) => select,
 };

@@ -8,8 +8,10 @@ export interface PackSqlOptions {
   sink?: string;
   /** Leave out the header comment (e.g. to run the query). */
   header?: boolean;
-  /** Read the entity features from this relation instead (golden rows, another table). */
+  /** Read the entity features from this relation (SQL text) instead (golden rows, another table). */
   source?: string;
+  /** The production table holding the entity features, as name parts (`db`, `users`), quoted for the dialect. */
+  table?: string[];
   /** Source columns carried through to the output after the tags (e.g. a label for metrics). */
   passThrough?: string[];
 }
@@ -56,7 +58,13 @@ export function packToSql(pack: RulePack, dialectName: SqlDialect, options: Pack
   const q = d.ident;
   const featureSql = pack.featureSql === null ? null : (pack.featureSql.byDialect[dialectName] ?? pack.featureSql.duckdb);
   let source =
-    options.source !== undefined ? `SELECT * FROM ${options.source}` : featureSql === null ? `SELECT * FROM ${q(pack.entity.table)}` : featureSql.trim().replace(/;\s*$/, '');
+    options.source !== undefined
+      ? `SELECT * FROM ${options.source}`
+      : options.table !== undefined
+        ? `SELECT * FROM ${options.table.map(q).join('.')}`
+        : featureSql === null
+          ? `SELECT * FROM ${q(pack.entity.table)}`
+          : featureSql.trim().replace(/;\s*$/, '');
 
   // Model and segment tags need intermediate columns: features first, then tree leaves and distances.
   const featureCols: string[] = [];
