@@ -107,6 +107,12 @@ describe('Tags: rule editor, mining, validation, export', () => {
     await page.getByTestId('mine-target').selectOption('Revenue');
     // Revenue is a BOOLEAN column in the sample (TRUE/FALSE): its positive value defaults to true.
     expect(await page.getByTestId('mine-positive').locator('option').first().innerText()).toMatch(/true/);
+    // A long search can be cancelled; the panel says so and stays usable.
+    await page.getByTestId('mine-budget').fill('120');
+    await page.getByTestId('mine-run').click();
+    await page.getByTestId('mine-progress').waitFor({ timeout: 15_000 });
+    await page.getByTestId('mine-cancel').click();
+    await expect.poll(() => page.getByTestId('mine-error').innerText().catch(() => ''), { timeout: 30_000 }).toBe('Mining was cancelled.');
     await page.getByTestId('mine-budget').fill('8');
     await page.getByTestId('mine-run').click();
     const result = page.getByTestId('mine-result');

@@ -4,8 +4,9 @@
   ;; f < F. bins: row-major u8 [row * F + f]; rows: u32; gh: f32 pairs; hist: f64 pairs, 16-byte
   ;; aligned. A feature's block is 4224 bytes, not 4096: with 4096 the low bins of all features
   ;; share address bits 0-11 and the CPU stalls on false store-to-load dependencies (4K
-  ;; aliasing), 4-5x slower on low-cardinality features. Each (g, h) pair is one f64x2 add per feature, four features per i32 load of bins;
-  ;; the adds are the same f64 adds in the same row order as the JS kernel (bit-identical sums).
+  ;; aliasing), 4-5x slower on low-cardinality features. Each (g, h) pair is one f64x2 add per
+  ;; feature, four features per i32 load of bins; the adds are the same f64 adds in the same row
+  ;; order as the JS kernel (bit-identical sums).
   (func (export "build") (param $bins i32) (param $F i32) (param $rows i32) (param $begin i32) (param $end i32) (param $gh i32) (param $hist i32) (result i32)
     (local $p i32) (local $ahead i32) (local $touch i32) (local $pEnd i32) (local $r i32) (local $rowBase i32) (local $f i32) (local $F4 i32)
     (local $h i32) (local $w i32) (local $a i32) (local $q v128)

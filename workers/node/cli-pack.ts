@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { EngineError, type EngineClient } from '../api';
 import { tableNameFromFile } from '../data/naming';
 import { quoteIdent, quoteLiteral } from '../data/sql-text';
@@ -14,17 +13,13 @@ import { packReportHtml } from '../packs/report';
 import { SQL_DIALECTS, type RulePack, type SqlDialect } from '../packs/schema';
 import type { PackInfo } from '../packs/types';
 import { tempPathFor, writeFileAtomic } from './atomic-write';
-import type { NodeEngine } from './engine-node';
+import { EXIT, UsageError, parseCommandLine, withEngine, type Io } from './cli-common';
 
-/** Exit codes as in cli.ts: 0 ok, 1 failed (bad pack, mismatches), 2 bad command line, 130 interrupted. */
-const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+/** The pack commands' I/O: what cli.ts passes (stdout, stderr lines). */
+export type PackIo = Io;
 
-export interface PackIo {
-  out(text: string): void;
-  err(text: string): void;
-}
 
-class UsageError extends Error {}
+
 
 export const PACK_HELP = `Usage: assay pack <command> ...
 
@@ -48,13 +43,6 @@ Commands:
 
 Exit codes: 0 ok, 1 failed (invalid pack, golden-row mismatch, drift), 2 bad command line.`;
 
-function parse(config: ParseArgsConfig, argv: string[]): ReturnType<typeof parseArgs> {
-  try {
-    return parseArgs({ ...config, args: argv, strict: true, allowPositionals: true });
-  } catch (err) {
-    throw new UsageError(`${err instanceof Error ? err.message : String(err)}\n\n${PACK_HELP}`);
-  }
-}
 
 function requireFile(file: string | undefined, what: string): string {
   if (file === undefined) throw new UsageError(`${what} is required.\n\n${PACK_HELP}`);
@@ -82,25 +70,8 @@ export function fileSha256(file: string): string {
   return hash.digest('hex');
 }
 
-async function withEngine<T>(fn: (engine: NodeEngine) => Promise<T>): Promise<T> {
-  const { startEngineThread } = await import('./engine-thread-client');
-  const engine = await startEngineThread();
-  let interrupted = false;
-  const onSigint = (): void => {
-    if (interrupted) process.exit(EXIT.interrupted);
-    interrupted = true;
-    for (const job of engine.client.running()) engine.client.cancel(job.id);
-  };
-  process.on('SIGINT', onSigint);
-  try {
-    return await fn(engine);
-  } finally {
-    process.off('SIGINT', onSigint);
-    await engine.close();
-  }
-}
 
-async function openData(client: EngineClient, file: string, io: PackIo, tableName?: string): Promise<string> {
+async function openData(client: EngineClient, file: string, io: Io, tableName?: string): Promise<string> {
   const info = await client.run('data.open', { source: { kind: 'path', path: path.resolve(file) }, tableName: tableName ?? tableNameFromFile(file), replace: true });
   for (const warning of info.warnings ?? []) io.err(`warning: ${warning}`);
   return info.name;
@@ -121,7 +92,7 @@ function targetOption(values: Record<string, unknown>): { column: string; positi
 
 const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
 
-function printSummary(info: PackInfo, io: PackIo): void {
+function printSummary(info: PackInfo, io: Io): void {
   const p = info.pack;
   io.out(`${p.name} ${p.version}  ${p.contentHash}  (${info.approval})`);
   for (const t of p.tags) {
@@ -132,8 +103,8 @@ function printSummary(info: PackInfo, io: PackIo): void {
   }
 }
 
-async function buildCommand(argv: string[], io: PackIo): Promise<number> {
-  const { values, positionals } = parse(
+async function buildCommand(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommandLine(
     {
       options: {
         data: { type: 'string' },
@@ -150,6 +121,7 @@ async function buildCommand(argv: string[], io: PackIo): Promise<number> {
       },
     },
     argv,
+    PACK_HELP,
   );
   const tagsFile = requireFile(positionals[0], 'The tag set file (TAGS.json)');
   if (positionals.length > 1) throw new UsageError(`Unexpected argument "${positionals[1]}".`);
@@ -191,8 +163,8 @@ async function buildCommand(argv: string[], io: PackIo): Promise<number> {
   return EXIT.ok;
 }
 
-async function validateCommand(argv: string[], io: PackIo): Promise<number> {
-  const { values, positionals } = parse({ options: { data: { type: 'string' }, target: { type: 'string' }, positive: { type: 'string' } } }, argv);
+async function validateCommand(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommandLine({ options: { data: { type: 'string' }, target: { type: 'string' }, positive: { type: 'string' } } }, argv, PACK_HELP);
   const file = requireFile(positionals[0], 'The pack file');
   const text = fs.readFileSync(file, 'utf8');
   const data = stringOption(values, 'data');
@@ -220,8 +192,8 @@ async function validateCommand(argv: string[], io: PackIo): Promise<number> {
   return result.ok ? EXIT.ok : EXIT.failed;
 }
 
-async function diffCommand(argv: string[], io: PackIo): Promise<number> {
-  const { values, positionals } = parse({ options: { data: { type: 'string' }, json: { type: 'boolean' } } }, argv);
+async function diffCommand(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommandLine({ options: { data: { type: 'string' }, json: { type: 'boolean' } } }, argv, PACK_HELP);
   const oldFile = requireFile(positionals[0], 'The old pack');
   const newFile = requireFile(positionals[1], 'The new pack');
   const data = stringOption(values, 'data');
@@ -241,8 +213,8 @@ async function diffCommand(argv: string[], io: PackIo): Promise<number> {
   return EXIT.ok;
 }
 
-async function exportCommand(argv: string[], io: PackIo): Promise<number> {
-  const { values, positionals } = parse({ options: { target: { type: 'string' }, out: { type: 'string' }, sink: { type: 'string' }, table: { type: 'string' } } }, argv);
+async function exportCommand(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommandLine({ options: { target: { type: 'string' }, out: { type: 'string' }, sink: { type: 'string' }, table: { type: 'string' } } }, argv, PACK_HELP);
   const file = requireFile(positionals[0], 'The pack file');
   const target = stringOption(values, 'target');
   if (target === undefined || !SQL_DIALECTS.includes(target as SqlDialect)) throw new UsageError(`--target must be one of ${SQL_DIALECTS.join(', ')}.`);
@@ -267,8 +239,8 @@ function readFunction(file: string): string {
   throw new UsageError(`Cannot tell the format of ${file} (use .csv, .tsv, .csv.gz, .parquet, .json or .ndjson).`);
 }
 
-async function applyCommand(argv: string[], io: PackIo): Promise<number> {
-  const { values, positionals } = parse({ options: { data: { type: 'string' }, out: { type: 'string' } } }, argv);
+async function applyCommand(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommandLine({ options: { data: { type: 'string' }, out: { type: 'string' } } }, argv, PACK_HELP);
   const pack = await readPackFile(requireFile(positionals[0], 'The pack file'));
   const data = requireFile(stringOption(values, 'data'), '--data');
   const out = stringOption(values, 'out');
@@ -307,8 +279,8 @@ function plotlyBundle(): string | undefined {
   }
 }
 
-async function reportCommand(argv: string[], io: PackIo): Promise<number> {
-  const { values, positionals } = parse({ options: { out: { type: 'string' } } }, argv);
+async function reportCommand(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommandLine({ options: { out: { type: 'string' } } }, argv, PACK_HELP);
   const pack = await readPackFile(requireFile(positionals[0], 'The pack file'));
   const out = stringOption(values, 'out');
   if (out === undefined) throw new UsageError('--out is required.');
@@ -317,8 +289,8 @@ async function reportCommand(argv: string[], io: PackIo): Promise<number> {
   return EXIT.ok;
 }
 
-async function reviewCommand(argv: string[], io: PackIo): Promise<number> {
-  const { values, positionals } = parse({ options: { by: { type: 'string' }, approve: { type: 'boolean' }, reject: { type: 'boolean' }, note: { type: 'string' } } }, argv);
+async function reviewCommand(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommandLine({ options: { by: { type: 'string' }, approve: { type: 'boolean' }, reject: { type: 'boolean' }, note: { type: 'string' } } }, argv, PACK_HELP);
   const file = requireFile(positionals[0], 'The pack file');
   if ((values.approve === true) === (values.reject === true)) throw new UsageError('Give exactly one of --approve and --reject.');
   const by = stringOption(values, 'by');
@@ -330,7 +302,7 @@ async function reviewCommand(argv: string[], io: PackIo): Promise<number> {
 }
 
 /** `assay pack ...`: returns the process exit code. */
-export async function packCommand(argv: string[], io: PackIo): Promise<number> {
+export async function packCommand(argv: string[], io: Io): Promise<number> {
   const [sub, ...rest] = argv;
   try {
     if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {

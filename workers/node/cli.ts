@@ -21,6 +21,8 @@ Commands:
   predict M.json FILE --out F           Score a file with a model (one row per input row)
   features TEMPLATE FILE --out F        Entity features (rfm|funnel|categories|time|all) from events
   cluster FILE --k N --out F            k-means segments (one row per input row, with segment)
+  pack build|validate|diff|export|apply|report|review
+                                        Rule packs: build, check and export tag rules for production
 
 Each FILE (CSV/TSV, gzipped CSV, Parquet, JSON/NDJSON) becomes a table named after the file
 without its extensions: online_retail.csv.gz -> online_retail.
@@ -334,6 +336,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     if (command === 'predict') return await predictCommand(rest, io);
     if (command === 'features') return await featuresCommand(rest, io);
     if (command === 'cluster') return await clusterCommand(rest, io);
+    // Loaded on demand: the pack commands pull in native DuckDB and the SQL dialects.
+    if (command === 'pack') return await (await import('./cli-pack')).packCommand(rest, io);
     throw new UsageError(`Unknown command "${command}".\n\n${MAIN_HELP}`);
   });
 }

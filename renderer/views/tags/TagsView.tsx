@@ -339,7 +339,12 @@ export function TagsView(props: TagsViewProps): JSX.Element {
                   <form
                     onSubmit={(e) => {
                       e.preventDefault();
-                      if (updateSet((s) => renameGroup(s, renaming.from, renaming.to))) setRenaming(null);
+                      if (updateSet((s) => renameGroup(s, renaming.from, renaming.to))) {
+                        // The tag being edited moves with its group.
+                        const to = renaming.to.trim();
+                        setForm((f) => (f.group === renaming.from ? { ...f, group: to } : f));
+                        setRenaming(null);
+                      }
                     }}
                   >
                     <input type="text" size={12} autoFocus value={renaming.to} onChange={(e) => setRenaming({ ...renaming, to: e.target.value })} aria-label={`New name for ${g.group}`} onBlur={() => setRenaming(null)} />

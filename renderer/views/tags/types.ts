@@ -8,14 +8,9 @@
  * the engine checks it fully (rule text vs AST, unique names, groups) whenever a job receives it.
  */
 import { z } from 'zod';
-import type { RuleCheckResult, RulesMineResult } from '../../../workers/api';
+import type { RuleExpr, TagSet } from '../../../workers/api';
 
-/** The engine's tag set, tag and rule AST types (reached through job results). */
-export type TagSet = RulesMineResult['tagSet'];
-export type Tag = TagSet['tags'][number];
-export type TagDefinition = Tag['definition'];
-export type TagStatus = Tag['status'];
-export type RuleExpr = NonNullable<RuleCheckResult['ast']>;
+export type { RuleExpr, Tag, TagDefinition, TagSet, TagStatus } from '../../../workers/api';
 
 export const TAGSET_SCHEMA = 'assay.tagset/1';
 export const DEFAULT_TAXONOMY: readonly string[] = ['basic', 'behaviour', 'preference', 'predictive'];
