@@ -9,6 +9,7 @@ import { describeError, isEngineDown } from './errors';
 import type { MenuCommand, PickedFile, Platform, RecentWorkspace } from './platform';
 import { DataView } from './views/data/DataView';
 import { emptyModelsWorkspace, type ModelsWorkspaceState } from './views/models/types';
+import { emptyPacksWorkspace, type PacksWorkspaceState } from './views/packs/types';
 import { emptySegmentsWorkspace, type SegmentsWorkspaceState } from './views/segments/types';
 import { emptySqlWorkspace, type SqlWorkspaceState } from './views/sql/types';
 import { emptyTagsWorkspace, type TagsWorkspaceState } from './views/tags/types';
@@ -19,12 +20,13 @@ const SqlView = lazy(() => import('./views/sql/SqlView').then((module) => ({ def
 const ModelsView = lazy(() => import('./views/models/ModelsView').then((module) => ({ default: module.ModelsView })));
 const SegmentsView = lazy(() => import('./views/segments/SegmentsView').then((module) => ({ default: module.SegmentsView })));
 const TagsView = lazy(() => import('./views/tags/TagsView').then((module) => ({ default: module.TagsView })));
+const PacksView = lazy(() => import('./views/packs/PacksView').then((module) => ({ default: module.PacksView })));
 
 const INFO_NOTICE_MS = 15_000;
 const FILE_ACCEPT = '.csv,.tsv,.txt,.gz,.parquet,.json,.ndjson,.jsonl';
 
 type EngineStatus = { state: 'starting' } | { state: 'ready'; info: EngineInfo } | { state: 'failed'; message: string };
-type Tab = 'data' | 'sql' | 'models' | 'segments' | 'tags';
+type Tab = 'data' | 'sql' | 'models' | 'segments' | 'tags' | 'packs';
 
 /** A file to open, with what the workspace should remember about it. */
 interface OpenRequest {
@@ -63,6 +65,7 @@ export function App({ engine, platform }: AppProps) {
   const [modelsWorkspace, setModelsWorkspace] = useState<ModelsWorkspaceState>(emptyModelsWorkspace);
   const [segmentsWorkspace, setSegmentsWorkspace] = useState<SegmentsWorkspaceState>(emptySegmentsWorkspace);
   const [tagsWorkspace, setTagsWorkspace] = useState<TagsWorkspaceState>(emptyTagsWorkspace);
+  const [packsWorkspace, setPacksWorkspace] = useState<PacksWorkspaceState>(emptyPacksWorkspace);
   const [sources, setSources] = useState<WorkspaceSource[]>([]);
   const [toPickAgain, setToPickAgain] = useState<WorkspaceSource[]>([]);
   const [workspaceMeta, setWorkspaceMeta] = useState<{ name: string; path?: string } | null>(null);
@@ -203,6 +206,7 @@ export function App({ engine, platform }: AppProps) {
     setModelsWorkspace(workspace.models ?? emptyModelsWorkspace());
     setSegmentsWorkspace(workspace.segments ?? emptySegmentsWorkspace());
     setTagsWorkspace(workspace.tags ?? emptyTagsWorkspace());
+    setPacksWorkspace(workspace.packs ?? emptyPacksWorkspace());
     setWorkspaceMeta(meta);
     const requests: OpenRequest[] = [];
     const missing: WorkspaceSource[] = [];
@@ -279,6 +283,7 @@ export function App({ engine, platform }: AppProps) {
       models: modelsWorkspace,
       segments: segmentsWorkspace,
       tags: tagsWorkspace,
+      packs: packsWorkspace,
       selectedTable: selected,
     };
     try {
@@ -297,7 +302,7 @@ export function App({ engine, platform }: AppProps) {
     } catch (err) {
       reportError('Could not save the workspace', err);
     }
-  }, [reportError, platform, workspaceMeta, tables, sources, sqlWorkspace, modelsWorkspace, segmentsWorkspace, tagsWorkspace, selected, notify, refreshRecent]);
+  }, [reportError, platform, workspaceMeta, tables, sources, sqlWorkspace, modelsWorkspace, segmentsWorkspace, tagsWorkspace, packsWorkspace, selected, notify, refreshRecent]);
 
   const withBusyTable = useCallback(async <T,>(table: string, work: () => Promise<T>): Promise<T> => {
     setBusyTables((set) => new Set(set).add(table));
@@ -552,6 +557,9 @@ export function App({ engine, platform }: AppProps) {
             <button type="button" role="tab" id="tab-tags" aria-controls="panel-tags" aria-selected={tab === 'tags'} className="tab" data-testid="tab-tags" onClick={() => showTab('tags')}>
               Tags
             </button>
+            <button type="button" role="tab" id="tab-packs" aria-controls="panel-packs" aria-selected={tab === 'packs'} className="tab" data-testid="tab-packs" onClick={() => showTab('packs')}>
+              Packs
+            </button>
           </div>
           <Notices notices={notices} onDismiss={dismissNotice} />
           <section id="panel-data" role="tabpanel" aria-labelledby="tab-data" className="tab-panel" hidden={tab !== 'data'}>
@@ -610,6 +618,21 @@ export function App({ engine, platform }: AppProps) {
                   workspace={tagsWorkspace}
                   onWorkspaceChange={setTagsWorkspace}
                   visible={tab === 'tags'}
+                />
+              </Suspense>
+            )}
+          </section>
+          <section id="panel-packs" role="tabpanel" aria-labelledby="tab-packs" className="tab-panel" hidden={tab !== 'packs'}>
+            {visited.has('packs') && (
+              <Suspense fallback={<p className="muted pad">Loading packs…</p>}>
+                <PacksView
+                  engine={client}
+                  tables={tables}
+                  onCatalogChanged={onCatalogChanged}
+                  saveBytes={saveBytes}
+                  tagSet={tagsWorkspace.tagSet}
+                  workspace={packsWorkspace}
+                  onWorkspaceChange={setPacksWorkspace}
                 />
               </Suspense>
             )}

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { FileFormat } from '../workers/api';
 import { modelsWorkspaceStateSchema } from './views/models/types';
+import { packsWorkspaceStateSchema } from './views/packs/types';
 import { segmentsWorkspaceStateSchema } from './views/segments/types';
 import { tagsWorkspaceStateSchema } from './views/tags/types';
 import { emptySqlWorkspace, sqlWorkspaceStateSchema, type SqlWorkspaceState } from './views/sql/types';
@@ -39,6 +40,8 @@ export const workspaceSchema = z.object({
   segments: segmentsWorkspaceStateSchema.optional(),
   /** The tag set, saved tag sets and the mining/validation forms; absent before the Tags view. */
   tags: tagsWorkspaceStateSchema.optional(),
+  /** The open rule pack, the build form and the reviewer's name; absent before the Packs view. */
+  packs: packsWorkspaceStateSchema.optional(),
   selectedTable: z.string().nullable(),
 });
 

@@ -447,6 +447,12 @@ async function main(): Promise<void> {
     const kmeans = await runKmeansBench();
     fs.writeFileSync(path.join(outDir, 'kmeans.json'), JSON.stringify(kmeans, null, 2) + '\n');
   }
+  if (options.sections.has('rules')) {
+    console.log('\n--- Rules: evaluation (JS vectorised vs DuckDB SQL) and mining ---');
+    const { runRulesBench } = await import('./rules');
+    const rules = await runRulesBench({ rows: 1_000_000, rules: 1000 });
+    fs.writeFileSync(path.join(outDir, 'rules.json'), JSON.stringify(rules, null, 2) + '\n');
+  }
 }
 
 /** Loading, profiling and querying against native DuckDB, and the app's cold start. */

@@ -1,6 +1,6 @@
 import type { AllEngineJobs as EngineJobs } from '../api';
 import { registerClusterJobs } from '../cluster/jobs';
-import { ModelService } from '../gbdt/jobs';
+import { ModelService, type HelperThreads } from '../gbdt/jobs';
 import { registerPackJobs } from '../packs/jobs';
 import { registerSegmentJobs } from '../segments/jobs';
 import { registerTagJobs } from '../tags/jobs';
@@ -34,6 +34,8 @@ function requireObject(params: unknown): Record<string, unknown> {
 export interface EngineHostOptions {
   /** The host's navigator.gpu (browser workers), for the WebGPU backend. */
   gpu?: unknown;
+  /** Helper threads for training and scoring (Node hosts); one thread when absent. */
+  helperThreads?: HelperThreads;
 }
 
 export function registerEngineJobs(host: JobHost, engine: DataEngine, options: EngineHostOptions = {}): void {
@@ -51,10 +53,10 @@ export function registerEngineJobs(host: JobHost, engine: DataEngine, options: E
   on('sql.fetch', (p) => engine.fetch(p));
   on('sql.release', (p) => engine.release(p.resultId));
   on('data.export', (p, ctx) => engine.exportData(p, ctx));
-  const models = new ModelService(engine, options.gpu);
+  const models = new ModelService(engine, options.gpu, options.helperThreads);
   on('model.train', (p, ctx) => models.train(p, ctx));
-  on('model.evaluate', async (p) => models.evaluateAt(p.modelId, Number(p.threshold)));
-  on('model.shap', async (p) => models.shap(p.modelId, p.sampleRows, p.rowIndex));
+  on('model.evaluate', (p, ctx) => models.evaluateJob(p, ctx));
+  on('model.shap', async (p) => models.shapJob(p));
   on('model.predict', (p, ctx) => models.predictInto(p, ctx));
   on('model.export', async (p) => models.exportModel(p.modelId));
   on('model.import', async (p) => models.importModel(p.json, p.name));

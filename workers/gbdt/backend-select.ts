@@ -32,9 +32,10 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function cpuChoice(reason: string): HistogramKernelChoice {
-  return { kernel: createWasmHistogramKernel(), backend: 'cpu', reason };
-}
+/** Makes the CPU kernel: one thread by default; hosts with helper threads pass a parallel one. */
+export type CpuKernelFactory = () => { kernel: HistogramKernel; threads: number };
+
+const singleThread: CpuKernelFactory = () => ({ kernel: createWasmHistogramKernel(), threads: 1 });
 
 /**
  * `gpu` is the host's `navigator.gpu` (undefined where there is none); the engine never reads
@@ -44,7 +45,12 @@ export async function pickHistogramKernel(
   preference: HistogramBackendPreference,
   gpu?: unknown,
   options: WebGpuHistogramOptions = {},
+  cpuKernel: CpuKernelFactory = singleThread,
 ): Promise<HistogramKernelChoice> {
+  const cpuChoice = (reason: string): HistogramKernelChoice => {
+    const { kernel, threads } = cpuKernel();
+    return { kernel, backend: 'cpu', reason: threads > 1 ? `${reason} (${threads} threads)` : reason };
+  };
   if (preference === 'cpu') return cpuChoice('CPU backend requested.');
   const required = preference === 'webgpu';
   const unavailable = (why: string): HistogramKernelChoice => {

@@ -32,11 +32,20 @@ import { auc } from './metrics';
 import { outputGroups, type BoostedModel } from './model';
 import { featureImportance, predict, predictMargins, type FeatureImportance } from './predict';
 import { predictMarginsParallel, type PredictWorkerPort } from './predict-parallel';
+
+/** Helper threads a host can start (worker_threads in Node): histogram building and scoring use them. */
+export interface HelperThreads {
+  /** How many threads a job may use in all, the caller's included. */
+  count: number;
+  /** Starts one helper running the given plain-JavaScript source. */
+  spawn: (source: string) => PredictWorkerPort;
+}
 import { transformMargins } from './objectives';
 import { resolveParams, type GbdtParams, type Objective } from './params';
 import { createRng } from './rng';
 import { treeShap } from './shap';
 import { pickHistogramKernel } from './backend-select';
+import { createParallelHistogramKernel } from './parallel-histogram';
 import { trainGbdt, type FeatureData } from './train';
 import { fromXgboostJson, readAttributes, toXgboostJson } from './xgboost-json';
 
@@ -64,14 +73,20 @@ export class ModelService {
   private counter = 0;
 
   /**
-   * `gpu` is the host's navigator.gpu, when it has one (browser workers). `predictThreads` lets
-   * scoring (model.predict) use helper threads the host spawns (see predict-parallel.ts).
+   * `gpu` is the host's navigator.gpu, when it has one (browser workers). `helperThreads` lets
+   * training (histograms) and scoring use threads the host spawns; results do not depend on them.
    */
   constructor(
     private readonly data: DataEngine,
     private readonly gpu?: unknown,
-    private readonly predictThreads?: { threads: number; spawn: (source: string) => PredictWorkerPort },
+    private readonly helperThreads?: HelperThreads,
   ) {}
+
+  /** Threads for a job: the nthread parameter, else every thread the host offers. */
+  private threadCount(requested: number): number {
+    const available = this.helperThreads?.count ?? 1;
+    return requested > 0 ? Math.min(requested, Math.max(available, 1)) : available;
+  }
 
   private async relation(source: DataSourceRef): Promise<string> {
     if (source && 'table' in source) {
@@ -310,7 +325,11 @@ export class ModelService {
     const names = encoding.features.map((f) => f.name);
     const rounds = gp.num_boost_round;
     ctx.progress(0.08, 'choosing a backend');
-    const backend = await pickHistogramKernel(params.backend ?? 'auto', this.gpu);
+    const threads = this.threadCount(gp.nthread);
+    const helpers = this.helperThreads;
+    const backend = await pickHistogramKernel(params.backend ?? 'auto', this.gpu, {}, helpers && threads > 1
+      ? () => ({ kernel: createParallelHistogramKernel(threads, helpers.spawn), threads })
+      : undefined);
     let result: Awaited<ReturnType<typeof trainGbdt>>;
     try {
       result = await trainGbdt(trainData, {
@@ -664,8 +683,9 @@ export class ModelService {
       const cols = tableColumnsToFloat32(table, m.encoding.features.map((_, i) => `f${i}`));
       ctx.progress(0.4, `scoring ${n.toLocaleString('en-US')} rows`);
       const groups = outputGroups(m.model);
-      const preds = this.predictThreads
-        ? transformMargins(m.model.objective, await predictMarginsParallel(m.model, cols, n, { ...this.predictThreads, signal: ctx.signal }), groups)
+      const helpers = this.helperThreads;
+      const preds = helpers && helpers.count > 1
+        ? transformMargins(m.model.objective, await predictMarginsParallel(m.model, cols, n, { threads: helpers.count, spawn: helpers.spawn, signal: ctx.signal }), groups)
         : predict(m.model, cols, n, ctx.signal);
       const arrow: Record<string, Vector> = { __assay_row: vectorFromArray(Array.from({ length: n }, (_, i) => i), new Int32()) };
       const selectExtra: string[] = [];

@@ -23,6 +23,8 @@ export interface GbdtParams {
   base_score: number | null;
   max_bin: number;
   seed: number;
+  /** Threads for histogram building (0 = the host's default: every core it offers). Results do not depend on it. */
+  nthread: number;
   num_class: number;
   eval_metric: EvalMetric[];
   /** Rounds without improvement on the validation set before stopping; 0 = off. */
@@ -45,6 +47,7 @@ export const DEFAULT_PARAMS: GbdtParams = {
   base_score: null,
   max_bin: 256,
   seed: 0,
+  nthread: 0,
   num_class: 0,
   eval_metric: [],
   early_stopping_rounds: 0,
@@ -137,6 +140,8 @@ export function resolveParams(given: Record<string, unknown>): GbdtParams {
         break;
       }
       case 'nthread':
+        p.nthread = num(rawKey, value, (v) => Number.isInteger(v) && v >= 0 && v <= 256, 'a whole number from 0 to 256');
+        break;
       case 'tree_method':
       case 'verbosity':
         break; // accepted for compatibility; Assay always trains with histograms

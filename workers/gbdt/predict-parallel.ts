@@ -98,7 +98,7 @@ export async function predictMarginsParallel(
       // Each helper gets copies of its rows of the columns the trees use.
       const slices = columns.map((c, f) => (layout.features.includes(f) ? c.slice(begin, end).buffer : null));
       port.postMessage(
-        { module: predictKernelModule(), image: bytes.slice(0), layout, columns: slices, rows: end - begin },
+        { type: 'predict', module: predictKernelModule(), image: bytes.slice(0), layout, columns: slices, rows: end - begin },
         slices.filter((b): b is ArrayBuffer => b !== null),
       );
       return done;

@@ -70,6 +70,38 @@ function partition(data: BinnedMatrix, rows: Uint32Array, begin: number, end: nu
   return l;
 }
 
+/**
+ * For a split whose children are both leaves: adds the left or right leaf value to each row's
+ * margin instead of partitioning the rows (nothing reads their order afterwards). Each row gets
+ * one addition per tree either way, so the margins are bit-identical to partition-then-add.
+ */
+function addSplitLeavesToMargins(data: BinnedMatrix, rows: Uint32Array, begin: number, end: number, split: SplitCandidate, leftValue: number, rightValue: number, sink: MarginSink): void {
+  const bins = data.columnBins[split.feature] as Uint8Array;
+  const values = new Float64Array(256).fill(rightValue);
+  for (let b = 0; b <= split.bin && b < MISSING_BIN; b++) values[b] = leftValue;
+  values[MISSING_BIN] = split.defaultLeft ? leftValue : rightValue;
+  const { margins, groups, group } = sink;
+  if (groups === 1) {
+    for (let i = begin; i < end; i++) {
+      const row = rows[i] as number;
+      margins[row] = Math.fround((margins[row] as number) + (values[bins[row] as number] as number));
+    }
+    return;
+  }
+  for (let i = begin; i < end; i++) {
+    const row = rows[i] as number;
+    const idx = row * groups + group;
+    margins[idx] = Math.fround((margins[idx] as number) + (values[bins[row] as number] as number));
+  }
+}
+
+/** Where growTree adds leaf values when every row takes part in the tree (margins of `group`). */
+interface MarginSink {
+  margins: Float64Array;
+  groups: number;
+  group: number;
+}
+
 /** sum += part over the given features. */
 function addHistogram(sum: Float64Array, part: Float64Array, features: Int32Array): void {
   for (let fi = 0; fi < features.length; fi++) {
@@ -110,7 +142,11 @@ interface GrownTree {
   tree: Tree;
   /** Bin thresholds per node (internal nodes), for fast updates on binned rows. */
   splitBin: Int32Array;
-  /** The rows of each leaf: rows[leafBegin[k], leafEnd[k]) of the partitioned array land in leafNode[k]. */
+  /**
+   * The rows of each leaf: rows[leafBegin[k], leafEnd[k]) of the partitioned array land in
+   * leafNode[k]. With a margin sink, the leaves of the deepest splits are not listed (growTree
+   * added their values already).
+   */
   rows: Uint32Array;
   leafNode: number[];
   leafBegin: number[];
@@ -126,6 +162,7 @@ async function growTree(
   p: GbdtParams,
   kernel: HistogramKernel,
   buffers: TreeBuffers,
+  sink?: MarginSink,
 ): Promise<GrownTree> {
   const request = { bins: data.bins, nFeatures: data.nFeatures, rows, begin: 0, end: 0, gh, features };
   const build = async (begin: number, end: number, out: Float64Array): Promise<void> => {
@@ -179,7 +216,6 @@ async function growTree(
         addLeaf(node.id, node.begin, node.end);
         continue;
       }
-      const mid = partition(data, rows, node.begin, node.end, split, scratch);
       const lG = split.leftG;
       const lH = split.leftH;
       const rG = node.G - lG;
@@ -197,10 +233,17 @@ async function growTree(
       const depth = node.depth + 1;
       if (depth >= p.max_depth) {
         pool.push(node.hist); // children are leaves: no histograms needed
+        if (sink) {
+          // Leaf values as the tree stores them (float32).
+          addSplitLeavesToMargins(data, rows, node.begin, node.end, split, Math.fround(builder.threshold[leftId] as number), Math.fround(builder.threshold[rightId] as number), sink);
+          continue;
+        }
+        const mid = partition(data, rows, node.begin, node.end, split, scratch);
         addLeaf(leftId, node.begin, mid);
         addLeaf(rightId, mid, node.end);
         continue;
       }
+      const mid = partition(data, rows, node.begin, node.end, split, scratch);
       // Histogram subtraction: build the smaller child, derive the larger from the parent.
       const leftSmaller = mid - node.begin <= node.end - mid;
       // Kernels overwrite the whole buffer, so a recycled one needs no clearing.
@@ -340,9 +383,11 @@ export async function trainGbdt(train: FeatureData, options: TrainOptions): Prom
         }
         features = Int32Array.from(order.slice(0, k).sort((a, b) => a - b));
       } else features = Int32Array.from({ length: nFeatures }, (_, i) => i);
-      const grown = await growTree(data, rows, gh, features, binCounts, p, kernel, buffers);
-      // Every row took part (no subsample): the leaf ranges cover them all.
-      if (rows.length === nRows) addLeavesToMargins(grown, margins, groups, g);
+      // Every row takes part (no subsample): leaves add their values to the margins as the tree
+      // grows (the deepest splits) or from their row ranges (the rest).
+      const everyRow = rows.length === nRows;
+      const grown = await growTree(data, rows, gh, features, binCounts, p, kernel, buffers, everyRow ? { margins, groups, group: g } : undefined);
+      if (everyRow) addLeavesToMargins(grown, margins, groups, g);
       else addTreeToMargins(grown, data, margins, groups, g);
       if (validData && validMargins) addTreeToMargins(grown, validData, validMargins, groups, g);
       trees.push(grown.tree);

@@ -31,10 +31,12 @@ export function parseCommandLine(config: ParseArgsConfig, argv: string[], help: 
   }
 }
 
-export async function withEngine<T>(fn: (engine: NodeEngine) => Promise<T>): Promise<T> {
+/** How a command gets its engine: a worker thread by default; tests may pass an in-process one. */
+export type EngineStarter = () => Promise<NodeEngine>;
+
+export async function withEngine<T>(fn: (engine: NodeEngine) => Promise<T>, start?: EngineStarter): Promise<T> {
   // Loaded on demand so that --help and argument errors answer at once.
-  const { startEngineThread } = await import('./engine-thread-client');
-  const engine = await startEngineThread();
+  const engine = start ? await start() : await (await import('./engine-thread-client')).startEngineThread();
   let interrupted = false;
   const onSigint = (): void => {
     if (interrupted) process.exit(EXIT.interrupted);

@@ -5,27 +5,18 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { EngineError, type EngineClient } from '../api';
-import { tableNameFromFile } from '../data/naming';
 import type { CoverageOnly, Estimate, RulesMineParams, RulesMineResult, TagMetrics, TagsValidateResult } from '../tags/mining-types';
 import { writeFileAtomic } from './atomic-write';
-import type { NodeEngine } from './engine-node';
+import { EXIT, UsageError, openFiles, parseCommandLine, parseNumberOption, requireFile, runCommand, withEngine, type EngineStarter, type Io } from './cli-common';
 import { renderTextTable } from './format-table';
 
-const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
-interface Io {
-  out(text: string): void;
-  err(text: string): void;
-}
 
 /** How the commands get an engine: a worker thread by default; tests pass an in-process one. */
 export interface TagCliDeps {
-  startEngine?: () => Promise<NodeEngine>;
+  startEngine?: EngineStarter;
 }
 
-class UsageError extends Error {}
 
 export const RULES_HELP = `Usage: assay rules mine FILE --target COL [--positive VALUE] --out TAGS.json [options]
 
@@ -59,69 +50,12 @@ Options:
   --json                Print the full result as JSON
   -h, --help            Show this help`;
 
-function parse(config: ParseArgsConfig, argv: string[], help: string): ReturnType<typeof parseArgs> {
-  try {
-    return parseArgs({ ...config, args: argv, strict: true, allowPositionals: true });
-  } catch (err) {
-    throw new UsageError(`${err instanceof Error ? err.message : String(err)}\n\n${help}`);
-  }
-}
 
-function requireFile(file: string): void {
-  if (!fs.existsSync(file)) throw new UsageError(`File not found: ${file}`);
-  if (fs.statSync(file).isDirectory()) throw new UsageError(`${file} is a folder; give a data file.`);
-}
 
-function numberOption(name: string, value: unknown, check: (v: number) => boolean, rule: string): number | undefined {
-  if (value === undefined) return undefined;
-  const v = Number(value);
-  if (!Number.isFinite(v) || !check(v)) throw new UsageError(`--${name} must be ${rule} (got ${String(value)}).`);
-  return v;
-}
 
-async function defaultStart(): Promise<NodeEngine> {
-  const { startEngineThread } = await import('./engine-thread-client');
-  return startEngineThread();
-}
 
-async function withEngine<T>(deps: TagCliDeps, fn: (client: EngineClient) => Promise<T>): Promise<T> {
-  const engine = await (deps.startEngine ?? defaultStart)();
-  let interrupted = false;
-  const onSigint = (): void => {
-    if (interrupted) process.exit(EXIT.interrupted);
-    interrupted = true;
-    for (const job of engine.client.running()) engine.client.cancel(job.id);
-  };
-  process.on('SIGINT', onSigint);
-  try {
-    return await fn(engine.client);
-  } finally {
-    process.off('SIGINT', onSigint);
-    await engine.close();
-  }
-}
 
-async function openFile(client: EngineClient, file: string, io: Io): Promise<string> {
-  const info = await client.run('data.open', { source: { kind: 'path', path: path.resolve(file) }, tableName: tableNameFromFile(file), replace: true });
-  for (const warning of info.warnings ?? []) io.err(`warning: ${warning}`);
-  return info.name;
-}
 
-async function guarded(io: Io, fn: () => Promise<number>): Promise<number> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof UsageError) {
-      io.err(`assay: ${err.message}`);
-      return EXIT.usage;
-    }
-    if (err instanceof EngineError) {
-      io.err(`assay: ${err.message}`);
-      return err.code === 'CANCELLED' ? EXIT.interrupted : EXIT.failed;
-    }
-    throw err;
-  }
-}
 
 function num(v: number | null, digits = 3): string {
   return v === null ? '-' : v.toFixed(digits);
@@ -166,14 +100,14 @@ function printMined(result: RulesMineResult, out: string, io: Io): void {
 
 /** `assay rules mine FILE --target COL ...` (argv: the arguments after `rules`). */
 export async function rulesCommand(argv: string[], io: Io, deps: TagCliDeps = {}): Promise<number> {
-  return guarded(io, async () => {
+  return runCommand(io, async () => {
     const [sub, ...rest] = argv;
     if (sub === undefined || sub === '--help' || sub === '-h') {
       io.out(RULES_HELP);
       return sub === undefined ? EXIT.usage : EXIT.ok;
     }
     if (sub !== 'mine') throw new UsageError(`Unknown rules command "${sub}" (try "assay rules mine").\n\n${RULES_HELP}`);
-    const { values, positionals } = parse(
+    const { values, positionals } = parseCommandLine(
       {
         options: {
           target: { type: 'string' },
@@ -203,23 +137,23 @@ export async function rulesCommand(argv: string[], io: Io, deps: TagCliDeps = {}
     if (typeof target !== 'string' || !target) throw new UsageError(`rules mine needs --target COL.\n\n${RULES_HELP}`);
     const out = values.out;
     if (typeof out !== 'string' || !out) throw new UsageError(`rules mine needs --out TAGS.json.\n\n${RULES_HELP}`);
-    const holdout = numberOption('holdout', values.holdout, (v) => v > 0 && v < 1, 'a share between 0 and 1');
+    const holdout = parseNumberOption('holdout', values.holdout, (v) => v > 0 && v < 1, 'a share between 0 and 1');
     const params: Omit<RulesMineParams, 'source'> = {
       target,
       positive: typeof values.positive === 'string' ? values.positive : undefined,
-      minPrecision: numberOption('min-precision', values['min-precision'], (v) => v > 0 && v <= 1, 'in (0, 1]'),
-      minSupport: numberOption('min-support', values['min-support'], (v) => v > 0, 'a share in (0, 1) or a row count'),
-      maxRules: numberOption('max-rules', values['max-rules'], (v) => Number.isInteger(v) && v >= 1 && v <= 100, 'a whole number from 1 to 100'),
-      maxConditions: numberOption('max-conditions', values['max-conditions'], (v) => Number.isInteger(v) && v >= 1 && v <= 6, 'a whole number from 1 to 6'),
-      seed: numberOption('seed', values.seed, Number.isInteger, 'a whole number'),
-      timeBudgetMs: numberOption('time-budget', values['time-budget'], (v) => v > 0, 'a positive number of milliseconds'),
+      minPrecision: parseNumberOption('min-precision', values['min-precision'], (v) => v > 0 && v <= 1, 'in (0, 1]'),
+      minSupport: parseNumberOption('min-support', values['min-support'], (v) => v > 0, 'a share in (0, 1) or a row count'),
+      maxRules: parseNumberOption('max-rules', values['max-rules'], (v) => Number.isInteger(v) && v >= 1 && v <= 100, 'a whole number from 1 to 100'),
+      maxConditions: parseNumberOption('max-conditions', values['max-conditions'], (v) => Number.isInteger(v) && v >= 1 && v <= 6, 'a whole number from 1 to 6'),
+      seed: parseNumberOption('seed', values.seed, Number.isInteger, 'a whole number'),
+      timeBudgetMs: parseNumberOption('time-budget', values['time-budget'], (v) => v > 0, 'a positive number of milliseconds'),
       split: { kind: 'stratified', holdoutFraction: holdout ?? 0.3, seed: 42 },
       exclude: typeof values.exclude === 'string' ? values.exclude.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
     };
     const file = positionals[0] as string;
     requireFile(file);
-    return withEngine(deps, async (client) => {
-      const table = await openFile(client, file, io);
+    return withEngine(async ({ client }) => {
+      const [table] = (await openFiles(client, [file], io)) as [string];
       const result = await client.run('rules.mine', { ...params, source: { table } });
       writeFileAtomic(path.resolve(out), `${JSON.stringify(result.tagSet, null, 2)}\n`);
       if (values.json) {
@@ -227,7 +161,7 @@ export async function rulesCommand(argv: string[], io: Io, deps: TagCliDeps = {}
         io.out(JSON.stringify(result, null, 2));
       } else printMined(result, out, io);
       return EXIT.ok;
-    });
+    }, deps.startEngine);
   });
 }
 
@@ -247,14 +181,14 @@ function printEvaluated(result: TagsValidateResult, io: Io): void {
 
 /** `assay tags eval TAGS.json FILE [--target COL --positive VALUE]` (argv: the arguments after `tags`). */
 export async function tagsCommand(argv: string[], io: Io, deps: TagCliDeps = {}): Promise<number> {
-  return guarded(io, async () => {
+  return runCommand(io, async () => {
     const [sub, ...rest] = argv;
     if (sub === undefined || sub === '--help' || sub === '-h') {
       io.out(TAGS_HELP);
       return sub === undefined ? EXIT.usage : EXIT.ok;
     }
     if (sub !== 'eval') throw new UsageError(`Unknown tags command "${sub}" (try "assay tags eval").\n\n${TAGS_HELP}`);
-    const { values, positionals } = parse(
+    const { values, positionals } = parseCommandLine(
       { options: { target: { type: 'string' }, positive: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } },
       rest,
       TAGS_HELP,
@@ -274,8 +208,8 @@ export async function tagsCommand(argv: string[], io: Io, deps: TagCliDeps = {})
     } catch (err) {
       throw new UsageError(`${tagsFile} is not valid JSON: ${(err as Error).message}`);
     }
-    return withEngine(deps, async (client) => {
-      const table = await openFile(client, file, io);
+    return withEngine(async ({ client }) => {
+      const [table] = (await openFiles(client, [file], io)) as [string];
       const result = await client.run('tags.validate', {
         tagSet: tagSet as RulesMineResult['tagSet'],
         source: { table },
@@ -287,6 +221,6 @@ export async function tagsCommand(argv: string[], io: Io, deps: TagCliDeps = {})
       if (values.json) io.out(JSON.stringify({ rows: result.rows.holdout, tags: result.tags.map((t) => ({ id: t.id, name: t.name, text: t.text, metrics: t.holdout })), set: result.set.holdout, overlap: result.overlap, skipped: result.skipped }, null, 2));
       else printEvaluated(result, io);
       return EXIT.ok;
-    });
+    }, deps.startEngine);
   });
 }

@@ -4,6 +4,7 @@ import { EngineError, type ColumnProfile, type TableProfile } from '../api';
 import { tempPathFor, writeFileAtomic } from './atomic-write';
 import { clusterCommand } from './cli-cluster';
 import { featuresCommand } from './cli-features';
+import { rulesCommand, tagsCommand } from './cli-tags';
 import { EXIT, UsageError, defaultIo, openFiles, outputFormat, parseCommandLine, parseNumberOption, requireFile, runCommand, withEngine, writeOutput, type Io } from './cli-common';
 import { arrowToRows, renderTextTable } from './format-table';
 
@@ -21,6 +22,8 @@ Commands:
   predict M.json FILE --out F           Score a file with a model (one row per input row)
   features TEMPLATE FILE --out F        Entity features (rfm|funnel|categories|time|all) from events
   cluster FILE --k N --out F            k-means segments (one row per input row, with segment)
+  rules mine FILE --target COL --out T  Mine tag rules for a label (precision/support on holdout)
+  tags eval TAGS.json FILE              Coverage, precision, recall, lift per tag on any data
   pack build|validate|diff|export|apply|report|review
                                         Rule packs: build, check and export tag rules for production
 
@@ -336,6 +339,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     if (command === 'predict') return await predictCommand(rest, io);
     if (command === 'features') return await featuresCommand(rest, io);
     if (command === 'cluster') return await clusterCommand(rest, io);
+    if (command === 'rules') return await rulesCommand(rest, io);
+    if (command === 'tags') return await tagsCommand(rest, io);
     // Loaded on demand: the pack commands pull in native DuckDB and the SQL dialects.
     if (command === 'pack') return await (await import('./cli-pack')).packCommand(rest, io);
     throw new UsageError(`Unknown command "${command}".\n\n${MAIN_HELP}`);

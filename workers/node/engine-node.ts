@@ -6,6 +6,7 @@ import type { FromEngine, ToEngine } from '../protocol/messages';
 import { inProcessPair } from '../protocol/transports';
 import type { ParquetWasmModule } from '../data/parquet-types';
 import { serveEngine } from '../data/serve';
+import { nodeHelperThreads } from './histogram-threads';
 import { NodeDuckDriver } from './driver-node';
 
 const require = createRequire(import.meta.url);
@@ -33,7 +34,7 @@ export interface NodeEngine {
 export async function createInProcessEngine(): Promise<NodeEngine> {
   const driver = await NodeDuckDriver.create();
   const [engineSide, clientSide] = inProcessPair<ToEngine, FromEngine>();
-  const host = serveEngine(engineSide, driver, loadParquetNode);
+  const host = serveEngine(engineSide, driver, loadParquetNode, { helperThreads: nodeHelperThreads() });
   const client = new JobClient<AllEngineJobs>(clientSide);
   const info = (await client.ready()) as EngineInfo;
   return {

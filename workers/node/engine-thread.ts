@@ -1,6 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { FromEngine, ToEngine, Transport } from '../protocol/messages';
 import { serveEngine } from '../data/serve';
+import { nodeHelperThreads } from './histogram-threads';
 import { NodeDuckDriver } from './driver-node';
 import { loadParquetNode } from './engine-node';
 
@@ -20,4 +21,4 @@ const transport: Transport<ToEngine, FromEngine> = {
 };
 
 const driver = await NodeDuckDriver.create();
-serveEngine(transport, driver, loadParquetNode);
+serveEngine(transport, driver, loadParquetNode, { helperThreads: nodeHelperThreads() });

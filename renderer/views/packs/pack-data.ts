@@ -113,7 +113,8 @@ export function shortHash(hash: string): string {
 
 /** A file name for a pack or its report: "name-1.2.0.json". */
 export function packFileName(name: string, version: string, extension: 'json' | 'html' | 'sql'): string {
-  const base = `${name}-${version}`.trim().replace(/[\\/:*?"<>|\s]+/g, '_').replace(/^_+|_+$/g, '') || 'pack';
+  const clean = (part: string): string => part.trim().replace(/[\\/:*?"<>|\s]+/g, '_').replace(/^_+|_+$/g, '');
+  const base = [clean(name) || 'pack', clean(version)].filter(Boolean).join('-');
   return `${base}.${extension}`;
 }
 
