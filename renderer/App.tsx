@@ -633,6 +633,7 @@ export function App({ engine, platform }: AppProps) {
                   tagSet={tagsWorkspace.tagSet}
                   workspace={packsWorkspace}
                   onWorkspaceChange={setPacksWorkspace}
+                  visible={tab === 'packs'}
                 />
               </Suspense>
             )}

@@ -11,7 +11,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { PackInfo } from '../../workers/api';
 import { createInProcessEngine } from '../../workers/node/engine-node';
-import { readPack } from '../../workers/packs/io';
+import { addReview, editPack, readPack, writePack } from '../../workers/packs/io';
 import { parseRule } from '../../workers/tags/parser';
 import { catalogRowCount, catalogTable, fixtureDir, launchBrowser, openApp, openFiles, waitForReady, writeFixture, type AppPage } from './helpers';
 
@@ -53,12 +53,15 @@ beforeAll(async () => {
   try {
     await engine.client.run('data.open', { source: { kind: 'path', path: csv } });
     const build = (version: string, threshold: number, parent?: string): Promise<PackInfo> =>
-      engine.client.run('pack.build', { tagSet: tagSet(threshold, true), table: 'users', key: 'user_id', name: 'demo', version, parent, target: { column: 'label' }, createdBy: 'ana', createdAt: '2026-11-20T10:00:00.000Z' });
+      engine.client.run('pack.build', { tagSet: tagSet(threshold, true), table: 'users', key: 'user_id', name: 'demo', version, parent, target: { column: 'label', positive: '1' }, createdBy: 'ana', createdAt: '2026-11-20T10:00:00.000Z' });
     const v1 = await build('1.0.0', 500);
     const v2 = await build('1.1.0', 400, v1.text);
     fs.writeFileSync(file('demo-1.0.0.json'), v1.text);
     fs.writeFileSync(file('demo-1.1.0.json'), v2.text);
     fs.writeFileSync(file('tampered.json'), v1.text.replace('spend_90d > 500', 'spend_90d > 50'));
+    // Approved, then edited (and re-hashed) by a tool: the approval no longer holds.
+    const approved = addReview(v1.pack, { by: 'lead@example.com', decision: 'approve', note: 'fine', at: '2026-11-21T09:00:00.000Z' });
+    fs.writeFileSync(file('edited.json'), writePack(await editPack(approved, (d) => ({ ...d, tags: d.tags.map((t, i) => (i === 0 ? { ...t, description: 'edited' } : t)) }))));
     expect(fs.readFileSync(file('tampered.json'), 'utf8')).not.toBe(v1.text);
   } finally {
     await engine.close();
@@ -102,6 +105,11 @@ describe('Packs: open, review, diff, apply, build', { timeout: 120_000 }, () => 
     expect(await page.getByTestId('pack-gate').count()).toBe(TAGS.length);
     expect(await page.getByTestId('pack-gate').first().innerText()).toMatch(/gates (passed|failed)/);
     expect(await page.getByTestId('pack-golden').locator('tbody tr').count()).toBeGreaterThan(3);
+    // The metric chart: one bar per tag, with error bars.
+    const chart = page.locator('[data-testid="pack-metric-chart"][data-rendered="true"]');
+    await chart.waitFor({ timeout: 30_000 });
+    expect(await chart.locator('.barlayer .point').count()).toBe(TAGS.length);
+    expect(await chart.locator('.errorbar').count()).toBe(TAGS.length);
 
     const sql = page.getByTestId('pack-sql');
     await expect.poll(() => sql.innerText(), { timeout: 15_000 }).toMatch(/^-- Assay rule pack "demo" version 1\.0\.0/);
@@ -193,6 +201,15 @@ describe('Packs: open, review, diff, apply, build', { timeout: 120_000 }, () => 
     // Plotly was inlined from the bundled asset: the report needs no network.
     expect(html.length).toBeGreaterThan(1_000_000);
     expect(html).not.toMatch(/<script[^>]+src=/);
+  });
+
+  test('a review of content that changed since is shown as void', async () => {
+    const { page } = app;
+    await page.getByTestId('pack-open-input').setInputFiles(file('edited.json'));
+    const review = page.getByTestId('pack-review');
+    await expect.poll(() => review.first().getAttribute('data-valid'), { timeout: 30_000 }).toBe('false');
+    expect(await review.first().innerText()).toMatch(/lead@example\.com[\s\S]*void: content changed/);
+    expect(await page.getByTestId('pack-approval').innerText()).toBe('unreviewed');
   });
 
   test('a tampered pack is refused with the hash error', async () => {

@@ -258,7 +258,7 @@ describe('WASM histogram kernel', () => {
           kernel.build({ bins, nFeatures: F, rows, begin, end, gh, features: all }, actual);
           expect(Array.from(actual)).toEqual(Array.from(expected));
         }
-        // A feature subset falls back to the JS loop and leaves other features at 0.
+        // A feature subset (the WASM buildSubset loop) equals the JS loop and leaves other features at 0.
         const subset = Int32Array.from([1, 3]);
         const a = new Float64Array(F * 512);
         const b = new Float64Array(F * 512);

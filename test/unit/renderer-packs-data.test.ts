@@ -18,6 +18,7 @@ import {
   tagCount,
   tagDefinitionText,
 } from '../../renderer/views/packs/pack-data';
+import { tagMetricFigure } from '../../renderer/views/packs/pack-figures';
 import { emptyPacksWorkspace, packsWorkspaceStateSchema } from '../../renderer/views/packs/types';
 import { parseWorkspace, serializeWorkspace, emptyWorkspace } from '../../renderer/workspace';
 
@@ -111,6 +112,22 @@ describe('packs view helpers', () => {
     expect(tagCount({ tags: 'x' })).toBe(0);
     expect(cellText(null)).toBe('NULL');
     expect(cellText(false)).toBe('false');
+  });
+
+  it('charts one metric per tag with asymmetric 95% error bars, skipping tags without it', () => {
+    const a = ruleTag({ name: 'a', metrics: { rows: 100, support: 20, coverage: { value: 0.2, low: 0.13, high: 0.29 }, lift: { value: 2, low: 1.5, high: 2.75 } } });
+    const b = ruleTag({ name: 'b', metrics: { rows: 100, support: 5, coverage: { value: 0.05, low: 0.02, high: 0.11 } } });
+    const c = ruleTag({ name: 'c' });
+    const coverage = tagMetricFigure([a, b, c], 'coverage');
+    const bar = coverage.data[0] as { y: string[]; x: number[]; error_x: { array: number[]; arrayminus: number[] } };
+    expect(bar.y).toEqual(['a', 'b']);
+    expect(bar.x).toEqual([0.2, 0.05]);
+    expect(bar.error_x.array.map((v) => Number(v.toFixed(6)))).toEqual([0.09, 0.06]);
+    expect(bar.error_x.arrayminus.map((v) => Number(v.toFixed(6)))).toEqual([0.07, 0.03]);
+    expect(coverage.layout.xaxis?.tickformat).toBe('.0%');
+    const lift = tagMetricFigure([a, b, c], 'lift');
+    expect((lift.data[0] as { y: string[] }).y).toEqual(['a']);
+    expect(lift.layout.shapes).toHaveLength(1);
   });
 
   it('keeps its state in the workspace file, which stays readable without it', () => {

@@ -24,7 +24,52 @@ export interface HistogramKernel {
    * blocks[i][1])), e.g. on several threads; each must equal what `build` gives for that range.
    */
   buildBlocks?(request: HistogramRequest, blocks: ReadonlyArray<readonly [number, number]>, outs: Float64Array[]): Promise<void>;
+  /**
+   * Optional: the row-wise steps of training (gradients, partitions, leaf margins) on the
+   * kernel's threads, or null when it has only one. Called once per training run.
+   */
+  rowParallel?(data: RowParallelData): RowParallel | null;
   dispose?(): void;
+}
+
+/** What the row-wise steps read: the bins one column per feature, the labels. */
+export interface RowParallelData {
+  columnBins: Uint8Array[];
+  labels: Float32Array;
+  groups: number;
+}
+
+/** A stable partition of rows[begin, end): rows whose bin goes left first, both sides in order. */
+export interface PartitionTask {
+  begin: number;
+  end: number;
+  feature: number;
+  /** Bins <= bin go left (bin < MISSING_BIN); MISSING_BIN goes left when defaultLeft. */
+  bin: number;
+  defaultLeft: boolean;
+}
+
+/** margins[row] += leftValue or rightValue for rows[begin, end) by the split (children are leaves). */
+export interface LeafTask extends PartitionTask {
+  leftValue: number;
+  rightValue: number;
+}
+
+/**
+ * Row-wise training steps on several threads. The trainer keeps its rows, scratch, gradient pairs
+ * and margins in these (shared) arrays. Every step gives exactly what the single-thread code gives
+ * (element-wise work, and a stable partition has one result), so trees do not depend on threads.
+ */
+export interface RowParallel {
+  /** Two row buffers of nRows: trees alternate (a new rows array marks a new tree to kernels). */
+  readonly rows: readonly [Uint32Array, Uint32Array];
+  readonly scratch: Uint32Array;
+  readonly gh: Float32Array;
+  readonly margins: Float64Array;
+  gradients(objective: 'binary:logistic' | 'reg:squarederror' | 'multi:softprob', group: number, scalePosWeight: number, nRows: number): Promise<void>;
+  /** Partitions each task's range of rows[buffer]; returns each task's split point. */
+  partition(buffer: 0 | 1, tasks: PartitionTask[]): Promise<number[]>;
+  addLeaves(buffer: 0 | 1, tasks: LeafTask[], group: number): Promise<void>;
 }
 
 /**

@@ -1,5 +1,7 @@
 import { EngineError } from '../protocol/errors';
-import { HIST_STRIDE, type HistogramKernel, type HistogramRequest } from './histogram';
+import { HIST_STRIDE, type HistogramKernel, type HistogramRequest, type LeafTask, type PartitionTask, type RowParallel, type RowParallelData } from './histogram';
+import { computeGradientRange } from './objectives';
+import { addLeavesRange, partitionRange } from './row-ops';
 import { WASM_STRIDE, createWasmHistogramKernel, histogramWasmModule } from './wasm-histogram';
 
 /**
@@ -31,7 +33,35 @@ const listen = (fn) => (isWeb ? self.addEventListener('message', (e) => fn(e.dat
 const STRIDE = ${WASM_STRIDE};
 const OUT_STRIDE = ${HIST_STRIDE};
 let memory = null, build = null, layout = null, ghVersion = -1, binsView = null, ghView = null, rowsView = null, outView = null;
+// The row-wise steps: the trainer's own functions (row-ops.ts, objectives.ts), from their source.
+const computeGradientRange = (${computeGradientRange.toString()});
+const partitionRange = (${partitionRange.toString()});
+const addLeavesRange = (${addLeavesRange.toString()});
+let rowData = null;
 listen((m) => {
+  if (m.type === 'rows') {
+    rowData = { columns: Array.from({ length: m.nFeatures }, (_, f) => new Uint8Array(m.columns, f * m.nRows, m.nRows)), labels: new Float32Array(m.labels), rows: [new Uint32Array(m.rows0), new Uint32Array(m.rows1)],
+      scratch: new Uint32Array(m.scratch), gh: new Float32Array(m.gh), margins: new Float64Array(m.margins), groups: m.groups };
+    return;
+  }
+  if (m.type === 'gradients') {
+    const d = rowData;
+    computeGradientRange(m.objective, d.margins, d.labels, d.groups, m.group, m.scalePosWeight, d.gh, m.begin, m.end);
+    port.postMessage({ type: 'done', seq: m.seq });
+    return;
+  }
+  if (m.type === 'partition') {
+    const d = rowData, rows = d.rows[m.buffer];
+    const mids = m.tasks.map((t) => partitionRange(d.columns[t.feature], rows, t.begin, t.end, t.bin, t.defaultLeft, d.scratch));
+    port.postMessage({ type: 'done', seq: m.seq, result: mids });
+    return;
+  }
+  if (m.type === 'leaves') {
+    const d = rowData, rows = d.rows[m.buffer];
+    for (const t of m.tasks) addLeavesRange(d.columns[t.feature], rows, t.begin, t.end, t.bin, t.defaultLeft, t.leftValue, t.rightValue, d.margins, d.groups, m.group);
+    port.postMessage({ type: 'done', seq: m.seq });
+    return;
+  }
   if (m.type === 'init') {
     const instance = new WebAssembly.Instance(m.module, {});
     memory = instance.exports.memory;
@@ -70,8 +100,39 @@ listen((m) => {
 
 interface Helper {
   port: HistogramWorkerPort;
-  pending: Map<number, { resolve: () => void; reject: (error: Error) => void }>;
+  pending: Map<number, { resolve: (result: unknown) => void; reject: (error: Error) => void }>;
   failed: string | null;
+}
+
+/** Nodes (or parts of them) with fewer rows go to one thread whole: a message costs more. */
+const MIN_SPLIT_ROWS = 65536;
+
+/**
+ * Deals tasks out to `threads` threads: a task of MIN_SPLIT_ROWS rows or more is cut into one
+ * contiguous part per thread, smaller ones go whole to the least loaded thread.
+ */
+function dealTasks<T extends PartitionTask>(tasks: readonly T[], threads: number): { parts: Array<Array<{ task: number; part: T }>>; cut: boolean[] } {
+  const parts: Array<Array<{ task: number; part: T }>> = Array.from({ length: threads }, () => []);
+  const load = new Array<number>(threads).fill(0);
+  const cut = tasks.map((t) => t.end - t.begin >= MIN_SPLIT_ROWS);
+  tasks.forEach((t, k) => {
+    if (!cut[k]) return;
+    const size = t.end - t.begin;
+    for (let i = 0; i < threads; i++) {
+      const begin = t.begin + Math.floor((size * i) / threads);
+      const end = t.begin + Math.floor((size * (i + 1)) / threads);
+      (parts[i] as Array<{ task: number; part: T }>).push({ task: k, part: { ...t, begin, end } });
+      load[i] = (load[i] as number) + end - begin;
+    }
+  });
+  tasks.forEach((t, k) => {
+    if (cut[k]) return;
+    let least = 0;
+    for (let i = 1; i < threads; i++) if ((load[i] as number) < (load[least] as number)) least = i;
+    (parts[least] as Array<{ task: number; part: T }>).push({ task: k, part: t });
+    load[least] = (load[least] as number) + t.end - t.begin;
+  });
+  return { parts, cut };
 }
 
 /**
@@ -86,9 +147,9 @@ export function createParallelHistogramKernel(threads: number, spawn: (source: s
     const port = spawn(HISTOGRAM_WORKER_SOURCE);
     const helper: Helper = { port, pending: new Map(), failed: null };
     port.onMessage((message) => {
-      const m = message as { type?: string; seq?: number };
+      const m = message as { type?: string; seq?: number; result?: unknown };
       if (m.type !== 'done' || m.seq === undefined) return;
-      helper.pending.get(m.seq)?.resolve();
+      helper.pending.get(m.seq)?.resolve(m.result);
       helper.pending.delete(m.seq);
     });
     port.onFailure((reason) => {
@@ -119,8 +180,103 @@ export function createParallelHistogramKernel(threads: number, spawn: (source: s
     rowsSeen = null;
   };
 
+  /** Posts a message to a helper and resolves with its answer. */
+  const ask = (helper: Helper, message: Record<string, unknown>): Promise<unknown> => {
+    if (helper.failed) return Promise.reject(new EngineError('INTERNAL', `A helper thread failed: ${helper.failed}`));
+    const id = ++seq;
+    const answer = new Promise<unknown>((resolve, reject) => helper.pending.set(id, { resolve, reject }));
+    helper.port.postMessage({ ...message, seq: id });
+    return answer;
+  };
+
+  const rowParallel = (data: RowParallelData): RowParallel | null => {
+    if (helpers.length === 0) return null;
+    const nRows = data.labels.length;
+    const F = data.columnBins.length;
+    const threads = helpers.length + 1;
+    const columnsBuffer = new SharedArrayBuffer(Math.max(1, nRows * F));
+    const columns = data.columnBins.map((c, f) => {
+      const view = new Uint8Array(columnsBuffer, f * nRows, nRows);
+      view.set(c);
+      return view;
+    });
+    const labels = new Float32Array(new SharedArrayBuffer(nRows * 4));
+    labels.set(data.labels);
+    const rows = [new Uint32Array(new SharedArrayBuffer(nRows * 4)), new Uint32Array(new SharedArrayBuffer(nRows * 4))] as const;
+    const scratch = new Uint32Array(new SharedArrayBuffer(nRows * 4));
+    const gh = new Float32Array(new SharedArrayBuffer(nRows * 8));
+    const margins = new Float64Array(new SharedArrayBuffer(nRows * data.groups * 8));
+    for (const h of helpers) {
+      h.port.postMessage({ type: 'rows', columns: columnsBuffer, nRows, nFeatures: F, labels: labels.buffer, rows0: rows[0].buffer, rows1: rows[1].buffer, scratch: scratch.buffer, gh: gh.buffer, margins: margins.buffer, groups: data.groups });
+    }
+    const range = (i: number, n: number): [number, number] => [Math.floor((n * i) / threads), Math.floor((n * (i + 1)) / threads)];
+    return {
+      rows,
+      scratch,
+      gh,
+      margins,
+      async gradients(objective, group, scalePosWeight, n) {
+        const waits = helpers.map((h, i) => {
+          const [begin, end] = range(i + 1, n);
+          return ask(h, { type: 'gradients', objective, group, scalePosWeight, begin, end });
+        });
+        const [begin, end] = range(0, n);
+        computeGradientRange(objective, margins, labels, data.groups, group, scalePosWeight, gh, begin, end);
+        await Promise.all(waits);
+      },
+      async partition(buffer, tasks) {
+        const rowsOf = rows[buffer];
+        const { parts, cut } = dealTasks(tasks, threads);
+        const waits = helpers.map((h, i) => {
+          const mine = parts[i + 1] as Array<{ part: PartitionTask }>;
+          return mine.length === 0 ? Promise.resolve([]) : ask(h, { type: 'partition', buffer, tasks: mine.map((x) => x.part) });
+        });
+        const localMids = (parts[0] as Array<{ part: PartitionTask }>).map(({ part: t }) => partitionRange(columns[t.feature] as Uint8Array, rowsOf, t.begin, t.end, t.bin, t.defaultLeft, scratch));
+        const answers = [localMids, ...((await Promise.all(waits)) as number[][])];
+        // Each task's parts, in row order, with their split points.
+        const pieces: Array<Array<{ begin: number; end: number; mid: number }>> = tasks.map(() => []);
+        answers.forEach((mids, i) => {
+          (parts[i] as Array<{ task: number; part: PartitionTask }>).forEach(({ task, part }, j) => {
+            (pieces[task] as Array<{ begin: number; end: number; mid: number }>).push({ begin: part.begin, end: part.end, mid: mids[j] as number });
+          });
+        });
+        return tasks.map((t, k) => {
+          const ps = (pieces[k] as Array<{ begin: number; end: number; mid: number }>).sort((a, b) => a.begin - b.begin);
+          if (!cut[k]) return (ps[0] as { mid: number }).mid;
+          // Parts are each [left | right]: gather the rights in scratch, close up the lefts, put
+          // the rights after them. The stable partition of the whole range, as one thread makes.
+          let rights = t.begin;
+          for (const q of ps) {
+            scratch.set(rowsOf.subarray(q.mid, q.end), rights);
+            rights += q.end - q.mid;
+          }
+          let at = t.begin;
+          for (const q of ps) {
+            rowsOf.copyWithin(at, q.begin, q.mid);
+            at += q.mid - q.begin;
+          }
+          rowsOf.set(scratch.subarray(t.begin, rights), at);
+          return at;
+        });
+      },
+      async addLeaves(buffer, tasks, group) {
+        const rowsOf = rows[buffer];
+        const { parts } = dealTasks(tasks, threads);
+        const waits = helpers.map((h, i) => {
+          const mine = parts[i + 1] as Array<{ part: LeafTask }>;
+          return mine.length === 0 ? Promise.resolve() : ask(h, { type: 'leaves', buffer, group, tasks: mine.map((x) => x.part) });
+        });
+        for (const { part: t } of parts[0] as Array<{ part: LeafTask }>) {
+          addLeavesRange(columns[t.feature] as Uint8Array, rowsOf, t.begin, t.end, t.bin, t.defaultLeft, t.leftValue, t.rightValue, margins, data.groups, group);
+        }
+        await Promise.all(waits);
+      },
+    };
+  };
+
   return {
     backend: 'cpu',
+    rowParallel,
     build: (request, out) => local.build(request, out),
     async buildBlocks(request, blocks, outs) {
       // Feature subsets (colsample_bytree) stay on this thread.
@@ -154,7 +310,7 @@ export function createParallelHistogramKernel(threads: number, spawn: (source: s
         if (mine.length === 0) return;
         if (helper.failed) throw new EngineError('INTERNAL', `A histogram thread failed: ${helper.failed}`);
         const id = ++seq;
-        waits.push(new Promise<void>((resolve, reject) => helper.pending.set(id, { resolve, reject })));
+        waits.push(new Promise<void>((resolve, reject) => helper.pending.set(id, { resolve: () => resolve(), reject })));
         helper.port.postMessage({ type: 'build', seq: id, ghVersion, blocks: mine });
       });
       for (let i = 0; i < blocks.length; i += threads) {

@@ -6,7 +6,8 @@ import { computeGradients, transformMargins } from './objectives';
 import type { EvalMetric, GbdtParams } from './params';
 import { createRng } from './rng';
 import { calcWeight, findBestSplit, type SplitCandidate } from './split';
-import { HIST_BLOCK_ROWS, HIST_STRIDE, type HistogramKernel } from './histogram';
+import { HIST_BLOCK_ROWS, HIST_STRIDE, type HistogramKernel, type RowParallel } from './histogram';
+import { addLeavesRange, partitionRange } from './row-ops';
 import { createWasmHistogramKernel } from './wasm-histogram';
 
 /** Float32 feature columns (NaN = missing) and labels (0/1, class index, or value). */
@@ -43,63 +44,6 @@ export interface TrainResult {
   history: RoundReport[];
   /** Per feature: total gain, cover and number of splits. */
   elapsedMs: number;
-}
-
-/** Moves rows that go left to the front of rows[begin, end); returns the split point. */
-function partition(data: BinnedMatrix, rows: Uint32Array, begin: number, end: number, split: SplitCandidate, scratch: Uint32Array): number {
-  // Stable: each side keeps its rows in ascending order, so histogram builds walk the bin
-  // matrix forwards (the hardware prefetcher follows) instead of jumping around it. Reads the
-  // feature's own column: 64 rows per cache line rather than one or two from the row-major matrix.
-  const bins = data.columnBins[split.feature] as Uint8Array;
-  // Side of every bin value, so the loop has no data-dependent branch (a mispredicted branch
-  // per row costs more than the rest of the loop).
-  const goesLeft = new Uint8Array(256);
-  for (let b = 0; b <= split.bin && b < MISSING_BIN; b++) goesLeft[b] = 1;
-  goesLeft[MISSING_BIN] = split.defaultLeft ? 1 : 0;
-  let l = begin;
-  let r = 0;
-  for (let i = begin; i < end; i++) {
-    const row = rows[i] as number;
-    const left = goesLeft[bins[row] as number] as number;
-    rows[l] = row;
-    scratch[r] = row;
-    l += left;
-    r += 1 - left;
-  }
-  rows.set(scratch.subarray(0, r), l);
-  return l;
-}
-
-/**
- * For a split whose children are both leaves: adds the left or right leaf value to each row's
- * margin instead of partitioning the rows (nothing reads their order afterwards). Each row gets
- * one addition per tree either way, so the margins are bit-identical to partition-then-add.
- */
-function addSplitLeavesToMargins(data: BinnedMatrix, rows: Uint32Array, begin: number, end: number, split: SplitCandidate, leftValue: number, rightValue: number, sink: MarginSink): void {
-  const bins = data.columnBins[split.feature] as Uint8Array;
-  const values = new Float64Array(256).fill(rightValue);
-  for (let b = 0; b <= split.bin && b < MISSING_BIN; b++) values[b] = leftValue;
-  values[MISSING_BIN] = split.defaultLeft ? leftValue : rightValue;
-  const { margins, groups, group } = sink;
-  if (groups === 1) {
-    for (let i = begin; i < end; i++) {
-      const row = rows[i] as number;
-      margins[row] = Math.fround((margins[row] as number) + (values[bins[row] as number] as number));
-    }
-    return;
-  }
-  for (let i = begin; i < end; i++) {
-    const row = rows[i] as number;
-    const idx = row * groups + group;
-    margins[idx] = Math.fround((margins[idx] as number) + (values[bins[row] as number] as number));
-  }
-}
-
-/** Where growTree adds leaf values when every row takes part in the tree (margins of `group`). */
-interface MarginSink {
-  margins: Float64Array;
-  groups: number;
-  group: number;
 }
 
 /** sum += part over the given features. */
@@ -153,6 +97,27 @@ interface GrownTree {
   leafEnd: number[];
 }
 
+/** Where growTree adds leaf values when every row takes part in the tree (margins of `group`). */
+interface MarginSink {
+  margins: Float64Array;
+  groups: number;
+  group: number;
+}
+
+/** The row-wise steps on helper threads, with the rows buffer (0 or 1) this tree uses. */
+interface ParallelRows {
+  ops: RowParallel;
+  buffer: 0 | 1;
+}
+
+/** A node split in this level, waiting for its rows to be partitioned. */
+interface PendingSplit {
+  node: OpenNode;
+  split: SplitCandidate;
+  leftId: number;
+  rightId: number;
+}
+
 async function growTree(
   data: BinnedMatrix,
   rows: Uint32Array,
@@ -163,6 +128,7 @@ async function growTree(
   kernel: HistogramKernel,
   buffers: TreeBuffers,
   sink?: MarginSink,
+  parallel?: ParallelRows,
 ): Promise<GrownTree> {
   const request = { bins: data.bins, nFeatures: data.nFeatures, rows, begin: 0, end: 0, gh, features };
   const build = async (begin: number, end: number, out: Float64Array): Promise<void> => {
@@ -202,7 +168,9 @@ async function growTree(
   splitBins.push(-1);
   let level: OpenNode[] = [{ id: root, begin: 0, end: rows.length, G, H, hist: rootHist, depth: 0 }];
   while (level.length > 0) {
-    const next: OpenNode[] = [];
+    // 1. Split every node of the level (node ids in level order, as XGBoost numbers them).
+    const toPartition: PendingSplit[] = [];
+    const toLeaves: PendingSplit[] = [];
     for (const node of level) {
       if (node.depth >= p.max_depth) {
         pool.push(node.hist);
@@ -218,10 +186,8 @@ async function growTree(
       }
       const lG = split.leftG;
       const lH = split.leftH;
-      const rG = node.G - lG;
-      const rH = node.H - lH;
       const leftId = builder.addNode(node.id, lH, calcWeight(p, lG, lH) * p.eta);
-      const rightId = builder.addNode(node.id, rH, calcWeight(p, rG, rH) * p.eta);
+      const rightId = builder.addNode(node.id, node.H - lH, calcWeight(p, node.G - lG, node.H - lH) * p.eta);
       splitBins.push(-1, -1);
       builder.left[node.id] = leftId;
       builder.right[node.id] = rightId;
@@ -230,21 +196,42 @@ async function growTree(
       builder.defaultLeft[node.id] = split.defaultLeft ? 1 : 0;
       builder.lossChange[node.id] = split.gain;
       splitBins[node.id] = split.bin;
+      // Children that are leaves of a tree every row takes part in: straight into the margins.
+      if (node.depth + 1 >= p.max_depth && sink) {
+        pool.push(node.hist);
+        toLeaves.push({ node, split, leftId, rightId });
+      } else toPartition.push({ node, split, leftId, rightId });
+    }
+    // 2. The rows: partitions and leaf values, on helper threads when there are some.
+    const task = ({ node, split }: PendingSplit) => ({ begin: node.begin, end: node.end, feature: split.feature, bin: split.bin, defaultLeft: split.defaultLeft });
+    // Leaf values as the tree stores them (float32).
+    const leafValue = (id: number): number => Math.fround(builder.threshold[id] as number);
+    let mids: number[];
+    if (parallel) {
+      mids = await parallel.ops.partition(parallel.buffer, toPartition.map(task));
+      if (sink && toLeaves.length > 0) {
+        await parallel.ops.addLeaves(parallel.buffer, toLeaves.map((s) => ({ ...task(s), leftValue: leafValue(s.leftId), rightValue: leafValue(s.rightId) })), sink.group);
+      }
+    } else {
+      mids = toPartition.map(({ node, split }) => partitionRange(data.columnBins[split.feature] as Uint8Array, rows, node.begin, node.end, split.bin, split.defaultLeft, scratch));
+      if (sink) {
+        for (const { node, split, leftId, rightId } of toLeaves) {
+          addLeavesRange(data.columnBins[split.feature] as Uint8Array, rows, node.begin, node.end, split.bin, split.defaultLeft, leafValue(leftId), leafValue(rightId), sink.margins, sink.groups, sink.group);
+        }
+      }
+    }
+    // 3. Children's histograms: build the smaller, derive the larger from the parent.
+    const next: OpenNode[] = [];
+    for (let k = 0; k < toPartition.length; k++) {
+      const { node, split, leftId, rightId } = toPartition[k] as PendingSplit;
+      const mid = mids[k] as number;
       const depth = node.depth + 1;
       if (depth >= p.max_depth) {
         pool.push(node.hist); // children are leaves: no histograms needed
-        if (sink) {
-          // Leaf values as the tree stores them (float32).
-          addSplitLeavesToMargins(data, rows, node.begin, node.end, split, Math.fround(builder.threshold[leftId] as number), Math.fround(builder.threshold[rightId] as number), sink);
-          continue;
-        }
-        const mid = partition(data, rows, node.begin, node.end, split, scratch);
         addLeaf(leftId, node.begin, mid);
         addLeaf(rightId, mid, node.end);
         continue;
       }
-      const mid = partition(data, rows, node.begin, node.end, split, scratch);
-      // Histogram subtraction: build the smaller child, derive the larger from the parent.
       const leftSmaller = mid - node.begin <= node.end - mid;
       // Kernels overwrite the whole buffer, so a recycled one needs no clearing.
       const small = pool.pop() ?? new Float64Array(histSize);
@@ -252,8 +239,10 @@ async function growTree(
       else await build(mid, node.end, small);
       const large = node.hist; // reuse the parent's buffer
       subtractHistogram(large, small, features);
+      const lG = split.leftG;
+      const lH = split.leftH;
       next.push({ id: leftId, begin: node.begin, end: mid, G: lG, H: lH, hist: leftSmaller ? small : large, depth });
-      next.push({ id: rightId, begin: mid, end: node.end, G: rG, H: rH, hist: leftSmaller ? large : small, depth });
+      next.push({ id: rightId, begin: mid, end: node.end, G: node.G - lG, H: node.H - lH, hist: leftSmaller ? large : small, depth });
     }
     level = next;
   }
@@ -347,9 +336,14 @@ export async function trainGbdt(train: FeatureData, options: TrainOptions): Prom
   }
   if (p.objective === 'binary:logistic' && !(baseScore > 0 && baseScore < 1)) throw new EngineError('BAD_INPUT', 'base_score must be in (0, 1) for binary:logistic.');
   const margin0 = baseMargin(p.objective, baseScore);
-  const margins = new Float64Array(nRows * groups).fill(margin0);
+  const kernel = options.kernel ?? createWasmHistogramKernel();
+  // Gradients, partitions and leaf values on the kernel's helper threads, when it has some: the
+  // trainer then keeps its rows, gradient pairs and margins in the kernel's shared arrays.
+  const parallel = kernel.rowParallel?.({ columnBins: data.columnBins, labels: train.labels, groups }) ?? null;
+  const margins = parallel ? parallel.margins : new Float64Array(nRows * groups);
+  margins.fill(margin0);
   const validMargins = validData ? new Float64Array(validData.nRows * groups).fill(margin0) : null;
-  const gh = new Float32Array(nRows * 2);
+  const gh = parallel ? parallel.gh : new Float32Array(nRows * 2);
   const rng = createRng(p.seed);
   const trees: Tree[] = [];
   const treeInfo: number[] = [];
@@ -359,20 +353,28 @@ export async function trainGbdt(train: FeatureData, options: TrainOptions): Prom
   let bestRound = -1;
   const allRows = new Uint32Array(nRows);
   for (let i = 0; i < nRows; i++) allRows[i] = i;
-
-  const kernel = options.kernel ?? createWasmHistogramKernel();
-  const buffers: TreeBuffers = { pool: [], scratch: new Uint32Array(nRows), blocks: [] };
+  // Trees alternate between two row buffers: a different rows array marks a new tree to the
+  // kernels (they copy the new gradient pairs then), and no tree allocates megabytes.
+  const rowBuffers = parallel ? parallel.rows : ([new Uint32Array(nRows), new Uint32Array(nRows)] as const);
+  let treeCount = 0;
+  const buffers: TreeBuffers = { pool: [], scratch: parallel ? parallel.scratch : new Uint32Array(nRows), blocks: [] };
   let lastYield = Date.now();
   for (let round = 0; round < p.num_boost_round; round++) {
     if (options.signal?.aborted) throw cancelledError();
     for (let g = 0; g < groups; g++) {
-      computeGradients(p.objective, margins, train.labels, groups, g, p.scale_pos_weight, gh);
+      if (parallel) await parallel.gradients(p.objective, g, p.scale_pos_weight, nRows);
+      else computeGradients(p.objective, margins, train.labels, groups, g, p.scale_pos_weight, gh);
+      const buffer = (treeCount++ & 1) as 0 | 1;
+      const rowBuffer = rowBuffers[buffer];
       let rows: Uint32Array;
       if (p.subsample < 1) {
-        const picked: number[] = [];
-        for (let i = 0; i < nRows; i++) if (rng() < p.subsample) picked.push(i);
-        rows = Uint32Array.from(picked);
-      } else rows = allRows.slice();
+        let count = 0;
+        for (let i = 0; i < nRows; i++) if (rng() < p.subsample) rowBuffer[count++] = i;
+        rows = rowBuffer.subarray(0, count);
+      } else {
+        rowBuffer.set(allRows);
+        rows = rowBuffer;
+      }
       let features: Int32Array;
       if (p.colsample_bytree < 1) {
         const k = Math.max(1, Math.floor(nFeatures * p.colsample_bytree));
@@ -386,7 +388,7 @@ export async function trainGbdt(train: FeatureData, options: TrainOptions): Prom
       // Every row takes part (no subsample): leaves add their values to the margins as the tree
       // grows (the deepest splits) or from their row ranges (the rest).
       const everyRow = rows.length === nRows;
-      const grown = await growTree(data, rows, gh, features, binCounts, p, kernel, buffers, everyRow ? { margins, groups, group: g } : undefined);
+      const grown = await growTree(data, rows, gh, features, binCounts, p, kernel, buffers, everyRow ? { margins, groups, group: g } : undefined, parallel ? { ops: parallel, buffer } : undefined);
       if (everyRow) addLeavesToMargins(grown, margins, groups, g);
       else addTreeToMargins(grown, data, margins, groups, g);
       if (validData && validMargins) addTreeToMargins(grown, validData, validMargins, groups, g);

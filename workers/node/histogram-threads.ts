@@ -8,7 +8,7 @@ import type { PredictWorkerPort } from '../gbdt/predict-parallel';
 /** Messages that hand a helper work (it answers each with 'done' or 'error'). */
 function isWork(message: unknown): boolean {
   const type = (message as { type?: string }).type;
-  return type === 'build' || type === 'predict';
+  return type === 'build' || type === 'predict' || type === 'gradients' || type === 'partition' || type === 'leaves';
 }
 
 /** One helper (histograms or scoring) as a worker_threads thread (the script needs no TypeScript loader). */

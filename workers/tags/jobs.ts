@@ -5,7 +5,7 @@ import { EngineError, throwIfAborted } from '../protocol/errors';
 import type { JobContext } from '../protocol/host';
 import type { RuleExpr } from './ast';
 import { ruleColumns } from './ast';
-import { checkRuleAgainstSchema, evaluateRule } from './evaluate';
+import { checkRuleAgainstSchema, RuleEvaluator } from './evaluate';
 import { registerMiningJobs } from './mining-jobs';
 import { parseRule } from './parser';
 import { printRule } from './printer';
@@ -103,10 +103,11 @@ export async function evaluateTags(engine: DataEngine, params: TagsEvaluateParam
     const select = needed.length > 0 ? needed.map(read).join(', ') : '1 AS one';
     const table = await engine.driver.query(`SELECT ${select} FROM ${relation}`, ctx.signal);
     rows = table.numRows;
+    const evaluator = new RuleEvaluator(table);
     counts = rules.map((r, k) => {
       throwIfAborted(ctx.signal);
       ctx.progress(0.2 + (0.8 * k) / Math.max(1, rules.length), `tag ${k + 1} of ${rules.length}`);
-      return evaluateRule(r.ast, table).reduce((s, v) => s + v, 0);
+      return evaluator.count(r.ast);
     });
   } else if (params.output !== undefined) {
     output = await writeTagTable(engine, relation, columns, rules, params.output, ctx);

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState, type ChangeEvent, type JSX } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type ChangeEvent, type JSX } from 'react';
 import plotlyScriptUrl from 'plotly.js-dist-min/plotly.min.js?url';
 import type { EngineClient, JobHandle, JobProgress, PackDiff, PackInfo, PackValidation, RunOptions, SqlDialect, TableInfo } from '../../../workers/api';
 import { describeError, isCancelled } from '../../errors';
@@ -22,7 +22,10 @@ import {
   shortHash,
   tagCount,
   tagDefinitionText,
+  type ShownMetric,
 } from './pack-data';
+import { tagMetricFigure } from './pack-figures';
+import { PlotlyChart } from '../models/PlotlyChart';
 import type { PackBuildForm, PacksWorkspaceState } from './types';
 // The list, error and status-line styles are shared with the SQL view.
 import '../sql/sql-view.css';
@@ -40,6 +43,8 @@ export interface PacksViewProps {
   tagSet: unknown;
   workspace: PacksWorkspaceState;
   onWorkspaceChange(next: PacksWorkspaceState): void;
+  /** False while another tab covers the view (the chart resizes when it shows again). */
+  visible?: boolean;
 }
 
 interface RunningJob {
@@ -84,7 +89,7 @@ async function copyText(text: string, fallback: HTMLElement | null): Promise<boo
 
 /** Packs: open, build, diff, sign off, report and apply versioned rule packs. */
 export function PacksView(props: PacksViewProps): JSX.Element {
-  const { engine, tables, onCatalogChanged, saveBytes, tagSet } = props;
+  const { engine, tables, onCatalogChanged, saveBytes, tagSet, visible = true } = props;
   const [info, setInfo] = useState<PackInfo | null>(null);
   const [openError, setOpenError] = useState<{ fileName: string; message: string } | null>(null);
   const [sql, setSql] = useState<{ text: string; byDialect: Partial<Record<SqlDialect, string>>; error: string | null } | null>(null);
@@ -103,6 +108,7 @@ export function PacksView(props: PacksViewProps): JSX.Element {
   const [applyForm, setApplyForm] = useState<{ table: string; into: string }>({ table: '', into: '' });
   const [validation, setValidation] = useState<{ table: string; result: PackValidation } | null>(null);
   const [checkTable, setCheckTable] = useState('');
+  const [chartMetric, setChartMetric] = useState<ShownMetric>('coverage');
   const openInput = useRef<HTMLInputElement>(null);
   const otherInput = useRef<HTMLInputElement>(null);
   const tagsInput = useRef<HTMLInputElement>(null);
@@ -378,7 +384,7 @@ export function PacksView(props: PacksViewProps): JSX.Element {
             tagSet: chosenTagSet,
             table: buildTable,
             key: form.key || undefined,
-            target: form.target ? { column: form.target } : undefined,
+            target: form.target ? { column: form.target, positive: form.positive.trim() || undefined } : undefined,
             name: form.name.trim(),
             version: form.version.trim(),
             parent: parentText ?? undefined,
@@ -396,6 +402,9 @@ export function PacksView(props: PacksViewProps): JSX.Element {
 
   const pack = info?.pack ?? null;
   const metricsShown = pack ? recordedMetrics(pack.tags) : [];
+  const shownChartMetric = metricsShown.includes(chartMetric) ? chartMetric : 'coverage';
+  const packTags = pack?.tags;
+  const chart = useMemo(() => (packTags && packTags.some((t) => t.metrics) ? tagMetricFigure(packTags, shownChartMetric) : null), [packTags, shownChartMetric]);
   const unsaved = props.workspace.open !== null && !props.workspace.open.saved;
   const tableOptions = tables.map((t) => (
     <option key={t.name} value={t.name}>
@@ -433,7 +442,7 @@ export function PacksView(props: PacksViewProps): JSX.Element {
           <input ref={tagsInput} type="file" accept=".json,application/json" hidden onChange={(event) => void pickTagFile(event)} data-testid="pack-tags-input" />
           <label className="packs-inline">
             Table{' '}
-            <select value={buildTable} onChange={(event) => updateForm({ table: event.target.value, key: '', target: '' })} data-testid="pack-build-table">
+            <select value={buildTable} onChange={(event) => updateForm({ table: event.target.value, key: '', target: '', positive: '' })} data-testid="pack-build-table">
               {tables.length === 0 && <option value="">(no tables open)</option>}
               {tableOptions}
             </select>
@@ -451,7 +460,7 @@ export function PacksView(props: PacksViewProps): JSX.Element {
           </label>
           <label className="packs-inline">
             Label{' '}
-            <select value={form.target} onChange={(event) => updateForm({ target: event.target.value })} title="Measure precision, recall, F1 and lift against this column" data-testid="pack-build-target">
+            <select value={form.target} onChange={(event) => updateForm({ target: event.target.value, positive: '' })} title="Measure precision, recall, F1 and lift against this column" data-testid="pack-build-target">
               <option value="">(coverage only)</option>
               {buildColumns.map((c) => (
                 <option key={c.name} value={c.name}>
@@ -460,6 +469,11 @@ export function PacksView(props: PacksViewProps): JSX.Element {
               ))}
             </select>
           </label>
+          {form.target && (
+            <label className="packs-inline">
+              Positive value <input type="text" size={8} value={form.positive} placeholder="e.g. 1 or yes" onChange={(event) => updateForm({ positive: event.target.value })} data-testid="pack-build-positive" />
+            </label>
+          )}
           <label className="packs-inline">
             Name <input type="text" value={form.name} onChange={(event) => updateForm({ name: event.target.value })} data-testid="pack-build-name" />
           </label>
@@ -591,45 +605,64 @@ export function PacksView(props: PacksViewProps): JSX.Element {
                     <tr>
                       <th>Tag</th>
                       <th>Definition</th>
-                      <th>Support</th>
                       {metricsShown.map((m) => (
                         <th key={m}>{METRIC_LABELS[m]}</th>
                       ))}
-                      <th>Gates</th>
                     </tr>
                   </thead>
-                  <tbody>
-                    {pack.tags.map((tag) => {
-                      const gate = gateBadge(tag);
-                      return (
-                        <tr key={tag.name} data-testid="pack-tag" data-tag={tag.name}>
-                          <td>
+                  {pack.tags.map((tag) => {
+                    const gate = gateBadge(tag);
+                    return (
+                      <tbody key={tag.name} className="packs-tag-group">
+                        <tr data-testid="pack-tag" data-tag={tag.name}>
+                          <td className="packs-tag-cell">
                             <strong>{tag.name}</strong>
                             <div className="muted small">
                               {tag.kind} · {tag.group} · {tag.status}
+                              {tag.metrics ? ` · ${formatCount(tag.metrics.support)} of ${formatCount(tag.metrics.rows)} rows` : ''}
                             </div>
+                            <span className={`packs-badge gate-${gate.tone}`} title={gate.detail} data-testid="pack-gate">
+                              {gate.label}
+                            </span>
                           </td>
                           <td className="packs-definition">
                             <code>{tagDefinitionText(tag)}</code>
                           </td>
-                          <td>{tag.metrics ? `${formatCount(tag.metrics.support)} of ${formatCount(tag.metrics.rows)}` : '—'}</td>
                           {metricsShown.map((m) => (
                             <td key={m} data-metric={m}>
                               {formatInterval(m, tag.metrics) ?? '—'}
                             </td>
                           ))}
-                          <td>
-                            <span className={`packs-badge gate-${gate.tone}`} title={gate.detail} data-testid="pack-gate">
-                              {gate.label}
-                            </span>
-                            {gate.tone === 'fail' && <div className="small packs-gate-reason">{gate.detail}</div>}
-                          </td>
                         </tr>
-                      );
-                    })}
-                  </tbody>
+                        {gate.tone === 'fail' && (
+                          <tr className="packs-gate-row">
+                            <td colSpan={2 + metricsShown.length} className="small packs-gate-reason">
+                              {gate.detail}
+                            </td>
+                          </tr>
+                        )}
+                      </tbody>
+                    );
+                  })}
                 </table>
               </div>
+              {chart && (
+                <div className="packs-chart">
+                  {metricsShown.length > 1 && (
+                    <label className="packs-inline">
+                      Chart{' '}
+                      <select value={shownChartMetric} onChange={(event) => setChartMetric(event.target.value as ShownMetric)} data-testid="pack-chart-metric">
+                        {metricsShown.map((m) => (
+                          <option key={m} value={m}>
+                            {METRIC_LABELS[m]}
+                          </option>
+                        ))}
+                      </select>
+                    </label>
+                  )}
+                  <PlotlyChart figure={chart} label={`${METRIC_LABELS[shownChartMetric]} per tag with 95% intervals`} testId="pack-metric-chart" visible={visible} />
+                </div>
+              )}
             </section>
 
             <section className="packs-card" aria-label="SQL">

@@ -13,6 +13,8 @@ export const packBuildFormSchema = z.object({
   key: z.string(),
   /** An optional label column to measure precision, recall, F1 and lift against. */
   target: z.string(),
+  /** The label value that counts as positive ('' when the label is yes/no, true/false or 1/0). */
+  positive: z.string(),
   name: z.string(),
   version: z.string(),
   /** 'none', 'open' (the pack on screen is the parent) or 'file'. */
@@ -30,7 +32,7 @@ export const packsWorkspaceStateSchema = z.object({
 export type PacksWorkspaceState = z.infer<typeof packsWorkspaceStateSchema>;
 
 export function emptyPackBuildForm(): PackBuildForm {
-  return { tagSource: 'tags-view', table: '', key: '', target: '', name: '', version: '1.0.0', parent: 'none' };
+  return { tagSource: 'tags-view', table: '', key: '', target: '', positive: '', name: '', version: '1.0.0', parent: 'none' };
 }
 
 export function emptyPacksWorkspace(): PacksWorkspaceState {

@@ -1,0 +1,111 @@
+/**
+ * The row-wise training steps on helper threads (gradients, partitions, leaf values) against the
+ * single-thread code: the inlined exp against Math.exp, the parallel stable partition and leaf
+ * updates against partitionRange/addLeavesRange, and whole training runs on 1, 2 and 3 threads
+ * (subsampling, feature subsets, regression and multi-class included) giving the same trees.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import type { HistogramKernel, LeafTask, PartitionTask } from '../../workers/gbdt/histogram';
+import { computeGradientRange } from '../../workers/gbdt/objectives';
+import { resolveParams } from '../../workers/gbdt/params';
+import { createRng } from '../../workers/gbdt/rng';
+import { addLeavesRange, partitionRange } from '../../workers/gbdt/row-ops';
+import { trainGbdt, type FeatureData } from '../../workers/gbdt/train';
+import { createWasmHistogramKernel } from '../../workers/gbdt/wasm-histogram';
+import { createNodeHistogramKernel } from '../../workers/node/histogram-threads';
+
+const kernels: HistogramKernel[] = [];
+afterAll(() => {
+  for (const k of kernels) k.dispose?.();
+});
+const threaded = (threads: number): HistogramKernel => {
+  const kernel = createNodeHistogramKernel(threads);
+  kernels.push(kernel);
+  return kernel;
+};
+
+describe('computeGradientRange', () => {
+  it('gives binary:logistic gradients bit-identical to the Math.exp formula', () => {
+    const rng = createRng(11);
+    const n = 200_000;
+    const margins = Float64Array.from({ length: n }, (_, i) => (i % 5 === 0 ? (rng() - 0.5) * 1600 : (rng() - 0.5) * 30));
+    margins.set([0, -0, 709.5, -709.5, 700, -700, 1e-300, Number.NaN, Infinity, -Infinity], 0);
+    const labels = Float32Array.from({ length: n }, () => (rng() < 0.3 ? 1 : 0));
+    const gh = new Float32Array(2 * n);
+    computeGradientRange('binary:logistic', margins, labels, 1, 0, 2, gh, 0, n);
+    const differ: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const p = 1 / (1 + Math.exp(-(margins[i] as number)));
+      const y = labels[i] as number;
+      const w = y > 0.5 ? 2 : 1;
+      if (!Object.is(gh[2 * i], Math.fround((p - y) * w)) || !Object.is(gh[2 * i + 1], Math.fround(Math.max(p * (1 - p), 1e-16) * w))) differ.push(i);
+    }
+    expect(differ).toEqual([]);
+  });
+});
+
+describe('row-wise steps on helper threads', () => {
+  const n = 150_000;
+  const F = 3;
+  const rng = createRng(4);
+  const columnBins = Array.from({ length: F }, () => Uint8Array.from({ length: n }, () => (rng() < 0.1 ? 255 : Math.floor(rng() * 40))));
+  const labels = Float32Array.from({ length: n }, () => (rng() < 0.5 ? 1 : 0));
+  // Node ranges over a shuffled-then-sorted subset, as a tree's level has them: large ones (cut
+  // into parts per thread), small ones (dealt whole) and an empty one.
+  const bounds = [0, 90_000, 90_000, 91_000, 120_000, n];
+  const tasks: PartitionTask[] = [];
+  for (let k = 0; k + 1 < bounds.length; k++) tasks.push({ begin: bounds[k]!, end: bounds[k + 1]!, feature: k % F, bin: 10 + k * 5, defaultLeft: k % 2 === 0 });
+  const start = Uint32Array.from({ length: n }, (_, i) => (i * 7919) % n);
+
+  for (const threads of [2, 3]) {
+    it(`partitions and adds leaf values exactly as one thread does (${threads} threads)`, async () => {
+      const ops = threaded(threads).rowParallel?.({ columnBins, labels, groups: 2 });
+      expect(ops).toBeTruthy();
+      if (!ops) return;
+      const expectedRows = start.slice();
+      const scratch = new Uint32Array(n);
+      const expectedMids = tasks.map((t) => partitionRange(columnBins[t.feature]!, expectedRows, t.begin, t.end, t.bin, t.defaultLeft, scratch));
+      ops.rows[1].set(start);
+      const mids = await ops.partition(1, tasks);
+      expect(mids).toEqual(expectedMids);
+      expect(Array.from(ops.rows[1]).every((r, i) => r === expectedRows[i])).toBe(true);
+
+      const leafTasks: LeafTask[] = tasks.map((t, k) => ({ ...t, leftValue: Math.fround(0.1 * (k + 1)), rightValue: Math.fround(-0.03 * (k + 1)) }));
+      const expectedMargins = Float64Array.from({ length: 2 * n }, (_, i) => Math.fround(i * 1e-6));
+      ops.margins.set(expectedMargins);
+      for (const t of leafTasks) addLeavesRange(columnBins[t.feature]!, expectedRows, t.begin, t.end, t.bin, t.defaultLeft, t.leftValue, t.rightValue, expectedMargins, 2, 1);
+      await ops.addLeaves(1, leafTasks, 1);
+      expect(Array.from(ops.margins).every((m, i) => m === expectedMargins[i])).toBe(true);
+    });
+  }
+});
+
+function data(n: number, F: number, seed: number, classes: number): FeatureData {
+  const rng = createRng(seed);
+  const columns = Array.from({ length: F }, (_, f) => Float32Array.from({ length: n }, () => (rng() < 0.05 ? Number.NaN : f % 2 === 0 ? Math.floor(rng() * 6) : rng() * 100)));
+  const labels = Float32Array.from({ length: n }, (_, i) => {
+    const z = (columns[1]![i] || 50) / 25 + (columns[0]![i] || 0) + rng() * 2;
+    return classes === 0 ? z : Math.min(classes - 1, Math.floor(z / 3));
+  });
+  return { columns, labels };
+}
+
+describe('training on 1, 2 and 3 threads', () => {
+  const cases = [
+    { name: 'binary:logistic, subsample and colsample_bytree', data: data(80_000, 5, 3, 2), params: { objective: 'binary:logistic' as const, subsample: 0.8, colsample_bytree: 0.6 } },
+    { name: 'reg:squarederror', data: data(80_000, 5, 5, 0), params: { objective: 'reg:squarederror' as const } },
+    { name: 'multi:softprob', data: data(80_000, 5, 7, 3), params: { objective: 'multi:softprob' as const, num_class: 3 } },
+  ];
+  for (const c of cases) {
+    it(`grows the same trees: ${c.name}`, async () => {
+      const params = resolveParams({ ...c.params, num_boost_round: 3, max_depth: 4, eta: 0.3, seed: 9 });
+      const names = ['a', 'b', 'c', 'd', 'e'];
+      const reference = await trainGbdt(c.data, { params, featureNames: names, kernel: createWasmHistogramKernel() });
+      for (const threads of [2, 3]) {
+        const result = await trainGbdt(c.data, { params, featureNames: names, kernel: threaded(threads) });
+        expect(JSON.stringify(result.model.trees)).toBe(JSON.stringify(reference.model.trees));
+        expect(result.history).toEqual(reference.history);
+      }
+    });
+  }
+});
