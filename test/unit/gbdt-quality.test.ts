@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tableColumnsToFloat32, vectorToFloat32 } from '../../workers/gbdt/arrow-columns';
+import { tableColumnsToFloat32, vectorToFloat32 } from '../../workers/data/arrow-values';
 import { featureSelectList, type FeatureEncoding } from '../../workers/gbdt/encoding';
 import { auc } from '../../workers/gbdt/metrics';
 import { predict } from '../../workers/gbdt/predict';

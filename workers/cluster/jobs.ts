@@ -1,6 +1,8 @@
 import { Table, makeVector, tableToIPC, type Int32, type Vector } from 'apache-arrow';
 import type { DataSourceRef, TableInfo } from '../api';
+import { vectorToFloat64 } from '../data/arrow-values';
 import type { DataEngine } from '../data/engine';
+import { describeRelation, resolveRelation } from '../data/relation';
 import type { EngineHostOptions, JobRegistrar } from '../data/serve';
 import { quoteIdent } from '../data/sql-text';
 import { EngineError, throwIfAborted } from '../protocol/errors';
@@ -46,9 +48,6 @@ const LABELS = '__assay_cluster_labels';
 const MAX_SWEEP_SPAN = 50;
 const SWEEP_MINI_BATCH_ROWS = 200_000;
 
-function rowsOf(table: Table): Array<Record<string, unknown>> {
-  return table.toArray().map((r: { toJSON(): Record<string, unknown> }) => r.toJSON());
-}
 
 function columnKind(type: string): ColumnKind {
   const t = type.toUpperCase();
@@ -59,23 +58,6 @@ function columnKind(type: string): ColumnKind {
   return 'unsupported';
 }
 
-/** A numeric Arrow column as float64 with NaN for NULL (chunk by chunk, honouring validity bits). */
-function vectorToFloat64(vector: Vector | null, length: number): Float64Array {
-  const out = new Float64Array(length).fill(Number.NaN);
-  if (!vector) return out;
-  let at = 0;
-  for (const chunk of vector.data) {
-    const values = chunk.values as ArrayLike<number | bigint>;
-    const validity = chunk.nullBitmap;
-    const hasNulls = chunk.nullCount > 0 && validity && validity.length > 0;
-    for (let i = 0; i < chunk.length; i++) {
-      const bit = chunk.offset + i;
-      if (hasNulls && ((validity[bit >> 3] as number) & (1 << (bit & 7))) === 0) out[at++] = Number.NaN;
-      else out[at++] = Number(values[bit]);
-    }
-  }
-  return out;
-}
 
 function vectorToStrings(vector: Vector | null, length: number): Array<string | null> {
   const out = new Array<string | null>(length).fill(null);
@@ -114,20 +96,12 @@ export class ClusterService {
     private readonly gpu?: unknown,
   ) {}
 
-  private async relation(source: DataSourceRef | undefined): Promise<string> {
-    if (source && 'table' in source && typeof source.table === 'string') {
-      const names = await this.data.tableNames();
-      const name = names.find((n) => n === source.table) ?? names.find((n) => n.toLowerCase() === source.table.toLowerCase());
-      if (!name) throw new EngineError('NOT_FOUND', `There is no table named "${source.table}".`);
-      return quoteIdent(name);
-    }
-    if (source && 'sql' in source && typeof source.sql === 'string' && source.sql.trim()) return `(${source.sql.trim().replace(/;\s*$/, '')})`;
-    throw new EngineError('BAD_INPUT', 'Choose a table or write a query to cluster.');
+  private relation(source: DataSourceRef | undefined): Promise<string> {
+    return resolveRelation(this.data, source, 'to cluster');
   }
 
-  private async describe(relation: string): Promise<Array<{ name: string; type: string }>> {
-    const t = await this.data.driver.query(`DESCRIBE SELECT * FROM ${relation}`);
-    return rowsOf(t).map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+  private describe(relation: string): Promise<Array<{ name: string; type: string }>> {
+    return describeRelation(this.data, relation);
   }
 
   private chooseColumns(all: Array<{ name: string; type: string }>, params: ClusterInputParams): ChosenColumn[] {

@@ -14,10 +14,11 @@ import type {
   TrainParams,
 } from '../api';
 import type { DataEngine } from '../data/engine';
+import { describeRelation, plainRows as rows, resolveRelation } from '../data/relation';
 import { quoteIdent, quoteLiteral } from '../data/sql-text';
 import { EngineError, throwIfAborted } from '../protocol/errors';
 import type { JobContext } from '../protocol/host';
-import { tableColumnsToFloat32, vectorToFloat32 } from './arrow-columns';
+import { tableColumnsToFloat32, vectorToFloat32 } from '../data/arrow-values';
 import {
   MAX_ONEHOT_LEVELS,
   checkEncoding,
@@ -59,9 +60,6 @@ interface StoredModel {
 const POSITIVE_WORDS = new Set(['yes', 'y', 'true', 't', '1', 'positive', 'pos']);
 const NEGATIVE_WORDS = new Set(['no', 'n', 'false', 'f', '0', 'negative', 'neg']);
 
-function rows(table: Table): Array<Record<string, unknown>> {
-  return table.toArray().map((r: { toJSON(): Record<string, unknown> }) => r.toJSON());
-}
 
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
@@ -88,20 +86,12 @@ export class ModelService {
     return requested > 0 ? Math.min(requested, Math.max(available, 1)) : available;
   }
 
-  private async relation(source: DataSourceRef): Promise<string> {
-    if (source && 'table' in source) {
-      const names = await this.data.tableNames();
-      const name = names.find((n) => n === source.table) ?? names.find((n) => n.toLowerCase() === source.table.toLowerCase());
-      if (!name) throw new EngineError('NOT_FOUND', `There is no table named "${source.table}".`);
-      return quoteIdent(name);
-    }
-    if (source && 'sql' in source && typeof source.sql === 'string' && source.sql.trim()) return `(${source.sql.trim().replace(/;\s*$/, '')})`;
-    throw new EngineError('BAD_INPUT', 'Choose a table or write a query to train on.');
+  private relation(source: DataSourceRef): Promise<string> {
+    return resolveRelation(this.data, source, 'to train on');
   }
 
-  private async describe(relation: string): Promise<Array<{ name: string; type: string }>> {
-    const t = await this.data.driver.query(`DESCRIBE SELECT * FROM ${relation}`);
-    return rows(t).map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+  private describe(relation: string): Promise<Array<{ name: string; type: string }>> {
+    return describeRelation(this.data, relation);
   }
 
   private stored(modelId: string): StoredModel {

@@ -11,6 +11,11 @@ import { WASM_STRIDE, createWasmHistogramKernel, histogramWasmModule } from './w
  * block's histogram is exactly the single-thread WASM kernel's for that range (the trainer adds
  * blocks in a fixed order), so the trees do not depend on the thread count.
  *
+ * The kernel also runs the other row-wise steps of training on the same threads (rowParallel):
+ * gradients over row ranges, the stable partitions of a tree level's nodes (large nodes cut into
+ * one part per thread, then merged in order) and the leaf values of the deepest splits. Each
+ * gives exactly the single-thread result, by the same functions (row-ops.ts, objectives.ts).
+ *
  * The host spawns the helpers (worker_threads in Node, Web Workers in a browser) from
  * HISTOGRAM_WORKER_SOURCE, a self-contained script, so no module needs resolving in the thread.
  */
@@ -296,8 +301,12 @@ export function createParallelHistogramKernel(threads: number, spawn: (source: s
         rowsSeen = request.rows;
         ghVersion++;
       }
-      const first = (blocks[0] as readonly [number, number])[0];
-      const last = (blocks[blocks.length - 1] as readonly [number, number])[1];
+      let first = Infinity;
+      let last = 0;
+      for (const [begin, end] of blocks) {
+        first = Math.min(first, begin);
+        last = Math.max(last, end);
+      }
       s.rows.set(request.rows.subarray(first, last), first);
       const threads = helpers.length + 1;
       const waits: Promise<void>[] = [];

@@ -221,6 +221,37 @@ async function growTree(
       }
     }
     // 3. Children's histograms: build the smaller, derive the larger from the parent.
+    const smallHists: Float64Array[] = [];
+    if (kernel.buildBlocks) {
+      // The whole level in one call: nodes of up to HIST_BLOCK_ROWS rows are one block each,
+      // larger ones HIST_BLOCK_ROWS-row blocks summed in order (so threads share the level's
+      // small nodes too). Every block's sums are the single-thread build of its range.
+      const blocks: Array<[number, number]> = [];
+      const firstBlock: number[] = [];
+      for (let k = 0; k < toPartition.length; k++) {
+        const { node } = toPartition[k] as PendingSplit;
+        firstBlock.push(blocks.length);
+        if (node.depth + 1 >= p.max_depth) continue;
+        const mid = mids[k] as number;
+        const [begin, end] = mid - node.begin <= node.end - mid ? [node.begin, mid] : [mid, node.end];
+        for (let b = begin; b < end; b += HIST_BLOCK_ROWS) blocks.push([b, Math.min(b + HIST_BLOCK_ROWS, end)]);
+        if (begin === end) blocks.push([begin, end]);
+      }
+      firstBlock.push(blocks.length);
+      const outs = buffers.blocks;
+      while (outs.length < blocks.length) outs.push(new Float64Array(histSize));
+      if (blocks.length > 0) await kernel.buildBlocks(request, blocks, outs);
+      for (let k = 0; k < toPartition.length; k++) {
+        const from = firstBlock[k] as number;
+        const to = firstBlock[k + 1] as number;
+        if (from === to) continue;
+        // Kernels overwrite the whole buffer, so a recycled one needs no clearing.
+        const small = pool.pop() ?? new Float64Array(histSize);
+        small.set(outs[from] as Float64Array);
+        for (let i = from + 1; i < to; i++) addHistogram(small, outs[i] as Float64Array, features);
+        smallHists[k] = small;
+      }
+    }
     const next: OpenNode[] = [];
     for (let k = 0; k < toPartition.length; k++) {
       const { node, split, leftId, rightId } = toPartition[k] as PendingSplit;
@@ -233,10 +264,12 @@ async function growTree(
         continue;
       }
       const leftSmaller = mid - node.begin <= node.end - mid;
-      // Kernels overwrite the whole buffer, so a recycled one needs no clearing.
-      const small = pool.pop() ?? new Float64Array(histSize);
-      if (leftSmaller) await build(node.begin, mid, small);
-      else await build(mid, node.end, small);
+      let small = smallHists[k];
+      if (!small) {
+        small = pool.pop() ?? new Float64Array(histSize);
+        if (leftSmaller) await build(node.begin, mid, small);
+        else await build(mid, node.end, small);
+      }
       const large = node.hist; // reuse the parent's buffer
       subtractHistogram(large, small, features);
       const lG = split.leftG;

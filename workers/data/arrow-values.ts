@@ -1,14 +1,14 @@
+/** Numeric Arrow columns as flat typed arrays, NaN for NULL: the form the compute kernels read. */
 import type { Table, Vector } from 'apache-arrow';
 
-/** A numeric Arrow column as float32 with NaN for NULL (chunk by chunk, honouring validity bits). */
-export function vectorToFloat32(vector: Vector | null | undefined, length: number): Float32Array {
-  const out = new Float32Array(length);
+function fillNumbers(vector: Vector | null | undefined, out: Float32Array | Float64Array): Float32Array | Float64Array {
   if (!vector) return out.fill(Number.NaN);
   let at = 0;
   for (const chunk of vector.data) {
     const values = chunk.values as ArrayLike<number | bigint>;
     const validity = chunk.nullBitmap;
     const offset = chunk.offset;
+    // Chunk by chunk, honouring validity bits (a NULL's value slot holds garbage).
     const hasNulls = chunk.nullCount > 0 && validity && validity.length > 0;
     for (let i = 0; i < chunk.length; i++) {
       const bit = offset + i;
@@ -17,6 +17,14 @@ export function vectorToFloat32(vector: Vector | null | undefined, length: numbe
     }
   }
   return out;
+}
+
+export function vectorToFloat32(vector: Vector | null | undefined, length: number): Float32Array {
+  return fillNumbers(vector, new Float32Array(length)) as Float32Array;
+}
+
+export function vectorToFloat64(vector: Vector | null | undefined, length: number): Float64Array {
+  return fillNumbers(vector, new Float64Array(length)) as Float64Array;
 }
 
 export function tableColumnsToFloat32(table: Table, names: string[]): Float32Array[] {

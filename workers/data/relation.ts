@@ -1,0 +1,35 @@
+/** Where a job's rows come from: a loaded table or a query, resolved to SQL the engine can select from. */
+import type { Table } from 'apache-arrow';
+import type { DataSourceRef } from '../api';
+import { EngineError } from '../protocol/errors';
+import type { DataEngine } from './engine';
+import { quoteIdent } from './sql-text';
+
+/**
+ * The SQL relation for a source: the quoted name of a loaded table (matched exactly, then ignoring
+ * case) or the user's query in parentheses. `purpose` finishes the sentence "Choose a table or
+ * write a query ..." when neither is given.
+ */
+export async function resolveRelation(engine: DataEngine, source: DataSourceRef | undefined, purpose: string): Promise<string> {
+  if (source && typeof source === 'object' && 'table' in source && typeof source.table === 'string') {
+    const names = await engine.tableNames();
+    const name = names.find((n) => n === source.table) ?? names.find((n) => n.toLowerCase() === source.table.toLowerCase());
+    if (!name) throw new EngineError('NOT_FOUND', `There is no table named "${source.table}".`);
+    return quoteIdent(name);
+  }
+  if (source && typeof source === 'object' && 'sql' in source && typeof source.sql === 'string' && source.sql.trim()) {
+    return `(${source.sql.trim().replace(/;\s*$/, '')})`;
+  }
+  throw new EngineError('BAD_INPUT', `Choose a table or write a query ${purpose}.`);
+}
+
+/** A relation's columns with their DuckDB types. */
+export async function describeRelation(engine: DataEngine, relation: string, signal?: AbortSignal): Promise<Array<{ name: string; type: string }>> {
+  const t = await engine.driver.query(`DESCRIBE SELECT * FROM ${relation}`, signal);
+  return plainRows(t).map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+}
+
+/** An Arrow result as plain row objects (for small results: counts, DESCRIBE, aggregates). */
+export function plainRows(table: Table): Array<Record<string, unknown>> {
+  return table.toArray().map((r: { toJSON(): Record<string, unknown> }) => r.toJSON());
+}
