@@ -345,6 +345,8 @@ export interface ModelJobs {
 export type * from './segments/types';
 export type * from './cluster/types';
 export type * from './tags/types';
+/** Pure tag-set readers (zod schema checks, no engine): for files opened in the renderer or the CLI. */
+export { parseTagSet, parseTagSetJson } from './tags/tag';
 export type * from './packs/types';
 import type { SegmentJobs } from './segments/types';
 import type { ClusterJobs } from './cluster/types';

@@ -6,6 +6,7 @@
  *
  *   node bin/run-ts.mjs test/bench/rules.ts [--rows N] [--rules N] [--budget MS] [--no-mine]
  */
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RuleExpr, RuleLiteral } from '../../workers/tags/ast';
 import { createRng } from '../../workers/gbdt/rng';
@@ -176,7 +177,7 @@ export async function runRulesBench(options: RulesBenchOptions = {}): Promise<Re
   }
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   const args = process.argv.slice(2);
   const opt = (name: string): number | undefined => {
     const i = args.indexOf(name);

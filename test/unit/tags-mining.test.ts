@@ -122,6 +122,12 @@ describe('rules.mine on online shoppers (Revenue)', { timeout: 180_000 }, () => 
     const set = parseTagSet(result.tagSet);
     expect(set.tags.map((t) => t.status)).toEqual(result.rules.map(() => 'draft'));
     expect(set.tags.map((t) => (t.definition.kind === 'rule' ? t.definition.text : ''))).toEqual(result.rules.map((r) => r.text));
+    // Each tag carries its holdout figures, the split and the target they were measured on.
+    set.tags.forEach((t, k) => {
+      expect(t.metrics).toMatchObject({ by: 'rules.mine', text: result.rules[k]?.text, target: { column: 'Revenue', positive: 'true' }, split: result.split });
+      expect(t.metrics?.holdout).toEqual(result.rules[k]?.holdout);
+      expect(t.description).not.toMatch(/precision/);
+    });
     expect(phases.some((p) => /searching rules/.test(p))).toBe(true);
   });
 
@@ -188,7 +194,11 @@ describe('assay rules mine / assay tags eval', { timeout: 180_000 }, () => {
     expect(text).toMatch(/holdout: precision 0\.\d{3} \[0\.\d{3}-0\.\d{3}\]/);
     const set = parseTagSet(JSON.parse(fs.readFileSync(file, 'utf8')));
     expect(set.tags.length).toBeGreaterThan(0);
-    expect(set.tags[0]?.description).toMatch(/holdout precision 0\.\d\d/);
+    const written = set.tags[0]?.metrics?.holdout as TagMetrics;
+    expect(written.precision.value).toBeGreaterThan(0.3);
+    expect(written.precision.low).toBeLessThanOrEqual(written.precision.value as number);
+    expect(written.rows).toBeGreaterThan(3000);
+    expect(set.tags[0]?.metrics?.target).toEqual({ column: 'Revenue', positive: 'true' });
 
     const evaluated = capture();
     expect(await tagsCommand(['eval', file, samples.shoppers, '--target', 'Revenue'], evaluated.io, deps)).toBe(0);
@@ -200,6 +210,14 @@ describe('assay rules mine / assay tags eval', { timeout: 180_000 }, () => {
     expect(json.rows).toBe(12330);
     expect(json.tags[0]?.metrics.precision).toBeUndefined();
     expect(json.tags[0]?.metrics.support).toBeGreaterThan(0);
+    // A tag set written before tags carried metrics reads the same.
+    const older = path.join(dir, 'tags-without-metrics.json');
+    const stripped = JSON.parse(fs.readFileSync(file, 'utf8')) as { tags: Array<Record<string, unknown>> };
+    for (const t of stripped.tags) delete t.metrics;
+    fs.writeFileSync(older, JSON.stringify(stripped));
+    const fromOlder = capture();
+    expect(await tagsCommand(['eval', older, samples.shoppers, '--json'], fromOlder.io, deps)).toBe(0);
+    expect(JSON.parse(fromOlder.out.join('\n'))).toEqual(json);
   });
 
   it('exits 2 on a bad command line and 1 on bad data', async () => {

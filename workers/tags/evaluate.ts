@@ -836,7 +836,7 @@ export class RuleEvaluator {
   private readonly store: ColumnStore;
   private readonly evaluator: Evaluator;
 
-  constructor(private readonly table: Table) {
+  constructor(table: Table) {
     this.store = storeOf(table);
     this.evaluator = new Evaluator(this.store);
   }

@@ -145,16 +145,18 @@ export async function mineRulesJob(engine: DataEngine, params: RulesMineParams, 
   const setAst = orOf(outcome.rules.map((r) => r.ast));
   const setHoldout = tagMetrics(unionOf(fires, frame.rows), labels, holdout);
   const taxonomy = DEFAULT_TAXONOMY.includes(group) ? [...DEFAULT_TAXONOMY] : [...DEFAULT_TAXONOMY, group];
+  const measuredAt = new Date().toISOString();
   const tagSet: TagSet = parseTagSet({
     taxonomy,
     tags: reports.map((r) => ({
       id: r.id,
       name: r.name,
       group,
-      description: `Mined for ${target.column.name} = ${positive}: holdout precision ${fmt(r.holdout.precision.value)}, recall ${fmt(r.holdout.recall.value)}, coverage ${pct(r.holdout.coverage.value)} (${r.holdout.support} of ${r.holdout.rows} rows).`,
+      description: `Mined for ${target.column.name} = ${positive} (${r.origin === 'tree' ? 'a path of a bagged tree' : 'beam search over binned conditions'}).`,
       owner: '',
       status: 'draft',
       definition: { kind: 'rule', text: r.text, ast: r.ast },
+      metrics: { measuredAt, by: 'rules.mine', text: r.text, target: { column: target.column.name, positive }, split, holdout: r.holdout },
     })),
   });
   const trainPositives = countWhere(labels, train);
@@ -182,14 +184,6 @@ function countWhere(labels: Uint8Array, rows: Uint8Array): number {
   let s = 0;
   for (let i = 0; i < labels.length; i++) if (rows[i]) s += labels[i] as number;
   return s;
-}
-
-function fmt(v: number | null): string {
-  return v === null ? 'n/a' : v.toFixed(2);
-}
-
-function pct(v: number | null): string {
-  return v === null ? 'n/a' : `${(v * 100).toFixed(1)}%`;
 }
 
 /** tags.validate: metrics per tag on holdout, overlap, stability, and the gate verdicts. */
@@ -257,6 +251,8 @@ export async function validateTagsJob(engine: DataEngine, params: TagsValidatePa
   const setGates: GateOutcome = checkGates(setHoldout, gates.tagSet ?? []);
   // A tag is validated only when it and its set pass on holdout; a failing tag goes back to draft.
   const statusOf = new Map<string, Tag>();
+  const measuredAt = new Date().toISOString();
+  const measuredTarget = target ? { column: target.column.name, positive: target.positive } : undefined;
   for (const r of results) {
     const tag = (rules.find((x) => x.tag.id === r.id) as { tag: Tag }).tag;
     const passed = r.gates.passed && setGates.passed;
@@ -265,7 +261,7 @@ export async function validateTagsJob(engine: DataEngine, params: TagsValidatePa
     if (passed && tag.status === 'draft') next = transitionTag(tag, 'validated');
     else if (!passed && tag.status !== 'draft') next = transitionTag(tag, 'draft');
     r.status = next.status;
-    statusOf.set(tag.id, next);
+    statusOf.set(tag.id, { ...next, metrics: { measuredAt, by: 'tags.validate', text: r.text, ...(measuredTarget ? { target: measuredTarget } : {}), split, holdout: r.holdout } });
   }
   ctx.progress(1, 'done');
   return {

@@ -19,7 +19,7 @@ import { createRng } from '../gbdt/rng';
 import { EngineError, throwIfAborted } from '../protocol/errors';
 import type { RuleExpr, RuleLiteral } from './ast';
 import type { ColumnDesc } from './tag-data';
-import { vectorToFloat64 } from './tag-data';
+import { vectorToFloat64 } from '../data/arrow-values';
 
 export interface MineOptions {
   /** Minimum precision of each rule on out-of-bag rows (default 0.6). */

@@ -3,9 +3,11 @@
  * the binary target (label column + positive value, or a segment column + segment id) and an
  * optional time column, as one Arrow table plus typed arrays.
  */
-import type { Table, Vector } from 'apache-arrow';
+import type { Table } from 'apache-arrow';
 import type { DataSourceRef } from '../api';
+import { vectorToFloat64 } from '../data/arrow-values';
 import type { DataEngine } from '../data/engine';
+import { describeRelation as describeDataRelation, plainRows, resolveRelation as resolveDataRelation } from '../data/relation';
 import { quoteIdent, quoteLiteral } from '../data/sql-text';
 import { sourceKind, type SourceKind } from '../gbdt/encoding';
 import { EngineError } from '../protocol/errors';
@@ -16,25 +18,14 @@ export interface ColumnDesc {
   kind: SourceKind;
 }
 
-function plainRows(table: Table): Array<Record<string, unknown>> {
-  return table.toArray().map((r: { toJSON(): Record<string, unknown> }) => r.toJSON());
-}
-
 /** The SQL relation for a source: a quoted table name or a parenthesised query. */
-export async function resolveRelation(engine: DataEngine, source: DataSourceRef | undefined): Promise<string> {
-  if (source && typeof source === 'object' && 'table' in source && typeof source.table === 'string') {
-    const names = await engine.tableNames();
-    const name = names.find((n) => n === source.table) ?? names.find((n) => n.toLowerCase() === source.table.toLowerCase());
-    if (!name) throw new EngineError('NOT_FOUND', `There is no table named "${source.table}".`);
-    return quoteIdent(name);
-  }
-  if (source && typeof source === 'object' && 'sql' in source && typeof source.sql === 'string' && source.sql.trim()) return `(${source.sql.trim().replace(/;\s*$/, '')})`;
-  throw new EngineError('BAD_INPUT', 'Choose a table or write a query for the rows to tag.');
+export function resolveRelation(engine: DataEngine, source: DataSourceRef | undefined): Promise<string> {
+  return resolveDataRelation(engine, source, 'for the rows to tag');
 }
 
+/** The relation's columns with their types and what rules can do with them. */
 export async function describeRelation(engine: DataEngine, relation: string, signal?: AbortSignal): Promise<ColumnDesc[]> {
-  const t = await engine.driver.query(`DESCRIBE SELECT * FROM ${relation}`, signal);
-  return plainRows(t).map((r) => ({ name: String(r.column_name), type: String(r.column_type), kind: sourceKind(String(r.column_type)) }));
+  return (await describeDataRelation(engine, relation, signal)).map((c) => ({ ...c, kind: sourceKind(c.type) }));
 }
 
 export interface TargetSpec {
@@ -110,23 +101,6 @@ export interface FrameRequest {
   keyColumn?: ColumnDesc;
 }
 
-/** Numbers of an Arrow column as float64, NaN for NULL. */
-export function vectorToFloat64(vector: Vector | null | undefined, length: number): Float64Array {
-  const out = new Float64Array(length);
-  if (!vector) return out.fill(Number.NaN);
-  let at = 0;
-  for (const chunk of vector.data) {
-    const values = chunk.values as ArrayLike<number | bigint>;
-    const validity = chunk.nullBitmap;
-    const hasNulls = chunk.nullCount > 0 && validity && validity.length > 0;
-    for (let i = 0; i < chunk.length; i++) {
-      const bit = chunk.offset + i;
-      if (hasNulls && ((validity[bit >> 3] as number) & (1 << (bit & 7))) === 0) out[at++] = Number.NaN;
-      else out[at++] = Number(values[bit]);
-    }
-  }
-  return out;
-}
 
 export async function loadFrame(engine: DataEngine, relation: string, request: FrameRequest, signal?: AbortSignal): Promise<TagFrame> {
   const items = request.columns.map(ruleColumnSelect);

@@ -8,6 +8,7 @@ import { EngineError } from '../protocol/errors';
 import type { RuleExpr, RuleLiteral } from './ast';
 import { parseRule } from './parser';
 import { printRule } from './printer';
+import type { CoverageOnly, Estimate, TagMetrics, TagSplit } from './validation';
 
 /** The taxonomy a new tag set starts with; users may add, rename or remove groups. */
 export const DEFAULT_TAXONOMY: readonly string[] = ['basic', 'behaviour', 'preference', 'predictive'];
@@ -77,6 +78,66 @@ export const segmentDefinitionSchema = z
 
 export const tagDefinitionSchema = z.discriminatedUnion('kind', [ruleDefinitionSchema, modelDefinitionSchema, segmentDefinitionSchema]);
 
+// ---- measured quality: a tag carries the figures of its last measurement on holdout rows ----
+
+/** Figures are JSON numbers; an undefined figure (e.g. precision of a tag that never fires) is null. */
+const figure = z.number().nullable();
+const rowCount = z.number().int().nonnegative();
+const estimateSchema: z.ZodType<Estimate, Estimate> = z.object({ value: figure, low: figure, high: figure }).strict();
+
+/** TagMetrics (validation.ts) as a zod schema: confusion counts and the figures with 95% intervals. */
+export const tagMetricsSchema: z.ZodType<TagMetrics, TagMetrics> = z
+  .object({
+    rows: rowCount,
+    positives: rowCount,
+    support: rowCount,
+    tp: rowCount,
+    fp: rowCount,
+    fn: rowCount,
+    tn: rowCount,
+    baseRate: figure,
+    coverage: estimateSchema,
+    precision: estimateSchema,
+    recall: estimateSchema,
+    f1: estimateSchema,
+    lift: estimateSchema,
+  })
+  .strict();
+
+/** CoverageOnly (validation.ts): what is measured without a target. */
+export const coverageOnlySchema: z.ZodType<CoverageOnly, CoverageOnly> = z.object({ rows: rowCount, support: rowCount, coverage: estimateSchema }).strict();
+
+const tagSplitSchema: z.ZodType<TagSplit, TagSplit> = z
+  .object({
+    kind: z.enum(['random', 'stratified', 'time', 'all']),
+    holdoutFraction: z.number().gt(0).lt(1).optional(),
+    timeColumn: z.string().optional(),
+    seed: z.number().int().optional(),
+  })
+  .strict();
+
+/**
+ * A tag's last measurement: the holdout figures (coverage, support, precision, recall, F1, lift,
+ * each with its 95% interval, and the confusion counts of the rows counted), what they were
+ * measured against, and when. rules.mine writes it for every mined tag; tags.validate replaces it.
+ */
+export const tagMeasurementSchema = z
+  .object({
+    /** When it was measured (ISO 8601). */
+    measuredAt: z.string().min(1),
+    /** The job that measured it. */
+    by: z.enum(['rules.mine', 'tags.validate']),
+    /** The rule text that was measured: figures of an edited rule describe another rule. */
+    text: z.string().optional(),
+    /** The label the figures are about; absent when only coverage was measured. */
+    target: z.object({ column: nonBlank, positive: z.string() }).strict().optional(),
+    /** The split whose holdout rows were counted ('all': every row). */
+    split: tagSplitSchema,
+    /** Figures on the holdout rows (coverage only without a target). */
+    holdout: z.union([tagMetricsSchema, coverageOnlySchema]),
+  })
+  .strict();
+
 /** Tag names become SQL column aliases: any printable text, but no control characters. */
 const tagNameSchema = z
   .string()
@@ -94,6 +155,8 @@ export const tagSchema = z
     owner: z.string().default(''),
     status: z.enum(TAG_STATUSES).default('draft'),
     definition: tagDefinitionSchema,
+    /** The last holdout measurement, when there was one (files written before it existed have none). */
+    metrics: tagMeasurementSchema.optional(),
   })
   .strict();
 
@@ -113,6 +176,7 @@ export type RuleDefinition = z.infer<typeof ruleDefinitionSchema>;
 export type ModelDefinition = z.infer<typeof modelDefinitionSchema>;
 export type SegmentDefinition = z.infer<typeof segmentDefinitionSchema>;
 export type TagDefinition = z.infer<typeof tagDefinitionSchema>;
+export type TagMeasurement = z.infer<typeof tagMeasurementSchema>;
 export type Tag = z.infer<typeof tagSchema>;
 export type TagSet = z.infer<typeof tagSetSchema>;
 /** A tag as written by hand (defaults not yet filled in). */
@@ -211,8 +275,9 @@ export function transitionTag(tag: Tag, to: TagStatus): Tag {
   return { ...tag, status: to };
 }
 
-/** An edited definition voids review: the tag goes back to draft. */
+/** An edited definition voids review and its measured figures: the tag goes back to draft. */
 export function redefineTag(tag: Tag, definition: TagDefinition): Tag {
-  const next = parseTag({ ...tag, definition, status: 'draft' });
-  return next;
+  const { metrics: _measuredBefore, ...rest } = tag;
+  void _measuredBefore;
+  return parseTag({ ...rest, definition, status: 'draft' });
 }

@@ -8,7 +8,7 @@ import type { TagSetInput } from './tag';
 
 // The rule AST and the tag model, for the renderer (which sees the engine only through workers/api).
 export type { ColumnRef, ComparisonOp, Operand, RuleExpr, RuleExprType, RuleLiteral } from './ast';
-export type { ModelDefinition, RuleDefinition, SegmentDefinition, Tag, TagDefinition, TagInput, TagSet, TagSetInput, TagStatus } from './tag';
+export type { ModelDefinition, RuleDefinition, SegmentDefinition, Tag, TagDefinition, TagInput, TagMeasurement, TagSet, TagSetInput, TagStatus } from './tag';
 
 /** One problem with a rule, in words, pointing at the text where it can. */
 export interface RuleProblem {

@@ -8,7 +8,7 @@
  * the engine checks it fully (rule text vs AST, unique names, groups) whenever a job receives it.
  */
 import { z } from 'zod';
-import type { RuleExpr, TagSet } from '../../../workers/api';
+import type { RuleExpr, TagMeasurement, TagSet } from '../../../workers/api';
 
 export type { RuleExpr, Tag, TagDefinition, TagSet, TagStatus } from '../../../workers/api';
 
@@ -35,6 +35,8 @@ export const tagSchema = z.object({
   owner: z.string().default(''),
   status: z.enum(TAG_STATUSES).default('draft'),
   definition: tagDefinitionSchema,
+  // Holdout figures of the last measurement; the engine checks their shape (parseTagSet).
+  metrics: z.custom<TagMeasurement>((value) => typeof value === 'object' && value !== null, 'must be a measurement object').optional(),
 });
 
 export const tagSetSchema = z.object({
