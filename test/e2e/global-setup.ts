@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, preview, type PreviewServer } from 'vite';
+import { spawn } from 'node:child_process';
+import { preview, type PreviewServer } from 'vite';
 import type { TestProject } from 'vitest/node';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -52,6 +53,19 @@ function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Builds in a child process: a build in this (vitest's main) process would hold its event loop for
+ * tens of seconds while unit tests run beside it, and their progress calls would time out.
+ */
+function buildInChildProcess(): Promise<void> {
+  const viteBin = path.join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [viteBin, 'build', '--config', configFile, '--logLevel', 'warn'], { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`vite build failed (${signal ?? `exit code ${code}`})`))));
+  });
+}
+
 /** Debian's Chromium where installed, else Playwright's own download (a developer's laptop). */
 async function findChromium(): Promise<string> {
   const candidates = [process.env.ASSAY_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
@@ -72,7 +86,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     console.log('[e2e] dist/ is up to date; skipping the build');
   } else {
     const started = Date.now();
-    await build({ configFile, logLevel: 'warn' });
+    await buildInChildProcess();
     console.log(`[e2e] built the renderer in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
   const port = await freePort();
