@@ -1,4 +1,4 @@
-import { Suspense, lazy, useCallback, useEffect, useMemo, useRef, useState, type ChangeEvent } from 'react';
+import { Suspense, lazy, useCallback, useEffect, useMemo, useRef, useState, type ChangeEvent, type ReactNode } from 'react';
 import type { BrowserEngine } from '../workers/browser';
 import type { ColumnTypeName, EngineInfo, OpenParams, TableInfo } from '../workers/api';
 import { Catalog, type CatalogActions } from './components/Catalog';
@@ -27,6 +27,19 @@ const FILE_ACCEPT = '.csv,.tsv,.txt,.gz,.parquet,.json,.ndjson,.jsonl';
 
 type EngineStatus = { state: 'starting' } | { state: 'ready'; info: EngineInfo } | { state: 'failed'; message: string };
 type Tab = 'data' | 'sql' | 'models' | 'segments' | 'tags' | 'packs';
+
+/**
+ * The tabs in order. `loading`: the view is lazy (mounted on first visit, then kept mounted) and
+ * this is shown while its code loads; the Data view has none, it is always mounted.
+ */
+const TABS: ReadonlyArray<{ id: Tab; label: string; loading?: string }> = [
+  { id: 'data', label: 'Data' },
+  { id: 'sql', label: 'SQL', loading: 'Loading the SQL editor…' },
+  { id: 'models', label: 'Models', loading: 'Loading models…' },
+  { id: 'segments', label: 'Segments', loading: 'Loading segments…' },
+  { id: 'tags', label: 'Tags', loading: 'Loading tags…' },
+  { id: 'packs', label: 'Packs', loading: 'Loading packs…' },
+];
 
 /** A file to open, with what the workspace should remember about it. */
 interface OpenRequest {
@@ -460,6 +473,63 @@ export function App({ engine, platform }: AppProps) {
   const saveBytes = useCallback((fileName: string, bytes: Uint8Array) => platform.saveBytes(fileName, bytes), [platform]);
   const onCatalogChanged = useCallback(() => void refreshCatalog(), [refreshCatalog]);
 
+  // What each tab shows; the lazy ones are only mounted once visited (see TABS).
+  const views: Record<Tab, ReactNode> = {
+    data: <DataView engine={client} table={selectedTable} engineReady={status.state === 'ready'} />,
+    sql: (
+      <SqlView
+        engine={client}
+        tables={tables}
+        onCatalogChanged={onCatalogChanged}
+        saveBytes={saveBytes}
+        workspace={sqlWorkspace}
+        onWorkspaceChange={setSqlWorkspace}
+      />
+    ),
+    models: (
+      <ModelsView
+        engine={client}
+        tables={tables}
+        onCatalogChanged={onCatalogChanged}
+        saveBytes={saveBytes}
+        workspace={modelsWorkspace}
+        onWorkspaceChange={setModelsWorkspace}
+        visible={tab === 'models'}
+      />
+    ),
+    segments: (
+      <SegmentsView
+        engine={client}
+        tables={tables}
+        onCatalogChanged={onCatalogChanged}
+        workspace={segmentsWorkspace}
+        onWorkspaceChange={setSegmentsWorkspace}
+        visible={tab === 'segments'}
+      />
+    ),
+    tags: (
+      <TagsView
+        engine={client}
+        tables={tables}
+        saveBytes={saveBytes}
+        workspace={tagsWorkspace}
+        onWorkspaceChange={setTagsWorkspace}
+        visible={tab === 'tags'}
+      />
+    ),
+    packs: (
+      <PacksView
+        engine={client}
+        tables={tables}
+        onCatalogChanged={onCatalogChanged}
+        saveBytes={saveBytes}
+        tagSet={tagsWorkspace.tagSet}
+        workspace={packsWorkspace}
+        onWorkspaceChange={setPacksWorkspace}
+        visible={tab === 'packs'}
+      />
+    ),
+  };
   return (
     <div className="app" data-ready={ready ? 'true' : 'false'} data-testid="app">
       <header className="toolbar">
@@ -542,102 +612,20 @@ export function App({ engine, platform }: AppProps) {
 
         <main className="main">
           <div className="tabs" role="tablist" aria-label="Views">
-            <button type="button" role="tab" id="tab-data" aria-controls="panel-data" aria-selected={tab === 'data'} className="tab" data-testid="tab-data" onClick={() => showTab('data')}>
-              Data
-            </button>
-            <button type="button" role="tab" id="tab-sql" aria-controls="panel-sql" aria-selected={tab === 'sql'} className="tab" data-testid="tab-sql" onClick={() => showTab('sql')}>
-              SQL
-            </button>
-            <button type="button" role="tab" id="tab-models" aria-controls="panel-models" aria-selected={tab === 'models'} className="tab" data-testid="tab-models" onClick={() => showTab('models')}>
-              Models
-            </button>
-            <button type="button" role="tab" id="tab-segments" aria-controls="panel-segments" aria-selected={tab === 'segments'} className="tab" data-testid="tab-segments" onClick={() => showTab('segments')}>
-              Segments
-            </button>
-            <button type="button" role="tab" id="tab-tags" aria-controls="panel-tags" aria-selected={tab === 'tags'} className="tab" data-testid="tab-tags" onClick={() => showTab('tags')}>
-              Tags
-            </button>
-            <button type="button" role="tab" id="tab-packs" aria-controls="panel-packs" aria-selected={tab === 'packs'} className="tab" data-testid="tab-packs" onClick={() => showTab('packs')}>
-              Packs
-            </button>
+            {TABS.map(({ id, label }) => (
+              <button key={id} type="button" role="tab" id={`tab-${id}`} aria-controls={`panel-${id}`} aria-selected={tab === id} className="tab" data-testid={`tab-${id}`} onClick={() => showTab(id)}>
+                {label}
+              </button>
+            ))}
           </div>
           <Notices notices={notices} onDismiss={dismissNotice} />
-          <section id="panel-data" role="tabpanel" aria-labelledby="tab-data" className="tab-panel" hidden={tab !== 'data'}>
-            <DataView engine={client} table={selectedTable} engineReady={status.state === 'ready'} />
-          </section>
-          <section id="panel-sql" role="tabpanel" aria-labelledby="tab-sql" className="tab-panel" hidden={tab !== 'sql'}>
-            {visited.has('sql') && (
-              <Suspense fallback={<p className="muted pad">Loading the SQL editor…</p>}>
-                <SqlView
-                  engine={client}
-                  tables={tables}
-                  onCatalogChanged={onCatalogChanged}
-                  saveBytes={saveBytes}
-                  workspace={sqlWorkspace}
-                  onWorkspaceChange={setSqlWorkspace}
-                />
-              </Suspense>
-            )}
-          </section>
-          <section id="panel-models" role="tabpanel" aria-labelledby="tab-models" className="tab-panel" hidden={tab !== 'models'}>
-            {visited.has('models') && (
-              <Suspense fallback={<p className="muted pad">Loading models…</p>}>
-                <ModelsView
-                  engine={client}
-                  tables={tables}
-                  onCatalogChanged={onCatalogChanged}
-                  saveBytes={saveBytes}
-                  workspace={modelsWorkspace}
-                  onWorkspaceChange={setModelsWorkspace}
-                  visible={tab === 'models'}
-                />
-              </Suspense>
-            )}
-          </section>
-          <section id="panel-segments" role="tabpanel" aria-labelledby="tab-segments" className="tab-panel" hidden={tab !== 'segments'}>
-            {visited.has('segments') && (
-              <Suspense fallback={<p className="muted pad">Loading segments…</p>}>
-                <SegmentsView
-                  engine={client}
-                  tables={tables}
-                  onCatalogChanged={onCatalogChanged}
-                  workspace={segmentsWorkspace}
-                  onWorkspaceChange={setSegmentsWorkspace}
-                  visible={tab === 'segments'}
-                />
-              </Suspense>
-            )}
-          </section>
-          <section id="panel-tags" role="tabpanel" aria-labelledby="tab-tags" className="tab-panel" hidden={tab !== 'tags'}>
-            {visited.has('tags') && (
-              <Suspense fallback={<p className="muted pad">Loading tags…</p>}>
-                <TagsView
-                  engine={client}
-                  tables={tables}
-                  saveBytes={saveBytes}
-                  workspace={tagsWorkspace}
-                  onWorkspaceChange={setTagsWorkspace}
-                  visible={tab === 'tags'}
-                />
-              </Suspense>
-            )}
-          </section>
-          <section id="panel-packs" role="tabpanel" aria-labelledby="tab-packs" className="tab-panel" hidden={tab !== 'packs'}>
-            {visited.has('packs') && (
-              <Suspense fallback={<p className="muted pad">Loading packs…</p>}>
-                <PacksView
-                  engine={client}
-                  tables={tables}
-                  onCatalogChanged={onCatalogChanged}
-                  saveBytes={saveBytes}
-                  tagSet={tagsWorkspace.tagSet}
-                  workspace={packsWorkspace}
-                  onWorkspaceChange={setPacksWorkspace}
-                  visible={tab === 'packs'}
-                />
-              </Suspense>
-            )}
-          </section>
+          {TABS.map(({ id, loading }) => (
+            <section key={id} id={`panel-${id}`} role="tabpanel" aria-labelledby={`tab-${id}`} className="tab-panel" hidden={tab !== id}>
+              {loading === undefined
+                ? views[id]
+                : visited.has(id) && <Suspense fallback={<p className="muted pad">{loading}</p>}>{views[id]}</Suspense>}
+            </section>
+          ))}
         </main>
       </div>
 

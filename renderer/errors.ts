@@ -14,6 +14,11 @@ export function isCancelled(err: unknown): boolean {
   return err instanceof EngineError && err.code === 'CANCELLED';
 }
 
+/** A long job's failure for a status line: "X was cancelled." or "X failed: why". */
+export function describeJobFailure(what: string, err: unknown): string {
+  return isCancelled(err) ? `${what} was cancelled.` : `${what} failed: ${describeError(err)}`;
+}
+
 /** The engine itself is gone (failed start-up, crashed worker): one message says so, not every job. */
 export function isEngineDown(err: unknown): boolean {
   return err instanceof EngineError && err.detail?.engineDown === true;

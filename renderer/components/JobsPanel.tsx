@@ -1,20 +1,53 @@
 import { useEffect, useState } from 'react';
-import type { EngineClient } from '../../workers/api';
+import type { EngineClient, EngineJobKind } from '../../workers/api';
 
-const JOB_LABELS: Record<string, string> = {
+/** A plain label for every job kind; a Record over EngineJobKind so a new kind without one fails typecheck. */
+const JOB_LABELS: Record<EngineJobKind, string> = {
   'engine.info': 'Engine info',
+  'engine.sleep': 'Sleep',
   'data.open': 'Open file',
   'data.catalog': 'Read catalog',
   'data.rename': 'Rename table',
   'data.drop': 'Drop table',
   'data.alterType': 'Change column type',
   'data.profile': 'Profile table',
+  'data.export': 'Export',
   'sql.run': 'Run SQL',
   'sql.fetch': 'Fetch rows',
   'sql.release': 'Release result',
-  'data.export': 'Export',
-  'engine.sleep': 'Sleep',
+  'model.train': 'Train model',
+  'model.evaluate': 'Evaluate model',
+  'model.shap': 'Explain model (SHAP)',
+  'model.predict': 'Score table',
+  'model.export': 'Export model',
+  'model.import': 'Import model',
+  'model.list': 'List models',
+  'features.generate': 'Generate feature SQL',
+  'features.build': 'Build features',
+  'segments.portrait': 'Segment portrait',
+  'cluster.run': 'Cluster',
+  'cluster.sweep': 'Cluster sweep',
+  'cluster.assign': 'Assign clusters',
+  'cluster.export': 'Export clustering',
+  'cluster.list': 'List clusterings',
+  'rules.check': 'Check rules',
+  'rules.mine': 'Mine rules',
+  'tags.evaluate': 'Evaluate tags',
+  'tags.validate': 'Validate tags',
+  'pack.build': 'Build pack',
+  'pack.read': 'Read pack',
+  'pack.validate': 'Validate pack',
+  'pack.export': 'Export pack SQL',
+  'pack.diff': 'Diff packs',
+  'pack.review': 'Review pack',
+  'pack.report': 'Pack report',
+  'pack.apply': 'Apply pack',
 };
+
+/** The label for a running job; a job's kind may be any string on the wire, so fall back to it. */
+function jobLabel(kind: string): string {
+  return (JOB_LABELS as Record<string, string | undefined>)[kind] ?? kind;
+}
 
 type RunningJob = ReturnType<EngineClient['running']>[number];
 
@@ -40,12 +73,12 @@ export function JobsPanel({ engine }: { engine: EngineClient }) {
           {jobs.map((job) => (
             <li key={job.id} className="job-row" data-testid="job-row" data-kind={job.kind}>
               <div className="job-head">
-                <span className="job-kind">{JOB_LABELS[job.kind] ?? job.kind}</span>
+                <span className="job-kind">{jobLabel(job.kind)}</span>
                 <button
                   type="button"
                   className="btn btn-small"
                   data-testid="job-cancel"
-                  aria-label={`Cancel ${JOB_LABELS[job.kind] ?? job.kind}`}
+                  aria-label={`Cancel ${jobLabel(job.kind)}`}
                   onClick={() => engine.cancel(job.id)}
                 >
                   Cancel

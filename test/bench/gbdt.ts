@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate } from '../../scripts/gen';
-import { tableColumnsToFloat32, vectorToFloat32 } from '../../workers/gbdt/arrow-columns';
+import { tableColumnsToFloat32, vectorToFloat32 } from '../../workers/data/arrow-values';
 import { featureSelectList, safeFeatureName, sourceKind, type FeatureEncoding, type FeatureSpec } from '../../workers/gbdt/encoding';
 import { auc } from '../../workers/gbdt/metrics';
 import { predict } from '../../workers/gbdt/predict';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 
 export const REPO_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 
@@ -43,6 +43,52 @@ export async function openApp(browser: Browser, query = ''): Promise<AppPage> {
 
 export async function waitForReady(page: Page, timeout = 90_000): Promise<void> {
   await page.locator('[data-testid="app"][data-ready="true"]').waitFor({ timeout });
+}
+
+export interface AppFileSetup {
+  /** Runs before the browser starts, e.g. fixtures built by the engine in Node. */
+  beforeOpen?: () => Promise<void>;
+  /** Runs once the app is ready, e.g. opening files or switching tabs. */
+  afterReady?: (app: AppPage) => Promise<void>;
+  /** Runs after the page and the browser are closed, e.g. removing fixture files. */
+  afterClose?: () => void;
+}
+
+/**
+ * Registers the beforeAll/afterAll hooks of a test file that drives one app page: launch Chromium,
+ * open the app and wait until it is ready; close both afterwards. The returned object reads the
+ * page once beforeAll has run (the tests share one page, in order).
+ */
+export function useAppPage(setup: AppFileSetup = {}): AppPage {
+  let browser: Browser | undefined;
+  let app: AppPage | undefined;
+  const current = (): AppPage => {
+    if (!app) throw new Error('The app is not open (beforeAll failed or has not run).');
+    return app;
+  };
+
+  beforeAll(async () => {
+    await setup.beforeOpen?.();
+    browser = await launchBrowser();
+    app = await openApp(browser);
+    await waitForReady(app.page);
+    await setup.afterReady?.(app);
+  });
+
+  afterAll(async () => {
+    await app?.page.close();
+    await browser?.close();
+    setup.afterClose?.();
+  });
+
+  return {
+    get page() {
+      return current().page;
+    },
+    get consoleErrors() {
+      return current().consoleErrors;
+    },
+  };
 }
 
 /** A fresh temp folder for fixture files. */

@@ -4,25 +4,12 @@
  * and the ROC chart, move the threshold, explain with SHAP, export the XGBoost JSON and score a table.
  */
 import fs from 'node:fs';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { catalogRowCount, catalogTable, launchBrowser, openApp, waitForReady, type AppPage } from './helpers';
+import { describe, expect, test } from 'vitest';
+import { catalogRowCount, catalogTable, useAppPage } from './helpers';
 
 const SHOPPERS_ROWS = 12_330;
 
-let browser: Browser;
-let app: AppPage;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-  app = await openApp(browser);
-  await waitForReady(app.page);
-});
-
-afterAll(async () => {
-  await app?.page.close();
-  await browser?.close();
-});
+const app = useAppPage();
 
 describe('Models: train, evaluate, explain, export, score', () => {
   test('trains on online_shoppers_intention with target Revenue and shows AUC > 0.85 and the ROC curve', async () => {

@@ -7,13 +7,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { PackInfo } from '../../workers/api';
 import { createInProcessEngine } from '../../workers/node/engine-node';
 import { addReview, editPack, readPack, writePack } from '../../workers/packs/io';
 import { parseRule } from '../../workers/tags/parser';
-import { catalogRowCount, catalogTable, fixtureDir, launchBrowser, openApp, openFiles, waitForReady, writeFixture, type AppPage } from './helpers';
+import { catalogRowCount, catalogTable, fixtureDir, openFiles, useAppPage, writeFixture } from './helpers';
 
 const ROWS = 120;
 const TAGS = ['big spender', 'not reseller', "O'Brien \"fans\""];
@@ -43,42 +42,38 @@ function tagSet(spendThreshold: number, withThird: boolean): unknown {
 
 const dir = fixtureDir();
 const file = (name: string): string => path.join(dir, name);
-let browser: Browser;
-let app: AppPage;
-
-beforeAll(async () => {
-  const csv = writeFixture(dir, 'users.csv', usersCsv());
-  writeFixture(dir, 'tags-v3.json', JSON.stringify(tagSet(300, true)));
-  const engine = await createInProcessEngine();
-  try {
-    await engine.client.run('data.open', { source: { kind: 'path', path: csv } });
-    const build = (version: string, threshold: number, parent?: string): Promise<PackInfo> =>
-      engine.client.run('pack.build', { tagSet: tagSet(threshold, true), table: 'users', key: 'user_id', name: 'demo', version, parent, target: { column: 'label', positive: '1' }, createdBy: 'ana', createdAt: '2026-11-20T10:00:00.000Z' });
-    const v1 = await build('1.0.0', 500);
-    const v2 = await build('1.1.0', 400, v1.text);
-    fs.writeFileSync(file('demo-1.0.0.json'), v1.text);
-    fs.writeFileSync(file('demo-1.1.0.json'), v2.text);
-    fs.writeFileSync(file('tampered.json'), v1.text.replace('spend_90d > 500', 'spend_90d > 50'));
-    // Approved, then edited (and re-hashed) by a tool: the approval no longer holds.
-    const approved = addReview(v1.pack, { by: 'lead@example.com', decision: 'approve', note: 'fine', at: '2026-11-21T09:00:00.000Z' });
-    fs.writeFileSync(file('edited.json'), writePack(await editPack(approved, (d) => ({ ...d, tags: d.tags.map((t, i) => (i === 0 ? { ...t, description: 'edited' } : t)) }))));
-    expect(fs.readFileSync(file('tampered.json'), 'utf8')).not.toBe(v1.text);
-  } finally {
-    await engine.close();
-  }
-  browser = await launchBrowser();
-  app = await openApp(browser);
-  await waitForReady(app.page);
-  await app.page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
-  await openFiles(app.page, [csv]);
-  await catalogTable(app.page, 'users').waitFor({ timeout: 30_000 });
-  await app.page.getByTestId('tab-packs').click();
-}, 180_000);
-
-afterAll(async () => {
-  await app?.page.close();
-  await browser?.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+const csv = writeFixture(dir, 'users.csv', usersCsv());
+const app = useAppPage({
+  // Both pack versions are built in Node by the real engine before the browser starts.
+  async beforeOpen() {
+    writeFixture(dir, 'tags-v3.json', JSON.stringify(tagSet(300, true)));
+    const engine = await createInProcessEngine();
+    try {
+      await engine.client.run('data.open', { source: { kind: 'path', path: csv } });
+      const build = (version: string, threshold: number, parent?: string): Promise<PackInfo> =>
+        engine.client.run('pack.build', { tagSet: tagSet(threshold, true), table: 'users', key: 'user_id', name: 'demo', version, parent, target: { column: 'label', positive: '1' }, createdBy: 'ana', createdAt: '2026-11-20T10:00:00.000Z' });
+      const v1 = await build('1.0.0', 500);
+      const v2 = await build('1.1.0', 400, v1.text);
+      fs.writeFileSync(file('demo-1.0.0.json'), v1.text);
+      fs.writeFileSync(file('demo-1.1.0.json'), v2.text);
+      fs.writeFileSync(file('tampered.json'), v1.text.replace('spend_90d > 500', 'spend_90d > 50'));
+      // Approved, then edited (and re-hashed) by a tool: the approval no longer holds.
+      const approved = addReview(v1.pack, { by: 'lead@example.com', decision: 'approve', note: 'fine', at: '2026-11-21T09:00:00.000Z' });
+      fs.writeFileSync(file('edited.json'), writePack(await editPack(approved, (d) => ({ ...d, tags: d.tags.map((t, i) => (i === 0 ? { ...t, description: 'edited' } : t)) }))));
+      expect(fs.readFileSync(file('tampered.json'), 'utf8')).not.toBe(v1.text);
+    } finally {
+      await engine.close();
+    }
+  },
+  async afterReady({ page }) {
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+    await openFiles(page, [csv]);
+    await catalogTable(page, 'users').waitFor({ timeout: 30_000 });
+    await page.getByTestId('tab-packs').click();
+  },
+  afterClose() {
+    fs.rmSync(dir, { recursive: true, force: true });
+  },
 });
 
 describe('Packs: open, review, diff, apply, build', { timeout: 120_000 }, () => {

@@ -5,30 +5,17 @@
  * sweep k, and reopen the workspace.
  */
 import fs from 'node:fs';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { describe, expect, test } from 'vitest';
 import { parseWorkspace } from '../../renderer/workspace';
-import { catalogRowCount, catalogTable, launchBrowser, openApp, waitForReady, type AppPage } from './helpers';
+import { catalogRowCount, catalogTable, useAppPage } from './helpers';
 
 // Customers of the sample with at least one clean line (CustomerID present, not a cancellation,
 // Quantity > 0, UnitPrice > 0), counted independently with Python's csv module.
 const SAMPLE_CUSTOMERS = 442;
 const CLEANING = `"CustomerID" IS NOT NULL AND NOT starts_with("InvoiceNo", 'C') AND "Quantity" > 0 AND "UnitPrice" > 0`;
 
-let browser: Browser;
-let app: AppPage;
+const app = useAppPage();
 let workspaceText = '';
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-  app = await openApp(browser);
-  await waitForReady(app.page);
-});
-
-afterAll(async () => {
-  await app?.page.close();
-  await browser?.close();
-});
 
 describe('Segments: features, k-means, portraits, names, save', () => {
   test('the feature builder generates editable RFM SQL for online_retail and builds one row per customer', async () => {

@@ -7,18 +7,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
 import { parseTagSetJson } from '../../workers/tags/tag';
-import { REPO_ROOT, launchBrowser, openApp, waitForReady, type AppPage } from './helpers';
+import { REPO_ROOT, useAppPage } from './helpers';
 
 const SHOPPERS_CSV = path.join(REPO_ROOT, 'samples/online_shoppers_intention/online_shoppers_intention.csv');
 const RULE = "PageValues > 0 and Month = 'Nov'";
 // The value after ">" is missing: the parser must point at "and" (offset 13, column 14).
 const BROKEN_RULE = "PageValues > and Month = 'Nov'";
-
-let browser: Browser;
-let app: AppPage;
 
 /** The count of rows matching the rule and the table's size, by native DuckDB on the same CSV. */
 async function nativeCount(): Promise<{ count: number; rows: number }> {
@@ -45,16 +42,7 @@ async function typeRule(page: Page, text: string): Promise<void> {
   await page.keyboard.press('Escape'); // close the completion popup, if open
 }
 
-beforeAll(async () => {
-  browser = await launchBrowser();
-  app = await openApp(browser);
-  await waitForReady(app.page);
-});
-
-afterAll(async () => {
-  await app?.page.close();
-  await browser?.close();
-});
+const app = useAppPage();
 
 describe('Tags: rule editor, mining, validation, export', () => {
   test('a rule shows its live count of matching rows, equal to a SQL count', async () => {

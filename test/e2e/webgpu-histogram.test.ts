@@ -5,73 +5,17 @@
  * over the tree's gradients, and in any case within 1e-6 * M. SwiftShader (a fallback adapter) is
  * accepted. Without navigator.gpu or an adapter the test is skipped with the reason.
  *
- * Self-contained (its own server, bundle and Chromium lookup): it does not need the app build.
+ * Self-contained (its own server, bundle and Chromium: test/e2e/webgpu/harness.ts): it does not need
+ * the app build.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { build } from 'esbuild';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { REPO_ROOT, launchBrowser } from './helpers';
-import type { HistogramCase, WorkerReport } from './webgpu/histogram-worker';
+import { expect, test } from 'vitest';
+import { expectResults, useWebGpuWorker } from './webgpu/harness';
+import type { HistogramCase, HistogramResults } from './webgpu/histogram-worker';
 
-const PAGE = '<!doctype html><meta charset="utf-8"><title>webgpu histogram</title>';
 /** Small chunk buffers (256 rows of dataset A per chunk) to exercise the multi-chunk path. */
 const MAX_CHUNK_BYTES = 4096;
 
-let server: http.Server;
-let baseUrl: string;
-let browser: Browser;
-
-beforeAll(async () => {
-  const bundle = await build({
-    entryPoints: [path.join(REPO_ROOT, 'test/e2e/webgpu/histogram-worker.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    write: false,
-    logLevel: 'silent',
-  });
-  const workerCode = bundle.outputFiles[0]?.text ?? '';
-  server = http.createServer((request, response) => {
-    if (request.url === '/histogram-worker.js') {
-      response.writeHead(200, { 'content-type': 'text/javascript' }).end(workerCode);
-    } else if (request.url === '/') {
-      response.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
-    } else {
-      response.writeHead(404).end();
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-});
-
-async function runInWorker(): Promise<WorkerReport> {
-  const page = await browser.newPage();
-  try {
-    await page.goto(baseUrl);
-    return await page.evaluate(
-      (maxChunkBytes) =>
-        new Promise<WorkerReport>((resolve) => {
-          const worker = new Worker('/histogram-worker.js', { type: 'module' });
-          worker.onmessage = (event: MessageEvent<WorkerReport>) => resolve(event.data);
-          worker.onerror = (event) => resolve({ status: 'error', message: `worker error: ${event.message}` });
-          worker.postMessage({ maxChunkBytes });
-        }),
-      MAX_CHUNK_BYTES,
-    );
-  } finally {
-    await page.close();
-  }
-}
+const worker = useWebGpuWorker<HistogramResults>('histogram-worker.ts', 'webgpu histogram');
 
 /** Largest |gpu - cpu| over all entries, and checks that unlisted features stay exactly 0. */
 function compare(c: HistogramCase): { maxGradientError: number; maxHessianError: number; strayNonZero: number } {
@@ -94,10 +38,7 @@ function compare(c: HistogramCase): { maxGradientError: number; maxHessianError:
 }
 
 test('the WebGPU histogram kernel in a Web Worker matches the CPU kernel', async (context) => {
-  const report = await runInWorker();
-  if (report.status === 'skip') context.skip(`WebGPU unavailable: ${report.reason}`);
-  if (report.status === 'error') throw new Error(`The worker failed: ${report.message}`);
-  if (report.status !== 'ok') throw new Error('unreachable');
+  const report = expectResults(await worker.run({ maxChunkBytes: MAX_CHUNK_BYTES }), context);
   expect(report.adapter.length).toBeGreaterThan(0);
   console.log(`[webgpu-histogram] adapter: ${report.adapter}`);
   expect(report.repeatIdentical).toBe(true);

@@ -28,7 +28,7 @@ describe('computeGradientRange', () => {
   it('gives binary:logistic gradients bit-identical to the Math.exp formula', () => {
     const rng = createRng(11);
     const n = 200_000;
-    const margins = Float64Array.from({ length: n }, (_, i) => (i % 5 === 0 ? (rng() - 0.5) * 1600 : (rng() - 0.5) * 30));
+    const margins = Float32Array.from({ length: n }, (_, i) => (i % 5 === 0 ? (rng() - 0.5) * 1600 : (rng() - 0.5) * 30));
     margins.set([0, -0, 709.5, -709.5, 700, -700, 1e-300, Number.NaN, Infinity, -Infinity], 0);
     const labels = Float32Array.from({ length: n }, () => (rng() < 0.3 ? 1 : 0));
     const gh = new Float32Array(2 * n);
@@ -71,7 +71,7 @@ describe('row-wise steps on helper threads', () => {
       expect(Array.from(ops.rows[1]).every((r, i) => r === expectedRows[i])).toBe(true);
 
       const leafTasks: LeafTask[] = tasks.map((t, k) => ({ ...t, leftValue: Math.fround(0.1 * (k + 1)), rightValue: Math.fround(-0.03 * (k + 1)) }));
-      const expectedMargins = Float64Array.from({ length: 2 * n }, (_, i) => Math.fround(i * 1e-6));
+      const expectedMargins = Float32Array.from({ length: 2 * n }, (_, i) => i * 1e-6);
       ops.margins.set(expectedMargins);
       for (const t of leafTasks) addLeavesRange(columnBins[t.feature]!, expectedRows, t.begin, t.end, t.bin, t.defaultLeft, t.leftValue, t.rightValue, expectedMargins, 2, 1);
       await ops.addLeaves(1, leafTasks, 1);

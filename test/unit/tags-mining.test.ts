@@ -9,7 +9,7 @@ import { ruleColumns } from '../../workers/tags/ast';
 import { evaluateRule } from '../../workers/tags/evaluate';
 import { DEFAULT_SPLIT } from '../../workers/tags/mining-jobs';
 import { parseTagSet } from '../../workers/tags/tag';
-import { vectorToFloat64 } from '../../workers/tags/tag-data';
+import { vectorToFloat64 } from '../../workers/data/arrow-values';
 import { splitHoldout, tagMetrics } from '../../workers/tags/validation';
 import { failure } from '../helpers/engine';
 import { samples, tempDir } from '../helpers/paths';

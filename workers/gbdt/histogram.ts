@@ -65,7 +65,8 @@ export interface RowParallel {
   readonly rows: readonly [Uint32Array, Uint32Array];
   readonly scratch: Uint32Array;
   readonly gh: Float32Array;
-  readonly margins: Float64Array;
+  /** Margins as float32 (the trainer rounds every update to float32, as XGBoost keeps them). */
+  readonly margins: Float32Array;
   gradients(objective: 'binary:logistic' | 'reg:squarederror' | 'multi:softprob', group: number, scalePosWeight: number, nRows: number): Promise<void>;
   /** Partitions each task's range of rows[buffer]; returns each task's split point. */
   partition(buffer: 0 | 1, tasks: PartitionTask[]): Promise<number[]>;

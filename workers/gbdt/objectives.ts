@@ -7,7 +7,7 @@ import type { Objective } from './params';
  */
 export function computeGradients(
   objective: Objective,
-  margins: Float64Array,
+  margins: Float32Array,
   labels: Float32Array,
   groups: number,
   group: number,
@@ -23,7 +23,7 @@ export function computeGradients(
  */
 export function computeGradientRange(
   objective: Objective,
-  margins: Float64Array,
+  margins: Float32Array,
   labels: Float32Array,
   groups: number,
   group: number,
@@ -77,7 +77,7 @@ export function computeGradientRange(
 }
 
 /** Transforms margins into predictions in place: probabilities or values. */
-export function transformMargins(objective: Objective, margins: Float64Array, groups: number): Float64Array {
+export function transformMargins(objective: Objective, margins: Float64Array | Float32Array, groups: number): Float64Array {
   const out = new Float64Array(margins.length);
   if (objective === 'binary:logistic') {
     for (let i = 0; i < margins.length; i++) out[i] = Math.fround(1 / (1 + Math.exp(-(margins[i] as number))));

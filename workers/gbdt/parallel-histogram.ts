@@ -46,7 +46,7 @@ let rowData = null;
 listen((m) => {
   if (m.type === 'rows') {
     rowData = { columns: Array.from({ length: m.nFeatures }, (_, f) => new Uint8Array(m.columns, f * m.nRows, m.nRows)), labels: new Float32Array(m.labels), rows: [new Uint32Array(m.rows0), new Uint32Array(m.rows1)],
-      scratch: new Uint32Array(m.scratch), gh: new Float32Array(m.gh), margins: new Float64Array(m.margins), groups: m.groups };
+      scratch: new Uint32Array(m.scratch), gh: new Float32Array(m.gh), margins: new Float32Array(m.margins), groups: m.groups };
     return;
   }
   if (m.type === 'gradients') {
@@ -210,7 +210,7 @@ export function createParallelHistogramKernel(threads: number, spawn: (source: s
     const rows = [new Uint32Array(new SharedArrayBuffer(nRows * 4)), new Uint32Array(new SharedArrayBuffer(nRows * 4))] as const;
     const scratch = new Uint32Array(new SharedArrayBuffer(nRows * 4));
     const gh = new Float32Array(new SharedArrayBuffer(nRows * 8));
-    const margins = new Float64Array(new SharedArrayBuffer(nRows * data.groups * 8));
+    const margins = new Float32Array(new SharedArrayBuffer(nRows * data.groups * 4));
     for (const h of helpers) {
       h.port.postMessage({ type: 'rows', columns: columnsBuffer, nRows, nFeatures: F, labels: labels.buffer, rows0: rows[0].buffer, rows1: rows[1].buffer, scratch: scratch.buffer, gh: gh.buffer, margins: margins.buffer, groups: data.groups });
     }

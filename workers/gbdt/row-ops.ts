@@ -44,7 +44,7 @@ export function addLeavesRange(
   defaultLeft: boolean,
   leftValue: number,
   rightValue: number,
-  margins: Float64Array,
+  margins: Float32Array,
   groups: number,
   group: number,
 ): void {

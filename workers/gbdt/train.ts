@@ -99,7 +99,7 @@ interface GrownTree {
 
 /** Where growTree adds leaf values when every row takes part in the tree (margins of `group`). */
 interface MarginSink {
-  margins: Float64Array;
+  margins: Float32Array;
   groups: number;
   group: number;
 }
@@ -287,7 +287,7 @@ async function growTree(
  * leaf's rows are a range of the row array, so no row walks the tree. Same float arithmetic as
  * addTreeToMargins.
  */
-function addLeavesToMargins(grown: GrownTree, margins: Float64Array, groups: number, g: number): void {
+function addLeavesToMargins(grown: GrownTree, margins: Float32Array, groups: number, g: number): void {
   const { rows, leafNode, leafBegin, leafEnd, tree } = grown;
   for (let k = 0; k < leafNode.length; k++) {
     const value = tree.threshold[leafNode[k] as number] as number;
@@ -300,7 +300,7 @@ function addLeavesToMargins(grown: GrownTree, margins: Float64Array, groups: num
 }
 
 /** Adds a tree's leaf values to the margins of binned rows (group g of `groups`). */
-function addTreeToMargins(grown: GrownTree, data: BinnedMatrix, margins: Float64Array, groups: number, g: number): void {
+function addTreeToMargins(grown: GrownTree, data: BinnedMatrix, margins: Float32Array, groups: number, g: number): void {
   const { tree, splitBin } = grown;
   const n = data.nRows;
   const F = data.nFeatures;
@@ -318,7 +318,7 @@ function addTreeToMargins(grown: GrownTree, data: BinnedMatrix, margins: Float64
   }
 }
 
-function evaluate(metrics: EvalMetric[], p: GbdtParams, margins: Float64Array, labels: Float32Array, groups: number): Partial<Record<EvalMetric, number>> {
+function evaluate(metrics: EvalMetric[], p: GbdtParams, margins: Float32Array, labels: Float32Array, groups: number): Partial<Record<EvalMetric, number>> {
   const preds = transformMargins(p.objective, margins, groups);
   const out: Partial<Record<EvalMetric, number>> = {};
   for (const m of metrics) {
@@ -373,9 +373,11 @@ export async function trainGbdt(train: FeatureData, options: TrainOptions): Prom
   // Gradients, partitions and leaf values on the kernel's helper threads, when it has some: the
   // trainer then keeps its rows, gradient pairs and margins in the kernel's shared arrays.
   const parallel = kernel.rowParallel?.({ columnBins: data.columnBins, labels: train.labels, groups }) ?? null;
-  const margins = parallel ? parallel.margins : new Float64Array(nRows * groups);
+  // Float32: every update rounds to float32 anyway (as XGBoost's prediction cache), and half the
+  // bytes make the scattered leaf updates cheaper.
+  const margins = parallel ? parallel.margins : new Float32Array(nRows * groups);
   margins.fill(margin0);
-  const validMargins = validData ? new Float64Array(validData.nRows * groups).fill(margin0) : null;
+  const validMargins = validData ? new Float32Array(validData.nRows * groups).fill(margin0) : null;
   const gh = parallel ? parallel.gh : new Float32Array(nRows * 2);
   const rng = createRng(p.seed);
   const trees: Tree[] = [];

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef, useState, type JSX } from 'react';
 import type { BinaryEvaluation, EngineClient, ModelEvaluation, ModelSummary, MulticlassEvaluation, RegressionEvaluation, ShapSummary, TableInfo, TrainOutcome } from '../../../workers/api';
+import { ColumnOptions, TableOptions } from '../../components/PickerOptions';
 import { describeError, isCancelled } from '../../errors';
 import { formatCount } from '../../format';
 import { beeswarmRows, dependencePoints, describeBackend, importanceBars, splitWarnings, waterfallSteps, type ImportanceKind } from './model-data';
@@ -220,22 +221,14 @@ function EvaluateOnTable(props: { summary: ModelSummary; tables: readonly TableI
       <label className="models-inline">
         Evaluate on{' '}
         <select aria-label="Table to evaluate on" value={choice.table} onChange={(event) => setChoice({ ...choice, table: event.target.value })} data-testid="model-evaluate-table">
-          {tables.map((t) => (
-            <option key={t.name} value={t.name}>
-              {t.name}
-            </option>
-          ))}
+          <TableOptions tables={tables} />
         </select>
       </label>
       <label className="models-inline">
         target{' '}
         <select aria-label="Target column" value={choice.target} onChange={(event) => setChoice({ ...choice, target: event.target.value })} data-testid="model-evaluate-target">
           <option value="">Choose the column of true values…</option>
-          {targets.map((c) => (
-            <option key={c.name} value={c.name}>
-              {c.name} ({c.type})
-            </option>
-          ))}
+          <ColumnOptions columns={targets} />
         </select>
       </label>
       {summary.objective === 'binary:logistic' && summary.label.positive === undefined && (

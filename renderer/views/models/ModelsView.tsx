@@ -1,8 +1,12 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type ChangeEvent, type JSX } from 'react';
 import { tableFromIPC } from 'apache-arrow';
-import type { ColumnInfo, EngineClient, JobHandle, ModelSummary, TableInfo, TrainOutcome } from '../../../workers/api';
-import { describeError, isCancelled } from '../../errors';
+import type { ColumnInfo, ModelSummary, TableInfo, TrainOutcome } from '../../../workers/api';
+import { ErrorPanel, RunControls, StatusLine, type StatusMessage } from '../../components/Feedback';
+import { ColumnOptions, TableOptions } from '../../components/PickerOptions';
+import { describeError, describeJobFailure } from '../../errors';
 import { formatCount } from '../../format';
+import { useEngineJob } from '../../use-engine-job';
+import { saveText, type SaveBytes, type WorkspaceViewProps } from '../view-props';
 import {
   BACKEND_CHOICES,
   PARAM_FIELDS,
@@ -34,22 +38,14 @@ import './models-view.css';
 export type { ModelsWorkspaceState } from './types';
 export { emptyModelsWorkspace, modelsWorkspaceStateSchema } from './types';
 
-export interface ModelsViewProps {
-  engine: EngineClient;
-  tables: TableInfo[];
+export interface ModelsViewProps extends WorkspaceViewProps<ModelsWorkspaceState> {
   onCatalogChanged(): void;
-  saveBytes(fileName: string, bytes: Uint8Array): Promise<void>;
-  workspace: ModelsWorkspaceState;
-  onWorkspaceChange(next: ModelsWorkspaceState): void;
-  /** False while another tab covers the view (charts resize when it shows again). */
-  visible?: boolean;
+  saveBytes: SaveBytes;
 }
 
-interface Training {
-  handle: JobHandle<TrainOutcome>;
-  fraction: number;
-  phase: string;
-  live: RoundPoint[];
+/** The learning curve while a model trains, from the rounds its progress reports. */
+interface LiveCurve {
+  points: RoundPoint[];
   totalRounds: number | null;
 }
 
@@ -58,8 +54,6 @@ interface CurrentModel {
   summary: ModelSummary;
   outcome: TrainOutcome | null;
 }
-
-type Status = { tone: 'ok' | 'error'; text: string } | null;
 
 const OBJECTIVES: Array<{ value: ObjectiveChoice; label: string }> = [
   { value: 'auto', label: 'auto (from the target)' },
@@ -91,11 +85,12 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
   const [queryColumns, setQueryColumns] = useState<{ sql: string; columns: ColumnInfo[] } | null>(null);
   const [readingColumns, setReadingColumns] = useState(false);
   const [targetValues, setTargetValues] = useState<{ key: string; values: string[] } | null>(null);
-  const [training, setTraining] = useState<Training | null>(null);
+  const { job: training, track } = useEngineJob();
+  const [live, setLive] = useState<LiveCurve>({ points: [], totalRounds: null });
   const [history, setHistory] = useState<{ outcome: TrainOutcome; metric: string } | null>(null);
   const [current, setCurrent] = useState<CurrentModel | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [status, setStatus] = useState<Status>(null);
+  const [status, setStatus] = useState<StatusMessage | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [score, setScore] = useState<{ table: string; output: string; withShap: boolean }>({ table: '', output: '', withShap: false });
   const importInput = useRef<HTMLInputElement>(null);
@@ -195,17 +190,16 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
     }
     const rounds = Number(form.params.num_boost_round) || 100;
     liveMetricRef.current = null;
-    const handle = engine.start('model.train', built.params, {
-      onProgress: (progress) => {
-        const point = parseRoundPhase(progress.phase);
-        if (point) liveMetricRef.current = point.metric;
-        setTraining((t) => (t && t.handle === handle ? { ...t, fraction: progress.fraction, phase: progress.phase, live: point ? addLivePoint(t.live, point) : t.live, totalRounds: point?.total ?? t.totalRounds } : t));
-      },
-    });
-    setTraining({ handle, fraction: 0, phase: 'starting', live: [], totalRounds: rounds });
+    setLive({ points: [], totalRounds: rounds });
     setHistory(null);
+    const onRound = (phase: string): void => {
+      const point = parseRoundPhase(phase);
+      if (!point) return;
+      liveMetricRef.current = point.metric;
+      setLive((l) => ({ points: addLivePoint(l.points, point), totalRounds: point.total ?? l.totalRounds }));
+    };
     try {
-      const outcome = await handle.result;
+      const outcome = await track('Training', (options) => engine.start('model.train', built.params, options), (progress) => onRound(progress.phase));
       const metrics = historyMetrics(outcome.history);
       // Keep the metric the live curve showed (the one early stopping watches), then re-plot it for both sets.
       const liveMetric = liveMetricRef.current;
@@ -216,17 +210,15 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
       const trainedOn = 'table' in built.params.source ? built.params.source.table : '';
       setScore((s) => ({ ...s, table: trainedOn || s.table, output: scoreTableName(outcome.model.name) }));
     } catch (err) {
-      setError(isCancelled(err) ? 'Training was cancelled.' : `Training failed: ${describeError(err)}`);
-    } finally {
-      setTraining(null);
+      setError(describeJobFailure('Training', err));
     }
   };
 
   const curveFigure = useMemo(() => {
-    if (training) return learningCurveFigure(curvesFromLive(training.live), training.totalRounds);
+    if (training) return learningCurveFigure(curvesFromLive(live.points), live.totalRounds);
     if (history) return learningCurveFigure(curvesFromHistory(history.outcome.history, history.metric), null);
     return null;
-  }, [training, history]);
+  }, [training, live, history]);
 
   const modelJson = async (summary: ModelSummary): Promise<{ json: string; fileName: string }> => engine.run('model.export', { modelId: summary.modelId });
 
@@ -249,7 +241,7 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
     setBusy('export');
     try {
       const { json, fileName } = await modelJson(current.summary);
-      await saveBytes(fileName, new TextEncoder().encode(json));
+      await saveText(saveBytes, fileName, json);
       setStatus({ tone: 'ok', text: `Exported the model as XGBoost JSON (${fileName}).` });
     } catch (err) {
       setStatus({ tone: 'error', text: `Could not export the model: ${describeError(err)}` });
@@ -321,10 +313,10 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
   const metrics = history ? historyMetrics(history.outcome.history) : [];
 
   return (
-    <div className="models-view">
-      <aside className="models-setup" aria-label="Model setup">
+    <div className="models-view side-view">
+      <aside className="models-setup side-panel" aria-label="Model setup">
         <h2>Train a model</h2>
-        <fieldset className="models-field">
+        <fieldset className="form-group">
           <legend>Data</legend>
           <div className="models-radio" role="radiogroup" aria-label="Source">
             <label>
@@ -336,12 +328,7 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
           </div>
           {form.source.kind === 'table' ? (
             <select aria-label="Table" value={form.source.table} onChange={(event) => update({ source: { kind: 'table', table: event.target.value }, target: '', features: null, positive: '' })} data-testid="model-source-table">
-              {tables.length === 0 && <option value="">(no tables open)</option>}
-              {tables.map((t) => (
-                <option key={t.name} value={t.name}>
-                  {t.name} ({formatCount(t.rowCount)} rows)
-                </option>
-              ))}
+              <TableOptions tables={tables} rowCounts emptyHint />
             </select>
           ) : (
             <>
@@ -353,15 +340,11 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
           )}
         </fieldset>
 
-        <fieldset className="models-field">
+        <fieldset className="form-group">
           <legend>Target</legend>
           <select aria-label="Target column" value={form.target} onChange={(event) => update({ target: event.target.value, features: null, positive: '' })} data-testid="model-target" disabled={!columnsKnown}>
             <option value="">{columnsKnown ? 'Choose the column to predict…' : form.source.kind === 'sql' ? 'Read the query’s columns first' : 'No columns'}</option>
-            {columns.map((c) => (
-              <option key={c.name} value={c.name}>
-                {c.name} ({c.type})
-              </option>
-            ))}
+            <ColumnOptions columns={columns} />
           </select>
           {positiveChoices && (
             <label className="models-inline">
@@ -389,7 +372,7 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
         </fieldset>
 
         {columnsKnown && form.target && (
-          <fieldset className="models-field">
+          <fieldset className="form-group">
             <legend>
               Features ({ticked.size} of {candidates.length})
             </legend>
@@ -417,7 +400,7 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
           </fieldset>
         )}
 
-        <fieldset className="models-field">
+        <fieldset className="form-group">
           <legend>Parameters (XGBoost names)</legend>
           <div className="models-params">
             {PARAM_FIELDS.map((field) => (
@@ -440,7 +423,7 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
           </button>
         </fieldset>
 
-        <fieldset className="models-field">
+        <fieldset className="form-group">
           <legend>Validation split</legend>
           <select aria-label="Split" value={form.split.kind} onChange={(event) => update({ split: { ...form.split, kind: event.target.value as SetupForm['split']['kind'] } })} data-testid="model-split">
             <option value="stratified">stratified (keeps the class balance)</option>
@@ -454,16 +437,12 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
           {form.split.kind === 'time' && (
             <select aria-label="Time column" value={form.split.timeColumn} onChange={(event) => update({ split: { ...form.split, timeColumn: event.target.value } })}>
               <option value="">Choose the time column…</option>
-              {columns.filter((c) => isTimeType(c.type)).map((c) => (
-                <option key={c.name} value={c.name}>
-                  {c.name} ({c.type})
-                </option>
-              ))}
+              <ColumnOptions columns={columns.filter((c) => isTimeType(c.type))} />
             </select>
           )}
         </fieldset>
 
-        <fieldset className="models-field">
+        <fieldset className="form-group">
           <legend>Histogram backend</legend>
           <select aria-label="Histogram backend" value={form.backend ?? 'auto'} onChange={(event) => update({ backend: event.target.value as HistogramBackendChoice })} data-testid="model-backend">
             {BACKEND_CHOICES.map((choice) => (
@@ -479,25 +458,9 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
           Name <input type="text" placeholder={form.target ? `${form.target} model` : 'model name'} value={form.name} onChange={(event) => update({ name: event.target.value })} data-testid="model-name" />
         </label>
 
-        <div className="models-train-row">
-          {training ? (
-            <button type="button" className="btn btn-danger" onClick={() => training.handle.cancel()} data-testid="model-cancel">
-              Cancel
-            </button>
-          ) : (
-            <button type="button" className="btn btn-primary" onClick={() => void train()} data-testid="model-train" disabled={!form.target}>
-              ▶ Train
-            </button>
-          )}
-          {training && (
-            <div className="models-progress" role="status" data-testid="model-progress">
-              <div className="progress wide">
-                <div className="progress-bar" style={{ width: `${Math.round(training.fraction * 100)}%` }} />
-              </div>
-              <span className="muted small">{training.phase}</span>
-            </div>
-          )}
-        </div>
+        <RunControls job={training} onRun={() => void train()} disabled={!form.target} testIdPrefix="model" runTestId="model-train">
+          ▶ Train
+        </RunControls>
 
         <section className="models-saved" aria-label="Saved models">
           <h3>Saved in this workspace ({saved.length})</h3>
@@ -526,19 +489,8 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
       </aside>
 
       <div className="models-main">
-        {error && (
-          <div className="sql-error" role="alert" data-testid="model-error">
-            <div className="sql-error-message">{error}</div>
-          </div>
-        )}
-        {status && (
-          <div className={`sql-status-line ${status.tone}`} role={status.tone === 'error' ? 'alert' : 'status'} data-testid="model-status">
-            {status.text}
-            <button type="button" className="btn-icon" aria-label="Dismiss" onClick={() => setStatus(null)}>
-              ×
-            </button>
-          </div>
-        )}
+        {error && <ErrorPanel message={error} testId="model-error" />}
+        {status && <StatusLine status={status} onDismiss={() => setStatus(null)} testId="model-status" />}
 
         {curveFigure && (
           <section className="models-card">
@@ -556,7 +508,7 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
                   </select>
                 </label>
               )}
-              {training && <span className="muted small">{training.live.length === 0 ? 'waiting for the first round…' : `round ${training.live[training.live.length - 1]?.round ?? 0}`}</span>}
+              {training && <span className="muted small">{live.points.length === 0 ? 'waiting for the first round…' : `round ${live.points[live.points.length - 1]?.round ?? 0}`}</span>}
             </header>
             <PlotlyChart figure={curveFigure} label="Learning curve: eval metric per round" testId="model-learning-curve" height={260} visible={visible} />
           </section>
@@ -582,11 +534,7 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
               <label className="models-inline">
                 Score{' '}
                 <select aria-label="Table to score" value={score.table || tables[0]?.name || ''} onChange={(event) => setScore({ ...score, table: event.target.value })} data-testid="model-score-table">
-                  {tables.map((t) => (
-                    <option key={t.name} value={t.name}>
-                      {t.name}
-                    </option>
-                  ))}
+                  <TableOptions tables={tables} />
                 </select>
               </label>
               <label className="models-inline">

@@ -1,8 +1,12 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type ChangeEvent, type JSX } from 'react';
 import plotlyScriptUrl from 'plotly.js-dist-min/plotly.min.js?url';
-import type { EngineClient, JobHandle, JobProgress, PackDiff, PackInfo, PackValidation, RunOptions, SqlDialect, TableInfo } from '../../../workers/api';
-import { describeError, isCancelled } from '../../errors';
+import type { PackDiff, PackInfo, PackValidation, SqlDialect } from '../../../workers/api';
+import { ErrorPanel, ProgressLine, StatusLine, type StatusMessage } from '../../components/Feedback';
+import { TableOptions } from '../../components/PickerOptions';
+import { describeError, describeJobFailure } from '../../errors';
 import { formatCount } from '../../format';
+import { useEngineJob } from '../../use-engine-job';
+import { saveText, type SaveBytes, type WorkspaceViewProps } from '../view-props';
 import {
   DIALECTS,
   METRIC_LABELS,
@@ -34,27 +38,13 @@ import './packs-view.css';
 export type { PacksWorkspaceState } from './types';
 export { emptyPacksWorkspace, packsWorkspaceStateSchema } from './types';
 
-export interface PacksViewProps {
-  engine: EngineClient;
-  tables: TableInfo[];
+export interface PacksViewProps extends WorkspaceViewProps<PacksWorkspaceState> {
   onCatalogChanged(): void;
-  saveBytes(fileName: string, bytes: Uint8Array): Promise<void>;
+  saveBytes: SaveBytes;
   /** The Tags view's current tag set (assay.tagset/1), offered as the source of a build. */
   tagSet: unknown;
-  workspace: PacksWorkspaceState;
-  onWorkspaceChange(next: PacksWorkspaceState): void;
-  /** False while another tab covers the view (the chart resizes when it shows again). */
-  visible?: boolean;
 }
 
-interface RunningJob {
-  label: string;
-  handle: JobHandle<unknown>;
-  fraction: number;
-  phase: string;
-}
-
-type Status = { tone: 'ok' | 'error'; text: string } | null;
 
 interface OtherVersion {
   fileName: string;
@@ -95,8 +85,9 @@ export function PacksView(props: PacksViewProps): JSX.Element {
   const [sql, setSql] = useState<{ text: string; byDialect: Partial<Record<SqlDialect, string>>; error: string | null } | null>(null);
   const [dialect, setDialect] = useState<SqlDialect>('spark');
   const [copied, setCopied] = useState<SqlDialect | null>(null);
-  const [job, setJob] = useState<RunningJob | null>(null);
-  const [status, setStatus] = useState<Status>(null);
+  // One long job at a time (apply, check, diff, build), with the progress bar and the Cancel button.
+  const { job, track } = useEngineJob();
+  const [status, setStatus] = useState<StatusMessage | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [note, setNote] = useState('');
   const [tagFile, setTagFile] = useState<{ fileName: string; json: unknown } | null>(null);
@@ -193,21 +184,8 @@ export function PacksView(props: PacksViewProps): JSX.Element {
   const buildTable = form.table && tables.some((t) => t.name === form.table) ? form.table : firstTable;
   const buildColumns = tables.find((t) => t.name === buildTable)?.columns ?? [];
 
-  /** Runs a long job with the progress bar and the Cancel button. */
-  const track = async <R,>(label: string, start: (options: RunOptions) => JobHandle<R>): Promise<R> => {
-    const handle: JobHandle<R> = start({
-      onProgress: (progress: JobProgress) => setJob((j) => (j && j.handle === handle ? { ...j, fraction: progress.fraction, phase: progress.phase } : j)),
-    });
-    setJob({ label, handle, fraction: 0, phase: 'starting' });
-    try {
-      return await handle.result;
-    } finally {
-      setJob((j) => (j && j.handle === handle ? null : j));
-    }
-  };
-
   const failed = (what: string, err: unknown): void => {
-    setStatus({ tone: 'error', text: isCancelled(err) ? `${what} was cancelled.` : `${what} failed: ${describeError(err)}` });
+    setStatus({ tone: 'error', text: describeJobFailure(what, err) });
   };
 
   const openPackFile = async (event: ChangeEvent<HTMLInputElement>): Promise<void> => {
@@ -234,7 +212,7 @@ export function PacksView(props: PacksViewProps): JSX.Element {
     if (!info) return;
     const fileName = packFileName(info.pack.name, info.pack.version, 'json');
     try {
-      await saveBytes(fileName, new TextEncoder().encode(info.text));
+      await saveText(saveBytes, fileName, info.text);
       updateWorkspace((s) => ({ ...s, open: s.open ? { ...s.open, fileName, saved: true } : s.open }));
       setStatus({ tone: 'ok', text: `Saved the pack as ${fileName}.` });
     } catch (err) {
@@ -279,7 +257,7 @@ export function PacksView(props: PacksViewProps): JSX.Element {
       const plotlyJs = await plotlySource();
       const { html } = await engine.run('pack.report', { text: info.text, plotlyJs });
       const fileName = packFileName(info.pack.name, info.pack.version, 'html');
-      await saveBytes(fileName, new TextEncoder().encode(html));
+      await saveText(saveBytes, fileName, html);
       setStatus({ tone: 'ok', text: `Saved the report as ${fileName}${plotlyJs ? '' : ' (charts drawn as plain SVG: the charting library could not be read)'}.` });
     } catch (err) {
       failed('The report', err);
@@ -406,15 +384,11 @@ export function PacksView(props: PacksViewProps): JSX.Element {
   const packTags = pack?.tags;
   const chart = useMemo(() => (packTags && packTags.some((t) => t.metrics) ? tagMetricFigure(packTags, shownChartMetric) : null), [packTags, shownChartMetric]);
   const unsaved = props.workspace.open !== null && !props.workspace.open.saved;
-  const tableOptions = tables.map((t) => (
-    <option key={t.name} value={t.name}>
-      {t.name} ({formatCount(t.rowCount)} rows)
-    </option>
-  ));
+  const tableOptions = <TableOptions tables={tables} rowCounts />;
 
   return (
-    <div className="packs-view">
-      <aside className="packs-side" aria-label="Open or build a pack">
+    <div className="packs-view side-view">
+      <aside className="packs-side side-panel" aria-label="Open or build a pack">
         <h2>Rule packs</h2>
         <button type="button" className="btn btn-primary" onClick={() => openInput.current?.click()} disabled={busy !== null} data-testid="pack-open">
           Open pack…
@@ -424,7 +398,7 @@ export function PacksView(props: PacksViewProps): JSX.Element {
           Your name <input type="text" value={reviewer} placeholder="for sign-off and builds" onChange={(event) => updateWorkspace((s) => ({ ...s, reviewer: event.target.value }))} data-testid="pack-reviewer" />
         </label>
 
-        <fieldset className="packs-field" data-testid="pack-build">
+        <fieldset className="form-group" data-testid="pack-build">
           <legend>Build a pack</legend>
           <div className="packs-radio" role="radiogroup" aria-label="Tag set">
             <label>
@@ -505,30 +479,20 @@ export function PacksView(props: PacksViewProps): JSX.Element {
 
       <div className="packs-main">
         {job && (
-          <div className="packs-progress" role="status" data-testid="pack-progress">
-            <span>{job.label}…</span>
-            <div className="progress wide">
-              <div className="progress-bar" style={{ width: `${Math.round(job.fraction * 100)}%` }} />
-            </div>
-            <span className="muted small">{job.phase}</span>
-            <button type="button" className="btn btn-danger btn-small" onClick={() => job.handle.cancel()} data-testid="pack-cancel">
+          <ProgressLine className="packs-progress" label={`${job.label}…`} fraction={job.fraction} phase={job.phase} testId="pack-progress">
+            <button type="button" className="btn btn-danger btn-small" onClick={() => job.cancel()} data-testid="pack-cancel">
               Cancel
             </button>
-          </div>
+          </ProgressLine>
         )}
-        {status && (
-          <div className={`sql-status-line ${status.tone}`} role={status.tone === 'error' ? 'alert' : 'status'} data-testid="pack-status">
-            {status.text}
-            <button type="button" className="btn-icon" aria-label="Dismiss" onClick={() => setStatus(null)}>
-              ×
-            </button>
-          </div>
-        )}
+        {status && <StatusLine status={status} onDismiss={() => setStatus(null)} testId="pack-status" />}
         {openError && (
-          <div className="sql-error packs-error" role="alert" data-testid="pack-error">
-            <strong>{openError.fileName ? `${openError.fileName} cannot be opened as a pack` : 'The pack cannot be opened'}</strong>
-            <div className="sql-error-message">{openError.message}</div>
-          </div>
+          <ErrorPanel
+            className="packs-error"
+            title={openError.fileName ? `${openError.fileName} cannot be opened as a pack` : 'The pack cannot be opened'}
+            message={openError.message}
+            testId="pack-error"
+          />
         )}
 
         {!pack && !openError && (

@@ -4,15 +4,17 @@ import type {
   ClusterResult,
   ClusterSweepResult,
   ColumnInfo,
-  EngineClient,
   EngineJobKind,
   FeatureBuildResult,
   FeatureSqlResult,
   PortraitResult,
-  TableInfo,
 } from '../../../workers/api';
-import { describeError, isCancelled } from '../../errors';
+import { ErrorPanel, ProgressLine, StatusLine, type StatusMessage } from '../../components/Feedback';
+import { ColumnOptions, TableOptions } from '../../components/PickerOptions';
+import { describeError, describeJobFailure } from '../../errors';
 import { formatCount, formatMs } from '../../format';
+import { useEngineJob } from '../../use-engine-job';
+import type { WorkspaceViewProps } from '../view-props';
 import { PlotlyChart } from '../models/PlotlyChart';
 import { SqlEditor, type SqlEditorHandle } from '../sql/SqlEditor';
 import { PortraitCards } from './PortraitCards';
@@ -50,27 +52,12 @@ import './segments-view.css';
 export type { SegmentsWorkspaceState } from './types';
 export { emptySegmentsWorkspace, segmentsWorkspaceStateSchema } from './types';
 
-export interface SegmentsViewProps {
-  engine: EngineClient;
-  tables: TableInfo[];
+export interface SegmentsViewProps extends WorkspaceViewProps<SegmentsWorkspaceState> {
   onCatalogChanged(): void;
-  workspace: SegmentsWorkspaceState;
-  onWorkspaceChange(next: SegmentsWorkspaceState): void;
-  /** False while another tab covers the view (charts resize when it shows again). */
-  visible?: boolean;
 }
 
 type ViewJob = 'generate' | 'build' | 'sweep' | 'run' | 'portrait';
 
-interface RunningJob {
-  job: ViewJob;
-  id: number;
-  fraction: number;
-  phase: string;
-  cancel(): void;
-}
-
-type Status = { tone: 'ok' | 'error'; text: string } | null;
 
 const TEMPLATE_LABELS: Record<FeatureTemplateChoice, string> = {
   rfm: 'RFM (recency, frequency, monetary, AOV, activity)',
@@ -120,11 +107,7 @@ function ColumnSelect(props: { label: string; value: string; columns: readonly C
       <select value={props.value} onChange={(event) => props.onChange(event.target.value)} data-testid={props.testId}>
         <option value="">{props.optional ? '(none)' : 'Choose…'}</option>
         {!known && props.value && <option value={props.value}>{props.value} (not in the table)</option>}
-        {props.columns.map((c) => (
-          <option key={c.name} value={c.name}>
-            {c.name} ({c.type})
-          </option>
-        ))}
+        <ColumnOptions columns={props.columns} />
       </select>
     </label>
   );
@@ -133,9 +116,9 @@ function ColumnSelect(props: { label: string; value: string; columns: readonly C
 /** Segments: build entity features with SQL templates, cluster them with k-means, read and name the portraits, save. */
 export function SegmentsView(props: SegmentsViewProps): JSX.Element {
   const { engine, tables, onCatalogChanged, visible = true } = props;
-  const [job, setJob] = useState<RunningJob | null>(null);
+  const { job, track } = useEngineJob<ViewJob>();
   const [error, setError] = useState<string | null>(null);
-  const [status, setStatus] = useState<Status>(null);
+  const [status, setStatus] = useState<StatusMessage | null>(null);
   const [generated, setGenerated] = useState<FeatureSqlResult | null>(null);
   const [built, setBuilt] = useState<FeatureBuildResult | null>(null);
   const [replaceOutput, setReplaceOutput] = useState(false);
@@ -202,15 +185,10 @@ export function SegmentsView(props: SegmentsViewProps): JSX.Element {
   }, [features.sql]);
 
   /** Starts an engine job with progress in this view (and in the Jobs panel); clears it when done. */
-  const startJob = <K extends EngineJobKind>(viewJob: ViewJob, kind: K, params: AllEngineJobs[K]['params']): Promise<AllEngineJobs[K]['result']> => {
-    const handle = engine.start(kind, params, {
-      onProgress: (progress) => setJob((j) => (j && j.id === handle.id ? { ...j, fraction: progress.fraction, phase: progress.phase } : j)),
-    });
-    setJob({ job: viewJob, id: handle.id, fraction: 0, phase: 'starting', cancel: () => handle.cancel() });
-    return handle.result.finally(() => setJob((j) => (j && j.id === handle.id ? null : j)));
-  };
+  const startJob = <K extends EngineJobKind>(viewJob: ViewJob, kind: K, params: AllEngineJobs[K]['params']): Promise<AllEngineJobs[K]['result']> =>
+    track(viewJob, (options) => engine.start(kind, params, options));
 
-  const fail = (what: string, err: unknown): void => setError(isCancelled(err) ? `${what} was cancelled.` : `${what} failed: ${describeError(err)}`);
+  const fail = (what: string, err: unknown): void => setError(describeJobFailure(what, err));
 
   const generate = async (): Promise<void> => {
     if (job) return;
@@ -371,19 +349,12 @@ export function SegmentsView(props: SegmentsViewProps): JSX.Element {
   };
 
   const jobLine = (which: ViewJob[]): JSX.Element | null =>
-    job && which.includes(job.job) ? (
+    job && which.includes(job.label) ? (
       <div className="models-train-row">
         <button type="button" className="btn btn-danger" onClick={() => job.cancel()} data-testid="segments-cancel">
           Cancel
         </button>
-        <div className="models-progress" role="status" data-testid="segments-progress">
-          <div className="progress wide">
-            <div className="progress-bar" style={{ width: `${Math.round(job.fraction * 100)}%` }} />
-          </div>
-          <span className="muted small">
-            {JOB_VERBS[job.job]}: {job.phase}
-          </span>
-        </div>
+        <ProgressLine fraction={job.fraction} phase={`${JOB_VERBS[job.label]}: ${job.phase}`} testId="segments-progress" />
       </div>
     ) : null;
 
@@ -393,21 +364,15 @@ export function SegmentsView(props: SegmentsViewProps): JSX.Element {
   const result = run?.result ?? null;
 
   return (
-    <div className="models-view segments-view">
-      <aside className="models-setup" aria-label="Segment setup">
+    <div className="models-view side-view segments-view">
+      <aside className="models-setup side-panel" aria-label="Segment setup">
         <h2>1. Features per entity</h2>
-        <fieldset className="models-field" data-testid="features-form">
+        <fieldset className="form-group" data-testid="features-form">
           <legend>Feature builder</legend>
           <label className="seg-field">
             <span>Events / orders table</span>
             <select value={form.table} onChange={(event) => chooseFeatureTable(event.target.value)} data-testid="features-table">
-              {tables.length === 0 && <option value="">(no tables open)</option>}
-              {form.table && !tables.some((t) => t.name === form.table) && <option value={form.table}>{form.table} (not open)</option>}
-              {tables.map((t) => (
-                <option key={t.name} value={t.name}>
-                  {t.name} ({formatCount(t.rowCount)} rows)
-                </option>
-              ))}
+              <TableOptions tables={tables} rowCounts emptyHint keep={form.table} />
             </select>
           </label>
           <label className="seg-field">
@@ -493,18 +458,12 @@ export function SegmentsView(props: SegmentsViewProps): JSX.Element {
         </fieldset>
 
         <h2>2. Segments</h2>
-        <fieldset className="models-field" data-testid="cluster-form">
+        <fieldset className="form-group" data-testid="cluster-form">
           <legend>k-means</legend>
           <label className="seg-field">
             <span>Table</span>
             <select value={cluster.table} onChange={(event) => chooseClusterTable(event.target.value)} data-testid="cluster-table">
-              {tables.length === 0 && <option value="">(no tables open)</option>}
-              {cluster.table && !tables.some((t) => t.name === cluster.table) && <option value={cluster.table}>{cluster.table} (not open)</option>}
-              {tables.map((t) => (
-                <option key={t.name} value={t.name}>
-                  {t.name} ({formatCount(t.rowCount)} rows)
-                </option>
-              ))}
+              <TableOptions tables={tables} rowCounts emptyHint keep={cluster.table} />
             </select>
           </label>
           <div className="seg-features-head">
@@ -624,19 +583,8 @@ export function SegmentsView(props: SegmentsViewProps): JSX.Element {
       </aside>
 
       <div className="models-main">
-        {error && (
-          <div className="sql-error" role="alert" data-testid="segments-error">
-            <div className="sql-error-message">{error}</div>
-          </div>
-        )}
-        {status && (
-          <div className={`sql-status-line ${status.tone}`} role={status.tone === 'error' ? 'alert' : 'status'} data-testid="segments-status">
-            {status.text}
-            <button type="button" className="btn-icon" aria-label="Dismiss" onClick={() => setStatus(null)}>
-              ×
-            </button>
-          </div>
-        )}
+        {error && <ErrorPanel message={error} testId="segments-error" />}
+        {status && <StatusLine status={status} onDismiss={() => setStatus(null)} testId="segments-status" />}
 
         <section className="models-card" aria-label="Feature SQL">
           <header className="models-card-head">
@@ -805,7 +753,7 @@ export function SegmentsView(props: SegmentsViewProps): JSX.Element {
                 </div>
               </>
             ) : (
-              job?.job !== 'portrait' && <p className="muted small">No portrait cards: the portrait job did not finish.</p>
+              job?.label !== 'portrait' && <p className="muted small">No portrait cards: the portrait job did not finish.</p>
             )}
           </>
         )}

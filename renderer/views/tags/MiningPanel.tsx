@@ -1,8 +1,11 @@
 import { useMemo, useState, type JSX } from 'react';
 import { tableFromIPC } from 'apache-arrow';
-import type { ColumnInfo, EngineClient, JobHandle, MinedRuleReport, RulesMineResult } from '../../../workers/api';
-import { describeError, isCancelled } from '../../errors';
+import type { ColumnInfo, EngineClient, MinedRuleReport, RulesMineResult } from '../../../workers/api';
+import { ColumnOptions } from '../../components/PickerOptions';
+import { ErrorPanel, RunControls } from '../../components/Feedback';
+import { describeError, describeJobFailure } from '../../errors';
 import { formatCount, formatMs } from '../../format';
+import { useEngineJob } from '../../use-engine-job';
 import { quoteIdentifier } from '../sql/schema-completion';
 import { applicationSentence, formatEstimate, formatShare, mineParamsFromForm, ruleIdentifier, segmentColumns } from './tag-data';
 import type { MiningForm } from './types';
@@ -16,12 +19,6 @@ interface MiningPanelProps {
   onFormChange(next: MiningForm): void;
   /** Adds the chosen mined rules to the tag set; returns how many were added. */
   onAddTags(result: RulesMineResult, ids: ReadonlySet<string>): number;
-}
-
-interface Running {
-  handle: JobHandle<RulesMineResult>;
-  fraction: number;
-  phase: string;
 }
 
 /** Example rows of a rule: the row numbers the engine gave, read back with the rule's columns. */
@@ -38,7 +35,7 @@ function ruleColumnsOf(text: string, columns: readonly ColumnInfo[]): string[] {
 
 /** Rule mining: a target, the search's limits, progress and cancel; rules with their evidence. */
 export function MiningPanel({ engine, table, columns, form, onFormChange, onAddTags }: MiningPanelProps): JSX.Element {
-  const [running, setRunning] = useState<Running | null>(null);
+  const { job: running, track } = useEngineJob();
   const [result, setResult] = useState<RulesMineResult | null>(null);
   const [chosen, setChosen] = useState<ReadonlySet<string>>(new Set());
   const [error, setError] = useState<string | null>(null);
@@ -60,19 +57,13 @@ export function MiningPanel({ engine, table, columns, form, onFormChange, onAddT
       setError(built.problems.join(' '));
       return;
     }
-    const handle = engine.start('rules.mine', built.value, {
-      onProgress: (p) => setRunning((r) => (r && r.handle === handle ? { ...r, fraction: p.fraction, phase: p.phase } : r)),
-    });
-    setRunning({ handle, fraction: 0, phase: 'starting' });
     try {
-      const mined = await handle.result;
+      const mined = await track('Mining', (options) => engine.start('rules.mine', built.value, options));
       setResult(mined);
       setChosen(new Set(mined.rules.map((r) => r.id)));
       setExamples(null);
     } catch (err) {
-      setError(isCancelled(err) ? 'Mining was cancelled.' : `Mining failed: ${describeError(err)}`);
-    } finally {
-      setRunning(null);
+      setError(describeJobFailure('Mining', err));
     }
   };
 
@@ -134,11 +125,7 @@ export function MiningPanel({ engine, table, columns, form, onFormChange, onAddT
             {form.targetKind === 'segment' ? 'Segment column' : 'Target'}
             <select value={form.target} onChange={(e) => update({ target: e.target.value, positive: '' })} data-testid="mine-target">
               <option value="">{targetChoices.length === 0 ? (form.targetKind === 'segment' ? 'no segment column in this table' : 'no columns') : 'Choose…'}</option>
-              {targetChoices.map((c) => (
-                <option key={c.name} value={c.name}>
-                  {c.name} ({c.type})
-                </option>
-              ))}
+              <ColumnOptions columns={targetChoices} />
             </select>
           </label>
           <label className="models-inline">
@@ -192,30 +179,10 @@ export function MiningPanel({ engine, table, columns, form, onFormChange, onAddT
             </details>
           )}
         </div>
-        <div className="models-train-row">
-          {running ? (
-            <button type="button" className="btn btn-danger" onClick={() => running.handle.cancel()} data-testid="mine-cancel">
-              Cancel
-            </button>
-          ) : (
-            <button type="button" className="btn btn-primary" onClick={() => void run()} disabled={!table || !form.target} data-testid="mine-run">
-              ▶ Mine rules
-            </button>
-          )}
-          {running && (
-            <div className="models-progress" role="status" data-testid="mine-progress">
-              <div className="progress wide">
-                <div className="progress-bar" style={{ width: `${Math.round(running.fraction * 100)}%` }} />
-              </div>
-              <span className="muted small">{running.phase}</span>
-            </div>
-          )}
-        </div>
-        {error && (
-          <div className="sql-error" role="alert" data-testid="mine-error">
-            <div className="sql-error-message">{error}</div>
-          </div>
-        )}
+        <RunControls job={running} onRun={() => void run()} disabled={!table || !form.target} testIdPrefix="mine">
+          ▶ Mine rules
+        </RunControls>
+        {error && <ErrorPanel message={error} testId="mine-error" />}
       </section>
 
       {result && (

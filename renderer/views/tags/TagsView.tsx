@@ -1,7 +1,10 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type ChangeEvent, type JSX } from 'react';
-import type { EngineClient, JobHandle, RuleCheckResult, RulesMineResult, TableInfo, TagsValidateResult } from '../../../workers/api';
+import type { JobHandle, RuleCheckResult, RulesMineResult, TagsValidateResult } from '../../../workers/api';
+import { ErrorPanel, StatusLine, type StatusMessage } from '../../components/Feedback';
+import { TableOptions } from '../../components/PickerOptions';
 import { describeError, isCancelled } from '../../errors';
 import { formatCount, formatPercent } from '../../format';
+import { saveText, type SaveBytes, type WorkspaceViewProps } from '../view-props';
 import { MiningPanel } from './MiningPanel';
 import { RuleEditor, type RuleEditorHandle } from './RuleEditor';
 import {
@@ -36,17 +39,11 @@ import './tags-view.css';
 export type { TagsWorkspaceState } from './types';
 export { emptyTagsWorkspace, tagsWorkspaceStateSchema } from './types';
 
-export interface TagsViewProps {
-  engine: EngineClient;
-  tables: TableInfo[];
-  saveBytes(fileName: string, bytes: Uint8Array): Promise<void>;
-  workspace: TagsWorkspaceState;
-  onWorkspaceChange(next: TagsWorkspaceState): void;
-  visible?: boolean;
+export interface TagsViewProps extends WorkspaceViewProps<TagsWorkspaceState> {
+  saveBytes: SaveBytes;
 }
 
 type Section = 'editor' | 'mine' | 'validate';
-type Status = { tone: 'ok' | 'error'; text: string } | null;
 
 /** The tag editor's form: the tag being written (id null = a new tag). */
 interface TagForm {
@@ -110,7 +107,7 @@ export function TagsView(props: TagsViewProps): JSX.Element {
   const [form, setForm] = useState<TagForm>(() => emptyForm(workspace.tagSet.taxonomy[0] ?? 'basic'));
   const [check, setCheck] = useState<LiveCheck | null>(null);
   const [checking, setChecking] = useState(false);
-  const [status, setStatus] = useState<Status>(null);
+  const [status, setStatus] = useState<StatusMessage | null>(null);
   const [newGroup, setNewGroup] = useState('');
   const [renaming, setRenaming] = useState<{ from: string; to: string } | null>(null);
   const editor = useRef<RuleEditorHandle>(null);
@@ -262,7 +259,7 @@ export function TagsView(props: TagsViewProps): JSX.Element {
   const exportSet = async (): Promise<void> => {
     const fileName = tagSetFileName(workspace.name || 'tags');
     try {
-      await saveBytes(fileName, new TextEncoder().encode(tagSetFileText(workspace.tagSet)));
+      await saveText(saveBytes, fileName, tagSetFileText(workspace.tagSet));
       setStatus({ tone: 'ok', text: `Exported ${workspace.tagSet.tags.length} tags as ${fileName}.` });
     } catch (err) {
       setStatus({ tone: 'error', text: `Could not export the tag set: ${describeError(err)}` });
@@ -298,18 +295,13 @@ export function TagsView(props: TagsViewProps): JSX.Element {
   const liveResult = currentCheck?.result ?? null;
 
   return (
-    <div className="models-view tags-view">
-      <aside className="models-setup tags-list" aria-label="Tag set">
+    <div className="models-view side-view tags-view">
+      <aside className="models-setup side-panel tags-list" aria-label="Tag set">
         <h2>Tags</h2>
         <label className="models-inline">
           Table
           <select value={table} onChange={(e) => updateWorkspace((s) => ({ ...s, table: e.target.value }))} data-testid="tags-table">
-            {tables.length === 0 && <option value="">(no tables open)</option>}
-            {tables.map((t) => (
-              <option key={t.name} value={t.name}>
-                {t.name} ({formatCount(t.rowCount)} rows)
-              </option>
-            ))}
+            <TableOptions tables={tables} rowCounts emptyHint />
           </select>
         </label>
         <div className="tags-set-actions">
@@ -448,14 +440,7 @@ export function TagsView(props: TagsViewProps): JSX.Element {
             </button>
           ))}
         </div>
-        {status && (
-          <div className={`sql-status-line ${status.tone}`} role={status.tone === 'error' ? 'alert' : 'status'} data-testid="tags-status">
-            {status.text}
-            <button type="button" className="btn-icon" aria-label="Dismiss" onClick={() => setStatus(null)}>
-              ×
-            </button>
-          </div>
-        )}
+        {status && <StatusLine status={status} onDismiss={() => setStatus(null)} testId="tags-status" />}
 
         <div hidden={section !== 'editor'} className="tags-panel" data-testid="tags-editor">
           <section className="models-card">
@@ -528,11 +513,7 @@ export function TagsView(props: TagsViewProps): JSX.Element {
                   ))}
                 </ul>
               )}
-              {currentCheck?.error && (
-                <div className="sql-error" role="alert">
-                  <div className="sql-error-message">The rule could not be checked: {currentCheck.error}</div>
-                </div>
-              )}
+              {currentCheck?.error && <ErrorPanel message={`The rule could not be checked: ${currentCheck.error}`} />}
             </div>
             {form.kind === 'model' && (
               <div className="tags-form-grid">

@@ -1,7 +1,10 @@
 import { useMemo, useState, type JSX } from 'react';
-import type { ColumnInfo, CoverageOnly, EngineClient, JobHandle, TagMetrics, TagsValidateResult } from '../../../workers/api';
-import { describeError, isCancelled } from '../../errors';
+import type { ColumnInfo, CoverageOnly, EngineClient, TagMetrics, TagsValidateResult } from '../../../workers/api';
+import { ColumnOptions } from '../../components/PickerOptions';
+import { ErrorPanel, RunControls } from '../../components/Feedback';
+import { describeJobFailure } from '../../errors';
 import { formatCount, formatMs } from '../../format';
+import { useEngineJob } from '../../use-engine-job';
 import { PlotlyChart } from '../models/PlotlyChart';
 import { formatEstimate, formatShare, validateParamsFromForm } from './tag-data';
 import { overlapFigure, stabilityFigure } from './tag-figures';
@@ -18,12 +21,6 @@ interface ValidationPanelProps {
   /** The verdicts came back: statuses and gate badges go into the set. */
   onValidated(result: TagsValidateResult, sent: TagSet): void;
   visible: boolean;
-}
-
-interface Running {
-  handle: JobHandle<TagsValidateResult>;
-  fraction: number;
-  phase: string;
 }
 
 function hasTarget(m: TagMetrics | CoverageOnly): m is TagMetrics {
@@ -47,7 +44,7 @@ function MetricCells({ m }: { m: TagMetrics | CoverageOnly }): JSX.Element {
 
 /** Validation: a split, gates, per-tag metrics with 95% intervals, stability and overlap. */
 export function ValidationPanel({ engine, table, columns, tagSet, form, onFormChange, onValidated, visible }: ValidationPanelProps): JSX.Element {
-  const [running, setRunning] = useState<Running | null>(null);
+  const { job: running, track } = useEngineJob();
   const [result, setResult] = useState<TagsValidateResult | null>(null);
   const [error, setError] = useState<string | null>(null);
   const values = useColumnValues(engine, table, form.target);
@@ -64,18 +61,12 @@ export function ValidationPanel({ engine, table, columns, tagSet, form, onFormCh
       return;
     }
     const sent = tagSet;
-    const handle = engine.start('tags.validate', built.value, {
-      onProgress: (p) => setRunning((r) => (r && r.handle === handle ? { ...r, fraction: p.fraction, phase: p.phase } : r)),
-    });
-    setRunning({ handle, fraction: 0, phase: 'starting' });
     try {
-      const validated = await handle.result;
+      const validated = await track('Validation', (options) => engine.start('tags.validate', built.value, options));
       setResult(validated);
       onValidated(validated, sent);
     } catch (err) {
-      setError(isCancelled(err) ? 'Validation was cancelled.' : `Validation failed: ${describeError(err)}`);
-    } finally {
-      setRunning(null);
+      setError(describeJobFailure('Validation', err));
     }
   };
 
@@ -94,11 +85,7 @@ export function ValidationPanel({ engine, table, columns, tagSet, form, onFormCh
             Target
             <select value={form.target} onChange={(e) => update({ target: e.target.value, positive: '' })} data-testid="validate-target">
               <option value="">(none: coverage only)</option>
-              {columns.map((c) => (
-                <option key={c.name} value={c.name}>
-                  {c.name} ({c.type})
-                </option>
-              ))}
+              <ColumnOptions columns={columns} />
             </select>
           </label>
           <label className="models-inline">
@@ -135,11 +122,7 @@ export function ValidationPanel({ engine, table, columns, tagSet, form, onFormCh
             Time column
             <select value={form.timeColumn} onChange={(e) => update({ timeColumn: e.target.value })} data-testid="validate-time-column">
               <option value="">(none)</option>
-              {timeColumns.map((c) => (
-                <option key={c.name} value={c.name}>
-                  {c.name} ({c.type})
-                </option>
-              ))}
+              <ColumnOptions columns={timeColumns} />
             </select>
           </label>
           <label className="models-inline">
@@ -156,30 +139,10 @@ export function ValidationPanel({ engine, table, columns, tagSet, form, onFormCh
           </label>
           <span className="muted small">A tag becomes validated only when it passes every gate; a failing tag goes back to draft.</span>
         </div>
-        <div className="models-train-row">
-          {running ? (
-            <button type="button" className="btn btn-danger" onClick={() => running.handle.cancel()} data-testid="validate-cancel">
-              Cancel
-            </button>
-          ) : (
-            <button type="button" className="btn btn-primary" onClick={() => void run()} disabled={!table || tagSet.tags.length === 0} data-testid="validate-run">
-              ▶ Validate {tagSet.tags.length} tag{tagSet.tags.length === 1 ? '' : 's'}
-            </button>
-          )}
-          {running && (
-            <div className="models-progress" role="status" data-testid="validate-progress">
-              <div className="progress wide">
-                <div className="progress-bar" style={{ width: `${Math.round(running.fraction * 100)}%` }} />
-              </div>
-              <span className="muted small">{running.phase}</span>
-            </div>
-          )}
-        </div>
-        {error && (
-          <div className="sql-error" role="alert" data-testid="validate-error">
-            <div className="sql-error-message">{error}</div>
-          </div>
-        )}
+        <RunControls job={running} onRun={() => void run()} disabled={!table || tagSet.tags.length === 0} testIdPrefix="validate">
+          ▶ Validate {tagSet.tags.length} tag{tagSet.tags.length === 1 ? '' : 's'}
+        </RunControls>
+        {error && <ErrorPanel message={error} testId="validate-error" />}
       </section>
 
       {result && (

@@ -7,6 +7,7 @@ import { cpuHistogramKernel, HIST_STRIDE, type HistogramKernel, type HistogramRe
 import { createWebGpuHistogramKernel, type WebGpuHistogramKernel } from '../../../workers/gbdt/webgpu-histogram';
 import { pickHistogramKernel } from '../../../workers/gbdt/backend-select';
 import { createRng } from '../../../workers/gbdt/rng';
+import { answerWith, NO_ADAPTER, NO_NAVIGATOR_GPU, workerGpu, type WebGpuWorkerReport } from './worker-report';
 
 export interface HistogramCase {
   name: string;
@@ -21,28 +22,17 @@ export interface HistogramCase {
   gpu: number[];
 }
 
-export type WorkerReport =
-  | { status: 'skip'; reason: string }
-  | { status: 'error'; message: string }
-  | {
-      status: 'ok';
-      adapter: string;
-      isFallbackAdapter: boolean;
-      cases: HistogramCase[];
-      /** The same call run twice gave bit-identical output. */
-      repeatIdentical: boolean;
-      /** What pickHistogramKernel chose here for each preference. */
-      selection: Record<'auto' | 'webgpu', { backend: 'cpu' | 'webgpu'; reason: string }>;
-      /** The error a build after dispose() gave. */
-      afterDispose: string;
-    };
-
-interface WorkerScope {
-  postMessage(message: WorkerReport): void;
-  onmessage: ((event: MessageEvent<{ maxChunkBytes: number }>) => void) | null;
-  navigator: { gpu?: unknown };
+export interface HistogramResults {
+  isFallbackAdapter: boolean;
+  cases: HistogramCase[];
+  /** The same call run twice gave bit-identical output. */
+  repeatIdentical: boolean;
+  /** What pickHistogramKernel chose here for each preference. */
+  selection: Record<'auto' | 'webgpu', { backend: 'cpu' | 'webgpu'; reason: string }>;
+  /** The error a build after dispose() gave. */
+  afterDispose: string;
 }
-const scope = self as unknown as WorkerScope;
+export type WorkerReport = WebGpuWorkerReport<HistogramResults>;
 
 interface Dataset {
   bins: Uint8Array;
@@ -132,11 +122,11 @@ async function pick(preference: 'auto' | 'webgpu', gpu: unknown): Promise<{ back
   return { backend, reason };
 }
 
-async function run(maxChunkBytes: number): Promise<WorkerReport> {
-  const gpu = scope.navigator.gpu;
-  if (!gpu) return { status: 'skip', reason: 'navigator.gpu is absent in the worker (WebGPU disabled in this Chromium)' };
+async function run({ maxChunkBytes }: { maxChunkBytes: number }): Promise<WorkerReport> {
+  const gpu = workerGpu();
+  if (!gpu) return { status: 'skip', reason: NO_NAVIGATOR_GPU };
   const kernel = await createWebGpuHistogramKernel(gpu);
-  if (!kernel) return { status: 'skip', reason: 'navigator.gpu.requestAdapter() returned null (no WebGPU adapter, not even SwiftShader)' };
+  if (!kernel) return { status: 'skip', reason: NO_ADAPTER };
   const chunked: WebGpuHistogramKernel | null = await createWebGpuHistogramKernel(gpu, { maxChunkBytes });
   if (!chunked) return { status: 'error', message: 'A second kernel could not get an adapter.' };
   try {
@@ -186,9 +176,4 @@ async function run(maxChunkBytes: number): Promise<WorkerReport> {
   }
 }
 
-scope.onmessage = (event) => {
-  run(event.data.maxChunkBytes).then(
-    (report) => scope.postMessage(report),
-    (error: unknown) => scope.postMessage({ status: 'error', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),
-  );
-};
+answerWith(run);

@@ -8,6 +8,7 @@ import { describeAdapter, type GpuLike } from '../../../workers/gbdt/webgpu-hist
 import { createWasmKmeansKernel, type KmeansData, type KmeansKernel } from '../../../workers/cluster/kernel';
 import { runKmeans } from '../../../workers/cluster/kmeans';
 import { createWebGpuKmeansKernel, pickKmeansKernel } from '../../../workers/cluster/webgpu-kmeans';
+import { answerWith, NO_ADAPTER, NO_NAVIGATOR_GPU, workerGpu, type WebGpuWorkerReport } from './worker-report';
 
 export interface AssignCase {
   name: string;
@@ -29,25 +30,14 @@ export interface RunCase {
   centroidsIdentical: boolean;
 }
 
-export type KmeansWorkerReport =
-  | { status: 'skip'; reason: string }
-  | { status: 'error'; message: string }
-  | {
-      status: 'ok';
-      adapter: string;
-      isFallbackAdapter: boolean;
-      assigns: AssignCase[];
-      runs: RunCase[];
-      selection: Record<'auto' | 'webgpu', { backend: 'cpu' | 'webgpu'; reason: string }>;
-      afterDispose: string;
-    };
-
-interface WorkerScope {
-  postMessage(message: KmeansWorkerReport): void;
-  onmessage: ((event: MessageEvent<{ maxChunkBytes: number }>) => void) | null;
-  navigator: { gpu?: unknown };
+export interface KmeansResults {
+  isFallbackAdapter: boolean;
+  assigns: AssignCase[];
+  runs: RunCase[];
+  selection: Record<'auto' | 'webgpu', { backend: 'cpu' | 'webgpu'; reason: string }>;
+  afterDispose: string;
 }
-const scope = self as unknown as WorkerScope;
+export type KmeansWorkerReport = WebGpuWorkerReport<KmeansResults>;
 
 function gaussian(rng: () => number): number {
   return Math.sqrt(-2 * Math.log(Math.max(rng(), 1e-12))) * Math.cos(2 * Math.PI * rng());
@@ -98,11 +88,11 @@ async function pick(preference: 'auto' | 'webgpu', gpu: unknown): Promise<{ back
   return { backend, reason };
 }
 
-async function run(maxChunkBytes: number): Promise<KmeansWorkerReport> {
-  const gpu = scope.navigator.gpu as GpuLike | undefined;
-  if (!gpu) return { status: 'skip', reason: 'navigator.gpu is absent in the worker (WebGPU disabled in this Chromium)' };
+async function run({ maxChunkBytes }: { maxChunkBytes: number }): Promise<KmeansWorkerReport> {
+  const gpu = workerGpu() as GpuLike | undefined;
+  if (!gpu) return { status: 'skip', reason: NO_NAVIGATOR_GPU };
   const adapter = await gpu.requestAdapter();
-  if (!adapter) return { status: 'skip', reason: 'navigator.gpu.requestAdapter() returned null (no WebGPU adapter, not even SwiftShader)' };
+  if (!adapter) return { status: 'skip', reason: NO_ADAPTER };
   const gpuKernel = await createWebGpuKmeansKernel(gpu);
   const chunked = await createWebGpuKmeansKernel(gpu, { maxChunkBytes });
   if (!gpuKernel || !chunked) return { status: 'skip', reason: 'a second WebGPU adapter request returned null' };
@@ -133,9 +123,4 @@ async function run(maxChunkBytes: number): Promise<KmeansWorkerReport> {
   return { status: 'ok', adapter: describeAdapter(adapter), isFallbackAdapter: gpuKernel.isFallbackAdapter, assigns, runs, selection, afterDispose };
 }
 
-scope.onmessage = (event) => {
-  run(event.data.maxChunkBytes).then(
-    (report) => scope.postMessage(report),
-    (error: unknown) => scope.postMessage({ status: 'error', message: error instanceof Error ? `${error.message}\n${error.stack ?? ''}` : String(error) }),
-  );
-};
+answerWith(run);

@@ -11,6 +11,7 @@ import { createWasmHistogramKernel } from '../../../workers/gbdt/wasm-histogram'
 import { createWebGpuHistogramKernel } from '../../../workers/gbdt/webgpu-histogram';
 import type { HistogramKernel } from '../../../workers/gbdt/histogram';
 import type { Tree } from '../../../workers/gbdt/model';
+import { answerWith, NO_ADAPTER, NO_NAVIGATOR_GPU, workerGpu, type WebGpuWorkerReport } from './worker-report';
 
 export interface PlainTree {
   left: number[];
@@ -29,14 +30,10 @@ export interface TrainCase {
   cpuMs: number;
 }
 
-export type TrainWorkerReport = { status: 'skip'; reason: string } | { status: 'error'; message: string } | { status: 'ok'; adapter: string; cases: TrainCase[] };
-
-interface WorkerScope {
-  postMessage(message: TrainWorkerReport): void;
-  onmessage: ((event: MessageEvent<unknown>) => void) | null;
-  navigator: { gpu?: unknown };
+export interface TrainResults {
+  cases: TrainCase[];
 }
-const scope = self as unknown as WorkerScope;
+export type TrainWorkerReport = WebGpuWorkerReport<TrainResults>;
 
 type Kind = 'binary' | 'regression' | 'multiclass';
 
@@ -76,10 +73,10 @@ async function trainWith(kernel: HistogramKernel, c: (typeof CASES)[number]): Pr
 }
 
 async function run(): Promise<TrainWorkerReport> {
-  const gpu = scope.navigator.gpu;
-  if (!gpu) return { status: 'skip', reason: 'navigator.gpu is absent in the worker (WebGPU disabled in this Chromium)' };
+  const gpu = workerGpu();
+  if (!gpu) return { status: 'skip', reason: NO_NAVIGATOR_GPU };
   const webgpu = await createWebGpuHistogramKernel(gpu);
-  if (!webgpu) return { status: 'skip', reason: 'navigator.gpu.requestAdapter() returned null (no WebGPU adapter, not even SwiftShader)' };
+  if (!webgpu) return { status: 'skip', reason: NO_ADAPTER };
   const cpu = createWasmHistogramKernel();
   const cases: TrainCase[] = [];
   try {
@@ -94,9 +91,4 @@ async function run(): Promise<TrainWorkerReport> {
   return { status: 'ok', adapter: webgpu.adapterDescription, cases };
 }
 
-scope.onmessage = () => {
-  run().then(
-    (report) => scope.postMessage(report),
-    (error: unknown) => scope.postMessage({ status: 'error', message: error instanceof Error ? `${error.message}\n${error.stack ?? ''}` : String(error) }),
-  );
-};
+answerWith(run);
