@@ -372,7 +372,10 @@ export async function trainGbdt(train: FeatureData, options: TrainOptions): Prom
   const kernel = options.kernel ?? createWasmHistogramKernel();
   // Gradients, partitions and leaf values on the kernel's helper threads, when it has some: the
   // trainer then keeps its rows, gradient pairs and margins in the kernel's shared arrays.
-  const parallel = kernel.rowParallel?.({ columnBins: data.columnBins, labels: train.labels, groups }) ?? null;
+  // Row-parallel work (gradients, partitions, leaves on helper threads) for single-output objectives;
+  // multi-class rounds take every class's gradients from the margins as the round began (as
+  // XGBoost does), which the single-thread path below keeps with a snapshot.
+  const parallel = groups === 1 ? (kernel.rowParallel?.({ columnBins: data.columnBins, labels: train.labels, groups }) ?? null) : null;
   // Float32: every update rounds to float32 anyway (as XGBoost's prediction cache), and half the
   // bytes make the scattered leaf updates cheaper.
   const margins = parallel ? parallel.margins : new Float32Array(nRows * groups);
@@ -393,12 +396,14 @@ export async function trainGbdt(train: FeatureData, options: TrainOptions): Prom
   const rowBuffers = parallel ? parallel.rows : ([new Uint32Array(nRows), new Uint32Array(nRows)] as const);
   let treeCount = 0;
   const buffers: TreeBuffers = { pool: [], scratch: parallel ? parallel.scratch : new Uint32Array(nRows), blocks: [] };
+  const roundMargins = groups > 1 ? new Float32Array(nRows * groups) : null;
   let lastYield = Date.now();
   for (let round = 0; round < p.num_boost_round; round++) {
     if (options.signal?.aborted) throw cancelledError();
+    if (roundMargins) roundMargins.set(margins);
     for (let g = 0; g < groups; g++) {
       if (parallel) await parallel.gradients(p.objective, g, p.scale_pos_weight, nRows);
-      else computeGradients(p.objective, margins, train.labels, groups, g, p.scale_pos_weight, gh);
+      else computeGradients(p.objective, roundMargins ?? margins, train.labels, groups, g, p.scale_pos_weight, gh);
       const buffer = (treeCount++ & 1) as 0 | 1;
       const rowBuffer = rowBuffers[buffer];
       let rows: Uint32Array;
