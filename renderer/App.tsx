@@ -12,7 +12,8 @@ import { emptyModelsWorkspace, type ModelsWorkspaceState } from './views/models/
 import { emptyPacksWorkspace, type PacksWorkspaceState } from './views/packs/types';
 import { emptySegmentsWorkspace, type SegmentsWorkspaceState } from './views/segments/types';
 import { emptySqlWorkspace, type SqlWorkspaceState } from './views/sql/types';
-import { emptyTagsWorkspace, type TagsWorkspaceState } from './views/tags/types';
+import { addSegmentTags } from './views/tags/tag-data';
+import { emptyTagsWorkspace, type Tag, type TagsWorkspaceState } from './views/tags/types';
 import { parseWorkspace, serializeWorkspace, workspaceFileName, type Workspace, type WorkspaceSource } from './workspace';
 
 // CodeMirror and the result grid load when the SQL tab is first opened, keeping cold start light.
@@ -102,6 +103,15 @@ export function App({ engine, platform }: AppProps) {
     if (!isEngineDown(err)) notify('error', `${what}: ${describeError(err)}`);
   }, [notify]);
   const dismissNotice = useCallback((id: number) => setNotices((list) => list.filter((n) => n.id !== id)), []);
+  const tagsWorkspaceRef = useRef(tagsWorkspace);
+  tagsWorkspaceRef.current = tagsWorkspace;
+  /** "Save as segment tags" in the Segments view: the tags join the Tags view's tag set. */
+  const addSegmentTagsToSet = useCallback((tags: Tag[]): string => {
+    const { added, replaced } = addSegmentTags(tagsWorkspaceRef.current.tagSet, tags);
+    setTagsWorkspace((ws) => ({ ...ws, tagSet: addSegmentTags(ws.tagSet, tags).set }));
+    const parts = [added.length > 0 ? `added ${added.length}` : '', replaced.length > 0 ? `updated ${replaced.length}` : ''].filter(Boolean);
+    return `Segment tags in the Tags tab: ${parts.join(', ') || 'none'} (draft; each carries the scaler and centroids, so it can be validated and packed).`;
+  }, []);
 
   const refreshCatalog = useCallback(async (prefer?: string): Promise<TableInfo[]> => {
     try {
@@ -504,6 +514,7 @@ export function App({ engine, platform }: AppProps) {
         onCatalogChanged={onCatalogChanged}
         workspace={segmentsWorkspace}
         onWorkspaceChange={setSegmentsWorkspace}
+        onSegmentTags={addSegmentTagsToSet}
         visible={tab === 'segments'}
       />
     ),

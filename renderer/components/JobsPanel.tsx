@@ -30,6 +30,7 @@ const JOB_LABELS: Record<EngineJobKind, string> = {
   'cluster.assign': 'Assign clusters',
   'cluster.export': 'Export clustering',
   'cluster.list': 'List clusterings',
+  'cluster.tags': 'Segment tags',
   'rules.check': 'Check rules',
   'rules.mine': 'Mine rules',
   'tags.evaluate': 'Evaluate tags',

@@ -133,6 +133,16 @@ describe('Segments: features, k-means, portraits, names, save', () => {
     expect(workspace.segments?.features.sql).toContain('-- checked by hand');
     expect(workspace.segments?.features.form).toMatchObject({ table: 'online_retail', key: 'CustomerID', asOf: '2011-12-10', where: CLEANING });
     expect(workspace.segments?.cluster).toMatchObject({ table: 'online_retail_rfm', k: '4' });
+
+    // The named segments become segment tags in the Tags tab, carrying their scaler and centroids.
+    await page.getByTestId('tab-segments').click();
+    await page.getByTestId('segments-save-tags').click();
+    await expect.poll(() => page.getByTestId('segments-status').innerText(), { timeout: 30_000 }).toMatch(/Segment tags in the Tags tab: added 4/);
+    await page.getByTestId('tab-tags').click();
+    const tagRows = page.locator('[data-testid="tags-group"][data-group="behaviour"] [data-testid="tag-row"]');
+    await expect.poll(() => tagRows.count(), { timeout: 15_000 }).toBe(4);
+    await tagRows.filter({ hasText: 'Champions' }).locator('button').first().click();
+    await expect.poll(() => page.getByTestId('tag-segment-embedded').innerText(), { timeout: 15_000 }).toMatch(/Segment 0 of “Retail RFM k4” \(k = 4\)/);
   });
 
   test('a k sweep draws the elbow and silhouette charts, and its best k can be used', async () => {

@@ -24,8 +24,10 @@ import type {
   ClusterSweepParams,
   ClusterSweepPoint,
   ClusterSweepResult,
+  ClusterTagsParams,
 } from './types';
 import { pickKmeansKernel } from './webgpu-kmeans';
+import { segmentTags, type Tag } from '../tags/tag';
 
 interface StoredCluster {
   summary: ClusterSummary;
@@ -390,33 +392,12 @@ export class ClusterService {
   /** Assigns new rows to a stored result's centroids through its stored preprocessing. */
   async assign(params: ClusterAssignParams, ctx: JobContext): Promise<TableInfo> {
     const stored = this.stored(params.clusterId);
-    const pre = checkPreprocessor(stored.preprocessor);
     const out = typeof params.outputTable === 'string' ? params.outputTable.trim() : '';
     if (!out) throw new EngineError('BAD_INPUT', 'Name the table to write the segments into.');
     const relation = await this.relation(params.source);
     const all = await this.describe(relation);
-    const columns: ChosenColumn[] = pre.columns.map((t) => {
-      const c = all.find((col) => col.name === t.column);
-      if (!c) throw new EngineError('BAD_INPUT', `The data has no column "${t.column}", which these segments need.`);
-      const kind = columnKind(c.type);
-      return { ...c, kind: t.kind === 'onehot' ? 'text' : kind === 'temporal' ? 'temporal' : 'numeric' };
-    });
     try {
-      ctx.progress(0.05, 'reading rows');
-      await this.data.driver.query(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(STAGING)} AS SELECT row_number() OVER () - 1 AS ${quoteIdent(ROW_COLUMN)}, * FROM ${relation}`, ctx.signal);
-      const { raw, n } = await this.readColumns(quoteIdent(STAGING), columns, true, ctx.signal);
-      if (n === 0) throw new EngineError('BAD_INPUT', 'The data has 0 rows; there is nothing to assign.');
-      const x = applyPreprocessor(pre, raw, n);
-      const data: KmeansData = { x, n, d: pre.features.length };
-      ctx.progress(0.4, `assigning ${n.toLocaleString('en-US')} rows`);
-      const kernel = createWasmKmeansKernel();
-      const labels = new Int32Array(n);
-      try {
-        await kernel.assign(data, stored.centroids, stored.summary.k, labels);
-      } finally {
-        kernel.dispose();
-      }
-      throwIfAborted(ctx.signal);
+      const labels = await this.assignStaged(relation, all, stored.preprocessor, stored.centroids, stored.summary.k, ctx);
       ctx.progress(0.8, `writing ${out}`);
       const info = await this.writeSegments(labels, out, all.map((c) => c.name), [], ctx.signal);
       ctx.progress(1, 'done');
@@ -425,6 +406,73 @@ export class ClusterService {
       await this.dropStaging();
     }
   }
+
+  /**
+   * The segment of every row of a relation (in input order) under a fitted preprocessing and
+   * centroids: what cluster.assign writes, and what segment tags evaluate to.
+   */
+  async assignRows(relation: string, segmentation: SegmentationModel, ctx: Pick<JobContext, 'signal' | 'progress'>): Promise<Int32Array> {
+    const d = segmentation.preprocessor.features.length;
+    if (segmentation.centroids.length !== segmentation.k || segmentation.centroids.some((c) => c.length !== d)) {
+      throw new EngineError('BAD_INPUT', `The segmentation needs ${segmentation.k} centroids of ${d} values each.`);
+    }
+    const centroids = Float64Array.from(segmentation.centroids.flat());
+    try {
+      return await this.assignStaged(relation, await this.describe(relation), segmentation.preprocessor, centroids, segmentation.k, ctx);
+    } finally {
+      await this.dropStaging();
+    }
+  }
+
+  /** Stages the relation with row numbers and assigns each row to its nearest centroid. */
+  private async assignStaged(
+    relation: string,
+    all: Array<{ name: string; type: string }>,
+    preprocessor: Preprocessor,
+    centroids: Float64Array,
+    k: number,
+    ctx: Pick<JobContext, 'signal' | 'progress'>,
+  ): Promise<Int32Array> {
+    const pre = checkPreprocessor(preprocessor);
+    const columns: ChosenColumn[] = pre.columns.map((t) => {
+      const c = all.find((col) => col.name === t.column);
+      if (!c) throw new EngineError('BAD_INPUT', `The data has no column "${t.column}", which these segments need.`);
+      const kind = columnKind(c.type);
+      return { ...c, kind: t.kind === 'onehot' ? 'text' : kind === 'temporal' ? 'temporal' : 'numeric' };
+    });
+    ctx.progress(0.05, 'reading rows');
+    await this.data.driver.query(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(STAGING)} AS SELECT row_number() OVER () - 1 AS ${quoteIdent(ROW_COLUMN)}, * FROM ${relation}`, ctx.signal);
+    const { raw, n } = await this.readColumns(quoteIdent(STAGING), columns, true, ctx.signal);
+    if (n === 0) throw new EngineError('BAD_INPUT', 'The data has 0 rows; there is nothing to assign.');
+    const x = applyPreprocessor(pre, raw, n);
+    const data: KmeansData = { x, n, d: pre.features.length };
+    ctx.progress(0.4, `assigning ${n.toLocaleString('en-US')} rows`);
+    const kernel = createWasmKmeansKernel();
+    const labels = new Int32Array(n);
+    try {
+      await kernel.assign(data, centroids, k, labels);
+    } finally {
+      kernel.dispose();
+    }
+    throwIfAborted(ctx.signal);
+    return labels;
+  }
+}
+
+/** A fitted preprocessing and its centroids (a ClusterExport, or the segmentation a segment tag carries). */
+export type SegmentationModel = Pick<ClusterExport, 'preprocessor' | 'centroids' | 'k'>;
+
+/** The segment of every row of a relation, by the cluster engine's own preprocessing and assignment code. */
+export function assignSegmentation(engine: DataEngine, relation: string, segmentation: SegmentationModel, ctx: Pick<JobContext, 'signal' | 'progress'>): Promise<Int32Array> {
+  return new ClusterService(engine).assignRows(relation, segmentation, ctx);
+}
+
+/** cluster.tags: segment tags from a loaded result or from a segmentation given as data. */
+export function clusterTags(service: ClusterService, params: ClusterTagsParams): Tag[] {
+  if ((params.clusterId === undefined) === (params.segmentation === undefined)) throw new EngineError('BAD_INPUT', 'Give either a clusterId or a segmentation to make segment tags from.');
+  const segmentation = params.clusterId !== undefined ? service.exportResult(params.clusterId) : params.segmentation;
+  if (params.names !== undefined && (typeof params.names !== 'object' || params.names === null)) throw new EngineError('BAD_INPUT', 'names must map segment numbers to names.');
+  return segmentTags(segmentation, { names: params.names, group: params.group, ref: params.ref });
 }
 
 /** Registers this area's jobs on the engine host. */
@@ -435,4 +483,5 @@ export function registerClusterJobs(on: JobRegistrar, engine: DataEngine, option
   on('cluster.assign', (p, ctx) => service.assign(p, ctx));
   on('cluster.export', async (p) => service.exportResult(p.clusterId));
   on('cluster.list', async () => service.list());
+  on('cluster.tags', async (p) => clusterTags(service, p));
 }

@@ -2,6 +2,7 @@
 import type { DataSourceRef, TableInfo } from '../api';
 import type { ClusterMetrics } from './metrics';
 import type { PreprocessOptions, Preprocessor } from './preprocess';
+import type { Tag } from '../tags/tag';
 
 export type { ClusterMetrics } from './metrics';
 export type { ColumnTransform, NumericTransform, OneHotTransform, PreprocessOptions, Preprocessor, Scaling } from './preprocess';
@@ -144,6 +145,20 @@ export interface ClusterExport {
   sizes: number[];
 }
 
+/** Segment tags from a clustering result: one tag per segment, each embedding the scaler and centroids. */
+export interface ClusterTagsParams {
+  /** A result loaded in the engine (cluster.run) ... */
+  clusterId?: string;
+  /** ... or a segmentation kept elsewhere (a ClusterExport, e.g. from the workspace). */
+  segmentation?: ClusterExport;
+  /** Tag name per segment number (the portrait's suggested or edited names); "Segment i" when absent. */
+  names?: Record<number, string>;
+  /** Taxonomy group of the tags (default "behaviour"). */
+  group?: string;
+  /** Stands for the segmentation in the tags' segmentRef and ids (default: its name). */
+  ref?: string;
+}
+
 export interface ClusterJobs {
   /** k-means on a table or query; optionally writes the rows with their `segment` into a table. */
   'cluster.run': { params: ClusterRunParams; result: ClusterResult };
@@ -154,4 +169,6 @@ export interface ClusterJobs {
   /** A stored result's preprocessing and centroids, as JSON-ready data. */
   'cluster.export': { params: { clusterId: string }; result: ClusterExport };
   'cluster.list': { params: Record<string, never>; result: ClusterSummary[] };
+  /** One draft segment tag per segment, carrying the preprocessing and centroids (packable, evaluable). */
+  'cluster.tags': { params: ClusterTagsParams; result: Tag[] };
 }

@@ -56,7 +56,7 @@ function interval(e: Estimate): IntervalMetric | undefined {
   return e.value === null || e.low === null || e.high === null ? undefined : { value: e.value, low: e.low, high: e.high };
 }
 
-/** Turns a tag set's tags into pack tags (rule and embedded-model tags). */
+/** Turns a tag set's tags into pack tags (rule tags, and model and segment tags that embed their model). */
 function packTagsFromTagSet(input: unknown): Array<Extract<RulePackInput['tags'][number], object>> {
   const set = parseTagSet(input);
   if (set.tags.length === 0) throw new EngineError('BAD_INPUT', 'The tag set has no tags; a pack needs at least one.');
@@ -68,7 +68,11 @@ function packTagsFromTagSet(input: unknown): Array<Extract<RulePackInput['tags']
       if (def.modelJson === undefined) throw new EngineError('BAD_INPUT', `Tag "${tag.name}" refers to the saved model "${def.modelRef}"; export the tag set with the model embedded (modelJson) to pack it.`);
       return { ...common, kind: 'model' as const, model: { xgboostJson: JSON.stringify(def.modelJson), threshold: def.threshold } };
     }
-    throw new EngineError('BAD_INPUT', `Tag "${tag.name}" is a segment tag referring to "${def.segmentRef}"; packing segment tags needs the segmentation's preprocessing and centroids, which this tag set does not carry.`);
+    if (def.segmentation === undefined || typeof def.segmentId !== 'number') {
+      throw new EngineError('BAD_INPUT', `Tag "${tag.name}" is a segment tag referring to "${def.segmentRef}"; packing segment tags needs the segmentation's preprocessing and centroids, which this tag set does not carry.`);
+    }
+    const { preprocessor, centroids } = def.segmentation;
+    return { ...common, kind: 'segment' as const, segment: { preprocessor, centroids, index: def.segmentId } };
   });
 }
 

@@ -9,6 +9,7 @@ import { checkRuleAgainstSchema, RuleEvaluator } from './evaluate';
 import { registerMiningJobs } from './mining-jobs';
 import { parseRule } from './parser';
 import { printRule } from './printer';
+import { segmentFires, segmentTagRef, SEGMENT_WITHOUT_SEGMENTATION, type SegmentTagRef } from './segment-eval';
 import { parseTagSet } from './tag';
 import { describeRelation, resolveRelation } from './tag-data';
 import { ruleToDuckdbSql } from './to-sql';
@@ -65,8 +66,9 @@ export async function checkRule(engine: DataEngine, params: RuleCheckParams, ctx
 
 /**
  * Evaluates the rule tags of a tag set on a source: the number of rows each tags, and optionally a
- * table with one BOOLEAN column per tag. Model and segment tags are listed as skipped: they are
- * scored by the model and segment services.
+ * table with one BOOLEAN column per tag. Segment tags that carry their segmentation are counted by
+ * the cluster engine's own assignment (stored preprocessing, nearest centroid). Model tags, and
+ * segment tags that only name a segmentation, are listed as skipped.
  */
 export async function evaluateTags(engine: DataEngine, params: TagsEvaluateParams, ctx: JobContext): Promise<TagsEvaluateResult> {
   const started = Date.now();
@@ -78,7 +80,15 @@ export async function evaluateTags(engine: DataEngine, params: TagsEvaluateParam
   const columns = await describeRelation(engine, relation, ctx.signal);
   const rules: Array<{ id: string; name: string; ast: RuleExpr }> = [];
   const skipped: TagsEvaluateResult['skipped'] = [];
+  const segments: SegmentTagRef[] = [];
   for (const tag of set.tags) {
+    if (tag.definition.kind === 'segment') {
+      const ref = segmentTagRef(tag);
+      if (!ref) skipped.push({ id: tag.id, name: tag.name, reason: SEGMENT_WITHOUT_SEGMENTATION });
+      else if (params.output !== undefined) skipped.push({ id: tag.id, name: tag.name, reason: 'segment tags are not written into an output table; apply a rule pack for a table with every tag' });
+      else segments.push(ref);
+      continue;
+    }
     if (tag.definition.kind !== 'rule') {
       skipped.push({ id: tag.id, name: tag.name, reason: `${tag.definition.kind} tags are scored by the ${tag.definition.kind} service, not by rule evaluation` });
       continue;
@@ -121,9 +131,18 @@ export async function evaluateTags(engine: DataEngine, params: TagsEvaluateParam
     rows = Number(row.total);
     counts = rules.map((_, k) => Number(row[`t${k}`]));
   }
+  const counted = rules.map((r, k) => ({ id: r.id, name: r.name, count: counts[k] as number }));
+  if (segments.length > 0) {
+    ctx.progress(0.9, `assigning segments for ${segments.length} segment tag${segments.length === 1 ? '' : 's'}`);
+    const fired = rows > 0 ? await segmentFires(engine, relation, segments, ctx) : [];
+    segments.forEach((seg, i) => counted.push({ id: seg.tag.id, name: seg.tag.name, count: fired[i] ? countOnes(fired[i]) : 0 }));
+    // Keep the tag set's order in the result.
+    const order = new Map(set.tags.map((t, i) => [t.id, i]));
+    counted.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+  }
   return {
     rows,
-    tags: rules.map((r, k) => ({ id: r.id, name: r.name, count: counts[k] as number, coverage: rows > 0 ? (counts[k] as number) / rows : 0 })),
+    tags: counted.map((t) => ({ ...t, coverage: rows > 0 ? t.count / rows : 0 })),
     skipped,
     output,
     elapsedMs: Date.now() - started,
@@ -150,6 +169,12 @@ async function writeTagTable(
   await engine.driver.query(`CREATE OR REPLACE TABLE ${quoteIdent(output)} AS SELECT ${['*', ...tagColumns].join(', ')} FROM ${relation}`, ctx.signal);
   ctx.progress(0.9, 'counting');
   return output;
+}
+
+function countOnes(fires: Uint8Array): number {
+  let n = 0;
+  for (const f of fires) n += f;
+  return n;
 }
 
 /** Registers this area's jobs on the engine host. */

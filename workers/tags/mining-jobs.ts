@@ -8,6 +8,7 @@ import { checkRuleAgainstSchema, evaluateRule } from './evaluate';
 import { checkMineOptions, mineRules, type MineOptions } from './mining';
 import type { MinedRuleReport, RulesMineParams, RulesMineResult, TagValidation, TagsValidateParams, TagsValidateResult } from './mining-types';
 import { printRule } from './printer';
+import { segmentFires, segmentTagRef, SEGMENT_WITHOUT_SEGMENTATION, type SegmentTagRef } from './segment-eval';
 import { DEFAULT_TAXONOMY, parseTagSet, transitionTag, type Tag, type TagSet } from './tag';
 import { describeRelation, findColumn, loadFrame, resolveRelation, resolveTarget, type ColumnDesc, type ResolvedTarget } from './tag-data';
 import {
@@ -199,9 +200,16 @@ export async function validateTagsJob(engine: DataEngine, params: TagsValidatePa
   let target: ResolvedTarget | undefined;
   if (params.target) target = await resolveTarget(engine, relation, columns, { target: params.target, positive: params.positive }, ctx.signal);
   else if (split.kind === 'stratified') throw new EngineError('BAD_INPUT', 'A stratified split needs a target; give one, or use a random, time or "all" split.');
-  const rules: Array<{ tag: Tag; ast: RuleExpr; text: string }> = [];
+  // Rule tags carry an AST; segment tags that embed their segmentation are assigned by the cluster engine.
+  const rules: Array<{ tag: Tag; ast: RuleExpr | null; segment: SegmentTagRef | null; text: string }> = [];
   const skipped: TagsValidateResult['skipped'] = [];
   for (const tag of set.tags) {
+    if (tag.definition.kind === 'segment') {
+      const segment = segmentTagRef(tag);
+      if (segment) rules.push({ tag, ast: null, segment, text: `segment ${segment.segment} of ${tag.definition.segmentRef}` });
+      else skipped.push({ id: tag.id, name: tag.name, reason: SEGMENT_WITHOUT_SEGMENTATION });
+      continue;
+    }
     if (tag.definition.kind !== 'rule') {
       skipped.push({ id: tag.id, name: tag.name, reason: `${tag.definition.kind} tags are measured by the ${tag.definition.kind} service` });
       continue;
@@ -212,14 +220,17 @@ export async function validateTagsJob(engine: DataEngine, params: TagsValidatePa
       if (err instanceof EngineError) throw new EngineError('BAD_INPUT', `Tag "${tag.name}": ${err.message}`, err.detail);
       throw err;
     }
-    rules.push({ tag, ast: tag.definition.ast, text: tag.definition.text });
+    rules.push({ tag, ast: tag.definition.ast, segment: null, text: tag.definition.text });
   }
   const timeName = split.kind === 'time' ? split.timeColumn : params.timeColumn;
   const timeColumn = findColumn(columns, timeName, 'time column');
   const byName = new Map(columns.map((c) => [c.name, c]));
-  const needed = [...new Set(rules.flatMap((r) => ruleColumns(r.ast)))].map((name) => byName.get(name) as ColumnDesc);
+  const needed = [...new Set(rules.flatMap((r) => (r.ast ? ruleColumns(r.ast) : [])))].map((name) => byName.get(name) as ColumnDesc);
   ctx.progress(0.1, 'reading rows');
   const frame = await loadFrame(engine, relation, { columns: needed, target, timeColumn }, ctx.signal);
+  const segmentRefs = rules.flatMap((r) => (r.segment ? [r.segment] : []));
+  if (segmentRefs.length > 0) ctx.progress(0.15, 'assigning segments');
+  const segmentFired = segmentRefs.length > 0 && frame.rows > 0 ? await segmentFires(engine, relation, segmentRefs, ctx) : segmentRefs.map(() => new Uint8Array(frame.rows));
   const holdout = splitHoldout(frame.rows, split, frame.labels, frame.times);
   const train = split.kind === 'all' ? null : invert(holdout);
   const labels = frame.labels;
@@ -229,8 +240,8 @@ export async function validateTagsJob(engine: DataEngine, params: TagsValidatePa
   for (let k = 0; k < rules.length; k++) {
     throwIfAborted(ctx.signal);
     ctx.progress(0.2 + (0.7 * k) / Math.max(1, rules.length), `tag ${k + 1} of ${rules.length}`);
-    const { tag, ast, text } = rules[k] as { tag: Tag; ast: RuleExpr; text: string };
-    const f = evaluateRule(ast, frame.table);
+    const { tag, ast, segment, text } = rules[k] as (typeof rules)[number];
+    const f = ast ? evaluateRule(ast, frame.table) : (segmentFired[segmentRefs.indexOf(segment as SegmentTagRef)] as Uint8Array);
     fires.push(f);
     const onHoldout = measure(f, holdout);
     const outcome = checkGates(onHoldout, gates.perTag ?? []);

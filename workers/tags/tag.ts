@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { EngineError } from '../protocol/errors';
+import { preprocessorSchema } from '../packs/schema';
 import type { RuleExpr, RuleLiteral } from './ast';
 import { parseRule } from './parser';
 import { printRule } from './printer';
@@ -71,10 +72,43 @@ export const modelDefinitionSchema = z
   .strict()
   .refine((d) => d.modelRef !== undefined || d.modelJson !== undefined, { message: 'a model tag needs a modelRef or an embedded modelJson' });
 
-/** A segment tag: fires for members of one segment of a saved segmentation. */
+/**
+ * A segmentation as a segment tag embeds it: the cluster engine's export (cluster.export) of the
+ * fitted preprocessing and the k centroids. The preprocessing is the rule pack's schema, so a tag
+ * that loads here packs without conversion.
+ */
+export const segmentationSchema = z
+  .object({
+    version: z.literal(1),
+    name: z.string(),
+    k: z.number().int().min(1),
+    preprocessor: preprocessorSchema,
+    /** k rows in the preprocessed space. */
+    centroids: z.array(z.array(finite).min(1)).min(1),
+    /** Rows per segment when it was fitted. */
+    sizes: z.array(z.number().int().nonnegative()),
+  })
+  .strict()
+  .refine((s) => s.centroids.length === s.k, 'must have k centroids')
+  .refine((s) => s.centroids.every((c) => c.length === s.preprocessor.features.length), 'every centroid needs one value per preprocessed feature');
+
+/**
+ * A segment tag: fires for members of one segment of a segmentation. With the segmentation
+ * embedded it can be evaluated and packed anywhere; tag files written before it was embedded only
+ * name the segmentation (segmentRef) and still load.
+ */
 export const segmentDefinitionSchema = z
-  .object({ kind: z.literal('segment'), segmentRef: nonBlank, segmentId: z.union([z.number().int().nonnegative(), nonBlank]) })
-  .strict();
+  .object({
+    kind: z.literal('segment'),
+    segmentRef: nonBlank,
+    segmentId: z.union([z.number().int().nonnegative(), nonBlank]),
+    segmentation: segmentationSchema.optional(),
+  })
+  .strict()
+  .refine((d) => d.segmentation === undefined || (typeof d.segmentId === 'number' && d.segmentId < d.segmentation.k), {
+    message: 'with an embedded segmentation, segmentId must be a segment number below k',
+    path: ['segmentId'],
+  });
 
 export const tagDefinitionSchema = z.discriminatedUnion('kind', [ruleDefinitionSchema, modelDefinitionSchema, segmentDefinitionSchema]);
 
@@ -175,6 +209,7 @@ export const tagSetSchema = z
 export type RuleDefinition = z.infer<typeof ruleDefinitionSchema>;
 export type ModelDefinition = z.infer<typeof modelDefinitionSchema>;
 export type SegmentDefinition = z.infer<typeof segmentDefinitionSchema>;
+export type Segmentation = z.infer<typeof segmentationSchema>;
 export type TagDefinition = z.infer<typeof tagDefinitionSchema>;
 export type TagMeasurement = z.infer<typeof tagMeasurementSchema>;
 export type Tag = z.infer<typeof tagSchema>;
@@ -280,4 +315,40 @@ export function redefineTag(tag: Tag, definition: TagDefinition): Tag {
   const { metrics: _measuredBefore, ...rest } = tag;
   void _measuredBefore;
   return parseTag({ ...rest, definition, status: 'draft' });
+}
+
+export interface SegmentTagOptions {
+  /** Name per segment number; a segment without one is called "Segment i". */
+  names?: Readonly<Record<number, string>> | readonly string[];
+  /** Taxonomy group of the new tags (default "behaviour"). */
+  group?: string;
+  /** Stands for the segmentation in the tags' segmentRef and ids (default: its name). */
+  ref?: string;
+}
+
+/**
+ * One draft segment tag per segment of a segmentation, each carrying the segmentation (scaler
+ * and centroids) so it can be evaluated and packed later. Repeated names get their segment number.
+ */
+export function segmentTags(segmentation: unknown, options: SegmentTagOptions = {}): Tag[] {
+  const parsed = segmentationSchema.safeParse(segmentation);
+  if (!parsed.success) throw new EngineError('BAD_INPUT', zodProblem(parsed.error, 'segmentation'));
+  const seg = parsed.data;
+  const ref = (options.ref ?? seg.name).trim() || 'segments';
+  const slug = ref.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 60) || 'segments';
+  const nameOf = (i: number): string => {
+    const given = (options.names as Record<number, string> | undefined)?.[i];
+    return typeof given === 'string' && given.trim() ? given.trim() : `Segment ${i}`;
+  };
+  const lower = Array.from({ length: seg.k }, (_, i) => nameOf(i).toLowerCase());
+  return Array.from({ length: seg.k }, (_, i) => {
+    const name = lower.indexOf(lower[i] as string) !== i || lower.lastIndexOf(lower[i] as string) !== i ? `${nameOf(i)} (segment ${i})` : nameOf(i);
+    return parseTag({
+      id: `seg-${slug}-${i}`,
+      name,
+      group: options.group?.trim() || 'behaviour',
+      description: `Segment ${i} of ${ref} (${seg.sizes[i] ?? 0} rows when fitted)`,
+      definition: { kind: 'segment', segmentRef: ref, segmentId: i, segmentation: seg },
+    }, `segment tag ${i}`);
+  });
 }

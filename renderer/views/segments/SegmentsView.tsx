@@ -1,6 +1,7 @@
 import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState, type JSX } from 'react';
 import type {
   AllEngineJobs,
+  ClusterExport,
   ClusterResult,
   ClusterSweepResult,
   ColumnInfo,
@@ -8,6 +9,7 @@ import type {
   FeatureBuildResult,
   FeatureSqlResult,
   PortraitResult,
+  Tag,
 } from '../../../workers/api';
 import { ErrorPanel, ProgressLine, StatusLine, type StatusMessage } from '../../components/Feedback';
 import { ColumnOptions, TableOptions } from '../../components/PickerOptions';
@@ -42,6 +44,7 @@ import {
   type ClusterFormState,
   type FeatureFormState,
   type FeatureTemplateChoice,
+  type SegmentationRecord,
   type SegmentsWorkspaceState,
 } from './types';
 // Lists, errors and status lines come from the SQL view; form and card styles from the Models view.
@@ -54,6 +57,8 @@ export { emptySegmentsWorkspace, segmentsWorkspaceStateSchema } from './types';
 
 export interface SegmentsViewProps extends WorkspaceViewProps<SegmentsWorkspaceState> {
   onCatalogChanged(): void;
+  /** Adds segment tags (from cluster.tags) to the Tags tab's tag set; returns a sentence saying what changed. */
+  onSegmentTags?(tags: Tag[]): string;
 }
 
 type ViewJob = 'generate' | 'build' | 'sweep' | 'run' | 'portrait';
@@ -324,6 +329,22 @@ export function SegmentsView(props: SegmentsViewProps): JSX.Element {
     }
   };
 
+  /** One segment tag per segment of a kept segmentation, carrying its scaler and centroids. */
+  const saveAsTags = async (record: SegmentationRecord, label: string): Promise<void> => {
+    const onSegmentTags = props.onSegmentTags;
+    if (!onSegmentTags) return;
+    setError(null);
+    setStatus(null);
+    try {
+      const segmentation: ClusterExport = { version: 1, name: label, k: record.k, preprocessor: record.preprocessor as ClusterExport['preprocessor'], centroids: record.centroids, sizes: record.sizes };
+      const names: Record<number, string> = Object.fromEntries(record.segmentNames.map((n, i) => [i, n]));
+      const tags = await engine.run('cluster.tags', { segmentation, names, ref: label });
+      setStatus({ tone: 'ok', text: onSegmentTags(tags) });
+    } catch (err) {
+      setStatus({ tone: 'error', text: `Could not make segment tags: ${describeError(err)}` });
+    }
+  };
+
   const sweepFigures = useMemo(() => {
     if (!sweep) return null;
     const chosen = Number(cluster.k);
@@ -573,6 +594,11 @@ export function SegmentsView(props: SegmentsViewProps): JSX.Element {
                     {s.savedTable ? ` → ${s.savedTable}` : ''} · {s.segmentNames.join(', ')}
                   </span>
                 </div>
+                {props.onSegmentTags && (
+                  <button type="button" className="btn-icon" aria-label={`Save ${s.name} as segment tags`} title="Save as segment tags (Tags tab)" onClick={() => void saveAsTags(s, s.name)} data-testid="segments-saved-tags">
+                    ⇢
+                  </button>
+                )}
                 <button type="button" className="btn-icon" aria-label={`Delete saved segmentation ${s.name}`} title="Delete" onClick={() => updateWorkspace((state) => removeSegmentation(state, s.name))}>
                   ×
                 </button>
@@ -749,7 +775,18 @@ export function SegmentsView(props: SegmentsViewProps): JSX.Element {
                   <button type="button" className="btn btn-primary" onClick={() => void saveSegments()} disabled={busy} data-testid="segments-save">
                     Save segments
                   </button>
-                  <span className="muted small">Writes segment and segment_name columns; keeps the names, scaler and centroids in the workspace.</span>
+                  {props.onSegmentTags && (
+                    <button
+                      type="button"
+                      className="btn"
+                      onClick={() => currentRecord && void saveAsTags(currentRecord, save.name.trim() || result.cluster.name)}
+                      disabled={busy || !currentRecord || currentRecord.clusterId !== result.cluster.clusterId}
+                      data-testid="segments-save-tags"
+                    >
+                      Save as segment tags
+                    </button>
+                  )}
+                  <span className="muted small">Writes segment and segment_name columns; keeps the names, scaler and centroids in the workspace. Segment tags (one per segment, with the scaler and centroids) go to the Tags tab.</span>
                 </div>
               </>
             ) : (

@@ -198,6 +198,9 @@ export function TagsView(props: TagsViewProps): JSX.Element {
     setStatus(null);
   };
 
+  const editedDefinition = form.id ? workspace.tagSet.tags.find((t) => t.id === form.id)?.definition : undefined;
+  const embeddedSegment = form.kind === 'segment' && editedDefinition?.kind === 'segment' && editedDefinition.segmentation ? editedDefinition : null;
+
   const definitionFromForm = (): TagDefinition | string => {
     if (form.kind === 'rule') {
       if (!form.ruleText.trim()) return 'Write the rule first.';
@@ -212,6 +215,8 @@ export function TagsView(props: TagsViewProps): JSX.Element {
       if (!Number.isFinite(threshold)) return 'The score threshold must be a number.';
       return { kind: 'model', modelRef: form.modelRef.trim(), threshold };
     }
+    // A tag saved from the Segments view carries its segmentation: keep it as it is.
+    if (embeddedSegment) return embeddedSegment;
     if (!form.segmentRef.trim() || !form.segmentId.trim()) return 'Name the segmentation and the segment.';
     const id = form.segmentId.trim();
     return { kind: 'segment', segmentRef: form.segmentRef.trim(), segmentId: /^\d+$/.test(id) ? Number(id) : id };
@@ -526,7 +531,12 @@ export function TagsView(props: TagsViewProps): JSX.Element {
                 <span className="muted small">Model tags are measured by the model service; validation lists them as not measured here.</span>
               </div>
             )}
-            {form.kind === 'segment' && (
+            {form.kind === 'segment' && embeddedSegment && (
+              <p className="muted small" data-testid="tag-segment-embedded">
+                Segment {String(embeddedSegment.segmentId)} of “{embeddedSegment.segmentRef}” (k = {embeddedSegment.segmentation?.k}), saved from the Segments tab with its scaler and centroids: it is evaluated, validated and packed like a rule.
+              </p>
+            )}
+            {form.kind === 'segment' && !embeddedSegment && (
               <div className="tags-form-grid">
                 <label className="models-inline">
                   Segmentation <input type="text" value={form.segmentRef} placeholder="name in the Segments tab" onChange={(e) => setForm({ ...form, segmentRef: e.target.value })} data-testid="tag-segment-ref" />
@@ -534,6 +544,7 @@ export function TagsView(props: TagsViewProps): JSX.Element {
                 <label className="models-inline">
                   Segment <input type="text" size={8} value={form.segmentId} onChange={(e) => setForm({ ...form, segmentId: e.target.value })} data-testid="tag-segment-id" />
                 </label>
+                <span className="muted small">A reference only. Use “Save as segment tags” in the Segments tab for tags that carry their scaler and centroids (so they can be evaluated and packed).</span>
               </div>
             )}
             <div className="models-train-row">

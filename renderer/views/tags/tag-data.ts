@@ -49,7 +49,7 @@ export function definitionSummary(def: TagDefinition): string {
     case 'model':
       return `score of ${def.modelRef ?? 'an embedded model'} >= ${def.threshold}`;
     case 'segment':
-      return `member of segment ${String(def.segmentId)} of ${def.segmentRef}`;
+      return `member of segment ${String(def.segmentId)} of ${def.segmentRef}${def.segmentation ? ` (k = ${def.segmentation.k}, scaler and centroids embedded)` : ' (reference only: cannot be evaluated or packed)'}`;
   }
 }
 
@@ -156,6 +156,40 @@ export function addMinedTags(set: TagSet, mined: TagSet, onlyIds?: ReadonlySet<s
   }
   if (added.length === 0) return { set, added: [] };
   return { set: bump(set, { taxonomy, tags: [...set.tags, ...added] }), added: added.map((t) => t.id) };
+}
+
+/**
+ * Adds segment tags made from a segmentation (cluster.tags). Saving the same segmentation again
+ * replaces its tags (same ids) instead of adding copies; a name already used by another tag gets
+ * a number; a group missing from the taxonomy is added.
+ */
+export function addSegmentTags(set: TagSet, tags: readonly Tag[]): { set: TagSet; added: string[]; replaced: string[] } {
+  const incomingIds = new Set(tags.map((t) => t.id));
+  const kept = set.tags.filter((t) => !(incomingIds.has(t.id) && t.definition.kind === 'segment'));
+  const ids = new Set(kept.map((t) => t.id));
+  const names = new Set(kept.map((t) => t.name.toLowerCase()));
+  const taxonomy = [...set.taxonomy];
+  const added: string[] = [];
+  const replaced: string[] = [];
+  const out = [...set.tags];
+  for (const tag of tags) {
+    let name = tag.name;
+    for (let k = 2; names.has(name.toLowerCase()); k++) name = `${tag.name} (${k})`;
+    names.add(name.toLowerCase());
+    if (!taxonomy.includes(tag.group)) taxonomy.push(tag.group);
+    const at = out.findIndex((t) => t.id === tag.id && t.definition.kind === 'segment');
+    if (at >= 0) {
+      out[at] = { ...tag, name, status: 'draft' };
+      replaced.push(tag.id);
+      continue;
+    }
+    const id = tagIdFor(tag.id, ids);
+    ids.add(id);
+    out.push({ ...tag, id, name, status: 'draft' });
+    added.push(id);
+  }
+  if (tags.length === 0) return { set, added, replaced };
+  return { set: bump(set, { taxonomy, tags: out }), added, replaced };
 }
 
 /**

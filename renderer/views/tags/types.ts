@@ -8,13 +8,15 @@
  * the engine checks it fully (rule text vs AST, unique names, groups) whenever a job receives it.
  */
 import { z } from 'zod';
-import type { RuleExpr, TagMeasurement, TagSet } from '../../../workers/api';
+import type { RuleExpr, TagDefinition, TagMeasurement, TagSet } from '../../../workers/api';
 
 export type { RuleExpr, Tag, TagDefinition, TagSet, TagStatus } from '../../../workers/api';
 
 export const TAGSET_SCHEMA = 'assay.tagset/1';
 export const DEFAULT_TAXONOMY: readonly string[] = ['basic', 'behaviour', 'preference', 'predictive'];
 export const TAG_STATUSES = ['draft', 'validated', 'approved'] as const;
+
+type EmbeddedSegmentation = NonNullable<Extract<TagDefinition, { kind: 'segment' }>['segmentation']>;
 
 const nonBlank = z.string().trim().min(1, 'must not be empty');
 
@@ -24,7 +26,13 @@ const ruleExprSchema = z.custom<RuleExpr>((value) => typeof value === 'object' &
 const tagDefinitionSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('rule'), text: nonBlank, ast: ruleExprSchema }),
   z.object({ kind: z.literal('model'), modelRef: nonBlank.optional(), modelJson: z.record(z.string(), z.unknown()).optional(), threshold: z.number() }),
-  z.object({ kind: z.literal('segment'), segmentRef: nonBlank, segmentId: z.union([z.number().int().nonnegative(), nonBlank]) }),
+  z.object({
+    kind: z.literal('segment'),
+    segmentRef: nonBlank,
+    segmentId: z.union([z.number().int().nonnegative(), nonBlank]),
+    // The embedded segmentation (scaler and centroids); the engine checks its shape (parseTagSet).
+    segmentation: z.custom<EmbeddedSegmentation>((value) => typeof value === 'object' && value !== null, 'must be a segmentation object').optional(),
+  }),
 ]);
 
 export const tagSchema = z.object({
