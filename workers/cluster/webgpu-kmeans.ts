@@ -11,7 +11,8 @@
  * as an argument: the engine never reads `navigator` itself.
  */
 import { EngineError } from '../protocol/errors';
-import { describeAdapter, isFallbackAdapter, type GpuAdapterLike, type GpuLike } from '../gbdt/webgpu-histogram';
+import { chooseBackend, isGpuLike, type BackendChoice, type BackendPreference } from '../compute/backend-choice';
+import { describeAdapter, isFallbackAdapter, type GpuAdapterLike } from '../gbdt/webgpu-histogram';
 import { createWasmKmeansKernel, float32GapFactor, refineRows, rowNorms, type KmeansData, type KmeansKernel } from './kernel';
 
 type GpuDevice = Awaited<ReturnType<GpuAdapterLike['requestDevice']>>;
@@ -261,50 +262,13 @@ export async function createWebGpuKmeansKernelOnAdapter(adapter: GpuAdapterLike,
   };
 }
 
-export type KmeansBackendPreference = 'auto' | 'webgpu' | 'cpu';
+export type KmeansBackendPreference = BackendPreference;
+export type KmeansKernelChoice = BackendChoice<KmeansKernel>;
 
-export interface KmeansKernelChoice {
-  kernel: KmeansKernel;
-  backend: 'cpu' | 'webgpu';
-  reason: string;
-}
-
-function isGpuLike(value: unknown): value is GpuLike {
-  return typeof value === 'object' && value !== null && typeof (value as { requestAdapter?: unknown }).requestAdapter === 'function';
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/**
- * Picks the k-means kernel at run time, as the histogram backend does: 'auto' takes WebGPU only
- * on a real (hardware) adapter, 'webgpu' takes any adapter (fallback included) or fails clearly,
- * 'cpu' is WebAssembly SIMD.
- */
-export async function pickKmeansKernel(preference: KmeansBackendPreference, gpu?: unknown, options: WebGpuKmeansOptions = {}): Promise<KmeansKernelChoice> {
-  const cpuChoice = (reason: string): KmeansKernelChoice => ({ kernel: createWasmKmeansKernel(), backend: 'cpu', reason });
-  if (preference !== 'auto' && preference !== 'webgpu' && preference !== 'cpu') throw new EngineError('BAD_INPUT', `The backend must be auto, webgpu or cpu (got ${String(preference)}).`);
-  if (preference === 'cpu') return cpuChoice('CPU backend requested.');
-  const required = preference === 'webgpu';
-  const unavailable = (why: string): KmeansKernelChoice => {
-    if (required) throw new EngineError('BAD_INPUT', `WebGPU backend requested, but ${why}. Choose the CPU or auto backend.`);
-    return cpuChoice(`CPU: ${why}.`);
-  };
-  if (!isGpuLike(gpu)) return unavailable('WebGPU is not available in this runtime (no navigator.gpu)');
-  let adapter: GpuAdapterLike | null;
-  try {
-    adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  } catch (error) {
-    return unavailable(`requesting a WebGPU adapter failed (${errorText(error)})`);
-  }
-  if (!adapter) return unavailable('no WebGPU adapter was found (no usable GPU or driver)');
-  const description = describeAdapter(adapter);
-  if (!required && isFallbackAdapter(adapter)) return cpuChoice(`CPU: the only WebGPU adapter is a software fallback (${description}), slower than the CPU kernel.`);
-  try {
-    const kernel = await createWebGpuKmeansKernelOnAdapter(adapter, options);
-    return { kernel, backend: 'webgpu', reason: `WebGPU (${required ? 'WebGPU requested' : 'auto picked a hardware WebGPU adapter'}): ${description}.` };
-  } catch (error) {
-    return unavailable(`the WebGPU device could not be set up on ${description} (${errorText(error)})`);
-  }
+/** Picks the k-means kernel at run time, as the histogram backend does (see compute/backend-choice.ts); 'cpu' is WebAssembly SIMD. */
+export function pickKmeansKernel(preference: KmeansBackendPreference, gpu?: unknown, options: WebGpuKmeansOptions = {}): Promise<KmeansKernelChoice> {
+  return chooseBackend<KmeansKernel>(preference, gpu, {
+    cpu: () => ({ kernel: createWasmKmeansKernel() }),
+    webgpu: (adapter) => createWebGpuKmeansKernelOnAdapter(adapter, options),
+  });
 }
