@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from './paths';
+import { runProcess } from './process';
 
 /** Debian's python3 with python3-xgboost (CI installs it); null when absent, with the reason. */
 export function findXgboostPython(): { python: string | null; reason: string } {
@@ -12,11 +13,11 @@ export function findXgboostPython(): { python: string | null; reason: string } {
   return { python: null, reason: 'python3-xgboost is not installed (apt-get install python3-xgboost); skipping XGBoost parity' };
 }
 
-export function runXgboost(python: string, spec: Record<string, unknown>, dir: string): void {
+export async function runXgboost(python: string, spec: Record<string, unknown>, dir: string): Promise<void> {
   const specPath = path.join(dir, `spec-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
   fs.writeFileSync(specPath, JSON.stringify(spec));
-  const r = spawnSync(python, [path.join(repoRoot, 'test', 'python', 'xgb_reference.py'), specPath], { encoding: 'utf8', timeout: 300_000 });
-  if (r.status !== 0) throw new Error(`XGBoost reference failed: ${r.stderr || r.stdout}`);
+  const r = await runProcess(python, [path.join(repoRoot, 'test', 'python', 'xgb_reference.py'), specPath]);
+  if (r.code !== 0) throw new Error(`XGBoost reference failed: ${r.stderr || r.stdout}`);
 }
 
 /** Writes float32 columns as CSV rows (NaN as "nan"), with enough digits to round-trip float32. */

@@ -1,51 +1,51 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot, samples, tempDir, writeFixture } from '../helpers/paths';
+import { runProcess } from '../helpers/process';
 
 const dir = tempDir('cli');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-function assay(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'assay.mjs'), ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+/** Runs the CLI as a subprocess (without blocking this worker's event loop). */
+function assay(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return runProcess(process.execPath, [path.join(repoRoot, 'bin', 'assay.mjs'), ...args], { timeoutMs: 120_000 });
 }
 
 describe('assay CLI', { timeout: 240_000 }, () => {
-  it('prints help for the tool and for each command', () => {
-    const main = assay('--help');
+  it('prints help for the tool and for each command', async () => {
+    const main = await assay('--help');
     expect(main.code).toBe(0);
     expect(main.stdout).toMatch(/Commands:\n\s+profile FILE/);
-    const profile = assay('profile', '--help');
+    const profile = await assay('profile', '--help');
     expect(profile.code).toBe(0);
     expect(profile.stdout).toMatch(/^Usage: assay profile FILE \[--json\]/);
-    expect(assay('query', '-h').stdout).toMatch(/--out FILE/);
+    expect((await assay('query', '-h')).stdout).toMatch(/--out FILE/);
   });
 
-  it('exits 2 with a clear message on bad arguments', () => {
-    const none = assay();
+  it('exits 2 with a clear message on bad arguments', async () => {
+    const none = await assay();
     expect(none.code).toBe(2);
-    const unknown = assay('frobnicate');
+    const unknown = await assay('frobnicate');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/Unknown command "frobnicate"/);
-    const badOption = assay('query', samples.shoppers, '--sqll', 'x');
+    const badOption = await assay('query', samples.shoppers, '--sqll', 'x');
     expect(badOption.code).toBe(2);
     expect(badOption.stderr).toMatch(/Unknown option '--sqll'/);
-    const noSql = assay('query', samples.shoppers);
+    const noSql = await assay('query', samples.shoppers);
     expect(noSql.code).toBe(2);
     expect(noSql.stderr).toMatch(/needs --sql/);
-    const missing = assay('profile', path.join(dir, 'nope.csv'));
+    const missing = await assay('profile', path.join(dir, 'nope.csv'));
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/File not found/);
-    const badOut = assay('query', samples.shoppers, '--sql', 'SELECT 1', '--out', path.join(dir, 'x.xlsx'));
+    const badOut = await assay('query', samples.shoppers, '--sql', 'SELECT 1', '--out', path.join(dir, 'x.xlsx'));
     expect(badOut.code).toBe(2);
     expect(badOut.stderr).toMatch(/must end in \.csv or \.parquet/);
   });
 
-  it('profiles a file as JSON with exact counts', () => {
-    const r = assay('profile', samples.shoppers, '--json');
+  it('profiles a file as JSON with exact counts', async () => {
+    const r = await assay('profile', samples.shoppers, '--json');
     expect(r.code).toBe(0);
     const profile = JSON.parse(r.stdout) as { rowCount: number; columns: Array<{ name: string; topK: Array<{ value: string; count: number }> | null }> };
     expect(profile.rowCount).toBe(12_330);
@@ -53,10 +53,10 @@ describe('assay CLI', { timeout: 240_000 }, () => {
     expect(profile.columns.find((c) => c.name === 'Revenue')?.topK).toContainEqual({ value: 'true', count: 1_908 });
   });
 
-  it('queries several files as tables and prints a table', () => {
+  it('queries several files as tables and prints a table', async () => {
     const users = writeFixture(dir, 'users.csv', 'id,country\n1,UK\n2,FR\n3,UK\n');
     const orders = writeFixture(dir, 'orders.csv.gz', zlib.gzipSync('id,amount\n1,10\n1,5\n3,7\n'));
-    const r = assay('query', users, orders, '--sql', 'SELECT u.country, sum(o.amount) AS total FROM users u JOIN orders o ON o.id = u.id GROUP BY 1 ORDER BY 1');
+    const r = await assay('query', users, orders, '--sql', 'SELECT u.country, sum(o.amount) AS total FROM users u JOIN orders o ON o.id = u.id GROUP BY 1 ORDER BY 1');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/country │ total/);
@@ -64,19 +64,19 @@ describe('assay CLI', { timeout: 240_000 }, () => {
     expect(r.stdout).toMatch(/\(1 row;/);
   });
 
-  it('writes CSV and Parquet outputs, and reports SQL errors with exit code 1', () => {
+  it('writes CSV and Parquet outputs, and reports SQL errors with exit code 1', async () => {
     const csv = path.join(dir, 'out.csv');
-    const w = assay('query', samples.shoppers, '--sql', 'SELECT Month, count(*) AS n FROM online_shoppers_intention GROUP BY 1 ORDER BY 1', '--out', csv);
+    const w = await assay('query', samples.shoppers, '--sql', 'SELECT Month, count(*) AS n FROM online_shoppers_intention GROUP BY 1 ORDER BY 1', '--out', csv);
     expect(w.code).toBe(0);
     const lines = fs.readFileSync(csv, 'utf8').trim().split('\n');
     expect(lines[0]).toBe('Month,n');
     expect(lines).toHaveLength(11);
     const pq = path.join(dir, 'out.parquet');
-    expect(assay('query', samples.shoppers, '--sql', 'SELECT * FROM online_shoppers_intention', '--out', pq).code).toBe(0);
+    expect((await assay('query', samples.shoppers, '--sql', 'SELECT * FROM online_shoppers_intention', '--out', pq)).code).toBe(0);
     expect(fs.readFileSync(pq).subarray(0, 4).toString()).toBe('PAR1');
-    const back = assay('query', pq, '--sql', 'SELECT count(*) AS n, count(*) FILTER (Revenue) AS r FROM out');
+    const back = await assay('query', pq, '--sql', 'SELECT count(*) AS n, count(*) FILTER (Revenue) AS r FROM out');
     expect(back.stdout).toMatch(/12330 │ 1908/);
-    const bad = assay('query', samples.shoppers, '--sql', 'SELEC 1');
+    const bad = await assay('query', samples.shoppers, '--sql', 'SELEC 1');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/syntax error at or near "SELEC" \(line 1, column 1\)/);
     expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
@@ -84,9 +84,9 @@ describe('assay CLI', { timeout: 240_000 }, () => {
 });
 
 describe('assay train / predict', { timeout: 240_000 }, () => {
-  it('trains on the bank sample, writes an XGBoost model, prints metrics and the leak warning', () => {
+  it('trains on the bank sample, writes an XGBoost model, prints metrics and the leak warning', async () => {
     const model = path.join(dir, 'bank.json');
-    const r = assay('train', samples.bank, '--target', 'y', '--rounds', '20', '--param', 'max_depth=4', '--param', 'eta=0.3', '--out', model);
+    const r = await assay('train', samples.bank, '--target', 'y', '--rounds', '20', '--param', 'max_depth=4', '--param', 'eta=0.3', '--out', model);
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.stdout) as { trees: number; validation: { auc: number }; label: { positive: string } };
     expect(summary.trees).toBe(20);
@@ -97,7 +97,7 @@ describe('assay train / predict', { timeout: 240_000 }, () => {
     expect(doc.learner.gradient_booster.model.trees).toHaveLength(20);
 
     const preds = path.join(dir, 'preds.csv');
-    const p = assay('predict', model, samples.bank, '--out', preds, '--shap');
+    const p = await assay('predict', model, samples.bank, '--out', preds, '--shap');
     expect(p.code).toBe(0);
     const lines = fs.readFileSync(preds, 'utf8').trim().split('\n');
     expect(lines).toHaveLength(4_120);
@@ -113,12 +113,12 @@ describe('assay train / predict', { timeout: 240_000 }, () => {
     expect(prob).toBeLessThan(1);
   });
 
-  it('explains bad train arguments with exit code 2 and data problems with exit code 1', () => {
-    expect(assay('train', samples.bank, '--out', path.join(dir, 'm.json')).stderr).toMatch(/needs --target/);
-    expect(assay('train', samples.bank, '--target', 'y', '--param', 'eta', '--out', path.join(dir, 'm.json')).code).toBe(2);
-    const bad = assay('train', samples.bank, '--target', 'y', '--param', 'max_depth=0', '--out', path.join(dir, 'm.json'));
+  it('explains bad train arguments with exit code 2 and data problems with exit code 1', async () => {
+    expect((await assay('train', samples.bank, '--out', path.join(dir, 'm.json'))).stderr).toMatch(/needs --target/);
+    expect((await assay('train', samples.bank, '--target', 'y', '--param', 'eta', '--out', path.join(dir, 'm.json'))).code).toBe(2);
+    const bad = await assay('train', samples.bank, '--target', 'y', '--param', 'max_depth=0', '--out', path.join(dir, 'm.json'));
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/max_depth must be a whole number from 1 to 30/);
-    expect(assay('predict', path.join(dir, 'missing.json'), samples.bank, '--out', path.join(dir, 'x.csv')).code).toBe(2);
+    expect((await assay('predict', path.join(dir, 'missing.json'), samples.bank, '--out', path.join(dir, 'x.csv'))).code).toBe(2);
   });
 });

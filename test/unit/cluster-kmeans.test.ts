@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runProcess } from '../helpers/process';
 import { createRng } from '../../workers/gbdt/rng';
 import { createWasmKmeansKernel, kmeansWasmBytes, referenceKmeansKernel, type KmeansData } from '../../workers/cluster/kernel';
 import { kmeansPlusPlus, runKmeans } from '../../workers/cluster/kmeans';
@@ -25,16 +26,14 @@ const sklearnMissing = (() => {
 if (sklearnMissing) console.warn(`cluster-kmeans: scikit-learn comparisons skipped: ${sklearnMissing}`);
 
 /** Runs a Python snippet with `data` (JSON) on stdin and returns its JSON stdout. */
-function python<T>(code: string, data: unknown): T {
+async function python<T>(code: string, data: unknown): Promise<T> {
   const dir = tempDir('cluster-py');
   const input = path.join(dir, 'in.json');
   fs.writeFileSync(input, JSON.stringify(data));
-  const result = spawnSync(PYTHON, ['-c', `import json, sys\nimport numpy as np\ndata = json.load(open(${JSON.stringify(input)}))\n${code}`], {
-    encoding: 'utf8',
+  const result = await runProcess(PYTHON, ['-c', `import json, sys\nimport numpy as np\ndata = json.load(open(${JSON.stringify(input)}))\n${code}`], {
     env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' },
-    maxBuffer: 64 * 1024 * 1024,
   });
-  if (result.status !== 0) throw new Error(`python failed: ${result.stderr}`);
+  if (result.code !== 0) throw new Error(`python failed: ${result.stderr}`);
   return JSON.parse(result.stdout) as T;
 }
 
@@ -128,7 +127,7 @@ describe('kernels', () => {
     expect(Array.from(c1)).toEqual(Array.from(c2));
   });
 
-  it('the embedded WASM is kmeans.wat compiled', (ctx) => {
+  it('the embedded WASM is kmeans.wat compiled', async (ctx) => {
     const probe = spawnSync('wat2wasm', ['--version'], { encoding: 'utf8' });
     if (probe.status !== 0) ctx.skip('wat2wasm (wabt) is not installed');
     const out = path.join(tempDir('kmeans-wat'), 'kmeans.wasm');
@@ -168,7 +167,7 @@ describe('k-means', () => {
     const k = 7;
     const init = Float64Array.from(data.x.subarray(0, k * 4));
     const ours = await runKmeans(createWasmKmeansKernel(), data, { k, init, maxIter: 300, tol: 1e-4, orderBySize: false });
-    const theirs = python<{ labels: number[]; inertia: number; iter: number }>(
+    const theirs = await python<{ labels: number[]; inertia: number; iter: number }>(
       `from sklearn.cluster import KMeans
 X = np.array(data['x'], dtype=np.float32).astype(np.float64).reshape(-1, 4)
 init = np.array(data['init'], dtype=np.float64).reshape(-1, 4)
@@ -265,10 +264,10 @@ describe('metrics', () => {
     expect(calinskiHarabaszOf(data, centroids, labels, k, within)).toBeCloseTo(ch, 6);
   });
 
-  it('agrees with scikit-learn (exact silhouette, DB, CH)', (ctx) => {
+  it('agrees with scikit-learn (exact silhouette, DB, CH)', async (ctx) => {
     if (sklearnMissing) ctx.skip(sklearnMissing);
     const ours = clusterMetrics(data, centroids, labels, k, { silhouetteSample: 10_000 });
-    const theirs = python<{ s: number; db: number; ch: number }>(
+    const theirs = await python<{ s: number; db: number; ch: number }>(
       `from sklearn.metrics import silhouette_score, davies_bouldin_score, calinski_harabasz_score
 X = np.array(data['x'], dtype=np.float32).astype(np.float64).reshape(-1, 3)
 y = np.array(data['y'])

@@ -191,7 +191,7 @@ const dir = tempDir('xgb-predict');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe.skipIf(!python)(`compiled forest against XGBoost (${reason})`, () => {
-  it('predicts what XGBoost predicts for a depth-6 regression model with missing values', () => {
+  it('predicts what XGBoost predicts for a depth-6 regression model with missing values', async () => {
     const rng = createRng(31);
     const n = 2000;
     const F = 5;
@@ -210,7 +210,7 @@ describe.skipIf(!python)(`compiled forest against XGBoost (${reason})`, () => {
     const modelOut = path.join(dir, 'model.json');
     const predOut = path.join(dir, 'pred.csv');
     const params = { objective: 'reg:squarederror', max_depth: 6, eta: 0.3, num_boost_round: 25, base_score: 0.5 };
-    runXgboost(python as string, { task: 'train', x, y, params, model_out: modelOut, pred_out: predOut }, dir);
+    await runXgboost(python as string, { task: 'train', x, y, params, model_out: modelOut, pred_out: predOut }, dir);
     const model = fromXgboostJson(fs.readFileSync(modelOut, 'utf8'));
     expect(compileForest(model, model.trees.length)).not.toBeNull();
     const ours = predictMargins(model, columns, n);

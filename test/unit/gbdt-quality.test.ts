@@ -76,7 +76,7 @@ describe.skipIf(!python)(`model quality against XGBoost (${reason})`, () => {
     writeMatrix(files.x_test, te.columns);
     fs.writeFileSync(files.y, Array.from(tr.labels).join('\n'));
     const testPred = path.join(dir, 'xgb-test.csv');
-    runXgboost(python as string, { task: 'train', ...files, params, model_out: path.join(dir, 'm.json'), pred_out: path.join(dir, 'p.csv'), test_pred_out: testPred }, dir);
+    await runXgboost(python as string, { task: 'train', ...files, params, model_out: path.join(dir, 'm.json'), pred_out: path.join(dir, 'p.csv'), test_pred_out: testPred }, dir);
     const xgbAuc = auc(readMatrix(testPred).flat(), te.labels);
 
     expect(xgbAuc).toBeGreaterThan(0.9);

@@ -48,7 +48,7 @@ const cases: Array<{ kind: 'binary' | 'regression' | 'multiclass'; params: Recor
 
 describe.skipIf(!python)(`XGBoost parity (${reason})`, () => {
   for (const c of cases) {
-    it(`predicts exactly what XGBoost predicts for its own ${c.kind} model (import)`, () => {
+    it(`predicts exactly what XGBoost predicts for its own ${c.kind} model (import)`, async () => {
       const data = synthetic(3000, 11, c.kind);
       const x = path.join(dir, `${c.kind}-x.csv`);
       const y = path.join(dir, `${c.kind}-y.csv`);
@@ -56,7 +56,7 @@ describe.skipIf(!python)(`XGBoost parity (${reason})`, () => {
       fs.writeFileSync(y, Array.from(data.labels).join('\n'));
       const modelOut = path.join(dir, `${c.kind}-xgb.json`);
       const predOut = path.join(dir, `${c.kind}-xgb-pred.csv`);
-      runXgboost(python as string, { task: 'train', x, y, params: c.params, model_out: modelOut, pred_out: predOut }, dir);
+      await runXgboost(python as string, { task: 'train', x, y, params: c.params, model_out: modelOut, pred_out: predOut }, dir);
       const model = fromXgboostJson(fs.readFileSync(modelOut, 'utf8'));
       const ours = predict(model, data.columns, data.labels.length);
       const theirs = readMatrix(predOut).flat();
@@ -73,7 +73,7 @@ describe.skipIf(!python)(`XGBoost parity (${reason})`, () => {
       writeMatrix(x, data.columns);
       const predOut = path.join(dir, `${c.kind}-assay-pred.csv`);
       const contribsOut = path.join(dir, `${c.kind}-assay-contribs.csv`);
-      runXgboost(python as string, { task: 'predict', model: modelPath, x, pred_out: predOut, ...(c.kind === 'multiclass' ? {} : { contribs_out: contribsOut }) }, dir);
+      await runXgboost(python as string, { task: 'predict', model: modelPath, x, pred_out: predOut, ...(c.kind === 'multiclass' ? {} : { contribs_out: contribsOut }) }, dir);
       const ours = predict(model, data.columns, data.labels.length);
       expect(maxAbsDiff(ours, readMatrix(predOut).flat())).toBeLessThanOrEqual(1e-6);
       if (c.kind !== 'multiclass') {
