@@ -11,6 +11,7 @@
  * as an argument: the engine never reads `navigator` itself.
  */
 import { EngineError } from '../protocol/errors';
+import { MAP_MODE_READ, MAX_BUFFER_BYTES, USAGE_COPY_DST, USAGE_COPY_SRC, USAGE_MAP_READ, USAGE_STORAGE, USAGE_UNIFORM } from '../compute/webgpu-constants';
 import { chooseBackend, isGpuLike, type BackendChoice, type BackendPreference } from '../compute/backend-choice';
 import { describeAdapter, isFallbackAdapter, type GpuAdapterLike } from '../gbdt/webgpu-histogram';
 import { createWasmKmeansKernel, float32GapFactor, refineRows, rowNorms, type KmeansData, type KmeansKernel } from './kernel';
@@ -18,13 +19,6 @@ import { createWasmKmeansKernel, float32GapFactor, refineRows, rowNorms, type Km
 type GpuDevice = Awaited<ReturnType<GpuAdapterLike['requestDevice']>>;
 type GpuBuffer = ReturnType<GpuDevice['createBuffer']>;
 
-const USAGE_MAP_READ = 0x0001;
-const USAGE_COPY_SRC = 0x0004;
-const USAGE_COPY_DST = 0x0008;
-const USAGE_UNIFORM = 0x0040;
-const USAGE_STORAGE = 0x0080;
-const MAP_MODE_READ = 0x0001;
-const MAX_BUFFER_BYTES = 256 * 1024 * 1024;
 const WORKGROUP_SIZE = 256;
 const MAX_WORKGROUPS = 65535;
 /** Stands for +infinity (WGSL has no infinity literal). */

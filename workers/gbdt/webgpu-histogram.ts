@@ -26,6 +26,7 @@
  * Bins and gradients are split into row chunks of at most 256 MiB per buffer (less when the
  * device's limits are lower); a call dispatches once per chunk that holds some of its rows.
  */
+import { MAP_MODE_READ, MAX_BUFFER_BYTES, USAGE_COPY_DST, USAGE_COPY_SRC, USAGE_MAP_READ, USAGE_STORAGE, USAGE_UNIFORM } from '../compute/webgpu-constants';
 import { EngineError } from '../protocol/errors';
 import { cpuHistogramKernel, HIST_STRIDE, type HistogramKernel, type HistogramRequest } from './histogram';
 
@@ -114,16 +115,6 @@ interface GpuDeviceLike {
   destroy(): void;
 }
 
-// Flag values fixed by the WebGPU spec (GPUBufferUsage, GPUMapMode); the globals may be absent.
-const USAGE_MAP_READ = 0x0001;
-const USAGE_COPY_SRC = 0x0004;
-const USAGE_COPY_DST = 0x0008;
-const USAGE_UNIFORM = 0x0040;
-const USAGE_STORAGE = 0x0080;
-const MAP_MODE_READ = 0x0001;
-
-/** Per-buffer ceiling, whatever the device allows: keeps every binding within 256 MiB. */
-const MAX_BUFFER_BYTES = 256 * 1024 * 1024;
 const WORKGROUP_SIZE = 256;
 const MIN_ROWS_PER_WORKGROUP = 2048;
 const BINS_PER_FEATURE = 256;
