@@ -181,24 +181,4 @@ describe('trainer fast paths', () => {
     }
   });
 
-  it('gives per-block histograms equal to single-thread builds of the same ranges', async () => {
-    const kernel = createNodeHistogramKernel(2);
-    kernels.push(kernel);
-    const local = createWasmHistogramKernel();
-    const F = 6;
-    const n = 20_000;
-    const rng = createRng(4);
-    const bins = Uint8Array.from({ length: n * F }, () => (rng() < 0.1 ? 255 : Math.floor(rng() * 30)));
-    const gh = Float32Array.from({ length: n * 2 }, (_, i) => (i % 2 === 0 ? rng() - 0.5 : rng()));
-    const rows = Uint32Array.from({ length: n }, (_, i) => i).filter((r) => r % 3 !== 1);
-    const request = { bins, nFeatures: F, rows, begin: 0, end: rows.length, gh, features: Int32Array.from({ length: F }, (_, f) => f) };
-    const blocks: Array<[number, number]> = [[0, 5000], [5000, 5001], [5001, 9000], [9000, rows.length]];
-    const outs = blocks.map(() => new Float64Array(F * HIST_STRIDE).fill(3));
-    await kernel.buildBlocks?.(request, blocks, outs);
-    for (let i = 0; i < blocks.length; i++) {
-      const expected = new Float64Array(F * HIST_STRIDE);
-      local.build({ ...request, begin: blocks[i]![0], end: blocks[i]![1] }, expected);
-      expect(Array.from(outs[i]!)).toEqual(Array.from(expected));
-    }
-  });
 });

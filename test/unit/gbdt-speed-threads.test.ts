@@ -1,11 +1,13 @@
 /**
  * The row-wise training steps on helper threads (gradients, partitions, leaf values) against the
- * single-thread code: the inlined exp against Math.exp, the parallel stable partition and leaf
- * updates against partitionRange/addLeavesRange, and whole training runs on 1, 2 and 3 threads
- * (subsampling, feature subsets, regression and multi-class included) giving the same trees.
+ * single-thread code: the inlined exp against Math.exp, binning against binColumns, the parallel
+ * stable partition, leaf updates and histograms against partitionRange/addLeavesRange and the
+ * plain WASM kernel, and whole training runs on 1, 2 and 3 threads (subsampling, feature subsets,
+ * regression and multi-class included) giving the trees of the plain single-thread trainer.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import type { HistogramKernel, LeafTask, PartitionTask } from '../../workers/gbdt/histogram';
+import { binColumns } from '../../workers/gbdt/binning';
+import { HIST_BLOCK_ROWS, HIST_STRIDE, type HistogramKernel, type LeafTask, type PartitionTask } from '../../workers/gbdt/histogram';
 import { computeGradientRange } from '../../workers/gbdt/objectives';
 import { resolveParams } from '../../workers/gbdt/params';
 import { createRng } from '../../workers/gbdt/rng';
@@ -44,11 +46,38 @@ describe('computeGradientRange', () => {
   });
 });
 
-describe('row-wise steps on helper threads', () => {
+describe('binning on the training threads', () => {
+  const n = 260_000; // above the sketch sample: the sampled cut path
+  const rng = createRng(8);
+  const columns = [
+    Float32Array.from({ length: n }, () => (rng() < 0.05 ? Number.NaN : rng() * 1000 - 500)),
+    Float32Array.from({ length: n }, () => Math.floor(rng() * 7)), // few distinct values
+    new Float32Array(n).fill(Number.NaN), // all missing
+    new Float32Array(n).fill(3), // constant
+    Float32Array.from({ length: n }, (_, i) => (i % 11 === 0 ? Infinity : i % 13 === 0 ? -0 : (rng() - 0.5) * 1e-3)),
+  ];
+  const labels = Float32Array.from({ length: n }, () => (rng() < 0.5 ? 1 : 0));
+  for (const threads of [1, 2, 3]) {
+    it(`gives exactly binColumns' cuts and bins in both layouts (${threads} thread${threads > 1 ? 's' : ''})`, async () => {
+      const expected = binColumns(columns, 256, 17);
+      const ops = threaded(threads).rowParallel?.({ columns, labels, groups: 1, maxBin: 256, seed: 17 });
+      expect(ops).toBeTruthy();
+      if (!ops) return;
+      const binned = await ops.bin();
+      expect(binned.cuts.map((c) => Array.from(c.cuts))).toEqual(expected.cuts.map((c) => Array.from(c.cuts)));
+      expect(Buffer.from(binned.bins).equals(Buffer.from(expected.bins))).toBe(true);
+      binned.columnBins.forEach((c, f) => expect(Buffer.from(c).equals(Buffer.from(expected.columnBins[f]!))).toBe(true));
+      ops.finish();
+    });
+  }
+});
+
+describe('row-wise steps and histograms on the training threads', () => {
   const n = 150_000;
   const F = 3;
   const rng = createRng(4);
-  const columnBins = Array.from({ length: F }, () => Uint8Array.from({ length: n }, () => (rng() < 0.1 ? 255 : Math.floor(rng() * 40))));
+  // Values 0..39 and NaN: binned, value v lands in bin v and NaN in the missing bin.
+  const columns = Array.from({ length: F }, () => Float32Array.from({ length: n }, () => (rng() < 0.1 ? Number.NaN : Math.floor(rng() * 40))));
   const labels = Float32Array.from({ length: n }, () => (rng() < 0.5 ? 1 : 0));
   // Node ranges over a shuffled-then-sorted subset, as a tree's level has them: large ones (cut
   // into parts per thread), small ones (dealt whole) and an empty one.
@@ -57,11 +86,13 @@ describe('row-wise steps on helper threads', () => {
   for (let k = 0; k + 1 < bounds.length; k++) tasks.push({ begin: bounds[k]!, end: bounds[k + 1]!, feature: k % F, bin: 10 + k * 5, defaultLeft: k % 2 === 0 });
   const start = Uint32Array.from({ length: n }, (_, i) => (i * 7919) % n);
 
-  for (const threads of [2, 3]) {
-    it(`partitions and adds leaf values exactly as one thread does (${threads} threads)`, async () => {
-      const ops = threaded(threads).rowParallel?.({ columnBins, labels, groups: 2 });
+  for (const threads of [1, 2, 3]) {
+    it(`partitions, adds leaf values and builds histograms exactly as the single-thread code does (${threads} thread${threads > 1 ? 's' : ''})`, async () => {
+      const ops = threaded(threads).rowParallel?.({ columns, labels, groups: 2, maxBin: 256, seed: 1 });
       expect(ops).toBeTruthy();
       if (!ops) return;
+      const { columnBins, bins } = await ops.bin();
+      expect(Array.from(columnBins[0]!.subarray(0, 50))).toEqual(Array.from(columns[0]!.subarray(0, 50), (v) => (Number.isNaN(v) ? 255 : v)));
       const expectedRows = start.slice();
       const scratch = new Uint32Array(n);
       const expectedMids = tasks.map((t) => partitionRange(columnBins[t.feature]!, expectedRows, t.begin, t.end, t.bin, t.defaultLeft, scratch));
@@ -76,6 +107,29 @@ describe('row-wise steps on helper threads', () => {
       for (const t of leafTasks) addLeavesRange(columnBins[t.feature]!, expectedRows, t.begin, t.end, t.bin, t.defaultLeft, t.leftValue, t.rightValue, expectedMargins, 2, 1);
       await ops.addLeaves(1, leafTasks, 1);
       expect(Array.from(ops.margins).every((m, i) => m === expectedMargins[i])).toBe(true);
+
+      // Histograms: the plain kernel's HIST_BLOCK_ROWS-row blocks added in order, all features
+      // and a subset, for nodes of one block, several blocks, and none.
+      const gh = Float32Array.from({ length: 2 * n }, (_, i) => (i % 2 === 0 ? rng() - 0.5 : rng()));
+      ops.gh.set(gh);
+      const local = createWasmHistogramKernel();
+      const ranges: Array<[number, number]> = [[0, 90_000], [90_000, 91_000], [91_000, 91_000], [91_000, n]];
+      for (const features of [Int32Array.from([0, 1, 2]), Int32Array.from([0, 2])]) {
+        const outs = ranges.map(() => new Float64Array(F * HIST_STRIDE).fill(7));
+        await ops.histograms(1, features, ranges, outs);
+        ranges.forEach(([begin, end], k) => {
+          const expected = new Float64Array(F * HIST_STRIDE);
+          const block = new Float64Array(F * HIST_STRIDE);
+          for (let b = begin; b < end || b === begin; b += HIST_BLOCK_ROWS) {
+            local.build({ bins, nFeatures: F, rows: expectedRows, begin: b, end: Math.min(end, b + HIST_BLOCK_ROWS), gh, features }, block);
+            if (b === begin) expected.set(block);
+            else for (let j = 0; j < expected.length; j++) expected[j] = expected[j]! + block[j]!;
+            if (b === end) break;
+          }
+          expect(Buffer.from(outs[k]!.buffer).equals(Buffer.from(expected.buffer))).toBe(true);
+        });
+      }
+      ops.finish();
     });
   }
 });
@@ -101,7 +155,7 @@ describe('training on 1, 2 and 3 threads', () => {
       const params = resolveParams({ ...c.params, num_boost_round: 3, max_depth: 4, eta: 0.3, seed: 9 });
       const names = ['a', 'b', 'c', 'd', 'e'];
       const reference = await trainGbdt(c.data, { params, featureNames: names, kernel: createWasmHistogramKernel() });
-      for (const threads of [2, 3]) {
+      for (const threads of [1, 2, 3]) {
         const result = await trainGbdt(c.data, { params, featureNames: names, kernel: threaded(threads) });
         expect(JSON.stringify(result.model.trees)).toBe(JSON.stringify(reference.model.trees));
         expect(result.history).toEqual(reference.history);

@@ -5,7 +5,7 @@
  */
 import { chooseBackend, type BackendChoice, type BackendPreference } from '../compute/backend-choice';
 import type { HistogramKernel } from './histogram';
-import { createWasmHistogramKernel } from './wasm-histogram';
+import { createParallelHistogramKernel } from './parallel-histogram';
 import { createWebGpuHistogramKernelOnAdapter, type WebGpuHistogramOptions } from './webgpu-histogram';
 
 export type HistogramBackendPreference = BackendPreference;
@@ -14,7 +14,7 @@ export type HistogramKernelChoice = BackendChoice<HistogramKernel>;
 /** Makes the CPU kernel: one thread by default; hosts with helper threads pass a parallel one. */
 export type CpuKernelFactory = () => { kernel: HistogramKernel; threads: number };
 
-const singleThread: CpuKernelFactory = () => ({ kernel: createWasmHistogramKernel(), threads: 1 });
+const singleThread: CpuKernelFactory = () => ({ kernel: createParallelHistogramKernel(1), threads: 1 });
 
 /** `gpu` is the host's `navigator.gpu` (undefined where there is none). */
 export function pickHistogramKernel(

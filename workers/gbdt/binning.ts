@@ -4,7 +4,7 @@ import { createRng } from './rng';
 export const MISSING_BIN = 255;
 /** At most this many value bins per feature (one more byte value is the missing bin). */
 export const MAX_VALUE_BINS = 255;
-const SKETCH_SAMPLE = 200_000;
+export const SKETCH_SAMPLE = 200_000;
 export const FLOAT32_MAX = 3.4028234663852886e38;
 
 /**
@@ -145,8 +145,12 @@ export interface BinnedMatrix {
   cuts: FeatureCuts[];
 }
 
-/** Bin indices of one column: the first k with v < cuts[k] (cuts end with FLOAT32_MAX), NaN -> MISSING_BIN. */
-function binColumn(col: Float32Array, cuts: Float32Array, out: Uint8Array): void {
+/**
+ * Bin indices of one column: the first k with v < cuts[k] (cuts end with FLOAT32_MAX), NaN -> MISSING_BIN.
+ * (computeCuts, sortFloat32 and binColumn also run in training threads from their source text,
+ * next to createRng and the constants above under the same names: see parallel-histogram.ts.)
+ */
+export function binColumn(col: Float32Array, cuts: Float32Array, out: Uint8Array): void {
   // Cuts padded to 256 with +Infinity so the search is eight fixed halvings without bounds checks.
   const padded = new Float64Array(256).fill(Infinity);
   padded.set(cuts);

@@ -1,3 +1,5 @@
+import type { BinnedMatrix } from './binning';
+
 /**
  * The histogram kernel behind the backend interface: gradient/hessian sums per (feature, bin)
  * for a set of rows. Layout of `out`: [(f * 256 + bin) * 2] = sum of gradients, +1 = sum of
@@ -20,23 +22,27 @@ export interface HistogramKernel {
   readonly backend: 'cpu' | 'webgpu';
   build(request: HistogramRequest, out: Float64Array): void | Promise<void>;
   /**
-   * Optional: builds several row ranges of one request at once (outs[i] for rows[blocks[i][0],
-   * blocks[i][1])), e.g. on several threads; each must equal what `build` gives for that range.
+   * Optional: builds several row ranges of one request (outs[i] for rows[blocks[i][0],
+   * blocks[i][1])); each must equal what `build` gives for that range. Kernels that have it get
+   * larger nodes in HIST_BLOCK_ROWS-row blocks (see below).
    */
   buildBlocks?(request: HistogramRequest, blocks: ReadonlyArray<readonly [number, number]>, outs: Float64Array[]): Promise<void>;
   /**
-   * Optional: the row-wise steps of training (gradients, partitions, leaf margins) on the
-   * kernel's threads, or null when it has only one. Called once per training run.
+   * Optional: histograms and the row-wise steps of training (gradients, partitions, leaf
+   * margins) on the kernel's threads (one or more). Called once per training run.
    */
-  rowParallel?(data: RowParallelData): RowParallel | null;
+  rowParallel?(data: RowParallelData): RowParallel;
   dispose?(): void;
 }
 
-/** What the row-wise steps read: the bins one column per feature, the labels. */
+/** What a training run's threads work on: the feature columns (binned by the run), the labels. */
 export interface RowParallelData {
-  columnBins: Uint8Array[];
+  /** Float32 feature columns, NaN = missing. */
+  columns: Float32Array[];
   labels: Float32Array;
   groups: number;
+  maxBin: number;
+  seed: number;
 }
 
 /** A stable partition of rows[begin, end): rows whose bin goes left first, both sides in order. */
@@ -56,21 +62,37 @@ export interface LeafTask extends PartitionTask {
 }
 
 /**
- * Row-wise training steps on several threads. The trainer keeps its rows, scratch, gradient pairs
- * and margins in these (shared) arrays. Every step gives exactly what the single-thread code gives
- * (element-wise work, and a stable partition has one result), so trees do not depend on threads.
+ * The row-wise steps of training and the histograms on several threads. The trainer keeps its
+ * rows, scratch, gradient pairs and margins in these (shared) arrays. Every step gives exactly
+ * what the single-thread code gives (element-wise work, a stable partition has one result, and
+ * histograms are block sums added in block order), so trees do not depend on the thread count.
  */
 export interface RowParallel {
+  /** Bins the columns (first, once): what binColumns gives, kept in the threads' memory. */
+  bin(): Promise<BinnedMatrix>;
   /** Two row buffers of nRows: trees alternate (a new rows array marks a new tree to kernels). */
   readonly rows: readonly [Uint32Array, Uint32Array];
   readonly scratch: Uint32Array;
   readonly gh: Float32Array;
   /** Margins as float32 (the trainer rounds every update to float32, as XGBoost keeps them). */
   readonly margins: Float32Array;
+  /**
+   * Multi-class: the margins as the round began, which every class's gradients read (the
+   * trainer copies them in); null for single-output objectives, whose gradients read `margins`.
+   */
+  readonly roundMargins: Float32Array | null;
   gradients(objective: 'binary:logistic' | 'reg:squarederror' | 'multi:softprob', group: number, scalePosWeight: number, nRows: number): Promise<void>;
   /** Partitions each task's range of rows[buffer]; returns each task's split point. */
   partition(buffer: 0 | 1, tasks: PartitionTask[]): Promise<number[]>;
   addLeaves(buffer: 0 | 1, tasks: LeafTask[], group: number): Promise<void>;
+  /**
+   * outs[k] = the histogram of rows[buffer][ranges[k]] over `features` (others 0), gradient
+   * pairs from `gh`: the sum of its HIST_BLOCK_ROWS-row blocks in block order, as the
+   * single-thread trainer adds them.
+   */
+  histograms(buffer: 0 | 1, features: Int32Array, ranges: ReadonlyArray<readonly [number, number]>, outs: Float64Array[]): Promise<void>;
+  /** Ends the run: the threads let go of its memory. */
+  finish(): void;
 }
 
 /**

@@ -1,32 +1,271 @@
 import { EngineError } from '../protocol/errors';
-import { HIST_STRIDE, type HistogramKernel, type HistogramRequest, type LeafTask, type PartitionTask, type RowParallel, type RowParallelData } from './histogram';
+import { FLOAT32_MAX, MAX_VALUE_BINS, MISSING_BIN, SKETCH_SAMPLE, binColumn, computeCuts, sortFloat32, type BinnedMatrix, type FeatureCuts } from './binning';
+import { HIST_BLOCK_ROWS, HIST_STRIDE, type HistogramKernel, type LeafTask, type PartitionTask, type RowParallel, type RowParallelData } from './histogram';
 import { computeGradientRange } from './objectives';
+import { createRng } from './rng';
 import { addLeavesRange, partitionRange } from './row-ops';
-import { WASM_STRIDE, createWasmHistogramKernel, histogramWasmModule } from './wasm-histogram';
+import { WASM_STRIDE, createWasmHistogramKernel, histogramWasmModule, sharedHistogramWasmModule } from './wasm-histogram';
 
 /**
- * The CPU histogram kernel on several threads: the calling thread and `threads - 1` helpers, each
- * with its own instance of the WASM kernel, sharing the bin matrix, the gradient pairs and the
- * node's rows through SharedArrayBuffers. A node's row blocks are dealt out round-robin; every
- * block's histogram is exactly the single-thread WASM kernel's for that range (the trainer adds
- * blocks in a fixed order), so the trees do not depend on the thread count.
+ * The CPU histogram kernel and the row-wise steps of training on several threads: the calling
+ * thread and `threads - 1` helpers.
  *
- * The kernel also runs the other row-wise steps of training on the same threads (rowParallel):
- * gradients over row ranges, the stable partitions of a tree level's nodes (large nodes cut into
- * one part per thread, then merged in order) and the leaf values of the deepest splits. Each
- * gives exactly the single-thread result, by the same functions (row-ops.ts, objectives.ts).
+ * One training run is one session: a shared WebAssembly.Memory holds the bins (both layouts),
+ * labels, gradient pairs, both row buffers, the partition scratch, the margins and the block
+ * histograms, and every thread runs the shared-memory build of histogram.wat on it, so nothing is
+ * copied between threads. Steps are commands in a control block: the calling thread writes a
+ * command and its work items, bumps a sequence number and wakes the helpers (Atomics.notify);
+ * then every thread, the caller included, takes items off a shared counter until none are left.
+ * Between commands helpers spin briefly and then sleep in Atomics.wait: a command costs
+ * microseconds, where a message round trip to a sleeping thread cost a wake-up per step.
  *
- * The host spawns the helpers (worker_threads in Node, Web Workers in a browser) from
- * HISTOGRAM_WORKER_SOURCE, a self-contained script, so no module needs resolving in the thread.
+ * Every item's result depends on the item alone (row ranges, block histograms in their own slots,
+ * feature ranges of a block sum added in block order), so which thread ran it does not matter:
+ * the trees are the single-thread trees for any thread count. The helpers run these very
+ * functions (row-ops.ts, objectives.ts, workOnCommand below) from their source text.
  */
 
 /** What the kernel needs of a helper thread. */
 export interface HistogramWorkerPort {
   postMessage(message: unknown): void;
   onMessage(listener: (message: unknown) => void): void;
-  /** Called when the thread fails or exits: builds waiting on it fail instead of hanging. */
+  /** Called when the thread fails or exits: a step waiting on it fails instead of hanging. */
   onFailure(listener: (reason: string) => void): void;
   terminate(): void;
+}
+
+/** Control block slots (Int32). */
+const C_SEQ = 0; // command number: helpers wait for it to change
+const C_DONE = 1; // helpers finished with the current command
+const C_NEXT = 2; // next work item to take
+const C_ERROR = 3; // a helper failed; its message follows at C_TEXT
+const C_CMD = 4;
+const C_COUNT = 5; // work items
+const C_BUFFER = 6; // row buffer 0 or 1
+const C_GROUP = 7;
+const C_ARG = 8; // objective code (gradients) or the number of features (build)
+const C_TEXT_LENGTH = 9;
+const C_SEED = 10; // binning
+const C_TEXT = 16;
+const CTRL_INTS = 256;
+
+const CMD_GRADIENTS = 1;
+const CMD_PARTITION = 2;
+const CMD_SCATTER = 3;
+const CMD_COPY = 4;
+const CMD_LEAVES = 5;
+const CMD_BUILD = 6;
+const CMD_REDUCE = 7;
+const CMD_EXIT = 8;
+const CMD_CUTS = 9;
+const CMD_BIN = 10;
+const CMD_TRANSPOSE = 11;
+/** Helpers drop the float columns (binning is done). */
+const CMD_RELEASE = 12;
+/** Float32 cut slots per feature. */
+const CUTS_STRIDE = 256;
+
+const OBJECTIVE_CODES = { 'binary:logistic': 0, 'reg:squarederror': 1, 'multi:softprob': 2 } as const;
+
+/** Int32s per work item, and float64s (leaf values). */
+const ITEM_INTS = 8;
+const ITEM_F64 = 2;
+const ITEM_CAPACITY = 8192;
+
+/** Rows per work item of the row-wise steps: large enough that taking one costs nothing. */
+const PART_ROWS = 65536;
+
+/** Iterations a waiting thread spins (tens of microseconds) before it sleeps. */
+const SPIN = 1 << 15;
+
+/** Byte offsets in the session memory and sizes; plain numbers so it can be posted. */
+export interface SessionLayout {
+  nRows: number;
+  nFeatures: number;
+  groups: number;
+  wasmStride: number;
+  binsAt: number;
+  columnsAt: number;
+  labelsAt: number;
+  ghAt: number;
+  rows0At: number;
+  rows1At: number;
+  scratchAt: number;
+  marginsAt: number;
+  /** 0 when there is a single output. */
+  roundMarginsAt: number;
+  featuresAt: number;
+  cutsAt: number;
+  slotsAt: number;
+  slotCount: number;
+  itemsAt: number;
+  itemsF64At: number;
+  resultsAt: number;
+  ctrlAt: number;
+  ctrlF64At: number;
+  bytes: number;
+}
+
+/** Typed views of a session's memory. */
+export interface SessionViews {
+  ctrl: Int32Array;
+  ctrlF64: Float64Array;
+  bins: Uint8Array;
+  /** The float columns being binned (empty otherwise). */
+  floats: Float32Array[];
+  cuts: Float32Array;
+  items: Int32Array;
+  itemsF64: Float64Array;
+  results: Int32Array;
+  columns: Uint8Array[];
+  labels: Float32Array;
+  gh: Float32Array;
+  rows0: Uint32Array;
+  rows1: Uint32Array;
+  scratch: Uint32Array;
+  margins: Float32Array;
+  roundMargins: Float32Array | null;
+  features: Int32Array;
+  slots: Float64Array;
+}
+
+/** The kernels a thread runs work items with. */
+export interface SessionOps {
+  computeGradientRange: typeof computeGradientRange;
+  partitionRange: typeof partitionRange;
+  addLeavesRange: typeof addLeavesRange;
+  computeCuts: typeof computeCuts;
+  binColumn: typeof binColumn;
+  build: (bins: number, F: number, rows: number, begin: number, end: number, gh: number, hist: number) => number;
+  buildSubset: (bins: number, F: number, rows: number, begin: number, end: number, gh: number, hist: number, features: number, nf: number) => number;
+}
+
+function sessionLayout(nRows: number, nFeatures: number, groups: number, slotCount: number): SessionLayout {
+  let at = 0;
+  const take = (bytes: number): number => {
+    const start = at;
+    at = Math.ceil((at + bytes) / 64) * 64; // cache-line aligned
+    return start;
+  };
+  const binsAt = take(nRows * nFeatures);
+  const columnsAt = take(nRows * nFeatures);
+  const labelsAt = take(nRows * 4);
+  const ghAt = take(nRows * 8);
+  const rows0At = take(nRows * 4);
+  const rows1At = take(nRows * 4);
+  const scratchAt = take(nRows * 4);
+  const marginsAt = take(nRows * groups * 4);
+  const roundMarginsAt = groups > 1 ? take(nRows * groups * 4) : 0;
+  const featuresAt = take(nFeatures * 4);
+  const cutsAt = take(nFeatures * CUTS_STRIDE * 4);
+  const slotsAt = take(slotCount * nFeatures * WASM_STRIDE * 8);
+  const itemsAt = take(ITEM_CAPACITY * ITEM_INTS * 4);
+  const itemsF64At = take(ITEM_CAPACITY * ITEM_F64 * 8);
+  const resultsAt = take(ITEM_CAPACITY * 4);
+  const ctrlAt = take(CTRL_INTS * 4);
+  const ctrlF64At = take(8 * 8);
+  return { nRows, nFeatures, groups, wasmStride: WASM_STRIDE, binsAt, columnsAt, labelsAt, ghAt, rows0At, rows1At, scratchAt, marginsAt, roundMarginsAt, featuresAt, cutsAt, slotsAt, slotCount, itemsAt, itemsF64At, resultsAt, ctrlAt, ctrlF64At, bytes: at };
+}
+
+/** The views of a session's memory (self-contained: helpers run its source). */
+export function sessionViews(buffer: ArrayBufferLike, L: SessionLayout, floats: Float32Array[]): SessionViews {
+  const n = L.nRows;
+  const columns: Uint8Array[] = [];
+  for (let f = 0; f < L.nFeatures; f++) columns.push(new Uint8Array(buffer, L.columnsAt + f * n, n));
+  return {
+    ctrl: new Int32Array(buffer, L.ctrlAt, 256),
+    ctrlF64: new Float64Array(buffer, L.ctrlF64At, 8),
+    bins: new Uint8Array(buffer, L.binsAt, n * L.nFeatures),
+    floats,
+    cuts: new Float32Array(buffer, L.cutsAt, L.nFeatures * 256),
+    items: new Int32Array(buffer, L.itemsAt, 8192 * 8),
+    itemsF64: new Float64Array(buffer, L.itemsF64At, 8192 * 2),
+    results: new Int32Array(buffer, L.resultsAt, 8192),
+    columns,
+    labels: new Float32Array(buffer, L.labelsAt, n),
+    gh: new Float32Array(buffer, L.ghAt, n * 2),
+    rows0: new Uint32Array(buffer, L.rows0At, n),
+    rows1: new Uint32Array(buffer, L.rows1At, n),
+    scratch: new Uint32Array(buffer, L.scratchAt, n),
+    margins: new Float32Array(buffer, L.marginsAt, n * L.groups),
+    roundMargins: L.roundMarginsAt > 0 ? new Float32Array(buffer, L.roundMarginsAt, n * L.groups) : null,
+    features: new Int32Array(buffer, L.featuresAt, L.nFeatures),
+    slots: new Float64Array(buffer, L.slotsAt, L.slotCount * L.nFeatures * L.wasmStride),
+  };
+}
+
+/**
+ * Takes work items of the current command off the shared counter and runs them until none are
+ * left. Self-contained (helpers run its source; slot numbers as in the constants above).
+ */
+export function workOnCommand(v: SessionViews, L: SessionLayout, ops: SessionOps): void {
+  const ctrl = v.ctrl;
+  const cmd = ctrl[4] as number;
+  const count = ctrl[5] as number;
+  const buffer = ctrl[6] as number;
+  const group = ctrl[7] as number;
+  const arg = ctrl[8] as number;
+  const rows = buffer === 0 ? v.rows0 : v.rows1;
+  const rowsAt = buffer === 0 ? L.rows0At : L.rows1At;
+  const items = v.items;
+  const slotSize = L.nFeatures * L.wasmStride;
+  for (;;) {
+    const i = Atomics.add(ctrl, 2, 1);
+    if (i >= count) return;
+    const o = i * 8;
+    const a = items[o] as number;
+    const b = items[o + 1] as number;
+    if (cmd === 1) {
+      const objective = arg === 0 ? 'binary:logistic' : arg === 1 ? 'reg:squarederror' : 'multi:softprob';
+      ops.computeGradientRange(objective, v.roundMargins ?? v.margins, v.labels, L.groups, group, v.ctrlF64[0] as number, v.gh, a, b);
+    } else if (cmd === 2) {
+      v.results[i] = ops.partitionRange(v.columns[items[o + 2] as number] as Uint8Array, rows, a, b, items[o + 3] as number, items[o + 4] === 1, v.scratch);
+    } else if (cmd === 3) {
+      // A part [a, mid | mid, b) of a larger partition: its lefts and rights to their places.
+      const mid = items[o + 2] as number;
+      v.scratch.set(rows.subarray(a, mid), items[o + 3] as number);
+      v.scratch.set(rows.subarray(mid, b), items[o + 4] as number);
+    } else if (cmd === 4) {
+      rows.set(v.scratch.subarray(a, b), a);
+    } else if (cmd === 5) {
+      ops.addLeavesRange(v.columns[items[o + 2] as number] as Uint8Array, rows, a, b, items[o + 3] as number, items[o + 4] === 1, v.itemsF64[i * 2] as number, v.itemsF64[i * 2 + 1] as number, v.margins, L.groups, group);
+    } else if (cmd === 6) {
+      const slot = items[o + 2] as number;
+      v.slots.fill(0, slot * slotSize, (slot + 1) * slotSize);
+      const histAt = L.slotsAt + slot * slotSize * 8;
+      if (arg === L.nFeatures) ops.build(L.binsAt, L.nFeatures, rowsAt, a, b, L.ghAt, histAt);
+      else ops.buildSubset(L.binsAt, L.nFeatures, rowsAt, a, b, L.ghAt, histAt, L.featuresAt, arg);
+    } else if (cmd === 7) {
+      // Slots a..b-1 hold one node's blocks: add them into slot a, in block order, for features
+      // [items[o + 2], items[o + 3]).
+      const slots = v.slots;
+      const fEnd = items[o + 3] as number;
+      for (let f = items[o + 2] as number; f < fEnd; f++) {
+        const target = a * slotSize + f * L.wasmStride;
+        for (let s = a + 1; s < b; s++) {
+          const source = s * slotSize + f * L.wasmStride;
+          for (let j = 0; j < 512; j++) slots[target + j] = (slots[target + j] as number) + (slots[source + j] as number);
+        }
+      }
+    } else if (cmd === 9) {
+      // Cut points of feature a: into its cuts slot, their number as the result.
+      const cuts = ops.computeCuts(v.floats[a] as Float32Array, arg, (ctrl[10] as number) + a).cuts;
+      v.cuts.set(cuts, a * 256);
+      v.results[i] = cuts.length;
+    } else if (cmd === 10) {
+      ops.binColumn(v.floats[a] as Float32Array, v.cuts.subarray(a * 256, a * 256 + b), v.columns[a] as Uint8Array);
+    } else if (cmd === 11) {
+      // Rows [a, b) of the columns into the row-major matrix, a cache-sized slice at a time.
+      const F = L.nFeatures;
+      for (let start = a; start < b; start += 2048) {
+        const stop = Math.min(start + 2048, b);
+        for (let f = 0; f < F; f++) {
+          const column = v.columns[f] as Uint8Array;
+          for (let r = start, k = start * F + f; r < stop; r++, k += F) v.bins[k] = column[r] as number;
+        }
+      }
+    }
+  }
 }
 
 /** Plain JavaScript run by each helper (a classic Web Worker or a worker_threads eval worker). */
@@ -35,246 +274,372 @@ export const HISTOGRAM_WORKER_SOURCE = `
 const isWeb = typeof self !== 'undefined' && typeof self.postMessage === 'function';
 const port = isWeb ? self : require('node:worker_threads').parentPort;
 const listen = (fn) => (isWeb ? self.addEventListener('message', (e) => fn(e.data)) : port.on('message', fn));
-const STRIDE = ${WASM_STRIDE};
-const OUT_STRIDE = ${HIST_STRIDE};
-let memory = null, build = null, layout = null, ghVersion = -1, binsView = null, ghView = null, rowsView = null, outView = null;
-// The row-wise steps: the trainer's own functions (row-ops.ts, objectives.ts), from their source.
+const MISSING_BIN = ${MISSING_BIN}, MAX_VALUE_BINS = ${MAX_VALUE_BINS}, SKETCH_SAMPLE = ${SKETCH_SAMPLE}, FLOAT32_MAX = ${FLOAT32_MAX};
+const createRng = (${createRng.toString()});
+const sortFloat32 = (${sortFloat32.toString()});
+const computeCuts = (${computeCuts.toString()});
+const binColumn = (${binColumn.toString()});
 const computeGradientRange = (${computeGradientRange.toString()});
 const partitionRange = (${partitionRange.toString()});
 const addLeavesRange = (${addLeavesRange.toString()});
-let rowData = null;
+const sessionViews = (${sessionViews.toString()});
+const workOnCommand = (${workOnCommand.toString()});
 listen((m) => {
-  if (m.type === 'rows') {
-    rowData = { columns: Array.from({ length: m.nFeatures }, (_, f) => new Uint8Array(m.columns, f * m.nRows, m.nRows)), labels: new Float32Array(m.labels), rows: [new Uint32Array(m.rows0), new Uint32Array(m.rows1)],
-      scratch: new Uint32Array(m.scratch), gh: new Float32Array(m.gh), margins: new Float32Array(m.margins), groups: m.groups };
-    return;
-  }
-  if (m.type === 'gradients') {
-    const d = rowData;
-    computeGradientRange(m.objective, d.margins, d.labels, d.groups, m.group, m.scalePosWeight, d.gh, m.begin, m.end);
-    port.postMessage({ type: 'done', seq: m.seq });
-    return;
-  }
-  if (m.type === 'partition') {
-    const d = rowData, rows = d.rows[m.buffer];
-    const mids = m.tasks.map((t) => partitionRange(d.columns[t.feature], rows, t.begin, t.end, t.bin, t.defaultLeft, d.scratch));
-    port.postMessage({ type: 'done', seq: m.seq, result: mids });
-    return;
-  }
-  if (m.type === 'leaves') {
-    const d = rowData, rows = d.rows[m.buffer];
-    for (const t of m.tasks) addLeavesRange(d.columns[t.feature], rows, t.begin, t.end, t.bin, t.defaultLeft, t.leftValue, t.rightValue, d.margins, d.groups, m.group);
-    port.postMessage({ type: 'done', seq: m.seq });
-    return;
-  }
-  if (m.type === 'init') {
-    const instance = new WebAssembly.Instance(m.module, {});
-    memory = instance.exports.memory;
-    build = instance.exports.build;
-  } else if (m.type === 'data') {
-    const F = m.nFeatures, n = m.nRows;
-    const a16 = (x) => Math.ceil(x / 16) * 16;
-    const rowsAt = a16(n * F), ghAt = a16(rowsAt + n * 4), histAt = a16(ghAt + n * 8), end = histAt + F * STRIDE * 8;
-    const pages = Math.ceil(end / 65536) - memory.buffer.byteLength / 65536;
-    if (pages > 0) memory.grow(pages);
-    new Uint8Array(memory.buffer, 0, n * F).set(new Uint8Array(m.bins));
-    layout = { F, n, rowsAt, ghAt, histAt };
-    ghView = new Float32Array(m.gh);
-    rowsView = new Uint32Array(m.rows);
-    outView = new Float64Array(m.out);
-    ghVersion = -1;
-  } else if (m.type === 'build') {
-    const { F, n, rowsAt, ghAt, histAt } = layout;
-    if (m.ghVersion !== ghVersion) {
-      new Float32Array(memory.buffer, ghAt, n * 2).set(ghView.subarray(0, n * 2));
-      ghVersion = m.ghVersion;
+  if (m.type !== 'session') return;
+  const L = m.layout;
+  const instance = new WebAssembly.Instance(m.module, { env: { memory: m.memory } });
+  const ops = { computeGradientRange, partitionRange, addLeavesRange, computeCuts, binColumn, build: instance.exports.build, buildSubset: instance.exports.buildSubset };
+  const floats = [];
+  for (let f = 0; f < L.nFeatures; f++) floats.push(new Float32Array(m.floats, f * L.nRows * 4, L.nRows));
+  const v = sessionViews(m.memory.buffer, L, floats);
+  const ctrl = v.ctrl;
+  let seen = 0;
+  // The session's command loop: this thread does nothing else until the exit command.
+  for (;;) {
+    let spins = 0;
+    while (Atomics.load(ctrl, ${C_SEQ}) === seen) {
+      if (++spins > ${SPIN}) Atomics.wait(ctrl, ${C_SEQ}, seen);
     }
-    for (const [begin, end, slot] of m.blocks) {
-      const count = end - begin;
-      new Uint32Array(memory.buffer, rowsAt, count).set(rowsView.subarray(begin, end));
-      const hist = new Float64Array(memory.buffer, histAt, F * STRIDE);
-      hist.fill(0);
-      build(0, F, rowsAt, 0, count, ghAt, histAt);
-      const base = slot * F * OUT_STRIDE;
-      for (let f = 0; f < F; f++) outView.set(hist.subarray(f * STRIDE, f * STRIDE + OUT_STRIDE), base + f * OUT_STRIDE);
+    seen = Atomics.load(ctrl, ${C_SEQ});
+    const cmd = ctrl[${C_CMD}];
+    if (cmd === ${CMD_RELEASE}) v.floats = [];
+    else if (cmd !== ${CMD_EXIT}) {
+      try {
+        workOnCommand(v, L, ops);
+      } catch (error) {
+        if (Atomics.compareExchange(ctrl, ${C_ERROR}, 0, 1) === 0) {
+          const text = String(error && error.message ? error.message : error).slice(0, ${CTRL_INTS - C_TEXT});
+          for (let k = 0; k < text.length; k++) ctrl[${C_TEXT} + k] = text.charCodeAt(k);
+          ctrl[${C_TEXT_LENGTH}] = text.length;
+        }
+      }
     }
-    port.postMessage({ type: 'done', seq: m.seq });
+    Atomics.add(ctrl, ${C_DONE}, 1);
+    Atomics.notify(ctrl, ${C_DONE});
+    if (cmd === ${CMD_EXIT}) return;
   }
 });
 `;
 
 interface Helper {
   port: HistogramWorkerPort;
-  pending: Map<number, { resolve: (result: unknown) => void; reject: (error: Error) => void }>;
   failed: string | null;
 }
 
-/** Nodes (or parts of them) with fewer rows go to one thread whole: a message costs more. */
-const MIN_SPLIT_ROWS = 65536;
-
-/**
- * Deals tasks out to `threads` threads: a task of MIN_SPLIT_ROWS rows or more is cut into one
- * contiguous part per thread, smaller ones go whole to the least loaded thread.
- */
-function dealTasks<T extends PartitionTask>(tasks: readonly T[], threads: number): { parts: Array<Array<{ task: number; part: T }>>; cut: boolean[] } {
-  const parts: Array<Array<{ task: number; part: T }>> = Array.from({ length: threads }, () => []);
-  const load = new Array<number>(threads).fill(0);
-  const cut = tasks.map((t) => t.end - t.begin >= MIN_SPLIT_ROWS);
-  tasks.forEach((t, k) => {
-    if (!cut[k]) return;
-    const size = t.end - t.begin;
-    for (let i = 0; i < threads; i++) {
-      const begin = t.begin + Math.floor((size * i) / threads);
-      const end = t.begin + Math.floor((size * (i + 1)) / threads);
-      (parts[i] as Array<{ task: number; part: T }>).push({ task: k, part: { ...t, begin, end } });
-      load[i] = (load[i] as number) + end - begin;
-    }
-  });
-  tasks.forEach((t, k) => {
-    if (cut[k]) return;
-    let least = 0;
-    for (let i = 1; i < threads; i++) if ((load[i] as number) < (load[least] as number)) least = i;
-    (parts[least] as Array<{ task: number; part: T }>).push({ task: k, part: t });
-    load[least] = (load[least] as number) + t.end - t.begin;
-  });
-  return { parts, cut };
+/** A training run's shared memory and its views on this thread. */
+interface Session {
+  layout: SessionLayout;
+  views: SessionViews;
+  ops: SessionOps;
+  open: boolean;
 }
 
 /**
- * `spawn` starts one helper running HISTOGRAM_WORKER_SOURCE; `threads` counts the calling thread.
- * Needs SharedArrayBuffer (in a browser: a cross-origin-isolated page).
+ * The CPU kernel for training on `threads` threads (the calling thread included); `spawn` starts
+ * one helper running HISTOGRAM_WORKER_SOURCE. On one thread the session lives in the kernel's own
+ * WebAssembly memory (no SharedArrayBuffer needed); on more it needs SharedArrayBuffer and shared
+ * WebAssembly memory (in a browser: a cross-origin-isolated page).
  */
-export function createParallelHistogramKernel(threads: number, spawn: (source: string) => HistogramWorkerPort): HistogramKernel {
+export function createParallelHistogramKernel(threads: number, spawn?: (source: string) => HistogramWorkerPort): HistogramKernel {
+  if (threads > 1 && !spawn) throw new EngineError('INTERNAL', 'Training on several threads needs a way to start them.');
   const local = createWasmHistogramKernel();
-  const module = histogramWasmModule();
   const helpers: Helper[] = [];
   for (let t = 1; t < threads; t++) {
-    const port = spawn(HISTOGRAM_WORKER_SOURCE);
-    const helper: Helper = { port, pending: new Map(), failed: null };
-    port.onMessage((message) => {
-      const m = message as { type?: string; seq?: number; result?: unknown };
-      if (m.type !== 'done' || m.seq === undefined) return;
-      helper.pending.get(m.seq)?.resolve(m.result);
-      helper.pending.delete(m.seq);
+    const helper: Helper = { port: (spawn as (source: string) => HistogramWorkerPort)(HISTOGRAM_WORKER_SOURCE), failed: null };
+    helper.port.onFailure((reason) => {
+      helper.failed ??= reason;
     });
-    port.onFailure((reason) => {
-      helper.failed = reason;
-      for (const p of helper.pending.values()) p.reject(new EngineError('INTERNAL', `A histogram thread failed: ${reason}`));
-      helper.pending.clear();
-    });
-    port.postMessage({ type: 'init', module });
     helpers.push(helper);
   }
-  let seq = 0;
-  let shared: { bins: Uint8Array; F: number; gh: Float32Array; rows: Uint32Array; out: Float64Array; outSlots: number } | null = null;
-  let rowsSeen: Uint32Array | null = null;
-  let ghVersion = 0;
+  let session: Session | null = null;
 
-  const ensureShared = (request: HistogramRequest, slots: number): void => {
-    const F = request.nFeatures;
-    const nRows = F > 0 ? request.bins.length / F : 0;
-    if (shared && shared.bins === request.bins && shared.F === F && shared.outSlots >= slots) return;
-    const binsBuffer = new SharedArrayBuffer(request.bins.length);
-    new Uint8Array(binsBuffer).set(request.bins);
-    const gh = new Float32Array(new SharedArrayBuffer(nRows * 8));
-    const rows = new Uint32Array(new SharedArrayBuffer(nRows * 4));
-    const outSlots = Math.max(slots, shared?.outSlots ?? 0);
-    const out = new Float64Array(new SharedArrayBuffer(outSlots * F * HIST_STRIDE * 8));
-    for (const h of helpers) h.port.postMessage({ type: 'data', bins: binsBuffer, nFeatures: F, nRows, gh: gh.buffer, rows: rows.buffer, out: out.buffer });
-    shared = { bins: request.bins, F, gh, rows, out, outSlots };
-    rowsSeen = null;
+  const failure = (): EngineError | null => {
+    const failed = helpers.find((h) => h.failed !== null);
+    return failed ? new EngineError('INTERNAL', `A training thread failed: ${failed.failed}`) : null;
   };
 
-  /** Posts a message to a helper and resolves with its answer. */
-  const ask = (helper: Helper, message: Record<string, unknown>): Promise<unknown> => {
-    if (helper.failed) return Promise.reject(new EngineError('INTERNAL', `A helper thread failed: ${helper.failed}`));
-    const id = ++seq;
-    const answer = new Promise<unknown>((resolve, reject) => helper.pending.set(id, { resolve, reject }));
-    helper.port.postMessage({ ...message, seq: id });
-    return answer;
+  /** Publishes a command: header and items are written; helpers see it when SEQ changes. */
+  const publish = (s: Session, cmd: number, count: number, header: { buffer?: number; group?: number; arg?: number } = {}): void => {
+    const ctrl = s.views.ctrl;
+    ctrl[C_CMD] = cmd;
+    ctrl[C_COUNT] = count;
+    ctrl[C_BUFFER] = header.buffer ?? 0;
+    ctrl[C_GROUP] = header.group ?? 0;
+    ctrl[C_ARG] = header.arg ?? 0;
+    Atomics.store(ctrl, C_NEXT, 0);
+    Atomics.store(ctrl, C_DONE, 0);
+    Atomics.add(ctrl, C_SEQ, 1);
+    Atomics.notify(ctrl, C_SEQ);
   };
 
-  const rowParallel = (data: RowParallelData): RowParallel | null => {
-    if (helpers.length === 0) return null;
-    const nRows = data.labels.length;
-    const F = data.columnBins.length;
-    const threads = helpers.length + 1;
-    const columnsBuffer = new SharedArrayBuffer(Math.max(1, nRows * F));
-    const columns = data.columnBins.map((c, f) => {
-      const view = new Uint8Array(columnsBuffer, f * nRows, nRows);
-      view.set(c);
-      return view;
-    });
-    const labels = new Float32Array(new SharedArrayBuffer(nRows * 4));
-    labels.set(data.labels);
-    const rows = [new Uint32Array(new SharedArrayBuffer(nRows * 4)), new Uint32Array(new SharedArrayBuffer(nRows * 4))] as const;
-    const scratch = new Uint32Array(new SharedArrayBuffer(nRows * 4));
-    const gh = new Float32Array(new SharedArrayBuffer(nRows * 8));
-    const margins = new Float32Array(new SharedArrayBuffer(nRows * data.groups * 4));
-    for (const h of helpers) {
-      h.port.postMessage({ type: 'rows', columns: columnsBuffer, nRows, nFeatures: F, labels: labels.buffer, rows0: rows[0].buffer, rows1: rows[1].buffer, scratch: scratch.buffer, gh: gh.buffer, margins: margins.buffer, groups: data.groups });
+  /** Waits until every helper is done with the command; lets the event loop in now and then so a dead thread is noticed. */
+  const waitForHelpers = async (s: Session): Promise<void> => {
+    const ctrl = s.views.ctrl;
+    const target = helpers.length;
+    let spins = 0;
+    let since = 0;
+    for (;;) {
+      const done = Atomics.load(ctrl, C_DONE);
+      if (done >= target) return;
+      if (++spins < SPIN) continue;
+      since ||= performance.now();
+      Atomics.wait(ctrl, C_DONE, done, 10);
+      if (performance.now() - since > 100) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        const error = failure();
+        if (error) {
+          s.open = false;
+          throw error;
+        }
+        since = performance.now();
+      }
     }
-    const range = (i: number, n: number): [number, number] => [Math.floor((n * i) / threads), Math.floor((n * (i + 1)) / threads)];
+  };
+
+  /** Runs the published command on this thread too, then waits for the helpers. */
+  const run = async (s: Session, cmd: number, count: number, header?: { buffer?: number; group?: number; arg?: number }): Promise<void> => {
+    if (count === 0) return;
+    if (!s.open) throw new EngineError('INTERNAL', 'The training threads were stopped.');
+    const error = failure();
+    if (error) throw error;
+    publish(s, cmd, count, header);
+    let own: unknown = null;
+    try {
+      workOnCommand(s.views, s.layout, s.ops);
+    } catch (e) {
+      own = e;
+    }
+    await waitForHelpers(s);
+    if (own) throw own;
+    const ctrl = s.views.ctrl;
+    if (ctrl[C_ERROR] !== 0) {
+      const text = String.fromCharCode(...ctrl.subarray(C_TEXT, C_TEXT + (ctrl[C_TEXT_LENGTH] as number)));
+      s.open = false;
+      throw new EngineError('INTERNAL', `A training thread failed: ${text}`);
+    }
+  };
+
+  /** Tells the helpers to leave the session's command loop (they drop its memory). */
+  const close = (s: Session): void => {
+    if (!s.open) return;
+    s.open = false;
+    publish(s, CMD_EXIT, 0);
+  };
+
+  const rowParallel = (data: RowParallelData): RowParallel => {
+    if (session) close(session);
+    const nRows = data.labels.length;
+    const F = data.columns.length;
+    // Slots for the largest node's blocks, so a node never spans two build commands.
+    const slotCount = Math.ceil(nRows / HIST_BLOCK_ROWS) + 2 * threads + 8;
+    const layout = sessionLayout(nRows, F, data.groups, slotCount);
+    const pages = Math.max(1, Math.ceil(layout.bytes / 65536));
+    if (pages > 65536) throw new EngineError('BAD_INPUT', `The training data needs ${(layout.bytes / 2 ** 30).toFixed(1)} GB of working memory, more than the 4 GB a WebAssembly memory holds; train on fewer rows or features.`);
+    let memory: WebAssembly.Memory;
+    let instance: WebAssembly.Instance;
+    const module = helpers.length > 0 ? sharedHistogramWasmModule() : histogramWasmModule();
+    if (helpers.length > 0) {
+      memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+      instance = new WebAssembly.Instance(module, { env: { memory } });
+    } else {
+      // One thread: the module's own memory, grown to the session (no SharedArrayBuffer).
+      instance = new WebAssembly.Instance(module, {});
+      memory = instance.exports.memory as WebAssembly.Memory;
+      memory.grow(pages - memory.buffer.byteLength / 65536);
+    }
+    // The float columns, for binning: shared with the helpers (a copy), or as they are.
+    let floats = data.columns;
+    let floatBuffer: SharedArrayBuffer | null = null;
+    if (helpers.length > 0) {
+      floatBuffer = new SharedArrayBuffer(nRows * F * 4);
+      floats = data.columns.map((c, f) => {
+        const view = new Float32Array(floatBuffer as SharedArrayBuffer, f * nRows * 4, nRows);
+        view.set(c);
+        return view;
+      });
+    }
+    const views = sessionViews(memory.buffer, layout, floats);
+    views.labels.set(data.labels);
+    const ops: SessionOps = {
+      computeGradientRange,
+      partitionRange,
+      addLeavesRange,
+      computeCuts,
+      binColumn,
+      build: instance.exports.build as SessionOps['build'],
+      buildSubset: instance.exports.buildSubset as SessionOps['buildSubset'],
+    };
+    const s: Session = { layout, views, ops, open: true };
+    session = s;
+    for (const h of helpers) h.port.postMessage({ type: 'session', memory, module, layout, floats: floatBuffer });
+    const items = views.items;
+
+    /** Runs `cmd` over items written by `fill(i, at)` for i < count, ITEM_CAPACITY at a time. */
+    const runItems = async (cmd: number, count: number, fill: (i: number, at: number, k: number) => void, header?: { buffer?: number; group?: number; arg?: number }, read?: (i: number, k: number) => void): Promise<void> => {
+      for (let first = 0; first < count; first += ITEM_CAPACITY) {
+        const batch = Math.min(ITEM_CAPACITY, count - first);
+        for (let k = 0; k < batch; k++) fill(first + k, k * ITEM_INTS, k);
+        await run(s, cmd, batch, header);
+        if (read) for (let k = 0; k < batch; k++) read(first + k, k);
+      }
+    };
+
+    /** Row ranges of the tasks cut into parts of at most PART_ROWS rows. */
+    const cutTasks = <T extends PartitionTask>(tasks: readonly T[]): Array<{ task: number; begin: number; end: number }> => {
+      const parts: Array<{ task: number; begin: number; end: number }> = [];
+      tasks.forEach((t, task) => {
+        const pieces = Math.max(1, Math.ceil((t.end - t.begin) / PART_ROWS));
+        for (let i = 0; i < pieces; i++) {
+          parts.push({ task, begin: t.begin + Math.floor(((t.end - t.begin) * i) / pieces), end: t.begin + Math.floor(((t.end - t.begin) * (i + 1)) / pieces) });
+        }
+      });
+      return parts;
+    };
+
     return {
-      rows,
-      scratch,
-      gh,
-      margins,
-      async gradients(objective, group, scalePosWeight, n) {
-        const waits = helpers.map((h, i) => {
-          const [begin, end] = range(i + 1, n);
-          return ask(h, { type: 'gradients', objective, group, scalePosWeight, begin, end });
+      async bin() {
+        views.ctrl[C_SEED] = data.seed;
+        const cutCounts = new Int32Array(F);
+        await runItems(CMD_CUTS, F, (f, at) => {
+          items[at] = f;
+        }, { arg: data.maxBin }, (f, k) => {
+          cutCounts[f] = views.results[k] as number;
         });
-        const [begin, end] = range(0, n);
-        computeGradientRange(objective, margins, labels, data.groups, group, scalePosWeight, gh, begin, end);
-        await Promise.all(waits);
+        await runItems(CMD_BIN, F, (f, at) => {
+          items[at] = f;
+          items[at + 1] = cutCounts[f] as number;
+        });
+        const parts = Math.ceil(nRows / PART_ROWS);
+        await runItems(CMD_TRANSPOSE, parts, (i, at) => {
+          items[at] = Math.floor((nRows * i) / parts);
+          items[at + 1] = Math.floor((nRows * (i + 1)) / parts);
+        });
+        // The float columns are not needed any more: let go of them everywhere.
+        views.floats = [];
+        if (helpers.length > 0) {
+          publish(s, CMD_RELEASE, 0);
+          await waitForHelpers(s);
+        }
+        const cuts: FeatureCuts[] = Array.from({ length: F }, (_, f) => ({ cuts: views.cuts.slice(f * CUTS_STRIDE, f * CUTS_STRIDE + (cutCounts[f] as number)) }));
+        return { nRows, nFeatures: F, bins: views.bins, columnBins: views.columns, cuts } satisfies BinnedMatrix;
+      },
+      rows: [views.rows0, views.rows1],
+      scratch: views.scratch,
+      gh: views.gh,
+      margins: views.margins,
+      roundMargins: views.roundMargins,
+      async gradients(objective, group, scalePosWeight, n) {
+        views.ctrlF64[0] = scalePosWeight;
+        const parts = Math.ceil(n / PART_ROWS);
+        await runItems(CMD_GRADIENTS, parts, (i, at) => {
+          items[at] = Math.floor((n * i) / parts);
+          items[at + 1] = Math.floor((n * (i + 1)) / parts);
+        }, { group, arg: OBJECTIVE_CODES[objective] });
       },
       async partition(buffer, tasks) {
-        const rowsOf = rows[buffer];
-        const { parts, cut } = dealTasks(tasks, threads);
-        const waits = helpers.map((h, i) => {
-          const mine = parts[i + 1] as Array<{ part: PartitionTask }>;
-          return mine.length === 0 ? Promise.resolve([]) : ask(h, { type: 'partition', buffer, tasks: mine.map((x) => x.part) });
+        const parts = cutTasks(tasks);
+        const mids = new Int32Array(parts.length);
+        await runItems(CMD_PARTITION, parts.length, (i, at) => {
+          const p = parts[i] as { task: number; begin: number; end: number };
+          const t = tasks[p.task] as PartitionTask;
+          items.set([p.begin, p.end, t.feature, t.bin, t.defaultLeft ? 1 : 0], at);
+        }, { buffer }, (i, k) => {
+          mids[i] = views.results[k] as number;
         });
-        const localMids = (parts[0] as Array<{ part: PartitionTask }>).map(({ part: t }) => partitionRange(columns[t.feature] as Uint8Array, rowsOf, t.begin, t.end, t.bin, t.defaultLeft, scratch));
-        const answers = [localMids, ...((await Promise.all(waits)) as number[][])];
-        // Each task's parts, in row order, with their split points.
-        const pieces: Array<Array<{ begin: number; end: number; mid: number }>> = tasks.map(() => []);
-        answers.forEach((mids, i) => {
-          (parts[i] as Array<{ task: number; part: PartitionTask }>).forEach(({ task, part }, j) => {
-            (pieces[task] as Array<{ begin: number; end: number; mid: number }>).push({ begin: part.begin, end: part.end, mid: mids[j] as number });
-          });
+        // A task in several parts is [lefts | rights] per part: every part's lefts, then every
+        // part's rights, in part order, is the stable partition of the whole range.
+        const taskMids = tasks.map((t) => t.begin);
+        const leftCounts = new Array<number>(tasks.length).fill(0);
+        const partCounts = new Array<number>(tasks.length).fill(0);
+        parts.forEach((p, i) => {
+          leftCounts[p.task] = (leftCounts[p.task] as number) + (mids[i] as number) - p.begin;
+          partCounts[p.task] = (partCounts[p.task] as number) + 1;
         });
-        return tasks.map((t, k) => {
-          const ps = (pieces[k] as Array<{ begin: number; end: number; mid: number }>).sort((a, b) => a.begin - b.begin);
-          if (!cut[k]) return (ps[0] as { mid: number }).mid;
-          // Parts are each [left | right]: gather the rights in scratch, close up the lefts, put
-          // the rights after them. The stable partition of the whole range, as one thread makes.
-          let rights = t.begin;
-          for (const q of ps) {
-            scratch.set(rowsOf.subarray(q.mid, q.end), rights);
-            rights += q.end - q.mid;
+        const moves: number[][] = [];
+        const nextLeft = tasks.map((t) => t.begin);
+        const nextRight = tasks.map((t, k) => t.begin + (leftCounts[k] as number));
+        parts.forEach((p, i) => {
+          const mid = mids[i] as number;
+          if ((partCounts[p.task] as number) < 2) {
+            taskMids[p.task] = mid;
+            return;
           }
-          let at = t.begin;
-          for (const q of ps) {
-            rowsOf.copyWithin(at, q.begin, q.mid);
-            at += q.mid - q.begin;
-          }
-          rowsOf.set(scratch.subarray(t.begin, rights), at);
-          return at;
+          moves.push([p.begin, p.end, mid, nextLeft[p.task] as number, nextRight[p.task] as number]);
+          nextLeft[p.task] = (nextLeft[p.task] as number) + mid - p.begin;
+          nextRight[p.task] = (nextRight[p.task] as number) + p.end - mid;
         });
+        tasks.forEach((t, k) => {
+          if ((partCounts[k] as number) > 1) taskMids[k] = t.begin + (leftCounts[k] as number);
+        });
+        if (moves.length > 0) {
+          await runItems(CMD_SCATTER, moves.length, (i, at) => {
+            const [begin, end, mid, left, right] = moves[i] as number[];
+            items.set([begin as number, end as number, mid as number, left as number, right as number], at);
+          }, { buffer });
+          await runItems(CMD_COPY, moves.length, (i, at) => {
+            const [begin, end] = moves[i] as number[];
+            items[at] = begin as number;
+            items[at + 1] = end as number;
+          }, { buffer });
+        }
+        return taskMids;
       },
       async addLeaves(buffer, tasks, group) {
-        const rowsOf = rows[buffer];
-        const { parts } = dealTasks(tasks, threads);
-        const waits = helpers.map((h, i) => {
-          const mine = parts[i + 1] as Array<{ part: LeafTask }>;
-          return mine.length === 0 ? Promise.resolve() : ask(h, { type: 'leaves', buffer, group, tasks: mine.map((x) => x.part) });
-        });
-        for (const { part: t } of parts[0] as Array<{ part: LeafTask }>) {
-          addLeavesRange(columns[t.feature] as Uint8Array, rowsOf, t.begin, t.end, t.bin, t.defaultLeft, t.leftValue, t.rightValue, margins, data.groups, group);
+        const parts = cutTasks(tasks);
+        await runItems(CMD_LEAVES, parts.length, (i, at, k) => {
+          const p = parts[i] as { task: number; begin: number; end: number };
+          const t = tasks[p.task] as LeafTask;
+          items.set([p.begin, p.end, t.feature, t.bin, t.defaultLeft ? 1 : 0], at);
+          views.itemsF64[k * ITEM_F64] = t.leftValue;
+          views.itemsF64[k * ITEM_F64 + 1] = t.rightValue;
+        }, { buffer, group });
+      },
+      async histograms(buffer, features, ranges, outs) {
+        const nf = features.length;
+        if (nf < F) views.features.set(features);
+        // Whole nodes per build command, as many as the slots hold.
+        let k = 0;
+        while (k < ranges.length) {
+          const blocks: Array<[number, number]> = [];
+          const firstBlock: number[] = [];
+          const batchStart = k;
+          while (k < ranges.length) {
+            const [begin, end] = ranges[k] as readonly [number, number];
+            const count = Math.max(1, Math.ceil((end - begin) / HIST_BLOCK_ROWS));
+            if (blocks.length > 0 && blocks.length + count > slotCount) break;
+            firstBlock.push(blocks.length);
+            for (let b = 0; b < count; b++) blocks.push([begin + b * HIST_BLOCK_ROWS, Math.min(begin + (b + 1) * HIST_BLOCK_ROWS, end)]);
+            k++;
+          }
+          firstBlock.push(blocks.length);
+          await runItems(CMD_BUILD, blocks.length, (i, at) => {
+            const [begin, end] = blocks[i] as [number, number];
+            items[at] = begin;
+            items[at + 1] = end;
+            items[at + 2] = i;
+          }, { buffer, arg: nf });
+          // Nodes of several blocks: their blocks added into the first, a few features per item.
+          const sums: number[][] = [];
+          const featureStep = Math.max(1, Math.ceil(F / 16));
+          for (let j = 0; j + 1 < firstBlock.length; j++) {
+            const from = firstBlock[j] as number;
+            const to = firstBlock[j + 1] as number;
+            if (to - from < 2) continue;
+            for (let f = 0; f < F; f += featureStep) sums.push([from, to, f, Math.min(F, f + featureStep)]);
+          }
+          await runItems(CMD_REDUCE, sums.length, (i, at) => items.set(sums[i] as number[], at));
+          for (let j = 0; j + 1 < firstBlock.length; j++) {
+            const out = outs[batchStart + j] as Float64Array;
+            const base = (firstBlock[j] as number) * F * WASM_STRIDE;
+            for (let f = 0; f < F; f++) out.set(views.slots.subarray(base + f * WASM_STRIDE, base + f * WASM_STRIDE + HIST_STRIDE), f * HIST_STRIDE);
+          }
         }
-        await Promise.all(waits);
+      },
+      finish() {
+        if (session === s) {
+          close(s);
+          session = null;
+        }
       },
     };
   };
@@ -283,56 +648,10 @@ export function createParallelHistogramKernel(threads: number, spawn: (source: s
     backend: 'cpu',
     rowParallel,
     build: (request, out) => local.build(request, out),
-    async buildBlocks(request, blocks, outs) {
-      // Feature subsets (colsample_bytree) stay on this thread.
-      const full = request.features.length === request.nFeatures;
-      if (helpers.length === 0 || !full || blocks.length < 2) {
-        for (let i = 0; i < blocks.length; i++) {
-          const [begin, end] = blocks[i] as readonly [number, number];
-          await local.build({ ...request, begin, end }, outs[i] as Float64Array);
-        }
-        return;
-      }
-      ensureShared(request, blocks.length);
-      const s = shared as NonNullable<typeof shared>;
-      if (rowsSeen !== request.rows) {
-        // A new rows array marks a new tree (see wasm-histogram.ts): new gradient pairs.
-        s.gh.set(request.gh.subarray(0, s.gh.length));
-        rowsSeen = request.rows;
-        ghVersion++;
-      }
-      let first = Infinity;
-      let last = 0;
-      for (const [begin, end] of blocks) {
-        first = Math.min(first, begin);
-        last = Math.max(last, end);
-      }
-      s.rows.set(request.rows.subarray(first, last), first);
-      const threads = helpers.length + 1;
-      const waits: Promise<void>[] = [];
-      helpers.forEach((helper, h) => {
-        const mine: Array<[number, number, number]> = [];
-        for (let i = h + 1; i < blocks.length; i += threads) {
-          const [begin, end] = blocks[i] as readonly [number, number];
-          mine.push([begin, end, i]);
-        }
-        if (mine.length === 0) return;
-        if (helper.failed) throw new EngineError('INTERNAL', `A histogram thread failed: ${helper.failed}`);
-        const id = ++seq;
-        waits.push(new Promise<void>((resolve, reject) => helper.pending.set(id, { resolve: () => resolve(), reject })));
-        helper.port.postMessage({ type: 'build', seq: id, ghVersion, blocks: mine });
-      });
-      for (let i = 0; i < blocks.length; i += threads) {
-        const [begin, end] = blocks[i] as readonly [number, number];
-        local.build({ ...request, begin, end }, outs[i] as Float64Array);
-      }
-      await Promise.all(waits);
-      const size = request.nFeatures * HIST_STRIDE;
-      for (let i = 0; i < blocks.length; i++) {
-        if (i % threads !== 0) (outs[i] as Float64Array).set(s.out.subarray(i * size, (i + 1) * size));
-      }
-    },
+    buildBlocks: (request, blocks, outs) => local.buildBlocks?.(request, blocks, outs) ?? Promise.resolve(),
     dispose() {
+      if (session) close(session);
+      session = null;
       for (const h of helpers) h.port.terminate();
       helpers.length = 0;
       local.dispose?.();

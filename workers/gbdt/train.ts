@@ -8,7 +8,7 @@ import { createRng } from './rng';
 import { calcWeight, findBestSplit, type SplitCandidate } from './split';
 import { HIST_BLOCK_ROWS, HIST_STRIDE, type HistogramKernel, type RowParallel } from './histogram';
 import { addLeavesRange, partitionRange } from './row-ops';
-import { createWasmHistogramKernel } from './wasm-histogram';
+import { createParallelHistogramKernel } from './parallel-histogram';
 
 /** Float32 feature columns (NaN = missing) and labels (0/1, class index, or value). */
 export interface FeatureData {
@@ -143,6 +143,14 @@ async function growTree(
     out.set(outs[0] as Float64Array);
     for (let i = 1; i < blocks.length; i++) addHistogram(out, outs[i] as Float64Array, features);
   };
+  /** Histograms of row ranges: all at once on the helper threads when there are some. */
+  const buildNodes = async (ranges: Array<[number, number]>, outs: Float64Array[]): Promise<void> => {
+    if (parallel) return parallel.ops.histograms(parallel.buffer, features, ranges, outs);
+    for (let k = 0; k < ranges.length; k++) {
+      const [begin, end] = ranges[k] as [number, number];
+      await build(begin, end, outs[k] as Float64Array);
+    }
+  };
   const builder = new TreeBuilder();
   const splitBins: number[] = [];
   const leafNode: number[] = [];
@@ -163,7 +171,7 @@ async function growTree(
   }
   const { pool, scratch } = buffers;
   const rootHist = pool.pop() ?? new Float64Array(histSize);
-  await build(0, rows.length, rootHist);
+  await buildNodes([[0, rows.length]], [rootHist]);
   const root = builder.addNode(ROOT_PARENT, H, calcWeight(p, G, H) * p.eta);
   splitBins.push(-1);
   let level: OpenNode[] = [{ id: root, begin: 0, end: rows.length, G, H, hist: rootHist, depth: 0 }];
@@ -222,36 +230,21 @@ async function growTree(
     }
     // 3. Children's histograms: build the smaller, derive the larger from the parent.
     const smallHists: Float64Array[] = [];
-    if (kernel.buildBlocks) {
-      // The whole level in one call: nodes of up to HIST_BLOCK_ROWS rows are one block each,
-      // larger ones HIST_BLOCK_ROWS-row blocks summed in order (so threads share the level's
-      // small nodes too). Every block's sums are the single-thread build of its range.
-      const blocks: Array<[number, number]> = [];
-      const firstBlock: number[] = [];
-      for (let k = 0; k < toPartition.length; k++) {
-        const { node } = toPartition[k] as PendingSplit;
-        firstBlock.push(blocks.length);
-        if (node.depth + 1 >= p.max_depth) continue;
-        const mid = mids[k] as number;
-        const [begin, end] = mid - node.begin <= node.end - mid ? [node.begin, mid] : [mid, node.end];
-        for (let b = begin; b < end; b += HIST_BLOCK_ROWS) blocks.push([b, Math.min(b + HIST_BLOCK_ROWS, end)]);
-        if (begin === end) blocks.push([begin, end]);
-      }
-      firstBlock.push(blocks.length);
-      const outs = buffers.blocks;
-      while (outs.length < blocks.length) outs.push(new Float64Array(histSize));
-      if (blocks.length > 0) await kernel.buildBlocks(request, blocks, outs);
-      for (let k = 0; k < toPartition.length; k++) {
-        const from = firstBlock[k] as number;
-        const to = firstBlock[k + 1] as number;
-        if (from === to) continue;
-        // Kernels overwrite the whole buffer, so a recycled one needs no clearing.
-        const small = pool.pop() ?? new Float64Array(histSize);
-        small.set(outs[from] as Float64Array);
-        for (let i = from + 1; i < to; i++) addHistogram(small, outs[i] as Float64Array, features);
-        smallHists[k] = small;
-      }
+    const ranges: Array<[number, number]> = [];
+    const owners: number[] = [];
+    for (let k = 0; k < toPartition.length; k++) {
+      const { node } = toPartition[k] as PendingSplit;
+      if (node.depth + 1 >= p.max_depth) continue;
+      const mid = mids[k] as number;
+      ranges.push(mid - node.begin <= node.end - mid ? [node.begin, mid] : [mid, node.end]);
+      owners.push(k);
     }
+    // Kernels overwrite the whole buffer, so a recycled one needs no clearing.
+    const outs = ranges.map(() => pool.pop() ?? new Float64Array(histSize));
+    await buildNodes(ranges, outs);
+    owners.forEach((k, j) => {
+      smallHists[k] = outs[j] as Float64Array;
+    });
     const next: OpenNode[] = [];
     for (let k = 0; k < toPartition.length; k++) {
       const { node, split, leftId, rightId } = toPartition[k] as PendingSplit;
@@ -264,12 +257,7 @@ async function growTree(
         continue;
       }
       const leftSmaller = mid - node.begin <= node.end - mid;
-      let small = smallHists[k];
-      if (!small) {
-        small = pool.pop() ?? new Float64Array(histSize);
-        if (leftSmaller) await build(node.begin, mid, small);
-        else await build(mid, node.end, small);
-      }
+      const small = smallHists[k] as Float64Array;
       const large = node.hist; // reuse the parent's buffer
       subtractHistogram(large, small, features);
       const lG = split.leftG;
@@ -354,9 +342,6 @@ export async function trainGbdt(train: FeatureData, options: TrainOptions): Prom
   if (p.objective === 'multi:softprob' && groups < 2) throw new EngineError('BAD_INPUT', 'multi:softprob needs num_class >= 2.');
   checkLabels(p, train.labels, groups);
 
-  const data = binColumns(train.columns, p.max_bin, p.seed);
-  const binCounts = Int32Array.from(data.cuts.map((c) => c.cuts.length));
-  const validData = options.valid ? binColumns(options.valid.columns, p.max_bin, p.seed, data.cuts) : null;
   if (options.valid) checkLabels(p, options.valid.labels, groups);
 
   let baseScore = p.base_score;
@@ -369,111 +354,115 @@ export async function trainGbdt(train: FeatureData, options: TrainOptions): Prom
   }
   if (p.objective === 'binary:logistic' && !(baseScore > 0 && baseScore < 1)) throw new EngineError('BAD_INPUT', 'base_score must be in (0, 1) for binary:logistic.');
   const margin0 = baseMargin(p.objective, baseScore);
-  const kernel = options.kernel ?? createWasmHistogramKernel();
-  // Gradients, partitions and leaf values on the kernel's helper threads, when it has some: the
-  // trainer then keeps its rows, gradient pairs and margins in the kernel's shared arrays.
-  // Row-parallel work (gradients, partitions, leaves on helper threads) for single-output objectives;
-  // multi-class rounds take every class's gradients from the margins as the round began (as
-  // XGBoost does), which the single-thread path below keeps with a snapshot.
-  const parallel = groups === 1 ? (kernel.rowParallel?.({ columnBins: data.columnBins, labels: train.labels, groups }) ?? null) : null;
-  // Float32: every update rounds to float32 anyway (as XGBoost's prediction cache), and half the
-  // bytes make the scattered leaf updates cheaper.
-  const margins = parallel ? parallel.margins : new Float32Array(nRows * groups);
-  margins.fill(margin0);
-  const validMargins = validData ? new Float32Array(validData.nRows * groups).fill(margin0) : null;
-  const gh = parallel ? parallel.gh : new Float32Array(nRows * 2);
-  const rng = createRng(p.seed);
-  const trees: Tree[] = [];
-  const treeInfo: number[] = [];
-  const history: RoundReport[] = [];
-  const stopMetric = p.eval_metric[p.eval_metric.length - 1] as EvalMetric;
-  let bestScore = Number.NaN;
-  let bestRound = -1;
-  const allRows = new Uint32Array(nRows);
-  for (let i = 0; i < nRows; i++) allRows[i] = i;
-  // Trees alternate between two row buffers: a different rows array marks a new tree to the
-  // kernels (they copy the new gradient pairs then), and no tree allocates megabytes.
-  const rowBuffers = parallel ? parallel.rows : ([new Uint32Array(nRows), new Uint32Array(nRows)] as const);
-  let treeCount = 0;
-  const buffers: TreeBuffers = { pool: [], scratch: parallel ? parallel.scratch : new Uint32Array(nRows), blocks: [] };
-  const roundMargins = groups > 1 ? new Float32Array(nRows * groups) : null;
-  let lastYield = Date.now();
-  for (let round = 0; round < p.num_boost_round; round++) {
-    if (options.signal?.aborted) throw cancelledError();
-    if (roundMargins) roundMargins.set(margins);
-    for (let g = 0; g < groups; g++) {
-      if (parallel) await parallel.gradients(p.objective, g, p.scale_pos_weight, nRows);
-      else computeGradients(p.objective, roundMargins ?? margins, train.labels, groups, g, p.scale_pos_weight, gh);
-      const buffer = (treeCount++ & 1) as 0 | 1;
-      const rowBuffer = rowBuffers[buffer];
-      let rows: Uint32Array;
-      if (p.subsample < 1) {
-        let count = 0;
-        for (let i = 0; i < nRows; i++) if (rng() < p.subsample) rowBuffer[count++] = i;
-        rows = rowBuffer.subarray(0, count);
-      } else {
-        rowBuffer.set(allRows);
-        rows = rowBuffer;
-      }
-      let features: Int32Array;
-      if (p.colsample_bytree < 1) {
-        const k = Math.max(1, Math.floor(nFeatures * p.colsample_bytree));
-        const order = Array.from({ length: nFeatures }, (_, i) => i);
-        for (let i = nFeatures - 1; i > 0; i--) {
-          const j = Math.floor(rng() * (i + 1));
-          [order[i], order[j]] = [order[j] as number, order[i] as number];
+  const kernel = options.kernel ?? createParallelHistogramKernel(1);
+  // Binning, histograms, gradients, partitions and leaf values on the kernel's threads (CPU
+  // kernels): the trainer then keeps its bins, rows, gradient pairs and margins in their memory.
+  const parallel = kernel.rowParallel?.({ columns: train.columns, labels: train.labels, groups, maxBin: p.max_bin, seed: p.seed }) ?? null;
+  try {
+    const data = parallel ? await parallel.bin() : binColumns(train.columns, p.max_bin, p.seed);
+    const binCounts = Int32Array.from(data.cuts.map((c) => c.cuts.length));
+    const validData = options.valid ? binColumns(options.valid.columns, p.max_bin, p.seed, data.cuts) : null;
+    // Float32: every update rounds to float32 anyway (as XGBoost's prediction cache), and half the
+    // bytes make the scattered leaf updates cheaper.
+    const margins = parallel ? parallel.margins : new Float32Array(nRows * groups);
+    margins.fill(margin0);
+    const validMargins = validData ? new Float32Array(validData.nRows * groups).fill(margin0) : null;
+    const gh = parallel ? parallel.gh : new Float32Array(nRows * 2);
+    const rng = createRng(p.seed);
+    const trees: Tree[] = [];
+    const treeInfo: number[] = [];
+    const history: RoundReport[] = [];
+    const stopMetric = p.eval_metric[p.eval_metric.length - 1] as EvalMetric;
+    let bestScore = Number.NaN;
+    let bestRound = -1;
+    const allRows = new Uint32Array(nRows);
+    for (let i = 0; i < nRows; i++) allRows[i] = i;
+    // Trees alternate between two row buffers: a different rows array marks a new tree to the
+    // kernels (they copy the new gradient pairs then), and no tree allocates megabytes.
+    const rowBuffers = parallel ? parallel.rows : ([new Uint32Array(nRows), new Uint32Array(nRows)] as const);
+    let treeCount = 0;
+    const buffers: TreeBuffers = { pool: [], scratch: parallel ? parallel.scratch : new Uint32Array(nRows), blocks: [] };
+    const roundMargins = groups > 1 ? (parallel?.roundMargins ?? new Float32Array(nRows * groups)) : null;
+    let lastYield = Date.now();
+    for (let round = 0; round < p.num_boost_round; round++) {
+      if (options.signal?.aborted) throw cancelledError();
+      if (roundMargins) roundMargins.set(margins);
+      for (let g = 0; g < groups; g++) {
+        if (parallel) await parallel.gradients(p.objective, g, p.scale_pos_weight, nRows);
+        else computeGradients(p.objective, roundMargins ?? margins, train.labels, groups, g, p.scale_pos_weight, gh);
+        const buffer = (treeCount++ & 1) as 0 | 1;
+        const rowBuffer = rowBuffers[buffer];
+        let rows: Uint32Array;
+        if (p.subsample < 1) {
+          let count = 0;
+          for (let i = 0; i < nRows; i++) if (rng() < p.subsample) rowBuffer[count++] = i;
+          rows = rowBuffer.subarray(0, count);
+        } else {
+          rowBuffer.set(allRows);
+          rows = rowBuffer;
         }
-        features = Int32Array.from(order.slice(0, k).sort((a, b) => a - b));
-      } else features = Int32Array.from({ length: nFeatures }, (_, i) => i);
-      // Every row takes part (no subsample): leaves add their values to the margins as the tree
-      // grows (the deepest splits) or from their row ranges (the rest).
-      const everyRow = rows.length === nRows;
-      const grown = await growTree(data, rows, gh, features, binCounts, p, kernel, buffers, everyRow ? { margins, groups, group: g } : undefined, parallel ? { ops: parallel, buffer } : undefined);
-      if (everyRow) addLeavesToMargins(grown, margins, groups, g);
-      else addTreeToMargins(grown, data, margins, groups, g);
-      if (validData && validMargins) addTreeToMargins(grown, validData, validMargins, groups, g);
-      trees.push(grown.tree);
-      treeInfo.push(g);
+        let features: Int32Array;
+        if (p.colsample_bytree < 1) {
+          const k = Math.max(1, Math.floor(nFeatures * p.colsample_bytree));
+          const order = Array.from({ length: nFeatures }, (_, i) => i);
+          for (let i = nFeatures - 1; i > 0; i--) {
+            const j = Math.floor(rng() * (i + 1));
+            [order[i], order[j]] = [order[j] as number, order[i] as number];
+          }
+          features = Int32Array.from(order.slice(0, k).sort((a, b) => a - b));
+        } else features = Int32Array.from({ length: nFeatures }, (_, i) => i);
+        // Every row takes part (no subsample): leaves add their values to the margins as the tree
+        // grows (the deepest splits) or from their row ranges (the rest).
+        const everyRow = rows.length === nRows;
+        const grown = await growTree(data, rows, gh, features, binCounts, p, kernel, buffers, everyRow ? { margins, groups, group: g } : undefined, parallel ? { ops: parallel, buffer } : undefined);
+        if (everyRow) addLeavesToMargins(grown, margins, groups, g);
+        else addTreeToMargins(grown, data, margins, groups, g);
+        if (validData && validMargins) addTreeToMargins(grown, validData, validMargins, groups, g);
+        trees.push(grown.tree);
+        treeInfo.push(g);
+      }
+      const report: RoundReport = { round: round + 1, train: options.evaluateTrain === false ? {} : evaluate(p.eval_metric, p, margins, train.labels, groups) };
+      if (validData && validMargins && options.valid) report.valid = evaluate(p.eval_metric, p, validMargins, options.valid.labels, groups);
+      history.push(report);
+      await options.onRound?.(report);
+      // Let the host breathe (messages, timers) at least every 50 ms of training.
+      if (Date.now() - lastYield > 50) {
+        await new Promise<void>((resolve) => setTimeout(resolve, 0));
+        lastYield = Date.now();
+      }
+      if (options.signal?.aborted) throw cancelledError();
+      if (p.early_stopping_rounds > 0 && report.valid) {
+        const score = report.valid[stopMetric] as number;
+        const better = Number.isNaN(bestScore) || (higherIsBetter(stopMetric) ? score > bestScore : score < bestScore);
+        if (better) {
+          bestScore = score;
+          bestRound = round;
+        } else if (round - bestRound >= p.early_stopping_rounds) break;
+      }
     }
-    const report: RoundReport = { round: round + 1, train: options.evaluateTrain === false ? {} : evaluate(p.eval_metric, p, margins, train.labels, groups) };
-    if (validData && validMargins && options.valid) report.valid = evaluate(p.eval_metric, p, validMargins, options.valid.labels, groups);
-    history.push(report);
-    await options.onRound?.(report);
-    // Let the host breathe (messages, timers) at least every 50 ms of training.
-    if (Date.now() - lastYield > 50) {
-      await new Promise<void>((resolve) => setTimeout(resolve, 0));
-      lastYield = Date.now();
+    let bestIteration: number | null = null;
+    if (p.early_stopping_rounds > 0 && bestRound >= 0) {
+      // Keep the trees up to the best round, as XGBoost's best_iteration.
+      bestIteration = bestRound;
+      trees.length = (bestRound + 1) * groups;
+      treeInfo.length = (bestRound + 1) * groups;
     }
-    if (options.signal?.aborted) throw cancelledError();
-    if (p.early_stopping_rounds > 0 && report.valid) {
-      const score = report.valid[stopMetric] as number;
-      const better = Number.isNaN(bestScore) || (higherIsBetter(stopMetric) ? score > bestScore : score < bestScore);
-      if (better) {
-        bestScore = score;
-        bestRound = round;
-      } else if (round - bestRound >= p.early_stopping_rounds) break;
-    }
+    return {
+      model: {
+        objective: p.objective,
+        numClass: p.objective === 'multi:softprob' ? groups : 0,
+        baseScore,
+        numFeature: nFeatures,
+        featureNames: options.featureNames,
+        trees,
+        treeInfo,
+        bestIteration,
+      },
+      history,
+      backend: kernel.backend,
+      elapsedMs: Date.now() - started,
+    };
+  } finally {
+    parallel?.finish();
   }
-  let bestIteration: number | null = null;
-  if (p.early_stopping_rounds > 0 && bestRound >= 0) {
-    // Keep the trees up to the best round, as XGBoost's best_iteration.
-    bestIteration = bestRound;
-    trees.length = (bestRound + 1) * groups;
-    treeInfo.length = (bestRound + 1) * groups;
-  }
-  return {
-    model: {
-      objective: p.objective,
-      numClass: p.objective === 'multi:softprob' ? groups : 0,
-      baseScore,
-      numFeature: nFeatures,
-      featureNames: options.featureNames,
-      trees,
-      treeInfo,
-      bestIteration,
-    },
-    history,
-    backend: kernel.backend,
-    elapsedMs: Date.now() - started,
-  };
 }

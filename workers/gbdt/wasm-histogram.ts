@@ -8,6 +8,15 @@ import { HIST_STRIDE, type HistogramKernel, type HistogramRequest } from './hist
 const HISTOGRAM_WASM_BASE64 =
   'AGFzbQEAAAABGQJgB39/f39/f38Bf2AJf39/f39/f39/AX8DAwIAAQUDAQABByADBm1lbW9yeQIABWJ1aWxkAAALYnVpbGRTdWJzZXQAAQrbBAL/AgILfwF7IAFBfHEhDiACIANBAnRqIQcgAiAEQQJ0aiEKAkADQCAHIApPDQEgBygCACELIAdBwABqIQggCCAHIAggCkkbKAIAIQggCSAAIAggAWxqLQAAIAUgCEEDdGotAABqcyEJIAUgC0EDdGr9XQMA/V8hEiAAIAsgAWxqIQxBACENIAYhDwJAA0AgDSAOTw0BIAwgDWooAgAhECAPIBBBBHRB8B9xaiERIBEgEf0ABAAgEv3wAf0LBAAgDyAQQQR2QfAfcWohESARIBH9AASAISAS/fAB/QsEgCEgDyAQQQx2QfAfcWohESARIBH9AASAQiAS/fAB/QsEgEIgDyAQQRR2QfAfcWohESARIBH9AASAYyAS/fAB/QsEgGMgDUEEaiENIA9BgIQBaiEPDAALCwJAA0AgDSABTw0BIA8gDCANai0AAEEEdGohESARIBH9AAQAIBL98AH9CwQAIA1BAWohDSAPQYAhaiEPDAALCyAHQQRqIQcMAAsLIAkL1wEDB38BewJ/IAIgA0ECdGohCSACIARBAnRqIQoCQANAIAkgCk8NASAJKAIAIQsgCUHAAGohESARIAkgESAKSRsoAgAhESASIAAgESABbGotAAAgBSARQQN0ai0AAGpzIRIgBSALQQN0av1dAwD9XyEQIAAgCyABbGohDEEAIQ0CQANAIA0gCE8NASAHIA1BAnRqKAIAIQ4gBiAOQYAhbGogDCAOai0AAEEEdGohDyAPIA/9AAQAIBD98AH9CwQAIA1BAWohDQwACwsgCUEEaiEJDAALCyASCw==';
 
+/**
+ * The same kernel importing a shared memory (`env.memory`), for the threads of
+ * parallel-histogram.ts, which keep the bins, rows, gradient pairs and block histograms in one
+ * WebAssembly.Memory so no thread copies them: histogram.wat with its memory line replaced by
+ * `(import "env" "memory" (memory 1 65536 shared))`, compiled with `wat2wasm --enable-threads`.
+ */
+const HISTOGRAM_SHARED_WASM_BASE64 =
+  'AGFzbQEAAAABGQJgB39/f39/f38Bf2AJf39/f39/f39/AX8CEgEDZW52Bm1lbW9yeQIDAYCABAMDAgABBxcCBWJ1aWxkAAALYnVpbGRTdWJzZXQAAQrbBAL/AgILfwF7IAFBfHEhDiACIANBAnRqIQcgAiAEQQJ0aiEKAkADQCAHIApPDQEgBygCACELIAdBwABqIQggCCAHIAggCkkbKAIAIQggCSAAIAggAWxqLQAAIAUgCEEDdGotAABqcyEJIAUgC0EDdGr9XQMA/V8hEiAAIAsgAWxqIQxBACENIAYhDwJAA0AgDSAOTw0BIAwgDWooAgAhECAPIBBBBHRB8B9xaiERIBEgEf0ABAAgEv3wAf0LBAAgDyAQQQR2QfAfcWohESARIBH9AASAISAS/fAB/QsEgCEgDyAQQQx2QfAfcWohESARIBH9AASAQiAS/fAB/QsEgEIgDyAQQRR2QfAfcWohESARIBH9AASAYyAS/fAB/QsEgGMgDUEEaiENIA9BgIQBaiEPDAALCwJAA0AgDSABTw0BIA8gDCANai0AAEEEdGohESARIBH9AAQAIBL98AH9CwQAIA1BAWohDSAPQYAhaiEPDAALCyAHQQRqIQcMAAsLIAkL1wEDB38BewJ/IAIgA0ECdGohCSACIARBAnRqIQoCQANAIAkgCk8NASAJKAIAIQsgCUHAAGohESARIAkgESAKSRsoAgAhESASIAAgESABbGotAAAgBSARQQN0ai0AAGpzIRIgBSALQQN0av1dAwD9XyEQIAAgCyABbGohDEEAIQ0CQANAIA0gCE8NASAHIA1BAnRqKAIAIQ4gBiAOQYAhbGogDCAOai0AAEEEdGohDyAPIA/9AAQAIBD98AH9CwQAIA1BAWohDQwACwsgCUEEaiEJDAALCyASCw==';
+
 function decodeBase64(text: string): Uint8Array {
   const binary = atob(text);
   const out = new Uint8Array(binary.length);
@@ -16,6 +25,7 @@ function decodeBase64(text: string): Uint8Array {
 }
 
 let compiled: WebAssembly.Module | null = null;
+let compiledShared: WebAssembly.Module | null = null;
 
 type BuildFn = (bins: number, F: number, rows: number, begin: number, end: number, gh: number, hist: number) => number;
 type BuildSubsetFn = (bins: number, F: number, rows: number, begin: number, end: number, gh: number, hist: number, features: number, nf: number) => number;
@@ -28,6 +38,12 @@ export const WASM_STRIDE = 528;
 export function histogramWasmModule(): WebAssembly.Module {
   compiled ??= new WebAssembly.Module(decodeBase64(HISTOGRAM_WASM_BASE64) as Uint8Array<ArrayBuffer>);
   return compiled;
+}
+
+/** The kernel over an imported shared memory (instantiate with `{ env: { memory } }`). */
+export function sharedHistogramWasmModule(): WebAssembly.Module {
+  compiledShared ??= new WebAssembly.Module(decodeBase64(HISTOGRAM_SHARED_WASM_BASE64) as Uint8Array<ArrayBuffer>);
+  return compiledShared;
 }
 
 /**
