@@ -5,6 +5,8 @@
  * plain WASM kernel, and whole training runs on 1, 2 and 3 threads (subsampling, feature subsets,
  * regression and multi-class included) giving the trees of the plain single-thread trainer.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { binColumns } from '../../workers/gbdt/binning';
 import { HIST_BLOCK_ROWS, HIST_STRIDE, type HistogramKernel, type LeafTask, type PartitionTask } from '../../workers/gbdt/histogram';
@@ -13,7 +15,9 @@ import { resolveParams } from '../../workers/gbdt/params';
 import { createRng } from '../../workers/gbdt/rng';
 import { addLeavesRange, partitionRange } from '../../workers/gbdt/row-ops';
 import { trainGbdt, type FeatureData } from '../../workers/gbdt/train';
-import { createWasmHistogramKernel } from '../../workers/gbdt/wasm-histogram';
+import { createWasmHistogramKernel, embeddedHistogramWasm, histogramWasmModule } from '../../workers/gbdt/wasm-histogram';
+import { repoRoot, tempDir } from '../helpers/paths';
+import { runProcess } from '../helpers/process';
 import { createNodeHistogramKernel } from '../../workers/node/histogram-threads';
 
 const kernels: HistogramKernel[] = [];
@@ -43,6 +47,46 @@ describe('computeGradientRange', () => {
       if (!Object.is(gh[2 * i], Math.fround((p - y) * w)) || !Object.is(gh[2 * i + 1], Math.fround(Math.max(p * (1 - p), 1e-16) * w))) differ.push(i);
     }
     expect(differ).toEqual([]);
+  });
+
+  it('gives the same bits from the WASM SIMD kernel (histogram.wat gradientsLogistic), extremes included', () => {
+    const rng = createRng(12);
+    const n = 100_000;
+    const instance = new WebAssembly.Instance(histogramWasmModule(), {});
+    const memory = instance.exports.memory as WebAssembly.Memory;
+    memory.grow(Math.ceil((n * 16) / 65536));
+    const margins = new Float32Array(memory.buffer, 0, n);
+    const labels = new Float32Array(memory.buffer, n * 4, n);
+    const gh = new Float32Array(memory.buffer, n * 8, 2 * n);
+    for (let i = 0; i < n; i++) {
+      margins[i] = i % 5 === 0 ? (rng() - 0.5) * 1600 : (rng() - 0.5) * 30;
+      labels[i] = rng() < 0.3 ? 1 : 0;
+    }
+    margins.set([0, -0, 709.5, -709.5, 700, -700, 699.99, -699.99, 1e-30, Number.NaN, Infinity, -Infinity, 3.4e38, -3.4e38], 0);
+    const expected = new Float32Array(2 * n);
+    computeGradientRange('binary:logistic', margins, labels, 1, 0, 3, expected, 0, n);
+    (instance.exports.gradientsLogistic as (...args: number[]) => void)(0, n * 4, n * 8, 0, n, 3);
+    const differ: number[] = [];
+    for (let i = 0; i < 2 * n; i++) if (!Object.is(gh[i], expected[i])) differ.push(i);
+    expect(differ).toEqual([]);
+  });
+});
+
+describe('the embedded histogram kernels', () => {
+  it('are histogram.wat compiled: with its own memory, and importing a shared one', async (ctx) => {
+    const probe = await runProcess('wat2wasm', ['--version']).catch(() => null);
+    if (!probe || probe.code !== 0) ctx.skip('wat2wasm (wabt) is not installed');
+    const dir = tempDir('histogram-wat');
+    const source = fs.readFileSync(path.join(repoRoot, 'workers/gbdt/histogram.wat'), 'utf8');
+    const sharedSource = source.replace('(memory (export "memory") 1)', '(import "env" "memory" (memory 1 65536 shared))');
+    expect(sharedSource).not.toBe(source);
+    fs.writeFileSync(path.join(dir, 'own.wat'), source);
+    fs.writeFileSync(path.join(dir, 'shared.wat'), sharedSource);
+    for (const [name, flags] of [['own', []], ['shared', ['--enable-threads']]] as const) {
+      const result = await runProcess('wat2wasm', [...flags, path.join(dir, `${name}.wat`), '-o', path.join(dir, `${name}.wasm`)]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(Buffer.from(embeddedHistogramWasm()[name]).equals(fs.readFileSync(path.join(dir, `${name}.wasm`)))).toBe(true);
+    }
   });
 });
 

@@ -87,4 +87,50 @@
         (local.set $p (i32.add (local.get $p) (i32.const 4)))
         (br $rowLoop)))
     (local.get $touch))
+  ;; binary:logistic gradient pairs of rows [begin, end) (an even count), two rows per step:
+  ;; gh[2i] = f32((p - y) * w), gh[2i + 1] = f32(max(p * (1 - p), 1e-16) * w) with p = 1 / (1 + e),
+  ;; e = exp(-margin) by fdlibm's algorithm (the one V8's Math.exp runs), w = scalePosWeight for
+  ;; positive labels. The same f64 operations in the same order as objectives.ts's loop, so the
+  ;; results are bit-identical; WASM never fuses a multiply and an add. Outside (-700, 700) the
+  ;; loop calls Math.exp; there e is 0 or so large that p rounds the same as with e = 0 or +Inf.
+  (func (export "gradientsLogistic") (param $margins i32) (param $labels i32) (param $gh i32) (param $begin i32) (param $end i32) (param $spw f64)
+    (local $i i32) (local $x v128) (local $k v128) (local $ki v128) (local $hi v128) (local $lo v128) (local $r v128) (local $t v128)
+    (local $c v128) (local $e v128) (local $p v128) (local $y v128) (local $w v128) (local $g v128) (local $h v128)
+    (local.set $i (local.get $begin))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $x (f64x2.neg (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $margins) (i32.shl (local.get $i) (i32.const 2)))))))
+        ;; k = (x * log2(e) + (x < 0 ? -0.5 : 0.5)) | 0
+        (local.set $ki (i32x4.trunc_sat_f64x2_s_zero
+          (f64x2.add (f64x2.mul (v128.const f64x2 1.4426950408889634 1.4426950408889634) (local.get $x))
+                     (v128.bitselect (v128.const f64x2 -0.5 -0.5) (v128.const f64x2 0.5 0.5) (f64x2.lt (local.get $x) (v128.const f64x2 0 0))))))
+        (local.set $k (f64x2.convert_low_i32x4_s (local.get $ki)))
+        (local.set $hi (f64x2.sub (local.get $x) (f64x2.mul (local.get $k) (v128.const f64x2 6.9314718036912382e-1 6.9314718036912382e-1))))
+        (local.set $lo (f64x2.mul (local.get $k) (v128.const f64x2 1.9082149292705877e-10 1.9082149292705877e-10)))
+        (local.set $r (f64x2.sub (local.get $hi) (local.get $lo)))
+        (local.set $t (f64x2.mul (local.get $r) (local.get $r)))
+        ;; c = r - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))))
+        (local.set $c (f64x2.add (v128.const f64x2 -1.6533902205465252e-6 -1.6533902205465252e-6) (f64x2.mul (local.get $t) (v128.const f64x2 4.1381367970572385e-8 4.1381367970572385e-8))))
+        (local.set $c (f64x2.add (v128.const f64x2 6.613756321437934e-5 6.613756321437934e-5) (f64x2.mul (local.get $t) (local.get $c))))
+        (local.set $c (f64x2.add (v128.const f64x2 -2.7777777777015593e-3 -2.7777777777015593e-3) (f64x2.mul (local.get $t) (local.get $c))))
+        (local.set $c (f64x2.add (v128.const f64x2 1.6666666666666602e-1 1.6666666666666602e-1) (f64x2.mul (local.get $t) (local.get $c))))
+        (local.set $c (f64x2.sub (local.get $r) (f64x2.mul (local.get $t) (local.get $c))))
+        ;; e = (1 - (lo - (r * c) / (2 - c) - hi)) * 2^k, 2^k built from its exponent bits
+        (local.set $e (f64x2.mul
+          (f64x2.sub (v128.const f64x2 1 1)
+            (f64x2.sub (f64x2.sub (local.get $lo) (f64x2.div (f64x2.mul (local.get $r) (local.get $c)) (f64x2.sub (v128.const f64x2 2 2) (local.get $c)))) (local.get $hi)))
+          (i64x2.shl (i64x2.add (i64x2.extend_low_i32x4_s (local.get $ki)) (v128.const i64x2 1023 1023)) (i32.const 52))))
+        (local.set $e (v128.bitselect (v128.const f64x2 inf inf) (local.get $e) (f64x2.ge (local.get $x) (v128.const f64x2 700 700))))
+        (local.set $e (v128.bitselect (v128.const f64x2 0 0) (local.get $e) (f64x2.le (local.get $x) (v128.const f64x2 -700 -700))))
+        (local.set $p (f64x2.div (v128.const f64x2 1 1) (f64x2.add (v128.const f64x2 1 1) (local.get $e))))
+        (local.set $y (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $labels) (i32.shl (local.get $i) (i32.const 2))))))
+        (local.set $w (v128.bitselect (f64x2.splat (local.get $spw)) (v128.const f64x2 1 1) (f64x2.gt (local.get $y) (v128.const f64x2 0.5 0.5))))
+        (local.set $g (f64x2.mul (f64x2.sub (local.get $p) (local.get $y)) (local.get $w)))
+        (local.set $h (f64x2.mul (f64x2.max (f64x2.mul (local.get $p) (f64x2.sub (v128.const f64x2 1 1) (local.get $p))) (v128.const f64x2 1e-16 1e-16)) (local.get $w)))
+        ;; [g0 h0 g1 h1] as float32
+        (v128.store (i32.add (local.get $gh) (i32.shl (local.get $i) (i32.const 3)))
+          (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (f32x4.demote_f64x2_zero (local.get $g)) (f32x4.demote_f64x2_zero (local.get $h))))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $rows))))
 )

@@ -138,6 +138,8 @@ export interface SessionOps {
   binColumn: typeof binColumn;
   build: (bins: number, F: number, rows: number, begin: number, end: number, gh: number, hist: number) => number;
   buildSubset: (bins: number, F: number, rows: number, begin: number, end: number, gh: number, hist: number, features: number, nf: number) => number;
+  /** binary:logistic gradient pairs of an even number of rows (histogram.wat), bit-identical to computeGradientRange. */
+  gradientsLogistic: (margins: number, labels: number, gh: number, begin: number, end: number, scalePosWeight: number) => void;
 }
 
 function sessionLayout(nRows: number, nFeatures: number, groups: number, slotCount: number): SessionLayout {
@@ -217,7 +219,13 @@ export function workOnCommand(v: SessionViews, L: SessionLayout, ops: SessionOps
     const b = items[o + 1] as number;
     if (cmd === 1) {
       const objective = arg === 0 ? 'binary:logistic' : arg === 1 ? 'reg:squarederror' : 'multi:softprob';
-      ops.computeGradientRange(objective, v.roundMargins ?? v.margins, v.labels, L.groups, group, v.ctrlF64[0] as number, v.gh, a, b);
+      let from = a;
+      if (arg === 0 && L.groups === 1) {
+        // Pairs of rows in WASM SIMD, an odd last row in JS.
+        from = a + ((b - a) & ~1);
+        ops.gradientsLogistic(L.marginsAt, L.labelsAt, L.ghAt, a, from, v.ctrlF64[0] as number);
+      }
+      ops.computeGradientRange(objective, v.roundMargins ?? v.margins, v.labels, L.groups, group, v.ctrlF64[0] as number, v.gh, from, b);
     } else if (cmd === 2) {
       v.results[i] = ops.partitionRange(v.columns[items[o + 2] as number] as Uint8Array, rows, a, b, items[o + 3] as number, items[o + 4] === 1, v.scratch);
     } else if (cmd === 3) {
@@ -288,7 +296,7 @@ listen((m) => {
   if (m.type !== 'session') return;
   const L = m.layout;
   const instance = new WebAssembly.Instance(m.module, { env: { memory: m.memory } });
-  const ops = { computeGradientRange, partitionRange, addLeavesRange, computeCuts, binColumn, build: instance.exports.build, buildSubset: instance.exports.buildSubset };
+  const ops = { computeGradientRange, partitionRange, addLeavesRange, computeCuts, binColumn, build: instance.exports.build, buildSubset: instance.exports.buildSubset, gradientsLogistic: instance.exports.gradientsLogistic };
   const floats = [];
   for (let f = 0; f < L.nFeatures; f++) floats.push(new Float32Array(m.floats, f * L.nRows * 4, L.nRows));
   const v = sessionViews(m.memory.buffer, L, floats);
@@ -468,6 +476,7 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
       binColumn,
       build: instance.exports.build as SessionOps['build'],
       buildSubset: instance.exports.buildSubset as SessionOps['buildSubset'],
+      gradientsLogistic: instance.exports.gradientsLogistic as SessionOps['gradientsLogistic'],
     };
     const s: Session = { layout, views, ops, open: true };
     session = s;
