@@ -73,10 +73,18 @@ const ITEM_F64 = 2;
 const ITEM_CAPACITY = 8192;
 
 /** Rows per work item of the row-wise steps: large enough that taking one costs nothing. */
-const PART_ROWS = 65536;
+const PART_ROWS = 16384;
 
 /** Iterations a waiting thread spins (tens of microseconds) before it sleeps. */
 const SPIN = 1 << 15;
+
+/**
+ * Item order by size, largest first: the last items taken are the small ones, so the threads run
+ * out of work at nearly the same time (results do not depend on the order).
+ */
+function largestFirst(sizes: readonly number[]): Int32Array {
+  return Int32Array.from(sizes, (_, i) => i).sort((x, y) => (sizes[y] as number) - (sizes[x] as number) || x - y);
+}
 
 /** Byte offsets in the session memory and sizes; plain numbers so it can be posted. */
 export interface SessionLayout {
@@ -493,11 +501,11 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
       }
     };
 
-    /** Row ranges of the tasks cut into parts of at most PART_ROWS rows. */
-    const cutTasks = <T extends PartitionTask>(tasks: readonly T[]): Array<{ task: number; begin: number; end: number }> => {
+    /** Row ranges of the tasks cut into parts of at most `most` rows. */
+    const cutTasks = <T extends PartitionTask>(tasks: readonly T[], most: number): Array<{ task: number; begin: number; end: number }> => {
       const parts: Array<{ task: number; begin: number; end: number }> = [];
       tasks.forEach((t, task) => {
-        const pieces = Math.max(1, Math.ceil((t.end - t.begin) / PART_ROWS));
+        const pieces = Math.max(1, Math.ceil((t.end - t.begin) / most));
         for (let i = 0; i < pieces; i++) {
           parts.push({ task, begin: t.begin + Math.floor(((t.end - t.begin) * i) / pieces), end: t.begin + Math.floor(((t.end - t.begin) * (i + 1)) / pieces) });
         }
@@ -546,14 +554,18 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
         }, { group, arg: OBJECTIVE_CODES[objective] });
       },
       async partition(buffer, tasks) {
-        const parts = cutTasks(tasks);
+        // A task cut in parts costs two more passes over its rows (the merge), so only tasks too
+        // large to share out whole are cut, into a few parts per thread.
+        const total = tasks.reduce((sum, t) => sum + t.end - t.begin, 0);
+        const parts = cutTasks(tasks, helpers.length === 0 ? Infinity : Math.max(PART_ROWS, Math.ceil(total / (threads * 4))));
         const mids = new Int32Array(parts.length);
+        const order = largestFirst(parts.map((p) => p.end - p.begin));
         await runItems(CMD_PARTITION, parts.length, (i, at) => {
-          const p = parts[i] as { task: number; begin: number; end: number };
+          const p = parts[order[i] as number] as { task: number; begin: number; end: number };
           const t = tasks[p.task] as PartitionTask;
           items.set([p.begin, p.end, t.feature, t.bin, t.defaultLeft ? 1 : 0], at);
         }, { buffer }, (i, k) => {
-          mids[i] = views.results[k] as number;
+          mids[order[i] as number] = views.results[k] as number;
         });
         // A task in several parts is [lefts | rights] per part: every part's lefts, then every
         // part's rights, in part order, is the stable partition of the whole range.
@@ -594,9 +606,10 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
         return taskMids;
       },
       async addLeaves(buffer, tasks, group) {
-        const parts = cutTasks(tasks);
+        const parts = cutTasks(tasks, PART_ROWS);
+        const order = largestFirst(parts.map((p) => p.end - p.begin));
         await runItems(CMD_LEAVES, parts.length, (i, at, k) => {
-          const p = parts[i] as { task: number; begin: number; end: number };
+          const p = parts[order[i] as number] as { task: number; begin: number; end: number };
           const t = tasks[p.task] as LeafTask;
           items.set([p.begin, p.end, t.feature, t.bin, t.defaultLeft ? 1 : 0], at);
           views.itemsF64[k * ITEM_F64] = t.leftValue;
@@ -621,11 +634,13 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
             k++;
           }
           firstBlock.push(blocks.length);
+          const order = largestFirst(blocks.map(([begin, end]) => end - begin));
           await runItems(CMD_BUILD, blocks.length, (i, at) => {
-            const [begin, end] = blocks[i] as [number, number];
+            const slot = order[i] as number;
+            const [begin, end] = blocks[slot] as [number, number];
             items[at] = begin;
             items[at + 1] = end;
-            items[at + 2] = i;
+            items[at + 2] = slot;
           }, { buffer, arg: nf });
           // Nodes of several blocks: their blocks added into the first, a few features per item.
           const sums: number[][] = [];
@@ -636,7 +651,8 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
             if (to - from < 2) continue;
             for (let f = 0; f < F; f += featureStep) sums.push([from, to, f, Math.min(F, f + featureStep)]);
           }
-          await runItems(CMD_REDUCE, sums.length, (i, at) => items.set(sums[i] as number[], at));
+          const sumOrder = largestFirst(sums.map(([from, to, f0, f1]) => ((to as number) - (from as number)) * ((f1 as number) - (f0 as number))));
+          await runItems(CMD_REDUCE, sums.length, (i, at) => items.set(sums[sumOrder[i] as number] as number[], at));
           for (let j = 0; j + 1 < firstBlock.length; j++) {
             const out = outs[batchStart + j] as Float64Array;
             const base = (firstBlock[j] as number) * F * WASM_STRIDE;
