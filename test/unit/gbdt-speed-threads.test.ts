@@ -7,8 +7,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import vm from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { binColumns } from '../../workers/gbdt/binning';
+import { binColumns, computeCuts } from '../../workers/gbdt/binning';
+import { HISTOGRAM_WORKER_SOURCE } from '../../workers/gbdt/parallel-histogram';
 import { HIST_BLOCK_ROWS, HIST_STRIDE, type HistogramKernel, type LeafTask, type PartitionTask } from '../../workers/gbdt/histogram';
 import { computeGradientRange } from '../../workers/gbdt/objectives';
 import { resolveParams } from '../../workers/gbdt/params';
@@ -87,6 +89,27 @@ describe('the embedded histogram kernels', () => {
       expect(result.code, result.stderr).toBe(0);
       expect(Buffer.from(embeddedHistogramWasm()[name]).equals(fs.readFileSync(path.join(dir, `${name}.wasm`)))).toBe(true);
     }
+  });
+});
+
+describe('the helper thread script', () => {
+  it('defines every function the threads run, with nothing imported left unresolved', () => {
+    // The script's functions come from their source text; evaluated alone, a reference to an
+    // import (rewritten by a bundler or test transform) would throw here, as in a thread.
+    const defined = vm.runInNewContext(`${HISTOGRAM_WORKER_SOURCE}\n;({ computeCuts, binColumn, sortFloat32 })`, { require: () => ({ parentPort: { on() {} } }) }) as {
+      computeCuts: typeof computeCuts;
+      binColumn: (col: Float32Array, cuts: Float32Array, out: Uint8Array) => void;
+    };
+    const rng = createRng(21);
+    const values = Float32Array.from({ length: 300_000 }, () => (rng() < 0.02 ? Number.NaN : (rng() - 0.5) * 1e4));
+    // Arrays from this realm into the other: compare element by element.
+    const theirs = defined.computeCuts(values, 256, 9).cuts;
+    const ours = computeCuts(values, 256, 9).cuts;
+    expect(Array.from(theirs)).toEqual(Array.from(ours));
+    const bins = new Uint8Array(values.length);
+    defined.binColumn(values, ours, bins);
+    const expected = binColumns([values], 256, 9);
+    expect(Buffer.from(bins).equals(Buffer.from(expected.columnBins[0]!))).toBe(true);
   });
 });
 

@@ -1,5 +1,3 @@
-import { createRng } from './rng';
-
 /** The bin that holds missing values (NaN) in every feature. */
 export const MISSING_BIN = 255;
 /** At most this many value bins per feature (one more byte value is the missing bin). */
@@ -81,13 +79,20 @@ export function computeCuts(values: Float32Array, maxBin: number, seed = 0): Fea
     // A fixed-seed stratified sample (missing values are skipped): one random row from each of
     // SKETCH_SAMPLE equal slices, so the reads walk the column forwards (random positions over
     // a multi-megabyte column cost a cache miss each) and every part of the column is covered.
-    const rng = createRng(seed ^ 0x5bd1e995);
+    // createRng(seed ^ 0x5bd1e995) inlined (the same mulberry32 steps): training threads run this
+    // function from its source, where imports do not resolve.
+    let state = ((seed ^ 0x5bd1e995) >>> 0) ^ 0x9e3779b9;
     const n = values.length;
     const step = n / SKETCH_SAMPLE;
     const picked = new Float32Array(SKETCH_SAMPLE);
     let j = 0;
     for (let k = 0; k < SKETCH_SAMPLE; k++) {
-      const v = values[Math.min(n - 1, Math.floor((k + rng()) * step))] as number;
+      state = (state + 0x6d2b79f5) >>> 0;
+      let t = state;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      const u = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+      const v = values[Math.min(n - 1, Math.floor((k + u) * step))] as number;
       if (!Number.isNaN(v)) picked[j++] = v;
     }
     sample = picked.subarray(0, j);
@@ -148,7 +153,8 @@ export interface BinnedMatrix {
 /**
  * Bin indices of one column: the first k with v < cuts[k] (cuts end with FLOAT32_MAX), NaN -> MISSING_BIN.
  * (computeCuts, sortFloat32 and binColumn also run in training threads from their source text,
- * next to createRng and the constants above under the same names: see parallel-histogram.ts.)
+ * next to the constants above under the same names, so they use nothing imported: see
+ * parallel-histogram.ts and its test.)
  */
 export function binColumn(col: Float32Array, cuts: Float32Array, out: Uint8Array): void {
   // Cuts padded to 256 with +Infinity so the search is eight fixed halvings without bounds checks.

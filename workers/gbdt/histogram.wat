@@ -8,9 +8,14 @@
   ;; feature, four features per i32 load of bins; the adds are the same f64 adds in the same row
   ;; order as the JS kernel (bit-identical sums).
   (func (export "build") (param $bins i32) (param $F i32) (param $rows i32) (param $begin i32) (param $end i32) (param $gh i32) (param $hist i32) (result i32)
+    (call $buildFeatures (local.get $bins) (local.get $F) (local.get $rows) (local.get $begin) (local.get $end) (local.get $gh) (local.get $hist) (i32.const 0) (local.get $F)))
+  ;; As build, for features [f0, f1) only (other features' blocks are left as they are): threads
+  ;; can share one block's features, each feature's sums being the same adds in the same order.
+  (func $buildFeatures (export "buildFeatures") (param $bins i32) (param $F i32) (param $rows i32) (param $begin i32) (param $end i32) (param $gh i32) (param $hist i32) (param $f0 i32) (param $f1 i32) (result i32)
     (local $p i32) (local $ahead i32) (local $touch i32) (local $pEnd i32) (local $r i32) (local $rowBase i32) (local $f i32) (local $F4 i32)
-    (local $h i32) (local $w i32) (local $a i32) (local $q v128)
-    (local.set $F4 (i32.and (local.get $F) (i32.const -4)))
+    (local $h i32) (local $w i32) (local $a i32) (local $q v128) (local $n i32)
+    (local.set $n (i32.sub (local.get $f1) (local.get $f0)))
+    (local.set $F4 (i32.and (local.get $n) (i32.const -4)))
     (local.set $p (i32.add (local.get $rows) (i32.shl (local.get $begin) (i32.const 2))))
     (local.set $pEnd (i32.add (local.get $rows) (i32.shl (local.get $end) (i32.const 2))))
     (block $done
@@ -26,9 +31,9 @@
           (i32.add (i32.load8_u (i32.add (local.get $bins) (i32.mul (local.get $ahead) (local.get $F))))
                    (i32.load8_u (i32.add (local.get $gh) (i32.shl (local.get $ahead) (i32.const 3)))))))
         (local.set $q (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $gh) (i32.shl (local.get $r) (i32.const 3))))))
-        (local.set $rowBase (i32.add (local.get $bins) (i32.mul (local.get $r) (local.get $F))))
+        (local.set $rowBase (i32.add (i32.add (local.get $bins) (local.get $f0)) (i32.mul (local.get $r) (local.get $F))))
         (local.set $f (i32.const 0))
-        (local.set $h (local.get $hist))
+        (local.set $h (i32.add (local.get $hist) (i32.mul (local.get $f0) (i32.const 4224))))
         (block $quadDone
           (loop $quadLoop
             (br_if $quadDone (i32.ge_u (local.get $f) (local.get $F4)))
@@ -47,7 +52,7 @@
             (br $quadLoop)))
         (block $tailDone
           (loop $tailLoop
-            (br_if $tailDone (i32.ge_u (local.get $f) (local.get $F)))
+            (br_if $tailDone (i32.ge_u (local.get $f) (local.get $n)))
             (local.set $a (i32.add (local.get $h) (i32.shl (i32.load8_u (i32.add (local.get $rowBase) (local.get $f))) (i32.const 4))))
             (v128.store (local.get $a) (f64x2.add (v128.load (local.get $a)) (local.get $q)))
             (local.set $f (i32.add (local.get $f) (i32.const 1)))

@@ -2,7 +2,6 @@ import { EngineError } from '../protocol/errors';
 import { FLOAT32_MAX, MAX_VALUE_BINS, MISSING_BIN, SKETCH_SAMPLE, binColumn, computeCuts, sortFloat32, type BinnedMatrix, type FeatureCuts } from './binning';
 import { HIST_BLOCK_ROWS, HIST_STRIDE, type HistogramKernel, type LeafTask, type PartitionTask, type RowParallel, type RowParallelData } from './histogram';
 import { computeGradientRange } from './objectives';
-import { createRng } from './rng';
 import { addLeavesRange, partitionRange } from './row-ops';
 import { WASM_STRIDE, createWasmHistogramKernel, histogramWasmModule, sharedHistogramWasmModule } from './wasm-histogram';
 
@@ -144,7 +143,7 @@ export interface SessionOps {
   addLeavesRange: typeof addLeavesRange;
   computeCuts: typeof computeCuts;
   binColumn: typeof binColumn;
-  build: (bins: number, F: number, rows: number, begin: number, end: number, gh: number, hist: number) => number;
+  buildFeatures: (bins: number, F: number, rows: number, begin: number, end: number, gh: number, hist: number, f0: number, f1: number) => number;
   buildSubset: (bins: number, F: number, rows: number, begin: number, end: number, gh: number, hist: number, features: number, nf: number) => number;
   /** binary:logistic gradient pairs of an even number of rows (histogram.wat), bit-identical to computeGradientRange. */
   gradientsLogistic: (margins: number, labels: number, gh: number, begin: number, end: number, scalePosWeight: number) => void;
@@ -233,7 +232,7 @@ export function workOnCommand(v: SessionViews, L: SessionLayout, ops: SessionOps
         from = a + ((b - a) & ~1);
         ops.gradientsLogistic(L.marginsAt, L.labelsAt, L.ghAt, a, from, v.ctrlF64[0] as number);
       }
-      ops.computeGradientRange(objective, v.roundMargins ?? v.margins, v.labels, L.groups, group, v.ctrlF64[0] as number, v.gh, from, b);
+      if (from < b) ops.computeGradientRange(objective, v.roundMargins ?? v.margins, v.labels, L.groups, group, v.ctrlF64[0] as number, v.gh, from, b);
     } else if (cmd === 2) {
       v.results[i] = ops.partitionRange(v.columns[items[o + 2] as number] as Uint8Array, rows, a, b, items[o + 3] as number, items[o + 4] === 1, v.scratch);
     } else if (cmd === 3) {
@@ -246,10 +245,13 @@ export function workOnCommand(v: SessionViews, L: SessionLayout, ops: SessionOps
     } else if (cmd === 5) {
       ops.addLeavesRange(v.columns[items[o + 2] as number] as Uint8Array, rows, a, b, items[o + 3] as number, items[o + 4] === 1, v.itemsF64[i * 2] as number, v.itemsF64[i * 2 + 1] as number, v.margins, L.groups, group);
     } else if (cmd === 6) {
+      // Block [a, b) into its slot, features [f0, f1) (a feature subset: the whole slot).
       const slot = items[o + 2] as number;
-      v.slots.fill(0, slot * slotSize, (slot + 1) * slotSize);
+      const f0 = items[o + 3] as number;
+      const f1 = items[o + 4] as number;
+      v.slots.fill(0, slot * slotSize + f0 * L.wasmStride, slot * slotSize + f1 * L.wasmStride);
       const histAt = L.slotsAt + slot * slotSize * 8;
-      if (arg === L.nFeatures) ops.build(L.binsAt, L.nFeatures, rowsAt, a, b, L.ghAt, histAt);
+      if (arg === L.nFeatures) ops.buildFeatures(L.binsAt, L.nFeatures, rowsAt, a, b, L.ghAt, histAt, f0, f1);
       else ops.buildSubset(L.binsAt, L.nFeatures, rowsAt, a, b, L.ghAt, histAt, L.featuresAt, arg);
     } else if (cmd === 7) {
       // Slots a..b-1 hold one node's blocks: add them into slot a, in block order, for features
@@ -291,7 +293,6 @@ const isWeb = typeof self !== 'undefined' && typeof self.postMessage === 'functi
 const port = isWeb ? self : require('node:worker_threads').parentPort;
 const listen = (fn) => (isWeb ? self.addEventListener('message', (e) => fn(e.data)) : port.on('message', fn));
 const MISSING_BIN = ${MISSING_BIN}, MAX_VALUE_BINS = ${MAX_VALUE_BINS}, SKETCH_SAMPLE = ${SKETCH_SAMPLE}, FLOAT32_MAX = ${FLOAT32_MAX};
-const createRng = (${createRng.toString()});
 const sortFloat32 = (${sortFloat32.toString()});
 const computeCuts = (${computeCuts.toString()});
 const binColumn = (${binColumn.toString()});
@@ -304,7 +305,7 @@ listen((m) => {
   if (m.type !== 'session') return;
   const L = m.layout;
   const instance = new WebAssembly.Instance(m.module, { env: { memory: m.memory } });
-  const ops = { computeGradientRange, partitionRange, addLeavesRange, computeCuts, binColumn, build: instance.exports.build, buildSubset: instance.exports.buildSubset, gradientsLogistic: instance.exports.gradientsLogistic };
+  const ops = { computeGradientRange, partitionRange, addLeavesRange, computeCuts, binColumn, buildFeatures: instance.exports.buildFeatures, buildSubset: instance.exports.buildSubset, gradientsLogistic: instance.exports.gradientsLogistic };
   const floats = [];
   for (let f = 0; f < L.nFeatures; f++) floats.push(new Float32Array(m.floats, f * L.nRows * 4, L.nRows));
   const v = sessionViews(m.memory.buffer, L, floats);
@@ -482,7 +483,7 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
       addLeavesRange,
       computeCuts,
       binColumn,
-      build: instance.exports.build as SessionOps['build'],
+      buildFeatures: instance.exports.buildFeatures as SessionOps['buildFeatures'],
       buildSubset: instance.exports.buildSubset as SessionOps['buildSubset'],
       gradientsLogistic: instance.exports.gradientsLogistic as SessionOps['gradientsLogistic'],
     };
@@ -634,14 +635,16 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
             k++;
           }
           firstBlock.push(blocks.length);
-          const order = largestFirst(blocks.map(([begin, end]) => end - begin));
-          await runItems(CMD_BUILD, blocks.length, (i, at) => {
-            const slot = order[i] as number;
-            const [begin, end] = blocks[slot] as [number, number];
-            items[at] = begin;
-            items[at + 1] = end;
-            items[at + 2] = slot;
-          }, { buffer, arg: nf });
+          // Few blocks for the threads: each block's features in a few parts (four at a time,
+          // as the kernel reads them), so no thread waits long for the last one.
+          const featureParts = nf === F && helpers.length > 0 && blocks.length < 4 * threads ? Math.min(Math.ceil(F / 4), Math.ceil((4 * threads) / blocks.length)) : 1;
+          const step = Math.ceil(F / featureParts / 4) * 4;
+          const work: Array<[number, number, number, number, number]> = [];
+          blocks.forEach(([begin, end], slot) => {
+            for (let f0 = 0; f0 < F; f0 += step) work.push([begin, end, slot, f0, Math.min(F, f0 + step)]);
+          });
+          const order = largestFirst(work.map(([begin, end, , f0, f1]) => (end - begin) * (f1 - f0)));
+          await runItems(CMD_BUILD, work.length, (i, at) => items.set(work[order[i] as number] as number[], at), { buffer, arg: nf });
           // Nodes of several blocks: their blocks added into the first, a few features per item.
           const sums: number[][] = [];
           const featureStep = Math.max(1, Math.ceil(F / 16));
