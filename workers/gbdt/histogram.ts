@@ -1,4 +1,5 @@
 import type { BinnedMatrix } from './binning';
+import { sumGradientRange } from './row-ops';
 
 /**
  * The histogram kernel behind the backend interface: gradient/hessian sums per (feature, bin)
@@ -85,6 +86,8 @@ export interface RowParallel {
   /** Partitions each task's range of rows[buffer]; returns each task's split point. */
   partition(buffer: 0 | 1, tasks: PartitionTask[]): Promise<number[]>;
   addLeaves(buffer: 0 | 1, tasks: LeafTask[], group: number): Promise<void>;
+  /** The sums of the gradient pairs of rows[buffer][0, count), as rootSums adds them. */
+  sums(buffer: 0 | 1, count: number): Promise<[number, number]>;
   /**
    * outs[k] = the histogram of rows[buffer][ranges[k]] over `features` (others 0), gradient
    * pairs from `gh`: the sum of its HIST_BLOCK_ROWS-row blocks in block order, as the
@@ -104,6 +107,19 @@ export interface RowParallel {
 export const HIST_BLOCK_ROWS = 32768;
 
 export const HIST_STRIDE = 512;
+
+/** Gradient and hessian sums of rows[0, count): HIST_BLOCK_ROWS-row chunks added in order. */
+export function rootSums(rows: Uint32Array, gh: Float32Array, count: number): [number, number] {
+  const part = new Float64Array(2);
+  let G = 0;
+  let H = 0;
+  for (let begin = 0; begin < count; begin += HIST_BLOCK_ROWS) {
+    sumGradientRange(rows, gh, begin, Math.min(count, begin + HIST_BLOCK_ROWS), part, 0);
+    G += part[0] as number;
+    H += part[1] as number;
+  }
+  return [G, H];
+}
 
 /** The CPU kernel: rows read row-major so each gradient pair is loaded once per row. */
 export const cpuHistogramKernel: HistogramKernel = {

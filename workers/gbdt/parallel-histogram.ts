@@ -2,7 +2,7 @@ import { EngineError } from '../protocol/errors';
 import { FLOAT32_MAX, MAX_VALUE_BINS, MISSING_BIN, SKETCH_SAMPLE, binColumn, computeCuts, sortFloat32, type BinnedMatrix, type FeatureCuts } from './binning';
 import { HIST_BLOCK_ROWS, HIST_STRIDE, type HistogramKernel, type LeafTask, type PartitionTask, type RowParallel, type RowParallelData } from './histogram';
 import { computeGradientRange } from './objectives';
-import { addLeavesRange, partitionRange } from './row-ops';
+import { addLeavesRange, partitionRange, sumGradientRange } from './row-ops';
 import { WASM_STRIDE, createWasmHistogramKernel, histogramWasmModule, sharedHistogramWasmModule } from './wasm-histogram';
 
 /**
@@ -59,6 +59,7 @@ const CMD_EXIT = 8;
 const CMD_CUTS = 9;
 const CMD_BIN = 10;
 const CMD_TRANSPOSE = 11;
+const CMD_SUMS = 13;
 /** Helpers drop the float columns (binning is done). */
 const CMD_RELEASE = 12;
 /** Float32 cut slots per feature. */
@@ -141,6 +142,7 @@ export interface SessionOps {
   computeGradientRange: typeof computeGradientRange;
   partitionRange: typeof partitionRange;
   addLeavesRange: typeof addLeavesRange;
+  sumGradientRange: typeof sumGradientRange;
   computeCuts: typeof computeCuts;
   binColumn: typeof binColumn;
   buildFeatures: (bins: number, F: number, rows: number, begin: number, end: number, gh: number, hist: number, f0: number, f1: number) => number;
@@ -272,6 +274,8 @@ export function workOnCommand(v: SessionViews, L: SessionLayout, ops: SessionOps
       v.results[i] = cuts.length;
     } else if (cmd === 10) {
       ops.binColumn(v.floats[a] as Float32Array, v.cuts.subarray(a * 256, a * 256 + b), v.columns[a] as Uint8Array);
+    } else if (cmd === 13) {
+      ops.sumGradientRange(rows, v.gh, a, b, v.itemsF64, i * 2);
     } else if (cmd === 11) {
       // Rows [a, b) of the columns into the row-major matrix, a cache-sized slice at a time.
       const F = L.nFeatures;
@@ -299,13 +303,14 @@ const binColumn = (${binColumn.toString()});
 const computeGradientRange = (${computeGradientRange.toString()});
 const partitionRange = (${partitionRange.toString()});
 const addLeavesRange = (${addLeavesRange.toString()});
+const sumGradientRange = (${sumGradientRange.toString()});
 const sessionViews = (${sessionViews.toString()});
 const workOnCommand = (${workOnCommand.toString()});
 listen((m) => {
   if (m.type !== 'session') return;
   const L = m.layout;
   const instance = new WebAssembly.Instance(m.module, { env: { memory: m.memory } });
-  const ops = { computeGradientRange, partitionRange, addLeavesRange, computeCuts, binColumn, buildFeatures: instance.exports.buildFeatures, buildSubset: instance.exports.buildSubset, gradientsLogistic: instance.exports.gradientsLogistic };
+  const ops = { computeGradientRange, partitionRange, addLeavesRange, sumGradientRange, computeCuts, binColumn, buildFeatures: instance.exports.buildFeatures, buildSubset: instance.exports.buildSubset, gradientsLogistic: instance.exports.gradientsLogistic };
   const floats = [];
   for (let f = 0; f < L.nFeatures; f++) floats.push(new Float32Array(m.floats, f * L.nRows * 4, L.nRows));
   const v = sessionViews(m.memory.buffer, L, floats);
@@ -481,6 +486,7 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
       computeGradientRange,
       partitionRange,
       addLeavesRange,
+      sumGradientRange,
       computeCuts,
       binColumn,
       buildFeatures: instance.exports.buildFeatures as SessionOps['buildFeatures'],
@@ -549,9 +555,11 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
       async gradients(objective, group, scalePosWeight, n) {
         views.ctrlF64[0] = scalePosWeight;
         const parts = Math.ceil(n / PART_ROWS);
+        // Even boundaries: the WASM kernel takes rows in pairs (an odd count leaves one to JS).
+        const boundary = (i: number): number => (i === parts ? n : Math.floor((n * i) / parts) & ~1);
         await runItems(CMD_GRADIENTS, parts, (i, at) => {
-          items[at] = Math.floor((n * i) / parts);
-          items[at + 1] = Math.floor((n * (i + 1)) / parts);
+          items[at] = boundary(i);
+          items[at + 1] = boundary(i + 1);
         }, { group, arg: OBJECTIVE_CODES[objective] });
       },
       async partition(buffer, tasks) {
@@ -616,6 +624,25 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
           views.itemsF64[k * ITEM_F64] = t.leftValue;
           views.itemsF64[k * ITEM_F64 + 1] = t.rightValue;
         }, { buffer, group });
+      },
+      async sums(buffer, count) {
+        // The chunks of rootSums, one per item; their sums added in chunk order here.
+        const chunks = Math.ceil(count / HIST_BLOCK_ROWS);
+        const parts = new Float64Array(chunks * 2);
+        await runItems(CMD_SUMS, chunks, (i, at) => {
+          items[at] = i * HIST_BLOCK_ROWS;
+          items[at + 1] = Math.min(count, (i + 1) * HIST_BLOCK_ROWS);
+        }, { buffer }, (i, k) => {
+          parts[i * 2] = views.itemsF64[k * 2] as number;
+          parts[i * 2 + 1] = views.itemsF64[k * 2 + 1] as number;
+        });
+        let G = 0;
+        let H = 0;
+        for (let i = 0; i < chunks; i++) {
+          G += parts[i * 2] as number;
+          H += parts[i * 2 + 1] as number;
+        }
+        return [G, H];
       },
       async histograms(buffer, features, ranges, outs) {
         const nf = features.length;

@@ -31,6 +31,23 @@ export function partitionRange(bins: Uint8Array, rows: Uint32Array, begin: numbe
 }
 
 /**
+ * Sums of the gradient pairs of rows[begin, end) into out[at] (gradients) and out[at + 1]
+ * (hessians), in row order. A tree's root sums are these over HIST_BLOCK_ROWS-row chunks, added in
+ * chunk order, so threads can take the chunks.
+ */
+export function sumGradientRange(rows: Uint32Array, gh: Float32Array, begin: number, end: number, out: Float64Array, at: number): void {
+  let G = 0;
+  let H = 0;
+  for (let k = begin; k < end; k++) {
+    const r = rows[k] as number;
+    G += gh[r * 2] as number;
+    H += gh[r * 2 + 1] as number;
+  }
+  out[at] = G;
+  out[at + 1] = H;
+}
+
+/**
  * For a split whose children are both leaves: margins[row * groups + group] += the left or the
  * right leaf value for rows[begin, end), instead of partitioning them (nothing reads their order
  * afterwards). One float32-rounded addition per row and tree, as a leaf-range update makes.

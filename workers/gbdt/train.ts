@@ -6,7 +6,7 @@ import { computeGradients, transformMargins } from './objectives';
 import type { EvalMetric, GbdtParams } from './params';
 import { createRng } from './rng';
 import { calcWeight, findBestSplit, type SplitCandidate } from './split';
-import { HIST_BLOCK_ROWS, HIST_STRIDE, type HistogramKernel, type RowParallel } from './histogram';
+import { HIST_BLOCK_ROWS, HIST_STRIDE, rootSums, type HistogramKernel, type RowParallel } from './histogram';
 import { addLeavesRange, partitionRange } from './row-ops';
 import { createParallelHistogramKernel } from './parallel-histogram';
 
@@ -162,13 +162,7 @@ async function growTree(
     leafEnd.push(end);
   };
   const histSize = data.nFeatures * HIST_STRIDE;
-  let G = 0;
-  let H = 0;
-  for (let k = 0; k < rows.length; k++) {
-    const r = rows[k] as number;
-    G += gh[r * 2] as number;
-    H += gh[r * 2 + 1] as number;
-  }
+  const [G, H] = parallel ? await parallel.ops.sums(parallel.buffer, rows.length) : rootSums(rows, gh, rows.length);
   const { pool, scratch } = buffers;
   const rootHist = pool.pop() ?? new Float64Array(histSize);
   await buildNodes([[0, rows.length]], [rootHist]);
