@@ -10,7 +10,7 @@ import path from 'node:path';
 import vm from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { binColumns, computeCuts } from '../../workers/gbdt/binning';
-import { HISTOGRAM_WORKER_SOURCE } from '../../workers/gbdt/parallel-histogram';
+import { HISTOGRAM_WORKER_SOURCE, createParallelHistogramKernel, type HistogramWorkerPort } from '../../workers/gbdt/parallel-histogram';
 import { HIST_BLOCK_ROWS, HIST_STRIDE, type HistogramKernel, type LeafTask, type PartitionTask } from '../../workers/gbdt/histogram';
 import { computeGradientRange } from '../../workers/gbdt/objectives';
 import { resolveParams } from '../../workers/gbdt/params';
@@ -20,7 +20,7 @@ import { trainGbdt, type FeatureData } from '../../workers/gbdt/train';
 import { createWasmHistogramKernel, embeddedHistogramWasm, histogramWasmModule } from '../../workers/gbdt/wasm-histogram';
 import { repoRoot, tempDir } from '../helpers/paths';
 import { runProcess } from '../helpers/process';
-import { createNodeHistogramKernel } from '../../workers/node/histogram-threads';
+import { createNodeHistogramKernel, spawnNodeHistogramWorker } from '../../workers/node/histogram-threads';
 
 const kernels: HistogramKernel[] = [];
 afterAll(() => {
@@ -199,6 +199,43 @@ describe('row-wise steps and histograms on the training threads', () => {
       ops.finish();
     });
   }
+});
+
+describe('failures on the training threads', () => {
+  const n = 120_000;
+  const rng = createRng(31);
+  const columns = [Float32Array.from({ length: n }, () => Math.floor(rng() * 50))];
+  const labels = Float32Array.from({ length: n }, () => (rng() < 0.5 ? 1 : 0));
+
+  it('turns an error in a work item into a clear error, and the kernel trains again afterwards', async () => {
+    const kernel = threaded(2);
+    const ops = kernel.rowParallel!({ columns, labels, groups: 1, maxBin: 256, seed: 1 });
+    await ops.bin();
+    ops.rows[0].set(Uint32Array.from({ length: n }, (_, i) => i));
+    // A feature that does not exist: whichever thread takes an item fails on it.
+    const bad = Array.from({ length: 8 }, (_, k) => ({ begin: k * 15_000, end: (k + 1) * 15_000, feature: 7, bin: 3, defaultLeft: false }));
+    await expect(ops.partition(0, bad)).rejects.toThrow();
+    ops.finish();
+    const again = kernel.rowParallel!({ columns, labels, groups: 1, maxBin: 256, seed: 1 });
+    const binned = await again.bin();
+    expect(Buffer.from(binned.bins).equals(Buffer.from(binColumns(columns, 256, 1).bins))).toBe(true);
+    again.finish();
+  });
+
+  it('fails with a clear error instead of hanging when a helper thread dies', async () => {
+    const ports: HistogramWorkerPort[] = [];
+    const kernel = createParallelHistogramKernel(2, (source) => {
+      const port = spawnNodeHistogramWorker(source);
+      ports.push(port);
+      return port;
+    });
+    kernels.push(kernel);
+    const ops = kernel.rowParallel!({ columns, labels, groups: 1, maxBin: 256, seed: 1 });
+    await ops.bin();
+    ports[0]!.terminate();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await expect(ops.gradients('binary:logistic', 0, 1, n)).rejects.toThrow(/training thread failed/);
+  });
 });
 
 function data(n: number, F: number, seed: number, classes: number): FeatureData {

@@ -353,7 +353,10 @@ interface Session {
   layout: SessionLayout;
   views: SessionViews;
   ops: SessionOps;
-  open: boolean;
+  /** Why commands are refused (a thread failed), or null. */
+  broken: EngineError | null;
+  /** The exit command went out: the helpers left (or are leaving) the command loop. */
+  closed: boolean;
 }
 
 /**
@@ -410,7 +413,7 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
         await new Promise((resolve) => setTimeout(resolve, 0));
         const error = failure();
         if (error) {
-          s.open = false;
+          s.broken = error;
           throw error;
         }
         since = performance.now();
@@ -421,7 +424,8 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
   /** Runs the published command on this thread too, then waits for the helpers. */
   const run = async (s: Session, cmd: number, count: number, header?: { buffer?: number; group?: number; arg?: number }): Promise<void> => {
     if (count === 0) return;
-    if (!s.open) throw new EngineError('INTERNAL', 'The training threads were stopped.');
+    if (s.closed) throw new EngineError('INTERNAL', 'The training threads were stopped.');
+    if (s.broken) throw s.broken;
     const error = failure();
     if (error) throw error;
     publish(s, cmd, count, header);
@@ -436,15 +440,15 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
     const ctrl = s.views.ctrl;
     if (ctrl[C_ERROR] !== 0) {
       const text = String.fromCharCode(...ctrl.subarray(C_TEXT, C_TEXT + (ctrl[C_TEXT_LENGTH] as number)));
-      s.open = false;
-      throw new EngineError('INTERNAL', `A training thread failed: ${text}`);
+      s.broken = new EngineError('INTERNAL', `A training thread failed: ${text}`);
+      throw s.broken;
     }
   };
 
   /** Tells the helpers to leave the session's command loop (they drop its memory). */
   const close = (s: Session): void => {
-    if (!s.open) return;
-    s.open = false;
+    if (s.closed) return;
+    s.closed = true;
     publish(s, CMD_EXIT, 0);
   };
 
@@ -460,14 +464,19 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
     let memory: WebAssembly.Memory;
     let instance: WebAssembly.Instance;
     const module = helpers.length > 0 ? sharedHistogramWasmModule() : histogramWasmModule();
-    if (helpers.length > 0) {
-      memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-      instance = new WebAssembly.Instance(module, { env: { memory } });
-    } else {
-      // One thread: the module's own memory, grown to the session (no SharedArrayBuffer).
-      instance = new WebAssembly.Instance(module, {});
-      memory = instance.exports.memory as WebAssembly.Memory;
-      memory.grow(pages - memory.buffer.byteLength / 65536);
+    try {
+      if (helpers.length > 0) {
+        memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+        instance = new WebAssembly.Instance(module, { env: { memory } });
+      } else {
+        // One thread: the module's own memory, grown to the session (no SharedArrayBuffer).
+        instance = new WebAssembly.Instance(module, {});
+        memory = instance.exports.memory as WebAssembly.Memory;
+        memory.grow(pages - memory.buffer.byteLength / 65536);
+      }
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      throw new EngineError('BAD_INPUT', `Training needs ${(layout.bytes / 2 ** 20).toFixed(0)} MB of working memory for ${nRows.toLocaleString('en-US')} rows x ${F} features, more than this process could get; train on fewer rows or features.`);
     }
     // The float columns, for binning: shared with the helpers (a copy), or as they are.
     let floats = data.columns;
@@ -493,7 +502,7 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
       buildSubset: instance.exports.buildSubset as SessionOps['buildSubset'],
       gradientsLogistic: instance.exports.gradientsLogistic as SessionOps['gradientsLogistic'],
     };
-    const s: Session = { layout, views, ops, open: true };
+    const s: Session = { layout, views, ops, broken: null, closed: false };
     session = s;
     for (const h of helpers) h.port.postMessage({ type: 'session', memory, module, layout, floats: floatBuffer });
     const items = views.items;
