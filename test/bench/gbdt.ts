@@ -2,7 +2,7 @@
  * Benchmark: Assay's GBDT trainer against XGBoost's hist method (Debian's python3-xgboost) on the
  * generator's 1M-row features table, same parameters, same matrices, in the same run.
  *
- *   node bin/run-ts.mjs test/bench/gbdt.ts [--users N] [--rounds R] [--threads 1,2]
+ *   node bin/run-ts.mjs test/bench/gbdt.ts [--users N] [--rounds R] [--threads 1,2] [--repeat 2]
  *
  * Assay and XGBoost train at each thread count; prints wall and process CPU time of both, the
  * ratios and both test AUCs; asserts nothing.
@@ -99,7 +99,12 @@ export async function loadBenchFeatures(users: number): Promise<BenchFeatures> {
   return { columns, labels, featureNames };
 }
 
-export async function runGbdtBench(options: { users: number; rounds: number; threads: number[] }): Promise<Record<string, unknown>> {
+/**
+ * Training time of Assay and XGBoost at each thread count, the fastest of `repeat` runs on each
+ * side (a shared machine only ever adds time), with both test AUCs.
+ */
+export async function runGbdtBench(options: { users: number; rounds: number; threads: number[]; repeat?: number }): Promise<Record<string, unknown>> {
+  const repeat = Math.max(1, options.repeat ?? 2);
   const { columns, labels, featureNames } = await loadBenchFeatures(options.users);
   const n = labels.length;
   const F = columns.length;
@@ -138,23 +143,30 @@ export async function runGbdtBench(options: { users: number; rounds: number; thr
   const assay: Array<{ threads: number; trainMs: number; cpuMs: number; auc: number }> = [];
   let model: TrainResult['model'] | null = null;
   for (const threads of options.threads) {
-    console.log(`training Assay (${threads} thread${threads === 1 ? '' : 's'}, ${options.rounds} rounds)...`);
-    const kernel = threads > 1 ? createNodeHistogramKernel(threads) : undefined;
-    const wall0 = performance.now();
-    const cpu0 = cpuMs();
-    const result = await trainGbdt(train, { params: resolveParams({ ...params, eval_metric: 'logloss' }), featureNames, evaluateTrain: false, kernel });
-    const trainMs = performance.now() - wall0;
-    const trainCpuMs = cpuMs() - cpu0;
-    kernel?.dispose?.();
-    assay.push({ threads, trainMs, cpuMs: trainCpuMs, auc: auc(predict(result.model, test.columns, test.labels.length), test.labels) });
-    model = result.model;
+    console.log(`training Assay (${threads} thread${threads === 1 ? '' : 's'}, ${options.rounds} rounds, fastest of ${repeat})...`);
+    let best: { threads: number; trainMs: number; cpuMs: number; auc: number } | null = null;
+    for (let k = 0; k < repeat; k++) {
+      const kernel = threads > 1 ? createNodeHistogramKernel(threads) : undefined;
+      const wall0 = performance.now();
+      const cpu0 = cpuMs();
+      const result = await trainGbdt(train, { params: resolveParams({ ...params, eval_metric: 'logloss' }), featureNames, evaluateTrain: false, kernel });
+      const trainMs = performance.now() - wall0;
+      const trainCpuMs = cpuMs() - cpu0;
+      kernel?.dispose?.();
+      if (!best || trainMs < best.trainMs) best = { threads, trainMs, cpuMs: trainCpuMs, auc: auc(predict(result.model, test.columns, test.labels.length), test.labels) };
+      model = result.model;
+    }
+    if (best) assay.push(best);
   }
+  // Warm-up on a slice first (compiles the forest's WASM kernel and lets it tier up), as the
+  // prediction bench below does; XGBoost's predictor is native code.
+  if (model) predict(model, columns.map((c) => c.subarray(0, 20_000)), Math.min(n, 20_000));
   const p0 = performance.now();
   if (model) predict(model, columns, n);
   const assayPredictMs = performance.now() - p0;
 
   const specPath = path.join(tmp, 'spec.json');
-  fs.writeFileSync(specPath, JSON.stringify({ ...files, features: F, params, threads: options.threads }));
+  fs.writeFileSync(specPath, JSON.stringify({ ...files, features: F, params, threads: options.threads.flatMap((t) => Array.from({ length: repeat }, () => t)) }));
   console.log(`training XGBoost (threads ${options.threads.join(', ')})...`);
   const py = spawnSync('/usr/bin/python3', [path.join(repoRoot, 'test', 'bench', 'xgb_bench.py'), specPath], { encoding: 'utf8', maxBuffer: 1 << 24 });
   fs.rmSync(tmp, { recursive: true, force: true });
@@ -162,7 +174,9 @@ export async function runGbdtBench(options: { users: number; rounds: number; thr
     console.log(`XGBoost reference unavailable: ${py.stderr.trim().split('\n').pop() ?? 'python3-xgboost missing'}`);
     return { assay, assayPredict1mMs: assayPredictMs };
   }
-  const refs = JSON.parse(py.stdout) as Array<{ threads: number; train_ms: number; train_cpu_ms: number; auc: number; predict_1m_ms: number; xgboost: string }>;
+  type XgbRun = { threads: number; train_ms: number; train_cpu_ms: number; auc: number; predict_1m_ms: number; xgboost: string };
+  const runs = JSON.parse(py.stdout) as XgbRun[];
+  const refs = options.threads.map((t) => runs.filter((r) => r.threads === t).sort((a, b) => a.train_ms - b.train_ms)[0]).filter((r): r is XgbRun => r !== undefined);
   const s1 = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
   const header = ['task', 'assay wall', 'assay cpu', 'xgboost wall', 'xgboost cpu', 'ratio wall', 'ratio cpu', 'target'];
   const rows: string[][] = [];
@@ -179,7 +193,7 @@ export async function runGbdtBench(options: { users: number; rounds: number; thr
   }
   rows.push([`predict ${n.toLocaleString('en-US')} rows (XGBoost ${refs[0]?.threads} thr)`, `${assayPredictMs.toFixed(0)} ms`, '', `${refs[0]?.predict_1m_ms.toFixed(0)} ms`, '', `${(assayPredictMs / (refs[0]?.predict_1m_ms ?? 1)).toFixed(2)}x`, '', '<= 1 s']);
   const widths = header.map((_, k) => Math.max(...[header, ...rows].map((r) => (r[k] ?? '').length)));
-  console.log(`\nGBDT vs XGBoost ${refs[0]?.xgboost} (hist), depth 6, eta 0.1, 256 bins; ${os.availableParallelism()} cores, load ${os.loadavg()[0]?.toFixed(2)} (cpu = process CPU time, all threads)`);
+  console.log(`\nGBDT vs XGBoost ${refs[0]?.xgboost} (hist), depth 6, eta 0.1, 256 bins; ${os.availableParallelism()} cores, load ${os.loadavg()[0]?.toFixed(2)}; training: fastest of ${repeat} runs each (cpu = process CPU time, all threads)`);
   for (const r of [header, ...rows]) console.log(r.map((c, k) => c.padEnd(widths[k] ?? 0)).join('  '));
   return { assay, assayPredict1mMs: assayPredictMs, xgboost: refs };
 }
@@ -188,7 +202,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const users = Number(arg('users', '1000000'));
   const rounds = Number(arg('rounds', '200'));
   const threads = arg('threads', '1,2').split(',').map(Number);
-  const result = await runGbdtBench({ users, rounds, threads });
+  const result = await runGbdtBench({ users, rounds, threads, repeat: Number(arg('repeat', '2')) });
   fs.mkdirSync(path.join(repoRoot, '.bench'), { recursive: true });
   fs.writeFileSync(path.join(repoRoot, '.bench', 'gbdt.json'), JSON.stringify(result, null, 2));
 }
