@@ -59,9 +59,9 @@ const CMD_EXIT = 8;
 const CMD_CUTS = 9;
 const CMD_BIN = 10;
 const CMD_TRANSPOSE = 11;
-const CMD_SUMS = 13;
 /** Helpers drop the float columns (binning is done). */
 const CMD_RELEASE = 12;
+const CMD_SUMS = 13;
 /** Float32 cut slots per feature. */
 const CUTS_STRIDE = 256;
 
@@ -207,7 +207,8 @@ export function sessionViews(buffer: ArrayBufferLike, L: SessionLayout, floats: 
 
 /**
  * Takes work items of the current command off the shared counter and runs them until none are
- * left. Self-contained (helpers run its source; slot numbers as in the constants above).
+ * left. Self-contained (helpers run its source), so the control slots, command numbers and item
+ * sizes are the constants above written out.
  */
 export function workOnCommand(v: SessionViews, L: SessionLayout, ops: SessionOps): void {
   const ctrl = v.ctrl;
@@ -226,7 +227,7 @@ export function workOnCommand(v: SessionViews, L: SessionLayout, ops: SessionOps
     const o = i * 8;
     const a = items[o] as number;
     const b = items[o + 1] as number;
-    if (cmd === 1) {
+    if (cmd === 1) { // GRADIENTS
       const objective = arg === 0 ? 'binary:logistic' : arg === 1 ? 'reg:squarederror' : 'multi:softprob';
       let from = a;
       if (arg === 0 && L.groups === 1) {
@@ -235,18 +236,18 @@ export function workOnCommand(v: SessionViews, L: SessionLayout, ops: SessionOps
         ops.gradientsLogistic(L.marginsAt, L.labelsAt, L.ghAt, a, from, v.ctrlF64[0] as number);
       }
       if (from < b) ops.computeGradientRange(objective, v.roundMargins ?? v.margins, v.labels, L.groups, group, v.ctrlF64[0] as number, v.gh, from, b);
-    } else if (cmd === 2) {
+    } else if (cmd === 2) { // PARTITION
       v.results[i] = ops.partitionRange(v.columns[items[o + 2] as number] as Uint8Array, rows, a, b, items[o + 3] as number, items[o + 4] === 1, v.scratch);
-    } else if (cmd === 3) {
+    } else if (cmd === 3) { // SCATTER
       // A part [a, mid | mid, b) of a larger partition: its lefts and rights to their places.
       const mid = items[o + 2] as number;
       v.scratch.set(rows.subarray(a, mid), items[o + 3] as number);
       v.scratch.set(rows.subarray(mid, b), items[o + 4] as number);
-    } else if (cmd === 4) {
+    } else if (cmd === 4) { // COPY
       rows.set(v.scratch.subarray(a, b), a);
-    } else if (cmd === 5) {
+    } else if (cmd === 5) { // LEAVES
       ops.addLeavesRange(v.columns[items[o + 2] as number] as Uint8Array, rows, a, b, items[o + 3] as number, items[o + 4] === 1, v.itemsF64[i * 2] as number, v.itemsF64[i * 2 + 1] as number, v.margins, L.groups, group);
-    } else if (cmd === 6) {
+    } else if (cmd === 6) { // BUILD
       // Block [a, b) into its slot, features [f0, f1) (a feature subset: the whole slot).
       const slot = items[o + 2] as number;
       const f0 = items[o + 3] as number;
@@ -255,7 +256,7 @@ export function workOnCommand(v: SessionViews, L: SessionLayout, ops: SessionOps
       const histAt = L.slotsAt + slot * slotSize * 8;
       if (arg === L.nFeatures) ops.buildFeatures(L.binsAt, L.nFeatures, rowsAt, a, b, L.ghAt, histAt, f0, f1);
       else ops.buildSubset(L.binsAt, L.nFeatures, rowsAt, a, b, L.ghAt, histAt, L.featuresAt, arg);
-    } else if (cmd === 7) {
+    } else if (cmd === 7) { // REDUCE
       // Slots a..b-1 hold one node's blocks: add them into slot a, in block order, for features
       // [items[o + 2], items[o + 3]).
       const slots = v.slots;
@@ -267,16 +268,16 @@ export function workOnCommand(v: SessionViews, L: SessionLayout, ops: SessionOps
           for (let j = 0; j < 512; j++) slots[target + j] = (slots[target + j] as number) + (slots[source + j] as number);
         }
       }
-    } else if (cmd === 9) {
+    } else if (cmd === 9) { // CUTS
       // Cut points of feature a: into its cuts slot, their number as the result.
       const cuts = ops.computeCuts(v.floats[a] as Float32Array, arg, (ctrl[10] as number) + a).cuts;
       v.cuts.set(cuts, a * 256);
       v.results[i] = cuts.length;
-    } else if (cmd === 10) {
+    } else if (cmd === 10) { // BIN
       ops.binColumn(v.floats[a] as Float32Array, v.cuts.subarray(a * 256, a * 256 + b), v.columns[a] as Uint8Array);
-    } else if (cmd === 13) {
+    } else if (cmd === 13) { // SUMS
       ops.sumGradientRange(rows, v.gh, a, b, v.itemsF64, i * 2);
-    } else if (cmd === 11) {
+    } else if (cmd === 11) { // TRANSPOSE
       // Rows [a, b) of the columns into the row-major matrix, a cache-sized slice at a time.
       const F = L.nFeatures;
       for (let start = a; start < b; start += 2048) {
