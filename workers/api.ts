@@ -347,6 +347,8 @@ export type * from './cluster/types';
 export type * from './tags/types';
 /** Pure tag-set readers (zod schema checks, no engine): for files opened in the renderer or the CLI. */
 export { parseTagSet, parseTagSetJson } from './tags/tag';
+/** Pure tag-set edits, shared by the Tags view and the CLI. */
+export { addSegmentTags, tagIdFor } from './tags/tag-set-edit';
 export type * from './packs/types';
 import type { SegmentJobs } from './segments/types';
 import type { ClusterJobs } from './cluster/types';

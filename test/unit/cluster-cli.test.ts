@@ -2,7 +2,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseTagSetJson } from '../../workers/api';
 import { clusterCommand } from '../../workers/node/cli-cluster';
+import { tagsCommand } from '../../workers/node/cli-tags';
 import { tempDir, writeFixture } from '../helpers/paths';
 
 const dir = tempDir('cluster-cli');
@@ -77,6 +79,49 @@ describe('assay cluster', { timeout: 240_000 }, () => {
     expect(doc.portrait?.cards).toHaveLength(3);
     const monetary = doc.segments.map((s) => s.centroidOriginal.monetary ?? 0).sort((a, b) => a - b);
     expect(monetary[2]).toBeGreaterThan(1500);
+  });
+
+  it('saves segment tags into a tag set: named by the portraits, replaced on a rerun, evaluable by assay tags eval', async () => {
+    const out = path.join(dir, 'tagged.csv');
+    const tagsFile = path.join(dir, 'tags.json');
+    const args = [input, '--features', 'recency,frequency,monetary', '--k', '3', '--seed', '4', '--out', out, '--tags', tagsFile];
+    const first = await assayCluster(...args);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/saved 3 segment tags to .*tags\.json \(3 added, 0 replaced\)/);
+    const set = parseTagSetJson(fs.readFileSync(tagsFile, 'utf8'));
+    expect(set.tags).toHaveLength(3);
+    expect(set.tags.every((t) => t.definition.kind === 'segment' && t.status === 'draft' && t.group === 'behaviour')).toBe(true);
+    // Portrait names (e.g. "High monetary · Low recency"), not the "Segment i" fallback.
+    expect(set.tags.every((t) => !/^Segment \d+$/.test(t.name))).toBe(true);
+    const summary = JSON.parse(first.stdout) as { tags: { ref: string; added: string[] } };
+    expect(summary.tags.ref).toBe('customers_k3');
+
+    const again = await assayCluster(...args);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/\(0 added, 3 replaced\)/);
+    const reread = parseTagSetJson(fs.readFileSync(tagsFile, 'utf8'));
+    expect(reread.tags.map((t) => t.id)).toEqual(set.tags.map((t) => t.id));
+    expect(reread.version).toBe(set.version + 1);
+
+    // Each tag fires on its segment's 30 rows when the tag set is evaluated on the input.
+    const evalOut: string[] = [];
+    const evalErr: string[] = [];
+    const code = await tagsCommand(['eval', tagsFile, input, '--json'], { out: (t) => evalOut.push(t), err: (t) => evalErr.push(t) });
+    expect(code, evalErr.join('\n')).toBe(0);
+    const evaluated = JSON.parse(evalOut.join('\n')) as { tags: Array<{ metrics: { support: number } }> };
+    expect(evaluated.tags.map((t) => t.metrics.support)).toEqual([30, 30, 30]);
+  });
+
+  it('leaves a file that is not a tag set untouched, with a plain error', async () => {
+    const tagsFile = path.join(dir, 'not-tags.json');
+    fs.writeFileSync(tagsFile, '{"schema": "something/else", "tags": []}');
+    const r = await assayCluster(input, '--all-numeric', '--k', '2', '--out', path.join(dir, 'z.csv'), '--tags', tagsFile);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/not an Assay tag set/);
+    expect(fs.readFileSync(tagsFile, 'utf8')).toBe('{"schema": "something/else", "tags": []}');
+    const bad = await assayCluster(input, '--all-numeric', '--k', '2', '--out', path.join(dir, 'z.csv'), '--tag-group', 'x');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/go with --tags/);
   });
 
   it('exits 1 with the engine message on bad data (k larger than the rows)', async () => {

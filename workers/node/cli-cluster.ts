@@ -3,7 +3,8 @@
  * app uses (cluster.sweep, cluster.run, segments.portrait for the report).
  */
 import path from 'node:path';
-import { EngineError, type ClusterResult, type ClusterSweepResult, type PreprocessOptions } from '../api';
+import fs from 'node:fs';
+import { EngineError, addSegmentTags, parseTagSet, parseTagSetJson, type ClusterResult, type ClusterSweepResult, type PortraitResult, type PreprocessOptions, type TagSet } from '../api';
 import { writeFileAtomic } from './atomic-write';
 import { EXIT, UsageError, defaultIo, openFiles, outputFormat, parseCommandLine, requireFile, runCommand, withEngine, writeOutput, type Io } from './cli-common';
 
@@ -32,6 +33,11 @@ Options:
   --out FILE           Output file, .csv or .parquet (required)
   --report FILE.json   Also write a report: sizes, centroids in original units, metrics, the
                        preprocessing, and a portrait card per segment
+  --tags FILE.json     Also save one draft segment tag per segment into a tag set (created if
+                       missing; tags of the same segmentation are replaced, not copied), each
+                       carrying the preprocessing and centroids, named by its portrait card
+  --tag-ref NAME       What the tags call the segmentation (default: FILE's name and k)
+  --tag-group G        Taxonomy group of the tags (default behaviour)
   -h, --help           Show this help`;
 
 
@@ -61,6 +67,12 @@ function oneOf<T extends string>(name: string, value: unknown, allowed: readonly
 }
 
 
+
+/** The tag set in `file`, or an empty one when there is no such file. */
+function readTagSetFile(file: string): TagSet {
+  if (!fs.existsSync(file)) return parseTagSet({ tags: [] });
+  return parseTagSetJson(fs.readFileSync(file, 'utf8'));
+}
 
 function round(v: number | null, digits = 6): number | null {
   return v === null ? null : Number(v.toPrecision(digits));
@@ -124,6 +136,9 @@ async function clusterMain(argv: string[], io: Io): Promise<number> {
         backend: { type: 'string' },
         out: { type: 'string' },
         report: { type: 'string' },
+        tags: { type: 'string' },
+        'tag-ref': { type: 'string' },
+        'tag-group': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     },
@@ -147,6 +162,12 @@ async function clusterMain(argv: string[], io: Io): Promise<number> {
   outputFormat(out);
   const report = typeof values.report === 'string' && values.report ? values.report : undefined;
   if (values.report !== undefined && !report) throw new UsageError('--report needs a file name.');
+  const tagsFile = typeof values.tags === 'string' && values.tags ? values.tags : undefined;
+  if (values.tags !== undefined && !tagsFile) throw new UsageError('--tags needs a file name.');
+  if (tagsFile && !tagsFile.toLowerCase().endsWith('.json')) throw new UsageError(`--tags must name a .json tag set (got ${tagsFile}).`);
+  if (!tagsFile && (values['tag-ref'] !== undefined || values['tag-group'] !== undefined)) throw new UsageError('--tag-ref and --tag-group go with --tags.');
+  // An existing tag set is read before any work: a file that is not one stops here, untouched.
+  const existingTags = tagsFile ? readTagSetFile(tagsFile) : undefined;
   const seed = wholeNumber('seed', values.seed, 0) ?? 0;
   const nInit = wholeNumber('n-init', values['n-init'], 1);
   const maxIter = wholeNumber('max-iter', values['max-iter'], 1);
@@ -189,9 +210,9 @@ async function clusterMain(argv: string[], io: Io): Promise<number> {
     io.err(`wrote ${result.cluster.rows.toLocaleString('en-US')} rows with their segment to ${out}`);
     const summary = runSummary(result);
     if (sweepResult) summary.sweep = sweepSummary(sweepResult);
-    if (report) {
-      let portrait: unknown = null;
-      let portraitNote: string | null = null;
+    let portrait: PortraitResult | null = null;
+    let portraitNote: string | null = null;
+    if (report || tagsFile) {
       try {
         const numeric = result.preprocessor.columns.filter((t) => t.kind === 'numeric').map((t) => t.column);
         const text = result.preprocessor.columns.filter((t) => t.kind === 'onehot').map((t) => t.column);
@@ -201,6 +222,20 @@ async function clusterMain(argv: string[], io: Io): Promise<number> {
         portraitNote = `portrait cards unavailable: ${err.message}`;
         io.err(`warning: ${portraitNote}`);
       }
+    }
+    if (tagsFile && existingTags) {
+      // Named by the portrait cards, as the Segments view names them; "Segment i" without one.
+      const names: Record<number, string> = {};
+      for (const card of portrait?.cards ?? []) if (card.suggestedName) names[Number(card.segment)] = card.suggestedName;
+      const ref = typeof values['tag-ref'] === 'string' && values['tag-ref'].trim() ? values['tag-ref'].trim() : `${path.parse(file).name}_k${chosenK}`;
+      const group = typeof values['tag-group'] === 'string' && values['tag-group'].trim() ? values['tag-group'].trim() : undefined;
+      const tags = await client.run('cluster.tags', { clusterId: result.cluster.clusterId, names, ref, ...(group ? { group } : {}) });
+      const merged = addSegmentTags(existingTags, tags);
+      writeFileAtomic(path.resolve(tagsFile), `${JSON.stringify(parseTagSet(merged.set), null, 2)}\n`);
+      io.err(`saved ${tags.length} segment tag${tags.length === 1 ? '' : 's'} to ${tagsFile} (${merged.added.length} added, ${merged.replaced.length} replaced)`);
+      summary.tags = { file: tagsFile, ref, added: merged.added, replaced: merged.replaced };
+    }
+    if (report) {
       const doc = {
         ...summary,
         segments: result.segments.map((s) => ({ segment: s.segment, size: s.size, share: s.share, centroid: s.centroid, centroidOriginal: s.centroidOriginal })),

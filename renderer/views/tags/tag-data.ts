@@ -13,7 +13,11 @@ import type {
   TagsValidateParams,
   TagsValidateResult,
 } from '../../../workers/api';
+import { addSegmentTags, tagIdFor } from '../../../workers/api';
 import { tagSetSchema, type GateRecord, type MiningForm, type Tag, type TagDefinition, type TagSet, type TagStatus, type TagsWorkspaceState, type ValidationForm } from './types';
+
+// Shared with the CLI (the engine's pure tag-set edits).
+export { addSegmentTags, tagIdFor };
 
 export type FormResult<T> = { ok: true; value: T } | { ok: false; problems: string[] };
 
@@ -84,12 +88,6 @@ export function removeGroup(set: TagSet, name: string): TagSet {
 }
 
 /** A tag id from its name: letters, digits, _ . - ; unique within the set. */
-export function tagIdFor(name: string, taken: Iterable<string>): string {
-  const used = new Set(taken);
-  const base = name.replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^[^A-Za-z0-9]+/, '').replace(/_+$/, '').slice(0, 60) || 'tag';
-  if (!used.has(base)) return base;
-  for (let k = 2; ; k++) if (!used.has(`${base}_${k}`)) return `${base}_${k}`;
-}
 
 function sameDefinition(a: TagDefinition, b: TagDefinition): boolean {
   return JSON.stringify(a.kind === 'rule' ? { kind: a.kind, text: a.text } : a) === JSON.stringify(b.kind === 'rule' ? { kind: b.kind, text: b.text } : b);
@@ -158,39 +156,6 @@ export function addMinedTags(set: TagSet, mined: TagSet, onlyIds?: ReadonlySet<s
   return { set: bump(set, { taxonomy, tags: [...set.tags, ...added] }), added: added.map((t) => t.id) };
 }
 
-/**
- * Adds segment tags made from a segmentation (cluster.tags). Saving the same segmentation again
- * replaces its tags (same ids) instead of adding copies; a name already used by another tag gets
- * a number; a group missing from the taxonomy is added.
- */
-export function addSegmentTags(set: TagSet, tags: readonly Tag[]): { set: TagSet; added: string[]; replaced: string[] } {
-  const incomingIds = new Set(tags.map((t) => t.id));
-  const kept = set.tags.filter((t) => !(incomingIds.has(t.id) && t.definition.kind === 'segment'));
-  const ids = new Set(kept.map((t) => t.id));
-  const names = new Set(kept.map((t) => t.name.toLowerCase()));
-  const taxonomy = [...set.taxonomy];
-  const added: string[] = [];
-  const replaced: string[] = [];
-  const out = [...set.tags];
-  for (const tag of tags) {
-    let name = tag.name;
-    for (let k = 2; names.has(name.toLowerCase()); k++) name = `${tag.name} (${k})`;
-    names.add(name.toLowerCase());
-    if (!taxonomy.includes(tag.group)) taxonomy.push(tag.group);
-    const at = out.findIndex((t) => t.id === tag.id && t.definition.kind === 'segment');
-    if (at >= 0) {
-      out[at] = { ...tag, name, status: 'draft' };
-      replaced.push(tag.id);
-      continue;
-    }
-    const id = tagIdFor(tag.id, ids);
-    ids.add(id);
-    out.push({ ...tag, id, name, status: 'draft' });
-    added.push(id);
-  }
-  if (tags.length === 0) return { set, added, replaced };
-  return { set: bump(set, { taxonomy, tags: out }), added, replaced };
-}
 
 /**
  * Takes a validation's verdicts into the set: each tag the engine measured gets the status it

@@ -1,0 +1,47 @@
+/**
+ * Pure edits of a tag set shared by the Tags view and the CLI (no engine, no DOM): ids for new
+ * tags, and adding the segment tags of a segmentation.
+ */
+import type { Tag, TagSet } from './tag';
+
+/** A tag id from a name: letters, digits, _ . - only, unique among `taken`. */
+export function tagIdFor(name: string, taken: Iterable<string>): string {
+  const used = new Set(taken);
+  const base = name.replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^[^A-Za-z0-9]+/, '').replace(/_+$/, '').slice(0, 60) || 'tag';
+  if (!used.has(base)) return base;
+  for (let k = 2; ; k++) if (!used.has(`${base}_${k}`)) return `${base}_${k}`;
+}
+
+/**
+ * Adds segment tags made from a segmentation (cluster.tags). Saving the same segmentation again
+ * replaces its tags (same ids) instead of adding copies; a name already used by another tag gets
+ * a number; a group missing from the taxonomy is added. Bumps the set's version when it changes.
+ */
+export function addSegmentTags(set: TagSet, tags: readonly Tag[]): { set: TagSet; added: string[]; replaced: string[] } {
+  const incomingIds = new Set(tags.map((t) => t.id));
+  const kept = set.tags.filter((t) => !(incomingIds.has(t.id) && t.definition.kind === 'segment'));
+  const ids = new Set(kept.map((t) => t.id));
+  const names = new Set(kept.map((t) => t.name.toLowerCase()));
+  const taxonomy = [...set.taxonomy];
+  const added: string[] = [];
+  const replaced: string[] = [];
+  const out = [...set.tags];
+  for (const tag of tags) {
+    let name = tag.name;
+    for (let k = 2; names.has(name.toLowerCase()); k++) name = `${tag.name} (${k})`;
+    names.add(name.toLowerCase());
+    if (!taxonomy.includes(tag.group)) taxonomy.push(tag.group);
+    const at = out.findIndex((t) => t.id === tag.id && t.definition.kind === 'segment');
+    if (at >= 0) {
+      out[at] = { ...tag, name, status: 'draft' };
+      replaced.push(tag.id);
+      continue;
+    }
+    const id = tagIdFor(tag.id, ids);
+    ids.add(id);
+    out.push({ ...tag, id, name, status: 'draft' });
+    added.push(id);
+  }
+  if (tags.length === 0) return { set, added, replaced };
+  return { set: { ...set, taxonomy, tags: out, version: set.version + 1 }, added, replaced };
+}
