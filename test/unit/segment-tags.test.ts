@@ -82,6 +82,22 @@ describe('segment tags', () => {
     expect(validated.tags.map((t) => t.holdout.support)).toEqual(sizes);
   });
 
+  it('tags.validate lines segment assignments up with the rows of a query whose order changes on every read', async () => {
+    const { tags, segmentOf } = await clusterToTags();
+    const tagSet = JSON.parse(JSON.stringify({ tags })) as TagSetInput;
+    // The target is "in segment 0", so the Alpha tag is right on every row when the rows line up.
+    const sql = 'SELECT p.*, s.segment = 0 AS is_alpha FROM pts p JOIN pts_seg s USING (id) ORDER BY random()';
+    const validated = await engine.client.run('tags.validate', { tagSet, source: { sql }, target: 'is_alpha', split: { kind: 'all' } });
+    const alpha = validated.tags.find((t) => t.name === 'Alpha');
+    const size = [...segmentOf.values()].filter((x) => x === 0).length;
+    const metrics = alpha?.holdout as { support: number; tp?: number; fp?: number } | undefined;
+    expect(metrics?.support).toBe(size);
+    expect(metrics?.tp).toBe(size);
+    expect(metrics?.fp).toBe(0);
+    // The copy that kept the order is gone.
+    expect(await queryRows(engine.client, "SELECT table_name FROM duckdb_tables() WHERE table_name LIKE '__assay_rows_%'")).toEqual([]);
+  });
+
   it('cluster.tags also takes a segmentation as data and keeps names unique', async () => {
     const run = await engine.client.run('cluster.run', { source: { table: 'pts' }, features: ['a', 'spend'], k: 2, seed: 1 });
     const exported = await engine.client.run('cluster.export', { clusterId: run.cluster.clusterId });

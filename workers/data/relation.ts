@@ -23,6 +23,25 @@ export async function resolveRelation(engine: DataEngine, source: DataSourceRef 
   throw new EngineError('BAD_INPUT', `Choose a table or write a query ${purpose}.`);
 }
 
+let stableCopies = 0;
+
+/**
+ * A relation whose rows come back in the same order on every read: a table as it is (DuckDB keeps
+ * insertion order), a query copied once into a temporary table (a query without ORDER BY, or
+ * with a random one, may return its rows in another order each time). `release` drops the copy.
+ */
+export async function stableRelation(engine: DataEngine, relation: string, signal?: AbortSignal): Promise<{ relation: string; release(): Promise<void> }> {
+  if (!relation.startsWith('(')) return { relation, release: async () => undefined };
+  const name = quoteIdent(`__assay_rows_${++stableCopies}`);
+  await engine.driver.query(`CREATE OR REPLACE TEMP TABLE ${name} AS SELECT * FROM ${relation}`, signal);
+  return {
+    relation: name,
+    release: async () => {
+      await engine.driver.query(`DROP TABLE IF EXISTS ${name}`).catch(() => undefined);
+    },
+  };
+}
+
 /** A relation's columns with their DuckDB types. */
 export async function describeRelation(engine: DataEngine, relation: string, signal?: AbortSignal): Promise<Array<{ name: string; type: string }>> {
   const t = await engine.driver.query(`DESCRIBE SELECT * FROM ${relation}`, signal);

@@ -8,6 +8,7 @@ import { checkRuleAgainstSchema, evaluateRule } from './evaluate';
 import { checkMineOptions, mineRules, type MineOptions } from './mining';
 import type { MinedRuleReport, RulesMineParams, RulesMineResult, TagValidation, TagsValidateParams, TagsValidateResult } from './mining-types';
 import { printRule } from './printer';
+import { stableRelation } from '../data/relation';
 import { segmentFires, segmentTagRef, SEGMENT_WITHOUT_SEGMENTATION, type SegmentTagRef } from './segment-eval';
 import { DEFAULT_TAXONOMY, parseTagSet, transitionTag, type Tag, type TagSet } from './tag';
 import { describeRelation, findColumn, loadFrame, resolveRelation, resolveTarget, type ColumnDesc, type ResolvedTarget } from './tag-data';
@@ -227,10 +228,19 @@ export async function validateTagsJob(engine: DataEngine, params: TagsValidatePa
   const byName = new Map(columns.map((c) => [c.name, c]));
   const needed = [...new Set(rules.flatMap((r) => (r.ast ? ruleColumns(r.ast) : [])))].map((name) => byName.get(name) as ColumnDesc);
   ctx.progress(0.1, 'reading rows');
-  const frame = await loadFrame(engine, relation, { columns: needed, target, timeColumn }, ctx.signal);
   const segmentRefs = rules.flatMap((r) => (r.segment ? [r.segment] : []));
-  if (segmentRefs.length > 0) ctx.progress(0.15, 'assigning segments');
-  const segmentFired = segmentRefs.length > 0 && frame.rows > 0 ? await segmentFires(engine, relation, segmentRefs, ctx) : segmentRefs.map(() => new Uint8Array(frame.rows));
+  // Segment tags read the rows a second time (the cluster engine assigns them): both reads must
+  // see the rows in the same order, which a query does not promise.
+  const rows = segmentRefs.length > 0 ? await stableRelation(engine, relation, ctx.signal) : { relation, release: async () => undefined };
+  let frame: Awaited<ReturnType<typeof loadFrame>>;
+  let segmentFired: Uint8Array[];
+  try {
+    frame = await loadFrame(engine, rows.relation, { columns: needed, target, timeColumn }, ctx.signal);
+    if (segmentRefs.length > 0) ctx.progress(0.15, 'assigning segments');
+    segmentFired = segmentRefs.length > 0 && frame.rows > 0 ? await segmentFires(engine, rows.relation, segmentRefs, ctx) : segmentRefs.map(() => new Uint8Array(frame.rows));
+  } finally {
+    await rows.release();
+  }
   const holdout = splitHoldout(frame.rows, split, frame.labels, frame.times);
   const train = split.kind === 'all' ? null : invert(holdout);
   const labels = frame.labels;
