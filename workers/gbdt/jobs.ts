@@ -15,6 +15,7 @@ import type {
 } from '../api';
 import type { DataEngine } from '../data/engine';
 import { describeRelation, plainRows as rows, resolveRelation } from '../data/relation';
+import { describeLabelValues, findLabelValue, guessPositiveValue, otherLabelValue, type LabelValue } from '../data/label-values';
 import { quoteIdent, quoteLiteral } from '../data/sql-text';
 import { EngineError, throwIfAborted } from '../protocol/errors';
 import type { JobContext } from '../protocol/host';
@@ -42,7 +43,8 @@ export interface HelperThreads {
   spawn: (source: string) => PredictWorkerPort;
 }
 import { transformMargins } from './objectives';
-import { resolveParams, type GbdtParams, type Objective } from './params';
+import { overfittingWarning } from './model-end';
+import { defaultEarlyStoppingRounds, resolveParams, type GbdtParams, type Objective } from './params';
 import { createRng } from './rng';
 import { treeShap } from './shap';
 import { pickHistogramKernel } from './backend-select';
@@ -57,8 +59,6 @@ interface StoredModel {
   valid: FeatureData | null;
 }
 
-const POSITIVE_WORDS = new Set(['yes', 'y', 'true', 't', '1', 'positive', 'pos']);
-const NEGATIVE_WORDS = new Set(['no', 'n', 'false', 'f', '0', 'negative', 'neg']);
 
 
 function yieldToEventLoop(): Promise<void> {
@@ -161,7 +161,11 @@ export class ModelService {
     if (missing > 0) throw new EngineError('BAD_INPUT', `${missing.toLocaleString('en-US')} rows have no value in the target "${target}". Filter them out first (WHERE ${target} IS NOT NULL).`);
     const kind = sourceKind(type);
     const values = rows(await this.data.driver.query(`SELECT DISTINCT CAST(${col} AS VARCHAR) AS v FROM ${relation} ORDER BY 1 LIMIT 101`, signal)).map((r) => String(r.v));
-    const chosen: Objective = objective ?? (distinct <= 2 ? 'binary:logistic' : kind === 'numeric' ? 'reg:squarederror' : 'multi:softprob');
+    if (positive !== undefined && objective !== undefined && objective !== 'binary:logistic') {
+      throw new EngineError('BAD_INPUT', `A positive value names a class of a binary model; ${objective} has none. Leave the positive value out, or train binary:logistic.`);
+    }
+    // A named positive class asks for a binary model: never silently train a multi-class one instead.
+    const chosen: Objective = objective ?? (distinct <= 2 || positive !== undefined ? 'binary:logistic' : kind === 'numeric' ? 'reg:squarederror' : 'multi:softprob');
     if (chosen === 'reg:squarederror') {
       if (kind !== 'numeric' && kind !== 'boolean') throw new EngineError('BAD_INPUT', `reg:squarederror needs a numeric target; "${target}" is ${type}.`);
       return { info: { kind: 'regression' }, objective: chosen, expression: `CAST(${col} AS DOUBLE)` };
@@ -173,24 +177,32 @@ export class ModelService {
       return { info: { kind: 'multiclass', classes: values }, objective: chosen, expression: `CAST(CASE ${cases} END AS DOUBLE)` };
     }
     // binary:logistic
+    const booleanColumn = kind === 'boolean';
     if (distinct < 2) throw new EngineError('BAD_INPUT', `The target "${target}" has a single class (every row is ${values[0] ?? 'the same'}); a binary model needs both classes.`);
-    if (distinct > 2) {
-      throw new EngineError('BAD_INPUT', `binary:logistic needs a target with two values, but "${target}" has ${distinct > 100 ? 'more than 100' : distinct} (${values.slice(0, 5).join(', ')}${distinct > 5 ? ', ...' : ''}). Use multi:softprob, or build a 0/1 column.`);
+    const listed = `${values.slice(0, 5).join(', ')}${distinct > 5 ? ', ...' : ''}`;
+    if (distinct > 2 && positive !== undefined) {
+      // Refused rather than trained one-vs-rest: the model's classes would not be the label's values.
+      throw new EngineError(
+        'BAD_INPUT',
+        `The positive value "${positive}" names one class of a binary model, but "${target}" has ${distinct > 100 ? 'more than 100' : distinct} values (${listed}). Leave the positive value out to train a multi-class model, or train on a query with a two-valued label, e.g. SELECT *, CAST(${col} AS VARCHAR) = ${quoteLiteral(positive)} AS ${quoteIdent(`${target}_is_${positive}`)} FROM ...`,
+      );
     }
-    const [a, b] = values as [string, string];
-    let pos: string;
+    if (distinct > 2) {
+      throw new EngineError('BAD_INPUT', `binary:logistic needs a target with two values, but "${target}" has ${distinct > 100 ? 'more than 100' : distinct} (${listed}). Use multi:softprob, or build a 0/1 column.`);
+    }
+    let pos: LabelValue | undefined;
     if (positive !== undefined) {
-      if (!values.includes(String(positive))) throw new EngineError('BAD_INPUT', `The positive value "${positive}" does not occur in "${target}" (its values are ${a} and ${b}).`);
-      pos = String(positive);
-    } else if (kind === 'boolean') pos = 'true';
-    else if (POSITIVE_WORDS.has(a.toLowerCase()) && NEGATIVE_WORDS.has(b.toLowerCase())) pos = a;
-    else if (POSITIVE_WORDS.has(b.toLowerCase()) && NEGATIVE_WORDS.has(a.toLowerCase())) pos = b;
-    else throw new EngineError('BAD_INPUT', `Which value of "${target}" is the positive class: "${a}" or "${b}"? Name it (positive = ...).`);
-    const neg = pos === a ? b : a;
+      pos = findLabelValue(String(positive), values, booleanColumn);
+      if (!pos) throw new EngineError('BAD_INPUT', `The positive value "${positive}" does not occur in "${target}" (its values are ${describeLabelValues(values, booleanColumn)}).`);
+    } else {
+      pos = guessPositiveValue(values, booleanColumn);
+      if (!pos) throw new EngineError('BAD_INPUT', `Which value of "${target}" is the positive class: "${values[0] ?? ''}" or "${values[1] ?? ''}"? Name it (positive = ...).`);
+    }
+    const neg = otherLabelValue(pos, values);
     return {
-      info: { kind: 'binary', positive: pos, negative: neg },
+      info: { kind: 'binary', positive: pos.named, ...(neg ? { negative: neg.named } : {}) },
       objective: chosen,
-      expression: `CAST(CASE WHEN CAST(${col} AS VARCHAR) = ${quoteLiteral(pos)} THEN 1 ELSE 0 END AS DOUBLE)`,
+      expression: `CAST(CASE WHEN CAST(${col} AS VARCHAR) = ${quoteLiteral(pos.read)} THEN 1 ELSE 0 END AS DOUBLE)`,
     };
   }
 
@@ -311,6 +323,8 @@ export class ModelService {
       if (pos === 0 || pos === trainData.labels.length) throw new EngineError('BAD_INPUT', 'The training rows hold a single class; use more data or another split.');
     }
     if (gp.early_stopping_rounds > 0 && !validData) throw new EngineError('BAD_INPUT', 'Early stopping needs a validation share above 0.');
+    // On by default where there are validation rows (an explicit 0 turns it off).
+    if (given.early_stopping_rounds === undefined && validData) gp.early_stopping_rounds = defaultEarlyStoppingRounds(gp.num_boost_round);
 
     const names = encoding.features.map((f) => f.name);
     const rounds = gp.num_boost_round;
@@ -347,6 +361,8 @@ export class ModelService {
       valid: validData ? this.evaluate(model, validData, label.info, 0.5) : null,
     };
     const importance = featureImportance(model);
+    const overfit = overfittingWarning(evaluation.train, evaluation.valid, model.bestIteration, result.history.length);
+    if (overfit) warnings.push(overfit);
     warnings.push(...this.leakWarnings(importance, encoding, trainData, label.info));
     if (validData && label.info.kind === 'binary') {
       ctx.progress(0.97, 'checking for leaks');
@@ -529,24 +545,27 @@ export class ModelService {
       if (bad !== undefined) throw new EngineError('BAD_INPUT', `The model does not name its classes, so "${target}" must hold class numbers 0 to ${groups - 1}; it has "${bad}".`);
       return { info: { kind: 'multiclass', classes }, expression: `CAST(${col} AS DOUBLE)` };
     }
-    // binary:logistic
-    let pos = positive ?? known.positive;
-    if (pos === undefined) {
-      const [a, b] = values;
-      if (values.length === 2 && a !== undefined && b !== undefined) {
-        if (sourceKind(type) === 'boolean') pos = 'true';
-        else if (POSITIVE_WORDS.has(a.toLowerCase()) && NEGATIVE_WORDS.has(b.toLowerCase())) pos = a;
-        else if (POSITIVE_WORDS.has(b.toLowerCase()) && NEGATIVE_WORDS.has(a.toLowerCase())) pos = b;
-      }
-      if (pos === undefined) throw new EngineError('BAD_INPUT', `Which value of "${target}" is the positive class${values.length === 2 ? `: "${values[0]}" or "${values[1]}"` : ''}? Name it (positive = ...).`);
-    }
+    // binary:logistic: the positive value may be named as the file writes it (yes for a column read as true/false).
+    const booleanColumn = sourceKind(type) === 'boolean';
     if (values.length > 2) throw new EngineError('BAD_INPUT', `A binary model needs a target with two values, but "${target}" has ${values.length > 100 ? 'more than 100' : values.length} (${values.slice(0, 5).join(', ')}${values.length > 5 ? ', ...' : ''}).`);
-    const negative = known.negative ?? values.find((v) => v !== pos);
-    const bad = negative === undefined ? undefined : unknown([String(pos), negative]);
-    if (bad !== undefined) throw new EngineError('BAD_INPUT', `"${target}" has the value "${bad}", but the model's classes are "${pos}" and "${negative}".`);
+    const named = positive ?? known.positive;
+    let pos = named !== undefined ? findLabelValue(String(named), values, booleanColumn) : guessPositiveValue(values, booleanColumn);
+    if (!pos) {
+      if (named === undefined) throw new EngineError('BAD_INPUT', `Which value of "${target}" is the positive class${values.length === 2 ? `: "${values[0]}" or "${values[1]}"` : ''}? Name it (positive = ...).`);
+      if (values.length === 2) throw new EngineError('BAD_INPUT', `The positive value "${named}" does not occur in "${target}" (its values are ${describeLabelValues(values, booleanColumn)}).`);
+      // No row is positive (a small evaluation table may hold one class): the named value stands.
+      pos = { read: String(named), named: String(named) };
+    }
+    const other = otherLabelValue(pos, values);
+    // With the model's own classes, the other value must be its negative class.
+    const modelNegative = named === known.positive ? known.negative : undefined;
+    if (modelNegative !== undefined && other && !findLabelValue(modelNegative, [other.read], booleanColumn)) {
+      throw new EngineError('BAD_INPUT', `"${target}" has the value "${other.read}", but the model's classes are "${pos.named}" and "${modelNegative}".`);
+    }
+    const negative = modelNegative ?? other?.named;
     return {
-      info: { kind: 'binary', positive: String(pos), ...(negative !== undefined ? { negative } : {}) },
-      expression: `CAST(CASE WHEN CAST(${col} AS VARCHAR) = ${quoteLiteral(String(pos))} THEN 1 ELSE 0 END AS DOUBLE)`,
+      info: { kind: 'binary', positive: pos.named, ...(negative !== undefined ? { negative } : {}) },
+      expression: `CAST(CASE WHEN CAST(${col} AS VARCHAR) = ${quoteLiteral(pos.read)} THEN 1 ELSE 0 END AS DOUBLE)`,
     };
   }
 

@@ -152,3 +152,12 @@ export function resolveParams(given: Record<string, unknown>): GbdtParams {
   if (p.eval_metric.length === 0) p.eval_metric = p.objective === 'binary:logistic' ? ['logloss', 'auc'] : [defaultMetric(p.objective)];
   return p;
 }
+
+/**
+ * Early stopping's patience when training has validation rows and nobody chose one: 10% of the
+ * rounds, at least 20 (100 rounds -> 20, 500 -> 50). Boosting past the best validation round only
+ * fits the training rows more closely, so by default the model keeps its best round.
+ */
+export function defaultEarlyStoppingRounds(rounds: number): number {
+  return Math.max(20, Math.round(rounds / 10));
+}

@@ -7,6 +7,7 @@ import type { Table } from 'apache-arrow';
 import type { DataSourceRef } from '../api';
 import { vectorToFloat64 } from '../data/arrow-values';
 import type { DataEngine } from '../data/engine';
+import { describeLabelValues, findLabelValue } from '../data/label-values';
 import { describeRelation as describeDataRelation, plainRows, resolveRelation as resolveDataRelation } from '../data/relation';
 import { quoteIdent, quoteLiteral } from '../data/sql-text';
 import { sourceKind, type SourceKind } from '../gbdt/encoding';
@@ -59,15 +60,17 @@ export async function resolveTarget(engine: DataEngine, relation: string, column
     positive = 'true';
   }
   const values = plainRows(await engine.driver.query(`SELECT CAST(${col} AS VARCHAR) AS v, count(*) AS n FROM ${relation} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 21`, signal)).map((r) => ({ v: String(r.v), n: Number(r.n) }));
-  if (column.kind === 'boolean') positive = positive.toLowerCase();
-  const hit = values.find((x) => x.v === positive);
-  if (!hit && values.length <= 20) throw new EngineError('BAD_INPUT', `The positive value "${positive}" does not occur in "${column.name}" (its values are ${values.slice(0, 8).map((x) => x.v).join(', ')}${values.length > 8 ? ', ...' : ''}).`);
-  if (!hit) {
-    const count = Number(plainRows(await engine.driver.query(`SELECT count(*) AS n FROM ${relation} WHERE CAST(${col} AS VARCHAR) = ${quoteLiteral(positive)}`, signal))[0]?.n ?? 0);
+  // The value as the file writes it: "yes" names true on a yes/no column DuckDB read as BOOLEAN.
+  const booleanColumn = column.kind === 'boolean';
+  const found = values.length <= 20 ? findLabelValue(positive, values.map((x) => x.v), booleanColumn) : values.some((x) => x.v === positive) ? { read: positive, named: positive } : undefined;
+  if (!found && values.length <= 20) throw new EngineError('BAD_INPUT', `The positive value "${positive}" does not occur in "${column.name}" (its values are ${describeLabelValues(values.map((x) => x.v), booleanColumn)}).`);
+  const read = found?.read ?? positive;
+  if (!found) {
+    const count = Number(plainRows(await engine.driver.query(`SELECT count(*) AS n FROM ${relation} WHERE CAST(${col} AS VARCHAR) = ${quoteLiteral(read)}`, signal))[0]?.n ?? 0);
     if (count === 0) throw new EngineError('BAD_INPUT', `The positive value "${positive}" does not occur in "${column.name}".`);
   }
   if (values.length === 1) throw new EngineError('BAD_INPUT', `The target "${column.name}" has a single class (every row is ${values[0]?.v}); rules need both positive and negative rows.`);
-  return { column, positive, expression: `CASE WHEN CAST(${col} AS VARCHAR) = ${quoteLiteral(positive)} THEN 1 ELSE 0 END` };
+  return { column, positive: found?.named ?? positive, expression: `CASE WHEN CAST(${col} AS VARCHAR) = ${quoteLiteral(read)} THEN 1 ELSE 0 END` };
 }
 
 /** The select-list item that reads a column for rules: numbers as DOUBLE, booleans and text as they are. */
