@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { EngineError, type ColumnProfile, type TableProfile } from '../api';
 import { tempPathFor, writeFileAtomic } from './atomic-write';
+import { describeModelEnd } from '../gbdt/model-end';
 import { clusterCommand } from './cli-cluster';
 import { featuresCommand } from './cli-features';
 import { rulesCommand, tagsCommand } from './cli-tags';
@@ -169,13 +170,16 @@ JSON, which xgboost.Booster(model_file=...) and xgboost4j load. Prints the final
 
 Options:
   --target COL            The label column (required)
-  --positive VALUE        The positive class when the label has two text values
+  --positive VALUE        The positive class of a two-valued label, as the file writes it (yes/no,
+                          y/n, 1/0, true/false, t/f in any case name the values of a yes/no column)
   --features a,b,...      Feature columns (default: every other usable column)
   --objective NAME        binary:logistic | reg:squarederror | multi:softprob (default: from the label)
   --rounds N              Boosting rounds (num_boost_round, default 100)
   --param name=value      Any XGBoost parameter (eta, max_depth, lambda, subsample, ...); repeatable
   --valid-frac F          Share of rows held out for validation, stratified (default 0.2)
-  --early-stopping N      Stop after N rounds without improvement on the validation rows
+  --early-stopping N      Stop after N rounds without improvement on the validation rows and keep
+                          the best round (default with validation rows: 10% of the rounds, at
+                          least 20; 0 = off, keep every round)
   --seed N                Seed for the split and sampling (default 0)
   --out MODEL.json        Where to write the model (required)
   -h, --help              Show this help`;
@@ -266,7 +270,14 @@ async function trainCommand(argv: string[], io: Io): Promise<number> {
     const { json } = await client.run('model.export', { modelId: outcome.model.modelId });
     writeFileAtomic(path.resolve(out), json);
     for (const warning of outcome.warnings) io.err(`warning: ${warning}`);
+    // Name every figure by the round it comes from: the saved model ends at the best iteration
+    // when early stopping is on, and the last round trained may be well past it.
     const last = outcome.history[outcome.history.length - 1];
+    const bestIteration = outcome.model.bestIteration;
+    const best = bestIteration !== null ? outcome.history[bestIteration] : last;
+    const savedModelEnd = describeModelEnd(outcome.model, outcome.history.length);
+    io.err(`saved model: ${savedModelEnd}`);
+    const valid = outcome.evaluation.valid;
     const summary = {
       model: out,
       objective: outcome.model.objective,
@@ -275,20 +286,29 @@ async function trainCommand(argv: string[], io: Io): Promise<number> {
       rows: outcome.model.rows,
       features: outcome.model.features.length,
       trees: outcome.model.trees,
-      bestIteration: outcome.model.bestIteration,
-      rounds: outcome.history.length,
-      train: last?.train ?? {},
-      valid: last?.valid ?? null,
-      validation: outcome.evaluation.valid?.binary
+      roundsTrained: outcome.history.length,
+      earlyStoppingRounds: Number(outcome.model.params.early_stopping_rounds ?? 0),
+      /** XGBoost's best_iteration (0-based), as in the model file; null without early stopping. */
+      bestIteration,
+      savedModelEnd,
+      /** Per-round metrics at the round the saved model ends at. */
+      atBestIteration: best ? { round: best.round, train: best.train, valid: best.valid ?? null } : null,
+      /** Per-round metrics at the last round trained (past the best iteration when early stopping stopped it). */
+      atLastRound: last ? { round: last.round, train: last.train, valid: last.valid ?? null } : null,
+      /** The saved model scored on the validation rows (threshold 0.5 for binary:logistic). */
+      validation: valid?.binary
         ? {
-            auc: outcome.evaluation.valid.binary.auc,
-            logloss: outcome.evaluation.valid.binary.logloss,
-            accuracy: outcome.evaluation.valid.binary.accuracy,
-            precision: outcome.evaluation.valid.binary.precision,
-            recall: outcome.evaluation.valid.binary.recall,
-            f1: outcome.evaluation.valid.binary.f1,
+            round: best?.round ?? 0,
+            auc: valid.binary.auc,
+            logloss: valid.binary.logloss,
+            accuracy: valid.binary.accuracy,
+            precision: valid.binary.precision,
+            recall: valid.binary.recall,
+            f1: valid.binary.f1,
           }
-        : (outcome.evaluation.valid?.regression ?? outcome.evaluation.valid?.multiclass ?? null),
+        : valid?.regression || valid?.multiclass
+          ? { round: best?.round ?? 0, ...(valid.regression ?? valid.multiclass) }
+          : null,
       warnings: outcome.warnings,
       elapsedMs: outcome.elapsedMs,
     };
