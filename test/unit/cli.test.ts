@@ -88,13 +88,16 @@ describe('assay train / predict', { timeout: 240_000 }, () => {
     const model = path.join(dir, 'bank.json');
     const r = await assay('train', samples.bank, '--target', 'y', '--rounds', '20', '--param', 'max_depth=4', '--param', 'eta=0.3', '--out', model);
     expect(r.code).toBe(0);
-    const summary = JSON.parse(r.stdout) as { trees: number; validation: { auc: number }; label: { positive: string } };
-    expect(summary.trees).toBe(20);
+    const summary = JSON.parse(r.stdout) as { trees: number; roundsTrained: number; bestIteration: number; validation: { auc: number }; label: { positive: string } };
+    // Early stopping is on by default: the saved model ends at the best of the 20 rounds, and says so.
+    expect(summary.roundsTrained).toBe(20);
+    expect(summary.trees).toBe(summary.bestIteration + 1);
+    expect(r.stderr).toMatch(new RegExp(`saved model: round ${summary.trees} of 20 trained: the best iteration by validation auc`));
     expect(summary.validation.auc).toBeGreaterThan(0.85);
     expect(summary.label.positive).toBe('true');
     expect(r.stderr).toMatch(/warning: possible leak: "duration"/);
     const doc = JSON.parse(fs.readFileSync(model, 'utf8')) as { learner: { gradient_booster: { model: { trees: unknown[] } } } };
-    expect(doc.learner.gradient_booster.model.trees).toHaveLength(20);
+    expect(doc.learner.gradient_booster.model.trees).toHaveLength(summary.trees);
 
     const preds = path.join(dir, 'preds.csv');
     const p = await assay('predict', model, samples.bank, '--out', preds, '--shap');
