@@ -23,3 +23,24 @@ export interface DuckDriver {
   copyTo(selectSql: string, copyOptions: string, path?: string): Promise<{ bytes: Uint8Array | null; byteLength: number }>;
   close(): Promise<void>;
 }
+
+/**
+ * Registered files live under this virtual folder: the only place DuckDB may touch once
+ * external access is off (see OFFLINE_SETTINGS).
+ */
+export const REGISTERED_FILE_DIR = '/assay-files/';
+
+/**
+ * Settings every driver runs first. duckdb-wasm 1.32 tries to fetch some extensions (icu for
+ * time zones, json, parquet, httpfs...) even with autoloading off; in Node it does so in a helper
+ * thread it waits on with Atomics.wait and no timeout, so offline a query such as
+ * `... AT TIME ZONE 'UTC'` hangs for ever. With external access off DuckDB refuses to load any
+ * extension (a plain, immediate error) and reads only the registered files under
+ * REGISTERED_FILE_DIR; raw paths in SQL are refused too (they could hang as well).
+ */
+export const OFFLINE_SETTINGS = [
+  'SET autoinstall_known_extensions=false',
+  'SET autoload_known_extensions=false',
+  `SET allowed_directories=['${REGISTERED_FILE_DIR}']`,
+  'SET enable_external_access=false',
+];

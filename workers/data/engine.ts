@@ -21,8 +21,9 @@ import {
 } from '../api';
 import { EngineError, throwIfAborted } from '../protocol/errors';
 import type { JobContext } from '../protocol/host';
-import type { DuckDriver } from './driver';
+import { REGISTERED_FILE_DIR, type DuckDriver } from './driver';
 import { sqlError } from './duck-errors';
+import { verifyGzip } from './gzip-check';
 import { jsonToArrowIPC } from './json-load';
 import { tableNameFromFile, uniqueName } from './naming';
 import type { ParquetWasmModule } from './parquet-types';
@@ -204,8 +205,18 @@ export class DataEngine {
     if (source.kind === 'path') info.path = source.path;
     if (detected.compression) info.compression = detected.compression;
     const warnings: string[] = [];
+    if (target !== requested) {
+      // Never replace silently: a second file with the same table name gets a suffix, and says so.
+      const taken = existing.find((n) => n.toLowerCase() === requested.toLowerCase()) ?? requested;
+      const from = this.sources.get(taken.toLowerCase())?.fileName;
+      warnings.push(`A table named "${taken}" already exists${from ? ` (from ${from})` : ''}; ${fileName} was loaded as "${target}".`);
+    }
 
     try {
+      if (detected.compression === 'gzip') {
+        ctx.progress(0.03, `checking ${fileName}`);
+        await verifyGzip(blob, fileName, ctx.signal);
+      }
       if (detected.format === 'parquet') {
         await this.loadParquetFile(fileName, blob, head, staging, ctx);
       } else if (detected.format === 'json' || detected.format === 'ndjson') {
@@ -241,7 +252,7 @@ export class DataEngine {
     warnings: string[],
     ctx: JobContext,
   ): Promise<void> {
-    const registered = `__assay_file_${this.fileCounter}_${fileName.replace(/[^A-Za-z0-9_.]/g, '_')}`;
+    const registered = `${REGISTERED_FILE_DIR}file_${this.fileCounter}_${fileName.replace(/[^A-Za-z0-9_.]/g, '_')}`;
     await this.driver.registerFile(registered, source);
     try {
       const options: string[] = [];
@@ -272,9 +283,9 @@ export class DataEngine {
         const message = err instanceof Error ? err.message : String(err);
         if (/Invalid unicode|not utf-8/i.test(message) && !latin1) {
           warnings.push(`${fileName} is not valid UTF-8; it was decoded as Latin-1 (ISO-8859-1). Check accented characters.`);
-          await this.retryCsv(attempt, ["encoding = 'latin-1'"], fileName);
+          await this.retryCsv(attempt, ["encoding = 'latin-1'"], fileName, registered);
         } else if (/CSV Error|Expected Number of Columns|columns|Could not convert|sniff/i.test(message)) {
-          await this.retryCsv(attempt, [...encoding, 'null_padding = true', 'ignore_errors = true'], fileName, message);
+          await this.retryCsv(attempt, [...encoding, 'null_padding = true', 'ignore_errors = true'], fileName, registered, message);
           const rows = await this.driver.query(`SELECT count(*) AS n FROM ${quoteIdent(staging)}`);
           const loaded = toNumber(rowsOf(rows)[0]?.n);
           const detail = (message.split('\n')[0] ?? 'CSV error').replace(/^Invalid Input Error: /, '').replaceAll(registered, fileName);
@@ -292,13 +303,13 @@ export class DataEngine {
     }
   }
 
-  private async retryCsv(attempt: (extra: string[]) => Promise<void>, extra: string[], fileName: string, first?: string): Promise<void> {
+  private async retryCsv(attempt: (extra: string[]) => Promise<void>, extra: string[], fileName: string, registered: string, first?: string): Promise<void> {
     try {
       await attempt(extra);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       if (err instanceof EngineError) throw err;
-      throw new EngineError('CORRUPT_FILE', `Cannot read ${fileName} as CSV: ${(first ?? message).split('\n')[0]?.replace(/__assay_file_\d+_/g, '')}`, { cause: message });
+      throw new EngineError('CORRUPT_FILE', `Cannot read ${fileName} as CSV: ${(first ?? message).split('\n')[0]?.replaceAll(registered, fileName)}`, { cause: message });
     }
   }
 

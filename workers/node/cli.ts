@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { EngineError, type ColumnProfile, type TableProfile } from '../api';
-import { tempPathFor, writeFileAtomic } from './atomic-write';
+import { writeFileAtomic } from './atomic-write';
 import { describeModelEnd } from '../gbdt/model-end';
 import { clusterCommand } from './cli-cluster';
 import { featuresCommand } from './cli-features';
 import { rulesCommand, tagsCommand } from './cli-tags';
-import { EXIT, UsageError, defaultIo, openFiles, outputFormat, parseCommandLine, parseNumberOption, requireFile, runCommand, withEngine, writeOutput, type Io } from './cli-common';
+import { EXIT, UsageError, defaultIo, openFiles, outputFormat, parseCommandLine, parseNumberOption, requireFile, runCommand, takeDebugFlag, withEngine, writeOutput, type Io } from './cli-common';
 import { arrowToRows, renderTextTable } from './format-table';
 
 
@@ -31,7 +31,8 @@ Commands:
 Each FILE (CSV/TSV, gzipped CSV, Parquet, JSON/NDJSON) becomes a table named after the file
 without its extensions: online_retail.csv.gz -> online_retail.
 
-Run 'assay <command> --help' for a command's options.`;
+Run 'assay <command> --help' for a command's options. Add --debug to any command to see the
+internal details of a failure.`;
 
 const PROFILE_HELP = `Usage: assay profile FILE [--json]
 
@@ -136,21 +137,7 @@ async function queryCommand(argv: string[], io: Io): Promise<number> {
     const result = await client.run('sql.run', { sql, preview: limit });
     if (out && format) {
       if (!result.resultId) throw new EngineError('BAD_INPUT', 'The SQL returns no rows to write; --out needs a query.');
-      const target = path.resolve(out);
-      if (format === 'csv') {
-        // DuckDB writes the CSV itself; write beside the target, then rename (atomic).
-        const temp = tempPathFor(target);
-        try {
-          await client.run('data.export', { from: { resultId: result.resultId }, format, path: temp });
-          fs.renameSync(temp, target);
-        } finally {
-          fs.rmSync(temp, { force: true });
-        }
-      } else {
-        const exported = await client.run('data.export', { from: { resultId: result.resultId }, format });
-        if (!exported.bytes) throw new EngineError('INTERNAL', 'The export returned no bytes.');
-        writeFileAtomic(target, exported.bytes);
-      }
+      await writeOutput(client, { resultId: result.resultId }, out);
       io.err(`wrote ${result.rowCount.toLocaleString('en-US')} rows to ${out}`);
       return EXIT.ok;
     }
@@ -341,7 +328,8 @@ async function predictCommand(argv: string[], io: Io): Promise<number> {
 }
 
 /** Runs the CLI; returns the exit code. */
-export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+export async function main(commandLine: string[], io: Io = defaultIo): Promise<number> {
+  const { argv, debug } = takeDebugFlag(commandLine);
   const [command, ...rest] = argv;
   return runCommand(io, async () => {
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
@@ -364,5 +352,5 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     // Loaded on demand: the pack commands pull in native DuckDB and the SQL dialects.
     if (command === 'pack') return await (await import('./cli-pack')).packCommand(rest, io);
     throw new UsageError(`Unknown command "${command}".\n\n${MAIN_HELP}`);
-  });
+  }, debug);
 }

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import * as duckdb from '@duckdb/duckdb-wasm/blocking';
 import type { Table } from 'apache-arrow';
 import type { FileSource } from '../api';
-import type { DuckDriver } from '../data/driver';
+import { OFFLINE_SETTINGS, REGISTERED_FILE_DIR, type DuckDriver } from '../data/driver';
 import { runPendingQuery } from '../data/pending-query';
 
 const require = createRequire(import.meta.url);
@@ -90,7 +90,7 @@ export class NodeDuckDriver implements DuckDriver {
     const conn = db.connect();
     const connId = conn.useUnsafe((_bindings, id) => id);
     // Offline desktop app: a missing extension must be an error, never a download that hangs.
-    conn.query('SET autoinstall_known_extensions=false; SET autoload_known_extensions=false;');
+    for (const setting of OFFLINE_SETTINGS) conn.query(setting);
     return new NodeDuckDriver(db, conn, connId);
   }
 
@@ -128,7 +128,7 @@ export class NodeDuckDriver implements DuckDriver {
 
   async copyTo(selectSql: string, copyOptions: string, target?: string): Promise<{ bytes: Uint8Array | null; byteLength: number }> {
     const outPath = target ?? path.join(os.tmpdir(), `assay-export-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
-    const name = `__assay_out_${this.tempFiles.size}_${Date.now()}`;
+    const name = `${REGISTERED_FILE_DIR}out_${this.tempFiles.size}_${Date.now()}`;
     this.tempFiles.add(name);
     this.db.registerFileURL(name, outPath, duckdb.DuckDBDataProtocol.NODE_FS, false);
     try {
