@@ -103,7 +103,7 @@ describe('assay pack', { timeout: 240_000 }, () => {
     expect(ok.code).toBe(0);
     const withData = await pack('validate', file('v1.json'), '--data', data, '--target', 'label', '--positive', '1');
     expect(withData.stdout).toMatch(/is the build source users\.csv/);
-    expect(withData.stdout).toMatch(/ok {4}big spender precision: recorded/);
+    expect(withData.stdout).toMatch(/metrics: (\d+) of \1 within their recorded 95% intervals/);
     expect(withData.code).toBe(0);
 
     const text = fs.readFileSync(file('v1.json'), 'utf8');

@@ -9,6 +9,7 @@ import { formatDiff } from '../packs/diff';
 import { diffPacks } from '../packs/diff';
 import { packToSql } from '../packs/dialects/pack-sql';
 import { addReview, readPack, writePack } from '../packs/io';
+import { gateSummary } from '../packs/gates';
 import { packReportHtml } from '../packs/report';
 import { SQL_DIALECTS, type RulePack, type SqlDialect } from '../packs/schema';
 import type { PackInfo } from '../packs/types';
@@ -92,13 +93,21 @@ function targetOption(values: Record<string, unknown>): { column: string; positi
 
 const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
 
+/** Mismatches and drifted metrics printed as examples; the rest are counted. */
+const EXAMPLES = 5;
+
 function printSummary(info: PackInfo, io: Io): void {
   const p = info.pack;
   io.out(`${p.name} ${p.version}  ${p.contentHash}  (${info.approval})`);
+  io.out(
+    p.entity.key === null
+      ? `  entity: ${p.entity.table}, no key column (none has a distinct value on every row): rows are tagged and keep their columns; name a key with --key`
+      : `  entity: ${p.entity.table}, key ${p.entity.key}`,
+  );
   for (const t of p.tags) {
     const m = t.metrics;
     const figures = m ? [`coverage ${pct(m.coverage.value)}`, ...(m.precision ? [`precision ${m.precision.value.toFixed(3)}`] : [])].join(', ') : 'no metrics';
-    const gate = t.gateOutcome === null ? '' : t.gateOutcome.passed ? ' [gates passed]' : ` [gates failed: ${t.gateOutcome.reasons.join('; ')}]`;
+    const gate = ` [${gateSummary(t).text}]`;
     io.out(`  ${t.name} (${t.kind}): ${figures}${gate}`);
   }
 }
@@ -185,9 +194,15 @@ async function validateCommand(argv: string[], io: Io): Promise<number> {
     return engine.client.run('pack.validate', { text, table, target });
   });
   const { golden, drift } = result;
+  const keyName = read.entity.key === null ? 'row' : 'key';
   io.out(`golden rows: ${golden.rows - golden.mismatches.length} of ${golden.rows} match`);
-  for (const m of golden.mismatches) io.out(`  MISMATCH key ${JSON.stringify(m.key)}: expected [${m.expected.join(', ')}], got [${m.got.join(', ')}]`);
-  for (const d of drift) io.out(`  ${d.outside ? 'DRIFT' : 'ok   '} ${d.tag} ${d.metric}: recorded ${d.recorded.toFixed(4)}, measured ${d.measured.toFixed(4)}`);
+  // A summary and a few examples: a broken pack must not bury the verdict under thousands of lines.
+  for (const m of golden.mismatches.slice(0, EXAMPLES)) io.out(`  MISMATCH ${keyName} ${JSON.stringify(m.key)}: expected [${m.expected.join(', ')}], got [${m.got.join(', ')}]`);
+  if (golden.mismatches.length > EXAMPLES) io.out(`  ... and ${golden.mismatches.length - EXAMPLES} more mismatches`);
+  const drifted = drift.filter((d) => d.outside);
+  if (drift.length > 0) io.out(`metrics: ${drift.length - drifted.length} of ${drift.length} within their recorded 95% intervals`);
+  for (const d of drifted.slice(0, EXAMPLES)) io.out(`  DRIFT ${d.tag} ${d.metric}: recorded ${d.recorded.toFixed(4)}, measured ${d.measured.toFixed(4)}`);
+  if (drifted.length > EXAMPLES) io.out(`  ... and ${drifted.length - EXAMPLES} more drifted metrics`);
   io.out(result.ok ? 'valid' : 'INVALID');
   return result.ok ? EXIT.ok : EXIT.failed;
 }

@@ -3,7 +3,9 @@ import { quoteIdent } from '../data/sql-text';
 import { throwIfAborted } from '../protocol/errors';
 import type { RuleExpr } from '../tags/ast';
 import { printRule } from '../tags/printer';
+import { describeRelation } from '../tags/tag-data';
 import { packToSql } from './dialects/pack-sql';
+import { numberedRows, ROW } from './entity-key';
 import { canonicalJson } from './io';
 import { METRIC_NAMES, type PackTag, type RulePack } from './schema';
 
@@ -156,10 +158,14 @@ export function diffPacks(oldPack: RulePack, newPack: RulePack): PackDiff {
 
 const EXAMPLES = 5;
 
-async function tagSets(engine: DataEngine, pack: RulePack, relation: string, signal?: AbortSignal): Promise<{ keys: string[]; fires: Map<string, Uint8Array> }> {
-  const table = await engine.driver.query(packToSql(pack, 'duckdb', { header: false, source: relation }), signal);
-  const keyVector = table.getChild(pack.entity.key);
-  const keys = Array.from({ length: table.numRows }, (_, i) => String(keyVector?.get(i)));
+/**
+ * Each tag's firing rows on a relation, with each row's identity: its key value when `byKey`,
+ * otherwise its row number in the table (a pack without a key, or two packs keyed differently).
+ */
+async function tagSets(engine: DataEngine, pack: RulePack, relation: string, columns: Array<{ name: string }>, byKey: boolean, signal?: AbortSignal): Promise<{ keys: string[]; fires: Map<string, Uint8Array> }> {
+  const table = await engine.driver.query(packToSql(pack, 'duckdb', { header: false, source: numberedRows(relation, columns), passThrough: [ROW] }), signal);
+  const keyVector = table.getChild(byKey && pack.entity.key !== null ? pack.entity.key : ROW);
+  const keys = Array.from({ length: table.numRows }, (_, i) => (byKey ? String(keyVector?.get(i)) : `row ${String(keyVector?.get(i))}`));
   const fires = new Map<string, Uint8Array>();
   for (const tag of pack.tags) {
     const v = table.getChild(tag.name);
@@ -172,9 +178,11 @@ async function tagSets(engine: DataEngine, pack: RulePack, relation: string, sig
 export async function diffPacksOnData(engine: DataEngine, oldPack: RulePack, newPack: RulePack, table: string, signal?: AbortSignal): Promise<PackDiff> {
   const diff = diffPacks(oldPack, newPack);
   const relation = quoteIdent(table);
-  const before = await tagSets(engine, oldPack, relation, signal);
+  const columns = await describeRelation(engine, relation, signal);
+  const byKey = oldPack.entity.key !== null && oldPack.entity.key === newPack.entity.key;
+  const before = await tagSets(engine, oldPack, relation, columns, byKey, signal);
   throwIfAborted(signal);
-  const after = await tagSets(engine, newPack, relation, signal);
+  const after = await tagSets(engine, newPack, relation, columns, byKey, signal);
   // Entities are matched by key: the two packs may order rows differently.
   const index = new Map(after.keys.map((k, i) => [k, i]));
   const rows = before.keys.length;

@@ -1,4 +1,5 @@
 import { approvalStatus, reviewStates } from './io';
+import { gateSummary } from './gates';
 import { packToSql } from './dialects/pack-sql';
 import { SQL_DIALECTS, type PackTag, type RulePack } from './schema';
 
@@ -30,9 +31,21 @@ function metricsHtml(tag: PackTag): string {
 }
 
 function gateHtml(tag: PackTag): string {
-  if (!tag.gateOutcome) return '<span class="badge none">not gated</span>';
-  if (tag.gateOutcome.passed) return '<span class="badge pass">gates passed</span>';
-  return `<span class="badge fail">gates failed</span><ul class="reasons">${tag.gateOutcome.reasons.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>`;
+  const summary = gateSummary(tag);
+  const list = (items: string[]): string => (items.length === 0 ? '' : `<ul class="reasons">${items.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>`);
+  const notEvaluated = summary.notEvaluated.length > 0 ? `<div class="muted">not evaluated:</div>${list(summary.notEvaluated)}` : '';
+  switch (summary.state) {
+    case 'none':
+      return '<span class="badge none">no gates</span>';
+    case 'unchecked':
+      return `<span class="badge none">gates not checked</span>${list(summary.notEvaluated)}`;
+    case 'failed':
+      return `<span class="badge fail">gates failed</span>${list(summary.reasons)}${notEvaluated}`;
+    case 'partial':
+      return `<span class="badge partial">${summary.evaluated.length > 0 ? 'evaluated gates passed' : 'no gate evaluated'}</span>${list(summary.evaluated)}${notEvaluated}`;
+    case 'passed':
+      return `<span class="badge pass">gates passed</span>${list(summary.evaluated)}`;
+  }
 }
 
 /** Coverage and precision per tag with their intervals, as inline SVG (no script needed). */
@@ -117,7 +130,7 @@ table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #e6e9ee;
 th{background:#f5f7fa;font-weight:600}.muted{color:#6b7480}.ci{color:#6b7480;font-size:12px}
 code{font:12px ui-monospace,monospace;background:#f3f5f8;padding:1px 4px;border-radius:3px}
 .rule{white-space:pre-wrap;word-break:break-word}.badge{display:inline-block;border-radius:10px;padding:1px 8px;font-size:12px;font-weight:600}
-.pass{background:#ddf4e4;color:#17663a}.fail{background:#fde2e1;color:#a3261f}.none{background:#eceff3;color:#555}
+.pass{background:#ddf4e4;color:#17663a}.partial{background:#fff4d6;color:#7a5800}.fail{background:#fde2e1;color:#a3261f}.none{background:#eceff3;color:#555}
 .approved{background:#ddf4e4;color:#17663a}.rejected{background:#fde2e1;color:#a3261f}.unreviewed{background:#fff4d6;color:#7a5800}
 .reasons{margin:4px 0 0 16px;padding:0;font-size:12px}pre{background:#f6f8fa;padding:10px;overflow:auto;max-height:420px;font-size:12px}
 .chart{width:100%;max-width:760px}.chart text{font-size:12px;fill:#1d232b}.chart .cov{fill:#4c78a8}.chart .prec{fill:#f58518}.chart line.ci{stroke:#222;stroke-width:1.2}.prec-t{fill:#f58518}
@@ -130,7 +143,7 @@ button.copy{margin-left:8px;font-size:11px}
 <dt>parent</dt><dd>${pack.parent ? `v${esc(pack.parent.version)} <code>${esc(pack.parent.contentHash)}</code>` : '<span class="muted">none</span>'}</dd>
 <dt>created</dt><dd>${esc(pack.created.at)}${pack.created.by ? ` by ${esc(pack.created.by)}` : ''}</dd>
 <dt>as of</dt><dd>${esc(pack.asOf)}</dd>
-<dt>entity</dt><dd>table <code>${esc(pack.entity.table)}</code>, key <code>${esc(pack.entity.key)}</code></dd>
+<dt>entity</dt><dd>table <code>${esc(pack.entity.table)}</code>, ${pack.entity.key === null ? 'no key column: rows are tagged, each output row carries its own columns; golden rows are named by their row number in the build data' : `key <code>${esc(pack.entity.key)}</code>`}</dd>
 <dt>null policy</dt><dd>${esc(pack.nullPolicy)}: a tag fires only where its condition is TRUE; missing values never fire a condition</dd>
 <dt>schema</dt><dd>${esc(pack.schema)}</dd>
 </dl>

@@ -85,7 +85,13 @@ export const gateSchema = z
 export type Gate = z.infer<typeof gateSchema>;
 
 export const gateOutcomeSchema = z
-  .object({ passed: z.boolean(), reasons: z.array(z.string()) })
+  .object({
+    /** Every evaluated gate passed (gates that could not be evaluated do not count either way). */
+    passed: z.boolean(),
+    reasons: z.array(z.string()),
+    /** Gates that could not be evaluated, with why (e.g. precision without a label). */
+    notEvaluated: z.array(z.string()).optional(),
+  })
   .strict();
 export type GateOutcome = z.infer<typeof gateOutcomeSchema>;
 
@@ -201,6 +207,7 @@ const cellSchema = z.union([z.string(), finite, z.boolean(), z.null()]);
 
 export const goldenRowSchema = z
   .object({
+    /** The row's entity key; in a pack without a key, its row number (1-based) in the build data. */
     key: z.union([z.string(), finite]),
     /** The row's values by column name (types in golden.columns). */
     values: z.record(z.string(), cellSchema),
@@ -237,7 +244,19 @@ export const rulePackSchema = z
     nullPolicy: z.literal('sql-three-valued/null-is-false').default('sql-three-valued/null-is-false'),
     /** Every tag is computed independently; an entity may carry several. */
     hitPolicy: z.literal('collect').default('collect'),
-    entity: z.object({ table: z.string().min(1), key: z.string().min(1) }).strict(),
+    entity: z
+      .object({
+        table: z.string().min(1),
+        /**
+         * The column that identifies an entity (unique and never NULL on the build data). Null when
+         * the table has none: the pack then tags rows, and each output row carries `columns`.
+         */
+        key: z.string().min(1).nullable(),
+        /** Without a key: the entity table's columns, passed through beside the tags so an output row names its input row. */
+        columns: z.array(z.string().min(1)).min(1).optional(),
+      })
+      .strict()
+      .refine((e) => e.key !== null || e.columns !== undefined, { message: 'an entity without a key must list its columns (they identify each output row)', path: ['columns'] }),
     /**
      * The SQL computing the entity features (one row per key) as the app ran it (DuckDB). Null when
      * the entity table already holds the features. `byDialect` overrides it for a production engine.
@@ -265,10 +284,10 @@ export const rulePackSchema = z
     // Spark, Hive and Trino fold identifier case: tag names must differ in more than case, and
     // must not clash with the output's key and `tags` columns.
     const seen = new Set<string>();
-    const folded = new Set<string>([pack.entity.key.toLowerCase(), 'tags']);
+    const folded = new Set<string>([...identityColumns(pack.entity).map((c) => c.toLowerCase()), 'tags']);
     pack.tags.forEach((tag, i) => {
       if (folded.has(tag.name.toLowerCase())) {
-        ctx.addIssue({ code: 'custom', path: ['tags', i, 'name'], message: `tag name "${tag.name}" repeats another tag, the entity key or "tags" (ignoring case)` });
+        ctx.addIssue({ code: 'custom', path: ['tags', i, 'name'], message: `tag name "${tag.name}" repeats another tag, ${pack.entity.key === null ? 'an entity column' : 'the entity key'} or "tags" (ignoring case)` });
       }
       seen.add(tag.name);
       folded.add(tag.name.toLowerCase());
@@ -281,6 +300,11 @@ export const rulePackSchema = z
   });
 
 export type RulePack = z.infer<typeof rulePackSchema>;
+
+/** The output columns that identify an entity: the key, or without one every entity column. */
+export function identityColumns(entity: { key: string | null; columns?: string[] | undefined }): string[] {
+  return entity.key !== null ? [entity.key] : (entity.columns ?? []);
+}
 /** A pack as written by hand or by a tool: defaults may be left out. */
 export type RulePackInput = z.input<typeof rulePackSchema>;
 

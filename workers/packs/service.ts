@@ -9,7 +9,9 @@ import { resolveTarget, describeRelation } from '../tags/tag-data';
 import { checkGates, coverageOnly, DEFAULT_GATES, tagMetrics, type Gate as ValidationGate, type Estimate, type TagMetrics as ValidationTagMetrics } from '../tags/validation';
 import { EngineError, throwIfAborted } from '../protocol/errors';
 import { finalizePack, readPack } from './io';
-import { PACK_SCHEMA, type GoldenRow, type IntervalMetric, type PackTag, type RulePack, type RulePackInput, type SourceFile, type TagMetrics } from './schema';
+import { checkKeyColumn, keyCandidates, numberedRows, ROW } from './entity-key';
+import { describeGate, NO_LABEL, needsLabel } from './gates';
+import { PACK_SCHEMA, identityColumns, type GateOutcome, type GoldenRow, type IntervalMetric, type PackTag, type RulePack, type RulePackInput, type SourceFile, type TagMetrics } from './schema';
 
 /** Rows of an Arrow table as plain objects (BigInt kept). */
 function plainRows(table: Table): Array<Record<string, unknown>> {
@@ -33,7 +35,10 @@ export interface BuildParams {
   tagSet: unknown;
   /** The loaded table holding one row of features per entity. */
   table: string;
-  /** The entity key column; an "id"-like column when absent. */
+  /**
+   * The entity key column, checked to be unique and never NULL. When absent: a unique, non-NULL
+   * column with an id-like name, or else none (the pack tags rows; see entity-key.ts).
+   */
   key?: string;
   name: string;
   version: string;
@@ -125,29 +130,32 @@ export async function measurePack(engine: DataEngine, pack: RulePack, relation: 
   return out;
 }
 
-/** Gates in the pack's form applied to recorded metrics (validation.ts semantics). */
-function gateOutcome(metrics: TagMetrics, gates: ValidationGate[], hasTarget: boolean): { passed: boolean; reasons: string[] } {
+/** Gates in the pack's form applied to recorded metrics (validation.ts semantics); label gates without a label are recorded as not evaluated. */
+function gateOutcome(metrics: TagMetrics, gates: ValidationGate[], hasTarget: boolean): GateOutcome {
   const est = (v: IntervalMetric | undefined): Estimate => (v ? { value: v.value, low: v.low, high: v.high } : { value: null, low: null, high: null });
-  const usable = hasTarget ? gates : gates.filter((g) => g.metric === 'coverage' || g.metric === 'support');
-  if (!hasTarget) return checkGates({ rows: metrics.rows, support: metrics.support, coverage: est(metrics.coverage) }, usable);
-  return checkGates(
-    {
-      rows: metrics.rows,
-      support: metrics.support,
-      positives: 0,
-      tp: 0,
-      fp: 0,
-      fn: 0,
-      tn: 0,
-      baseRate: null,
-      coverage: est(metrics.coverage),
-      precision: est(metrics.precision),
-      recall: est(metrics.recall),
-      f1: est(metrics.f1),
-      lift: est(metrics.lift),
-    },
-    usable,
-  );
+  const usable = hasTarget ? gates : gates.filter((g) => !needsLabel(g));
+  const notEvaluated = hasTarget ? [] : gates.filter(needsLabel).map((g) => `${describeGate(g)} (${NO_LABEL})`);
+  const outcome = !hasTarget
+    ? checkGates({ rows: metrics.rows, support: metrics.support, coverage: est(metrics.coverage) }, usable)
+    : checkGates(
+        {
+          rows: metrics.rows,
+          support: metrics.support,
+          positives: 0,
+          tp: 0,
+          fp: 0,
+          fn: 0,
+          tn: 0,
+          baseRate: null,
+          coverage: est(metrics.coverage),
+          precision: est(metrics.precision),
+          recall: est(metrics.recall),
+          f1: est(metrics.f1),
+          lift: est(metrics.lift),
+        },
+        usable,
+      );
+  return notEvaluated.length > 0 ? { ...outcome, notEvaluated } : outcome;
 }
 
 function jsonCell(value: unknown): string | number | boolean | null {
@@ -160,19 +168,36 @@ function jsonCell(value: unknown): string | number | boolean | null {
 
 const JSON_NATIVE = /^(BOOLEAN|TINYINT|SMALLINT|INTEGER|BIGINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|REAL|VARCHAR)$/i;
 
+/** The entity of a new pack: the named key (checked), an id-like unique column, or no key (rows are tagged). */
+async function chooseEntity(engine: DataEngine, relation: string, table: string, columns: Array<{ name: string; type: string }>, key: string | undefined, signal?: AbortSignal): Promise<RulePack['entity']> {
+  if (key !== undefined && key !== '') {
+    if (!columns.some((c) => c.name === key)) throw new EngineError('BAD_INPUT', `The key column "${key}" is not in "${table}".`);
+    await checkKeyColumn(engine, relation, table, key, signal);
+    return { table, key };
+  }
+  // Only an id-like name is taken unasked: another unique column may be unique by chance.
+  const found = (await keyCandidates(engine, relation, columns, signal)).candidates.find((c) => c.idLike);
+  return found ? { table, key: found.name } : { table, key: null, columns: columns.map((c) => c.name) };
+}
+
 /** A few rows (some where each tag fires, some where none does) with the tags they must get. */
 async function pickGoldenRows(engine: DataEngine, pack: RulePack, relation: string, limit: number, signal?: AbortSignal): Promise<RulePack['golden']> {
   const key = pack.entity.key;
   const all = await describeRelation(engine, relation, signal);
-  const needed = new Set([key, ...pack.tags.flatMap(tagColumns)]);
+  const needed = new Set([...(key === null ? [] : [key]), ...pack.tags.flatMap(tagColumns)]);
   const columns = all.filter((c) => needed.has(c.name)).map((c) => ({ name: c.name, type: c.type }));
   if (limit <= 0) return { columns, rows: [] };
-  const tagged = await engine.driver.query(`SELECT * FROM (${packToSql(pack, 'duckdb', { header: false, source: relation })}) ORDER BY ${quoteIdent(key)} LIMIT 100000`, signal);
-  const keys = tagged.getChild(key);
+  const numbered = numberedRows(relation, all);
+  const flagsSql = [quoteIdent(ROW), ...pack.tags.map((t) => quoteIdent(t.name))].join(', ');
+  const tagged = await engine.driver.query(
+    `SELECT ${flagsSql} FROM (${packToSql(pack, 'duckdb', { header: false, source: numbered, passThrough: [ROW] })}) ORDER BY ${quoteIdent(ROW)} LIMIT 100000`,
+    signal,
+  );
+  const rowNumbers = tagged.getChild(ROW);
   const chosen: number[] = [];
   const perTag = Math.max(1, Math.floor(limit / (pack.tags.length + 1)));
-  for (const tag of pack.tags) {
-    const f = flags(tagged, tag.name);
+  const fired = pack.tags.map((t) => flags(tagged, t.name));
+  for (const f of fired) {
     let taken = 0;
     for (let i = 0; i < f.length && taken < perTag && chosen.length < limit; i++) {
       if (f[i] === 1 && !chosen.includes(i)) {
@@ -181,23 +206,23 @@ async function pickGoldenRows(engine: DataEngine, pack: RulePack, relation: stri
       }
     }
   }
-  const none = pack.tags.map((t) => flags(tagged, t.name));
-  for (let i = 0; i < tagged.numRows && chosen.length < limit; i++) if (!chosen.includes(i) && none.every((f) => f[i] === 0)) chosen.push(i);
+  for (let i = 0; i < tagged.numRows && chosen.length < limit; i++) if (!chosen.includes(i) && fired.every((f) => f[i] === 0)) chosen.push(i);
   for (let i = 0; i < tagged.numRows && chosen.length < limit; i++) if (!chosen.includes(i)) chosen.push(i);
   chosen.sort((a, b) => a - b);
-  const keyValues = chosen.map((i) => keys?.get(i) as unknown);
-  if (keyValues.length === 0) return { columns, rows: [] };
-  const select = columns.map((c) => (JSON_NATIVE.test(c.type) ? quoteIdent(c.name) : `CAST(${quoteIdent(c.name)} AS VARCHAR) AS ${quoteIdent(c.name)}`)).join(', ');
-  const keyList = keyValues.map((k) => (typeof k === 'string' ? quoteLiteral(k) : String(k))).join(', ');
-  const values = plainRows(await engine.driver.query(`SELECT ${select} FROM ${relation} WHERE ${quoteIdent(key)} IN (${keyList}) ORDER BY ${quoteIdent(key)}`, signal));
-  const expectedByKey = new Map<string, string[]>();
-  for (const i of chosen) expectedByKey.set(String(keys?.get(i)), pack.tags.filter((t) => tagged.getChild(t.name)?.get(i) === true).map((t) => t.name));
+  if (chosen.length === 0) return { columns, rows: [] };
+  const expectedByRow = new Map<number, string[]>();
+  for (const i of chosen) expectedByRow.set(Number(rowNumbers?.get(i)), pack.tags.filter((_, t) => fired[t]?.[i] === 1).map((t) => t.name));
+  const select = columns.map((c) => (JSON_NATIVE.test(c.type) ? quoteIdent(c.name) : `CAST(${quoteIdent(c.name)} AS VARCHAR) AS ${quoteIdent(c.name)}`));
+  const values = plainRows(
+    await engine.driver.query(`SELECT ${[quoteIdent(ROW), ...select].join(', ')} FROM ${numbered} WHERE ${quoteIdent(ROW)} IN (${[...expectedByRow.keys()].join(', ')}) ORDER BY ${quoteIdent(ROW)}`, signal),
+  );
   const rows: GoldenRow[] = values.map((v) => {
-    const k = jsonCell(v[key]);
+    const row = Number(v[ROW]);
+    const k = key === null ? row : jsonCell(v[key]);
     return {
       key: k === null || typeof k === 'boolean' ? String(k) : k,
       values: Object.fromEntries(columns.map((c) => [c.name, jsonCell(v[c.name])])),
-      expected: expectedByKey.get(String(v[key])) ?? [],
+      expected: expectedByRow.get(row) ?? [],
     };
   });
   return { columns, rows };
@@ -211,8 +236,7 @@ export async function buildPack(engine: DataEngine, params: BuildParams, progres
   if (!table) throw new EngineError('NOT_FOUND', `There is no table named "${params.table}".`);
   const relation = quoteIdent(table);
   const columns = await describeRelation(engine, relation, signal);
-  const key = params.key ?? columns.find((c) => /(^|_)id$/i.test(c.name))?.name ?? columns[0]?.name;
-  if (!key || !columns.some((c) => c.name === key)) throw new EngineError('BAD_INPUT', `The key column "${params.key}" is not in "${table}".`);
+  const entity = await chooseEntity(engine, relation, table, columns, params.key, signal);
   let parent: RulePack['parent'] = null;
   if (params.parent !== undefined) {
     const old = (await readPack(params.parent)).pack;
@@ -228,7 +252,7 @@ export async function buildPack(engine: DataEngine, params: BuildParams, progres
     parent,
     created: { at: createdAt, by: params.createdBy ?? '' },
     asOf: params.asOf ?? createdAt.slice(0, 10),
-    entity: { table, key },
+    entity,
     tags,
     provenance: { sources },
   };
@@ -266,22 +290,30 @@ function sqlCell(value: string | number | boolean | null, type: string): string 
   return `CAST(${Number.isSafeInteger(value) ? String(value) : value.toExponential()} AS ${type})`;
 }
 
-/** Runs the pack's DuckDB query on its golden rows and compares the tags with the expected ones. */
+const GOLDEN_ROW = '__assay_golden_row';
+
+/**
+ * Runs the pack's DuckDB query on its golden rows and compares the tags with the expected ones.
+ * Rows are matched by their place in the golden set, not by key, so a repeated key cannot mix
+ * them up; entity columns a keyless pack passes through but the rules do not read are NULL here.
+ */
 export async function checkGoldenRows(engine: DataEngine, pack: RulePack, signal?: AbortSignal): Promise<GoldenCheck> {
   const { columns, rows } = pack.golden;
   if (rows.length === 0) return { rows: 0, mismatches: [] };
   const name = `__assay_golden_${Math.floor(Math.random() * 1e9)}`;
-  const defs = columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ');
-  const values = rows.map((r) => `(${columns.map((c) => sqlCell(r.values[c.name] ?? null, c.type)).join(', ')})`).join(', ');
+  const present = new Set(columns.map((c) => c.name));
+  const filler = identityColumns(pack.entity).filter((c) => !present.has(c));
+  const defs = [`${quoteIdent(GOLDEN_ROW)} INTEGER`, ...columns.map((c) => `${quoteIdent(c.name)} ${c.type}`), ...filler.map((c) => `${quoteIdent(c)} VARCHAR`)].join(', ');
+  const values = rows.map((r, i) => `(${[String(i), ...columns.map((c) => sqlCell(r.values[c.name] ?? null, c.type)), ...filler.map(() => 'NULL')].join(', ')})`).join(', ');
   await engine.driver.query(`CREATE TEMP TABLE ${quoteIdent(name)} (${defs})`, signal);
   try {
     await engine.driver.query(`INSERT INTO ${quoteIdent(name)} VALUES ${values}`, signal);
-    const out = await runPack(engine, pack, quoteIdent(name), [], signal);
-    const keys = out.getChild(pack.entity.key);
-    const got = new Map<string, string[]>();
-    for (let i = 0; i < out.numRows; i++) got.set(String(jsonCell(keys?.get(i))), pack.tags.filter((t) => out.getChild(t.name)?.get(i) === true).map((t) => t.name));
-    const mismatches = rows.flatMap((r) => {
-      const actual = got.get(String(r.key)) ?? [];
+    const out = await runPack(engine, pack, quoteIdent(name), [GOLDEN_ROW], signal);
+    const order = out.getChild(GOLDEN_ROW);
+    const got = new Map<number, string[]>();
+    for (let i = 0; i < out.numRows; i++) got.set(Number(order?.get(i)), pack.tags.filter((t) => out.getChild(t.name)?.get(i) === true).map((t) => t.name));
+    const mismatches = rows.flatMap((r, i) => {
+      const actual = got.get(i) ?? [];
       return actual.join('\u0001') === r.expected.join('\u0001') ? [] : [{ key: r.key, expected: r.expected, got: actual }];
     });
     return { rows: rows.length, mismatches };
@@ -310,7 +342,9 @@ export async function metricDrift(engine: DataEngine, pack: RulePack, table: str
       const was = tag.metrics[metric];
       const is = now[metric];
       if (!was || !is) continue;
-      out.push({ tag: tag.name, metric, recorded: was.value, measured: is.value, outside: is.value < was.low || is.value > was.high });
+      // Interval ends carry floating-point noise (a Wilson bound of 2e-19 for a coverage of 0).
+      const slack = 1e-9 * Math.max(1, Math.abs(was.value));
+      out.push({ tag: tag.name, metric, recorded: was.value, measured: is.value, outside: is.value < was.low - slack || is.value > was.high + slack });
     }
   }
   return out;

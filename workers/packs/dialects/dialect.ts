@@ -8,6 +8,8 @@ export interface Dialect {
   name: SqlDialect;
   /** A quoted identifier. */
   ident(name: string): string;
+  /** Backslash escapes inside quoted strings (Spark, Hive): the SQL indenter must skip them. */
+  backslashEscapes: boolean;
   /** A string literal holding exactly `value`. */
   string(value: string): string;
   /** `column [NOT] LIKE pattern`: `%` and `_` are wildcards, every other character literal. */
@@ -44,6 +46,7 @@ const list = (parts: string[]): string => (parts.length === 0 ? '' : `\n    ${pa
 
 export const duckdb: Dialect = {
   name: 'duckdb',
+  backslashEscapes: false,
   ident: doubleQuote,
   string: standardString,
   // DuckDB's LIKE has no escape character unless one is given.
@@ -59,6 +62,7 @@ export const duckdb: Dialect = {
 
 export const trino: Dialect = {
   name: 'trino',
+  backslashEscapes: false,
   ident: doubleQuote,
   string: standardString,
   like: (column, pattern, negated) => `${column} ${not(negated)}LIKE ${standardString(pattern)}`,
@@ -76,6 +80,7 @@ const backslashLikePattern = (pattern: string): string => pattern.replaceAll('\\
 
 export const spark: Dialect = {
   name: 'spark',
+  backslashEscapes: true,
   ident: backtick,
   string: backslashString,
   like: (column, pattern, negated) => `${column} ${not(negated)}LIKE ${backslashString(backslashLikePattern(pattern))}`,
@@ -93,6 +98,7 @@ const HIVE_SEPARATOR = "'\\001'";
 
 export const hive: Dialect = {
   name: 'hive',
+  backslashEscapes: true,
   ident: backtick,
   string: backslashString,
   // Hive's LIKE always uses backslash as its escape character.
@@ -128,6 +134,7 @@ const flinkString = (value: string): string => {
 
 export const flink: Dialect = {
   name: 'flink',
+  backslashEscapes: false,
   ident: backtick,
   string: flinkString,
   // An explicit escape character, so that no other character (backslash included) is special.

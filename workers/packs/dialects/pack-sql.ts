@@ -1,6 +1,8 @@
-import type { RulePack, SqlDialect, TagMetrics } from '../schema';
+import { identityColumns, type RulePack, type SqlDialect, type TagMetrics } from '../schema';
 import { DIALECTS, type Dialect } from './dialect';
 import { loadTagModel, modelDecisionSql, modelFeatureSql, segmentDecisionSql, segmentDistanceSql, segmentScaledSql, treeSql } from './model-sql';
+import { gateSummary } from '../gates';
+import { indentSql } from './indent';
 import { ruleSql } from './rule-sql';
 
 export interface PackSqlOptions {
@@ -39,11 +41,13 @@ export function packHeader(pack: RulePack, dialect: SqlDialect): string {
     `content hash ${pack.contentHash}`,
     `schema ${pack.schema}; target ${dialect}; as of ${pack.asOf}`,
     `null policy ${pack.nullPolicy}: a tag fires only where its rule is TRUE (NULL counts as false)`,
-    `entity table "${pack.entity.table}", key "${pack.entity.key}"`,
+    pack.entity.key === null
+      ? `entity table "${pack.entity.table}", no key column: one output row per input row, with its columns`
+      : `entity table "${pack.entity.table}", key "${pack.entity.key}"`,
     `tags (${pack.tags.length}):`,
     ...pack.tags.map((t) => {
-      const gate = t.gateOutcome === null ? 'not gated' : t.gateOutcome.passed ? 'gates passed' : `gates FAILED (${t.gateOutcome.reasons.join('; ')})`;
-      return `  ${t.name} [${t.kind}]: ${metricsText(t.metrics)}; ${gate}`;
+      const gates = gateSummary(t);
+      return `  ${t.name} [${t.kind}]: ${metricsText(t.metrics)}; ${gates.state === 'failed' ? gates.text.replace('gates failed', 'gates FAILED') : gates.text}`;
     }),
   ];
   return lines.map((l) => `-- ${commentText(l)}`).join('\n');
@@ -92,7 +96,8 @@ export function packToSql(pack: RulePack, dialectName: SqlDialect, options: Pack
       decisions.set(i, segmentDecisionSql(tag, dist));
     }
   });
-  const indent = (sql: string): string => sql.replace(/\n/g, '\n  ');
+  // Line breaks inside string literals and quoted identifiers belong to the token: never indented.
+  const indent = (sql: string): string => indentSql(sql, d);
   if (featureCols.length > 0) {
     source = `SELECT assay_s0.*,\n  ${featureCols.join(',\n  ')}\nFROM (\n  ${indent(source)}\n) AS assay_s0`;
     source = `SELECT assay_s1.*,\n  ${stepCols.map(indent).join(',\n  ')}\nFROM (\n  ${indent(source)}\n) AS assay_s1`;
@@ -103,7 +108,8 @@ export function packToSql(pack: RulePack, dialectName: SqlDialect, options: Pack
     const condition = tag.kind === 'rule' ? ruleSql(tag.rule.ast, d) : (decisions.get(i) as string);
     return `COALESCE(${condition}, FALSE) AS ${tagCol(tag.name)}`;
   });
-  const key = q(pack.entity.key);
+  // The key, or in a pack without one every entity column: each output row names its input row.
+  const key = identityColumns(pack.entity).map(q).join(',\n  ');
   const extra = (options.passThrough ?? []).map((c) => `,\n  ${q(c)}`).join('');
   const inner = `SELECT ${key},\n  ${tagged.join(',\n  ')}${extra}\nFROM (\n  ${indent(source)}\n) AS assay_entities`;
   const fired = d.firedNames(pack.tags.map((t) => ({ condition: tagCol(t.name), name: t.name })));
