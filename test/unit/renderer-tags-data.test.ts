@@ -14,6 +14,8 @@ import {
   mineParamsFromForm,
   parseTagSetFile,
   problemRange,
+  miningGateNote,
+  prefillValidation,
   removeGroup,
   renameGroup,
   ruleIdentifier,
@@ -23,8 +25,12 @@ import {
   tagSetFileName,
   tagSetFileText,
   upsertTag,
+  tagLeftOutReason,
   validateParamsFromForm,
 } from '../../renderer/views/tags/tag-data';
+import type { ColumnInfo } from '../../workers/api';
+import { DEFAULT_MINE_OPTIONS } from '../../workers/tags/mining';
+import { DEFAULT_GATES } from '../../workers/tags/validation';
 import { emptyMiningForm, emptyTagSet, emptyTagsWorkspace, emptyValidationForm, tagsWorkspaceStateSchema, type Tag, type TagSet } from '../../renderer/views/tags/types';
 import { workspaceSchema } from '../../renderer/workspace';
 
@@ -54,10 +60,25 @@ describe('tag list and taxonomy', () => {
     expect(set.taxonomy[1]).toBe('habits');
     expect(set.tags[0]?.group).toBe('habits');
     expect(() => renameGroup(set, 'habits', 'BASIC')).toThrow(/already has/);
-    expect(() => removeGroup(set, 'habits')).toThrow(/still holds 1 tag/);
+    expect(() => removeGroup(set, 'habits')).toThrow(/The group "habits" holds 1 tag; remove it with its tags, or move them first/);
     expect(removeGroup(set, 'lifecycle').taxonomy).not.toContain('lifecycle');
     // Every change bumps the set's version.
     expect(set.version).toBeGreaterThan(1);
+  });
+
+  it('removes a group together with its tags when asked to (the Tags view asks first)', () => {
+    let set = upsertTag(emptyTagSet(), ruleTag('a', 'A', 'x > 1', 'behaviour'));
+    set = upsertTag(set, ruleTag('b', 'B', 'x > 2', 'behaviour'));
+    set = upsertTag(set, ruleTag('c', 'C', 'x > 3', 'basic'));
+    const removed = removeGroup(set, 'behaviour', { withTags: true });
+    expect(removed.taxonomy).toEqual(['basic', 'preference', 'predictive']);
+    expect(removed.tags.map((t) => t.id)).toEqual(['c']);
+    expect(removed.version).toBe(set.version + 1);
+    // A group only tags name (not in the taxonomy) goes with its tags too; the last group stays.
+    const unlisted = { ...set, tags: [...set.tags, { ...ruleTag('d', 'D', 'x > 4'), group: 'legacy' }] };
+    expect(removeGroup(unlisted, 'legacy', { withTags: true }).tags.map((t) => t.id)).toEqual(['a', 'b', 'c']);
+    expect(() => removeGroup({ ...emptyTagSet(), taxonomy: ['only'] }, 'only')).toThrow(/at least one group/);
+    expect(() => removeGroup(set, 'nope')).toThrow(/no group "nope"/);
   });
 
   it('makes ids from names, unique within the set', () => {
@@ -125,6 +146,7 @@ describe('mined tags and validation verdicts', () => {
       overlap: { ids: [a.id, b.id], names: [a.name, b.name], jaccard: [[1, 0.2], [0.2, 1]] },
       tagSet: { ...sent, tags: [{ ...a, status: 'validated' }, b] },
       skipped: [],
+      leftOut: [],
       split: { kind: 'stratified', holdoutFraction: 0.3, seed: 42 },
       elapsedMs: 5,
     };
@@ -153,7 +175,7 @@ describe('forms to job parameters', () => {
   it('builds rules.mine parameters, with problems in words', () => {
     const form = { ...emptyMiningForm(), target: 'Revenue', timeBudgetSeconds: '2.5', exclude: ['id'] };
     const built = mineParamsFromForm(form, 'shoppers');
-    expect(built).toEqual({ ok: true, value: { source: { table: 'shoppers' }, target: 'Revenue', minPrecision: 0.6, minSupport: 0.01, maxRules: 5, maxConditions: 3, seed: 42, timeBudgetMs: 2500, exclude: ['id'] } });
+    expect(built).toEqual({ ok: true, value: { source: { table: 'shoppers' }, target: 'Revenue', minPrecision: 0.85, minSupport: 0.01, maxRules: 5, maxConditions: 3, seed: 42, timeBudgetMs: 2500, exclude: ['id'] } });
     const bad = mineParamsFromForm({ ...form, target: '', minPrecision: '1.5', maxRules: '2.5' }, '');
     expect(bad.ok).toBe(false);
     if (!bad.ok) {
@@ -188,6 +210,48 @@ describe('forms to job parameters', () => {
     const all = validateParamsFromForm({ ...form, split: 'all', holdoutShare: 'junk' }, 't', set);
     expect(all.ok && all.value.split).toEqual({ kind: 'all' });
     expect(validateParamsFromForm(form, 't', emptyTagSet()).ok).toBe(false);
+  });
+
+  it('sends the ticked subset of tags, and needs at least one', () => {
+    let set = upsertTag(emptyTagSet(), ruleTag('a', 'A', 'x > 1'));
+    set = upsertTag(set, ruleTag('b', 'B', 'y > 1'));
+    const form = { ...emptyValidationForm(), target: 'Revenue' };
+    const all = validateParamsFromForm(form, 't', set);
+    expect(all.ok && all.value.tags).toBeUndefined();
+    const one = validateParamsFromForm({ ...form, skipTags: ['a'] }, 't', set);
+    expect(one.ok && one.value.tags).toEqual(['b']);
+    const none = validateParamsFromForm({ ...form, skipTags: ['a', 'b'] }, 't', set);
+    expect(!none.ok && none.problems).toEqual(['Tick at least one tag to validate.']);
+  });
+
+  it('says which tags a table cannot run, by the columns they read', () => {
+    const tag = { ...ruleTag('r', 'Recent', 'recency < 30 and frequency > 2'), entity: { table: 'rfm' } };
+    const orders = [{ name: 'amount', type: 'DOUBLE' }, { name: 'frequency', type: 'BIGINT' }] as ColumnInfo[];
+    expect(tagLeftOutReason(tag, orders, 'orders')).toBe('needs column recency, missing in orders (made on rfm)');
+    expect(tagLeftOutReason(tag, [...orders, { name: 'recency', type: 'BIGINT' } as ColumnInfo], 'rfm2')).toBeNull();
+    // Without the table's columns (not loaded yet) the engine decides.
+    expect(tagLeftOutReason(tag, [], 'orders')).toBeNull();
+  });
+
+  it('pre-fills validation with the label of the last mining run', () => {
+    const form = { ...emptyValidationForm(), target: 'Churn', positive: 'yes', minPrecision: '0.7' };
+    expect(prefillValidation(form, { target: 'Revenue', positive: 'true' })).toEqual({ ...form, target: 'Revenue', positive: 'true' });
+  });
+});
+
+describe('mining defaults and the validation gate', () => {
+  it('mines above the gate by default, and the panel states the gate and warns below it', () => {
+    const mining = emptyMiningForm();
+    const validation = emptyValidationForm();
+    expect(Number(mining.minPrecision)).toBeGreaterThan(Number(validation.minPrecision));
+    expect(Number(validation.minPrecision)).toBe(DEFAULT_GATES.perTag?.find((g) => g.metric === 'precision')?.min);
+    expect(Number(mining.minPrecision)).toBe(DEFAULT_MINE_OPTIONS.minPrecision);
+    expect(miningGateNote(mining.minPrecision, validation.minPrecision)).toBe(
+      'Validation gate: precision ≥ 0.8 on holdout rows. Mining aims above it because rules measure a few points lower on rows they were not chosen on.',
+    );
+    expect(miningGateNote('0.6', '0.8')).toMatch(/Rules mined at 0\.6 will mostly fail it; mine at 0\.85 or more\./);
+    expect(miningGateNote('0.8', '0.8')).toMatch(/some mined at 0\.8 may fail it/);
+    expect(miningGateNote('0.6', '')).toBe('Validation has no precision gate.');
   });
 });
 

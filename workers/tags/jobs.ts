@@ -5,6 +5,7 @@ import { EngineError, throwIfAborted } from '../protocol/errors';
 import type { JobContext } from '../protocol/host';
 import type { RuleExpr } from './ast';
 import { ruleColumns } from './ast';
+import { applicableTags, sourceLabel } from './applicability';
 import { checkRuleAgainstSchema, RuleEvaluator } from './evaluate';
 import { registerMiningJobs } from './mining-jobs';
 import { parseRule } from './parser';
@@ -78,10 +79,11 @@ export async function evaluateTags(engine: DataEngine, params: TagsEvaluateParam
   if (params.output !== undefined && via === 'js') throw new EngineError('BAD_INPUT', 'An output table is written with via "sql"; drop "via" or the output.');
   const relation = await resolveRelation(engine, params.source);
   const columns = await describeRelation(engine, relation, ctx.signal);
+  const { tags: applicable, leftOut } = applicableTags(set, columns.map((c) => c.name), sourceLabel(params.source), params.tags);
   const rules: Array<{ id: string; name: string; ast: RuleExpr }> = [];
   const skipped: TagsEvaluateResult['skipped'] = [];
   const segments: SegmentTagRef[] = [];
-  for (const tag of set.tags) {
+  for (const tag of applicable) {
     if (tag.definition.kind === 'segment') {
       const ref = segmentTagRef(tag);
       if (!ref) skipped.push({ id: tag.id, name: tag.name, reason: SEGMENT_WITHOUT_SEGMENTATION });
@@ -144,6 +146,7 @@ export async function evaluateTags(engine: DataEngine, params: TagsEvaluateParam
     rows,
     tags: counted.map((t) => ({ ...t, coverage: rows > 0 ? t.count / rows : 0 })),
     skipped,
+    leftOut,
     output,
     elapsedMs: Date.now() - started,
   };

@@ -9,6 +9,7 @@ import { checkMineOptions, mineRules, type MineOptions } from './mining';
 import type { MinedRuleReport, RulesMineParams, RulesMineResult, TagValidation, TagsValidateParams, TagsValidateResult } from './mining-types';
 import { printRule } from './printer';
 import { stableRelation } from '../data/relation';
+import { applicableTags, sourceLabel, sourceTable } from './applicability';
 import { segmentFires, segmentTagRef, SEGMENT_WITHOUT_SEGMENTATION, type SegmentTagRef } from './segment-eval';
 import { DEFAULT_TAXONOMY, parseTagSet, transitionTag, type Tag, type TagSet } from './tag';
 import { describeRelation, findColumn, loadFrame, resolveRelation, resolveTarget, type ColumnDesc, type ResolvedTarget } from './tag-data';
@@ -148,6 +149,8 @@ export async function mineRulesJob(engine: DataEngine, params: RulesMineParams, 
   const setHoldout = tagMetrics(unionOf(fires, frame.rows), labels, holdout);
   const taxonomy = DEFAULT_TAXONOMY.includes(group) ? [...DEFAULT_TAXONOMY] : [...DEFAULT_TAXONOMY, group];
   const measuredAt = new Date().toISOString();
+  // The mined tags remember the table they were made on (shown when another table lacks their columns).
+  const madeOn = sourceTable(params.source);
   const tagSet: TagSet = parseTagSet({
     taxonomy,
     tags: reports.map((r) => ({
@@ -159,6 +162,7 @@ export async function mineRulesJob(engine: DataEngine, params: RulesMineParams, 
       status: 'draft',
       definition: { kind: 'rule', text: r.text, ast: r.ast },
       metrics: { measuredAt, by: 'rules.mine', text: r.text, target: { column: target.column.name, positive }, split, holdout: r.holdout },
+      ...(madeOn ? { entity: { table: madeOn } } : {}),
     })),
   });
   const trainPositives = countWhere(labels, train);
@@ -198,13 +202,15 @@ export async function validateTagsJob(engine: DataEngine, params: TagsValidatePa
   if (!(Number.isInteger(windows) && windows >= 1 && windows <= 100)) throw new EngineError('BAD_INPUT', `The number of time windows must be 1 to 100 (got ${String(params.windows)}).`);
   const relation = await resolveRelation(engine, params.source);
   const columns = await describeRelation(engine, relation, ctx.signal);
+  // A set can mix tags made on other tables: take the (chosen) tags this table has the columns for.
+  const { tags: applicable, leftOut } = applicableTags(set, columns.map((c) => c.name), sourceLabel(params.source), params.tags);
   let target: ResolvedTarget | undefined;
   if (params.target) target = await resolveTarget(engine, relation, columns, { target: params.target, positive: params.positive }, ctx.signal);
   else if (split.kind === 'stratified') throw new EngineError('BAD_INPUT', 'A stratified split needs a target; give one, or use a random, time or "all" split.');
   // Rule tags carry an AST; segment tags that embed their segmentation are assigned by the cluster engine.
   const rules: Array<{ tag: Tag; ast: RuleExpr | null; segment: SegmentTagRef | null; text: string }> = [];
   const skipped: TagsValidateResult['skipped'] = [];
-  for (const tag of set.tags) {
+  for (const tag of applicable) {
     if (tag.definition.kind === 'segment') {
       const segment = segmentTagRef(tag);
       if (segment) rules.push({ tag, ast: null, segment, text: `segment ${segment.segment} of ${tag.definition.segmentRef}` });
@@ -292,6 +298,7 @@ export async function validateTagsJob(engine: DataEngine, params: TagsValidatePa
     overlap: { ids: results.map((r) => r.id), names: results.map((r) => r.name), jaccard: overlapMatrix(fires, holdout) },
     tagSet: { ...set, tags: set.tags.map((t) => statusOf.get(t.id) ?? t) },
     skipped,
+    leftOut,
     split,
     elapsedMs: Date.now() - started,
   };

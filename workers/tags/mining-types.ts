@@ -1,9 +1,11 @@
 /** Job types of rule mining (rules.mine) and tag validation (tags.validate); re-exported by workers/api via types.ts. */
 import type { DataSourceRef } from '../api';
+import type { LeftOutTag } from './applicability';
 import type { RuleExpr } from './ast';
 import type { TagSet, TagSetInput, TagStatus } from './tag';
 import type { CoverageOnly, GateOutcome, GateSpec, Stability, TagMetrics, TagSplit } from './validation';
 
+export type { LeftOutTag } from './applicability';
 export type { CoverageOnly, Estimate, Gate, GateMetric, GateOutcome, GateSpec, Stability, TagMetrics, TagSplit, WindowMetrics } from './validation';
 
 export interface RulesMineParams {
@@ -16,7 +18,7 @@ export interface RulesMineParams {
   features?: string[];
   /** Columns rules must not use (ids, leaks). */
   exclude?: string[];
-  /** Minimum precision of each rule on out-of-bag rows (default 0.6). */
+  /** Minimum precision of each rule on out-of-bag rows (default 0.85: the default 0.80 precision gate of tags.validate plus a margin, so fresh rules can pass it). */
   minPrecision?: number;
   /** Minimum rows a rule covers: a share of rows below 1, a row count from 1 (default 0.01). */
   minSupport?: number;
@@ -94,6 +96,8 @@ export interface TagsValidateParams {
   timeColumn?: string;
   /** Time windows for stability (default 4). */
   windows?: number;
+  /** Only these tags (names or ids); every tag of the set when absent. Either way, tags that read columns the source lacks are left out. */
+  tags?: string[];
 }
 
 export interface TagValidation {
@@ -119,6 +123,8 @@ export interface TagsValidateResult {
   /** The tag set with the new statuses. */
   tagSet: TagSet;
   skipped: Array<{ id: string; name: string; reason: string }>;
+  /** Tags not measured because the source lacks columns they read (made on another table), with the reason in words. */
+  leftOut: LeftOutTag[];
   split: TagSplit;
   elapsedMs: number;
 }

@@ -20,9 +20,10 @@ import { EngineError, throwIfAborted } from '../protocol/errors';
 import type { RuleExpr, RuleLiteral } from './ast';
 import type { ColumnDesc } from './tag-data';
 import { vectorToFloat64 } from '../data/arrow-values';
+import { DEFAULT_MINING_PRECISION } from './validation';
 
 export interface MineOptions {
-  /** Minimum precision of each rule on out-of-bag rows (default 0.6). */
+  /** Minimum precision of each rule on out-of-bag rows (default 0.85: the 0.80 validation gate plus a margin). */
   minPrecision: number;
   /** Minimum rows a rule covers: a share of rows when below 1, a row count otherwise (default 0.01). */
   minSupport: number;
@@ -39,7 +40,8 @@ export interface MineOptions {
 }
 
 export const DEFAULT_MINE_OPTIONS: MineOptions = {
-  minPrecision: 0.6,
+  // Above the validation gate, so freshly mined rules can pass it (validation.ts).
+  minPrecision: DEFAULT_MINING_PRECISION,
   minSupport: 0.01,
   maxRules: 5,
   maxConditions: 3,

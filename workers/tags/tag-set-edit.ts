@@ -1,7 +1,8 @@
 /**
  * Pure edits of a tag set shared by the Tags view and the CLI (no engine, no DOM): ids for new
- * tags, and adding the segment tags of a segmentation.
+ * tags, adding the segment tags of a segmentation, removing a group.
  */
+import { EngineError } from '../protocol/errors';
 import type { Tag, TagSet } from './tag';
 
 /** A tag id from a name: letters, digits, _ . - only, unique among `taken`. */
@@ -17,7 +18,8 @@ export function tagIdFor(name: string, taken: Iterable<string>): string {
  * replaces its tags (same ids) instead of adding copies; a name already used by another tag gets
  * a number; a group missing from the taxonomy is added. Bumps the set's version when it changes.
  */
-export function addSegmentTags(set: TagSet, tags: readonly Tag[]): { set: TagSet; added: string[]; replaced: string[] } {
+export function addSegmentTags(set: TagSet, incoming: readonly Tag[], options: { table?: string } = {}): { set: TagSet; added: string[]; replaced: string[] } {
+  const tags = options.table ? withEntityTable(incoming, options.table) : incoming;
   const incomingIds = new Set(tags.map((t) => t.id));
   const kept = set.tags.filter((t) => !(incomingIds.has(t.id) && t.definition.kind === 'segment'));
   const ids = new Set(kept.map((t) => t.id));
@@ -44,4 +46,24 @@ export function addSegmentTags(set: TagSet, tags: readonly Tag[]): { set: TagSet
   }
   if (tags.length === 0) return { set, added, replaced };
   return { set: { ...set, taxonomy, tags: out, version: set.version + 1 }, added, replaced };
+}
+
+/** Records the table tags were made on, where they do not say yet. */
+export function withEntityTable(tags: readonly Tag[], table: string): Tag[] {
+  const name = table.trim();
+  return tags.map((t) => (t.entity || !name ? t : { ...t, entity: { table: name } }));
+}
+
+/**
+ * Removes a group from the taxonomy. A group that still holds tags is removed only with
+ * `withTags` (its tags go with it); otherwise it is an error that says how many it holds, so a
+ * click never silently deletes tags. The last group cannot go. Bumps the version.
+ */
+export function removeGroup(set: TagSet, name: string, options: { withTags?: boolean } = {}): TagSet {
+  if (!set.taxonomy.includes(name) && !set.tags.some((t) => t.group === name)) throw new EngineError('BAD_INPUT', `There is no group "${name}".`);
+  const held = set.tags.filter((t) => t.group === name).length;
+  if (held > 0 && !options.withTags) throw new EngineError('BAD_INPUT', `The group "${name}" holds ${held} tag${held === 1 ? '' : 's'}; remove it with its tags, or move them first.`);
+  const taxonomy = set.taxonomy.filter((g) => g !== name);
+  if (taxonomy.length === 0) throw new EngineError('BAD_INPUT', 'The taxonomy needs at least one group.');
+  return { ...set, taxonomy, tags: set.tags.filter((t) => t.group !== name), version: set.version + 1 };
 }

@@ -172,6 +172,9 @@ export const tagMeasurementSchema = z
   })
   .strict();
 
+/** Where a tag was made: the table's name. */
+export const tagEntitySchema = z.object({ table: nonBlank }).strict();
+
 /** Tag names become SQL column aliases: any printable text, but no control characters. */
 const tagNameSchema = z
   .string()
@@ -191,6 +194,12 @@ export const tagSchema = z
     definition: tagDefinitionSchema,
     /** The last holdout measurement, when there was one (files written before it existed have none). */
     metrics: tagMeasurementSchema.optional(),
+    /**
+     * The entity table the tag was made on (mined, written or fitted), for display. Whether a tag
+     * applies to a table is decided by its columns (applicability.ts), so a renamed table still
+     * runs it. Older files have none.
+     */
+    entity: tagEntitySchema.optional(),
   })
   .strict();
 
@@ -212,6 +221,7 @@ export type SegmentDefinition = z.infer<typeof segmentDefinitionSchema>;
 export type Segmentation = z.infer<typeof segmentationSchema>;
 export type TagDefinition = z.infer<typeof tagDefinitionSchema>;
 export type TagMeasurement = z.infer<typeof tagMeasurementSchema>;
+export type TagEntity = z.infer<typeof tagEntitySchema>;
 export type Tag = z.infer<typeof tagSchema>;
 export type TagSet = z.infer<typeof tagSetSchema>;
 /** A tag as written by hand (defaults not yet filled in). */
@@ -324,6 +334,8 @@ export interface SegmentTagOptions {
   group?: string;
   /** Stands for the segmentation in the tags' segmentRef and ids (default: its name). */
   ref?: string;
+  /** The table the segmentation was fitted on (recorded as the tags' entity table). */
+  table?: string;
 }
 
 /**
@@ -349,6 +361,7 @@ export function segmentTags(segmentation: unknown, options: SegmentTagOptions = 
       group: options.group?.trim() || 'behaviour',
       description: `Segment ${i} of ${ref} (${seg.sizes[i] ?? 0} rows when fitted)`,
       definition: { kind: 'segment', segmentRef: ref, segmentId: i, segmentation: seg },
+      ...(options.table?.trim() ? { entity: { table: options.table.trim() } } : {}),
     }, `segment tag ${i}`);
   });
 }

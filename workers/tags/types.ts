@@ -1,6 +1,7 @@
 /** Job kinds of this area, with their parameters and results (re-exported by workers/api). */
 import type { DataSourceRef } from '../api';
 import type { SqlPosition } from '../protocol/errors';
+import type { LeftOutTag } from './applicability';
 import type { RuleExpr } from './ast';
 import type { TagSetInput } from './tag';
 
@@ -52,6 +53,8 @@ export interface TagsEvaluateParams {
   output?: string;
   /** Evaluate with DuckDB SQL (default) or the JS evaluator over Arrow (same result; for checks). */
   via?: 'sql' | 'js';
+  /** Only these tags (names or ids); every tag when absent. Tags reading columns the source lacks are left out either way. */
+  tags?: string[];
 }
 
 export interface TagCount {
@@ -68,6 +71,8 @@ export interface TagsEvaluateResult {
   tags: TagCount[];
   /** Tags that were not evaluated here, and why (model and segment tags need their own services). */
   skipped: Array<{ id: string; name: string; reason: string }>;
+  /** Tags not evaluated because the source lacks columns they read, with the reason in words. */
+  leftOut: LeftOutTag[];
   output: string | null;
   elapsedMs: number;
 }

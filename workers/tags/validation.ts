@@ -381,15 +381,44 @@ export interface GateOutcome {
   reasons: string[];
 }
 
+/** The default precision gate: a tag must be right 80% of the time on holdout rows. */
+export const DEFAULT_PRECISION_GATE = 0.8;
+
 /** Common default: a tag must be right 80% of the time and reach at least 1% of rows. */
-export const DEFAULT_GATES: GateSpec = { perTag: [{ metric: 'precision', min: 0.8 }, { metric: 'coverage', min: 0.01 }] };
+export const DEFAULT_GATES: GateSpec = { perTag: [{ metric: 'precision', min: DEFAULT_PRECISION_GATE }, { metric: 'coverage', min: 0.01 }] };
+
+/**
+ * How far above the precision gate mining aims by default. A rule is chosen because it scored well
+ * on the rows it was chosen on, so on rows it never saw its precision is usually a few points
+ * lower: mined at the gate itself, fresh rules on online shoppers measured 0.68-0.80 on holdout
+ * and nearly all failed a 0.80 gate; mined 0.05 above it, 14 of 17 rules over six seeds passed.
+ */
+export const MINING_PRECISION_MARGIN = 0.05;
+
+/** Mining's default minimum precision: the default gate plus the margin (0.85). */
+export const DEFAULT_MINING_PRECISION = Math.round((DEFAULT_PRECISION_GATE + MINING_PRECISION_MARGIN) * 100) / 100;
 
 const PERCENT_METRICS = new Set<GateMetric>(['coverage']);
 
-function formatFigure(metric: GateMetric, v: number): string {
+function formatFigure(metric: GateMetric, v: number, digits?: number): string {
   if (metric === 'support') return Math.round(v).toLocaleString('en-US');
-  if (PERCENT_METRICS.has(metric)) return `${(v * 100).toFixed(v < 0.1 ? 2 : 1)}%`;
-  return v.toFixed(2);
+  if (PERCENT_METRICS.has(metric)) return `${(v * 100).toFixed(digits ?? (v < 0.1 ? 2 : 1))}%`;
+  return v.toFixed(digits ?? 2);
+}
+
+/**
+ * A figure and the bound it failed, with enough digits that they read differently: 0.799 against
+ * 0.8 is "0.799 < 0.800", never "0.80 < 0.80". The 95% interval is shown at the same precision.
+ */
+export function formatGateFigures(metric: GateMetric, value: number, bound: number): { value: string; bound: string; digits: number | undefined } {
+  if (metric === 'support') return { value: formatFigure(metric, value), bound: formatFigure(metric, bound), digits: undefined };
+  const base = PERCENT_METRICS.has(metric) ? (value < 0.1 ? 2 : 1) : 2;
+  for (let digits = base; digits <= 12; digits++) {
+    const a = formatFigure(metric, value, digits);
+    const b = formatFigure(metric, bound, digits);
+    if (a !== b || value === bound) return { value: a, bound: b, digits };
+  }
+  return { value: String(PERCENT_METRICS.has(metric) ? value * 100 : value), bound: String(PERCENT_METRICS.has(metric) ? bound * 100 : bound), digits: undefined };
 }
 
 export function checkGates(metrics: TagMetrics | CoverageOnly, gates: Gate[], where = 'holdout'): GateOutcome {
@@ -404,9 +433,14 @@ export function checkGates(metrics: TagMetrics | CoverageOnly, gates: Gate[], wh
       reasons.push(estimate ? `${name} is undefined on ${where} (${metrics.support === 0 ? 'the tag never fires' : 'no positive rows'})` : `${name} needs a target, and none was given`);
       continue;
     }
-    const ci = estimate.low !== null && estimate.high !== null ? ` (95% CI ${formatFigure(name, estimate.low)}-${formatFigure(name, estimate.high)})` : '';
-    if (gate.min !== undefined && !(estimate.value >= gate.min)) reasons.push(`${name} ${formatFigure(name, estimate.value)} < ${formatFigure(name, gate.min)} on ${where}${ci}`);
-    if (gate.max !== undefined && !(estimate.value <= gate.max)) reasons.push(`${name} ${formatFigure(name, estimate.value)} > ${formatFigure(name, gate.max)} on ${where}${ci}`);
+    const value = estimate.value;
+    const fail = (op: '<' | '>', bound: number): void => {
+      const shown = formatGateFigures(name, value, bound);
+      const ci = estimate.low !== null && estimate.high !== null ? ` (95% CI ${formatFigure(name, estimate.low, shown.digits)}-${formatFigure(name, estimate.high, shown.digits)})` : '';
+      reasons.push(`${name} ${shown.value} ${op} ${shown.bound} on ${where}${ci}`);
+    };
+    if (gate.min !== undefined && !(value >= gate.min)) fail('<', gate.min);
+    if (gate.max !== undefined && !(value <= gate.max)) fail('>', gate.max);
   }
   return { passed: reasons.length === 0, reasons };
 }

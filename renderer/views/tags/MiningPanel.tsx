@@ -7,7 +7,7 @@ import { describeError, describeJobFailure } from '../../errors';
 import { formatCount, formatMs } from '../../format';
 import { useEngineJob } from '../../use-engine-job';
 import { quoteIdentifier } from '../sql/schema-completion';
-import { applicationSentence, formatEstimate, formatShare, mineParamsFromForm, ruleIdentifier, segmentColumns } from './tag-data';
+import { applicationSentence, formatEstimate, formatShare, mineParamsFromForm, miningGateNote, ruleIdentifier, segmentColumns } from './tag-data';
 import type { MiningForm } from './types';
 import { COLUMN_VALUES_SHOWN, useColumnValues } from './use-column-values';
 
@@ -16,7 +16,11 @@ interface MiningPanelProps {
   table: string;
   columns: readonly ColumnInfo[];
   form: MiningForm;
+  /** The Validate tab's precision gate, as typed: mining states it and warns when it aims below it. */
+  gatePrecision: string;
   onFormChange(next: MiningForm): void;
+  /** A mining run finished (validation pre-fills its label from it). */
+  onMined(result: RulesMineResult): void;
   /** Adds the chosen mined rules to the tag set; returns how many were added. */
   onAddTags(result: RulesMineResult, ids: ReadonlySet<string>): number;
 }
@@ -34,7 +38,7 @@ function ruleColumnsOf(text: string, columns: readonly ColumnInfo[]): string[] {
 }
 
 /** Rule mining: a target, the search's limits, progress and cancel; rules with their evidence. */
-export function MiningPanel({ engine, table, columns, form, onFormChange, onAddTags }: MiningPanelProps): JSX.Element {
+export function MiningPanel({ engine, table, columns, form, gatePrecision, onFormChange, onMined, onAddTags }: MiningPanelProps): JSX.Element {
   const { job: running, track } = useEngineJob();
   const [result, setResult] = useState<RulesMineResult | null>(null);
   const [chosen, setChosen] = useState<ReadonlySet<string>>(new Set());
@@ -60,6 +64,7 @@ export function MiningPanel({ engine, table, columns, form, onFormChange, onAddT
     try {
       const mined = await track('Mining', (options) => engine.start('rules.mine', built.value, options));
       setResult(mined);
+      onMined(mined);
       setChosen(new Set(mined.rules.map((r) => r.id)));
       setExamples(null);
     } catch (err) {
@@ -179,6 +184,9 @@ export function MiningPanel({ engine, table, columns, form, onFormChange, onAddT
             </details>
           )}
         </div>
+        <p className="small muted" data-testid="mine-gate-note">
+          {miningGateNote(form.minPrecision, gatePrecision)}
+        </p>
         <RunControls job={running} onRun={() => void run()} disabled={!table || !form.target} testIdPrefix="mine">
           ▶ Mine rules
         </RunControls>

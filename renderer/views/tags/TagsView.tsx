@@ -13,6 +13,7 @@ import {
   addGroup,
   addMinedTags,
   applyValidation,
+  prefillValidation,
   currentGate,
   definitionSummary,
   groupTags,
@@ -110,6 +111,8 @@ export function TagsView(props: TagsViewProps): JSX.Element {
   const [status, setStatus] = useState<StatusMessage | null>(null);
   const [newGroup, setNewGroup] = useState('');
   const [renaming, setRenaming] = useState<{ from: string; to: string } | null>(null);
+  // A group that still holds tags is removed only after a second click that names what goes with it.
+  const [removing, setRemoving] = useState<string | null>(null);
   const editor = useRef<RuleEditorHandle>(null);
   const checkJob = useRef<JobHandle<RuleCheckResult> | null>(null);
   const importInput = useRef<HTMLInputElement>(null);
@@ -231,7 +234,9 @@ export function TagsView(props: TagsViewProps): JSX.Element {
     const set = workspaceRef.current.tagSet;
     const previous = form.id ? set.tags.find((t) => t.id === form.id) : undefined;
     const id = previous?.id ?? tagIdFor(form.name || 'tag', set.tags.map((t) => t.id));
-    const tag: Tag = { id, name: form.name, group: form.group, description: form.description, owner: form.owner, status: previous?.status ?? 'draft', definition };
+    // A new tag remembers the table it was written on (shown when another table lacks its columns).
+    const entity = previous ? previous.entity : table ? { table } : undefined;
+    const tag: Tag = { id, name: form.name, group: form.group, description: form.description, owner: form.owner, status: previous?.status ?? 'draft', definition, ...(entity ? { entity } : {}) };
     const warning = form.kind === 'rule' && currentCheck?.result && !currentCheck.result.ok ? ` Note: the rule does not fit ${table} (${firstProblem ? problemText(firstProblem) : ''}).` : '';
     if (updateSet((s) => upsertTag(s, tag), `${previous ? 'Updated' : 'Added'} the tag “${form.name.trim()}”.${warning}`)) setForm((f) => ({ ...f, id }));
   };
@@ -247,14 +252,26 @@ export function TagsView(props: TagsViewProps): JSX.Element {
       updateWorkspace((state) => {
         const merged = addMinedTags(state.tagSet, result.tagSet, ids);
         added = merged.added.length;
-        // Validation starts from the mining's target and its default split (the same holdout rows).
-        const validation = state.validation.target ? state.validation : { ...state.validation, target: result.target, positive: result.positive };
-        return { ...state, tagSet: merged.set, validation };
+        // Validation measures the label just mined, on the same default holdout rows.
+        return { ...state, tagSet: merged.set, validation: prefillValidation(state.validation, result) };
       });
       return added;
     },
     [updateWorkspace],
   );
+
+  // A finished mining run sets the Validate tab's target and positive value to its label.
+  const onMined = useCallback((result: RulesMineResult) => updateWorkspace((state) => ({ ...state, validation: prefillValidation(state.validation, result) })), [updateWorkspace]);
+
+  const removeGroupNow = (group: string, withTags: boolean): void => {
+    const held = workspaceRef.current.tagSet.tags.filter((t) => t.group === group);
+    const done = held.length > 0 ? `Removed the group “${group}” and its ${held.length} tag${held.length === 1 ? '' : 's'}.` : `Removed the group “${group}”.`;
+    if (!updateSet((s) => removeGroup(s, group, { withTags }), done)) return;
+    setRemoving(null);
+    // The editor must not keep a removed tag or group.
+    if (form.id && held.some((t) => t.id === form.id)) editTag(null);
+    else if (form.group === group) setForm((f) => ({ ...f, group: workspaceRef.current.tagSet.taxonomy[0] ?? '' }));
+  };
 
   const onValidated = useCallback(
     (result: TagsValidateResult, sent: TagSet) => updateWorkspace((state) => ({ ...state, ...applyValidation(state, result, sent, new Date().toISOString()) })),
@@ -357,12 +374,30 @@ export function TagsView(props: TagsViewProps): JSX.Element {
                     <button type="button" className="btn-icon" title="Rename group" aria-label={`Rename group ${g.group}`} onClick={() => setRenaming({ from: g.group, to: g.group })}>
                       ✎
                     </button>
-                    <button type="button" className="btn-icon" title="Remove group" aria-label={`Remove group ${g.group}`} onClick={() => updateSet((s) => removeGroup(s, g.group))}>
+                    <button
+                      type="button"
+                      className="btn-icon"
+                      title={g.tags.length > 0 ? 'Remove group and its tags' : 'Remove group'}
+                      aria-label={`Remove group ${g.group}`}
+                      onClick={() => (g.tags.length > 0 ? setRemoving(g.group) : removeGroupNow(g.group, false))}
+                      data-testid="tags-group-remove"
+                    >
                       ×
                     </button>
                   </span>
                 )}
               </header>
+              {removing === g.group && (
+                <div className="tags-group-confirm small" role="alertdialog" aria-label={`Remove group ${g.group}`} data-testid="tags-group-confirm">
+                  Remove “{g.group}” and its {g.tags.length} tag{g.tags.length === 1 ? '' : 's'}?{' '}
+                  <button type="button" className="btn btn-small btn-danger" onClick={() => removeGroupNow(g.group, true)} data-testid="tags-group-confirm-remove">
+                    Remove
+                  </button>{' '}
+                  <button type="button" className="btn btn-small" onClick={() => setRemoving(null)}>
+                    Cancel
+                  </button>
+                </div>
+              )}
               <ul className="tags-items">
                 {g.tags.map((tag) => {
                   const gate = currentGate(tag, workspace.gates);
@@ -562,7 +597,16 @@ export function TagsView(props: TagsViewProps): JSX.Element {
         </div>
 
         <div hidden={section !== 'mine'}>
-          <MiningPanel engine={engine} table={table} columns={columns} form={workspace.mining} onFormChange={(mining) => updateWorkspace((s) => ({ ...s, mining }))} onAddTags={onAddMined} />
+          <MiningPanel
+            engine={engine}
+            table={table}
+            columns={columns}
+            form={workspace.mining}
+            gatePrecision={workspace.validation.minPrecision}
+            onFormChange={(mining) => updateWorkspace((s) => ({ ...s, mining }))}
+            onMined={onMined}
+            onAddTags={onAddMined}
+          />
         </div>
         <div hidden={section !== 'validate'}>
           <ValidationPanel

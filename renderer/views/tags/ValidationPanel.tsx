@@ -6,7 +6,7 @@ import { describeJobFailure } from '../../errors';
 import { formatCount, formatMs } from '../../format';
 import { useEngineJob } from '../../use-engine-job';
 import { PlotlyChart } from '../models/PlotlyChart';
-import { formatEstimate, formatShare, validateParamsFromForm } from './tag-data';
+import { formatEstimate, formatShare, tagLeftOutReason, tagsToValidate, validateParamsFromForm } from './tag-data';
 import { overlapFigure, stabilityFigure } from './tag-figures';
 import type { TagSet, ValidationForm } from './types';
 import { COLUMN_VALUES_SHOWN, useColumnValues } from './use-column-values';
@@ -69,6 +69,12 @@ export function ValidationPanel({ engine, table, columns, tagSet, form, onFormCh
       setError(describeJobFailure('Validation', err));
     }
   };
+
+  // Which tags this table can run (by their columns): the rest are unticked-able and shown why.
+  const chosen = tagsToValidate(form, tagSet);
+  const reasons = useMemo(() => new Map(tagSet.tags.map((t) => [t.id, tagLeftOutReason(t, columns, table)])), [tagSet, columns, table]);
+  const runnable = chosen.filter((t) => reasons.get(t.id) === null);
+  const toggleTag = (id: string, on: boolean): void => update({ skipTags: on ? form.skipTags.filter((x) => x !== id) : [...form.skipTags, id] });
 
   const overlap = useMemo(() => (result && result.overlap.ids.length > 1 ? overlapFigure(result.overlap) : null), [result]);
   const stability = useMemo(() => (result ? stabilityFigure(result.tags) : null), [result]);
@@ -139,8 +145,37 @@ export function ValidationPanel({ engine, table, columns, tagSet, form, onFormCh
           </label>
           <span className="muted small">A tag becomes validated only when it passes every gate; a failing tag goes back to draft.</span>
         </div>
-        <RunControls job={running} onRun={() => void run()} disabled={!table || tagSet.tags.length === 0} testIdPrefix="validate">
-          ▶ Validate {tagSet.tags.length} tag{tagSet.tags.length === 1 ? '' : 's'}
+        {tagSet.tags.length > 0 && (
+          <details className="tags-exclude" open={reasons.size > 0 && [...reasons.values()].some((r) => r !== null)} data-testid="validate-choose">
+            <summary>
+              Tags to validate ({runnable.length} of {tagSet.tags.length} on {table || 'no table'})
+            </summary>
+            <div className="small">
+              <button type="button" className="btn btn-small" onClick={() => update({ skipTags: [] })}>
+                All
+              </button>{' '}
+              <button type="button" className="btn btn-small" onClick={() => update({ skipTags: tagSet.tags.filter((t) => reasons.get(t.id) !== null).map((t) => t.id) })} data-testid="validate-choose-applicable">
+                Only those that apply to {table || 'the table'}
+              </button>
+            </div>
+            <ul className="models-features">
+              {tagSet.tags.map((t) => {
+                const reason = reasons.get(t.id) ?? null;
+                return (
+                  <li key={t.id} data-testid="validate-choice" data-tag-id={t.id} data-applies={reason === null ? 'true' : 'false'}>
+                    <label>
+                      <input type="checkbox" checked={!form.skipTags.includes(t.id)} onChange={(e) => toggleTag(t.id, e.target.checked)} aria-label={`Validate ${t.name}`} />{' '}
+                      <span className="models-feature-name">{t.name}</span>
+                      {reason !== null && <span className="muted small"> — left out here: {reason}</span>}
+                    </label>
+                  </li>
+                );
+              })}
+            </ul>
+          </details>
+        )}
+        <RunControls job={running} onRun={() => void run()} disabled={!table || tagSet.tags.length === 0 || chosen.length === 0} testIdPrefix="validate">
+          ▶ Validate {runnable.length === chosen.length ? chosen.length : runnable.length} tag{(runnable.length === chosen.length ? chosen.length : runnable.length) === 1 ? '' : 's'}
         </RunControls>
         {error && <ErrorPanel message={error} testId="validate-error" />}
       </section>
@@ -198,6 +233,15 @@ export function ValidationPanel({ engine, table, columns, tagSet, form, onFormCh
               </tbody>
             </table>
           </div>
+          {result.leftOut.length > 0 && (
+            <ul className="models-warnings" data-testid="validate-left-out">
+              {result.leftOut.map((t) => (
+                <li key={t.id}>
+                  Left out: {t.name} ({t.reason}).
+                </li>
+              ))}
+            </ul>
+          )}
           {result.skipped.length > 0 && (
             <ul className="models-warnings">
               {result.skipped.map((s) => (

@@ -13,11 +13,11 @@ import type {
   TagsValidateParams,
   TagsValidateResult,
 } from '../../../workers/api';
-import { addSegmentTags, tagIdFor } from '../../../workers/api';
+import { DEFAULT_MINING_PRECISION, MINING_PRECISION_MARGIN, addSegmentTags, missingColumnsReason, removeGroup, tagIdFor, tagReadsColumns, withEntityTable } from '../../../workers/api';
 import { tagSetSchema, type GateRecord, type MiningForm, type Tag, type TagDefinition, type TagSet, type TagStatus, type TagsWorkspaceState, type ValidationForm } from './types';
 
 // Shared with the CLI (the engine's pure tag-set edits).
-export { addSegmentTags, tagIdFor };
+export { addSegmentTags, removeGroup, tagIdFor, withEntityTable };
 
 export type FormResult<T> = { ok: true; value: T } | { ok: false; problems: string[] };
 
@@ -78,13 +78,6 @@ export function renameGroup(set: TagSet, from: string, to: string): TagSet {
     taxonomy: set.taxonomy.map((g) => (g === from ? group : g)),
     tags: set.tags.map((t) => (t.group === from ? { ...t, group } : t)),
   });
-}
-
-export function removeGroup(set: TagSet, name: string): TagSet {
-  const used = set.tags.filter((t) => t.group === name).length;
-  if (used > 0) throw new Error(`The group "${name}" still holds ${used} tag${used === 1 ? '' : 's'}; move or delete them first.`);
-  if (set.taxonomy.length <= 1) throw new Error('The taxonomy needs at least one group.');
-  return bump(set, { taxonomy: set.taxonomy.filter((g) => g !== name) });
 }
 
 /** A tag id from its name: letters, digits, _ . - ; unique within the set. */
@@ -225,16 +218,43 @@ export function gatesFromForm(form: ValidationForm, problems: string[]): GateSpe
   return { perTag };
 }
 
+/**
+ * Why a tag cannot run on a table (it reads columns the table lacks), in words; null when it can,
+ * or when its columns are not known here (the engine then decides).
+ */
+export function tagLeftOutReason(tag: Tag, columns: readonly ColumnInfo[], table: string): string | null {
+  const reads = tagReadsColumns(tag);
+  if (reads === null || columns.length === 0) return null;
+  const have = new Set(columns.map((c) => c.name));
+  const missing = [...new Set(reads)].filter((c) => !have.has(c));
+  return missing.length === 0 ? null : missingColumnsReason(missing, table, tag.entity?.table);
+}
+
+/** The tags ticked for validation (every tag not unticked). */
+export function tagsToValidate(form: Pick<ValidationForm, 'skipTags'>, tagSet: TagSet): Tag[] {
+  const skip = new Set(form.skipTags);
+  return tagSet.tags.filter((t) => !skip.has(t.id));
+}
+
+/** Validation starts from the last mining run's label: its target and positive value. */
+export function prefillValidation(form: ValidationForm, mined: { target: string; positive: string }): ValidationForm {
+  return { ...form, target: mined.target, positive: mined.positive };
+}
+
 export function validateParamsFromForm(form: ValidationForm, table: string, tagSet: TagSet): FormResult<TagsValidateParams> {
   const problems: string[] = [];
   if (!table) problems.push('Choose the table to validate on.');
   if (tagSet.tags.length === 0) problems.push('The tag set has no tags yet.');
+  const chosen = tagsToValidate(form, tagSet);
+  if (tagSet.tags.length > 0 && chosen.length === 0) problems.push('Tick at least one tag to validate.');
   const split = splitFromForm(form, problems);
   const gates = gatesFromForm(form, problems);
   const windows = numberField(form.windows, 'The number of time windows', problems, (v) => Number.isInteger(v) && v >= 1 && v <= 100, 'a whole number from 1 to 100');
   if (!form.target && split.kind === 'stratified') problems.push('A stratified split needs a target; choose one, or a random, time or "all rows" split.');
   if (problems.length > 0) return { ok: false, problems };
   const params: TagsValidateParams = { tagSet, source: { table }, gates, split };
+  // Only a real subset is sent by id; the engine leaves out tags the table lacks columns for either way.
+  if (chosen.length < tagSet.tags.length) params.tags = chosen.map((t) => t.id);
   if (form.target) params.target = form.target;
   if (form.target && form.positive) params.positive = form.positive;
   if (form.timeColumn) params.timeColumn = form.timeColumn;
@@ -265,6 +285,21 @@ export function mineParamsFromForm(form: MiningForm, table: string): FormResult<
   if (form.exclude.length > 0) params.exclude = [...form.exclude];
   if (form.targetKind === 'segment') params.namePrefix = `segment ${form.positive} rule`;
   return { ok: true, value: params };
+}
+
+/**
+ * The mining panel's word on the validation gate: what it is, and whether rules mined at this
+ * minimum precision can be expected to pass it (they measure a few points lower on new rows).
+ */
+export function miningGateNote(minPrecisionText: string, gateText: string): string {
+  const gate = Number(gateText.trim());
+  const mine = Number(minPrecisionText.trim() || String(DEFAULT_MINING_PRECISION));
+  if (gateText.trim() === '' || !Number.isFinite(gate)) return 'Validation has no precision gate.';
+  const stated = `Validation gate: precision ≥ ${gateText.trim()} on holdout rows.`;
+  if (!Number.isFinite(mine)) return stated;
+  if (mine < gate) return `${stated} Rules mined at ${minPrecisionText.trim()} will mostly fail it; mine at ${Math.min(1, Math.round((gate + MINING_PRECISION_MARGIN) * 100) / 100)} or more.`;
+  if (mine < gate + MINING_PRECISION_MARGIN - 1e-9) return `${stated} Rules measure a few points lower on rows they were not chosen on, so some mined at ${minPrecisionText.trim()} may fail it.`;
+  return `${stated} Mining aims above it because rules measure a few points lower on rows they were not chosen on.`;
 }
 
 /** Columns that look like segment membership (the Segments view writes `segment`). */

@@ -8,7 +8,7 @@
  * the engine checks it fully (rule text vs AST, unique names, groups) whenever a job receives it.
  */
 import { z } from 'zod';
-import type { RuleExpr, TagDefinition, TagMeasurement, TagSet } from '../../../workers/api';
+import { DEFAULT_MINING_PRECISION, DEFAULT_PRECISION_GATE, type RuleExpr, type TagDefinition, type TagMeasurement, type TagSet } from '../../../workers/api';
 
 export type { RuleExpr, Tag, TagDefinition, TagSet, TagStatus } from '../../../workers/api';
 
@@ -45,6 +45,8 @@ export const tagSchema = z.object({
   definition: tagDefinitionSchema,
   // Holdout figures of the last measurement; the engine checks their shape (parseTagSet).
   metrics: z.custom<TagMeasurement>((value) => typeof value === 'object' && value !== null, 'must be a measurement object').optional(),
+  // The table the tag was made on (shown; whether it applies is decided by its columns).
+  entity: z.object({ table: nonBlank }).optional(),
 });
 
 export const tagSetSchema = z.object({
@@ -93,6 +95,8 @@ export const validationFormSchema = z.object({
   /** Percent of rows, as typed ("1" = 1%). */
   minCoveragePercent: z.string(),
   windows: z.string(),
+  /** Ids of tags unticked for validation (new tags are validated unless unticked). */
+  skipTags: z.array(z.string()).default([]),
 });
 
 export const tagsWorkspaceStateSchema = z.object({
@@ -127,11 +131,12 @@ export function emptyTagSet(): TagSet {
 }
 
 export function emptyMiningForm(): MiningForm {
-  return { targetKind: 'label', target: '', positive: '', minPrecision: '0.6', minSupport: '0.01', maxRules: '5', maxConditions: '3', seed: '42', timeBudgetSeconds: '20', exclude: [] };
+  // Above the validation gate, so freshly mined rules can pass it (workers/tags/validation.ts).
+  return { targetKind: 'label', target: '', positive: '', minPrecision: String(DEFAULT_MINING_PRECISION), minSupport: '0.01', maxRules: '5', maxConditions: '3', seed: '42', timeBudgetSeconds: '20', exclude: [] };
 }
 
 export function emptyValidationForm(): ValidationForm {
-  return { target: '', positive: '', split: 'stratified', holdoutShare: '0.3', timeColumn: '', seed: '42', minPrecision: '0.8', minCoveragePercent: '1', windows: '4' };
+  return { target: '', positive: '', split: 'stratified', holdoutShare: '0.3', timeColumn: '', seed: '42', minPrecision: String(DEFAULT_PRECISION_GATE), minCoveragePercent: '1', windows: '4', skipTags: [] };
 }
 
 export function emptyTagsWorkspace(): TagsWorkspaceState {
