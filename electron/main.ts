@@ -19,8 +19,10 @@ import {
 import { IPC_CHANNELS, type InvokeChannel, type MenuCommand } from './contract';
 import { DesktopService, type DesktopDialogs } from './lib/desktop-service';
 import { isTrustedSenderUrl, validateIpcArguments, type IpcArguments } from './lib/ipc-validate';
-import { APP_ENTRY_URL, APP_ORIGIN, APP_SCHEME, serveAppRequest } from './lib/protocol-headers';
+import { externalLinkPrompt, externalLinkTarget, isAppUrl, isPermissionAllowed } from './lib/permissions';
+import { APP_ENTRY_URL, APP_SCHEME, serveAppRequest } from './lib/protocol-headers';
 import { RecentWorkspacesStore } from './lib/recent';
+import { WorkspaceAccessStore, workspaceAccessPrompt } from './lib/workspace-access';
 
 const WINDOW_TITLE = 'Assay';
 
@@ -93,7 +95,26 @@ function createDialogs(): DesktopDialogs {
       const result = window ? await dialog.showSaveDialog(window, options) : await dialog.showSaveDialog(options);
       return result.canceled || !result.filePath ? null : result.filePath;
     },
+    confirmWorkspaceAccess(request) {
+      return askUser({ type: 'warning', ...workspaceAccessPrompt(request), yes: 'Allow', no: "Don't allow" });
+    },
   };
+}
+
+/** A yes/no message box over the main window; "no" is the default and what Escape chooses. */
+async function askUser(question: { type: 'question' | 'warning'; message: string; detail: string; yes: string; no: string }): Promise<boolean> {
+  const options = {
+    type: question.type,
+    message: question.message,
+    detail: question.detail,
+    buttons: [question.yes, question.no],
+    defaultId: 1,
+    cancelId: 1,
+    noLink: true,
+  };
+  const window = mainWindow ?? undefined;
+  const { response } = window ? await dialog.showMessageBox(window, options) : await dialog.showMessageBox(options);
+  return response === 0;
 }
 
 /** Registers `handler` for `channel` behind the sender check and the zod validation of its arguments. */
@@ -119,22 +140,33 @@ function registerIpc(service: DesktopService): void {
 
 function hardenSession(): void {
   const appSession = session.defaultSession;
-  // Every permission is refused except writing text to the clipboard ("copy SQL") from the app itself.
-  const allowed = (permission: string, origin: string): boolean =>
-    permission === 'clipboard-sanitized-write' && isAppUrl(origin);
-  appSession.setPermissionRequestHandler((webContents, permission, callback) =>
-    callback(allowed(permission, webContents.getURL())),
+  // Every permission is refused except writing text to the clipboard ("copy SQL") from the app itself,
+  // judged by the frame that asks (details.requestingUrl / requestingOrigin), not by the window's URL.
+  appSession.setPermissionRequestHandler((_webContents, permission, callback, details) =>
+    callback(isPermissionAllowed(permission, details.requestingUrl)),
   );
-  appSession.setPermissionCheckHandler((_webContents, permission, requestingOrigin) => allowed(permission, requestingOrigin));
+  appSession.setPermissionCheckHandler((_webContents, permission, requestingOrigin) => isPermissionAllowed(permission, requestingOrigin));
   appSession.protocol.handle(APP_SCHEME, (request) => serveAppRequest(rendererRoot, request.url));
 }
 
-function isAppUrl(url: string): boolean {
-  return url === APP_ORIGIN || url.startsWith(`${APP_ORIGIN}/`);
+let externalLinkQuestionOpen = false;
+
+/** Asks before handing a link to the browser or mail program; one question at a time (no dialog floods). */
+async function openExternalAfterAsking(rawUrl: string): Promise<void> {
+  const href = externalLinkTarget(rawUrl);
+  if (href === null || externalLinkQuestionOpen) return;
+  externalLinkQuestionOpen = true;
+  try {
+    if (await askUser({ type: 'question', ...externalLinkPrompt(href), yes: 'Open', no: 'Cancel' })) await shell.openExternal(href);
+  } catch (error) {
+    dialog.showErrorBox('Could not open the link', error instanceof Error ? error.message : String(error));
+  } finally {
+    externalLinkQuestionOpen = false;
+  }
 }
 
 // Every web contents (including any a bug might create) can neither navigate away, open windows nor
-// embed <webview>. Plain http(s) links open in the user's browser instead.
+// embed <webview>. http(s) and mailto links open outside the app once the user says yes.
 app.on('web-contents-created', (_event, contents) => {
   contents.on('will-navigate', (event, url) => {
     if (!isAppUrl(url)) event.preventDefault();
@@ -144,7 +176,7 @@ app.on('web-contents-created', (_event, contents) => {
   });
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
-    if (/^https?:\/\//i.test(url)) void shell.openExternal(url);
+    void openExternalAfterAsking(url);
     return { action: 'deny' };
   });
 });
@@ -184,6 +216,7 @@ async function start(): Promise<void> {
   const service = new DesktopService({
     dialogs: createDialogs(),
     recent,
+    workspaceAccess: WorkspaceAccessStore.inUserData(app.getPath('userData')),
     samplesDir: samplesRoot,
     defaultSaveDir: app.getPath('documents'),
     onRecentChanged: buildMenu,

@@ -8,6 +8,7 @@ import { writeFileAtomic } from './atomic-write';
 import { collectWorkspacePaths, PathGrants } from './paths';
 import type { RecentWorkspacesStore } from './recent';
 import { listSampleFiles } from './samples';
+import type { WorkspaceAccessRequest, WorkspaceAccessStore } from './workspace-access';
 
 export const WORKSPACE_SUFFIX = '.assay.json';
 /** Buffers (and so IPC payloads) cannot exceed 2 GiB; bigger files need the engine's streaming path. */
@@ -18,15 +19,19 @@ export interface DialogFilter {
   extensions: string[];
 }
 
-/** The three native dialogs the shell uses; each returns `null`/`[]` when the user cancels. */
+/** The native dialogs the shell uses; each returns `null`/`[]`/`false` when the user cancels. */
 export interface DesktopDialogs {
   openFiles(options: { title: string; filters: DialogFilter[]; multiple: boolean }): Promise<string[]>;
   saveFile(options: { title: string; defaultPath: string; filters: DialogFilter[] }): Promise<string | null>;
+  /** Lists the files an opening workspace names and asks whether Assay may read them. */
+  confirmWorkspaceAccess(request: WorkspaceAccessRequest): Promise<boolean>;
 }
 
 export interface DesktopServiceOptions {
   dialogs: DesktopDialogs;
   recent: RecentWorkspacesStore;
+  /** The files each workspace was allowed to read, remembered across sessions. */
+  workspaceAccess: WorkspaceAccessStore;
   samplesDir: string;
   /** Folder proposed by save dialogs (e.g. the user's Documents). */
   defaultSaveDir: string;
@@ -145,9 +150,26 @@ export class DesktopService {
     }
     const text = await fsp.readFile(workspacePath, 'utf8');
     this.knownWorkspaces.add(workspacePath);
-    for (const dataPath of collectWorkspacePaths(text, workspacePath)) this.grants.grantFile(dataPath);
+    await this.grantWorkspacePaths(workspacePath, text);
     await this.rememberRecent(workspacePath);
     return { path: workspacePath, text };
+  }
+
+  /**
+   * Grants the files a workspace names only with the user's consent: paths already readable (picked,
+   * samples) or allowed for this workspace before pass; the rest are listed in a dialog. "Don't allow"
+   * still opens the workspace, and reads of those files are refused.
+   */
+  private async grantWorkspacePaths(workspacePath: string, text: string): Promise<void> {
+    const named = collectWorkspacePaths(text, workspacePath);
+    if (named.length === 0) return;
+    const approvedBefore = await this.options.workspaceAccess.approved(workspacePath);
+    const unknown = named.filter((dataPath) => !approvedBefore.has(dataPath) && !this.grants.isGranted(dataPath));
+    for (const dataPath of named) if (approvedBefore.has(dataPath)) this.grants.grantFile(dataPath);
+    if (unknown.length === 0) return;
+    if (!(await this.options.dialogs.confirmWorkspaceAccess({ workspacePath, paths: unknown }))) return;
+    for (const dataPath of unknown) this.grants.grantFile(dataPath);
+    await this.options.workspaceAccess.approve(workspacePath, unknown);
   }
 
   private async rememberRecent(workspacePath: string): Promise<void> {

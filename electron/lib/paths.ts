@@ -1,6 +1,6 @@
 // Which files the renderer may read. The renderer is treated as untrusted: it can only name paths that
 // the user handed over (dialogs), that ship with the app (samples), or that a workspace the user opened
-// refers to. Everything else is refused.
+// refers to and the user then allowed (workspace-access.ts). Everything else is refused.
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 
@@ -8,7 +8,7 @@ import { hasParentSegment, isAbsolutePathString } from '../contract';
 
 export class AccessDeniedError extends Error {
   constructor(readonly requestedPath: string) {
-    super(`Access denied: ${requestedPath} was not opened by the user, is not a sample, and is not named in an open workspace`);
+    super(`Access denied: ${requestedPath} was not opened by you, is not a sample, and is not a file you allowed an opened workspace to read`);
     this.name = 'AccessDeniedError';
   }
 }

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DesktopService, withWorkspaceSuffix, type DesktopDialogs } from '../../electron/lib/desktop-service';
 import { AccessDeniedError, collectWorkspacePaths, isInsideDirectory, PathGrants } from '../../electron/lib/paths';
 import { RecentWorkspacesStore } from '../../electron/lib/recent';
+import { WorkspaceAccessStore, type WorkspaceAccessRequest } from '../../electron/lib/workspace-access';
 
 let root: string;
 
@@ -102,11 +103,19 @@ describe('DesktopService', () => {
   interface Script {
     open: string[][];
     save: Array<string | null>;
+    /** Answers to "may this workspace read these files?" (none left: "Don't allow"). */
+    access?: boolean[];
+    /** Filled with every such question asked. */
+    asked?: WorkspaceAccessRequest[];
   }
   function scriptedDialogs(script: Script): DesktopDialogs {
     return {
       openFiles: async () => script.open.shift() ?? [],
       saveFile: async () => (script.save.length > 0 ? script.save.shift()! : null),
+      confirmWorkspaceAccess: async (request) => {
+        script.asked?.push(request);
+        return script.access?.shift() ?? false;
+      },
     };
   }
 
@@ -117,7 +126,8 @@ describe('DesktopService', () => {
     await fsp.writeFile(path.join(samples, 'bank', 'bank.csv'), 'age;y\n30;no\n');
     await fsp.writeFile(path.join(samples, '.DS_Store'), '');
     const recent = new RecentWorkspacesStore(path.join(root, 'user-data', 'recent-workspaces.json'));
-    const service = new DesktopService({ dialogs: scriptedDialogs(script), recent, samplesDir: samples, defaultSaveDir: root });
+    const workspaceAccess = new WorkspaceAccessStore(path.join(root, 'user-data', 'workspace-access.json'));
+    const service = new DesktopService({ dialogs: scriptedDialogs(script), recent, workspaceAccess, samplesDir: samples, defaultSaveDir: root });
     return { service, samples, recent };
   }
 
@@ -139,14 +149,14 @@ describe('DesktopService', () => {
     expect(listing.files.map((file) => file.name)).toEqual(['bank/bank.csv', 'manifest.json']);
   });
 
-  it('grants the data a workspace names once the user opens it, not when the renderer saves it', async () => {
+  it('grants the data a workspace names once the user opens it and allows it, not when the renderer saves it', async () => {
     const data = path.join(root, 'data.csv');
     const sneaky = path.join(root, 'sneaky.txt');
     await fsp.writeFile(data, 'a\n1\n');
     await fsp.writeFile(sneaky, 'secret');
     const workspace = path.join(root, 'w.assay.json');
     await fsp.writeFile(workspace, JSON.stringify({ sources: [{ path: data }] }));
-    const { service, recent } = await makeService({ open: [[workspace]], save: [] });
+    const { service, recent } = await makeService({ open: [[workspace]], save: [], access: [true] });
 
     const opened = await service.openWorkspace();
     expect(opened).toEqual({ path: workspace, text: JSON.stringify({ sources: [{ path: data }] }) });
