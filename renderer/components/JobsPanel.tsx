@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { EngineClient, EngineJobKind } from '../../workers/api';
+import { PROGRESS_INTERVAL_MS } from '../use-engine-job';
 
 /** A plain label for every job kind; a Record over EngineJobKind so a new kind without one fails typecheck. */
 const JOB_LABELS: Record<EngineJobKind, string> = {
@@ -58,7 +59,28 @@ export function JobsPanel({ engine }: { engine: EngineClient }) {
 
   useEffect(() => {
     setJobs(engine.running());
-    return engine.onChange(() => setJobs(engine.running()));
+    // Jobs that start or end show at once; progress alone redraws the panel at most every
+    // PROGRESS_INTERVAL_MS (a training job reports hundreds of rounds a second).
+    let shownIds = '';
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    let lastShown = -Infinity;
+    const show = (): void => {
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      lastShown = performance.now();
+      const running = engine.running();
+      shownIds = running.map((job) => job.id).join(',');
+      setJobs(running);
+    };
+    const unsubscribe = engine.onChange(() => {
+      const ids = engine.running().map((job) => job.id).join(',');
+      if (ids !== shownIds) show();
+      else if (timer === null) timer = setTimeout(show, Math.max(0, lastShown + PROGRESS_INTERVAL_MS - performance.now()));
+    });
+    return () => {
+      unsubscribe();
+      if (timer !== null) clearTimeout(timer);
+    };
   }, [engine]);
 
   return (

@@ -2,25 +2,21 @@
  * Benchmark: Assay's engine (duckdb-wasm in Node, behind the job protocol) against native DuckDB
  * (@duckdb/node-api) on the same machine in the same run, plus the app's cold start in Chromium.
  *
- *   npm run bench [-- --users N] [--runs R] [--skip-app] [--skip-gbdt] [--rounds N]
+ *   npm run bench [-- --only data,gbdt,kmeans,rules,ui] [--users N] [--runs R] [--skip-app] [--skip-gbdt] [--rounds N] [--profile]
  *
  * Reports numbers; asserts nothing. Each figure is the median of R runs (default 3), with wall time
  * and process CPU time (all threads). Native DuckDB runs with 1 thread (duckdb-wasm has one) and
  * again with 2 threads. Results also go to .bench/results.json.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { createInProcessEngine, type NodeEngine } from '../../workers/node/engine-node';
 import { formatBytes, generate } from '../../scripts/gen';
+import { CHROMIUM_ARGS, chromiumPath, repoRoot, serveBuiltApp } from './app-server';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-const SECTIONS = ['data', 'gbdt', 'kmeans', 'rules'] as const;
+const SECTIONS = ['data', 'gbdt', 'kmeans', 'rules', 'ui'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface BenchOptions {
@@ -31,10 +27,12 @@ interface BenchOptions {
   skipApp: boolean;
   skipGbdt: boolean;
   rounds: number;
+  /** --profile: CPU profiles of the UI flows (ui section). */
+  profile: boolean;
 }
 
 function parseArgs(argv: readonly string[]): BenchOptions {
-  const options: BenchOptions = { sections: new Set(SECTIONS), users: 1_000_000, runs: 3, skipApp: false, skipGbdt: false, rounds: 200 };
+  const options: BenchOptions = { sections: new Set(SECTIONS), users: 1_000_000, runs: 3, skipApp: false, skipGbdt: false, rounds: 200, profile: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag === '--users') options.users = Number(argv[++i]);
@@ -42,12 +40,13 @@ function parseArgs(argv: readonly string[]): BenchOptions {
     else if (flag === '--skip-app') options.skipApp = true;
     else if (flag === '--skip-gbdt') options.skipGbdt = true;
     else if (flag === '--rounds') options.rounds = Number(argv[++i]);
+    else if (flag === '--profile') options.profile = true;
     else if (flag === '--only') {
       const wanted = String(argv[++i] ?? '').split(',').filter(Boolean);
       const unknown = wanted.filter((w) => !(SECTIONS as readonly string[]).includes(w));
       if (wanted.length === 0 || unknown.length > 0) throw new Error(`--only takes a comma list of ${SECTIONS.join(', ')}`);
       options.sections = new Set(wanted as Section[]);
-    } else throw new Error(`unknown argument ${flag}; usage: npm run bench [-- --only ${SECTIONS.join(',')}] [--users N] [--runs R] [--skip-app] [--skip-gbdt] [--rounds N]`);
+    } else throw new Error(`unknown argument ${flag}; usage: npm run bench [-- --only ${SECTIONS.join(',')}] [--users N] [--runs R] [--skip-app] [--skip-gbdt] [--rounds N] [--profile]`);
   }
   if (!Number.isInteger(options.users) || options.users < 1) throw new Error('--users must be a positive integer');
   if (!Number.isInteger(options.runs) || options.runs < 1) throw new Error('--runs must be a positive integer');
@@ -288,8 +287,6 @@ interface ColdStart {
   button: Measurement;
 }
 
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
 /** Installed before any page script: notes when the app is ready and when a button is usable. */
 const MARKS_SCRIPT = `(() => {
   const marks = { ready: null, button: null };
@@ -307,83 +304,12 @@ const MARKS_SCRIPT = `(() => {
   const timer = setInterval(check, 10);
 })();`;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-async function waitForHttp(url: string, timeoutMs: number, server: ChildProcess): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`vite preview exited with code ${server.exitCode}`);
-    try {
-      const response = await fetch(url);
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
-}
-
-/** Newest modification time of anything under `dir`. */
-function newestMtime(dir: string): number {
-  let newest = fs.statSync(dir).mtimeMs;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : fs.statSync(full).mtimeMs);
-  }
-  return newest;
-}
-
-/**
- * A private copy of dist/ to serve: a concurrent `vite build` (other people work on this machine)
- * empties dist/ under a running preview. Copy only when nothing has changed for 5 s, and again if
- * something changed during the copy.
- */
-async function copyQuietDist(dist: string): Promise<string> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const before = newestMtime(dist);
-    if (Date.now() - before >= 5_000) {
-      const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-bench-dist-'));
-      fs.cpSync(dist, copy, { recursive: true });
-      if (fs.existsSync(path.join(dist, 'index.html')) && newestMtime(dist) === before) return copy;
-      fs.rmSync(copy, { recursive: true, force: true });
-    }
-    if (Date.now() > deadline) throw new Error('dist/ kept changing for 2 minutes (a build running elsewhere?)');
-    await new Promise((r) => setTimeout(r, 1_000));
-  }
-}
-
 async function benchColdStart(runs: number): Promise<ColdStart> {
-  const vite = path.join(repoRoot, 'node_modules/vite/bin/vite.js');
-  if (!fs.existsSync(path.join(repoRoot, 'dist/index.html'))) {
-    console.log('  dist/ missing: building the renderer (vite build) ...');
-    const build = spawnSync(process.execPath, [vite, 'build'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`vite build failed: ${build.stderr.trim().split('\n').slice(-3).join(' / ')}`);
-  } else {
-    // Built earlier: say when, so a stale build is visible (delete dist/ to rebuild).
-    console.log(`  using dist/ built ${fs.statSync(path.join(repoRoot, 'dist/index.html')).mtime.toISOString()}`);
-  }
   const { chromium } = await import('playwright-core');
-  const executablePath = fs.existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined;
-  const served = await copyQuietDist(path.join(repoRoot, 'dist'));
-  const port = await freePort();
-  const server = spawn(process.execPath, [vite, 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort', '--outDir', served], {
-    cwd: repoRoot,
-    stdio: 'ignore',
-  });
-  const url = `http://127.0.0.1:${port}/`;
+  const executablePath = chromiumPath();
+  const app = await serveBuiltApp();
+  const url = app.url;
   try {
-    await waitForHttp(url, 30_000, server);
     const samples: Array<{ ready: number; button: number }> = [];
     for (let i = 0; i < runs; i++) {
       // A fresh browser (fresh profile, empty cache) per run: a cold start.
@@ -419,8 +345,7 @@ async function benchColdStart(runs: number): Promise<ColdStart> {
     });
     return { ready: asMeasurement('ready'), button: asMeasurement('button') };
   } finally {
-    server.kill();
-    fs.rmSync(served, { recursive: true, force: true });
+    app.close();
   }
 }
 
@@ -452,6 +377,12 @@ async function main(): Promise<void> {
     const { runRulesBench } = await import('./rules');
     const rules = await runRulesBench({ rows: 1_000_000, rules: 1000 });
     fs.writeFileSync(path.join(outDir, 'rules.json'), JSON.stringify(rules, null, 2) + '\n');
+  }
+  if (options.sections.has('ui')) {
+    console.log('\n--- UI: long tasks in Chromium (PerformanceObserver longtask) per flow ---');
+    const { runUiBench } = await import('./ui');
+    const ui = await runUiBench({ runs: options.runs, profile: options.profile });
+    fs.writeFileSync(path.join(outDir, 'ui.json'), JSON.stringify(ui, null, 2) + '\n');
   }
 }
 

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Config, Data, Layout } from 'plotly.js';
 import type { EngineClient, QueryResult } from '../../../workers/api';
-import { loadPlotly } from '../../components/plotly';
+import { drawPlot, loadPlotly } from '../../components/plotly';
 import { describeError, isCancelled } from '../../errors';
 import { newId } from '../sql/workspace-ops';
 import { CHART_TYPES, type ChartSpec, type ChartType } from '../sql/types';
@@ -121,14 +121,11 @@ export function ChartBuilder({ engine, result, sql, initial, onSave, visible }: 
     const element = plot.current;
     if (!element || !figure) return;
     let cancelled = false;
-    void loadPlotly().then(
-      (Plotly) => {
-        if (cancelled) return;
-        const { data, layout } = toPlotly(figure, title);
-        element.dataset.rendered = 'false';
-        void Plotly.react(element, data, layout, CONFIG).then(() => {
-          if (!cancelled) element.dataset.rendered = 'true';
-        });
+    const { data, layout } = toPlotly(figure, title);
+    element.dataset.rendered = 'false';
+    drawPlot(element, data, layout, CONFIG, () => cancelled).then(
+      (drawn) => {
+        if (drawn && !cancelled) element.dataset.rendered = 'true';
       },
       (err: unknown) => setDraw({ state: 'failed', message: `The charting library did not load: ${describeError(err)}` }),
     );

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState, type JSX } from 'react';
 import type { Config, Layout } from 'plotly.js';
-import { loadPlotly } from '../../components/plotly';
+import { drawPlot, loadPlotly } from '../../components/plotly';
 import { describeError } from '../../errors';
 import type { Figure } from './model-figures';
 
@@ -38,12 +38,10 @@ export function PlotlyChart({ figure, label, testId, height = 300, visible = tru
     const div = element.current;
     if (!div) return;
     let cancelled = false;
-    loadPlotly().then(
-      (Plotly) => {
-        if (cancelled) return;
-        return Plotly.react(div, figure.data, { ...BASE_LAYOUT, ...figure.layout, height: chartHeight }, CONFIG).then(() => {
-          if (!cancelled) div.dataset.rendered = 'true';
-        });
+    // drawPlot: one chart per task, margins measured without Plotly's second draw (components/plotly.ts).
+    drawPlot(div, figure.data, { ...BASE_LAYOUT, ...figure.layout, height: chartHeight }, CONFIG, () => cancelled).then(
+      (drawn) => {
+        if (drawn && !cancelled) div.dataset.rendered = 'true';
       },
       (err: unknown) => setFailed(`The charting library did not load: ${describeError(err)}`),
     );

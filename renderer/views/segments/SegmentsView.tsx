@@ -88,9 +88,14 @@ const JOB_VERBS: Record<ViewJob, string> = {
 
 /**
  * Plotly's WebGL traces need a WebGL context and a policy that allows code generation; Assay's
- * CSP does not (no 'unsafe-eval'), so the projection is drawn in SVG there (at most ~5,000 points).
+ * CSP does not (no 'unsafe-eval'), so the projection is drawn in SVG there.
  */
 let webglUsable: boolean | null = null;
+/**
+ * Rows of the 2D projection the engine sends (a seeded sample): each is an SVG element, and 5,000
+ * of them took 0.3–0.5 s of one task to draw. 2,000 show the shape as well.
+ */
+const PROJECTION_POINTS = 2_000;
 function canUseWebglTraces(): boolean {
   if (webglUsable === null) {
     const csp = document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content');
@@ -263,7 +268,7 @@ export function SegmentsView(props: SegmentsViewProps): JSX.Element {
     }
     let result: ClusterResult;
     try {
-      result = await startJob('run', 'cluster.run', params.params);
+      result = await startJob('run', 'cluster.run', { projectionSample: PROJECTION_POINTS, ...params.params });
     } catch (err) {
       fail('Clustering', err);
       return;
@@ -295,8 +300,12 @@ export function SegmentsView(props: SegmentsViewProps): JSX.Element {
     () => (run && currentRecord && currentRecord.clusterId === run.result.cluster.clusterId ? currentRecord.segmentNames : run ? namesFromCards([], run.result.cluster.k) : []),
     [run, currentRecord],
   );
-  // Typing a name should not redraw thousands of points on every key.
-  const chartNames = useDeferredValue(names);
+  // Typing a name should not redraw thousands of points on every key; names equal in content (a
+  // workspace update that copies them) keep the same array, so the charts are not drawn again.
+  const deferredNames = useDeferredValue(names);
+  const namesKey = deferredNames.join('\u0000');
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- keyed on the content of the names on purpose
+  const chartNames = useMemo(() => deferredNames, [namesKey]);
 
   const rename = (segment: number, name: string): void => {
     if (!run) return;
@@ -351,15 +360,14 @@ export function SegmentsView(props: SegmentsViewProps): JSX.Element {
     return { elbow: elbowFigure(sweep.points, Number.isInteger(chosen) ? chosen : null), silhouette: silhouetteFigure(sweep.points, sweep.bestSilhouetteK) };
   }, [sweep, cluster.k]);
 
-  const resultFigures = useMemo(() => {
-    if (!run) return null;
+  // One memo per chart: the portrait arriving redraws the profile, not the projection's points.
+  const projection = useMemo(() => (run ? projectionFigure(run.result.projection, chartNames, { webgl: canUseWebglTraces() }) : null), [run, chartNames]);
+  const sizes = useMemo(() => (run ? sizesFigure(run.result.segments.map((s) => s.size), chartNames) : null), [run, chartNames]);
+  const profile = useMemo(() => {
     const profileFeatures = portrait?.features ?? [];
-    return {
-      projection: projectionFigure(run.result.projection, chartNames, { webgl: canUseWebglTraces() }),
-      sizes: sizesFigure(run.result.segments.map((s) => s.size), chartNames),
-      profile: portrait && profileFeatures.length > 0 ? profileFigure(portrait.cards, profileFeatures, chartNames) : null,
-    };
-  }, [run, portrait, chartNames]);
+    return portrait && profileFeatures.length > 0 ? profileFigure(portrait.cards, profileFeatures, chartNames) : null;
+  }, [portrait, chartNames]);
+  const resultFigures = projection && sizes ? { projection, sizes, profile } : null;
 
   const ticked = useMemo(() => new Set(cluster.features ?? candidates.map((c) => c.name)), [cluster.features, candidates]);
   const toggleFeature = (name: string): void => {
