@@ -1,7 +1,8 @@
 // Launches the built Electron app with Playwright and checks the window and its security settings.
 // Runs only where the Electron binary is installed (and, on Linux, a display exists); elsewhere the
 // whole suite is skipped with the reason in its name and printed once.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -22,7 +23,7 @@ function electronBinary(): string | null {
 const binary = electronBinary();
 const skipReason =
   binary === null
-    ? 'Electron binary not installed (ELECTRON_SKIP_BINARY_DOWNLOAD); skipping Electron e2e'
+    ? 'Electron binary not installed (npm start fetches it on first use); skipping Electron e2e'
     : process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY
       ? 'no display (run under xvfb-run); skipping Electron e2e'
       : null;
@@ -123,6 +124,71 @@ describe.skipIf(skipReason !== null)(`Electron shell${skipReason ? ` (skipped: $
     expect(outcome.relative).toMatch(/Invalid arguments for assay:read-file: path must be absolute/);
     expect(outcome.wrongType).toMatch(/path must be a string/);
     expect(outcome.manifestBytes).toBe(outcome.manifestSize);
+  });
+
+  it('asks before reading the files a workspace names, and reads nothing on "Don\'t allow"', async () => {
+    const folder = mkdtempSync(path.join(os.tmpdir(), 'assay-e2e-workspace-'));
+    try {
+      const secret = path.join(folder, 'secret.txt');
+      const workspace = path.join(folder, 'shared.assay.json');
+      writeFileSync(secret, 'secret');
+      writeFileSync(workspace, JSON.stringify({ sources: [{ path: secret }] }));
+      // Native dialogs stubbed in main: the open dialog picks the workspace, the question gets "Don't allow".
+      await app.evaluate(({ dialog }, chosen) => {
+        const asked: Array<{ message?: string; detail?: string }> = [];
+        (globalThis as { assayAsked?: unknown }).assayAsked = asked;
+        dialog.showOpenDialog = (async () => ({ canceled: false, filePaths: [chosen] })) as typeof dialog.showOpenDialog;
+        dialog.showMessageBox = (async (...args: unknown[]) => {
+          asked.push(args[args.length - 1] as { message?: string; detail?: string });
+          return { response: 1, checkboxChecked: false };
+        }) as typeof dialog.showMessageBox;
+      }, workspace);
+      const outcome = await page.evaluate(async (secretPath) => {
+        const desktop: AssayDesktop = window.assayDesktop!;
+        const opened = await desktop.openWorkspace();
+        const read = await desktop.readFile(secretPath).then(
+          () => 'resolved',
+          (error: unknown) => String(error),
+        );
+        return { opened: opened?.path ?? null, read };
+      }, secret);
+      const asked = await app.evaluate(() => (globalThis as { assayAsked?: Array<{ message?: string; detail?: string }> }).assayAsked ?? []);
+      expect(outcome.opened).toBe(workspace);
+      expect(outcome.read).toMatch(/Access denied/);
+      expect(asked).toHaveLength(1);
+      expect(asked[0]!.message).toBe('shared.assay.json wants Assay to read 1 file you have not opened here. Allow it?');
+      expect(asked[0]!.detail).toContain(secret);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('opens http(s) links outside the app only after asking, and never other schemes', async () => {
+    await app.evaluate(({ dialog, shell }) => {
+      const record = { asked: [] as string[], opened: [] as string[], answer: 1 };
+      (globalThis as { assayLinks?: unknown }).assayLinks = record;
+      dialog.showMessageBox = (async (...args: unknown[]) => {
+        record.asked.push(String((args[args.length - 1] as { detail?: string }).detail));
+        return { response: record.answer, checkboxChecked: false };
+      }) as typeof dialog.showMessageBox;
+      shell.openExternal = (async (url: string) => {
+        record.opened.push(url);
+      }) as typeof shell.openExternal;
+    });
+    const links = async (): Promise<{ asked: string[]; opened: string[]; answer: number }> =>
+      app.evaluate(() => (globalThis as { assayLinks?: { asked: string[]; opened: string[]; answer: number } }).assayLinks!);
+
+    await page.evaluate(() => window.open('file:///etc/passwd'));
+    await page.evaluate(() => window.open('https://example.com/docs')); // answered "Cancel"
+    await page.waitForTimeout(300);
+    expect(await links()).toMatchObject({ asked: ['https://example.com/docs'], opened: [] });
+
+    await app.evaluate(() => {
+      (globalThis as { assayLinks?: { answer: number } }).assayLinks!.answer = 0;
+    });
+    await page.evaluate(() => window.open('https://example.com/docs'));
+    await page.waitForTimeout(300);
+    expect(await links()).toMatchObject({ opened: ['https://example.com/docs'] });
   });
 
   it('denies new windows and navigation away from the app', async () => {
