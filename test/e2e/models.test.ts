@@ -1,6 +1,7 @@
 /**
  * The Models tab in a real Chromium against the built renderer: train a GBDT on the sample
- * online_shoppers_intention (target Revenue, 20 rounds), watch the learning curve, read the AUC
+ * online_shoppers_intention (target Revenue, 20 rounds; the saved model ends at the best
+ * iteration, early stopping being on by default), watch the learning curve, read the AUC
  * and the ROC chart, move the threshold, explain with SHAP, export the XGBoost JSON and score a table.
  */
 import fs from 'node:fs';
@@ -10,6 +11,8 @@ import { catalogRowCount, catalogTable, useAppPage } from './helpers';
 const SHOPPERS_ROWS = 12_330;
 
 const app = useAppPage();
+/** Trees in the first model: early stopping (on by default) keeps the best of its 20 rounds. */
+let savedTrees = 0;
 
 describe('Models: train, evaluate, explain, export, score', () => {
   test('trains on online_shoppers_intention with target Revenue and shows AUC > 0.85 and the ROC curve', async () => {
@@ -45,7 +48,13 @@ describe('Models: train, evaluate, explain, export, score', () => {
     await curve.waitFor({ timeout: 30_000 });
     expect(await curve.locator('.scatterlayer .trace').count()).toBe(2);
     expect(await curve.locator('.scatterlayer .trace').first().locator('.point').count()).toBe(20);
-    expect(await page.getByTestId('model-facts').innerText()).toMatch(/20 trees/);
+    // The saved model ends at its best iteration, and says so (not the last round's figures).
+    const facts = await page.getByTestId('model-facts').innerText();
+    const rounds = /(\d+) trees \(best iteration: round (\d+) of 20 trained \(early stopping, patience 20\); the saved model ends there\)/.exec(facts);
+    expect(rounds, facts).not.toBeNull();
+    savedTrees = Number(rounds?.[1]);
+    expect(Number(rounds?.[2])).toBe(savedTrees);
+    expect(await page.getByTestId('model-metrics').locator('xpath=ancestor::section[1]').locator('h3').innerText()).toMatch(/^Metrics of the saved model on 2,466 validation rows/);
     expect(await page.getByTestId('model-error').count()).toBe(0);
   });
 
@@ -81,7 +90,7 @@ describe('Models: train, evaluate, explain, export, score', () => {
     const file = await download.path();
     const model = JSON.parse(fs.readFileSync(file, 'utf8')) as { learner?: { gradient_booster?: { model?: { trees?: unknown[] } }; objective?: { name?: string } } };
     expect(model.learner?.objective?.name).toBe('binary:logistic');
-    expect(model.learner?.gradient_booster?.model?.trees).toHaveLength(20);
+    expect(model.learner?.gradient_booster?.model?.trees).toHaveLength(savedTrees);
   });
 
   test('scores a table into a new table that appears in the catalog', async () => {
@@ -99,10 +108,10 @@ describe('Models: train, evaluate, explain, export, score', () => {
     await page.getByTestId('model-save').click();
     const saved = page.getByTestId('model-saved');
     await expect.poll(() => saved.locator('li').count(), { timeout: 30_000 }).toBe(1);
-    expect(await saved.innerText()).toMatch(/binary:logistic · 20 trees/);
+    expect(await saved.innerText()).toContain(`binary:logistic · ${savedTrees} trees`);
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), page.getByTestId('model-export').click()]);
     await page.getByTestId('model-import-input').setInputFiles(await download.path());
-    await expect.poll(() => page.getByTestId('model-status').innerText(), { timeout: 30_000 }).toMatch(/Imported .*: 20 trees/);
+    await expect.poll(() => page.getByTestId('model-status').innerText(), { timeout: 30_000 }).toMatch(new RegExp(`Imported .*: ${savedTrees} trees`));
     // An imported model has no rows of its own: no metrics, but it can still score.
     expect(await page.getByTestId('model-results').innerText()).toMatch(/imported: it has no rows of its own/);
     expect(await page.getByTestId('model-metrics').count()).toBe(0);
@@ -140,9 +149,13 @@ describe('Models: train, evaluate, explain, export, score', () => {
     await page.getByTestId('model-param-eta').fill('0.01');
     await page.getByTestId('model-train').click();
     await expect.poll(() => page.getByTestId('model-progress').innerText(), { timeout: 60_000 }).toMatch(/round \d+ of 5000/);
+    // The last model's results stay on screen while the new one trains, greyed and labelled as the previous model's.
+    expect(await page.getByTestId('model-previous-note').innerText()).toMatch(/^Results of the previous model “.+”; a new model is training/);
+    expect(await page.getByTestId('model-previous').locator('[data-testid="model-results"]').count()).toBe(1);
     await page.getByTestId('model-cancel').click();
     await expect.poll(() => page.getByTestId('model-error').innerText(), { timeout: 30_000 }).toBe('Training was cancelled.');
     await page.getByTestId('model-train').waitFor();
+    expect(await page.getByTestId('model-previous-note').count()).toBe(0);
     await page.getByTestId('model-param-num_boost_round').fill('20');
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PARAMS, type RoundReport, type ShapSummary } from '../../workers/api';
 import {
+  AUTO_PARAMS,
   PARAM_FIELDS,
   addLivePoint,
   asModelSummary,
@@ -9,8 +10,10 @@ import {
   curvesFromLive,
   defaultFeatures,
   dependencePoints,
+  describeSavedRounds,
   historyMetrics,
   importanceBars,
+  initialParamText,
   parseRoundPhase,
   quantileOfSorted,
   scoreTableName,
@@ -19,7 +22,7 @@ import {
   waterfallSteps,
   type SetupForm,
 } from '../../renderer/views/models/model-data';
-import { beeswarmFigure, rocFigure, waterfallFigure } from '../../renderer/views/models/model-figures';
+import { beeswarmFigure, learningCurveFigure, rocFigure, waterfallFigure } from '../../renderer/views/models/model-figures';
 
 describe('training progress', () => {
   it('reads the round, total, data set, metric and value from a phase', () => {
@@ -72,8 +75,17 @@ describe('setup form', () => {
     ...change,
   });
 
-  it('shows every XGBoost default the engine uses', () => {
+  it('shows every XGBoost default the engine uses, and leaves early stopping to the engine (on with validation rows)', () => {
     for (const field of PARAM_FIELDS) expect(field.fallback, field.name).toBe(DEFAULT_PARAMS[field.name]);
+    const text = initialParamText();
+    expect(text.early_stopping_rounds).toBe('');
+    expect(AUTO_PARAMS.early_stopping_rounds).toMatch(/^auto: with validation rows, 10% of the rounds \(at least 20\)$/);
+    expect(text.eta).toBe('0.3');
+    // An empty field is not sent, so the engine's default applies; 0 still turns it off.
+    const built = trainParamsFromForm(form({ params: text }));
+    expect(built.ok && built.params.params).not.toHaveProperty('early_stopping_rounds');
+    const off = trainParamsFromForm(form({ params: { ...text, early_stopping_rounds: '0' } }));
+    expect(off.ok && off.params.params?.early_stopping_rounds).toBe(0);
   });
 
   it('builds TrainParams with numbers, leaving blanks and "auto" to the engine', () => {
@@ -181,9 +193,27 @@ describe('SHAP shaping', () => {
 });
 
 describe('results', () => {
-  it('puts leak warnings apart from the others', () => {
-    const w = ['"id" was left out: it looks like an identifier.', 'possible leak: "duration" alone separates the classes (AUC 0.990).', 'Possible leak: x'];
-    expect(splitWarnings(w)).toEqual({ leaks: [w[1], w[2]], others: [w[0]] });
+  it('puts leak and overfitting warnings apart from the others', () => {
+    const w = [
+      '"id" was left out: it looks like an identifier.',
+      'possible leak: "duration" alone separates the classes (AUC 0.990).',
+      'Possible leak: x',
+      'overfitting: at the best iteration (round 20 of 40), training AUC is 0.999 but validation AUC 0.650.',
+    ];
+    expect(splitWarnings(w)).toEqual({ leaks: [w[1], w[2]], overfitting: [w[3]], others: [w[0]] });
+  });
+
+  it('says which round the saved model ends at, so its figures are not read as the last round\'s', () => {
+    const summary = { bestIteration: 24, trees: 25, objective: 'binary:logistic' as const, label: { kind: 'binary' as const }, params: { early_stopping_rounds: 20 } };
+    expect(describeSavedRounds(summary, 45)).toBe('best iteration: round 25 of 45 trained (early stopping, patience 20); the saved model ends there');
+    expect(describeSavedRounds(summary, null)).toBe('best iteration: round 25 (early stopping, patience 20); the saved model ends there');
+    expect(describeSavedRounds({ ...summary, bestIteration: null, params: { early_stopping_rounds: 0 } }, 30)).toBe('all 30 rounds trained (early stopping off)');
+    // The learning curve marks the best iteration when there is one.
+    const series = [{ name: 'valid auc', set: 'valid' as const, rounds: [1, 2, 3], values: [0.7, 0.8, 0.79] }];
+    const marked = learningCurveFigure(series, null, 2).layout as { shapes?: Array<{ x0: number }>; annotations?: Array<{ text: string }> };
+    expect(marked.shapes?.[0]?.x0).toBe(2);
+    expect(marked.annotations?.[0]?.text).toBe('best iteration (round 2): the saved model');
+    expect((learningCurveFigure(series, null).layout as { shapes?: unknown[] }).shapes).toBeUndefined();
   });
 
   it('ranks importance by the chosen measure and drops unused features', () => {

@@ -3,7 +3,7 @@ import type { BinaryEvaluation, EngineClient, ModelEvaluation, ModelSummary, Mul
 import { ColumnOptions, TableOptions } from '../../components/PickerOptions';
 import { describeError, isCancelled } from '../../errors';
 import { formatCount } from '../../format';
-import { beeswarmRows, dependencePoints, describeBackend, importanceBars, splitWarnings, waterfallSteps, type ImportanceKind } from './model-data';
+import { beeswarmRows, dependencePoints, describeBackend, describeSavedRounds, importanceBars, splitWarnings, waterfallSteps, type ImportanceKind } from './model-data';
 import { beeswarmFigure, calibrationFigure, dependenceFigure, gainLiftFigure, importanceFigure, prFigure, rocFigure, waterfallFigure } from './model-figures';
 import { PlotlyChart } from './PlotlyChart';
 
@@ -144,12 +144,17 @@ export function ModelResults({ engine, summary, outcome, tables, visible }: Mode
 
   return (
     <div className="models-results" data-testid="model-results">
-      {(warnings.leaks.length > 0 || warnings.others.length > 0) && (
-        <div className={`models-warnings${warnings.leaks.length > 0 ? ' leak' : ''}`} role="alert" data-testid="model-warnings">
-          {warnings.leaks.length > 0 && <strong>Check these before trusting the model:</strong>}
+      {(warnings.leaks.length > 0 || warnings.overfitting.length > 0 || warnings.others.length > 0) && (
+        <div className={`models-warnings${warnings.leaks.length + warnings.overfitting.length > 0 ? ' leak' : ''}`} role="alert" data-testid="model-warnings">
+          {warnings.leaks.length + warnings.overfitting.length > 0 && <strong>Check these before trusting the model:</strong>}
           <ul>
             {warnings.leaks.map((w) => (
               <li key={w} className="models-warning-leak">
+                {w}
+              </li>
+            ))}
+            {warnings.overfitting.map((w) => (
+              <li key={w} className="models-warning-leak" data-testid="model-warning-overfitting">
                 {w}
               </li>
             ))}
@@ -252,7 +257,7 @@ function ModelFacts({ summary, outcome }: { summary: ModelSummary; outcome: Trai
   return (
     <p className="models-facts small" data-testid="model-facts">
       <strong>{summary.name}</strong> · {summary.objective} · {formatCount(summary.trees)} trees
-      {summary.bestIteration !== null && ` (best round ${summary.bestIteration + 1})`} · {formatCount(summary.features.length)} features
+      <span data-testid="model-rounds"> ({describeSavedRounds(summary, outcome ? outcome.history.length : null)})</span> · {formatCount(summary.features.length)} features
       {summary.target && ` · target ${summary.target}`}
       {label.kind === 'binary' && label.positive !== undefined && ` (positive = ${label.positive})`}
       {summary.rows.train > 0 && ` · ${formatCount(summary.rows.train)} training / ${formatCount(summary.rows.valid)} validation rows`}
@@ -284,7 +289,7 @@ function BinaryResults(props: {
       <section className="models-card">
         <header className="models-card-head">
           <h3>
-            Metrics on {formatCount(evaluation.rows)} {set} rows
+            Metrics of the saved model on {formatCount(evaluation.rows)} {set} rows
           </h3>
           <span className="muted small">
             {formatCount(evaluation.positives)} positive ({percent(evaluation.rows > 0 ? evaluation.positives / evaluation.rows : 0)})
@@ -297,7 +302,7 @@ function BinaryResults(props: {
           <MetricCard label="Precision" value={percent(evaluation.precision)} hint="Of the rows predicted positive, the share that are positive." testId="metric-precision" />
           <MetricCard label="Recall" value={percent(evaluation.recall)} hint="Of the positive rows, the share predicted positive." testId="metric-recall" />
           <MetricCard label="F1" value={fixed(evaluation.f1, 3)} hint="Harmonic mean of precision and recall." testId="metric-f1" />
-          {train && set === 'validation' && <MetricCard label="Train AUC" value={fixed(train.auc)} hint="AUC on the training rows: far above the validation AUC means overfitting." />}
+          {train && set === 'validation' && <MetricCard label="Train AUC" value={fixed(train.auc)} hint="AUC of the saved model on the training rows: far above the validation AUC means overfitting." testId="metric-train-auc" />}
         </div>
         <label className="models-threshold">
           <span>
@@ -355,7 +360,7 @@ function RegressionResults({ evaluation, train, set }: { evaluation: RegressionE
   return (
     <section className="models-card">
       <h3>
-        Metrics on {formatCount(evaluation.rows)} {set} rows
+        Metrics of the saved model on {formatCount(evaluation.rows)} {set} rows
       </h3>
       <div className="models-metrics" data-testid="model-metrics">
         <MetricCard label="RMSE" value={fixed(evaluation.rmse)} hint="Root mean squared error (in the target's units)." testId="metric-rmse" />
@@ -372,7 +377,7 @@ function MulticlassResults({ evaluation, train, set, classes }: { evaluation: Mu
   return (
     <section className="models-card">
       <h3>
-        Metrics on {formatCount(evaluation.rows)} {set} rows
+        Metrics of the saved model on {formatCount(evaluation.rows)} {set} rows
       </h3>
       <div className="models-metrics" data-testid="model-metrics">
         <MetricCard label="Accuracy" value={percent(evaluation.accuracy)} hint="Share of rows whose most likely class is right." testId="metric-accuracy" />

@@ -6,8 +6,9 @@ import { ColumnOptions, TableOptions } from '../../components/PickerOptions';
 import { describeError, describeJobFailure } from '../../errors';
 import { formatCount } from '../../format';
 import { useEngineJob } from '../../use-engine-job';
-import { saveText, type SaveBytes, type WorkspaceViewProps } from '../view-props';
+import { defaultTable, saveText, type SaveBytes, type WorkspaceViewProps } from '../view-props';
 import {
+  AUTO_PARAMS,
   BACKEND_CHOICES,
   PARAM_FIELDS,
   addLivePoint,
@@ -16,6 +17,7 @@ import {
   curvesFromLive,
   defaultFeatures,
   historyMetrics,
+  initialParamText,
   isTextType,
   isTimeType,
   parseRoundPhase,
@@ -23,7 +25,6 @@ import {
   trainParamsFromForm,
   type HistogramBackendChoice,
   type ObjectiveChoice,
-  type ParamName,
   type RoundPoint,
   type SetupForm,
 } from './model-data';
@@ -62,16 +63,15 @@ const OBJECTIVES: Array<{ value: ObjectiveChoice; label: string }> = [
   { value: 'multi:softprob', label: 'multi:softprob' },
 ];
 
-const defaultParamText = (): Partial<Record<ParamName, string>> => Object.fromEntries(PARAM_FIELDS.map((f) => [f.name, String(f.fallback)]));
 
-function initialForm(tables: readonly TableInfo[]): SetupForm {
+function initialForm(tables: readonly TableInfo[], selectedTable: string | null | undefined): SetupForm {
   return {
-    source: { kind: 'table', table: tables[0]?.name ?? '' },
+    source: { kind: 'table', table: defaultTable(tables, selectedTable) },
     target: '',
     positive: '',
     features: null,
     objective: 'auto',
-    params: defaultParamText(),
+    params: initialParamText(),
     split: { kind: 'stratified', validFraction: '0.2', timeColumn: '' },
     name: '',
     backend: 'auto',
@@ -80,8 +80,10 @@ function initialForm(tables: readonly TableInfo[]): SetupForm {
 
 /** Models: set up and train an XGBoost-style GBDT, watch it learn, read its metrics and SHAP, save, export and score. */
 export function ModelsView(props: ModelsViewProps): JSX.Element {
-  const { engine, tables, onCatalogChanged, saveBytes, visible = true } = props;
-  const [form, setForm] = useState<SetupForm>(() => initialForm(tables));
+  const { engine, tables, onCatalogChanged, saveBytes, visible = true, selectedTable } = props;
+  const [form, setForm] = useState<SetupForm>(() => initialForm(tables, selectedTable));
+  // Until the user picks a table here, the source follows the catalog's selection.
+  const tableChosen = useRef(false);
   const [queryColumns, setQueryColumns] = useState<{ sql: string; columns: ColumnInfo[] } | null>(null);
   const [readingColumns, setReadingColumns] = useState(false);
   const [targetValues, setTargetValues] = useState<{ key: string; values: string[] } | null>(null);
@@ -107,15 +109,17 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
     onWorkspaceChangeRef.current(next);
   }, []);
 
-  // A table that appears after the view opened (the sample workspace loads late) becomes the source.
+  // The catalog's selection is the source until the user picks one; a table that appears after the
+  // view opened (the sample workspace loads late) or replaces a dropped one becomes the source.
   useEffect(() => {
     setForm((f) => {
-      const first = tables[0];
-      if (f.source.kind !== 'table' || !first) return f;
+      const fallback = defaultTable(tables, selectedTable);
+      if (f.source.kind !== 'table' || !fallback) return f;
       const table = f.source.table;
-      return tables.some((t) => t.name === table) ? f : { ...f, source: { kind: 'table', table: first.name }, target: '', features: null, positive: '' };
+      const keep = tables.some((t) => t.name === table) && (tableChosen.current || table === fallback);
+      return keep ? f : { ...f, source: { kind: 'table', table: fallback }, target: '', features: null, positive: '' };
     });
-  }, [tables]);
+  }, [tables, selectedTable]);
 
   const columns: ColumnInfo[] = useMemo(() => {
     if (form.source.kind === 'table') {
@@ -216,7 +220,10 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
 
   const curveFigure = useMemo(() => {
     if (training) return learningCurveFigure(curvesFromLive(live.points), live.totalRounds);
-    if (history) return learningCurveFigure(curvesFromHistory(history.outcome.history, history.metric), null);
+    if (history) {
+      const best = history.outcome.model.bestIteration;
+      return learningCurveFigure(curvesFromHistory(history.outcome.history, history.metric), null, best !== null ? best + 1 : null);
+    }
     return null;
   }, [training, live, history]);
 
@@ -295,7 +302,7 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
 
   const scoreTable = async (): Promise<void> => {
     if (!current) return;
-    const table = score.table || tables[0]?.name || '';
+    const table = score.table || defaultTable(tables, selectedTable);
     setBusy('score');
     setStatus(null);
     try {
@@ -320,14 +327,17 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
           <legend>Data</legend>
           <div className="models-radio" role="radiogroup" aria-label="Source">
             <label>
-              <input type="radio" name="models-source" checked={form.source.kind === 'table'} onChange={() => update({ source: { kind: 'table', table: tables[0]?.name ?? '' }, target: '', features: null, positive: '' })} /> Table
+              <input type="radio" name="models-source" checked={form.source.kind === 'table'} onChange={() => update({ source: { kind: 'table', table: defaultTable(tables, selectedTable) }, target: '', features: null, positive: '' })} /> Table
             </label>
             <label>
               <input type="radio" name="models-source" checked={form.source.kind === 'sql'} onChange={() => update({ source: { kind: 'sql', sql: '' }, target: '', features: null, positive: '' })} /> SQL query
             </label>
           </div>
           {form.source.kind === 'table' ? (
-            <select aria-label="Table" value={form.source.table} onChange={(event) => update({ source: { kind: 'table', table: event.target.value }, target: '', features: null, positive: '' })} data-testid="model-source-table">
+            <select aria-label="Table" value={form.source.table} onChange={(event) => {
+                tableChosen.current = true;
+                update({ source: { kind: 'table', table: event.target.value }, target: '', features: null, positive: '' });
+              }} data-testid="model-source-table">
               <TableOptions tables={tables} rowCounts emptyHint />
             </select>
           ) : (
@@ -404,21 +414,21 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
           <legend>Parameters (XGBoost names)</legend>
           <div className="models-params">
             {PARAM_FIELDS.map((field) => (
-              <label key={field.name} title={`${field.hint}; XGBoost's default is ${field.fallback}`}>
+              <label key={field.name} title={`${field.hint}; XGBoost's default is ${field.fallback}${AUTO_PARAMS[field.name] ? `; empty = ${AUTO_PARAMS[field.name]}` : ''}`}>
                 <span>{field.name}</span>
                 <input
                   type="text"
                   inputMode="decimal"
                   value={form.params[field.name] ?? ''}
-                  placeholder={String(field.fallback)}
+                  placeholder={AUTO_PARAMS[field.name] !== undefined ? 'auto' : String(field.fallback)}
                   onChange={(event) => update({ params: { ...form.params, [field.name]: event.target.value } })}
                   data-testid={`model-param-${field.name}`}
                 />
-                <small className="muted">default {field.fallback}</small>
+                <small className="muted">{AUTO_PARAMS[field.name] ?? `default ${field.fallback}`}</small>
               </label>
             ))}
           </div>
-          <button type="button" className="btn btn-small" onClick={() => update({ params: defaultParamText() })}>
+          <button type="button" className="btn btn-small" onClick={() => update({ params: initialParamText() })}>
             Reset to defaults
           </button>
         </fieldset>
@@ -522,7 +532,14 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
         )}
 
         {current && (
-          <>
+          // While a new model trains, the last one's results stay visible but greyed and labelled, so
+          // nobody reads them as the new model's.
+          <div className={training ? 'models-previous' : undefined} aria-busy={training ? true : undefined} data-testid={training ? 'model-previous' : undefined}>
+            {training && (
+              <p className="models-previous-note" role="status" data-testid="model-previous-note">
+                Results of the previous model “{current.summary.name}”; a new model is training and replaces them when it finishes.
+              </p>
+            )}
             <div className="models-actions" role="toolbar" aria-label="Model actions">
               <button type="button" className="btn" onClick={() => void saveToWorkspace()} disabled={busy !== null} data-testid="model-save">
                 {busy === 'save' ? 'Saving…' : 'Save in workspace'}
@@ -533,7 +550,7 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
               <span className="sql-toolbar-spacer" />
               <label className="models-inline">
                 Score{' '}
-                <select aria-label="Table to score" value={score.table || tables[0]?.name || ''} onChange={(event) => setScore({ ...score, table: event.target.value })} data-testid="model-score-table">
+                <select aria-label="Table to score" value={score.table || defaultTable(tables, selectedTable)} onChange={(event) => setScore({ ...score, table: event.target.value })} data-testid="model-score-table">
                   <TableOptions tables={tables} />
                 </select>
               </label>
@@ -548,7 +565,7 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
               </button>
             </div>
             <ModelResults key={current.summary.modelId} engine={engine} summary={current.summary} outcome={current.outcome} tables={tables} visible={visible} />
-          </>
+          </div>
         )}
       </div>
     </div>

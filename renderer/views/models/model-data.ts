@@ -98,10 +98,23 @@ export const PARAM_FIELDS = [
   { name: 'scale_pos_weight', fallback: 1, hint: 'weight of positive rows' },
   { name: 'max_bin', fallback: 256, hint: 'histogram bins per feature' },
   { name: 'seed', fallback: 0, hint: 'random seed' },
-  { name: 'early_stopping_rounds', fallback: 0, hint: 'stop after rounds without improvement (0 = off)' },
+  { name: 'early_stopping_rounds', fallback: 0, hint: 'stop after this many rounds without improvement on the validation rows and keep the best round (0 = off)' },
 ] as const;
 
 export type ParamName = (typeof PARAM_FIELDS)[number]['name'];
+
+/**
+ * Parameters whose field starts empty because Assay picks a value unlike XGBoost's default:
+ * early stopping is on where there are validation rows (patience 10% of the rounds, at least 20).
+ */
+export const AUTO_PARAMS: Partial<Record<ParamName, string>> = {
+  early_stopping_rounds: 'auto: with validation rows, 10% of the rounds (at least 20)',
+};
+
+/** The parameter fields as a new form shows them: XGBoost's defaults, empty where Assay chooses. */
+export function initialParamText(): Partial<Record<ParamName, string>> {
+  return Object.fromEntries(PARAM_FIELDS.map((f) => [f.name, AUTO_PARAMS[f.name] !== undefined ? '' : String(f.fallback)]));
+}
 
 export type ObjectiveChoice = 'auto' | 'binary:logistic' | 'reg:squarederror' | 'multi:softprob';
 
@@ -185,10 +198,24 @@ export function isTimeType(type: string): boolean {
 
 // ------------------------------------------------------------------ results
 
-/** Leak warnings first: they decide whether the model can be trusted at all. */
-export function splitWarnings(warnings: readonly string[]): { leaks: string[]; others: string[] } {
+/** Leak and overfitting warnings first: they decide whether the model can be trusted at all. */
+export function splitWarnings(warnings: readonly string[]): { leaks: string[]; overfitting: string[]; others: string[] } {
   const isLeak = (w: string): boolean => w.toLowerCase().startsWith('possible leak');
-  return { leaks: warnings.filter(isLeak), others: warnings.filter((w) => !isLeak(w)) };
+  const isOverfit = (w: string): boolean => w.toLowerCase().startsWith('overfitting');
+  return { leaks: warnings.filter(isLeak), overfitting: warnings.filter(isOverfit), others: warnings.filter((w) => !isLeak(w) && !isOverfit(w)) };
+}
+
+/**
+ * Which round the saved model ends at, in words, so its figures are not mistaken for the last
+ * round's: "best iteration: round 25 of 35 trained (early stopping, patience 20)". `roundsTrained`
+ * is unknown for models opened from a file or the workspace.
+ */
+export function describeSavedRounds(summary: Pick<ModelSummary, 'bestIteration' | 'trees' | 'params' | 'objective' | 'label'>, roundsTrained: number | null): string {
+  const patience = Number(summary.params.early_stopping_rounds ?? 0);
+  if (summary.bestIteration === null) return roundsTrained !== null ? `all ${roundsTrained} rounds trained (early stopping off)` : 'every round trained';
+  const best = summary.bestIteration + 1;
+  const of = roundsTrained !== null ? ` of ${roundsTrained} trained` : '';
+  return `best iteration: round ${best}${of}${patience > 0 ? ` (early stopping, patience ${patience})` : ''}; the saved model ends there`;
 }
 
 export type ImportanceKind = 'gain' | 'cover' | 'weight';

@@ -19,7 +19,8 @@ const axis = (title: string, extra: Partial<Layout['xaxis']> = {}): Partial<Layo
 const unitAxis = (title: string): Partial<Layout['xaxis']> => axis(title, { range: [0, 1.02] });
 const diagonal = (name: string): Data => ({ type: 'scatter', mode: 'lines', x: [0, 1], y: [0, 1], name, line: { color: GREY, dash: 'dash', width: 1 }, hoverinfo: 'skip' });
 
-export function learningCurveFigure(series: readonly CurveSeries[], totalRounds: number | null): Figure {
+/** `bestRound` (1-based): marks where the saved model ends when early stopping kept an earlier round. */
+export function learningCurveFigure(series: readonly CurveSeries[], totalRounds: number | null, bestRound: number | null = null): Figure {
   const data: Data[] = series.map((s) => ({
     type: 'scatter',
     mode: s.rounds.length > 60 ? 'lines' : 'lines+markers',
@@ -37,6 +38,12 @@ export function learningCurveFigure(series: readonly CurveSeries[], totalRounds:
       xaxis: axis('round', totalRounds ? { range: [0, totalRounds + 1] } : {}),
       yaxis: axis(metric),
       legend: { orientation: 'h', y: 1.12 },
+      ...(bestRound !== null
+        ? {
+            shapes: [{ type: 'line', xref: 'x', yref: 'paper', x0: bestRound, x1: bestRound, y0: 0, y1: 1, line: { color: GREY, dash: 'dash', width: 1 } }],
+            annotations: [{ x: bestRound, xref: 'x', y: 1, yref: 'paper', text: `best iteration (round ${bestRound}): the saved model`, showarrow: false, xanchor: 'left', yanchor: 'top', font: { size: 11, color: GREY } }],
+          }
+        : {}),
     },
   };
 }
