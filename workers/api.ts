@@ -3,6 +3,7 @@
  * the tests talk to the engine only through these types and the job protocol.
  */
 export { EngineError } from './protocol/errors';
+export { profileCoverage } from './data/profile';
 export type { EngineErrorCode, EngineErrorData, EngineErrorDetail, SqlPosition } from './protocol/errors';
 import { JobClient } from './protocol/client';
 export { JobClient };
@@ -76,15 +77,23 @@ export interface TopValue {
   count: number;
 }
 
+/**
+ * How a column's values read, so a view can format them: `date` and `timestamp` columns have
+ * min/max as ISO text (`2011-12-09`, `2011-12-09 12:50:00`) and histogram bounds in epoch seconds (UTC).
+ */
+export type ProfileValueType = 'number' | 'text' | 'boolean' | 'date' | 'timestamp' | 'other';
+
 export interface ColumnProfile {
   name: string;
   type: string;
   kind: ColumnKind;
+  valueType: ProfileValueType;
   rowCount: number;
   nullCount: number;
   nullFraction: number;
-  /** Approximate distinct count (HyperLogLog), excluding NULL. */
-  distinctApprox: number;
+  /** Distinct non-NULL values: exact (`COUNT(DISTINCT)`) when `distinctExact`, else a HyperLogLog estimate. */
+  distinct: number;
+  distinctExact: boolean;
   min: string | number | null;
   max: string | number | null;
   mean: number | null;
@@ -106,6 +115,8 @@ export interface TableProfile {
    * that quantiles and histograms were computed on (counts, nulls, min/max/mean/std and top-k stay exact).
    */
   sampledRows: number | null;
+  /** Whether distinct counts are exact (tables up to a few million rows) or HyperLogLog estimates. */
+  distinctExact: boolean;
 }
 
 export interface ProfileParams {

@@ -27,30 +27,13 @@ import { verifyGzip } from './gzip-check';
 import { jsonToArrowIPC } from './json-load';
 import { tableNameFromFile, uniqueName } from './naming';
 import type { ParquetWasmModule } from './parquet-types';
-import {
-  QUANTILES,
-  buildHistogram,
-  columnKind,
-  emptyProfile,
-  histogramSql,
-  quantileSql,
-  summarySql,
-  topKSql,
-  type ColumnRef,
-} from './profile';
+import { profileTable } from './profile-job';
 import { detectFormat, isValidUtf8Prefix, sniffDelimiter } from './sniff';
 import { leadingKeyword, quoteIdent, quoteLiteral, splitStatements } from './sql-text';
 
 export type ParquetLoader = () => Promise<ParquetWasmModule>;
 
 const SNIFF_BYTES = 64 * 1024;
-/**
- * Above this many rows, quantiles and histograms are computed on a sample of about
- * PROFILE_SAMPLE_ROWS rows: DuckDB's system sampling (whole vectors, fixed seed) costs almost
- * nothing, where a row-level reservoir scans everything.
- */
-export const PROFILE_SAMPLE_THRESHOLD = 200_000;
-export const PROFILE_SAMPLE_ROWS = 100_000;
 const MAX_KEPT_RESULTS = 8;
 /** Statements whose result can be materialised with CREATE TEMP TABLE ... AS. */
 const QUERY_KEYWORDS = new Set(['SELECT', 'WITH', 'FROM', 'VALUES', 'TABLE', 'PIVOT', 'UNPIVOT']);
@@ -361,134 +344,12 @@ export class DataEngine {
   // ---------------------------------------------------------------- profile
 
   async profile(params: ProfileParams, ctx: JobContext): Promise<TableProfile> {
-    const started = Date.now();
     const table = await this.resolveTable(params.table);
     const all = await this.columnsOf(table);
     const wanted = params.columns ? all.filter((c) => params.columns?.includes(c.name)) : all;
     const bins = Math.max(1, Math.min(200, params.bins ?? 30));
     const topK = Math.max(1, Math.min(100, params.topK ?? 10));
-    const refs: ColumnRef[] = wanted.map((c, i) => ({ name: c.name, type: c.type, kind: columnKind(c.type), alias: `c${i}` }));
-
-    ctx.progress(0.05, 'summary statistics');
-    const summary = rowsOf(await this.driver.query(summarySql(table, refs), ctx.signal))[0] ?? {};
-    const rowCount = toNumber(summary.n);
-    const profiles: ColumnProfile[] = refs.map((ref) => {
-      const p = emptyProfile(ref, rowCount);
-      const nonNull = toNumber(summary[`${ref.alias}_nn`]);
-      p.nullCount = rowCount - nonNull;
-      p.nullFraction = rowCount > 0 ? p.nullCount / rowCount : 0;
-      p.distinctApprox = ref.kind === 'other' ? 0 : Math.min(nonNull, toNumber(summary[`${ref.alias}_d`]));
-      if (ref.kind === 'numeric') {
-        const num = (key: string): number | null => {
-          const v = toNumber(summary[`${ref.alias}_${key}`]);
-          return Number.isFinite(v) ? v : null;
-        };
-        p.min = num('min');
-        p.max = num('max');
-        p.mean = num('mean');
-        p.std = num('std');
-      } else if (ref.kind === 'temporal' || ref.kind === 'categorical') {
-        const min = summary[`${ref.alias}_min`];
-        const max = summary[`${ref.alias}_max`];
-        p.min = min === null || min === undefined ? null : String(min);
-        p.max = max === null || max === undefined ? null : String(max);
-      }
-      return p;
-    });
-
-    // Distribution shapes (quantiles, histograms) of big tables come from a fixed-seed sample:
-    // one GROUP BY per column over millions of rows costs more than the whole summary.
-    throwIfAborted(ctx.signal);
-    const distributed = refs.filter((r) => r.kind === 'numeric' || r.kind === 'temporal');
-    let relation = quoteIdent(table);
-    let sampledRows: number | null = null;
-    const sampleTable = '__assay_profile_sample';
-    if (rowCount > PROFILE_SAMPLE_THRESHOLD && distributed.length > 0) {
-      ctx.progress(0.3, `sampling ${PROFILE_SAMPLE_ROWS.toLocaleString('en-US')} rows`);
-      const cols = distributed.map((r) => quoteIdent(r.name)).join(', ');
-      await this.driver.query(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(sampleTable)} AS SELECT ${cols} FROM ${quoteIdent(table)} USING SAMPLE ${((100 * PROFILE_SAMPLE_ROWS) / rowCount).toFixed(4)} PERCENT (system, 42)`, ctx.signal);
-      relation = quoteIdent(sampleTable);
-      sampledRows = toNumber(rowsOf(await this.driver.query(`SELECT count(*) AS n FROM ${quoteIdent(sampleTable)}`))[0]?.n);
-    }
-    try {
-      ctx.progress(0.35, 'quantiles');
-      const qSql = quantileSql(relation, refs);
-      if (qSql) {
-        const qRow = rowsOf(await this.driver.query(qSql, ctx.signal))[0] ?? {};
-        refs.forEach((ref, i) => {
-          const q = qRow[`${ref.alias}_q`] as { toArray?: () => ArrayLike<unknown> } | null | undefined;
-          const p = profiles[i];
-          if (p && q && typeof q.toArray === 'function') {
-            const values = Array.from(q.toArray(), toNumber);
-            p.quantiles = QUANTILES.map((qq, k) => ({ q: qq, value: values[k] ?? Number.NaN })).filter((e) => Number.isFinite(e.value));
-          }
-        });
-      }
-      throwIfAborted(ctx.signal);
-      ctx.progress(0.45, 'histograms');
-      const ranged = refs
-        .map((ref, i) => {
-          const p = profiles[i];
-          if (!p) return null;
-          if (ref.kind === 'numeric' && p.min !== null && p.max !== null) return { ref, lo: Number(p.min), hi: Number(p.max), index: i };
-          if (ref.kind === 'temporal') {
-            const lo = toNumber(summary[`${ref.alias}_lo`]);
-            const hi = toNumber(summary[`${ref.alias}_hi`]);
-            if (Number.isFinite(lo) && Number.isFinite(hi)) return { ref, lo, hi, index: i };
-          }
-          return null;
-        })
-        .filter((x): x is { ref: ColumnRef; lo: number; hi: number; index: number } => x !== null && Number.isFinite(x.lo) && Number.isFinite(x.hi));
-      const histSql = histogramSql(relation, ranged, bins);
-      if (histSql) {
-        const counts = ranged.map(() => new Map<number, number>());
-        for (const row of rowsOf(await this.driver.query(histSql, ctx.signal))) {
-          counts[toNumber(row.c)]?.set(toNumber(row.b), toNumber(row.n));
-        }
-        ranged.forEach((r, i) => {
-          const p = profiles[r.index];
-          if (p) p.histogram = buildHistogram(r.lo, r.hi, bins, counts[i] ?? new Map(), r.ref.kind);
-        });
-      }
-    } finally {
-      if (sampledRows !== null) await this.driver.query(`DROP TABLE IF EXISTS ${quoteIdent(sampleTable)}`).catch(() => undefined);
-    }
-
-    throwIfAborted(ctx.signal);
-    ctx.progress(0.7, 'top values');
-    const categorical = refs.map((ref, index) => ({ ref, index })).filter(({ ref }) => ref.kind === 'categorical' || ref.kind === 'boolean');
-    const topSql = topKSql(table, categorical.map((c) => c.ref), topK);
-    if (topSql) {
-      for (const c of categorical) {
-        const p = profiles[c.index];
-        if (p) p.topK = [];
-      }
-      for (const row of rowsOf(await this.driver.query(topSql, ctx.signal))) {
-        const entry = categorical[toNumber(row.c)];
-        const p = entry ? profiles[entry.index] : undefined;
-        p?.topK?.push({ value: row.v === null || row.v === undefined ? null : String(row.v), count: toNumber(row.n) });
-      }
-    }
-
-    throwIfAborted(ctx.signal);
-    ctx.progress(0.9, 'sample values');
-    if (refs.length > 0 && rowCount > 0) {
-      const cols = refs.map((r) => `CAST(${quoteIdent(r.name)} AS VARCHAR) AS ${r.alias}`).join(', ');
-      const sample = rowsOf(await this.driver.query(`SELECT ${cols} FROM ${quoteIdent(table)} LIMIT 500`, ctx.signal));
-      refs.forEach((ref, i) => {
-        const seen = new Set<string>();
-        for (const row of sample) {
-          const v = row[ref.alias];
-          if (v === null || v === undefined) continue;
-          seen.add(String(v).slice(0, 200));
-          if (seen.size >= 5) break;
-        }
-        const p = profiles[i];
-        if (p) p.samples = [...seen];
-      });
-    }
-    ctx.progress(1, 'done');
-    return { table, rowCount, columns: profiles, elapsedMs: Date.now() - started, sampledRows };
+    return profileTable(this.driver, table, wanted, { bins, topK }, ctx);
   }
 
   // ---------------------------------------------------------------- SQL

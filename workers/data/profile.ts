@@ -1,7 +1,22 @@
-import type { ColumnKind, ColumnProfile, HistogramBin, TopValue } from '../api';
+import type { ColumnKind, ColumnProfile, HistogramBin, ProfileValueType, TableProfile, TopValue } from '../api';
 import { quoteIdent } from './sql-text';
 
 const QUANTILES = [0.05, 0.25, 0.5, 0.75, 0.95];
+
+/**
+ * Up to this many rows, distinct counts are exact (`COUNT(DISTINCT)`). Measured in Node with
+ * DuckDB-WASM: all 8 columns of Online Retail (541,909 rows) in ~150 ms (HyperLogLog: ~70 ms, but
+ * 14–22% off on InvoiceNo, StockCode and CustomerID); 4 columns of 5M rows, one all-unique, in ~1.3 s.
+ * Above it the HyperLogLog estimate is used and labelled as one.
+ */
+export const EXACT_DISTINCT_MAX_ROWS = 5_000_000;
+
+/**
+ * Columns per profiling query. DuckDB refuses expressions nested deeper than 1000 (a UNION ALL
+ * of one branch per column is that deep), so wide tables are profiled a chunk of columns at a
+ * time: one scan per chunk.
+ */
+export const PROFILE_COLUMN_CHUNK = 100;
 
 /** How a DuckDB type is profiled. */
 export function columnKind(type: string): ColumnKind {
@@ -13,6 +28,16 @@ export function columnKind(type: string): ColumnKind {
   return 'other';
 }
 
+/** How a column's values are read and shown (dates as dates, not as epoch seconds). */
+export function valueType(type: string): ProfileValueType {
+  const kind = columnKind(type);
+  if (kind === 'numeric') return 'number';
+  if (kind === 'boolean') return 'boolean';
+  if (kind === 'categorical') return 'text';
+  if (kind === 'temporal') return type.toUpperCase() === 'DATE' ? 'date' : 'timestamp';
+  return 'other';
+}
+
 export interface ColumnRef {
   name: string;
   type: string;
@@ -20,14 +45,24 @@ export interface ColumnRef {
   alias: string;
 }
 
-/** One aggregate query computing the summary statistics of every column in a single scan. */
-export function summarySql(table: string, columns: ColumnRef[]): string {
+/** Splits a list into runs of at most `size` items (wide tables are profiled chunk by chunk). */
+export function chunksOf<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/**
+ * One aggregate query computing the summary statistics of the given columns in a single scan.
+ * Distinct counts are exact with `exactDistinct`, HyperLogLog estimates otherwise.
+ */
+export function summarySql(table: string, columns: ColumnRef[], exactDistinct: boolean): string {
   const parts: string[] = ['count(*) AS n'];
   for (const c of columns) {
     const col = quoteIdent(c.name);
     parts.push(`count(${col}) AS ${c.alias}_nn`);
     if (c.kind === 'other') continue;
-    parts.push(`approx_count_distinct(${col}) AS ${c.alias}_d`);
+    parts.push(exactDistinct ? `count(DISTINCT ${col}) AS ${c.alias}_d` : `approx_count_distinct(${col}) AS ${c.alias}_d`);
     if (c.kind === 'numeric') {
       const x = `CAST(${col} AS DOUBLE)`;
       parts.push(`min(${x}) AS ${c.alias}_min`, `max(${x}) AS ${c.alias}_max`, `avg(${x}) AS ${c.alias}_mean`, `stddev_samp(${x}) AS ${c.alias}_std`);
@@ -73,29 +108,30 @@ export function topKSql(table: string, columns: ColumnRef[], k: number): string 
     .join(' UNION ALL ');
 }
 
-export function buildHistogram(lo: number, hi: number, bins: number, counts: Map<number, number>, kind: ColumnKind): HistogramBin[] {
+/** Equal-width bins over [lo, hi]; temporal bounds stay in epoch seconds (`valueType` says so). */
+export function buildHistogram(lo: number, hi: number, bins: number, counts: Map<number, number>): HistogramBin[] {
   const width = hi > lo ? (hi - lo) / bins : 1;
   const effectiveBins = hi > lo ? bins : 1;
   const out: HistogramBin[] = [];
   for (let b = 0; b < effectiveBins; b++) {
     const binLo = lo + b * width;
     const binHi = hi > lo ? lo + (b + 1) * width : hi;
-    // Temporal bins are reported in epoch seconds; the UI formats them as dates.
     out.push({ lo: binLo, hi: binHi, count: counts.get(b) ?? 0 });
   }
-  void kind;
   return out;
 }
 
-export function emptyProfile(ref: ColumnRef, rowCount: number): ColumnProfile {
+export function emptyProfile(ref: ColumnRef, rowCount: number, distinctExact: boolean): ColumnProfile {
   return {
     name: ref.name,
     type: ref.type,
     kind: ref.kind,
+    valueType: valueType(ref.type),
     rowCount,
     nullCount: 0,
     nullFraction: 0,
-    distinctApprox: 0,
+    distinct: 0,
+    distinctExact,
     min: null,
     max: null,
     mean: null,
@@ -109,3 +145,16 @@ export function emptyProfile(ref: ColumnRef, rowCount: number): ColumnProfile {
 
 export type { TopValue };
 export { QUANTILES };
+
+/**
+ * One line saying which figures of a profile are exact and which come from a sample or an
+ * estimate (shown above the cards and by `assay profile`).
+ */
+export function profileCoverage(profile: Pick<TableProfile, 'sampledRows' | 'distinctExact'>): string {
+  const exact = ['row and null counts', ...(profile.distinctExact ? ['distinct counts'] : []), 'min/max/mean/std', 'top values'];
+  const parts: string[] = [];
+  if (profile.sampledRows === null) parts.push(profile.distinctExact ? 'all figures exact' : `${exact.join(', ')} exact`);
+  else parts.push(`quantiles and histograms from a ${profile.sampledRows.toLocaleString('en-US')}-row sample`, `${exact.join(', ')} exact`);
+  if (!profile.distinctExact) parts.push(`distinct counts (≈) are HyperLogLog estimates above ${EXACT_DISTINCT_MAX_ROWS.toLocaleString('en-US')} rows and can be off by 20%`);
+  return parts.join('; ');
+}

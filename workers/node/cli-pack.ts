@@ -4,7 +4,6 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { EngineError, type EngineClient } from '../api';
 import { tableNameFromFile } from '../data/naming';
-import { quoteIdent, quoteLiteral } from '../data/sql-text';
 import { formatDiff } from '../packs/diff';
 import { diffPacks } from '../packs/diff';
 import { packToSql } from '../packs/dialects/pack-sql';
@@ -13,8 +12,9 @@ import { gateSummary } from '../packs/gates';
 import { packReportHtml } from '../packs/report';
 import { SQL_DIALECTS, type RulePack, type SqlDialect } from '../packs/schema';
 import type { PackInfo } from '../packs/types';
-import { tempPathFor, writeFileAtomic } from './atomic-write';
-import { EXIT, UsageError, parseCommandLine, withEngine, type Io } from './cli-common';
+import { commitTemp, discardTemp, tempPathFor, writeFileAtomic } from './atomic-write';
+import { applyPackNative } from './pack-apply';
+import { EXIT, UsageError, formatFailure, parseCommandLine, withEngine, type Io } from './cli-common';
 
 /** The pack commands' I/O: what cli.ts passes (stdout, stderr lines). */
 export type PackIo = Io;
@@ -29,7 +29,6 @@ Rule packs: versioned, hashed tag definitions that production engines run as SQL
 Commands:
   build TAGS.json --data FILE --name NAME --version X.Y.Z [--parent OLD.json] --out PACK.json
         [--key COL] [--target COL [--positive VALUE]] [--by WHO] [--as-of YYYY-MM-DD] [--golden N]
-                                      Build a pack from a tag set, measured on FILE
   validate PACK [--data FILE [--target COL --positive VALUE]]
                                       Schema, content hash and golden rows; with data, metric drift
   diff OLD NEW [--data FILE] [--json] Tags added, removed and changed; with data, coverage changes
@@ -245,15 +244,6 @@ async function exportCommand(argv: string[], io: Io): Promise<number> {
   return EXIT.ok;
 }
 
-function readFunction(file: string): string {
-  const lower = file.toLowerCase();
-  const quoted = quoteLiteral(path.resolve(file));
-  if (lower.endsWith('.parquet')) return `read_parquet(${quoted})`;
-  if (/\.(json|ndjson|jsonl)$/.test(lower)) return `read_json_auto(${quoted})`;
-  if (/\.(csv|tsv|txt)(\.gz)?$/.test(lower)) return `read_csv_auto(${quoted})`;
-  throw new UsageError(`Cannot tell the format of ${file} (use .csv, .tsv, .csv.gz, .parquet, .json or .ndjson).`);
-}
-
 async function applyCommand(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommandLine({ options: { data: { type: 'string' }, out: { type: 'string' } } }, argv, PACK_HELP);
   const pack = await readPackFile(requireFile(positionals[0], 'The pack file'));
@@ -262,24 +252,15 @@ async function applyCommand(argv: string[], io: Io): Promise<number> {
   if (out === undefined || !out.toLowerCase().endsWith('.parquet')) throw new UsageError('--out must name a .parquet file.');
   const target = path.resolve(out);
   const temp = tempPathFor(target);
-  // Native DuckDB (not the WASM build): data larger than a browser holds, all cores.
-  const { DuckDBInstance } = await import('@duckdb/node-api');
-  const instance = await DuckDBInstance.create(':memory:');
-  const conn = await instance.connect();
   try {
-    await conn.run(`CREATE VIEW ${quoteIdent(pack.entity.table)} AS SELECT * FROM ${readFunction(data)}`);
-    const sql = packToSql(pack, 'duckdb', { header: false });
-    await conn.run(`COPY (${sql}) TO ${quoteLiteral(temp)} (FORMAT PARQUET)`);
-    const counts = pack.tags.map((t) => `count(*) FILTER (WHERE ${quoteIdent(t.name)}) AS ${quoteIdent(t.name)}`).join(', ');
-    const reader = await conn.runAndReadAll(`SELECT count(*) AS __rows, ${counts} FROM read_parquet(${quoteLiteral(temp)})`);
-    const row = reader.getRowObjectsJS()[0] ?? {};
-    fs.renameSync(temp, target);
-    io.out(`${Number(row.__rows)} entities tagged`);
-    for (const t of pack.tags) io.out(`  ${t.name}: ${Number(row[t.name])}`);
+    // Native DuckDB (not the WASM build): data larger than a browser holds, all cores.
+    const result = await applyPackNative(pack, data, temp);
+    for (const warning of result.warnings) io.err(`warning: ${warning}`);
+    commitTemp(temp, target);
+    io.out(`${result.rows} ${pack.entity.key === null ? 'rows' : 'entities'} tagged`);
+    for (const t of pack.tags) io.out(`  ${t.name}: ${result.counts[t.name] ?? 0}`);
   } finally {
-    fs.rmSync(temp, { force: true });
-    conn.closeSync();
-    instance.closeSync();
+    discardTemp(temp);
   }
   io.err(`wrote ${out}`);
   return EXIT.ok;
@@ -341,11 +322,9 @@ export async function packCommand(argv: string[], io: Io): Promise<number> {
       io.err(`assay pack: ${err.message}`);
       return EXIT.usage;
     }
-    if (err instanceof EngineError) {
-      io.err(`assay pack: ${err.message}`);
-      return err.code === 'CANCELLED' ? EXIT.interrupted : EXIT.failed;
-    }
-    io.err(`assay pack: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    return EXIT.failed;
+    // Engine errors in plain words; anything else as one line and a hint, never a stack.
+    const { lines, code } = formatFailure(err, process.env.ASSAY_DEBUG === '1');
+    for (const line of lines) io.err(line);
+    return code;
   }
 }

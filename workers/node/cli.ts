@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { EngineError, type ColumnProfile, type TableProfile } from '../api';
+import { EngineError, profileCoverage, type ColumnProfile, type TableProfile } from '../api';
 import { writeFileAtomic } from './atomic-write';
 import { describeModelEnd } from '../gbdt/model-end';
 import { clusterCommand } from './cli-cluster';
@@ -72,7 +72,7 @@ function profileRows(profile: TableProfile): string[][] {
       c.name,
       c.type,
       `${(c.nullFraction * 100).toFixed(1)}%`,
-      c.distinctApprox.toLocaleString('en-US'),
+      `${c.distinctExact ? '' : '≈'}${c.distinct.toLocaleString('en-US')}`,
       fmt(c.min),
       fmt(c.max),
       fmt(c.mean),
@@ -100,8 +100,8 @@ async function profileCommand(argv: string[], io: Io): Promise<number> {
       return EXIT.ok;
     }
     io.out(`${profile.table}: ${profile.rowCount.toLocaleString('en-US')} rows, ${profile.columns.length} columns`);
-    if (profile.sampledRows !== null) io.out(`(quantiles and histograms from a ${profile.sampledRows.toLocaleString('en-US')}-row sample; other figures exact)`);
-    io.out(renderTextTable(['column', 'type', 'null', 'distinct~', 'min', 'max', 'mean', 'std', 'median', 'top values'], profileRows(profile), 32));
+    io.out(`(${profileCoverage(profile)})`);
+    io.out(renderTextTable(['column', 'type', 'null', 'distinct', 'min', 'max', 'mean', 'std', 'median', 'top values'], profileRows(profile), 32));
     return EXIT.ok;
   });
 }

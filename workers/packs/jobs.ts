@@ -5,6 +5,9 @@ import { diffPacks, diffPacksOnData } from './diff';
 import { packToSql } from './dialects/pack-sql';
 import { addReview, approvalStatus, readPack, reviewStates, writePack } from './io';
 import { packReportHtml } from './report';
+import { keyCandidates } from './entity-key';
+import { quoteIdent } from '../data/sql-text';
+import { describeRelation } from '../tags/tag-data';
 import { SQL_DIALECTS, type RulePack, type SqlDialect } from './schema';
 import { applyPack, buildPack, checkGoldenRows, metricDrift } from './service';
 import type { PackInfo } from './types';
@@ -65,5 +68,10 @@ export function registerPackJobs(on: JobRegistrar, engine: DataEngine): void {
     if (typeof p.into !== 'string' || p.into.trim() === '') throw new EngineError('BAD_INPUT', 'Name the table to write the tags into.');
     const source = p.table === undefined ? undefined : await tableName(engine, p.table);
     return applyPack(engine, pack, p.into, source, ctx.signal);
+  on('pack.keys', async (p, ctx) => {
+    const table = await tableName(engine, p.table);
+    const relation = quoteIdent(table);
+    return keyCandidates(engine, relation, await describeRelation(engine, relation, ctx.signal), ctx.signal);
+  });
   });
 }

@@ -10,6 +10,7 @@ import { checkGates, coverageOnly, DEFAULT_GATES, tagMetrics, type Gate as Valid
 import { EngineError, throwIfAborted } from '../protocol/errors';
 import { finalizePack, readPack } from './io';
 import { checkKeyColumn, keyCandidates, numberedRows, ROW } from './entity-key';
+import { checkRuleTypes } from './type-check';
 import { describeGate, NO_LABEL, needsLabel } from './gates';
 import { PACK_SCHEMA, identityColumns, type GateOutcome, type GoldenRow, type IntervalMetric, type PackTag, type RulePack, type RulePackInput, type SourceFile, type TagMetrics } from './schema';
 
@@ -285,6 +286,7 @@ export interface GoldenCheck {
 
 function sqlCell(value: string | number | boolean | null, type: string): string {
   if (value === null) return `CAST(NULL AS ${type})`;
+  checkRuleTypes(pack, columns, `"${table}"`);
   if (typeof value === 'string') return `CAST(${quoteLiteral(value)} AS ${type})`;
   if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
   return `CAST(${Number.isSafeInteger(value) ? String(value) : value.toExponential()} AS ${type})`;
@@ -356,6 +358,7 @@ export interface ApplyResult {
   /** Entities per tag. */
   counts: Record<string, number>;
 }
+  checkRuleTypes(pack, await describeRelation(engine, quoteIdent(table), signal), `"${table}"`);
 
 /** Computes every tag per entity into a new DuckDB table (in-app apply). */
 export async function applyPack(engine: DataEngine, pack: RulePack, into: string, source: string | undefined, signal?: AbortSignal): Promise<ApplyResult> {

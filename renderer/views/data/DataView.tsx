@@ -1,8 +1,16 @@
 import { useEffect, useState } from 'react';
-import type { EngineClient, TableInfo, TableProfile } from '../../../workers/api';
+import { profileCoverage, type EngineClient, type TableInfo, type TableProfile } from '../../../workers/api';
 import { describeError, isCancelled } from '../../errors';
 import { formatBytes, formatCount, formatMs } from '../../format';
 import { ProfileCard } from './ProfileCard';
+import { RowsPreview } from './RowsPreview';
+import './data-view.css';
+
+type DataTab = 'profile' | 'rows';
+const DATA_TABS: Array<{ id: DataTab; label: string }> = [
+  { id: 'profile', label: 'Profile' },
+  { id: 'rows', label: 'Rows' },
+];
 
 interface DataViewProps {
   engine: EngineClient;
@@ -21,9 +29,10 @@ function tableSignature(table: TableInfo): string {
   return `${table.name}|${table.rowCount}|${table.columns.map((c) => `${c.name}:${c.type}`).join(',')}`;
 }
 
-/** The Data tab: a profile card per column of the selected table. */
+/** The Data tab: a profile card per column of the selected table, and its rows in a grid. */
 export function DataView({ engine, table, engineReady }: DataViewProps) {
   const [state, setState] = useState<ProfileState>({ status: 'idle' });
+  const [dataTab, setDataTab] = useState<DataTab>('profile');
   const [reloads, setReloads] = useState(0);
   const signature = table ? tableSignature(table) : null;
 
@@ -76,9 +85,7 @@ export function DataView({ engine, table, engineReady }: DataViewProps) {
               </>
             )}
             {state.status === 'done' && <> · profiled in {formatMs(state.profile.elapsedMs)}</>}
-            {state.status === 'done' && state.profile.sampledRows !== null && (
-              <> · quantiles and histograms from a {state.profile.sampledRows.toLocaleString('en-US')}-row sample, other figures exact</>
-            )}
+            {state.status === 'done' && <span data-testid="profile-coverage"> · {profileCoverage(state.profile)}</span>}
           </p>
         </div>
         <button type="button" className="btn" onClick={() => setReloads((n) => n + 1)} disabled={state.status === 'loading'}>
@@ -92,7 +99,15 @@ export function DataView({ engine, table, engineReady }: DataViewProps) {
           ))}
         </ul>
       )}
-      {state.status === 'loading' && (
+      <div className="data-tabs" role="tablist" aria-label="Table views">
+        {DATA_TABS.map(({ id, label }) => (
+          <button key={id} type="button" role="tab" className="data-tab" aria-selected={dataTab === id} data-testid={`data-tab-${id}`} onClick={() => setDataTab(id)}>
+            {label}
+          </button>
+        ))}
+      </div>
+      {dataTab === 'rows' && signature && <RowsPreview engine={engine} table={table} signature={signature} />}
+      {dataTab === 'profile' && state.status === 'loading' && (
         <div className="loading-row" role="status">
           <div className="progress wide">
             <div className="progress-bar" style={{ width: `${Math.max(3, state.fraction * 100)}%` }} />
@@ -100,7 +115,7 @@ export function DataView({ engine, table, engineReady }: DataViewProps) {
           <span className="muted small">Profiling… {state.phase}</span>
         </div>
       )}
-      {state.status === 'error' && (
+      {dataTab === 'profile' && state.status === 'error' && (
         <div className="notice notice-error" role="alert" data-testid="profile-error">
           {state.message}{' '}
           <button type="button" className="btn btn-small" onClick={() => setReloads((n) => n + 1)}>
@@ -108,7 +123,7 @@ export function DataView({ engine, table, engineReady }: DataViewProps) {
           </button>
         </div>
       )}
-      {state.status === 'done' && (
+      {dataTab === 'profile' && state.status === 'done' && (
         <div className="profile-grid" data-testid="profile-grid">
           {state.profile.columns.map((column) => (
             <ProfileCard key={column.name} profile={column} />

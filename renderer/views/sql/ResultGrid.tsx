@@ -12,6 +12,12 @@ export const CACHED_PAGES = 20;
 interface ResultGridProps {
   engine: EngineClient;
   result: QueryResult;
+  /**
+   * Where rows past the inline preview come from, as Arrow IPC (default: `sql.fetch` on the
+   * result's handle). The Data view pages a table this way without copying it into a result.
+   */
+  fetchRows?: (offset: number, limit: number) => Promise<Uint8Array>;
+  testId?: string;
 }
 
 interface SelectedCell {
@@ -23,14 +29,15 @@ interface SelectedCell {
  * A virtualized grid over a query result: only the rows and columns in view are in the DOM, and
  * only the pages of rows in view are fetched from the engine (`sql.fetch`).
  */
-export function ResultGrid({ engine, result }: ResultGridProps) {
+export function ResultGrid({ engine, result, fetchRows, testId = 'sql-grid' }: ResultGridProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const [, redraw] = useReducer((n: number) => n + 1, 0);
   const [selected, setSelected] = useState<SelectedCell | null>(null);
 
   const preview = useMemo(() => formatIpcRows(result.preview), [result.preview]);
   // Results without a handle (e.g. SHOW, EXPLAIN) have only their inline rows.
-  const rowCount = result.resultId === null ? preview.rows.length : Math.min(result.rowCount, MAX_GRID_ROWS);
+  const pageable = result.resultId !== null || fetchRows !== undefined;
+  const rowCount = pageable ? Math.min(result.rowCount, MAX_GRID_ROWS) : preview.rows.length;
   const arrowColumns = useMemo(() => new Map(preview.columns.map((c, i) => [i, c])), [preview]);
 
   const cache = useMemo(() => {
@@ -41,13 +48,14 @@ export function ResultGrid({ engine, result }: ResultGridProps) {
       maxPages: CACHED_PAGES,
       seed: preview.rows,
       fetchPage: async (offset, limit) => {
+        if (fetchRows) return formatIpcRows(await fetchRows(offset, limit)).rows;
         if (resultId === null) return [];
         const page = await engine.run('sql.fetch', { resultId, offset, limit });
         return formatIpcRows(page.ipc).rows;
       },
       onChange: redraw,
     });
-  }, [engine, result.resultId, rowCount, preview]);
+  }, [engine, result.resultId, rowCount, preview, fetchRows]);
   // Drop the previous result's cache (late pages are ignored). Not done in an effect cleanup:
   // StrictMode's trial unmount would dispose the cache that is still in use.
   const previousCache = useRef<PageCache<CellText[]> | null>(null);
@@ -157,7 +165,7 @@ export function ResultGrid({ engine, result }: ResultGridProps) {
         aria-colcount={result.columns.length}
         tabIndex={0}
         onKeyDown={onKeyDown}
-        data-testid="sql-grid"
+        data-testid={testId}
       >
         <div style={{ width: totalWidth, height: HEADER_HEIGHT + rows.getTotalSize(), position: 'relative' }}>
           <div className="result-grid-header" role="row" aria-rowindex={1} style={{ width: totalWidth, height: HEADER_HEIGHT }}>
@@ -233,12 +241,12 @@ export function ResultGrid({ engine, result }: ResultGridProps) {
           </div>
         </div>
       </div>
-      {result.resultId !== null && result.rowCount > rowCount && (
+      {pageable && result.rowCount > rowCount && (
         <div className="result-grid-note">
           The grid shows the first {rowCount.toLocaleString('en-US')} rows; filter the query or export the result to see all {result.rowCount.toLocaleString('en-US')}.
         </div>
       )}
-      {result.resultId === null && result.rowCount > preview.rows.length && (
+      {!pageable && result.rowCount > preview.rows.length && (
         <div className="result-grid-note">Showing the first {preview.rows.length.toLocaleString('en-US')} rows; this statement's result cannot be paged.</div>
       )}
     </div>

@@ -1,0 +1,217 @@
+import type { Table } from 'apache-arrow';
+import type { ColumnInfo, ColumnProfile, TableProfile } from '../api';
+import { throwIfAborted } from '../protocol/errors';
+import type { JobContext } from '../protocol/host';
+import type { DuckDriver } from './driver';
+import {
+  EXACT_DISTINCT_MAX_ROWS,
+  PROFILE_COLUMN_CHUNK,
+  QUANTILES,
+  buildHistogram,
+  chunksOf,
+  columnKind,
+  emptyProfile,
+  histogramSql,
+  quantileSql,
+  summarySql,
+  topKSql,
+  type ColumnRef,
+} from './profile';
+import { quoteIdent } from './sql-text';
+
+/**
+ * Above this many rows, quantiles and histograms are computed on a sample of about
+ * PROFILE_SAMPLE_ROWS rows: DuckDB's system sampling (whole vectors, fixed seed) costs almost
+ * nothing, where a row-level reservoir scans everything.
+ */
+export const PROFILE_SAMPLE_THRESHOLD = 200_000;
+export const PROFILE_SAMPLE_ROWS = 100_000;
+const SAMPLE_TABLE = '__assay_profile_sample';
+
+export interface ProfileOptions {
+  bins: number;
+  topK: number;
+  /** Columns per query (tests use a small one to exercise chunking). */
+  columnChunk?: number;
+}
+
+function toNumber(value: unknown): number {
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'number') return value;
+  if (value === null || value === undefined) return Number.NaN;
+  return Number(value);
+}
+
+function rowsOf(table: Table): Array<Record<string, unknown>> {
+  return table.toArray().map((row: { toJSON(): Record<string, unknown> }) => row.toJSON());
+}
+
+interface Ranged {
+  ref: ColumnRef;
+  lo: number;
+  hi: number;
+}
+
+/**
+ * Profiles the columns of one table: counts, nulls, distinct, min/max/mean/std in one scan per
+ * chunk of columns; quantiles and histograms (on a fixed-seed sample above 200,000 rows); top-k of
+ * text and boolean columns; a few sample values. Any width works: every query covers at most
+ * `columnChunk` columns.
+ */
+export async function profileTable(driver: DuckDriver, table: string, columns: readonly ColumnInfo[], options: ProfileOptions, ctx: JobContext): Promise<TableProfile> {
+  const started = Date.now();
+  const chunk = Math.max(1, options.columnChunk ?? PROFILE_COLUMN_CHUNK);
+  const refs: ColumnRef[] = columns.map((c, i) => ({ name: c.name, type: c.type, kind: columnKind(c.type), alias: `c${i}` }));
+  const source = quoteIdent(table);
+
+  ctx.progress(0.02, 'counting rows');
+  const rowCount = toNumber(rowsOf(await driver.query(`SELECT count(*) AS n FROM ${source}`, ctx.signal))[0]?.n);
+  const distinctExact = rowCount <= EXACT_DISTINCT_MAX_ROWS;
+  const profiles: ColumnProfile[] = refs.map((ref) => emptyProfile(ref, rowCount, distinctExact));
+  const byAlias = new Map(refs.map((ref, i) => [ref.alias, profiles[i] as ColumnProfile]));
+  const refChunks = chunksOf(refs, chunk);
+  // Temporal ranges in epoch seconds, for the histograms.
+  const epochRange = new Map<string, { lo: number; hi: number }>();
+
+  for (const [c, part] of refChunks.entries()) {
+    throwIfAborted(ctx.signal);
+    ctx.progress(0.05 + (0.25 * c) / refChunks.length, refChunks.length > 1 ? `summary statistics (columns ${c * chunk + 1}–${c * chunk + part.length})` : 'summary statistics');
+    const summary = rowsOf(await driver.query(summarySql(table, part, distinctExact), ctx.signal))[0] ?? {};
+    for (const ref of part) {
+      const p = byAlias.get(ref.alias);
+      if (!p) continue;
+      const nonNull = toNumber(summary[`${ref.alias}_nn`]);
+      p.nullCount = rowCount - nonNull;
+      p.nullFraction = rowCount > 0 ? p.nullCount / rowCount : 0;
+      p.distinct = ref.kind === 'other' ? 0 : Math.min(nonNull, toNumber(summary[`${ref.alias}_d`]));
+      if (ref.kind === 'numeric') {
+        const num = (key: string): number | null => {
+          const v = toNumber(summary[`${ref.alias}_${key}`]);
+          return Number.isFinite(v) ? v : null;
+        };
+        p.min = num('min');
+        p.max = num('max');
+        p.mean = num('mean');
+        p.std = num('std');
+      } else if (ref.kind === 'temporal' || ref.kind === 'categorical') {
+        const min = summary[`${ref.alias}_min`];
+        const max = summary[`${ref.alias}_max`];
+        p.min = min === null || min === undefined ? null : String(min);
+        p.max = max === null || max === undefined ? null : String(max);
+        if (ref.kind === 'temporal') epochRange.set(ref.alias, { lo: toNumber(summary[`${ref.alias}_lo`]), hi: toNumber(summary[`${ref.alias}_hi`]) });
+      }
+    }
+  }
+
+  const sampledRows = await distributions(driver, table, refs, byAlias, epochRange, rowCount, options.bins, chunk, ctx);
+
+  const categorical = refs.map((ref, index) => ({ ref, index })).filter(({ ref }) => ref.kind === 'categorical' || ref.kind === 'boolean');
+  const topChunks = chunksOf(categorical, chunk);
+  for (const [c, part] of topChunks.entries()) {
+    throwIfAborted(ctx.signal);
+    ctx.progress(0.7 + (0.2 * c) / topChunks.length, 'top values');
+    const topSql = topKSql(table, part.map((e) => e.ref), options.topK);
+    if (!topSql) continue;
+    for (const entry of part) {
+      const p = profiles[entry.index];
+      if (p) p.topK = [];
+    }
+    for (const row of rowsOf(await driver.query(topSql, ctx.signal))) {
+      const entry = part[toNumber(row.c)];
+      const p = entry ? profiles[entry.index] : undefined;
+      p?.topK?.push({ value: row.v === null || row.v === undefined ? null : String(row.v), count: toNumber(row.n) });
+    }
+  }
+
+  ctx.progress(0.9, 'sample values');
+  if (rowCount > 0) {
+    for (const part of refChunks) {
+      throwIfAborted(ctx.signal);
+      const cols = part.map((r) => `CAST(${quoteIdent(r.name)} AS VARCHAR) AS ${r.alias}`).join(', ');
+      const sample = rowsOf(await driver.query(`SELECT ${cols} FROM ${source} LIMIT 500`, ctx.signal));
+      for (const ref of part) {
+        const seen = new Set<string>();
+        for (const row of sample) {
+          const v = row[ref.alias];
+          if (v === null || v === undefined) continue;
+          seen.add(String(v).slice(0, 200));
+          if (seen.size >= 5) break;
+        }
+        const p = byAlias.get(ref.alias);
+        if (p) p.samples = [...seen];
+      }
+    }
+  }
+  ctx.progress(1, 'done');
+  return { table, rowCount, columns: profiles, elapsedMs: Date.now() - started, sampledRows, distinctExact };
+}
+
+/**
+ * Quantiles and histograms. Distribution shapes of big tables come from a fixed-seed sample:
+ * one GROUP BY per column over millions of rows costs more than the whole summary.
+ * Returns the sample's size, or null when the whole table was used.
+ */
+async function distributions(
+  driver: DuckDriver,
+  table: string,
+  refs: ColumnRef[],
+  byAlias: Map<string, ColumnProfile>,
+  epochRange: Map<string, { lo: number; hi: number }>,
+  rowCount: number,
+  bins: number,
+  chunk: number,
+  ctx: JobContext,
+): Promise<number | null> {
+  throwIfAborted(ctx.signal);
+  const distributed = refs.filter((r) => r.kind === 'numeric' || r.kind === 'temporal');
+  if (distributed.length === 0) return null;
+  let relation = quoteIdent(table);
+  let sampledRows: number | null = null;
+  if (rowCount > PROFILE_SAMPLE_THRESHOLD) {
+    ctx.progress(0.3, `sampling ${PROFILE_SAMPLE_ROWS.toLocaleString('en-US')} rows`);
+    const cols = distributed.map((r) => quoteIdent(r.name)).join(', ');
+    await driver.query(
+      `CREATE OR REPLACE TEMP TABLE ${quoteIdent(SAMPLE_TABLE)} AS SELECT ${cols} FROM ${quoteIdent(table)} USING SAMPLE ${((100 * PROFILE_SAMPLE_ROWS) / rowCount).toFixed(4)} PERCENT (system, 42)`,
+      ctx.signal,
+    );
+    relation = quoteIdent(SAMPLE_TABLE);
+    sampledRows = toNumber(rowsOf(await driver.query(`SELECT count(*) AS n FROM ${relation}`))[0]?.n);
+  }
+  try {
+    const parts = chunksOf(distributed, chunk);
+    for (const [c, part] of parts.entries()) {
+      throwIfAborted(ctx.signal);
+      ctx.progress(0.35 + (0.35 * c) / parts.length, 'quantiles and histograms');
+      const qSql = quantileSql(relation, part);
+      if (qSql) {
+        const qRow = rowsOf(await driver.query(qSql, ctx.signal))[0] ?? {};
+        for (const ref of part) {
+          const q = qRow[`${ref.alias}_q`] as { toArray?: () => ArrayLike<unknown> } | null | undefined;
+          const p = byAlias.get(ref.alias);
+          if (p && q && typeof q.toArray === 'function') {
+            const values = Array.from(q.toArray(), toNumber);
+            p.quantiles = QUANTILES.map((qq, k) => ({ q: qq, value: values[k] ?? Number.NaN })).filter((e) => Number.isFinite(e.value));
+          }
+        }
+      }
+      const ranged: Ranged[] = [];
+      for (const ref of part) {
+        const p = byAlias.get(ref.alias);
+        if (!p) continue;
+        const range = ref.kind === 'numeric' ? { lo: Number(p.min ?? Number.NaN), hi: Number(p.max ?? Number.NaN) } : epochRange.get(ref.alias);
+        if (range && p.min !== null && Number.isFinite(range.lo) && Number.isFinite(range.hi)) ranged.push({ ref, lo: range.lo, hi: range.hi });
+      }
+      const histSql = histogramSql(relation, ranged, bins);
+      if (!histSql) continue;
+      const counts = ranged.map(() => new Map<number, number>());
+      for (const row of rowsOf(await driver.query(histSql, ctx.signal))) counts[toNumber(row.c)]?.set(toNumber(row.b), toNumber(row.n));
+      ranged.forEach((r, i) => {
+        const p = byAlias.get(r.ref.alias);
+        if (p) p.histogram = buildHistogram(r.lo, r.hi, bins, counts[i] ?? new Map());
+      });
+    }
+  } finally {
+    if (sampledRows !== null) await driver.query(`DROP TABLE IF EXISTS ${quoteIdent(SAMPLE_TABLE)}`).catch(() => undefined);
+  }
+  return sampledRows;
+}
