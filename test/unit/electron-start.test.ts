@@ -360,3 +360,20 @@ describe('npm start where Electron cannot be downloaded', () => {
     },
   );
 });
+
+describe('npm start when the browser-mode port is taken', () => {
+  it.skipIf(electronBinaryOnDisk() !== null)('says so in one line and exits 1 (skipped where Electron is installed)', async (context) => {
+    const { rendererBuildIsCurrent } = await loadStart();
+    if (!rendererBuildIsCurrent()) context.skip('dist/ is missing or older than its sources (run the e2e set-up or npm run build)');
+    const taken = net.createServer();
+    const port = await listen(taken);
+    const env: NodeJS.ProcessEnv = { ...process.env, ASSAY_PORT: String(port), ELECTRON_SKIP_BINARY_DOWNLOAD: '1' };
+    const child = spawn(process.execPath, [startScript], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (data: Buffer) => (output += data.toString()));
+    child.stderr.on('data', (data: Buffer) => (output += data.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(1);
+    expect(output).toBe(`Port ${port} is in use: set ASSAY_PORT to another port.\n`);
+  });
+});
