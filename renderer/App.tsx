@@ -500,6 +500,7 @@ export function App({ engine, platform }: AppProps) {
       <ModelsView
         engine={client}
         tables={tables}
+        selectedTable={selected}
         onCatalogChanged={onCatalogChanged}
         saveBytes={saveBytes}
         workspace={modelsWorkspace}
@@ -511,6 +512,7 @@ export function App({ engine, platform }: AppProps) {
       <SegmentsView
         engine={client}
         tables={tables}
+        selectedTable={selected}
         onCatalogChanged={onCatalogChanged}
         workspace={segmentsWorkspace}
         onWorkspaceChange={setSegmentsWorkspace}
@@ -522,6 +524,7 @@ export function App({ engine, platform }: AppProps) {
       <TagsView
         engine={client}
         tables={tables}
+        selectedTable={selected}
         saveBytes={saveBytes}
         workspace={tagsWorkspace}
         onWorkspaceChange={setTagsWorkspace}
@@ -532,6 +535,7 @@ export function App({ engine, platform }: AppProps) {
       <PacksView
         engine={client}
         tables={tables}
+        selectedTable={selected}
         onCatalogChanged={onCatalogChanged}
         saveBytes={saveBytes}
         tagSet={tagsWorkspace.tagSet}

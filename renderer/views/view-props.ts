@@ -16,4 +16,18 @@ export interface WorkspaceViewProps<State> {
   onWorkspaceChange(next: State): void;
   /** False while another tab covers the view (charts resize when it shows again). */
   visible?: boolean;
+  /**
+   * The table selected in the catalog: a view's table picker starts on it (and follows it) until the
+   * user picks a table in that view.
+   */
+  selectedTable?: string | null;
+}
+
+/**
+ * The table a picker shows when the user has not chosen one: the catalog's selection when it is
+ * open, else the first table (the catalog lists them alphabetically), else none.
+ */
+export function defaultTable(tables: readonly TableInfo[], selectedTable: string | null | undefined): string {
+  if (selectedTable && tables.some((t) => t.name === selectedTable)) return selectedTable;
+  return tables[0]?.name ?? '';
 }

@@ -250,6 +250,37 @@ describe('sample workspace: SQL, charts, cancel, save', () => {
     expect(await errorNotices(page).count()).toBe(0);
   });
 
+  test('table pickers in Models, Segments, Tags and Packs start on the catalog selection, and a pick made in a view stays', async () => {
+    const { page } = app;
+    await catalogTable(page, 'online_retail').click();
+    await page.locator('[data-testid="data-view"][data-table="online_retail"]').waitFor();
+    const pickers: Array<[tab: string, picker: string]> = [
+      ['models', 'model-source-table'],
+      ['segments', 'features-table'],
+      ['segments', 'cluster-table'],
+      ['tags', 'tags-table'],
+      ['packs', 'pack-build-table'],
+    ];
+    for (const [tab, picker] of pickers) {
+      await page.getByTestId(`tab-${tab}`).click();
+      await expect.poll(() => page.getByTestId(picker).inputValue(), { timeout: 30_000, message: picker }).toBe('online_retail');
+    }
+    // The as-of date is a real value from the data: the day after the last invoice (2011-12-09 12:50).
+    await page.getByTestId('tab-segments').click();
+    await expect.poll(() => page.getByTestId('features-as-of').inputValue(), { timeout: 30_000 }).toBe('2011-12-10');
+    expect(await page.getByTestId('features-as-of-hint').innerText()).toBe('the day after the latest InvoiceDate');
+
+    // A table picked in the Models view stays when the catalog selection moves; untouched pickers follow it.
+    await page.getByTestId('tab-models').click();
+    await page.getByTestId('model-source-table').selectOption('bank_marketing');
+    await catalogTable(page, 'online_shoppers_intention').click();
+    await page.getByTestId('tab-segments').click();
+    await expect.poll(() => page.getByTestId('features-table').inputValue(), { timeout: 30_000 }).toBe('online_shoppers_intention');
+    await page.getByTestId('tab-models').click();
+    expect(await page.getByTestId('model-source-table').inputValue()).toBe('bank_marketing');
+    await page.getByTestId('tab-data').click();
+  });
+
   test('a query in the SQL tab shows its row count', async () => {
     const { page } = app;
     await page.getByTestId('tab-sql').click();

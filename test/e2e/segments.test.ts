@@ -28,6 +28,12 @@ describe('Segments: features, k-means, portraits, names, save', () => {
     expect(await page.getByTestId('features-order').inputValue()).toBe('InvoiceNo');
     expect(await page.getByTestId('features-value').inputValue()).toBe('"Quantity" * "UnitPrice"');
     expect(await page.getByTestId('features-template').inputValue()).toBe('rfm');
+    // Nothing generated yet: Build table says why it cannot run, and names a missing field.
+    expect(await page.getByTestId('features-build').isDisabled()).toBe(true);
+    await expect.poll(() => page.getByTestId('features-as-of').inputValue(), { timeout: 30_000 }).toBe('2011-12-10');
+    expect(await page.getByTestId('features-build-why').innerText()).toBe('Generate the SQL first (or write it in the editor).');
+    await page.getByTestId('features-as-of').fill('');
+    expect(await page.getByTestId('features-build-why').innerText()).toBe('Fill in the as-of date (YYYY-MM-DD), then generate the SQL.');
     await page.getByTestId('features-as-of').fill('2011-12-10');
     await page.getByTestId('features-where').fill(CLEANING);
     await page.getByTestId('features-generate').click();
@@ -43,6 +49,7 @@ describe('Segments: features, k-means, portraits, names, save', () => {
     expect(await editor.innerText()).toContain('-- checked by hand');
 
     expect(await page.getByTestId('features-output').inputValue()).toBe('online_retail_rfm');
+    expect(await page.getByTestId('features-build-why').count()).toBe(0);
     await page.getByTestId('features-build').click();
     await expect.poll(() => page.getByTestId('segments-status').innerText(), { timeout: 60_000 }).toMatch(new RegExp(`Built online_retail_rfm: ${SAMPLE_CUSTOMERS} rows`));
     await catalogTable(page, 'online_retail_rfm').waitFor({ timeout: 15_000 });

@@ -6,7 +6,7 @@ import { TableOptions } from '../../components/PickerOptions';
 import { describeError, describeJobFailure } from '../../errors';
 import { formatCount } from '../../format';
 import { useEngineJob } from '../../use-engine-job';
-import { saveText, type SaveBytes, type WorkspaceViewProps } from '../view-props';
+import { defaultTable, saveText, type SaveBytes, type WorkspaceViewProps } from '../view-props';
 import {
   DIALECTS,
   METRIC_LABELS,
@@ -177,8 +177,9 @@ export function PacksView(props: PacksViewProps): JSX.Element {
     };
   }, [engine, packText]);
 
-  // A table that appears later (the sample workspace loads late) fills the empty choices.
-  const firstTable = tables[0]?.name ?? '';
+  // Choices the user has not made follow the catalog's selection (or the first table, which also
+  // fills them when the sample workspace loads late).
+  const firstTable = defaultTable(tables, props.selectedTable);
   const entityTable = info && tables.some((t) => t.name === info.pack.entity.table) ? info.pack.entity.table : firstTable;
   const applyTable = applyForm.table && tables.some((t) => t.name === applyForm.table) ? applyForm.table : entityTable;
   const buildTable = form.table && tables.some((t) => t.name === form.table) ? form.table : firstTable;
@@ -372,7 +373,9 @@ export function PacksView(props: PacksViewProps): JSX.Element {
         ),
       );
       show(built, packFileName(built.pack.name, built.pack.version, 'json'), false);
-      setStatus({ tone: 'ok', text: `Built ${built.pack.name} ${built.pack.version} with ${built.pack.tags.length} tags. Save it to keep it.` });
+      // Tags of the set that read columns this table lacks (made on another table) are named, not packed.
+      const leftOut = built.leftOut?.length ? ` Left out: ${built.leftOut.map((t) => `${t.name} (${t.reason})`).join('; ')}.` : '';
+      setStatus({ tone: 'ok', text: `Built ${built.pack.name} ${built.pack.version} with ${built.pack.tags.length} tags.${leftOut} Save it to keep it.` });
     } catch (err) {
       failed('Building the pack', err);
     }

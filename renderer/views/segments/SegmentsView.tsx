@@ -11,16 +11,20 @@ import type {
   PortraitResult,
   Tag,
 } from '../../../workers/api';
+import { withEntityTable } from '../../../workers/api';
 import { ErrorPanel, ProgressLine, StatusLine, type StatusMessage } from '../../components/Feedback';
 import { ColumnOptions, TableOptions } from '../../components/PickerOptions';
 import { describeError, describeJobFailure } from '../../errors';
 import { formatCount, formatMs } from '../../format';
 import { useEngineJob } from '../../use-engine-job';
-import type { WorkspaceViewProps } from '../view-props';
+import { defaultTable, type WorkspaceViewProps } from '../view-props';
 import { PlotlyChart } from '../models/PlotlyChart';
 import { SqlEditor, type SqlEditorHandle } from '../sql/SqlEditor';
 import { PortraitCards } from './PortraitCards';
+import { tableFromIPC } from 'apache-arrow';
 import {
+  asOfDefaultSql,
+  buildBlocker,
   clusterableColumns,
   defaultClusterFeatures,
   featureOutputName,
@@ -33,6 +37,7 @@ import {
   saveSegmentsSql,
   sweepParamsFromForm,
   tableNameFrom,
+  waitUntilDone,
 } from './segment-data';
 import { cspAllowsWebglTraces, elbowFigure, profileFigure, projectionFigure, silhouetteFigure, sizesFigure } from './segment-figures';
 import {
@@ -125,7 +130,7 @@ function ColumnSelect(props: { label: string; value: string; columns: readonly C
 
 /** Segments: build entity features with SQL templates, cluster them with k-means, read and name the portraits, save. */
 export function SegmentsView(props: SegmentsViewProps): JSX.Element {
-  const { engine, tables, onCatalogChanged, visible = true } = props;
+  const { engine, tables, onCatalogChanged, visible = true, selectedTable } = props;
   const { job, track } = useEngineJob<ViewJob>();
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState<StatusMessage | null>(null);
@@ -180,13 +185,50 @@ export function SegmentsView(props: SegmentsViewProps): JSX.Element {
     [tables, updateWorkspace],
   );
 
-  // The first table becomes the default source once the catalog has one (the sample workspace loads late).
+  // Tables the view picked by itself (null once the user, a build or a workspace chose one): those
+  // follow the catalog's selection; a chosen one stays.
+  const autoFeatureTable = useRef<string | null>(null);
+  const autoClusterTable = useRef<string | null>(null);
   useEffect(() => {
-    const first = tables[0];
-    if (!first) return;
-    if (!workspaceRef.current.features.form.table) chooseFeatureTable(first.name);
-    if (!workspaceRef.current.cluster.table) chooseClusterTable(first.name);
-  }, [tables, chooseFeatureTable, chooseClusterTable]);
+    const fallback = defaultTable(tables, selectedTable);
+    if (!fallback) return;
+    const { features: current, cluster: currentCluster } = workspaceRef.current;
+    const follows = (table: string, auto: string | null): boolean => !table || (table === auto && table !== fallback);
+    if (follows(current.form.table, autoFeatureTable.current)) {
+      autoFeatureTable.current = fallback;
+      chooseFeatureTable(fallback);
+    }
+    if (follows(currentCluster.table, autoClusterTable.current)) {
+      autoClusterTable.current = fallback;
+      chooseClusterTable(fallback);
+    }
+  }, [tables, selectedTable, chooseFeatureTable, chooseClusterTable]);
+
+  // The as-of date defaults to the day after the latest time in the chosen column (an engine query),
+  // shown as a value the user can change; a date the user wrote is kept.
+  const autoAsOf = useRef<string | null>(null);
+  const timeColumn = formColumns.find((c) => c.name === form.time);
+  const asOfQuery = form.table && timeColumn ? asOfDefaultSql(form.table, timeColumn, form.timeUnit) : null;
+  useEffect(() => {
+    if (!asOfQuery) return;
+    const asOf = workspaceRef.current.features.form.asOf;
+    if (asOf.trim() && asOf !== autoAsOf.current) return;
+    const controller = new AbortController();
+    engine
+      .run('sql.run', { sql: asOfQuery, preview: 1 }, { signal: controller.signal })
+      .then((result) => {
+        if (result.resultId !== null) void engine.run('sql.release', { resultId: result.resultId }).catch(() => undefined);
+        const value = tableFromIPC(result.preview).getChild('as_of')?.get(0) as string | null | undefined;
+        const latest = workspaceRef.current.features.form.asOf;
+        // The user may have typed a date while the query ran: theirs wins.
+        if (controller.signal.aborted || !value || (latest.trim() && latest !== autoAsOf.current)) return;
+        autoAsOf.current = value;
+        updateWorkspace((s) => ({ ...s, features: { ...s.features, form: { ...s.features.form, asOf: value } } }));
+      })
+      // No default (a time column with no readable times): the field stays empty and says it is needed.
+      .catch(() => undefined);
+    return () => controller.abort();
+  }, [engine, asOfQuery, updateWorkspace]);
 
   // The editor follows the SQL when it changes from outside (generated, or another workspace opened).
   useEffect(() => {
@@ -232,6 +274,7 @@ export function SegmentsView(props: SegmentsViewProps): JSX.Element {
       setBuilt(result);
       onCatalogChanged();
       const key = result.columns[0]?.name;
+      autoClusterTable.current = null;
       chooseClusterTable(result.name, result.columns, key);
       const extra = result.warnings.length > 0 ? ` ${result.warnings.join(' ')}` : '';
       setStatus({ tone: 'ok', text: `Built ${result.name}: ${formatCount(result.rowCount)} rows × ${result.columns.length} columns in ${formatMs(result.elapsedMs)}. It is now the table to cluster.${extra}` });
@@ -347,7 +390,8 @@ export function SegmentsView(props: SegmentsViewProps): JSX.Element {
     try {
       const segmentation: ClusterExport = { version: 1, name: label, k: record.k, preprocessor: record.preprocessor as ClusterExport['preprocessor'], centroids: record.centroids, sizes: record.sizes };
       const names: Record<number, string> = Object.fromEntries(record.segmentNames.map((n, i) => [i, n]));
-      const tags = await engine.run('cluster.tags', { segmentation, names, ref: label });
+      // The tags remember the table they were fitted on (shown where another table lacks their columns).
+      const tags = withEntityTable(await engine.run('cluster.tags', { segmentation, names, ref: label }), record.sourceTable);
       setStatus({ tone: 'ok', text: onSegmentTags(tags) });
     } catch (err) {
       setStatus({ tone: 'error', text: `Could not make segment tags: ${describeError(err)}` });
@@ -390,6 +434,8 @@ export function SegmentsView(props: SegmentsViewProps): JSX.Element {
   const needsEvents = form.template === 'funnel' || form.template === 'all';
   const needsCategory = form.template === 'category_shares' || form.template === 'all';
   const busy = job !== null;
+  const buildWhy = buildBlocker({ running: job ? JOB_VERBS[job.label] : null, sql: features.sql, outputTable: features.outputTable, form });
+  const clusterWhy = job ? waitUntilDone(JOB_VERBS[job.label]) : !cluster.table ? 'Choose a table to cluster.' : null;
   const result = run?.result ?? null;
 
   return (
@@ -400,7 +446,14 @@ export function SegmentsView(props: SegmentsViewProps): JSX.Element {
           <legend>Feature builder</legend>
           <label className="seg-field">
             <span>Events / orders table</span>
-            <select value={form.table} onChange={(event) => chooseFeatureTable(event.target.value)} data-testid="features-table">
+            <select
+              value={form.table}
+              onChange={(event) => {
+                autoFeatureTable.current = null;
+                chooseFeatureTable(event.target.value);
+              }}
+              data-testid="features-table"
+            >
               <TableOptions tables={tables} rowCounts emptyHint keep={form.table} />
             </select>
           </label>
@@ -470,7 +523,12 @@ export function SegmentsView(props: SegmentsViewProps): JSX.Element {
           <ColumnSelect label="Session key" value={form.session} columns={formColumns} optional onChange={(session) => setForm({ session })} testId="features-session" />
           <label className="seg-field">
             <span>As of (YYYY-MM-DD)</span>
-            <input type="text" value={form.asOf} placeholder="2011-12-10" onChange={(event) => setForm({ asOf: event.target.value })} data-testid="features-as-of" />
+            <input type="text" value={form.asOf} placeholder="YYYY-MM-DD" onChange={(event) => setForm({ asOf: event.target.value })} data-testid="features-as-of" />
+            {form.asOf && form.asOf === autoAsOf.current && (
+              <small className="muted" data-testid="features-as-of-hint">
+                the day after the latest {form.time}
+              </small>
+            )}
           </label>
           <label className="seg-field">
             <span>UTC offset (hours)</span>
@@ -491,7 +549,14 @@ export function SegmentsView(props: SegmentsViewProps): JSX.Element {
           <legend>k-means</legend>
           <label className="seg-field">
             <span>Table</span>
-            <select value={cluster.table} onChange={(event) => chooseClusterTable(event.target.value)} data-testid="cluster-table">
+            <select
+              value={cluster.table}
+              onChange={(event) => {
+                autoClusterTable.current = null;
+                chooseClusterTable(event.target.value);
+              }}
+              data-testid="cluster-table"
+            >
               <TableOptions tables={tables} rowCounts emptyHint keep={cluster.table} />
             </select>
           </label>
@@ -570,9 +635,14 @@ export function SegmentsView(props: SegmentsViewProps): JSX.Element {
               <input type="text" value={cluster.outputTable} placeholder={tableNameFrom(cluster.table || 'table', 'segments')} onChange={(event) => setCluster({ outputTable: event.target.value })} data-testid="cluster-output" />
             </label>
           </div>
-          <button type="button" className="btn btn-primary" onClick={() => void runKmeans()} disabled={busy || !cluster.table} data-testid="cluster-run">
+          <button type="button" className="btn btn-primary" onClick={() => void runKmeans()} disabled={clusterWhy !== null} data-testid="cluster-run">
             ▶ Run k-means
           </button>
+          {clusterWhy && !job && (
+            <span className="small seg-why" data-testid="cluster-run-why">
+              {clusterWhy}
+            </span>
+          )}
           <div className="seg-run-row">
             <label className="seg-field seg-narrow">
               <span>k from</span>
@@ -658,10 +728,16 @@ export function SegmentsView(props: SegmentsViewProps): JSX.Element {
             <label className="models-inline small">
               <input type="checkbox" checked={replaceOutput} onChange={(event) => setReplaceOutput(event.target.checked)} data-testid="features-replace" /> replace if it exists
             </label>
-            <button type="button" className="btn btn-primary" onClick={() => void build()} disabled={busy || !features.sql.trim() || !features.outputTable.trim()} data-testid="features-build">
+            <button type="button" className="btn btn-primary" onClick={() => void build()} disabled={buildWhy !== null} aria-describedby="features-build-why" data-testid="features-build">
               Build table
             </button>
-            <span className="muted small">Edit the SQL freely; Ctrl+Enter builds.</span>
+            {buildWhy ? (
+              <span className="small seg-why" id="features-build-why" data-testid="features-build-why">
+                {buildWhy}
+              </span>
+            ) : (
+              <span className="muted small">Edit the SQL freely; Ctrl+Enter builds.</span>
+            )}
           </div>
           {jobLine(['build'])}
         </section>

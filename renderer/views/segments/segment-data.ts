@@ -259,3 +259,51 @@ export function formatMean(value: number | null): string {
   if (value !== 0 && (Math.abs(value) >= 1e7 || Math.abs(value) < 1e-3)) return value.toExponential(2);
   return new Intl.NumberFormat('en-US', { maximumSignificantDigits: 4 }).format(value);
 }
+
+/**
+ * The query for the default as-of date: the day after the latest time in the column (so recency is
+ * 1 day for an entity active on the last day), as YYYY-MM-DD in column `as_of`, NULL when the column
+ * holds no time. The time is read as the engine's feature templates read it (numbers are Unix
+ * seconds or milliseconds); text that is not a time is skipped rather than failing the query.
+ */
+export function asOfDefaultSql(table: string, column: ColumnInfo, unit: FeatureFormState['timeUnit']): string {
+  const ref = quoteIdent(column.name);
+  let time: string;
+  if (isNumericType(column.type)) time = unit === 'milliseconds' ? `epoch_ms(CAST(${ref} AS BIGINT))` : `epoch_ms(CAST(${ref} * 1000 AS BIGINT))`;
+  else if (isTemporalType(column.type)) time = `CAST(${ref} AS TIMESTAMP)`;
+  else time = `TRY_CAST(${ref} AS TIMESTAMP)`;
+  return `SELECT strftime(CAST(max(${time}) AS DATE) + 1, '%Y-%m-%d') AS as_of FROM ${quoteIdent(table)}`;
+}
+
+/** The fields of the feature form still missing, in plain words ("the time column", "the as-of date"). */
+export function missingFeatureFields(form: FeatureFormState): string[] {
+  const missing: string[] = [];
+  if (!form.table) missing.push('the events / orders table');
+  if (!form.key.trim()) missing.push('the entity key');
+  if (!form.time.trim()) missing.push('the time column');
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(form.asOf.trim())) missing.push('the as-of date (YYYY-MM-DD)');
+  if (form.template === 'funnel' && !form.eventType.trim()) missing.push('the event type column');
+  if (form.template === 'category_shares' && !form.category.trim()) missing.push('the category column');
+  return missing;
+}
+
+/** Why "Build table" cannot run now, in plain words; null when it can. */
+export function buildBlocker(state: { running: string | null; sql: string; outputTable: string; form: FeatureFormState }): string | null {
+  if (state.running) return waitUntilDone(state.running);
+  if (!state.sql.trim()) {
+    const missing = missingFeatureFields(state.form);
+    return missing.length > 0 ? `Fill in ${joinWords(missing)}, then generate the SQL.` : 'Generate the SQL first (or write it in the editor).';
+  }
+  if (!state.outputTable.trim()) return 'Name the output table.';
+  return null;
+}
+
+/** "Wait until generating the SQL is done." for the running job's verb phrase. */
+export function waitUntilDone(running: string): string {
+  return `Wait until ${running.charAt(0).toLowerCase()}${running.slice(1)} is done.`;
+}
+
+/** "a", "a and b", "a, b and c". */
+function joinWords(words: readonly string[]): string {
+  return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
+}

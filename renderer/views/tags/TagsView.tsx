@@ -4,7 +4,7 @@ import { ErrorPanel, StatusLine, type StatusMessage } from '../../components/Fee
 import { TableOptions } from '../../components/PickerOptions';
 import { describeError, isCancelled } from '../../errors';
 import { formatCount, formatPercent } from '../../format';
-import { saveText, type SaveBytes, type WorkspaceViewProps } from '../view-props';
+import { defaultTable, saveText, type SaveBytes, type WorkspaceViewProps } from '../view-props';
 import { MiningPanel } from './MiningPanel';
 import { RuleEditor, type RuleEditorHandle } from './RuleEditor';
 import {
@@ -102,7 +102,7 @@ const STATUS_ACTIONS: Record<TagStatus, string> = { draft: 'Back to draft', vali
 
 /** Tags: the tag set by taxonomy group, the rule editor with a live count, mining and validation. */
 export function TagsView(props: TagsViewProps): JSX.Element {
-  const { engine, tables, saveBytes, visible = true } = props;
+  const { engine, tables, saveBytes, visible = true, selectedTable } = props;
   const workspace = props.workspace;
   const [section, setSection] = useState<Section>('editor');
   const [form, setForm] = useState<TagForm>(() => emptyForm(workspace.tagSet.taxonomy[0] ?? 'basic'));
@@ -142,10 +142,17 @@ export function TagsView(props: TagsViewProps): JSX.Element {
   );
 
   // The first table becomes the working table when none is chosen (the samples load late).
+  const autoTable = useRef<string | null>(null);
   useEffect(() => {
     if (tables.length === 0) return;
-    if (!tables.some((t) => t.name === workspaceRef.current.table)) updateWorkspace((s) => ({ ...s, table: tables[0]?.name ?? '' }));
-  }, [tables, updateWorkspace]);
+    // The catalog's selection, until the user picks a table here (autoTable: what the view picked itself).
+    const current = workspaceRef.current.table;
+    const fallback = defaultTable(tables, selectedTable);
+    if (!tables.some((t) => t.name === current) || (current === autoTable.current && current !== fallback)) {
+      autoTable.current = fallback;
+      updateWorkspace((s) => ({ ...s, table: fallback }));
+    }
+  }, [tables, selectedTable, updateWorkspace]);
 
   const table = workspace.table;
   const tableInfo = tables.find((t) => t.name === table) ?? null;
@@ -322,7 +329,14 @@ export function TagsView(props: TagsViewProps): JSX.Element {
         <h2>Tags</h2>
         <label className="models-inline">
           Table
-          <select value={table} onChange={(e) => updateWorkspace((s) => ({ ...s, table: e.target.value }))} data-testid="tags-table">
+          <select
+            value={table}
+            onChange={(e) => {
+              autoTable.current = null;
+              updateWorkspace((s) => ({ ...s, table: e.target.value }));
+            }}
+            data-testid="tags-table"
+          >
             <TableOptions tables={tables} rowCounts emptyHint />
           </select>
         </label>
