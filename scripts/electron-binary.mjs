@@ -54,7 +54,11 @@ export function describeDownloadError(error) {
   return shorten(firstLine || (typeof code === 'string' ? code : String(name ?? 'unknown error')));
 }
 
-/** The platform and architecture electron's own install.js would download for. */
+/**
+ * The platform and architecture electron's own install.js downloads for. (install.js also switches
+ * to arm64 under Rosetta on macOS; there it finds no cached zip and downloads by itself, without
+ * these timeouts.)
+ */
 export function electronTarget(env = process.env) {
   const platform = env.npm_config_platform || process.platform;
   return { platform, arch: env.npm_config_arch || process.arch };

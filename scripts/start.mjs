@@ -31,6 +31,15 @@ export function browserModeMessage(reason, host = BROWSER_MODE_HOST, port = brow
   return `${reason}; serving Assay in browser mode at http://${host}:${port}/`;
 }
 
+/**
+ * Why no desktop window can open here, or null. A Linux machine without DISPLAY or WAYLAND_DISPLAY
+ * (SSH, containers, CI) would only see Electron crash, so it gets browser mode without a download.
+ */
+export function noDisplayReason(env = process.env, platform = process.platform) {
+  if (platform !== 'linux' || env.DISPLAY || env.WAYLAND_DISPLAY) return null;
+  return 'No display for a desktop window (DISPLAY and WAYLAND_DISPLAY are not set)';
+}
+
 /** Newest modification time of the files under `target` (0 when it does not exist). */
 export function newestMtime(target) {
   if (!existsSync(target)) return 0;
@@ -137,6 +146,12 @@ async function startBrowserMode(reason) {
 }
 
 async function main() {
+  const noDisplay = noDisplayReason();
+  if (noDisplay !== null) {
+    const code = await startBrowserMode(noDisplay);
+    if (code !== null) process.exit(code);
+    return;
+  }
   let binaryPath = findElectronBinary();
   let reason = '';
   if (binaryPath === null) {

@@ -19,6 +19,7 @@ interface StartModule {
   browserModeMessage(reason: string, host?: string, port?: number): string;
   browserModePort(env?: Record<string, string | undefined>): number;
   rendererBuildIsCurrent(root?: string): boolean;
+  noDisplayReason(env?: Record<string, string | undefined>, platform?: string): string | null;
 }
 
 interface FetchResult {
@@ -100,6 +101,17 @@ describe('browser mode settings', () => {
     expect(browserModePort({ ASSAY_PORT: '6200' })).toBe(6200);
     expect(browserModePort({ ASSAY_PORT: 'abc' })).toBe(5173);
     expect(browserModePort({ ASSAY_PORT: '70000' })).toBe(5173);
+  });
+});
+
+describe('noDisplayReason', () => {
+  it('sends Linux without DISPLAY or WAYLAND_DISPLAY to browser mode, and nothing else', async () => {
+    const { noDisplayReason } = await loadStart();
+    expect(noDisplayReason({}, 'linux')).toBe('No display for a desktop window (DISPLAY and WAYLAND_DISPLAY are not set)');
+    expect(noDisplayReason({ DISPLAY: ':0' }, 'linux')).toBeNull();
+    expect(noDisplayReason({ WAYLAND_DISPLAY: 'wayland-0' }, 'linux')).toBeNull();
+    expect(noDisplayReason({}, 'darwin')).toBeNull();
+    expect(noDisplayReason({}, 'win32')).toBeNull();
   });
 });
 
@@ -327,6 +339,7 @@ describe('npm start where Electron cannot be downloaded', () => {
         ASSAY_PORT: String(port),
         ELECTRON_MIRROR: `http://127.0.0.1:${closedPort}/`,
         electron_config_cache: cache,
+        DISPLAY: process.env.DISPLAY ?? ':99', // past the no-display check, to the download
       };
       delete env.ELECTRON_SKIP_BINARY_DOWNLOAD;
       const child = spawn(process.execPath, [startScript], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
