@@ -56,7 +56,9 @@ describe('npm install', () => {
       allowScripts?: Record<string, boolean>;
       devDependencies?: Record<string, string>;
     };
+    // npm >= 11.16 reads allowScripts; npm 10 (shipped with Node 20 and 22) only .npmrc's ignore-scripts.
     expect(manifest.allowScripts?.electron).toBe(false);
+    expect(readFileSync(path.join(repoRoot, '.npmrc'), 'utf8')).toMatch(/^ignore-scripts=true$/m);
     expect(manifest.devDependencies?.electron).toMatch(/^\d+\.\d+\.\d+$/);
     expect(existsSync(path.join(repoRoot, 'node_modules', 'electron', 'electron.d.ts'))).toBe(true);
   });
