@@ -1,8 +1,8 @@
 // Finding, and on first use fetching, the Electron binary.
 //
-// `npm install` never downloads it: package.json's `allowScripts` denies electron's postinstall, which
-// fetches ~100 MB from GitHub and fails the whole install where GitHub cannot be reached (offline
-// mirrors, CI, corporate proxies). The package itself (with electron.d.ts for tsc) always installs.
+// `npm install` never downloads it: .npmrc's `ignore-scripts` (and package.json's `allowScripts`, for
+// npm >= 11.16) keep electron's postinstall from running, which fetches ~100 MB from GitHub and fails
+// the whole install where GitHub cannot be reached (offline mirrors, CI, corporate proxies). The package itself (with electron.d.ts for tsc) always installs.
 // `npm start` calls fetchElectronBinary() instead: an unreachable or silent server fails within seconds
 // (phase timeouts), a slow but moving download takes as long as it needs.
 import { spawn } from 'node:child_process';
