@@ -117,6 +117,7 @@ async function startElectron(binaryPath, extraArgs) {
   delete env.ELECTRON_RUN_AS_NODE;
   // Chromium refuses to start as root unless its own sandbox is off (containers, CI).
   const rootArgs = process.platform === 'linux' && process.getuid?.() === 0 ? ['--no-sandbox'] : [];
+  closeSync(openSync(path.join(repoRoot, ELECTRON_LOG), 'w')); // this run's output only
   console.log('Assay is opening in its desktop window (close the window to stop).');
   const code = await runLogged(binaryPath, [...rootArgs, repoRoot, ...extraArgs], ELECTRON_LOG, { env });
   if (code !== 0) console.error(`Electron exited with code ${code}; its output is in ${ELECTRON_LOG}`);
