@@ -49,7 +49,7 @@ async function dismissNotices(page: Page): Promise<void> {
 
 /** Replaces the editor's text (CodeMirror) and runs it. */
 async function runSql(page: Page, sql: string): Promise<void> {
-  const editor = page.locator('[data-testid="sql-editor"] .cm-content');
+  const editor = page.locator('#panel-sql [data-testid="sql-editor"] .cm-content');
   await editor.click();
   await page.keyboard.press('ControlOrMeta+A');
   await page.keyboard.press('Delete');
@@ -284,7 +284,7 @@ describe('sample workspace: SQL, charts, cancel, save', () => {
   test('a query in the SQL tab shows its row count', async () => {
     const { page } = app;
     await page.getByTestId('tab-sql').click();
-    await page.locator('[data-testid="sql-editor"] .cm-content').waitFor({ timeout: 30_000 });
+    await page.locator('#panel-sql [data-testid="sql-editor"] .cm-content').waitFor({ timeout: 30_000 });
     await runSql(page, 'SELECT VisitorType, count(*) AS sessions, avg(CAST(Revenue AS INTEGER)) AS conversion FROM online_shoppers_intention GROUP BY VisitorType ORDER BY sessions DESC');
     await expect.poll(() => resultCount(page), { timeout: 30_000 }).toBe(3);
     await expect.poll(() => page.getByTestId('sql-grid').innerText()).toContain('Returning_Visitor');
