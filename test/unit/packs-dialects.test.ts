@@ -1,6 +1,3 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateRule } from '../../workers/tags/evaluate';
@@ -12,29 +9,8 @@ import { segmentMembership } from '../../workers/packs/evaluate';
 import { writePack } from '../../workers/packs/io';
 import { SQL_DIALECTS, type RulePack, type SqlDialect } from '../../workers/packs/schema';
 import { createInProcessEngine, type NodeEngine } from '../../workers/node/engine-node';
-import { COL, SAMPLE_COLUMNS, createTableSql, queryRows, referenceEval, sampleMixedPack, sampleRows, sampleRulePack, type Row } from '../helpers/packs';
+import { COL, SAMPLE_COLUMNS, createTableSql, grammarCompatible, grammarErrors, queryRows, referenceEval, sampleMixedPack, sampleRows, sampleRulePack, type Row } from '../helpers/packs';
 import { failure } from '../helpers/engine';
-import { repoRoot } from '../helpers/paths';
-
-/** Grammar errors of each SQL text, from dt-sql-parser in a child process (see validate-sql.ts). */
-async function grammarErrors(dialect: Exclude<SqlDialect, 'duckdb'>, sql: string[]): Promise<string[][]> {
-  // Asynchronous, so the test worker stays responsive while the grammar runs.
-  const child = promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'test', 'helpers', 'validate-sql.ts')], { cwd: repoRoot, encoding: 'utf8', maxBuffer: 64 << 20 });
-  child.child.stdin?.end(JSON.stringify({ dialect, sql }));
-  const { stdout } = await child;
-  return JSON.parse(stdout) as string[][];
-}
-
-/**
- * dt-sql-parser 4.5's Flink grammar lacks Flink's array value constructor `ARRAY[a, b]` (it only
- * knows subscripts), so for the grammar check alone the one constructor we emit is spelled as a
- * call; everything else is checked as generated.
- */
-function grammarCompatible(dialect: SqlDialect, sql: string): string {
-  if (dialect !== 'flink') return sql;
-  expect(sql).toContain('ARRAY_REMOVE(ARRAY[');
-  return sql.replace('ARRAY_REMOVE(ARRAY[', 'ARRAY_REMOVE(ARRAY(').replace(/\n {2}\], CAST\(NULL AS STRING\)\)/, '\n  ), CAST(NULL AS STRING))');
-}
 
 let packs: RulePack[];
 let engine: NodeEngine;
