@@ -91,7 +91,7 @@ export interface ColumnProfile {
   rowCount: number;
   nullCount: number;
   nullFraction: number;
-  /** Distinct non-NULL values: exact (`COUNT(DISTINCT)`) when `distinctExact`, else a HyperLogLog estimate. */
+  /** Distinct non-NULL values: exact (`COUNT(DISTINCT)`) when `distinctExact`, else a HyperLogLog estimate; 0 (not counted) for kind 'other'. */
   distinct: number;
   distinctExact: boolean;
   min: string | number | null;

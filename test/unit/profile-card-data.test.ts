@@ -101,6 +101,7 @@ describe('figures say whether they are exact', () => {
     const estimate = distinctLabel(column({ distinct: 29_590, distinctExact: false }));
     expect(estimate.text).toBe('≈29,590');
     expect(estimate.title).toMatch(/HyperLogLog estimate/);
+    expect(distinctLabel(column({ kind: 'other', type: 'TIME', valueType: 'other', distinct: 0 })).text).toBe('—');
   });
 
   it('shows timestamps and numbers for reading', () => {

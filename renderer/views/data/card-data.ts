@@ -95,6 +95,8 @@ export function topValueBars(profile: ColumnProfile, limit = TOP_VALUES_SHOWN): 
 
 /** The distinct count as shown: exact counts plainly, estimates with "≈". */
 export function distinctLabel(profile: ColumnProfile): { text: string; title: string } {
+  // Values of other types (TIME, BLOB, lists, structs) are not counted: say so, not "0".
+  if (profile.kind === 'other') return { text: '—', title: 'distinct values are not counted for this type' };
   if (profile.distinctExact) return { text: formatCount(profile.distinct), title: 'exact count of distinct non-null values' };
   return { text: `≈${formatCount(profile.distinct)}`, title: 'HyperLogLog estimate of distinct non-null values (can be off by 20%)' };
 }
