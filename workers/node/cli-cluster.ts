@@ -230,7 +230,8 @@ async function clusterMain(argv: string[], io: Io): Promise<number> {
       const ref = typeof values['tag-ref'] === 'string' && values['tag-ref'].trim() ? values['tag-ref'].trim() : `${path.parse(file).name}_k${chosenK}`;
       const group = typeof values['tag-group'] === 'string' && values['tag-group'].trim() ? values['tag-group'].trim() : undefined;
       const tags = await client.run('cluster.tags', { clusterId: result.cluster.clusterId, names, ref, ...(group ? { group } : {}) });
-      const merged = addSegmentTags(existingTags, tags);
+      // The tags remember the table they were fitted on (shown where another table lacks their columns).
+      const merged = addSegmentTags(existingTags, tags, { table });
       writeFileAtomic(path.resolve(tagsFile), `${JSON.stringify(parseTagSet(merged.set), null, 2)}\n`);
       io.err(`saved ${tags.length} segment tag${tags.length === 1 ? '' : 's'} to ${tagsFile} (${merged.added.length} added, ${merged.replaced.length} replaced)`);
       summary.tags = { file: tagsFile, ref, added: merged.added, replaced: merged.replaced };
