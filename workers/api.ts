@@ -364,6 +364,8 @@ export { addSegmentTags, removeGroup, tagIdFor, withEntityTable } from './tags/t
 export { missingColumnsReason, tagReadsColumns } from './tags/applicability';
 export { DEFAULT_MINING_PRECISION, DEFAULT_PRECISION_GATE, MINING_PRECISION_MARGIN } from './tags/validation';
 export type * from './packs/types';
+/** A pack tag's gates in words: evaluated, not evaluated (and why), failed (the CLI, the report and the Packs view say the same). */
+export { gateSummary, type GateSummary } from './packs/gates';
 import type { SegmentJobs } from './segments/types';
 import type { ClusterJobs } from './cluster/types';
 import type { TagJobs } from './tags/types';

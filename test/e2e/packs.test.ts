@@ -43,6 +43,8 @@ function tagSet(spendThreshold: number, withThird: boolean): unknown {
 const dir = fixtureDir();
 const file = (name: string): string => path.join(dir, name);
 const csv = writeFixture(dir, 'users.csv', usersCsv());
+/** The same rows without user_id: no column identifies a row. */
+const csvNoKey = writeFixture(dir, 'users_nokey.csv', usersCsv().split('\n').map((line) => line.slice(line.indexOf(',') + 1)).join('\n'));
 const app = useAppPage({
   // Both pack versions are built in Node by the real engine before the browser starts.
   async beforeOpen() {
@@ -67,8 +69,9 @@ const app = useAppPage({
   },
   async afterReady({ page }) {
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
-    await openFiles(page, [csv]);
+    await openFiles(page, [csv, csvNoKey]);
     await catalogTable(page, 'users').waitFor({ timeout: 30_000 });
+    await catalogTable(page, 'users_nokey').waitFor({ timeout: 30_000 });
     await page.getByTestId('tab-packs').click();
   },
   afterClose() {
@@ -177,6 +180,9 @@ describe('Packs: open, review, diff, apply, build', { timeout: 120_000 }, () => 
     const { page } = app;
     await page.getByTestId('pack-tags-input').setInputFiles(file('tags-v3.json'));
     await page.getByTestId('pack-build-table').selectOption('users');
+    // Only columns DuckDB finds unique and never empty are offered as the key.
+    const keyOptions = page.getByTestId('pack-build-key').locator('option');
+    await expect.poll(() => keyOptions.allInnerTexts(), { timeout: 30_000 }).toEqual(['automatic: user_id', 'user_id']);
     await page.getByTestId('pack-build-key').selectOption('user_id');
     await page.getByTestId('pack-build-name').fill('demo');
     await page.getByTestId('pack-build-version').fill('1.2.0');
@@ -186,6 +192,7 @@ describe('Packs: open, review, diff, apply, build', { timeout: 120_000 }, () => 
     expect(await page.getByTestId('pack-header').innerText()).toMatch(/Parent\s+1\.0\.0/);
     expect(await page.getByTestId('pack-approval').innerText()).toBe('unreviewed');
     expect(await page.getByTestId('pack-tag').count()).toBe(TAGS.length);
+    expect(await page.getByTestId('pack-entity').innerText()).toBe('users · key user_id');
 
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.getByTestId('pack-report').click()]);
     expect(download.suggestedFilename()).toBe('demo-1.2.0.html');
@@ -196,6 +203,18 @@ describe('Packs: open, review, diff, apply, build', { timeout: 120_000 }, () => 
     // Plotly was inlined from the bundled asset: the report needs no network.
     expect(html.length).toBeGreaterThan(1_000_000);
     expect(html).not.toMatch(/<script[^>]+src=/);
+  });
+
+  test('a table with no unique column: the key picker says why, the pack tags rows and checks its golden rows', async () => {
+    const { page } = app;
+    await page.getByTestId('pack-build-table').selectOption('users_nokey');
+    await expect.poll(() => page.getByTestId('pack-build-key-note').innerText(), { timeout: 30_000 }).toMatch(/^No column can be the key: no whole-number or text column has a distinct, non-empty value on each of the 120 rows\./);
+    expect(await page.getByTestId('pack-build-key').locator('option').allInnerTexts()).toEqual(['none: tag rows']);
+    await page.getByTestId('pack-build-version').fill('1.3.0');
+    await page.getByTestId('pack-build-run').click();
+    await expect.poll(() => page.getByTestId('pack-entity').innerText(), { timeout: 60_000 }).toBe('users_nokey · no key column: rows are tagged and keep their columns');
+    await page.getByTestId('pack-check').click();
+    await expect.poll(() => page.getByTestId('pack-check-result').innerText(), { timeout: 60_000 }).toMatch(/^Passed: (\d+) of \1 golden rows/);
   });
 
   test('a review of content that changed since is shown as void', async () => {

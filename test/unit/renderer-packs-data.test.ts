@@ -10,10 +10,12 @@ import {
   formatJaccard,
   formatMetricValue,
   gateBadge,
+  keyChoiceText,
   nextVersion,
   packFileName,
   parseJsonFile,
   recordedMetrics,
+  rowIdentity,
   shortHash,
   tagCount,
   tagDefinitionText,
@@ -63,6 +65,21 @@ describe('packs view helpers', () => {
     const passed = gateBadge(ruleTag({ gates: [{ metric: 'coverage', min: 0.01, max: 0.5 }], gateOutcome: { passed: true, reasons: [] } }));
     expect(passed.tone).toBe('pass');
     expect(passed.detail).toBe('coverage ≥ 1.00%, coverage ≤ 50.0%');
+    // Measured without a label: the precision gate was not evaluated, so the badge never says "gates passed".
+    const partial = gateBadge(
+      ruleTag({ gates: [{ metric: 'precision', min: 0.8 }, { metric: 'coverage', min: 0.01 }], gateOutcome: { passed: true, reasons: [], notEvaluated: ['precision ≥ 0.80 (needs a label; the pack was measured without one)'] } }),
+    );
+    expect(partial).toEqual({ tone: 'partial', label: 'evaluated gates passed', detail: 'Passed: coverage ≥ 1.00%. Not evaluated: precision ≥ 0.80 (needs a label; the pack was measured without one)' });
+  });
+
+  it('offers only unique columns as the key, and says why when none is', () => {
+    expect(keyChoiceText(null).automatic).toMatch(/checking/);
+    expect(keyChoiceText({ candidates: [{ name: 'n', idLike: false }, { name: 'user_id', idLike: true }] })).toEqual({ automatic: 'automatic: user_id', note: null });
+    const none = keyChoiceText({ candidates: [], reason: 'no whole-number or text column has a distinct, non-empty value on each of the 12,330 rows' });
+    expect(none.automatic).toBe('none: tag rows');
+    expect(none.note).toBe('No column can be the key: no whole-number or text column has a distinct, non-empty value on each of the 12,330 rows. The pack will tag rows: each output row keeps its columns.');
+    expect(rowIdentity(7, true)).toBe('row 7');
+    expect(rowIdentity('u1', false)).toBe('key u1');
   });
 
   it('describes each kind of tag in one line', () => {

@@ -9,6 +9,8 @@ export interface GateSummary {
   evaluated: string[];
   notEvaluated: string[];
   reasons: string[];
+  /** The gates behind `evaluated`, for callers that word gates their own way. */
+  evaluatedGates: Gate[];
 }
 
 const figure = (metric: string, v: number): string => (metric === 'coverage' ? `${Number((v * 100).toPrecision(6))}%` : metric === 'support' ? String(v) : v.toFixed(2));
@@ -34,17 +36,18 @@ export const NO_LABEL = 'needs a label; the pack was measured without one';
  */
 export function gateSummary(tag: { gates: Gate[]; gateOutcome: GateOutcome | null; metrics: TagMetrics | null }): GateSummary {
   const outcome = tag.gateOutcome;
-  if (tag.gates.length === 0 && (outcome === null || outcome.reasons.length === 0)) return { state: 'none', text: 'no gates', evaluated: [], notEvaluated: [], reasons: [] };
+  if (tag.gates.length === 0 && (outcome === null || outcome.reasons.length === 0)) return { state: 'none', text: 'no gates', evaluated: [], notEvaluated: [], reasons: [], evaluatedGates: [] };
   if (outcome === null) {
     const notEvaluated = tag.gates.map(describeGate);
-    return { state: 'unchecked', text: `gates not checked: ${notEvaluated.join('; ')}`, evaluated: [], notEvaluated, reasons: [] };
+    return { state: 'unchecked', text: `gates not checked: ${notEvaluated.join('; ')}`, evaluated: [], notEvaluated, reasons: [], evaluatedGates: [] };
   }
   const recorded = outcome.notEvaluated;
   const skipped = recorded ?? tag.gates.filter((g) => needsLabel(g) && tag.metrics?.[g.metric as keyof TagMetrics] === undefined && !outcome.reasons.some((r) => r.startsWith(g.metric))).map((g) => `${describeGate(g)} (${NO_LABEL})`);
   const skippedGates = new Set(recorded ? tag.gates.filter((g) => recorded.some((s) => s.startsWith(describeGate(g)))) : tag.gates.filter((g) => skipped.some((s) => s.startsWith(describeGate(g)))));
-  const evaluated = tag.gates.filter((g) => !skippedGates.has(g)).map(describeGate);
+  const evaluatedGates = tag.gates.filter((g) => !skippedGates.has(g));
+  const evaluated = evaluatedGates.map(describeGate);
   const tail = skipped.length > 0 ? `; not evaluated: ${skipped.join('; ')}` : '';
-  if (!outcome.passed) return { state: 'failed', text: `gates failed: ${outcome.reasons.join('; ')}${tail}`, evaluated, notEvaluated: skipped, reasons: outcome.reasons };
-  if (evaluated.length === 0) return { state: 'partial', text: `no gate evaluated${tail}`, evaluated, notEvaluated: skipped, reasons: [] };
-  return { state: skipped.length > 0 ? 'partial' : 'passed', text: `gates passed: ${evaluated.join('; ')}${tail}`, evaluated, notEvaluated: skipped, reasons: [] };
+  if (!outcome.passed) return { state: 'failed', text: `gates failed: ${outcome.reasons.join('; ')}${tail}`, evaluated, notEvaluated: skipped, reasons: outcome.reasons, evaluatedGates };
+  if (evaluated.length === 0) return { state: 'partial', text: `no gate evaluated${tail}`, evaluated, notEvaluated: skipped, reasons: [], evaluatedGates };
+  return { state: skipped.length > 0 ? 'partial' : 'passed', text: `gates passed: ${evaluated.join('; ')}${tail}`, evaluated, notEvaluated: skipped, reasons: [], evaluatedGates };
 }

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type ChangeEvent, type JSX } from 'react';
 import plotlyScriptUrl from 'plotly.js-dist-min/plotly.min.js?url';
-import type { PackDiff, PackInfo, PackValidation, SqlDialect } from '../../../workers/api';
+import type { KeyCandidates, PackDiff, PackInfo, PackValidation, SqlDialect } from '../../../workers/api';
 import { ErrorPanel, ProgressLine, StatusLine, type StatusMessage } from '../../components/Feedback';
 import { TableOptions } from '../../components/PickerOptions';
 import { describeError, describeJobFailure } from '../../errors';
@@ -19,10 +19,12 @@ import {
   formatJaccard,
   formatMetricValue,
   gateBadge,
+  keyChoiceText,
   nextVersion,
   packFileName,
   parseJsonFile,
   recordedMetrics,
+  rowIdentity,
   shortHash,
   tagCount,
   tagDefinitionText,
@@ -100,6 +102,8 @@ export function PacksView(props: PacksViewProps): JSX.Element {
   const [validation, setValidation] = useState<{ table: string; result: PackValidation } | null>(null);
   const [checkTable, setCheckTable] = useState('');
   const [chartMetric, setChartMetric] = useState<ShownMetric>('coverage');
+  // Which columns of the build table can be the entity key (unique, never NULL), checked in DuckDB.
+  const [keyCheck, setKeyCheck] = useState<{ table: string; result: KeyCandidates | null; error: string | null } | null>(null);
   const openInput = useRef<HTMLInputElement>(null);
   const otherInput = useRef<HTMLInputElement>(null);
   const tagsInput = useRef<HTMLInputElement>(null);
@@ -184,6 +188,30 @@ export function PacksView(props: PacksViewProps): JSX.Element {
   const applyTable = applyForm.table && tables.some((t) => t.name === applyForm.table) ? applyForm.table : entityTable;
   const buildTable = form.table && tables.some((t) => t.name === form.table) ? form.table : firstTable;
   const buildColumns = tables.find((t) => t.name === buildTable)?.columns ?? [];
+  const buildColumnNames = buildColumns.map((c) => c.name).join('\u0000');
+  useEffect(() => {
+    if (!buildTable) {
+      setKeyCheck(null);
+      return;
+    }
+    let live = true;
+    setKeyCheck({ table: buildTable, result: null, error: null });
+    engine
+      .run('pack.keys', { table: buildTable })
+      .then((result) => {
+        if (live) setKeyCheck({ table: buildTable, result, error: null });
+      })
+      .catch((err: unknown) => {
+        if (live) setKeyCheck({ table: buildTable, result: null, error: describeError(err) });
+      });
+    return () => {
+      live = false;
+    };
+  }, [engine, buildTable, buildColumnNames]);
+  const keyCandidates = keyCheck?.table === buildTable ? (keyCheck.result?.candidates ?? []) : [];
+  const keyChoice = keyChoiceText(keyCheck?.table === buildTable && keyCheck.result ? keyCheck.result : null);
+  // A remembered key that is no longer unique (or no longer there) is not offered or used.
+  const buildKey = keyCandidates.some((c) => c.name === form.key) ? form.key : '';
 
   const failed = (what: string, err: unknown): void => {
     setStatus({ tone: 'error', text: describeJobFailure(what, err) });
@@ -362,7 +390,7 @@ export function PacksView(props: PacksViewProps): JSX.Element {
           {
             tagSet: chosenTagSet,
             table: buildTable,
-            key: form.key || undefined,
+            key: buildKey || undefined,
             target: form.target ? { column: form.target, positive: form.positive.trim() || undefined } : undefined,
             name: form.name.trim(),
             version: form.version.trim(),
@@ -426,15 +454,20 @@ export function PacksView(props: PacksViewProps): JSX.Element {
           </label>
           <label className="packs-inline">
             Entity key{' '}
-            <select value={form.key} onChange={(event) => updateForm({ key: event.target.value })} data-testid="pack-build-key">
-              <option value="">(an id-like column)</option>
-              {buildColumns.map((c) => (
+            <select value={buildKey} onChange={(event) => updateForm({ key: event.target.value })} title="Only columns with a distinct, non-empty value on every row can be the key" data-testid="pack-build-key">
+              <option value="">{keyChoice.automatic}</option>
+              {keyCandidates.map((c) => (
                 <option key={c.name} value={c.name}>
                   {c.name}
                 </option>
               ))}
             </select>
           </label>
+          {(keyChoice.note !== null || keyCheck?.error) && (
+            <p className="muted small" data-testid="pack-build-key-note">
+              {keyCheck?.error ? `The key columns could not be checked: ${keyCheck.error}` : keyChoice.note}
+            </p>
+          )}
           <label className="packs-inline">
             Label{' '}
             <select value={form.target} onChange={(event) => updateForm({ target: event.target.value, positive: '' })} title="Measure precision, recall, F1 and lift against this column" data-testid="pack-build-target">
@@ -540,7 +573,13 @@ export function PacksView(props: PacksViewProps): JSX.Element {
                 <dd>{pack.hitPolicy}</dd>
                 <dt>Entity</dt>
                 <dd>
-                  {pack.entity.table} · key <code>{pack.entity.key}</code>
+                  {pack.entity.key === null ? (
+                    <span data-testid="pack-entity">{pack.entity.table} · no key column: rows are tagged and keep their columns</span>
+                  ) : (
+                    <span data-testid="pack-entity">
+                      {pack.entity.table} · key <code>{pack.entity.key}</code>
+                    </span>
+                  )}
                 </dd>
                 <dt>Content hash</dt>
                 <dd>
@@ -601,7 +640,7 @@ export function PacksView(props: PacksViewProps): JSX.Element {
                             </td>
                           ))}
                         </tr>
-                        {gate.tone === 'fail' && (
+                        {(gate.tone === 'fail' || gate.tone === 'partial') && (
                           <tr className="packs-gate-row">
                             <td colSpan={2 + metricsShown.length} className="small packs-gate-reason">
                               {gate.detail}
@@ -681,6 +720,7 @@ export function PacksView(props: PacksViewProps): JSX.Element {
                   <table className="packs-table" data-testid="pack-golden">
                     <thead>
                       <tr>
+                        {pack.entity.key === null && <th title="The row's number in the data the pack was built on">Row</th>}
                         {pack.golden.columns.map((c) => (
                           <th key={c.name} title={c.type}>
                             {c.name}
@@ -692,6 +732,7 @@ export function PacksView(props: PacksViewProps): JSX.Element {
                     <tbody>
                       {pack.golden.rows.map((row) => (
                         <tr key={String(row.key)}>
+                          {pack.entity.key === null && <td>{row.key}</td>}
                           {pack.golden.columns.map((c) => (
                             <td key={c.name} className={row.values[c.name] === null ? 'muted' : undefined}>
                               {cellText(row.values[c.name])}
@@ -720,11 +761,12 @@ export function PacksView(props: PacksViewProps): JSX.Element {
                 <div className={`packs-check ${validation.result.ok ? 'ok' : 'fail'}`} data-testid="pack-check-result">
                   <strong>{validation.result.ok ? 'Passed' : 'Failed'}</strong>: {validation.result.golden.rows - validation.result.golden.mismatches.length} of {validation.result.golden.rows} golden rows
                   match.
-                  {validation.result.golden.mismatches.map((m) => (
-                    <div key={String(m.key)} className="small">
-                      key {String(m.key)}: expected {m.expected.join(', ') || 'none'}, got {m.got.join(', ') || 'none'}
+                  {validation.result.golden.mismatches.slice(0, 5).map((m, i) => (
+                    <div key={`${String(m.key)}-${i}`} className="small">
+                      {rowIdentity(m.key, pack.entity.key === null)}: expected {m.expected.join(', ') || 'none'}, got {m.got.join(', ') || 'none'}
                     </div>
                   ))}
+                  {validation.result.golden.mismatches.length > 5 && <div className="small">… and {validation.result.golden.mismatches.length - 5} more</div>}
                   {validation.result.drift.length > 0 && (
                     <ul className="small">
                       {validation.result.drift.map((d) => (

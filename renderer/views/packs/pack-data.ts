@@ -2,7 +2,7 @@
  * Pure helpers of the Packs view: how metrics, gates, diff lines and file names are shown.
  * Kept out of the component so they can be unit-tested without a DOM.
  */
-import type { MetricDelta, PackTag, PackTagMetrics, SqlDialect } from '../../../workers/api';
+import { gateSummary, type MetricDelta, type PackTag, type PackTagMetrics, type SqlDialect } from '../../../workers/api';
 
 export const DIALECTS: ReadonlyArray<{ id: SqlDialect; label: string }> = [
   { id: 'spark', label: 'Spark SQL' },
@@ -49,9 +49,10 @@ export function recordedMetrics(tags: readonly PackTag[]): ShownMetric[] {
 }
 
 export interface GateBadge {
-  tone: 'pass' | 'fail' | 'none';
+  /** partial: the gates that could be evaluated passed, others could not be (e.g. precision without a label). */
+  tone: 'pass' | 'fail' | 'partial' | 'none';
   label: string;
-  /** The gate outcome's reasons, or the gates checked. */
+  /** The gate outcome's reasons, the gates checked, and those not evaluated with why. */
   detail: string;
 }
 
@@ -62,12 +63,39 @@ function describeGate(gate: PackTag['gates'][number]): string {
   return parts.join(', ');
 }
 
-/** The gate badge of a tag: passed, failed (with the reasons) or not checked. */
+/** The gate badge of a tag: passed, failed (with the reasons), partly evaluated, or no gates — never "passed" for a gate that was not evaluated. */
 export function gateBadge(tag: PackTag): GateBadge {
-  const outcome = tag.gateOutcome;
-  if (!outcome) return { tone: 'none', label: 'no gates', detail: tag.gates.length > 0 ? `Not checked: ${tag.gates.map(describeGate).join('; ')}` : 'No gates recorded.' };
-  if (outcome.passed) return { tone: 'pass', label: 'gates passed', detail: tag.gates.length > 0 ? tag.gates.map(describeGate).join('; ') : 'Passed.' };
-  return { tone: 'fail', label: 'gates failed', detail: outcome.reasons.join('; ') || 'Failed.' };
+  const summary = gateSummary(tag);
+  const notEvaluated = summary.notEvaluated.length > 0 ? `Not evaluated: ${summary.notEvaluated.join('; ')}` : '';
+  const passed = summary.evaluatedGates.map(describeGate).join('; ');
+  switch (summary.state) {
+    case 'none':
+      return { tone: 'none', label: 'no gates', detail: 'No gates recorded.' };
+    case 'unchecked':
+      return { tone: 'none', label: 'gates not checked', detail: `Not checked: ${tag.gates.map(describeGate).join('; ')}` };
+    case 'failed':
+      return { tone: 'fail', label: 'gates failed', detail: [summary.reasons.join('; ') || 'Failed.', notEvaluated].filter(Boolean).join('. ') };
+    case 'partial':
+      return { tone: 'partial', label: passed ? 'evaluated gates passed' : 'no gate evaluated', detail: [passed ? `Passed: ${passed}` : '', notEvaluated].filter(Boolean).join('. ') };
+    case 'passed':
+      return { tone: 'pass', label: 'gates passed', detail: passed || 'Passed.' };
+  }
+}
+
+/** A golden row's or mismatch's identity: its key value, or in a pack without a key its row number. */
+export function rowIdentity(key: string | number, keyless: boolean): string {
+  return keyless ? `row ${key}` : `key ${String(key)}`;
+}
+
+/** The Entity key choices of the build form, from the engine's check of the table (pack.keys). */
+export function keyChoiceText(keys: { candidates: Array<{ name: string; idLike: boolean }>; reason?: string } | null): { automatic: string; note: string | null } {
+  if (keys === null) return { automatic: '(checking which columns are unique…)', note: null };
+  const idLike = keys.candidates.find((c) => c.idLike);
+  if (idLike) return { automatic: `automatic: ${idLike.name}`, note: null };
+  if (keys.candidates.length === 0) {
+    return { automatic: 'none: tag rows', note: `No column can be the key: ${keys.reason ?? 'none is unique'}. The pack will tag rows: each output row keeps its columns.` };
+  }
+  return { automatic: 'none: tag rows', note: 'No id-like column: pick a unique column as the key, or let the pack tag rows (each output row keeps its columns).' };
 }
 
 /** What a tag computes, in one line: the rule's text, the model's threshold, the segment. */
