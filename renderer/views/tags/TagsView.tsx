@@ -275,9 +275,12 @@ export function TagsView(props: TagsViewProps): JSX.Element {
     const done = held.length > 0 ? `Removed the group “${group}” and its ${held.length} tag${held.length === 1 ? '' : 's'}.` : `Removed the group “${group}”.`;
     if (!updateSet((s) => removeGroup(s, group, { withTags }), done)) return;
     setRemoving(null);
-    // The editor must not keep a removed tag or group.
-    if (form.id && held.some((t) => t.id === form.id)) editTag(null);
-    else if (form.group === group) setForm((f) => ({ ...f, group: workspaceRef.current.tagSet.taxonomy[0] ?? '' }));
+    // The editor must not keep a removed tag or group (the status line keeps saying what was removed).
+    const firstGroup = workspaceRef.current.tagSet.taxonomy[0] ?? '';
+    if (form.id && held.some((t) => t.id === form.id)) {
+      setForm(emptyForm(firstGroup));
+      editor.current?.setText('');
+    } else if (form.group === group) setForm((f) => ({ ...f, group: firstGroup }));
   };
 
   const onValidated = useCallback(
