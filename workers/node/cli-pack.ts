@@ -14,6 +14,7 @@ import { SQL_DIALECTS, type RulePack, type SqlDialect } from '../packs/schema';
 import type { PackInfo } from '../packs/types';
 import { commitTemp, discardTemp, tempPathFor, writeFileAtomic } from './atomic-write';
 import { applyPackNative } from './pack-apply';
+import { printLeftOut, tagListOption } from './cli-tags';
 import { EXIT, UsageError, formatFailure, parseCommandLine, withEngine, type Io } from './cli-common';
 
 /** The pack commands' I/O: what cli.ts passes (stdout, stderr lines). */
@@ -29,6 +30,9 @@ Rule packs: versioned, hashed tag definitions that production engines run as SQL
 Commands:
   build TAGS.json --data FILE --name NAME --version X.Y.Z [--parent OLD.json] --out PACK.json
         [--key COL] [--target COL [--positive VALUE]] [--by WHO] [--as-of YYYY-MM-DD] [--golden N]
+        [--tags NAME[,NAME]]          Build a pack from a tag set, measured on FILE: the tags (or
+                                      the --tags chosen) FILE has the columns for; the others are
+                                      named on stderr ("left out: ...")
   validate PACK [--data FILE [--target COL --positive VALUE]]
                                       Schema, content hash and golden rows; with data, metric drift
   diff OLD NEW [--data FILE] [--json] Tags added, removed and changed; with data, coverage changes
@@ -126,6 +130,7 @@ async function buildCommand(argv: string[], io: Io): Promise<number> {
         by: { type: 'string' },
         'as-of': { type: 'string' },
         golden: { type: 'string' },
+        tags: { type: 'string' },
       },
     },
     argv,
@@ -143,6 +148,7 @@ async function buildCommand(argv: string[], io: Io): Promise<number> {
   const goldenText = stringOption(values, 'golden');
   const goldenRows = goldenText === undefined ? undefined : Number(goldenText);
   if (goldenRows !== undefined && !(Number.isInteger(goldenRows) && goldenRows >= 0 && goldenRows <= 1000)) throw new UsageError('--golden must be a whole number from 0 to 1000.');
+  const only = tagListOption(values.tags, PACK_HELP);
   let tagSet: unknown;
   try {
     tagSet = JSON.parse(fs.readFileSync(tagsFile, 'utf8'));
@@ -163,8 +169,10 @@ async function buildCommand(argv: string[], io: Io): Promise<number> {
       target: targetOption(values),
       sources: [{ name: path.basename(data), bytes: fs.statSync(data).size, sha256: fileSha256(data) }],
       goldenRows,
+      ...(only ? { tags: only } : {}),
     });
   });
+  printLeftOut(info.leftOut, io);
   writeFileAtomic(path.resolve(out), info.text);
   printSummary(info, io);
   io.err(`wrote ${out}`);

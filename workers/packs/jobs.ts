@@ -10,6 +10,7 @@ import { quoteIdent } from '../data/sql-text';
 import { describeRelation } from '../tags/tag-data';
 import { SQL_DIALECTS, type RulePack, type SqlDialect } from './schema';
 import { applyPack, buildPack, checkGoldenRows, metricDrift } from './service';
+import type { LeftOutTag } from '../tags/applicability';
 import type { PackInfo } from './types';
 
 function info(pack: RulePack, migratedFrom: string | null): PackInfo {
@@ -30,7 +31,11 @@ async function tableName(engine: DataEngine, table: string): Promise<string> {
 
 /** Registers this area's jobs on the engine host. */
 export function registerPackJobs(on: JobRegistrar, engine: DataEngine): void {
-  on('pack.build', async (p, ctx) => info(await buildPack(engine, p, (f, phase) => ctx.progress(f, phase), ctx.signal), null));
+  on('pack.build', async (p, ctx) => {
+    const notes: { leftOut: LeftOutTag[] } = { leftOut: [] };
+    const pack = await buildPack(engine, p, (f, phase) => ctx.progress(f, phase), ctx.signal, notes);
+    return { ...info(pack, null), leftOut: notes.leftOut };
+  });
   on('pack.read', async (p) => {
     const { pack, migratedFrom } = await readPack(requireText(p.text, 'The pack'), { verifyHash: p.verifyHash ?? true });
     return info(pack, migratedFrom);

@@ -4,7 +4,8 @@ import { quoteIdent, quoteLiteral } from '../data/sql-text';
 import { loadTagModel } from './dialects/model-sql';
 import { packToSql } from './dialects/pack-sql';
 import { ruleColumns } from '../tags/ast';
-import { parseTagSet } from '../tags/tag';
+import { chooseTags, noTagApplies, splitByColumns, tagReadsColumns, type LeftOutTag } from '../tags/applicability';
+import { parseTagSet, type Tag } from '../tags/tag';
 import { resolveTarget, describeRelation } from '../tags/tag-data';
 import { checkGates, coverageOnly, DEFAULT_GATES, tagMetrics, type Gate as ValidationGate, type Estimate, type TagMetrics as ValidationTagMetrics } from '../tags/validation';
 import { EngineError, throwIfAborted } from '../protocol/errors';
@@ -53,6 +54,8 @@ export interface BuildParams {
   /** The data files (names, sizes, SHA-256), filled in by whoever read them. */
   sources?: Array<{ name: string; bytes: number; sha256: string }>;
   /** Golden rows to keep (default 20). */
+  /** Only these tags (names or ids); all when absent. Tags reading columns the table lacks are left out either way (see notes.leftOut). */
+  tags?: string[];
   goldenRows?: number;
   /** Fixed creation time (tests, reproducible builds). */
   createdAt?: string;
@@ -62,24 +65,42 @@ function interval(e: Estimate): IntervalMetric | undefined {
   return e.value === null || e.low === null || e.high === null ? undefined : { value: e.value, low: e.low, high: e.high };
 }
 
-/** Turns a tag set's tags into pack tags (rule tags, and model and segment tags that embed their model). */
-function packTagsFromTagSet(input: unknown): Array<Extract<RulePackInput['tags'][number], object>> {
+/**
+ * Turns the tag set's tags into pack tags (rule tags, and model and segment tags that embed their
+ * model): the chosen ones (`only`; all when absent) that the table has every column for. The
+ * others come back as left out, with the columns they need (a set may mix tags of other tables).
+ */
+function packTagsFromTagSet(input: unknown, table: string, columns: ReadonlyArray<{ name: string }>, only?: readonly string[]): { tags: Array<Extract<RulePackInput['tags'][number], object>>; leftOut: LeftOutTag[] } {
   const set = parseTagSet(input);
   if (set.tags.length === 0) throw new EngineError('BAD_INPUT', 'The tag set has no tags; a pack needs at least one.');
-  return set.tags.map((tag) => {
-    const common = { name: tag.name, group: tag.group, description: tag.description, owner: tag.owner, status: tag.status };
-    const def = tag.definition;
-    if (def.kind === 'rule') return { ...common, kind: 'rule' as const, rule: { text: def.text, ast: def.ast } };
-    if (def.kind === 'model') {
-      if (def.modelJson === undefined) throw new EngineError('BAD_INPUT', `Tag "${tag.name}" refers to the saved model "${def.modelRef}"; export the tag set with the model embedded (modelJson) to pack it.`);
-      return { ...common, kind: 'model' as const, model: { xgboostJson: JSON.stringify(def.modelJson), threshold: def.threshold } };
+  const chosen = chooseTags(set, only);
+  const converted = chosen.map((tag) => ({ tag, packTag: packTagFromTag(tag) }));
+  const columnsOf = (x: (typeof converted)[number]): string[] | null => {
+    if (x.packTag.kind !== 'model') return tagReadsColumns(x.tag);
+    try {
+      return tagColumns(x.packTag as PackTag);
+    } catch {
+      return null; // a model that does not load is reported when the pack is checked
     }
-    if (def.segmentation === undefined || typeof def.segmentId !== 'number') {
-      throw new EngineError('BAD_INPUT', `Tag "${tag.name}" is a segment tag referring to "${def.segmentRef}"; packing segment tags needs the segmentation's preprocessing and centroids, which this tag set does not carry.`);
-    }
-    const { preprocessor, centroids } = def.segmentation;
-    return { ...common, kind: 'segment' as const, segment: { preprocessor, centroids, index: def.segmentId } };
-  });
+  };
+  const { applicable, leftOut } = splitByColumns(converted, (x) => ({ id: x.tag.id, name: x.tag.name, columns: columnsOf(x), madeOn: x.tag.entity?.table }), columns.map((c) => c.name), table);
+  if (applicable.length === 0) throw noTagApplies(leftOut, table);
+  return { tags: applicable.map((x) => x.packTag), leftOut };
+}
+
+function packTagFromTag(tag: Tag): Extract<RulePackInput['tags'][number], object> {
+  const common = { name: tag.name, group: tag.group, description: tag.description, owner: tag.owner, status: tag.status };
+  const def = tag.definition;
+  if (def.kind === 'rule') return { ...common, kind: 'rule' as const, rule: { text: def.text, ast: def.ast } };
+  if (def.kind === 'model') {
+    if (def.modelJson === undefined) throw new EngineError('BAD_INPUT', `Tag "${tag.name}" refers to the saved model "${def.modelRef}"; export the tag set with the model embedded (modelJson) to pack it.`);
+    return { ...common, kind: 'model' as const, model: { xgboostJson: JSON.stringify(def.modelJson), threshold: def.threshold } };
+  }
+  if (def.segmentation === undefined || typeof def.segmentId !== 'number') {
+    throw new EngineError('BAD_INPUT', `Tag "${tag.name}" is a segment tag referring to "${def.segmentRef}"; packing segment tags needs the segmentation's preprocessing and centroids, which this tag set does not carry.`);
+  }
+  const { preprocessor, centroids } = def.segmentation;
+  return { ...common, kind: 'segment' as const, segment: { preprocessor, centroids, index: def.segmentId } };
 }
 
 /** Runs the pack's DuckDB query over a relation and returns the boolean columns per tag (and pass-through columns). */
@@ -230,13 +251,15 @@ async function pickGoldenRows(engine: DataEngine, pack: RulePack, relation: stri
 }
 
 /** Builds a pack from a tag set and a loaded table: metrics, gates, provenance, golden rows, hash. */
-export async function buildPack(engine: DataEngine, params: BuildParams, progress: (fraction: number, phase: string) => void, signal?: AbortSignal): Promise<RulePack> {
-  const tags = packTagsFromTagSet(params.tagSet);
+export async function buildPack(engine: DataEngine, params: BuildParams, progress: (fraction: number, phase: string) => void, signal?: AbortSignal, notes?: { leftOut: LeftOutTag[] }): Promise<RulePack> {
+  parseTagSet(params.tagSet); // a bad tag set is reported before the table is looked up
   const names = await engine.tableNames();
   const table = names.find((n) => n === params.table);
   if (!table) throw new EngineError('NOT_FOUND', `There is no table named "${params.table}".`);
   const relation = quoteIdent(table);
   const columns = await describeRelation(engine, relation, signal);
+  const { tags, leftOut } = packTagsFromTagSet(params.tagSet, table, columns, params.tags);
+  if (notes) notes.leftOut = leftOut;
   const entity = await chooseEntity(engine, relation, table, columns, params.key, signal);
   let parent: RulePack['parent'] = null;
   if (params.parent !== undefined) {

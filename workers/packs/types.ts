@@ -1,4 +1,5 @@
 /** Job kinds of this area, with their parameters and results (re-exported by workers/api). */
+import type { LeftOutTag } from '../tags/applicability';
 import type { PackDiff } from './diff';
 import type { ReviewState } from './io';
 import type { KeyCandidates } from './entity-key';
@@ -19,6 +20,8 @@ export interface PackInfo {
   migratedFrom: string | null;
   reviews: ReviewState[];
   approval: 'approved' | 'rejected' | 'unreviewed';
+  /** pack.build: tags of the set not packed because the table lacks columns they read, with the reason in words. */
+  leftOut?: LeftOutTag[];
 }
 
 export interface PackValidation {
