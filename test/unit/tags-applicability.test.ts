@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packCommand } from '../../workers/node/cli-pack';
 import { tagsCommand } from '../../workers/node/cli-tags';
 import { createInProcessEngine, type NodeEngine } from '../../workers/node/engine-node';
 import { applicableTags, missingColumnsReason } from '../../workers/tags/applicability';
@@ -128,26 +129,60 @@ describe('assay tags eval --tags', { timeout: 60_000 }, () => {
   it('measures the applicable tags, names the left-out ones on stderr, and takes a subset', async () => {
     const tagsFile = writeFixture(dir, 'mixed.json', JSON.stringify(mixed));
     const rows = Array.from({ length: 40 }, (_, i) => `${i},${(i * 37) % 100},${i % 3 === 0 ? 'UK' : 'FR'}`);
-    const orders = writeFixture(dir, 'orders.csv', `order_id,amount,country\n${rows.join('\n')}\n`);
+    const orders = writeFixture(dir, 'shop_orders.csv', `order_id,amount,country\n${rows.join('\n')}\n`);
     const all = capture();
     expect(await tagsCommand(['eval', tagsFile, orders], all.io, deps)).toBe(0);
     expect(all.out.join('\n')).toMatch(/Big orders/);
-    expect(all.err).toEqual([
-      'left out: Loyal (needs columns recency, frequency and monetary, missing in orders (made on rfm))',
-      'left out: Lapsed (needs columns recency, frequency and monetary, missing in orders (made on rfm))',
-      'left out: New (needs columns recency, frequency and monetary, missing in orders (made on rfm))',
+    // Each command opens the file again; the shared engine then names the table shop_orders_2 (a warning).
+    expect(all.err.filter((l) => l.startsWith('left out:'))).toEqual([
+      'left out: Loyal (needs columns recency, frequency and monetary, missing in shop_orders (made on rfm))',
+      'left out: Lapsed (needs columns recency, frequency and monetary, missing in shop_orders (made on rfm))',
+      'left out: New (needs columns recency, frequency and monetary, missing in shop_orders (made on rfm))',
     ]);
     const one = capture();
     expect(await tagsCommand(['eval', tagsFile, orders, '--tags', 'UK', '--json'], one.io, deps)).toBe(0);
     const json = JSON.parse(one.out.join('\n')) as { tags: Array<{ name: string }>; leftOut: unknown[] };
     expect(json.tags.map((t) => t.name)).toEqual(['UK']);
     expect(json.leftOut).toEqual([]);
-    expect(one.err).toEqual([]);
+    expect(one.err.filter((l) => l.startsWith('left out:'))).toEqual([]);
     const none = capture();
     expect(await tagsCommand(['eval', tagsFile, orders, '--tags', 'Loyal'], none.io, deps)).toBe(1);
-    expect(none.err.join('\n')).toMatch(/The tag does not apply to orders: "Loyal" needs columns recency, frequency and monetary/);
+    expect(none.err.join('\n')).toMatch(/The tag does not apply to shop_orders_\d: "Loyal" needs columns recency, frequency and monetary/);
     const empty = capture();
     expect(await tagsCommand(['eval', tagsFile, orders, '--tags', ','], empty.io, deps)).toBe(2);
     expect(path.basename(tagsFile)).toBe('mixed.json');
+  });
+});
+
+describe('pack build on a mixed tag set', { timeout: 120_000 }, () => {
+  it('packs the tags the table can run, reports the rest, and takes a subset', async () => {
+    const built = await engine.client.run('pack.build', { tagSet: mixed, table: 'orders', key: 'order_id', name: 'orders', version: '1.0.0' });
+    expect(built.pack.tags.map((t) => t.name)).toEqual(['Big orders', 'UK']);
+    expect(built.leftOut?.map((t) => `${t.name}: ${t.reason}`)).toEqual([
+      'Loyal: needs columns recency, frequency and monetary, missing in orders (made on rfm)',
+      'Lapsed: needs columns recency, frequency and monetary, missing in orders (made on rfm)',
+      'New: needs columns recency, frequency and monetary, missing in orders (made on rfm)',
+    ]);
+    const segments = await engine.client.run('pack.build', { tagSet: mixed, table: 'rfm', key: 'customer_id', name: 'rfm', version: '1.0.0', tags: ['Loyal', 'New'] });
+    expect(segments.pack.tags.map((t) => [t.name, t.kind])).toEqual([
+      ['Loyal', 'segment'],
+      ['New', 'segment'],
+    ]);
+    expect(segments.leftOut).toEqual([]);
+    const none = await failure(engine.client.run('pack.build', { tagSet: mixed, table: 'rfm', key: 'customer_id', name: 'rfm', version: '1.0.0', tags: ['UK'] }));
+    expect(none.message).toBe('The tag does not apply to rfm: "UK" needs column country. Choose a table with these columns, or the tags made on this one.');
+  });
+
+  it('assay pack build --tags, with the left-out tags on stderr', async () => {
+    const tagsFile = writeFixture(dir, 'mixed-pack.json', JSON.stringify(mixed));
+    const rows = Array.from({ length: 40 }, (_, i) => `${i},${(i * 37) % 100},${i % 3 === 0 ? 'UK' : 'FR'}`);
+    const orders = writeFixture(dir, 'orders.csv', `order_id,amount,country\n${rows.join('\n')}\n`);
+    const err: string[] = [];
+    const io = { out: (): void => undefined, err: (t: string) => err.push(t) };
+    const pack = path.join(dir, 'orders-pack.json');
+    // One run (the command starts its own engine): a chosen subset, one of which the data cannot run.
+    expect(await packCommand(['build', tagsFile, '--data', orders, '--key', 'order_id', '--name', 'orders', '--version', '1.0.0', '--tags', 'big,Loyal', '--out', pack], io)).toBe(0);
+    expect(err.filter((l) => l.startsWith('left out:'))).toEqual(['left out: Loyal (needs columns recency, frequency and monetary, missing in orders (made on rfm))']);
+    expect((JSON.parse(fs.readFileSync(pack, 'utf8')) as { tags: Array<{ name: string }> }).tags.map((t) => t.name)).toEqual(['Big orders']);
   });
 });
