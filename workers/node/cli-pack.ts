@@ -45,6 +45,11 @@ Commands:
   review PACK --by WHO (--approve | --reject) --note TEXT
                                       Record a sign-off in the pack (the file is rewritten)
 
+Entity key (build): --key COL must hold a distinct, non-empty value on every row (checked).
+Without --key, a unique id-like column is taken (id, user_id, CustomerID, ...); where there is
+none the pack tags rows: each output row carries the input row's columns beside its tags, and
+golden rows are named by their row number in the build data.
+
 Exit codes: 0 ok, 1 failed (invalid pack, golden-row mismatch, drift), 2 bad command line.`;
 
 

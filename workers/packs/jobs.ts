@@ -68,15 +68,15 @@ export function registerPackJobs(on: JobRegistrar, engine: DataEngine): void {
     const { pack } = await readPack(requireText(p.text, 'The pack'), { verifyHash: false });
     return { html: packReportHtml(pack, { plotlyJs: p.plotlyJs }) };
   });
-  on('pack.apply', async (p, ctx) => {
-    const { pack } = await readPack(requireText(p.text, 'The pack'));
-    if (typeof p.into !== 'string' || p.into.trim() === '') throw new EngineError('BAD_INPUT', 'Name the table to write the tags into.');
-    const source = p.table === undefined ? undefined : await tableName(engine, p.table);
-    return applyPack(engine, pack, p.into, source, ctx.signal);
   on('pack.keys', async (p, ctx) => {
     const table = await tableName(engine, p.table);
     const relation = quoteIdent(table);
     return keyCandidates(engine, relation, await describeRelation(engine, relation, ctx.signal), ctx.signal);
   });
+  on('pack.apply', async (p, ctx) => {
+    const { pack } = await readPack(requireText(p.text, 'The pack'));
+    if (typeof p.into !== 'string' || p.into.trim() === '') throw new EngineError('BAD_INPUT', 'Name the table to write the tags into.');
+    const source = p.table === undefined ? undefined : await tableName(engine, p.table);
+    return applyPack(engine, pack, p.into, source, ctx.signal);
   });
 }

@@ -64,7 +64,7 @@ export type MetricName = (typeof METRIC_NAMES)[number];
 
 export const tagMetricsSchema = z
   .object({
-    /** Rows of the holdout the metrics were measured on. */
+    /** Rows the metrics were measured on (the build data). */
     rows: z.number().int().nonnegative(),
     /** Rows where the tag fired. */
     support: z.number().int().nonnegative(),

@@ -10,8 +10,8 @@ import { resolveTarget, describeRelation } from '../tags/tag-data';
 import { checkGates, coverageOnly, DEFAULT_GATES, tagMetrics, type Gate as ValidationGate, type Estimate, type TagMetrics as ValidationTagMetrics } from '../tags/validation';
 import { EngineError, throwIfAborted } from '../protocol/errors';
 import { finalizePack, readPack } from './io';
-import { checkKeyColumn, keyCandidates, numberedRows, ROW } from './entity-key';
 import { checkRuleTypes } from './type-check';
+import { checkKeyColumn, keyCandidates, numberedRows, ROW } from './entity-key';
 import { describeGate, NO_LABEL, needsLabel } from './gates';
 import { PACK_SCHEMA, identityColumns, type GateOutcome, type GoldenRow, type IntervalMetric, type PackTag, type RulePack, type RulePackInput, type SourceFile, type TagMetrics } from './schema';
 
@@ -152,13 +152,16 @@ export async function measurePack(engine: DataEngine, pack: RulePack, relation: 
   return out;
 }
 
+/** Where a pack's metrics come from: every row of the table it was built on (not a holdout). */
+const BUILD_DATA = 'the build data';
+
 /** Gates in the pack's form applied to recorded metrics (validation.ts semantics); label gates without a label are recorded as not evaluated. */
 function gateOutcome(metrics: TagMetrics, gates: ValidationGate[], hasTarget: boolean): GateOutcome {
   const est = (v: IntervalMetric | undefined): Estimate => (v ? { value: v.value, low: v.low, high: v.high } : { value: null, low: null, high: null });
   const usable = hasTarget ? gates : gates.filter((g) => !needsLabel(g));
   const notEvaluated = hasTarget ? [] : gates.filter(needsLabel).map((g) => `${describeGate(g)} (${NO_LABEL})`);
   const outcome = !hasTarget
-    ? checkGates({ rows: metrics.rows, support: metrics.support, coverage: est(metrics.coverage) }, usable)
+    ? checkGates({ rows: metrics.rows, support: metrics.support, coverage: est(metrics.coverage) }, usable, BUILD_DATA)
     : checkGates(
         {
           rows: metrics.rows,
@@ -176,6 +179,7 @@ function gateOutcome(metrics: TagMetrics, gates: ValidationGate[], hasTarget: bo
           lift: est(metrics.lift),
         },
         usable,
+        BUILD_DATA,
       );
   return notEvaluated.length > 0 ? { ...outcome, notEvaluated } : outcome;
 }
@@ -286,6 +290,7 @@ export async function buildPack(engine: DataEngine, params: BuildParams, progres
     const missing = tagColumns(tag).filter((c) => !columns.some((x) => x.name === c));
     if (missing.length > 0) throw new EngineError('BAD_INPUT', `Tag "${tag.name}" reads ${missing.map((m) => `"${m}"`).join(', ')}, not in "${table}".`);
   }
+  checkRuleTypes(pack, columns, `"${table}"`);
   throwIfAborted(signal);
   progress(0.4, 'measuring tags');
   const metrics = await measurePack(engine, pack, relation, params.target, signal);
@@ -309,7 +314,6 @@ export interface GoldenCheck {
 
 function sqlCell(value: string | number | boolean | null, type: string): string {
   if (value === null) return `CAST(NULL AS ${type})`;
-  checkRuleTypes(pack, columns, `"${table}"`);
   if (typeof value === 'string') return `CAST(${quoteLiteral(value)} AS ${type})`;
   if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
   return `CAST(${Number.isSafeInteger(value) ? String(value) : value.toExponential()} AS ${type})`;
@@ -358,6 +362,7 @@ export interface MetricDrift {
 
 /** Re-measures the pack on a table and compares with the recorded metrics. */
 export async function metricDrift(engine: DataEngine, pack: RulePack, table: string, target: TargetParam | undefined, signal?: AbortSignal): Promise<MetricDrift[]> {
+  checkRuleTypes(pack, await describeRelation(engine, quoteIdent(table), signal), `"${table}"`);
   const measured = await measurePack(engine, pack, quoteIdent(table), target, signal);
   const out: MetricDrift[] = [];
   for (const tag of pack.tags) {
@@ -381,7 +386,6 @@ export interface ApplyResult {
   /** Entities per tag. */
   counts: Record<string, number>;
 }
-  checkRuleTypes(pack, await describeRelation(engine, quoteIdent(table), signal), `"${table}"`);
 
 /** Computes every tag per entity into a new DuckDB table (in-app apply). */
 export async function applyPack(engine: DataEngine, pack: RulePack, into: string, source: string | undefined, signal?: AbortSignal): Promise<ApplyResult> {

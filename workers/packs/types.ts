@@ -1,15 +1,15 @@
 /** Job kinds of this area, with their parameters and results (re-exported by workers/api). */
 import type { LeftOutTag } from '../tags/applicability';
 import type { PackDiff } from './diff';
-import type { ReviewState } from './io';
 import type { KeyCandidates } from './entity-key';
+import type { ReviewState } from './io';
 import type { RulePack, SqlDialect } from './schema';
 import type { ApplyResult, BuildParams, GoldenCheck, MetricDrift, TargetParam } from './service';
 
 export type { PackDiff, TagChange, TagOnData, MetricDelta } from './diff';
 export type { ReviewState } from './io';
-export type { RulePack, PackTag, SqlDialect, TagMetrics as PackTagMetrics, Review, GoldenRow, SourceFile } from './schema';
 export type { KeyCandidate, KeyCandidates } from './entity-key';
+export type { RulePack, PackTag, SqlDialect, TagMetrics as PackTagMetrics, Review, GoldenRow, SourceFile } from './schema';
 export type { ApplyResult, BuildParams, GoldenCheck, MetricDrift, TargetParam } from './service';
 
 /** A pack read and checked: the pack, its reviews with validity, its approval state. */
@@ -50,6 +50,6 @@ export interface PackJobs {
   'pack.report': { params: { text: string; plotlyJs?: string }; result: { html: string } };
   /** Computes every tag per entity into a new table (on this engine's DuckDB). */
   'pack.apply': { params: { text: string; table?: string; into: string }; result: ApplyResult };
-}
   /** The columns that could key a table (unique, never NULL; checked in DuckDB), id-like names first, and why none can. */
   'pack.keys': { params: { table: string }; result: KeyCandidates };
+}

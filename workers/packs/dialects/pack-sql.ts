@@ -25,14 +25,14 @@ const commentText = (text: string): string => text.replace(/[\u0000-\u001f\u007f
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 
 function metricsText(metrics: TagMetrics | null): string {
-  if (metrics === null) return 'no holdout metrics';
+  if (metrics === null) return 'no metrics';
   const parts = [`coverage ${pct(metrics.coverage.value)} [${pct(metrics.coverage.low)}, ${pct(metrics.coverage.high)}]`];
   for (const name of ['precision', 'recall', 'f1'] as const) {
     const m = metrics[name];
     if (m) parts.push(`${name} ${m.value.toFixed(3)} [${m.low.toFixed(3)}, ${m.high.toFixed(3)}]`);
   }
   if (metrics.lift) parts.push(`lift ${metrics.lift.value.toFixed(2)}`);
-  return `${parts.join(', ')} on ${metrics.rows} holdout rows`;
+  return `${parts.join(', ')} on ${metrics.rows} rows of the build data`;
 }
 
 export function packHeader(pack: RulePack, dialect: SqlDialect): string {
