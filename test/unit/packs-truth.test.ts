@@ -131,6 +131,9 @@ describe('entity key', () => {
     await engine.client.run('sql.run', { sql: 'CREATE OR REPLACE TABLE holes AS SELECT CASE WHEN i % 9 = 0 THEN NULL ELSE i END AS id, i % 3 AS k FROM range(30) t(i)' });
     expect((await failure(build('holes', { one: 'k = 1' }, { key: 'id' }))).message).toMatch(/The key column "id" is empty on 4 of 30 rows of "holes"/);
     expect((await failure(build('visits', { busy: 'visits >= 2' }, { key: 'nope' }))).message).toMatch(/The key column "nope" is not in "visits"/);
+    // Without a key the output carries every column: one named "tags" would clash with the fired-tags list.
+    await engine.client.run('sql.run', { sql: 'CREATE OR REPLACE TABLE tagged_before AS SELECT i % 3 AS tags, i % 4 AS k FROM range(12) t(i)' });
+    expect((await failure(build('tagged_before', { one: 'k = 1' }))).message).toMatch(/entity\.columns: a column named "tags" would clash with the output's list of fired tags/);
   });
 });
 

@@ -285,6 +285,10 @@ export const rulePackSchema = z
     // must not clash with the output's key and `tags` columns.
     const seen = new Set<string>();
     const folded = new Set<string>([...identityColumns(pack.entity).map((c) => c.toLowerCase()), 'tags']);
+    if (identityColumns(pack.entity).some((c) => c.toLowerCase() === 'tags')) {
+      const message = 'a column named "tags" would clash with the output\'s list of fired tags; name a key column (or rename that column)';
+      ctx.addIssue({ code: 'custom', path: ['entity', pack.entity.key === null ? 'columns' : 'key'], message });
+    }
     pack.tags.forEach((tag, i) => {
       if (folded.has(tag.name.toLowerCase())) {
         ctx.addIssue({ code: 'custom', path: ['tags', i, 'name'], message: `tag name "${tag.name}" repeats another tag, ${pack.entity.key === null ? 'an entity column' : 'the entity key'} or "tags" (ignoring case)` });
