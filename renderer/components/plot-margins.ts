@@ -73,12 +73,12 @@ function titleText(axis: Partial<LayoutAxis>): string {
  * widest label (and a rotated x axis's height), each margin never below what the layout asked for.
  * `width` is the chart's width in pixels (for deciding whether x labels must be rotated).
  */
-export function fixedMargins(data: readonly Data[], layout: Partial<Layout>, options: { measure: MeasureText; width: number }): Partial<Layout> {
+export function fixedMargins(data: readonly Data[], layout: Partial<Layout>, options: { measure: MeasureText; width: number; height?: number }): Partial<Layout> {
   const axes = (['xaxis', 'yaxis'] as const).filter((name) => (layout[name] as Partial<LayoutAxis> | undefined)?.automargin === true);
-  if (axes.length === 0) return layout;
   const fontSize = layout.font?.size ?? PLOTLY_FONT.size;
   const fontFamily = layout.font?.family ?? PLOTLY_FONT.family;
   const margin: Margins = { ...PLOTLY_MARGINS, ...(layout.margin as Partial<Margins> | undefined) };
+  const asked = { ...margin };
   const next: Partial<Layout> = { ...layout };
   for (const name of axes as AxisName[]) {
     const axis = { ...(layout[name] as Partial<LayoutAxis>), automargin: false };
@@ -110,6 +110,82 @@ export function fixedMargins(data: readonly Data[], layout: Partial<Layout>, opt
     }
     next[name] = axis;
   }
+  // Legends and colour bars outside the plot push the margins too (Plotly's autoexpand, another
+  // full draw when they do not fit): make room for them here. Plotly still expands a margin that
+  // turns out too small, so an estimate on the small side costs a draw, never a clipped label.
+  const height = typeof layout.height === 'number' ? layout.height : (options.height ?? 450);
+  roomForLegend(data, layout, margin, { measure: options.measure, fontSize, fontFamily, width: options.width, height });
+  roomForColourBars(data, margin, { measure: options.measure, fontSize, fontFamily, width: options.width });
+  const changed = axes.length > 0 || (Object.keys(margin) as Array<keyof Margins>).some((side) => margin[side] !== asked[side]);
+  if (!changed) return layout;
   next.margin = { ...(layout.margin ?? {}), ...margin };
   return next;
+}
+
+interface TextOptions {
+  measure: MeasureText;
+  fontSize: number;
+  fontFamily: string;
+  width: number;
+}
+
+/** Symbol and gaps of one legend item beside its text (Plotly: 40 px item width + padding). */
+const LEGEND_ITEM = 46;
+const SLACK = 6;
+
+function roomForLegend(data: readonly Data[], layout: Partial<Layout>, margin: Margins, options: TextOptions & { height: number }): void {
+  const items = data.map((trace, i) => ({ trace: trace as Record<string, unknown>, i })).filter(({ trace }) => trace.showlegend !== false);
+  const shown = layout.showlegend ?? items.length > 1;
+  if (!shown || items.length === 0) return;
+  const legend = (layout.legend ?? {}) as { orientation?: string; x?: number; y?: number; font?: { size?: number } };
+  const size = legend.font?.size ?? options.fontSize;
+  const widths = items.map(({ trace, i }) => options.measure(typeof trace.name === 'string' ? trace.name : `trace ${i}`, size, options.fontFamily) + LEGEND_ITEM);
+  const rowHeight = size * 1.3 + 8;
+  if (legend.orientation === 'h') {
+    const y = legend.y ?? -0.1;
+    if (y > 0 && y <= 1) return;
+    // Items wrap into rows over the chart's width.
+    let rows = 1;
+    let used = 0;
+    for (const w of widths) {
+      if (used > 0 && used + w > options.width) {
+        rows += 1;
+        used = 0;
+      }
+      used += w;
+    }
+    const legendHeight = rows * rowHeight + 6;
+    const gap = Math.abs(y > 1 ? y - 1 : y);
+    if (y > 1) margin.t = Math.max(margin.t, Math.ceil((gap * (options.height - margin.b) + legendHeight) / (1 + gap)) + SLACK);
+    // Below the plot, its top `gap` plot heights under the plot's bottom edge.
+    else margin.b = Math.max(margin.b, Math.ceil((gap * (options.height - margin.t) + legendHeight) / (1 + gap)) + SLACK);
+    return;
+  }
+  const x = legend.x ?? 1.02;
+  if (x <= 1) return;
+  const plotWidth = Math.max(50, options.width - margin.l - margin.r);
+  margin.r = Math.max(margin.r, Math.ceil((x - 1) * plotWidth + Math.max(...widths) + SLACK));
+}
+
+function roomForColourBars(data: readonly Data[], margin: Margins, options: TextOptions): void {
+  for (const trace of data as ReadonlyArray<Record<string, unknown>>) {
+    const marker = (trace.marker ?? {}) as { showscale?: boolean; colorbar?: ColourBar };
+    const heatmap = trace.type === 'heatmap' && trace.showscale !== false;
+    if (!(marker.showscale === true || heatmap)) continue;
+    const bar: ColourBar = (heatmap ? trace.colorbar : marker.colorbar) ?? {};
+    const ticks = Array.isArray(bar.ticktext) ? bar.ticktext.map(String) : [NUMERIC_LABEL];
+    const tickWidth = Math.max(...ticks.map((t) => options.measure(t, options.fontSize, options.fontFamily)));
+    const title = typeof bar.title === 'string' ? bar.title : (bar.title?.text ?? '');
+    const titleWidth = title ? options.measure(title, options.fontSize, options.fontFamily) : 0;
+    const width = Math.max((bar.thickness ?? 30) + 6 + tickWidth, titleWidth) + 20;
+    const plotWidth = Math.max(50, options.width - margin.l - margin.r);
+    margin.r = Math.max(margin.r, Math.ceil(((bar.x ?? 1.02) - 1) * plotWidth + width + SLACK));
+  }
+}
+
+interface ColourBar {
+  x?: number;
+  thickness?: number;
+  ticktext?: unknown[];
+  title?: string | { text?: string };
 }

@@ -103,7 +103,7 @@ export async function drawPlot(
   const Plotly = await loadPlotly();
   if (stale()) return false;
   const started = performance.now();
-  const drawing = Plotly.react(element, data, fixedMargins(data, layout, { measure: measureText, width: element.clientWidth }), config);
+  const drawing = Plotly.react(element, data, fixedMargins(data, layout, { measure: measureText, width: element.clientWidth, height: element.clientHeight }), config);
   // The synchronous part of the draw, as a User Timing entry: `npm run bench -- --only ui` lists the slowest.
   performance.measure(`plot ${element.dataset.testid ?? element.getAttribute('aria-label') ?? ''}`.trim(), { start: started, end: performance.now() });
   await drawing;

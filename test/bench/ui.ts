@@ -186,6 +186,7 @@ async function runOnce(url: string, bigFile: string, profileTo: string | null, r
     const plots = (await page.evaluate("performance.getEntriesByType('measure').filter((m) => m.name.startsWith('plot ')).map((m) => ({ name: m.name, start: m.startTime, duration: m.duration }))")) as Array<{ name: string; start: number; duration: number }>;
     const slowest = plots.sort((a, b) => b.duration - a.duration).slice(0, 6);
     if (slowest.length > 0) console.log(`    slowest chart draws: ${slowest.map((p) => `${p.name.slice(5)} ${Math.round(p.duration)} ms`).join(', ')}`);
+    if (process.env.ASSAY_BENCH_DRAWS) console.log(plots.sort((a, b) => a.start - b.start).map((p) => `${Math.round(p.start)} ${p.name} ${Math.round(p.duration)}`).join('\n'));
     if (errors.length > 0) console.log(`    page errors: ${errors.join('; ')}`);
     const result = {} as Record<Flow, FlowRun>;
     for (const flow of FLOWS) {

@@ -83,3 +83,34 @@ describe('shortNumber', () => {
     expect(shortNumber(0)).toBe('0');
   });
 });
+
+describe('room for legends and colour bars (Plotly would otherwise expand the margin and draw again)', () => {
+  const twoSeries: Data[] = [
+    { type: 'scatter', name: 'train logloss', x: [1, 2], y: [0.5, 0.4] },
+    { type: 'scatter', name: 'valid logloss', x: [1, 2], y: [0.6, 0.5] },
+  ];
+
+  it('a horizontal legend above the plot gets a top margin that holds it', () => {
+    const layout: Partial<Layout> = { ...BASE, height: 260, legend: { orientation: 'h', y: 1.12 } };
+    const fixed = fixedMargins(twoSeries, layout, { measure, width: 900 });
+    const t = fixed.margin?.t ?? 0;
+    // The legend's bottom sits 0.12 plot heights above the plot; its row must fit above that.
+    const plotHeight = 260 - t - 48;
+    expect(t - 0.12 * plotHeight).toBeGreaterThanOrEqual(11 * 1.3 + 8);
+  });
+
+  it('a vertical legend right of the plot widens the right margin by its longest name; one inside the plot changes nothing', () => {
+    const outside = fixedMargins(twoSeries, { ...BASE }, { measure, width: 900 });
+    expect(outside.margin?.r).toBeGreaterThanOrEqual(measure('train logloss', 11, 'Inter') + 40);
+    const inside: Partial<Layout> = { ...BASE, legend: { x: 0.45, y: 0.08 } };
+    expect(fixedMargins(twoSeries, inside, { measure, width: 900 })).toBe(inside);
+    // One trace: no legend unless asked for.
+    expect(fixedMargins(twoSeries.slice(0, 1), BASE, { measure, width: 900 })).toBe(BASE);
+  });
+
+  it('a colour bar widens the right margin by its bar, tick texts and title', () => {
+    const data: Data[] = [{ type: 'scatter', x: [1], y: [1], showlegend: false, marker: { showscale: true, colorbar: { title: { text: 'feature value' }, ticktext: ['low', 'high'], tickvals: [0, 1], thickness: 10 } } }];
+    const fixed = fixedMargins(data, { ...BASE }, { measure, width: 900 });
+    expect(fixed.margin?.r).toBeGreaterThanOrEqual(measure('feature value', 11, 'Inter'));
+  });
+});

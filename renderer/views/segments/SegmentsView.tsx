@@ -345,10 +345,13 @@ export function SegmentsView(props: SegmentsViewProps): JSX.Element {
   );
   // Typing a name should not redraw thousands of points on every key; names equal in content (a
   // workspace update that copies them) keep the same array, so the charts are not drawn again.
+  // A new run (names of another length) is drawn with its own names at once: only typing is deferred,
+  // else the projection was drawn twice per run (with the previous run's names, then its own).
   const deferredNames = useDeferredValue(names);
-  const namesKey = deferredNames.join('\u0000');
+  const namesForCharts = deferredNames.length === names.length ? deferredNames : names;
+  const namesKey = namesForCharts.join('\u0000');
   // eslint-disable-next-line react-hooks/exhaustive-deps -- keyed on the content of the names on purpose
-  const chartNames = useMemo(() => deferredNames, [namesKey]);
+  const chartNames = useMemo(() => namesForCharts, [namesKey]);
 
   const rename = (segment: number, name: string): void => {
     if (!run) return;
