@@ -11,7 +11,7 @@ import { checkGates, coverageOnly, DEFAULT_GATES, tagMetrics, type Gate as Valid
 import { EngineError, throwIfAborted } from '../protocol/errors';
 import { finalizePack, readPack } from './io';
 import { checkRuleTypes } from './type-check';
-import { checkKeyColumn, keyCandidates, numberedRows, ROW } from './entity-key';
+import { checkKeyColumn, isIdLike, keyCandidates, numberedRows, ROW } from './entity-key';
 import { describeGate, NO_LABEL, needsLabel } from './gates';
 import { PACK_SCHEMA, identityColumns, type GateOutcome, type GoldenRow, type IntervalMetric, type PackTag, type RulePack, type RulePackInput, type SourceFile, type TagMetrics } from './schema';
 
@@ -202,7 +202,7 @@ async function chooseEntity(engine: DataEngine, relation: string, table: string,
     return { table, key };
   }
   // Only an id-like name is taken unasked: another unique column may be unique by chance.
-  const found = (await keyCandidates(engine, relation, columns, signal)).candidates.find((c) => c.idLike);
+  const found = (await keyCandidates(engine, relation, columns.filter((c) => isIdLike(c.name)), signal)).candidates[0];
   return found ? { table, key: found.name } : { table, key: null, columns: columns.map((c) => c.name) };
 }
 
