@@ -83,7 +83,8 @@ function applyError(err: unknown, file: string, reading: boolean): EngineError {
   if (err instanceof EngineError) return err;
   const name = path.basename(file);
   const message = cleanDuckMessage(plainMessage(rawMessage(err))).replaceAll(path.resolve(file), name).split('\n')[0] ?? 'unknown error';
-  if (reading) return new EngineError('CORRUPT_FILE', `Cannot read ${name}: ${message}`, { cause: rawMessage(err) });
+  // DuckDB's class names ("Invalid Input Error: ") say nothing to a reader of the message.
+  if (reading) return new EngineError('CORRUPT_FILE', `Cannot read ${name}: ${message.replace(/^(\w+ )*Error: /, '')}`, { cause: rawMessage(err) });
   return new EngineError('SQL_ERROR', `Tagging ${name} failed: ${message}`, { cause: rawMessage(err) });
 }
 
