@@ -323,5 +323,11 @@ describe('tags.json and the workspace', () => {
     expect(older.success && older.data.tags).toBeUndefined();
     expect(workspaceSchema.safeParse({ ...base, tags: state }).success).toBe(true);
     expect(workspaceSchema.safeParse({ ...base, tags: { ...state, tagSet: { taxonomy: [], tags: [] } } }).success).toBe(false);
+    // A workspace saved before tags could be unticked for validation validates every tag; entity tables round-trip.
+    const { skipTags: _none, ...olderForm } = state.validation;
+    void _none;
+    expect(tagsWorkspaceStateSchema.parse({ ...state, validation: olderForm }).validation.skipTags).toEqual([]);
+    const withEntity = { ...set, tags: set.tags.map((t) => ({ ...t, entity: { table: 'orders' } })) };
+    expect(tagsWorkspaceStateSchema.parse(JSON.parse(JSON.stringify({ ...state, tagSet: withEntity }))).tagSet.tags[0]?.entity).toEqual({ table: 'orders' });
   });
 });
