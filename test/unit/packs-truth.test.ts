@@ -237,6 +237,10 @@ describe('pack apply reads files as the rest of the tool does', { timeout: 240_0
     expect(r2.code).toBe(1);
     expect(r2.stderr).toBe('error: Tag "big" compares column "spend" with a number, but in textspend.csv that column holds text (VARCHAR): some of its values are not numbers.');
     expect(r2.stderr).not.toMatch(/unexpected|Binder|SELECT/);
+    const garbage = writeFixture(dir, 'garbage.parquet', 'not parquet at all');
+    const r3 = await pack('apply', file('latin.json'), '--data', garbage, '--out', file('x.parquet'));
+    expect(r3.code).toBe(1);
+    expect(r3.stderr).toMatch(/^error: Cannot read garbage\.parquet: [^\n]*Parquet/);
     expect(fs.existsSync(file('x.parquet'))).toBe(false);
   });
 });
