@@ -20,7 +20,7 @@ export interface DuckDriver {
   /** The source as a Blob read lazily by slices (sniffing, Parquet row groups, JSON). */
   asBlob(source: FileSource): Promise<Blob>;
   /** Runs `COPY (<select>) TO <file> (<options>)` and returns the bytes, or writes `path` directly. */
-  copyTo(selectSql: string, copyOptions: string, path?: string): Promise<{ bytes: Uint8Array | null; byteLength: number }>;
+  copyTo(selectSql: string, copyOptions: string, path?: string, signal?: AbortSignal): Promise<{ bytes: Uint8Array | null; byteLength: number }>;
   close(): Promise<void>;
 }
 

@@ -68,9 +68,9 @@ export function positionAtOffset(text: string, offset: number): SqlPosition {
 
 /** What each DuckDB extension that Assay does not ship is for, to name it in errors. */
 const EXTENSION_PURPOSE: Record<string, string> = {
-  icu: 'time zones (AT TIME ZONE, TIMESTAMPTZ) and collations',
+  icu: 'time zones and collations',
   json: 'the JSON type and JSON functions',
-  parquet: 'read_parquet/COPY to Parquet in SQL (open Parquet files as tables instead)',
+  parquet: 'Parquet in SQL; open the file as a table instead',
   httpfs: 'reading over HTTP/S3',
   excel: 'Excel files',
   spatial: 'geometry functions',

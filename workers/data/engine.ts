@@ -1,4 +1,4 @@
-import { tableToIPC, type Table } from 'apache-arrow';
+import { tableFromIPC, tableToIPC, type Table } from 'apache-arrow';
 import {
   COLUMN_TYPES,
   type ColumnInfo,
@@ -19,13 +19,14 @@ import {
   type TableInfo,
   type TableProfile,
 } from '../api';
-import { EngineError, throwIfAborted } from '../protocol/errors';
+import { EngineError, plainMessage, throwIfAborted } from '../protocol/errors';
 import type { JobContext } from '../protocol/host';
 import { REGISTERED_FILE_DIR, type DuckDriver } from './driver';
 import { sqlError } from './duck-errors';
 import { verifyGzip } from './gzip-check';
 import { jsonToArrowIPC } from './json-load';
 import { tableNameFromFile, uniqueName } from './naming';
+import { checkRowGroupPages, checkRowGroupValues, damagedParquet, readParquetFacts } from './parquet-check';
 import type { ParquetWasmModule } from './parquet-types';
 import { profileTable } from './profile-job';
 import { detectFormat, isValidUtf8Prefix, sniffDelimiter } from './sniff';
@@ -34,6 +35,8 @@ import { leadingKeyword, quoteIdent, quoteLiteral, splitStatements } from './sql
 export type ParquetLoader = () => Promise<ParquetWasmModule>;
 
 const SNIFF_BYTES = 64 * 1024;
+/** The line limit for a CSV retried after DuckDB's default (2 MB) was too small. */
+const LONG_LINE_BYTES = 64 * 1024 * 1024;
 const MAX_KEPT_RESULTS = 8;
 /** Statements whose result can be materialised with CREATE TEMP TABLE ... AS. */
 const QUERY_KEYWORDS = new Set(['SELECT', 'WITH', 'FROM', 'VALUES', 'TABLE', 'PIVOT', 'UNPIVOT']);
@@ -246,6 +249,8 @@ export class DataEngine {
         const delimiter = params.csv?.delimiter ?? sniffDelimiter(text);
         if (delimiter) options.push(`delim = ${quoteLiteral(delimiter)}`);
         info.delimiter = delimiter ?? ',';
+        // Not gzip by its bytes: never let DuckDB guess from a .gz name.
+        options.push("compression = 'none'");
       } else {
         options.push("compression = 'gzip'");
         if (params.csv?.delimiter) options.push(`delim = ${quoteLiteral(params.csv.delimiter)}`);
@@ -267,8 +272,20 @@ export class DataEngine {
         if (/Invalid unicode|not utf-8/i.test(message) && !latin1) {
           warnings.push(`${fileName} is not valid UTF-8; it was decoded as Latin-1 (ISO-8859-1). Check accented characters.`);
           await this.retryCsv(attempt, ["encoding = 'latin-1'"], fileName, registered);
+        } else if (/Maximum line size of \d+ bytes exceeded/.test(message)) {
+          // A field longer than DuckDB's default line limit (2 MB) is data, not damage.
+          // Sized from DuckDB's report, with a read buffer twice that (a fixed 64 MB limit asks
+          // for a buffer the wasm heap may not have).
+          const actual = Number(/Actual Size:\s*(\d+)/.exec(message)?.[1] ?? 0);
+          const limit = Math.min(LONG_LINE_BYTES, Math.max(4 << 20, 2 * actual));
+          await this.retryCsv(attempt, [...encoding, `max_line_size = ${limit}`, `buffer_size = ${2 * limit}`], fileName, registered, message);
         } else if (/CSV Error|Expected Number of Columns|columns|Could not convert|sniff/i.test(message)) {
-          await this.retryCsv(attempt, [...encoding, 'null_padding = true', 'ignore_errors = true'], fileName, registered, message);
+          const lenient = [...encoding, 'null_padding = true', 'ignore_errors = true'];
+          await this.retryCsv(attempt, lenient, fileName, registered, message).catch(async (err: unknown) => {
+            // strict_mode off: mixed line ends (CRLF and LF) no longer stop DuckDB's sniffer.
+            if (!(err instanceof EngineError) || err.code !== 'CORRUPT_FILE') throw err;
+            await this.retryCsv(attempt, [...lenient, 'strict_mode = false'], fileName, registered, message);
+          });
           const rows = await this.driver.query(`SELECT count(*) AS n FROM ${quoteIdent(staging)}`);
           const loaded = toNumber(rowsOf(rows)[0]?.n);
           const detail = (message.split('\n')[0] ?? 'CSV error').replace(/^Invalid Input Error: /, '').replaceAll(registered, fileName);
@@ -317,26 +334,34 @@ export class DataEngine {
     if (magic !== 'PAR1' || String.fromCharCode(...tail) !== 'PAR1') {
       throw new EngineError('CORRUPT_FILE', `${fileName} is not a valid Parquet file (missing the PAR1 markers); it may be truncated or corrupt.`);
     }
+    // A damaged page may decode without an error: check pages and values against the footer.
+    const facts = await readParquetFacts(blob, fileName);
     const parquet = await this.parquetModule();
     let file: Awaited<ReturnType<ParquetWasmModule['ParquetFile']['fromFile']>>;
     try {
       file = await parquet.ParquetFile.fromFile(blob);
     } catch (err) {
-      throw new EngineError('CORRUPT_FILE', `${fileName} is not a valid Parquet file: ${err instanceof Error ? err.message : String(err)}`);
+      throw damagedParquet(fileName, 'its footer', `cannot be read (${plainMessage(err instanceof Error ? err.message : String(err)).split('\n')[0]})`);
     }
     const groups = file.metadata().numRowGroups();
+    if (facts.rowGroups.length !== groups) throw damagedParquet(fileName, 'its footer', 'does not agree with itself about its row groups');
     // Read row group by row group so a large file is never held whole in memory.
     const total = Math.max(1, groups);
     for (let g = 0; g < total; g++) {
       throwIfAborted(ctx.signal);
       ctx.progress(0.05 + (0.85 * g) / total, `reading row group ${g + 1} of ${total}`);
+      const groupFacts = facts.rowGroups[g];
+      const pages = groupFacts ? await checkRowGroupPages(blob, groupFacts) : null;
+      if (pages) throw damagedParquet(fileName, `row group ${g + 1}:`, pages);
       let ipc: Uint8Array;
       try {
         const table = groups === 0 ? await file.read() : await file.read({ rowGroups: [g] });
         ipc = table.intoIPCStream();
       } catch (err) {
-        throw new EngineError('CORRUPT_FILE', `${fileName}: row group ${g + 1} cannot be decoded: ${err instanceof Error ? err.message : String(err)}`);
+        throw damagedParquet(fileName, `row group ${g + 1}`, `cannot be decoded (${plainMessage(err instanceof Error ? err.message : String(err)).split('\n')[0]})`);
       }
+      const values = groupFacts ? checkRowGroupValues(tableFromIPC(ipc), groupFacts) : null;
+      if (values) throw damagedParquet(fileName, `row group ${g + 1}:`, values);
       await this.driver.insertArrowIPC(staging, ipc, g === 0);
     }
   }
@@ -479,7 +504,7 @@ export class DataEngine {
     const count = toNumber(rowsOf(await this.driver.query(`SELECT count(*) AS n FROM ${relation}`))[0]?.n);
     ctx.progress(0.1, `writing ${params.format.toUpperCase()}`);
     if (params.format === 'csv') {
-      const out = await this.driver.copyTo(`SELECT * FROM ${relation}`, 'FORMAT csv, HEADER true, USE_TMP_FILE false', params.path);
+      const out = await this.driver.copyTo(`SELECT * FROM ${relation}`, 'FORMAT csv, HEADER true, USE_TMP_FILE false', params.path, ctx.signal);
       return params.path ? { bytes: null, byteLength: out.byteLength, rowCount: count, path: params.path } : { bytes: out.bytes, byteLength: out.byteLength, rowCount: count };
     }
     if (params.format !== 'parquet') throw new EngineError('BAD_INPUT', `Unknown export format "${String(params.format)}"; use csv or parquet.`);

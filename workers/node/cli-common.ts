@@ -7,8 +7,8 @@ import { plainMessage } from '../protocol/errors';
 import { commitTemp, discardTemp, outputPathProblem, removeLiveTemps, tempPathFor, writeFileAtomic } from './atomic-write';
 import type { NodeEngine } from './engine-node';
 
-/** Exit codes: 0 ok, 1 the job failed (bad data, SQL error), 2 bad command line, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM). */
-export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130, terminated: 143 } as const;
+/** Exit codes: 0 ok, 1 the job failed (bad data, SQL error), 2 bad command line, 130 interrupted (Ctrl-C or SIGTERM). */
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
 /** A bad command line: main() prints it and exits with code 2. */
 export class UsageError extends Error {}
@@ -58,8 +58,8 @@ export async function withEngine<T>(fn: (engine: NodeEngine) => Promise<T>, star
     removeLiveTemps();
     process.exit(code);
   };
-  const onSignal = (signal: NodeJS.Signals): void => {
-    const code = signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
+  const onSignal = (): void => {
+    const code = EXIT.interrupted;
     if (interrupted) stopNow(code);
     interrupted = true;
     for (const job of engine.client.running()) engine.client.cancel(job.id);

@@ -126,18 +126,23 @@ export class NodeDuckDriver implements DuckDriver {
     return source.blob;
   }
 
-  async copyTo(selectSql: string, copyOptions: string, target?: string): Promise<{ bytes: Uint8Array | null; byteLength: number }> {
+  async copyTo(selectSql: string, copyOptions: string, target?: string, signal?: AbortSignal): Promise<{ bytes: Uint8Array | null; byteLength: number }> {
     const outPath = target ?? path.join(os.tmpdir(), `assay-export-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
     const name = `${REGISTERED_FILE_DIR}out_${this.tempFiles.size}_${Date.now()}`;
     this.tempFiles.add(name);
     this.db.registerFileURL(name, outPath, duckdb.DuckDBDataProtocol.NODE_FS, false);
     try {
-      await this.query(`COPY (${selectSql}) TO '${name}' (${copyOptions})`);
-      this.db.dropFile(name);
+      await this.query(`COPY (${selectSql}) TO '${name}' (${copyOptions})`, signal);
       if (target) return { bytes: null, byteLength: fs.statSync(outPath).size };
       const bytes = new Uint8Array(fs.readFileSync(outPath));
       return { bytes, byteLength: bytes.byteLength };
     } finally {
+      // Also after a cancel: close DuckDB's handle so the caller can remove the file.
+      try {
+        this.db.dropFile(name);
+      } catch {
+        // Already dropped.
+      }
       this.tempFiles.delete(name);
       if (!target) fs.rmSync(outPath, { force: true });
     }
