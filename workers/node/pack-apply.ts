@@ -60,7 +60,21 @@ function readPlan(file: string): ReadPlan {
   const head = readHead(file);
   if (head.length === 0) throw new EngineError('EMPTY_FILE', `${name} is empty (0 bytes); there is nothing to tag.`);
   const detected = detectFormat(name, head);
-  if (detected.format === 'parquet') return { read: () => `read_parquet(${quoted})`, csv: false, latin1: false };
+  if (detected.format === 'parquet') {
+    // The same check and words as when the engine opens a Parquet file.
+    const size = fs.statSync(file).size;
+    const tail = Buffer.alloc(4);
+    const fd = fs.openSync(file, 'r');
+    try {
+      fs.readSync(fd, tail, 0, 4, Math.max(0, size - 4));
+    } finally {
+      fs.closeSync(fd);
+    }
+    if (String.fromCharCode(...head.subarray(0, 4)) !== 'PAR1' || tail.toString('latin1') !== 'PAR1') {
+      throw new EngineError('CORRUPT_FILE', `${name} is not a valid Parquet file (missing the PAR1 markers); it may be truncated or corrupt.`);
+    }
+    return { read: () => `read_parquet(${quoted})`, csv: false, latin1: false };
+  }
   if (detected.format === 'json' || detected.format === 'ndjson') {
     if (detected.compression) throw new EngineError('UNSUPPORTED_FORMAT', `${name}: gzipped JSON is not supported; decompress it first.`);
     return { read: () => `read_json_auto(${quoted}${detected.format === 'ndjson' ? ", format = 'newline_delimited'" : ''})`, csv: false, latin1: false };
