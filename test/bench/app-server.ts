@@ -77,10 +77,17 @@ export interface ServedApp {
   close(): void;
 }
 
-/** Builds dist/ when it is missing (otherwise says when it was built), and serves a quiet copy of it. */
+/**
+ * Builds dist/ when it is missing (otherwise says when it was built), and serves a quiet copy of it.
+ * ASSAY_BENCH_DIST=<folder> serves another build instead (e.g. an older commit's, to compare).
+ */
 export async function serveBuiltApp(): Promise<ServedApp> {
   const vite = path.join(repoRoot, 'node_modules/vite/bin/vite.js');
-  if (!fs.existsSync(path.join(repoRoot, 'dist/index.html'))) {
+  const otherBuild = process.env.ASSAY_BENCH_DIST;
+  if (otherBuild) {
+    if (!fs.existsSync(path.join(otherBuild, 'index.html'))) throw new Error(`ASSAY_BENCH_DIST=${otherBuild} holds no index.html`);
+    console.log(`  serving the build in ${otherBuild} (ASSAY_BENCH_DIST)`);
+  } else if (!fs.existsSync(path.join(repoRoot, 'dist/index.html'))) {
     console.log('  dist/ missing: building the renderer (vite build) ...');
     const build = spawnSync(process.execPath, [vite, 'build'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
     if (build.status !== 0) throw new Error(`vite build failed: ${build.stderr.trim().split('\n').slice(-3).join(' / ')}`);
@@ -88,7 +95,7 @@ export async function serveBuiltApp(): Promise<ServedApp> {
     // Built earlier: say when, so a stale build is visible (delete dist/ to rebuild).
     console.log(`  using dist/ built ${fs.statSync(path.join(repoRoot, 'dist/index.html')).mtime.toISOString()}`);
   }
-  const served = await copyQuietDist(path.join(repoRoot, 'dist'));
+  const served = await copyQuietDist(otherBuild ? path.resolve(otherBuild) : path.join(repoRoot, 'dist'));
   const port = await freePort();
   const server = spawn(process.execPath, [vite, 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort', '--outDir', served], {
     cwd: repoRoot,

@@ -118,10 +118,10 @@ export function importanceFigure(bars: ReadonlyArray<{ feature: string; value: n
 
 /**
  * Dots the beeswarm draws at most, over all lanes: each is an SVG element, and 4,500 (300 rows × 15
- * features) took over 0.2 s of one task to draw. The rows are a random sample, so the first ones of
- * each lane are a random subset of it.
+ * features) took 0.2–0.5 s of one task to draw in the app (3,000: 0.12–0.23 s on a busy 2-core
+ * machine). The rows are a random sample, so the first ones of each lane are a random subset of it.
  */
-export const BEESWARM_MAX_DOTS = 3_000;
+export const BEESWARM_MAX_DOTS = 2_000;
 
 export function beeswarmFigure(rows: readonly BeeswarmRow[]): Figure {
   const data: Data[] = [];

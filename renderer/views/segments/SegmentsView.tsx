@@ -98,9 +98,10 @@ const JOB_VERBS: Record<ViewJob, string> = {
 let webglUsable: boolean | null = null;
 /**
  * Rows of the 2D projection the engine sends (a seeded sample): each is an SVG element, and 5,000
- * of them took 0.3–0.5 s of one task to draw. 2,000 show the shape as well.
+ * of them took 0.3–0.5 s of one task to draw in the app (2,000: 0.16–0.24 s on a busy 2-core
+ * machine). 1,200 still show the shape of the segments.
  */
-const PROJECTION_POINTS = 2_000;
+const PROJECTION_POINTS = 1_200;
 function canUseWebglTraces(): boolean {
   if (webglUsable === null) {
     const csp = document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content');
