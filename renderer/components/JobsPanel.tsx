@@ -44,6 +44,7 @@ const JOB_LABELS: Record<EngineJobKind, string> = {
   'pack.review': 'Review pack',
   'pack.report': 'Pack report',
   'pack.apply': 'Apply pack',
+  'pack.keys': 'Find key columns',
 };
 
 /** The label for a running job; a job's kind may be any string on the wire, so fall back to it. */
