@@ -72,6 +72,13 @@ async function copyQuietDist(dist: string): Promise<string> {
   }
 }
 
+/** True when the build's scripts carry React's development bundle (its timings say little about the app). */
+function isDevelopmentBuild(dir: string): boolean {
+  const assets = path.join(dir, 'assets');
+  if (!fs.existsSync(assets)) return false;
+  return fs.readdirSync(assets).some((name) => name.endsWith('.js') && !name.startsWith('plotly') && fs.readFileSync(path.join(assets, name), 'utf8').includes('react-dom.development'));
+}
+
 export interface ServedApp {
   url: string;
   close(): void;
@@ -89,13 +96,17 @@ export async function serveBuiltApp(): Promise<ServedApp> {
     console.log(`  serving the build in ${otherBuild} (ASSAY_BENCH_DIST)`);
   } else if (!fs.existsSync(path.join(repoRoot, 'dist/index.html'))) {
     console.log('  dist/ missing: building the renderer (vite build) ...');
-    const build = spawnSync(process.execPath, [vite, 'build'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+    const build = spawnSync(process.execPath, [vite, 'build'], { cwd: repoRoot, env: { ...process.env, NODE_ENV: 'production' }, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
     if (build.status !== 0) throw new Error(`vite build failed: ${build.stderr.trim().split('\n').slice(-3).join(' / ')}`);
   } else {
     // Built earlier: say when, so a stale build is visible (delete dist/ to rebuild).
     console.log(`  using dist/ built ${fs.statSync(path.join(repoRoot, 'dist/index.html')).mtime.toISOString()}`);
   }
   const served = await copyQuietDist(otherBuild ? path.resolve(otherBuild) : path.join(repoRoot, 'dist'));
+  if (isDevelopmentBuild(served)) {
+    fs.rmSync(served, { recursive: true, force: true });
+    throw new Error('the build holds React\'s development bundle (built with NODE_ENV other than production): rebuild it with `npx vite build`');
+  }
   const port = await freePort();
   const server = spawn(process.execPath, [vite, 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort', '--outDir', served], {
     cwd: repoRoot,

@@ -60,7 +60,10 @@ function freePort(): Promise<number> {
 function buildInChildProcess(): Promise<void> {
   const viteBin = path.join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [viteBin, 'build', '--config', configFile, '--logLevel', 'warn'], { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] });
+    // vitest sets NODE_ENV=test, and Vite keeps a NODE_ENV it finds: React's development build
+    // (several times slower to render) would be what the tests and the UI benchmark run.
+    const env = { ...process.env, NODE_ENV: 'production' };
+    const child = spawn(process.execPath, [viteBin, 'build', '--config', configFile, '--logLevel', 'warn'], { cwd: repoRoot, env, stdio: ['ignore', 'inherit', 'inherit'] });
     child.on('error', reject);
     child.on('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`vite build failed (${signal ?? `exit code ${code}`})`))));
   });
