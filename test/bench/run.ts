@@ -381,8 +381,13 @@ async function main(): Promise<void> {
   if (options.sections.has('ui')) {
     console.log('\n--- UI: long tasks in Chromium (PerformanceObserver longtask) per flow ---');
     const { runUiBench } = await import('./ui');
-    const ui = await runUiBench({ runs: options.runs, profile: options.profile });
-    fs.writeFileSync(path.join(outDir, 'ui.json'), JSON.stringify(ui, null, 2) + '\n');
+    try {
+      const ui = await runUiBench({ runs: options.runs, profile: options.profile });
+      fs.writeFileSync(path.join(outDir, 'ui.json'), JSON.stringify(ui, null, 2) + '\n');
+    } catch (err) {
+      console.log(`  UI benchmark not run: ${(err as Error).message}`);
+      process.exitCode = 1;
+    }
   }
 }
 
