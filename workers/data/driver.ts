@@ -21,6 +21,8 @@ export interface DuckDriver {
   asBlob(source: FileSource): Promise<Blob>;
   /** Runs `COPY (<select>) TO <file> (<options>)` and returns the bytes, or writes `path` directly. */
   copyTo(selectSql: string, copyOptions: string, path?: string, signal?: AbortSignal): Promise<{ bytes: Uint8Array | null; byteLength: number }>;
+  /** A stream that writes a file at `path`, where the host has files (Node); exports stream into it. */
+  createFileWriter?(path: string): WritableStream<Uint8Array>;
   close(): Promise<void>;
 }
 

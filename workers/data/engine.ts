@@ -2,7 +2,6 @@ import { tableFromIPC, tableToIPC, type Table } from 'apache-arrow';
 import {
   COLUMN_TYPES,
   type ColumnInfo,
-  type ColumnProfile,
   type ColumnTypeName,
   type EngineInfo,
   type ExportParams,
@@ -26,6 +25,7 @@ import { sqlError } from './duck-errors';
 import { verifyGzip } from './gzip-check';
 import { jsonToArrowIPC } from './json-load';
 import { tableNameFromFile, uniqueName } from './naming';
+import { parquetWriterProperties, streamParquet } from './parquet-export';
 import { checkRowGroupPages, checkRowGroupValues, damagedParquet, readParquetFacts } from './parquet-check';
 import type { ParquetWasmModule } from './parquet-types';
 import { profileTable } from './profile-job';
@@ -509,10 +509,16 @@ export class DataEngine {
     }
     if (params.format !== 'parquet') throw new EngineError('BAD_INPUT', `Unknown export format "${String(params.format)}"; use csv or parquet.`);
     const parquet = await this.parquetModule();
+    if (params.path && this.driver.createFileWriter) {
+      // Batch by batch into the file: the table is never held whole (in JS, Arrow or Parquet).
+      const columns = toNumber(rowsOf(await this.driver.query(`SELECT count(*) AS n FROM (DESCRIBE SELECT * FROM ${relation})`))[0]?.n);
+      const byteLength = await streamParquet(this.driver, parquet, relation, columns, this.driver.createFileWriter(params.path), ctx);
+      return { bytes: null, byteLength, rowCount: count, path: params.path };
+    }
     const table = await this.driver.query(`SELECT * FROM ${relation}`, ctx.signal);
     ctx.progress(0.6, 'encoding Parquet');
     const wasmTable = parquet.Table.fromIPCStream(tableToIPC(table, 'stream'));
-    const bytes = parquet.writeParquet(wasmTable);
+    const bytes = parquet.writeParquet(wasmTable, parquetWriterProperties(parquet));
     return { bytes, byteLength: bytes.byteLength, rowCount: count };
   }
 }

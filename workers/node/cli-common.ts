@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { EngineError, type EngineClient } from '../api';
 import { plainMessage } from '../protocol/errors';
-import { commitTemp, discardTemp, outputPathProblem, removeLiveTemps, tempPathFor, writeFileAtomic } from './atomic-write';
+import { commitTemp, discardTemp, outputPathProblem, removeLiveTemps, tempPathFor } from './atomic-write';
 import type { NodeEngine } from './engine-node';
 
 /** Exit codes: 0 ok, 1 the job failed (bad data, SQL error), 2 bad command line, 130 interrupted (Ctrl-C or SIGTERM). */
@@ -107,19 +107,15 @@ export function outputFormat(out: string | undefined): 'csv' | 'parquet' {
 export async function writeOutput(client: EngineClient, from: { resultId: string } | { table: string }, out: string): Promise<void> {
   const format = outputFormat(out);
   const target = path.resolve(out);
-  if (format === 'csv') {
-    const temp = tempPathFor(target);
-    try {
-      await client.run('data.export', { from, format, path: temp });
-      commitTemp(temp, target);
-    } finally {
-      discardTemp(temp);
-    }
-    return;
+  // The engine writes the file itself (CSV by DuckDB, Parquet streamed batch by batch) beside
+  // the target; the rename makes it appear whole or not at all.
+  const temp = tempPathFor(target);
+  try {
+    await client.run('data.export', { from, format, path: temp });
+    commitTemp(temp, target);
+  } finally {
+    discardTemp(temp);
   }
-  const exported = await client.run('data.export', { from, format });
-  if (!exported.bytes) throw new EngineError('INTERNAL', 'The export returned no bytes.');
-  writeFileAtomic(target, exported.bytes);
 }
 
 export function parseNumberOption(name: string, value: unknown, check: (v: number) => boolean, rule: string): number | undefined {

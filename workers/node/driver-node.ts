@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { createRequire } from 'node:module';
 import * as duckdb from '@duckdb/duckdb-wasm/blocking';
 import type { Table } from 'apache-arrow';
@@ -146,6 +147,10 @@ export class NodeDuckDriver implements DuckDriver {
       this.tempFiles.delete(name);
       if (!target) fs.rmSync(outPath, { force: true });
     }
+  }
+
+  createFileWriter(target: string): WritableStream<Uint8Array> {
+    return Writable.toWeb(fs.createWriteStream(target)) as WritableStream<Uint8Array>;
   }
 
   async close(): Promise<void> {
