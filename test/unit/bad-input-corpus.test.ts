@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineError } from '../../workers/api';
 import { createInProcessEngine, type NodeEngine } from '../../workers/node/engine-node';
 import { writeBadInputCorpus, type BadInputCase } from '../helpers/bad-input';
-import { repoRoot, tempDir } from '../helpers/paths';
+import { repoRoot, samples, tempDir } from '../helpers/paths';
 import { runProcess } from '../helpers/process';
 
 /**
@@ -168,5 +168,16 @@ describe('the bad-input corpus through the CLI', { timeout: 240_000 }, () => {
     expect(fs.readFileSync(target, 'utf8')).toBe('old contents\n');
     expect(assayTemps(folder)).toEqual([]);
     fs.rmSync(folder, { recursive: true, force: true });
+  });
+});
+
+describe('a real file cut short', { timeout: 60_000 }, () => {
+  it('the Online Retail .csv.gz truncated to 60% is refused, not loaded as "malformed rows"', async () => {
+    const whole = fs.readFileSync(samples.retailFull);
+    const cut = path.join(dir, 'online_retail.csv.gz');
+    fs.writeFileSync(cut, whole.subarray(0, Math.floor(whole.length * 0.6)));
+    const r = await outcome(engine.client.run('data.open', { source: { kind: 'path', path: cut } }));
+    expect('err' in r && r.err.code).toBe('CORRUPT_FILE');
+    expect('err' in r && r.err.message).toMatch(/^online_retail\.csv\.gz is a damaged or truncated gzip file/);
   });
 });

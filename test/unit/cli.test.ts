@@ -4,6 +4,8 @@ import zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot, samples, tempDir, writeFixture } from '../helpers/paths';
 import { runProcess } from '../helpers/process';
+import { EngineError } from '../../workers/api';
+import { formatFailure, takeDebugFlag } from '../../workers/node/cli-common';
 
 const dir = tempDir('cli');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -123,5 +125,27 @@ describe('assay train / predict', { timeout: 240_000 }, () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/max_depth must be a whole number from 1 to 30/);
     expect((await assay('predict', path.join(dir, 'missing.json'), samples.bank, '--out', path.join(dir, 'x.csv'))).code).toBe(2);
+  });
+});
+
+describe('one error formatter: plain words, internals only with --debug', () => {
+  it('prints EngineErrors as "error: <message>", DuckDB JSON unwrapped, a hint for internal ones', () => {
+    const json = new EngineError('INTERNAL', 'Error: {"exception_type":"Parser","exception_message":"Max expression depth limit of 1000 exceeded."}');
+    const plain = formatFailure(json);
+    expect(plain.code).toBe(1);
+    expect(plain.lines).toEqual(['error: Parser Error: Max expression depth limit of 1000 exceeded.', '(run with --debug for details)']);
+    const sql = formatFailure(new EngineError('SQL_ERROR', 'Catalog Error: Table with name x does not exist!\nLINE 1: SELECT * FROM x\n              ^'));
+    expect(sql.lines).toEqual(['error: Catalog Error: Table with name x does not exist!']);
+    expect(formatFailure(new EngineError('CANCELLED', 'The job was cancelled.')).code).toBe(130);
+  });
+
+  it('turns an unexpected failure into one line naming the path, with the stack only under --debug', () => {
+    const eisdir = Object.assign(new Error("EISDIR: illegal operation on a directory, open '/tmp/out'"), { code: 'EISDIR', path: '/tmp/out' });
+    const plain = formatFailure(eisdir);
+    expect(plain.lines).toEqual(['error: unexpected failure: a folder is in the way where a file was expected (/tmp/out)', '(run with --debug for details)']);
+    expect(plain.lines.join('\n')).not.toMatch(/\n\s+at |EISDIR/);
+    const debug = formatFailure(eisdir, true);
+    expect(debug.lines[1]).toMatch(/\n\s+at /);
+    expect(takeDebugFlag(['query', 'a.csv', '--debug', '--sql', 'x'])).toEqual({ argv: ['query', 'a.csv', '--sql', 'x'], debug: true });
   });
 });

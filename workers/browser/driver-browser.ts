@@ -6,7 +6,7 @@ import mvpWasmUrl from '@duckdb/duckdb-wasm/dist/duckdb-mvp.wasm?url';
 import mvpWorkerUrl from '@duckdb/duckdb-wasm/dist/duckdb-browser-mvp.worker.js?url';
 import type { FileSource } from '../api';
 import { EngineError } from '../protocol/errors';
-import type { DuckDriver } from '../data/driver';
+import { OFFLINE_SETTINGS, REGISTERED_FILE_DIR, type DuckDriver } from '../data/driver';
 import { runPendingQuery } from '../data/pending-query';
 
 /**
@@ -80,8 +80,8 @@ export class BrowserDuckDriver implements DuckDriver {
       await db.open({ query: { castBigIntToDouble: false } });
       const conn = await db.connect();
       const connId = conn.useUnsafe((_bindings, id) => id);
-      // Offline app: a missing extension must be an error, never a download that hangs.
-      await conn.query('SET autoinstall_known_extensions=false; SET autoload_known_extensions=false;');
+      // Offline app: a missing extension must be an error, never a download (see OFFLINE_SETTINGS).
+      for (const setting of OFFLINE_SETTINGS) await conn.query(setting);
       const bundleName = bundle.mainModule === ehWasmUrl ? 'duckdb-wasm eh (browser, 1 thread)' : 'duckdb-wasm mvp (browser, 1 thread)';
       return new BrowserDuckDriver(db, conn, connId, bundleName);
     };
@@ -134,7 +134,7 @@ export class BrowserDuckDriver implements DuckDriver {
   async copyTo(selectSql: string, copyOptions: string, path?: string): Promise<{ bytes: Uint8Array | null; byteLength: number }> {
     if (path !== undefined) throw new EngineError('BAD_INPUT', 'The browser cannot write to a path; the bytes are returned instead.');
     // DuckDB-WASM writes an unregistered file name into an in-memory buffer we can copy out.
-    const name = `__assay_out_${++this.outputCounter}_${Date.now()}`;
+    const name = `${REGISTERED_FILE_DIR}out_${++this.outputCounter}_${Date.now()}`;
     try {
       await this.query(`COPY (${selectSql}) TO '${name}' (${copyOptions})`);
       const bytes = await this.db.copyFileToBuffer(name);
