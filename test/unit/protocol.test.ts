@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EngineError, JobClient } from '../../workers/api';
+import { plainMessage, toEngineError } from '../../workers/protocol/errors';
 import { JobHost } from '../../workers/protocol/host';
 import type { FromEngine, ToEngine } from '../../workers/protocol/messages';
 import { collectTransferables } from '../../workers/protocol/messages';
@@ -87,5 +88,17 @@ describe('job protocol', () => {
     const bytes = new Uint8Array([1, 2, 3, 250]);
     const out = await client.run('echo', { bytes: bytes.slice() });
     expect(Array.from(out.bytes)).toEqual([1, 2, 3, 250]);
+  });
+});
+
+describe('errors that cross the protocol are plain words', () => {
+  it('unwraps DuckDB JSON reports and drops stack frames and LINE context, keeping the original as the cause', () => {
+    const json = toEngineError(new Error('{"exception_type":"Parser","exception_message":"Max expression depth limit of 1000 exceeded."}'));
+    expect(json.code).toBe('INTERNAL');
+    expect(json.message).toBe('Parser Error: Max expression depth limit of 1000 exceeded.');
+    expect(json.detail?.cause).toMatch(/exception_type/);
+    expect(plainMessage('Error: Binder Error: no column x\nLINE 1: SELECT x\n               ^')).toBe('Binder Error: no column x');
+    expect(plainMessage('TypeError: boom\n    at f (a.js:1:1)\n    at g (b.js:2:2)')).toBe('TypeError: boom');
+    expect(toEngineError(new Error('plain')).detail).toBeUndefined();
   });
 });
