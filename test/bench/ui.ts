@@ -9,6 +9,9 @@
  *
  * --profile also records a CPU profile of each flow (CDP Profiler) and prints the functions with
  * the most self time, to see what runs in the long tasks; the profiles go to .bench/ui-*.cpuprofile.
+ * Each chart draw is a User Timing measure (`plot <testid>`); the slowest are printed per run, and
+ * every one in order with ASSAY_BENCH_DRAWS=1. ASSAY_BENCH_DIST=<folder> measures another build
+ * (e.g. an older commit's) in place of dist/. Results also go to .bench/ui.json.
  */
 import fs from 'node:fs';
 import os from 'node:os';
