@@ -98,10 +98,10 @@ const JOB_VERBS: Record<ViewJob, string> = {
 let webglUsable: boolean | null = null;
 /**
  * Rows of the 2D projection the engine sends (a seeded sample): each is an SVG element, and 5,000
- * of them took 0.3–0.5 s of one task to draw in the app (2,000: 0.16–0.24 s on a busy 2-core
- * machine). 1,200 still show the shape of the segments.
+ * of them took 0.3–0.5 s of one task to draw in the app (2,000: 0.16–0.24 s, 1,200: 0.18–0.27 s at
+ * times on a busy 2-core machine). 1,000 still show the shape of the segments.
  */
-const PROJECTION_POINTS = 1_200;
+const PROJECTION_POINTS = 1_000;
 function canUseWebglTraces(): boolean {
   if (webglUsable === null) {
     const csp = document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content');
