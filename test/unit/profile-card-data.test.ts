@@ -30,7 +30,7 @@ const DEC_1_2010 = Date.UTC(2010, 11, 1, 8, 26) / 1000;
 const DEC_9_2011 = Date.UTC(2011, 11, 9, 12, 50) / 1000;
 
 describe('histograms of dates read as dates', () => {
-  it('puts timestamp bins on a date axis with ISO centres, millisecond widths and ranges in the hover', () => {
+  it('puts timestamp bins on a date axis in milliseconds, with their ISO ranges in the tooltips', () => {
     const half = (DEC_1_2010 + DEC_9_2011) / 2;
     const chart = histogramChart(
       column({
@@ -44,23 +44,40 @@ describe('histograms of dates read as dates', () => {
         ],
       }),
     );
-    expect(chart?.layout.xaxis?.type).toBe('date');
-    const trace = chart?.data[0] as { x: string[]; width: number[]; customdata: string[]; y: number[] };
-    expect(trace.x[0]).toMatch(/^2011-0[2-3]-\d\d \d\d:\d\d:\d\d$/);
-    expect(trace.width[0]).toBeCloseTo((half - DEC_1_2010) * 1000);
-    expect(trace.customdata[0]).toMatch(/^2010-12-01 08:26:00 – 2011-/);
-    expect(trace.y).toEqual([10, 20]);
+    expect(chart?.axis).toBe('timestamp');
+    expect(chart?.bins.map((bin) => [bin.lo, bin.hi])).toEqual([
+      [DEC_1_2010 * 1000, half * 1000],
+      [half * 1000, DEC_9_2011 * 1000],
+    ]);
+    expect(chart?.bins[0]?.title).toMatch(/^2010-12-01 08:26:00 – 2011-0[56]-\d\d \d\d:\d\d:\d\d: 10 rows$/);
+    expect(chart?.bins[1]?.hiText).toBe('2011-12-09 12:50:00');
+    expect(chart?.bins.map((bin) => bin.count)).toEqual([10, 20]);
     // No epoch seconds anywhere a reader sees.
-    expect(trace.x.some((x) => /^\d{9,}/.test(x))).toBe(false);
+    expect(chart?.bins.some((bin) => /\d{9,}/.test(bin.title))).toBe(false);
   });
 
-  it('shows DATE bins by day and numbers on a linear axis', () => {
+  it('shows DATE bins by day and numbers with the precision of their bins', () => {
     const day = Date.UTC(2024, 0, 1) / 1000;
-    const dates = histogramChart(column({ kind: 'temporal', type: 'DATE', valueType: 'date', histogram: [{ lo: day, hi: day + 86_400, count: 3 }] }));
-    expect((dates?.data[0] as { customdata: string[] }).customdata[0]).toBe('2024-01-01 – 2024-01-02');
-    const numbers = histogramChart(column({ kind: 'numeric', type: 'DOUBLE', valueType: 'number', histogram: [{ lo: 0, hi: 2, count: 5 }] }));
-    expect(numbers?.layout.xaxis?.type).toBe('linear');
-    expect((numbers?.data[0] as { x: number[] }).x).toEqual([1]);
+    const dates = histogramChart(column({ kind: 'temporal', type: 'DATE', valueType: 'date', histogram: [{ lo: day, hi: day + 86_400, count: 1 }] }));
+    expect(dates?.axis).toBe('date');
+    expect(dates?.bins[0]?.title).toBe('2024-01-01 – 2024-01-02: 1 row');
+    const numbers = histogramChart(
+      column({
+        kind: 'numeric',
+        type: 'DOUBLE',
+        valueType: 'number',
+        histogram: [
+          { lo: 0, hi: 0.125, count: 5 },
+          { lo: 0.125, hi: 0.25, count: 1_234 },
+        ],
+      }),
+    );
+    expect(numbers?.axis).toBe('number');
+    expect(numbers?.bins.map((bin) => bin.title)).toEqual(['0 – 0.125: 5 rows', '0.125 – 0.25: 1,234 rows']);
+    const large = histogramChart(column({ kind: 'numeric', type: 'BIGINT', valueType: 'number', histogram: [{ lo: 1_000_000, hi: 1_250_000.4, count: 2 }] }));
+    expect(large?.bins[0]?.title).toBe('1,000,000 – 1,250,000: 2 rows');
+    const single = histogramChart(column({ kind: 'numeric', type: 'INTEGER', valueType: 'number', histogram: [{ lo: 7, hi: 7, count: 100 }] }));
+    expect(single?.bins[0]?.title).toBe('7: 100 rows');
     expect(histogramChart(column({ histogram: [] }))).toBeNull();
     expect(isoFromEpochSeconds(DEC_9_2011, false)).toBe('2011-12-09');
   });

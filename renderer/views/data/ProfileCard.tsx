@@ -76,7 +76,7 @@ export const ProfileCard = memo(function ProfileCard({ profile }: { profile: Col
           ))}
         </div>
       )}
-      {histogram && <MiniChart data={histogram.data} layout={histogram.layout} label={`Histogram of ${profile.name}`} />}
+      {histogram && <MiniChart chart={histogram} column={profile.name} />}
       {topValues.length > 0 && <TopValues bars={topValues} column={profile.name} />}
       {profile.samples.length > 0 && (
         <p className="samples small" title={profile.samples.join(', ')}>

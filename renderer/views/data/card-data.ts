@@ -1,21 +1,17 @@
 /**
  * What a profile card shows, built from a column profile by pure functions (tested in Node):
- * histogram traces with dates on date axes, labelled top-value bars, distinct counts that say
+ * histogram bins with dates on date axes, labelled top-value bars, distinct counts that say
  * whether they are exact.
  */
-import type { Data, Layout } from 'plotly.js';
 import type { ColumnProfile } from '../../../workers/api';
+import type { HistogramChart } from '../../components/mini-histogram';
 import { formatCount, formatValue } from '../../format';
 
-const ACCENT = '#2563eb';
+export type { HistogramChart };
+
 /** Longest top-value label drawn in full; longer ones end in "…" with the full text as the title. */
 export const TOP_LABEL_MAX = 28;
 export const TOP_VALUES_SHOWN = 8;
-
-export interface HistogramChart {
-  data: Data[];
-  layout: Partial<Layout>;
-}
 
 /** Epoch seconds (UTC) as an ISO date, or date and time when the column has times. */
 export function isoFromEpochSeconds(seconds: number, withTime: boolean): string {
@@ -23,43 +19,45 @@ export function isoFromEpochSeconds(seconds: number, withTime: boolean): string 
   return withTime ? `${iso.slice(0, 10)} ${iso.slice(11, 19)}` : iso.slice(0, 10);
 }
 
+function rowsText(count: number): string {
+  return `${formatCount(count)} ${count === 1 ? 'row' : 'rows'}`;
+}
+
+/** A bin edge with about three significant digits of the bin width: neighbouring edges read apart. */
+function edgeText(value: number, width: number): string {
+  const decimals = Math.min(8, Math.max(0, 2 - Math.floor(Math.log10(width))));
+  return new Intl.NumberFormat('en-US', { maximumFractionDigits: decimals }).format(value);
+}
+
 /**
- * The histogram as a bar trace. Temporal bins arrive in epoch seconds; they are drawn on a date
- * axis (bar centres as ISO text, widths in milliseconds) so the axis reads dates, not "1.3B".
+ * The histogram as bins on a number or date axis. Temporal bins arrive in epoch seconds; they
+ * become milliseconds on a date axis, so the axis reads dates, not "1.3B".
  */
 export function histogramChart(profile: ColumnProfile): HistogramChart | null {
   const bins = profile.histogram;
   if (!bins || bins.length === 0) return null;
-  const counts = bins.map((bin) => bin.count);
   if (profile.valueType === 'date' || profile.valueType === 'timestamp') {
     const withTime = profile.valueType === 'timestamp';
     return {
-      data: [
-        {
-          type: 'bar',
-          x: bins.map((bin) => isoFromEpochSeconds((bin.lo + bin.hi) / 2, true)),
-          y: counts,
-          width: bins.map((bin) => Math.max((bin.hi - bin.lo) * 1000, 1)),
-          customdata: bins.map((bin) => `${isoFromEpochSeconds(bin.lo, withTime)} – ${isoFromEpochSeconds(bin.hi, withTime)}`),
-          marker: { color: ACCENT },
-          hovertemplate: '%{customdata}<br>%{y} rows<extra></extra>',
-        },
-      ],
-      layout: { xaxis: { type: 'date', automargin: true }, yaxis: { automargin: true } },
+      axis: profile.valueType,
+      bins: bins.map((bin) => ({
+        lo: bin.lo * 1000,
+        hi: bin.hi * 1000,
+        count: bin.count,
+        loText: isoFromEpochSeconds(bin.lo, withTime),
+        hiText: isoFromEpochSeconds(bin.hi, withTime),
+        title: `${isoFromEpochSeconds(bin.lo, withTime)} – ${isoFromEpochSeconds(bin.hi, withTime)}: ${rowsText(bin.count)}`,
+      })),
     };
   }
   return {
-    data: [
-      {
-        type: 'bar',
-        x: bins.map((bin) => (bin.lo + bin.hi) / 2),
-        y: counts,
-        width: bins.map((bin) => Math.max(bin.hi - bin.lo, Number.EPSILON)),
-        marker: { color: ACCENT },
-        hovertemplate: '%{x}<br>%{y} rows<extra></extra>',
-      },
-    ],
-    layout: { xaxis: { type: 'linear', automargin: true }, yaxis: { automargin: true } },
+    axis: 'number',
+    bins: bins.map((bin) => {
+      const width = bin.hi - bin.lo;
+      const loText = width > 0 ? edgeText(bin.lo, width) : formatValue(bin.lo);
+      const hiText = width > 0 ? edgeText(bin.hi, width) : formatValue(bin.hi);
+      return { lo: bin.lo, hi: bin.hi, count: bin.count, loText, hiText, title: `${width > 0 ? `${loText} – ${hiText}` : loText}: ${rowsText(bin.count)}` };
+    }),
   };
 }
 
