@@ -62,14 +62,16 @@ export function batchProgress(deliver: (batch: JobProgress[]) => void, intervalM
  * The state of one long engine job in a view: progress and cancel while it runs, cleared when it
  * ends (done, failed or cancelled). The job also shows in the Jobs panel, through the engine.
  */
-export function useEngineJob<Label = string>(): {
+export interface EngineJobState<Label = string> {
   job: TrackedJob<Label> | null;
   /**
    * Starts a job with `start(options)` and resolves (or rejects) with its result; `onProgress` sees
    * every report, in batches (see `batchProgress`), all before the job's result.
    */
   track<R>(label: Label, start: (options: RunOptions) => JobHandle<R>, onProgress?: (progress: JobProgress) => void): Promise<R>;
-} {
+}
+
+export function useEngineJob<Label = string>(): EngineJobState<Label> {
   const [job, setJob] = useState<TrackedJob<Label> | null>(null);
 
   const track = useCallback(async <R,>(label: Label, start: (options: RunOptions) => JobHandle<R>, onProgress?: (progress: JobProgress) => void): Promise<R> => {
