@@ -111,8 +111,8 @@ describe('empty start: files through the file input', () => {
     // Revenue has no NULLs and two values.
     expect(await revenue.getByTestId('stat-nulls').innerText()).toBe('0%');
     expect(await revenue.getByTestId('stat-distinct').innerText()).toBe('2');
-    // Numeric columns draw a histogram (Plotly is lazy-loaded).
-    const histogram = page.locator('[data-testid="profile-card"][data-column="ProductRelated_Duration"] [data-testid="mini-chart"] .main-svg');
+    // Numeric columns draw a histogram (plain SVG: no charting library on the first screen).
+    const histogram = page.locator('[data-testid="profile-card"][data-column="ProductRelated_Duration"] [data-testid="mini-chart"] svg .bar');
     await histogram.first().waitFor({ timeout: 30_000 });
     expect(await errorNotices(page).count()).toBe(0);
   });

@@ -42,6 +42,30 @@ describe('Data view', () => {
     const tickText = (await ticks.allTextContents()).join(' ');
     expect(tickText).toMatch(/2011/);
     expect(tickText).not.toMatch(/\d(\.\d+)?B/);
+    // Each bin's tooltip gives its range as ISO dates and its row count; the chart is described in words.
+    const chart = card('InvoiceDate').getByTestId('mini-chart');
+    const binTitles = await chart.locator('.bin > title').allTextContents();
+    expect(binTitles.length).toBeGreaterThan(1);
+    expect(binTitles[0]).toMatch(/^2010-12-01 08:26:00 – 201[01]-\d\d-\d\d \d\d:\d\d:\d\d: [\d,]+ rows?$/);
+    expect(await chart.getAttribute('aria-label')).toMatch(/^Histogram of InvoiceDate: \d+ bins from 2010-12-01 08:26:00 to 2011-12-09 12:50:00; most rows in /);
+    // Numeric axes read as round numbers, and counts as whole numbers.
+    const quantityTicks = await card('Quantity').locator('[data-testid="mini-chart"] .xtick text').allTextContents();
+    expect(quantityTicks.length).toBeGreaterThan(1);
+    expect(quantityTicks.every((tick) => /^-?\d+(\.\d+)?[kMBT]?$/.test(tick.replace(/,/g, '')))).toBe(true);
+    const countTicks = await chart.locator('.ytick text').allTextContents();
+    expect(countTicks[0]).toBe('0');
+    expect(countTicks.every((tick) => /^\d+(\.\d+)?k?$/.test(tick))).toBe(true);
+  });
+
+  test('the first screen draws its profile charts without loading the charting library', async () => {
+    const { page } = app;
+    await page.locator('[data-testid="profile-card"] [data-testid="mini-chart"] svg').first().waitFor({ timeout: 60_000 });
+    // Plotly (a 4.7 MB script: a 0.4 s task) stays unloaded until a view with a big chart needs it.
+    const plotly = await page.evaluate(() => ({
+      global: 'Plotly' in window,
+      fetched: performance.getEntriesByType('resource').filter((entry) => /plotly/i.test(entry.name)).length,
+    }));
+    expect(plotly).toEqual({ global: false, fetched: 0 });
   });
 
   test('the Rows tab shows the table’s real rows and pages in the end on scroll', async () => {
