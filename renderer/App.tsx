@@ -1,46 +1,19 @@
-import { Suspense, lazy, useCallback, useEffect, useMemo, useRef, useState, type ChangeEvent, type ReactNode } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type ChangeEvent } from 'react';
 import type { BrowserEngine } from '../workers/browser';
 import type { ColumnTypeName, EngineInfo, OpenParams, TableInfo } from '../workers/api';
-import { Catalog, type CatalogActions } from './components/Catalog';
-import { JobsPanel } from './components/JobsPanel';
-import { Notices, type Notice, type NoticeTone } from './components/Notices';
-import { RecentMenu } from './components/RecentMenu';
-import { describeError, isEngineDown } from './errors';
-import type { MenuCommand, PickedFile, Platform, RecentWorkspace } from './platform';
-import { DataView } from './views/data/DataView';
-import { emptyModelsWorkspace, type ModelsWorkspaceState } from './views/models/types';
-import { emptyPacksWorkspace, type PacksWorkspaceState } from './views/packs/types';
-import { emptySegmentsWorkspace, type SegmentsWorkspaceState } from './views/segments/types';
-import { emptySqlWorkspace, type SqlWorkspaceState } from './views/sql/types';
-import { addSegmentTags } from './views/tags/tag-data';
-import { emptyTagsWorkspace, type Tag, type TagsWorkspaceState } from './views/tags/types';
+import { AppToolbar, type EngineStatus } from './app/AppToolbar';
+import { CatalogSidebar } from './app/CatalogSidebar';
+import { useMenuCommands } from './app/use-menu-commands';
+import { useNotices } from './app/use-notices';
+import { useViewWorkspaces } from './app/use-view-workspaces';
+import { useWindowFileDrop } from './app/use-window-file-drop';
+import { viewElements } from './app/view-elements';
+import { ViewTabs, type Tab } from './app/ViewTabs';
+import type { CatalogActions } from './components/Catalog';
+import { Notices } from './components/Notices';
+import { describeError } from './errors';
+import type { PickedFile, Platform, RecentWorkspace } from './platform';
 import { parseWorkspace, serializeWorkspace, workspaceFileName, type Workspace, type WorkspaceSource } from './workspace';
-
-// CodeMirror and the result grid load when the SQL tab is first opened, keeping cold start light.
-const SqlView = lazy(() => import('./views/sql/SqlView').then((module) => ({ default: module.SqlView })));
-const ModelsView = lazy(() => import('./views/models/ModelsView').then((module) => ({ default: module.ModelsView })));
-const SegmentsView = lazy(() => import('./views/segments/SegmentsView').then((module) => ({ default: module.SegmentsView })));
-const TagsView = lazy(() => import('./views/tags/TagsView').then((module) => ({ default: module.TagsView })));
-const PacksView = lazy(() => import('./views/packs/PacksView').then((module) => ({ default: module.PacksView })));
-
-const INFO_NOTICE_MS = 15_000;
-const FILE_ACCEPT = '.csv,.tsv,.txt,.gz,.parquet,.json,.ndjson,.jsonl';
-
-type EngineStatus = { state: 'starting' } | { state: 'ready'; info: EngineInfo } | { state: 'failed'; message: string };
-type Tab = 'data' | 'sql' | 'models' | 'segments' | 'tags' | 'packs';
-
-/**
- * The tabs in order. `loading`: the view is lazy (mounted on first visit, then kept mounted) and
- * this is shown while its code loads; the Data view has none, it is always mounted.
- */
-const TABS: ReadonlyArray<{ id: Tab; label: string; loading?: string }> = [
-  { id: 'data', label: 'Data' },
-  { id: 'sql', label: 'SQL', loading: 'Loading the SQL editor…' },
-  { id: 'models', label: 'Models', loading: 'Loading models…' },
-  { id: 'segments', label: 'Segments', loading: 'Loading segments…' },
-  { id: 'tags', label: 'Tags', loading: 'Loading tags…' },
-  { id: 'packs', label: 'Packs', loading: 'Loading packs…' },
-];
 
 /** A file to open, with what the workspace should remember about it. */
 interface OpenRequest {
@@ -66,6 +39,10 @@ function sourceFromPicked(file: PickedFile): OpenParams['source'] {
     : { kind: 'bytes', name: file.name, bytes: file.bytes };
 }
 
+/**
+ * The shell: toolbar (AppToolbar), catalog and jobs (CatalogSidebar), the tabbed views (ViewTabs,
+ * view-elements). App itself holds the tables, opens files and workspaces, and saves them.
+ */
 export function App({ engine, platform }: AppProps) {
   const client = engine.client;
   const [status, setStatus] = useState<EngineStatus>({ state: 'starting' });
@@ -75,43 +52,18 @@ export function App({ engine, platform }: AppProps) {
   const [tab, setTab] = useState<Tab>('data');
   // Heavy views mount on first visit and then stay mounted, keeping their state across tabs.
   const [visited, setVisited] = useState<ReadonlySet<Tab>>(new Set(['data']));
-  const [sqlWorkspace, setSqlWorkspace] = useState<SqlWorkspaceState>(emptySqlWorkspace);
-  const [modelsWorkspace, setModelsWorkspace] = useState<ModelsWorkspaceState>(emptyModelsWorkspace);
-  const [segmentsWorkspace, setSegmentsWorkspace] = useState<SegmentsWorkspaceState>(emptySegmentsWorkspace);
-  const [tagsWorkspace, setTagsWorkspace] = useState<TagsWorkspaceState>(emptyTagsWorkspace);
-  const [packsWorkspace, setPacksWorkspace] = useState<PacksWorkspaceState>(emptyPacksWorkspace);
+  const workspaces = useViewWorkspaces();
   const [sources, setSources] = useState<WorkspaceSource[]>([]);
   const [toPickAgain, setToPickAgain] = useState<WorkspaceSource[]>([]);
   const [workspaceMeta, setWorkspaceMeta] = useState<{ name: string; path?: string } | null>(null);
-  const [notices, setNotices] = useState<Notice[]>([]);
+  const { notices, notify, reportError, dismissNotice } = useNotices();
   const [busyTables, setBusyTables] = useState<ReadonlySet<string>>(new Set());
   const [opening, setOpening] = useState(0);
-  const [dragging, setDragging] = useState(false);
   const [recent, setRecent] = useState<RecentWorkspace[]>([]);
   const fileInput = useRef<HTMLInputElement>(null);
-  const noticeCounter = useRef(0);
   const startedInitialLoad = useRef(false);
 
-  const notify = useCallback((tone: NoticeTone, text: string) => {
-    const id = ++noticeCounter.current;
-    setNotices((list) => [...list.slice(-5), { id, tone, text }]);
-    // Confirmations fade; errors and warnings stay until dismissed.
-    if (tone === 'info') setTimeout(() => setNotices((list) => list.filter((n) => n.id !== id)), INFO_NOTICE_MS);
-  }, []);
-  /** A failed job in plain words; when the engine itself is down, its status already says so. */
-  const reportError = useCallback((what: string, err: unknown) => {
-    if (!isEngineDown(err)) notify('error', `${what}: ${describeError(err)}`);
-  }, [notify]);
-  const dismissNotice = useCallback((id: number) => setNotices((list) => list.filter((n) => n.id !== id)), []);
-  const tagsWorkspaceRef = useRef(tagsWorkspace);
-  tagsWorkspaceRef.current = tagsWorkspace;
-  /** "Save as segment tags" in the Segments view: the tags join the Tags view's tag set. */
-  const addSegmentTagsToSet = useCallback((tags: Tag[]): string => {
-    const { added, replaced } = addSegmentTags(tagsWorkspaceRef.current.tagSet, tags);
-    setTagsWorkspace((ws) => ({ ...ws, tagSet: addSegmentTags(ws.tagSet, tags).set }));
-    const parts = [added.length > 0 ? `added ${added.length}` : '', replaced.length > 0 ? `updated ${replaced.length}` : ''].filter(Boolean);
-    return `Segment tags in the Tags tab: ${parts.join(', ') || 'none'} (draft; each carries the scaler and centroids, so it can be validated and packed).`;
-  }, []);
+  const { applyWorkspace: applyViewWorkspaces, states: viewStates } = workspaces;
 
   const refreshCatalog = useCallback(async (prefer?: string): Promise<TableInfo[]> => {
     try {
@@ -225,11 +177,7 @@ export function App({ engine, platform }: AppProps) {
     const current = await client.run('data.catalog', {}).catch(() => [] as TableInfo[]);
     for (const table of current) await client.run('data.drop', { table: table.name }).catch(() => undefined);
     setSources([]);
-    setSqlWorkspace(workspace.sql);
-    setModelsWorkspace(workspace.models ?? emptyModelsWorkspace());
-    setSegmentsWorkspace(workspace.segments ?? emptySegmentsWorkspace());
-    setTagsWorkspace(workspace.tags ?? emptyTagsWorkspace());
-    setPacksWorkspace(workspace.packs ?? emptyPacksWorkspace());
+    applyViewWorkspaces(workspace);
     setWorkspaceMeta(meta);
     const requests: OpenRequest[] = [];
     const missing: WorkspaceSource[] = [];
@@ -259,7 +207,7 @@ export function App({ engine, platform }: AppProps) {
         `The browser cannot reopen files by itself. Please open these files again: ${missing.map((s) => s.name).join(', ')}. They will be loaded as ${missing.map((s) => s.table).join(', ')}.`,
       );
     }
-  }, [reportError, client, platform, openRequests, notify]);
+  }, [reportError, client, platform, openRequests, notify, applyViewWorkspaces]);
 
   const openWorkspaceText = useCallback(async (file: { name: string; path?: string; text: string } | null) => {
     if (!file) return;
@@ -302,11 +250,7 @@ export function App({ engine, platform }: AppProps) {
       name,
       savedAt: new Date().toISOString(),
       sources: sources.filter((s) => tableNames.has(s.table)),
-      sql: sqlWorkspace,
-      models: modelsWorkspace,
-      segments: segmentsWorkspace,
-      tags: tagsWorkspace,
-      packs: packsWorkspace,
+      ...viewStates,
       selectedTable: selected,
     };
     try {
@@ -325,7 +269,7 @@ export function App({ engine, platform }: AppProps) {
     } catch (err) {
       reportError('Could not save the workspace', err);
     }
-  }, [reportError, platform, workspaceMeta, tables, sources, sqlWorkspace, modelsWorkspace, segmentsWorkspace, tagsWorkspace, packsWorkspace, selected, notify, refreshRecent]);
+  }, [reportError, platform, workspaceMeta, tables, sources, viewStates, selected, notify, refreshRecent]);
 
   const withBusyTable = useCallback(async <T,>(table: string, work: () => Promise<T>): Promise<T> => {
     setBusyTables((set) => new Set(set).add(table));
@@ -404,9 +348,8 @@ export function App({ engine, platform }: AppProps) {
 
   useEffect(refreshRecent, [refreshRecent]);
 
-  // Menu commands from the desktop shell.
-  const menuHandlers = useRef<Record<MenuCommand, (path?: string) => void> | null>(null);
-  menuHandlers.current = {
+  // Menu commands from the desktop shell, and their keyboard shortcuts.
+  useMenuCommands(platform, {
     'open-files': () => void chooseFiles(),
     'open-workspace': () => void openWorkspace(),
     'save-workspace': () => void saveWorkspace(false),
@@ -414,234 +357,42 @@ export function App({ engine, platform }: AppProps) {
     'open-recent': (path) => {
       if (path) void openRecent(path);
     },
-  };
-  useEffect(() => platform.onMenuCommand((command, path) => menuHandlers.current?.[command]?.(path)), [platform]);
-
-  // Keyboard shortcuts (the browser build has no menu bar).
-  useEffect(() => {
-    const onKey = (event: KeyboardEvent): void => {
-      if (!(event.ctrlKey || event.metaKey) || event.altKey) return;
-      const key = event.key.toLowerCase();
-      if (key === 'o' && !event.shiftKey) {
-        event.preventDefault();
-        menuHandlers.current?.['open-files']();
-      } else if (key === 's') {
-        event.preventDefault();
-        menuHandlers.current?.[event.shiftKey ? 'save-workspace-as' : 'save-workspace']();
-      }
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, []);
+  });
 
   // Drag and drop anywhere on the window.
-  useEffect(() => {
-    let depth = 0;
-    const hasFiles = (event: DragEvent): boolean => Array.from(event.dataTransfer?.types ?? []).includes('Files');
-    const onEnter = (event: DragEvent): void => {
-      if (!hasFiles(event)) return;
-      depth += 1;
-      setDragging(true);
-    };
-    const onOver = (event: DragEvent): void => {
-      if (!hasFiles(event)) return;
-      event.preventDefault();
-      if (event.dataTransfer) event.dataTransfer.dropEffect = 'copy';
-    };
-    const onLeave = (event: DragEvent): void => {
-      if (!hasFiles(event)) return;
-      depth = Math.max(0, depth - 1);
-      if (depth === 0) setDragging(false);
-    };
-    const onDrop = (event: DragEvent): void => {
-      if (!hasFiles(event)) return;
-      event.preventDefault();
-      depth = 0;
-      setDragging(false);
-      const files = Array.from(event.dataTransfer?.files ?? []);
-      if (files.length > 0) openBrowserFiles(files);
-    };
-    window.addEventListener('dragenter', onEnter);
-    window.addEventListener('dragover', onOver);
-    window.addEventListener('dragleave', onLeave);
-    window.addEventListener('drop', onDrop);
-    return () => {
-      window.removeEventListener('dragenter', onEnter);
-      window.removeEventListener('dragover', onOver);
-      window.removeEventListener('dragleave', onLeave);
-      window.removeEventListener('drop', onDrop);
-    };
-  }, [openBrowserFiles]);
+  const dragging = useWindowFileDrop(openBrowserFiles);
 
   const showTab = (next: Tab): void => {
     setTab(next);
     setVisited((set) => (set.has(next) ? set : new Set(set).add(next)));
   };
 
-  const selectedTable = tables.find((t) => t.name === selected) ?? null;
   const ready = status.state === 'ready' && initialLoadDone;
   const saveBytes = useCallback((fileName: string, bytes: Uint8Array) => platform.saveBytes(fileName, bytes), [platform]);
   const onCatalogChanged = useCallback(() => void refreshCatalog(), [refreshCatalog]);
+  const views = viewElements({ engine: client, engineReady: status.state === 'ready', tables, selected, workspaces, onCatalogChanged, saveBytes, tab });
 
-  // What each tab shows; the lazy ones are only mounted once visited (see TABS).
-  const views: Record<Tab, ReactNode> = {
-    data: <DataView engine={client} table={selectedTable} engineReady={status.state === 'ready'} />,
-    sql: (
-      <SqlView
-        engine={client}
-        tables={tables}
-        onCatalogChanged={onCatalogChanged}
-        saveBytes={saveBytes}
-        workspace={sqlWorkspace}
-        onWorkspaceChange={setSqlWorkspace}
-      />
-    ),
-    models: (
-      <ModelsView
-        engine={client}
-        tables={tables}
-        selectedTable={selected}
-        onCatalogChanged={onCatalogChanged}
-        saveBytes={saveBytes}
-        workspace={modelsWorkspace}
-        onWorkspaceChange={setModelsWorkspace}
-        visible={tab === 'models'}
-      />
-    ),
-    segments: (
-      <SegmentsView
-        engine={client}
-        tables={tables}
-        selectedTable={selected}
-        onCatalogChanged={onCatalogChanged}
-        workspace={segmentsWorkspace}
-        onWorkspaceChange={setSegmentsWorkspace}
-        onSegmentTags={addSegmentTagsToSet}
-        visible={tab === 'segments'}
-      />
-    ),
-    tags: (
-      <TagsView
-        engine={client}
-        tables={tables}
-        selectedTable={selected}
-        saveBytes={saveBytes}
-        workspace={tagsWorkspace}
-        onWorkspaceChange={setTagsWorkspace}
-        visible={tab === 'tags'}
-      />
-    ),
-    packs: (
-      <PacksView
-        engine={client}
-        tables={tables}
-        selectedTable={selected}
-        onCatalogChanged={onCatalogChanged}
-        saveBytes={saveBytes}
-        tagSet={tagsWorkspace.tagSet}
-        workspace={packsWorkspace}
-        onWorkspaceChange={setPacksWorkspace}
-        visible={tab === 'packs'}
-      />
-    ),
-  };
   return (
     <div className="app" data-ready={ready ? 'true' : 'false'} data-testid="app">
-      <header className="toolbar">
-        <div className="brand" aria-label="Assay">
-          <span className="logo" aria-hidden="true">◆</span> Assay
-        </div>
-        <div className="toolbar-group">
-          <button type="button" className="btn btn-primary" onClick={() => void chooseFiles()} data-testid="open-files" title="Open CSV, Parquet or JSON files (Ctrl+O)">
-            Open files…
-          </button>
-          <input
-            ref={fileInput}
-            type="file"
-            multiple
-            accept={FILE_ACCEPT}
-            hidden
-            data-testid="file-input"
-            onChange={onFileInput}
-          />
-        </div>
-        <div className="toolbar-group" role="group" aria-label="Workspace">
-          <span className="workspace-name muted small" title={workspaceMeta?.path ?? ''}>
-            {workspaceMeta?.name ?? 'Untitled workspace'}
-          </span>
-          <button type="button" className="btn" onClick={() => void openWorkspace()} data-testid="open-workspace">
-            Open workspace…
-          </button>
-          <button type="button" className="btn" onClick={() => void saveWorkspace(false)} data-testid="save-workspace" title="Save workspace (Ctrl+S)">
-            Save workspace
-          </button>
-          <RecentMenu items={recent} onOpen={(id) => void openRecent(id)} onOpenMenu={refreshRecent} />
-        </div>
-        <div className="engine-status small" data-testid="engine-status" data-state={status.state} role="status">
-          {status.state === 'starting' && (
-            <>
-              <span className="dot dot-busy" aria-hidden="true" /> Starting DuckDB…
-            </>
-          )}
-          {status.state === 'ready' && (
-            <>
-              <span className="dot dot-ok" aria-hidden="true" />
-              DuckDB {status.info.duckdbVersion} · {status.info.bundle}
-              {opening > 0 && <span className="muted"> · opening {opening} file{opening === 1 ? '' : 's'}…</span>}
-            </>
-          )}
-          {status.state === 'failed' && (
-            <>
-              <span className="dot dot-failed" aria-hidden="true" /> Engine failed
-            </>
-          )}
-        </div>
-      </header>
+      <AppToolbar
+        fileInput={fileInput}
+        onFileInput={onFileInput}
+        onOpenFiles={() => void chooseFiles()}
+        workspace={workspaceMeta}
+        onOpenWorkspace={() => void openWorkspace()}
+        onSaveWorkspace={() => void saveWorkspace(false)}
+        recent={recent}
+        onOpenRecent={(id) => void openRecent(id)}
+        onRecentMenu={refreshRecent}
+        status={status}
+        opening={opening}
+      />
 
       <div className="workbench">
-        <aside className="sidebar" aria-label="Catalog and jobs">
-          <section className="catalog-section">
-            <header className="panel-title">
-              <span>Tables</span>
-              <span className="badge">{tables.length}</span>
-            </header>
-            {toPickAgain.length > 0 && (
-              <div className="pick-again small" data-testid="pick-again">
-                <p>Open these files again to restore the workspace:</p>
-                <ul>
-                  {toPickAgain.map((source) => (
-                    <li key={source.table}>
-                      {source.name} → <code>{source.table}</code>
-                    </li>
-                  ))}
-                </ul>
-                <button type="button" className="btn btn-small" onClick={() => void chooseFiles()}>
-                  Choose files…
-                </button>
-              </div>
-            )}
-            <Catalog tables={tables} selected={selected} busyTables={busyTables} actions={catalogActions} />
-          </section>
-          <JobsPanel engine={client} />
-        </aside>
-
-        <main className="main">
-          <div className="tabs" role="tablist" aria-label="Views">
-            {TABS.map(({ id, label }) => (
-              <button key={id} type="button" role="tab" id={`tab-${id}`} aria-controls={`panel-${id}`} aria-selected={tab === id} className="tab" data-testid={`tab-${id}`} onClick={() => showTab(id)}>
-                {label}
-              </button>
-            ))}
-          </div>
+        <CatalogSidebar engine={client} tables={tables} selected={selected} busyTables={busyTables} actions={catalogActions} toPickAgain={toPickAgain} onChooseFiles={() => void chooseFiles()} />
+        <ViewTabs tab={tab} visited={visited} views={views} onShow={showTab}>
           <Notices notices={notices} onDismiss={dismissNotice} />
-          {TABS.map(({ id, loading }) => (
-            <section key={id} id={`panel-${id}`} role="tabpanel" aria-labelledby={`tab-${id}`} className="tab-panel" hidden={tab !== id}>
-              {loading === undefined
-                ? views[id]
-                : visited.has(id) && <Suspense fallback={<p className="muted pad">{loading}</p>}>{views[id]}</Suspense>}
-            </section>
-          ))}
-        </main>
+        </ViewTabs>
       </div>
 
       {dragging && (

@@ -1,0 +1,94 @@
+import { lazy, type ReactNode } from 'react';
+import type { EngineClient, TableInfo } from '../../workers/api';
+import { DataView } from '../views/data/DataView';
+import type { SaveBytes } from '../views/view-props';
+import type { ViewWorkspaceState } from './use-view-workspaces';
+import type { Tab } from './ViewTabs';
+
+// CodeMirror and the result grid load when the SQL tab is first opened, keeping cold start light.
+const SqlView = lazy(() => import('../views/sql/SqlView').then((module) => ({ default: module.SqlView })));
+const ModelsView = lazy(() => import('../views/models/ModelsView').then((module) => ({ default: module.ModelsView })));
+const SegmentsView = lazy(() => import('../views/segments/SegmentsView').then((module) => ({ default: module.SegmentsView })));
+const TagsView = lazy(() => import('../views/tags/TagsView').then((module) => ({ default: module.TagsView })));
+const PacksView = lazy(() => import('../views/packs/PacksView').then((module) => ({ default: module.PacksView })));
+
+export interface ViewContext {
+  engine: EngineClient;
+  engineReady: boolean;
+  tables: TableInfo[];
+  /** The catalog's selected table: the Data view shows it, the others start their pickers on it. */
+  selected: string | null;
+  workspaces: ViewWorkspaceState;
+  onCatalogChanged(): void;
+  saveBytes: SaveBytes;
+  /** The tab on screen (charts in hidden views wait to resize until they show). */
+  tab: Tab;
+}
+
+/** What each tab shows; the lazy ones are only mounted once visited (see TABS). */
+export function viewElements(context: ViewContext): Record<Tab, ReactNode> {
+  const { engine, tables, selected, workspaces, onCatalogChanged, saveBytes, tab } = context;
+  const { states } = workspaces;
+  const selectedTable = tables.find((t) => t.name === selected) ?? null;
+  return {
+    data: <DataView engine={engine} table={selectedTable} engineReady={context.engineReady} />,
+    sql: (
+      <SqlView
+        engine={engine}
+        tables={tables}
+        onCatalogChanged={onCatalogChanged}
+        saveBytes={saveBytes}
+        workspace={states.sql}
+        onWorkspaceChange={workspaces.setSql}
+      />
+    ),
+    models: (
+      <ModelsView
+        engine={engine}
+        tables={tables}
+        selectedTable={selected}
+        onCatalogChanged={onCatalogChanged}
+        saveBytes={saveBytes}
+        workspace={states.models}
+        onWorkspaceChange={workspaces.setModels}
+        visible={tab === 'models'}
+      />
+    ),
+    segments: (
+      <SegmentsView
+        engine={engine}
+        tables={tables}
+        selectedTable={selected}
+        onCatalogChanged={onCatalogChanged}
+        workspace={states.segments}
+        onWorkspaceChange={workspaces.setSegments}
+        onSegmentTags={workspaces.addSegmentTagsToSet}
+        visible={tab === 'segments'}
+      />
+    ),
+    tags: (
+      <TagsView
+        engine={engine}
+        tables={tables}
+        selectedTable={selected}
+        saveBytes={saveBytes}
+        workspace={states.tags}
+        onWorkspaceChange={workspaces.setTags}
+        visible={tab === 'tags'}
+      />
+    ),
+    packs: (
+      <PacksView
+        engine={engine}
+        tables={tables}
+        selectedTable={selected}
+        onCatalogChanged={onCatalogChanged}
+        saveBytes={saveBytes}
+        tagSet={states.tags.tagSet}
+        workspace={states.packs}
+        onWorkspaceChange={workspaces.setPacks}
+        visible={tab === 'packs'}
+      />
+    ),
+  };
+}
