@@ -1,36 +1,27 @@
-import { useCallback, useEffect, useMemo, useRef, useState, type ChangeEvent, type JSX } from 'react';
+import { useEffect, useMemo, useRef, useState, type ChangeEvent, type JSX } from 'react';
 import { tableFromIPC } from 'apache-arrow';
 import type { ColumnInfo, ModelSummary, TableInfo, TrainOutcome } from '../../../workers/api';
-import { ErrorPanel, RunControls, StatusLine, type StatusMessage } from '../../components/Feedback';
-import { ColumnOptions, TableOptions } from '../../components/PickerOptions';
+import { ErrorPanel, StatusLine, type StatusMessage } from '../../components/Feedback';
 import { describeError, describeJobFailure } from '../../errors';
 import { formatCount } from '../../format';
 import { useEngineJob } from '../../use-engine-job';
+import { useWorkspaceUpdater } from '../../use-workspace-updater';
 import { defaultTable, saveText, type SaveBytes, type WorkspaceViewProps } from '../view-props';
+import { LearningCurveCard, type LiveCurve, type TrainingHistory } from './LearningCurveCard';
+import { ModelActions, type ScoreForm } from './ModelActions';
 import {
-  AUTO_PARAMS,
-  BACKEND_CHOICES,
-  PARAM_FIELDS,
   addLivePoint,
-  asModelSummary,
-  curvesFromHistory,
-  curvesFromLive,
-  defaultFeatures,
   historyMetrics,
   initialParamText,
   isTextType,
-  isTimeType,
   parseRoundPhase,
   scoreTableName,
   trainParamsFromForm,
-  type HistogramBackendChoice,
-  type ObjectiveChoice,
-  type RoundPoint,
   type SetupForm,
 } from './model-data';
-import { learningCurveFigure } from './model-figures';
 import { ModelResults } from './ModelResults';
-import { PlotlyChart } from './PlotlyChart';
+import { SavedModels } from './SavedModels';
+import { TrainingForm } from './TrainingForm';
 import { removeSavedModel, setSavedModelId, upsertSavedModel, type ModelsWorkspaceState } from './types';
 // The list, error and status-line styles are shared with the SQL view.
 import '../sql/sql-view.css';
@@ -44,25 +35,11 @@ export interface ModelsViewProps extends WorkspaceViewProps<ModelsWorkspaceState
   saveBytes: SaveBytes;
 }
 
-/** The learning curve while a model trains, from the rounds its progress reports. */
-interface LiveCurve {
-  points: RoundPoint[];
-  totalRounds: number | null;
-}
-
 /** The model on screen: just trained (with its outcome), or opened from the workspace / a file. */
 interface CurrentModel {
   summary: ModelSummary;
   outcome: TrainOutcome | null;
 }
-
-const OBJECTIVES: Array<{ value: ObjectiveChoice; label: string }> = [
-  { value: 'auto', label: 'auto (from the target)' },
-  { value: 'binary:logistic', label: 'binary:logistic' },
-  { value: 'reg:squarederror', label: 'reg:squarederror' },
-  { value: 'multi:softprob', label: 'multi:softprob' },
-];
-
 
 function initialForm(tables: readonly TableInfo[], selectedTable: string | null | undefined): SetupForm {
   return {
@@ -78,7 +55,10 @@ function initialForm(tables: readonly TableInfo[], selectedTable: string | null 
   };
 }
 
-/** Models: set up and train an XGBoost-style GBDT, watch it learn, read its metrics and SHAP, save, export and score. */
+/**
+ * Models: set up and train an XGBoost-style GBDT (TrainingForm), watch it learn (LearningCurveCard),
+ * read its metrics and SHAP (ModelResults), save, export and score (ModelActions, SavedModels).
+ */
 export function ModelsView(props: ModelsViewProps): JSX.Element {
   const { engine, tables, onCatalogChanged, saveBytes, visible = true, selectedTable } = props;
   const [form, setForm] = useState<SetupForm>(() => initialForm(tables, selectedTable));
@@ -89,25 +69,16 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
   const [targetValues, setTargetValues] = useState<{ key: string; values: string[] } | null>(null);
   const { job: training, track } = useEngineJob();
   const [live, setLive] = useState<LiveCurve>({ points: [], totalRounds: null });
-  const [history, setHistory] = useState<{ outcome: TrainOutcome; metric: string } | null>(null);
+  const [history, setHistory] = useState<TrainingHistory | null>(null);
   const [current, setCurrent] = useState<CurrentModel | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState<StatusMessage | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
-  const [score, setScore] = useState<{ table: string; output: string; withShap: boolean }>({ table: '', output: '', withShap: false });
-  const importInput = useRef<HTMLInputElement>(null);
+  const [score, setScore] = useState<ScoreForm>({ table: '', output: '', withShap: false });
   const liveMetricRef = useRef<string | null>(null);
 
   // Workspace edits land on the latest state, not a stale copy (jobs finish after other edits).
-  const workspaceRef = useRef(props.workspace);
-  workspaceRef.current = props.workspace;
-  const onWorkspaceChangeRef = useRef(props.onWorkspaceChange);
-  onWorkspaceChangeRef.current = props.onWorkspaceChange;
-  const updateWorkspace = useCallback((change: (state: ModelsWorkspaceState) => ModelsWorkspaceState) => {
-    const next = change(workspaceRef.current);
-    workspaceRef.current = next;
-    onWorkspaceChangeRef.current(next);
-  }, []);
+  const { workspaceRef, updateWorkspace } = useWorkspaceUpdater(props.workspace, props.onWorkspaceChange);
 
   // The catalog's selection is the source until the user picks one; a table that appears after the
   // view opened (the sample workspace loads late) or replaces a dropped one becomes the source.
@@ -129,8 +100,6 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
     return queryColumns && queryColumns.sql === form.source.sql ? queryColumns.columns : [];
   }, [form.source, tables, queryColumns]);
   const columnsKnown = columns.length > 0;
-  const candidates = useMemo(() => defaultFeatures(columns, form.target), [columns, form.target]);
-  const ticked = useMemo(() => new Set(form.features ?? candidates), [form.features, candidates]);
   const targetType = columns.find((c) => c.name === form.target)?.type ?? '';
   const sourceKey = form.source.kind === 'table' ? `table:${form.source.table}` : `sql:${form.source.sql}`;
 
@@ -175,13 +144,6 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
   };
 
   const update = (change: Partial<SetupForm>): void => setForm((f) => ({ ...f, ...change }));
-  const toggleFeature = (name: string): void => {
-    const next = new Set(ticked);
-    if (next.has(name)) next.delete(name);
-    else next.add(name);
-    // Every column ticked = let the engine choose, so it can drop constant and id-like columns with a warning.
-    update({ features: next.size === candidates.length ? null : candidates.filter((c) => next.has(c)) });
-  };
 
   const train = async (): Promise<void> => {
     if (training) return;
@@ -217,15 +179,6 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
       setError(describeJobFailure('Training', err));
     }
   };
-
-  const curveFigure = useMemo(() => {
-    if (training) return learningCurveFigure(curvesFromLive(live.points), live.totalRounds);
-    if (history) {
-      const best = history.outcome.model.bestIteration;
-      return learningCurveFigure(curvesFromHistory(history.outcome.history, history.metric), null, best !== null ? best + 1 : null);
-    }
-    return null;
-  }, [training, live, history]);
 
   const modelJson = async (summary: ModelSummary): Promise<{ json: string; fileName: string }> => engine.run('model.export', { modelId: summary.modelId });
 
@@ -317,212 +270,41 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
   };
 
   const saved = props.workspace.models;
-  const metrics = history ? historyMetrics(history.outcome.history) : [];
 
   return (
     <div className="models-view side-view">
       <aside className="models-setup side-panel" aria-label="Model setup">
         <h2>Train a model</h2>
-        <fieldset className="form-group">
-          <legend>Data</legend>
-          <div className="models-radio" role="radiogroup" aria-label="Source">
-            <label>
-              <input type="radio" name="models-source" checked={form.source.kind === 'table'} onChange={() => update({ source: { kind: 'table', table: defaultTable(tables, selectedTable) }, target: '', features: null, positive: '' })} /> Table
-            </label>
-            <label>
-              <input type="radio" name="models-source" checked={form.source.kind === 'sql'} onChange={() => update({ source: { kind: 'sql', sql: '' }, target: '', features: null, positive: '' })} /> SQL query
-            </label>
-          </div>
-          {form.source.kind === 'table' ? (
-            <select aria-label="Table" value={form.source.table} onChange={(event) => {
-                tableChosen.current = true;
-                update({ source: { kind: 'table', table: event.target.value }, target: '', features: null, positive: '' });
-              }} data-testid="model-source-table">
-              <TableOptions tables={tables} rowCounts emptyHint />
-            </select>
-          ) : (
-            <>
-              <textarea aria-label="Training query" rows={4} placeholder="SELECT … FROM …" value={form.source.sql} onChange={(event) => update({ source: { kind: 'sql', sql: event.target.value } })} data-testid="model-source-sql" />
-              <button type="button" className="btn btn-small" disabled={readingColumns || !form.source.sql.trim()} onClick={() => void readQueryColumns()}>
-                {readingColumns ? 'Reading…' : 'Read columns'}
-              </button>
-            </>
-          )}
-        </fieldset>
-
-        <fieldset className="form-group">
-          <legend>Target</legend>
-          <select aria-label="Target column" value={form.target} onChange={(event) => update({ target: event.target.value, features: null, positive: '' })} data-testid="model-target" disabled={!columnsKnown}>
-            <option value="">{columnsKnown ? 'Choose the column to predict…' : form.source.kind === 'sql' ? 'Read the query’s columns first' : 'No columns'}</option>
-            <ColumnOptions columns={columns} />
-          </select>
-          {positiveChoices && (
-            <label className="models-inline">
-              Positive value{' '}
-              <select value={form.positive} onChange={(event) => update({ positive: event.target.value })} data-testid="model-positive">
-                <option value="">(recognise yes/no, true/false, 1/0)</option>
-                {positiveChoices.map((v) => (
-                  <option key={v} value={v}>
-                    {v}
-                  </option>
-                ))}
-              </select>
-            </label>
-          )}
-          <label className="models-inline">
-            Objective{' '}
-            <select value={form.objective} onChange={(event) => update({ objective: event.target.value as ObjectiveChoice })} data-testid="model-objective">
-              {OBJECTIVES.map((o) => (
-                <option key={o.value} value={o.value}>
-                  {o.label}
-                </option>
-              ))}
-            </select>
-          </label>
-        </fieldset>
-
-        {columnsKnown && form.target && (
-          <fieldset className="form-group">
-            <legend>
-              Features ({ticked.size} of {candidates.length})
-            </legend>
-            <div className="models-feature-actions">
-              <button type="button" className="btn btn-small" onClick={() => update({ features: null })}>
-                All
-              </button>
-              <button type="button" className="btn btn-small" onClick={() => update({ features: [] })}>
-                None
-              </button>
-            </div>
-            <ul className="models-features" data-testid="model-features">
-              {candidates.map((name) => {
-                const type = columns.find((c) => c.name === name)?.type ?? '';
-                return (
-                  <li key={name}>
-                    <label>
-                      <input type="checkbox" checked={ticked.has(name)} onChange={() => toggleFeature(name)} /> <span className="models-feature-name">{name}</span>
-                      <span className="type-badge">{type}</span>
-                    </label>
-                  </li>
-                );
-              })}
-            </ul>
-          </fieldset>
-        )}
-
-        <fieldset className="form-group">
-          <legend>Parameters (XGBoost names)</legend>
-          <div className="models-params">
-            {PARAM_FIELDS.map((field) => (
-              <label key={field.name} title={`${field.hint}; XGBoost's default is ${field.fallback}${AUTO_PARAMS[field.name] ? `; empty = ${AUTO_PARAMS[field.name]}` : ''}`}>
-                <span>{field.name}</span>
-                <input
-                  type="text"
-                  inputMode="decimal"
-                  value={form.params[field.name] ?? ''}
-                  placeholder={AUTO_PARAMS[field.name] !== undefined ? 'auto' : String(field.fallback)}
-                  onChange={(event) => update({ params: { ...form.params, [field.name]: event.target.value } })}
-                  data-testid={`model-param-${field.name}`}
-                />
-                <small className="muted">{AUTO_PARAMS[field.name] ?? `default ${field.fallback}`}</small>
-              </label>
-            ))}
-          </div>
-          <button type="button" className="btn btn-small" onClick={() => update({ params: initialParamText() })}>
-            Reset to defaults
-          </button>
-        </fieldset>
-
-        <fieldset className="form-group">
-          <legend>Validation split</legend>
-          <select aria-label="Split" value={form.split.kind} onChange={(event) => update({ split: { ...form.split, kind: event.target.value as SetupForm['split']['kind'] } })} data-testid="model-split">
-            <option value="stratified">stratified (keeps the class balance)</option>
-            <option value="random">random</option>
-            <option value="time">by time (latest rows held out)</option>
-          </select>
-          <label className="models-inline">
-            Validation share{' '}
-            <input type="text" inputMode="decimal" size={5} value={form.split.validFraction} onChange={(event) => update({ split: { ...form.split, validFraction: event.target.value } })} data-testid="model-valid-share" />
-          </label>
-          {form.split.kind === 'time' && (
-            <select aria-label="Time column" value={form.split.timeColumn} onChange={(event) => update({ split: { ...form.split, timeColumn: event.target.value } })}>
-              <option value="">Choose the time column…</option>
-              <ColumnOptions columns={columns.filter((c) => isTimeType(c.type))} />
-            </select>
-          )}
-        </fieldset>
-
-        <fieldset className="form-group">
-          <legend>Histogram backend</legend>
-          <select aria-label="Histogram backend" value={form.backend ?? 'auto'} onChange={(event) => update({ backend: event.target.value as HistogramBackendChoice })} data-testid="model-backend">
-            {BACKEND_CHOICES.map((choice) => (
-              <option key={choice.value} value={choice.value} title={choice.hint}>
-                {choice.label}
-              </option>
-            ))}
-          </select>
-          <small className="muted">{BACKEND_CHOICES.find((c) => c.value === (form.backend ?? 'auto'))?.hint}. The trained model shows which backend ran and why.</small>
-        </fieldset>
-
-        <label className="models-inline">
-          Name <input type="text" placeholder={form.target ? `${form.target} model` : 'model name'} value={form.name} onChange={(event) => update({ name: event.target.value })} data-testid="model-name" />
-        </label>
-
-        <RunControls job={training} onRun={() => void train()} disabled={!form.target} testIdPrefix="model" runTestId="model-train">
-          ▶ Train
-        </RunControls>
-
-        <section className="models-saved" aria-label="Saved models">
-          <h3>Saved in this workspace ({saved.length})</h3>
-          {saved.length === 0 && <p className="muted small">Save a model to keep it in the workspace file (as XGBoost JSON).</p>}
-          <ul className="sql-list" data-testid="model-saved">
-            {saved.map((m) => {
-              const summary = asModelSummary(m.summary);
-              return (
-                <li key={m.name} className="sql-list-row">
-                  <button type="button" className="sql-list-item" onClick={() => void openSaved(m.name)} disabled={busy !== null}>
-                    <span className="sql-list-main">{m.name}</span>
-                    <span className="sql-list-meta">{summary ? `${summary.objective} · ${summary.trees} trees · ${summary.features.length} features` : 'XGBoost JSON'}</span>
-                  </button>
-                  <button type="button" className="btn-icon" aria-label={`Delete saved model ${m.name}`} title="Delete" onClick={() => updateWorkspace((state) => removeSavedModel(state, m.name))}>
-                    ×
-                  </button>
-                </li>
-              );
-            })}
-          </ul>
-          <button type="button" className="btn btn-small" onClick={() => importInput.current?.click()} disabled={busy !== null} data-testid="model-import">
-            Import XGBoost JSON…
-          </button>
-          <input ref={importInput} type="file" accept=".json,application/json" hidden onChange={(event) => void importFile(event)} data-testid="model-import-input" />
-        </section>
+        <TrainingForm
+          tables={tables}
+          selectedTable={selectedTable}
+          form={form}
+          update={update}
+          onChooseTable={(table) => {
+            tableChosen.current = true;
+            update({ source: { kind: 'table', table }, target: '', features: null, positive: '' });
+          }}
+          columns={columns}
+          positiveChoices={positiveChoices}
+          readingColumns={readingColumns}
+          onReadColumns={() => void readQueryColumns()}
+          training={training}
+          onTrain={() => void train()}
+        />
+        <SavedModels
+          saved={saved}
+          busy={busy !== null}
+          onOpen={(name) => void openSaved(name)}
+          onDelete={(name) => updateWorkspace((state) => removeSavedModel(state, name))}
+          onImport={(event) => void importFile(event)}
+        />
       </aside>
 
       <div className="models-main">
         {error && <ErrorPanel message={error} testId="model-error" />}
         {status && <StatusLine status={status} onDismiss={() => setStatus(null)} testId="model-status" />}
 
-        {curveFigure && (
-          <section className="models-card">
-            <header className="models-card-head">
-              <h3>Learning curve</h3>
-              {history && metrics.length > 1 && (
-                <label className="models-inline small">
-                  Metric{' '}
-                  <select value={history.metric} onChange={(event) => setHistory({ ...history, metric: event.target.value })} data-testid="model-curve-metric">
-                    {metrics.map((m) => (
-                      <option key={m} value={m}>
-                        {m}
-                      </option>
-                    ))}
-                  </select>
-                </label>
-              )}
-              {training && <span className="muted small">{live.points.length === 0 ? 'waiting for the first round…' : `round ${live.points[live.points.length - 1]?.round ?? 0}`}</span>}
-            </header>
-            <PlotlyChart figure={curveFigure} label="Learning curve: eval metric per round" testId="model-learning-curve" height={260} visible={visible} />
-          </section>
-        )}
+        <LearningCurveCard training={training !== null} live={live} history={history} onMetric={(metric) => history && setHistory({ ...history, metric })} visible={visible} />
 
         {!current && !training && (
           <div className="empty-state">
@@ -540,30 +322,16 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
                 Results of the previous model “{current.summary.name}”; a new model is training and replaces them when it finishes.
               </p>
             )}
-            <div className="models-actions" role="toolbar" aria-label="Model actions">
-              <button type="button" className="btn" onClick={() => void saveToWorkspace()} disabled={busy !== null} data-testid="model-save">
-                {busy === 'save' ? 'Saving…' : 'Save in workspace'}
-              </button>
-              <button type="button" className="btn" onClick={() => void exportJson()} disabled={busy !== null} data-testid="model-export">
-                {busy === 'export' ? 'Exporting…' : 'Export XGBoost JSON'}
-              </button>
-              <span className="sql-toolbar-spacer" />
-              <label className="models-inline">
-                Score{' '}
-                <select aria-label="Table to score" value={score.table || defaultTable(tables, selectedTable)} onChange={(event) => setScore({ ...score, table: event.target.value })} data-testid="model-score-table">
-                  <TableOptions tables={tables} />
-                </select>
-              </label>
-              <label className="models-inline">
-                into <input type="text" aria-label="Output table" value={score.output} onChange={(event) => setScore({ ...score, output: event.target.value })} data-testid="model-score-output" />
-              </label>
-              <label className="models-inline small">
-                <input type="checkbox" checked={score.withShap} onChange={(event) => setScore({ ...score, withShap: event.target.checked })} /> with SHAP columns
-              </label>
-              <button type="button" className="btn btn-primary" onClick={() => void scoreTable()} disabled={busy !== null || !score.output.trim() || tables.length === 0} data-testid="model-score">
-                {busy === 'score' ? 'Scoring…' : 'Score'}
-              </button>
-            </div>
+            <ModelActions
+              busy={busy}
+              onSave={() => void saveToWorkspace()}
+              onExport={() => void exportJson()}
+              tables={tables}
+              score={score}
+              scoreTable={score.table || defaultTable(tables, selectedTable)}
+              onScoreForm={setScore}
+              onScore={() => void scoreTable()}
+            />
             <ModelResults key={current.summary.modelId} engine={engine} summary={current.summary} outcome={current.outcome} tables={tables} visible={visible} />
           </div>
         )}

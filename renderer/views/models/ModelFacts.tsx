@@ -1,0 +1,47 @@
+import type { JSX } from 'react';
+import type { ModelSummary, TrainOutcome } from '../../../workers/api';
+import { formatCount } from '../../format';
+import { describeBackend, describeSavedRounds, splitWarnings } from './model-data';
+
+/** The training's warnings: leaks and overfitting first (as an alert), then the others. */
+export function ModelWarnings({ outcome }: { outcome: TrainOutcome | null }): JSX.Element | null {
+  const warnings = splitWarnings(outcome?.warnings ?? []);
+  if (!(warnings.leaks.length > 0 || warnings.overfitting.length > 0 || warnings.others.length > 0)) return null;
+  return (
+    <div className={`models-warnings${warnings.leaks.length + warnings.overfitting.length > 0 ? ' leak' : ''}`} role="alert" data-testid="model-warnings">
+      {warnings.leaks.length + warnings.overfitting.length > 0 && <strong>Check these before trusting the model:</strong>}
+      <ul>
+        {warnings.leaks.map((w) => (
+          <li key={w} className="models-warning-leak">
+            {w}
+          </li>
+        ))}
+        {warnings.overfitting.map((w) => (
+          <li key={w} className="models-warning-leak" data-testid="model-warning-overfitting">
+            {w}
+          </li>
+        ))}
+        {warnings.others.map((w) => (
+          <li key={w}>{w}</li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+/** One line of facts: name, objective, trees and rounds, features, target, rows, time, backend. */
+export function ModelFacts({ summary, outcome }: { summary: ModelSummary; outcome: TrainOutcome | null }): JSX.Element {
+  const label = summary.label;
+  const backend = describeBackend(summary.backend);
+  return (
+    <p className="models-facts small" data-testid="model-facts">
+      <strong>{summary.name}</strong> · {summary.objective} · {formatCount(summary.trees)} trees
+      <span data-testid="model-rounds"> ({describeSavedRounds(summary, outcome ? outcome.history.length : null)})</span> · {formatCount(summary.features.length)} features
+      {summary.target && ` · target ${summary.target}`}
+      {label.kind === 'binary' && label.positive !== undefined && ` (positive = ${label.positive})`}
+      {summary.rows.train > 0 && ` · ${formatCount(summary.rows.train)} training / ${formatCount(summary.rows.valid)} validation rows`}
+      {outcome && ` · trained in ${(outcome.elapsedMs / 1000).toFixed(1)} s`}
+      {backend && <span data-testid="model-backend-used"> · {backend}</span>}
+    </p>
+  );
+}
