@@ -5,7 +5,6 @@ import { PROGRESS_INTERVAL_MS } from '../use-engine-job';
 /** A plain label for every job kind; a Record over EngineJobKind so a new kind without one fails typecheck. */
 const JOB_LABELS: Record<EngineJobKind, string> = {
   'engine.info': 'Engine info',
-  'engine.sleep': 'Sleep',
   'data.open': 'Open file',
   'data.catalog': 'Read catalog',
   'data.rename': 'Rename table',

@@ -1,13 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineError } from '../../workers/api';
-import type { NodeEngine } from '../../workers/node/engine-node';
+import type { AllEngineJobs, JobClient } from '../../workers/api';
+import { createInProcessEngine, type NodeEngine } from '../../workers/node/engine-node';
 import { startEngineThread } from '../../workers/node/engine-thread-client';
+import type { SleepJobs } from '../helpers/sleep-job';
 
 // The engine in a real worker thread, as the CLI runs it: long jobs cancel and the engine stays usable.
-let engine: NodeEngine;
+// The thread is the production engine plus the test-only `engine.sleep` job (test/helpers/sleep-engine-thread.ts).
+let engine: NodeEngine<AllEngineJobs & SleepJobs>;
 
 beforeAll(async () => {
-  engine = await startEngineThread();
+  engine = await startEngineThread<AllEngineJobs & SleepJobs>(new URL('../helpers/sleep-engine-thread.ts', import.meta.url));
 });
 afterAll(async () => {
   await engine.close();
@@ -41,5 +44,19 @@ describe('engine jobs in a worker thread', () => {
     handle.cancel();
     await expect(handle.result).rejects.toMatchObject({ code: 'CANCELLED' });
     expect(fractions.some((f) => f > 0)).toBe(true);
+  });
+});
+
+describe('the production job registry', () => {
+  it('has no test-only jobs: engine.sleep is an unknown job kind there', async () => {
+    const production = await createInProcessEngine();
+    try {
+      // The production client's type has no engine.sleep either; ask for it as a test table would.
+      const client = production.client as unknown as JobClient<SleepJobs>;
+      await expect(client.run('engine.sleep', { ms: 1 })).rejects.toMatchObject({ code: 'UNKNOWN_JOB' });
+      expect((await production.client.run('engine.info', {})).host).toBe('node');
+    } finally {
+      await production.close();
+    }
   });
 });

@@ -6,7 +6,7 @@
 import initParquet, * as parquet from 'parquet-wasm/esm';
 import parquetWasmUrl from 'parquet-wasm/esm/parquet_wasm_bg.wasm?url';
 import type { ParquetWasmModule } from '../data/parquet-types';
-import { serveEngine } from '../data/serve';
+import { serveEngine } from '../engine';
 import { EngineError } from '../protocol/errors';
 import type { FromEngine, ToEngine, Transport } from '../protocol/messages';
 import { BrowserDuckDriver } from './driver-browser';

@@ -1,12 +1,12 @@
 import { Table, makeVector, tableToIPC, type Int32, type Vector } from 'apache-arrow';
-import type { DataSourceRef, TableInfo } from '../api';
+import type { DataSourceRef, TableInfo } from '../data/types';
 import { vectorToFloat64 } from '../data/arrow-values';
 import type { DataEngine } from '../data/engine';
 import { describeRelation, resolveRelation } from '../data/relation';
-import type { EngineHostOptions, JobRegistrar } from '../data/serve';
+import type { EngineHostOptions } from '../compute/host-options';
 import { quoteIdent } from '../data/sql-text';
 import { EngineError, throwIfAborted } from '../protocol/errors';
-import type { JobContext } from '../protocol/host';
+import { jobRegistrar, type JobContext, type JobHost } from '../protocol/host';
 import { createRng } from '../gbdt/rng';
 import { createWasmKmeansKernel, type KmeansData } from './kernel';
 import { runKmeans, sampleRows } from './kmeans';
@@ -25,6 +25,7 @@ import type {
   ClusterSweepPoint,
   ClusterSweepResult,
   ClusterTagsParams,
+  ClusterJobs,
 } from './types';
 import { pickKmeansKernel } from './webgpu-kmeans';
 import { segmentTags, type Tag } from '../tags/tag';
@@ -476,7 +477,8 @@ export function clusterTags(service: ClusterService, params: ClusterTagsParams):
 }
 
 /** Registers this area's jobs on the engine host. */
-export function registerClusterJobs(on: JobRegistrar, engine: DataEngine, options: EngineHostOptions): void {
+export function registerClusterJobs(host: JobHost, engine: DataEngine, options: EngineHostOptions): void {
+  const on = jobRegistrar<ClusterJobs>(host);
   const service = new ClusterService(engine, options.gpu);
   on('cluster.run', (p, ctx) => service.run(p, ctx));
   on('cluster.sweep', (p, ctx) => service.sweep(p, ctx));

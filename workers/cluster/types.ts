@@ -1,5 +1,5 @@
 /** Job kinds of the clustering area, with their parameters and results (re-exported by workers/api). */
-import type { DataSourceRef, TableInfo } from '../api';
+import type { DataSourceRef, TableInfo } from '../data/types';
 import type { ClusterMetrics } from './metrics';
 import type { PreprocessOptions, Preprocessor } from './preprocess';
 import type { Tag } from '../tags/tag';

@@ -1,5 +1,5 @@
 import type { Table } from 'apache-arrow';
-import type { FileSource } from '../api';
+import type { FileSource } from './types';
 
 /**
  * What the data engine needs from DuckDB. One implementation per host: the Node blocking

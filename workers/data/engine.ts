@@ -17,7 +17,7 @@ import {
   type SourceInfo,
   type TableInfo,
   type TableProfile,
-} from '../api';
+} from './types';
 import { EngineError, plainMessage, throwIfAborted } from '../protocol/errors';
 import type { JobContext } from '../protocol/host';
 import { REGISTERED_FILE_DIR, type DuckDriver } from './driver';

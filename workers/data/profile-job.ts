@@ -1,5 +1,5 @@
 import type { Table } from 'apache-arrow';
-import type { ColumnInfo, ColumnProfile, TableProfile } from '../api';
+import type { ColumnInfo, ColumnProfile, TableProfile } from './types';
 import { throwIfAborted } from '../protocol/errors';
 import type { JobContext } from '../protocol/host';
 import type { DuckDriver } from './driver';

@@ -1,4 +1,4 @@
-import type { ColumnKind, ColumnProfile, HistogramBin, ProfileValueType, TableProfile, TopValue } from '../api';
+import type { ColumnKind, ColumnProfile, HistogramBin, ProfileValueType, TableProfile, TopValue } from './types';
 import { quoteIdent } from './sql-text';
 
 const QUANTILES = [0.05, 0.25, 0.5, 0.75, 0.95];

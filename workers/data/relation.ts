@@ -1,6 +1,6 @@
 /** Where a job's rows come from: a loaded table or a query, resolved to SQL the engine can select from. */
 import type { Table } from 'apache-arrow';
-import type { DataSourceRef } from '../api';
+import type { DataSourceRef } from './types';
 import { EngineError } from '../protocol/errors';
 import type { DataEngine } from './engine';
 import { quoteIdent } from './sql-text';

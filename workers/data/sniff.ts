@@ -1,4 +1,4 @@
-import type { FileFormat } from '../api';
+import type { FileFormat } from './types';
 
 export interface DetectedFormat {
   format: FileFormat;

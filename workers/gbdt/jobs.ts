@@ -1,6 +1,6 @@
 import { Float64, Int32, Table, Utf8, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
+import type { DataSourceRef, TableInfo } from '../data/types';
 import type {
-  DataSourceRef,
   EvaluateParams,
   LabelInfo,
   ModelEvaluation,
@@ -9,16 +9,17 @@ import type {
   PredictParams,
   ShapParams,
   ShapSummary,
-  TableInfo,
   TrainOutcome,
   TrainParams,
-} from '../api';
+  ModelJobs,
+} from './types';
+import type { EngineHostOptions, HelperThreads } from '../compute/host-options';
 import type { DataEngine } from '../data/engine';
 import { describeRelation, plainRows as rows, resolveRelation } from '../data/relation';
 import { describeLabelValues, findLabelValue, guessPositiveValue, otherLabelValue, type LabelValue } from '../data/label-values';
 import { quoteIdent, quoteLiteral } from '../data/sql-text';
 import { EngineError, throwIfAborted } from '../protocol/errors';
-import type { JobContext } from '../protocol/host';
+import { jobRegistrar, type JobContext, type JobHost } from '../protocol/host';
 import { tableColumnsToFloat32, vectorToFloat32 } from '../data/arrow-values';
 import {
   MAX_ONEHOT_LEVELS,
@@ -33,15 +34,8 @@ import { evaluateBinary, evaluateMulticlass, evaluateRegression } from './evalua
 import { auc } from './metrics';
 import { outputGroups, type BoostedModel } from './model';
 import { featureImportance, predict, predictMargins, type FeatureImportance } from './predict';
-import { predictMarginsParallel, type PredictWorkerPort } from './predict-parallel';
+import { predictMarginsParallel } from './predict-parallel';
 
-/** Helper threads a host can start (worker_threads in Node): histogram building and scoring use them. */
-export interface HelperThreads {
-  /** How many threads a job may use in all, the caller's included. */
-  count: number;
-  /** Starts one helper running the given plain-JavaScript source. */
-  spawn: (source: string) => PredictWorkerPort;
-}
 import { transformMargins } from './objectives';
 import { overfittingWarning } from './model-end';
 import { defaultEarlyStoppingRounds, resolveParams, type GbdtParams, type Objective } from './params';
@@ -762,4 +756,17 @@ function gainByColumn(importance: FeatureImportance[], encoding: FeatureEncoding
 
 function toModelFeature(spec: FeatureSpec): ModelFeature {
   return spec.kind === 'onehot' ? { name: spec.name, column: spec.column, kind: spec.kind, level: spec.level } : { name: spec.name, column: spec.column, kind: spec.kind };
+}
+
+/** Registers the model jobs on the engine host. */
+export function registerModelJobs(host: JobHost, engine: DataEngine, options: EngineHostOptions): void {
+  const on = jobRegistrar<ModelJobs>(host);
+  const models = new ModelService(engine, options.gpu, options.helperThreads);
+  on('model.train', (p, ctx) => models.train(p, ctx));
+  on('model.evaluate', (p, ctx) => models.evaluateJob(p, ctx));
+  on('model.shap', async (p) => models.shapJob(p));
+  on('model.predict', (p, ctx) => models.predictInto(p, ctx));
+  on('model.export', async (p) => models.exportModel(p.modelId));
+  on('model.import', async (p) => models.importModel(p.json, p.name));
+  on('model.list', async () => models.list());
 }

@@ -3,7 +3,7 @@
  * round) and whether it fits its training rows much better than the validation rows. Light on
  * imports: the CLI's main thread uses it.
  */
-import type { ModelEvaluation, ModelSummary } from '../api';
+import type { ModelEvaluation, ModelSummary } from './types';
 
 /** Gaps between training and validation figures of the saved model above which it is called overfitted. */
 export const OVERFIT_GAPS = { auc: 0.1, accuracy: 0.1, rmseRatio: 1.5 } as const;

@@ -282,7 +282,7 @@ async function applyCommand(argv: string[], io: Io): Promise<number> {
 function plotlyBundle(): string | undefined {
   try {
     const require = createRequire(import.meta.url);
-    return fs.readFileSync(require.resolve('plotly.js-dist-min'), 'utf8');
+    return fs.readFileSync(require.resolve('plotly.js-cartesian-dist-min'), 'utf8');
   } catch {
     return undefined;
   }

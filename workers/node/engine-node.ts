@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import type { AllEngineJobs, EngineClient, EngineInfo } from '../api';
-import { JobClient } from '../protocol/client';
+import type { AllEngineJobs, EngineInfo } from '../api';
+import { JobClient, type JobMap } from '../protocol/client';
 import type { FromEngine, ToEngine } from '../protocol/messages';
 import { inProcessPair } from '../protocol/transports';
 import type { ParquetWasmModule } from '../data/parquet-types';
-import { serveEngine } from '../data/serve';
+import { serveEngine } from '../engine';
 import { nodeHelperThreads } from './histogram-threads';
 import { NodeDuckDriver } from './driver-node';
 
@@ -24,8 +24,9 @@ export function loadParquetNode(): Promise<ParquetWasmModule> {
   return parquetModule;
 }
 
-export interface NodeEngine {
-  client: EngineClient;
+/** An engine started by a Node host: its client (typed by the job table it serves), its info, and how to stop it. */
+export interface NodeEngine<Jobs extends AllEngineJobs & JobMap<Jobs> = AllEngineJobs> {
+  client: JobClient<Jobs>;
   info: EngineInfo;
   close(): Promise<void>;
 }

@@ -2,7 +2,7 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { HistogramKernel } from '../gbdt/histogram';
 import { createParallelHistogramKernel } from '../gbdt/parallel-histogram';
-import type { HelperThreads } from '../gbdt/jobs';
+import type { HelperThreads } from '../compute/host-options';
 import type { PredictWorkerPort } from '../gbdt/predict-parallel';
 
 /** Messages that hand a helper work (it answers each with 'done' or 'error'). */

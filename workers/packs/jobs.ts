@@ -1,5 +1,4 @@
 import type { DataEngine } from '../data/engine';
-import type { JobRegistrar } from '../data/serve';
 import { EngineError } from '../protocol/errors';
 import { diffPacks, diffPacksOnData } from './diff';
 import { packToSql } from './dialects/pack-sql';
@@ -11,7 +10,8 @@ import { describeRelation } from '../tags/tag-data';
 import { SQL_DIALECTS, type RulePack, type SqlDialect } from './schema';
 import { applyPack, buildPack, checkGoldenRows, metricDrift } from './service';
 import type { LeftOutTag } from '../tags/applicability';
-import type { PackInfo } from './types';
+import type { PackInfo, PackJobs } from './types';
+import { jobRegistrar, type JobHost } from '../protocol/host';
 
 function info(pack: RulePack, migratedFrom: string | null): PackInfo {
   return { pack, text: writePack(pack), migratedFrom, reviews: reviewStates(pack), approval: approvalStatus(pack) };
@@ -30,7 +30,8 @@ async function tableName(engine: DataEngine, table: string): Promise<string> {
 }
 
 /** Registers this area's jobs on the engine host. */
-export function registerPackJobs(on: JobRegistrar, engine: DataEngine): void {
+export function registerPackJobs(host: JobHost, engine: DataEngine): void {
+  const on = jobRegistrar<PackJobs>(host);
   on('pack.build', async (p, ctx) => {
     const notes: { leftOut: LeftOutTag[] } = { leftOut: [] };
     const pack = await buildPack(engine, p, (f, phase) => ctx.progress(f, phase), ctx.signal, notes);

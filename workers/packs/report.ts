@@ -4,7 +4,7 @@ import { packToSql } from './dialects/pack-sql';
 import { SQL_DIALECTS, type PackTag, type RulePack } from './schema';
 
 export interface ReportOptions {
-  /** Plotly's minified bundle (plotly.js-dist-min), read by the caller; a pure-SVG chart without it. */
+  /** Plotly's minified cartesian bundle (plotly.js-cartesian-dist-min: bar, scatter, box, heatmap, histogram; no WebGL or waterfall traces), read by the caller; a pure-SVG chart without it. */
   plotlyJs?: string;
 }
 

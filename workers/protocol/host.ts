@@ -1,4 +1,5 @@
 import { EngineError, cancelledError, toEngineError } from './errors';
+import type { JobMap } from './client';
 import { collectTransferables, type FromEngine, type ToEngine, type Transport } from './messages';
 
 /** What a job handler gets besides its parameters. */
@@ -9,6 +10,28 @@ export interface JobContext {
 }
 
 export type JobHandler<P, R> = (params: P, ctx: JobContext) => Promise<R>;
+
+/**
+ * Registers a typed handler for one job kind of a job table (`DataJobs`, `ClusterJobs`, …). Each engine area's `jobs.ts` makes one
+ * for its own table from the host it is given, so areas depend on the protocol, never on the
+ * composition root that calls them.
+ */
+export type JobRegistrar<Jobs extends JobMap<Jobs>> = <K extends keyof Jobs & string>(
+  kind: K,
+  handler: JobHandler<Jobs[K]['params'], Jobs[K]['result']>,
+) => void;
+
+function requireObject(params: unknown): Record<string, unknown> {
+  if (params === null || typeof params !== 'object') throw new EngineError('BAD_INPUT', 'Job parameters must be an object.');
+  return params as Record<string, unknown>;
+}
+
+/** A registrar for one job table on a host: parameters that are not an object fail as BAD_INPUT before the handler runs. */
+export function jobRegistrar<Jobs extends JobMap<Jobs>>(host: JobHost): JobRegistrar<Jobs> {
+  return (kind, handler) => {
+    host.register(kind, async (params: unknown, ctx) => handler(requireObject(params) as Jobs[typeof kind]['params'], ctx));
+  };
+}
 
 interface QueuedJob {
   id: number;

@@ -4,7 +4,7 @@
  * by people, so it is laid out by hand: one events CTE that normalises the columns, then one
  * GROUP BY with a commented section per feature family.
  */
-import type { ColumnInfo } from '../api';
+import type { ColumnInfo } from '../data/types';
 import { quoteIdent, quoteLiteral } from '../data/sql-text';
 import { EngineError } from '../protocol/errors';
 import type { FeatureForm, FeatureSqlResult, FeatureTemplate, FunnelEventValues } from './types';

@@ -1,14 +1,13 @@
 import type { Table } from 'apache-arrow';
-import type { ColumnInfo } from '../api';
+import type { ColumnInfo } from '../data/types';
 import { sqlError } from '../data/duck-errors';
 import type { DataEngine } from '../data/engine';
-import type { EngineHostOptions, JobRegistrar } from '../data/serve';
 import { leadingKeyword, quoteIdent, splitStatements } from '../data/sql-text';
 import { EngineError, throwIfAborted } from '../protocol/errors';
-import type { JobContext } from '../protocol/host';
+import { jobRegistrar, type JobContext, type JobHost } from '../protocol/host';
 import { generateFeatureSql, needsCategories, topCategoriesSql } from './features';
 import { computePortrait } from './portrait';
-import type { FeatureBuildParams, FeatureBuildResult, FeatureForm, FeatureSqlResult } from './types';
+import type { SegmentJobs, FeatureBuildParams, FeatureBuildResult, FeatureForm, FeatureSqlResult } from './types';
 
 const QUERY_KEYWORDS = new Set(['SELECT', 'WITH', 'FROM', 'VALUES']);
 
@@ -110,7 +109,8 @@ export async function buildFeatures(engine: DataEngine, params: FeatureBuildPara
 }
 
 /** Registers this area's jobs on the engine host. */
-export function registerSegmentJobs(on: JobRegistrar, engine: DataEngine, _options: EngineHostOptions): void {
+export function registerSegmentJobs(host: JobHost, engine: DataEngine): void {
+  const on = jobRegistrar<SegmentJobs>(host);
   on('features.generate', (p, ctx) => generateFeatures(engine, p, ctx));
   on('features.build', (p, ctx) => buildFeatures(engine, p, ctx));
   on('segments.portrait', (p, ctx) => computePortrait(engine, p, ctx));

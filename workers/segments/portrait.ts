@@ -5,7 +5,7 @@
  * Aggregates run in DuckDB; only the rule tree runs in JS, on a fixed-seed sample of rows.
  */
 import type { Table } from 'apache-arrow';
-import type { ColumnInfo } from '../api';
+import type { ColumnInfo } from '../data/types';
 import type { DataEngine } from '../data/engine';
 import { quoteIdent, quoteLiteral } from '../data/sql-text';
 import { EngineError, throwIfAborted } from '../protocol/errors';

@@ -1,5 +1,5 @@
 /** Job kinds of the segments area (feature builder, portrait cards), re-exported by workers/api. */
-import type { ColumnInfo } from '../api';
+import type { ColumnInfo } from '../data/types';
 import type { RuleExpr } from '../tags/ast';
 
 /** Which feature families the generated SQL computes. `all` combines every family the form allows. */

@@ -1,8 +1,7 @@
 import type { DataEngine } from '../data/engine';
-import type { JobRegistrar } from '../data/serve';
 import { quoteIdent } from '../data/sql-text';
 import { EngineError, throwIfAborted } from '../protocol/errors';
-import type { JobContext } from '../protocol/host';
+import { jobRegistrar, type JobContext, type JobHost } from '../protocol/host';
 import type { RuleExpr } from './ast';
 import { ruleColumns } from './ast';
 import { applicableTags, sourceLabel } from './applicability';
@@ -14,7 +13,7 @@ import { segmentFires, segmentTagRef, SEGMENT_WITHOUT_SEGMENTATION, type Segment
 import { parseTagSet } from './tag';
 import { describeRelation, resolveRelation } from './tag-data';
 import { ruleToDuckdbSql } from './to-sql';
-import type { RuleCheckParams, RuleCheckResult, RuleProblem, TagsEvaluateParams, TagsEvaluateResult } from './types';
+import type { TagJobs, RuleCheckParams, RuleCheckResult, RuleProblem, TagsEvaluateParams, TagsEvaluateResult } from './types';
 
 function firstRow(table: { toArray(): unknown[] }): Record<string, unknown> {
   const row = table.toArray()[0] as { toJSON(): Record<string, unknown> } | undefined;
@@ -181,8 +180,9 @@ function countOnes(fires: Uint8Array): number {
 }
 
 /** Registers this area's jobs on the engine host. */
-export function registerTagJobs(on: JobRegistrar, engine: DataEngine): void {
+export function registerTagJobs(host: JobHost, engine: DataEngine): void {
+  const on = jobRegistrar<TagJobs>(host);
   on('rules.check', (p, ctx) => checkRule(engine, p, ctx));
   on('tags.evaluate', (p, ctx) => evaluateTags(engine, p, ctx));
-  registerMiningJobs(on, engine);
+  registerMiningJobs(host, engine);
 }

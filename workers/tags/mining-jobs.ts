@@ -1,12 +1,11 @@
 /** The rules.mine and tags.validate jobs: read rows, split, mine or measure, gate. */
 import type { DataEngine } from '../data/engine';
-import type { JobRegistrar } from '../data/serve';
 import { EngineError, throwIfAborted } from '../protocol/errors';
-import type { JobContext } from '../protocol/host';
+import { jobRegistrar, type JobContext, type JobHost } from '../protocol/host';
 import { ruleColumns, type RuleExpr } from './ast';
 import { checkRuleAgainstSchema, evaluateRule } from './evaluate';
 import { checkMineOptions, mineRules, type MineOptions } from './mining';
-import type { MinedRuleReport, RulesMineParams, RulesMineResult, TagValidation, TagsValidateParams, TagsValidateResult } from './mining-types';
+import type { MiningJobs, MinedRuleReport, RulesMineParams, RulesMineResult, TagValidation, TagsValidateParams, TagsValidateResult } from './mining-types';
 import { printRule } from './printer';
 import { stableRelation } from '../data/relation';
 import { applicableTags, sourceLabel, sourceTable } from './applicability';
@@ -305,7 +304,8 @@ export async function validateTagsJob(engine: DataEngine, params: TagsValidatePa
 }
 
 /** Registers rules.mine and tags.validate. */
-export function registerMiningJobs(on: JobRegistrar, engine: DataEngine): void {
+export function registerMiningJobs(host: JobHost, engine: DataEngine): void {
+  const on = jobRegistrar<MiningJobs>(host);
   on('rules.mine', (p, ctx) => mineRulesJob(engine, p, ctx));
   on('tags.validate', (p, ctx) => validateTagsJob(engine, p, ctx));
 }

@@ -1,5 +1,5 @@
 /** Job types of rule mining (rules.mine) and tag validation (tags.validate); re-exported by workers/api via types.ts. */
-import type { DataSourceRef } from '../api';
+import type { DataSourceRef } from '../data/types';
 import type { LeftOutTag } from './applicability';
 import type { RuleExpr } from './ast';
 import type { TagSet, TagSetInput, TagStatus } from './tag';

@@ -4,7 +4,7 @@
  * optional time column, as one Arrow table plus typed arrays.
  */
 import type { Table } from 'apache-arrow';
-import type { DataSourceRef } from '../api';
+import type { DataSourceRef } from '../data/types';
 import { vectorToFloat64 } from '../data/arrow-values';
 import type { DataEngine } from '../data/engine';
 import { describeLabelValues, findLabelValue } from '../data/label-values';

@@ -1,5 +1,5 @@
 /** Job kinds of this area, with their parameters and results (re-exported by workers/api). */
-import type { DataSourceRef } from '../api';
+import type { DataSourceRef } from '../data/types';
 import type { SqlPosition } from '../protocol/errors';
 import type { LeftOutTag } from './applicability';
 import type { RuleExpr } from './ast';
