@@ -6,5 +6,5 @@ import path from 'node:path';
 
 register();
 const here = path.dirname(fileURLToPath(import.meta.url));
-const { main } = await import(path.join(here, '..', 'workers', 'node', 'cli.ts'));
+const { main } = await import(path.join(here, '..', 'workers', 'cli', 'main.ts'));
 process.exitCode = await main(process.argv.slice(2));

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot, samples, tempDir, writeFixture } from '../helpers/paths';
 import { runProcess } from '../helpers/process';
 import { EngineError } from '../../workers/api';
-import { formatFailure, takeDebugFlag } from '../../workers/node/cli-common';
+import { formatFailure, takeDebugFlag } from '../../workers/cli/common';
 
 const dir = tempDir('cli');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

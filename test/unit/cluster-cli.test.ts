@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseTagSetJson } from '../../workers/api';
-import { clusterCommand } from '../../workers/node/cli-cluster';
-import { tagsCommand } from '../../workers/node/cli-tags';
+import { clusterCommand } from '../../workers/cli/cluster';
+import { tagsCommand } from '../../workers/cli/tags';
 import { tempDir, writeFixture } from '../helpers/paths';
 
 const dir = tempDir('cluster-cli');

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TreeBuilder } from '../../workers/gbdt/model';
 import { toXgboostJson } from '../../workers/gbdt/xgboost-json';
 import { editPack, readPack, writePack } from '../../workers/packs/io';
-import { packCommand } from '../../workers/node/cli-pack';
+import { packCommand } from '../../workers/cli/pack';
 import { tempDir, writeFixture } from '../helpers/paths';
 
 const dir = tempDir('packs-cli');

@@ -6,9 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packCommand } from '../../workers/node/cli-pack';
-import { main } from '../../workers/node/cli';
-import { rulesCommand } from '../../workers/node/cli-tags';
+import { packCommand } from '../../workers/cli/pack';
+import { main } from '../../workers/cli/main';
+import { rulesCommand } from '../../workers/cli/tags';
 import { createInProcessEngine, type NodeEngine } from '../../workers/node/engine-node';
 import { quoteIdent } from '../../workers/data/sql-text';
 import { packToSql } from '../../workers/packs/dialects/pack-sql';

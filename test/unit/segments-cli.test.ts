@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { featuresCommand } from '../../workers/node/cli-features';
+import { featuresCommand } from '../../workers/cli/features';
 import { samples, tempDir, writeFixture } from '../helpers/paths';
 
 const dir = tempDir('segments-cli');

@@ -6,8 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packCommand } from '../../workers/node/cli-pack';
-import { tagsCommand } from '../../workers/node/cli-tags';
+import { packCommand } from '../../workers/cli/pack';
+import { tagsCommand } from '../../workers/cli/tags';
 import { createInProcessEngine, type NodeEngine } from '../../workers/node/engine-node';
 import { applicableTags, missingColumnsReason } from '../../workers/tags/applicability';
 import { parseTagSet, ruleDefinition, type Tag, type TagSet } from '../../workers/tags/tag';

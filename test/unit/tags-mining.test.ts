@@ -3,7 +3,7 @@ import path from 'node:path';
 import { tableFromIPC, type Table } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RulesMineResult, TagMetrics } from '../../workers/api';
-import { rulesCommand, tagsCommand } from '../../workers/node/cli-tags';
+import { rulesCommand, tagsCommand } from '../../workers/cli/tags';
 import { createInProcessEngine, type NodeEngine } from '../../workers/node/engine-node';
 import { ruleColumns } from '../../workers/tags/ast';
 import { evaluateRule } from '../../workers/tags/evaluate';

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { EngineError, type EngineClient } from '../api';
 import { plainMessage } from '../protocol/errors';
-import { commitTemp, discardTemp, outputPathProblem, removeLiveTemps, tempPathFor } from './atomic-write';
-import type { NodeEngine } from './engine-node';
+import { commitTemp, discardTemp, outputPathProblem, removeLiveTemps, tempPathFor } from '../node/atomic-write';
+import type { NodeEngine } from '../node/engine-node';
 
 /** Exit codes: 0 ok, 1 the job failed (bad data, SQL error), 2 bad command line, 130 interrupted (Ctrl-C or SIGTERM). */
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
@@ -49,7 +49,7 @@ export type EngineStarter = () => Promise<NodeEngine>;
 
 export async function withEngine<T>(fn: (engine: NodeEngine) => Promise<T>, start?: EngineStarter): Promise<T> {
   // Loaded on demand so that --help and argument errors answer at once.
-  const engine = start ? await start() : await (await import('./engine-thread-client')).startEngineThread();
+  const engine = start ? await start() : await (await import('../node/engine-thread-client')).startEngineThread();
   let interrupted = false;
   // Ctrl-C and SIGTERM cancel the running job, whose own clean-up removes its temp files; a
   // second signal, or a job that does not stop within STOP_GRACE_MS, exits at once after

@@ -4,7 +4,7 @@
  */
 import type { ParseArgsConfig } from 'node:util';
 import type { FeatureForm, FeatureTemplate } from '../api';
-import { EXIT, UsageError, defaultIo, openFiles, outputFormat, parseCommandLine, requireFile, runCommand, withEngine, writeOutput, type Io } from './cli-common';
+import { EXIT, UsageError, defaultIo, openFiles, outputFormat, parseCommandLine, requireFile, runCommand, withEngine, writeOutput, type Io } from './common';
 
 export const FEATURES_HELP = `Usage: assay features TEMPLATE FILE --key COL --time COL --as-of YYYY-MM-DD --out FILE [options]
 

@@ -6,8 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CoverageOnly, Estimate, RulesMineParams, RulesMineResult, TagMetrics, TagsValidateResult } from '../tags/mining-types';
-import { writeFileAtomic } from './atomic-write';
-import { EXIT, UsageError, openFiles, parseCommandLine, parseNumberOption, requireFile, runCommand, withEngine, type EngineStarter, type Io } from './cli-common';
+import { writeFileAtomic } from '../node/atomic-write';
+import { EXIT, UsageError, openFiles, parseCommandLine, parseNumberOption, requireFile, runCommand, withEngine, type EngineStarter, type Io } from './common';
 import { renderTextTable } from './format-table';
 
 

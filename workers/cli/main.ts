@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { EngineError, profileCoverage, type ColumnProfile, type TableProfile } from '../api';
-import { writeFileAtomic } from './atomic-write';
+import { writeFileAtomic } from '../node/atomic-write';
 import { describeModelEnd } from '../gbdt/model-end';
-import { clusterCommand } from './cli-cluster';
-import { featuresCommand } from './cli-features';
-import { rulesCommand, tagsCommand } from './cli-tags';
-import { EXIT, UsageError, defaultIo, openFiles, outputFormat, parseCommandLine, parseNumberOption, requireFile, runCommand, takeDebugFlag, withEngine, writeOutput, type Io } from './cli-common';
+import { clusterCommand } from './cluster';
+import { featuresCommand } from './features';
+import { rulesCommand, tagsCommand } from './tags';
+import { EXIT, UsageError, defaultIo, openFiles, outputFormat, parseCommandLine, parseNumberOption, requireFile, runCommand, takeDebugFlag, withEngine, writeOutput, type Io } from './common';
 import { arrowToRows, renderTextTable } from './format-table';
 
 
@@ -350,7 +350,7 @@ export async function main(commandLine: string[], io: Io = defaultIo): Promise<n
     if (command === 'rules') return await rulesCommand(rest, io);
     if (command === 'tags') return await tagsCommand(rest, io);
     // Loaded on demand: the pack commands pull in native DuckDB and the SQL dialects.
-    if (command === 'pack') return await (await import('./cli-pack')).packCommand(rest, io);
+    if (command === 'pack') return await (await import('./pack')).packCommand(rest, io);
     throw new UsageError(`Unknown command "${command}".\n\n${MAIN_HELP}`);
   }, debug);
 }

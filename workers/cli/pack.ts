@@ -12,10 +12,10 @@ import { gateSummary } from '../packs/gates';
 import { packReportHtml } from '../packs/report';
 import { SQL_DIALECTS, type RulePack, type SqlDialect } from '../packs/schema';
 import type { PackInfo } from '../packs/types';
-import { commitTemp, discardTemp, tempPathFor, writeFileAtomic } from './atomic-write';
+import { commitTemp, discardTemp, tempPathFor, writeFileAtomic } from '../node/atomic-write';
 import { applyPackNative } from './pack-apply';
-import { printLeftOut, tagListOption } from './cli-tags';
-import { EXIT, UsageError, formatFailure, parseCommandLine, withEngine, type Io } from './cli-common';
+import { printLeftOut, tagListOption } from './tags';
+import { EXIT, UsageError, formatFailure, parseCommandLine, withEngine, type Io } from './common';
 
 /** The pack commands' I/O: what cli.ts passes (stdout, stderr lines). */
 export type PackIo = Io;

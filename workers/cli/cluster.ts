@@ -5,8 +5,8 @@
 import path from 'node:path';
 import fs from 'node:fs';
 import { EngineError, addSegmentTags, parseTagSet, parseTagSetJson, type ClusterResult, type ClusterSweepResult, type PortraitResult, type PreprocessOptions, type TagSet } from '../api';
-import { writeFileAtomic } from './atomic-write';
-import { EXIT, UsageError, defaultIo, openFiles, outputFormat, parseCommandLine, requireFile, runCommand, withEngine, writeOutput, type Io } from './cli-common';
+import { writeFileAtomic } from '../node/atomic-write';
+import { EXIT, UsageError, defaultIo, openFiles, outputFormat, parseCommandLine, requireFile, runCommand, withEngine, writeOutput, type Io } from './common';
 
 export const CLUSTER_HELP = `Usage: assay cluster FILE (--features a,b,...|--all-numeric) --k N --out FILE [options]
 
