@@ -30,6 +30,8 @@ export function viewElements(context: ViewContext): Record<Tab, ReactNode> {
   const { engine, tables, selected, workspaces, onCatalogChanged, saveBytes, tab } = context;
   const { states } = workspaces;
   const selectedTable = tables.find((t) => t.name === selected) ?? null;
+  // What every workspace view gets: the engine, the tables, and the catalog's selection to start its pickers on.
+  const shared = { engine, tables, selectedTable: selected };
   return {
     data: <DataView engine={engine} table={selectedTable} engineReady={context.engineReady} />,
     sql: (
@@ -44,9 +46,7 @@ export function viewElements(context: ViewContext): Record<Tab, ReactNode> {
     ),
     models: (
       <ModelsView
-        engine={engine}
-        tables={tables}
-        selectedTable={selected}
+        {...shared}
         onCatalogChanged={onCatalogChanged}
         saveBytes={saveBytes}
         workspace={states.models}
@@ -56,9 +56,7 @@ export function viewElements(context: ViewContext): Record<Tab, ReactNode> {
     ),
     segments: (
       <SegmentsView
-        engine={engine}
-        tables={tables}
-        selectedTable={selected}
+        {...shared}
         onCatalogChanged={onCatalogChanged}
         workspace={states.segments}
         onWorkspaceChange={workspaces.setSegments}
@@ -68,9 +66,7 @@ export function viewElements(context: ViewContext): Record<Tab, ReactNode> {
     ),
     tags: (
       <TagsView
-        engine={engine}
-        tables={tables}
-        selectedTable={selected}
+        {...shared}
         saveBytes={saveBytes}
         workspace={states.tags}
         onWorkspaceChange={workspaces.setTags}
@@ -79,9 +75,7 @@ export function viewElements(context: ViewContext): Record<Tab, ReactNode> {
     ),
     packs: (
       <PacksView
-        engine={engine}
-        tables={tables}
-        selectedTable={selected}
+        {...shared}
         onCatalogChanged={onCatalogChanged}
         saveBytes={saveBytes}
         tagSet={states.tags.tagSet}

@@ -1,4 +1,4 @@
-import { useMemo, type JSX } from 'react';
+import { useMemo, type JSX, type ReactNode } from 'react';
 import type { BinaryEvaluation, ModelSummary, MulticlassEvaluation, RegressionEvaluation } from '../../../workers/api';
 import { formatCount } from '../../format';
 import { fixed, percent } from './metric-text';
@@ -14,12 +14,17 @@ function MetricCard({ label, value, hint, testId }: { label: string; value: stri
   );
 }
 
-/** The heading of a metrics card: on how many rows of which set. */
-function MetricsHeading({ rows, set }: { rows: number; set: string }): JSX.Element {
+/** The heading of a metrics card (on how many rows of which set) and its metric cards. */
+function MetricsBlock({ rows, set, children }: { rows: number; set: string; children: ReactNode }): JSX.Element {
   return (
-    <h3>
-      Metrics of the saved model on {formatCount(rows)} {set} rows
-    </h3>
+    <>
+      <h3>
+        Metrics of the saved model on {formatCount(rows)} {set} rows
+      </h3>
+      <div className="models-metrics" data-testid="model-metrics">
+        {children}
+      </div>
+    </>
   );
 }
 
@@ -117,13 +122,12 @@ export function BinaryResults(props: {
 export function RegressionResults({ evaluation, train, set }: { evaluation: RegressionEvaluation; train: RegressionEvaluation | null; set: string }): JSX.Element {
   return (
     <section className="models-card">
-      <MetricsHeading rows={evaluation.rows} set={set} />
-      <div className="models-metrics" data-testid="model-metrics">
+      <MetricsBlock rows={evaluation.rows} set={set}>
         <MetricCard label="RMSE" value={fixed(evaluation.rmse)} hint="Root mean squared error (in the target's units)." testId="metric-rmse" />
         <MetricCard label="MAE" value={fixed(evaluation.mae)} hint="Mean absolute error (in the target's units)." testId="metric-mae" />
         <MetricCard label="R²" value={fixed(evaluation.r2, 3)} hint="Share of the target's variance the model explains." testId="metric-r2" />
         {train && set === 'validation' && <MetricCard label="Train RMSE" value={fixed(train.rmse)} hint="RMSE on the training rows: far below the validation RMSE means overfitting." />}
-      </div>
+      </MetricsBlock>
     </section>
   );
 }
@@ -133,12 +137,11 @@ export function MulticlassResults({ evaluation, train, set, classes }: { evaluat
   const name = (k: number): string => classes[k] ?? String(k);
   return (
     <section className="models-card">
-      <MetricsHeading rows={evaluation.rows} set={set} />
-      <div className="models-metrics" data-testid="model-metrics">
+      <MetricsBlock rows={evaluation.rows} set={set}>
         <MetricCard label="Accuracy" value={percent(evaluation.accuracy)} hint="Share of rows whose most likely class is right." testId="metric-accuracy" />
         <MetricCard label="mlogloss" value={fixed(evaluation.mlogloss)} hint="Mean negative log-likelihood of the true class (lower is better)." testId="metric-mlogloss" />
         {train && set === 'validation' && <MetricCard label="Train accuracy" value={percent(train.accuracy)} hint="Accuracy on the training rows." />}
-      </div>
+      </MetricsBlock>
       <table className="models-confusion" data-testid="model-confusion">
         <caption className="muted small">Confusion matrix (rows: actual, columns: predicted)</caption>
         <thead>

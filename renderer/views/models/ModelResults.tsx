@@ -47,7 +47,6 @@ export function ModelResults({ engine, summary, outcome, tables, visible }: Mode
   }, [outcome, hasOwnRows]);
   const [evaluation, setEvaluation] = useState<EvalState>(initialEval);
   const [threshold, setThreshold] = useState(0.5);
-  
   const [shap, setShap] = useState<ShapState>(hasRows ? { state: 'loading' } : { state: 'none' });
   const [dependenceFeature, setDependenceFeature] = useState<string>('');
   const [waterfallRow, setWaterfallRow] = useState(0);

@@ -1,4 +1,5 @@
-import type { JSX, ReactNode } from 'react';
+import type { JSX } from 'react';
+import type { PackTableActions } from './pack-card-context';
 
 export interface PackApplyForm {
   table: string;
@@ -9,17 +10,15 @@ export interface PackApplyCardProps {
   /** The table shown in the picker (the user's choice, else the pack's entity table). */
   applyTable: string;
   hasTables: boolean;
-  /** The `<option>`s of the open tables. */
-  tableOptions: ReactNode;
+  actions: PackTableActions;
   form: PackApplyForm;
   onForm(form: PackApplyForm): void;
-  /** A long job runs: applying waits. */
-  jobRunning: boolean;
   onApply(): void;
 }
 
 /** Applies every tag of the pack to a table, into a new table. */
-export function PackApplyCard({ applyTable, hasTables, tableOptions, form, onForm, jobRunning, onApply }: PackApplyCardProps): JSX.Element {
+export function PackApplyCard({ applyTable, hasTables, actions, form, onForm, onApply }: PackApplyCardProps): JSX.Element {
+  const { tableOptions, jobRunning } = actions;
   return (
     <section className="packs-card" aria-label="Apply">
       <header className="packs-card-head">

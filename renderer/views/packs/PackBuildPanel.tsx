@@ -14,20 +14,33 @@ export interface PackBuildPanelProps {
   firstTable: string;
   form: PackBuildForm;
   updateForm(change: Partial<PackBuildForm>): void;
+  sources: PackBuildSources;
+  jobs: EngineJobState;
+  feedback: PackBuildFeedback;
+  onBuilt(built: PackInfo): void;
+}
+
+/** Where a build's tags, parent and author can come from besides the form. */
+export interface PackBuildSources {
   /** The Tags view's current tag set (assay.tagset/1). */
   tagSet: unknown;
   /** The pack on screen: it can be the parent of the build. */
   openPack: PackInfo | null;
+  /** The reviewer's name, recorded as the pack's author. */
   reviewer: string;
-  jobs: EngineJobState;
-  onBuilt(built: PackInfo): void;
+}
+
+/** How the form reports: a status line, or a failed job in plain words. */
+export interface PackBuildFeedback {
   onStatus(status: StatusMessage | null): void;
   onFailed(what: string, err: unknown): void;
 }
 
 /** The "Build a pack" form: tag set, table, entity key, label, name, version and parent. */
 export function PackBuildPanel(props: PackBuildPanelProps): JSX.Element {
-  const { engine, tables, firstTable, form, updateForm, tagSet, openPack, reviewer, onStatus } = props;
+  const { engine, tables, firstTable, form, updateForm } = props;
+  const { tagSet, openPack, reviewer } = props.sources;
+  const { onStatus, onFailed } = props.feedback;
   const { job, track } = props.jobs;
   const [tagFile, setTagFile] = useState<{ fileName: string; json: unknown } | null>(null);
   const [parentFile, setParentFile] = useState<{ fileName: string; text: string } | null>(null);
@@ -120,7 +133,7 @@ export function PackBuildPanel(props: PackBuildPanelProps): JSX.Element {
       const leftOut = built.leftOut?.length ? ` Left out: ${built.leftOut.map((t) => `${t.name} (${t.reason})`).join('; ')}.` : '';
       onStatus({ tone: 'ok', text: `Built ${built.pack.name} ${built.pack.version} with ${built.pack.tags.length} tags.${leftOut} Save it to keep it.` });
     } catch (err) {
-      props.onFailed('Building the pack', err);
+      onFailed('Building the pack', err);
     }
   };
 

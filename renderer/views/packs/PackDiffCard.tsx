@@ -1,7 +1,8 @@
-import { useRef, type ChangeEvent, type JSX, type ReactNode } from 'react';
+import { useRef, type ChangeEvent, type JSX } from 'react';
 import type { PackDiff, PackInfo } from '../../../workers/api';
 import { formatCount } from '../../format';
 import { diffLine, formatDelta, formatJaccard, formatMetricValue } from './pack-data';
+import type { PackTableActions } from './pack-card-context';
 
 /** Another version of the pack, opened to compare with the one on screen. */
 export interface OtherVersion {
@@ -17,10 +18,7 @@ export interface PackDiffCardProps {
   /** The table both versions are applied to ('' to compare the definitions alone). */
   diffTable: string;
   onDiffTable(table: string): void;
-  /** The `<option>`s of the open tables. */
-  tableOptions: ReactNode;
-  /** A long job runs: the comparison waits. */
-  jobRunning: boolean;
+  actions: PackTableActions;
   onCompare(): void;
   diff: PackDiff | null;
 }
@@ -50,10 +48,10 @@ export function PackDiffCard(props: PackDiffCardProps): JSX.Element {
           on{' '}
           <select value={diffTable} onChange={(event) => props.onDiffTable(event.target.value)} aria-label="Table to compare on" data-testid="pack-diff-table">
             <option value="">(no data)</option>
-            {props.tableOptions}
+            {props.actions.tableOptions}
           </select>
         </label>
-        <button type="button" className="btn btn-primary btn-small" onClick={props.onCompare} disabled={!other || props.jobRunning} data-testid="pack-diff-run">
+        <button type="button" className="btn btn-primary btn-small" onClick={props.onCompare} disabled={!other || props.actions.jobRunning} data-testid="pack-diff-run">
           Compare
         </button>
       </div>

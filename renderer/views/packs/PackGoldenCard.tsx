@@ -1,22 +1,21 @@
-import type { JSX, ReactNode } from 'react';
+import type { JSX } from 'react';
 import type { PackInfo, PackValidation } from '../../../workers/api';
 import { cellText, formatMetricValue, rowIdentity } from './pack-data';
+import type { PackTableActions } from './pack-card-context';
 
 export interface PackGoldenCardProps {
   pack: PackInfo['pack'];
-  /** The `<option>`s of the open tables. */
-  tableOptions: ReactNode;
+  actions: PackTableActions;
   /** The table drift is measured on ('' for the golden rows alone). */
   checkTable: string;
   onCheckTable(table: string): void;
   validation: { table: string; result: PackValidation } | null;
-  /** A long job runs: the check waits. */
-  jobRunning: boolean;
   onCheck(): void;
 }
 
 /** The golden rows the pack carries, and the check of them (and of metric drift on a table). */
-export function PackGoldenCard({ pack, tableOptions, checkTable, onCheckTable, validation, jobRunning, onCheck }: PackGoldenCardProps): JSX.Element {
+export function PackGoldenCard({ pack, actions, checkTable, onCheckTable, validation, onCheck }: PackGoldenCardProps): JSX.Element {
+  const { tableOptions, jobRunning } = actions;
   return (
     <section className="packs-card" aria-label="Golden rows">
       <header className="packs-card-head">

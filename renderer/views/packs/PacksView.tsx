@@ -16,6 +16,7 @@ import { PackHeader } from './PackHeader';
 import { PackSignOffCard } from './PackSignOffCard';
 import { PackSqlCard } from './PackSqlCard';
 import { PackTagsCard } from './PackTagsCard';
+import type { PackTableActions } from './pack-card-context';
 import { applyTableName, packFileName, type ShownMetric } from './pack-data';
 import type { PackBuildForm, PacksWorkspaceState } from './types';
 // The list, error and status-line styles are shared with the SQL view.
@@ -245,7 +246,7 @@ export function PacksView(props: PacksViewProps): JSX.Element {
 
   const pack = info?.pack ?? null;
   const unsaved = props.workspace.open !== null && !props.workspace.open.saved;
-  const tableOptions = <TableOptions tables={tables} rowCounts />;
+  const tableActions: PackTableActions = { tableOptions: <TableOptions tables={tables} rowCounts />, jobRunning: job !== null };
 
   return (
     <div className="packs-view side-view">
@@ -264,13 +265,10 @@ export function PacksView(props: PacksViewProps): JSX.Element {
           firstTable={firstTable}
           form={form}
           updateForm={updateForm}
-          tagSet={tagSet}
-          openPack={info}
-          reviewer={reviewer}
+          sources={{ tagSet, openPack: info, reviewer }}
           jobs={jobs}
+          feedback={{ onStatus: setStatus, onFailed: failed }}
           onBuilt={(built) => show(built, packFileName(built.pack.name, built.pack.version, 'json'), false)}
-          onStatus={setStatus}
-          onFailed={failed}
         />
       </aside>
 
@@ -304,25 +302,9 @@ export function PacksView(props: PacksViewProps): JSX.Element {
             <PackHeader info={info} unsaved={unsaved} busy={busy} onSave={() => void savePack()} onReport={() => void saveReport()} />
             <PackTagsCard pack={pack} chartMetric={chartMetric} onChartMetric={setChartMetric} visible={visible} />
             <PackSqlCard engine={engine} packText={info.text} dialect={dialect} onDialect={setDialect} onStatus={setStatus} />
-            <PackGoldenCard
-              pack={pack}
-              tableOptions={tableOptions}
-              checkTable={checkTable}
-              onCheckTable={setCheckTable}
-              validation={validation}
-              jobRunning={job !== null}
-              onCheck={() => void validate()}
-            />
+            <PackGoldenCard pack={pack} actions={tableActions} checkTable={checkTable} onCheckTable={setCheckTable} validation={validation} onCheck={() => void validate()} />
             <PackSignOffCard info={info} reviewer={reviewer} note={note} onNote={setNote} busy={busy !== null} onReview={(decision) => void review(decision)} />
-            <PackApplyCard
-              applyTable={applyTable}
-              hasTables={tables.length > 0}
-              tableOptions={tableOptions}
-              form={applyForm}
-              onForm={setApplyForm}
-              jobRunning={job !== null}
-              onApply={() => void apply()}
-            />
+            <PackApplyCard applyTable={applyTable} hasTables={tables.length > 0} actions={tableActions} form={applyForm} onForm={setApplyForm} onApply={() => void apply()} />
             <PackDiffCard
               other={other}
               onOpenOther={(event) => void openOther(event)}
@@ -330,8 +312,7 @@ export function PacksView(props: PacksViewProps): JSX.Element {
               onOtherIsOlder={setOtherIsOlder}
               diffTable={diffTable}
               onDiffTable={setDiffTable}
-              tableOptions={tableOptions}
-              jobRunning={job !== null}
+              actions={tableActions}
               onCompare={() => void runDiff()}
               diff={diff}
             />

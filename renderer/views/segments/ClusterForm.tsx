@@ -1,8 +1,9 @@
 import { useMemo, type JSX } from 'react';
 import type { ColumnInfo, TableInfo } from '../../../workers/api';
-import { TableOptions } from '../../components/PickerOptions';
+
 import type { TrackedJob } from '../../use-engine-job';
 import { clusterableColumns, defaultClusterFeatures, tableNameFrom } from './segment-data';
+import { TableSelect } from './SegmentFields';
 import { SegmentsJobLine, type SegmentsJob } from './SegmentsJobLine';
 import type { ClusterFormState } from './types';
 
@@ -43,16 +44,7 @@ export function ClusterForm(props: ClusterFormProps): JSX.Element {
   return (
     <fieldset className="form-group" data-testid="cluster-form">
       <legend>k-means</legend>
-      <label className="seg-field">
-        <span>Table</span>
-        <select
-          value={cluster.table}
-          onChange={(event) => onChooseTable(event.target.value)}
-          data-testid="cluster-table"
-        >
-          <TableOptions tables={tables} rowCounts emptyHint keep={cluster.table} />
-        </select>
-      </label>
+      <TableSelect label="Table" value={cluster.table} tables={tables} onChange={onChooseTable} testId="cluster-table" />
       <div className="seg-features-head">
         <span className="small">
           Features: {cluster.features === null ? `every numeric column (${candidates.length})` : `${cluster.features.length} of ${candidates.length} numeric`}

@@ -1,6 +1,7 @@
 import type { JSX } from 'react';
 import type { ColumnInfo, TableInfo } from '../../../workers/api';
-import { ColumnOptions, TableOptions } from '../../components/PickerOptions';
+import { ColumnSelect, TableSelect } from './SegmentFields';
+
 import type { TrackedJob } from '../../use-engine-job';
 import { SegmentsJobLine, type SegmentsJob } from './SegmentsJobLine';
 import { FEATURE_TEMPLATE_CHOICES, type FeatureFormState, type FeatureTemplateChoice } from './types';
@@ -12,20 +13,6 @@ const TEMPLATE_LABELS: Record<FeatureTemplateChoice, string> = {
   time_shares: 'Hour-of-day and weekday shares',
   all: 'All of the above',
 };
-
-function ColumnSelect(props: { label: string; value: string; columns: readonly ColumnInfo[]; optional?: boolean; onChange(value: string): void; testId: string }): JSX.Element {
-  const known = props.columns.some((c) => c.name === props.value);
-  return (
-    <label className="seg-field">
-      <span>{props.label}</span>
-      <select value={props.value} onChange={(event) => props.onChange(event.target.value)} data-testid={props.testId}>
-        <option value="">{props.optional ? '(none)' : 'Choose…'}</option>
-        {!known && props.value && <option value={props.value}>{props.value} (not in the table)</option>}
-        <ColumnOptions columns={props.columns} />
-      </select>
-    </label>
-  );
-}
 
 export interface FeatureBuilderFormProps {
   tables: TableInfo[];
@@ -51,16 +38,7 @@ export function FeatureBuilderForm(props: FeatureBuilderFormProps): JSX.Element 
   return (
     <fieldset className="form-group" data-testid="features-form">
       <legend>Feature builder</legend>
-      <label className="seg-field">
-        <span>Events / orders table</span>
-        <select
-          value={form.table}
-          onChange={(event) => onChooseTable(event.target.value)}
-          data-testid="features-table"
-        >
-          <TableOptions tables={tables} rowCounts emptyHint keep={form.table} />
-        </select>
-      </label>
+      <TableSelect label="Events / orders table" value={form.table} tables={tables} onChange={onChooseTable} testId="features-table" />
       <label className="seg-field">
         <span>Template</span>
         <select

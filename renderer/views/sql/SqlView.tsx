@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent, type JSX } from 'react';
 import { EngineError, type EngineClient, type ExportFormat, type JobHandle, type QueryResult, type TableInfo } from '../../../workers/api';
 import { describeError, isCancelled } from '../../errors';
+import { useWorkspaceUpdater } from '../../use-workspace-updater';
 import { ChartBuilder } from '../chart/ChartBuilder';
 import { CHART_TYPE_LABELS } from '../chart/chart-model';
 import { formatElapsed, formatRowCount } from './format';
@@ -87,15 +88,7 @@ export function SqlView(props: SqlViewProps): JSX.Element {
   const [hasSelection, setHasSelection] = useState(false);
 
   // Runs finish after other edits to the workspace: always update the latest state, not a stale copy.
-  const workspaceRef = useRef(props.workspace);
-  workspaceRef.current = props.workspace;
-  const onWorkspaceChangeRef = useRef(props.onWorkspaceChange);
-  onWorkspaceChangeRef.current = props.onWorkspaceChange;
-  const updateWorkspace = useCallback((change: (state: SqlWorkspaceState) => SqlWorkspaceState) => {
-    const next = change(workspaceRef.current);
-    workspaceRef.current = next;
-    onWorkspaceChangeRef.current(next);
-  }, []);
+  const { updateWorkspace } = useWorkspaceUpdater(props.workspace, props.onWorkspaceChange);
 
   const runningRef = useRef<Running | null>(null);
   runningRef.current = running;

@@ -6,23 +6,28 @@ import { RuleEditor, type RuleEditorHandle } from './RuleEditor';
 import { MANUAL_TRANSITIONS, problemText } from './tag-data';
 import { sameText, type TagForm } from './tag-form';
 import type { GateRecord, Tag, TagDefinition, TagStatus } from './types';
-import type { LiveCheck } from './use-live-rule-check';
+import type { LiveRuleCheck } from './use-live-rule-check';
 
 const STATUS_ACTIONS: Record<TagStatus, string> = { draft: 'Back to draft', validated: 'Withdraw approval', approved: 'Approve' };
+
+/** The rule editor and what its live count is measured on. */
+export interface RuleInput {
+  editorRef: RefObject<RuleEditorHandle | null>;
+  /** The working table and its columns (offered for completion). */
+  table: string;
+  columns: readonly ColumnInfo[];
+  /** The rule text in the editor ('' for tags of other kinds). */
+  text: string;
+  live: LiveRuleCheck;
+}
 
 export interface TagEditorCardProps {
   form: TagForm;
   setForm(next: TagForm | ((form: TagForm) => TagForm)): void;
-  /** The saved tag the form edits (null for a new tag). */
-  selectedTag: Tag | null;
-  selectedGate: GateRecord | null;
+  /** The saved tag the form edits (null for a new tag) and its last gate result. */
+  selected: { tag: Tag | null; gate: GateRecord | null };
   taxonomy: readonly string[];
-  editorRef: RefObject<RuleEditorHandle | null>;
-  columns: readonly ColumnInfo[];
-  table: string;
-  ruleText: string;
-  checking: boolean;
-  currentCheck: LiveCheck | null;
+  rule: RuleInput;
   /** A segment tag saved from the Segments view, with its segmentation (kept as it is). */
   embeddedSegment: Extract<TagDefinition, { kind: 'segment' }> | null;
   onSetStatus(tag: Tag, to: TagStatus): void;
@@ -32,7 +37,10 @@ export interface TagEditorCardProps {
 
 /** The tag editor: name, group, owner, kind, the rule with its live count (or model / segment), Save. */
 export function TagEditorCard(props: TagEditorCardProps): JSX.Element {
-  const { form, setForm, selectedTag, selectedGate, taxonomy, editorRef, columns, table, ruleText, checking, currentCheck, embeddedSegment, onSetStatus, onDelete, onSave } = props;
+  const { form, setForm, taxonomy, embeddedSegment, onSetStatus, onDelete, onSave } = props;
+  const { tag: selectedTag, gate: selectedGate } = props.selected;
+  const { editorRef, columns, table, text: ruleText } = props.rule;
+  const { checking, currentCheck } = props.rule.live;
   const liveResult = currentCheck?.result ?? null;
   return (
     <section className="models-card">

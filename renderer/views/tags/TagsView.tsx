@@ -91,7 +91,8 @@ export function TagsView(props: TagsViewProps): JSX.Element {
 
   // Live count: each change cancels the check in flight; a new one starts once typing pauses.
   const ruleText = form.kind === 'rule' ? form.ruleText : '';
-  const { currentCheck, checking, firstProblem } = useLiveRuleCheck(engine, ruleText, table, editor);
+  const liveCheck = useLiveRuleCheck(engine, ruleText, table, editor);
+  const { currentCheck, checking, firstProblem } = liveCheck;
 
   const editTag = (tag: Tag | null): void => {
     const next = tag ? formOf(tag) : emptyForm(form.group || workspace.tagSet.taxonomy[0] || 'basic');
@@ -269,15 +270,9 @@ export function TagsView(props: TagsViewProps): JSX.Element {
           <TagEditorCard
             form={form}
             setForm={setForm}
-            selectedTag={selectedTag}
-            selectedGate={selectedGate}
+            selected={{ tag: selectedTag, gate: selectedGate }}
             taxonomy={workspace.tagSet.taxonomy}
-            editorRef={editor}
-            columns={columns}
-            table={table}
-            ruleText={ruleText}
-            checking={checking}
-            currentCheck={currentCheck}
+            rule={{ editorRef: editor, table, columns, text: ruleText, live: liveCheck }}
             embeddedSegment={embeddedSegment}
             onSetStatus={(tag, to) => updateSet((s) => setTagStatus(s, tag.id, to), `“${tag.name}” is now ${to}.`)}
             onDelete={deleteTag}
