@@ -1,0 +1,183 @@
+// `assay train` and `assay predict`: boosted-tree models from files, and scores for files.
+import fs from 'node:fs';
+import path from 'node:path';
+import { describeModelEnd } from '../gbdt/model-end';
+import { writeFileAtomic } from '../node/atomic-write';
+import { EXIT, UsageError, openFiles, outputFormat, parseCommandLine, parseNumberOption, requireFile, withEngine, writeOutput, type Io } from './common';
+
+const TRAIN_HELP = `Usage: assay train FILE --target COL --out MODEL.json [options]
+
+Trains a gradient-boosted tree model (XGBoost's hist method) on FILE and writes it as XGBoost
+JSON, which xgboost.Booster(model_file=...) and xgboost4j load. Prints the final metrics as JSON.
+
+Options:
+  --target COL            The label column (required)
+  --positive VALUE        The positive class of a two-valued label, as the file writes it (yes/no,
+                          y/n, 1/0, true/false, t/f in any case name the values of a yes/no column)
+  --features a,b,...      Feature columns (default: every other usable column)
+  --objective NAME        binary:logistic | reg:squarederror | multi:softprob (default: from the label)
+  --rounds N              Boosting rounds (num_boost_round, default 100)
+  --param name=value      Any XGBoost parameter (eta, max_depth, lambda, subsample, ...); repeatable
+  --valid-frac F          Share of rows held out for validation, stratified (default 0.2)
+  --early-stopping N      Stop after N rounds without improvement on the validation rows and keep
+                          the best round (default with validation rows: 10% of the rounds, at
+                          least 20; 0 = off, keep every round)
+  --seed N                Seed for the split and sampling (default 0)
+  --out MODEL.json        Where to write the model (required)
+  -h, --help              Show this help`;
+
+const PREDICT_HELP = `Usage: assay predict MODEL.json FILE --out PREDS.csv|PREDS.parquet [--shap]
+
+Scores every row of FILE with the model. The output has one row per input row, in input order:
+the input columns, then "prediction" (the probability of the positive class for binary:logistic;
+the class for multi:softprob, with prob_<class> columns).
+
+Options:
+  --out FILE     Output file, .csv or .parquet (required)
+  --shap         Add one shap_<feature> column per feature and shap_bias (they sum to the margin)
+  -h, --help     Show this help`;
+
+
+
+
+export async function trainCommand(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommandLine(
+    {
+      options: {
+        target: { type: 'string' },
+        positive: { type: 'string' },
+        features: { type: 'string' },
+        objective: { type: 'string' },
+        rounds: { type: 'string' },
+        param: { type: 'string', multiple: true },
+        'valid-frac': { type: 'string' },
+        'early-stopping': { type: 'string' },
+        seed: { type: 'string' },
+        out: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    },
+    argv,
+    TRAIN_HELP,
+  );
+  if (values.help) {
+    io.out(TRAIN_HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length !== 1) throw new UsageError(`train takes exactly one FILE (got ${positionals.length}).\n\n${TRAIN_HELP}`);
+  const target = values.target;
+  if (typeof target !== 'string' || !target) throw new UsageError(`train needs --target COL.\n\n${TRAIN_HELP}`);
+  const out = values.out;
+  if (typeof out !== 'string' || !out) throw new UsageError(`train needs --out MODEL.json.\n\n${TRAIN_HELP}`);
+  const params: Record<string, string | number> = {};
+  for (const entry of (values.param as string[] | undefined) ?? []) {
+    const eq = entry.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--param takes name=value (got "${entry}").`);
+    params[entry.slice(0, eq).trim()] = entry.slice(eq + 1).trim();
+  }
+  if (typeof values.objective === 'string') params.objective = values.objective;
+  const rounds = parseNumberOption('rounds', values.rounds, (v) => Number.isInteger(v), 'a whole number');
+  if (rounds !== undefined) params.num_boost_round = rounds;
+  const early = parseNumberOption('early-stopping', values['early-stopping'], (v) => Number.isInteger(v) && v >= 0, 'a whole number >= 0');
+  if (early !== undefined) params.early_stopping_rounds = early;
+  const validFraction = parseNumberOption('valid-frac', values['valid-frac'], (v) => v >= 0 && v < 1, 'in [0, 1)') ?? 0.2;
+  const seed = parseNumberOption('seed', values.seed, (v) => Number.isInteger(v), 'a whole number') ?? 0;
+  if (params.seed === undefined) params.seed = seed;
+  const file = positionals[0] as string;
+  requireFile(file);
+  const features = typeof values.features === 'string' ? values.features.split(',').map((f) => f.trim()).filter(Boolean) : undefined;
+  return withEngine(async ({ client }) => {
+    const [table] = await openFiles(client, [file], io);
+    let lastPhase = '';
+    const outcome = await client.run(
+      'model.train',
+      {
+        source: { table: table as string },
+        target,
+        ...(typeof values.positive === 'string' ? { positive: values.positive } : {}),
+        ...(features ? { features } : {}),
+        params,
+        split: { kind: 'stratified', validFraction, seed },
+      },
+      {
+        onProgress: (p) => {
+          if (process.stderr.isTTY && p.phase !== lastPhase) {
+            lastPhase = p.phase;
+            process.stderr.write(`\r${p.phase.padEnd(70).slice(0, 70)}`);
+          }
+        },
+      },
+    );
+    if (process.stderr.isTTY) process.stderr.write('\r'.padEnd(72) + '\r');
+    const { json } = await client.run('model.export', { modelId: outcome.model.modelId });
+    writeFileAtomic(path.resolve(out), json);
+    for (const warning of outcome.warnings) io.err(`warning: ${warning}`);
+    // Name every figure by the round it comes from: the saved model ends at the best iteration
+    // when early stopping is on, and the last round trained may be well past it.
+    const last = outcome.history[outcome.history.length - 1];
+    const bestIteration = outcome.model.bestIteration;
+    const best = bestIteration !== null ? outcome.history[bestIteration] : last;
+    const savedModelEnd = describeModelEnd(outcome.model, outcome.history.length);
+    io.err(`saved model: ${savedModelEnd}`);
+    const valid = outcome.evaluation.valid;
+    const summary = {
+      model: out,
+      objective: outcome.model.objective,
+      target,
+      label: outcome.model.label,
+      rows: outcome.model.rows,
+      features: outcome.model.features.length,
+      trees: outcome.model.trees,
+      roundsTrained: outcome.history.length,
+      earlyStoppingRounds: Number(outcome.model.params.early_stopping_rounds ?? 0),
+      /** XGBoost's best_iteration (0-based), as in the model file; null without early stopping. */
+      bestIteration,
+      savedModelEnd,
+      /** Per-round metrics at the round the saved model ends at. */
+      atBestIteration: best ? { round: best.round, train: best.train, valid: best.valid ?? null } : null,
+      /** Per-round metrics at the last round trained (past the best iteration when early stopping stopped it). */
+      atLastRound: last ? { round: last.round, train: last.train, valid: last.valid ?? null } : null,
+      /** The saved model scored on the validation rows (threshold 0.5 for binary:logistic). */
+      validation: valid?.binary
+        ? {
+            round: best?.round ?? 0,
+            auc: valid.binary.auc,
+            logloss: valid.binary.logloss,
+            accuracy: valid.binary.accuracy,
+            precision: valid.binary.precision,
+            recall: valid.binary.recall,
+            f1: valid.binary.f1,
+          }
+        : valid?.regression || valid?.multiclass
+          ? { round: best?.round ?? 0, ...(valid.regression ?? valid.multiclass) }
+          : null,
+      warnings: outcome.warnings,
+      elapsedMs: outcome.elapsedMs,
+    };
+    io.out(JSON.stringify(summary, (_k, v: unknown) => (Array.isArray(v) && v.length > 20 ? undefined : v), 2));
+    return EXIT.ok;
+  });
+}
+
+export async function predictCommand(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommandLine({ options: { out: { type: 'string' }, shap: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }, argv, PREDICT_HELP);
+  if (values.help) {
+    io.out(PREDICT_HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length !== 2) throw new UsageError(`predict takes MODEL.json and FILE (got ${positionals.length} arguments).\n\n${PREDICT_HELP}`);
+  const [modelFile, file] = positionals as [string, string];
+  const out = typeof values.out === 'string' ? values.out : undefined;
+  outputFormat(out);
+  requireFile(modelFile);
+  requireFile(file);
+  const json = fs.readFileSync(modelFile, 'utf8');
+  return withEngine(async ({ client }) => {
+    const model = await client.run('model.import', { json, name: path.basename(modelFile) });
+    const [table] = await openFiles(client, [file], io);
+    const scored = await client.run('model.predict', { modelId: model.modelId, source: { table: table as string }, outputTable: `scored_${table as string}`, withShap: values.shap === true });
+    await writeOutput(client, { table: scored.name }, out as string);
+    io.err(`wrote ${scored.rowCount.toLocaleString('en-US')} predictions to ${out}`);
+    return EXIT.ok;
+  });
+}
