@@ -11,6 +11,7 @@ import { viewElements } from './app/view-elements';
 import { ViewTabs, type Tab } from './app/ViewTabs';
 import type { CatalogActions } from './components/Catalog';
 import { Notices } from './components/Notices';
+import { preloadPlotlyWhenIdle } from './components/plotly';
 import { describeError } from './errors';
 import type { PickedFile, Platform, RecentWorkspace } from './platform';
 import { parseWorkspace, serializeWorkspace, workspaceFileName, type Workspace, type WorkspaceSource } from './workspace';
@@ -368,6 +369,10 @@ export function App({ engine, platform }: AppProps) {
   };
 
   const ready = status.state === 'ready' && initialLoadDone;
+  // The first chart a user asks for should not wait on Plotly's script: evaluate it when idle.
+  useEffect(() => {
+    if (ready) preloadPlotlyWhenIdle();
+  }, [ready]);
   const saveBytes = useCallback((fileName: string, bytes: Uint8Array) => platform.saveBytes(fileName, bytes), [platform]);
   const onCatalogChanged = useCallback(() => void refreshCatalog(), [refreshCatalog]);
   const views = viewElements({ engine: client, engineReady: status.state === 'ready', tables, selected, workspaces, onCatalogChanged, saveBytes, tab });

@@ -1,6 +1,7 @@
 /**
  * UI responsiveness: long tasks (main-thread tasks over 50 ms) seen by a PerformanceObserver in
- * Chromium while the built app runs the flows a new user runs: first start with the samples, open
+ * Chromium while the built app runs the flows a new user runs: first start with the samples (up to
+ * the end of the idle preload of Plotly's script), open
  * a 541,909-row file, train a model (training updates, then the results render), run k-means and
  * show its results. Per flow: the count of long tasks, the longest, and the total blocking time
  * (the sum of each task's time over 50 ms). The target is no long task over 200 ms.
@@ -25,6 +26,8 @@ export const LONG_TASK_TARGET_MS = 200;
 const BLOCKING_THRESHOLD_MS = 50;
 /** After a flow's last visible change, long tasks still landing (chart layout, effects) belong to it. */
 const SETTLE_MS = 1_500;
+/** The app preloads Plotly when idle a few seconds after start (renderer/components/plotly.ts). */
+const PRELOAD_WAIT_MS = 12_000;
 
 const FLOWS = ['first start (samples)', 'open a file (541,909 rows)', 'training updates', 'model results render', 'k-means results'] as const;
 export type Flow = (typeof FLOWS)[number];
@@ -130,11 +133,18 @@ async function runOnce(url: string, bigFile: string, profileTo: string | null, r
       await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
     }
 
-    // First start: from navigation to the sample workspace loaded and its first profile drawn.
+    // First start: from navigation to the sample workspace loaded and its first profile drawn, and
+    // on to the end of the idle preload of Plotly's script, so its long task is counted here.
     await profiled('first start (samples)', async () => {
       await page.goto(url, { waitUntil: 'commit' });
       await page.locator('[data-testid="app"][data-ready="true"]').waitFor({ timeout: 120_000 });
       await page.locator('[data-testid="profile-card"]').first().waitFor({ timeout: 60_000 });
+      // Builds from before the preload never load Plotly here: give up waiting after PRELOAD_WAIT_MS.
+      const preloaded = await page
+        .waitForFunction(`'Plotly' in window`, undefined, { timeout: PRELOAD_WAIT_MS })
+        .then(() => true)
+        .catch(() => false);
+      if (!preloaded) console.log(`    (Plotly was not preloaded within ${PRELOAD_WAIT_MS / 1000} s of the first profile)`);
       await settle();
       windows.push({ flow: 'first start (samples)', from: 0, to: await now(page) });
     });

@@ -21,7 +21,7 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const plotlyJs = fs.readFileSync(createRequire(import.meta.url).resolve('plotly.js-dist-min'), 'utf8');
+const plotlyJs = fs.readFileSync(createRequire(import.meta.url).resolve('plotly.js-cartesian-dist-min'), 'utf8');
 
 describe('pack HTML report', () => {
   it('opens with no network and shows every tag, the chart, golden rows, SQL and reviews', async () => {
@@ -41,6 +41,9 @@ describe('pack HTML report', () => {
       });
       await page.goto(pathToFileURL(file).href);
       await page.locator('#metrics-chart .main-svg').first().waitFor({ timeout: 30_000 });
+      // The inlined bundle has the chart's trace types: one bar (with its interval) per tag, not empty axes.
+      expect(await page.locator('#metrics-chart .barlayer .point').count()).toBe(withMetrics.tags.length);
+      expect(await page.locator('#metrics-chart .errorbar').count()).toBe(withMetrics.tags.length);
       const shown = await page.locator('tr.tag').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-tag')));
       expect(shown).toEqual(withMetrics.tags.map((t) => t.name));
       for (const tag of withMetrics.tags) await expect(page.locator('tr.tag', { hasText: tag.name }).first().isVisible()).resolves.toBe(true);

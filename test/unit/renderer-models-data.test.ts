@@ -187,8 +187,37 @@ describe('SHAP shaping', () => {
     expect(folded.map((s) => s.label)).toEqual(['bias', 'f0 = 1', '1 other features', 'margin']);
     expect(folded.slice(0, -1).reduce((sum, s) => sum + s.value, 0)).toBeCloseTo(0.6, 12);
     expect(() => waterfallSteps(shapFixture(), 3)).toThrow(/not among the 3/);
-    const trace = waterfallFigure(steps).data[0] as { measure: string[]; x: number[] };
-    expect(trace.measure).toEqual(['absolute', 'relative', 'relative', 'total']);
+  });
+
+  it('draws the waterfall as floating bars the bundled Plotly has: each step starts where the last ended', () => {
+    const { steps } = waterfallSteps(shapFixture(), 1);
+    const figure = waterfallFigure(steps);
+    expect(figure.data).toHaveLength(1);
+    const trace = figure.data[0] as { type: string; orientation: string; y: string[]; base: number[]; x: number[]; marker: { color: string[] }; text: string[]; customdata: string[] };
+    // The cartesian bundle has no `waterfall` trace; a bar with `base` draws the same steps.
+    expect(trace.type).toBe('bar');
+    expect(trace.orientation).toBe('h');
+    expect(trace.y).toEqual(['bias', 'f0 = 3', 'f1 = missing', 'margin']);
+    // bias 0.5 from zero, -0.4 from 0.5, +0.3 from 0.1, and the margin 0.4 from zero.
+    expect(trace.x).toEqual([0.5, -0.4, 0.3, 0.4]);
+    expect(trace.base[0]).toBe(0);
+    expect(trace.base[1]).toBeCloseTo(0.5, 12);
+    expect(trace.base[2]).toBeCloseTo(0.1, 12);
+    expect(trace.base[3]).toBe(0);
+    // Increasing red, decreasing blue, bias and margin grey, as the waterfall trace coloured them.
+    expect(trace.marker.color).toEqual(['#374151', '#2563eb', '#dc2626', '#374151']);
+    expect(trace.text).toEqual(['0.500', '-0.400', '+0.300', '0.400']);
+    expect(trace.customdata).toEqual(['0.5000', '-0.4000 → 0.1000', '+0.3000 → 0.4000', '0.4000']);
+    // Connectors join each step's end to the next bar, between the bars (bars span ±0.4 of a slot).
+    const shapes = figure.layout.shapes as Array<{ x0: number; x1: number; y0: number; y1: number }>;
+    expect(shapes).toHaveLength(3);
+    expect(shapes.map((s) => s.x0)).toEqual(shapes.map((s) => s.x1));
+    [0.5, 0.1, 0.4].forEach((end, i) => expect(shapes[i]!.x0).toBeCloseTo(end, 12));
+    expect(shapes.map((s) => [s.y0, s.y1])).toEqual([
+      [0.4, 0.6],
+      [1.4, 1.6],
+      [2.4, 2.6],
+    ]);
   });
 });
 

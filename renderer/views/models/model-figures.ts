@@ -2,7 +2,7 @@
  * Plotly figures of the Models view, built from engine results already shaped by model-data.ts.
  * Pure (types only from Plotly) so the shapes can be checked in unit tests.
  */
-import type { Data, Layout } from 'plotly.js';
+import type { Data, Layout, PlotData } from 'plotly.js';
 import type { BinaryEvaluation } from '../../../workers/api';
 import type { BeeswarmRow, CurveSeries, WaterfallStep } from './model-data';
 
@@ -180,24 +180,61 @@ export function dependenceFigure(feature: string, points: { x: number[]; y: numb
   };
 }
 
+const INCREASING = '#dc2626';
+const DECREASING = '#2563eb';
+const TOTAL = '#374151';
+/** Bars fill this share of their category slot (Plotly's default bargap is 0.2). */
+const BAR_SPAN = 0.8;
+
+/**
+ * One row's SHAP waterfall, drawn as floating bars (`base`): the bundled Plotly has no `waterfall`
+ * trace. The bias and the margin stand on zero; each contribution starts where the previous step
+ * ended. Connector lines join one step's end to the next step's start, as a waterfall draws them.
+ */
 export function waterfallFigure(steps: readonly WaterfallStep[]): Figure {
+  let running = 0;
+  const base: number[] = [];
+  const ends: number[] = [];
+  for (const step of steps) {
+    const start = step.measure === 'relative' ? running : 0;
+    running = step.measure === 'relative' ? running + step.value : step.value;
+    base.push(start);
+    ends.push(running);
+  }
+  const colour = (step: WaterfallStep): string => (step.measure !== 'relative' ? TOTAL : step.value >= 0 ? INCREASING : DECREASING);
+  const signed = (value: number, digits: number): string => (value > 0 ? `+${value.toFixed(digits)}` : value.toFixed(digits));
+  const connectors = ends.slice(0, -1).map((end, index) => ({
+    type: 'line' as const,
+    xref: 'x' as const,
+    yref: 'y' as const,
+    x0: end,
+    x1: end,
+    y0: index + BAR_SPAN / 2,
+    y1: index + 1 - BAR_SPAN / 2,
+    line: { color: GREY, width: 1 },
+  }));
+  // `base` is a bar attribute the Plotly typings leave out.
+  const bars: Partial<PlotData> & { base: number[] } = {
+    type: 'bar',
+    orientation: 'h',
+    y: steps.map((s) => s.label),
+    base,
+    x: steps.map((s) => s.value),
+    marker: { color: steps.map(colour) },
+    text: steps.map((s) => (s.measure === 'relative' ? signed(s.value, 3) : s.value.toFixed(3))),
+    textposition: 'auto',
+    customdata: steps.map((s, i) => (s.measure === 'relative' ? `${signed(s.value, 4)} → ${ends[i]!.toFixed(4)}` : s.value.toFixed(4))),
+    hovertemplate: '%{y}<br>%{customdata}<extra></extra>',
+  };
   return {
-    data: [
-      {
-        type: 'waterfall',
-        orientation: 'h',
-        measure: steps.map((s) => s.measure),
-        y: steps.map((s) => s.label),
-        x: steps.map((s) => (s.measure === 'total' ? 0 : s.value)),
-        text: steps.map((s) => (s.measure === 'relative' && s.value > 0 ? `+${s.value.toFixed(3)}` : s.value.toFixed(3))),
-        textposition: 'auto',
-        increasing: { marker: { color: '#dc2626' } },
-        decreasing: { marker: { color: '#2563eb' } },
-        totals: { marker: { color: '#374151' } },
-        connector: { line: { color: GREY, width: 1 } },
-        hovertemplate: '%{y}<br>%{x:.4f}<extra></extra>',
-      } as Data,
-    ],
-    layout: { yaxis: { autorange: 'reversed', automargin: true }, xaxis: axis('margin (log-odds for binary models)'), height: Math.max(260, 60 + steps.length * 26) },
+    data: [bars],
+    layout: {
+      yaxis: { autorange: 'reversed', automargin: true },
+      xaxis: axis('margin (log-odds for binary models)'),
+      bargap: 1 - BAR_SPAN,
+      shapes: connectors,
+      showlegend: false,
+      height: Math.max(260, 60 + steps.length * 26),
+    },
   };
 }

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState, type ChangeEvent, type JSX } from 'react';
-import plotlyScriptUrl from 'plotly.js-dist-min/plotly.min.js?url';
 import type { PackDiff, PackInfo, PackValidation, SqlDialect } from '../../../workers/api';
 import { ErrorPanel, ProgressLine, StatusLine, type StatusMessage } from '../../components/Feedback';
+import { plotlyScriptUrl } from '../../components/plotly';
 import { TableOptions } from '../../components/PickerOptions';
 import { describeError, describeJobFailure } from '../../errors';
 import { formatCount } from '../../format';
