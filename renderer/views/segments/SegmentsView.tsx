@@ -16,10 +16,9 @@ import { SaveSegmentsBar, type SaveSegmentsForm } from './SaveSegmentsBar';
 import { SavedSegmentations } from './SavedSegmentations';
 import { SEGMENTS_JOB_VERBS as JOB_VERBS, type SegmentsJob as ViewJob } from './SegmentsJobLine';
 import { SweepCard } from './SweepCard';
+import { useAsOfDefault } from './use-as-of-default';
 import { useSegmentCharts } from './use-segment-charts';
-import { tableFromIPC } from 'apache-arrow';
 import {
-  asOfDefaultSql,
   buildBlocker,
   defaultClusterFeatures,
   featureOutputName,
@@ -135,31 +134,8 @@ export function SegmentsView(props: SegmentsViewProps): JSX.Element {
     }
   }, [tables, selectedTable, chooseFeatureTable, chooseClusterTable, workspaceRef]);
 
-  // The as-of date defaults to the day after the latest time in the chosen column (an engine query),
-  // shown as a value the user can change; a date the user wrote is kept.
-  const autoAsOf = useRef<string | null>(null);
-  const timeColumn = formColumns.find((c) => c.name === form.time);
-  const asOfQuery = form.table && timeColumn ? asOfDefaultSql(form.table, timeColumn, form.timeUnit) : null;
-  useEffect(() => {
-    if (!asOfQuery) return;
-    const asOf = workspaceRef.current.features.form.asOf;
-    if (asOf.trim() && asOf !== autoAsOf.current) return;
-    const controller = new AbortController();
-    engine
-      .run('sql.run', { sql: asOfQuery, preview: 1 }, { signal: controller.signal })
-      .then((result) => {
-        if (result.resultId !== null) void engine.run('sql.release', { resultId: result.resultId }).catch(() => undefined);
-        const value = tableFromIPC(result.preview).getChild('as_of')?.get(0) as string | null | undefined;
-        const latest = workspaceRef.current.features.form.asOf;
-        // The user may have typed a date while the query ran: theirs wins.
-        if (controller.signal.aborted || !value || (latest.trim() && latest !== autoAsOf.current)) return;
-        autoAsOf.current = value;
-        updateWorkspace((s) => ({ ...s, features: { ...s.features, form: { ...s.features.form, asOf: value } } }));
-      })
-      // No default (a time column with no readable times): the field stays empty and says it is needed.
-      .catch(() => undefined);
-    return () => controller.abort();
-  }, [engine, asOfQuery, updateWorkspace, workspaceRef]);
+  // The as-of date defaults to the day after the latest time in the chosen column; a date the user wrote is kept.
+  const autoAsOf = useAsOfDefault(engine, form, formColumns, workspaceRef, updateWorkspace);
 
   /** Starts an engine job with progress in this view (and in the Jobs panel); clears it when done. */
   const startJob = <K extends EngineJobKind>(viewJob: ViewJob, kind: K, params: AllEngineJobs[K]['params']): Promise<AllEngineJobs[K]['result']> =>
