@@ -140,10 +140,14 @@ async function runOnce(url: string, bigFile: string, profileTo: string | null, r
       await page.locator('[data-testid="app"][data-ready="true"]').waitFor({ timeout: 120_000 });
       await page.locator('[data-testid="profile-card"]').first().waitFor({ timeout: 60_000 });
       // Builds from before the preload never load Plotly here: give up waiting after PRELOAD_WAIT_MS.
+      // A function, not a string: the app's CSP forbids evaluating strings in the page.
       const preloaded = await page
-        .waitForFunction(`'Plotly' in window`, undefined, { timeout: PRELOAD_WAIT_MS })
+        .waitForFunction(() => 'Plotly' in globalThis, undefined, { timeout: PRELOAD_WAIT_MS })
         .then(() => true)
-        .catch(() => false);
+        .catch((error: unknown) => {
+          if (error instanceof Error && error.name === 'TimeoutError') return false;
+          throw error;
+        });
       if (!preloaded) console.log(`    (Plotly was not preloaded within ${PRELOAD_WAIT_MS / 1000} s of the first profile)`);
       await settle();
       windows.push({ flow: 'first start (samples)', from: 0, to: await now(page) });
