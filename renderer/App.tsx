@@ -1,9 +1,10 @@
-import { useCallback, useEffect, useMemo, useRef, useState, type ChangeEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { BrowserEngine } from '../workers/browser';
 import type { ColumnTypeName, EngineInfo, OpenParams, TableInfo } from '../workers/api';
 import { AppToolbar, type EngineStatus } from './app/AppToolbar';
 import { CatalogSidebar } from './app/CatalogSidebar';
 import { useMenuCommands } from './app/use-menu-commands';
+import { useFileOpening, type OpenRequest } from './app/use-file-opening';
 import { useNotices } from './app/use-notices';
 import { useViewWorkspaces } from './app/use-view-workspaces';
 import { useWindowFileDrop } from './app/use-window-file-drop';
@@ -13,15 +14,8 @@ import type { CatalogActions } from './components/Catalog';
 import { Notices } from './components/Notices';
 import { preloadPlotlyWhenIdle } from './components/plotly';
 import { describeError } from './errors';
-import type { PickedFile, Platform, RecentWorkspace } from './platform';
+import type { Platform, RecentWorkspace } from './platform';
 import { parseWorkspace, serializeWorkspace, workspaceFileName, type Workspace, type WorkspaceSource } from './workspace';
-
-/** A file to open, with what the workspace should remember about it. */
-interface OpenRequest {
-  params: OpenParams;
-  label: string;
-  remember: Omit<WorkspaceSource, 'table' | 'format'>;
-}
 
 interface AppProps {
   engine: BrowserEngine;
@@ -34,15 +28,10 @@ function isEngineInfo(value: unknown): value is EngineInfo {
   return typeof info.duckdbVersion === 'string' && typeof info.bundle === 'string' && (info.host === 'browser' || info.host === 'node');
 }
 
-function sourceFromPicked(file: PickedFile): OpenParams['source'] {
-  return file.kind === 'blob'
-    ? { kind: 'blob', name: file.name, blob: file.blob }
-    : { kind: 'bytes', name: file.name, bytes: file.bytes };
-}
-
 /**
  * The shell: toolbar (AppToolbar), catalog and jobs (CatalogSidebar), the tabbed views (ViewTabs,
- * view-elements). App itself holds the tables, opens files and workspaces, and saves them.
+ * view-elements); files open through use-file-opening. App itself holds the tables and the
+ * catalog's actions, loads the samples, and opens and saves workspaces.
  */
 export function App({ engine, platform }: AppProps) {
   const client = engine.client;
@@ -55,13 +44,10 @@ export function App({ engine, platform }: AppProps) {
   const [visited, setVisited] = useState<ReadonlySet<Tab>>(new Set(['data']));
   const workspaces = useViewWorkspaces();
   const [sources, setSources] = useState<WorkspaceSource[]>([]);
-  const [toPickAgain, setToPickAgain] = useState<WorkspaceSource[]>([]);
   const [workspaceMeta, setWorkspaceMeta] = useState<{ name: string; path?: string } | null>(null);
   const { notices, notify, reportError, dismissNotice } = useNotices();
   const [busyTables, setBusyTables] = useState<ReadonlySet<string>>(new Set());
-  const [opening, setOpening] = useState(0);
   const [recent, setRecent] = useState<RecentWorkspace[]>([]);
-  const fileInput = useRef<HTMLInputElement>(null);
   const startedInitialLoad = useRef(false);
 
   const { applyWorkspace: applyViewWorkspaces, states: viewStates } = workspaces;
@@ -82,71 +68,7 @@ export function App({ engine, platform }: AppProps) {
     }
   }, [reportError, client]);
 
-  /** Opens files one after another in the engine; returns the tables created. */
-  const openRequests = useCallback(async (requests: OpenRequest[], options: { select?: string } = {}): Promise<TableInfo[]> => {
-    if (requests.length === 0) return [];
-    setOpening((n) => n + requests.length);
-    const opened: TableInfo[] = [];
-    const results = await Promise.allSettled(requests.map((request) => client.run('data.open', request.params)));
-    results.forEach((result, index) => {
-      const request = requests[index];
-      if (!request) return;
-      if (result.status === 'fulfilled') {
-        const table = result.value;
-        opened.push(table);
-        const format = table.source?.format ?? request.params.format ?? 'csv';
-        setSources((list) => [...list.filter((s) => s.table !== table.name), { ...request.remember, table: table.name, format }]);
-        for (const warning of table.warnings ?? []) notify('warning', `${table.name}: ${warning}`);
-      } else {
-        reportError(`Could not open ${request.label}`, result.reason);
-      }
-    });
-    setOpening((n) => n - requests.length);
-    await refreshCatalog(options.select ?? opened[opened.length - 1]?.name);
-    return opened;
-  }, [reportError, client, notify, refreshCatalog]);
-
-  const openPickedFiles = useCallback(async (files: PickedFile[]): Promise<void> => {
-    const requests = files.map((file): OpenRequest => {
-      // A file the workspace asked for again goes back under its saved table name.
-      const wanted = toPickAgain.find((source) => source.name === file.name);
-      const params: OpenParams = { source: sourceFromPicked(file) };
-      if (wanted) {
-        params.tableName = wanted.table;
-        params.format = wanted.format;
-        params.replace = true;
-        if (wanted.delimiter !== undefined || wanted.header !== undefined) params.csv = { delimiter: wanted.delimiter, header: wanted.header };
-      }
-      return { params, label: file.name, remember: file.kind === 'bytes' ? { name: file.name, path: file.path } : { name: file.name } };
-    });
-    const names = new Set(files.map((f) => f.name));
-    setToPickAgain((list) => list.filter((source) => !names.has(source.name)));
-    await openRequests(requests);
-  }, [openRequests, toPickAgain]);
-
-  const openBrowserFiles = useCallback((files: File[]) => {
-    void openPickedFiles(files.map((file) => ({ kind: 'blob', name: file.name, blob: file })));
-  }, [openPickedFiles]);
-
-  const chooseFiles = useCallback(async () => {
-    if (platform.pickFiles) {
-      try {
-        const files = await platform.pickFiles();
-        await openPickedFiles(files);
-      } catch (err) {
-        reportError('Could not read the chosen files', err);
-      }
-    } else {
-      fileInput.current?.click();
-    }
-  }, [reportError, platform, openPickedFiles]);
-
-  const onFileInput = (event: ChangeEvent<HTMLInputElement>): void => {
-    const files = Array.from(event.target.files ?? []);
-    // Reset so picking the same file again still fires a change.
-    event.target.value = '';
-    if (files.length > 0) openBrowserFiles(files);
-  };
+  const { opening, toPickAgain, setToPickAgain, fileInput, openRequests, openBrowserFiles, chooseFiles, onFileInput } = useFileOpening({ client, platform, notify, reportError, refreshCatalog, setSources });
 
   const loadSamples = useCallback(async (): Promise<void> => {
     try {
@@ -208,7 +130,7 @@ export function App({ engine, platform }: AppProps) {
         `The browser cannot reopen files by itself. Please open these files again: ${missing.map((s) => s.name).join(', ')}. They will be loaded as ${missing.map((s) => s.table).join(', ')}.`,
       );
     }
-  }, [reportError, client, platform, openRequests, notify, applyViewWorkspaces]);
+  }, [reportError, client, platform, openRequests, notify, applyViewWorkspaces, setToPickAgain]);
 
   const openWorkspaceText = useCallback(async (file: { name: string; path?: string; text: string } | null) => {
     if (!file) return;
