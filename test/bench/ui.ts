@@ -1,7 +1,7 @@
 /**
  * UI responsiveness: long tasks (main-thread tasks over 50 ms) seen by a PerformanceObserver in
- * Chromium while the built app runs the flows a new user runs: first start with the samples (up to
- * the end of the idle preload of Plotly's script), open
+ * Chromium while the built app runs the flows a new user runs: first start with the samples, the
+ * idle preload of Plotly's script that follows it (none in builds before it), open
  * a 541,909-row file, train a model (training updates, then the results render), run k-means and
  * show its results. Per flow: the count of long tasks, the longest, and the total blocking time
  * (the sum of each task's time over 50 ms). The target is no long task over 200 ms.
@@ -29,7 +29,10 @@ const SETTLE_MS = 1_500;
 /** The app preloads Plotly when idle a few seconds after start (renderer/components/plotly.ts). */
 const PRELOAD_WAIT_MS = 12_000;
 
-const FLOWS = ['first start (samples)', 'open a file (541,909 rows)', 'training updates', 'model results render', 'k-means results'] as const;
+/** The mark renderer/components/plotly.ts sets when its idle preload starts (PLOTLY_PRELOAD_MARK). */
+const PRELOAD_MARK = 'assay: plotly preload';
+
+const FLOWS = ['first start (samples)', 'idle Plotly preload', 'open a file (541,909 rows)', 'training updates', 'model results render', 'k-means results'] as const;
 export type Flow = (typeof FLOWS)[number];
 
 interface LongTask {
@@ -150,7 +153,11 @@ async function runOnce(url: string, bigFile: string, profileTo: string | null, r
         });
       if (!preloaded) console.log(`    (Plotly was not preloaded within ${PRELOAD_WAIT_MS / 1000} s of the first profile)`);
       await settle();
-      windows.push({ flow: 'first start (samples)', from: 0, to: await now(page) });
+      // Tasks from the preload's start on are its own flow (still on the user's first minute).
+      const preloadStart = (await page.evaluate((mark) => performance.getEntriesByName(mark, 'mark')[0]?.startTime ?? null, PRELOAD_MARK)) as number | null;
+      const end = await now(page);
+      windows.push({ flow: 'first start (samples)', from: 0, to: preloadStart ?? end });
+      if (preloadStart !== null) windows.push({ flow: 'idle Plotly preload', from: preloadStart, to: end });
     });
 
     // Open a file: the full online_retail (gzipped CSV) through the file input, until its profile shows.
