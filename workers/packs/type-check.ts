@@ -1,4 +1,4 @@
-import type { RuleExpr, RuleLiteral } from '../tags/ast';
+import { forEachCondition, type RuleExpr, type RuleLiteral } from '../tags/ast';
 import { EngineError } from '../protocol/errors';
 import type { RulePack } from './schema';
 
@@ -15,15 +15,8 @@ export function textNumberConflicts(expr: RuleExpr, typeOf: (column: string) => 
     const type = typeOf(column);
     if (type !== undefined && TEXT.test(type) && literals.some((l) => l.kind === 'number')) out.push({ column, type });
   };
-  const visit = (e: RuleExpr): void => {
+  forEachCondition(expr, (e) => {
     switch (e.type) {
-      case 'and':
-      case 'or':
-        e.args.forEach(visit);
-        return;
-      case 'not':
-        visit(e.arg);
-        return;
       case 'compare':
         if (e.right.kind !== 'column') check(e.left.name, [e.right]);
         return;
@@ -36,8 +29,7 @@ export function textNumberConflicts(expr: RuleExpr, typeOf: (column: string) => 
       default:
         return;
     }
-  };
-  visit(expr);
+  });
   return out;
 }
 

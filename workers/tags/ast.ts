@@ -52,18 +52,29 @@ export type RuleExpr =
 
 export type RuleExprType = RuleExpr['type'];
 
+/** A rule's conditions: every node that is not AND, OR or NOT. */
+export type RuleCondition = Exclude<RuleExpr, { type: 'and' | 'or' | 'not' }>;
+
+/** Calls `visit` on each condition of a rule, left to right, through AND, OR and NOT. */
+export function forEachCondition(expr: RuleExpr, visit: (condition: RuleCondition) => void): void {
+  switch (expr.type) {
+    case 'and':
+    case 'or':
+      for (const arg of expr.args) forEachCondition(arg, visit);
+      return;
+    case 'not':
+      forEachCondition(expr.arg, visit);
+      return;
+    default:
+      visit(expr);
+  }
+}
+
 /** Every column a rule reads, in first-use order. */
 export function ruleColumns(expr: RuleExpr): string[] {
   const seen = new Set<string>();
-  const visit = (e: RuleExpr): void => {
+  forEachCondition(expr, (e) => {
     switch (e.type) {
-      case 'and':
-      case 'or':
-        e.args.forEach(visit);
-        return;
-      case 'not':
-        visit(e.arg);
-        return;
       case 'compare':
         seen.add(e.left.name);
         if (e.right.kind === 'column') seen.add(e.right.name);
@@ -73,7 +84,6 @@ export function ruleColumns(expr: RuleExpr): string[] {
       default:
         seen.add(e.column.name);
     }
-  };
-  visit(expr);
+  });
   return [...seen];
 }

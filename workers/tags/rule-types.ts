@@ -6,7 +6,7 @@
  * EngineError('BAD_INPUT') naming the column, never a silent false.
  */
 import { EngineError } from '../protocol/errors';
-import type { Operand, RuleExpr, RuleLiteral } from './ast';
+import { forEachCondition, type Operand, type RuleExpr, type RuleLiteral } from './ast';
 import { compileRegex } from './regex';
 
 /** What a column holds, as far as rules care. 'other' columns can only be tested with IS NULL. */
@@ -132,15 +132,8 @@ export function checkRuleTypes(expr: RuleExpr, lookup: KindLookup, unknown: (nam
       throw typeError(name, `${q(name)} is ${KIND_WORDS[kind]} column and ${q(right.name)} is ${KIND_WORDS[other]} column; they cannot be compared.`);
     }
   };
-  const visit = (e: RuleExpr): void => {
+  forEachCondition(expr, (e) => {
     switch (e.type) {
-      case 'and':
-      case 'or':
-        e.args.forEach(visit);
-        return;
-      case 'not':
-        visit(e.arg);
-        return;
       case 'literal':
         return;
       case 'compare':
@@ -174,8 +167,7 @@ export function checkRuleTypes(expr: RuleExpr, lookup: KindLookup, unknown: (nam
         return;
       }
     }
-  };
-  visit(expr);
+  });
 }
 
 /** Levenshtein distance, for "did you mean" suggestions. */
