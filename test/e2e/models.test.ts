@@ -78,6 +78,8 @@ describe('Models: train, evaluate, explain, export, score', () => {
     await page.locator('[data-testid="model-dependence"][data-rendered="true"]').waitFor({ timeout: 30_000 });
     const waterfall = page.locator('[data-testid="model-waterfall"][data-rendered="true"]');
     await waterfall.waitFor({ timeout: 30_000 });
+    // Bars, not empty axes: a trace type missing from the bundled Plotly draws nothing.
+    expect(await waterfall.locator('.barlayer .point').count()).toBeGreaterThan(2);
     expect(await page.getByTestId('model-shap').innerText()).toMatch(/bias -?[\d.]+ \+ contributions = margin -?[\d.]+/);
     await page.getByTestId('importance-weight').click();
     await page.locator('[data-testid="model-importance"][data-rendered="true"]').waitFor();

@@ -41,9 +41,10 @@ describe('pack HTML report', () => {
       });
       await page.goto(pathToFileURL(file).href);
       await page.locator('#metrics-chart .main-svg').first().waitFor({ timeout: 30_000 });
-      // The inlined bundle has the chart's trace types: one bar (with its interval) per tag, not empty axes.
-      expect(await page.locator('#metrics-chart .barlayer .point').count()).toBe(withMetrics.tags.length);
-      expect(await page.locator('#metrics-chart .errorbar').count()).toBe(withMetrics.tags.length);
+      // The inlined bundle has the chart's trace types: a coverage and a precision bar (each with its
+      // interval) per tag, not empty axes.
+      expect(await page.locator('#metrics-chart .barlayer .point').count()).toBe(2 * withMetrics.tags.length);
+      expect(await page.locator('#metrics-chart .errorbar').count()).toBe(2 * withMetrics.tags.length);
       const shown = await page.locator('tr.tag').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-tag')));
       expect(shown).toEqual(withMetrics.tags.map((t) => t.name));
       for (const tag of withMetrics.tags) await expect(page.locator('tr.tag', { hasText: tag.name }).first().isVisible()).resolves.toBe(true);
