@@ -30,3 +30,16 @@ export function vectorToFloat64(vector: Vector | null | undefined, length: numbe
 export function tableColumnsToFloat32(table: Table, names: string[]): Float32Array[] {
   return names.map((name) => vectorToFloat32(table.getChild(name), table.numRows));
 }
+
+/** A SQL scalar as a JS number: BIGINT arrives as bigint, NULL as NaN. */
+export function toNumber(value: unknown): number {
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'number') return value;
+  if (value === null || value === undefined) return Number.NaN;
+  return Number(value);
+}
+
+/** The rows of a small result (aggregates, a page) as plain objects. */
+export function rowsOf(table: Table): Array<Record<string, unknown>> {
+  return table.toArray().map((row: { toJSON(): Record<string, unknown> }) => row.toJSON());
+}

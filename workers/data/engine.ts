@@ -29,6 +29,7 @@ import { parquetWriterProperties, streamParquet } from './parquet-export';
 import { checkRowGroupPages, checkRowGroupValues, damagedParquet, readParquetFacts } from './parquet-check';
 import type { ParquetWasmModule } from './parquet-types';
 import { profileTable } from './profile-job';
+import { rowsOf, toNumber } from './arrow-values';
 import { detectFormat, isValidUtf8Prefix, sniffDelimiter } from './sniff';
 import { leadingKeyword, quoteIdent, quoteLiteral, splitStatements } from './sql-text';
 
@@ -47,17 +48,6 @@ interface KeptResult {
   table: string;
   columns: ColumnInfo[];
   rowCount: number;
-}
-
-function toNumber(value: unknown): number {
-  if (typeof value === 'bigint') return Number(value);
-  if (typeof value === 'number') return value;
-  if (value === null || value === undefined) return Number.NaN;
-  return Number(value);
-}
-
-function rowsOf(table: Table): Array<Record<string, unknown>> {
-  return table.toArray().map((row: { toJSON(): Record<string, unknown> }) => row.toJSON());
 }
 
 /**

@@ -1,4 +1,3 @@
-import type { Table } from 'apache-arrow';
 import type { ColumnInfo, ColumnProfile, TableProfile } from './types';
 import { throwIfAborted } from '../protocol/errors';
 import type { JobContext } from '../protocol/host';
@@ -18,6 +17,7 @@ import {
   type ColumnRef,
 } from './profile';
 import { quoteIdent } from './sql-text';
+import { rowsOf, toNumber } from './arrow-values';
 
 /**
  * Above this many rows, quantiles and histograms are computed on a sample of about
@@ -33,17 +33,6 @@ export interface ProfileOptions {
   topK: number;
   /** Columns per query (tests use a small one to exercise chunking). */
   columnChunk?: number;
-}
-
-function toNumber(value: unknown): number {
-  if (typeof value === 'bigint') return Number(value);
-  if (typeof value === 'number') return value;
-  if (value === null || value === undefined) return Number.NaN;
-  return Number(value);
-}
-
-function rowsOf(table: Table): Array<Record<string, unknown>> {
-  return table.toArray().map((row: { toJSON(): Record<string, unknown> }) => row.toJSON());
 }
 
 interface Ranged {
