@@ -71,17 +71,6 @@ export function preloadPlotlyWhenIdle(): void {
   }, PRELOAD_DELAY_MS);
 }
 
-/** Traces the bundle lacks, drawn with the bundled trace that takes the same attributes. */
-const BUNDLED_SUBSTITUTES: Readonly<Record<string, string>> = { scattergl: 'scatter' };
-
-/** The figure's traces with every type the bundle has (see `plotlyScriptUrl`); others are left as they are. */
-export function withBundledTraces(data: readonly Data[]): Data[] {
-  return data.map((trace) => {
-    const substitute = 'type' in trace && typeof trace.type === 'string' ? BUNDLED_SUBSTITUTES[trace.type] : undefined;
-    return substitute ? ({ ...trace, type: substitute } as Data) : trace;
-  });
-}
-
 /**
  * Chart work waits for its turn: one caller per task, with the event loop (input, paint) between.
  * Without this, every chart of a result resolves in the same microtask checkpoint and their draws
@@ -149,8 +138,7 @@ export async function drawPlot(
   const Plotly = await loadPlotly();
   if (stale()) return false;
   const started = performance.now();
-  const traces = withBundledTraces(data);
-  const drawing = Plotly.react(element, traces, fixedMargins(traces, layout, { measure: measureText, width: element.clientWidth, height: element.clientHeight }), config);
+  const drawing = Plotly.react(element, data, fixedMargins(data, layout, { measure: measureText, width: element.clientWidth, height: element.clientHeight }), config);
   // The synchronous part of the draw, as a User Timing entry: `npm run bench -- --only ui` lists the slowest.
   performance.measure(`plot ${element.dataset.testid ?? element.getAttribute('aria-label') ?? ''}`.trim(), { start: started, end: performance.now() });
   await drawing;

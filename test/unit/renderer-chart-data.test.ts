@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import {
   MAX_SERIES,
   OTHER_LABEL,
-  WEBGL_POINT_THRESHOLD,
   aggregateClientSide,
   barFigure,
   heatmapFigure,
@@ -121,7 +120,6 @@ describe('chart figures', () => {
       x: { name: 'v', kind: 'numeric' },
       y: null,
       color: { name: 'g', kind: 'categorical' },
-      webgl: true,
     });
     expect(fig.data.map((t) => [t.type, t.name, t.x])).toEqual([
       ['histogram', 'a', [1, 3]],
@@ -133,17 +131,18 @@ describe('chart figures', () => {
     expect(fig.layout.xaxis).toEqual({ title: { text: 'v' }, type: 'linear' });
   });
 
-  it('sorts line points by x and uses WebGL for large scatters', () => {
-    const line = rowChartFigure({ type: 'line', data: plotColumns({ t: ['2024-01-03', '2024-01-01', '2024-01-02'], y: [3, 1, 2] }), x: { name: 't', kind: 'temporal' }, y: { name: 'y', kind: 'numeric' }, color: null, webgl: true });
+  it('sorts line points by x and draws large scatters as SVG scatters', () => {
+    const line = rowChartFigure({ type: 'line', data: plotColumns({ t: ['2024-01-03', '2024-01-01', '2024-01-02'], y: [3, 1, 2] }), x: { name: 't', kind: 'temporal' }, y: { name: 'y', kind: 'numeric' }, color: null });
     expect(line.data[0]).toMatchObject({ type: 'scatter', mode: 'lines', x: ['2024-01-01', '2024-01-02', '2024-01-03'], y: [1, 2, 3] });
     expect(line.layout.xaxis.type).toBe('date');
-    const n = WEBGL_POINT_THRESHOLD + 1;
+    const n = 6_000;
     const bigData = plotColumns({ a: Array.from({ length: n }, (_v, i) => i), b: Array.from({ length: n }, (_v, i) => -i) });
-    const scatter = (webgl: boolean) => rowChartFigure({ type: 'scatter', data: bigData, x: { name: 'a', kind: 'numeric' }, y: { name: 'b', kind: 'numeric' }, color: null, webgl });
-    expect(scatter(true).data[0]?.type).toBe('scattergl');
-    expect(scatter(true).data[0]?.x).toHaveLength(n);
-    // Without WebGL Plotly would show an error instead of points: stay on SVG.
-    expect(scatter(false).data[0]?.type).toBe('scatter');
+    const scatter = rowChartFigure({ type: 'scatter', data: bigData, x: { name: 'a', kind: 'numeric' }, y: { name: 'b', kind: 'numeric' }, color: null });
+    // Plotly's cartesian bundle has no WebGL (scattergl) trace: every size is an SVG scatter.
+    expect(scatter.data[0]).toMatchObject({ type: 'scatter', mode: 'markers' });
+    expect(scatter.data[0]?.x).toHaveLength(n);
+    const bigLine = rowChartFigure({ type: 'line', data: bigData, x: { name: 'a', kind: 'numeric' }, y: { name: 'b', kind: 'numeric' }, color: null });
+    expect(bigLine.data[0]).toMatchObject({ type: 'scatter', mode: 'lines' });
     const thin = thinRows(bigData, 1000);
     expect(thin.rowCount).toBeLessThanOrEqual(1000);
     expect(thin.columns.get('a')?.slice(0, 3)).toEqual([0, 6, 12]);
@@ -152,7 +151,7 @@ describe('chart figures', () => {
   });
 
   it('draws box plots grouped by x', () => {
-    const fig = rowChartFigure({ type: 'box', data: plotColumns({ g: ['a', 'b', 'a'], v: [1, 5, 3] }), x: { name: 'g', kind: 'categorical' }, y: { name: 'v', kind: 'numeric' }, color: null, webgl: false });
+    const fig = rowChartFigure({ type: 'box', data: plotColumns({ g: ['a', 'b', 'a'], v: [1, 5, 3] }), x: { name: 'g', kind: 'categorical' }, y: { name: 'v', kind: 'numeric' }, color: null });
     expect(fig.data).toEqual([{ type: 'box', name: 'v', y: [1, 5, 3], x: ['a', 'b', 'a'], boxpoints: 'outliers' }]);
   });
 

@@ -1,7 +1,7 @@
 /** The Segments view's Plotly figures: which traces, which points, which names and colours. */
 import { describe, expect, it } from 'vitest';
 import type { ClusterProjection, ClusterSweepPoint, PortraitCard } from '../../workers/api';
-import { cspAllowsWebglTraces, elbowFigure, profileFigure, projectionFigure, segmentColour, silhouetteFigure, sizesFigure, SEGMENT_COLOURS } from '../../renderer/views/segments/segment-figures';
+import { elbowFigure, profileFigure, projectionFigure, segmentColour, silhouetteFigure, sizesFigure, SEGMENT_COLOURS } from '../../renderer/views/segments/segment-figures';
 
 type Trace = Record<string, unknown> & { x?: unknown[]; y?: unknown[]; name?: string };
 const traces = (figure: { data: unknown[] }): Trace[] => figure.data as Trace[];
@@ -21,13 +21,13 @@ describe('segment figures', () => {
     ],
   };
 
-  it('projection: one WebGL trace per segment (empty ones too) plus the centroids, named by segment', () => {
+  it('projection: one SVG scatter trace per segment (empty ones too) plus the centroids, named by segment', () => {
     const figure = projectionFigure(projection, ['Loyal', '', 'New']);
     const data = traces(figure);
     expect(data.map((t) => [t.type, t.name])).toEqual([
-      ['scattergl', 'Loyal'],
-      ['scattergl', 'Segment 1'],
-      ['scattergl', 'New'],
+      ['scatter', 'Loyal'],
+      ['scatter', 'Segment 1'],
+      ['scatter', 'New'],
       ['scatter', 'centroids'],
     ]);
     expect(data[0]?.x).toEqual([1, 3, 6]);
@@ -38,19 +38,8 @@ describe('segment figures', () => {
     expect((data[2]?.marker as { color: string }).color).toBe(segmentColour(2));
     expect(JSON.stringify(figure.layout.xaxis)).toContain('PC1 (61.2% of variance)');
     expect(JSON.stringify(figure.layout.yaxis)).toContain('PC2 (20.5% of variance)');
-    // Without WebGL the same traces are drawn in SVG.
-    expect(traces(projectionFigure(projection, [], { webgl: false })).map((t) => t.type)).toEqual(['scatter', 'scatter', 'scatter', 'scatter']);
     // A name with % does not break Plotly's hover template.
     expect(traces(projectionFigure(projection, ['10% club']))[0]?.hovertemplate).toContain('10%% club');
-  });
-
-  it('WebGL traces only where the content security policy allows code generation', () => {
-    const assay = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:";
-    expect(cspAllowsWebglTraces(assay)).toBe(false);
-    expect(cspAllowsWebglTraces("default-src 'self'")).toBe(false);
-    expect(cspAllowsWebglTraces("script-src 'self' 'unsafe-eval'")).toBe(true);
-    expect(cspAllowsWebglTraces("img-src 'self'")).toBe(true);
-    expect(cspAllowsWebglTraces(null)).toBe(true);
   });
 
   it('profile: grouped bars of z per feature, one trace per card in the given feature order', () => {

@@ -32,22 +32,6 @@ const BASE_LAYOUT: Partial<Layout> = {
 
 const CONFIG: Partial<Config> = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ['select2d', 'lasso2d'] };
 
-/** Plotly's WebGL traces need a WebGL context; without one they show an error instead of points. */
-function detectWebgl(): boolean {
-  try {
-    const canvas = document.createElement('canvas');
-    return (canvas.getContext('webgl2') ?? canvas.getContext('webgl')) !== null;
-  } catch {
-    return false;
-  }
-}
-
-let webglSupport: boolean | null = null;
-function hasWebgl(): boolean {
-  webglSupport ??= detectWebgl();
-  return webglSupport;
-}
-
 function toPlotly(figure: ChartFigure, title: string): { data: Data[]; layout: Partial<Layout> } {
   const layout: Partial<Layout> = {
     ...BASE_LAYOUT,
@@ -105,7 +89,7 @@ export function ChartBuilder({ engine, result, sql, initial, onSave, visible }: 
     }
     const controller = new AbortController();
     setDraw({ state: 'loading' });
-    loadChart(engine, { result, sql, type, axes, webgl: hasWebgl() }, controller.signal).then(
+    loadChart(engine, { result, sql, type, axes }, controller.signal).then(
       (loaded) => {
         if (!controller.signal.aborted) setDraw({ state: 'drawn', loaded });
       },
@@ -149,7 +133,7 @@ export function ChartBuilder({ engine, result, sql, initial, onSave, visible }: 
     void loadPlotly().then((Plotly) => Plotly.Plots.resize(element));
   }, [visible]);
 
-  // Free Plotly's listeners and WebGL contexts when the builder goes away.
+  // Free Plotly's listeners when the builder goes away.
   useEffect(() => {
     const element = plot.current;
     return () => {

@@ -100,7 +100,8 @@ export function splitSeries(labels: readonly string[]): Array<{ name: string; ro
 
 /** A loosely typed Plotly trace: only the fields this module sets. */
 export interface Trace {
-  type: 'histogram' | 'bar' | 'scatter' | 'scattergl' | 'box' | 'heatmap';
+  /** Only traces of Plotly's cartesian bundle (see renderer/components/plotly.ts): it has no WebGL ones. */
+  type: 'histogram' | 'bar' | 'scatter' | 'box' | 'heatmap';
   name?: string;
   x?: PlotValue[];
   y?: PlotValue[];
@@ -129,14 +130,9 @@ export interface ChartFigure {
 
 const pick = (values: readonly PlotValue[] | undefined, rows: readonly number[]): PlotValue[] => rows.map((r) => values?.[r] ?? null);
 
-/** Above this many points a scatter uses WebGL. */
-export const WEBGL_POINT_THRESHOLD = 5_000;
-
 export interface RowChartInput {
   type: Exclude<ChartType, 'bar' | 'heatmap'>;
   data: PlotColumns;
-  /** Whether the browser can draw WebGL traces (headless or GPU-less machines often cannot). */
-  webgl: boolean;
   x: ChartColumn | null;
   y: ChartColumn | null;
   color: ChartColumn | null;
@@ -169,19 +165,15 @@ export function rowChartFigure(input: RowChartInput): ChartFigure {
       layout.barmode = 'overlay';
       for (const s of series) data_.push({ type: 'histogram', name: s.name, x: pick(xs, s.rows), ...(split ? { opacity: 0.6 } : {}) });
       break;
-    case 'scatter': {
-      const webgl = input.webgl && data.rowCount > WEBGL_POINT_THRESHOLD;
-      for (const s of series) {
-        data_.push({ type: webgl ? 'scattergl' : 'scatter', mode: 'markers', name: s.name, x: pick(xs, s.rows), y: pick(ys, s.rows), marker: { size: webgl ? 3 : 6, opacity: 0.7 } });
-      }
+    case 'scatter':
+      for (const s of series) data_.push({ type: 'scatter', mode: 'markers', name: s.name, x: pick(xs, s.rows), y: pick(ys, s.rows), marker: { size: 6, opacity: 0.7 } });
       break;
-    }
     case 'line': {
       const ordered = x !== null && isOrderedKind(x.kind);
       for (const s of series) {
         // Lines join points in x order; categorical x keeps the result's order.
         const rows = ordered ? [...s.rows].sort((a, b) => compareValues(xs?.[a] ?? null, xs?.[b] ?? null)) : s.rows;
-        data_.push({ type: input.webgl && data.rowCount > WEBGL_POINT_THRESHOLD ? 'scattergl' : 'scatter', mode: 'lines', name: s.name, x: pick(xs, rows), y: pick(ys, rows) });
+        data_.push({ type: 'scatter', mode: 'lines', name: s.name, x: pick(xs, rows), y: pick(ys, rows) });
       }
       break;
     }

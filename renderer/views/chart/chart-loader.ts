@@ -21,7 +21,7 @@ import { BAR_CATEGORY_LIMIT, HEATMAP_CELL_LIMIT, asSubquerySource, buildBarQuery
 
 /** Most rows fetched for a row-level chart (histogram, line, scatter, box). */
 export const POINT_CAP = 50_000;
-/** Most scatter points drawn without WebGL (SVG markers get slow beyond this). */
+/** Most scatter points drawn: each is an SVG marker, and drawing gets slow beyond this. */
 export const SVG_SCATTER_CAP = 10_000;
 
 export interface ChartRequest {
@@ -30,8 +30,6 @@ export interface ChartRequest {
   sql: string;
   type: ChartType;
   axes: AxisChoice;
-  /** Whether WebGL traces can be drawn here. */
-  webgl: boolean;
 }
 
 export interface LoadedChart {
@@ -99,10 +97,10 @@ export async function loadChart(engine: EngineClient, request: ChartRequest, sig
   const names = [x, y, color].filter((c): c is ChartColumn => c !== null).map((c) => c.name);
   if (names.length === 0) throw new Error('Pick the columns to chart first.');
   const fetched = await fetchRows(engine, result, names, POINT_CAP, signal);
-  const data = type === 'scatter' && !request.webgl ? thinRows(fetched, SVG_SCATTER_CAP) : fetched;
-  const figure = rowChartFigure({ type, data, x, y, color, webgl: request.webgl });
+  const data = type === 'scatter' ? thinRows(fetched, SVG_SCATTER_CAP) : fetched;
+  const figure = rowChartFigure({ type, data, x, y, color });
   const notes: string[] = [];
   if (fetched.rowCount < total) notes.push(`Using the first ${rowsText(fetched.rowCount)} of ${rowsText(total)} rows.`);
-  if (data.rowCount < fetched.rowCount) notes.push(`Drawing every ${Math.ceil(fetched.rowCount / data.rowCount)}th of them (no WebGL here).`);
+  if (data.rowCount < fetched.rowCount) notes.push(`Drawing every ${Math.ceil(fetched.rowCount / data.rowCount)}th of them, so the chart stays quick.`);
   return { figure, note: notes.length > 0 ? notes.join(' ') : null, pointsDrawn: data.rowCount };
 }

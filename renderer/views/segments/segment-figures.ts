@@ -20,23 +20,11 @@ export function segmentColour(segment: number): string {
 const axis = (title: string, extra: Partial<Layout['xaxis']> = {}): Partial<Layout['xaxis']> => ({ title: { text: title }, automargin: true, zeroline: false, ...extra });
 
 /**
- * Whether a page's Content-Security-Policy lets Plotly's WebGL traces run: they compile their
- * shaders' glue code with `new Function`, which a `script-src` without 'unsafe-eval' forbids
- * (Assay's own policy does), and Plotly then shows "WebGL is not supported" instead of points.
+ * One SVG scatter trace per segment plus the projected centroids. The Segments view asks for a
+ * projection of at most 1,000 rows (PROJECTION_POINTS), few enough for SVG markers to draw quickly;
+ * Plotly's cartesian bundle has no WebGL traces.
  */
-export function cspAllowsWebglTraces(csp: string | null | undefined): boolean {
-  if (!csp) return true;
-  const directive = (name: string): string | undefined => csp.split(';').map((d) => d.trim()).find((d) => d.toLowerCase().startsWith(`${name} `) || d.toLowerCase() === name);
-  const scripts = directive('script-src') ?? directive('default-src');
-  return scripts === undefined || scripts.includes("'unsafe-eval'");
-}
-
-/**
- * One scatter trace per segment plus the projected centroids. WebGL (scattergl) draws thousands of
- * points fast; without a WebGL context Plotly would show an error instead, so SVG is used then.
- */
-export function projectionFigure(projection: ClusterProjection, names: readonly string[], options: { webgl?: boolean } = {}): Figure {
-  const webgl = options.webgl ?? true;
+export function projectionFigure(projection: ClusterProjection, names: readonly string[]): Figure {
   const k = Math.max(names.length, projection.centroids.length, ...projection.segment.map((s) => s + 1));
   const bySegment = Array.from({ length: k }, () => ({ x: [] as number[], y: [] as number[], row: [] as number[] }));
   projection.segment.forEach((s, i) => {
@@ -47,7 +35,7 @@ export function projectionFigure(projection: ClusterProjection, names: readonly 
     bucket.row.push(projection.rows[i] as number);
   });
   const data: Data[] = bySegment.map((points, s) => ({
-    type: webgl ? 'scattergl' : 'scatter',
+    type: 'scatter',
     mode: 'markers',
     name: segmentLabel(names, s),
     x: points.x,

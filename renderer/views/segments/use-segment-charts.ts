@@ -1,7 +1,7 @@
 import { useDeferredValue, useMemo } from 'react';
 import type { ClusterResult, PortraitResult } from '../../../workers/api';
 import type { Figure } from '../models/model-figures';
-import { cspAllowsWebglTraces, profileFigure, projectionFigure, sizesFigure } from './segment-figures';
+import { profileFigure, projectionFigure, sizesFigure } from './segment-figures';
 
 /** The charts of one k-means run. */
 export interface SegmentFigures {
@@ -9,24 +9,6 @@ export interface SegmentFigures {
   sizes: Figure;
   /** Null until the portrait (the per-segment feature means) has arrived. */
   profile: Figure | null;
-}
-
-/**
- * Plotly's WebGL traces need a WebGL context and a policy that allows code generation; Assay's
- * CSP does not (no 'unsafe-eval'), so the projection is drawn in SVG there.
- */
-let webglUsable: boolean | null = null;
-function canUseWebglTraces(): boolean {
-  if (webglUsable === null) {
-    const csp = document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content');
-    try {
-      const canvas = document.createElement('canvas');
-      webglUsable = cspAllowsWebglTraces(csp) && canvas.getContext('webgl') !== null;
-    } catch {
-      webglUsable = false;
-    }
-  }
-  return webglUsable;
 }
 
 /** The projection, sizes and profile charts of a run, drawn with the segments' names. */
@@ -42,7 +24,7 @@ export function useSegmentCharts(result: ClusterResult | null, portrait: Portrai
   const chartNames = useMemo(() => namesForCharts, [namesKey]);
 
   // One memo per chart: the portrait arriving redraws the profile, not the projection's points.
-  const projection = useMemo(() => (result ? projectionFigure(result.projection, chartNames, { webgl: canUseWebglTraces() }) : null), [result, chartNames]);
+  const projection = useMemo(() => (result ? projectionFigure(result.projection, chartNames) : null), [result, chartNames]);
   const sizes = useMemo(() => (result ? sizesFigure(result.segments.map((s) => s.size), chartNames) : null), [result, chartNames]);
   const profile = useMemo(() => {
     const profileFeatures = portrait?.features ?? [];
