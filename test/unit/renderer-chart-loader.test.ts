@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { POINT_CAP, SVG_SCATTER_CAP, loadChart } from '../../renderer/views/chart/chart-loader';
+import { POINT_CAP, SVG_SCATTER_CAP, loadChart, ordinal } from '../../renderer/views/chart/chart-loader';
 import { createInProcessEngine, type NodeEngine } from '../../workers/node/engine-node';
 
 describe('loadChart against the engine', () => {
@@ -35,6 +35,15 @@ describe('loadChart against the engine', () => {
     expect(loaded.figure.data[0]?.type).toBe('scatter');
     expect(loaded.figure.data[0]?.x).toHaveLength(loaded.pointsDrawn);
     expect(loaded.note).toBe('Using the first 50,000 of 60,000 rows. Drawing every 5th of them, so the chart stays quick.');
+  });
+
+  it('thins a scatter of just over SVG_SCATTER_CAP rows to every 2nd row', async () => {
+    const sql = `SELECT * FROM visits WHERE id < ${SVG_SCATTER_CAP + 500}`;
+    const result = await query(sql);
+    const loaded = await loadChart(engine.client, { result, sql, type: 'scatter', axes: { x: 'id', y: 'amount', color: null } });
+    expect(loaded.pointsDrawn).toBe(Math.ceil((SVG_SCATTER_CAP + 500) / 2));
+    expect(loaded.note).toBe('Drawing every 2nd of them, so the chart stays quick.');
+    expect([1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 111, 1002].map(ordinal)).toEqual(['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '22nd', '101st', '111th', '1,002nd']);
   });
 
   it('aggregates bars over every row with a GROUP BY, awkward column names included', async () => {

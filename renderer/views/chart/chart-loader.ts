@@ -62,6 +62,13 @@ async function runAggregate(engine: EngineClient, sql: string, second: 'color' |
 
 const rowsText = (n: number): string => n.toLocaleString('en-US');
 
+/** 1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st, … for the notes under a chart. */
+export function ordinal(n: number): string {
+  const lastTwo = n % 100;
+  const suffix = lastTwo >= 11 && lastTwo <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
+  return `${rowsText(n)}${suffix}`;
+}
+
 export async function loadChart(engine: EngineClient, request: ChartRequest, signal?: AbortSignal): Promise<LoadedChart> {
   const { result, type } = request;
   const x = chartColumn(result, request.axes.x);
@@ -101,6 +108,6 @@ export async function loadChart(engine: EngineClient, request: ChartRequest, sig
   const figure = rowChartFigure({ type, data, x, y, color });
   const notes: string[] = [];
   if (fetched.rowCount < total) notes.push(`Using the first ${rowsText(fetched.rowCount)} of ${rowsText(total)} rows.`);
-  if (data.rowCount < fetched.rowCount) notes.push(`Drawing every ${Math.ceil(fetched.rowCount / data.rowCount)}th of them, so the chart stays quick.`);
+  if (data.rowCount < fetched.rowCount) notes.push(`Drawing every ${ordinal(Math.ceil(fetched.rowCount / data.rowCount))} of them, so the chart stays quick.`);
   return { figure, note: notes.length > 0 ? notes.join(' ') : null, pointsDrawn: data.rowCount };
 }
