@@ -71,4 +71,23 @@ describe('Parquet export to a file', { timeout: 120_000 }, () => {
     expect(reopened.rowCount).toBe(0);
     expect(reopened.columns).toHaveLength(5);
   });
+
+  it('crosses a gap of deleted rows wider than one batch instead of waiting for ever', async () => {
+    // 400 columns make a batch 5,000 rows; the gap spans two whole batches, so one pull finds no rows.
+    const columns = Array.from({ length: 399 }, (_, j) => `i + ${j} AS c${j}`).join(', ');
+    await engine.client.run('sql.run', { sql: `CREATE TABLE wide_gap AS SELECT i AS id, ${columns} FROM range(30000) t(i); DELETE FROM wide_gap WHERE id BETWEEN 6000 AND 19999` });
+    const file = path.join(dir, 'wide-gap.parquet');
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('the export did not finish within 60 s')), 60_000);
+    });
+    try {
+      const out = await Promise.race([engine.client.run('data.export', { from: { table: 'wide_gap' }, format: 'parquet', path: file }), deadline]);
+      expect(out.rowCount).toBe(16_000);
+    } finally {
+      clearTimeout(timer);
+    }
+    await engine.client.run('data.open', { source: { kind: 'path', path: file }, tableName: 'wide_gap_back' });
+    expect(await differences('wide_gap', 'wide_gap_back')).toBe(0);
+  });
 });

@@ -30,7 +30,7 @@ export async function streamParquet(
   sink: WritableStream<Uint8Array>,
   ctx: JobContext,
 ): Promise<number> {
-  const bounds = (await driver.query(`SELECT min(rowid) AS lo, max(rowid) AS hi, count(*) AS n FROM ${relation}`)).get(0)?.toJSON() as
+  const bounds = (await driver.query(`SELECT min(rowid) AS lo, max(rowid) AS hi, count(*) AS n FROM ${relation}`, ctx.signal)).get(0)?.toJSON() as
     | { lo: bigint | number | null; hi: bigint | number | null; n: bigint | number }
     | undefined;
   const lo = bounds?.lo === null || bounds?.lo === undefined ? 0 : Number(bounds.lo);
@@ -53,8 +53,21 @@ export async function streamParquet(
         controller.close();
         return;
       }
-      const arrow = await driver.query(`SELECT * FROM ${relation} WHERE rowid >= ${next} AND rowid < ${next + step}`, ctx.signal);
+      let arrow = await driver.query(`SELECT * FROM ${relation} WHERE rowid >= ${next} AND rowid < ${next + step}`, ctx.signal);
       next += step;
+      if (arrow.numRows === 0) {
+        // A gap of deleted rows wider than a batch: a pull that enqueues nothing is never pulled
+        // again (the export would wait for ever), so jump to the next row that exists.
+        const after = await driver.query(`SELECT min(rowid) AS next_row FROM ${relation} WHERE rowid >= ${next}`, ctx.signal);
+        const nextRow = after.getChild('next_row')?.get(0) as number | bigint | null | undefined;
+        if (nextRow === null || nextRow === undefined) {
+          controller.close();
+          return;
+        }
+        next = Number(nextRow);
+        arrow = await driver.query(`SELECT * FROM ${relation} WHERE rowid >= ${next} AND rowid < ${next + step}`, ctx.signal);
+        next += step;
+      }
       ctx.progress(0.1 + (0.85 * Math.min(1, (next - lo) / (hi - lo + 1))), 'writing Parquet');
       const table = parquet.Table.fromIPCStream(tableToIPC(arrow, 'stream'));
       for (const batch of table.recordBatches()) controller.enqueue(batch);
