@@ -80,6 +80,10 @@ export async function writeBadInputCorpus(dir: string): Promise<BadInputCase[]> 
   const flipped = Buffer.from(gz);
   flipped[Math.floor(flipped.length / 2)] = (flipped[Math.floor(flipped.length / 2)] ?? 0) ^ 0xff;
   add('flipped.csv.gz', 'gzip with a damaged byte inside', flipped, { loads: false, code: 'CORRUPT_FILE', message: /damaged or truncated gzip/ });
+  // Several gzip members one after another (bgzip, pigz -i, appended output): valid, every member is read.
+  const [head, ...lines] = plainCsv.trimEnd().split('\n');
+  const members = Buffer.concat([zlib.gzipSync(`${head}\n${lines.slice(0, 1000).join('\n')}\n`), zlib.gzipSync(`${lines.slice(1000).join('\n')}\n`)]);
+  add('multi-member.csv.gz', 'gzip of two members', members, { loads: true, rows: 3000 });
   add('header-only.csv.gz', 'gzip of a header line only', zlib.gzipSync('a,b\n'), { loads: true, rows: 0 });
   add('not-really.csv.gz', 'named .gz but plain text', 'a,b\n1,2\n', { loads: true, rows: 1 });
 

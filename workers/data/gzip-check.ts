@@ -17,6 +17,10 @@ export async function verifyGzip(blob: Blob, fileName: string, signal?: AbortSig
   } catch (err) {
     if (err instanceof EngineError) throw err;
     const reason = err instanceof Error ? err.message : String(err);
+    // Chromium's DecompressionStream stops at the end of the first gzip member and calls what
+    // follows junk; Node's zlib and DuckDB read every member. A file of several members (bgzip,
+    // pigz -i, appended output) is valid: its first member has passed its checksum, so accept it.
+    if (endsAtFirstMember(reason)) return;
     throw new EngineError(
       'CORRUPT_FILE',
       `${fileName} is a damaged or truncated gzip file (it ends early or fails its checksum); nothing was loaded. Download or copy it again.`,
@@ -25,4 +29,9 @@ export async function verifyGzip(blob: Blob, fileName: string, signal?: AbortSig
   } finally {
     reader.releaseLock();
   }
+}
+
+/** Whether a decompressor's error says it stopped after a complete first member (more data follows). */
+export function endsAtFirstMember(message: string): boolean {
+  return /junk found after end of compressed data/i.test(message);
 }
