@@ -4,6 +4,7 @@
  * drift, gates say which were evaluated, and `pack apply` reads files as the rest of the tool.
  */
 import fs from 'node:fs';
+import zlib from 'node:zlib';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packCommand } from '../../workers/cli/pack';
@@ -242,5 +243,14 @@ describe('pack apply reads files as the rest of the tool does', { timeout: 240_0
     expect(r3.code).toBe(1);
     expect(r3.stderr).toBe('error: garbage.parquet is not a valid Parquet file (missing the PAR1 markers); it may be truncated or corrupt.');
     expect(fs.existsSync(file('x.parquet'))).toBe(false);
+  });
+
+  it('a truncated .csv.gz is refused as query refuses it, not tagged as if whole', async () => {
+    const whole = zlib.gzipSync(`user_id,spend,city\n${Array.from({ length: 3000 }, (_, i) => `u${i},${(i * 7) % 1000},C${i % 5}`).join('\n')}\n`);
+    const cut = writeFixture(dir, 'cut.csv.gz', whole.subarray(0, Math.floor(whole.length * 0.6)));
+    const r = await pack('apply', file('latin.json'), '--data', cut, '--out', file('cut.parquet'));
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/^error: cut\.csv\.gz is a damaged or truncated gzip file/);
+    expect(fs.existsSync(file('cut.parquet'))).toBe(false);
   });
 });

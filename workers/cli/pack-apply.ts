@@ -7,6 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { cleanDuckMessage } from '../data/duck-errors';
+import { verifyGzip } from '../data/gzip-check';
+import { checkRowGroupPages, damagedParquet, readParquetFacts } from '../data/parquet-check';
 import { detectFormat, isValidUtf8Prefix, sniffDelimiter } from '../data/sniff';
 import { quoteIdent, quoteLiteral } from '../data/sql-text';
 import { EngineError, plainMessage } from '../protocol/errors';
@@ -121,9 +123,30 @@ async function checkColumns(conn: Connection, pack: RulePack, view: string, file
   checkRuleTypes(pack, described.map((r) => ({ name: String(r.column_name), type: String(r.column_type) })), path.basename(file));
 }
 
+/**
+ * The engine's checks for damaged files, before native DuckDB reads them: DuckDB stops quietly at
+ * a truncated gzip end (a cut file tagged as if whole) and does not check Parquet page CRCs.
+ */
+async function refuseDamaged(file: string): Promise<void> {
+  const name = path.basename(file);
+  const detected = detectFormat(name, readHead(file));
+  if (detected.compression !== 'gzip' && detected.format !== 'parquet') return;
+  const blob = await fs.openAsBlob(file);
+  if (detected.compression === 'gzip') {
+    await verifyGzip(blob, name);
+    return;
+  }
+  const facts = await readParquetFacts(blob, name);
+  for (const [g, group] of facts.rowGroups.entries()) {
+    const problem = await checkRowGroupPages(blob, group);
+    if (problem) throw damagedParquet(name, `row group ${g + 1}:`, problem);
+  }
+}
+
 /** Tags every row of `file` into a Parquet file at `temp` (renamed by the caller). */
 export async function applyPackNative(pack: RulePack, file: string, temp: string): Promise<NativeApplyResult> {
   const plan = readPlan(file);
+  await refuseDamaged(file);
   const name = path.basename(file);
   const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(':memory:');
