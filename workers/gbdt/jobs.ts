@@ -367,6 +367,7 @@ export class ModelService {
     const modelId = `model_${++this.counter}`;
     const summary: ModelSummary = {
       modelId,
+      kind: 'gbdt',
       name: params.name?.trim() || `${params.target} model ${this.counter}`,
       objective: model.objective,
       target: params.target,
@@ -653,6 +654,7 @@ export class ModelService {
     const modelId = `model_${++this.counter}`;
     const summary: ModelSummary = {
       modelId,
+      kind: 'gbdt',
       name: name?.trim() || `imported model ${this.counter}`,
       objective: model.objective,
       target: attrs.assay_target ?? '',

@@ -7,6 +7,7 @@ import type { BinaryEvaluation, MulticlassEvaluation, RegressionEvaluation } fro
 import type { Objective } from './params';
 import type { FeatureImportance } from './predict';
 import type { RoundReport } from './train';
+import type { ModelKind } from '../ctr/kinds';
 
 export interface SplitSpec {
   kind: 'random' | 'stratified' | 'time';
@@ -30,6 +31,8 @@ export interface TrainParams {
   name?: string;
   /** Histogram backend: 'auto' (WebGPU only on a real adapter, else CPU), 'webgpu' or 'cpu'. */
   backend?: 'auto' | 'webgpu' | 'cpu';
+  /** Model kind (workers/ctr/kinds.ts: MODEL_KINDS lists each kind's params); 'gbdt' when absent. */
+  kind?: ModelKind;
 }
 
 export interface LabelInfo {
@@ -48,6 +51,8 @@ export interface ModelFeature {
 
 export interface ModelSummary {
   modelId: string;
+  /** 'gbdt' for boosted trees; lr, fm or deepfm for the CTR family (always binary:logistic). */
+  kind: ModelKind;
   name: string;
   objective: Objective;
   target: string;
@@ -58,8 +63,8 @@ export interface ModelSummary {
   params: Record<string, unknown>;
   trainedAt: string;
   rows: { train: number; valid: number };
-  /** The backend that built the histograms, and why it was picked. */
-  backend?: { name: 'cpu' | 'webgpu'; reason: string };
+  /** The backend that built the histograms (gbdt) or ran training (CTR kinds), and why it was picked. */
+  backend?: { name: 'cpu' | 'webgpu' | 'wasm'; reason: string };
 }
 
 export interface ModelEvaluation {
