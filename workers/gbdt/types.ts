@@ -63,8 +63,11 @@ export interface ModelSummary {
   params: Record<string, unknown>;
   trainedAt: string;
   rows: { train: number; valid: number };
-  /** The backend that built the histograms (gbdt) or ran training (CTR kinds), and why it was picked. */
-  backend?: { name: 'cpu' | 'webgpu' | 'wasm'; reason: string };
+  /**
+   * The backend that built the histograms (gbdt) or ran training (CTR kinds: 'cpu' covers tfjs's
+   * wasm and cpu backends and the typed-array kernels; the reason names which), and why it was picked.
+   */
+  backend?: { name: 'cpu' | 'webgpu'; reason: string };
 }
 
 export interface ModelEvaluation {
