@@ -1,5 +1,9 @@
-"""XGBoost reference for `npm run bench` (gbdt): trains on float32 binary matrices written by
-test/bench/gbdt.ts with the same parameters, at the thread counts asked, and prints JSON."""
+"""XGBoost reference for `npm run bench` (gbdt, gbdt-threads): trains on float32 binary matrices
+written by test/bench/gbdt.ts or gbdt-threads.ts with the same parameters, at the thread counts
+asked, and prints JSON. With "include_dmatrix" in the spec the training DMatrix is built inside
+the timed span (as a caller starting from a float matrix pays for it). Needs numpy and xgboost
+only: without scikit-learn the AUC comes from the rank formula below (ties averaged, as
+roc_auc_score and Assay's auc)."""
 import json
 import resource
 import sys
@@ -7,7 +11,19 @@ import time
 
 import numpy as np
 import xgboost as xgb
-from sklearn.metrics import roc_auc_score
+
+try:
+    from sklearn.metrics import roc_auc_score
+except ImportError:
+    def roc_auc_score(y, p):
+        order = np.argsort(p, kind="mergesort")
+        ps, ys = p[order], y[order]
+        _, inverse, counts = np.unique(ps, return_inverse=True, return_counts=True)
+        ends = np.cumsum(counts)
+        ranks = ((ends - counts + 1 + ends) / 2.0)[inverse]
+        positives = float((ys > 0.5).sum())
+        negatives = len(ys) - positives
+        return (ranks[ys > 0.5].sum() - positives * (positives + 1) / 2) / (positives * negatives)
 
 
 def cpu_seconds():
@@ -27,16 +43,22 @@ def main():
         params = dict(spec["params"])
         params.update({"tree_method": "hist", "nthread": threads, "objective": "binary:logistic"})
         rounds = params.pop("num_boost_round")
-        d = xgb.DMatrix(X, label=y, missing=np.nan, nthread=threads)
-        dt = xgb.DMatrix(Xt, missing=np.nan, nthread=threads)
+        timed_dmatrix = bool(spec.get("include_dmatrix"))
+        if not timed_dmatrix:
+            d = xgb.DMatrix(X, label=y, missing=np.nan, nthread=threads)
         wall0, cpu0 = time.perf_counter(), cpu_seconds()
+        if timed_dmatrix:
+            d = xgb.DMatrix(X, label=y, missing=np.nan, nthread=threads)
         booster = xgb.train(params, d, rounds)
         wall, cpu = time.perf_counter() - wall0, cpu_seconds() - cpu0
+        dt = xgb.DMatrix(Xt, missing=np.nan, nthread=threads)
         p0 = time.perf_counter()
         pred = booster.predict(dt)
         pred_ms = (time.perf_counter() - p0) * 1000
         if spec.get("skip_predict"):
             out.append({"threads": threads, "train_ms": wall * 1000, "train_cpu_ms": cpu * 1000, "auc": float(roc_auc_score(yt, pred)), "xgboost": xgb.__version__})
+            if spec.get("stream"):
+                print(json.dumps(out[-1]), flush=True)
             continue
         full = xgb.DMatrix(np.vstack([X, Xt])[:1_000_000], missing=np.nan, nthread=threads)
         q0 = time.perf_counter()
