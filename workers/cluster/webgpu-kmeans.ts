@@ -11,6 +11,7 @@
  * as an argument: the engine never reads `navigator` itself.
  */
 import { EngineError } from '../protocol/errors';
+import { requestComputeDevice } from '../compute/compute-device';
 import { MAP_MODE_READ, MAX_BUFFER_BYTES, USAGE_COPY_DST, USAGE_COPY_SRC, USAGE_MAP_READ, USAGE_STORAGE, USAGE_UNIFORM } from '../compute/webgpu-constants';
 import { chooseBackend, isGpuLike, type BackendChoice, type BackendPreference } from '../compute/backend-choice';
 import { describeAdapter, isFallbackAdapter, type GpuAdapterLike } from '../gbdt/webgpu-histogram';
@@ -19,12 +20,12 @@ import { createWasmKmeansKernel, float32GapFactor, refineRows, rowNorms, type Km
 type GpuDevice = Awaited<ReturnType<GpuAdapterLike['requestDevice']>>;
 type GpuBuffer = ReturnType<GpuDevice['createBuffer']>;
 
-const WORKGROUP_SIZE = 256;
 const MAX_WORKGROUPS = 65535;
 /** Stands for +infinity (WGSL has no infinity literal). */
 const F32_MAX = '3.4028234e38';
 
-const ASSIGN_WGSL = /* wgsl */ `
+/** The shader for `workgroupSize` invocations per workgroup (compute-device.ts picks it). */
+const assignWgsl = (workgroupSize: number): string => /* wgsl */ `
 struct Params {
   rowCount: u32,
   d: u32,
@@ -38,7 +39,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read> cn: array<f32>;         // k squared centroid norms
 @group(0) @binding(4) var<storage, read_write> result: array<vec2<u32>>; // label, bits of the gap
 
-@compute @workgroup_size(${WORKGROUP_SIZE})
+@compute @workgroup_size(${workgroupSize})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x;
   if (i >= params.rowCount) { return; }
@@ -92,14 +93,7 @@ export async function createWebGpuKmeansKernel(gpu: unknown, options: WebGpuKmea
 
 /** Builds the kernel on an adapter (an adapter gives one device: use a fresh one per kernel). */
 export async function createWebGpuKmeansKernelOnAdapter(adapter: GpuAdapterLike, options: WebGpuKmeansOptions = {}): Promise<WebGpuKmeansKernel> {
-  const limits = adapter.limits;
-  const device = await adapter.requestDevice({
-    label: 'assay-kmeans',
-    requiredLimits: {
-      maxStorageBufferBindingSize: Math.min(limits.maxStorageBufferBindingSize, MAX_BUFFER_BYTES),
-      maxBufferSize: Math.min(limits.maxBufferSize, MAX_BUFFER_BYTES),
-    },
-  });
+  const { device, workgroupSize } = await requestComputeDevice(adapter, 'assay-kmeans');
   let lostMessage: string | null = null;
   void device.lost.then((info) => {
     lostMessage = info.message || info.reason || 'unknown reason';
@@ -107,7 +101,7 @@ export async function createWebGpuKmeansKernelOnAdapter(adapter: GpuAdapterLike,
   const chunkBytes = Math.max(1024, Math.min(options.maxChunkBytes ?? MAX_BUFFER_BYTES, device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize));
   const maxGroups = Math.min(MAX_WORKGROUPS, device.limits.maxComputeWorkgroupsPerDimension);
   device.pushErrorScope('validation');
-  const pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module: device.createShaderModule({ code: ASSIGN_WGSL }), entryPoint: 'main' } });
+  const pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module: device.createShaderModule({ code: assignWgsl(workgroupSize) }), entryPoint: 'main' } });
   const compileError = await device.popErrorScope();
   if (compileError) throw new EngineError('INTERNAL', `The WebGPU k-means shader did not compile: ${compileError.message}`);
   const layout = pipeline.getBindGroupLayout(0);
@@ -139,7 +133,7 @@ export async function createWebGpuKmeansKernelOnAdapter(adapter: GpuAdapterLike,
     if (loaded && loaded.x === data.x && loaded.d === data.d) return loaded;
     release();
     const { n, d } = data;
-    const rowsPerChunk = Math.max(1, Math.min(Math.floor(chunkBytes / (d * 4)), Math.floor(chunkBytes / 8), maxGroups * WORKGROUP_SIZE));
+    const rowsPerChunk = Math.max(1, Math.min(Math.floor(chunkBytes / (d * 4)), Math.floor(chunkBytes / 8), maxGroups * workgroupSize));
     const chunks: Chunk[] = [];
     for (let firstRow = 0; firstRow < n; firstRow += rowsPerChunk) {
       const rowCount = Math.min(rowsPerChunk, n - firstRow);
@@ -200,7 +194,7 @@ export async function createWebGpuKmeansKernelOnAdapter(adapter: GpuAdapterLike,
         const pass = encoder.beginComputePass();
         pass.setPipeline(pipeline);
         pass.setBindGroup(0, group);
-        pass.dispatchWorkgroups(Math.ceil(chunk.rowCount / WORKGROUP_SIZE));
+        pass.dispatchWorkgroups(Math.ceil(chunk.rowCount / workgroupSize));
         pass.end();
         encoder.copyBufferToBuffer(chunk.result, 0, readBuffer, chunk.firstRow * 8, chunk.rowCount * 8);
         device.queue.submit([encoder.finish()]);

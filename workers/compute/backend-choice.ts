@@ -1,12 +1,14 @@
 /**
  * Picks a compute backend at run time, the same way for every kernel family (histograms,
- * k-means): 'auto' takes WebGPU only on a real (hardware) adapter, since a software fallback such
- * as SwiftShader runs shaders on the CPU far slower than the CPU kernel; 'webgpu' takes any
+ * k-means): 'auto' takes WebGPU only on a real (hardware) adapter, since a software renderer
+ * (SwiftShader, Mesa's llvmpipe/lavapipe: adapter-kind.ts, by name as well as the fallback flag)
+ * runs shaders on the CPU far slower than the CPU kernel; 'webgpu' takes any
  * adapter, fallback included (the conformance tests rely on that), and fails with a clear error
  * when there is none; 'cpu' takes the CPU kernel. The reason is plain words for the UI.
  */
 import { EngineError } from '../protocol/errors';
-import { describeAdapter, isFallbackAdapter, type GpuAdapterLike, type GpuLike } from '../gbdt/webgpu-histogram';
+import { classifyAdapter, describeAdapter } from './adapter-kind';
+import type { GpuAdapterLike, GpuLike } from './webgpu-types';
 
 export type BackendPreference = 'auto' | 'webgpu' | 'cpu';
 
@@ -51,17 +53,22 @@ export async function chooseBackend<K>(preference: BackendPreference, gpu: unkno
   let adapter: GpuAdapterLike | null;
   try {
     adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    // A compatibility-mode adapter (OpenGL/D3D11) only when WebGPU was asked for by name: where
+    // only such an adapter exists it is nearly always a software renderer, and 'auto' should not
+    // pay for starting one.
+    if (!adapter && required) adapter = await gpu.requestAdapter({ powerPreference: 'high-performance', featureLevel: 'compatibility' });
   } catch (error) {
     return unavailable(`requesting a WebGPU adapter failed (${errorText(error)})`);
   }
   if (!adapter) return unavailable('no WebGPU adapter was found (no usable GPU or driver)');
   const description = describeAdapter(adapter);
-  if (!required && isFallbackAdapter(adapter)) {
-    return cpuChoice(`CPU: the only WebGPU adapter is a software fallback (${description}), slower than the CPU kernel.`);
+  const kind = classifyAdapter(adapter);
+  if (!required && kind.software) {
+    return cpuChoice(`CPU: the only WebGPU adapter is ${kind.why} (${description}), slower than the CPU kernel.`);
   }
   try {
     const kernel = await makers.webgpu(adapter);
-    const how = required ? 'WebGPU requested' : 'auto picked a hardware WebGPU adapter';
+    const how = required ? `WebGPU requested${kind.software ? ` (${kind.why})` : ''}` : 'auto picked a hardware WebGPU adapter';
     return { kernel, backend: 'webgpu', reason: `WebGPU (${how}): ${description}.` };
   } catch (error) {
     return unavailable(`the WebGPU device could not be set up on ${description} (${errorText(error)})`);

@@ -26,103 +26,24 @@
  * Bins and gradients are split into row chunks of at most 256 MiB per buffer (less when the
  * device's limits are lower); a call dispatches once per chunk that holds some of its rows.
  */
+import { requestComputeDevice } from '../compute/compute-device';
 import { MAP_MODE_READ, MAX_BUFFER_BYTES, USAGE_COPY_DST, USAGE_COPY_SRC, USAGE_MAP_READ, USAGE_STORAGE, USAGE_UNIFORM } from '../compute/webgpu-constants';
 import { EngineError } from '../protocol/errors';
+import { describeAdapter, isFallbackAdapter } from '../compute/adapter-kind';
+import type { GpuAdapterLike, GpuBufferLike, GpuLike } from '../compute/webgpu-types';
 import { cpuHistogramKernel, HIST_STRIDE, type HistogramKernel, type HistogramRequest } from './histogram';
 
-// --- The slice of the WebGPU API this file uses (the workers tsconfig has no WebGPU types). ---
+export type { GpuAdapterInfoLike, GpuAdapterLike, GpuLike, GpuLimitsLike } from '../compute/webgpu-types';
+export { describeAdapter, isFallbackAdapter } from '../compute/adapter-kind';
 
-export interface GpuLimitsLike {
-  readonly maxStorageBufferBindingSize: number;
-  readonly maxBufferSize: number;
-  readonly maxComputeWorkgroupsPerDimension: number;
-}
-
-export interface GpuAdapterInfoLike {
-  readonly vendor?: string;
-  readonly architecture?: string;
-  readonly device?: string;
-  readonly description?: string;
-  readonly isFallbackAdapter?: boolean;
-}
-
-export interface GpuAdapterLike {
-  readonly limits: GpuLimitsLike;
-  /** Current spec: on `info`. Older Chromium: on the adapter itself. */
-  readonly info?: GpuAdapterInfoLike;
-  readonly isFallbackAdapter?: boolean;
-  requestDevice(descriptor?: { requiredLimits?: Record<string, number>; label?: string }): Promise<GpuDeviceLike>;
-}
-
-export interface GpuLike {
-  requestAdapter(options?: { powerPreference?: 'low-power' | 'high-performance' }): Promise<GpuAdapterLike | null>;
-}
-
-interface GpuBufferLike {
-  readonly size: number;
-  mapAsync(mode: number, offset?: number, size?: number): Promise<void>;
-  getMappedRange(offset?: number, size?: number): ArrayBuffer;
-  unmap(): void;
-  destroy(): void;
-}
-
-interface GpuBindGroupLayoutLike {
-  readonly label?: string;
-}
-
-interface GpuComputePipelineLike {
-  getBindGroupLayout(index: number): GpuBindGroupLayoutLike;
-}
-
-interface GpuBindGroupLike {
-  readonly label?: string;
-}
-
-interface GpuComputePassLike {
-  setPipeline(pipeline: GpuComputePipelineLike): void;
-  setBindGroup(index: number, group: GpuBindGroupLike): void;
-  dispatchWorkgroups(x: number, y?: number, z?: number): void;
-  end(): void;
-}
-
-interface GpuCommandBufferLike {
-  readonly label?: string;
-}
-
-interface GpuCommandEncoderLike {
-  beginComputePass(): GpuComputePassLike;
-  clearBuffer(buffer: GpuBufferLike, offset?: number, size?: number): void;
-  copyBufferToBuffer(source: GpuBufferLike, sourceOffset: number, destination: GpuBufferLike, destinationOffset: number, size: number): void;
-  finish(): GpuCommandBufferLike;
-}
-
-interface GpuQueueLike {
-  writeBuffer(buffer: GpuBufferLike, bufferOffset: number, data: Uint32Array): void;
-  submit(commandBuffers: GpuCommandBufferLike[]): void;
-}
-
-interface GpuDeviceLike {
-  readonly limits: GpuLimitsLike;
-  readonly queue: GpuQueueLike;
-  readonly lost: Promise<{ reason?: string; message: string }>;
-  pushErrorScope(filter: 'validation' | 'out-of-memory' | 'internal'): void;
-  popErrorScope(): Promise<{ message: string } | null>;
-  createBuffer(descriptor: { size: number; usage: number; label?: string }): GpuBufferLike;
-  createShaderModule(descriptor: { code: string }): unknown;
-  createComputePipelineAsync(descriptor: { layout: 'auto'; compute: { module: unknown; entryPoint: string } }): Promise<GpuComputePipelineLike>;
-  createBindGroup(descriptor: { layout: GpuBindGroupLayoutLike; entries: { binding: number; resource: { buffer: GpuBufferLike } }[] }): GpuBindGroupLike;
-  createCommandEncoder(): GpuCommandEncoderLike;
-  destroy(): void;
-}
-
-const WORKGROUP_SIZE = 256;
 const MIN_ROWS_PER_WORKGROUP = 2048;
 const BINS_PER_FEATURE = 256;
 /** u32 words per (feature, bin) in the device histogram: gradient lo/hi, hessian lo/hi. */
 const WORDS_PER_BIN = 4;
 const TWO_POW_32 = 4294967296;
 
-const HISTOGRAM_WGSL = /* wgsl */ `
+/** The shader for a workgroup of `workgroupSize` invocations (a power of two, 32-256: compute-device.ts). */
+const histogramWgsl = (workgroupSize: number): string => /* wgsl */ `
 struct Params {
   rowCount: u32,         // row indices in this dispatch
   rowsPerWorkgroup: u32,
@@ -156,13 +77,13 @@ fn addGlobal(i: u32, lo: u32, hi: u32) {
   if (high != 0u) { atomicAdd(&hist[i + 1u], high); }
 }
 
-@compute @workgroup_size(${WORKGROUP_SIZE})
+@compute @workgroup_size(${workgroupSize})
 fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let slot = group.y;
   let feature = features[slot];
   let start = group.x * params.rowsPerWorkgroup;
   let stop = min(start + params.rowsPerWorkgroup, params.rowCount);
-  for (var p = start + t; p < stop; p += ${WORKGROUP_SIZE}u) {
+  for (var p = start + t; p < stop; p += ${workgroupSize}u) {
     let r = rows[p] - params.chunkFirstRow;
     let byteIndex = r * params.nFeatures + feature;
     let bin = (bins[byteIndex >> 2u] >> ((byteIndex & 3u) * 8u)) & 0xffu;
@@ -171,14 +92,16 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
     addLocal(bin * 4u + 2u, q.z, q.w);
   }
   workgroupBarrier();
-  // One bin per invocation: flush this workgroup's sums into the global histogram.
-  let gLo = atomicLoad(&localHist[t * 4u]);
-  let gHi = atomicLoad(&localHist[t * 4u + 1u]);
-  let hLo = atomicLoad(&localHist[t * 4u + 2u]);
-  let hHi = atomicLoad(&localHist[t * 4u + 3u]);
-  let base = (slot * ${BINS_PER_FEATURE}u + t) * 4u;
-  if ((gLo | gHi) != 0u) { addGlobal(base, gLo, gHi); }
-  if ((hLo | hHi) != 0u) { addGlobal(base + 2u, hLo, hHi); }
+  // Flush this workgroup's sums into the global histogram (256 / workgroupSize bins per invocation).
+  for (var b = t; b < ${BINS_PER_FEATURE}u; b += ${workgroupSize}u) {
+    let gLo = atomicLoad(&localHist[b * 4u]);
+    let gHi = atomicLoad(&localHist[b * 4u + 1u]);
+    let hLo = atomicLoad(&localHist[b * 4u + 2u]);
+    let hHi = atomicLoad(&localHist[b * 4u + 3u]);
+    let base = (slot * ${BINS_PER_FEATURE}u + b) * 4u;
+    if ((gLo | gHi) != 0u) { addGlobal(base, gLo, gHi); }
+    if ((hLo | hHi) != 0u) { addGlobal(base + 2u, hLo, hHi); }
+  }
 }
 `;
 
@@ -250,19 +173,10 @@ export interface WebGpuHistogramKernel extends HistogramKernel {
   /** Adapter description for logs and results ("vendor architecture (fallback)"). */
   readonly adapterDescription: string;
   readonly isFallbackAdapter: boolean;
+  /** Invocations per workgroup this device allowed (256 where it can). */
+  readonly workgroupSize: number;
   build(request: HistogramRequest, out: Float64Array): Promise<void>;
   dispose(): void;
-}
-
-export function isFallbackAdapter(adapter: GpuAdapterLike): boolean {
-  return adapter.info?.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false;
-}
-
-export function describeAdapter(adapter: GpuAdapterLike): string {
-  const info = adapter.info;
-  const parts = [info?.vendor, info?.architecture, info?.device, info?.description].filter((part): part is string => !!part);
-  const name = parts.length > 0 ? [...new Set(parts)].join(' ') : 'unknown adapter';
-  return isFallbackAdapter(adapter) ? `${name} (fallback adapter)` : name;
 }
 
 function isGpuLike(value: unknown): value is GpuLike {
@@ -283,21 +197,25 @@ export async function createWebGpuHistogramKernel(gpu: unknown, options: WebGpuH
 
 export async function createWebGpuHistogramKernelOnAdapter(adapter: GpuAdapterLike, options: WebGpuHistogramOptions = {}): Promise<WebGpuHistogramKernel> {
   const wantedBytes = Math.min(MAX_BUFFER_BYTES, options.maxChunkBytes ?? MAX_BUFFER_BYTES);
-  const device = await adapter.requestDevice({
-    label: 'assay-histogram',
-    requiredLimits: {
-      maxStorageBufferBindingSize: Math.min(adapter.limits.maxStorageBufferBindingSize, MAX_BUFFER_BYTES),
-      maxBufferSize: Math.min(adapter.limits.maxBufferSize, MAX_BUFFER_BYTES),
-    },
-  });
+  // 256 bins x 4 words x 4 bytes of workgroup memory: the spec's default, asked for explicitly.
+  const { device, workgroupSize } = await requestComputeDevice(adapter, 'assay-histogram', { maxComputeWorkgroupStorageSize: BINS_PER_FEATURE * WORDS_PER_BIN * 4 });
   let lostMessage: string | null = null;
   void device.lost.then((info) => {
     lostMessage = info.message || info.reason || 'unknown reason';
   });
+  device.pushErrorScope('validation');
   const pipeline = await device.createComputePipelineAsync({
     layout: 'auto',
-    compute: { module: device.createShaderModule({ code: HISTOGRAM_WGSL }), entryPoint: 'main' },
+    compute: { module: device.createShaderModule({ code: histogramWgsl(workgroupSize) }), entryPoint: 'main' },
+  }).catch((error: unknown) => {
+    device.destroy();
+    throw new EngineError('INTERNAL', `The WebGPU histogram shader could not be built (workgroup size ${workgroupSize}): ${error instanceof Error ? error.message : String(error)}`);
   });
+  const compileError = await device.popErrorScope();
+  if (compileError) {
+    device.destroy();
+    throw new EngineError('INTERNAL', `The WebGPU histogram shader did not compile (workgroup size ${workgroupSize}): ${compileError.message}`);
+  }
   const layout = pipeline.getBindGroupLayout(0);
   const chunkBytes = Math.min(wantedBytes, device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
   const maxGroups = device.limits.maxComputeWorkgroupsPerDimension;
@@ -515,6 +433,7 @@ export async function createWebGpuHistogramKernelOnAdapter(adapter: GpuAdapterLi
     backend: 'webgpu',
     adapterDescription: describeAdapter(adapter),
     isFallbackAdapter: isFallbackAdapter(adapter),
+    workgroupSize,
     build(request, out) {
       const result = queueTail.then(() => run(request, out));
       queueTail = result.catch(() => undefined);
