@@ -12,6 +12,7 @@ import type { RulePack, RulePackInput, SqlDialect } from '../../workers/packs/sc
 import type { RuleExpr, RuleLiteral } from '../../workers/tags/ast';
 import { parseRule } from '../../workers/tags/parser';
 import { compileLike, compileRegex } from '../../workers/tags/regex';
+import { compileTextMatch } from '../../workers/tags/text-match';
 import { repoRoot } from './paths';
 
 /** Grammar errors of each SQL text, from dt-sql-parser in a child process (see validate-sql.ts). */
@@ -289,10 +290,11 @@ export function referenceEval(e: RuleExpr, row: Row): Tri {
       return e.negated ? !isNull : isNull;
     }
     case 'like':
-    case 'regex': {
+    case 'regex':
+    case 'contains': {
       const x = row[e.column.name] ?? null;
       if (x === null) return null;
-      const m = e.type === 'like' ? compileLike(e.pattern).test(String(x)) : compileRegex(e.pattern).test(String(x));
+      const m = e.type === 'like' ? compileLike(e.pattern).test(String(x)) : e.type === 'regex' ? compileRegex(e.pattern).test(String(x)) : compileTextMatch(e.mode, e.text).test(String(x));
       return e.negated ? !m : m;
     }
     case 'column': {

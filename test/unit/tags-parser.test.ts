@@ -175,7 +175,7 @@ describe('regex subset and SQL', () => {
       ['a(?=b)', /lookarounds/],
       ['(?<!a)b', /lookarounds/],
       ['(a)\\1', /backreferences/],
-      ['(?i)abc', /inline flags/],
+      ['a(?i)bc', /inline flags/],
       ['(?P<x>a)', /named groups/],
       ['a**', /quantifier cannot follow/],
       ['a++', /possessive|quantifier cannot follow/],

@@ -1,7 +1,7 @@
 /**
  * Property test of the rule language: random rule ASTs over random tables (NULLs, NaN, infinities,
  * hostile column names, strings with quotes/backslashes/unicode/newlines/tabs/control characters,
- * LIKE patterns, regexes) give the same rows in the JS evaluator and as DuckDB SQL, and
+ * LIKE patterns, regexes, CONTAINS WORD/PHRASE over accents, CJK, case folds and punctuation) give the same rows in the JS evaluator and as DuckDB SQL, and
  * print/parse round-trips. The same rules packed: the pack's DuckDB query gives the same rows,
  * and every dialect's printed pack keeps each rule's SQL token for token and parses.
  */
@@ -12,6 +12,7 @@ import type { RuleExpr, RuleLiteral } from '../../workers/tags/ast';
 import { evaluateRule } from '../../workers/tags/evaluate';
 import { parseRule } from '../../workers/tags/parser';
 import { printRule } from '../../workers/tags/printer';
+import { textArgumentProblem } from '../../workers/tags/text-match';
 import { duckdbNumber, ruleToDuckdbSql } from '../../workers/tags/to-sql';
 import { quoteIdent, quoteLiteral } from '../../workers/data/sql-text';
 import { createInProcessEngine, type NodeEngine } from '../../workers/node/engine-node';
@@ -33,7 +34,9 @@ interface Column {
 }
 
 // Values are drawn from small pools so that equality, IN and LIKE actually hit.
-const TEXT_ATOMS = ['a', 'b', 'A', 'ab', "'", '"', '\\', '%', '_', 'é', '😀', '\n', '\r', '\t', '\u0001', '\u001f', ' ', '\uFFFD', 'and', 'NULL'];
+/** Text that tests the word definition: case folds (Σσς, K/Kelvin sign, ſ), Turkish i, CJK, marks, other digits. */
+const WORD_ATOMS = ['Σ', 'ς', 'σ', 'K', '\u212A', 'ſ', 's', 'İ', 'i', '马克', '杯', 'カ', 'e\u0301', '\u0661', '-', '·', '、'];
+const TEXT_ATOMS = ['a', 'b', 'A', 'ab', "'", '"', '\\', '%', '_', 'é', '😀', '\n', '\r', '\t', '\u0001', '\u001f', ' ', '\uFFFD', 'and', 'NULL', ...WORD_ATOMS];
 const textValue = fc.array(fc.constantFrom(...TEXT_ATOMS), { maxLength: 3 }).map((p) => p.join(''));
 const intValue = fc.integer({ min: -3, max: 3 });
 const doubleValue = fc.oneof(fc.constantFrom(0, 0.5, -0.5, 0.1, 0.2, 1e-7, 1.5, 2, -3, 1e21, Number.NaN, Infinity, -Infinity), fc.double({ min: -5, max: 5, noNaN: true, noDefaultInfinity: true }));
@@ -95,7 +98,10 @@ function literalArb(kind: Kind): fc.Arbitrary<RuleLiteral> {
 }
 
 const LIKE_ATOMS = ['%', '_', 'a', 'b', "'", '\\', 'é', '😀', '\n', '%a', 'b%'];
-const REGEXES = ['a', '^a', 'a$', '.', '^.$', '[ab]+', '\\d', 'a|b', "'", '\\\\', 'é', '(a|b){2}', '\\s', '\\w+', '[^a]', '', '^$', 'A', '\\.', '^(?:ab)*$', 'a.b', '[\\n]', '😀'];
+const REGEXES = ['a', '^a', 'a$', '.', '^.$', '[ab]+', '\\d', 'a|b', "'", '\\\\', 'é', '(a|b){2}', '\\s', '\\w+', '[^a]', '', '^$', 'A', '\\.', '^(?:ab)*$', 'a.b', '[\\n]', '😀',
+  '(?i)a', '(?i)^ab$', '(?i)[a-c]+', '(?i)[^a]', '(?i)σ', '(?i)\\x41', '(?i)k', '(?i)S', '(?i)[-k]', '(?i)É'];
+/** Arguments of CONTAINS WORD / PHRASE (those with no word, or several for WORD, are left out). */
+const CONTAINS_ARGS = ['a', 'A', 'ab', 'b', 'and', 'null', 'é', 'σ', 'Σ', 'k', 'S', 'i', '马', '杯', 'カ', 'e\u0301', '\u0661', 'a b', 'b, a', 'ab a', '马克', '克杯', 'a 马', "a'b"];
 
 const numeric = (k: Kind): boolean => k === 'int' || k === 'double' || k === 'decimal';
 const temporal = (k: Kind): boolean => k === 'date' || k === 'timestamp';
@@ -117,6 +123,12 @@ function leafArb(columns: Column[]): fc.Arbitrary<RuleExpr> {
     if (c.kind === 'text') {
       options.push(fc.tuple(fc.array(fc.constantFrom(...LIKE_ATOMS), { maxLength: 3 }), fc.boolean()).map(([p, negated]) => ({ type: 'like', column: ref(c), pattern: p.join(''), negated })));
       options.push(fc.tuple(fc.constantFrom(...REGEXES), fc.boolean()).map(([pattern, negated]) => ({ type: 'regex', column: ref(c), pattern, negated })));
+      options.push(
+        fc
+          .tuple(fc.constantFrom('word' as const, 'phrase' as const), fc.constantFrom(...CONTAINS_ARGS), fc.boolean())
+          .filter(([mode, text]) => textArgumentProblem(mode, text) === null)
+          .map(([mode, text, negated]) => ({ type: 'contains', column: ref(c), mode, text, negated })),
+      );
     }
     if (c.kind === 'bool') options.push(fc.constant({ type: 'column', column: ref(c) }));
     return fc.oneof(...options);

@@ -48,6 +48,7 @@ export const ruleExprSchema: z.ZodType<RuleExpr> = z.lazy(() =>
     z.object({ type: z.literal('isNull'), column: columnRef, negated: z.boolean() }).strict(),
     z.object({ type: z.literal('like'), column: columnRef, pattern: z.string(), negated: z.boolean() }).strict(),
     z.object({ type: z.literal('regex'), column: columnRef, pattern: z.string(), negated: z.boolean() }).strict(),
+    z.object({ type: z.literal('contains'), column: columnRef, mode: z.enum(['word', 'phrase']), text: z.string(), negated: z.boolean() }).strict(),
     z.object({ type: z.literal('column'), column: columnRef }).strict(),
     z.object({ type: z.literal('literal'), value: z.boolean() }).strict(),
   ]),

@@ -43,8 +43,13 @@ export type RuleExpr =
   | { type: 'isNull'; column: ColumnRef; negated: boolean }
   /** `column [NOT] LIKE 'pattern'`: `%` any run, `_` one character, no escape character. Case-sensitive. */
   | { type: 'like'; column: ColumnRef; pattern: string; negated: boolean }
-  /** `column [NOT] MATCHES 'regex'`: a partial match (search) with RE2-compatible syntax. */
+  /** `column [NOT] MATCHES 'regex'`: a partial match (search) with RE2-compatible syntax; a leading `(?i)` ignores case. */
   | { type: 'regex'; column: ColumnRef; pattern: string; negated: boolean }
+  /**
+   * `column [NOT] CONTAINS WORD 'w'` / `column [NOT] CONTAINS PHRASE 'a b'`: whole words, ignoring
+   * case, with the word definition of text-match.ts (the same in JS and every SQL dialect).
+   */
+  | { type: 'contains'; column: ColumnRef; mode: 'word' | 'phrase'; text: string; negated: boolean }
   /** A boolean column on its own: `is_reseller`. */
   | { type: 'column'; column: ColumnRef }
   /** `TRUE` / `FALSE`. */

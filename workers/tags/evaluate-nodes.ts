@@ -9,6 +9,7 @@ import type { Bits } from './bitsets';
 import { numbersOf, rowsByCode, type ColumnData, type ColumnStore } from './evaluate-columns';
 import { betweenKernel, columnsKernel, compareCodePoints, compareNumbers, holds, inKernel, numberKernel, OUTCOMES } from './evaluate-kernels';
 import { compileLike, compileRegex } from './regex';
+import { compileTextMatch } from './text-match';
 import { parseTemporalLiteral, type ColumnKind } from './rule-types';
 
 /** A node's three-valued result: the rows where it is TRUE and where it is FALSE; the rest are NULL. */
@@ -308,10 +309,11 @@ export class Evaluator {
         return e.negated ? { t: present, f: missing } : { t: missing, f: present };
       }
       case 'like':
-      case 'regex': {
+      case 'regex':
+      case 'contains': {
         const c = this.store.column(e.column.name);
         if (c.kind !== 'string') throw new EngineError('INTERNAL', `"${e.column.name}" is not text.`);
-        const re = e.type === 'like' ? compileLike(e.pattern) : compileRegex(e.pattern);
+        const re = e.type === 'like' ? compileLike(e.pattern) : e.type === 'regex' ? compileRegex(e.pattern) : compileTextMatch(e.mode, e.text);
         const yes = e.negated ? 0 : 1;
         return this.perString(c, (s) => (re.test(s) ? yes : 1 - yes));
       }

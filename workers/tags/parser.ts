@@ -8,14 +8,17 @@
  *   not       := (NOT | '!') not | primary
  *   primary   := '(' rule ')' | TRUE | FALSE | literal op column | predicate
  *   predicate := column ( op operand | [NOT] IN '(' literal, ... ')' | [NOT] BETWEEN literal AND literal
- *              | IS [NOT] NULL | [NOT] LIKE string | [NOT] (MATCHES | RLIKE | REGEXP) string )?
+ *              | IS [NOT] NULL | [NOT] LIKE string | [NOT] (MATCHES | RLIKE | REGEXP) string
+ *              | [NOT] CONTAINS (WORD | PHRASE) string )?
  *   op        := '=' | '==' | '!=' | '<>' | '<' | '<=' | '>' | '>='
  * A column alone is a condition on a boolean column. Identifiers are bare ([A-Za-z_][A-Za-z0-9_]*),
  * "double quoted" or `backquoted` (the quote doubled inside); strings are 'single quoted' with ''
  * for a quote, backslash being an ordinary character. `3 < x` is read as `x > 3`.
+ * CONTAINS, WORD and PHRASE are keywords only in that position (columns may still be called so).
  */
 import { EngineError, type SqlPosition } from '../protocol/errors';
 import type { ColumnRef, ComparisonOp, Operand, RuleExpr, RuleLiteral } from './ast';
+import { textArgumentProblem } from './text-match';
 
 /** Words that cannot be bare column names (quote them: "and"). */
 export const RULE_KEYWORDS: ReadonlySet<string> = new Set([
@@ -298,8 +301,35 @@ class Parser {
     return { kind: 'column', name: t.text };
   }
 
+  /** An unquoted identifier that reads as the given contextual keyword (CONTAINS, WORD, PHRASE). */
+  private isContextual(word: string, ahead = 0): boolean {
+    const t = this.peek(ahead);
+    return t.kind === 'ident' && !t.quoted && t.text.toLowerCase() === word;
+  }
+
+  /** `[NOT] CONTAINS (WORD | PHRASE) 'text'` after a column; the caller saw CONTAINS (after NOT when negated). */
+  private parseContains(column: ColumnRef, negated: boolean): RuleExpr {
+    const contains = this.next();
+    const modeToken = this.peek();
+    const mode = this.isContextual('word') ? 'word' : this.isContextual('phrase') ? 'phrase' : null;
+    if (mode === null) this.fail(`expected WORD or PHRASE after CONTAINS, found ${describe(modeToken)}`, modeToken);
+    this.next();
+    const t = this.peek();
+    if (t.kind !== 'string') this.fail(`expected a quoted ${mode === 'word' ? 'word' : 'phrase'} after CONTAINS ${(mode as string).toUpperCase()}, found ${describe(t)}`, t);
+    const problem = textArgumentProblem(mode as 'word' | 'phrase', t.value as string);
+    if (problem) this.fail(problem, t);
+    this.next();
+    void contains;
+    return { type: 'contains', column, mode: mode as 'word' | 'phrase', text: t.value as string, negated };
+  }
+
   private parsePredicate(): RuleExpr {
     const column = this.parseColumn();
+    if (this.isContextual('contains')) return this.parseContains(column, false);
+    if (this.isKeyword('not') && this.isContextual('contains', 1)) {
+      this.next();
+      return this.parseContains(column, true);
+    }
     const t = this.peek();
     if (t.kind === 'op' && t.text in COMPARISONS) {
       this.next();

@@ -72,6 +72,8 @@ export function printRule(expr: RuleExpr): string {
       return `${printColumn(expr.column)} ${expr.negated ? 'NOT LIKE' : 'LIKE'} ${printString(expr.pattern)}`;
     case 'regex':
       return `${printColumn(expr.column)} ${expr.negated ? 'NOT MATCHES' : 'MATCHES'} ${printString(expr.pattern)}`;
+    case 'contains':
+      return `${printColumn(expr.column)} ${expr.negated ? 'NOT CONTAINS' : 'CONTAINS'} ${expr.mode === 'word' ? 'WORD' : 'PHRASE'} ${printString(expr.text)}`;
     case 'column':
       return printColumn(expr.column);
     case 'literal':

@@ -9,13 +9,17 @@
  * \xHH` and a backslash before any ASCII punctuation for the character itself.
  *
  * Rejected, because the engines disagree or one of them lacks it: lookarounds `(?= (?! (?<= (?<!`,
- * backreferences `\1` `\k<..>`, named groups, inline flags `(?i)`, possessive quantifiers, POSIX
+ * backreferences `\1` `\k<..>`, named groups, inline flags other than a leading `(?i)`, possessive quantifiers, POSIX
  * classes `[[:alpha:]]`, class set operations `[a&&b]`, `[` inside a class, `]` first in a class,
  * a `{` that is not a repetition, Unicode classes `\p{..}`, and other letter escapes (`\A \z \Q`).
  *
- * The match is a search (partial match), case-sensitive, over Unicode code points.
+ * The match is a search (partial match), case-sensitive, over Unicode code points. A pattern that
+ * starts with `(?i)` ignores case: every cased letter is widened to the class of letters with the
+ * same fold before any engine sees it (text-match.ts caselessRegex), so no engine's own case
+ * rules are involved.
  */
 import { EngineError } from '../protocol/errors';
+import { CASELESS_PREFIX, caselessRegex } from './text-match';
 
 /** A pattern outside the supported subset; `index` is the offset of the construct in the pattern. */
 export class RegexSubsetError extends EngineError {
@@ -52,6 +56,15 @@ function literalInside(c: string): string {
  * source (to compile with the 'u' flag). Throws RegexSubsetError naming the construct.
  */
 export function translateRegex(pattern: string): string {
+  if (pattern.startsWith(CASELESS_PREFIX)) {
+    // Checked as written (errors point into the user's text), then run widened.
+    translateSubset(pattern.slice(CASELESS_PREFIX.length));
+    return translateSubset(caselessRegex(pattern.slice(CASELESS_PREFIX.length)));
+  }
+  return translateSubset(pattern);
+}
+
+function translateSubset(pattern: string): string {
   const chars = Array.from(pattern);
   // Offsets in UTF-16 units, for error positions.
   const offsets: number[] = [];
@@ -220,7 +233,7 @@ export function translateRegex(pattern: string): string {
         } else if (chars[i + 2] === 'P' || chars[i + 2] === '<') {
           fail('named groups are not supported; use ( ) or (?: )', at);
         } else {
-          fail('inline flags like (?i) are not supported', at);
+          fail(at === 0 && chars[i + 2] === 'i' ? 'the flag (?i) must be the whole prefix of the pattern: (?i)abc' : 'inline flags other than a leading (?i) are not supported', at);
         }
       } else {
         out += '(';

@@ -8,6 +8,7 @@
 import { EngineError } from '../protocol/errors';
 import { forEachCondition, type Operand, type RuleExpr, type RuleLiteral } from './ast';
 import { compileRegex } from './regex';
+import { textArgumentProblem } from './text-match';
 
 /** What a column holds, as far as rules care. 'other' columns can only be tested with IS NULL. */
 export type ColumnKind = 'number' | 'string' | 'boolean' | 'date' | 'timestamp' | 'other';
@@ -159,6 +160,13 @@ export function checkRuleTypes(expr: RuleExpr, lookup: KindLookup, unknown: (nam
         const k = needUsable(e.column.name, e.type === 'like' ? 'LIKE' : 'MATCHES');
         if (k !== 'string') throw typeError(e.column.name, `${q(e.column.name)} is ${KIND_WORDS[k]} column; ${e.type === 'like' ? 'LIKE' : 'MATCHES'} works on text columns only.`);
         if (e.type === 'regex') compileRegex(e.pattern);
+        return;
+      }
+      case 'contains': {
+        const k = needUsable(e.column.name, 'CONTAINS');
+        if (k !== 'string') throw typeError(e.column.name, `${q(e.column.name)} is ${KIND_WORDS[k]} column; CONTAINS ${e.mode === 'word' ? 'WORD' : 'PHRASE'} works on text columns only.`);
+        const problem = textArgumentProblem(e.mode, e.text);
+        if (problem) throw typeError(e.column.name, `${problem[0]?.toUpperCase()}${problem.slice(1)}.`);
         return;
       }
       case 'column': {

@@ -51,6 +51,7 @@ export const ruleExprSchema: z.ZodType<RuleExpr, RuleExpr> = z.lazy(() =>
     z.object({ type: z.literal('isNull'), column: columnRefSchema, negated: z.boolean() }).strict(),
     z.object({ type: z.literal('like'), column: columnRefSchema, pattern: z.string(), negated: z.boolean() }).strict(),
     z.object({ type: z.literal('regex'), column: columnRefSchema, pattern: z.string(), negated: z.boolean() }).strict(),
+    z.object({ type: z.literal('contains'), column: columnRefSchema, mode: z.enum(['word', 'phrase']), text: z.string(), negated: z.boolean() }).strict(),
     z.object({ type: z.literal('column'), column: columnRefSchema }).strict(),
     z.object({ type: z.literal('literal'), value: z.boolean() }).strict(),
   ]),

@@ -8,11 +8,13 @@
  * the same double the JS evaluator uses rather than as a DECIMAL.
  * Dates/timestamps: string literals, which DuckDB casts to the column's type.
  * LIKE has no escape character (DuckDB's default); MATCHES becomes regexp_matches (a partial match)
- * after checking the pattern against the shared regex subset (see regex.ts).
+ * after checking the pattern against the shared regex subset (see regex.ts); CONTAINS WORD/PHRASE and
+ * `(?i)` patterns become flag-free regexes (text-match.ts).
  */
 import { quoteIdent, quoteLiteral } from '../data/sql-text';
 import type { Operand, RuleExpr, RuleLiteral } from './ast';
 import { translateRegex } from './regex';
+import { portableRegex, textMatchPattern } from './text-match';
 
 /** A number as a DuckDB literal with the same value as the JS double. */
 export function duckdbNumber(value: number): string {
@@ -63,7 +65,11 @@ export function ruleToDuckdbCondition(expr: RuleExpr): string {
       return `(${quoteIdent(expr.column.name)} ${expr.negated ? 'NOT LIKE' : 'LIKE'} ${quoteLiteral(expr.pattern)})`;
     case 'regex': {
       translateRegex(expr.pattern);
-      const call = `regexp_matches(${quoteIdent(expr.column.name)}, ${quoteLiteral(expr.pattern)})`;
+      const call = `regexp_matches(${quoteIdent(expr.column.name)}, ${quoteLiteral(portableRegex(expr.pattern))})`;
+      return expr.negated ? `(NOT ${call})` : call;
+    }
+    case 'contains': {
+      const call = `regexp_matches(${quoteIdent(expr.column.name)}, ${quoteLiteral(textMatchPattern(expr.mode, expr.text))})`;
       return expr.negated ? `(NOT ${call})` : call;
     }
     case 'column':

@@ -1,5 +1,6 @@
 import type { Operand, RuleExpr, RuleLiteral } from '../../tags/ast';
 import { translateRegex } from '../../tags/regex';
+import { portableRegex, textMatchPattern } from '../../tags/text-match';
 import type { Dialect } from './dialect';
 
 /**
@@ -66,7 +67,12 @@ export function ruleSql(expr: RuleExpr, dialect: Dialect, column: (name: string)
       case 'regex': {
         // Only the regex subset that RE2 and Java read alike (throws BAD_INPUT otherwise).
         translateRegex(e.pattern);
-        const match = dialect.regex(column(e.column.name), e.pattern);
+        const match = dialect.regex(column(e.column.name), portableRegex(e.pattern));
+        return e.negated ? `(NOT (${match}))` : `(${match})`;
+      }
+      case 'contains': {
+        // Whole words ignoring case, as one flag-free regex every engine reads alike (text-match.ts).
+        const match = dialect.regex(column(e.column.name), textMatchPattern(e.mode, e.text));
         return e.negated ? `(NOT (${match}))` : `(${match})`;
       }
       case 'column':
