@@ -9,6 +9,7 @@ import type { CoverageOnly, Estimate, RulesMineParams, RulesMineResult, TagMetri
 import { writeFileAtomic } from '../node/atomic-write';
 import { EXIT, UsageError, openFiles, parseCommandLine, parseNumberOption, requireFile, runCommand, withEngine, type EngineStarter, type Io } from './common';
 import { renderTextTable } from './format-table';
+import { VALUE_HELP, VALUE_OPTIONS, openValueSpec, valueOptions, valueReport } from './value';
 
 
 
@@ -41,7 +42,7 @@ Options:
   --json                Print the full result as JSON
   -h, --help            Show this help`;
 
-export const TAGS_HELP = `Usage: assay tags eval TAGS.json FILE [--target COL --positive VALUE] [--tags NAME,...] [--json]
+export const TAGS_HELP = `Usage: assay tags eval TAGS.json FILE [--target COL --positive VALUE] [--tags NAME,...] [--value EXPR] [--json]
 
 Measures the tags of a tag set on FILE (all rows): coverage, and with a target, precision,
 recall, F1 and lift with 95% intervals, plus the set (any tag fires) and the overlap of tags.
@@ -52,6 +53,7 @@ Options:
   --target COL          The label column to measure against
   --positive VALUE      Its positive value (default true for a boolean column)
   --tags NAME[,NAME]    Only these tags (names or ids)
+${VALUE_HELP}
   --json                Print the full result as JSON
   -h, --help            Show this help`;
 
@@ -180,6 +182,8 @@ function printEvaluated(result: TagsValidateResult, io: Io): void {
     lines.push('', 'Overlap (Jaccard of rows tagged):');
     lines.push(renderTextTable(['', ...result.overlap.names], result.overlap.jaccard.map((row, i) => [result.overlap.names[i] as string, ...row.map((v) => v.toFixed(2))]), 30));
   }
+  if (result.value) lines.push(...valueReport(result.value, [...result.tags.map((t) => ({ name: t.name, value: t.value })), { name: '(any tag)', value: result.set.value }]));
+  for (const t of result.tags) if (!t.gates.passed) lines.push(`gate failed: ${t.name}: ${t.gates.reasons.join('; ')}`);
   for (const s of result.skipped) lines.push(`skipped ${s.name}: ${s.reason}`);
   io.out(lines.join('\n'));
 }
@@ -207,7 +211,7 @@ export async function tagsCommand(argv: string[], io: Io, deps: TagCliDeps = {})
     }
     if (sub !== 'eval') throw new UsageError(`Unknown tags command "${sub}" (try "assay tags eval").\n\n${TAGS_HELP}`);
     const { values, positionals } = parseCommandLine(
-      { options: { target: { type: 'string' }, positive: { type: 'string' }, tags: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } },
+      { options: { target: { type: 'string' }, positive: { type: 'string' }, tags: { type: 'string' }, ...VALUE_OPTIONS, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } },
       rest,
       TAGS_HELP,
     );
@@ -218,6 +222,7 @@ export async function tagsCommand(argv: string[], io: Io, deps: TagCliDeps = {})
     if (positionals.length !== 2) throw new UsageError(`tags eval takes TAGS.json and FILE (got ${positionals.length} arguments).\n\n${TAGS_HELP}`);
     if (values.positive !== undefined && values.target === undefined) throw new UsageError(`--positive needs --target.\n\n${TAGS_HELP}`);
     const only = tagListOption(values.tags);
+    const value = valueOptions(values, TAGS_HELP);
     const [tagsFile, file] = positionals as [string, string];
     requireFile(tagsFile);
     requireFile(file);
@@ -235,13 +240,18 @@ export async function tagsCommand(argv: string[], io: Io, deps: TagCliDeps = {})
         target: typeof values.target === 'string' ? values.target : undefined,
         positive: typeof values.positive === 'string' ? values.positive : undefined,
         split: { kind: 'all' },
-        gates: {},
+        gates: value?.minLift !== undefined ? { perTag: [{ metric: 'valueLift', min: value.minLift }] } : {},
         ...(only ? { tags: only } : {}),
+        ...(value ? { value: await openValueSpec(client, value, io) } : {}),
       });
       printLeftOut(result.leftOut, io);
-      if (values.json) io.out(JSON.stringify({ rows: result.rows.holdout, tags: result.tags.map((t) => ({ id: t.id, name: t.name, text: t.text, metrics: t.holdout })), set: result.set.holdout, overlap: result.overlap, skipped: result.skipped, leftOut: result.leftOut }, null, 2));
-      else printEvaluated(result, io);
-      return EXIT.ok;
+      if (values.json) {
+        const valued = <T extends object>(t: T, v: unknown): T => (v === undefined ? t : { ...t, value: v });
+        const tags = result.tags.map((t) => valued({ id: t.id, name: t.name, text: t.text, metrics: t.holdout, ...(value?.minLift !== undefined ? { gates: t.gates } : {}) }, t.value));
+        io.out(JSON.stringify({ rows: result.rows.holdout, tags, set: valued({ ...result.set.holdout }, result.set.value), ...(result.value ? { value: result.value } : {}), overlap: result.overlap, skipped: result.skipped, leftOut: result.leftOut }, null, 2));
+      } else printEvaluated(result, io);
+      // A value gate given on the command line decides the exit code, as pack validate's checks do.
+      return value?.minLift !== undefined && result.tags.some((t) => !t.gates.passed) ? EXIT.failed : EXIT.ok;
     }, deps.startEngine);
   });
 }

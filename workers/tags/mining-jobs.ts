@@ -12,6 +12,8 @@ import { applicableTags, sourceLabel, sourceTable } from './applicability';
 import { segmentFires, segmentTagRef, SEGMENT_WITHOUT_SEGMENTATION, type SegmentTagRef } from './segment-eval';
 import { DEFAULT_TAXONOMY, parseTagSet, transitionTag, type Tag, type TagSet } from './tag';
 import { describeRelation, findColumn, loadFrame, resolveRelation, resolveTarget, type ColumnDesc, type ResolvedTarget } from './tag-data';
+import { prepareValue } from './value-data';
+import { valueStats } from './value-stats';
 import {
   checkGates,
   checkGateSpec,
@@ -232,15 +234,18 @@ export async function validateTagsJob(engine: DataEngine, params: TagsValidatePa
   const timeColumn = findColumn(columns, timeName, 'time column');
   const byName = new Map(columns.map((c) => [c.name, c]));
   const needed = [...new Set(rules.flatMap((r) => (r.ast ? ruleColumns(r.ast) : [])))].map((name) => byName.get(name) as ColumnDesc);
+  // The value (GMV) is read in the same query as the rule columns, so each row's value lines up with its tags.
+  const valued = params.value !== undefined ? await prepareValue(engine, relation, columns, params.value, ctx.signal) : null;
+  const readFrom = valued?.relation ?? relation;
   ctx.progress(0.1, 'reading rows');
   const segmentRefs = rules.flatMap((r) => (r.segment ? [r.segment] : []));
   // Segment tags read the rows a second time (the cluster engine assigns them): both reads must
   // see the rows in the same order, which a query does not promise.
-  const rows = segmentRefs.length > 0 ? await stableRelation(engine, relation, ctx.signal) : { relation, release: async () => undefined };
+  const rows = segmentRefs.length > 0 ? await stableRelation(engine, readFrom, ctx.signal) : { relation: readFrom, release: async () => undefined };
   let frame: Awaited<ReturnType<typeof loadFrame>>;
   let segmentFired: Uint8Array[];
   try {
-    frame = await loadFrame(engine, rows.relation, { columns: needed, target, timeColumn }, ctx.signal);
+    frame = await loadFrame(engine, rows.relation, { columns: valued ? [...needed, valued.column] : needed, target, timeColumn }, ctx.signal);
     if (segmentRefs.length > 0) ctx.progress(0.15, 'assigning segments');
     segmentFired = segmentRefs.length > 0 && frame.rows > 0 ? await segmentFires(engine, rows.relation, segmentRefs, ctx) : segmentRefs.map(() => new Uint8Array(frame.rows));
   } finally {
@@ -248,6 +253,7 @@ export async function validateTagsJob(engine: DataEngine, params: TagsValidatePa
   }
   const holdout = splitHoldout(frame.rows, split, frame.labels, frame.times);
   const train = split.kind === 'all' ? null : invert(holdout);
+  const value = valued ? valued.read(frame.table, holdout) : null;
   const labels = frame.labels;
   const measure = (f: Uint8Array, rows: Uint8Array): TagMetrics | CoverageOnly => (labels ? tagMetrics(f, labels, rows) : coverageOnly(f, rows));
   const fires: Uint8Array[] = [];
@@ -259,7 +265,8 @@ export async function validateTagsJob(engine: DataEngine, params: TagsValidatePa
     const f = ast ? evaluateRule(ast, frame.table) : (segmentFired[segmentRefs.indexOf(segment as SegmentTagRef)] as Uint8Array);
     fires.push(f);
     const onHoldout = measure(f, holdout);
-    const outcome = checkGates(onHoldout, gates.perTag ?? []);
+    const tagValue = value ? valueStats(value.values, f, holdout) : null;
+    const outcome = checkGates(onHoldout, gates.perTag ?? [], 'holdout', tagValue);
     results.push({
       id: tag.id,
       name: tag.name,
@@ -270,11 +277,14 @@ export async function validateTagsJob(engine: DataEngine, params: TagsValidatePa
       train: train ? measure(f, train) : null,
       stability: frame.times ? stabilityOverTime(f, labels, frame.times, windows, holdout) : null,
       gates: outcome,
+      ...(tagValue ? { value: tagValue } : {}),
     });
     await yieldToEventLoop();
   }
-  const setHoldout = measure(unionOf(fires, frame.rows), holdout);
-  const setGates: GateOutcome = checkGates(setHoldout, gates.tagSet ?? []);
+  const setFires = unionOf(fires, frame.rows);
+  const setHoldout = measure(setFires, holdout);
+  const setValue = value ? valueStats(value.values, setFires, holdout) : null;
+  const setGates: GateOutcome = checkGates(setHoldout, gates.tagSet ?? [], 'holdout', setValue);
   // A tag is validated only when it and its set pass on holdout; a failing tag goes back to draft.
   const statusOf = new Map<string, Tag>();
   const measuredAt = new Date().toISOString();
@@ -293,7 +303,8 @@ export async function validateTagsJob(engine: DataEngine, params: TagsValidatePa
   return {
     rows: { train: train ? frame.rows - rowsWhere(holdout, 1).length : 0, holdout: rowsWhere(holdout, 1).length },
     tags: results,
-    set: { holdout: setHoldout, gates: setGates },
+    set: { holdout: setHoldout, gates: setGates, ...(setValue ? { value: setValue } : {}) },
+    ...(value ? { value: value.summary } : {}),
     overlap: { ids: results.map((r) => r.id), names: results.map((r) => r.name), jaccard: overlapMatrix(fires, holdout) },
     tagSet: { ...set, tags: set.tags.map((t) => statusOf.get(t.id) ?? t) },
     skipped,

@@ -4,9 +4,13 @@ import type { LeftOutTag } from './applicability';
 import type { RuleExpr } from './ast';
 import type { TagSet, TagSetInput, TagStatus } from './tag';
 import type { CoverageOnly, GateOutcome, GateSpec, Stability, TagMetrics, TagSplit } from './validation';
+import type { ValueSpec, ValueSummary } from './value-data';
+import type { ValueStats } from './value-stats';
 
 export type { LeftOutTag } from './applicability';
 export type { CoverageOnly, Estimate, Gate, GateMetric, GateOutcome, GateSpec, Stability, TagMetrics, TagSplit, WindowMetrics } from './validation';
+export type { ValueSpec, ValueSummary } from './value-data';
+export type { ValueStats } from './value-stats';
 
 export interface RulesMineParams {
   source: DataSourceRef;
@@ -98,6 +102,8 @@ export interface TagsValidateParams {
   windows?: number;
   /** Only these tags (names or ids); every tag of the set when absent. Either way, tags that read columns the source lacks are left out. */
   tags?: string[];
+  /** A value (GMV) to judge every tag by: share, lift, mean per entity (value-stats.ts); needed by valueLift/valueShare gates. */
+  value?: ValueSpec;
 }
 
 export interface TagValidation {
@@ -111,13 +117,17 @@ export interface TagValidation {
   train: TagMetrics | CoverageOnly | null;
   stability: Stability | null;
   gates: GateOutcome;
+  /** The tag's value figures on holdout, when a value was given. */
+  value?: ValueStats;
 }
 
 export interface TagsValidateResult {
   rows: { train: number; holdout: number };
   tags: TagValidation[];
   /** Any tag fires -> the set fires. */
-  set: { holdout: TagMetrics | CoverageOnly; gates: GateOutcome };
+  set: { holdout: TagMetrics | CoverageOnly; gates: GateOutcome; value?: ValueStats };
+  /** The value the tags were judged by and how it was read, when one was given. */
+  value?: ValueSummary;
   /** Jaccard similarity of the holdout rows each pair of tags fires on. */
   overlap: { ids: string[]; names: string[]; jaccard: number[][] };
   /** The tag set with the new statuses. */

@@ -326,7 +326,14 @@ export function overlapMatrix(fires: Uint8Array[], rows: Uint8Array | null = nul
 
 // ---------------------------------------------------------------- gates
 
-export type GateMetric = 'precision' | 'recall' | 'f1' | 'lift' | 'coverage' | 'support';
+/** valueLift / valueShare: GMV lift and GMV share of the tagged entities (value-stats.ts); they need a value expression. */
+export type GateMetric = 'precision' | 'recall' | 'f1' | 'lift' | 'coverage' | 'support' | 'valueLift' | 'valueShare';
+
+/** The value figures a value gate reads (value-stats.ts ValueStats; structural, so this file does not import it). */
+export interface GateValueFigures {
+  lift: Estimate;
+  share: Estimate;
+}
 
 export interface Gate {
   metric: GateMetric;
@@ -366,7 +373,7 @@ export const MINING_PRECISION_MARGIN = 0.05;
 /** Mining's default minimum precision: the default gate plus the margin (0.85). */
 export const DEFAULT_MINING_PRECISION = Math.round((DEFAULT_PRECISION_GATE + MINING_PRECISION_MARGIN) * 100) / 100;
 
-const PERCENT_METRICS = new Set<GateMetric>(['coverage']);
+const PERCENT_METRICS = new Set<GateMetric>(['coverage', 'valueShare']);
 
 function formatFigure(metric: GateMetric, v: number, digits?: number): string {
   if (metric === 'support') return Math.round(v).toLocaleString('en-US');
@@ -389,11 +396,21 @@ export function formatGateFigures(metric: GateMetric, value: number, bound: numb
   return { value: String(PERCENT_METRICS.has(metric) ? value * 100 : value), bound: String(PERCENT_METRICS.has(metric) ? bound * 100 : bound), digits: undefined };
 }
 
-export function checkGates(metrics: TagMetrics | CoverageOnly, gates: Gate[], where = 'holdout'): GateOutcome {
+export function checkGates(metrics: TagMetrics | CoverageOnly, gates: Gate[], where = 'holdout', valueFigures?: GateValueFigures | null): GateOutcome {
   const reasons: string[] = [];
   for (const gate of gates) {
     let estimate: Estimate | null;
-    if (gate.metric === 'support') estimate = { value: metrics.support, low: null, high: null };
+    if (gate.metric === 'valueLift' || gate.metric === 'valueShare') {
+      if (!valueFigures) {
+        reasons.push(`${gate.metric} needs a value expression (e.g. Quantity * UnitPrice), and none was given`);
+        continue;
+      }
+      estimate = gate.metric === 'valueLift' ? valueFigures.lift : valueFigures.share;
+      if (estimate.value === null) {
+        reasons.push(`${gate.metric} is undefined on ${where} (${metrics.support === 0 ? 'the tag never fires' : 'the total value is 0'})`);
+        continue;
+      }
+    } else if (gate.metric === 'support') estimate = { value: metrics.support, low: null, high: null };
     else if (gate.metric === 'coverage') estimate = metrics.coverage;
     else estimate = 'precision' in metrics ? metrics[gate.metric] : null;
     const name = gate.metric;
@@ -417,7 +434,7 @@ export function checkGates(metrics: TagMetrics | CoverageOnly, gates: Gate[], wh
 export function checkGateSpec(spec: GateSpec | undefined): GateSpec {
   if (spec === undefined) return DEFAULT_GATES;
   if (spec === null || typeof spec !== 'object') throw new EngineError('BAD_INPUT', 'Gates must be an object with perTag and/or tagSet lists.');
-  const metrics: GateMetric[] = ['precision', 'recall', 'f1', 'lift', 'coverage', 'support'];
+  const metrics: GateMetric[] = ['precision', 'recall', 'f1', 'lift', 'coverage', 'support', 'valueLift', 'valueShare'];
   for (const list of [spec.perTag, spec.tagSet]) {
     if (list === undefined) continue;
     if (!Array.isArray(list)) throw new EngineError('BAD_INPUT', 'perTag and tagSet gates must be lists.');

@@ -28,7 +28,7 @@ interface Token {
 }
 
 function fail(text: string, at: number, message: string): never {
-  throw new EngineError('BAD_INPUT', `Value expression: ${message} (at character ${at + 1} of "${text}").`, { position: { line: 1, column: at + 1, offset: at } });
+  throw new EngineError('BAD_INPUT', `Value expression ${JSON.stringify(text)}, at character ${at + 1}: ${message}.`, { position: { line: 1, column: at + 1, offset: at } });
 }
 
 function tokenize(text: string): Token[] {
