@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import fs from 'node:fs';
+import { parseBackendOption } from './backend-option';
 import { EngineError, addSegmentTags, parseTagSet, parseTagSetJson, type ClusterResult, type ClusterSweepResult, type PortraitResult, type PreprocessOptions, type TagSet } from '../api';
 import { writeFileAtomic } from '../node/atomic-write';
 import { EXIT, UsageError, defaultIo, openFiles, outputFormat, parseCommandLine, requireFile, runCommand, withEngine, writeOutput, type Io } from './common';
@@ -29,7 +30,7 @@ Options:
   --log1p L            auto (default: skewness > 1 and no negative values), none, or a,b,...
   --impute I           median (default), mean, or none (missing values are an error)
   --mini-batch         Mini-batch k-means (1024 rows per step), for very large files
-  --backend B          auto (default), cpu or webgpu
+  --backend B          auto (default: WebGPU on a hardware GPU, else WASM), webgpu, or wasm (also: cpu)
   --out FILE           Output file, .csv or .parquet (required)
   --report FILE.json   Also write a report: sizes, centroids in original units, metrics, the
                        preprocessing, and a portrait card per segment
@@ -179,7 +180,7 @@ async function clusterMain(argv: string[], io: Io): Promise<number> {
   if (typeof values.log1p === 'string') {
     preprocessing.log1p = values.log1p === 'auto' || values.log1p === 'none' ? values.log1p : values.log1p.split(',').map((c) => c.trim()).filter(Boolean);
   }
-  const backend = oneOf('backend', values.backend, ['auto', 'cpu', 'webgpu'] as const);
+  const backend = parseBackendOption(values.backend);
   requireFile(file);
 
   return withEngine(async ({ client }) => {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describeModelEnd } from '../gbdt/model-end';
 import { writeFileAtomic } from '../node/atomic-write';
+import { parseBackendOption } from './backend-option';
 import { EXIT, UsageError, openFiles, outputFormat, parseCommandLine, parseNumberOption, requireFile, withEngine, writeOutput, type Io } from './common';
 
 const TRAIN_HELP = `Usage: assay train FILE --target COL --out MODEL.json [options]
@@ -23,6 +24,8 @@ Options:
                           the best round (default with validation rows: 10% of the rounds, at
                           least 20; 0 = off, keep every round)
   --seed N                Seed for the split and sampling (default 0)
+  --backend B             Histogram kernels: auto (default: WebGPU on a hardware GPU, else WASM),
+                          webgpu, or wasm (also: cpu); the choice and its reason are printed
   --out MODEL.json        Where to write the model (required)
   -h, --help              Show this help`;
 
@@ -53,6 +56,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
         'valid-frac': { type: 'string' },
         'early-stopping': { type: 'string' },
         seed: { type: 'string' },
+        backend: { type: 'string' },
         out: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -83,6 +87,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   const validFraction = parseNumberOption('valid-frac', values['valid-frac'], (v) => v >= 0 && v < 1, 'in [0, 1)') ?? 0.2;
   const seed = parseNumberOption('seed', values.seed, (v) => Number.isInteger(v), 'a whole number') ?? 0;
   if (params.seed === undefined) params.seed = seed;
+  const backend = parseBackendOption(values.backend);
   const file = positionals[0] as string;
   requireFile(file);
   const features = typeof values.features === 'string' ? values.features.split(',').map((f) => f.trim()).filter(Boolean) : undefined;
@@ -98,6 +103,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
         ...(features ? { features } : {}),
         params,
         split: { kind: 'stratified', validFraction, seed },
+        ...(backend ? { backend } : {}),
       },
       {
         onProgress: (p) => {
@@ -152,6 +158,8 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
           ? { round: best?.round ?? 0, ...(valid.regression ?? valid.multiclass) }
           : null,
       warnings: outcome.warnings,
+      /** The kernels that built the histograms, and why they were chosen. */
+      backend: outcome.model.backend ?? null,
       elapsedMs: outcome.elapsedMs,
     };
     io.out(JSON.stringify(summary, (_k, v: unknown) => (Array.isArray(v) && v.length > 20 ? undefined : v), 2));

@@ -1,28 +1,15 @@
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import type { AllEngineJobs, EngineInfo } from '../api';
 import { JobClient, type JobMap } from '../protocol/client';
 import type { FromEngine, ToEngine } from '../protocol/messages';
 import { inProcessPair } from '../protocol/transports';
-import type { ParquetWasmModule } from '../data/parquet-types';
 import { serveEngine } from '../engine';
 import { nodeHelperThreads } from './histogram-threads';
+import { loadParquetNode } from './parquet-node';
 import { NodeDuckDriver } from './driver-node';
+import { openNodeDriver, type NodeDriverKind } from './driver-choice';
+import { nodeWebGpu } from './webgpu-node';
 
-const require = createRequire(import.meta.url);
-
-let parquetModule: Promise<ParquetWasmModule> | null = null;
-
-/** parquet-wasm's ESM build, initialised from its .wasm file on disk (no network, no fetch). */
-export function loadParquetNode(): Promise<ParquetWasmModule> {
-  parquetModule ??= (async () => {
-    const mod = (await import('parquet-wasm/esm')) as ParquetWasmModule;
-    const wasmPath = require.resolve('parquet-wasm/esm/parquet_wasm_bg.wasm');
-    mod.initSync({ module: fs.readFileSync(wasmPath) });
-    return mod;
-  })();
-  return parquetModule;
-}
+export { loadParquetNode };
 
 /** An engine started by a Node host: its client (typed by the job table it serves), its info, and how to stop it. */
 export interface NodeEngine<Jobs extends AllEngineJobs & JobMap<Jobs> = AllEngineJobs> {
@@ -31,11 +18,14 @@ export interface NodeEngine<Jobs extends AllEngineJobs & JobMap<Jobs> = AllEngin
   close(): Promise<void>;
 }
 
-/** The engine in this thread, behind the same job protocol (structured-cloned messages). */
-export async function createInProcessEngine(): Promise<NodeEngine> {
-  const driver = await NodeDuckDriver.create();
+/**
+ * The engine in this thread, behind the same job protocol (structured-cloned messages); on
+ * duckdb-wasm (the app's DuckDB) unless `driver` asks for native DuckDB.
+ */
+export async function createInProcessEngine(driverKind: NodeDriverKind = 'wasm'): Promise<NodeEngine> {
+  const driver = driverKind === 'wasm' ? await NodeDuckDriver.create() : await openNodeDriver(driverKind);
   const [engineSide, clientSide] = inProcessPair<ToEngine, FromEngine>();
-  const host = serveEngine(engineSide, driver, loadParquetNode, { helperThreads: nodeHelperThreads() });
+  const host = serveEngine(engineSide, driver, loadParquetNode, { helperThreads: nodeHelperThreads(), gpu: nodeWebGpu() });
   const client = new JobClient<AllEngineJobs>(clientSide);
   const info = (await client.ready()) as EngineInfo;
   return {
