@@ -49,5 +49,7 @@ import type { SegmentJobs } from './segments/types';
 import type { ClusterJobs } from './cluster/types';
 import type { TagJobs } from './tags/types';
 import type { PackJobs } from './packs/types';
+export type * from './labels/types';
+import type { LabelJobs } from './labels/types';
 
-export type AllEngineJobs = DataJobs & ModelJobs & SegmentJobs & ClusterJobs & TagJobs & PackJobs;
+export type AllEngineJobs = DataJobs & ModelJobs & SegmentJobs & ClusterJobs & TagJobs & PackJobs & LabelJobs;

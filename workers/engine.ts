@@ -10,6 +10,7 @@ import type { DuckDriver } from './data/driver';
 import { DataEngine, type ParquetLoader } from './data/engine';
 import { registerDataJobs } from './data/jobs';
 import { registerModelJobs } from './gbdt/jobs';
+import { registerLabelJobs } from './labels/jobs';
 import { registerPackJobs } from './packs/jobs';
 import { JobHost } from './protocol/host';
 import type { FromEngine, ToEngine, Transport } from './protocol/messages';
@@ -26,6 +27,7 @@ export function registerEngineJobs(host: JobHost, engine: DataEngine, options: E
   registerClusterJobs(host, engine, options);
   registerTagJobs(host, engine);
   registerPackJobs(host, engine);
+  registerLabelJobs(host, engine);
 }
 
 /** Starts the engine on a transport: the entry point of every host (Web Worker, worker_threads, in-process). */

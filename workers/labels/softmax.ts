@@ -1,0 +1,192 @@
+/**
+ * Multinomial logistic regression (softmax) on sparse tf·idf rows, in typed arrays.
+ *
+ * Objective (scikit-learn's, per row): mean cross-entropy + ||W||² / (2·C·n). Optimiser: AdaGrad
+ * with sparse updates, one row at a time, rows shuffled by a seeded RNG each epoch; the L2 term
+ * is applied to the weights a row touches (lazily). Float32 weights, deterministic for a seed.
+ * A row of k entries costs k·classes multiply-adds forward and again backward, so an epoch costs
+ * what one full gradient does; ~15 epochs land close to the L-BFGS optimum.
+ */
+import { createRng } from '../gbdt/rng';
+import { cancelledError } from '../protocol/errors';
+import type { SparseRows } from './features';
+
+export interface SoftmaxWeights {
+  features: number;
+  classes: number;
+  /** features × classes, row-major (a feature's class weights are contiguous). */
+  weights: Float32Array;
+  bias: Float32Array;
+}
+
+export interface SoftmaxOptions {
+  /** Inverse L2 strength, as scikit-learn's C (default 10). */
+  c?: number;
+  epochs?: number;
+  learningRate?: number;
+  seed?: number;
+  signal?: AbortSignal;
+  onEpoch?: (epoch: number, epochs: number, meanLoss: number) => void;
+}
+
+export const DEFAULT_SOFTMAX = { c: 10, epochs: 15, learningRate: 0.1, seed: 0 } as const;
+
+/** Rows per slice between yields to the event loop (cancel and progress get through). */
+const ROWS_PER_SLICE = 20_000;
+
+function yieldNow(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** Logits of row r into `out` (length classes). */
+export function logitsOf(model: SoftmaxWeights, x: SparseRows, r: number, out: Float64Array): void {
+  const k = model.classes;
+  const w = model.weights;
+  for (let c = 0; c < k; c++) out[c] = model.bias[c] as number;
+  for (let e = x.rowStart[r] as number; e < (x.rowStart[r + 1] as number); e++) {
+    const v = x.val[e] as number;
+    const base = (x.col[e] as number) * k;
+    for (let c = 0; c < k; c++) out[c] = (out[c] as number) + v * (w[base + c] as number);
+  }
+}
+
+/** Logits from explicit entries (the labelling path, which never builds a SparseRows). */
+export function logitsOfEntries(model: SoftmaxWeights, col: Int32Array, val: Float32Array, count: number, out: Float64Array): void {
+  const k = model.classes;
+  const w = model.weights;
+  for (let c = 0; c < k; c++) out[c] = model.bias[c] as number;
+  for (let e = 0; e < count; e++) {
+    const v = val[e] as number;
+    const base = (col[e] as number) * k;
+    for (let c = 0; c < k; c++) out[c] = (out[c] as number) + v * (w[base + c] as number);
+  }
+}
+
+/** Softmax of `logits / temperature` in place; returns the index of the largest. */
+export function softmaxInPlace(logits: Float64Array, k: number, temperature = 1): number {
+  let best = 0;
+  let max = -Infinity;
+  for (let c = 0; c < k; c++) {
+    const z = (logits[c] as number) / temperature;
+    logits[c] = z;
+    if (z > max) {
+      max = z;
+      best = c;
+    }
+  }
+  let sum = 0;
+  for (let c = 0; c < k; c++) {
+    const e = Math.exp((logits[c] as number) - max);
+    logits[c] = e;
+    sum += e;
+  }
+  for (let c = 0; c < k; c++) logits[c] = (logits[c] as number) / sum;
+  return best;
+}
+
+/** Trains on `rows` of `x` with class ids `y`. */
+export async function trainSoftmax(x: SparseRows, y: Int32Array, rows: Int32Array, features: number, classes: number, options: SoftmaxOptions = {}): Promise<SoftmaxWeights> {
+  const c = options.c ?? DEFAULT_SOFTMAX.c;
+  const epochs = options.epochs ?? DEFAULT_SOFTMAX.epochs;
+  const lr = options.learningRate ?? DEFAULT_SOFTMAX.learningRate;
+  const rng = createRng(options.seed ?? DEFAULT_SOFTMAX.seed);
+  const k = classes;
+  const n = rows.length;
+  const l2 = 1 / (c * Math.max(1, n));
+  const weights = new Float32Array(features * k);
+  const squares = new Float32Array(features * k);
+  const bias = new Float32Array(k);
+  const biasSquares = new Float32Array(k);
+  const model: SoftmaxWeights = { features, classes: k, weights, bias };
+  const p = new Float64Array(k);
+  const order = Int32Array.from(rows);
+  const eps = 1e-8;
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    // Fisher-Yates with the seeded RNG: the same order on every host.
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(rng() * (i + 1));
+      const t = order[i] as number;
+      order[i] = order[j] as number;
+      order[j] = t;
+    }
+    let loss = 0;
+    for (let i = 0; i < n; i++) {
+      if (i % ROWS_PER_SLICE === ROWS_PER_SLICE - 1) {
+        await yieldNow();
+        if (options.signal?.aborted) throw cancelledError();
+      }
+      const r = order[i] as number;
+      logitsOf(model, x, r, p);
+      softmaxInPlace(p, k);
+      const target = y[r] as number;
+      loss -= Math.log(Math.max(1e-12, p[target] as number));
+      p[target] = (p[target] as number) - 1;
+      for (let cl = 0; cl < k; cl++) {
+        const g = p[cl] as number;
+        const s = (biasSquares[cl] as number) + g * g;
+        biasSquares[cl] = s;
+        bias[cl] = (bias[cl] as number) - (lr * g) / (Math.sqrt(s) + eps);
+      }
+      for (let e = x.rowStart[r] as number; e < (x.rowStart[r + 1] as number); e++) {
+        const v = x.val[e] as number;
+        const base = (x.col[e] as number) * k;
+        for (let cl = 0; cl < k; cl++) {
+          const at = base + cl;
+          const w = weights[at] as number;
+          const g = v * (p[cl] as number) + l2 * w;
+          if (g === 0) continue;
+          const s = (squares[at] as number) + g * g;
+          squares[at] = s;
+          weights[at] = w - (lr * g) / (Math.sqrt(s) + eps);
+        }
+      }
+    }
+    options.onEpoch?.(epoch + 1, epochs, n > 0 ? loss / n : 0);
+    await yieldNow();
+    if (options.signal?.aborted) throw cancelledError();
+  }
+  return model;
+}
+
+/**
+ * The temperature T minimising the negative log-likelihood of softmax(logits / T) on held-out
+ * rows (temperature scaling): golden-section search over ln T in [-3, 3]. `logits` is rows × k.
+ */
+export function fitTemperature(logits: Float64Array, truth: Int32Array, k: number): number {
+  const n = truth.length;
+  if (n === 0) return 1;
+  const nll = (t: number): number => {
+    let total = 0;
+    for (let r = 0; r < n; r++) {
+      let max = -Infinity;
+      for (let c = 0; c < k; c++) max = Math.max(max, (logits[r * k + c] as number) / t);
+      let sum = 0;
+      for (let c = 0; c < k; c++) sum += Math.exp((logits[r * k + c] as number) / t - max);
+      total -= (logits[r * k + (truth[r] as number)] as number) / t - max - Math.log(sum);
+    }
+    return total;
+  };
+  const phi = (Math.sqrt(5) - 1) / 2;
+  let a = -3;
+  let b = 3;
+  let x1 = b - phi * (b - a);
+  let x2 = a + phi * (b - a);
+  let f1 = nll(Math.exp(x1));
+  let f2 = nll(Math.exp(x2));
+  for (let i = 0; i < 40; i++) {
+    if (f1 < f2) {
+      b = x2;
+      x2 = x1;
+      f2 = f1;
+      x1 = b - phi * (b - a);
+      f1 = nll(Math.exp(x1));
+    } else {
+      a = x1;
+      x1 = x2;
+      f1 = f2;
+      x2 = a + phi * (b - a);
+      f2 = nll(Math.exp(x2));
+    }
+  }
+  return Math.exp((a + b) / 2);
+}
