@@ -770,7 +770,10 @@ export function parseArgs(argv: readonly string[]): GenOptions {
 }
 
 const isMain = process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
-if (isMain) {
+if (isMain && process.argv[2] === 'ctr') {
+  // `npm run gen -- ctr ...`: the CTR generator (scripts/gen-ctr.ts).
+  await import('./gen-ctr').then((m) => m.ctrMain(process.argv.slice(3)));
+} else if (isMain) {
   let options: GenOptions;
   try {
     options = parseArgs(process.argv.slice(2));

@@ -45,6 +45,8 @@ import { pickHistogramKernel } from './backend-select';
 import { createParallelHistogramKernel } from './parallel-histogram';
 import { trainGbdt, type FeatureData } from './train';
 import { fromXgboostJson, readAttributes, toXgboostJson } from './xgboost-json';
+import { CtrService } from '../ctr/service';
+import { looksLikeCtrModel } from '../ctr/model-file';
 
 interface StoredModel {
   summary: ModelSummary;
@@ -95,7 +97,26 @@ export class ModelService {
   }
 
   list(): ModelSummary[] {
-    return [...this.models.values()].map((m) => m.summary);
+    return [...[...this.models.values()].map((m) => m.summary), ...(this.ctrModels?.list() ?? [])].sort((a, b) => Number(a.modelId.slice(6)) - Number(b.modelId.slice(6)));
+  }
+
+  private ctrModels: CtrService | undefined;
+
+  /** The CTR family (lr, fm, deepfm): jobs on those models go there, sharing ids, label rules and split. */
+  private ctr(): CtrService {
+    this.ctrModels ??= new CtrService(this.data, {
+      nextId: () => ({ modelId: `model_${++this.counter}`, number: this.counter }),
+      binaryLabel: (relation, target, type, positive, signal) => this.labelInfo(relation, target, type, 'binary:logistic', positive, signal),
+      // evaluationLabel reads only the label and the objective of a binary model.
+      evaluationLabel: (known, relation, target, type, positive, signal) =>
+        this.evaluationLabel({ summary: { label: known }, model: { objective: 'binary:logistic', numClass: 0 } } as unknown as StoredModel, relation, target, type, positive, signal),
+      splitRows: (n, labels, params, timeValues) => this.splitRows(n, labels, params, timeValues),
+    });
+    return this.ctrModels;
+  }
+
+  private isCtr(modelId: string): boolean {
+    return this.ctrModels?.has(modelId) ?? false;
   }
 
   // ------------------------------------------------------------ training data
@@ -240,6 +261,7 @@ export class ModelService {
   // ------------------------------------------------------------ jobs
 
   async train(params: TrainParams, ctx: JobContext): Promise<TrainOutcome> {
+    if (params.kind !== undefined && params.kind !== 'gbdt') return this.ctr().train(params, ctx);
     const started = Date.now();
     const warnings: string[] = [];
     if (typeof params.target !== 'string' || !params.target) throw new EngineError('BAD_INPUT', 'Choose a target column.');
@@ -475,6 +497,7 @@ export class ModelService {
 
   /** The job form of evaluation: on the model's validation rows, or on `source` when given. */
   async evaluateJob(params: EvaluateParams, ctx: JobContext): Promise<ModelEvaluation> {
+    if (this.isCtr(params.modelId)) return this.ctr().evaluateJob(params, ctx);
     if (params.source !== undefined) return this.evaluateOn(params, ctx);
     return this.evaluateAt(params.modelId, Number(params.threshold));
   }
@@ -566,6 +589,7 @@ export class ModelService {
 
   /** The job form of shap. */
   shapJob(params: ShapParams): ShapSummary {
+    if (this.isCtr(params.modelId)) throw new EngineError('BAD_INPUT', 'SHAP values are computed for tree models; an lr, fm or deepfm model reports field importance and interactions instead.');
     return this.shap(params.modelId, params.sampleRows, params.rowIndex, params.classIndex);
   }
 
@@ -629,6 +653,7 @@ export class ModelService {
   }
 
   exportModel(modelId: string): { json: string; fileName: string } {
+    if (this.isCtr(modelId)) return this.ctr().exportModel(modelId);
     const m = this.stored(modelId);
     const json = toXgboostJson(m.model, {
       assay_encoding: JSON.stringify(m.encoding),
@@ -640,6 +665,7 @@ export class ModelService {
 
   importModel(json: string, name?: string): ModelSummary {
     if (typeof json !== 'string' || json.length === 0) throw new EngineError('BAD_INPUT', 'The model file is empty.');
+    if (looksLikeCtrModel(json)) return this.ctr().importModel(json, name);
     const model = fromXgboostJson(json);
     const attrs = readAttributes(json);
     let encoding: FeatureEncoding;
@@ -671,6 +697,7 @@ export class ModelService {
   }
 
   async predictInto(params: PredictParams, ctx: JobContext): Promise<TableInfo> {
+    if (this.isCtr(params.modelId)) return this.ctr().predictInto(params, ctx);
     const m = this.stored(params.modelId);
     const relation = await this.relation(params.source);
     const out = typeof params.outputTable === 'string' ? params.outputTable.trim() : '';

@@ -81,6 +81,8 @@ export interface TrainOutcome {
   history: RoundReport[];
   evaluation: { train: ModelEvaluation; valid: ModelEvaluation | null };
   importance: FeatureImportance[];
+  /** FM and DeepFM: the strongest field pairs, mean |<e_a·v_a, e_b·v_b>| over the validation rows, strongest first. */
+  interactions?: Array<{ a: string; b: string; strength: number }>;
   /** Plain-words warnings, e.g. "possible leak: duration ...". */
   warnings: string[];
   elapsedMs: number;

@@ -1,0 +1,303 @@
+/**
+ * The CTR family's input pipeline: source columns -> field slots, computed in DuckDB and read back
+ * through Arrow as typed arrays (no row objects). Building the encoding measures the training data
+ * (numeric means/deviations, text vocabularies); encoding rows applies a saved encoding (training,
+ * evaluation and scoring alike), so the slots a row gets never depend on which job reads it.
+ *
+ * Slots follow workers/ctr/weights.ts: a vocabulary level joins against an uploaded
+ * (level, slot) table (unseen, rare and NULL levels -> slot 0, "other"); a hashed level is
+ * 1 + first-32-bits-of-MD5 mod buckets, computed by DuckDB's md5() so every host hashes alike.
+ * A numeric value that is NULL, NaN or infinite counts as missing: x = 0, and slot 1 (value 1)
+ * when the field saw missing values in training.
+ */
+import { Int32, Table, Utf8, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
+import type { DuckDriver } from '../data/driver';
+import { plainRows } from '../data/relation';
+import { quoteIdent } from '../data/sql-text';
+import { EngineError, throwIfAborted } from '../protocol/errors';
+import { sourceKind } from '../gbdt/encoding';
+import { toNumber } from '../data/arrow-values';
+import type { CategoricalField, CtrEncoding, CtrField, NumericField } from './weights';
+
+/** Rows as field slots: row-major [rows × fields] slot indices (local to each field) and values. */
+export interface EncodedRows {
+  rows: number;
+  fields: number;
+  slots: Int32Array;
+  /** 1 for a categorical field; x (or 1 on the missing-indicator slot) for a numeric one. */
+  values: Float32Array | Float64Array;
+}
+
+export interface EncodingOptions {
+  minCount: number;
+  hashBuckets: number;
+  log1p: boolean;
+  standardize: boolean;
+}
+
+/** Text columns with more distinct values than this and than half the rows look like identifiers. */
+const IDENTIFIER_DISTINCT = 1000;
+
+/** The SQL (DOUBLE) of a numeric field's raw value before the transform. */
+function rawNumber(field: Pick<NumericField, 'name' | 'source'>, qualifier = ''): string {
+  const col = qualifier + quoteIdent(field.name);
+  switch (field.source) {
+    case 'date':
+      return `CAST(date_diff('day', DATE '1970-01-01', ${col}) AS DOUBLE)`;
+    case 'timestamp':
+      return `CAST(epoch(${col}) AS DOUBLE)`;
+    default:
+      return `CAST(${col} AS DOUBLE)`;
+  }
+}
+
+function transformed(raw: string, transform: NumericField['transform']): string {
+  return transform === 'log1p' ? `(sign(${raw}) * ln(1 + abs(${raw})))` : raw;
+}
+
+/** x of a numeric field, NULL when missing (NULL, NaN or infinite). */
+function numericExpression(field: NumericField, qualifier = ''): string {
+  const raw = rawNumber(field, qualifier);
+  const scaled = `((${transformed(raw, field.transform)} - ${field.mean}) / ${field.std})`;
+  return `CASE WHEN ${raw} IS NULL OR NOT isfinite(${raw}) THEN NULL ELSE ${scaled} END`;
+}
+
+/** The hashed slot of a categorical field, in DuckDB (the contract's MD5 rule). */
+export function hashSlotExpression(column: string, buckets: number, qualifier = ''): string {
+  const text = `CAST(${qualifier}${quoteIdent(column)} AS VARCHAR)`;
+  return `CASE WHEN ${text} IS NULL THEN 0 ELSE CAST(1 + CAST(('0x' || substr(md5(${text}), 1, 8)) AS UBIGINT) % ${buckets} AS INTEGER) END`;
+}
+
+function bad(message: string): EngineError {
+  return new EngineError('BAD_INPUT', message);
+}
+
+/**
+ * Measures the training relation and decides each field's encoding. Unusable columns (all
+ * missing, one value, identifier-like text) are left out with a warning, or refused when the
+ * caller named them as features.
+ */
+export async function buildCtrEncoding(
+  driver: DuckDriver,
+  relation: string,
+  columns: Array<{ name: string; type: string }>,
+  target: string,
+  requested: string[] | undefined,
+  options: EncodingOptions,
+  warnings: string[],
+  signal: AbortSignal,
+): Promise<CtrEncoding> {
+  const named = requested !== undefined && requested.length > 0;
+  const byName = new Map(columns.map((c) => [c.name, c]));
+  const chosen = named
+    ? requested.map((name) => {
+        const c = byName.get(name);
+        if (!c) throw bad(`Feature "${name}" is not a column of the data.`);
+        if (name === target) throw bad(`The target "${target}" cannot also be a feature.`);
+        if (sourceKind(c.type) === 'unsupported') throw bad(`Feature "${name}" has type ${c.type}, which cannot be used as a model feature.`);
+        return c;
+      })
+    : columns.filter((c) => c.name !== target && sourceKind(c.type) !== 'unsupported');
+  if (chosen.length === 0) throw bad('There are no usable feature columns (numbers, booleans, dates or text).');
+
+  // One pass for every column's counts; numeric fields' moments come in a second pass once the transform is known.
+  const stats: string[] = ['count(*) AS "__n"'];
+  chosen.forEach((c, i) => {
+    const col = quoteIdent(c.name);
+    const kind = sourceKind(c.type);
+    if (kind === 'text') stats.push(`count(${col}) AS "p${i}"`, `approx_count_distinct(${col}) AS "d${i}"`);
+    else {
+      const raw = rawNumber({ name: c.name, source: kind === 'numeric' ? 'numeric' : (kind as NumericField['source']) });
+      stats.push(`count(CASE WHEN isfinite(${raw}) THEN 1 END) AS "p${i}"`, `count(DISTINCT CASE WHEN isfinite(${raw}) THEN ${raw} END) AS "d${i}"`);
+    }
+  });
+  const counts = plainRows(await driver.query(`SELECT ${stats.join(', ')} FROM ${relation}`, signal))[0] ?? {};
+  const total = toNumber(counts.__n);
+  if (total === 0) throw bad('The data has 0 rows; there is nothing to train on.');
+
+  const leaveOut = (name: string, why: string): void => {
+    if (named) throw bad(`Feature "${name}" ${why}; it cannot help a model.`);
+    warnings.push(`"${name}" was left out: ${why}.`);
+  };
+  const fields: CtrField[] = [];
+  for (let i = 0; i < chosen.length; i++) {
+    throwIfAborted(signal);
+    const c = chosen[i] as { name: string; type: string };
+    const kind = sourceKind(c.type);
+    const present = toNumber(counts[`p${i}`]);
+    const distinct = toNumber(counts[`d${i}`]);
+    if (present === 0) {
+      leaveOut(c.name, kind === 'text' ? 'every row is missing' : 'every row is missing (NULL, NaN or infinite)');
+      continue;
+    }
+    if (distinct <= 1 && present === total) {
+      leaveOut(c.name, 'it has the same value in every row');
+      continue;
+    }
+    if (kind === 'text') {
+      if (!named && distinct > IDENTIFIER_DISTINCT && distinct > total * 0.5 && options.hashBuckets === 0) {
+        warnings.push(`"${c.name}" was left out: with ~${distinct.toLocaleString('en-US')} distinct values in ${total.toLocaleString('en-US')} rows it looks like an identifier.`);
+        continue;
+      }
+      fields.push(await categoricalField(driver, relation, c.name, options, signal));
+    } else {
+      const source: NumericField['source'] = kind === 'numeric' ? 'numeric' : (kind as NumericField['source']);
+      fields.push({
+        kind: 'numeric',
+        name: c.name,
+        source,
+        transform: options.log1p && source === 'numeric' ? 'log1p' : 'none',
+        mean: 0,
+        std: 1,
+        missingIndicator: present < total,
+      });
+    }
+  }
+  if (fields.length === 0) throw bad('No feature column varies; there is nothing to learn from.');
+
+  const numeric = fields.filter((f): f is NumericField => f.kind === 'numeric');
+  if (options.standardize && numeric.length > 0) {
+    const moments = numeric.map((f, i) => {
+      const raw = rawNumber(f);
+      const t = `CASE WHEN isfinite(${raw}) THEN ${transformed(raw, f.transform)} END`;
+      return `avg(${t}) AS "m${i}", stddev_pop(${t}) AS "s${i}"`;
+    });
+    const row = plainRows(await driver.query(`SELECT ${moments.join(', ')} FROM ${relation}`, signal))[0] ?? {};
+    numeric.forEach((f, i) => {
+      const mean = toNumber(row[`m${i}`]);
+      const std = toNumber(row[`s${i}`]);
+      f.mean = Number.isFinite(mean) ? mean : 0;
+      // A transform can collapse distinct values (never for log1p, which is one-to-one); guard the division.
+      f.std = Number.isFinite(std) && std > 0 ? std : 1;
+    });
+  }
+  return { version: 1, fields };
+}
+
+async function categoricalField(driver: DuckDriver, relation: string, name: string, options: EncodingOptions, signal: AbortSignal): Promise<CategoricalField> {
+  if (options.hashBuckets > 0) return { kind: 'categorical', name, encoding: 'hash', levels: [], hashBuckets: options.hashBuckets };
+  const col = quoteIdent(name);
+  const table = await driver.query(
+    `SELECT v FROM (SELECT CAST(${col} AS VARCHAR) AS v, count(*) AS n FROM ${relation} WHERE ${col} IS NOT NULL GROUP BY 1) WHERE n >= ${options.minCount} ORDER BY n DESC, v`,
+    signal,
+  );
+  const levels = stringColumn(table.getChild('v'));
+  return { kind: 'categorical', name, encoding: 'vocabulary', levels, hashBuckets: 0 };
+}
+
+function stringColumn(vector: Vector | null): string[] {
+  if (!vector) return [];
+  const out: string[] = new Array<string>(vector.length);
+  for (let i = 0; i < vector.length; i++) out[i] = String(vector.get(i));
+  return out;
+}
+
+let uploads = 0;
+
+/**
+ * Encodes every row of `relation` (in its order) with a saved encoding. `extra` adds SELECT
+ * expressions (e.g. the label) returned as Float64 columns. Missing source columns are refused.
+ */
+export async function encodeRows(
+  driver: DuckDriver,
+  relation: string,
+  encoding: CtrEncoding,
+  options: { signal: AbortSignal; extra?: Record<string, string>; precise?: boolean; orderColumn?: string },
+): Promise<{ encoded: EncodedRows; extra: Record<string, Float64Array> }> {
+  const tag = ++uploads;
+  const vocabTables: string[] = [];
+  const select: string[] = [];
+  const joins: string[] = [];
+  try {
+    for (let f = 0; f < encoding.fields.length; f++) {
+      const field = encoding.fields[f] as CtrField;
+      if (field.kind === 'numeric') select.push(`${numericExpression(field, 's.')} AS "x${f}"`);
+      else if (field.encoding === 'hash') select.push(`${hashSlotExpression(field.name, field.hashBuckets, 's.')} AS "x${f}"`);
+      else {
+        const table = `__assay_ctr_vocab_${tag}_${f}`;
+        vocabTables.push(table);
+        const ipc = tableToIPC(
+          new Table({
+            __assay_level: vectorFromArray(field.levels, new Utf8()),
+            __assay_slot: vectorFromArray(field.levels.map((_, i) => i + 1), new Int32()),
+          }),
+          'stream',
+        );
+        await driver.insertArrowIPC(table, ipc, true);
+        joins.push(`LEFT JOIN ${quoteIdent(table)} AS "v${f}" ON "v${f}"."__assay_level" = CAST(s.${quoteIdent(field.name)} AS VARCHAR)`);
+        select.push(`COALESCE("v${f}"."__assay_slot", 0) AS "x${f}"`);
+      }
+    }
+    const extraNames = Object.keys(options.extra ?? {});
+    extraNames.forEach((name, i) => select.push(`CAST(${(options.extra as Record<string, string>)[name]} AS DOUBLE) AS "e${i}"`));
+    // Every expression names its source columns as s."col", clear of the vocabulary tables' columns.
+    // Joins may reorder rows: number them first (or use the caller's row column) and sort back.
+    const order = options.orderColumn ? quoteIdent(options.orderColumn) : '"__assay_row"';
+    const numbered = options.orderColumn ? relation : `(SELECT row_number() OVER () AS "__assay_row", * FROM ${relation})`;
+    const sql = joins.length > 0 || options.orderColumn
+      ? `SELECT ${select.join(', ')} FROM ${numbered} AS s ${joins.join(' ')} ORDER BY s.${order}`
+      : `SELECT ${select.join(', ')} FROM ${relation} AS s`;
+    const table = await driver.query(sql, options.signal);
+    throwIfAborted(options.signal);
+    const rows = table.numRows;
+    const F = encoding.fields.length;
+    const slots = new Int32Array(rows * F);
+    const values = options.precise ? new Float64Array(rows * F) : new Float32Array(rows * F);
+    encoding.fields.forEach((field, f) => {
+      const vector = table.getChild(`x${f}`);
+      if (field.kind === 'numeric') fillNumeric(vector, field, f, F, slots, values);
+      else fillSlots(vector, f, F, slots, values);
+    });
+    const extra: Record<string, Float64Array> = {};
+    extraNames.forEach((name, i) => {
+      const out = new Float64Array(rows);
+      forEachValue(table.getChild(`e${i}`), (r, v) => (out[r] = v === null ? Number.NaN : v));
+      extra[name] = out;
+    });
+    return { encoded: { rows, fields: F, slots, values }, extra };
+  } finally {
+    for (const t of vocabTables) await driver.query(`DROP TABLE IF EXISTS ${quoteIdent(t)}`).catch(() => undefined);
+  }
+}
+
+/** Calls back with each row's number (null when NULL), chunk by chunk. */
+function forEachValue(vector: Vector | null, visit: (row: number, value: number | null) => void): void {
+  if (!vector) return;
+  let at = 0;
+  for (const chunk of vector.data) {
+    const values = chunk.values as ArrayLike<number | bigint>;
+    const validity = chunk.nullBitmap;
+    const hasNulls = chunk.nullCount > 0 && validity && validity.length > 0;
+    for (let i = 0; i < chunk.length; i++) {
+      const bit = chunk.offset + i;
+      if (hasNulls && ((validity[bit >> 3] as number) & (1 << (bit & 7))) === 0) visit(at++, null);
+      else visit(at++, Number(values[bit]));
+    }
+  }
+}
+
+function fillNumeric(vector: Vector | null, field: NumericField, f: number, F: number, slots: Int32Array, values: Float32Array | Float64Array): void {
+  forEachValue(vector, (r, v) => {
+    const at = r * F + f;
+    if (v === null || !Number.isFinite(v)) {
+      slots[at] = field.missingIndicator ? 1 : 0;
+      values[at] = field.missingIndicator ? 1 : 0;
+    } else {
+      slots[at] = 0;
+      values[at] = v;
+    }
+  });
+}
+
+function fillSlots(vector: Vector | null, f: number, F: number, slots: Int32Array, values: Float32Array | Float64Array): void {
+  forEachValue(vector, (r, v) => {
+    const at = r * F + f;
+    slots[at] = v ?? 0;
+    values[at] = 1;
+  });
+}
+
+/** The SQL text of a numeric field's x (NULL = missing), for exporters that want DuckDB's form. */
+export function numericFieldSql(field: NumericField): string {
+  return numericExpression(field);
+}

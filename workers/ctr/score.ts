@@ -1,0 +1,83 @@
+/**
+ * Scores rows from `CtrWeights` alone (the contract in weights.ts), in float64 arithmetic over the
+ * float32 weights: what `model.predict`, evaluation and the exporters' parity tests all use. The
+ * trainer's own float32 forward pass serves only its per-epoch validation metric.
+ */
+import type { CtrWeights } from './weights';
+import type { EncodedRows } from './encode';
+
+export function sigmoid(m: number): number {
+  return m >= 0 ? 1 / (1 + Math.exp(-m)) : Math.exp(m) / (1 + Math.exp(m));
+}
+
+/** Margins (log-odds) of every encoded row. `signalCheck` is called every few thousand rows (cancel). */
+export function scoreMargins(weights: CtrWeights, rows: EncodedRows, signalCheck?: () => void): Float64Array {
+  const F = rows.fields;
+  if (F !== weights.encoding.fields.length) throw new Error(`rows have ${F} fields, the model ${weights.encoding.fields.length}`);
+  const K = weights.k;
+  const withFm = weights.kind !== 'lr' && K > 0;
+  const mlp = weights.kind === 'deepfm' ? weights.mlp : [];
+  const out = new Float64Array(rows.rows);
+  const sum = new Float64Array(K);
+  const input = new Float64Array(F * K);
+  const widest = mlp.reduce((w, l) => Math.max(w, l.outputs, l.inputs), 0);
+  const a = new Float64Array(widest);
+  const b = new Float64Array(widest);
+  const { slots, values } = rows;
+  for (let r = 0; r < rows.rows; r++) {
+    if (signalCheck && (r & 4095) === 0) signalCheck();
+    let margin = weights.bias;
+    let squares = 0;
+    sum.fill(0);
+    const base = r * F;
+    for (let f = 0; f < F; f++) {
+      const s = slots[base + f] as number;
+      const v = values[base + f] as number;
+      margin += ((weights.linear[f] as Float32Array)[s] as number) * v;
+      if (!withFm) continue;
+      const e = weights.embeddings[f] as Float32Array;
+      const at = s * K;
+      for (let k = 0; k < K; k++) {
+        const x = (e[at + k] as number) * v;
+        sum[k] = (sum[k] as number) + x;
+        squares += x * x;
+        input[f * K + k] = x;
+      }
+    }
+    if (withFm) {
+      let pairs = 0;
+      for (let k = 0; k < K; k++) pairs += (sum[k] as number) * (sum[k] as number);
+      margin += 0.5 * (pairs - squares);
+    }
+    if (mlp.length > 0) margin += mlpForward(mlp, input, a, b);
+    out[r] = margin;
+  }
+  return out;
+}
+
+/** The MLP of one row (float64), returning its single output. */
+function mlpForward(layers: CtrWeights['mlp'], input: Float64Array, a: Float64Array, b: Float64Array): number {
+  let current: Float64Array = input;
+  let next = a;
+  for (let l = 0; l < layers.length; l++) {
+    const layer = layers[l] as CtrWeights['mlp'][number];
+    const { inputs, outputs, weights: W, bias } = layer;
+    for (let j = 0; j < outputs; j++) next[j] = bias[j] as number;
+    for (let i = 0; i < inputs; i++) {
+      const x = current[i] as number;
+      if (x === 0) continue;
+      const row = i * outputs;
+      for (let j = 0; j < outputs; j++) next[j] = (next[j] as number) + x * (W[row + j] as number);
+    }
+    if (layer.activation === 'relu') for (let j = 0; j < outputs; j++) if ((next[j] as number) < 0) next[j] = 0;
+    current = next;
+    next = next === a ? b : a;
+  }
+  return current[0] as number;
+}
+
+export function probabilities(margins: Float64Array): Float64Array {
+  const out = new Float64Array(margins.length);
+  for (let i = 0; i < margins.length; i++) out[i] = sigmoid(margins[i] as number);
+  return out;
+}

@@ -1,0 +1,365 @@
+/**
+ * The CTR family (lr, fm, deepfm) behind the same model jobs as GBDT: `ModelService` hands every
+ * job on a CTR model (or a train with kind lr/fm/deepfm) to this service, which shares its label
+ * rules and row split (so a GBDT and an FM trained on the same data hold out the same rows).
+ */
+import { Float64, Int32, Table, tableToIPC, vectorFromArray } from 'apache-arrow';
+import type { DataSourceRef, TableInfo } from '../data/types';
+import type { DataEngine } from '../data/engine';
+import { describeRelation, resolveRelation, stableRelation } from '../data/relation';
+import { quoteIdent } from '../data/sql-text';
+import { EngineError, throwIfAborted } from '../protocol/errors';
+import type { JobContext } from '../protocol/host';
+import { evaluateBinary } from '../gbdt/evaluation';
+import { logloss as loglossOf } from '../gbdt/metrics';
+import { createRng } from '../gbdt/rng';
+import type { FeatureImportance } from '../gbdt/predict';
+import type { EvaluateParams, LabelInfo, ModelEvaluation, ModelFeature, ModelSummary, PredictParams, TrainOutcome, TrainParams } from '../gbdt/types';
+import { buildCtrEncoding, encodeRows, type EncodedRows } from './encode';
+import { readCtrModel, writeCtrModel, type CtrModelMeta } from './model-file';
+import { resolveCtrParams } from './params';
+import { probabilities, scoreMargins } from './score';
+import { trainCtr } from './train';
+import type { CtrEncoding, CtrKind, CtrWeights } from './weights';
+
+/** What the model service lends: ids from its counter, its label rules and its row split. */
+export interface CtrServiceHooks {
+  nextId(): { modelId: string; number: number };
+  /** The binary label's info and its SQL (1 = positive), as GBDT decides it. */
+  binaryLabel(relation: string, target: string, type: string, positive: string | undefined, signal: AbortSignal): Promise<{ info: LabelInfo; expression: string }>;
+  /** The evaluation label of a stored model's classes on another table. */
+  evaluationLabel(known: LabelInfo, relation: string, target: string, type: string, positive: string | undefined, signal: AbortSignal): Promise<{ info: LabelInfo; expression: string }>;
+  splitRows(n: number, labels: Float32Array, params: TrainParams, timeValues: Float32Array | null): { train: Uint32Array; valid: Uint32Array };
+}
+
+/** The strongest FM field interactions: mean |<e_f·v_f, e_g·v_g>| over the validation rows. */
+export interface FieldInteraction {
+  a: string;
+  b: string;
+  strength: number;
+}
+
+interface StoredCtrModel {
+  summary: ModelSummary;
+  weights: CtrWeights;
+  /** Rows evaluation and importance run on (validation rows; the training rows without any). */
+  evalRows: { rows: EncodedRows; labels: Float64Array } | null;
+}
+
+export function isCtrKind(kind: unknown): kind is CtrKind {
+  return kind === 'lr' || kind === 'fm' || kind === 'deepfm';
+}
+
+function pick(rows: EncodedRows, idx: Uint32Array): EncodedRows {
+  const F = rows.fields;
+  const slots = new Int32Array(idx.length * F);
+  const values = new Float64Array(idx.length * F);
+  for (let i = 0; i < idx.length; i++) {
+    const from = (idx[i] as number) * F;
+    for (let f = 0; f < F; f++) {
+      slots[i * F + f] = rows.slots[from + f] as number;
+      values[i * F + f] = rows.values[from + f] as number;
+    }
+  }
+  return { rows: idx.length, fields: F, slots, values };
+}
+
+function modelFeatures(encoding: CtrEncoding): ModelFeature[] {
+  return encoding.fields.map((f) =>
+    f.kind === 'numeric'
+      ? { name: f.name, column: f.name, kind: f.source === 'date' ? 'date' : f.source === 'timestamp' ? 'timestamp' : 'numeric' }
+      : // A text field is one-hot over its levels (or buckets): one feature per field, no single level.
+        { name: f.name, column: f.name, kind: 'onehot' },
+  );
+}
+
+export class CtrService {
+  private readonly models = new Map<string, StoredCtrModel>();
+
+  constructor(
+    private readonly data: DataEngine,
+    private readonly hooks: CtrServiceHooks,
+  ) {}
+
+  has(modelId: string): boolean {
+    return this.models.has(modelId);
+  }
+
+  list(): ModelSummary[] {
+    return [...this.models.values()].map((m) => m.summary);
+  }
+
+  private stored(modelId: string): StoredCtrModel {
+    const m = this.models.get(modelId);
+    if (!m) throw new EngineError('NOT_FOUND', 'That model is not loaded; train or import it again.');
+    return m;
+  }
+
+  /** The trained parameters of a loaded CTR model (the exporters' input). */
+  weights(modelId: string): CtrWeights {
+    return this.stored(modelId).weights;
+  }
+
+  async train(params: TrainParams, ctx: JobContext): Promise<TrainOutcome> {
+    const started = Date.now();
+    const kind = params.kind;
+    if (!isCtrKind(kind)) throw new EngineError('BAD_INPUT', `Unknown model kind "${String(kind)}"; use gbdt, lr, fm or deepfm.`);
+    const warnings: string[] = [];
+    if (typeof params.target !== 'string' || !params.target) throw new EngineError('BAD_INPUT', 'Choose a target column.');
+    const cp = resolveCtrParams(kind, { ...(params.params ?? {}) });
+    const source = await resolveRelation(this.data, params.source, 'to train on');
+    // A query is copied once so encoding, label and split all see the same rows in the same order.
+    const stable = await stableRelation(this.data, source, ctx.signal);
+    try {
+      const relation = stable.relation;
+      const columns = await describeRelation(this.data, relation, ctx.signal);
+      const targetColumn = columns.find((c) => c.name === params.target);
+      if (!targetColumn) throw new EngineError('BAD_INPUT', `The target "${params.target}" is not a column of the data.`);
+      ctx.progress(0.01, 'checking the target');
+      const label = await this.hooks.binaryLabel(relation, params.target, targetColumn.type, params.positive, ctx.signal);
+      ctx.progress(0.03, 'measuring fields');
+      const encoding = await buildCtrEncoding(
+        this.data.driver,
+        relation,
+        columns,
+        params.target,
+        params.features,
+        { minCount: cp.min_count, hashBuckets: cp.hash_buckets, log1p: cp.log1p === 1, standardize: cp.standardize === 1 },
+        warnings,
+        ctx.signal,
+      );
+      const timeColumn = params.split?.kind === 'time' ? params.split.timeColumn : undefined;
+      if (params.split?.kind === 'time' && !columns.some((c) => c.name === timeColumn)) throw new EngineError('BAD_INPUT', `The time column "${String(timeColumn)}" is not a column of the data.`);
+      ctx.progress(0.08, 'encoding rows');
+      const extra: Record<string, string> = { label: label.expression };
+      if (timeColumn) extra.time = `epoch(CAST(${quoteIdent(timeColumn)} AS TIMESTAMP))`;
+      const { encoded, extra: columnsOut } = await encodeRows(this.data.driver, relation, encoding, { signal: ctx.signal, extra });
+      const n = encoded.rows;
+      const labels = Float32Array.from(columnsOut.label as Float64Array);
+      const timeValues = columnsOut.time ? Float32Array.from(columnsOut.time) : null;
+      const { train, valid } = this.hooks.splitRows(n, labels, params, timeValues);
+      let pos = 0;
+      for (const i of train) pos += labels[i] as number;
+      if (pos === 0 || pos === train.length) throw new EngineError('BAD_INPUT', 'The training rows hold a single class; use more data or another split.');
+
+      ctx.progress(0.1, `training ${kind} on ${train.length.toLocaleString('en-US')} rows`);
+      const result = await trainCtr(
+        { rows: encoded, labels, train, valid },
+        {
+          params: cp,
+          encoding,
+          signal: ctx.signal,
+          onBatch: (epoch, batch, batches) => ctx.progress(0.1 + (0.8 * (epoch + batch / batches)) / cp.epochs, `epoch ${epoch + 1} of ${cp.epochs}: batch ${batch} of ${batches}`),
+          onEpoch: (report) => {
+            const v = report.valid?.[cp.eval_metric] ?? report.train.logloss;
+            ctx.progress(0.1 + (0.8 * (report.round + 1)) / cp.epochs, `epoch ${report.round + 1} of ${cp.epochs}: ${report.valid ? `valid ${cp.eval_metric}` : 'train logloss'} ${v?.toFixed(5) ?? ''}`);
+          },
+        },
+      );
+      throwIfAborted(ctx.signal);
+      ctx.progress(0.92, 'evaluating');
+      const labels64 = Float64Array.from(labels);
+      const trainRows = pick(encoded, train);
+      const trainLabels = Float64Array.from(train, (i) => labels64[i] as number);
+      const validRows = valid.length > 0 ? pick(encoded, valid) : null;
+      const validLabels = Float64Array.from(valid, (i) => labels64[i] as number);
+      const check = (): void => throwIfAborted(ctx.signal);
+      const evaluation = {
+        train: { binary: evaluateBinary(probabilities(scoreMargins(result.weights, trainRows, check)), trainLabels, 0.5) },
+        valid: validRows ? { binary: evaluateBinary(probabilities(scoreMargins(result.weights, validRows, check)), validLabels, 0.5) } : null,
+      };
+      const evalRows = validRows ? { rows: validRows, labels: validLabels } : { rows: trainRows, labels: trainLabels };
+      ctx.progress(0.95, 'measuring field importance');
+      const importance = permutationImportance(result.weights, evalRows.rows, evalRows.labels, cp.seed, check);
+      const interactions = kind === 'lr' ? [] : fieldInteractions(result.weights, evalRows.rows);
+      if (evaluation.valid && evaluation.train.binary.auc - evaluation.valid.binary.auc > 0.1) {
+        warnings.push(`The model fits the training rows far better than the validation rows (AUC ${evaluation.train.binary.auc.toFixed(3)} vs ${evaluation.valid.binary.auc.toFixed(3)}): it overfits. Try a larger l2, a smaller k, min_count above 1 or fewer epochs.`);
+      }
+      const { modelId, number } = this.hooks.nextId();
+      const summary: ModelSummary = {
+        modelId,
+        kind,
+        name: params.name?.trim() || `${params.target} ${kind} ${number}`,
+        objective: 'binary:logistic',
+        target: params.target,
+        label: label.info,
+        features: modelFeatures(encoding),
+        trees: 0,
+        bestIteration: result.bestEpoch,
+        params: { ...cp, epochs_trained: result.history.length, seconds_per_epoch: result.secondsPerEpoch },
+        trainedAt: new Date().toISOString(),
+        rows: { train: train.length, valid: valid.length },
+        backend: result.backend,
+      };
+      this.models.set(modelId, { summary, weights: result.weights, evalRows });
+      ctx.progress(1, 'done');
+      return { model: summary, history: result.history, evaluation, importance, interactions, warnings, elapsedMs: Date.now() - started };
+    } finally {
+      await stable.release();
+    }
+  }
+
+  evaluateAt(modelId: string, threshold: number): ModelEvaluation {
+    const m = this.stored(modelId);
+    if (!(threshold >= 0 && threshold <= 1)) throw new EngineError('BAD_INPUT', 'The threshold must be between 0 and 1.');
+    if (!m.evalRows) throw new EngineError('BAD_INPUT', 'This model has no rows to evaluate on yet. An imported model is evaluated on a table: choose one that holds its features and the true target.');
+    return { binary: evaluateBinary(probabilities(scoreMargins(m.weights, m.evalRows.rows)), m.evalRows.labels, threshold) };
+  }
+
+  async evaluateJob(params: EvaluateParams, ctx: JobContext): Promise<ModelEvaluation> {
+    if (params.source === undefined) return this.evaluateAt(params.modelId, Number(params.threshold));
+    const m = this.stored(params.modelId);
+    const threshold = Number(params.threshold);
+    if (!(threshold >= 0 && threshold <= 1)) throw new EngineError('BAD_INPUT', 'The threshold must be between 0 and 1.');
+    const relation = await resolveRelation(this.data, params.source as DataSourceRef, 'to evaluate on');
+    const target = (typeof params.target === 'string' ? params.target.trim() : '') || m.summary.target;
+    if (!target) throw new EngineError('BAD_INPUT', 'Name the target column that holds the true values to evaluate against.');
+    const columns = await describeRelation(this.data, relation, ctx.signal);
+    const targetColumn = columns.find((c) => c.name === target);
+    if (!targetColumn) throw new EngineError('BAD_INPUT', `The target "${target}" is not a column of the data.`);
+    this.requireColumns(m.weights.encoding, columns);
+    const { info, expression } = await this.hooks.evaluationLabel(m.summary.label, relation, target, targetColumn.type, params.positive, ctx.signal);
+    ctx.progress(0.2, 'encoding rows');
+    const { encoded, extra } = await encodeRows(this.data.driver, relation, m.weights.encoding, { signal: ctx.signal, extra: { label: expression }, precise: true });
+    if (encoded.rows === 0) throw new EngineError('BAD_INPUT', 'The data has 0 rows; there is nothing to evaluate on.');
+    m.evalRows = { rows: encoded, labels: extra.label as Float64Array };
+    m.summary = { ...m.summary, target, label: info, rows: { ...m.summary.rows, valid: encoded.rows } };
+    ctx.progress(0.6, `scoring ${encoded.rows.toLocaleString('en-US')} rows`);
+    return this.evaluateAt(m.summary.modelId, threshold);
+  }
+
+  private requireColumns(encoding: CtrEncoding, columns: Array<{ name: string }>): void {
+    for (const field of encoding.fields) {
+      if (!columns.some((c) => c.name === field.name)) throw new EngineError('BAD_INPUT', `The data has no column "${field.name}", which the model needs.`);
+    }
+  }
+
+  async predictInto(params: PredictParams, ctx: JobContext): Promise<TableInfo> {
+    const m = this.stored(params.modelId);
+    if (params.withShap) throw new EngineError('BAD_INPUT', `SHAP values are computed for tree models; a ${m.summary.kind} model reports field importance instead. Score without SHAP.`);
+    const relation = await resolveRelation(this.data, params.source, 'to score');
+    const out = typeof params.outputTable === 'string' ? params.outputTable.trim() : '';
+    if (!out) throw new EngineError('BAD_INPUT', 'Name the table to write predictions into.');
+    this.requireColumns(m.weights.encoding, await describeRelation(this.data, relation, ctx.signal));
+    const staging = '__assay_ctr_score';
+    ctx.progress(0.05, 'reading rows');
+    await this.data.driver.query(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(staging)} AS SELECT row_number() OVER () - 1 AS "__assay_row", * FROM ${relation}`, ctx.signal);
+    try {
+      const { encoded } = await encodeRows(this.data.driver, quoteIdent(staging), m.weights.encoding, { signal: ctx.signal, precise: true, orderColumn: '__assay_row' });
+      const n = encoded.rows;
+      ctx.progress(0.4, `scoring ${n.toLocaleString('en-US')} rows`);
+      const probs = probabilities(scoreMargins(m.weights, encoded, () => throwIfAborted(ctx.signal)));
+      ctx.progress(0.8, 'writing the table');
+      await this.data.driver.query('DROP TABLE IF EXISTS "__assay_ctr_preds"');
+      const arrow = new Table({
+        __assay_row: vectorFromArray(Array.from({ length: n }, (_, i) => i), new Int32()),
+        prediction: vectorFromArray(Array.from(probs), new Float64()),
+      });
+      await this.data.driver.insertArrowIPC('__assay_ctr_preds', tableToIPC(arrow, 'stream'), true);
+      const existing = await this.data.tableNames();
+      if (existing.some((t) => t.toLowerCase() === out.toLowerCase())) await this.data.driver.query(`DROP TABLE ${quoteIdent(out)}`);
+      await this.data.driver.query(
+        `CREATE TABLE ${quoteIdent(out)} AS SELECT s.* EXCLUDE ("__assay_row"), p."prediction" FROM ${quoteIdent(staging)} s JOIN "__assay_ctr_preds" p USING ("__assay_row") ORDER BY "__assay_row"`,
+        ctx.signal,
+      );
+    } finally {
+      await this.data.driver.query(`DROP TABLE IF EXISTS ${quoteIdent(staging)}`).catch(() => undefined);
+      await this.data.driver.query('DROP TABLE IF EXISTS "__assay_ctr_preds"').catch(() => undefined);
+    }
+    ctx.progress(1, 'done');
+    return this.data.describe(out);
+  }
+
+  exportModel(modelId: string): { json: string; fileName: string } {
+    const m = this.stored(modelId);
+    const meta: CtrModelMeta = {
+      name: m.summary.name,
+      target: m.summary.target,
+      label: m.summary.label,
+      params: m.summary.params,
+      backend: m.summary.backend ?? null,
+      trainedAt: m.summary.trainedAt,
+      bestEpoch: m.summary.bestIteration,
+    };
+    return { json: writeCtrModel(m.weights, meta), fileName: `${m.summary.name.replace(/[^A-Za-z0-9_-]+/g, '_')}.json` };
+  }
+
+  importModel(json: string, name?: string, expectedKind?: string): ModelSummary {
+    const { weights, meta } = readCtrModel(json, expectedKind);
+    const { modelId, number } = this.hooks.nextId();
+    const summary: ModelSummary = {
+      modelId,
+      kind: weights.kind,
+      name: name?.trim() || meta.name || `imported ${weights.kind} model ${number}`,
+      objective: 'binary:logistic',
+      target: meta.target,
+      label: meta.label,
+      features: modelFeatures(weights.encoding),
+      trees: 0,
+      bestIteration: meta.bestEpoch,
+      params: meta.params,
+      trainedAt: meta.trainedAt || new Date().toISOString(),
+      rows: { train: 0, valid: 0 },
+      ...(meta.backend ? { backend: meta.backend } : {}),
+    };
+    this.models.set(modelId, { summary, weights, evalRows: null });
+    return summary;
+  }
+}
+
+/**
+ * Field-level permutation importance: the rise in log loss when one field's slots are shuffled
+ * across the rows (seeded), breaking its link to the label. Reported as `gain` (the loss the field
+ * saves), cover and weight 0.
+ */
+export function permutationImportance(weights: CtrWeights, rows: EncodedRows, labels: Float64Array, seed: number, check?: () => void): FeatureImportance[] {
+  const limit = Math.min(rows.rows, 20_000);
+  const sample: EncodedRows = limit === rows.rows ? rows : { rows: limit, fields: rows.fields, slots: rows.slots.subarray(0, limit * rows.fields), values: rows.values.subarray(0, limit * rows.fields) };
+  const y = labels.subarray(0, limit);
+  const base = loglossOf(probabilities(scoreMargins(weights, sample)), y);
+  const F = rows.fields;
+  const rng = createRng(seed + 7919);
+  return weights.encoding.fields.map((field, f) => {
+    check?.();
+    const slots = sample.slots.slice();
+    const values = sample.values.slice();
+    for (let i = limit - 1; i > 0; i--) {
+      const j = Math.floor(rng() * (i + 1));
+      const a = i * F + f;
+      const b = j * F + f;
+      [slots[a], slots[b]] = [slots[b] as number, slots[a] as number];
+      [values[a], values[b]] = [values[b] as number, values[a] as number];
+    }
+    const shuffled = loglossOf(probabilities(scoreMargins(weights, { rows: limit, fields: F, slots, values })), y);
+    return { feature: field.name, gain: Math.max(0, shuffled - base), cover: 0, weight: 0 };
+  });
+}
+
+/** Mean |<e_f v_f, e_g v_g>| per field pair over (up to 20,000 of) the rows, strongest first (top 20). */
+export function fieldInteractions(weights: CtrWeights, rows: EncodedRows): FieldInteraction[] {
+  const F = rows.fields;
+  const K = weights.k;
+  if (K === 0 || F < 2) return [];
+  const limit = Math.min(rows.rows, 20_000);
+  const totals = new Float64Array(F * F);
+  const vecs = new Float64Array(F * K);
+  for (let r = 0; r < limit; r++) {
+    for (let f = 0; f < F; f++) {
+      const s = rows.slots[r * F + f] as number;
+      const v = rows.values[r * F + f] as number;
+      const e = weights.embeddings[f] as Float32Array;
+      for (let k = 0; k < K; k++) vecs[f * K + k] = (e[s * K + k] as number) * v;
+    }
+    for (let f = 0; f < F; f++) {
+      for (let g = f + 1; g < F; g++) {
+        let dot = 0;
+        for (let k = 0; k < K; k++) dot += (vecs[f * K + k] as number) * (vecs[g * K + k] as number);
+        totals[f * F + g] = (totals[f * F + g] as number) + Math.abs(dot);
+      }
+    }
+  }
+  const out: FieldInteraction[] = [];
+  const names = weights.encoding.fields.map((f) => f.name);
+  for (let f = 0; f < F; f++) for (let g = f + 1; g < F; g++) out.push({ a: names[f] as string, b: names[g] as string, strength: (totals[f * F + g] as number) / Math.max(1, limit) });
+  return out.sort((x, y) => y.strength - x.strength).slice(0, 20);
+}
