@@ -773,6 +773,9 @@ const isMain = process.argv[1] !== undefined && path.resolve(process.argv[1]) ==
 if (isMain && process.argv[2] === 'ctr') {
   // `npm run gen -- ctr ...`: the CTR generator (scripts/gen-ctr.ts).
   await import('./gen-ctr').then((m) => m.ctrMain(process.argv.slice(3)));
+} else if (isMain && process.argv[2] === 'catalog') {
+  // `npm run gen -- catalog ...`: the product catalogue for labels (scripts/gen-catalog.ts).
+  await import('./gen-catalog').then((m) => m.catalogMain(process.argv.slice(3)));
 } else if (isMain) {
   let options: GenOptions;
   try {
