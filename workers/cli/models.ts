@@ -4,14 +4,27 @@ import path from 'node:path';
 import { describeModelEnd } from '../gbdt/model-end';
 import { writeFileAtomic } from '../node/atomic-write';
 import { parseBackendOption } from './backend-option';
+import { MODEL_KINDS, describeEpochEnd, isModelKind } from '../ctr/kinds';
 import { EXIT, UsageError, openFiles, outputFormat, parseCommandLine, parseNumberOption, requireFile, withEngine, writeOutput, type Io } from './common';
 
-const TRAIN_HELP = `Usage: assay train FILE --target COL --out MODEL.json [options]
+/** Each model kind's parameters with their defaults, for --help (from MODEL_KINDS, as the Models view shows them). */
+function kindParamsHelp(): string {
+  return MODEL_KINDS.map((k) => {
+    const lines = k.params.map((p) => `    ${`${p.name}=${String(p.default)}`.padEnd(26)}${p.help}`);
+    return `  ${k.kind}: ${k.label}. ${k.help}\n${lines.join('\n')}`;
+  }).join('\n');
+}
 
-Trains a gradient-boosted tree model (XGBoost's hist method) on FILE and writes it as XGBoost
-JSON, which xgboost.Booster(model_file=...) and xgboost4j load. Prints the final metrics as JSON.
+const TRAIN_HELP = `Usage: assay train FILE --target COL --out MODEL.json [--model gbdt|lr|fm|deepfm] [options]
+
+Trains a model on FILE and prints the final metrics as JSON. gbdt (the default) is a
+gradient-boosted tree model (XGBoost's hist method) written as XGBoost JSON, which
+xgboost.Booster(model_file=...) and xgboost4j load. lr, fm and deepfm (binary labels) are written
+as Assay CTR model JSON (encoding, parameters and weights in tfjs's weightSpecs/weightData form),
+which assay predict and the app's Models view load.
 
 Options:
+  --model KIND            gbdt (default), lr, fm or deepfm; --param sets the kind's parameters below
   --target COL            The label column (required)
   --positive VALUE        The positive class of a two-valued label, as the file writes it (yes/no,
                           y/n, 1/0, true/false, t/f in any case name the values of a yes/no column)
@@ -27,17 +40,22 @@ Options:
   --backend B             Histogram kernels: auto (default: WebGPU on a hardware GPU, else WASM),
                           webgpu, or wasm (also: cpu); the choice and its reason are printed
   --out MODEL.json        Where to write the model (required)
-  -h, --help              Show this help`;
+  -h, --help              Show this help
+
+Parameters per model kind (--param name=value; --rounds sets epochs for lr/fm/deepfm):
+${kindParamsHelp()}`;
 
 const PREDICT_HELP = `Usage: assay predict MODEL.json FILE --out PREDS.csv|PREDS.parquet [--shap]
 
 Scores every row of FILE with the model. The output has one row per input row, in input order:
-the input columns, then "prediction" (the probability of the positive class for binary:logistic;
-the class for multi:softprob, with prob_<class> columns).
+the input columns, then "prediction" (the probability of the positive class for binary:logistic,
+which every lr, fm and deepfm model is; the class for multi:softprob, with prob_<class> columns).
+Text levels the model never saw score as the field's "other" level.
 
 Options:
   --out FILE     Output file, .csv or .parquet (required)
-  --shap         Add one shap_<feature> column per feature and shap_bias (they sum to the margin)
+  --shap         Add one shap_<feature> column per feature and shap_bias (they sum to the margin;
+                 tree models only)
   -h, --help     Show this help`;
 
 
@@ -51,6 +69,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
         positive: { type: 'string' },
         features: { type: 'string' },
         objective: { type: 'string' },
+        model: { type: 'string' },
         rounds: { type: 'string' },
         param: { type: 'string', multiple: true },
         'valid-frac': { type: 'string' },
@@ -73,6 +92,8 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   if (typeof target !== 'string' || !target) throw new UsageError(`train needs --target COL.\n\n${TRAIN_HELP}`);
   const out = values.out;
   if (typeof out !== 'string' || !out) throw new UsageError(`train needs --out MODEL.json.\n\n${TRAIN_HELP}`);
+  const kind = values.model ?? 'gbdt';
+  if (!isModelKind(kind)) throw new UsageError(`--model must be gbdt, lr, fm or deepfm (got "${String(kind)}").`);
   const params: Record<string, string | number> = {};
   for (const entry of (values.param as string[] | undefined) ?? []) {
     const eq = entry.indexOf('=');
@@ -81,7 +102,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   }
   if (typeof values.objective === 'string') params.objective = values.objective;
   const rounds = parseNumberOption('rounds', values.rounds, (v) => Number.isInteger(v), 'a whole number');
-  if (rounds !== undefined) params.num_boost_round = rounds;
+  if (rounds !== undefined) params[kind === 'gbdt' ? 'num_boost_round' : 'epochs'] = rounds;
   const early = parseNumberOption('early-stopping', values['early-stopping'], (v) => Number.isInteger(v) && v >= 0, 'a whole number >= 0');
   if (early !== undefined) params.early_stopping_rounds = early;
   const validFraction = parseNumberOption('valid-frac', values['valid-frac'], (v) => v >= 0 && v < 1, 'in [0, 1)') ?? 0.2;
@@ -104,6 +125,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
         params,
         split: { kind: 'stratified', validFraction, seed },
         ...(backend ? { backend } : {}),
+        ...(kind !== 'gbdt' ? { kind } : {}),
       },
       {
         onProgress: (p) => {
@@ -123,11 +145,12 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
     const last = outcome.history[outcome.history.length - 1];
     const bestIteration = outcome.model.bestIteration;
     const best = bestIteration !== null ? outcome.history[bestIteration] : last;
-    const savedModelEnd = describeModelEnd(outcome.model, outcome.history.length);
+    const savedModelEnd = outcome.model.kind === 'gbdt' ? describeModelEnd(outcome.model, outcome.history.length) : describeEpochEnd(bestIteration, outcome.history.length, outcome.model.params);
     io.err(`saved model: ${savedModelEnd}`);
     const valid = outcome.evaluation.valid;
     const summary = {
       model: out,
+      kind: outcome.model.kind,
       objective: outcome.model.objective,
       target,
       label: outcome.model.label,
@@ -157,6 +180,8 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
         : valid?.regression || valid?.multiclass
           ? { round: best?.round ?? 0, ...(valid.regression ?? valid.multiclass) }
           : null,
+      /** FM/DeepFM: the strongest field interactions (mean |<e_a, e_b>| over the validation rows). */
+      ...(outcome.interactions ? { interactions: outcome.interactions.slice(0, 10) } : {}),
       warnings: outcome.warnings,
       /** The kernels that built the histograms, and why they were chosen. */
       backend: outcome.model.backend ?? null,

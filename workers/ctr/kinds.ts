@@ -92,3 +92,11 @@ export function isModelKind(value: unknown): value is ModelKind {
 export function modelKindSpec(kind: ModelKind): ModelKindSpec {
   return MODEL_KINDS.find((k) => k.kind === kind) as ModelKindSpec;
 }
+
+/** Where a saved CTR model ends, in words (the epoch counterpart of GBDT's describeModelEnd). */
+export function describeEpochEnd(bestEpoch: number | null, epochsTrained: number, params: Record<string, unknown>): string {
+  const planned = Number(params.epochs ?? epochsTrained);
+  if (bestEpoch === null) return `all ${epochsTrained} epochs trained (no early stopping)`;
+  const how = epochsTrained < planned ? `training stopped after ${String(params.early_stopping_rounds)} epochs without improvement` : `all ${planned} epochs ran`;
+  return `epoch ${bestEpoch + 1} of ${epochsTrained} trained: the best by validation ${String(params.eval_metric ?? 'logloss')} (early stopping; ${how})`;
+}
