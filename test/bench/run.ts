@@ -16,7 +16,7 @@ import { createInProcessEngine, type NodeEngine } from '../../workers/node/engin
 import { formatBytes, generate } from '../../scripts/gen';
 import { CHROMIUM_ARGS, chromiumPath, repoRoot, serveBuiltApp } from './app-server';
 
-const SECTIONS = ['data', 'gbdt', 'kmeans', 'rules', 'ui'] as const;
+const SECTIONS = ['data', 'gbdt', 'kmeans', 'gpu', 'rules', 'ui'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface BenchOptions {
@@ -371,6 +371,12 @@ async function main(): Promise<void> {
     const { runKmeansBench } = await import('./kmeans');
     const kmeans = await runKmeansBench();
     fs.writeFileSync(path.join(outDir, 'kmeans.json'), JSON.stringify(kmeans, null, 2) + '\n');
+  }
+  if (options.sections.has('gpu')) {
+    // WebGPU vs WASM (test/bench/gpu.ts); one line and nothing else without a hardware adapter.
+    const { runGpuBench } = await import('./gpu');
+    const gpu = await runGpuBench({ runs: options.runs });
+    if (gpu) fs.writeFileSync(path.join(outDir, 'gpu.json'), JSON.stringify(gpu, null, 2) + '\n');
   }
   if (options.sections.has('rules')) {
     console.log('\n--- Rules: evaluation (JS vectorised vs DuckDB SQL) and mining ---');

@@ -17,11 +17,11 @@ let dawn: Promise<DawnModule> | null = null;
 /** Plain words for why the package could not be loaded. */
 export const MISSING_WEBGPU_PACKAGE = 'the optional npm package "webgpu" (Dawn for Node) is not installed or does not load on this platform';
 
-function loadDawn(): Promise<DawnModule> {
+function loadDawn(specifier?: string): Promise<DawnModule> {
   dawn ??= (async () => {
     let mod: DawnModule;
     try {
-      mod = (await import('webgpu')) as unknown as DawnModule;
+      mod = (specifier ? await import(specifier) : await import('webgpu')) as DawnModule;
     } catch (error) {
       throw new Error(`${MISSING_WEBGPU_PACKAGE}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
     }
@@ -38,13 +38,14 @@ function loadDawn(): Promise<DawnModule> {
  * A `navigator.gpu` stand-in for the engine's host options. Nothing is loaded until
  * `requestAdapter` is called; a missing package rejects with a plain message. A request with
  * `featureLevel: 'compatibility'` (the engine makes one only for an explicit WebGPU backend)
- * goes to Dawn's OpenGL backend; `auto` never pays for starting it.
+ * goes to Dawn's OpenGL backend; `auto` never pays for starting it. `moduleSpecifier` names
+ * another copy of the package's index.js (a carried one on a machine without node_modules).
  */
-export function nodeWebGpu(): GpuLike {
+export function nodeWebGpu(moduleSpecifier?: string): GpuLike {
   const instances: { core?: ReturnType<DawnModule['create']>; compat?: ReturnType<DawnModule['create']> } = {};
   return {
     async requestAdapter(request = {}) {
-      const mod = await loadDawn();
+      const mod = await loadDawn(moduleSpecifier);
       if (request.featureLevel !== 'compatibility') {
         instances.core ??= mod.create([]);
         return instances.core.requestAdapter(request);

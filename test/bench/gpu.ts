@@ -1,0 +1,374 @@
+/**
+ * Benchmark `gpu` (issue 16): Assay's WebGPU kernels against its WASM kernels on one thread and on
+ * every core, in the same run on the same data:
+ *   1. histogram passes (all rows, every feature), sums compared;
+ *   2. whole training (binary:logistic, depth 6, hist), trees compared (shape, features,
+ *      thresholds, default directions equal; leaves within 1e-6 relative: the WebGPU sums are
+ *      fixed point, see webgpu-histogram.ts);
+ *   3. k-means iterations (assignment + update), labels and inertia compared.
+ * WebGPU comes from the host (Chromium) or, in Node, from Dawn (npm `webgpu`, or the module named
+ * by WEBGPU_INDEX). Without an adapter, or with only a software renderer, it says so in one line
+ * and stops (exit 0); --allow-software runs anyway (small sizes: a local end-to-end check).
+ *
+ *   npm run bench -- --only gpu [--gpu-rows N] [--gpu-features F] [--gpu-rounds R] [--runs R]
+ *   node bin/run-ts.mjs test/bench/gpu.ts [same flags] [--allow-software] [--skip-single-train]
+ */
+import os from 'node:os';
+import { classifyAdapter, describeAdapter } from '../../workers/compute/adapter-kind';
+import type { GpuAdapterLike, GpuLike } from '../../workers/compute/webgpu-types';
+import { createWasmKmeansKernel, type KmeansData, type KmeansKernel } from '../../workers/cluster/kernel';
+import { kmeansPlusPlus } from '../../workers/cluster/kmeans';
+import { createWebGpuKmeansKernelOnAdapter } from '../../workers/cluster/webgpu-kmeans';
+import { HIST_STRIDE, type HistogramKernel } from '../../workers/gbdt/histogram';
+import { auc } from '../../workers/gbdt/metrics';
+import type { BoostedModel, Tree } from '../../workers/gbdt/model';
+import { createParallelHistogramKernel } from '../../workers/gbdt/parallel-histogram';
+import { resolveParams } from '../../workers/gbdt/params';
+import { predict } from '../../workers/gbdt/predict';
+import { createRng } from '../../workers/gbdt/rng';
+import { trainGbdt, type FeatureData } from '../../workers/gbdt/train';
+import { createWebGpuHistogramKernelOnAdapter } from '../../workers/gbdt/webgpu-histogram';
+import { createNodeHistogramKernel } from '../../workers/node/histogram-threads';
+import { nodeWebGpu } from '../../workers/node/webgpu-node';
+
+export interface GpuBenchOptions {
+  rows: number;
+  features: number;
+  rounds: number;
+  depth: number;
+  kmeansRows: number;
+  kmeansDims: number;
+  ks: number[];
+  runs: number;
+  threads: number;
+  allowSoftware: boolean;
+  skipSingleTrain: boolean;
+  log: (line: string) => void;
+}
+
+export const DEFAULT_GPU_BENCH: Omit<GpuBenchOptions, 'log'> = {
+  rows: 1_000_000,
+  features: 32,
+  rounds: 200,
+  depth: 6,
+  kmeansRows: 1_000_000,
+  kmeansDims: 16,
+  ks: [8, 32],
+  runs: 5,
+  threads: os.availableParallelism(),
+  allowSoftware: false,
+  skipSingleTrain: false,
+};
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+const ms = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+const range = (values: number[]): string => `${ms(Math.min(...values))}-${ms(Math.max(...values))}`;
+
+async function timed(runs: number, body: () => Promise<void>): Promise<number[]> {
+  const times: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const started = performance.now();
+    await body();
+    times.push(performance.now() - started);
+  }
+  return times;
+}
+
+/** The host's WebGPU: Dawn from WEBGPU_INDEX (the device runner carries it) or the `webgpu` package. */
+function hostGpu(): GpuLike {
+  const index = process.env.WEBGPU_INDEX;
+  return index ? nodeWebGpu(index) : nodeWebGpu();
+}
+
+/** Seeded columns with signal in the first features (NaN = missing in a few) and 0/1 labels. */
+function trainingData(n: number, f: number): FeatureData {
+  const rng = createRng(16);
+  const columns = Array.from({ length: f }, () => new Float32Array(n));
+  const labels = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let z = 0;
+    for (let j = 0; j < f; j++) {
+      const v = rng() * 2 - 1;
+      (columns[j] as Float32Array)[i] = j % 7 === 3 && rng() < 0.05 ? Number.NaN : v;
+      if (j < 8) z += (j % 2 === 0 ? 1 : -0.7) * v * (1 + j / 4);
+    }
+    z += 0.5 * Math.sin(3 * ((columns[0] as Float32Array)[i] as number)) + (rng() - 0.5);
+    labels[i] = z > 0.3 ? 1 : 0;
+  }
+  return { columns, labels };
+}
+
+function treesEqual(a: BoostedModel, b: BoostedModel): { identical: boolean; note: string } {
+  if (a.trees.length !== b.trees.length) return { identical: false, note: `${a.trees.length} vs ${b.trees.length} trees` };
+  let worstLeaf = 0;
+  for (let t = 0; t < a.trees.length; t++) {
+    const x = a.trees[t] as Tree;
+    const y = b.trees[t] as Tree;
+    if (x.left.length !== y.left.length) return { identical: false, note: `tree ${t}: ${x.left.length} vs ${y.left.length} nodes` };
+    for (let k = 0; k < x.left.length; k++) {
+      if (x.left[k] !== y.left[k] || x.right[k] !== y.right[k]) return { identical: false, note: `tree ${t} node ${k}: shape differs` };
+      if (x.left[k] === -1) {
+        const u = x.threshold[k] as number;
+        const v = y.threshold[k] as number;
+        worstLeaf = Math.max(worstLeaf, Math.abs(u - v) / Math.max(1e-12, Math.abs(u), Math.abs(v)));
+      } else if (x.feature[k] !== y.feature[k] || x.threshold[k] !== y.threshold[k] || x.defaultLeft[k] !== y.defaultLeft[k]) {
+        return { identical: false, note: `tree ${t} node ${k}: split differs (feature ${x.feature[k]}/${y.feature[k]}, threshold ${x.threshold[k]}/${y.threshold[k]})` };
+      }
+    }
+  }
+  return { identical: worstLeaf <= 1e-6, note: `worst leaf difference ${worstLeaf.toExponential(1)} (relative)` };
+}
+
+/** Histogram passes over all rows: WebGPU, WASM 1 thread, WASM all threads (through the trainer's row-parallel path). */
+async function histogramSection(adapter: GpuAdapterLike, o: GpuBenchOptions, data: FeatureData): Promise<Record<string, unknown>> {
+  const n = data.labels.length;
+  const f = data.columns.length;
+  o.log(`histograms: ${n.toLocaleString('en-US')} rows x ${f} features, all rows, ${o.runs} runs`);
+  const rng = createRng(3);
+  const gh = new Float32Array(n * 2);
+  for (let i = 0; i < n; i++) {
+    gh[i * 2] = rng() * 2 - 1;
+    gh[i * 2 + 1] = rng() * 0.25;
+  }
+  const allRows = Uint32Array.from({ length: n }, (_, i) => i);
+  const features = Int32Array.from({ length: f }, (_, i) => i);
+  const results: Record<string, unknown> = {};
+  const outs: Record<string, Float64Array> = {};
+  let bins: Uint8Array | null = null;
+  for (const [name, make] of [
+    ['wasm-1', () => createParallelHistogramKernel(1)],
+    [`wasm-${o.threads}`, () => createNodeHistogramKernel(o.threads)],
+  ] as const) {
+    const kernel = make();
+    const parallel = kernel.rowParallel?.({ columns: data.columns, labels: data.labels, groups: 1, maxBin: 256, seed: 0 });
+    if (!parallel) throw new Error(`${name}: no row-parallel path`);
+    try {
+      const binned = await parallel.bin();
+      bins ??= binned.bins.slice();
+      parallel.gh.set(gh);
+      parallel.rows[0].set(allRows);
+      const out = new Float64Array(f * HIST_STRIDE);
+      const times = await timed(o.runs, () => parallel.histograms(0, features, [[0, n]], [out]));
+      outs[name] = out;
+      results[name] = { medianMs: median(times), runsMs: times };
+      o.log(`  ${name.padEnd(9)} ${ms(median(times))} ms (${range(times)})`);
+    } finally {
+      parallel.finish();
+      kernel.dispose?.();
+    }
+  }
+  const webgpu = await createWebGpuHistogramKernelOnAdapter(adapter);
+  try {
+    const out = new Float64Array(f * HIST_STRIDE);
+    const request = { bins: bins as Uint8Array, nFeatures: f, rows: allRows, begin: 0, end: n, gh, features };
+    await webgpu.build(request, out); // uploads the bins and gradients once, as training does
+    const times = await timed(o.runs, () => webgpu.build(request, out));
+    outs.webgpu = out;
+    const reference = outs['wasm-1'] as Float64Array;
+    let worst = 0;
+    let scale = 0;
+    for (let i = 0; i < out.length; i++) {
+      worst = Math.max(worst, Math.abs((out[i] as number) - (reference[i] as number)));
+      scale = Math.max(scale, Math.abs(reference[i] as number));
+    }
+    const threadsSame = (outs[`wasm-${o.threads}`] as Float64Array).every((v, i) => v === reference[i]);
+    results.webgpu = { medianMs: median(times), runsMs: times, workgroupSize: webgpu.workgroupSize, maxAbsDiffVsWasm: worst, largestSum: scale, wasmThreadsBitIdentical: threadsSame };
+    o.log(`  webgpu    ${ms(median(times))} ms (${range(times)}), workgroup ${webgpu.workgroupSize}; vs WASM: max |diff| ${worst.toExponential(2)} of sums up to ${scale.toFixed(0)}; WASM 1 vs ${o.threads} threads bit-identical: ${threadsSame}`);
+    const one = (results['wasm-1'] as { medianMs: number }).medianMs;
+    const all = (results[`wasm-${o.threads}`] as { medianMs: number }).medianMs;
+    o.log(`  ratio: WASM 1 thread / WebGPU ${(one / median(times)).toFixed(1)}x, WASM ${o.threads} threads / WebGPU ${(all / median(times)).toFixed(1)}x`);
+  } finally {
+    webgpu.dispose();
+  }
+  return results;
+}
+
+async function trainingSection(adapter: GpuAdapterLike, o: GpuBenchOptions, data: FeatureData, holdout: FeatureData): Promise<Record<string, unknown>> {
+  const params = resolveParams({ objective: 'binary:logistic', max_depth: o.depth, num_boost_round: o.rounds, eta: 0.1, max_bin: 256, seed: 0 });
+  const names = data.columns.map((_, j) => `f${j}`);
+  o.log(`whole training: ${data.labels.length.toLocaleString('en-US')} x ${data.columns.length}, ${o.rounds} rounds, depth ${o.depth} (binning included, train metrics off)`);
+  const results: Record<string, unknown> = {};
+  const models: Record<string, BoostedModel> = {};
+  const makers: Array<[string, () => Promise<HistogramKernel>]> = [
+    [`wasm-${o.threads}`, () => Promise.resolve(createNodeHistogramKernel(o.threads))],
+    ['webgpu', () => createWebGpuHistogramKernelOnAdapter(adapter)],
+  ];
+  if (!o.skipSingleTrain) makers.push(['wasm-1', () => Promise.resolve(createParallelHistogramKernel(1))]);
+  for (const [name, make] of makers) {
+    const kernel = await make();
+    try {
+      const started = performance.now();
+      const result = await trainGbdt(data, { params, featureNames: names, kernel, evaluateTrain: false });
+      const wallMs = performance.now() - started;
+      models[name] = result.model;
+      const holdoutAuc = auc(predict(result.model, holdout.columns, holdout.labels.length), holdout.labels);
+      results[name] = { wallMs, trees: result.model.trees.length, holdoutAuc };
+      o.log(`  ${name.padEnd(9)} ${(wallMs / 1000).toFixed(2)} s, ${result.model.trees.length} trees, holdout AUC ${holdoutAuc.toFixed(4)}`);
+    } finally {
+      kernel.dispose?.();
+    }
+  }
+  const reference = models[`wasm-${o.threads}`] as BoostedModel;
+  for (const name of Object.keys(models)) {
+    if (name === `wasm-${o.threads}`) continue;
+    const same = treesEqual(models[name] as BoostedModel, reference);
+    (results[name] as Record<string, unknown>).treesVsWasmThreads = same;
+    o.log(`  ${name} vs wasm-${o.threads}: trees ${same.identical ? 'identical' : 'DIFFER'} (${same.note})`);
+  }
+  const gpuMs = (results.webgpu as { wallMs: number }).wallMs;
+  const allMs = (results[`wasm-${o.threads}`] as { wallMs: number }).wallMs;
+  o.log(`  ratio: WASM ${o.threads} threads / WebGPU ${(allMs / gpuMs).toFixed(2)}x${results['wasm-1'] ? `, WASM 1 thread / WebGPU ${((results['wasm-1'] as { wallMs: number }).wallMs / gpuMs).toFixed(2)}x` : ''}`);
+  return results;
+}
+
+function inertiaOf(data: KmeansData, centroids: Float64Array, labels: Int32Array): number {
+  let total = 0;
+  for (let i = 0; i < data.n; i++) {
+    const c = labels[i] as number;
+    for (let j = 0; j < data.d; j++) total += ((data.x[i * data.d + j] as number) - (centroids[c * data.d + j] as number)) ** 2;
+  }
+  return total;
+}
+
+/** Seeded standardised normal data, as the k-means bench uses. */
+function kmeansData(n: number, d: number): KmeansData {
+  const rng = createRng(42);
+  const x = new Float32Array(n * d);
+  for (let i = 0; i < n * d; i++) x[i] = Math.sqrt(-2 * Math.log(Math.max(rng(), 1e-12))) * Math.cos(2 * Math.PI * rng());
+  return { x, n, d };
+}
+
+async function kmeansSection(adapter: () => Promise<GpuAdapterLike | null>, o: GpuBenchOptions): Promise<Record<string, unknown>> {
+  const data = kmeansData(o.kmeansRows, o.kmeansDims);
+  const iterations = Math.max(3, o.runs * 2);
+  o.log(`k-means: ${data.n.toLocaleString('en-US')} x ${data.d}, ${iterations} Lloyd iterations from the same k-means++ start; WASM is one thread (there is no threaded k-means kernel)`);
+  const results: Record<string, unknown> = {};
+  for (const k of o.ks) {
+    const init = kmeansPlusPlus(data, k, createRng(k));
+    const runs: Record<string, { assign: number[]; update: number[]; labels: Int32Array; centroids: Float64Array; flagged: number }> = {};
+    for (const name of ['wasm-1', 'webgpu'] as const) {
+      let kernel: KmeansKernel;
+      if (name === 'webgpu') {
+        const fresh = await adapter();
+        if (!fresh) throw new Error('the adapter went away');
+        kernel = await createWebGpuKmeansKernelOnAdapter(fresh);
+      } else kernel = createWasmKmeansKernel();
+      try {
+        const centroids = Float64Array.from(init);
+        const labels = new Int32Array(data.n);
+        const sums = new Float64Array(k * data.d);
+        const counts = new Float64Array(k);
+        const assign: number[] = [];
+        const update: number[] = [];
+        let flagged = 0;
+        await kernel.assign(data, centroids, k, labels); // uploads the data once
+        for (let it = 0; it < iterations; it++) {
+          let t = performance.now();
+          flagged += await kernel.assign(data, centroids, k, labels);
+          assign.push(performance.now() - t);
+          t = performance.now();
+          await kernel.update(data, labels, k, sums, counts);
+          update.push(performance.now() - t);
+          for (let c = 0; c < k; c++) {
+            const count = counts[c] as number;
+            if (count > 0) for (let j = 0; j < data.d; j++) centroids[c * data.d + j] = (sums[c * data.d + j] as number) / count;
+          }
+        }
+        runs[name] = { assign, update, labels: labels.slice(), centroids, flagged };
+      } finally {
+        kernel.dispose();
+      }
+    }
+    const cpu = runs['wasm-1'] as NonNullable<(typeof runs)['wasm-1']>;
+    const gpu = runs.webgpu as NonNullable<(typeof runs)['webgpu']>;
+    let mismatches = 0;
+    for (let i = 0; i < data.n; i++) if (cpu.labels[i] !== gpu.labels[i]) mismatches++;
+    const centroidsEqual = cpu.centroids.every((v, i) => v === gpu.centroids[i]);
+    const inertiaCpu = inertiaOf(data, cpu.centroids, cpu.labels);
+    const inertiaGpu = inertiaOf(data, gpu.centroids, gpu.labels);
+    const full = (r: typeof cpu): number => median(r.assign.map((a, i) => a + (r.update[i] as number)));
+    results[`k${k}`] = {
+      wasm1: { assignMs: median(cpu.assign), updateMs: median(cpu.update), iterationMs: full(cpu) },
+      webgpu: { assignMs: median(gpu.assign), updateMs: median(gpu.update), iterationMs: full(gpu), float64Rechecks: gpu.flagged },
+      labelMismatches: mismatches,
+      centroidsBitIdentical: centroidsEqual,
+      inertia: { wasm1: inertiaCpu, webgpu: inertiaGpu },
+    };
+    o.log(`  k=${k}: iteration WASM ${ms(full(cpu))} ms (assign ${ms(median(cpu.assign))} + update ${ms(median(cpu.update))}), WebGPU ${ms(full(gpu))} ms (assign ${ms(median(gpu.assign))} + update ${ms(median(gpu.update))}); ${(full(cpu) / full(gpu)).toFixed(1)}x; labels differ on ${mismatches} rows, centroids bit-identical: ${centroidsEqual}, inertia ${inertiaCpu.toFixed(3)} vs ${inertiaGpu.toFixed(3)}, ${gpu.flagged} float64 rechecks`);
+  }
+  return results;
+}
+
+/** Runs the sections; returns null (after one line) where there is no usable adapter. */
+export async function runGpuBench(given: Partial<GpuBenchOptions> = {}): Promise<Record<string, unknown> | null> {
+  const o: GpuBenchOptions = { ...DEFAULT_GPU_BENCH, log: (line) => console.log(line), ...given };
+  const gpu = hostGpu();
+  const request = async (): Promise<GpuAdapterLike | null> =>
+    (await gpu.requestAdapter({ powerPreference: 'high-performance' })) ?? (o.allowSoftware ? gpu.requestAdapter({ featureLevel: 'compatibility' }) : null);
+  let adapter: GpuAdapterLike | null;
+  try {
+    adapter = await request();
+  } catch (error) {
+    o.log(`gpu bench skipped: WebGPU is not available here (${error instanceof Error ? error.message : String(error)}).`);
+    return null;
+  }
+  if (!adapter) {
+    o.log('gpu bench skipped: no WebGPU adapter here (no usable GPU or driver).');
+    return null;
+  }
+  const kind = classifyAdapter(adapter);
+  const description = describeAdapter(adapter);
+  if (kind.software && !o.allowSoftware) {
+    o.log(`gpu bench skipped: the only WebGPU adapter is ${kind.why} (${description}); figures need a hardware GPU.`);
+    return null;
+  }
+  const limits = adapter.limits;
+  const info = { description, software: kind.software, why: kind.why, maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize, maxComputeWorkgroupSizeX: limits.maxComputeWorkgroupSizeX ?? null, maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup ?? null };
+  o.log(`adapter: ${description} (${kind.why}); maxStorageBufferBindingSize ${limits.maxStorageBufferBindingSize}, workgroup up to ${limits.maxComputeInvocationsPerWorkgroup ?? '?'}; CPU: ${os.cpus()[0]?.model ?? '?'} x ${o.threads} threads`);
+  const results: Record<string, unknown> = { adapter: info, threads: o.threads };
+  const fresh = async (): Promise<GpuAdapterLike> => {
+    const next = await request();
+    if (!next) throw new Error('the WebGPU adapter went away');
+    return next;
+  };
+  const data = trainingData(o.rows, o.features);
+  results.histograms = await histogramSection(adapter, o, data);
+  const holdout = trainingData(Math.max(1000, Math.floor(o.rows / 10)), o.features);
+  results.training = await trainingSection(await fresh(), o, data, holdout);
+  results.kmeans = await kmeansSection(request, o);
+  return results;
+}
+
+function parseArgs(argv: readonly string[]): Partial<GpuBenchOptions> {
+  const o: Partial<GpuBenchOptions> = {};
+  const num = (flag: string, value: string | undefined): number => {
+    const v = Number(value);
+    if (!Number.isInteger(v) || v < 1) throw new Error(`${flag} takes a whole number >= 1`);
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    if (flag === '--gpu-rows') o.rows = num(flag, argv[++i]);
+    else if (flag === '--gpu-features') o.features = num(flag, argv[++i]);
+    else if (flag === '--gpu-rounds') o.rounds = num(flag, argv[++i]);
+    else if (flag === '--gpu-depth') o.depth = num(flag, argv[++i]);
+    else if (flag === '--kmeans-rows') o.kmeansRows = num(flag, argv[++i]);
+    else if (flag === '--runs') o.runs = num(flag, argv[++i]);
+    else if (flag === '--threads') o.threads = num(flag, argv[++i]);
+    else if (flag === '--allow-software') o.allowSoftware = true;
+    else if (flag === '--skip-single-train') o.skipSingleTrain = true;
+    else throw new Error(`unknown argument ${flag}`);
+  }
+  return o;
+}
+
+// Run directly (node bin/run-ts.mjs test/bench/gpu.ts, or the bundle on the device machine).
+if (process.argv[1] && /gpu(-bench)?\.(ts|mjs)$/.test(process.argv[1])) {
+  const results = await runGpuBench(parseArgs(process.argv.slice(2)));
+  if (results && process.env.GPU_BENCH_JSON) (await import('node:fs')).writeFileSync(process.env.GPU_BENCH_JSON, JSON.stringify(results, null, 2) + '\n');
+  process.exit(0);
+}
