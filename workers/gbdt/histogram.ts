@@ -1,4 +1,5 @@
 import type { BinnedMatrix } from './binning';
+import type { SplitCandidate, SplitParams } from './split';
 import { sumGradientRange } from './row-ops';
 
 /**
@@ -44,6 +45,8 @@ export interface RowParallelData {
   groups: number;
   maxBin: number;
   seed: number;
+  /** The trees' max_depth: sizes the node histograms kept in the threads' memory (see ResidentTrees). */
+  maxDepth?: number;
 }
 
 /** A stable partition of rows[begin, end): rows whose bin goes left first, both sides in order. */
@@ -96,6 +99,47 @@ export interface RowParallel {
   histograms(buffer: 0 | 1, features: Int32Array, ranges: ReadonlyArray<readonly [number, number]>, outs: Float64Array[]): Promise<void>;
   /** Ends the run: the threads let go of its memory. */
   finish(): void;
+  /**
+   * Optional: node histograms that stay in the threads' memory, with split finding and histogram
+   * subtraction on the threads too (the trainer then never touches a histogram). Null when the
+   * trees are too deep for their histograms to fit.
+   */
+  readonly resident?: ResidentTrees | null;
+}
+
+/**
+ * One node's split search on the threads: the histogram in `slot` (built by ResidentTrees.build,
+ * its blocks not yet added) and, with `derived`, the sibling whose histogram is the parent's (in
+ * derived.slot) minus this one: the parent's slot becomes the sibling's.
+ */
+export interface ResidentSplitTask {
+  slot: number;
+  G: number;
+  H: number;
+  derived?: { slot: number; G: number; H: number };
+}
+
+/**
+ * Node histograms in the threads' memory, addressed by slot. Every result equals the trainer's
+ * own arithmetic: a node's sum is its HIST_BLOCK_ROWS-row blocks added in block order, a derived
+ * histogram is parent - child element by element, and a split is findBestSplit's (features taken
+ * in order, strict comparison), for any number of threads.
+ */
+export interface ResidentTrees {
+  /** A slot for a node's histogram (there are enough for every node a level keeps). */
+  allocate(): number;
+  release(slot: number): void;
+  /** The tree's features (sorted), for build and splits until the next call. */
+  setFeatures(features: Int32Array): void;
+  /** Builds the histograms of rows[buffer][ranges[k]] into slots[k] (blocks summed by splits). */
+  build(buffer: 0 | 1, ranges: ReadonlyArray<readonly [number, number]>, slots: readonly number[]): Promise<void>;
+  /** Best splits: [of the task's node, of its derived sibling (null without one)] per task. */
+  splits(tasks: readonly ResidentSplitTask[], params: SplitParams, binCounts: Int32Array): Promise<Array<[SplitCandidate | null, SplitCandidate | null]>>;
+  /**
+   * A new tree over every row: rows[buffer] = 0..n-1, the gradient pairs (as gradients()) and
+   * their sums (as sums()), in one step.
+   */
+  startTree(objective: 'binary:logistic' | 'reg:squarederror' | 'multi:softprob', group: number, scalePosWeight: number, n: number, buffer: 0 | 1): Promise<[number, number]>;
 }
 
 /**

@@ -1,8 +1,9 @@
 import { EngineError } from '../protocol/errors';
 import { FLOAT32_MAX, MAX_VALUE_BINS, MISSING_BIN, SKETCH_SAMPLE, binColumn, computeCuts, sortFloat32, type BinnedMatrix, type FeatureCuts } from './binning';
-import { HIST_BLOCK_ROWS, HIST_STRIDE, type HistogramKernel, type LeafTask, type PartitionTask, type RowParallel, type RowParallelData } from './histogram';
+import { HIST_BLOCK_ROWS, HIST_STRIDE, type HistogramKernel, type LeafTask, type PartitionTask, type ResidentSplitTask, type ResidentTrees, type RowParallel, type RowParallelData } from './histogram';
 import { computeGradientRange } from './objectives';
 import { addLeavesRange, partitionRange, sumGradientRange } from './row-ops';
+import { bestSplitOfFeatures, decodeSplit, type SplitCandidate, type SplitParams } from './split';
 import { WASM_STRIDE, createWasmHistogramKernel, histogramWasmModule, sharedHistogramWasmModule } from './wasm-histogram';
 
 /**
@@ -45,6 +46,7 @@ const C_GROUP = 7;
 const C_ARG = 8; // objective code (gradients) or the number of features (build)
 const C_TEXT_LENGTH = 9;
 const C_SEED = 10; // binning
+const C_START_TREE = 11; // gradients: 1 = also rows[buffer] = identity and the chunk sums (startTree)
 const C_TEXT = 16;
 const CTRL_INTS = 256;
 
@@ -62,15 +64,23 @@ const CMD_TRANSPOSE = 11;
 /** Helpers drop the float columns (binning is done). */
 const CMD_RELEASE = 12;
 const CMD_SUMS = 13;
+/** Node histograms kept in the slots: add blocks, derive siblings, find splits (ResidentTrees). */
+const CMD_SPLITS = 14;
 /** Float32 cut slots per feature. */
 const CUTS_STRIDE = 256;
 
 const OBJECTIVE_CODES = { 'binary:logistic': 0, 'reg:squarederror': 1, 'multi:softprob': 2 } as const;
 
-/** Int32s per work item, and float64s (leaf values). */
+/** Int32s per work item, and float64s (leaf values, node sums). */
 const ITEM_INTS = 8;
-const ITEM_F64 = 2;
+const ITEM_F64 = 4;
 const ITEM_CAPACITY = 8192;
+/** Float64s of split results per item: two candidates (a node and its derived sibling) of 4. */
+const SPLIT_OUT_F64 = 8;
+/** Int32s for the lists of block slots the split items add into their nodes. */
+const LIST_CAPACITY = 65536;
+/** Most memory the node histograms of ResidentTrees may take; deeper trees keep them on the calling thread. */
+const RESIDENT_SLOT_BYTES = 512 * 2 ** 20;
 
 /** Rows per work item of the row-wise steps: large enough that taking one costs nothing. */
 const PART_ROWS = 16384;
@@ -103,6 +113,9 @@ export interface SessionLayout {
   /** 0 when there is a single output. */
   roundMarginsAt: number;
   featuresAt: number;
+  binCountsAt: number;
+  listsAt: number;
+  splitOutAt: number;
   cutsAt: number;
   slotsAt: number;
   slotCount: number;
@@ -134,6 +147,9 @@ export interface SessionViews {
   margins: Float32Array;
   roundMargins: Float32Array | null;
   features: Int32Array;
+  binCounts: Int32Array;
+  lists: Int32Array;
+  splitOut: Float64Array;
   slots: Float64Array;
 }
 
@@ -147,6 +163,7 @@ export interface SessionOps {
   binColumn: typeof binColumn;
   buildFeatures: (bins: number, F: number, rows: number, begin: number, end: number, gh: number, hist: number, f0: number, f1: number) => number;
   buildSubset: (bins: number, F: number, rows: number, begin: number, end: number, gh: number, hist: number, features: number, nf: number) => number;
+  bestSplitOfFeatures: typeof bestSplitOfFeatures;
   /** binary:logistic gradient pairs of an even number of rows (histogram.wat), bit-identical to computeGradientRange. */
   gradientsLogistic: (margins: number, labels: number, gh: number, begin: number, end: number, scalePosWeight: number) => void;
 }
@@ -168,6 +185,9 @@ function sessionLayout(nRows: number, nFeatures: number, groups: number, slotCou
   const marginsAt = take(nRows * groups * 4);
   const roundMarginsAt = groups > 1 ? take(nRows * groups * 4) : 0;
   const featuresAt = take(nFeatures * 4);
+  const binCountsAt = take(nFeatures * 4);
+  const listsAt = take(LIST_CAPACITY * 4);
+  const splitOutAt = take(ITEM_CAPACITY * SPLIT_OUT_F64 * 8);
   const cutsAt = take(nFeatures * CUTS_STRIDE * 4);
   const slotsAt = take(slotCount * nFeatures * WASM_STRIDE * 8);
   const itemsAt = take(ITEM_CAPACITY * ITEM_INTS * 4);
@@ -175,7 +195,7 @@ function sessionLayout(nRows: number, nFeatures: number, groups: number, slotCou
   const resultsAt = take(ITEM_CAPACITY * 4);
   const ctrlAt = take(CTRL_INTS * 4);
   const ctrlF64At = take(8 * 8);
-  return { nRows, nFeatures, groups, wasmStride: WASM_STRIDE, binsAt, columnsAt, labelsAt, ghAt, rows0At, rows1At, scratchAt, marginsAt, roundMarginsAt, featuresAt, cutsAt, slotsAt, slotCount, itemsAt, itemsF64At, resultsAt, ctrlAt, ctrlF64At, bytes: at };
+  return { nRows, nFeatures, groups, wasmStride: WASM_STRIDE, binsAt, columnsAt, labelsAt, ghAt, rows0At, rows1At, scratchAt, marginsAt, roundMarginsAt, featuresAt, binCountsAt, listsAt, splitOutAt, cutsAt, slotsAt, slotCount, itemsAt, itemsF64At, resultsAt, ctrlAt, ctrlF64At, bytes: at };
 }
 
 /** The views of a session's memory (self-contained: helpers run its source). */
@@ -190,7 +210,7 @@ export function sessionViews(buffer: ArrayBufferLike, L: SessionLayout, floats: 
     floats,
     cuts: new Float32Array(buffer, L.cutsAt, L.nFeatures * 256),
     items: new Int32Array(buffer, L.itemsAt, 8192 * 8),
-    itemsF64: new Float64Array(buffer, L.itemsF64At, 8192 * 2),
+    itemsF64: new Float64Array(buffer, L.itemsF64At, 8192 * 4),
     results: new Int32Array(buffer, L.resultsAt, 8192),
     columns,
     labels: new Float32Array(buffer, L.labelsAt, n),
@@ -201,6 +221,9 @@ export function sessionViews(buffer: ArrayBufferLike, L: SessionLayout, floats: 
     margins: new Float32Array(buffer, L.marginsAt, n * L.groups),
     roundMargins: L.roundMarginsAt > 0 ? new Float32Array(buffer, L.roundMarginsAt, n * L.groups) : null,
     features: new Int32Array(buffer, L.featuresAt, L.nFeatures),
+    binCounts: new Int32Array(buffer, L.binCountsAt, L.nFeatures),
+    lists: new Int32Array(buffer, L.listsAt, 65536),
+    splitOut: new Float64Array(buffer, L.splitOutAt, 8192 * 8),
     slots: new Float64Array(buffer, L.slotsAt, L.slotCount * L.nFeatures * L.wasmStride),
   };
 }
@@ -236,6 +259,11 @@ export function workOnCommand(v: SessionViews, L: SessionLayout, ops: SessionOps
         ops.gradientsLogistic(L.marginsAt, L.labelsAt, L.ghAt, a, from, v.ctrlF64[0] as number);
       }
       if (from < b) ops.computeGradientRange(objective, v.roundMargins ?? v.margins, v.labels, L.groups, group, v.ctrlF64[0] as number, v.gh, from, b);
+      if (ctrl[11] === 1) {
+        // A new tree over every row: its rows in order, and the sums of this HIST_BLOCK_ROWS chunk.
+        for (let r = a; r < b; r++) rows[r] = r;
+        ops.sumGradientRange(rows, v.gh, a, b, v.itemsF64, i * 4);
+      }
     } else if (cmd === 2) { // PARTITION
       v.results[i] = ops.partitionRange(v.columns[items[o + 2] as number] as Uint8Array, rows, a, b, items[o + 3] as number, items[o + 4] === 1, v.scratch);
     } else if (cmd === 3) { // SCATTER
@@ -246,7 +274,7 @@ export function workOnCommand(v: SessionViews, L: SessionLayout, ops: SessionOps
     } else if (cmd === 4) { // COPY
       rows.set(v.scratch.subarray(a, b), a);
     } else if (cmd === 5) { // LEAVES
-      ops.addLeavesRange(v.columns[items[o + 2] as number] as Uint8Array, rows, a, b, items[o + 3] as number, items[o + 4] === 1, v.itemsF64[i * 2] as number, v.itemsF64[i * 2 + 1] as number, v.margins, L.groups, group);
+      ops.addLeavesRange(v.columns[items[o + 2] as number] as Uint8Array, rows, a, b, items[o + 3] as number, items[o + 4] === 1, v.itemsF64[i * 4] as number, v.itemsF64[i * 4 + 1] as number, v.margins, L.groups, group);
     } else if (cmd === 6) { // BUILD
       // Block [a, b) into its slot, features [f0, f1) (a feature subset: the whole slot).
       const slot = items[o + 2] as number;
@@ -276,7 +304,32 @@ export function workOnCommand(v: SessionViews, L: SessionLayout, ops: SessionOps
     } else if (cmd === 10) { // BIN
       ops.binColumn(v.floats[a] as Float32Array, v.cuts.subarray(a * 256, a * 256 + b), v.columns[a] as Uint8Array);
     } else if (cmd === 13) { // SUMS
-      ops.sumGradientRange(rows, v.gh, a, b, v.itemsF64, i * 2);
+      ops.sumGradientRange(rows, v.gh, a, b, v.itemsF64, i * 4);
+    } else if (cmd === 14) { // SPLITS
+      // Node slot a, features [fi0, fi1) of the tree's list: its extra blocks added in block order,
+      // then (b >= 0) the parent's slot b minus it (b becomes the sibling), then the best split of
+      // each over these features.
+      const slots = v.slots;
+      const fi0 = items[o + 2] as number;
+      const fi1 = items[o + 3] as number;
+      const listAt = items[o + 4] as number;
+      const listEnd = listAt + (items[o + 5] as number);
+      for (let fi = fi0; fi < fi1; fi++) {
+        const f = v.features[fi] as number;
+        const target = a * slotSize + f * L.wasmStride;
+        for (let k = listAt; k < listEnd; k++) {
+          const source = (v.lists[k] as number) * slotSize + f * L.wasmStride;
+          for (let j = 0; j < 512; j++) slots[target + j] = (slots[target + j] as number) + (slots[source + j] as number);
+        }
+        if (b >= 0) {
+          const parent = b * slotSize + f * L.wasmStride;
+          for (let j = 0; j < 512; j++) slots[parent + j] = (slots[parent + j] as number) - (slots[target + j] as number);
+        }
+      }
+      const p = v.ctrlF64;
+      const g = v.itemsF64;
+      ops.bestSplitOfFeatures(slots, a * slotSize, L.wasmStride, v.features, fi0, fi1, v.binCounts, g[i * 4] as number, g[i * 4 + 1] as number, p[1] as number, p[2] as number, p[3] as number, p[4] as number, v.splitOut, i * 8);
+      if (b >= 0) ops.bestSplitOfFeatures(slots, b * slotSize, L.wasmStride, v.features, fi0, fi1, v.binCounts, g[i * 4 + 2] as number, g[i * 4 + 3] as number, p[1] as number, p[2] as number, p[3] as number, p[4] as number, v.splitOut, i * 8 + 4);
     } else if (cmd === 11) { // TRANSPOSE
       // Rows [a, b) of the columns into the row-major matrix, a cache-sized slice at a time.
       const F = L.nFeatures;
@@ -305,13 +358,14 @@ const computeGradientRange = (${computeGradientRange.toString()});
 const partitionRange = (${partitionRange.toString()});
 const addLeavesRange = (${addLeavesRange.toString()});
 const sumGradientRange = (${sumGradientRange.toString()});
+const bestSplitOfFeatures = (${bestSplitOfFeatures.toString()});
 const sessionViews = (${sessionViews.toString()});
 const workOnCommand = (${workOnCommand.toString()});
 listen((m) => {
   if (m.type !== 'session') return;
   const L = m.layout;
   const instance = new WebAssembly.Instance(m.module, { env: { memory: m.memory } });
-  const ops = { computeGradientRange, partitionRange, addLeavesRange, sumGradientRange, computeCuts, binColumn, buildFeatures: instance.exports.buildFeatures, buildSubset: instance.exports.buildSubset, gradientsLogistic: instance.exports.gradientsLogistic };
+  const ops = { computeGradientRange, partitionRange, addLeavesRange, sumGradientRange, bestSplitOfFeatures, computeCuts, binColumn, buildFeatures: instance.exports.buildFeatures, buildSubset: instance.exports.buildSubset, gradientsLogistic: instance.exports.gradientsLogistic };
   const floats = [];
   for (let f = 0; f < L.nFeatures; f++) floats.push(new Float32Array(m.floats, f * L.nRows * 4, L.nRows));
   const v = sessionViews(m.memory.buffer, L, floats);
@@ -343,6 +397,15 @@ listen((m) => {
   }
 });
 `;
+
+/** A command's parameters besides its items. */
+interface CommandHeader {
+  buffer?: number;
+  group?: number;
+  arg?: number;
+  /** Gradients: also reset the rows and sum the chunks (ResidentTrees.startTree). */
+  startTree?: boolean;
+}
 
 interface Helper {
   port: HistogramWorkerPort;
@@ -385,13 +448,14 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
   };
 
   /** Publishes a command: header and items are written; helpers see it when SEQ changes. */
-  const publish = (s: Session, cmd: number, count: number, header: { buffer?: number; group?: number; arg?: number } = {}): void => {
+  const publish = (s: Session, cmd: number, count: number, header: CommandHeader = {}): void => {
     const ctrl = s.views.ctrl;
     ctrl[C_CMD] = cmd;
     ctrl[C_COUNT] = count;
     ctrl[C_BUFFER] = header.buffer ?? 0;
     ctrl[C_GROUP] = header.group ?? 0;
     ctrl[C_ARG] = header.arg ?? 0;
+    ctrl[C_START_TREE] = header.startTree ? 1 : 0;
     Atomics.store(ctrl, C_NEXT, 0);
     Atomics.store(ctrl, C_DONE, 0);
     Atomics.add(ctrl, C_SEQ, 1);
@@ -423,7 +487,7 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
   };
 
   /** Runs the published command on this thread too, then waits for the helpers. */
-  const run = async (s: Session, cmd: number, count: number, header?: { buffer?: number; group?: number; arg?: number }): Promise<void> => {
+  const run = async (s: Session, cmd: number, count: number, header?: CommandHeader): Promise<void> => {
     if (count === 0) return;
     if (s.closed) throw new EngineError('INTERNAL', 'The training threads were stopped.');
     if (s.broken) throw s.broken;
@@ -457,8 +521,15 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
     if (session) close(session);
     const nRows = data.labels.length;
     const F = data.columns.length;
-    // Slots for the largest node's blocks, so a node never spans two build commands.
-    const slotCount = Math.ceil(nRows / HIST_BLOCK_ROWS) + 2 * threads + 8;
+    // Slots for the largest node's blocks, so a node never spans two build commands; with node
+    // histograms kept here (ResidentTrees), also one per node a level keeps: at most
+    // 2^(maxDepth - 1) nodes and children, and the extra blocks of the children being built
+    // (together under nRows / HIST_BLOCK_ROWS + 1).
+    const blockSlots = Math.ceil(nRows / HIST_BLOCK_ROWS) + 2 * threads + 8;
+    const slotBytes = F * WASM_STRIDE * 8;
+    const residentSlots = data.maxDepth !== undefined && data.maxDepth <= 24 ? 2 ** (data.maxDepth - 1) + Math.ceil(nRows / HIST_BLOCK_ROWS) + 2 : Infinity;
+    const resident = residentSlots * slotBytes <= RESIDENT_SLOT_BYTES;
+    const slotCount = resident ? Math.max(blockSlots, residentSlots) : blockSlots;
     const layout = sessionLayout(nRows, F, data.groups, slotCount);
     const pages = Math.max(1, Math.ceil(layout.bytes / 65536));
     if (pages > 65536) throw new EngineError('BAD_INPUT', `The training data needs ${(layout.bytes / 2 ** 30).toFixed(1)} GB of working memory, more than the 4 GB a WebAssembly memory holds; train on fewer rows or features.`);
@@ -497,6 +568,7 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
       partitionRange,
       addLeavesRange,
       sumGradientRange,
+      bestSplitOfFeatures,
       computeCuts,
       binColumn,
       buildFeatures: instance.exports.buildFeatures as SessionOps['buildFeatures'],
@@ -509,7 +581,7 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
     const items = views.items;
 
     /** Runs `cmd` over items written by `fill(i, at)` for i < count, ITEM_CAPACITY at a time. */
-    const runItems = async (cmd: number, count: number, fill: (i: number, at: number, k: number) => void, header?: { buffer?: number; group?: number; arg?: number }, read?: (i: number, k: number) => void): Promise<void> => {
+    const runItems = async (cmd: number, count: number, fill: (i: number, at: number, k: number) => void, header?: CommandHeader, read?: (i: number, k: number) => void): Promise<void> => {
       for (let first = 0; first < count; first += ITEM_CAPACITY) {
         const batch = Math.min(ITEM_CAPACITY, count - first);
         for (let k = 0; k < batch; k++) fill(first + k, k * ITEM_INTS, k);
@@ -530,7 +602,129 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
       return parts;
     };
 
+    /**
+     * Build work for whole nodes' blocks ([begin, end, slot, f0, f1] each): with few blocks for
+     * the threads, each block's features in a few parts (four at a time, as the kernel reads
+     * them), so no thread waits long for the last one. Largest first.
+     */
+    const buildWork = (blocks: ReadonlyArray<readonly [number, number, number]>, nf: number): number[][] => {
+      const featureParts = nf === F && helpers.length > 0 && blocks.length < 4 * threads ? Math.min(Math.ceil(F / 4), Math.ceil((4 * threads) / blocks.length)) : 1;
+      const step = Math.ceil(F / featureParts / 4) * 4;
+      const work: number[][] = [];
+      for (const [begin, end, slot] of blocks) {
+        for (let f0 = 0; f0 < F; f0 += step) work.push([begin, end, slot, f0, Math.min(F, f0 + step)]);
+      }
+      const order = largestFirst(work.map((w) => ((w[1] as number) - (w[0] as number)) * ((w[4] as number) - (w[3] as number))));
+      return Array.from(order, (k) => work[k] as number[]);
+    };
+
+    /** Node histograms in the slots, split finding on the threads (when they fit: see slotCount). */
+    const residentTrees = ((): ResidentTrees | null => {
+      if (!resident) return null;
+      const free: number[] = [];
+      for (let k = slotCount - 1; k >= 0; k--) free.push(k);
+      /** The extra block slots of each node built and not yet summed (by splits). */
+      const pending = new Map<number, number[]>();
+      let nf = F;
+      const allocate = (): number => {
+        const slot = free.pop();
+        if (slot === undefined) throw new EngineError('INTERNAL', 'The training threads ran out of histogram slots.');
+        return slot;
+      };
+      return {
+        allocate,
+        release(slot) {
+          free.push(slot);
+        },
+        setFeatures(features) {
+          views.features.set(features);
+          nf = features.length;
+        },
+        async build(buffer, ranges, slots) {
+          const blocks: Array<[number, number, number]> = [];
+          ranges.forEach(([begin, end], k) => {
+            const count = Math.max(1, Math.ceil((end - begin) / HIST_BLOCK_ROWS));
+            const extra: number[] = [];
+            for (let b = 0; b < count; b++) {
+              const slot = b === 0 ? (slots[k] as number) : allocate();
+              if (b > 0) extra.push(slot);
+              blocks.push([begin + b * HIST_BLOCK_ROWS, Math.min(begin + (b + 1) * HIST_BLOCK_ROWS, end), slot]);
+            }
+            pending.set(slots[k] as number, extra);
+          });
+          const work = buildWork(blocks, nf);
+          await runItems(CMD_BUILD, work.length, (i, at) => items.set(work[i] as number[], at), { buffer, arg: nf });
+        },
+        async splits(tasks: readonly ResidentSplitTask[], params: SplitParams, binCounts: Int32Array) {
+          const f64 = views.ctrlF64;
+          f64[1] = params.lambda;
+          f64[2] = params.alpha;
+          f64[3] = params.min_child_weight;
+          f64[4] = params.max_delta_step;
+          views.binCounts.set(binCounts);
+          // Each node's features in a few ranges, so the threads share a level of few nodes.
+          const parts = helpers.length === 0 ? 1 : Math.min(nf, Math.ceil((4 * threads) / Math.max(1, tasks.length)));
+          const work: Array<{ task: number; fi0: number; fi1: number; listAt: number; listCount: number }> = [];
+          let listAt = 0;
+          tasks.forEach((t, task) => {
+            const extra = pending.get(t.slot) ?? [];
+            if (listAt + extra.length > LIST_CAPACITY) throw new EngineError('INTERNAL', 'Too many histogram blocks in one tree level.');
+            views.lists.set(extra, listAt);
+            for (let q = 0; q < parts; q++) {
+              const fi0 = Math.floor((nf * q) / parts);
+              const fi1 = Math.floor((nf * (q + 1)) / parts);
+              if (fi1 > fi0) work.push({ task, fi0, fi1, listAt, listCount: extra.length });
+            }
+            listAt += extra.length;
+          });
+          // The best of each node's ranges in range order, a strictly larger gain winning: findBestSplit's pick.
+          const best: Array<[SplitCandidate | null, SplitCandidate | null]> = tasks.map(() => [null, null]);
+          const keep = (task: number, side: 0 | 1, k: number, at: number): void => {
+            const candidate = decodeSplit(views.splitOut, k * SPLIT_OUT_F64 + at);
+            const held = (best[task] as [SplitCandidate | null, SplitCandidate | null])[side];
+            if (candidate && (!held || candidate.gain > held.gain)) (best[task] as [SplitCandidate | null, SplitCandidate | null])[side] = candidate;
+          };
+          await runItems(CMD_SPLITS, work.length, (i, at, k) => {
+            const w = work[i] as { task: number; fi0: number; fi1: number; listAt: number; listCount: number };
+            const t = tasks[w.task] as ResidentSplitTask;
+            items.set([t.slot, t.derived ? t.derived.slot : -1, w.fi0, w.fi1, w.listAt, w.listCount], at);
+            views.itemsF64.set([t.G, t.H, t.derived ? t.derived.G : 0, t.derived ? t.derived.H : 0], k * ITEM_F64);
+          }, {}, (i, k) => {
+            const w = work[i] as { task: number };
+            keep(w.task, 0, k, 0);
+            if ((tasks[w.task] as ResidentSplitTask).derived) keep(w.task, 1, k, 4);
+          });
+          for (const t of tasks) {
+            for (const slot of pending.get(t.slot) ?? []) free.push(slot);
+            pending.delete(t.slot);
+          }
+          return best;
+        },
+        async startTree(objective, group, scalePosWeight, n, buffer) {
+          views.ctrlF64[0] = scalePosWeight;
+          // HIST_BLOCK_ROWS-row chunks (an even number of rows each but the last: the WASM kernel takes pairs).
+          const chunks = Math.ceil(n / HIST_BLOCK_ROWS);
+          const sums = new Float64Array(chunks * 2);
+          await runItems(CMD_GRADIENTS, chunks, (i, at) => {
+            items[at] = i * HIST_BLOCK_ROWS;
+            items[at + 1] = Math.min(n, (i + 1) * HIST_BLOCK_ROWS);
+          }, { buffer, group, arg: OBJECTIVE_CODES[objective], startTree: true }, (i, k) => {
+            sums[i * 2] = views.itemsF64[k * ITEM_F64] as number;
+            sums[i * 2 + 1] = views.itemsF64[k * ITEM_F64 + 1] as number;
+          });
+          let G = 0;
+          let H = 0;
+          for (let i = 0; i < chunks; i++) {
+            G += sums[i * 2] as number;
+            H += sums[i * 2 + 1] as number;
+          }
+          return [G, H];
+        },
+      };
+    })();
+
     return {
+      resident: residentTrees,
       async bin() {
         views.ctrl[C_SEED] = data.seed;
         const cutCounts = new Int32Array(F);
@@ -643,8 +837,8 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
           items[at] = i * HIST_BLOCK_ROWS;
           items[at + 1] = Math.min(count, (i + 1) * HIST_BLOCK_ROWS);
         }, { buffer }, (i, k) => {
-          parts[i * 2] = views.itemsF64[k * 2] as number;
-          parts[i * 2 + 1] = views.itemsF64[k * 2 + 1] as number;
+          parts[i * 2] = views.itemsF64[k * ITEM_F64] as number;
+          parts[i * 2 + 1] = views.itemsF64[k * ITEM_F64 + 1] as number;
         });
         let G = 0;
         let H = 0;

@@ -6,7 +6,7 @@ import { computeGradients, transformMargins } from './objectives';
 import type { EvalMetric, GbdtParams } from './params';
 import { createRng } from './rng';
 import { calcWeight, findBestSplit, type SplitCandidate } from './split';
-import { HIST_BLOCK_ROWS, HIST_STRIDE, rootSums, type HistogramKernel, type RowParallel } from './histogram';
+import { HIST_BLOCK_ROWS, HIST_STRIDE, rootSums, type HistogramKernel, type LeafTask, type ResidentTrees, type RowParallel } from './histogram';
 import { addLeavesRange, partitionRange } from './row-ops';
 import { createParallelHistogramKernel } from './parallel-histogram';
 
@@ -264,6 +264,157 @@ async function growTree(
   return { tree: builder.freeze(), splitBin: Int32Array.from(splitBins), rows, leafNode, leafBegin, leafEnd };
 }
 
+/** A node of growTreeResident's level: its histogram in a slot of the threads' memory, its best split found. */
+interface ResidentNode {
+  id: number;
+  begin: number;
+  end: number;
+  G: number;
+  H: number;
+  slot: number;
+  depth: number;
+  split: SplitCandidate | null;
+}
+
+/**
+ * growTree for kernels whose threads keep the node histograms (RowParallel.resident): the
+ * histograms never leave the threads' memory, and the threads add a node's blocks, derive the
+ * larger child (parent - smaller child) and find the splits, a few features per work item. The
+ * same nodes in the same order with the same arithmetic as growTree, so the same trees. With a
+ * margin sink every leaf's value goes into the margins here (on the threads), so the result lists
+ * no leaves. `sums`: the root's gradient sums (as rootSums adds them).
+ */
+async function growTreeResident(
+  data: BinnedMatrix,
+  rows: Uint32Array,
+  sums: readonly [number, number],
+  features: Int32Array,
+  binCounts: Int32Array,
+  p: GbdtParams,
+  resident: ResidentTrees,
+  parallel: ParallelRows,
+  sink?: MarginSink,
+): Promise<GrownTree> {
+  const { ops, buffer } = parallel;
+  const builder = new TreeBuilder();
+  const splitBins: number[] = [];
+  const leafNode: number[] = [];
+  const leafBegin: number[] = [];
+  const leafEnd: number[] = [];
+  // Leaves whose values the sink takes: as leaf tasks that send every bin left.
+  const sinkLeaves: LeafTask[] = [];
+  const addLeaf = (id: number, begin: number, end: number): void => {
+    if (sink) {
+      const value = Math.fround(builder.threshold[id] as number);
+      if (end > begin) sinkLeaves.push({ begin, end, feature: 0, bin: 254, defaultLeft: true, leftValue: value, rightValue: value });
+      return;
+    }
+    leafNode.push(id);
+    leafBegin.push(begin);
+    leafEnd.push(end);
+  };
+  // Every slot this tree holds, given back however the tree ends.
+  const held = new Set<number>();
+  const take = (): number => {
+    const slot = resident.allocate();
+    held.add(slot);
+    return slot;
+  };
+  const drop = (slot: number): void => {
+    held.delete(slot);
+    resident.release(slot);
+  };
+  try {
+    resident.setFeatures(features);
+    const [G, H] = sums;
+    const rootSlot = take();
+    await resident.build(buffer, [[0, rows.length]], [rootSlot]);
+    const [[rootSplit]] = (await resident.splits([{ slot: rootSlot, G, H }], p, binCounts)) as [[SplitCandidate | null, SplitCandidate | null]];
+    const root = builder.addNode(ROOT_PARENT, H, calcWeight(p, G, H) * p.eta);
+    splitBins.push(-1);
+    let level: ResidentNode[] = [{ id: root, begin: 0, end: rows.length, G, H, slot: rootSlot, depth: 0, split: rootSplit }];
+    while (level.length > 0) {
+      // 1. Split every node of the level (node ids in level order, as XGBoost numbers them).
+      const toPartition: Array<{ node: ResidentNode; split: SplitCandidate; leftId: number; rightId: number }> = [];
+      const toLeaves: LeafTask[] = [];
+      for (const node of level) {
+        const split = node.split;
+        // XGBoost: a split must gain more than kRtEps and at least min_split_loss (gamma).
+        if (node.depth >= p.max_depth || !split || split.gain <= 1e-6 || split.gain < p.gamma) {
+          drop(node.slot);
+          addLeaf(node.id, node.begin, node.end);
+          continue;
+        }
+        const lG = split.leftG;
+        const lH = split.leftH;
+        const leftId = builder.addNode(node.id, lH, calcWeight(p, lG, lH) * p.eta);
+        const rightId = builder.addNode(node.id, node.H - lH, calcWeight(p, node.G - lG, node.H - lH) * p.eta);
+        splitBins.push(-1, -1);
+        builder.left[node.id] = leftId;
+        builder.right[node.id] = rightId;
+        builder.feature[node.id] = split.feature;
+        builder.threshold[node.id] = data.cuts[split.feature]?.cuts[split.bin] ?? 0;
+        builder.defaultLeft[node.id] = split.defaultLeft ? 1 : 0;
+        builder.lossChange[node.id] = split.gain;
+        splitBins[node.id] = split.bin;
+        if (node.depth + 1 >= p.max_depth && sink) {
+          // Children that are leaves of a tree every row takes part in: straight into the margins.
+          drop(node.slot);
+          const leafValue = (id: number): number => Math.fround(builder.threshold[id] as number);
+          toLeaves.push({ begin: node.begin, end: node.end, feature: split.feature, bin: split.bin, defaultLeft: split.defaultLeft, leftValue: leafValue(leftId), rightValue: leafValue(rightId) });
+        } else toPartition.push({ node, split, leftId, rightId });
+      }
+      // 2. The rows: partitions, and leaf values (with the leaves so far when nothing is left to partition).
+      const mids = await ops.partition(buffer, toPartition.map(({ node, split }) => ({ begin: node.begin, end: node.end, feature: split.feature, bin: split.bin, defaultLeft: split.defaultLeft })));
+      if (toPartition.length === 0) toLeaves.push(...sinkLeaves.splice(0));
+      if (toLeaves.length > 0) await ops.addLeaves(buffer, toLeaves, (sink as MarginSink).group);
+      // 3. Children's histograms: build the smaller, derive the larger from the parent's slot.
+      const ranges: Array<[number, number]> = [];
+      const slots: number[] = [];
+      const tasks: Array<{ slot: number; G: number; H: number; derived: { slot: number; G: number; H: number } }> = [];
+      const next: ResidentNode[] = [];
+      for (let k = 0; k < toPartition.length; k++) {
+        const { node, split, leftId, rightId } = toPartition[k] as (typeof toPartition)[number];
+        const mid = mids[k] as number;
+        if (node.depth + 1 >= p.max_depth) {
+          drop(node.slot); // children are leaves: no histograms needed
+          addLeaf(leftId, node.begin, mid);
+          addLeaf(rightId, mid, node.end);
+          continue;
+        }
+        const lG = split.leftG;
+        const lH = split.leftH;
+        const left = { id: leftId, begin: node.begin, end: mid, G: lG, H: lH, slot: -1, depth: node.depth + 1, split: null };
+        const right = { id: rightId, begin: mid, end: node.end, G: node.G - lG, H: node.H - lH, slot: -1, depth: node.depth + 1, split: null };
+        const leftSmaller = mid - node.begin <= node.end - mid;
+        const [small, large] = leftSmaller ? [left, right] : [right, left];
+        small.slot = take();
+        large.slot = node.slot;
+        ranges.push([small.begin, small.end]);
+        slots.push(small.slot);
+        tasks.push({ slot: small.slot, G: small.G, H: small.H, derived: { slot: large.slot, G: large.G, H: large.H } });
+        next.push(left, right);
+      }
+      if (tasks.length > 0) {
+        await resident.build(buffer, ranges, slots);
+        const found = await resident.splits(tasks, p, binCounts);
+        found.forEach(([smallSplit, largeSplit], k) => {
+          const left = next[2 * k] as ResidentNode;
+          const right = next[2 * k + 1] as ResidentNode;
+          const leftSmaller = left.slot === (tasks[k] as (typeof tasks)[number]).slot;
+          left.split = leftSmaller ? smallSplit : largeSplit;
+          right.split = leftSmaller ? largeSplit : smallSplit;
+        });
+      }
+      level = next;
+    }
+    if (sinkLeaves.length > 0) await ops.addLeaves(buffer, sinkLeaves, (sink as MarginSink).group);
+  } finally {
+    for (const slot of held) resident.release(slot);
+  }
+  return { tree: builder.freeze(), splitBin: Int32Array.from(splitBins), rows, leafNode, leafBegin, leafEnd };
+}
+
 /**
  * Adds a tree's leaf values to the margins of the rows it was grown on: after partitioning, each
  * leaf's rows are a range of the row array, so no row walks the tree. Same float arithmetic as
@@ -351,7 +502,8 @@ export async function trainGbdt(train: FeatureData, options: TrainOptions): Prom
   const kernel = options.kernel ?? createParallelHistogramKernel(1);
   // Binning, histograms, gradients, partitions and leaf values on the kernel's threads (CPU
   // kernels): the trainer then keeps its bins, rows, gradient pairs and margins in their memory.
-  const parallel = kernel.rowParallel?.({ columns: train.columns, labels: train.labels, groups, maxBin: p.max_bin, seed: p.seed }) ?? null;
+  const parallel = kernel.rowParallel?.({ columns: train.columns, labels: train.labels, groups, maxBin: p.max_bin, seed: p.seed, maxDepth: p.max_depth }) ?? null;
+  const resident = parallel?.resident ?? null;
   try {
     const data = parallel ? await parallel.bin() : binColumns(train.columns, p.max_bin, p.seed);
     const binCounts = Int32Array.from(data.cuts.map((c) => c.cuts.length));
@@ -382,12 +534,17 @@ export async function trainGbdt(train: FeatureData, options: TrainOptions): Prom
       if (options.signal?.aborted) throw cancelledError();
       if (roundMargins) roundMargins.set(margins);
       for (let g = 0; g < groups; g++) {
-        if (parallel) await parallel.gradients(p.objective, g, p.scale_pos_weight, nRows);
-        else computeGradients(p.objective, roundMargins ?? margins, train.labels, groups, g, p.scale_pos_weight, gh);
         const buffer = (treeCount++ & 1) as 0 | 1;
         const rowBuffer = rowBuffers[buffer];
+        // Every row in the tree, node histograms on the threads: gradients, rows and their sums in one step.
+        const started = resident && p.subsample >= 1 ? await resident.startTree(p.objective, g, p.scale_pos_weight, nRows, buffer) : null;
+        if (!started) {
+          if (parallel) await parallel.gradients(p.objective, g, p.scale_pos_weight, nRows);
+          else computeGradients(p.objective, roundMargins ?? margins, train.labels, groups, g, p.scale_pos_weight, gh);
+        }
         let rows: Uint32Array;
-        if (p.subsample < 1) {
+        if (started) rows = rowBuffer;
+        else if (p.subsample < 1) {
           let count = 0;
           for (let i = 0; i < nRows; i++) if (rng() < p.subsample) rowBuffer[count++] = i;
           rows = rowBuffer.subarray(0, count);
@@ -408,7 +565,11 @@ export async function trainGbdt(train: FeatureData, options: TrainOptions): Prom
         // Every row takes part (no subsample): leaves add their values to the margins as the tree
         // grows (the deepest splits) or from their row ranges (the rest).
         const everyRow = rows.length === nRows;
-        const grown = await growTree(data, rows, gh, features, binCounts, p, kernel, buffers, everyRow ? { margins, groups, group: g } : undefined, parallel ? { ops: parallel, buffer } : undefined);
+        const sink = everyRow ? { margins, groups, group: g } : undefined;
+        const grown =
+          resident && parallel
+            ? await growTreeResident(data, rows, started ?? (await parallel.sums(buffer, rows.length)), features, binCounts, p, resident, { ops: parallel, buffer }, sink)
+            : await growTree(data, rows, gh, features, binCounts, p, kernel, buffers, sink, parallel ? { ops: parallel, buffer } : undefined);
         if (everyRow) addLeavesToMargins(grown, margins, groups, g);
         else addTreeToMargins(grown, data, margins, groups, g);
         if (validData && validMargins) addTreeToMargins(grown, validData, validMargins, groups, g);
