@@ -11,7 +11,7 @@ import { classifyAdapterInfo } from '../../workers/compute/adapter-kind';
 import { chooseBackend } from '../../workers/compute/backend-choice';
 import { computeLimitsFor, workgroupSizeFor } from '../../workers/compute/compute-device';
 import { cpuHistogramKernel, HIST_STRIDE } from '../../workers/gbdt/histogram';
-import { createWebGpuHistogramKernelOnAdapter, type GpuAdapterLike, type GpuLike } from '../../workers/gbdt/webgpu-histogram';
+import { createWebGpuHistogramKernelOnAdapter, fixedPointScale, writeFixedPoint, type GpuAdapterLike, type GpuLike } from '../../workers/gbdt/webgpu-histogram';
 import { createWasmKmeansKernel } from '../../workers/cluster/kernel';
 import { createWebGpuKmeansKernelOnAdapter } from '../../workers/cluster/webgpu-kmeans';
 import { nodeWebGpu } from '../../workers/node/webgpu-node';
@@ -196,6 +196,48 @@ describe.skipIf(skipReason !== '')('on the software adapter (Dawn, OpenGL compat
     } finally {
       kernel.dispose();
       wasm.dispose();
+    }
+  });
+});
+
+describe.skipIf(skipReason !== '')('fixed point on the device', () => {
+  /** The exact sum of writeFixedPoint's integers, as the CPU would quantise them. */
+  function exactSum(values: number[], scale: number): number {
+    const words = new Uint32Array(2);
+    let total = 0n;
+    for (const v of values) {
+      writeFixedPoint(v, scale, words, 0);
+      total += BigInt.asIntN(64, (BigInt(words[1] as number) << 32n) | BigInt(words[0] as number));
+    }
+    return Number(total) / scale;
+  }
+
+  test('gradients quantised by the shader equal writeFixedPoint bit for bit (halves, negative halves, tiny and large values)', async () => {
+    // One row per bin, so every bin holds one value: its quantisation is seen alone. The mass is
+    // held in (512, 1024] by one large value, so the scale is 2^51 and t / 2^51 lands on t exactly.
+    const scale = 2 ** 51;
+    const exact = [0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 0.49999997, -0.49999997, 0.50000006, -0.50000006, 3, -3, 1e-30, -1e-30, 2 ** 23 + 1, -(2 ** 40) - 2 ** 17];
+    const random = createRng(11);
+    const values = [700, -100.25, ...exact.map((t) => Math.fround(t) / scale)];
+    while (values.length < 256) values.push(Math.fround((random() - 0.5) * 2 ** Math.floor(random() * 30 - 25)));
+    const nRows = values.length;
+    const gh = new Float32Array(nRows * 2);
+    values.forEach((v, r) => {
+      gh[r * 2] = v;
+      gh[r * 2 + 1] = Math.abs(v);
+    });
+    const halves = Array.from(gh.filter((_, i) => i % 2 === 0));
+    expect(fixedPointScale(halves.reduce((sum, v) => sum + Math.abs(v), 0))).toBe(scale);
+    const bins = Uint8Array.from({ length: nRows }, (_, r) => r);
+    const kernel = await createWebGpuHistogramKernelOnAdapter(await withWorkgroupLimit(256));
+    try {
+      const out = new Float64Array(HIST_STRIDE);
+      await kernel.build({ bins, nFeatures: 1, rows: Uint32Array.from({ length: nRows }, (_, r) => r), begin: 0, end: nRows, gh, features: Int32Array.of(0) }, out);
+      for (let r = 0; r < nRows; r++) {
+        expect(out[r * 2], `row ${r}: ${halves[r]}`).toBe(exactSum([halves[r] as number], scale));
+      }
+    } finally {
+      kernel.dispose();
     }
   });
 });

@@ -4,7 +4,7 @@
  * the engine never reads `navigator` itself.
  *
  * Determinism and precision. WGSL has no float atomics, so every gradient and hessian is turned
- * into a 64-bit fixed-point integer on the CPU, q = round(x * S) with S = 2^(61 - ceil(log2 M)),
+ * into a 64-bit fixed-point integer, q = round(x * S) with S = 2^(61 - ceil(log2 M)),
  * where M = sum of |x| over all rows of `gh` (one scale for gradients, one for hessians). The
  * shader adds these integers exactly (two u32 atomics per value, with carry) in per-workgroup
  * histograms, then into the global histogram. Integer addition is associative, so the result does
@@ -18,7 +18,8 @@
  * kernel, so NaN/Infinity propagate exactly as they do there.
  *
  * Data movement. The bin matrix is uploaded once per dataset (cached by the identity of the
- * `bins` Uint8Array, assumed immutable). The quantised gradients are uploaded once per tree: they
+ * `bins` Uint8Array, assumed immutable). The float32 gradient pairs are uploaded once per tree and
+ * turned into fixed point there (quantiseWgsl, bit-identical to writeFixedPoint): they
  * are cached by the identity of the (`gh`, `rows`) pair. Training reuses one `gh` array across
  * trees and overwrites it in place, but gives every tree a fresh `rows` array (rows are permuted
  * in place while the tree grows), so a new `rows` array marks a new tree. A caller that rewrites
@@ -101,6 +102,72 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
     let base = (slot * ${BINS_PER_FEATURE}u + b) * 4u;
     if ((gLo | gHi) != 0u) { addGlobal(base, gLo, gHi); }
     if ((hLo | hHi) != 0u) { addGlobal(base + 2u, hLo, hHi); }
+  }
+}
+`;
+
+/**
+ * Turns float32 gradient pairs into the 64-bit fixed point above on the device, bit for bit as
+ * writeFixedPoint does on the CPU: v = x * scale is exact in float32 (scale is a power of two and
+ * |v| <= 2^61), Math.round's rule (halves toward +infinity) is applied to |v| with an exact
+ * fraction (|v| - floor(|v|) is exact by Sterbenz's lemma), and the integer-valued float is
+ * unpacked from its bits into two words. A tree then uploads 8 bytes per row instead of 16, and
+ * the CPU does not loop over the rows to quantise them.
+ */
+const quantiseWgsl = (workgroupSize: number): string => /* wgsl */ `
+struct Params {
+  rowCount: u32,
+  gradientScale: f32,
+  hessianScale: f32,
+  stride: u32,           // invocations in the whole dispatch
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> raw: array<vec2<f32>>;
+@group(0) @binding(2) var<storage, read_write> gh: array<vec4<u32>>;
+
+fn fixedPoint(x: f32, scale: f32) -> vec2<u32> {
+  let v = x * scale;
+  let a = abs(v);
+  let whole = floor(a);
+  let fraction = a - whole;
+  // Math.round: up on a half for positive values, down (toward zero) on a half for negative ones.
+  let up = select(fraction > 0.5, fraction >= 0.5, v >= 0.0);
+  let r = whole + select(0.0, 1.0, up);
+  var lo = 0u;
+  var hi = 0u;
+  if (r >= 1.0) {
+    let bits = bitcast<u32>(r);
+    let e = i32((bits >> 23u) & 0xffu) - 127;
+    let m = (bits & 0x7fffffu) | 0x800000u;
+    if (e < 23) {
+      lo = m >> u32(23 - e);
+    } else {
+      let shift = u32(e - 23);
+      if (shift == 0u) {
+        lo = m;
+      } else if (shift < 32u) {
+        lo = m << shift;
+        hi = m >> (32u - shift);
+      } else {
+        hi = m << (shift - 32u);
+      }
+    }
+  }
+  if (v < 0.0 && (lo | hi) != 0u) {
+    lo = ~lo + 1u;
+    hi = ~hi + select(0u, 1u, lo == 0u);
+  }
+  return vec2<u32>(lo, hi);
+}
+
+@compute @workgroup_size(${workgroupSize})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  for (var r = gid.x; r < params.rowCount; r += params.stride) {
+    let pair = raw[r];
+    let g = fixedPoint(pair.x, params.gradientScale);
+    let h = fixedPoint(pair.y, params.hessianScale);
+    gh[r] = vec4<u32>(g.x, g.y, h.x, h.y);
   }
 }
 `;
@@ -217,6 +284,19 @@ export async function createWebGpuHistogramKernelOnAdapter(adapter: GpuAdapterLi
     throw new EngineError('INTERNAL', `The WebGPU histogram shader did not compile (workgroup size ${workgroupSize}): ${compileError.message}`);
   }
   const layout = pipeline.getBindGroupLayout(0);
+  device.pushErrorScope('validation');
+  const quantisePipeline = await device.createComputePipelineAsync({
+    layout: 'auto',
+    compute: { module: device.createShaderModule({ code: quantiseWgsl(workgroupSize) }), entryPoint: 'main' },
+  });
+  const quantiseError = await device.popErrorScope();
+  if (quantiseError) {
+    device.destroy();
+    throw new EngineError('INTERNAL', `The WebGPU gradient shader did not compile: ${quantiseError.message}`);
+  }
+  const quantiseLayout = quantisePipeline.getBindGroupLayout(0);
+  const quantiseParams = device.createBuffer({ label: 'histogram-quantise-params', size: 16, usage: USAGE_UNIFORM | USAGE_COPY_DST });
+  let rawBuffer: GpuBufferLike | null = null;
   const chunkBytes = Math.min(wantedBytes, device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
   const maxGroups = device.limits.maxComputeWorkgroupsPerDimension;
   const params = device.createBuffer({ label: 'histogram-params', size: 16, usage: USAGE_UNIFORM | USAGE_COPY_DST });
@@ -279,15 +359,34 @@ export async function createWebGpuHistogramKernelOnAdapter(adapter: GpuAdapterLi
     if (!Number.isFinite(gradientMass) || !Number.isFinite(hessianMass)) return { ...base, useCpu: true, gradientScale: 1, hessianScale: 1 };
     const gradientScale = fixedPointScale(gradientMass);
     const hessianScale = fixedPointScale(hessianMass);
-    let words = new Uint32Array(0);
+    const scaleWords = new Float32Array(4);
+    const paramView = new Uint32Array(scaleWords.buffer);
     for (const chunk of state.chunks) {
-      if (words.length !== chunk.rowCount * 4) words = new Uint32Array(chunk.rowCount * 4);
-      for (let i = 0; i < chunk.rowCount; i++) {
-        const r = chunk.firstRow + i;
-        writeFixedPoint(gh[r * 2] as number, gradientScale, words, i * 4);
-        writeFixedPoint(gh[r * 2 + 1] as number, hessianScale, words, i * 4 + 2);
-      }
-      device.queue.writeBuffer(chunk.gh, 0, words);
+      const pairs = gh.subarray(chunk.firstRow * 2, (chunk.firstRow + chunk.rowCount) * 2);
+      rawBuffer = buffer(rawBuffer, pairs.byteLength, USAGE_STORAGE | USAGE_COPY_DST, 'histogram-raw-gh');
+      device.queue.writeBuffer(rawBuffer, 0, new Uint32Array(pairs.buffer, pairs.byteOffset, pairs.length));
+      const groups = Math.min(maxGroups, Math.ceil(chunk.rowCount / workgroupSize));
+      paramView[0] = chunk.rowCount;
+      scaleWords[1] = gradientScale;
+      scaleWords[2] = hessianScale;
+      paramView[3] = groups * workgroupSize;
+      device.queue.writeBuffer(quantiseParams, 0, paramView);
+      const bindGroup = device.createBindGroup({
+        layout: quantiseLayout,
+        entries: [
+          { binding: 0, resource: { buffer: quantiseParams } },
+          { binding: 1, resource: { buffer: rawBuffer } },
+          { binding: 2, resource: { buffer: chunk.gh } },
+        ],
+      });
+      // One submit per chunk: the next chunk's writeBuffer must not overwrite the raw pairs first.
+      const encoder = device.createCommandEncoder();
+      const pass = encoder.beginComputePass();
+      pass.setPipeline(quantisePipeline);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(groups);
+      pass.end();
+      device.queue.submit([encoder.finish()]);
     }
     return { ...base, useCpu: false, gradientScale, hessianScale };
   }
@@ -443,7 +542,7 @@ export async function createWebGpuHistogramKernelOnAdapter(adapter: GpuAdapterLi
       if (disposed) return;
       disposed = true;
       releaseDataset();
-      for (const owned of [rowsBuffer, featuresBuffer, histBuffer, readBuffer, params]) owned?.destroy();
+      for (const owned of [rowsBuffer, featuresBuffer, histBuffer, readBuffer, params, rawBuffer, quantiseParams]) owned?.destroy();
       device.destroy();
     },
   };
