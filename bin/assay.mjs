@@ -1,10 +1,28 @@
 #!/usr/bin/env node
-// The `assay` CLI: loads the TypeScript engine through tsx and runs the command line.
-import { register } from 'tsx/esm/api';
-import { fileURLToPath } from 'node:url';
+// The `assay` CLI. Runs the bundled build in out/cli (built here on first use and whenever a
+// source is newer: scripts/build-cli.mjs), which starts in a fraction of a second; when the bundle
+// cannot be built (no esbuild), runs the TypeScript sources through tsx instead.
+// ASSAY_CLI_FROM_SOURCE=1 always runs the sources (what tests of the sources use).
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
 
-register();
 const here = path.dirname(fileURLToPath(import.meta.url));
-const { main } = await import(path.join(here, '..', 'workers', 'cli', 'main.ts'));
+const root = path.join(here, '..');
+
+async function loadMain() {
+  if (process.env.ASSAY_CLI_FROM_SOURCE !== '1') {
+    try {
+      const { buildCli, freshCliDir } = await import(pathToFileURL(path.join(root, 'scripts', 'build-cli.mjs')).href);
+      const dir = freshCliDir() ?? (await buildCli());
+      return (await import(pathToFileURL(path.join(dir, 'main.mjs')).href)).main;
+    } catch {
+      // Fall through to the sources.
+    }
+  }
+  const { register } = await import('tsx/esm/api');
+  register();
+  return (await import(pathToFileURL(path.join(root, 'workers', 'cli', 'main.ts')).href)).main;
+}
+
+const main = await loadMain();
 process.exitCode = await main(process.argv.slice(2));

@@ -47,9 +47,16 @@ export function parseCommandLine(config: ParseArgsConfig, argv: string[], help: 
 /** How a command gets its engine: a worker thread by default; tests may pass an in-process one. */
 export type EngineStarter = () => Promise<NodeEngine>;
 
+/** The CLI's engine: in its own thread, on native DuckDB unless ASSAY_DUCKDB=wasm. */
+async function startCliEngine(): Promise<NodeEngine> {
+  const { cliDriverKind } = await import('../node/driver-choice');
+  const driver = cliDriverKind();
+  return (await import('../node/engine-thread-client')).startEngineThread(undefined, { driver });
+}
+
 export async function withEngine<T>(fn: (engine: NodeEngine) => Promise<T>, start?: EngineStarter): Promise<T> {
   // Loaded on demand so that --help and argument errors answer at once.
-  const engine = start ? await start() : await (await import('../node/engine-thread-client')).startEngineThread();
+  const engine = start ? await start() : await startCliEngine();
   let interrupted = false;
   // Ctrl-C and SIGTERM cancel the running job, whose own clean-up removes its temp files; a
   // second signal, or a job that does not stop within STOP_GRACE_MS, exits at once after

@@ -21,8 +21,8 @@ import { rowsOf, toNumber } from './arrow-values';
 
 /**
  * Above this many rows, quantiles and histograms are computed on a sample of about
- * PROFILE_SAMPLE_ROWS rows: DuckDB's system sampling (whole vectors, fixed seed) costs almost
- * nothing, where a row-level reservoir scans everything.
+ * PROFILE_SAMPLE_ROWS rows, picked by a hash of the row id (one cheap scan; the same rows on
+ * every run and driver).
  */
 export const PROFILE_SAMPLE_THRESHOLD = 200_000;
 export const PROFILE_SAMPLE_ROWS = 100_000;
@@ -159,10 +159,18 @@ async function distributions(
   if (rowCount > PROFILE_SAMPLE_THRESHOLD) {
     ctx.progress(0.3, `sampling ${PROFILE_SAMPLE_ROWS.toLocaleString('en-US')} rows`);
     const cols = distributed.map((r) => quoteIdent(r.name)).join(', ');
-    await driver.query(
-      `CREATE OR REPLACE TEMP TABLE ${quoteIdent(SAMPLE_TABLE)} AS SELECT ${cols} FROM ${quoteIdent(table)} USING SAMPLE ${((100 * PROFILE_SAMPLE_ROWS) / rowCount).toFixed(4)} PERCENT (system, 42)`,
-      ctx.signal,
-    );
+    // Rows chosen by a hash of their row id: the same sample on every run, thread count and
+    // driver (DuckDB's own sampling depends on how threads split the scan). A view has no row id:
+    // it falls back to system sampling.
+    const perMillion = Math.ceil((1_000_000 * PROFILE_SAMPLE_ROWS) / rowCount);
+    const create = (filter: string): string => `CREATE OR REPLACE TEMP TABLE ${quoteIdent(SAMPLE_TABLE)} AS SELECT ${cols} FROM ${quoteIdent(table)} ${filter}`;
+    try {
+      await driver.query(create(`WHERE hash(rowid + 42) % 1000000 < ${perMillion}`), ctx.signal);
+    } catch (err) {
+      throwIfAborted(ctx.signal);
+      if (!/rowid/i.test(err instanceof Error ? err.message : String(err))) throw err;
+      await driver.query(create(`USING SAMPLE ${((100 * PROFILE_SAMPLE_ROWS) / rowCount).toFixed(4)} PERCENT (system, 42)`), ctx.signal);
+    }
     relation = quoteIdent(SAMPLE_TABLE);
     sampledRows = toNumber(rowsOf(await driver.query(`SELECT count(*) AS n FROM ${relation}`))[0]?.n);
   }

@@ -1,10 +1,13 @@
+import { workerData } from 'node:worker_threads';
 import { serveEngine } from '../engine';
 import { nodeHelperThreads } from './histogram-threads';
-import { NodeDuckDriver } from './driver-node';
-import { loadParquetNode } from './engine-node';
+import { openNodeDriver, type NodeDriverKind } from './driver-choice';
+import { loadParquetNode } from './parquet-node';
 import { parentPortTransport } from './thread-transport';
+import { nodeWebGpu } from './webgpu-node';
 
 // worker_threads entry: the engine behind the job protocol on the parent port.
 const transport = parentPortTransport();
-const driver = await NodeDuckDriver.create();
-serveEngine(transport, driver, loadParquetNode, { helperThreads: nodeHelperThreads() });
+const kind: NodeDriverKind = (workerData as { driver?: NodeDriverKind } | null)?.driver ?? 'wasm';
+const driver = await openNodeDriver(kind);
+serveEngine(transport, driver, loadParquetNode, { helperThreads: nodeHelperThreads(), gpu: nodeWebGpu() });
