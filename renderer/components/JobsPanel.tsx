@@ -20,6 +20,7 @@ const JOB_LABELS: Record<EngineJobKind, string> = {
   'model.shap': 'Explain model (SHAP)',
   'model.predict': 'Score table',
   'model.export': 'Export model',
+  'model.exportCtr': 'Export model as SQL/ONNX',
   'model.import': 'Import model',
   'model.list': 'List models',
   'features.generate': 'Generate feature SQL',
