@@ -47,6 +47,8 @@ import { trainGbdt, type FeatureData } from './train';
 import { fromXgboostJson, readAttributes, toXgboostJson } from './xgboost-json';
 import { CtrService } from '../ctr/service';
 import { looksLikeCtrModel } from '../ctr/model-file';
+import { exportCtrModel } from '../ctr/export-formats';
+import type { CtrExportParams, CtrExportResult } from '../ctr/export-types';
 
 interface StoredModel {
   summary: ModelSummary;
@@ -663,6 +665,16 @@ export class ModelService {
     return { json, fileName: `${m.summary.name.replace(/[^A-Za-z0-9_-]+/g, '_')}.json` };
   }
 
+  /** SQL or ONNX of an lr/fm/deepfm model. */
+  exportCtr(params: CtrExportParams): CtrExportResult {
+    if (!this.isCtr(params.modelId)) {
+      this.stored(params.modelId); // not loaded at all: NOT_FOUND
+      throw new EngineError('BAD_INPUT', 'SQL and ONNX export are for lr, fm and deepfm models; a tree model exports as XGBoost JSON (and goes into rule packs as a model tag).');
+    }
+    const name = this.ctr().list().find((s) => s.modelId === params.modelId)?.name ?? params.modelId;
+    return exportCtrModel(this.ctr().weights(params.modelId), name, params);
+  }
+
   importModel(json: string, name?: string): ModelSummary {
     if (typeof json !== 'string' || json.length === 0) throw new EngineError('BAD_INPUT', 'The model file is empty.');
     if (looksLikeCtrModel(json)) return this.ctr().importModel(json, name);
@@ -796,6 +808,7 @@ export function registerModelJobs(host: JobHost, engine: DataEngine, options: En
   on('model.shap', async (p) => models.shapJob(p));
   on('model.predict', (p, ctx) => models.predictInto(p, ctx));
   on('model.export', async (p) => models.exportModel(p.modelId));
+  on('model.exportCtr', async (p) => models.exportCtr(p));
   on('model.import', async (p) => models.importModel(p.json, p.name));
   on('model.list', async () => models.list());
 }

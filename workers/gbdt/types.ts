@@ -8,6 +8,7 @@ import type { Objective } from './params';
 import type { FeatureImportance } from './predict';
 import type { RoundReport } from './train';
 import type { ModelKind } from '../ctr/kinds';
+import type { CtrExportParams, CtrExportResult } from '../ctr/export-types';
 
 export interface SplitSpec {
   kind: 'random' | 'stratified' | 'time';
@@ -146,6 +147,8 @@ export interface ModelJobs {
   'model.shap': { params: ShapParams; result: ShapSummary };
   'model.predict': { params: PredictParams; result: TableInfo };
   'model.export': { params: { modelId: string }; result: { json: string; fileName: string } };
+  /** An lr/fm/deepfm model as SQL (lr, fm; any pack dialect) or ONNX (workers/ctr/export-formats.ts). */
+  'model.exportCtr': { params: CtrExportParams; result: CtrExportResult };
   'model.import': { params: { json: string; name?: string }; result: ModelSummary };
   'model.list': { params: Record<string, never>; result: ModelSummary[] };
 }
