@@ -16,6 +16,7 @@ import { commitTemp, discardTemp, tempPathFor, writeFileAtomic } from '../node/a
 import { applyPackNative } from './pack-apply';
 import { printLeftOut, tagListOption } from './tags';
 import { EXIT, UsageError, formatFailure, parseCommandLine, withEngine, type Io } from './common';
+import { VALUE_HELP, VALUE_OPTIONS, openValueSpec, valueOptions } from './value';
 
 /** The pack commands' I/O: what cli.ts passes (stdout, stderr lines). */
 export type PackIo = Io;
@@ -33,6 +34,8 @@ Commands:
         [--tags NAME[,NAME]]          Build a pack from a tag set, measured on FILE: the tags (or
                                       the --tags chosen) FILE has the columns for; the others are
                                       named on stderr ("left out: ...")
+        [--value EXPR [--value-data FILE --value-key COL]] [--gate-value-lift X]
+                                      Measure each tag's GMV share and lift too (see below)
   validate PACK [--data FILE [--target COL --positive VALUE]]
                                       Schema, content hash and golden rows; with data, metric drift
   diff OLD NEW [--data FILE] [--json] Tags added, removed and changed; with data, coverage changes
@@ -49,6 +52,9 @@ Entity key (build): --key COL must hold a distinct, non-empty value on every row
 Without --key, a unique id-like column is taken (id, user_id, CustomerID, ...); where there is
 none the pack tags rows: each output row carries the input row's columns beside its tags, and
 golden rows are named by their row number in the build data.
+
+Value (build):
+${VALUE_HELP}
 
 Exit codes: 0 ok, 1 failed (invalid pack, golden-row mismatch, drift), 2 bad command line.`;
 
@@ -114,7 +120,8 @@ function printSummary(info: PackInfo, io: Io): void {
   );
   for (const t of p.tags) {
     const m = t.metrics;
-    const figures = m ? [`coverage ${pct(m.coverage.value)}`, ...(m.precision ? [`precision ${m.precision.value.toFixed(3)}`] : [])].join(', ') : 'no metrics';
+    const gmv = m?.value ? [`GMV share ${m.value.share ? pct(m.value.share.value) : '-'}`, `GMV lift ${m.value.lift ? m.value.lift.value.toFixed(2) : '-'}`] : [];
+    const figures = m ? [`coverage ${pct(m.coverage.value)}`, ...(m.precision ? [`precision ${m.precision.value.toFixed(3)}`] : []), ...gmv].join(', ') : 'no metrics';
     const gate = ` [${gateSummary(t).text}]`;
     io.out(`  ${t.name} (${t.kind}): ${figures}${gate}`);
   }
@@ -136,6 +143,7 @@ async function buildCommand(argv: string[], io: Io): Promise<number> {
         'as-of': { type: 'string' },
         golden: { type: 'string' },
         tags: { type: 'string' },
+        ...VALUE_OPTIONS,
       },
     },
     argv,
@@ -154,6 +162,7 @@ async function buildCommand(argv: string[], io: Io): Promise<number> {
   const goldenRows = goldenText === undefined ? undefined : Number(goldenText);
   if (goldenRows !== undefined && !(Number.isInteger(goldenRows) && goldenRows >= 0 && goldenRows <= 1000)) throw new UsageError('--golden must be a whole number from 0 to 1000.');
   const only = tagListOption(values.tags, PACK_HELP);
+  const value = valueOptions(values, PACK_HELP);
   let tagSet: unknown;
   try {
     tagSet = JSON.parse(fs.readFileSync(tagsFile, 'utf8'));
@@ -175,6 +184,8 @@ async function buildCommand(argv: string[], io: Io): Promise<number> {
       sources: [{ name: path.basename(data), bytes: fs.statSync(data).size, sha256: fileSha256(data) }],
       goldenRows,
       ...(only ? { tags: only } : {}),
+      ...(value ? { value: await openValueSpec(engine.client, value, io) } : {}),
+      ...(value?.minLift !== undefined ? { gates: [{ metric: 'valueLift' as const, min: value.minLift }] } : {}),
     });
   });
   printLeftOut(info.leftOut, io);

@@ -13,7 +13,7 @@ export interface GateSummary {
   evaluatedGates: Gate[];
 }
 
-const figure = (metric: string, v: number): string => (metric === 'coverage' ? `${Number((v * 100).toPrecision(6))}%` : metric === 'support' ? String(v) : v.toFixed(2));
+const figure = (metric: string, v: number): string => (metric === 'coverage' || metric === 'valueShare' ? `${Number((v * 100).toPrecision(6))}%` : metric === 'support' ? String(v) : v.toFixed(2));
 
 /** A gate in words: "precision ≥ 0.80", "coverage ≥ 1%". */
 export function describeGate(gate: Gate): string {
@@ -23,11 +23,17 @@ export function describeGate(gate: Gate): string {
   return parts.join(' and ');
 }
 
-/** Gates that need a label (anything but coverage and support). */
-export const needsLabel = (gate: Gate): boolean => gate.metric !== 'coverage' && gate.metric !== 'support';
+/** Gates on the value (GMV lift, GMV share): they need a value expression, not a label. */
+export const needsValue = (gate: Gate): boolean => gate.metric === 'valueLift' || gate.metric === 'valueShare';
+
+/** Gates that need a label (anything but coverage, support and the value gates). */
+export const needsLabel = (gate: Gate): boolean => gate.metric !== 'coverage' && gate.metric !== 'support' && !needsValue(gate);
 
 /** Why a gate was left out when the pack was measured without a label. */
 export const NO_LABEL = 'needs a label; the pack was measured without one';
+
+/** Why a value gate was left out when the pack was measured without a value expression. */
+export const NO_VALUE = 'needs a value expression (--value); the pack was measured without one';
 
 /**
  * The gates a tag was checked against and those it could not be. Packs written before

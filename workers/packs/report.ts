@@ -2,6 +2,7 @@ import { approvalStatus, reviewStates } from './io';
 import { gateSummary } from './gates';
 import { packToSql } from './dialects/pack-sql';
 import { SQL_DIALECTS, type PackTag, type RulePack } from './schema';
+import { valueMetricsHtml, valueSectionHtml } from './report-value';
 
 export interface ReportOptions {
   /** Plotly's minified cartesian bundle (plotly.js-cartesian-dist-min: bar, scatter, box, heatmap, histogram; no WebGL or waterfall traces), read by the caller; a pure-SVG chart without it. */
@@ -27,7 +28,7 @@ function metricsHtml(tag: PackTag): string {
     const v = m[name];
     if (v) cells.push(`${name} ${v.value.toFixed(3)} <span class="ci">[${v.low.toFixed(3)}, ${v.high.toFixed(3)}]</span>`);
   }
-  return cells.join('<br>');
+  return cells.join('<br>') + valueMetricsHtml(m.value);
 }
 
 function gateHtml(tag: PackTag): string {
@@ -153,6 +154,7 @@ ${tagRows}
 </tbody></table>
 <h2>Metrics</h2>
 ${chart}
+${valueSectionHtml(pack)}
 <h2>Golden rows</h2>
 ${golden}
 <h2>SQL</h2>

@@ -63,6 +63,31 @@ export type IntervalMetric = z.infer<typeof intervalMetricSchema>;
 export const METRIC_NAMES = ['coverage', 'support', 'precision', 'recall', 'f1', 'lift'] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
+/**
+ * A tag's value (GMV) figures with their 95% intervals (analytic: workers/tags/value-stats.ts),
+ * when the pack was built with a value expression. Optional: packs without it load as before.
+ */
+export const valueMetricsSchema = z
+  .object({
+    /** The value expression as parsed, e.g. "Quantity * UnitPrice". */
+    expression: z.string().min(1),
+    /** 'row': each row's own value; 'entity': summed over the entity's event rows (by `key`). */
+    per: z.enum(['row', 'entity']),
+    key: z.string().min(1).optional(),
+    /** Net value of every measured entity, and of the tagged ones. */
+    total: finite,
+    taggedTotal: finite,
+    /** GMV share of the tagged entities, lift = share / coverage, mean value per entity in and out of the tag, and their difference. */
+    share: intervalMetricSchema.optional(),
+    lift: intervalMetricSchema.optional(),
+    meanTagged: intervalMetricSchema.optional(),
+    meanRest: intervalMetricSchema.optional(),
+    difference: intervalMetricSchema.optional(),
+    warnings: z.array(z.string()).optional(),
+  })
+  .strict();
+export type ValueMetrics = z.infer<typeof valueMetricsSchema>;
+
 export const tagMetricsSchema = z
   .object({
     /** Rows the metrics were measured on (the build data). */
@@ -74,13 +99,14 @@ export const tagMetricsSchema = z
     recall: intervalMetricSchema.optional(),
     f1: intervalMetricSchema.optional(),
     lift: intervalMetricSchema.optional(),
+    value: valueMetricsSchema.optional(),
   })
   .strict();
 export type TagMetrics = z.infer<typeof tagMetricsSchema>;
 
 /** A gate as the tag validation defines it: the figure must be at least `min` and/or at most `max`. */
 export const gateSchema = z
-  .object({ metric: z.enum(['coverage', 'support', 'precision', 'recall', 'f1', 'lift']), min: finite.optional(), max: finite.optional() })
+  .object({ metric: z.enum(['coverage', 'support', 'precision', 'recall', 'f1', 'lift', 'valueLift', 'valueShare']), min: finite.optional(), max: finite.optional() })
   .strict()
   .refine((g) => g.min !== undefined || g.max !== undefined, 'a gate needs min or max');
 export type Gate = z.infer<typeof gateSchema>;

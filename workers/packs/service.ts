@@ -7,12 +7,15 @@ import { ruleColumns } from '../tags/ast';
 import { chooseTags, noTagApplies, splitByColumns, tagReadsColumns, type LeftOutTag } from '../tags/applicability';
 import { parseTagSet, type Tag } from '../tags/tag';
 import { resolveTarget, describeRelation } from '../tags/tag-data';
-import { checkGates, coverageOnly, DEFAULT_GATES, tagMetrics, type Gate as ValidationGate, type Estimate, type TagMetrics as ValidationTagMetrics } from '../tags/validation';
+import { checkGates, checkGateSpec, coverageOnly, DEFAULT_GATES, tagMetrics, type Gate as ValidationGate, type Estimate, type TagMetrics as ValidationTagMetrics } from '../tags/validation';
 import { EngineError, throwIfAborted } from '../protocol/errors';
 import { finalizePack, readPack } from './io';
 import { checkRuleTypes } from './type-check';
 import { checkKeyColumn, isIdLike, keyCandidates, numberedRows, ROW } from './entity-key';
-import { describeGate, NO_LABEL, needsLabel } from './gates';
+import { describeGate, NO_LABEL, NO_VALUE, needsLabel, needsValue } from './gates';
+import { prepareValue, VALUE_COLUMN, type ValueSpec } from '../tags/value-data';
+import { valueStats } from '../tags/value-stats';
+import { toValueMetrics, valueGateFigures } from './value-metrics';
 import { PACK_SCHEMA, identityColumns, type GateOutcome, type GoldenRow, type IntervalMetric, type PackTag, type RulePack, type RulePackInput, type SourceFile, type TagMetrics } from './schema';
 
 /** Rows of an Arrow table as plain objects (BigInt kept). */
@@ -59,6 +62,10 @@ export interface BuildParams {
   goldenRows?: number;
   /** Fixed creation time (tests, reproducible builds). */
   createdAt?: string;
+  /** A value (GMV) to measure every tag by (share, lift, means: metrics.value); see workers/tags/value-data.ts. */
+  value?: ValueSpec;
+  /** Per-tag gates added to the defaults (precision >= 0.80, coverage >= 1%), e.g. { metric: 'valueLift', min: 1.2 }. */
+  gates?: ValidationGate[];
 }
 
 function interval(e: Estimate): IntervalMetric | undefined {
@@ -119,13 +126,19 @@ function flags(table: Table, column: string): Uint8Array {
 const LABEL = '__assay_pack_label';
 
 /** Measures every tag on a relation: coverage, and with a target precision/recall/F1/lift (95% intervals). */
-export async function measurePack(engine: DataEngine, pack: RulePack, relation: string, target: TargetParam | undefined, signal?: AbortSignal): Promise<Map<string, TagMetrics>> {
+export async function measurePack(engine: DataEngine, pack: RulePack, relation: string, target: TargetParam | undefined, signal?: AbortSignal, value?: ValueSpec): Promise<Map<string, TagMetrics>> {
   let source = relation;
   const passThrough: string[] = [];
+  // The value (GMV) column rides along through the pack's query: one value per tagged row.
+  const valued = value ? await prepareValue(engine, relation, await describeRelation(engine, relation, signal), value, signal) : null;
+  if (valued) {
+    source = valued.relation;
+    passThrough.push(VALUE_COLUMN);
+  }
   if (target) {
     const columns = await describeRelation(engine, relation, signal);
     const resolved = await resolveTarget(engine, relation, columns, { target: target.column, positive: target.positive }, signal);
-    source = `(SELECT *, ${resolved.expression} AS ${quoteIdent(LABEL)} FROM ${relation})`;
+    source = `(SELECT *, ${resolved.expression} AS ${quoteIdent(LABEL)} FROM ${source})`;
     passThrough.push(LABEL);
   }
   const table = await runPack(engine, pack, source, passThrough, signal);
@@ -134,6 +147,7 @@ export async function measurePack(engine: DataEngine, pack: RulePack, relation: 
     const vector = table.getChild(LABEL);
     labels = Uint8Array.from({ length: table.numRows }, (_, i) => (Number(vector?.get(i)) === 1 ? 1 : 0));
   }
+  const values = valued ? valued.read(table) : null;
   const out = new Map<string, TagMetrics>();
   for (const tag of pack.tags) {
     const fires = flags(table, tag.name);
@@ -147,6 +161,7 @@ export async function measurePack(engine: DataEngine, pack: RulePack, relation: 
         if (v) metrics[name] = v;
       }
     }
+    if (values) metrics.value = toValueMetrics(valueStats(values.values, fires), values.summary);
     out.set(tag.name, metrics);
   }
   return out;
@@ -158,10 +173,11 @@ const BUILD_DATA = 'the build data';
 /** Gates in the pack's form applied to recorded metrics (validation.ts semantics); label gates without a label are recorded as not evaluated. */
 function gateOutcome(metrics: TagMetrics, gates: ValidationGate[], hasTarget: boolean): GateOutcome {
   const est = (v: IntervalMetric | undefined): Estimate => (v ? { value: v.value, low: v.low, high: v.high } : { value: null, low: null, high: null });
-  const usable = hasTarget ? gates : gates.filter((g) => !needsLabel(g));
-  const notEvaluated = hasTarget ? [] : gates.filter(needsLabel).map((g) => `${describeGate(g)} (${NO_LABEL})`);
+  const valued = valueGateFigures(metrics.value);
+  const usable = (hasTarget ? gates : gates.filter((g) => !needsLabel(g))).filter((g) => valued !== null || !needsValue(g));
+  const notEvaluated = [...(hasTarget ? [] : gates.filter(needsLabel).map((g) => `${describeGate(g)} (${NO_LABEL})`)), ...(valued ? [] : gates.filter(needsValue).map((g) => `${describeGate(g)} (${NO_VALUE})`))];
   const outcome = !hasTarget
-    ? checkGates({ rows: metrics.rows, support: metrics.support, coverage: est(metrics.coverage) }, usable, BUILD_DATA)
+    ? checkGates({ rows: metrics.rows, support: metrics.support, coverage: est(metrics.coverage) }, usable, BUILD_DATA, valued)
     : checkGates(
         {
           rows: metrics.rows,
@@ -180,6 +196,7 @@ function gateOutcome(metrics: TagMetrics, gates: ValidationGate[], hasTarget: bo
         },
         usable,
         BUILD_DATA,
+        valued,
       );
   return notEvaluated.length > 0 ? { ...outcome, notEvaluated } : outcome;
 }
@@ -293,8 +310,8 @@ export async function buildPack(engine: DataEngine, params: BuildParams, progres
   checkRuleTypes(pack, columns, `"${table}"`);
   throwIfAborted(signal);
   progress(0.4, 'measuring tags');
-  const metrics = await measurePack(engine, pack, relation, params.target, signal);
-  const gates = DEFAULT_GATES.perTag ?? [];
+  const metrics = await measurePack(engine, pack, relation, params.target, signal, params.value);
+  const gates = [...(DEFAULT_GATES.perTag ?? []), ...(params.gates ? (checkGateSpec({ perTag: params.gates }).perTag ?? []) : [])];
   const measured = pack.tags.map((t) => {
     const m = metrics.get(t.name) as TagMetrics;
     return { ...t, metrics: m, gates: gates.map((g) => ({ ...g })), gateOutcome: gateOutcome(m, gates, params.target !== undefined) };
