@@ -98,10 +98,10 @@ describe('split search on the training threads', () => {
             const parent = resident.allocate();
             const left = resident.allocate();
             await resident.build(0, [[0, n]], [parent]);
-            const [[rootSplit]] = await resident.splits([{ slot: parent, G, H }], p, binCounts);
+            const [rootSplit] = (await resident.splits([{ slot: parent, G, H }], p, binCounts))[0]!;
             expect(rootSplit).toEqual(findBestSplit(parentHist, features, binCounts, G, H, p));
             await resident.build(0, [[0, mid]], [left]);
-            const [[leftSplit, rightSplit]] = await resident.splits([{ slot: left, G: lG, H: lH, derived: { slot: parent, G: G - lG, H: H - lH } }], p, binCounts);
+            const [leftSplit, rightSplit] = (await resident.splits([{ slot: left, G: lG, H: lH, derived: { slot: parent, G: G - lG, H: H - lH } }], p, binCounts))[0]!;
             const wantLeft = findBestSplit(leftHist, features, binCounts, lG, lH, p);
             const wantRight = findBestSplit(rightHist, features, binCounts, G - lG, H - lH, p);
             expect(wantLeft && wantRight).toBeTruthy();
