@@ -1,5 +1,7 @@
 /**
- * `assay rules mine` and `assay tags eval`: rule mining and tag metrics, headless. Each command
+ * `assay rules mine` (one class, or with --text every class of a label column as keyword rules),
+ * `assay tags eval` and `assay tags add` (a hand-written rule, as text): rule mining, tag metrics
+ * and tag-set editing, headless. Each command
  * takes the arguments after its command word and returns the exit code (0 ok, 1 the job failed,
  * 2 bad command line, 130 interrupted), printing its own errors, like the commands of cli.ts.
  */
@@ -9,6 +11,11 @@ import type { CoverageOnly, Estimate, RulesMineParams, RulesMineResult, TagMetri
 import { writeFileAtomic } from '../node/atomic-write';
 import { EXIT, UsageError, openFiles, parseCommandLine, parseNumberOption, requireFile, runCommand, withEngine, type EngineStarter, type Io } from './common';
 import { renderTextTable } from './format-table';
+import type { RulesMineKeywordsResult } from '../tags/keyword-jobs';
+import { RuleSyntaxError } from '../tags/parser';
+import { printRule } from '../tags/printer';
+import { parseTagSet, ruleDefinition, type TagSet } from '../tags/tag';
+import { tagIdFor } from '../tags/tag-set-edit';
 import { VALUE_HELP, VALUE_OPTIONS, openValueSpec, valueOptions, valueReport } from './value';
 
 
@@ -20,10 +27,16 @@ export interface TagCliDeps {
 
 
 export const RULES_HELP = `Usage: assay rules mine FILE --target COL [--positive VALUE] --out TAGS.json [options]
+       assay rules mine FILE --target COL --text TEXTCOL --out TAGS.json [options]
 
 Mines readable rules that find rows where COL = VALUE, measured on holdout rows the search never
 saw, and writes them as a tag set (one draft tag per rule: rule text, AST, holdout metrics).
 A row gets the tag when any rule fires.
+
+With --text, mines keyword rules (TEXTCOL CONTAINS WORD 'w' / CONTAINS PHRASE 'a b') for every
+class of COL at once (no --positive): per class the words and two-word phrases with the best
+precision on out-of-bag rows, measured on holdout rows; each tag records the class it assigns.
+A row gets the class of the first rule that fires (rules ordered by out-of-bag precision).
 
 Options:
   --target COL          The label column (or a segment column) (required)
@@ -39,10 +52,32 @@ Options:
   --time-budget MS      Stop searching after MS milliseconds (default 30000)
   --holdout F           Share of rows held out (default 0.3, stratified)
   --exclude A,B         Columns rules must not use (ids, leaks)
+  --text TEXTCOL        Keyword rules from this text column for every class of --target
+                        (--min-support then counts training rows, default 5; --max-rules is
+                        per class; --no-phrases proposes single words only)
+  --no-phrases          With --text: single words only
   --json                Print the full result as JSON
   -h, --help            Show this help`;
 
+export const TAGS_ADD_HELP = `Usage: assay tags add TAGS.json --name NAME --rule "RULE" [--group G] [--description D]
+
+Adds a hand-written rule tag to a tag set (created when TAGS.json does not exist). The rule is
+text in the rule language, e.g.
+  --rule "Description CONTAINS WORD 'mug'"
+  --rule "Description CONTAINS PHRASE 'tea cup' AND UnitPrice < 5"
+  --rule "Description MATCHES '(?i)^set of [0-9]+'"
+A syntax error is shown with its position. The new tag is a draft; measure it with tags eval.
+
+Options:
+  --name NAME           The tag's name (unique in the set, ignoring case) (required)
+  --rule RULE           The rule, as text (required)
+  --group G             Taxonomy group (default "manual"; added to the taxonomy if new)
+  --description D       What the tag means
+  --label COL=VALUE     The class the tag assigns (a labelling rule for label column COL)
+  -h, --help            Show this help`;
+
 export const TAGS_HELP = `Usage: assay tags eval TAGS.json FILE [--target COL --positive VALUE] [--tags NAME,...] [--value EXPR] [--json]
+       assay tags add TAGS.json --name NAME --rule "RULE"   (see assay tags add --help)
 
 Measures the tags of a tag set on FILE (all rows): coverage, and with a target, precision,
 recall, F1 and lift with 95% intervals, plus the set (any tag fires) and the overlap of tags.
@@ -128,6 +163,8 @@ export async function rulesCommand(argv: string[], io: Io, deps: TagCliDeps = {}
           'time-budget': { type: 'string' },
           holdout: { type: 'string' },
           exclude: { type: 'string' },
+          text: { type: 'string' },
+          'no-phrases': { type: 'boolean' },
           json: { type: 'boolean' },
           help: { type: 'boolean', short: 'h' },
         },
@@ -139,6 +176,8 @@ export async function rulesCommand(argv: string[], io: Io, deps: TagCliDeps = {}
       io.out(RULES_HELP);
       return EXIT.ok;
     }
+    if (values.text !== undefined) return mineKeywordsCommand(values, positionals, io, deps);
+    if (values['no-phrases']) throw new UsageError(`--no-phrases goes with --text.\n\n${RULES_HELP}`);
     if (positionals.length !== 1) throw new UsageError(`rules mine takes exactly one FILE (got ${positionals.length}).\n\n${RULES_HELP}`);
     const target = values.target;
     if (typeof target !== 'string' || !target) throw new UsageError(`rules mine needs --target COL.\n\n${RULES_HELP}`);
@@ -170,6 +209,132 @@ export async function rulesCommand(argv: string[], io: Io, deps: TagCliDeps = {}
       return EXIT.ok;
     }, deps.startEngine);
   });
+}
+
+type ParsedValues = ReturnType<typeof parseCommandLine>['values'];
+
+/** `assay rules mine FILE --target COL --text TEXTCOL --out T.json`: keyword rules for every class. */
+async function mineKeywordsCommand(values: ParsedValues, positionals: string[], io: Io, deps: TagCliDeps): Promise<number> {
+  if (positionals.length !== 1) throw new UsageError(`rules mine takes exactly one FILE (got ${positionals.length}).\n\n${RULES_HELP}`);
+  const text = values.text;
+  if (typeof text !== 'string' || !text) throw new UsageError(`--text needs a column name.\n\n${RULES_HELP}`);
+  const target = values.target;
+  if (typeof target !== 'string' || !target) throw new UsageError(`rules mine needs --target COL.\n\n${RULES_HELP}`);
+  if (values.positive !== undefined) throw new UsageError(`With --text every class of ${target} is mined; leave out --positive.\n\n${RULES_HELP}`);
+  for (const option of ['max-conditions', 'time-budget', 'exclude'] as const) {
+    if (values[option] !== undefined) throw new UsageError(`--${option} does not apply to keyword rules (--text).\n\n${RULES_HELP}`);
+  }
+  const out = values.out;
+  if (typeof out !== 'string' || !out) throw new UsageError(`rules mine needs --out TAGS.json.\n\n${RULES_HELP}`);
+  const file = positionals[0] as string;
+  const params = {
+    text,
+    target,
+    holdoutFraction: parseNumberOption('holdout', values.holdout, (v) => v > 0 && v < 1, 'a share between 0 and 1'),
+    minPrecision: parseNumberOption('min-precision', values['min-precision'], (v) => v > 0 && v <= 1, 'in (0, 1]'),
+    minSupport: parseNumberOption('min-support', values['min-support'], (v) => v > 0, 'a share in (0, 1) or a row count'),
+    maxRulesPerClass: parseNumberOption('max-rules', values['max-rules'], (v) => Number.isInteger(v) && v >= 1 && v <= 100, 'a whole number from 1 to 100'),
+    seed: parseNumberOption('seed', values.seed, Number.isInteger, 'a whole number'),
+    phrases: values['no-phrases'] ? false : undefined,
+  };
+  requireFile(file);
+  return withEngine(async ({ client }) => {
+    const [table] = (await openFiles(client, [file], io)) as [string];
+    const result = await client.run('rules.mineKeywords', { ...params, source: { table } });
+    writeFileAtomic(path.resolve(out), `${JSON.stringify(result.tagSet, null, 2)}\n`);
+    for (const w of result.warnings) io.err(`warning: ${w}`);
+    if (values.json) io.out(JSON.stringify(result, null, 2));
+    else printKeywordRules(result, out, io);
+    return EXIT.ok;
+  }, deps.startEngine);
+}
+
+function printKeywordRules(result: RulesMineKeywordsResult, out: string, io: Io): void {
+  const rows: string[][] = [];
+  for (const c of result.classes) {
+    if (c.rules.length === 0) {
+      rows.push([c.label, '-', '', '', '', c.note ?? '']);
+      continue;
+    }
+    c.rules.forEach((r, k) => rows.push([k === 0 ? c.label : '', r.text, withCi(r.holdout.precision), withCi(r.holdout.coverage, 2, true), String(r.holdout.support), `right ${r.evidence.right.slice(0, 3).join(', ') || '-'}; wrong ${r.evidence.wrong.slice(0, 3).join(', ') || '-'}`]));
+    if (c.set) rows.push(['', `(any rule for ${c.label})`, withCi(c.set.precision), withCi(c.set.coverage, 2, true), `recall ${withCi(c.set.recall)}`, '']);
+  }
+  const o = result.overall;
+  const lines = [
+    `Keyword rules for ${result.target} from ${result.text}: ${result.order.length} rules for ${result.classes.filter((c) => c.rules.length > 0).length} of ${result.classes.length} classes, trained on ${result.rows.train.toLocaleString('en-US')} rows, measured on ${result.rows.holdout.toLocaleString('en-US')} holdout rows${result.rows.unlabelled > 0 ? ` (${result.rows.unlabelled.toLocaleString('en-US')} rows without a label left out)` : ''}.`,
+    renderTextTable(['class', 'rule', 'precision [95% CI]', 'coverage [95% CI]', 'support', 'evidence (holdout rows)'], rows, 60),
+    '',
+    `All rules, first that fires (holdout): ${o.labelled.toLocaleString('en-US')} rows labelled (coverage ${(o.coverage * 100).toFixed(1)}%), precision ${num(o.precision)}.`,
+    `Wrote ${result.tagSet.tags.length} tag${result.tagSet.tags.length === 1 ? '' : 's'} to ${out}`,
+  ];
+  io.out(lines.join('\n'));
+}
+
+/** Reads a tag set file, or an empty set when the file does not exist. */
+function readTagSetFile(file: string): TagSet {
+  if (!fs.existsSync(file)) return parseTagSet({ tags: [] });
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  return parseTagSet(json);
+}
+
+/** The rule's line with a caret under the error's position. */
+function pointAt(rule: string, err: RuleSyntaxError): string {
+  const line = rule.split('\n')[err.position.line - 1] ?? '';
+  return `  ${line}\n  ${' '.repeat(Math.max(0, err.position.column - 1))}^`;
+}
+
+/** `assay tags add TAGS.json --name N --rule "..."`: a hand-written rule tag, no JSON AST editing. */
+function addTagCommand(rest: string[], io: Io): number {
+  const { values, positionals } = parseCommandLine(
+    { options: { name: { type: 'string' }, rule: { type: 'string' }, group: { type: 'string' }, description: { type: 'string' }, label: { type: 'string' }, help: { type: 'boolean', short: 'h' } } },
+    rest,
+    TAGS_ADD_HELP,
+  );
+  if (values.help) {
+    io.out(TAGS_ADD_HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length !== 1) throw new UsageError(`tags add takes exactly one TAGS.json (got ${positionals.length}).\n\n${TAGS_ADD_HELP}`);
+  const name = typeof values.name === 'string' ? values.name.trim() : '';
+  if (!name) throw new UsageError(`tags add needs --name NAME.\n\n${TAGS_ADD_HELP}`);
+  const rule = typeof values.rule === 'string' ? values.rule : '';
+  if (!rule.trim()) throw new UsageError(`tags add needs --rule "RULE" (rule text, e.g. "Description CONTAINS WORD 'mug'").\n\n${TAGS_ADD_HELP}`);
+  let label: { column: string; value: string } | undefined;
+  if (values.label !== undefined) {
+    const text = String(values.label);
+    const eq = text.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--label must be COL=VALUE (got "${text}").\n\n${TAGS_ADD_HELP}`);
+    label = { column: text.slice(0, eq), value: text.slice(eq + 1) };
+  }
+  const file = positionals[0] as string;
+  const set = readTagSetFile(file);
+  let definition;
+  try {
+    // Stored in canonical form (upper-case keywords), as the app's rule editor saves rules.
+    const parsed = ruleDefinition(rule);
+    definition = { ...parsed, text: printRule(parsed.ast) };
+  } catch (err) {
+    if (!(err instanceof RuleSyntaxError)) throw err;
+    io.err(`error: the rule does not parse: ${err.message}`);
+    io.err(pointAt(rule, err));
+    return EXIT.failed;
+  }
+  const group = typeof values.group === 'string' && values.group.trim() ? values.group.trim() : 'manual';
+  const id = tagIdFor(name, set.tags.map((t) => t.id));
+  const next = parseTagSet({
+    ...set,
+    version: set.version + 1,
+    taxonomy: set.taxonomy.includes(group) ? set.taxonomy : [...set.taxonomy, group],
+    tags: [...set.tags, { id, name, group, description: typeof values.description === 'string' ? values.description : '', owner: '', status: 'draft', definition, ...(label ? { label } : {}) }],
+  });
+  writeFileAtomic(path.resolve(file), `${JSON.stringify(next, null, 2)}\n`);
+  io.out(`Added ${name} (${id}): ${definition.text}\nWrote ${next.tags.length} tag${next.tags.length === 1 ? '' : 's'} to ${file}`);
+  return EXIT.ok;
 }
 
 function printEvaluated(result: TagsValidateResult, io: Io): void {
@@ -209,7 +374,8 @@ export async function tagsCommand(argv: string[], io: Io, deps: TagCliDeps = {})
       io.out(TAGS_HELP);
       return sub === undefined ? EXIT.usage : EXIT.ok;
     }
-    if (sub !== 'eval') throw new UsageError(`Unknown tags command "${sub}" (try "assay tags eval").\n\n${TAGS_HELP}`);
+    if (sub === 'add') return addTagCommand(rest, io);
+    if (sub !== 'eval') throw new UsageError(`Unknown tags command "${sub}" (try "assay tags eval" or "assay tags add").\n\n${TAGS_HELP}`);
     const { values, positionals } = parseCommandLine(
       { options: { target: { type: 'string' }, positive: { type: 'string' }, tags: { type: 'string' }, ...VALUE_OPTIONS, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } },
       rest,

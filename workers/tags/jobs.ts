@@ -7,6 +7,7 @@ import { ruleColumns } from './ast';
 import { applicableTags, sourceLabel } from './applicability';
 import { checkRuleAgainstSchema, RuleEvaluator } from './evaluate';
 import { registerMiningJobs } from './mining-jobs';
+import { registerKeywordJobs } from './keyword-jobs';
 import { parseRule } from './parser';
 import { printRule } from './printer';
 import { segmentFires, segmentTagRef, SEGMENT_WITHOUT_SEGMENTATION, type SegmentTagRef } from './segment-eval';
@@ -185,4 +186,5 @@ export function registerTagJobs(host: JobHost, engine: DataEngine): void {
   on('rules.check', (p, ctx) => checkRule(engine, p, ctx));
   on('tags.evaluate', (p, ctx) => evaluateTags(engine, p, ctx));
   registerMiningJobs(host, engine);
+  registerKeywordJobs(host, engine);
 }

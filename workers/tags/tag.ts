@@ -161,7 +161,7 @@ export const tagMeasurementSchema = z
     /** When it was measured (ISO 8601). */
     measuredAt: z.string().min(1),
     /** The job that measured it. */
-    by: z.enum(['rules.mine', 'tags.validate']),
+    by: z.enum(['rules.mine', 'rules.mineKeywords', 'tags.validate']),
     /** The rule text that was measured: figures of an edited rule describe another rule. */
     text: z.string().optional(),
     /** The label the figures are about; absent when only coverage was measured. */
@@ -201,6 +201,8 @@ export const tagSchema = z
      * runs it. Older files have none.
      */
     entity: tagEntitySchema.optional(),
+    /** The class a labelling tag assigns (keyword rules mined for a label column): rows it fires on get `column = value`. */
+    label: z.object({ column: nonBlank, value: z.string() }).strict().optional(),
   })
   .strict();
 

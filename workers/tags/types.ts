@@ -89,4 +89,8 @@ export type * from './mining-types';
 import type { MiningJobs } from './mining-types';
 // ---- end of rule mining and validation jobs ----
 
-export type TagJobs = RuleLanguageJobs & MiningJobs;
+// ---- Keyword rule mining for every class of a label column (rules.mineKeywords; workers/tags/keyword-jobs.ts) ----
+export type { KeywordClassSummary, KeywordRuleReport, RulesMineKeywordsParams, RulesMineKeywordsResult } from './keyword-jobs';
+import type { KeywordJobs } from './keyword-jobs';
+
+export type TagJobs = RuleLanguageJobs & MiningJobs & KeywordJobs;
