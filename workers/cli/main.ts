@@ -19,7 +19,9 @@ Commands:
   features TEMPLATE FILE --out F        Entity features (rfm|funnel|categories|time|all) from events
   cluster FILE --k N --out F            k-means segments (one row per input row, with segment)
   rules mine FILE --target COL --out T  Mine tag rules for a label (precision/support on holdout)
+  rules mine FILE --target COL --text T Keyword rules for every class of a label from a text column
   tags eval TAGS.json FILE              Coverage, precision, recall, lift per tag on any data
+  tags add TAGS.json --name N --rule R  Add a hand-written rule tag (rule text, no JSON)
   pack build|validate|diff|export|apply|report|review
                                         Rule packs: build, check and export tag rules for production
 
