@@ -34,6 +34,7 @@ const JOB_LABELS: Record<EngineJobKind, string> = {
   'cluster.tags': 'Segment tags',
   'rules.check': 'Check rules',
   'rules.mine': 'Mine rules',
+  'rules.mineKeywords': 'Mine keyword rules',
   'tags.evaluate': 'Evaluate tags',
   'tags.validate': 'Validate tags',
   'pack.build': 'Build pack',
