@@ -2,7 +2,7 @@ import { EngineError } from '../protocol/errors';
 import { FLOAT32_MAX, MAX_VALUE_BINS, MISSING_BIN, SKETCH_SAMPLE, binColumn, computeCuts, sortFloat32, type BinnedMatrix, type FeatureCuts } from './binning';
 import { HIST_BLOCK_ROWS, HIST_STRIDE, type HistogramKernel, type LeafTask, type PartitionTask, type ResidentSplitTask, type ResidentTrees, type RowParallel, type RowParallelData } from './histogram';
 import { computeGradientRange } from './objectives';
-import { addLeavesRange, partitionRange, sumGradientRange } from './row-ops';
+import { addLeavesRange, sumGradientRange } from './row-ops';
 import { bestSplitOfFeatures, decodeSplit, type SplitCandidate, type SplitParams } from './split';
 import { WASM_STRIDE, createWasmHistogramKernel, histogramWasmModule, sharedHistogramWasmModule } from './wasm-histogram';
 
@@ -156,7 +156,6 @@ export interface SessionViews {
 /** The kernels a thread runs work items with. */
 export interface SessionOps {
   computeGradientRange: typeof computeGradientRange;
-  partitionRange: typeof partitionRange;
   addLeavesRange: typeof addLeavesRange;
   sumGradientRange: typeof sumGradientRange;
   computeCuts: typeof computeCuts;
@@ -164,6 +163,10 @@ export interface SessionOps {
   buildFeatures: (bins: number, F: number, rows: number, begin: number, end: number, gh: number, hist: number, f0: number, f1: number) => number;
   buildSubset: (bins: number, F: number, rows: number, begin: number, end: number, gh: number, hist: number, features: number, nf: number) => number;
   bestSplitOfFeatures: typeof bestSplitOfFeatures;
+  /** partitionRange on the session memory (histogram.wat): the same stable partition. */
+  partition: (column: number, rows: number, begin: number, end: number, bin: number, defaultLeft: number, scratch: number) => number;
+  /** addLeavesRange for one output on the session memory (histogram.wat): the same float32 sums. */
+  addLeaves: (column: number, rows: number, begin: number, end: number, bin: number, defaultLeft: number, leftValue: number, rightValue: number, margins: number) => void;
   /** binary:logistic gradient pairs of an even number of rows (histogram.wat), bit-identical to computeGradientRange. */
   gradientsLogistic: (margins: number, labels: number, gh: number, begin: number, end: number, scalePosWeight: number) => void;
 }
@@ -250,6 +253,8 @@ export function workOnCommand(v: SessionViews, L: SessionLayout, ops: SessionOps
     const o = i * 8;
     const a = items[o] as number;
     const b = items[o + 1] as number;
+    // Partition and leaf items name a feature column the WASM kernels read unchecked.
+    if ((cmd === 2 || cmd === 5) && !((items[o + 2] as number) >= 0 && (items[o + 2] as number) < L.nFeatures)) throw new Error(`no feature ${items[o + 2]} in this training run`);
     if (cmd === 1) { // GRADIENTS
       const objective = arg === 0 ? 'binary:logistic' : arg === 1 ? 'reg:squarederror' : 'multi:softprob';
       let from = a;
@@ -265,7 +270,7 @@ export function workOnCommand(v: SessionViews, L: SessionLayout, ops: SessionOps
         ops.sumGradientRange(rows, v.gh, a, b, v.itemsF64, i * 4);
       }
     } else if (cmd === 2) { // PARTITION
-      v.results[i] = ops.partitionRange(v.columns[items[o + 2] as number] as Uint8Array, rows, a, b, items[o + 3] as number, items[o + 4] === 1, v.scratch);
+      v.results[i] = ops.partition(L.columnsAt + (items[o + 2] as number) * L.nRows, rowsAt, a, b, items[o + 3] as number, items[o + 4] as number, L.scratchAt);
     } else if (cmd === 3) { // SCATTER
       // A part [a, mid | mid, b) of a larger partition: its lefts and rights to their places.
       const mid = items[o + 2] as number;
@@ -274,7 +279,8 @@ export function workOnCommand(v: SessionViews, L: SessionLayout, ops: SessionOps
     } else if (cmd === 4) { // COPY
       rows.set(v.scratch.subarray(a, b), a);
     } else if (cmd === 5) { // LEAVES
-      ops.addLeavesRange(v.columns[items[o + 2] as number] as Uint8Array, rows, a, b, items[o + 3] as number, items[o + 4] === 1, v.itemsF64[i * 4] as number, v.itemsF64[i * 4 + 1] as number, v.margins, L.groups, group);
+      if (L.groups === 1) ops.addLeaves(L.columnsAt + (items[o + 2] as number) * L.nRows, rowsAt, a, b, items[o + 3] as number, items[o + 4] as number, v.itemsF64[i * 4] as number, v.itemsF64[i * 4 + 1] as number, L.marginsAt);
+      else ops.addLeavesRange(v.columns[items[o + 2] as number] as Uint8Array, rows, a, b, items[o + 3] as number, items[o + 4] === 1, v.itemsF64[i * 4] as number, v.itemsF64[i * 4 + 1] as number, v.margins, L.groups, group);
     } else if (cmd === 6) { // BUILD
       // Block [a, b) into its slot, features [f0, f1) (a feature subset: the whole slot).
       const slot = items[o + 2] as number;
@@ -355,7 +361,6 @@ const sortFloat32 = (${sortFloat32.toString()});
 const computeCuts = (${computeCuts.toString()});
 const binColumn = (${binColumn.toString()});
 const computeGradientRange = (${computeGradientRange.toString()});
-const partitionRange = (${partitionRange.toString()});
 const addLeavesRange = (${addLeavesRange.toString()});
 const sumGradientRange = (${sumGradientRange.toString()});
 const bestSplitOfFeatures = (${bestSplitOfFeatures.toString()});
@@ -365,7 +370,7 @@ listen((m) => {
   if (m.type !== 'session') return;
   const L = m.layout;
   const instance = new WebAssembly.Instance(m.module, { env: { memory: m.memory } });
-  const ops = { computeGradientRange, partitionRange, addLeavesRange, sumGradientRange, bestSplitOfFeatures, computeCuts, binColumn, buildFeatures: instance.exports.buildFeatures, buildSubset: instance.exports.buildSubset, gradientsLogistic: instance.exports.gradientsLogistic };
+  const ops = { computeGradientRange, addLeavesRange, sumGradientRange, bestSplitOfFeatures, computeCuts, binColumn, buildFeatures: instance.exports.buildFeatures, buildSubset: instance.exports.buildSubset, partition: instance.exports.partition, addLeaves: instance.exports.addLeaves, gradientsLogistic: instance.exports.gradientsLogistic };
   const floats = [];
   for (let f = 0; f < L.nFeatures; f++) floats.push(new Float32Array(m.floats, f * L.nRows * 4, L.nRows));
   const v = sessionViews(m.memory.buffer, L, floats);
@@ -565,7 +570,6 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
     views.labels.set(data.labels);
     const ops: SessionOps = {
       computeGradientRange,
-      partitionRange,
       addLeavesRange,
       sumGradientRange,
       bestSplitOfFeatures,
@@ -573,6 +577,8 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
       binColumn,
       buildFeatures: instance.exports.buildFeatures as SessionOps['buildFeatures'],
       buildSubset: instance.exports.buildSubset as SessionOps['buildSubset'],
+      partition: instance.exports.partition as SessionOps['partition'],
+      addLeaves: instance.exports.addLeaves as SessionOps['addLeaves'],
       gradientsLogistic: instance.exports.gradientsLogistic as SessionOps['gradientsLogistic'],
     };
     const s: Session = { layout, views, ops, broken: null, closed: false };
