@@ -5,7 +5,8 @@
  *   2. whole training (binary:logistic, depth 6, hist), trees compared (shape, features,
  *      thresholds, default directions equal; leaves within 1e-6 relative: the WebGPU sums are
  *      fixed point, see webgpu-histogram.ts);
- *   3. k-means iterations (assignment + update), labels and inertia compared.
+ *   3. k-means iterations (assignment + update), labels and inertia compared; also with the update
+ *      on the device (exact fixed-point sums: centroids within rounding of the CPU's, not bit-identical).
  * WebGPU comes from the host (Chromium) or, in Node, from Dawn (npm `webgpu`, or the module named
  * by WEBGPU_INDEX). Without an adapter, or with only a software renderer, it says so in one line
  * and stops (exit 0); --allow-software runs anyway (small sizes: a local end-to-end check).
@@ -18,7 +19,7 @@ import { classifyAdapter, describeAdapter } from '../../workers/compute/adapter-
 import type { GpuAdapterLike, GpuLike } from '../../workers/compute/webgpu-types';
 import { createWasmKmeansKernel, type KmeansData, type KmeansKernel } from '../../workers/cluster/kernel';
 import { kmeansPlusPlus } from '../../workers/cluster/kmeans';
-import { createWebGpuKmeansKernelOnAdapter } from '../../workers/cluster/webgpu-kmeans';
+import { createWebGpuKmeansKernelOnAdapter, type WebGpuKmeansKernel } from '../../workers/cluster/webgpu-kmeans';
 import { HIST_STRIDE, type HistogramKernel } from '../../workers/gbdt/histogram';
 import { auc } from '../../workers/gbdt/metrics';
 import type { BoostedModel, Tree } from '../../workers/gbdt/model';
@@ -250,12 +251,14 @@ async function kmeansSection(adapter: () => Promise<GpuAdapterLike | null>, o: G
   for (const k of o.ks) {
     const init = kmeansPlusPlus(data, k, createRng(k));
     const runs: Record<string, { assign: number[]; update: number[]; labels: Int32Array; centroids: Float64Array; flagged: number }> = {};
-    for (const name of ['wasm-1', 'webgpu'] as const) {
+    for (const name of ['wasm-1', 'webgpu', 'webgpu-device-update'] as const) {
       let kernel: KmeansKernel;
-      if (name === 'webgpu') {
+      let deviceKernel: WebGpuKmeansKernel | null = null;
+      if (name !== 'wasm-1') {
         const fresh = await adapter();
         if (!fresh) throw new Error('the adapter went away');
-        kernel = await createWebGpuKmeansKernelOnAdapter(fresh);
+        deviceKernel = await createWebGpuKmeansKernelOnAdapter(fresh);
+        kernel = deviceKernel;
       } else kernel = createWasmKmeansKernel();
       try {
         const centroids = Float64Array.from(init);
@@ -271,7 +274,9 @@ async function kmeansSection(adapter: () => Promise<GpuAdapterLike | null>, o: G
           flagged += await kernel.assign(data, centroids, k, labels);
           assign.push(performance.now() - t);
           t = performance.now();
-          await kernel.update(data, labels, k, sums, counts);
+          if (name === 'webgpu-device-update' && deviceKernel) {
+            if (!(await deviceKernel.updateOnDevice(data, labels, k, sums, counts))) throw new Error('the device update declined');
+          } else await kernel.update(data, labels, k, sums, counts);
           update.push(performance.now() - t);
           for (let c = 0; c < k; c++) {
             const count = counts[c] as number;
@@ -298,7 +303,17 @@ async function kmeansSection(adapter: () => Promise<GpuAdapterLike | null>, o: G
       centroidsBitIdentical: centroidsEqual,
       inertia: { wasm1: inertiaCpu, webgpu: inertiaGpu },
     };
+    const resident = runs['webgpu-device-update'] as NonNullable<(typeof runs)['webgpu']>;
+    let worstCentroid = 0;
+    resident.centroids.forEach((v, i) => {
+      worstCentroid = Math.max(worstCentroid, Math.abs(v - (cpu.centroids[i] as number)) / Math.max(1e-12, Math.abs(cpu.centroids[i] as number)));
+    });
+    let residentMismatches = 0;
+    for (let i = 0; i < data.n; i++) if (cpu.labels[i] !== resident.labels[i]) residentMismatches++;
+    const inertiaResident = inertiaOf(data, resident.centroids, resident.labels);
+    (results[`k${k}`] as Record<string, unknown>).webgpuDeviceUpdate = { assignMs: median(resident.assign), updateMs: median(resident.update), iterationMs: full(resident), labelMismatches: residentMismatches, worstCentroidRelativeDiff: worstCentroid, inertia: inertiaResident };
     o.log(`  k=${k}: iteration WASM ${ms(full(cpu))} ms (assign ${ms(median(cpu.assign))} + update ${ms(median(cpu.update))}), WebGPU ${ms(full(gpu))} ms (assign ${ms(median(gpu.assign))} + update ${ms(median(gpu.update))}); ${(full(cpu) / full(gpu)).toFixed(1)}x; labels differ on ${mismatches} rows, centroids bit-identical: ${centroidsEqual}, inertia ${inertiaCpu.toFixed(3)} vs ${inertiaGpu.toFixed(3)}, ${gpu.flagged} float64 rechecks`);
+    o.log(`  k=${k}: with the update on the device too: ${ms(full(resident))} ms (assign ${ms(median(resident.assign))} + update ${ms(median(resident.update))}), ${(full(cpu) / full(resident)).toFixed(1)}x WASM; after ${iterations} iterations centroids within ${worstCentroid.toExponential(1)} (relative) of the CPU's, labels differ on ${residentMismatches} rows, inertia ${inertiaResident.toFixed(3)}`);
   }
   return results;
 }
@@ -337,9 +352,10 @@ export async function runGpuBench(given: Partial<GpuBenchOptions> = {}): Promise
   };
   const data = trainingData(o.rows, o.features);
   results.histograms = await histogramSection(adapter, o, data);
+  // k-means before whole training: the longest section goes last.
+  results.kmeans = await kmeansSection(request, o);
   const holdout = trainingData(Math.max(1000, Math.floor(o.rows / 10)), o.features);
   results.training = await trainingSection(await fresh(), o, data, holdout);
-  results.kmeans = await kmeansSection(request, o);
   return results;
 }
 

@@ -15,6 +15,7 @@ import { requestComputeDevice } from '../compute/compute-device';
 import { MAP_MODE_READ, MAX_BUFFER_BYTES, USAGE_COPY_DST, USAGE_COPY_SRC, USAGE_MAP_READ, USAGE_STORAGE, USAGE_UNIFORM } from '../compute/webgpu-constants';
 import { chooseBackend, isGpuLike, type BackendChoice, type BackendPreference } from '../compute/backend-choice';
 import { describeAdapter, isFallbackAdapter, type GpuAdapterLike } from '../gbdt/webgpu-histogram';
+import { columnScales, createDeviceUpdater, deviceUpdateFits, type DeviceUpdater } from './webgpu-kmeans-update';
 import { createWasmKmeansKernel, float32GapFactor, refineRows, rowNorms, type KmeansData, type KmeansKernel } from './kernel';
 
 type GpuDevice = Awaited<ReturnType<GpuAdapterLike['requestDevice']>>;
@@ -75,6 +76,12 @@ export interface WebGpuKmeansKernel extends KmeansKernel {
   readonly backend: 'webgpu';
   readonly adapterDescription: string;
   readonly isFallbackAdapter: boolean;
+  /**
+   * The update on the device (webgpu-kmeans-update.ts: exact fixed-point sums, not bit-identical
+   * to `update`), reading the labels the last `assign` into this same `labels` array left on the
+   * device; false (nothing written) when those are not at hand or k x d is too large for it.
+   */
+  updateOnDevice(data: KmeansData, labels: Int32Array, k: number, sums: Float64Array, counts: Float64Array): Promise<boolean>;
 }
 
 interface Chunk {
@@ -107,7 +114,11 @@ export async function createWebGpuKmeansKernelOnAdapter(adapter: GpuAdapterLike,
   const layout = pipeline.getBindGroupLayout(0);
   const params = device.createBuffer({ label: 'kmeans-params', size: 16, usage: USAGE_UNIFORM | USAGE_COPY_DST });
   const cpu = createWasmKmeansKernel();
-  let loaded: { x: Float32Array; d: number; chunks: Chunk[]; norms: Float32Array } | null = null;
+  let loaded: { x: Float32Array; d: number; chunks: Chunk[]; norms: Float32Array; scales: Float64Array | null } | null = null;
+  let updater: DeviceUpdater | null = null;
+  let updaterColumns = 0;
+  /** The labels array whose values the chunks' result buffers hold (after the float64 rechecks). */
+  let deviceLabelsOf: Int32Array | null = null;
   let ctBuffer: GpuBuffer | null = null;
   let cnBuffer: GpuBuffer | null = null;
   let readBuffer: GpuBuffer | null = null;
@@ -140,10 +151,11 @@ export async function createWebGpuKmeansKernelOnAdapter(adapter: GpuAdapterLike,
       const values = data.x.subarray(firstRow * d, (firstRow + rowCount) * d);
       const x = device.createBuffer({ label: 'kmeans-x', size: Math.max(16, Math.ceil((values.length * 4) / 16) * 16), usage: USAGE_STORAGE | USAGE_COPY_DST });
       device.queue.writeBuffer(x, 0, new Uint32Array(values.buffer, values.byteOffset, values.length));
-      const result = device.createBuffer({ label: 'kmeans-result', size: Math.max(16, rowCount * 8), usage: USAGE_STORAGE | USAGE_COPY_SRC });
+      const result = device.createBuffer({ label: 'kmeans-result', size: Math.max(16, rowCount * 8), usage: USAGE_STORAGE | USAGE_COPY_SRC | USAGE_COPY_DST });
       chunks.push({ firstRow, rowCount, x, result });
     }
-    loaded = { x: data.x, d, chunks, norms: rowNorms(data) };
+    loaded = { x: data.x, d, chunks, norms: rowNorms(data), scales: null };
+    deviceLabelsOf = null;
     return loaded;
   };
 
@@ -222,7 +234,18 @@ export async function createWebGpuKmeansKernelOnAdapter(adapter: GpuAdapterLike,
     } finally {
       readBuffer.unmap();
     }
+    const before = flagged.map((i) => labels[i] as number);
     refineRows(data, centroids, k, labels, flagged, flagged.length);
+    // Rows the float64 check moved: write their labels into the device's copy too.
+    const rowsPerChunk = state.chunks[0]?.rowCount ?? 1;
+    const word = new Uint32Array(1);
+    flagged.forEach((i, at) => {
+      if (labels[i] === before[at]) return;
+      const chunk = state.chunks[Math.floor(i / rowsPerChunk)] as Chunk;
+      word[0] = labels[i] as number;
+      device.queue.writeBuffer(chunk.result, (i - chunk.firstRow) * 8, word);
+    });
+    deviceLabelsOf = labels;
     return flagged.length;
   };
 
@@ -239,10 +262,31 @@ export async function createWebGpuKmeansKernelOnAdapter(adapter: GpuAdapterLike,
     update(data, labels, k, sums, counts) {
       return cpu.update(data, labels, k, sums, counts);
     },
+    updateOnDevice(data, labels, k, sums, counts) {
+      const result = queueTail.then(async () => {
+        const state = loaded;
+        if (!state || state.x !== data.x || state.d !== data.d || deviceLabelsOf !== labels || !deviceUpdateFits(k, data.d)) return false;
+        state.scales ??= columnScales(data.x, data.n, data.d);
+        if (updaterColumns !== data.d) {
+          updater?.dispose();
+          updater = createDeviceUpdater(device, workgroupSize, data.d, maxGroups);
+          updaterColumns = data.d;
+        }
+        if (!updater) return false;
+        device.pushErrorScope('validation');
+        await updater.run(state.chunks, k, state.scales, sums, counts);
+        const failure = await device.popErrorScope();
+        if (failure) throw new EngineError('INTERNAL', `The WebGPU k-means update failed: ${failure.message}`);
+        return true;
+      });
+      queueTail = result.catch(() => undefined);
+      return result;
+    },
     dispose() {
       if (disposed) return;
       disposed = true;
       release();
+      updater?.dispose();
       for (const owned of [ctBuffer, cnBuffer, readBuffer, params]) owned?.destroy();
       cpu.dispose();
       device.destroy();

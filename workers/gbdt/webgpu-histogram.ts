@@ -28,6 +28,7 @@
  * device's limits are lower); a call dispatches once per chunk that holds some of its rows.
  */
 import { requestComputeDevice } from '../compute/compute-device';
+import { FIXED_POINT_WGSL } from '../compute/fixed-point-wgsl';
 import { MAP_MODE_READ, MAX_BUFFER_BYTES, USAGE_COPY_DST, USAGE_COPY_SRC, USAGE_MAP_READ, USAGE_STORAGE, USAGE_UNIFORM } from '../compute/webgpu-constants';
 import { EngineError } from '../protocol/errors';
 import { describeAdapter, isFallbackAdapter } from '../compute/adapter-kind';
@@ -126,41 +127,7 @@ struct Params {
 @group(0) @binding(1) var<storage, read> raw: array<vec2<f32>>;
 @group(0) @binding(2) var<storage, read_write> gh: array<vec4<u32>>;
 
-fn fixedPoint(x: f32, scale: f32) -> vec2<u32> {
-  let v = x * scale;
-  let a = abs(v);
-  let whole = floor(a);
-  let fraction = a - whole;
-  // Math.round: up on a half for positive values, down (toward zero) on a half for negative ones.
-  let up = select(fraction > 0.5, fraction >= 0.5, v >= 0.0);
-  let r = whole + select(0.0, 1.0, up);
-  var lo = 0u;
-  var hi = 0u;
-  if (r >= 1.0) {
-    let bits = bitcast<u32>(r);
-    let e = i32((bits >> 23u) & 0xffu) - 127;
-    let m = (bits & 0x7fffffu) | 0x800000u;
-    if (e < 23) {
-      lo = m >> u32(23 - e);
-    } else {
-      let shift = u32(e - 23);
-      if (shift == 0u) {
-        lo = m;
-      } else if (shift < 32u) {
-        lo = m << shift;
-        hi = m >> (32u - shift);
-      } else {
-        hi = m << (shift - 32u);
-      }
-    }
-  }
-  if (v < 0.0 && (lo | hi) != 0u) {
-    lo = ~lo + 1u;
-    hi = ~hi + select(0u, 1u, lo == 0u);
-  }
-  return vec2<u32>(lo, hi);
-}
-
+${FIXED_POINT_WGSL}
 @compute @workgroup_size(${workgroupSize})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   for (var r = gid.x; r < params.rowCount; r += params.stride) {
