@@ -24,5 +24,13 @@ async function loadMain() {
   return (await import(pathToFileURL(path.join(root, 'workers', 'cli', 'main.ts')).href)).main;
 }
 
+// `assay ... | head` closes the pipe early: stop quietly, as other command-line tools do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 const main = await loadMain();
 process.exitCode = await main(process.argv.slice(2));

@@ -16,7 +16,7 @@ import { createInProcessEngine, type NodeEngine } from '../../workers/node/engin
 import { formatBytes, generate } from '../../scripts/gen';
 import { CHROMIUM_ARGS, chromiumPath, repoRoot, serveBuiltApp } from './app-server';
 
-const SECTIONS = ['data', 'gbdt', 'kmeans', 'gpu', 'rules', 'ui'] as const;
+const SECTIONS = ['data', 'gbdt', 'kmeans', 'gpu', 'rules', 'ui', 'cli'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface BenchOptions {
@@ -29,10 +29,12 @@ interface BenchOptions {
   rounds: number;
   /** --profile: CPU profiles of the UI flows (ui section). */
   profile: boolean;
+  /** --cli-users: users whose generated events the cli section reads (~12.3 events each). */
+  cliUsers: number;
 }
 
 function parseArgs(argv: readonly string[]): BenchOptions {
-  const options: BenchOptions = { sections: new Set(SECTIONS), users: 1_000_000, runs: 3, skipApp: false, skipGbdt: false, rounds: 200, profile: false };
+  const options: BenchOptions = { sections: new Set(SECTIONS), users: 1_000_000, runs: 3, skipApp: false, skipGbdt: false, rounds: 200, profile: false, cliUsers: 813_000 };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag === '--users') options.users = Number(argv[++i]);
@@ -41,12 +43,13 @@ function parseArgs(argv: readonly string[]): BenchOptions {
     else if (flag === '--skip-gbdt') options.skipGbdt = true;
     else if (flag === '--rounds') options.rounds = Number(argv[++i]);
     else if (flag === '--profile') options.profile = true;
+    else if (flag === '--cli-users') options.cliUsers = Number(argv[++i]);
     else if (flag === '--only') {
       const wanted = String(argv[++i] ?? '').split(',').filter(Boolean);
       const unknown = wanted.filter((w) => !(SECTIONS as readonly string[]).includes(w));
       if (wanted.length === 0 || unknown.length > 0) throw new Error(`--only takes a comma list of ${SECTIONS.join(', ')}`);
       options.sections = new Set(wanted as Section[]);
-    } else throw new Error(`unknown argument ${flag}; usage: npm run bench [-- --only ${SECTIONS.join(',')}] [--users N] [--runs R] [--skip-app] [--skip-gbdt] [--rounds N] [--profile]`);
+    } else throw new Error(`unknown argument ${flag}; usage: npm run bench [-- --only ${SECTIONS.join(',')}] [--users N] [--runs R] [--skip-app] [--skip-gbdt] [--rounds N] [--profile] [--cli-users N]`);
   }
   if (!Number.isInteger(options.users) || options.users < 1) throw new Error('--users must be a positive integer');
   if (!Number.isInteger(options.runs) || options.runs < 1) throw new Error('--runs must be a positive integer');
@@ -377,6 +380,12 @@ async function main(): Promise<void> {
     const { runGpuBench } = await import('./gpu');
     const gpu = await runGpuBench({ runs: options.runs });
     if (gpu) fs.writeFileSync(path.join(outDir, 'gpu.json'), JSON.stringify(gpu, null, 2) + '\n');
+  }
+  if (options.sections.has('cli')) {
+    console.log('\n--- CLI: native DuckDB (default) vs duckdb-wasm (ASSAY_DUCKDB=wasm) ---');
+    const { runCliBench } = await import('./cli');
+    const cli = await runCliBench({ runs: options.runs, users: options.cliUsers });
+    fs.writeFileSync(path.join(outDir, 'cli.json'), JSON.stringify(cli, null, 2) + '\n');
   }
   if (options.sections.has('rules')) {
     console.log('\n--- Rules: evaluation (JS vectorised vs DuckDB SQL) and mining ---');
