@@ -4,7 +4,7 @@
  * and list the rows it is least sure of. Text is read from DuckDB as Arrow and tokenized from
  * the UTF-8 buffers directly.
  */
-import { Table, makeVector, tableFromArrays, tableToIPC, type Vector } from 'apache-arrow';
+import { Dictionary, Float64, Int32, Table, Utf8, makeData, makeVector, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
 import type { DataEngine } from '../data/engine';
 import { describeRelation, resolveRelation, stableRelation } from '../data/relation';
 import { quoteIdent } from '../data/sql-text';
@@ -15,7 +15,7 @@ import { RawRowsBuilder, forEachText } from './features';
 import { LabelScorer, checkTrainSettings, trainLabeler, type Labeler } from './labeler';
 import { REPORTED_PRECISIONS, accuracy, coverageAtPrecision, macroF1, precisionCoverageCurve } from './metrics';
 import { labelerFromFile, labelerToFile, type LabelerFile } from './model-file';
-import { RowWordsBuilder, compileRules, firstMatch, type CompiledRule, type LabelRule } from './rules';
+import { RuleIndex, RowWordsBuilder, compileRules, type CompiledRule, type LabelRule } from './rules';
 import { Featurizer } from './tokenize';
 import type {
   LabelEvaluation,
@@ -37,12 +37,38 @@ interface StoredLabeler {
   file: LabelerFile | null;
 }
 
-const ROW = '__assay_label_row';
-const STAGING = '__assay_labels_src';
 const PREDICTIONS = '__assay_labels_pred';
-const NAMES = '__assay_labels_names';
-const SOURCES = '__assay_labels_sources';
 const OUTPUT_COLUMNS = ['label', 'confidence', 'label_source'];
+
+/** Arrow dictionary vector of `values[ids[i]]` (NULL where ids[i] < 0): DuckDB reads it as VARCHAR. */
+function dictionaryVector(values: string[], ids: Int32Array, dictionaryId: number): Vector {
+  const n = ids.length;
+  const validity = new Uint8Array((n + 7) >> 3);
+  const indices = new Int32Array(n);
+  let nulls = 0;
+  for (let i = 0; i < n; i++) {
+    const id = ids[i] as number;
+    if (id < 0) nulls++;
+    else {
+      validity[i >> 3] = (validity[i >> 3] as number) | (1 << (i & 7));
+      indices[i] = id;
+    }
+  }
+  const type = new Dictionary(new Utf8(), new Int32(), dictionaryId);
+  return makeVector(makeData({ type, length: n, nullCount: nulls, nullBitmap: validity, data: indices, dictionary: vectorFromArray(values, new Utf8()) }));
+}
+
+/** Arrow Float64 vector with NULL where the value is NaN. */
+function nullableFloat64(values: Float64Array): Vector {
+  const n = values.length;
+  const validity = new Uint8Array((n + 7) >> 3);
+  let nulls = 0;
+  for (let i = 0; i < n; i++) {
+    if (Number.isNaN(values[i] as number)) nulls++;
+    else validity[i >> 3] = (validity[i >> 3] as number) | (1 << (i & 7));
+  }
+  return makeVector(makeData({ type: new Float64(), length: n, nullCount: nulls, nullBitmap: validity, data: values }));
+}
 
 function yieldNow(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
@@ -59,6 +85,7 @@ function findColumn(all: Array<{ name: string; type: string }>, name: unknown, r
 class RowLabeller {
   private readonly scorer: LabelScorer;
   private readonly compiled: CompiledRule[];
+  private readonly index: RuleIndex;
   readonly featurizer: Featurizer;
   /** Set by label(): class id (-1: none), confidence (NaN: none), source (-1 none, 0 classifier, i+1 rule i), second best. */
   classId = -1;
@@ -71,6 +98,7 @@ class RowLabeller {
     this.featurizer = new Featurizer(labeler.hashBits);
     this.scorer = new LabelScorer(labeler);
     this.compiled = compileRules(rules, labeler.classes, new Featurizer(labeler.hashBits));
+    this.index = new RuleIndex(this.compiled);
   }
 
   get rules(): CompiledRule[] {
@@ -87,7 +115,7 @@ class RowLabeller {
       return;
     }
     if (this.compiled.length > 0) {
-      const hit = firstMatch(this.compiled, this.featurizer.wordHashes, 0, this.featurizer.words);
+      const hit = this.index.first(this.featurizer.wordHashes, 0, this.featurizer.words);
       if (hit >= 0) {
         const rule = this.compiled[hit] as CompiledRule;
         this.classId = rule.classId;
@@ -223,10 +251,12 @@ export class LabelService {
     const { relation, all } = await this.columns(params.source, 'to label', ctx.signal);
     const textColumn = findColumn(all, params.textColumn ?? stored.summary.textColumn, 'text');
     const warnings: string[] = [];
+    let stable: { relation: string; release(): Promise<void> } | undefined;
     try {
       ctx.progress(0.02, 'reading texts');
-      await this.data.driver.query(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(STAGING)} AS SELECT row_number() OVER () - 1 AS ${quoteIdent(ROW)}, * FROM ${relation}`, ctx.signal);
-      const table = await this.data.driver.query(`SELECT CAST(${quoteIdent(textColumn)} AS VARCHAR) AS t FROM ${quoteIdent(STAGING)} ORDER BY ${quoteIdent(ROW)}`, ctx.signal);
+      // A table is read twice in the same (insertion) order; a query is copied once so it is too.
+      stable = await stableRelation(this.data, relation, ctx.signal);
+      const table = await this.data.driver.query(`SELECT CAST(${quoteIdent(textColumn)} AS VARCHAR) AS t FROM ${stable.relation}`, ctx.signal);
       const n = table.numRows;
       ctx.progress(0.1, `labelling ${n.toLocaleString('en-US')} rows`);
       const labeller = new RowLabeller(stored.labeler, stored.rules);
@@ -255,22 +285,18 @@ export class LabelService {
       throwIfAborted(ctx.signal);
       await yieldNow();
       ctx.progress(0.82, `writing ${out}`);
-      const rows = new Int32Array(n);
-      for (let i = 0; i < n; i++) rows[i] = i;
-      await this.data.driver.query(`DROP TABLE IF EXISTS ${quoteIdent(PREDICTIONS)}`);
-      const predictions = new Table({ [ROW]: makeVector(rows), class_id: makeVector(classIds), confidence: makeVector(confidence), source_id: makeVector(sources) });
-      await this.data.driver.insertArrowIPC(PREDICTIONS, tableToIPC(predictions, 'stream'), true);
-      const names = tableFromArrays({ id: Int32Array.from(stored.labeler.classes, (_, i) => i), name: stored.labeler.classes });
-      await this.data.driver.query(`DROP TABLE IF EXISTS ${quoteIdent(NAMES)}`);
-      await this.data.driver.insertArrowIPC(NAMES, tableToIPC(names, 'stream'), true);
       const sourceNames = ['classifier', ...labeller.rules.map((r) => `rule:${r.rule.id}`)];
-      const sourceTable = tableFromArrays({ id: Int32Array.from(sourceNames, (_, i) => i), name: sourceNames });
-      await this.data.driver.query(`DROP TABLE IF EXISTS ${quoteIdent(SOURCES)}`);
-      await this.data.driver.insertArrowIPC(SOURCES, tableToIPC(sourceTable, 'stream'), true);
+      const predictions = new Table({
+        label: dictionaryVector(stored.labeler.classes, classIds, 0),
+        confidence: nullableFloat64(confidence),
+        label_source: dictionaryVector(sourceNames, sources, 1),
+      });
+      await this.data.driver.query(`DROP TABLE IF EXISTS ${quoteIdent(PREDICTIONS)}`);
+      await this.data.driver.insertArrowIPC(PREDICTIONS, tableToIPC(predictions, 'stream'), true);
       const existing = await this.data.tableNames();
       const clash = existing.find((t) => t.toLowerCase() === out.toLowerCase());
       if (clash) await this.data.driver.query(`DROP TABLE ${quoteIdent(clash)}`);
-      const excluded = [ROW];
+      const excluded: string[] = [];
       for (const name of OUTPUT_COLUMNS) {
         const old = all.find((c) => c.name.toLowerCase() === name);
         if (old) {
@@ -278,9 +304,9 @@ export class LabelService {
           warnings.push(`The input's own "${old.name}" column is replaced by the labeler's in ${out}.`);
         }
       }
+      // POSITIONAL JOIN: row i of the predictions belongs to row i of the input (no row numbers, no sort).
       await this.data.driver.query(
-        `CREATE TABLE ${quoteIdent(out)} AS SELECT s.* EXCLUDE (${excluded.map(quoteIdent).join(', ')}), l.name AS label, CASE WHEN isnan(p.confidence) THEN NULL ELSE p.confidence END AS confidence, src.name AS label_source ` +
-          `FROM ${quoteIdent(STAGING)} s JOIN ${quoteIdent(PREDICTIONS)} p USING (${quoteIdent(ROW)}) LEFT JOIN ${quoteIdent(NAMES)} l ON l.id = p.class_id LEFT JOIN ${quoteIdent(SOURCES)} src ON src.id = p.source_id ORDER BY s.${quoteIdent(ROW)}`,
+        `CREATE TABLE ${quoteIdent(out)} AS SELECT s.*${excluded.length > 0 ? ` EXCLUDE (${excluded.map(quoteIdent).join(', ')})` : ''}, p.label, p.confidence, p.label_source FROM ${stable.relation} s POSITIONAL JOIN ${quoteIdent(PREDICTIONS)} p`,
         ctx.signal,
       );
       if (emptyText > 0) warnings.push(`${emptyText.toLocaleString('en-US')} row${emptyText === 1 ? ' has' : 's have'} no word the labeler knows (empty, blank or unseen text): no label.`);
@@ -295,7 +321,8 @@ export class LabelService {
         elapsedMs: Date.now() - started,
       };
     } finally {
-      for (const t of [STAGING, PREDICTIONS, NAMES, SOURCES]) await this.data.driver.query(`DROP TABLE IF EXISTS ${quoteIdent(t)}`).catch(() => undefined);
+      await this.data.driver.query(`DROP TABLE IF EXISTS ${quoteIdent(PREDICTIONS)}`).catch(() => undefined);
+      await stable?.release();
     }
   }
 

@@ -76,6 +76,10 @@ for (let cp = 0; cp < 128; cp++) {
   }
 }
 
+/** ASCII byte -> its folded character, 0 for a separator. */
+const ASCII_FOLD = new Uint8Array(128);
+for (let cp = 0; cp < 128; cp++) ASCII_FOLD[cp] = bmpClass[cp] === WORD ? (foldPool[bmpFoldStart[cp] as number] as number) : 0;
+
 function ensureBmp(cp: number): void {
   if (bmpFoldStart[cp] !== -1) return;
   const { cps, cls } = computeFold(cp);
@@ -144,6 +148,42 @@ class WordSplitter {
     this.inWord = false;
   }
 
+  /**
+   * Consumes the run of ASCII bytes from `i` (the common case, without per-character calls);
+   * returns where the run ends.
+   */
+  pushAscii(bytes: Uint8Array, i: number, end: number): number {
+    const b = this.buffer;
+    if (b.length + (end - i) > b.cps.length) {
+      let cap = b.cps.length;
+      while (cap < b.length + (end - i)) cap *= 2;
+      const grown = new Uint32Array(cap);
+      grown.set(b.cps.subarray(0, b.length));
+      b.cps = grown;
+    }
+    const cps = b.cps;
+    let length = b.length;
+    for (; i < end; i++) {
+      const byte = bytes[i] as number;
+      if (byte >= 0x80) break;
+      const folded = ASCII_FOLD[byte] as number;
+      if (folded === 0) {
+        if (this.inWord) {
+          b.length = length;
+          this.closeWord();
+        }
+        continue;
+      }
+      if (!this.inWord) {
+        b.length = length;
+        this.openWord();
+      }
+      cps[length++] = folded;
+    }
+    b.length = length;
+    return i;
+  }
+
   push(cp: number): void {
     let cls: number;
     let start: number;
@@ -202,12 +242,15 @@ export class Featurizer {
   readonly bits: number;
   private readonly mask: number;
   private readonly splitter = new WordSplitter();
-  /** Count per slot while a part is built; slots touched are listed so the reset is cheap. */
-  private readonly slotCount: Float32Array;
   private readonly out: RawFeatures = { index: new Int32Array(1024), count: new Float32Array(1024), wordCount: 0, total: 0 };
   /** Hashes of the last text's words, in order (`wordHashes[0, words)`): what keyword rules match on. */
   wordHashes = new Int32Array(64);
   words = 0;
+  private padded = new Uint32Array(256);
+  private seenSlot = new Int32Array(2048);
+  private seenAt = new Int32Array(2048);
+  private seenStamp = new Uint32Array(2048);
+  private stamp = 0;
   /** When set, the folded text of every word hash met is recorded (keyword rules write phrases back as words). */
   wordText: Map<number, string> | null = null;
 
@@ -215,74 +258,122 @@ export class Featurizer {
     if (!Number.isInteger(bits) || bits < 8 || bits > 24) throw new RangeError(`hash bits must be a whole number from 8 to 24 (got ${bits})`);
     this.bits = bits;
     this.mask = (1 << bits) - 1;
-    this.slotCount = new Float32Array(1 << bits);
   }
 
-  private add(hash: number): void {
-    const slot = fmix32(hash) & this.mask;
+  /** Room for `need` features (grown once per text, so the hot loop never checks). */
+  private reserve(need: number): void {
     const out = this.out;
-    if (this.slotCount[slot] === 0) {
-      if (out.total === out.index.length) {
-        const index = new Int32Array(out.total * 2);
-        index.set(out.index);
-        out.index = index;
-        const count = new Float32Array(out.total * 2);
-        count.set(out.count);
-        out.count = count;
-      }
-      out.index[out.total++] = slot;
+    if (need > out.index.length) {
+      let cap = out.index.length;
+      while (cap < need) cap *= 2;
+      out.index = new Int32Array(cap);
+      out.count = new Float32Array(cap);
     }
-    this.slotCount[slot] = (this.slotCount[slot] as number) + 1;
-  }
-
-  /** Copies the counts of the part that starts at `from` out of the slots, and clears them. */
-  private closePart(from: number): void {
-    const out = this.out;
-    for (let i = from; i < out.total; i++) {
-      const slot = out.index[i] as number;
-      out.count[i] = this.slotCount[slot] as number;
-      this.slotCount[slot] = 0;
+    if (2 * need > this.seenSlot.length) {
+      let cap = this.seenSlot.length;
+      while (cap < 2 * need) cap *= 2;
+      this.seenSlot = new Int32Array(cap);
+      this.seenAt = new Int32Array(cap);
+      this.seenStamp = new Uint32Array(cap);
+      this.stamp = 0;
     }
   }
 
   private features(words: WordBuffer): RawFeatures {
     const out = this.out;
-    out.total = 0;
     const { cps, wordStart, wordEnd } = words;
+    const nWords = words.words;
+    // Worst case: a word and a bigram per word, three char n-grams per padded position.
+    this.reserve(2 * nWords + 3 * (words.length + 2 * nWords) + 1);
+    if (nWords > this.wordHashes.length) {
+      let cap = this.wordHashes.length;
+      while (cap < nWords) cap *= 2;
+      this.wordHashes = new Int32Array(cap);
+    }
+    if (words.length + 2 * nWords > this.padded.length) this.padded = new Uint32Array(2 * (words.length + 2 * nWords));
+    const mask = this.mask;
+    const index = out.index;
+    const count = out.count;
+    // Duplicates inside a text are found in a small open-addressing table that stays in cache
+    // (a stamp per entry marks the current part, so it is never cleared).
+    const seenSlot = this.seenSlot;
+    const seenAt = this.seenAt;
+    const seenStamp = this.seenStamp;
+    const seenMask = seenSlot.length - 1;
+    if (this.stamp > 0xfffffff0) {
+      seenStamp.fill(0);
+      this.stamp = 0;
+    }
+    let stamp = ++this.stamp;
+    const wordHashes = this.wordHashes;
+    let total = 0;
     let previous = 0;
-    for (let w = 0; w < words.words; w++) {
+    for (let w = 0; w < nWords; w++) {
       let h = FNV_OFFSET ^ SEED_WORD;
       for (let i = wordStart[w] as number; i < (wordEnd[w] as number); i++) h = Math.imul(h ^ (cps[i] as number), FNV_PRIME);
-      if (w === this.wordHashes.length) {
-        const grown = new Int32Array(w * 2);
-        grown.set(this.wordHashes);
-        this.wordHashes = grown;
-      }
-      this.wordHashes[w] = h;
+      wordHashes[w] = h;
       if (this.wordText && !this.wordText.has(h)) this.wordText.set(h, String.fromCodePoint(...cps.subarray(wordStart[w], wordEnd[w])));
-      this.add(h);
-      if (w > 0) this.add(Math.imul(Math.imul((FNV_OFFSET ^ SEED_BIGRAM) ^ previous, FNV_PRIME) ^ h, FNV_PRIME));
+      for (let k = 0; k < 2; k++) {
+        if (k === 1 && w === 0) break;
+        const slot = (k === 0 ? fmix32(h) : fmix32(Math.imul(Math.imul((FNV_OFFSET ^ SEED_BIGRAM) ^ previous, FNV_PRIME) ^ h, FNV_PRIME))) & mask;
+        let p = slot & seenMask;
+        for (;;) {
+          if (seenStamp[p] !== stamp) {
+            seenStamp[p] = stamp;
+            seenSlot[p] = slot;
+            seenAt[p] = total;
+            index[total] = slot;
+            count[total++] = 1;
+            break;
+          }
+          if (seenSlot[p] === slot) {
+            const at = seenAt[p] as number;
+            count[at] = (count[at] as number) + 1;
+            break;
+          }
+          p = (p + 1) & seenMask;
+        }
+      }
       previous = h;
     }
-    this.words = words.words;
-    this.closePart(0);
-    out.wordCount = out.total;
-    for (let w = 0; w < words.words; w++) {
+    this.words = nWords;
+    out.wordCount = total;
+    stamp = ++this.stamp;
+    const padded = this.padded;
+    for (let w = 0; w < nWords; w++) {
+      // The word padded with a space each side (char_wb).
       const start = wordStart[w] as number;
-      const end = wordEnd[w] as number;
-      // The word padded with a space each side: positions -1 .. len.
-      const padded = end - start + 2;
-      for (let i = 0; i < padded - 1; i++) {
-        let h = FNV_OFFSET ^ SEED_CHAR;
-        for (let n = 0; n < 4 && i + n < padded; n++) {
-          const p = i + n;
-          const cp = p === 0 || p === padded - 1 ? SPACE : (cps[start + p - 1] as number);
-          h = Math.imul(h ^ cp, FNV_PRIME);
-          if (n >= 1) this.add(h);
+      const length = (wordEnd[w] as number) - start + 2;
+      padded[0] = SPACE;
+      for (let i = 1; i < length - 1; i++) padded[i] = cps[start + i - 1] as number;
+      padded[length - 1] = SPACE;
+      for (let i = 0; i < length - 1; i++) {
+        let h = Math.imul((FNV_OFFSET ^ SEED_CHAR) ^ (padded[i] as number), FNV_PRIME);
+        const last = Math.min(length, i + 4);
+        for (let j = i + 1; j < last; j++) {
+          h = Math.imul(h ^ (padded[j] as number), FNV_PRIME);
+          const slot = fmix32(h) & mask;
+          let p = slot & seenMask;
+          for (;;) {
+            if (seenStamp[p] !== stamp) {
+              seenStamp[p] = stamp;
+              seenSlot[p] = slot;
+              seenAt[p] = total;
+              index[total] = slot;
+              count[total++] = 1;
+              break;
+            }
+            if (seenSlot[p] === slot) {
+              const at = seenAt[p] as number;
+              count[at] = (count[at] as number) + 1;
+              break;
+            }
+            p = (p + 1) & seenMask;
+          }
         }
       }
     }
-    this.closePart(out.wordCount);
+    out.total = total;
     return out;
   }
 
@@ -312,8 +403,7 @@ export class Featurizer {
     while (i < end) {
       const b0 = bytes[i] as number;
       if (b0 < 0x80) {
-        s.push(b0);
-        i++;
+        i = s.pushAscii(bytes, i, end);
         continue;
       }
       let need: number;

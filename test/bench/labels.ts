@@ -1,0 +1,186 @@
+/**
+ * Labels benchmark: Assay's labeler (hashed word 1-2 + char 2-4 n-grams, softmax by sparse AdaGrad)
+ * against scikit-learn (TF-IDF word 1-2 + char_wb 2-4, LogisticRegression lbfgs; test/bench/labels_sklearn.py)
+ * on the same split of the same rows: accuracy, macro-F1, coverage at 95% precision, train time and
+ * labelling time, side by side as ratios (median and range of the runs). Then labelling 1M titles
+ * through the engine's labels.apply job (DuckDB in, DuckDB out) against the 10 s target.
+ * Prints figures; asserts nothing.
+ *
+ *   node bin/run-ts.mjs test/bench/labels.ts [--runs R] [--rows N] [--label-rows N]
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { catalogRows, writeCatalogCsv } from '../../scripts/gen-catalog';
+import { RawRowsBuilder } from '../../workers/labels/features';
+import { LabelScorer, stratifiedSplit, trainLabeler } from '../../workers/labels/labeler';
+import { Featurizer } from '../../workers/labels/tokenize';
+import { createInProcessEngine } from '../../workers/node/engine-node';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const PYTHON = '/usr/bin/python3';
+
+interface Dataset {
+  name: string;
+  texts: string[];
+  labels: string[];
+}
+
+interface SideFigures {
+  accuracy: number;
+  macroF1: number;
+  coverageAt95: number;
+  trainMs: number[];
+  labelMs: number[];
+}
+
+export interface LabelsBenchResult {
+  datasets: Array<{ name: string; rows: number; classes: number; assay: SideFigures; sklearn: SideFigures | null; note?: string }>;
+  apply1M: { rows: number; wallMs: number[]; labelledPerSecond: number } | null;
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+
+function spread(values: number[]): string {
+  return `${(median(values) / 1000).toFixed(2)} s [${(Math.min(...values) / 1000).toFixed(2)}–${(Math.max(...values) / 1000).toFixed(2)}]`;
+}
+
+function ratio(a: number[], b: number[]): string {
+  return `${(median(a) / median(b)).toFixed(2)}×`;
+}
+
+function instacart(): Dataset | null {
+  const dir = path.resolve(here, '..', '..', '..', 'shared', 'datasets', 'instacart_sample');
+  if (!fs.existsSync(path.join(dir, 'products.csv'))) return null;
+  const out = execFileSync(
+    PYTHON,
+    ['-c', `import pandas as pd, json, sys\np=pd.read_csv(sys.argv[1]+'/products.csv').merge(pd.read_csv(sys.argv[1]+'/departments.csv'),on='department_id').sort_values('product_id')\nprint(json.dumps({'texts':p.product_name.tolist(),'labels':p.department.tolist()}))`, dir],
+    { maxBuffer: 1 << 28 },
+  ).toString();
+  const parsed = JSON.parse(out) as { texts: string[]; labels: string[] };
+  return { name: 'Instacart product_name -> department', ...parsed };
+}
+
+function catalog(rows: number): Dataset {
+  const texts: string[] = [];
+  const labels: string[] = [];
+  for (const r of catalogRows(rows, 7)) {
+    texts.push(r.title);
+    labels.push(r.category);
+  }
+  return { name: `synthetic catalogue (${rows.toLocaleString('en')} titles)`, texts, labels };
+}
+
+async function benchDataset(data: Dataset, runs: number, labelTexts: string[], log: (line: string) => void): Promise<LabelsBenchResult['datasets'][number]> {
+  const classes = [...new Set(data.labels)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const y = Int32Array.from(data.labels, (l) => classes.indexOf(l));
+  let assay: SideFigures | null = null;
+  let split: { train: Int32Array; holdout: Int32Array } | null = null;
+  for (let run = 0; run < runs; run++) {
+    const started = performance.now();
+    const featurizer = new Featurizer();
+    const raw = new RawRowsBuilder();
+    for (const t of data.texts) raw.add(featurizer.ofString(t));
+    const rows = raw.finish();
+    const { labeler, report } = await trainLabeler({ raw: rows, y, classes }, {}, featurizer.bits);
+    const trainMs = performance.now() - started;
+    if (!split) {
+      const usable = Uint8Array.from(rows.empty, (e) => (e ? 0 : 1));
+      split = stratifiedSplit(y, usable, classes.length, 0.2, 0);
+    }
+    const labelStarted = performance.now();
+    const scorer = new LabelScorer(labeler);
+    let labelled = 0;
+    for (const t of labelTexts) if (scorer.best(featurizer.ofString(t)) >= 0) labelled++;
+    const labelMs = performance.now() - labelStarted;
+    if (labelled === 0) throw new Error('nothing labelled');
+    if (!assay) assay = { accuracy: report.accuracy, macroF1: report.macroF1, coverageAt95: report.coverageAt['0.95'] ?? 0, trainMs: [], labelMs: [] };
+    assay.trainMs.push(trainMs);
+    assay.labelMs.push(labelMs);
+  }
+  const a = assay as SideFigures;
+  let sklearn: SideFigures | null = null;
+  let note: string | undefined;
+  const jobFile = path.join(os.tmpdir(), `assay-labels-bench-${process.pid}.json`);
+  try {
+    fs.writeFileSync(jobFile, JSON.stringify({ texts: data.texts, labels: data.labels, train: Array.from(split?.train ?? []), holdout: Array.from(split?.holdout ?? []), C: 10, label_texts: labelTexts }));
+    for (let run = 0; run < runs; run++) {
+      const out = JSON.parse(execFileSync(PYTHON, [path.join(here, 'labels_sklearn.py'), jobFile], { maxBuffer: 1 << 24 }).toString()) as {
+        accuracy: number;
+        macroF1: number;
+        coverageAt: Record<string, number>;
+        trainSeconds: number;
+        labelSeconds: number;
+      };
+      if (!sklearn) sklearn = { accuracy: out.accuracy, macroF1: out.macroF1, coverageAt95: out.coverageAt['0.95'] ?? 0, trainMs: [], labelMs: [] };
+      sklearn.trainMs.push(out.trainSeconds * 1000);
+      sklearn.labelMs.push(out.labelSeconds * 1000);
+    }
+  } catch (err) {
+    note = `scikit-learn reference not run: ${(err as Error).message.split('\n')[0]}`;
+  } finally {
+    fs.rmSync(jobFile, { force: true });
+  }
+  log(`  ${data.name}: ${data.texts.length.toLocaleString('en')} rows, ${classes.length} labels, same 80/20 stratified split`);
+  log(`    accuracy      Assay ${a.accuracy.toFixed(4)}   sklearn ${sklearn ? sklearn.accuracy.toFixed(4) : 'n/a'}   (difference ${sklearn ? (a.accuracy - sklearn.accuracy).toFixed(4) : 'n/a'}; target ≥ -0.01)`);
+  log(`    macro-F1      Assay ${a.macroF1.toFixed(4)}   sklearn ${sklearn ? sklearn.macroF1.toFixed(4) : 'n/a'}`);
+  log(`    coverage@95%  Assay ${a.coverageAt95.toFixed(4)}   sklearn ${sklearn ? sklearn.coverageAt95.toFixed(4) : 'n/a'}   (target: Assay ≥ sklearn)`);
+  log(`    train         Assay ${spread(a.trainMs)}   sklearn ${sklearn ? spread(sklearn.trainMs) : 'n/a'}   Assay/sklearn ${sklearn ? ratio(a.trainMs, sklearn.trainMs) : 'n/a'}`);
+  log(`    label ${labelTexts.length.toLocaleString('en')} titles   Assay ${spread(a.labelMs)}   sklearn ${sklearn ? spread(sklearn.labelMs) : 'n/a'}   Assay/sklearn ${sklearn ? ratio(a.labelMs, sklearn.labelMs) : 'n/a'}`);
+  if (note) log(`    ${note}`);
+  return { name: data.name, rows: data.texts.length, classes: classes.length, assay: a, sklearn, ...(note ? { note } : {}) };
+}
+
+/** Labels `rows` synthetic titles through the engine (labels.train on 50,000, then labels.apply on all). */
+async function benchApply(rows: number, runs: number, log: (line: string) => void): Promise<LabelsBenchResult['apply1M']> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-labels-bench-'));
+  const engine = await createInProcessEngine();
+  try {
+    const file = path.join(dir, 'catalog.csv');
+    writeCatalogCsv(file, rows, 3);
+    await engine.client.run('data.open', { source: { kind: 'path', path: file } });
+    const trained = await engine.client.run('labels.train', { source: { sql: 'SELECT * FROM catalog LIMIT 50000' }, textColumn: 'title', labelColumn: 'category' });
+    const wallMs: number[] = [];
+    for (let run = 0; run < runs; run++) {
+      const started = performance.now();
+      const result = await engine.client.run('labels.apply', { labelerId: trained.labelerId, source: { table: 'catalog' }, outputTable: 'catalog_labels' });
+      wallMs.push(performance.now() - started);
+      if (result.rows !== rows) throw new Error(`labelled ${result.rows} rows, expected ${rows}`);
+    }
+    const m = median(wallMs);
+    log(`  labels.apply on ${rows.toLocaleString('en')} titles (one thread, DuckDB read + label + write table): ${spread(wallMs)}  (target ≤ 10 s; ${Math.round(rows / (m / 1000)).toLocaleString('en')} titles/s)`);
+    return { rows, wallMs, labelledPerSecond: rows / (m / 1000) };
+  } finally {
+    await engine.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function runLabelsBench(options: { runs?: number; rows?: number; labelRows?: number; log?: (line: string) => void } = {}): Promise<LabelsBenchResult> {
+  const runs = options.runs ?? 3;
+  const log = options.log ?? ((line: string) => console.log(line));
+  const labelTexts = catalog(options.labelRows ?? 100_000).texts;
+  const datasets: LabelsBenchResult['datasets'] = [];
+  const ic = instacart();
+  if (ic) datasets.push(await benchDataset(ic, runs, labelTexts, log));
+  else log('  Instacart sample absent (../shared/datasets/instacart_sample): skipped');
+  datasets.push(await benchDataset(catalog(options.rows ?? 20_000), runs, labelTexts, log));
+  const apply1M = await benchApply(1_000_000, runs, log);
+  return { datasets, apply1M };
+}
+
+const isMain = process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain) {
+  const args = process.argv.slice(2);
+  const value = (flag: string): number | undefined => {
+    const i = args.indexOf(flag);
+    return i >= 0 ? Number(args[i + 1]) : undefined;
+  };
+  await runLabelsBench({ runs: value('--runs'), rows: value('--rows'), labelRows: value('--label-rows') });
+}
