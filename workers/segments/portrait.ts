@@ -13,6 +13,7 @@ import type { JobContext } from '../protocol/host';
 import type { ComparisonOp, RuleExpr } from '../tags/ast';
 import { printRule } from '../tags/printer';
 import { ruleToDuckdbSql } from '../tags/to-sql';
+import { segmentValues } from './portrait-value';
 import type {
   PortraitCard,
   PortraitCategoryStat,
@@ -377,6 +378,17 @@ export async function computePortrait(engine: DataEngine, params: PortraitParams
   });
   const cardOf = new Map(cards.map((c) => [c.segment, c]));
 
+  let value: PortraitResult['value'];
+  if (params.value !== undefined) {
+    ctx.progress(0.25, 'value per segment');
+    const measured = await segmentValues(engine, rel, seg, params.value, table, signal);
+    for (const card of cards) {
+      const stats = measured.bySegment.get(card.segment);
+      if (stats) card.value = stats;
+    }
+    value = measured.summary;
+  }
+
   // Top values of each categorical column, per segment, against the population.
   for (let ci = 0; ci < categorical.length; ci++) {
     throwIfAborted(signal);
@@ -490,6 +502,7 @@ export async function computePortrait(engine: DataEngine, params: PortraitParams
     categorical: categorical.map((c) => c.name),
     cards,
     ruleSampleRows: sampleRows,
+    ...(value ? { value } : {}),
     elapsedMs: Date.now() - started,
   };
 }

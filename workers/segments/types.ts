@@ -1,6 +1,8 @@
 /** Job kinds of the segments area (feature builder, portrait cards), re-exported by workers/api. */
 import type { ColumnInfo } from '../data/types';
 import type { RuleExpr } from '../tags/ast';
+import type { ValueStats } from '../tags/value-stats';
+import type { PortraitValueSummary } from './portrait-value';
 
 /** Which feature families the generated SQL computes. `all` combines every family the form allows. */
 export type FeatureTemplate = 'rfm' | 'funnel' | 'category_shares' | 'time_shares' | 'all';
@@ -90,6 +92,8 @@ export interface PortraitParams {
   /** About how many rows the rule tree is grown on when the table is larger, picked by a seeded hash of the row id (default 100,000). */
   ruleSampleRows?: number;
   seed?: number;
+  /** A value (GMV) per row, e.g. monetary or Quantity * UnitPrice: each card then shows its segment's share and lift of the total value. */
+  value?: string;
 }
 
 /** One feature of one segment against the whole table. */
@@ -145,6 +149,8 @@ export interface PortraitCard {
   rule: PortraitRule | null;
   /** E.g. "High monetary · Low recency"; the user may rename it. */
   suggestedName: string;
+  /** With a value: the segment's share of the total value, lift, mean per row and difference to the rest (95% intervals). */
+  value?: ValueStats;
 }
 
 export interface PortraitResult {
@@ -158,6 +164,8 @@ export interface PortraitResult {
   cards: PortraitCard[];
   /** Rows the rule trees were grown on (all rows when the table is small). */
   ruleSampleRows: number;
+  /** The value the cards were measured by, when one was given. */
+  value?: PortraitValueSummary;
   elapsedMs: number;
 }
 

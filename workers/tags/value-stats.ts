@@ -156,3 +156,12 @@ export function valueStatsFromMoments(tagged: ValueMoments, rest: ValueMoments):
 export function valueStats(values: Float64Array, fires: Uint8Array, rows: Uint8Array | null = null): ValueStats {
   return valueStatsFromMoments(valueMoments(values, fires, 1, rows), valueMoments(values, fires, 0, rows));
 }
+
+/** The moments of two groups together (Chan et al.'s parallel update of the sum of squared deviations). */
+export function mergeMoments(a: ValueMoments, b: ValueMoments): ValueMoments {
+  const n = a.n + b.n;
+  if (a.n === 0) return b;
+  if (b.n === 0) return a;
+  const delta = b.sum / b.n - a.sum / a.n;
+  return { n, sum: a.sum + b.sum, m2: a.m2 + b.m2 + (delta * delta * a.n * b.n) / n };
+}

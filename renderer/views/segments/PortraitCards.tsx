@@ -1,6 +1,7 @@
 import type { JSX } from 'react';
 import type { PortraitCard, PortraitResult } from '../../../workers/api';
 import { formatCount, formatPercent } from '../../format';
+import { formatValueAmount, formatValueDifference, formatValueLift, formatValueShare } from '../../format-value';
 import { featuresByDistinction, formatLift, formatMean, formatZ } from './segment-data';
 import { segmentColour } from './segment-figures';
 
@@ -43,6 +44,14 @@ function Card({ card, names, onRename }: { card: PortraitCard; names: readonly s
       <div className="seg-size" data-testid="segment-size" title={`Segment ${card.segment}`}>
         {formatCount(card.size)} rows · {formatPercent(card.share)} of all rows
       </div>
+      {card.value && (
+        <div className="seg-value small" data-testid="segment-value" title="Share of the total value (GMV) the segment holds; lift = that share ÷ its share of rows; mean value per row and its difference to the other segments. 95% intervals (analytic).">
+          GMV {formatValueShare(card.value.share)} · lift {formatValueLift(card.value.lift)}
+          <div className="muted">
+            mean {formatValueAmount(card.value.meanTagged)} ({formatValueDifference(card.value.difference)} vs the rest)
+          </div>
+        </div>
+      )}
       {card.suggestedName && card.suggestedName !== name && (
         <p className="muted small seg-suggested">
           suggested: {card.suggestedName}{' '}
@@ -128,6 +137,7 @@ export function PortraitCards({ portrait, names, onRename }: PortraitCardsProps)
       {portrait.unassignedRows > 0 && <p className="muted small">{formatCount(portrait.unassignedRows)} rows have no segment and are left out.</p>}
       <p className="muted small seg-cards-note">
         Rules grown on {formatCount(portrait.ruleSampleRows)} of {formatCount(portrait.rowCount)} rows; precision and recall are measured on every row.
+        {portrait.value && ` GMV is ${portrait.value.expression} per row (total ${formatValueAmount({ value: portrait.value.total, low: null, high: null })}${portrait.value.warnings.length > 0 ? `; ${portrait.value.warnings.join('; ')}` : ''}).`}
       </p>
     </div>
   );

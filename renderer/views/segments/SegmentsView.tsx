@@ -33,6 +33,7 @@ import {
   tableNameFrom,
   waitUntilDone,
 } from './segment-data';
+import { portraitValueExpression } from './portrait-value';
 import {
   emptyFeatureForm,
   removeSegmentation,
@@ -230,6 +231,7 @@ export function SegmentsView(props: SegmentsViewProps): JSX.Element {
         segmentColumn: 'segment',
         features: portraitFeatures(result.cluster.columns, output.columns),
         seed: Number(state.seed) || 0,
+        ...(portraitValueExpression(output.columns) ? { value: portraitValueExpression(output.columns) } : {}),
       });
       setPortrait(cards);
       const names = namesFromCards(cards.cards, result.cluster.k);
