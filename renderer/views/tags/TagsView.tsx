@@ -5,6 +5,7 @@ import { describeError } from '../../errors';
 import { useWorkspaceUpdater } from '../../use-workspace-updater';
 import { defaultTable, saveText, type SaveBytes, type WorkspaceViewProps } from '../view-props';
 import { MiningPanel } from './MiningPanel';
+import { KeywordMiningPanel } from './KeywordMiningPanel';
 import type { RuleEditorHandle } from './RuleEditor';
 import {
   addGroup,
@@ -161,6 +162,19 @@ export function TagsView(props: TagsViewProps): JSX.Element {
     [updateWorkspace],
   );
 
+  const onAddKeywordTags = useCallback(
+    (mined: TagSet, ids: ReadonlySet<string>): number => {
+      let added = 0;
+      updateWorkspace((state) => {
+        const merged = addMinedTags(state.tagSet, mined, ids);
+        added = merged.added.length;
+        return { ...state, tagSet: merged.set };
+      });
+      return added;
+    },
+    [updateWorkspace],
+  );
+
   // A finished mining run sets the Validate tab's target and positive value to its label.
   const onMined = useCallback((result: RulesMineResult) => updateWorkspace((state) => ({ ...state, validation: prefillValidation(state.validation, result) })), [updateWorkspace]);
 
@@ -291,6 +305,7 @@ export function TagsView(props: TagsViewProps): JSX.Element {
             onMined={onMined}
             onAddTags={onAddMined}
           />
+          <KeywordMiningPanel engine={engine} table={table} columns={columns} onAddTags={onAddKeywordTags} />
         </div>
         <div hidden={section !== 'validate'}>
           <ValidationPanel

@@ -350,7 +350,7 @@ export function problemText(problem: RuleProblem): string {
 
 // ---------------------------------------------------------------- rule completion
 
-export const RULE_KEYWORDS = ['and', 'or', 'not', 'in', 'between', 'is null', 'is not null', 'like', 'matches', 'true', 'false'] as const;
+export const RULE_KEYWORDS = ['and', 'or', 'not', 'in', 'between', 'is null', 'is not null', 'like', 'matches', 'contains word', 'contains phrase', 'not contains word', 'true', 'false'] as const;
 
 const BARE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const RESERVED = new Set(['and', 'or', 'not', 'in', 'between', 'is', 'null', 'like', 'matches', 'rlike', 'regexp', 'true', 'false']);
