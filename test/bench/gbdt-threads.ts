@@ -149,7 +149,7 @@ export async function runThreadsBench(options: ThreadsBenchOptions): Promise<Thr
   const cpus = os.cpus();
   console.log(`gbdt threads: ${nTrain.toLocaleString('en-US')} train / ${(options.rows - nTrain).toLocaleString('en-US')} test rows x ${options.features} features, ${options.rounds} rounds, depth ${options.depth}, eta 0.1, 256 bins; data ready in ${seconds(performance.now() - t0)} s`);
   console.log(`machine: ${os.availableParallelism()} cores (${cpus[0]?.model ?? 'unknown'}), load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; node ${process.version}`);
-  if (!options.xgbScript) console.log('XGBoost: script xgb_bench.py not found (pass --xgb-script); Assay only');
+  if (!options.xgbScript) console.log('XGBoost: not run (--no-xgb, or xgb_bench.py not found: pass --xgb-script); Assay only');
 
   const rows: ThreadsRow[] = [];
   let firstTrees: string | null = null;
