@@ -9,7 +9,7 @@ const target = process.argv[2] as string;
 async function bigPack(version: string, threshold: number): Promise<string> {
   const rows = Array.from({ length: 10_000 }, (_, i) => ({ key: `user-${i}`, values: { spend: i * 1.5, note: `row ${i} with some padding text to make the file large` }, expected: i * 1.5 > threshold ? ['big'] : [] }));
   const pack = await finalizePack({
-    schema: 'assay.rulepack/1',
+    schema: 'assay.rulepack/2',
     name: 'atomic',
     version,
     created: { at: '2026-11-20T00:00:00.000Z', by: 'test' },

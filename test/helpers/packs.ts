@@ -135,7 +135,7 @@ export const SAMPLE_RULES: Record<string, string> = {
 
 export function baseInput(name: string, tags: RulePackInput['tags']): Omit<RulePackInput, 'contentHash'> {
   return {
-    schema: 'assay.rulepack/1',
+    schema: 'assay.rulepack/2',
     name,
     version: '1.0.0',
     created: { at: '2026-11-20T10:00:00.000Z', by: 'analyst@example.com' },

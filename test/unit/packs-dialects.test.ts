@@ -61,14 +61,14 @@ describe('DuckDB output on the samples', () => {
     let fired = 0;
     for (const row of rows) {
       const got = byKey.get(row[COL.key] as string) as Record<string, unknown>;
-      const expected = pack.tags.filter((t) => t.kind === 'rule' && referenceEval(t.rule.ast, row) === true).map((t) => t.name);
+      const expected = pack.tags.filter((t) => t.kind === 'rule' && referenceEval(t.rule.ast, row) === true).map((t) => t.id);
       fired += expected.length;
-      for (const tag of pack.tags) expect(got[tag.name], `${tag.name} on ${JSON.stringify(row)}`).toBe(expected.includes(tag.name));
+      for (const tag of pack.tags) expect(got[tag.id], `${tag.name} on ${JSON.stringify(row)}`).toBe(expected.includes(tag.id));
       expect([...(got.tags as Iterable<string>)]).toEqual(expected);
     }
     // Every tag fires somewhere and misses somewhere, so the comparison means something.
     for (const tag of pack.tags.filter((t) => t.name !== 'eq_null' && t.name !== 'not_in_null')) {
-      const count = out.filter((r) => r[tag.name] === true).length;
+      const count = out.filter((r) => r[tag.id] === true).length;
       expect(count, tag.name).toBeGreaterThan(0);
       expect(count, tag.name).toBeLessThan(rows.length);
     }
@@ -86,7 +86,7 @@ describe('DuckDB output on the samples', () => {
     for (const tag of pack.tags) {
       if (tag.kind !== 'rule') continue;
       const fires = evaluateRule(tag.rule.ast, table);
-      keys.forEach((key, i) => expect(byKey.get(key)?.[tag.name], `${tag.name} on ${key}`).toBe(fires[i] === 1));
+      keys.forEach((key, i) => expect(byKey.get(key)?.[tag.id], `${tag.name} on ${key}`).toBe(fires[i] === 1));
     }
   });
 
@@ -107,8 +107,8 @@ describe('DuckDB output on the samples', () => {
       const got = byKey.get(row[COL.key] as string) as Record<string, unknown>;
       const fires = (probs[i] as number) >= modelTag.model.threshold;
       modelFires += fires ? 1 : 0;
-      expect(got['likely buyer'], `row ${i} p=${probs[i]}`).toBe(fires);
-      expect(got['segment 1'], `row ${i}`).toBe(members[i] === 1);
+      expect(got[modelTag.id], `row ${i} p=${probs[i]}`).toBe(fires);
+      expect(got[segmentTag.id], `row ${i}`).toBe(members[i] === 1);
     });
     // The rows on split thresholds are decided in float32: a double comparison would differ.
     const doubleSplit = (x: number, t: number): boolean => x < Math.fround(t);
@@ -132,7 +132,7 @@ describe('pack jobs on the in-app engine', () => {
     const applied = await engine.client.run('pack.apply', { text, into: 'tagged users' });
     expect(applied.rowCount).toBe(rows.length);
     const direct = await queryRows(engine.client, packToSql(packs[1] as RulePack, 'duckdb'));
-    for (const tag of (packs[1] as RulePack).tags) expect(applied.counts[tag.name], tag.name).toBe(direct.filter((r) => r[tag.name] === true).length);
+    for (const tag of (packs[1] as RulePack).tags) expect(applied.counts[tag.id], tag.name).toBe(direct.filter((r) => r[tag.id] === true).length);
     const validation = await engine.client.run('pack.validate', { text });
     expect(validation).toMatchObject({ ok: true, golden: { rows: 0, mismatches: [] } });
     const err = await failure(engine.client.run('pack.export', { text: text.slice(0, 50), dialect: 'spark' }));

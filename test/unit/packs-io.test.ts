@@ -73,7 +73,7 @@ describe('readPack', () => {
 
   it('refuses a newer or unknown schema and a missing one', async () => {
     const doc = JSON.parse(writePack(await sampleRulePack())) as Record<string, unknown>;
-    expect(await badInput(JSON.stringify({ ...doc, schema: 'assay.rulepack/2' }))).toMatch(/newer than this Assay reads.*update Assay/);
+    expect(await badInput(JSON.stringify({ ...doc, schema: 'assay.rulepack/3' }))).toMatch(/newer than this Assay reads.*update Assay/);
     expect(await badInput(JSON.stringify({ ...doc, schema: 'acme.rules/1' }))).toMatch(/not a rule pack schema/);
     expect(await badInput(JSON.stringify({ ...doc, schema: undefined }))).toMatch(/^schema: missing/);
     expect(await badInput('[1,2]')).toMatch(/must be a JSON object/);
@@ -91,10 +91,15 @@ describe('readPack', () => {
     expect((await readPack(JSON.stringify(doc), { verifyHash: false })).pack.tags[0]?.name).toBe(pack.tags[0]?.name);
   });
 
-  it('rejects duplicate tag names ignoring case and tags named like the key', async () => {
-    const doc = JSON.parse(writePack(await sampleRulePack())) as { tags: Array<{ name: string }> };
-    (doc.tags[1] as { name: string }).name = 'HIGH "VALUE"';
-    expect(await badInput(JSON.stringify(doc))).toMatch(/tags\[1\]\.name: tag name "HIGH "VALUE"" repeats/);
+  it('rejects duplicate tag ids and names, and an id named like the output\'s tags column', async () => {
+    const doc = JSON.parse(writePack(await sampleRulePack())) as { tags: Array<{ id: string; name: string }> };
+    (doc.tags[1] as { id: string }).id = (doc.tags[0] as { id: string }).id;
+    expect(await badInput(JSON.stringify(doc))).toMatch(/tags\[1\]\.id: tag id "high_value" \(tag "it's `odd`"\) repeats another tag's id/);
+    const doc2 = JSON.parse(writePack(await sampleRulePack())) as { tags: Array<{ id: string; name: string }> };
+    (doc2.tags[1] as { name: string }).name = (doc2.tags[0] as { name: string }).name;
+    expect(await badInput(JSON.stringify(doc2))).toMatch(/tags\[1\]\.name: tag name "high "value"" repeats another tag/);
+    (doc2.tags[1] as { name: string; id: string }).id = 'tags';
+    expect(await badInput(JSON.stringify(doc2))).toMatch(/tags\[1\]\.id: tag id "tags"/);
   });
 
   it('migrates an assay.rulepack/0 pack', async () => {
@@ -110,11 +115,11 @@ describe('readPack', () => {
     };
     const { pack, migratedFrom } = await readPack(JSON.stringify(v0));
     expect(migratedFrom).toBe('assay.rulepack/0');
-    expect(pack.schema).toBe('assay.rulepack/1');
+    expect(pack.schema).toBe('assay.rulepack/2');
     expect(pack.entity).toEqual({ table: 'users', key: 'user_id' });
     expect(pack.created).toEqual({ at: '2025-06-01T12:00:00Z', by: 'old-tool' });
     expect(pack.asOf).toBe('2025-06-01');
-    expect(pack.tags[0]).toMatchObject({ kind: 'rule', name: 'big spender', status: 'draft', rule: { text: 'spend > 500' } });
+    expect(pack.tags[0]).toMatchObject({ kind: 'rule', id: 'big_spender', name: 'big spender', status: 'draft', rule: { text: 'spend > 500' } });
     expect(pack.contentHash).toBe(await packContentHash(pack));
     // The migrated pack reads back as a current one.
     expect((await readPack(writePack(pack))).pack).toEqual(pack);

@@ -114,8 +114,8 @@ describe('entity key', () => {
     expect(keys.candidates).toEqual([]);
     expect(keys.reason).toMatch(/no whole-number or text column has a distinct, non-empty value on each of the 40 rows/);
     const out = await queryRows(engine.client, packToSql(p, 'duckdb', { header: false }));
-    expect(Object.keys(out[0] ?? {})).toEqual(['session_id', 'amount', 'visits', 'busy', 'tags']);
-    expect(out.filter((r) => r.busy === true)).toHaveLength(20);
+    expect(Object.keys(out[0] ?? {})).toEqual(['session_id', 'amount', 'visits', 't0', 'tags']);
+    expect(out.filter((r) => r.t0 === true)).toHaveLength(20);
     const text = (await engine.client.run('pack.read', { text: JSON.stringify(p) })).text;
     const validation = await engine.client.run('pack.validate', { text, table: 'anon' });
     expect(validation.golden.mismatches).toEqual([]);
@@ -224,7 +224,7 @@ describe('pack apply reads files as the rest of the tool does', { timeout: 240_0
       const shape = (lines: string[]): string[] => lines.map((l) => l.replace(/malformed rows \(.*\)\. Loaded/, 'malformed rows (…). Loaded'));
       expect(shape(applied.stderr.split('\n').filter((l) => l.startsWith('warning:'))), base).toEqual(shape(expected));
       const { pack: p } = await readPack(fs.readFileSync(file(`${base}.json`), 'utf8'));
-      for (const t of p.tags) expect(applied.stdout, `${base} ${t.name}`).toContain(`  ${t.name}: ${t.metrics?.support}`);
+      for (const t of p.tags) expect(applied.stdout, `${base} ${t.name}`).toContain(`  ${t.id} (${t.name}): ${t.metrics?.support}`);
     }
   });
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInProcessEngine, type NodeEngine } from '../../workers/node/engine-node';
+import { safeTagId } from '../../workers/packs/tag-ids';
 import { parseTagSet, segmentTags, type Tag, type TagSetInput } from '../../workers/tags/tag';
 import { failure } from '../helpers/engine';
 import { queryRows } from '../helpers/packs';
@@ -62,7 +63,7 @@ describe('segment tags', () => {
       const segment = segmentOf.get(Number(row.id));
       expect(segment).toBeDefined();
       tags.forEach((tag, i) => {
-        expect(row[tag.name], `row ${String(row.id)}, tag ${tag.name}`).toBe(segment === i);
+        expect(row[safeTagId(tag.id)], `row ${String(row.id)}, tag ${tag.name}`).toBe(segment === i);
         checked++;
       });
     }

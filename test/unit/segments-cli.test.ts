@@ -84,7 +84,7 @@ describe('assay features', { timeout: 120_000 }, () => {
   it('prints the funnel SQL and writes Parquet', async () => {
     const log = writeFixture(dir, 'events.csv', 'user,ts,kind\nu1,2024-01-01 10:00:00,pv\nu1,2024-01-01 10:05:00,cart\nu1,2024-01-01 10:09:00,buy\nu2,2024-01-02 11:00:00,pv\n');
     const out = path.join(dir, 'funnel.parquet');
-    const r = await features('funnel', log, '--key', 'user', '--time', 'ts', '--event-type', 'kind', '--as-of', '2024-02-01', '--print-sql', '--out', out);
+    const r = await features('funnel', log, '--key', 'user', '--time', 'ts', '--event-type', 'kind', '--as-of', '2024-01-03', '--print-sql', '--out', out);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/count\(\*\) FILTER \(WHERE event_type IN \('buy', 'purchase'\)\) AS "purchase_count"/);
     const bytes = fs.readFileSync(out);

@@ -287,7 +287,7 @@ describe('funnel, category and time features', () => {
 
   it.skipIf(!fs.existsSync(taobao))('gives the published counts on the Taobao UserBehavior sample (research-only data in ../shared; skipped where absent)', async () => {
     await engine.client.run('data.open', { source: { kind: 'path', path: taobao }, tableName: 'taobao' });
-    const generated = await engine.client.run('features.generate', { template: 'all', table: 'taobao', key: 'user_id', time: 'timestamp', utcOffsetHours: 8, eventType: 'behavior_type', category: 'category_id', asOf: '2030-01-01' });
+    const generated = await engine.client.run('features.generate', { template: 'all', table: 'taobao', key: 'user_id', time: 'timestamp', utcOffsetHours: 8, eventType: 'behavior_type', category: 'category_id', asOf: '' });
     const built = await engine.client.run('features.build', { sql: generated.sql, outputTable: 'taobao_users' });
     expect(built.rowCount).toBe(814);
     const [s] = await tableRows('SELECT sum(view_count) AS pv, sum(cart_count) AS cart, sum(fav_count) AS fav, sum(purchase_count) AS buy, count(*) FILTER (WHERE purchase_count > 0) AS buyers FROM taobao_users');
@@ -303,7 +303,7 @@ describe('bad input', () => {
   });
 
   it('works with quotes and spaces in table and column names', async () => {
-    const generated = await engine.client.run('features.generate', { template: 'rfm', table: 'hostile table', key: 'we"ird key', time: 'time of day', value: `"it's value"`, asOf: '2024-02-01' });
+    const generated = await engine.client.run('features.generate', { template: 'rfm', table: 'hostile table', key: 'we"ird key', time: 'time of day', value: `"it's value"`, asOf: '2024-01-04' });
     const built = await engine.client.run('features.build', { sql: generated.sql, outputTable: "out 'x'" });
     expect(built.columns[0]?.name).toBe('we"ird key');
     const rows = await tableRows(`SELECT * FROM "out 'x'" ORDER BY 1`);
@@ -314,7 +314,7 @@ describe('bad input', () => {
   });
 
   it('says which column is missing, which date is wrong, and that an empty table gives nothing', async () => {
-    const missing = await failure(engine.client.run('features.generate', { template: 'rfm', table: 'hostile table', key: 'nope', time: 'time of day', asOf: '2024-02-01' }));
+    const missing = await failure(engine.client.run('features.generate', { template: 'rfm', table: 'hostile table', key: 'nope', time: 'time of day', asOf: '2024-01-04' }));
     expect(missing.code).toBe('BAD_INPUT');
     expect(missing.message).toMatch(/"nope" is not in table "hostile table"/);
     const badDate = await failure(engine.client.run('features.generate', { template: 'rfm', table: 'hostile table', key: 'we"ird key', time: 'time of day', asOf: '2024-02-31' }));
@@ -330,7 +330,7 @@ describe('bad input', () => {
   });
 
   it('points at the line and column of a mistake in edited SQL, and refuses several statements or a taken name', async () => {
-    const generated = await engine.client.run('features.generate', { template: 'rfm', table: 'hostile table', key: 'we"ird key', time: 'time of day', asOf: '2024-02-01' });
+    const generated = await engine.client.run('features.generate', { template: 'rfm', table: 'hostile table', key: 'we"ird key', time: 'time of day', asOf: '2024-01-04' });
     const lines = generated.sql.split('\n');
     const at = lines.findIndex((l) => l.includes('count(*) AS "event_count"'));
     lines[at] = '  count(*) AS "event_count", nosuchcolumn + 1 AS broken';

@@ -227,7 +227,7 @@ describe('rule language: JS evaluator vs DuckDB SQL', () => {
 /** The case's rules as a pack over the property table (tags r0, r1, ... keyed by the row id). */
 async function caseAsPack(c: Case): Promise<RulePack> {
   return finalizePack({
-    schema: 'assay.rulepack/1',
+    schema: 'assay.rulepack/2',
     name: 'property',
     version: '1.0.0',
     created: { at: '2026-12-01T00:00:00.000Z', by: '' },

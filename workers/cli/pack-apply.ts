@@ -183,9 +183,9 @@ export async function applyPackNative(pack: RulePack, file: string, temp: string
         throw applyError(first, file, false);
       }
     }
-    const counts = pack.tags.map((t) => `count(*) FILTER (WHERE ${quoteIdent(t.name)}) AS ${quoteIdent(t.name)}`).join(', ');
+    const counts = pack.tags.map((t) => `count(*) FILTER (WHERE ${quoteIdent(t.id)}) AS ${quoteIdent(t.id)}`).join(', ');
     const row = (await conn.runAndReadAll(`SELECT count(*) AS ${quoteIdent('__rows')}, ${counts} FROM read_parquet(${quoteLiteral(temp)})`)).getRowObjectsJS()[0] ?? {};
-    return { rows: Number(row.__rows ?? 0), counts: Object.fromEntries(pack.tags.map((t) => [t.name, Number(row[t.name] ?? 0)])), warnings };
+    return { rows: Number(row.__rows ?? 0), counts: Object.fromEntries(pack.tags.map((t) => [t.id, Number(row[t.id] ?? 0)])), warnings };
   } finally {
     conn.closeSync();
     instance.closeSync();

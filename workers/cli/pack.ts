@@ -282,7 +282,7 @@ async function applyCommand(argv: string[], io: Io): Promise<number> {
     for (const warning of result.warnings) io.err(`warning: ${warning}`);
     commitTemp(temp, target);
     io.out(`${result.rows} ${pack.entity.key === null ? 'rows' : 'entities'} tagged`);
-    for (const t of pack.tags) io.out(`  ${t.name}: ${result.counts[t.name] ?? 0}`);
+    for (const t of pack.tags) io.out(`  ${t.id}${t.name === t.id ? '' : ` (${t.name})`}: ${result.counts[t.id] ?? 0}`);
   } finally {
     discardTemp(temp);
   }

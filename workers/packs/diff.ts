@@ -168,7 +168,7 @@ async function tagSets(engine: DataEngine, pack: RulePack, relation: string, col
   const keys = Array.from({ length: table.numRows }, (_, i) => (byKey ? String(keyVector?.get(i)) : `row ${String(keyVector?.get(i))}`));
   const fires = new Map<string, Uint8Array>();
   for (const tag of pack.tags) {
-    const v = table.getChild(tag.name);
+    const v = table.getChild(tag.id);
     fires.set(tag.name, Uint8Array.from({ length: table.numRows }, (_, i) => (v?.get(i) === true ? 1 : 0)));
   }
   return { keys, fires };

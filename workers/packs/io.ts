@@ -7,9 +7,11 @@ import {
   rulePackV0Schema,
   type Review,
   type RulePack,
+  type RulePackDraft,
   type RulePackInput,
   type RulePackV0,
 } from './schema';
+import { assignTagIds, safeTagId } from './tag-ids';
 
 /** A hash that satisfies the schema while the real one is being computed. */
 const PLACEHOLDER_HASH = `sha256:${'0'.repeat(64)}`;
@@ -57,15 +59,16 @@ function schemaError(error: z.ZodError, what: string): EngineError {
   });
 }
 
-/** Validates a pack object (defaults filled in) and gives it its content hash. */
-export async function finalizePack(input: Omit<RulePackInput, 'contentHash'>): Promise<RulePack> {
-  const parsed = rulePackSchema.safeParse({ ...input, contentHash: PLACEHOLDER_HASH });
+/** Validates a pack object (defaults filled in; a tag without an id gets one from its name) and gives it its content hash. */
+export async function finalizePack(input: RulePackDraft | Omit<RulePackInput, 'contentHash'>): Promise<RulePack> {
+  const tags = Array.isArray(input.tags) ? assignTagIds(input.tags as Array<{ name: string; id?: string }>) : input.tags;
+  const parsed = rulePackSchema.safeParse({ ...input, tags, contentHash: PLACEHOLDER_HASH });
   if (!parsed.success) throw schemaError(parsed.error, 'The pack');
   return { ...parsed.data, contentHash: await packContentHash(parsed.data) };
 }
 
 /** Turns a pre-release ("assay.rulepack/0") pack into the current shape. */
-export function migrateV0(old: RulePackV0): Omit<RulePackInput, 'contentHash'> {
+export function migrateV0(old: RulePackV0): RulePackDraft {
   return {
     schema: PACK_SCHEMA,
     name: old.name,
@@ -76,6 +79,49 @@ export function migrateV0(old: RulePackV0): Omit<RulePackInput, 'contentHash'> {
     entity: { table: old.table, key: old.key },
     tags: old.rules.map((r) => ({ kind: 'rule' as const, name: r.name, description: r.description, rule: { text: r.text, ast: r.ast } })),
   };
+}
+
+/**
+ * "assay.rulepack/1" -> the current shape: each tag gets an id from its name (its output column
+ * from now on; two names giving one id are refused, naming both), golden rows list ids, and the
+ * pack records no feature step. The v1 hash is checked on the v1 content first; the migrated pack
+ * is re-hashed, so earlier reviews no longer match it (its output columns changed: review it again).
+ */
+async function migrateV1(doc: Record<string, unknown>, verifyHash: boolean): Promise<RulePack> {
+  const rawTags = Array.isArray(doc.tags) ? (doc.tags as Array<Record<string, unknown>>) : [];
+  const named = rawTags.map((t) => ({ ...t, name: typeof t.name === 'string' ? t.name : '' }));
+  const withIds = assignTagIds(
+    named.map((t) => {
+      const { id: _id, ...rest } = t as Record<string, unknown> & { name: string };
+      return rest as { name: string; id?: string };
+    }),
+  );
+  const idOf = new Map(withIds.map((t) => [t.name, t.id]));
+  const golden = doc.golden as { rows?: Array<{ expected?: unknown }> } | undefined;
+  const rows = golden?.rows?.map((r) => ({ ...r, expected: Array.isArray(r.expected) ? r.expected.map((n) => (typeof n === 'string' ? (idOf.get(n) ?? safeTagId(n)) : n)) : r.expected }));
+  const migrated = { ...doc, schema: PACK_SCHEMA, tags: withIds, ...(golden && rows ? { golden: { ...golden, rows } } : {}) };
+  const parsed = rulePackSchema.safeParse(migrated);
+  if (!parsed.success) throw schemaError(parsed.error, 'The assay.rulepack/1 pack');
+  if (verifyHash) {
+    // The v1 content: no ids, names in the golden rows, no feature step.
+    const nameOf = new Map(parsed.data.tags.map((t) => [t.id, t.name]));
+    const { features: _features, ...rest } = parsed.data;
+    const v1 = {
+      ...rest,
+      schema: 'assay.rulepack/1',
+      tags: parsed.data.tags.map(({ id: _id, ...t }) => t),
+      golden: { ...parsed.data.golden, rows: parsed.data.golden.rows.map((r) => ({ ...r, expected: r.expected.map((id) => nameOf.get(id) ?? id) })) },
+    };
+    const actual = await packContentHash(v1 as unknown as RulePack);
+    if (actual !== parsed.data.contentHash) {
+      throw new EngineError('BAD_INPUT', `contentHash: the pack content does not match its hash (recorded ${parsed.data.contentHash}, computed ${actual}); it was edited after it was built.`, {
+        recorded: parsed.data.contentHash,
+        computed: actual,
+      });
+    }
+  }
+  const { contentHash: _hash, ...content } = parsed.data;
+  return finalizePack(content);
 }
 
 export interface ReadPackOptions {
@@ -100,7 +146,7 @@ export async function readPack(text: string, options: ReadPackOptions = {}): Pro
   }
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new EngineError('BAD_INPUT', 'The pack must be a JSON object.');
   const schema = (doc as { schema?: unknown }).schema;
-  if (typeof schema !== 'string') throw new EngineError('BAD_INPUT', 'schema: missing; a rule pack starts with "schema": "assay.rulepack/1".');
+  if (typeof schema !== 'string') throw new EngineError('BAD_INPUT', `schema: missing; a rule pack starts with "schema": "${PACK_SCHEMA}".`);
   const match = /^assay\.rulepack\/(\d+)$/.exec(schema);
   if (!match) throw new EngineError('BAD_INPUT', `schema: "${schema}" is not a rule pack schema (expected "${PACK_SCHEMA}").`);
   const version = Number(match[1]);
@@ -112,6 +158,7 @@ export async function readPack(text: string, options: ReadPackOptions = {}): Pro
     if (!old.success) throw schemaError(old.error, 'The assay.rulepack/0 pack');
     return { pack: await finalizePack(migrateV0(old.data)), migratedFrom: schema };
   }
+  if (version === 1) return { pack: await migrateV1(doc as Record<string, unknown>, options.verifyHash ?? true), migratedFrom: schema };
   const parsed = rulePackSchema.safeParse(doc);
   if (!parsed.success) throw schemaError(parsed.error, 'The pack');
   const pack = parsed.data;

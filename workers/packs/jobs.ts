@@ -33,9 +33,9 @@ async function tableName(engine: DataEngine, table: string): Promise<string> {
 export function registerPackJobs(host: JobHost, engine: DataEngine): void {
   const on = jobRegistrar<PackJobs>(host);
   on('pack.build', async (p, ctx) => {
-    const notes: { leftOut: LeftOutTag[] } = { leftOut: [] };
+    const notes: { leftOut: LeftOutTag[]; target?: PackInfo['target'] } = { leftOut: [] };
     const pack = await buildPack(engine, p, (f, phase) => ctx.progress(f, phase), ctx.signal, notes);
-    return { ...info(pack, null), leftOut: notes.leftOut };
+    return { ...info(pack, null), leftOut: notes.leftOut, ...(notes.target ? { target: notes.target } : {}) };
   });
   on('pack.read', async (p) => {
     const { pack, migratedFrom } = await readPack(requireText(p.text, 'The pack'), { verifyHash: p.verifyHash ?? true });

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import type { RuleExpr, RuleLiteral } from '../tags/ast';
+import type { FeatureStep } from '../segments/types';
+import { valueExprSchema } from '../segments/value-expr';
+import { TAG_ID_PATTERN } from './tag-ids';
 
 /**
  * The rule pack: the file analysts export, PMs sign off and production runs. Everything a
@@ -9,8 +12,8 @@ import type { RuleExpr, RuleLiteral } from '../tags/ast';
  * rulepack.schema.json is generated from it (scripts/gen-pack-schema.ts).
  */
 
-export const PACK_SCHEMA = 'assay.rulepack/1';
-export const PACK_SCHEMA_VERSION = 1;
+export const PACK_SCHEMA = 'assay.rulepack/2';
+export const PACK_SCHEMA_VERSION = 2;
 
 export const SQL_DIALECTS = ['spark', 'hive', 'flink', 'trino', 'duckdb'] as const;
 export type SqlDialect = (typeof SQL_DIALECTS)[number];
@@ -53,6 +56,31 @@ export const ruleExprSchema: z.ZodType<RuleExpr> = z.lazy(() =>
     z.object({ type: z.literal('literal'), value: z.boolean() }).strict(),
   ]),
 );
+
+// ---- The feature step (segments/types.ts FeatureStep) ----
+
+const stageValues = z.array(z.string());
+export const featureStepSchema: z.ZodType<FeatureStep> = z
+  .object({
+    template: z.enum(['rfm', 'funnel', 'category_shares', 'time_shares', 'all']),
+    table: z.string().min(1),
+    key: z.string().min(1),
+    time: z.string().min(1),
+    timeKind: z.enum(['timestamp', 'date', 'text', 'epoch_seconds', 'epoch_milliseconds']),
+    utcOffsetHours: finite.refine((h) => Math.abs(h) <= 14, 'must be between -14 and 14 hours'),
+    order: z.string().min(1).optional(),
+    eventType: z.string().min(1).optional(),
+    category: z.string().min(1).optional(),
+    session: z.string().min(1).optional(),
+    eventValues: z.object({ view: stageValues, cart: stageValues, fav: stageValues, purchase: stageValues }).strict(),
+    value: z.object({ text: z.string().min(1), ast: valueExprSchema }).strict().optional(),
+    where: z.object({ text: z.string().min(1), ast: ruleExprSchema }).strict().optional(),
+    topCategories: z.number().int().min(1).max(50),
+    categories: z.array(z.string()),
+    asOf: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD'),
+    columns: z.array(z.string().min(1)).min(2),
+  })
+  .strict();
 
 // ---- Metrics and gates ----
 
@@ -125,6 +153,12 @@ export type GateOutcome = z.infer<typeof gateOutcomeSchema>;
 // ---- Tags ----
 
 const tagCommon = {
+  /**
+   * The tag's output column and its entry in the `tags` list: stable and safe in every engine
+   * ([a-z0-9_], from the tag set's id), so renaming the display name does not change the output schema.
+   */
+  id: z.string().regex(TAG_ID_PATTERN, 'must be lower-case letters, digits and _, starting with a letter (at most 64)'),
+  /** The display name, shown in comments, reports and the app. */
   name: tagName,
   group: z.string().default('basic'),
   description: z.string().default(''),
@@ -238,7 +272,7 @@ export const goldenRowSchema = z
     key: z.union([z.string(), finite]),
     /** The row's values by column name (types in golden.columns). */
     values: z.record(z.string(), cellSchema),
-    /** Names of the tags that fire on this row, in pack order. */
+    /** Ids of the tags that fire on this row, in pack order (what the output's `tags` list holds). */
     expected: z.array(z.string()),
   })
   .strict();
@@ -293,6 +327,12 @@ export const rulePackSchema = z
       .strict()
       .nullable()
       .default(null),
+    /**
+     * The feature step that produced the entity table from the raw events (template, columns,
+     * cleaning filter, value expression, categories, as_of): exported as SQL from the raw table to
+     * the tags for every dialect. Null when the entity table was not built by a recorded step.
+     */
+    features: featureStepSchema.nullable().default(null),
     tags: z.array(packTagSchema).min(1),
     /** The gates of the tag set as a whole and whether the set passed them. */
     gates: z.array(gateSchema).default([]),
@@ -308,26 +348,32 @@ export const rulePackSchema = z
   })
   .strict()
   .superRefine((pack, ctx) => {
-    // Spark, Hive and Trino fold identifier case: tag names must differ in more than case, and
-    // must not clash with the output's key and `tags` columns.
-    const seen = new Set<string>();
+    // Output columns are the tag ids: they must not repeat, nor clash with the output's key and
+    // `tags` columns (Spark, Hive and Trino fold identifier case). Display names must differ too.
+    const ids = new Set<string>();
+    const names = new Set<string>();
     const folded = new Set<string>([...identityColumns(pack.entity).map((c) => c.toLowerCase()), 'tags']);
     if (identityColumns(pack.entity).some((c) => c.toLowerCase() === 'tags')) {
       const message = 'a column named "tags" would clash with the output\'s list of fired tags; name a key column (or rename that column)';
       ctx.addIssue({ code: 'custom', path: ['entity', pack.entity.key === null ? 'columns' : 'key'], message });
     }
     pack.tags.forEach((tag, i) => {
-      if (folded.has(tag.name.toLowerCase())) {
-        ctx.addIssue({ code: 'custom', path: ['tags', i, 'name'], message: `tag name "${tag.name}" repeats another tag, ${pack.entity.key === null ? 'an entity column' : 'the entity key'} or "tags" (ignoring case)` });
+      if (folded.has(tag.id)) {
+        ctx.addIssue({ code: 'custom', path: ['tags', i, 'id'], message: `tag id "${tag.id}" (tag "${tag.name}") repeats another tag's id, ${pack.entity.key === null ? 'an entity column' : 'the entity key'} or "tags" (ignoring case): the output would have two columns of that name` });
       }
-      seen.add(tag.name);
-      folded.add(tag.name.toLowerCase());
+      if (names.has(tag.name)) ctx.addIssue({ code: 'custom', path: ['tags', i, 'name'], message: `tag name "${tag.name}" repeats another tag` });
+      ids.add(tag.id);
+      names.add(tag.name);
+      folded.add(tag.id);
     });
     pack.golden.rows.forEach((row, i) => {
-      row.expected.forEach((name, j) => {
-        if (!seen.has(name)) ctx.addIssue({ code: 'custom', path: ['golden', 'rows', i, 'expected', j], message: `unknown tag "${name}"` });
+      row.expected.forEach((id, j) => {
+        if (!ids.has(id)) ctx.addIssue({ code: 'custom', path: ['golden', 'rows', i, 'expected', j], message: `unknown tag id "${id}"` });
       });
     });
+    if (pack.features !== null && pack.features.asOf !== pack.asOf) {
+      ctx.addIssue({ code: 'custom', path: ['features', 'asOf'], message: `the feature step's as_of (${pack.features.asOf}) must be the pack's as_of (${pack.asOf})` });
+    }
   });
 
 export type RulePack = z.infer<typeof rulePackSchema>;
@@ -340,6 +386,10 @@ export function identityColumns(entity: { key: string | null; columns?: string[]
 export type RulePackInput = z.input<typeof rulePackSchema>;
 
 /** The pre-release shape ("assay.rulepack/0"): flat `rules` with text and AST, no kinds. */
+/** A pack as a tool may hand it to finalizePack: tag ids may be left out (each is then derived from the name). */
+export type RulePackDraft = Omit<RulePackInput, 'tags' | 'contentHash'> & { tags: Array<WithOptionalId<RulePackInput['tags'][number]>> };
+type WithOptionalId<T> = T extends unknown ? Omit<T, 'id'> & { id?: string } : never;
+
 export const rulePackV0Schema = z
   .object({
     schema: z.literal('assay.rulepack/0'),
@@ -361,6 +411,6 @@ export function packJsonSchema(): Record<string, unknown> {
 
 /** The shipped schema file's exact text. */
 export function packJsonSchemaText(): string {
-  const schema = { $id: 'https://assay.local/schemas/rulepack-1.json', title: 'Assay rule pack (assay.rulepack/1)', ...packJsonSchema() };
+  const schema = { $id: 'https://assay.local/schemas/rulepack-2.json', title: 'Assay rule pack (assay.rulepack/2)', ...packJsonSchema() };
   return `${JSON.stringify(schema, null, 2)}\n`;
 }

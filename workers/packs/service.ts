@@ -2,6 +2,7 @@ import type { Table } from 'apache-arrow';
 import type { DataEngine } from '../data/engine';
 import { quoteIdent, quoteLiteral } from '../data/sql-text';
 import { loadTagModel } from './dialects/model-sql';
+import { ctrTagColumns, isCtrTag } from './dialects/ctr-tag-sql';
 import { packToSql } from './dialects/pack-sql';
 import { ruleColumns } from '../tags/ast';
 import { chooseTags, noTagApplies, splitByColumns, tagReadsColumns, type LeftOutTag } from '../tags/applicability';
@@ -16,6 +17,8 @@ import { describeGate, NO_LABEL, NO_VALUE, needsLabel, needsValue } from './gate
 import { prepareValue, VALUE_COLUMN, type ValueSpec } from '../tags/value-data';
 import { valueStats } from '../tags/value-stats';
 import { toValueMetrics, valueGateFigures } from './value-metrics';
+import { assignTagIds, safeTagId } from './tag-ids';
+import { recordedFeatureStep } from '../segments/feature-registry';
 import { PACK_SCHEMA, identityColumns, type GateOutcome, type GoldenRow, type IntervalMetric, type PackTag, type RulePack, type RulePackInput, type SourceFile, type TagMetrics } from './schema';
 
 /** Rows of an Arrow table as plain objects (BigInt kept). */
@@ -27,6 +30,7 @@ function plainRows(table: Table): Array<Record<string, unknown>> {
 export function tagColumns(tag: PackTag): string[] {
   if (tag.kind === 'rule') return ruleColumns(tag.rule.ast);
   if (tag.kind === 'segment') return [...new Set(tag.segment.preprocessor.columns.map((c) => c.column))];
+  if (isCtrTag(tag)) return ctrTagColumns(tag);
   return [...new Set(loadTagModel(tag).encoding.features.map((f) => f.column))];
 }
 
@@ -50,7 +54,10 @@ export interface BuildParams {
   /** The previous version's pack JSON text. */
   parent?: string;
   createdBy?: string;
-  /** YYYY-MM-DD; today when absent. */
+  /**
+   * YYYY-MM-DD. When absent: the feature step's as_of (a table built by features.build), else the
+   * day after the latest date in the table's date/time columns; the build date only when it has none.
+   */
   asOf?: string;
   /** A label to measure precision, recall, F1 and lift against; coverage only without it. */
   target?: TargetParam;
@@ -92,11 +99,13 @@ function packTagsFromTagSet(input: unknown, table: string, columns: ReadonlyArra
   };
   const { applicable, leftOut } = splitByColumns(converted, (x) => ({ id: x.tag.id, name: x.tag.name, columns: columnsOf(x), madeOn: x.tag.entity?.table }), columns.map((c) => c.name), table);
   if (applicable.length === 0) throw noTagApplies(leftOut, table);
-  return { tags: applicable.map((x) => x.packTag), leftOut };
+  // Two tag set ids that give one output column (e.g. "a-b" and "a.b") are refused, naming both.
+  return { tags: assignTagIds(applicable.map((x) => x.packTag)), leftOut };
 }
 
 function packTagFromTag(tag: Tag): Extract<RulePackInput['tags'][number], object> {
-  const common = { name: tag.name, group: tag.group, description: tag.description, owner: tag.owner, status: tag.status };
+  // The output column comes from the tag set's id, never the display name: renaming keeps the schema.
+  const common = { id: safeTagId(tag.id), name: tag.name, group: tag.group, description: tag.description, owner: tag.owner, status: tag.status };
   const def = tag.definition;
   if (def.kind === 'rule') return { ...common, kind: 'rule' as const, rule: { text: def.text, ast: def.ast } };
   if (def.kind === 'model') {
@@ -150,7 +159,7 @@ export async function measurePack(engine: DataEngine, pack: RulePack, relation: 
   const values = valued ? valued.read(table) : null;
   const out = new Map<string, TagMetrics>();
   for (const tag of pack.tags) {
-    const fires = flags(table, tag.name);
+    const fires = flags(table, tag.id);
     const m = labels ? tagMetrics(fires, labels) : coverageOnly(fires);
     const coverage = interval(m.coverage) ?? { value: 0, low: 0, high: 0 };
     const metrics: TagMetrics = { rows: m.rows, support: m.support, coverage };
@@ -231,7 +240,7 @@ async function pickGoldenRows(engine: DataEngine, pack: RulePack, relation: stri
   const columns = all.filter((c) => needed.has(c.name)).map((c) => ({ name: c.name, type: c.type }));
   if (limit <= 0) return { columns, rows: [] };
   const numbered = numberedRows(relation, all);
-  const flagsSql = [quoteIdent(ROW), ...pack.tags.map((t) => quoteIdent(t.name))].join(', ');
+  const flagsSql = [quoteIdent(ROW), ...pack.tags.map((t) => quoteIdent(t.id))].join(', ');
   const tagged = await engine.driver.query(
     `SELECT ${flagsSql} FROM (${packToSql(pack, 'duckdb', { header: false, source: numbered, passThrough: [ROW] })}) ORDER BY ${quoteIdent(ROW)} LIMIT 100000`,
     signal,
@@ -239,7 +248,7 @@ async function pickGoldenRows(engine: DataEngine, pack: RulePack, relation: stri
   const rowNumbers = tagged.getChild(ROW);
   const chosen: number[] = [];
   const perTag = Math.max(1, Math.floor(limit / (pack.tags.length + 1)));
-  const fired = pack.tags.map((t) => flags(tagged, t.name));
+  const fired = pack.tags.map((t) => flags(tagged, t.id));
   for (const f of fired) {
     let taken = 0;
     for (let i = 0; i < f.length && taken < perTag && chosen.length < limit; i++) {
@@ -254,7 +263,7 @@ async function pickGoldenRows(engine: DataEngine, pack: RulePack, relation: stri
   chosen.sort((a, b) => a - b);
   if (chosen.length === 0) return { columns, rows: [] };
   const expectedByRow = new Map<number, string[]>();
-  for (const i of chosen) expectedByRow.set(Number(rowNumbers?.get(i)), pack.tags.filter((_, t) => fired[t]?.[i] === 1).map((t) => t.name));
+  for (const i of chosen) expectedByRow.set(Number(rowNumbers?.get(i)), pack.tags.filter((_, t) => fired[t]?.[i] === 1).map((t) => t.id));
   const select = columns.map((c) => (JSON_NATIVE.test(c.type) ? quoteIdent(c.name) : `CAST(${quoteIdent(c.name)} AS VARCHAR) AS ${quoteIdent(c.name)}`));
   const values = plainRows(
     await engine.driver.query(`SELECT ${[quoteIdent(ROW), ...select].join(', ')} FROM ${numbered} WHERE ${quoteIdent(ROW)} IN (${[...expectedByRow.keys()].join(', ')}) ORDER BY ${quoteIdent(ROW)}`, signal),
@@ -272,7 +281,29 @@ async function pickGoldenRows(engine: DataEngine, pack: RulePack, relation: stri
 }
 
 /** Builds a pack from a tag set and a loaded table: metrics, gates, provenance, golden rows, hash. */
-export async function buildPack(engine: DataEngine, params: BuildParams, progress: (fraction: number, phase: string) => void, signal?: AbortSignal, notes?: { leftOut: LeftOutTag[] }): Promise<RulePack> {
+/** The day after the latest value of the relation's DATE/TIMESTAMP columns (the data's snapshot), or null when it has none. */
+async function snapshotDate(engine: DataEngine, relation: string, columns: Array<{ name: string; type: string }>, signal?: AbortSignal): Promise<string | null> {
+  const temporal = columns.filter((c) => /^(DATE|TIMESTAMP)/i.test(c.type));
+  if (temporal.length === 0) return null;
+  const latest = temporal.map((c) => `max(CAST(${quoteIdent(c.name)} AS DATE))`).join(', ');
+  const sql = `SELECT strftime(${temporal.length === 1 ? latest : `greatest(${latest})`} + 1, '%Y-%m-%d') AS snapshot FROM ${relation}`;
+  const value = (await engine.driver.query(sql, signal)).getChild('snapshot')?.get(0) as string | null | undefined;
+  return value ?? null;
+}
+
+/**
+ * The label the chosen tags were mined against, when the build gives none: every tag measured
+ * against a target names the same one, and the table has that column.
+ */
+function minedTarget(tagSet: unknown, packTags: ReadonlyArray<{ id: string }>, columns: ReadonlyArray<{ name: string }>): TargetParam | undefined {
+  const ids = new Set(packTags.map((t) => t.id));
+  const targets = parseTagSet(tagSet).tags.filter((t) => ids.has(safeTagId(t.id))).flatMap((t) => (t.metrics?.target ? [t.metrics.target] : []));
+  const first = targets[0];
+  if (!first || targets.some((t) => t.column !== first.column || t.positive !== first.positive)) return undefined;
+  return columns.some((c) => c.name === first.column) ? { column: first.column, positive: first.positive } : undefined;
+}
+
+export async function buildPack(engine: DataEngine, params: BuildParams, progress: (fraction: number, phase: string) => void, signal?: AbortSignal, notes?: { leftOut: LeftOutTag[]; target?: TargetParam & { from: 'given' | 'mined tags' } }): Promise<RulePack> {
   parseTagSet(params.tagSet); // a bad tag set is reported before the table is looked up
   const names = await engine.tableNames();
   const table = names.find((n) => n === params.table);
@@ -281,13 +312,23 @@ export async function buildPack(engine: DataEngine, params: BuildParams, progres
   const columns = await describeRelation(engine, relation, signal);
   const { tags, leftOut } = packTagsFromTagSet(params.tagSet, table, columns, params.tags);
   if (notes) notes.leftOut = leftOut;
+  const createdAt = params.createdAt ?? new Date().toISOString();
+  // Mined tags know their label: measure precision against it rather than report "not evaluated".
+  const target = params.target ?? minedTarget(params.tagSet, tags, columns);
+  if (notes && target) notes.target = { ...target, from: params.target ? 'given' : 'mined tags' };
+  // A table features.build made from a recorded step (and not changed since) carries that step.
+  const recorded = recordedFeatureStep(engine, table);
+  const features = recorded && recorded.columns.join('\u0001') === columns.map((c) => c.name).join('\u0001') ? recorded : null;
+  if (features && params.asOf !== undefined && params.asOf !== features.asOf) {
+    throw new EngineError('BAD_INPUT', `"${table}" was built from events before ${features.asOf}; the pack's as-of date must be that day (got ${params.asOf}). Rebuild the features with the as-of date you want.`);
+  }
+  const asOf = params.asOf ?? features?.asOf ?? (await snapshotDate(engine, relation, columns, signal)) ?? createdAt.slice(0, 10);
   const entity = await chooseEntity(engine, relation, table, columns, params.key, signal);
   let parent: RulePack['parent'] = null;
   if (params.parent !== undefined) {
     const old = (await readPack(params.parent)).pack;
     parent = { version: old.version, contentHash: old.contentHash };
   }
-  const createdAt = params.createdAt ?? new Date().toISOString();
   const rowCount = Number((await engine.driver.query(`SELECT count(*) AS n FROM ${relation}`, signal)).getChild('n')?.get(0) ?? 0);
   const sources: SourceFile[] = (params.sources ?? []).map((s) => ({ ...s, rows: rowCount, columns: columns.map((c) => ({ name: c.name, type: c.type })) }));
   const draftInput: Omit<RulePackInput, 'contentHash'> = {
@@ -296,8 +337,9 @@ export async function buildPack(engine: DataEngine, params: BuildParams, progres
     version: params.version,
     parent,
     created: { at: createdAt, by: params.createdBy ?? '' },
-    asOf: params.asOf ?? createdAt.slice(0, 10),
+    asOf,
     entity,
+    features,
     tags,
     provenance: { sources },
   };
@@ -310,11 +352,11 @@ export async function buildPack(engine: DataEngine, params: BuildParams, progres
   checkRuleTypes(pack, columns, `"${table}"`);
   throwIfAborted(signal);
   progress(0.4, 'measuring tags');
-  const metrics = await measurePack(engine, pack, relation, params.target, signal, params.value);
+  const metrics = await measurePack(engine, pack, relation, target, signal, params.value);
   const gates = [...(DEFAULT_GATES.perTag ?? []), ...(params.gates ? (checkGateSpec({ perTag: params.gates }).perTag ?? []) : [])];
   const measured = pack.tags.map((t) => {
     const m = metrics.get(t.name) as TagMetrics;
-    return { ...t, metrics: m, gates: gates.map((g) => ({ ...g })), gateOutcome: gateOutcome(m, gates, params.target !== undefined) };
+    return { ...t, metrics: m, gates: gates.map((g) => ({ ...g })), gateOutcome: gateOutcome(m, gates, target !== undefined) };
   });
   progress(0.7, 'choosing golden rows');
   pack = await finalizePack({ ...pack, tags: measured, contentHash: undefined } as Omit<RulePackInput, 'contentHash'>);
@@ -357,7 +399,7 @@ export async function checkGoldenRows(engine: DataEngine, pack: RulePack, signal
     const out = await runPack(engine, pack, quoteIdent(name), [GOLDEN_ROW], signal);
     const order = out.getChild(GOLDEN_ROW);
     const got = new Map<number, string[]>();
-    for (let i = 0; i < out.numRows; i++) got.set(Number(order?.get(i)), pack.tags.filter((t) => out.getChild(t.name)?.get(i) === true).map((t) => t.name));
+    for (let i = 0; i < out.numRows; i++) got.set(Number(order?.get(i)), pack.tags.filter((t) => out.getChild(t.id)?.get(i) === true).map((t) => t.id));
     const mismatches = rows.flatMap((r, i) => {
       const actual = got.get(i) ?? [];
       return actual.join('\u0001') === r.expected.join('\u0001') ? [] : [{ key: r.key, expected: r.expected, got: actual }];
@@ -400,7 +442,7 @@ export async function metricDrift(engine: DataEngine, pack: RulePack, table: str
 export interface ApplyResult {
   table: string;
   rowCount: number;
-  /** Entities per tag. */
+  /** Entities per tag, by tag id (the output column). */
   counts: Record<string, number>;
 }
 
@@ -408,7 +450,7 @@ export interface ApplyResult {
 export async function applyPack(engine: DataEngine, pack: RulePack, into: string, source: string | undefined, signal?: AbortSignal): Promise<ApplyResult> {
   const relation = source === undefined ? undefined : quoteIdent(source);
   await engine.driver.query(`CREATE OR REPLACE TABLE ${quoteIdent(into)} AS ${packToSql(pack, 'duckdb', { header: false, source: relation })}`, signal);
-  const counts = pack.tags.map((t) => `count(*) FILTER (WHERE ${quoteIdent(t.name)}) AS ${quoteIdent(t.name)}`).join(', ');
+  const counts = pack.tags.map((t) => `count(*) FILTER (WHERE ${quoteIdent(t.id)}) AS ${quoteIdent(t.id)}`).join(', ');
   const row = plainRows(await engine.driver.query(`SELECT count(*) AS ${quoteIdent('__rows')}, ${counts} FROM ${quoteIdent(into)}`, signal))[0] ?? {};
-  return { table: into, rowCount: Number(row.__rows ?? 0), counts: Object.fromEntries(pack.tags.map((t) => [t.name, Number(row[t.name] ?? 0)])) };
+  return { table: into, rowCount: Number(row.__rows ?? 0), counts: Object.fromEntries(pack.tags.map((t) => [t.id, Number(row[t.id] ?? 0)])) };
 }

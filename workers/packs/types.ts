@@ -22,6 +22,8 @@ export interface PackInfo {
   approval: 'approved' | 'rejected' | 'unreviewed';
   /** pack.build: tags of the set not packed because the table lacks columns they read, with the reason in words. */
   leftOut?: LeftOutTag[];
+  /** pack.build: the label precision was measured against, and whether it was given or taken from the mined tags. */
+  target?: TargetParam & { from: 'given' | 'mined tags' };
 }
 
 export interface PackValidation {

@@ -7,6 +7,7 @@
 import type { ColumnInfo } from '../data/types';
 import { quoteIdent, quoteLiteral } from '../data/sql-text';
 import { EngineError } from '../protocol/errors';
+import { featureStepOf } from './feature-step';
 import type { FeatureForm, FeatureSqlResult, FeatureTemplate, FunnelEventValues } from './types';
 
 export const FEATURE_TEMPLATES: readonly FeatureTemplate[] = ['rfm', 'funnel', 'category_shares', 'time_shares', 'all'];
@@ -109,7 +110,8 @@ function timeExpression(col: ColumnInfo, unit: string | undefined, offsetHours: 
   } else {
     expr = `CAST(${ref} AS TIMESTAMP)`;
   }
-  if (offsetHours !== 0) expr = `${expr} + INTERVAL ${offsetHours * 60} MINUTE`;
+  // DuckDB reads no signed number after INTERVAL: a negative offset is subtracted.
+  if (offsetHours !== 0) expr = `${expr} ${offsetHours < 0 ? '-' : '+'} INTERVAL ${Math.abs(offsetHours * 60)} MINUTE`;
   return expr;
 }
 
@@ -139,6 +141,23 @@ export function topCategoriesSql(form: FeatureForm, columns: ColumnInfo[]): stri
     'GROUP BY category',
     `ORDER BY events DESC, category`,
     `LIMIT ${plan.topN}`,
+  ].join('\n');
+}
+
+/**
+ * The earliest and latest event time (DuckDB text, the UTC offset applied) and the snapshot date,
+ * the day after the latest event: what the as-of default and its checks need.
+ */
+export function timeRangeSql(form: FeatureForm, columns: ColumnInfo[]): string {
+  const table = optionalText(form, 'table') ?? '';
+  const time = column(columns, optionalText(form, 'time'), 'time', table);
+  if (!time) throw new EngineError('BAD_INPUT', 'Choose the event time column.');
+  const offset = typeof form.utcOffsetHours === 'number' && Number.isFinite(form.utcOffsetHours) ? form.utcOffsetHours : 0;
+  const t = timeExpression(time, form.timeUnit, offset);
+  return [
+    `SELECT CAST(min(${t}) AS VARCHAR) AS first_event, CAST(max(${t}) AS VARCHAR) AS last_event,`,
+    `  strftime(CAST(max(${t}) AS DATE) + 1, '%Y-%m-%d') AS snapshot`,
+    `FROM ${quoteIdent(table)}`,
   ].join('\n');
 }
 
@@ -299,7 +318,7 @@ function timeSection(): Section {
  * Builds the feature SQL for a form, given the table's columns (and, for category shares, its
  * most frequent categories). Pure: the same form and facts always give the same text.
  */
-export function generateFeatureSql(form: FeatureForm, facts: FeatureTableFacts): FeatureSqlResult {
+export function generateFeatureSql(form: FeatureForm, facts: FeatureTableFacts, asOfBasis: FeatureSqlResult['asOfBasis'] = 'given'): FeatureSqlResult {
   const plan = resolveForm(form, facts.columns);
   const warnings: string[] = [];
   const sections: Section[] = [];
@@ -337,5 +356,14 @@ export function generateFeatureSql(form: FeatureForm, facts: FeatureTableFacts):
     `-- from events before ${plan.asOf}${plan.where ? ' that pass the filter' : ''}.`,
   ];
   const sql = [...header, eventsCte(plan), 'SELECT', select, 'FROM events', 'GROUP BY entity_key', 'ORDER BY entity_key'].join('\n');
-  return { sql, template: t, columns: [plan.key.name, ...names], categories, warnings };
+  const columns = [plan.key.name, ...names];
+  const recorded = featureStepOf(
+    { ...form, asOf: plan.asOf },
+    { key: plan.key.name, time: plan.time.name, timeType: plan.time.type, order: plan.order?.name, eventType: plan.eventType?.name, category: plan.category?.name, session: plan.session?.name, stages: plan.stages, topN: plan.topN },
+    facts.columns,
+    categories,
+    columns,
+  );
+  const step = 'step' in recorded ? { step: recorded.step } : { step: null, stepProblem: `A rule pack cannot carry this feature step: ${recorded.problem}.` };
+  return { sql, template: t, columns, categories, warnings, asOf: plan.asOf, asOfBasis, ...step };
 }

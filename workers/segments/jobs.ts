@@ -5,9 +5,11 @@ import type { DataEngine } from '../data/engine';
 import { leadingKeyword, quoteIdent, splitStatements } from '../data/sql-text';
 import { EngineError, throwIfAborted } from '../protocol/errors';
 import { jobRegistrar, type JobContext, type JobHost } from '../protocol/host';
-import { generateFeatureSql, needsCategories, topCategoriesSql } from './features';
+import { generateFeatureSql, needsCategories, parseAsOf, timeRangeSql, topCategoriesSql } from './features';
+import { formOfStep } from './feature-step';
+import { forgetFeatureStep, rememberFeatureStep } from './feature-registry';
 import { computePortrait } from './portrait';
-import type { SegmentJobs, FeatureBuildParams, FeatureBuildResult, FeatureForm, FeatureSqlResult } from './types';
+import type { SegmentJobs, FeatureBuildParams, FeatureBuildResult, FeatureForm, FeatureSqlResult, FeatureStep } from './types';
 
 const QUERY_KEYWORDS = new Set(['SELECT', 'WITH', 'FROM', 'VALUES']);
 
@@ -24,10 +26,45 @@ export async function resolveTableName(engine: DataEngine, name: unknown): Promi
   return found;
 }
 
+/**
+ * The as-of date: the one given, or the data's snapshot (the day after the latest event; never
+ * the day the job runs). A date on or before the first event leaves every window empty, and one
+ * after the snapshot would count days the data does not cover: both are refused, naming the dates.
+ */
+async function checkedAsOf(engine: DataEngine, form: FeatureForm, columns: ColumnInfo[], ctx: JobContext): Promise<string> {
+  const given = typeof form.asOf === 'string' && form.asOf.trim() !== '' ? parseAsOf(form.asOf) : undefined;
+  const sql = timeRangeSql(form, columns);
+  let range: Record<string, unknown>;
+  try {
+    range = rowsOf(await engine.driver.query(sql, ctx.signal))[0] ?? {};
+  } catch (err) {
+    throw sqlError(err, sql);
+  }
+  const first = range.first_event === null || range.first_event === undefined ? null : String(range.first_event);
+  const last = range.last_event === null || range.last_event === undefined ? null : String(range.last_event);
+  const snapshot = range.snapshot === null || range.snapshot === undefined ? null : String(range.snapshot);
+  if (first === null || last === null || snapshot === null) {
+    // No events at all: with a date given, building says the result is empty.
+    if (given !== undefined) return given;
+    throw new EngineError('BAD_INPUT', `The time column "${form.time}" of "${form.table}" has no readable times, so there is no event window (and no as-of date to default to).`);
+  }
+  if (given === undefined) return snapshot;
+  if (given <= first.slice(0, 10)) {
+    throw new EngineError('BAD_INPUT', `The as-of date ${given} is on or before the first event (${first}): no event falls before it, so every feature window is empty. Choose a later date (the data's snapshot is ${snapshot}).`);
+  }
+  if (given > snapshot) {
+    throw new EngineError('BAD_INPUT', `The as-of date ${given} is after every event (the latest is ${last}): recency and tenure would count days the data does not cover. Use the data's snapshot ${snapshot} (leave the date out) or an earlier date.`);
+  }
+  return given;
+}
+
 export async function generateFeatures(engine: DataEngine, form: FeatureForm, ctx: JobContext): Promise<FeatureSqlResult> {
   const table = await resolveTableName(engine, form.table);
   const resolved: FeatureForm = { ...form, table };
   const columns: ColumnInfo[] = await engine.columnsOf(table);
+  const asOf = await checkedAsOf(engine, resolved, columns, ctx);
+  const basis = resolved.asOf === undefined || String(resolved.asOf).trim() === '' ? 'snapshot' : 'given';
+  resolved.asOf = asOf;
   let topCategories: string[] | undefined;
   if (needsCategories(resolved)) {
     ctx.progress(0.2, 'finding the most frequent categories');
@@ -42,10 +79,29 @@ export async function generateFeatures(engine: DataEngine, form: FeatureForm, ct
     topCategories = rowsOf(result).map((r) => String(r.category));
   }
   throwIfAborted(ctx.signal);
-  return generateFeatureSql(resolved, topCategories ? { columns, topCategories } : { columns });
+  return generateFeatureSql(resolved, topCategories ? { columns, topCategories } : { columns }, basis);
 }
 
 let stageCounter = 0;
+
+/** The step to remember for a build: only when the SQL is still exactly what the step generates (an edit is the user's own SQL). */
+async function stepOfBuild(engine: DataEngine, params: FeatureBuildParams, warnings: string[]): Promise<FeatureStep | null> {
+  const step = params.step;
+  if (step === undefined || step === null) return null;
+  const raw = (await engine.tableNames()).find((n) => n === step.table);
+  if (raw === undefined) return null;
+  let regenerated: string;
+  try {
+    regenerated = generateFeatureSql(formOfStep(step), { columns: await engine.columnsOf(raw), topCategories: step.categories }).sql;
+  } catch {
+    return null;
+  }
+  if (regenerated.trim() !== params.sql.trim()) {
+    warnings.push('The SQL was edited after it was generated: a rule pack built on this table reads the table as it is and does not carry the feature step.');
+    return null;
+  }
+  return step;
+}
 
 /** Runs feature SQL (generated or edited) into a new table, atomically: a staging table, then a rename. */
 export async function buildFeatures(engine: DataEngine, params: FeatureBuildParams, ctx: JobContext): Promise<FeatureBuildResult> {
@@ -98,9 +154,12 @@ export async function buildFeatures(engine: DataEngine, params: FeatureBuildPara
       warnings.push(`The first column "${first.name}" is not unique (${Number(counts.keys)} distinct values in ${rowCount} rows): it is not one row per entity.`);
     }
     throwIfAborted(ctx.signal);
+    const step = await stepOfBuild(engine, params, warnings);
     if (existing) await engine.driver.query(`DROP TABLE ${quoteIdent(existing)}`);
     await engine.driver.query(`ALTER TABLE ${quoteIdent(stage)} RENAME TO ${quoteIdent(outputTable)}`);
     staged = false;
+    if (step) rememberFeatureStep(engine, outputTable, { ...step, columns: columns.map((c) => c.name) });
+    else forgetFeatureStep(engine, outputTable);
     ctx.progress(1, 'done');
     return { name: outputTable, rowCount, columns, elapsedMs: Date.now() - started, warnings };
   } finally {

@@ -3,6 +3,7 @@ import type { ColumnInfo } from '../data/types';
 import type { RuleExpr } from '../tags/ast';
 import type { ValueStats } from '../tags/value-stats';
 import type { PortraitValueSummary } from './portrait-value';
+import type { ValueExpr } from './value-expr';
 
 /** Which feature families the generated SQL computes. `all` combines every family the form allows. */
 export type FeatureTemplate = 'rfm' | 'funnel' | 'category_shares' | 'time_shares' | 'all';
@@ -45,10 +46,46 @@ export interface FeatureForm {
   topCategories?: number;
   /** Session key column: adds a `sessions` count. */
   session?: string;
-  /** Snapshot date `YYYY-MM-DD`: only events before it (its midnight) count; recency and tenure are measured to it. */
+  /**
+   * Snapshot date `YYYY-MM-DD`: only events before it (its midnight) count; recency and tenure are
+   * measured to it. Blank: the data's snapshot, the day after the latest event (never today).
+   */
   asOf: string;
   /** Optional SQL condition over the table's columns (the body of a WHERE clause). */
   where?: string;
+}
+
+/** How the time column reads as a timestamp. */
+export type FeatureTimeKind = 'timestamp' | 'date' | 'text' | 'epoch_seconds' | 'epoch_milliseconds';
+
+/**
+ * The feature step as data: what a rule pack records so that production computes the entity
+ * features from the raw event table exactly as the app did (see feature-step.ts).
+ */
+export interface FeatureStep {
+  template: FeatureTemplate;
+  /** The raw event or order-line table, as the app named it (production names its own with --source-table). */
+  table: string;
+  key: string;
+  time: string;
+  timeKind: FeatureTimeKind;
+  utcOffsetHours: number;
+  order?: string;
+  eventType?: string;
+  category?: string;
+  session?: string;
+  eventValues: { view: string[]; cart: string[]; fav: string[]; purchase: string[] };
+  /** The value of a row, as typed and as the portable tree. */
+  value?: { text: string; ast: ValueExpr };
+  /** The cleaning filter, as typed and as a rule tree (the tags' rule language). */
+  where?: { text: string; ast: RuleExpr };
+  topCategories: number;
+  /** The category values that got a share column on the build data, most frequent first. */
+  categories: string[];
+  /** Only events before this day count; recency and tenure are measured to it. */
+  asOf: string;
+  /** The output columns, the key first. */
+  columns: string[];
 }
 
 export interface FeatureSqlResult {
@@ -59,6 +96,12 @@ export interface FeatureSqlResult {
   /** The category values that got a share column (most frequent first). */
   categories: string[];
   warnings: string[];
+  /** The as-of date the SQL uses, and whether it was given or is the data's snapshot (the day after the latest event). */
+  asOf: string;
+  asOfBasis: 'given' | 'snapshot';
+  /** The step as a rule pack records it (portable to every pack dialect); null with the reason when it cannot travel. */
+  step: FeatureStep | null;
+  stepProblem?: string;
 }
 
 export interface FeatureBuildParams {
@@ -67,6 +110,11 @@ export interface FeatureBuildParams {
   outputTable: string;
   /** Replace a table of the same name (otherwise that is an error). */
   replace?: boolean;
+  /**
+   * The step features.generate returned with this SQL: when the SQL is still exactly what the step
+   * generates, the table remembers it, and a pack built on the table carries it.
+   */
+  step?: FeatureStep | null;
 }
 
 export interface FeatureBuildResult {
