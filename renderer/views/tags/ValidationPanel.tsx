@@ -1,5 +1,5 @@
 import { useMemo, useState, type JSX } from 'react';
-import type { ColumnInfo, CoverageOnly, EngineClient, TagMetrics, TagsValidateResult } from '../../../workers/api';
+import type { ColumnInfo, CoverageOnly, EngineClient, TagMetrics, TagsValidateResult, ValueStats } from '../../../workers/api';
 import { ColumnOptions } from '../../components/PickerOptions';
 import { ErrorPanel, RunControls } from '../../components/Feedback';
 import { describeJobFailure } from '../../errors';
@@ -10,6 +10,8 @@ import { formatEstimate, formatShare, tagLeftOutReason, tagsToValidate, validate
 import { overlapFigure, stabilityFigure } from './tag-figures';
 import type { TagSet, ValidationForm } from './types';
 import { COLUMN_VALUES_SHOWN, useColumnValues } from './use-column-values';
+import { formatValueAmount, formatValueDifference, formatValueLift, formatValueShare } from '../../format-value';
+import { withValueParams, type ValueFields } from './value-params';
 
 interface ValidationPanelProps {
   engine: EngineClient;
@@ -29,6 +31,18 @@ function hasTarget(m: TagMetrics | CoverageOnly): m is TagMetrics {
 
 const TIME_TYPE = /^(DATE|TIMESTAMP|TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL)/i;
 
+/** GMV share, lift and mean value of a tag (or the set), when the validation had a value. */
+function ValueCells({ v }: { v: ValueStats | undefined }): JSX.Element {
+  if (!v) return <td colSpan={3} className="muted">—</td>;
+  return (
+    <>
+      <td data-testid="validate-value-share">{formatValueShare(v.share)}</td>
+      <td data-testid="validate-value-lift">{formatValueLift(v.lift)}</td>
+      <td title={`${formatValueDifference(v.difference)} vs the rest${v.warnings.length > 0 ? `; ${v.warnings.join('; ')}` : ''}`}>{formatValueAmount(v.meanTagged)}</td>
+    </>
+  );
+}
+
 function MetricCells({ m }: { m: TagMetrics | CoverageOnly }): JSX.Element {
   return (
     <>
@@ -47,6 +61,8 @@ export function ValidationPanel({ engine, table, columns, tagSet, form, onFormCh
   const { job: running, track } = useEngineJob();
   const [result, setResult] = useState<TagsValidateResult | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // The value (GMV) fields are kept while the view is open, not in the workspace file.
+  const [valueFields, setValueFields] = useState<ValueFields>({ expression: '', minLift: '' });
   const values = useColumnValues(engine, table, form.target);
   const targetType = columns.find((c) => c.name === form.target)?.type ?? '';
   const timeColumns = columns.filter((c) => TIME_TYPE.test(c.type));
@@ -60,9 +76,14 @@ export function ValidationPanel({ engine, table, columns, tagSet, form, onFormCh
       setError(built.problems.join(' '));
       return;
     }
+    const valued = withValueParams(built.value, valueFields);
+    if (!valued.ok) {
+      setError(valued.problems.join(' '));
+      return;
+    }
     const sent = tagSet;
     try {
-      const validated = await track('Validation', (options) => engine.start('tags.validate', built.value, options));
+      const validated = await track('Validation', (options) => engine.start('tags.validate', valued.value, options));
       setResult(validated);
       onValidated(validated, sent);
     } catch (err) {
@@ -134,6 +155,9 @@ export function ValidationPanel({ engine, table, columns, tagSet, form, onFormCh
           <label className="models-inline">
             Windows <input type="text" inputMode="numeric" size={3} value={form.windows} onChange={(e) => update({ windows: e.target.value })} />
           </label>
+          <label className="models-inline" title="A value per row to judge each tag by (numeric columns, numbers, + - * /): the tagged rows' share of the total value, the lift (share ÷ coverage) and the mean value, with 95% intervals">
+            Value (GMV) <input type="text" size={22} placeholder="e.g. Quantity * UnitPrice" value={valueFields.expression} onChange={(e) => setValueFields({ ...valueFields, expression: e.target.value })} data-testid="validate-value" />
+          </label>
         </div>
         <div className="tags-gates" role="group" aria-label="Gates">
           <strong className="small">Gates per tag (on holdout):</strong>
@@ -142,6 +166,9 @@ export function ValidationPanel({ engine, table, columns, tagSet, form, onFormCh
           </label>
           <label className="models-inline">
             coverage ≥ <input type="text" inputMode="decimal" size={5} value={form.minCoveragePercent} onChange={(e) => update({ minCoveragePercent: e.target.value })} data-testid="gate-coverage" />%
+          </label>
+          <label className="models-inline" title="Needs a value: the tagged rows' share of the value over their share of rows">
+            GMV lift ≥ <input type="text" inputMode="decimal" size={5} placeholder="—" value={valueFields.minLift} onChange={(e) => setValueFields({ ...valueFields, minLift: e.target.value })} data-testid="gate-value-lift" />
           </label>
           <span className="muted small">A tag becomes validated only when it passes every gate; a failing tag goes back to draft.</span>
         </div>
@@ -192,6 +219,12 @@ export function ValidationPanel({ engine, table, columns, tagSet, form, onFormCh
             </span>
           </header>
           <p className="muted small">Each figure is measured on holdout rows, with its 95% interval in brackets (Wilson for coverage, precision and recall; a posterior interval for F1 and lift).</p>
+          {result.value && (
+            <p className="muted small" data-testid="validate-value-note">
+              Value: {result.value.expression} ({result.value.per === 'row' ? 'per row' : `summed per ${result.value.key ?? 'entity'}`}), total {formatValueAmount({ value: result.value.total, low: null, high: null })}. GMV share and lift have delta-method 95% intervals; lift = share ÷ coverage.
+              {result.value.warnings.length > 0 && ` Note: ${result.value.warnings.join('; ')}.`}
+            </p>
+          )}
           <div className="tags-table-wrap">
             <table className="tags-table" data-testid="validate-table">
               <thead>
@@ -205,6 +238,13 @@ export function ValidationPanel({ engine, table, columns, tagSet, form, onFormCh
                   <th>recall</th>
                   <th>F1</th>
                   <th>lift</th>
+                  {result.value && (
+                    <>
+                      <th>GMV share</th>
+                      <th>GMV lift</th>
+                      <th>mean value</th>
+                    </>
+                  )}
                 </tr>
               </thead>
               <tbody>
@@ -222,6 +262,7 @@ export function ValidationPanel({ engine, table, columns, tagSet, form, onFormCh
                       )}
                     </td>
                     <MetricCells m={t.holdout} />
+                    {result.value && <ValueCells v={t.value} />}
                   </tr>
                 ))}
                 <tr className="tags-set-row" data-testid="validate-set-row">
@@ -229,6 +270,7 @@ export function ValidationPanel({ engine, table, columns, tagSet, form, onFormCh
                   <td />
                   <td className={result.set.gates.passed ? 'tags-pass' : 'tags-fail'}>{result.set.gates.passed ? 'pass' : `fails: ${result.set.gates.reasons.join('; ')}`}</td>
                   <MetricCells m={result.set.holdout} />
+                  {result.value && <ValueCells v={result.set.value} />}
                 </tr>
               </tbody>
             </table>
