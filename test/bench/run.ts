@@ -16,7 +16,7 @@ import { createInProcessEngine, type NodeEngine } from '../../workers/node/engin
 import { formatBytes, generate } from '../../scripts/gen';
 import { CHROMIUM_ARGS, chromiumPath, repoRoot, serveBuiltApp } from './app-server';
 
-const SECTIONS = ['data', 'gbdt', 'kmeans', 'gpu', 'rules', 'ui', 'cli'] as const;
+const SECTIONS = ['data', 'gbdt', 'gbdt-threads', 'kmeans', 'gpu', 'rules', 'ui', 'cli'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface BenchOptions {
@@ -368,6 +368,14 @@ async function main(): Promise<void> {
     const { runGbdtBench } = await import('./gbdt');
     const gbdt = await runGbdtBench({ users: options.users, rounds: options.rounds, threads: [1, 2] });
     fs.writeFileSync(path.join(outDir, 'gbdt.json'), JSON.stringify(gbdt, null, 2) + '\n');
+  }
+  if (options.sections.has('gbdt-threads')) {
+    // Thread scaling against XGBoost hist (test/bench/gbdt-threads.ts): 1, 2, 4, ... up to the cores.
+    const { runThreadsBench, findXgbScript } = await import('./gbdt-threads');
+    const cores = os.availableParallelism();
+    const threads = [1, 2, 4, 8, 16, 32, 64].filter((t) => t < cores).concat(cores);
+    const rows = await runThreadsBench({ rows: options.users, features: 32, rounds: 100, depth: 6, threads, runs: [options.runs], deadlineS: 0, python: '/usr/bin/python3', xgbScript: findXgbScript() });
+    fs.writeFileSync(path.join(outDir, 'gbdt-threads.json'), JSON.stringify(rows, null, 2) + '\n');
   }
   if (options.sections.has('kmeans')) {
     console.log('\n--- k-means: Assay vs scikit-learn KMeans (lloyd) ---');
