@@ -6,7 +6,10 @@ import type { CtrWeights } from '../../workers/ctr/weights';
 import { DIALECTS } from '../../workers/packs/dialects/dialect';
 import { createInProcessEngine, type NodeEngine } from '../../workers/node/engine-node';
 import { fixtureEncoding, fixtureRows, fixtureTableSql, mulberry32, randomWeights, type FixtureRow } from '../helpers/ctr-export-fixtures';
-import { grammarErrors, queryRows } from '../helpers/packs';
+import { baseInput, grammarErrors, queryRows } from '../helpers/packs';
+import { writeCtrModel } from '../../workers/ctr/model-file';
+import { packToSql } from '../../workers/packs/dialects/pack-sql';
+import { finalizePack } from '../../workers/packs/io';
 
 let engine: NodeEngine;
 const rows = fixtureRows(400, 7);
@@ -96,18 +99,26 @@ describe('DuckDB SQL of LR and FM equals the float64 reference on every row', ()
   });
 });
 
+/** A pack of one FM model tag, as the dialect's SQL (with the packs tests' stand-in for Flink's ARRAY[...]). */
+async function ctrPackSql(dialect: 'spark' | 'hive' | 'flink' | 'trino', weights: CtrWeights): Promise<string> {
+  const meta = { name: 'm', target: 'y', label: { kind: 'binary' as const }, params: {}, backend: null, trainedAt: '2026-01-01T00:00:00Z', bestEpoch: null };
+  const input = baseInput('fm pack', [{ kind: 'model', id: 'fm_tag', name: 'fm tag', model: { xgboostJson: writeCtrModel(weights, meta), threshold: 0.5 } }]);
+  const sql = packToSql(await finalizePack({ ...input, entity: { table: 'events', key: 'id' } }), dialect);
+  return dialect === 'flink' ? sql.replace('ARRAY_REMOVE(ARRAY[', 'ARRAY_REMOVE(ARRAY(').replace(/\n {2}\], CAST\(NULL AS STRING\)\)/, '\n  ), CAST(NULL AS STRING))') : sql;
+}
+
 describe('every dialect', () => {
   for (const dialect of ['spark', 'hive', 'flink', 'trino'] as const) {
-    it(`${dialect}: the query and the lookup-table setup parse in its grammar`, async () => {
+    it(`${dialect}: the queries, the lookup-table setup and a pack with an FM model tag parse in its grammar`, async () => {
       // Hive and Flink have no exact epoch seconds: their model reads no timestamp.
       const encoding = fixtureEncoding({ timestamps: dialect !== 'hive' && dialect !== 'flink' });
-      const texts: string[] = [];
-      for (const kind of ['fm', 'lr'] as const) {
-        const weights = randomWeights(kind, encoding, 31, 3);
-        const inline = ctrToSql(weights, dialect, { layout: 'inline', table: ['db', 'events'], keep: ['id'] });
-        const tables = ctrToSql(weights, dialect, { layout: 'tables', table: ['db', 'events'], keep: ['id'], weightsTable: ['db', 'fm_weights'] });
-        texts.push(inline.query, tables.query, ...tables.setup.split(/;\n(?=CREATE|INSERT)/).map((s) => s.replace(/;$/, '')));
-      }
+      const fm = randomWeights('fm', encoding, 31, 3);
+      const inline = ctrToSql(fm, dialect, { layout: 'inline', table: ['db', 'events'], keep: ['id'] });
+      const tables = ctrToSql(fm, dialect, { layout: 'tables', table: ['db', 'events'], keep: ['id'], weightsTable: ['db', 'fm_weights'] });
+      const lr = ctrToSql(randomWeights('lr', encoding, 32), dialect, { layout: 'tables', table: ['db', 'events'] });
+      const texts = [inline.query, tables.query, ...tables.setup.split(/;\n(?=CREATE|INSERT)/).map((s) => s.replace(/;$/, '')), lr.query];
+      // A rule pack with an FM model tag (ctr-export-pack.test.ts checks its tags), in the same parser run.
+      texts.push(await ctrPackSql(dialect, randomWeights('fm', fixtureEncoding({ timestamps: dialect === 'spark' || dialect === 'trino', hashBuckets: 2 }), 33, 2)));
       const errors = await grammarErrors(dialect, texts);
       texts.forEach((text, i) => expect(errors[i], text.slice(0, 2000)).toEqual([]));
     });
