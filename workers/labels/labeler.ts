@@ -135,7 +135,9 @@ export function stratifiedSplit(y: Int32Array, usable: Uint8Array, classes: numb
       rows[i] = rows[j] as number;
       rows[j] = t;
     }
-    const take = rows.length < 2 ? 0 : Math.min(rows.length - 1, Math.round(rows.length * fraction));
+    // Whole rows: the fractional part by a seeded draw, so small classes still give some held-out rows.
+    const exact = rows.length * fraction;
+    const take = rows.length < 2 ? 0 : Math.min(rows.length - 1, Math.floor(exact) + (rng() < exact - Math.floor(exact) ? 1 : 0));
     for (let i = 0; i < rows.length; i++) (i < take ? holdout : train).push(rows[i] as number);
   }
   const sort = (a: number[]): Int32Array => Int32Array.from(a).sort();

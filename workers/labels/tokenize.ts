@@ -53,7 +53,11 @@ function computeFold(cp: number): { cps: number[]; cls: number } {
   const ch = String.fromCodePoint(cp);
   const cls = SOLO_RE.test(ch) ? SOLO : WORD_RE.test(ch) ? WORD : SEPARATOR;
   if (cls === SEPARATOR) return { cps: [], cls };
-  const folded = ch.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+  // Only Latin-style accents go; other decompositions (Hangul syllables into jamo) are kept whole.
+  const lower = ch.toLowerCase();
+  const decomposed = lower.normalize('NFD');
+  const stripped = decomposed.replace(/[\u0300-\u036f]/g, '');
+  const folded = stripped === decomposed ? lower : stripped.normalize('NFC');
   const cps: number[] = [];
   for (const c of folded) cps.push(c.codePointAt(0) as number);
   return { cps, cls };
