@@ -533,28 +533,40 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
     const blockSlots = Math.ceil(nRows / HIST_BLOCK_ROWS) + 2 * threads + 8;
     const slotBytes = F * WASM_STRIDE * 8;
     const residentSlots = data.maxDepth !== undefined && data.maxDepth <= 24 ? 2 ** (data.maxDepth - 1) + Math.ceil(nRows / HIST_BLOCK_ROWS) + 2 : Infinity;
-    const resident = residentSlots * slotBytes <= RESIDENT_SLOT_BYTES;
-    const slotCount = resident ? Math.max(blockSlots, residentSlots) : blockSlots;
-    const layout = sessionLayout(nRows, F, data.groups, slotCount);
-    const pages = Math.max(1, Math.ceil(layout.bytes / 65536));
-    if (pages > 65536) throw new EngineError('BAD_INPUT', `The training data needs ${(layout.bytes / 2 ** 30).toFixed(1)} GB of working memory, more than the 4 GB a WebAssembly memory holds; train on fewer rows or features.`);
-    let memory: WebAssembly.Memory;
-    let instance: WebAssembly.Instance;
     const module = helpers.length > 0 ? sharedHistogramWasmModule() : histogramWasmModule();
-    try {
-      if (helpers.length > 0) {
-        memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-        instance = new WebAssembly.Instance(module, { env: { memory } });
-      } else {
+    /** The session's memory for `slots` histogram slots, or null when this process cannot have it. */
+    const allocateSession = (slots: number): { layout: SessionLayout; memory: WebAssembly.Memory; instance: WebAssembly.Instance } | null => {
+      const layout = sessionLayout(nRows, F, data.groups, slots);
+      const pages = Math.max(1, Math.ceil(layout.bytes / 65536));
+      if (pages > 65536) return null;
+      try {
+        if (helpers.length > 0) {
+          const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+          return { layout, memory, instance: new WebAssembly.Instance(module, { env: { memory } }) };
+        }
         // One thread: the module's own memory, grown to the session (no SharedArrayBuffer).
-        instance = new WebAssembly.Instance(module, {});
-        memory = instance.exports.memory as WebAssembly.Memory;
+        const instance = new WebAssembly.Instance(module, {});
+        const memory = instance.exports.memory as WebAssembly.Memory;
         memory.grow(pages - memory.buffer.byteLength / 65536);
+        return { layout, memory, instance };
+      } catch (error) {
+        if (!(error instanceof RangeError)) throw error;
+        return null;
       }
-    } catch (error) {
-      if (!(error instanceof RangeError)) throw error;
-      throw new EngineError('BAD_INPUT', `Training needs ${(layout.bytes / 2 ** 20).toFixed(0)} MB of working memory for ${nRows.toLocaleString('en-US')} rows x ${F} features, more than this process could get; train on fewer rows or features.`);
+    };
+    // Node histograms kept on the threads when they fit in the budget and the memory; else block
+    // slots only (the trainer keeps the node histograms).
+    const wantResident = residentSlots * slotBytes <= RESIDENT_SLOT_BYTES;
+    let allocated = wantResident ? allocateSession(Math.max(blockSlots, residentSlots)) : null;
+    const resident = allocated !== null;
+    allocated ??= allocateSession(blockSlots);
+    if (!allocated) {
+      const bytes = sessionLayout(nRows, F, data.groups, blockSlots).bytes;
+      if (bytes > 2 ** 32) throw new EngineError('BAD_INPUT', `The training data needs ${(bytes / 2 ** 30).toFixed(1)} GB of working memory, more than the 4 GB a WebAssembly memory holds; train on fewer rows or features.`);
+      throw new EngineError('BAD_INPUT', `Training needs ${(bytes / 2 ** 20).toFixed(0)} MB of working memory for ${nRows.toLocaleString('en-US')} rows x ${F} features, more than this process could get; train on fewer rows or features.`);
     }
+    const { layout, memory, instance } = allocated;
+    const slotCount = layout.slotCount;
     // The float columns, for binning: shared with the helpers (a copy), or as they are.
     let floats = data.columns;
     let floatBuffer: SharedArrayBuffer | null = null;
