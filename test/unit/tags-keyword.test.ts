@@ -17,7 +17,7 @@ import { evaluateRule } from '../../workers/tags/evaluate';
 import { applyKeywordRules, mineKeywordRules } from '../../workers/tags/keyword-mining';
 import { parseTagSet } from '../../workers/tags/tag';
 import { failure } from '../helpers/engine';
-import { samples, sharedDatasets, tempDir } from '../helpers/paths';
+import { samples, sharedDatasets, tempDir, writeFixture } from '../helpers/paths';
 
 const CLASSES: Record<string, string[]> = {
   kitchen: ['mug', 'teapot', 'spoon', 'tea cup', 'cake tin'],
@@ -223,6 +223,18 @@ describe('rules.mineKeywords job and the CLI', () => {
     expect(usage.err.join('\n')).toMatch(/tags add needs --rule/);
     expect(await rulesCommand(['mine', samples.retail, '--target', 'Country', '--text', 'Description', '--positive', 'UK', '--out', file], usage.io, deps)).toBe(2);
   }, 30_000);
+
+  it('reads a file that is not UTF-8 as today (Latin-1, with a warning) and mines its accented words', async () => {
+    const lines = ['Description,kind'];
+    for (let i = 0; i < 60; i++) lines.push(i % 2 === 0 ? `CAF\u00c9 Latte ${i},mug` : `Blue Tote ${i},bag`);
+    const file = writeFixture(dir, 'latin1.csv', Buffer.from(`${lines.join('\n')}\n`, 'latin1'));
+    const out = path.join(dir, 'latin1-tags.json');
+    const run = capture();
+    expect(await rulesCommand(['mine', file, '--target', 'kind', '--text', 'Description', '--out', out, '--json'], run.io, deps)).toBe(0);
+    expect(run.err.join('\n')).toMatch(/not valid UTF-8; it was decoded as Latin-1/);
+    const result = JSON.parse(run.out.join('\n')) as { classes: Array<{ label: string; rules: Array<{ keyword: string }> }> };
+    expect(result.classes.find((c) => c.label === 'mug')?.rules.map((r) => r.keyword).join(' ')).toContain('café');
+  });
 
   const instacart = path.join(sharedDatasets, 'instacart_sample');
   const haveInstacart = fs.existsSync(path.join(instacart, 'products.csv')) && fs.existsSync(path.join(instacart, 'departments.csv'));
