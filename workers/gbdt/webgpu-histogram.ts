@@ -33,7 +33,8 @@ import { MAP_MODE_READ, MAX_BUFFER_BYTES, USAGE_COPY_DST, USAGE_COPY_SRC, USAGE_
 import { EngineError } from '../protocol/errors';
 import { describeAdapter, isFallbackAdapter } from '../compute/adapter-kind';
 import type { GpuAdapterLike, GpuBufferLike, GpuLike } from '../compute/webgpu-types';
-import { cpuHistogramKernel, HIST_STRIDE, type HistogramKernel, type HistogramRequest } from './histogram';
+import { cpuHistogramKernel, HIST_STRIDE, type HistogramKernel, type HistogramRequest, type RowParallel, type RowParallelData } from './histogram';
+import { webGpuRowParallel } from './webgpu-train';
 
 export type { GpuAdapterInfoLike, GpuAdapterLike, GpuLike, GpuLimitsLike } from '../compute/webgpu-types';
 export { describeAdapter, isFallbackAdapter } from '../compute/adapter-kind';
@@ -51,6 +52,10 @@ struct Params {
   rowsPerWorkgroup: u32,
   nFeatures: u32,        // row stride of the bin matrix
   chunkFirstRow: u32,    // dataset row of the chunk's first row
+  rowsBase: u32,         // this dispatch's first entry in rows
+  histSlotBase: u32,     // this dispatch's first feature slot in hist (one range after another)
+  pad0: u32,
+  pad1: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -60,7 +65,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read> gh: array<vec4<u32>>;
 @group(0) @binding(3) var<storage, read> rows: array<u32>;
 @group(0) @binding(4) var<storage, read> features: array<u32>;
-// [(slot * 256 + bin) * 4 + k], k as in gh.
+// [((histSlotBase + slot) * 256 + bin) * 4 + k], k as in gh.
 @group(0) @binding(5) var<storage, read_write> hist: array<atomic<u32>>;
 
 var<workgroup> localHist: array<atomic<u32>, ${BINS_PER_FEATURE * WORDS_PER_BIN}>;
@@ -86,7 +91,7 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
   let start = group.x * params.rowsPerWorkgroup;
   let stop = min(start + params.rowsPerWorkgroup, params.rowCount);
   for (var p = start + t; p < stop; p += ${workgroupSize}u) {
-    let r = rows[p] - params.chunkFirstRow;
+    let r = rows[params.rowsBase + p] - params.chunkFirstRow;
     let byteIndex = r * params.nFeatures + feature;
     let bin = (bins[byteIndex >> 2u] >> ((byteIndex & 3u) * 8u)) & 0xffu;
     let q = gh[r];
@@ -100,7 +105,7 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
     let gHi = atomicLoad(&localHist[b * 4u + 1u]);
     let hLo = atomicLoad(&localHist[b * 4u + 2u]);
     let hHi = atomicLoad(&localHist[b * 4u + 3u]);
-    let base = (slot * ${BINS_PER_FEATURE}u + b) * 4u;
+    let base = ((params.histSlotBase + slot) * ${BINS_PER_FEATURE}u + b) * 4u;
     if ((gLo | gHi) != 0u) { addGlobal(base, gLo, gHi); }
     if ((hLo | hHi) != 0u) { addGlobal(base + 2u, hLo, hHi); }
   }
@@ -210,6 +215,10 @@ export interface WebGpuHistogramKernel extends HistogramKernel {
   /** Invocations per workgroup this device allowed (256 where it can). */
   readonly workgroupSize: number;
   build(request: HistogramRequest, out: Float64Array): Promise<void>;
+  /** Histograms of several row ranges (outs[k] for rows[ranges[k]]): one submission, one read-back. */
+  buildMany(request: Omit<HistogramRequest, 'begin' | 'end'>, ranges: ReadonlyArray<readonly [number, number]>, outs: Float64Array[]): Promise<void>;
+  /** Training's row-wise steps (webgpu-train.ts): a level's node histograms in one device round trip. */
+  rowParallel(data: RowParallelData): RowParallel;
   dispose(): void;
 }
 
@@ -266,8 +275,8 @@ export async function createWebGpuHistogramKernelOnAdapter(adapter: GpuAdapterLi
   let rawBuffer: GpuBufferLike | null = null;
   const chunkBytes = Math.min(wantedBytes, device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
   const maxGroups = device.limits.maxComputeWorkgroupsPerDimension;
-  const params = device.createBuffer({ label: 'histogram-params', size: 16, usage: USAGE_UNIFORM | USAGE_COPY_DST });
-  const paramWords = new Uint32Array(4);
+  const params = device.createBuffer({ label: 'histogram-params', size: 32, usage: USAGE_UNIFORM | USAGE_COPY_DST });
+  const paramWords = new Uint32Array(8);
 
   let dataset: DatasetState | null = null;
   let gradients: GradientState | null = null;
@@ -379,7 +388,8 @@ export async function createWebGpuHistogramKernelOnAdapter(adapter: GpuAdapterLi
     return { rows: grouped, offsets };
   }
 
-  async function run(request: HistogramRequest, out: Float64Array): Promise<void> {
+  /** Histograms of several row ranges of one request: one submission and one read-back for all. */
+  async function run(request: Omit<HistogramRequest, 'begin' | 'end'>, ranges: ReadonlyArray<readonly [number, number]>, outs: Float64Array[]): Promise<void> {
     if (disposed) throw new EngineError('INTERNAL', 'The WebGPU histogram kernel was used after it was disposed.');
     if (lostMessage !== null) throw new EngineError('INTERNAL', `The WebGPU device was lost (${lostMessage}); choose the CPU backend.`);
     const { bins, nFeatures, gh } = request;
@@ -391,10 +401,10 @@ export async function createWebGpuHistogramKernelOnAdapter(adapter: GpuAdapterLi
     // catch them and fail the call.
     device.pushErrorScope('out-of-memory');
     device.pushErrorScope('validation');
-    let readable = false;
+    let readable: number[] = [];
     let encodeError: unknown = null;
     try {
-      readable = encode(request, out);
+      readable = encode(request, ranges, outs);
     } catch (error) {
       encodeError = error;
     }
@@ -404,107 +414,135 @@ export async function createWebGpuHistogramKernelOnAdapter(adapter: GpuAdapterLi
     if (encodeError !== null) throw encodeError;
     const failure = validation ?? memory;
     if (failure) throw new EngineError('INTERNAL', `The WebGPU histogram kernel failed: ${failure.message}`);
-    if (readable) await readBack(request, out);
+    if (readable.length > 0) await readBack(request.features, readable, outs);
   }
 
-  /** Uploads what changed and submits the dispatches; false when the result is already in `out`. */
-  function encode(request: HistogramRequest, out: Float64Array): boolean {
-    const { bins, nFeatures, rows, begin, end, gh, features } = request;
+  /**
+   * Uploads what changed and submits the dispatches of every range; returns the ranges whose
+   * results are to be read back (the others are already in their `outs`).
+   */
+  function encode(request: Omit<HistogramRequest, 'begin' | 'end'>, ranges: ReadonlyArray<readonly [number, number]>, outs: Float64Array[]): number[] {
+    const { bins, nFeatures, rows, gh, features } = request;
     const nRows = bins.length / nFeatures;
     if (!dataset || dataset.bins !== bins || dataset.nFeatures !== nFeatures) dataset = uploadDataset(bins, nFeatures, nRows);
     if (!gradients || gradients.gh !== gh || gradients.rows !== rows) gradients = uploadGradients(dataset, gh, rows);
     const slots = features.length;
-    if (gradients.useCpu || slots > maxGroups) {
-      cpuHistogramKernel.build(request, out);
-      return false;
-    }
-    out.fill(0);
-    if (end <= begin || slots === 0) return false;
+    const onDevice: number[] = [];
+    ranges.forEach(([begin, end], k) => {
+      const out = outs[k] as Float64Array;
+      if (gradients?.useCpu || slots > maxGroups) cpuHistogramKernel.build({ ...request, begin, end }, out);
+      else if (end <= begin || slots === 0) out.fill(0);
+      else onDevice.push(k);
+    });
+    if (onDevice.length === 0) return onDevice;
 
-    const histBytes = slots * BINS_PER_FEATURE * WORDS_PER_BIN * 4;
+    const rangeBytes = slots * BINS_PER_FEATURE * WORDS_PER_BIN * 4;
+    const histBytes = rangeBytes * onDevice.length;
     histBuffer = buffer(histBuffer, histBytes, USAGE_STORAGE | USAGE_COPY_SRC | USAGE_COPY_DST, 'histogram-out');
     readBuffer = buffer(readBuffer, histBytes, USAGE_MAP_READ | USAGE_COPY_DST, 'histogram-read');
     featuresBuffer = buffer(featuresBuffer, slots * 4, USAGE_STORAGE | USAGE_COPY_DST, 'histogram-features');
     device.queue.writeBuffer(featuresBuffer, 0, new Uint32Array(features.buffer, features.byteOffset, slots));
-    const grouped = rowsByChunk(dataset, rows, begin, end);
-    let largestGroup = 0;
-    for (let c = 0; c < dataset.chunks.length; c++) largestGroup = Math.max(largestGroup, (grouped.offsets[c + 1] as number) - (grouped.offsets[c] as number));
-    rowsBuffer = buffer(rowsBuffer, largestGroup * 4, USAGE_STORAGE | USAGE_COPY_DST, 'histogram-rows');
-
-    let cleared = false;
-    for (let c = 0; c < dataset.chunks.length; c++) {
-      const chunk = dataset.chunks[c] as RowChunk;
-      const from = grouped.offsets[c] as number;
-      const count = (grouped.offsets[c + 1] as number) - from;
-      if (count === 0) continue;
-      const rowsPerWorkgroup = Math.max(MIN_ROWS_PER_WORKGROUP, Math.ceil(count / maxGroups));
-      // Writes and submits are ordered on the queue, so one rows/params buffer serves every chunk.
-      device.queue.writeBuffer(rowsBuffer, 0, grouped.rows.subarray(from, from + count));
-      paramWords[0] = count;
-      paramWords[1] = rowsPerWorkgroup;
-      paramWords[2] = nFeatures;
-      paramWords[3] = chunk.firstRow;
-      device.queue.writeBuffer(params, 0, paramWords);
-      const bindGroup = device.createBindGroup({
-        layout,
-        entries: [
-          { binding: 0, resource: { buffer: params } },
-          { binding: 1, resource: { buffer: chunk.bins } },
-          { binding: 2, resource: { buffer: chunk.gh } },
-          { binding: 3, resource: { buffer: rowsBuffer } },
-          { binding: 4, resource: { buffer: featuresBuffer } },
-          { binding: 5, resource: { buffer: histBuffer } },
-        ],
-      });
-      const encoder = device.createCommandEncoder();
-      if (!cleared) encoder.clearBuffer(histBuffer, 0, histBytes);
-      cleared = true;
-      const pass = encoder.beginComputePass();
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(Math.ceil(count / rowsPerWorkgroup), slots);
-      pass.end();
-      device.queue.submit([encoder.finish()]);
+    // Every range's rows, grouped by chunk, one after another in one upload.
+    const groupedRanges = onDevice.map((k) => rowsByChunk(dataset as DatasetState, rows, (ranges[k] as readonly [number, number])[0], (ranges[k] as readonly [number, number])[1]));
+    const totalRows = groupedRanges.reduce((sum, g) => sum + g.rows.length, 0);
+    const allRows = groupedRanges.length === 1 ? (groupedRanges[0] as { rows: Uint32Array }).rows : new Uint32Array(totalRows);
+    const rangeStart: number[] = [];
+    let at = 0;
+    for (const g of groupedRanges) {
+      rangeStart.push(at);
+      if (allRows !== g.rows) allRows.set(g.rows, at);
+      at += g.rows.length;
     }
+    rowsBuffer = buffer(rowsBuffer, totalRows * 4, USAGE_STORAGE | USAGE_COPY_DST, 'histogram-rows');
+    device.queue.writeBuffer(rowsBuffer, 0, allRows);
+    const clear = device.createCommandEncoder();
+    clear.clearBuffer(histBuffer, 0, histBytes);
+    device.queue.submit([clear.finish()]);
+
+    groupedRanges.forEach((grouped, j) => {
+      for (let c = 0; c < (dataset as DatasetState).chunks.length; c++) {
+        const chunk = (dataset as DatasetState).chunks[c] as RowChunk;
+        const from = grouped.offsets[c] as number;
+        const count = (grouped.offsets[c + 1] as number) - from;
+        if (count === 0) continue;
+        const rowsPerWorkgroup = Math.max(MIN_ROWS_PER_WORKGROUP, Math.ceil(count / maxGroups));
+        // Writes and submits are ordered on the queue, so one params buffer serves every dispatch.
+        paramWords[0] = count;
+        paramWords[1] = rowsPerWorkgroup;
+        paramWords[2] = nFeatures;
+        paramWords[3] = chunk.firstRow;
+        paramWords[4] = (rangeStart[j] as number) + from;
+        paramWords[5] = j * slots;
+        device.queue.writeBuffer(params, 0, paramWords);
+        const bindGroup = device.createBindGroup({
+          layout,
+          entries: [
+            { binding: 0, resource: { buffer: params } },
+            { binding: 1, resource: { buffer: chunk.bins } },
+            { binding: 2, resource: { buffer: chunk.gh } },
+            { binding: 3, resource: { buffer: rowsBuffer as GpuBufferLike } },
+            { binding: 4, resource: { buffer: featuresBuffer as GpuBufferLike } },
+            { binding: 5, resource: { buffer: histBuffer as GpuBufferLike } },
+          ],
+        });
+        const encoder = device.createCommandEncoder();
+        const pass = encoder.beginComputePass();
+        pass.setPipeline(pipeline);
+        pass.setBindGroup(0, bindGroup);
+        pass.dispatchWorkgroups(Math.ceil(count / rowsPerWorkgroup), slots);
+        pass.end();
+        device.queue.submit([encoder.finish()]);
+      }
+    });
     const encoder = device.createCommandEncoder();
     encoder.copyBufferToBuffer(histBuffer, 0, readBuffer, 0, histBytes);
     device.queue.submit([encoder.finish()]);
-    return true;
+    return onDevice;
   }
 
-  async function readBack(request: HistogramRequest, out: Float64Array): Promise<void> {
-    const { features } = request;
+  async function readBack(features: Int32Array, onDevice: number[], outs: Float64Array[]): Promise<void> {
     const slots = features.length;
-    const histBytes = slots * BINS_PER_FEATURE * WORDS_PER_BIN * 4;
+    const rangeWords = slots * BINS_PER_FEATURE * WORDS_PER_BIN;
+    const histBytes = rangeWords * 4 * onDevice.length;
     if (!readBuffer || !gradients) throw new EngineError('INTERNAL', 'The WebGPU histogram kernel lost its buffers.');
     await readBuffer.mapAsync(MAP_MODE_READ, 0, histBytes);
     try {
       const words = new Uint32Array(readBuffer.getMappedRange(0, histBytes));
       const { gradientScale, hessianScale } = gradients;
-      for (let slot = 0; slot < slots; slot++) {
-        const outBase = (features[slot] as number) * HIST_STRIDE;
-        const wordBase = slot * BINS_PER_FEATURE * WORDS_PER_BIN;
-        for (let bin = 0; bin < BINS_PER_FEATURE; bin++) {
-          const w = wordBase + bin * WORDS_PER_BIN;
-          out[outBase + bin * 2] = readFixedPoint(words[w] as number, words[w + 1] as number, gradientScale);
-          out[outBase + bin * 2 + 1] = readFixedPoint(words[w + 2] as number, words[w + 3] as number, hessianScale);
+      onDevice.forEach((k, j) => {
+        const out = outs[k] as Float64Array;
+        out.fill(0);
+        for (let slot = 0; slot < slots; slot++) {
+          const outBase = (features[slot] as number) * HIST_STRIDE;
+          const wordBase = j * rangeWords + slot * BINS_PER_FEATURE * WORDS_PER_BIN;
+          for (let bin = 0; bin < BINS_PER_FEATURE; bin++) {
+            const w = wordBase + bin * WORDS_PER_BIN;
+            out[outBase + bin * 2] = readFixedPoint(words[w] as number, words[w + 1] as number, gradientScale);
+            out[outBase + bin * 2 + 1] = readFixedPoint(words[w + 2] as number, words[w + 3] as number, hessianScale);
+          }
         }
-      }
+      });
     } finally {
       readBuffer.unmap();
     }
   }
 
-  return {
+  const buildMany = (request: Omit<HistogramRequest, 'begin' | 'end'>, ranges: ReadonlyArray<readonly [number, number]>, outs: Float64Array[]): Promise<void> => {
+    const result = queueTail.then(() => run(request, ranges, outs));
+    queueTail = result.catch(() => undefined);
+    return result;
+  };
+
+  const kernel: WebGpuHistogramKernel = {
     backend: 'webgpu',
     adapterDescription: describeAdapter(adapter),
     isFallbackAdapter: isFallbackAdapter(adapter),
     workgroupSize,
     build(request, out) {
-      const result = queueTail.then(() => run(request, out));
-      queueTail = result.catch(() => undefined);
-      return result;
+      return buildMany(request, [[request.begin, request.end]], [out]);
     },
+    buildMany,
+    rowParallel: (data) => webGpuRowParallel(kernel, data),
     dispose() {
       if (disposed) return;
       disposed = true;
@@ -513,4 +551,5 @@ export async function createWebGpuHistogramKernelOnAdapter(adapter: GpuAdapterLi
       device.destroy();
     },
   };
+  return kernel;
 }
