@@ -1,6 +1,6 @@
 import { Suspense, type JSX, type ReactNode } from 'react';
 
-export type Tab = 'data' | 'sql' | 'models' | 'segments' | 'tags' | 'packs';
+export type Tab = 'data' | 'sql' | 'models' | 'segments' | 'tags' | 'labels' | 'packs';
 
 /**
  * The tabs in order. `loading`: the view is lazy (mounted on first visit, then kept mounted) and
@@ -12,6 +12,7 @@ export const TABS: ReadonlyArray<{ id: Tab; label: string; loading?: string }> =
   { id: 'models', label: 'Models', loading: 'Loading models…' },
   { id: 'segments', label: 'Segments', loading: 'Loading segments…' },
   { id: 'tags', label: 'Tags', loading: 'Loading tags…' },
+  { id: 'labels', label: 'Labels', loading: 'Loading labels…' },
   { id: 'packs', label: 'Packs', loading: 'Loading packs…' },
 ];
 

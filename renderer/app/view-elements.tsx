@@ -10,6 +10,7 @@ const SqlView = lazy(() => import('../views/sql/SqlView').then((module) => ({ de
 const ModelsView = lazy(() => import('../views/models/ModelsView').then((module) => ({ default: module.ModelsView })));
 const SegmentsView = lazy(() => import('../views/segments/SegmentsView').then((module) => ({ default: module.SegmentsView })));
 const TagsView = lazy(() => import('../views/tags/TagsView').then((module) => ({ default: module.TagsView })));
+const LabelsView = lazy(() => import('../views/labels/LabelsView').then((module) => ({ default: module.LabelsView })));
 const PacksView = lazy(() => import('../views/packs/PacksView').then((module) => ({ default: module.PacksView })));
 
 export interface ViewContext {
@@ -73,6 +74,7 @@ export function viewElements(context: ViewContext): Record<Tab, ReactNode> {
         visible={tab === 'tags'}
       />
     ),
+    labels: <LabelsView {...shared} onCatalogChanged={onCatalogChanged} saveBytes={saveBytes} visible={tab === 'labels'} />,
     packs: (
       <PacksView
         {...shared}

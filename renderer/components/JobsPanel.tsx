@@ -46,6 +46,12 @@ const JOB_LABELS: Record<EngineJobKind, string> = {
   'pack.report': 'Pack report',
   'pack.apply': 'Apply pack',
   'pack.keys': 'Find key columns',
+  'labels.train': 'Train labeler',
+  'labels.export': 'Export labeler',
+  'labels.load': 'Load labeler',
+  'labels.apply': 'Label table',
+  'labels.eval': 'Evaluate labeler',
+  'labels.review': 'Review labels',
 };
 
 /** The label for a running job; a job's kind may be any string on the wire, so fall back to it. */
