@@ -85,6 +85,23 @@ describe('pack.build with a value', { timeout: 60_000 }, () => {
     expect((await failure(build({ value: { expression: 'customer_id * 2' } }))).message).toMatch(/"customer_id" is VARCHAR, not a number/);
   });
 
+  it('re-measures GMV share and lift on other data (pack validate --data) and flags drift outside the recorded interval', async () => {
+    const info = await build({ value: { expression: 'gmv' } });
+    const same = await engine.client.run('pack.validate', { text: info.text, table: 'customers' });
+    const sameValue = same.drift.filter((d) => d.metric.startsWith('value '));
+    expect(sameValue.map((d) => `${d.tag} ${d.metric}`)).toEqual(['frequent value share', 'frequent value lift', 'recent value share', 'recent value lift']);
+    expect(sameValue.every((d) => !d.outside && d.recorded === d.measured)).toBe(true);
+    // The same customers with the frequent ones' GMV cut to a tenth: their share and lift fall out of their intervals.
+    await engine.client.run('sql.run', { sql: 'CREATE OR REPLACE TABLE customers_later AS SELECT * REPLACE (CASE WHEN frequency > 12 THEN gmv / 10 ELSE gmv END AS gmv) FROM customers' });
+    const later = await engine.client.run('pack.validate', { text: info.text, table: 'customers_later' });
+    expect(later.drift.find((d) => d.tag === 'frequent' && d.metric === 'value lift')?.outside).toBe(true);
+    expect(later.ok).toBe(false);
+    // Data without the value's column is validated without value figures.
+    await engine.client.run('sql.run', { sql: 'CREATE OR REPLACE TABLE customers_no_gmv AS SELECT * EXCLUDE (gmv) FROM customers' });
+    const without = await engine.client.run('pack.validate', { text: info.text, table: 'customers_no_gmv' });
+    expect(without.drift.some((d) => d.metric.startsWith('value '))).toBe(false);
+  });
+
   it('shows the value figures in the HTML report, and a pack without them has no value section', async () => {
     const valued = await build({ value: { expression: 'gmv' } });
     const html = packReportHtml(valued.pack);

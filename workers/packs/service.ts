@@ -16,7 +16,7 @@ import { checkKeyColumn, isIdLike, keyCandidates, numberedRows, ROW } from './en
 import { describeGate, NO_LABEL, NO_VALUE, needsLabel, needsValue } from './gates';
 import { prepareValue, VALUE_COLUMN, type ValueSpec } from '../tags/value-data';
 import { valueStats } from '../tags/value-stats';
-import { toValueMetrics, valueGateFigures } from './value-metrics';
+import { driftValueSpec, toValueMetrics, valueDrift, valueGateFigures } from './value-metrics';
 import { assignTagIds, safeTagId } from './tag-ids';
 import { recordedFeatureStep } from '../segments/feature-registry';
 import { PACK_SCHEMA, identityColumns, type GateOutcome, type GoldenRow, type IntervalMetric, type PackTag, type RulePack, type RulePackInput, type SourceFile, type TagMetrics } from './schema';
@@ -422,7 +422,7 @@ export interface MetricDrift {
 /** Re-measures the pack on a table and compares with the recorded metrics. */
 export async function metricDrift(engine: DataEngine, pack: RulePack, table: string, target: TargetParam | undefined, signal?: AbortSignal): Promise<MetricDrift[]> {
   checkRuleTypes(pack, await describeRelation(engine, quoteIdent(table), signal), `"${table}"`);
-  const measured = await measurePack(engine, pack, quoteIdent(table), target, signal);
+  const measured = await measurePack(engine, pack, quoteIdent(table), target, signal, await driftValueSpec(engine, pack, quoteIdent(table), signal));
   const out: MetricDrift[] = [];
   for (const tag of pack.tags) {
     const now = measured.get(tag.name);
@@ -435,6 +435,7 @@ export async function metricDrift(engine: DataEngine, pack: RulePack, table: str
       const slack = 1e-9 * Math.max(1, Math.abs(was.value));
       out.push({ tag: tag.name, metric, recorded: was.value, measured: is.value, outside: is.value < was.low - slack || is.value > was.high + slack });
     }
+    out.push(...valueDrift(tag.name, tag.metrics.value, now.value));
   }
   return out;
 }
