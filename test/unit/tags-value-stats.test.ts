@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../workers/gbdt/rng';
-import { valueStats, type ValueStats } from '../../workers/tags/value-stats';
+import { valueStats, valueStatsByGroup, type ValueStats } from '../../workers/tags/value-stats';
 
 function data(tagged: number[], rest: number[]): { values: Float64Array; fires: Uint8Array } {
   return { values: Float64Array.from([...tagged, ...rest]), fires: Uint8Array.from([...tagged.map(() => 1), ...rest.map(() => 0)]) };
@@ -120,5 +120,21 @@ describe('value stats of a tag', () => {
     expect(always.lift.value).toBeCloseTo(1, 12);
     expect(always.meanRest.value).toBeNull();
     expect(always.difference.value).toBeNull();
+  });
+
+  it('judges every class of a multi-class assignment at once, as each class alone (rows in no class count in every rest)', () => {
+    const rng = createRng(11);
+    const n = 500;
+    const values = Float64Array.from({ length: n }, () => 100 * rng() - 10);
+    const group = Int32Array.from({ length: n }, () => Math.floor(rng() * 5) - 1);
+    const all = valueStatsByGroup(values, group, 4);
+    for (let g = 0; g < 4; g++) {
+      const alone = valueStats(values, Uint8Array.from(group, (x) => (x === g ? 1 : 0)));
+      for (const key of ['share', 'lift', 'meanTagged', 'meanRest', 'difference'] as const) {
+        expect(all[g]?.[key].value).toBeCloseTo(alone[key].value as number, 10);
+        expect(all[g]?.[key].low).toBeCloseTo(alone[key].low as number, 8);
+      }
+      expect(all[g]?.tagged).toBe(alone.tagged);
+    }
   });
 });

@@ -165,3 +165,34 @@ export function mergeMoments(a: ValueMoments, b: ValueMoments): ValueMoments {
   const delta = b.sum / b.n - a.sum / a.n;
   return { n, sum: a.sum + b.sum, m2: a.m2 + b.m2 + (delta * delta * a.n * b.n) / n };
 }
+
+/**
+ * Value stats of every class of a multi-class assignment at once (labels, segments), in one pass:
+ * `group[i]` is row i's class (0..groups-1), or -1 for a row in no class (it counts in every
+ * class's rest). For labels: the predicted label per row; each class is then judged as a tag.
+ */
+export function valueStatsByGroup(values: Float64Array, group: Int32Array, groups: number, rows: Uint8Array | null = null): ValueStats[] {
+  const n = new Float64Array(groups + 1);
+  const mean = new Float64Array(groups + 1);
+  const m2 = new Float64Array(groups + 1);
+  const sum = new Float64Array(groups + 1);
+  for (let i = 0; i < values.length; i++) {
+    if (rows && rows[i] === 0) continue;
+    const raw = group[i] as number;
+    const g = raw >= 0 && raw < groups ? raw : groups;
+    const v = values[i] as number;
+    n[g] = (n[g] as number) + 1;
+    sum[g] = (sum[g] as number) + v;
+    const d = v - (mean[g] as number);
+    mean[g] = (mean[g] as number) + d / (n[g] as number);
+    m2[g] = (m2[g] as number) + d * (v - (mean[g] as number));
+  }
+  const moments: ValueMoments[] = Array.from({ length: groups + 1 }, (_, g) => ({ n: n[g] as number, sum: sum[g] as number, m2: (n[g] as number) > 1 ? Math.max(0, m2[g] as number) : 0 }));
+  // Prefix and suffix merges give each class's rest in O(groups).
+  const prefix: ValueMoments[] = [{ n: 0, sum: 0, m2: 0 }];
+  for (let g = 0; g <= groups; g++) prefix.push(mergeMoments(prefix[g] as ValueMoments, moments[g] as ValueMoments));
+  const suffix: ValueMoments[] = new Array<ValueMoments>(groups + 2);
+  suffix[groups + 1] = { n: 0, sum: 0, m2: 0 };
+  for (let g = groups; g >= 0; g--) suffix[g] = mergeMoments(moments[g] as ValueMoments, suffix[g + 1] as ValueMoments);
+  return Array.from({ length: groups }, (_, g) => valueStatsFromMoments(moments[g] as ValueMoments, mergeMoments(prefix[g] as ValueMoments, suffix[g + 1] as ValueMoments)));
+}
