@@ -1,0 +1,63 @@
+/**
+ * The Labels tab in a real Chromium against the built renderer: a labeler trained on Online Retail
+ * descriptions (labelled by their product noun) shows its held-out report and precision/coverage
+ * curve, lists rows to review (accepting one makes it a training row), and labels a table.
+ */
+import type { Page } from 'playwright-core';
+import { describe, expect, test } from 'vitest';
+import { useAppPage } from './helpers';
+
+const app = useAppPage();
+
+async function runSql(page: Page, sql: string): Promise<void> {
+  await page.getByTestId('tab-sql').click();
+  const editor = page.locator('#panel-sql [data-testid="sql-editor"] .cm-content');
+  await editor.waitFor({ timeout: 30_000 });
+  await editor.click();
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.press('Delete');
+  await page.keyboard.insertText(sql);
+  await page.getByTestId('sql-run').click();
+}
+
+describe('Labels', () => {
+  test('trains a labeler, shows the report and curve, reviews a row and labels a table', async () => {
+    const { page, consoleErrors } = app;
+    await runSql(
+      page,
+      `CREATE TABLE retail_types AS
+        WITH d AS (SELECT DISTINCT trim(Description) AS description FROM online_retail WHERE Description IS NOT NULL AND trim(Description) <> ''),
+        w AS (SELECT description, list_last(string_split(description, ' ')) AS noun FROM d),
+        top AS (SELECT noun FROM w GROUP BY noun ORDER BY count(*) DESC, noun LIMIT 8)
+        SELECT description, CASE WHEN noun IN (SELECT noun FROM top) THEN lower(noun) END AS product_type FROM w ORDER BY description`,
+    );
+    await page.getByTestId('tab-labels').click();
+    const tableSelect = page.getByTestId('labels-table');
+    await tableSelect.waitFor({ timeout: 30_000 });
+    await expect.poll(() => tableSelect.locator('option[value="retail_types"]').count(), { timeout: 30_000 }).toBe(1);
+    await tableSelect.selectOption('retail_types');
+    expect(await page.getByTestId('labels-text').inputValue()).toBe('description');
+    expect(await page.getByTestId('labels-label').inputValue()).toBe('product_type');
+    await page.getByTestId('labels-train-run').click();
+    await page.getByTestId('labels-report').waitFor({ timeout: 120_000 });
+    expect(await page.getByTestId('labels-headline').innerText()).toMatch(/^8 labels · accuracy (9\d|100)\.\d% · macro-F1/);
+    expect(await page.getByTestId('labels-coverage-at').innerText()).toMatch(/precision 90%: [\d.]+% · 95%: [\d.]+% · 99%: [\d.]+%/);
+    await expect.poll(() => page.getByTestId('labels-curve').getAttribute('data-rendered'), { timeout: 30_000 }).toBe('true');
+    expect(await page.locator('[data-testid="labels-per-label"] tbody tr').count()).toBe(8);
+
+    // Review: accept the least certain row's guess; it becomes a training row.
+    const rows = page.getByTestId('labels-review-row');
+    await expect.poll(() => rows.count(), { timeout: 60_000 }).toBeGreaterThan(0);
+    const before = await rows.count();
+    await page.getByTestId('labels-accept').first().click();
+    expect(await page.getByTestId('labels-train-run').innerText()).toBe('Retrain with 1 reviewed row');
+    await expect.poll(() => rows.count()).toBeLessThanOrEqual(before);
+
+    // Label the table.
+    await page.getByTestId('labels-apply-run').click();
+    const result = page.getByTestId('labels-apply-result');
+    await result.waitFor({ timeout: 60_000 });
+    expect(await result.innerText()).toMatch(/^Wrote [\d,]+ rows to retail_types_labels: [\d,]+ by keyword rules, [\d,]+ by the classifier/);
+    expect(consoleErrors).toEqual([]);
+  });
+});
