@@ -99,7 +99,7 @@ export interface KeywordMiningResult {
   rows: { train: number; holdout: number; unlabelled: number };
   /** On holdout rows, with the rules applied in priority order. */
   overall: { labelled: number; correct: number; coverage: number; precision: number | null };
-  /** Distinct words and phrases counted. */
+  /** Distinct words and phrases in enough rows to make a rule (the others are not counted per class). */
   candidates: number;
   options: KeywordMineOptions;
   warnings: string[];
@@ -290,26 +290,37 @@ export function mineKeywordRules(texts: ReadonlyArray<string | null>, labels: Re
     roleRows[r] = (roleRows[r] as number) + 1;
   }
 
-  // Candidates and their postings (the distinct texts holding them).
-  const candidateIndex = new Map<string, number>();
-  const candidateKeys: string[] = [];
-  const postings: IntList[] = [];
-  for (let t = 0; t < T; t++) {
-    for (const key of candidatesOf(distinctTexts[t] as string, options.phrases)) {
-      let id = candidateIndex.get(key);
-      if (id === undefined) {
-        id = candidateKeys.length;
-        candidateIndex.set(key, id);
-        candidateKeys.push(key);
-        postings.push(new IntList());
-      }
-      (postings[id] as IntList).push(t);
-    }
-  }
-
   const trainRows = (roleRows[GROW] as number) + (roleRows[OUT_OF_BAG] as number);
   const minCount = options.minSupport >= 1 ? Math.ceil(options.minSupport) : Math.max(1, Math.ceil(options.minSupport * trainRows));
   const halfCount = Math.max(1, Math.ceil(minCount / 2));
+
+  // Candidates and their postings (the distinct texts holding them). A first pass counts the rows
+  // of each word and phrase, so the many that occur in fewer rows than a rule needs get no posting.
+  const keysOf: string[][] = new Array<string[]>(T);
+  const rowsWith = new Map<string, number>();
+  for (let t = 0; t < T; t++) {
+    if ((t & 4095) === 0) throwIfAborted(signal);
+    const keys = candidatesOf(distinctTexts[t] as string, options.phrases);
+    keysOf[t] = keys;
+    const rows = (start[t + 1] as number) - (start[t] as number);
+    for (const key of keys) rowsWith.set(key, (rowsWith.get(key) ?? 0) + rows);
+  }
+  const candidateIndex = new Map<string, number>();
+  const candidateKeys: string[] = [];
+  for (const [key, rows] of rowsWith) {
+    if (rows < halfCount) continue;
+    candidateIndex.set(key, candidateKeys.length);
+    candidateKeys.push(key);
+  }
+  rowsWith.clear();
+  const postings: IntList[] = candidateKeys.map(() => new IntList());
+  for (let t = 0; t < T; t++) {
+    for (const key of keysOf[t] as string[]) {
+      const id = candidateIndex.get(key);
+      if (id !== undefined) (postings[id] as IntList).push(t);
+    }
+  }
+  keysOf.length = 0;
 
   // Co-occurrence of every candidate with every class on grow rows, once; the best per class kept.
   interface Candidate {

@@ -102,6 +102,8 @@ export function foldClass(cp: number): readonly number[] {
 
 /** A word in its canonical form: every character replaced by its fold. */
 export function foldWord(word: string): string {
+  // ASCII letters fold to their lower case (K, k and the Kelvin sign share the fold k).
+  if (ASCII_ONLY.test(word)) return word.toLowerCase();
   let out = '';
   for (const c of word) {
     const cp = c.codePointAt(0) as number;
@@ -111,25 +113,55 @@ export function foldWord(word: string): string {
   return out;
 }
 
+// eslint-disable-next-line no-control-regex -- every ASCII character, controls included
+const ASCII_ONLY = /^[\x00-\x7f]*$/;
+
 /**
  * The words of a text, in order, each folded (see the definition at the top). Empty for NULL,
- * empty or separator-only text.
+ * empty or separator-only text. ASCII text takes a fast path (no regex per character).
  */
 export function tokenizeWords(text: string): string[] {
   const words: string[] = [];
-  let run = '';
-  for (const c of text) {
-    const cp = c.codePointAt(0) as number;
-    const wordChar = cp < 0x80 ? /[A-Za-z0-9]/.test(c) : WORD_CHAR.test(c);
-    if (wordChar && !(cp >= 0x3040 && isCjk(cp))) {
-      run += c;
+  const n = text.length;
+  let start = -1;
+  let fold = false;
+  const close = (end: number): void => {
+    const w = text.slice(start, end);
+    words.push(fold ? foldWord(w) : w);
+    start = -1;
+    fold = false;
+  };
+  for (let i = 0; i < n; i++) {
+    const u = text.charCodeAt(i);
+    if (u < 0x80) {
+      const lower = (u >= 97 && u <= 122) || (u >= 48 && u <= 57);
+      if (lower || (u >= 65 && u <= 90)) {
+        if (start < 0) start = i;
+        if (!lower) fold = true;
+      } else if (start >= 0) close(i);
       continue;
     }
-    if (run) words.push(foldWord(run));
-    run = '';
-    if (wordChar) words.push(foldWord(c));
+    let cp = u;
+    let width = 1;
+    if (u >= 0xd800 && u <= 0xdbff && i + 1 < n) {
+      const low = text.charCodeAt(i + 1);
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        cp = ((u - 0xd800) << 10) + (low - 0xdc00) + 0x10000;
+        width = 2;
+      }
+    }
+    const ch = width === 1 ? (text[i] as string) : text.slice(i, i + 2);
+    const wordChar = WORD_CHAR.test(ch);
+    if (wordChar && !(cp >= 0x3040 && isCjk(cp))) {
+      if (start < 0) start = i;
+      fold = true;
+    } else {
+      if (start >= 0) close(i);
+      if (wordChar) words.push(foldWord(ch));
+    }
+    i += width - 1;
   }
-  if (run) words.push(foldWord(run));
+  if (start >= 0) close(n);
   return words;
 }
 
