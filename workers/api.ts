@@ -28,6 +28,9 @@ export type { FeatureImportance } from './gbdt/predict';
 export type { EvalMetric, Objective } from './gbdt/params';
 export { DEFAULT_PARAMS } from './gbdt/params';
 export type * from './gbdt/types';
+// Model kinds and their parameters (defaults, help): the Models view's form reads this list.
+export { MODEL_KINDS, isModelKind, modelKindSpec, type ModelKind, type ModelKindSpec, type ModelParamSpec } from './ctr/kinds';
+export type { CtrExportFormat, CtrExportParams, CtrExportResult } from './ctr/export-types';
 import type { ModelJobs } from './gbdt/types';
 
 // ---------------------------------------------------------------- segments, clustering, tags, packs

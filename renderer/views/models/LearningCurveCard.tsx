@@ -17,6 +17,8 @@ export interface TrainingHistory {
 }
 
 export interface LearningCurveCardProps {
+  /** What one step is called: boosting rounds, or epochs for the CTR kinds. */
+  step?: 'round' | 'epoch';
   /** A model is training: the live curve is drawn. */
   training: boolean;
   live: LiveCurve;
@@ -26,15 +28,15 @@ export interface LearningCurveCardProps {
 }
 
 /** The eval metric per round: live while training, then both sets from the history (nothing before). */
-export function LearningCurveCard({ training, live, history, onMetric, visible }: LearningCurveCardProps): JSX.Element | null {
+export function LearningCurveCard({ step = 'round', training, live, history, onMetric, visible }: LearningCurveCardProps): JSX.Element | null {
   const curveFigure = useMemo(() => {
-    if (training) return learningCurveFigure(curvesFromLive(live.points), live.totalRounds);
+    if (training) return learningCurveFigure(curvesFromLive(live.points), live.totalRounds, null, step);
     if (history) {
       const best = history.outcome.model.bestIteration;
-      return learningCurveFigure(curvesFromHistory(history.outcome.history, history.metric), null, best !== null ? best + 1 : null);
+      return learningCurveFigure(curvesFromHistory(history.outcome.history, history.metric), null, best !== null ? best + 1 : null, step);
     }
     return null;
-  }, [training, live, history]);
+  }, [training, live, history, step]);
   const metrics = history ? historyMetrics(history.outcome.history) : [];
   if (!curveFigure) return null;
   return (
@@ -53,9 +55,9 @@ export function LearningCurveCard({ training, live, history, onMetric, visible }
             </select>
           </label>
         )}
-        {training && <span className="muted small">{live.points.length === 0 ? 'waiting for the first round…' : `round ${live.points[live.points.length - 1]?.round ?? 0}`}</span>}
+        {training && <span className="muted small">{live.points.length === 0 ? `waiting for the first ${step}…` : `${step} ${live.points[live.points.length - 1]?.round ?? 0}`}</span>}
       </header>
-      <PlotlyChart figure={curveFigure} label="Learning curve: eval metric per round" testId="model-learning-curve" height={260} visible={visible} />
+      <PlotlyChart figure={curveFigure} label={`Learning curve: eval metric per ${step}`} testId="model-learning-curve" height={260} visible={visible} />
     </section>
   );
 }

@@ -1,5 +1,6 @@
 import type { JSX } from 'react';
-import type { TableInfo } from '../../../workers/api';
+import { useState } from 'react';
+import type { ModelKind, TableInfo } from '../../../workers/api';
 import { TableOptions } from '../../components/PickerOptions';
 
 export interface ScoreForm {
@@ -8,11 +9,21 @@ export interface ScoreForm {
   withShap: boolean;
 }
 
+/** The SQL dialects an lr/fm model exports to (the rule packs' engines). */
+export const SQL_DIALECTS = ['spark', 'hive', 'flink', 'trino', 'duckdb'] as const;
+export type SqlDialect = (typeof SQL_DIALECTS)[number];
+
 export interface ModelActionsProps {
   /** The model action running ('save', 'export', 'score', …), null when none. */
   busy: string | null;
+  /** The model's kind; absent = gbdt. */
+  kind?: ModelKind;
   onSave(): void;
   onExport(): void;
+  /** lr/fm: the score as SQL in one dialect. */
+  onExportSql?(dialect: SqlDialect): void;
+  /** lr/fm/deepfm: the model as ONNX. */
+  onExportOnnx?(): void;
   tables: TableInfo[];
   score: ScoreForm;
   /** The table shown in the picker (the form's, else the catalog's selection). */
@@ -22,15 +33,36 @@ export interface ModelActionsProps {
 }
 
 /** The model on screen: save in the workspace, export XGBoost JSON, score a table. */
-export function ModelActions({ busy, onSave, onExport, tables, score, scoreTable, onScoreForm, onScore }: ModelActionsProps): JSX.Element {
+export function ModelActions({ busy, kind = 'gbdt', onSave, onExport, onExportSql, onExportOnnx, tables, score, scoreTable, onScoreForm, onScore }: ModelActionsProps): JSX.Element {
+  const [dialect, setDialect] = useState<SqlDialect>('spark');
+  const isCtr = kind !== 'gbdt';
   return (
     <div className="models-actions" role="toolbar" aria-label="Model actions">
       <button type="button" className="btn" onClick={onSave} disabled={busy !== null} data-testid="model-save">
         {busy === 'save' ? 'Saving…' : 'Save in workspace'}
       </button>
       <button type="button" className="btn" onClick={onExport} disabled={busy !== null} data-testid="model-export">
-        {busy === 'export' ? 'Exporting…' : 'Export XGBoost JSON'}
+        {busy === 'export' ? 'Exporting…' : isCtr ? 'Export model file' : 'Export XGBoost JSON'}
       </button>
+      {isCtr && (kind === 'lr' || kind === 'fm') && onExportSql && (
+        <span className="models-inline">
+          <select aria-label="SQL dialect" value={dialect} onChange={(event) => setDialect(event.target.value as SqlDialect)} data-testid="model-sql-dialect">
+            {SQL_DIALECTS.map((d) => (
+              <option key={d} value={d}>
+                {d}
+              </option>
+            ))}
+          </select>
+          <button type="button" className="btn" onClick={() => onExportSql(dialect)} disabled={busy !== null} data-testid="model-export-sql">
+            {busy === 'export-sql' ? 'Exporting…' : 'Export SQL'}
+          </button>
+        </span>
+      )}
+      {isCtr && onExportOnnx && (
+        <button type="button" className="btn" onClick={onExportOnnx} disabled={busy !== null} data-testid="model-export-onnx">
+          {busy === 'export-onnx' ? 'Exporting…' : 'Export ONNX'}
+        </button>
+      )}
       <span className="sql-toolbar-spacer" />
       <label className="models-inline">
         Score{' '}

@@ -1,7 +1,7 @@
 import type { JSX } from 'react';
-import type { ModelSummary, TrainOutcome } from '../../../workers/api';
+import { MODEL_KINDS, type ModelSummary, type TrainOutcome } from '../../../workers/api';
 import { formatCount } from '../../format';
-import { describeBackend, describeSavedRounds, splitWarnings } from './model-data';
+import { describeBackend, describeEpochs, describeSavedRounds, splitWarnings } from './model-data';
 
 /** The training's warnings: leaks and overfitting first (as an alert), then the others. */
 export function ModelWarnings({ outcome }: { outcome: TrainOutcome | null }): JSX.Element | null {
@@ -32,11 +32,21 @@ export function ModelWarnings({ outcome }: { outcome: TrainOutcome | null }): JS
 /** One line of facts: name, objective, trees and rounds, features, target, rows, time, backend. */
 export function ModelFacts({ summary, outcome }: { summary: ModelSummary; outcome: TrainOutcome | null }): JSX.Element {
   const label = summary.label;
-  const backend = describeBackend(summary.backend);
+  const isCtr = summary.kind !== undefined && summary.kind !== 'gbdt';
+  const kindLabel = MODEL_KINDS.find((k) => k.kind === summary.kind)?.label ?? summary.kind;
+  const backend = isCtr ? (summary.backend ? `trained on ${summary.backend.reason || summary.backend.name}` : null) : describeBackend(summary.backend);
   return (
     <p className="models-facts small" data-testid="model-facts">
-      <strong>{summary.name}</strong> · {summary.objective} · {formatCount(summary.trees)} trees
-      <span data-testid="model-rounds"> ({describeSavedRounds(summary, outcome ? outcome.history.length : null)})</span> · {formatCount(summary.features.length)} features
+      <strong>{summary.name}</strong> · {isCtr ? `${kindLabel} (${summary.kind})` : summary.objective} ·{' '}
+      {isCtr ? (
+        <span data-testid="model-rounds">{describeEpochs(summary, outcome ? outcome.history.length : null)}</span>
+      ) : (
+        <>
+          {formatCount(summary.trees)} trees
+          <span data-testid="model-rounds"> ({describeSavedRounds(summary, outcome ? outcome.history.length : null)})</span>
+        </>
+      )}{' '}
+      · {formatCount(summary.features.length)} {isCtr ? 'field inputs' : 'features'}
       {summary.target && ` · target ${summary.target}`}
       {label.kind === 'binary' && label.positive !== undefined && ` (positive = ${label.positive})`}
       {summary.rows.train > 0 && ` · ${formatCount(summary.rows.train)} training / ${formatCount(summary.rows.valid)} validation rows`}

@@ -3,7 +3,7 @@ import type { EngineClient, ModelEvaluation, ModelSummary, TableInfo, TrainOutco
 import { describeError, isCancelled } from '../../errors';
 import { EvaluateOnTable, type EvaluateChoice } from './EvaluateOnTable';
 import { BinaryResults, MulticlassResults, RegressionResults } from './EvaluationResults';
-import { ImportanceCard } from './ImportanceCard';
+import { ImportanceCard, InteractionsCard } from './ImportanceCard';
 import { ModelFacts, ModelWarnings } from './ModelFacts';
 import { ShapPanel, type ShapState } from './ShapPanel';
 
@@ -36,6 +36,8 @@ export function ModelResults({ engine, summary, outcome, tables, visible }: Mode
   // An imported model gets rows once it has been evaluated on a table.
   const [evaluatedOn, setEvaluatedOn] = useState<string | null>(null);
   const hasRows = hasOwnRows || evaluatedOn !== null;
+  // SHAP explains trees; the CTR kinds show field importance and FM interactions instead.
+  const explainable = summary.kind === undefined || summary.kind === 'gbdt';
   const [shapClass, setShapClass] = useState<number | undefined>(undefined);
   const initialEval = useMemo<EvalState>(() => {
     if (outcome) {
@@ -93,7 +95,7 @@ export function ModelResults({ engine, summary, outcome, tables, visible }: Mode
   }, []);
 
   useEffect(() => {
-    if (!hasRows) {
+    if (!hasRows || !explainable) {
       setShap({ state: 'none' });
       return;
     }
@@ -110,7 +112,7 @@ export function ModelResults({ engine, summary, outcome, tables, visible }: Mode
       },
     );
     return () => controller.abort();
-  }, [engine, modelId, hasRows, evaluatedOn, shapClass]);
+  }, [engine, modelId, hasRows, explainable, evaluatedOn, shapClass]);
 
   const evaluateOnTable = async (choice: EvaluateChoice): Promise<void> => {
     setEvaluation({ state: 'loading' });
@@ -152,9 +154,10 @@ export function ModelResults({ engine, summary, outcome, tables, visible }: Mode
       {shown?.regression && evaluation.state === 'ready' && <RegressionResults evaluation={shown.regression} train={outcome?.evaluation.train.regression ?? null} set={evaluation.set} />}
       {shown?.multiclass && evaluation.state === 'ready' && <MulticlassResults evaluation={shown.multiclass} train={outcome?.evaluation.train.multiclass ?? null} set={evaluation.set} classes={summary.label.classes ?? []} />}
 
-      {importance && importance.length > 0 && <ImportanceCard importance={importance} visible={visible} />}
+      {importance && importance.length > 0 && <ImportanceCard importance={importance} measures={explainable ? ['gain', 'cover', 'weight'] : ['permutation']} visible={visible} />}
+      {!explainable && outcome?.interactions && outcome.interactions.length > 0 && <InteractionsCard interactions={outcome.interactions} />}
 
-      <ShapPanel state={shap} summary={summary} rowsName={evaluatedOn ? `“${evaluatedOn}”` : summary.rows.valid > 0 ? 'validation' : 'training'} feature={dependenceFeature} onFeature={setDependenceFeature} row={waterfallRow} onRow={setWaterfallRow} onClass={setShapClass} visible={visible} />
+      {explainable && <ShapPanel state={shap} summary={summary} rowsName={evaluatedOn ? `“${evaluatedOn}”` : summary.rows.valid > 0 ? 'validation' : 'training'} feature={dependenceFeature} onFeature={setDependenceFeature} row={waterfallRow} onRow={setWaterfallRow} onClass={setShapClass} visible={visible} />}
     </div>
   );
 }

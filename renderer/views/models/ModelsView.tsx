@@ -8,17 +8,22 @@ import { useEngineJob } from '../../use-engine-job';
 import { useWorkspaceUpdater } from '../../use-workspace-updater';
 import { defaultTable, saveText, type SaveBytes, type WorkspaceViewProps } from '../view-props';
 import { LearningCurveCard, type LiveCurve, type TrainingHistory } from './LearningCurveCard';
-import { ModelActions, type ScoreForm } from './ModelActions';
+import { ModelActions, type ScoreForm, type SqlDialect } from './ModelActions';
 import {
   addLivePoint,
+  ctrParamSpecs,
   historyMetrics,
   initialParamText,
   isTextType,
   parseRoundPhase,
   scoreTableName,
+  stepWord,
   trainParamsFromForm,
+  validationRowsKey,
   type SetupForm,
+  type TrainedRun,
 } from './model-data';
+import { CompareModels } from './CompareModels';
 import { ModelResults } from './ModelResults';
 import { SavedModels } from './SavedModels';
 import { TrainingForm } from './TrainingForm';
@@ -52,6 +57,8 @@ function initialForm(tables: readonly TableInfo[], selectedTable: string | null 
     split: { kind: 'stratified', validFraction: '0.2', timeColumn: '' },
     name: '',
     backend: 'auto',
+    kind: 'gbdt',
+    ctrParams: {},
   };
 }
 
@@ -76,6 +83,8 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
   const [busy, setBusy] = useState<string | null>(null);
   const [score, setScore] = useState<ScoreForm>({ table: '', output: '', withShap: false });
   const liveMetricRef = useRef<string | null>(null);
+  // Models trained in this session, for comparing two on the same validation rows.
+  const [runs, setRuns] = useState<TrainedRun[]>([]);
 
   // Workspace edits land on the latest state, not a stale copy (jobs finish after other edits).
   const { workspaceRef, updateWorkspace } = useWorkspaceUpdater(props.workspace, props.onWorkspaceChange);
@@ -154,7 +163,9 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
       setError(built.problems.join(' '));
       return;
     }
-    const rounds = Number(form.params.num_boost_round) || 100;
+    const kind = form.kind ?? 'gbdt';
+    const epochsDefault = Number(ctrParamSpecs(kind).find((p) => p.name === 'epochs')?.default ?? 10);
+    const rounds = kind === 'gbdt' ? Number(form.params.num_boost_round) || 100 : Number(form.ctrParams?.epochs) || epochsDefault;
     liveMetricRef.current = null;
     setLive({ points: [], totalRounds: rounds });
     setHistory(null);
@@ -172,6 +183,7 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
       const chosen = liveMetric && metrics.includes(liveMetric) ? liveMetric : (metrics[0] ?? '');
       setHistory({ outcome, metric: chosen });
       setCurrent({ summary: outcome.model, outcome });
+      setRuns((r) => [...r, { outcome, rowsKey: validationRowsKey(built.params) }].slice(-20));
       // Scoring starts from the table the model was trained on.
       const trainedOn = 'table' in built.params.source ? built.params.source.table : '';
       setScore((s) => ({ ...s, table: trainedOn || s.table, output: scoreTableName(outcome.model.name) }));
@@ -202,7 +214,22 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
     try {
       const { json, fileName } = await modelJson(current.summary);
       await saveText(saveBytes, fileName, json);
-      setStatus({ tone: 'ok', text: `Exported the model as XGBoost JSON (${fileName}).` });
+      setStatus({ tone: 'ok', text: `Exported the model as ${current.summary.kind && current.summary.kind !== 'gbdt' ? 'an Assay model file' : 'XGBoost JSON'} (${fileName}).` });
+    } catch (err) {
+      setStatus({ tone: 'error', text: `Could not export the model: ${describeError(err)}` });
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const exportCtr = async (format: 'sql' | 'onnx', dialect?: SqlDialect): Promise<void> => {
+    if (!current) return;
+    setBusy(format === 'sql' ? 'export-sql' : 'export-onnx');
+    try {
+      const result = await engine.run('model.exportCtr', { modelId: current.summary.modelId, format, ...(dialect ? { dialect } : {}) });
+      if (format === 'sql') await saveText(saveBytes, result.fileName, result.sql ?? '');
+      else await saveBytes(result.fileName, result.onnx ?? new Uint8Array());
+      setStatus({ tone: 'ok', text: format === 'sql' ? `Exported the score as ${dialect} SQL (${result.fileName}).` : `Exported the model as ONNX (${result.fileName}).` });
     } catch (err) {
       setStatus({ tone: 'error', text: `Could not export the model: ${describeError(err)}` });
     } finally {
@@ -221,7 +248,7 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
       setCurrent({ summary, outcome: null });
       setHistory(null);
       setScore((s) => ({ ...s, output: scoreTableName(summary.name) }));
-      setStatus({ tone: 'ok', text: `Imported “${summary.name}”: ${summary.trees} trees, ${summary.features.length} features.` });
+      setStatus({ tone: 'ok', text: `Imported “${summary.name}”: ${summary.kind && summary.kind !== 'gbdt' ? summary.kind : `${summary.trees} trees`}, ${summary.features.length} features.` });
     } catch (err) {
       setStatus({ tone: 'error', text: `Could not import ${file.name}: ${describeError(err)}` });
     } finally {
@@ -304,7 +331,7 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
         {error && <ErrorPanel message={error} testId="model-error" />}
         {status && <StatusLine status={status} onDismiss={() => setStatus(null)} testId="model-status" />}
 
-        <LearningCurveCard training={training !== null} live={live} history={history} onMetric={(metric) => history && setHistory({ ...history, metric })} visible={visible} />
+        <LearningCurveCard step={stepWord(history ? history.outcome.model.kind : form.kind)} training={training !== null} live={live} history={history} onMetric={(metric) => history && setHistory({ ...history, metric })} visible={visible} />
 
         {!current && !training && (
           <div className="empty-state">
@@ -325,13 +352,17 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
             <ModelActions
               busy={busy}
               onSave={() => void saveToWorkspace()}
+              kind={current.summary.kind}
               onExport={() => void exportJson()}
+              onExportSql={(dialect) => void exportCtr('sql', dialect)}
+              onExportOnnx={() => void exportCtr('onnx')}
               tables={tables}
               score={score}
               scoreTable={score.table || defaultTable(tables, selectedTable)}
               onScoreForm={setScore}
               onScore={() => void scoreTable()}
             />
+            <CompareModels runs={runs} current={current.outcome} visible={visible} />
             <ModelResults key={current.summary.modelId} engine={engine} summary={current.summary} outcome={current.outcome} tables={tables} visible={visible} />
           </div>
         )}

@@ -1,5 +1,5 @@
 import { useMemo, type JSX } from 'react';
-import type { ColumnInfo, TableInfo } from '../../../workers/api';
+import { MODEL_KINDS, type ColumnInfo, type ModelKind, type TableInfo } from '../../../workers/api';
 import { RunControls } from '../../components/Feedback';
 import { ColumnOptions, TableOptions } from '../../components/PickerOptions';
 import type { TrackedJob } from '../../use-engine-job';
@@ -8,6 +8,7 @@ import {
   AUTO_PARAMS,
   BACKEND_CHOICES,
   PARAM_FIELDS,
+  ctrParamSpecs,
   defaultFeatures,
   initialParamText,
   isTimeType,
@@ -44,6 +45,7 @@ export interface TrainingFormProps {
 export function TrainingForm(props: TrainingFormProps): JSX.Element {
   const { tables, selectedTable, form, update, onChooseTable, columns, positiveChoices, readingColumns, onReadColumns, training, onTrain } = props;
   const columnsKnown = columns.length > 0;
+  const kind: ModelKind = form.kind ?? 'gbdt';
   const candidates = useMemo(() => defaultFeatures(columns, form.target), [columns, form.target]);
   const ticked = useMemo(() => new Set(form.features ?? candidates), [form.features, candidates]);
   const toggleFeature = (name: string): void => {
@@ -140,6 +142,19 @@ export function TrainingForm(props: TrainingFormProps): JSX.Element {
     )}
 
     <fieldset className="form-group">
+      <legend>Model</legend>
+      <select aria-label="Model kind" value={kind} onChange={(event) => update({ kind: event.target.value as ModelKind })} data-testid="model-kind">
+        {MODEL_KINDS.map((k) => (
+          <option key={k.kind} value={k.kind} title={k.help}>
+            {k.label} ({k.kind})
+          </option>
+        ))}
+      </select>
+      <small className="muted">{MODEL_KINDS.find((k) => k.kind === kind)?.help}</small>
+    </fieldset>
+
+    {kind === 'gbdt' ? (
+    <fieldset className="form-group">
       <legend>Parameters (XGBoost names)</legend>
       <div className="models-params">
         {PARAM_FIELDS.map((field) => (
@@ -161,6 +176,41 @@ export function TrainingForm(props: TrainingFormProps): JSX.Element {
         Reset to defaults
       </button>
     </fieldset>
+    ) : (
+      <fieldset className="form-group">
+        <legend>Parameters ({kind})</legend>
+        <div className="models-params">
+          {ctrParamSpecs(kind).map((spec) => (
+            <label key={spec.name} title={spec.help}>
+              <span>{spec.name}</span>
+              {spec.type === 'choice' ? (
+                <select value={form.ctrParams?.[spec.name] ?? ''} onChange={(event) => update({ ctrParams: { ...form.ctrParams, [spec.name]: event.target.value } })} data-testid={`model-param-${spec.name}`}>
+                  <option value="">{String(spec.default)} (default)</option>
+                  {spec.choices?.filter((c) => c !== spec.default).map((c) => (
+                    <option key={c} value={c}>
+                      {c}
+                    </option>
+                  ))}
+                </select>
+              ) : (
+                <input
+                  type="text"
+                  inputMode={spec.type === 'number' ? 'decimal' : 'text'}
+                  value={form.ctrParams?.[spec.name] ?? ''}
+                  placeholder={String(spec.default)}
+                  onChange={(event) => update({ ctrParams: { ...form.ctrParams, [spec.name]: event.target.value } })}
+                  data-testid={`model-param-${spec.name}`}
+                />
+              )}
+              <small className="muted">default {String(spec.default)}</small>
+            </label>
+          ))}
+        </div>
+        <button type="button" className="btn btn-small" onClick={() => update({ ctrParams: {} })}>
+          Reset to defaults
+        </button>
+      </fieldset>
+    )}
 
     <fieldset className="form-group">
       <legend>Validation split</legend>
@@ -181,6 +231,7 @@ export function TrainingForm(props: TrainingFormProps): JSX.Element {
       )}
     </fieldset>
 
+    {kind === 'gbdt' ? (
     <fieldset className="form-group">
       <legend>Histogram backend</legend>
       <select aria-label="Histogram backend" value={form.backend ?? 'auto'} onChange={(event) => update({ backend: event.target.value as HistogramBackendChoice })} data-testid="model-backend">
@@ -192,6 +243,11 @@ export function TrainingForm(props: TrainingFormProps): JSX.Element {
       </select>
       <small className="muted">{BACKEND_CHOICES.find((c) => c.value === (form.backend ?? 'auto'))?.hint}. The trained model shows which backend ran and why.</small>
     </fieldset>
+    ) : (
+      <p className="muted small" data-testid="model-ctr-backend-note">
+        Trained with TensorFlow.js in the engine worker (WebGPU on a real GPU adapter, else WebAssembly); the trained model shows which backend ran and why.
+      </p>
+    )}
 
     <label className="models-inline">
       Name <input type="text" placeholder={form.target ? `${form.target} model` : 'model name'} value={form.name} onChange={(event) => update({ name: event.target.value })} data-testid="model-name" />

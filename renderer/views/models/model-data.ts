@@ -3,7 +3,7 @@
  * SHAP, importance) into what the charts draw, and turning the setup form into TrainParams.
  * Nothing here computes a metric: curves, SHAP values and scores all come from the engine.
  */
-import type { ColumnInfo, FeatureImportance, ModelSummary, RoundReport, ShapSummary, TrainParams } from '../../../workers/api';
+import { MODEL_KINDS, type BinaryEvaluation, type ColumnInfo, type FeatureImportance, type ModelKind, type ModelSummary, type RoundReport, type ShapSummary, type TrainOutcome, type TrainParams } from '../../../workers/api';
 
 // ------------------------------------------------------------------ progress and learning curves
 
@@ -16,7 +16,8 @@ export interface RoundPoint {
   value: number;
 }
 
-const ROUND_PHASE = /^round (\d+) of (\d+): (train|valid) ([A-Za-z_]+) (-?[\d.]+(?:e[-+]?\d+)?|NaN|Infinity)$/i;
+// Boosted trees report rounds; the CTR kinds (lr, fm, deepfm) report epochs the same way.
+const ROUND_PHASE = /^(?:round|epoch) (\d+) of (\d+): (train|valid) ([A-Za-z_]+) (-?[\d.]+(?:e[-+]?\d+)?|NaN|Infinity)$/i;
 
 export function parseRoundPhase(phase: string): RoundPoint | null {
   const match = ROUND_PHASE.exec(phase.trim());
@@ -24,6 +25,11 @@ export function parseRoundPhase(phase: string): RoundPoint | null {
   const value = Number(match[5]);
   if (!Number.isFinite(value)) return null;
   return { round: Number(match[1]), total: Number(match[2]), set: match[3]?.toLowerCase() === 'valid' ? 'valid' : 'train', metric: match[4] as string, value };
+}
+
+/** What one step of training is called for a model kind: trees add rounds, the CTR kinds run epochs. */
+export function stepWord(kind: ModelKind | undefined): 'round' | 'epoch' {
+  return kind === undefined || kind === 'gbdt' ? 'round' : 'epoch';
 }
 
 /** Adds a live point, keeping rounds in order and one point per round (a repeated report replaces). */
@@ -132,6 +138,37 @@ export interface SetupForm {
   name: string;
   /** Histogram backend; absent = 'auto'. */
   backend?: HistogramBackendChoice;
+  /** Model kind; absent = 'gbdt'. */
+  kind?: ModelKind;
+  /** Parameter text of the CTR kinds (lr, fm, deepfm) as typed, by name; '' or absent = the default. */
+  ctrParams?: Record<string, string>;
+}
+
+/** The CTR kinds' parameters as the form shows them: empty (the default shows as a placeholder). */
+export function ctrParamSpecs(kind: ModelKind): (typeof MODEL_KINDS)[number]['params'] {
+  return MODEL_KINDS.find((k) => k.kind === kind)?.params ?? [];
+}
+
+/** Checks and converts the CTR kinds' parameter text; unknown names are ignored (another kind's). */
+function ctrParamsFromText(kind: ModelKind, text: Record<string, string>, problems: string[]): Record<string, number | string> {
+  const params: Record<string, number | string> = {};
+  for (const spec of ctrParamSpecs(kind)) {
+    const raw = (text[spec.name] ?? '').trim();
+    if (raw === '') continue;
+    if (spec.type === 'number') {
+      const value = Number(raw);
+      if (!Number.isFinite(value)) problems.push(`${spec.name} must be a number (got "${raw}").`);
+      else params[spec.name] = value;
+    } else if (spec.type === 'choice') {
+      if (!spec.choices?.includes(raw)) problems.push(`${spec.name} must be one of ${spec.choices?.join(', ')} (got "${raw}").`);
+      else params[spec.name] = raw;
+    } else if (!/^\d+(\s*,\s*\d+)*$/.test(raw)) {
+      problems.push(`${spec.name} must be whole numbers separated by commas, e.g. ${String(spec.default)} (got "${raw}").`);
+    } else {
+      params[spec.name] = raw.replace(/\s+/g, '');
+    }
+  }
+  return params;
 }
 
 export type HistogramBackendChoice = 'auto' | 'webgpu' | 'cpu';
@@ -157,14 +194,20 @@ export function trainParamsFromForm(form: SetupForm): { ok: true; params: TrainP
   if (!form.target) problems.push('Choose the target column (what the model predicts).');
   const features = form.features?.filter((f) => f !== form.target) ?? null;
   if (features && features.length === 0) problems.push('Tick at least one feature column.');
-  const params: Record<string, number | string> = {};
-  if (form.objective !== 'auto') params.objective = form.objective;
-  for (const field of PARAM_FIELDS) {
-    const text = (form.params[field.name] ?? '').trim();
-    if (text === '') continue;
-    const value = Number(text);
-    if (!Number.isFinite(value)) problems.push(`${field.name} must be a number (got "${text}").`);
-    else params[field.name] = value;
+  const kind = form.kind ?? 'gbdt';
+  let params: Record<string, number | string> = {};
+  if (kind === 'gbdt') {
+    if (form.objective !== 'auto') params.objective = form.objective;
+    for (const field of PARAM_FIELDS) {
+      const text = (form.params[field.name] ?? '').trim();
+      if (text === '') continue;
+      const value = Number(text);
+      if (!Number.isFinite(value)) problems.push(`${field.name} must be a number (got "${text}").`);
+      else params[field.name] = value;
+    }
+  } else {
+    if (form.objective !== 'auto' && form.objective !== 'binary:logistic') problems.push(`${kind} models are binary classifiers: choose the objective auto or binary:logistic, or train boosted trees.`);
+    params = ctrParamsFromText(kind, form.ctrParams ?? {}, problems);
   }
   const validText = form.split.validFraction.trim();
   const validFraction = validText === '' ? 0.2 : Number(validText);
@@ -177,7 +220,8 @@ export function trainParamsFromForm(form: SetupForm): { ok: true; params: TrainP
   if (features) trainParams.features = features;
   if (form.positive) trainParams.positive = form.positive;
   if (form.name.trim()) trainParams.name = form.name.trim();
-  if (form.backend && form.backend !== 'auto') trainParams.backend = form.backend;
+  if (kind !== 'gbdt') trainParams.kind = kind;
+  else if (form.backend && form.backend !== 'auto') trainParams.backend = form.backend;
   return { ok: true, params: trainParams };
 }
 
@@ -216,6 +260,13 @@ export function describeSavedRounds(summary: Pick<ModelSummary, 'bestIteration' 
   const best = summary.bestIteration + 1;
   const of = roundsTrained !== null ? ` of ${roundsTrained} trained` : '';
   return `best iteration: round ${best}${of}${patience > 0 ? ` (early stopping, patience ${patience})` : ''}; the saved model ends there`;
+}
+
+/** Where a CTR model (lr, fm, deepfm) ends, in epochs: "best epoch 4 of 6 trained (early stopping)". */
+export function describeEpochs(summary: Pick<ModelSummary, 'bestIteration' | 'params'>, epochsTrained: number | null): string {
+  const trained = epochsTrained ?? (Number(summary.params.epochs_trained) || null);
+  if (summary.bestIteration === null) return trained !== null ? `${trained} epochs trained (early stopping off)` : 'every epoch trained';
+  return `best epoch ${summary.bestIteration + 1}${trained !== null ? ` of ${trained} trained` : ''} (early stopping); the saved model is that epoch's`;
 }
 
 export type ImportanceKind = 'gain' | 'cover' | 'weight';
@@ -355,4 +406,52 @@ export function asModelSummary(value: unknown): ModelSummary | null {
 export function scoreTableName(modelName: string): string {
   const base = modelName.trim().replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_+|_+$/g, '') || 'model';
   return `${/^[0-9]/.test(base) ? `m_${base}` : base}_scores`;
+}
+
+// ------------------------------------------------------------------ comparing two models
+
+/** A model trained in this session, with what decides its validation rows. */
+export interface TrainedRun {
+  outcome: TrainOutcome;
+  /** Source, target, positive value and split: equal keys mean the same validation rows (the split is seeded). */
+  rowsKey: string;
+}
+
+/** The key of the validation rows a training will use. */
+export function validationRowsKey(params: TrainParams): string {
+  const split = params.split;
+  return JSON.stringify([params.source, params.target, params.positive ?? null, split?.kind ?? 'stratified', split?.validFraction ?? 0.2, split?.timeColumn ?? null, split?.seed ?? null]);
+}
+
+/** The other binary models validated on the same rows as `modelId` (the most recent last). */
+export function comparableRuns(runs: readonly TrainedRun[], modelId: string): TrainedRun[] {
+  const self = runs.find((r) => r.outcome.model.modelId === modelId);
+  if (!self || !self.outcome.evaluation.valid?.binary) return [];
+  return runs.filter((r) => r !== self && r.rowsKey === self.rowsKey && r.outcome.evaluation.valid?.binary?.rows === self.outcome.evaluation.valid?.binary?.rows);
+}
+
+export interface ComparisonRow {
+  metric: string;
+  a: string;
+  b: string;
+  difference: string;
+  /** Which model is better on this metric ('' = equal or no direction). */
+  better: 'a' | 'b' | '';
+}
+
+/** Side-by-side metrics of two binary evaluations on the same rows. */
+export function comparisonRows(a: BinaryEvaluation, b: BinaryEvaluation): ComparisonRow[] {
+  const rows: Array<[string, number, number, 'higher' | 'lower']> = [
+    ['AUC', a.auc, b.auc, 'higher'],
+    ['logloss', a.logloss, b.logloss, 'lower'],
+    ['accuracy', a.accuracy, b.accuracy, 'higher'],
+    ['precision', a.precision, b.precision, 'higher'],
+    ['recall', a.recall, b.recall, 'higher'],
+    ['F1', a.f1, b.f1, 'higher'],
+  ];
+  return rows.map(([metric, x, y, direction]) => {
+    const diff = y - x;
+    const better: ComparisonRow['better'] = diff === 0 || !Number.isFinite(diff) ? '' : (diff > 0) === (direction === 'higher') ? 'b' : 'a';
+    return { metric, a: x.toFixed(4), b: y.toFixed(4), difference: `${diff >= 0 ? '+' : ''}${diff.toFixed(4)}`, better };
+  });
 }

@@ -19,8 +19,11 @@ const axis = (title: string, extra: Partial<Layout['xaxis']> = {}): Partial<Layo
 const unitAxis = (title: string): Partial<Layout['xaxis']> => axis(title, { range: [0, 1.02] });
 const diagonal = (name: string): Data => ({ type: 'scatter', mode: 'lines', x: [0, 1], y: [0, 1], name, line: { color: GREY, dash: 'dash', width: 1 }, hoverinfo: 'skip' });
 
-/** `bestRound` (1-based): marks where the saved model ends when early stopping kept an earlier round. */
-export function learningCurveFigure(series: readonly CurveSeries[], totalRounds: number | null, bestRound: number | null = null): Figure {
+/**
+ * `bestRound` (1-based): marks where the saved model ends when early stopping kept an earlier
+ * round. `step` names the x axis: boosting rounds, or epochs for the CTR kinds.
+ */
+export function learningCurveFigure(series: readonly CurveSeries[], totalRounds: number | null, bestRound: number | null = null, step: 'round' | 'epoch' = 'round'): Figure {
   const data: Data[] = series.map((s) => ({
     type: 'scatter',
     mode: s.rounds.length > 60 ? 'lines' : 'lines+markers',
@@ -29,19 +32,19 @@ export function learningCurveFigure(series: readonly CurveSeries[], totalRounds:
     y: s.values,
     line: { color: s.set === 'valid' ? ORANGE : ACCENT, width: 2 },
     marker: { size: 4 },
-    hovertemplate: `round %{x}<br>${s.name} %{y:.5f}<extra></extra>`,
+    hovertemplate: `${step} %{x}<br>${s.name} %{y:.5f}<extra></extra>`,
   }));
   const metric = series[0]?.name.split(' ').slice(1).join(' ') ?? '';
   return {
     data,
     layout: {
-      xaxis: axis('round', totalRounds ? { range: [0, totalRounds + 1] } : {}),
+      xaxis: axis(step, totalRounds ? { range: [0, totalRounds + 1] } : {}),
       yaxis: axis(metric),
       legend: { orientation: 'h', y: 1.12 },
       ...(bestRound !== null
         ? {
             shapes: [{ type: 'line', xref: 'x', yref: 'paper', x0: bestRound, x1: bestRound, y0: 0, y1: 1, line: { color: GREY, dash: 'dash', width: 1 } }],
-            annotations: [{ x: bestRound, xref: 'x', y: 1, yref: 'paper', text: `best iteration (round ${bestRound}): the saved model`, showarrow: false, xanchor: 'left', yanchor: 'top', font: { size: 11, color: GREY } }],
+            annotations: [{ x: bestRound, xref: 'x', y: 1, yref: 'paper', text: `best ${step === 'round' ? 'iteration' : 'epoch'} (${step} ${bestRound}): the saved model`, showarrow: false, xanchor: 'left', yanchor: 'top', font: { size: 11, color: GREY } }],
           }
         : {}),
     },
@@ -55,6 +58,18 @@ export function rocFigure(evaluation: BinaryEvaluation): Figure {
       diagonal('chance'),
     ],
     layout: { xaxis: unitAxis('false positive rate'), yaxis: unitAxis('true positive rate'), legend: { x: 0.45, y: 0.08 } },
+  };
+}
+
+/** Two (or more) models' ROC curves on one chart, each named with its AUC. */
+export function rocComparisonFigure(models: ReadonlyArray<{ name: string; evaluation: BinaryEvaluation }>): Figure {
+  const colours = [ACCENT, ORANGE, '#16a34a', '#9333ea'];
+  return {
+    data: [
+      ...models.map((m, i): Data => ({ type: 'scatter', mode: 'lines', x: m.evaluation.roc.x, y: m.evaluation.roc.y, name: `${m.name} (AUC ${m.evaluation.auc.toFixed(3)})`, line: { color: colours[i % colours.length], width: 2 }, hovertemplate: `${m.name}<br>FPR %{x:.3f}<br>TPR %{y:.3f}<extra></extra>` })),
+      diagonal('chance'),
+    ],
+    layout: { xaxis: unitAxis('false positive rate'), yaxis: unitAxis('true positive rate'), legend: { x: 0.35, y: 0.08 } },
   };
 }
 
