@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { HIST_BLOCK_ROWS, HIST_STRIDE, type HistogramKernel, type RowParallel } from '../../workers/gbdt/histogram';
 import { resolveParams, type GbdtParams } from '../../workers/gbdt/params';
 import { createRng } from '../../workers/gbdt/rng';
+import { partitionRange } from '../../workers/gbdt/row-ops';
 import { findBestSplit, type SplitParams } from '../../workers/gbdt/split';
 import { trainGbdt, type FeatureData } from '../../workers/gbdt/train';
 import { createWasmHistogramKernel } from '../../workers/gbdt/wasm-histogram';
@@ -111,6 +112,41 @@ describe('split search on the training threads', () => {
             resident.release(left);
           }
         }
+      } finally {
+        ops.finish();
+      }
+    });
+  }
+});
+
+describe('partitions of a tree level on the training threads', () => {
+  const n = 150_000;
+  const data = table(n, 3, 21, 2);
+  for (const threads of [1, 2, 4]) {
+    it(`give partitionRange's stable order and split points, in place or in the other rows buffer (${threads} thread${threads > 1 ? 's' : ''})`, async () => {
+      const ops = threaded(threads).rowParallel!({ columns: data.columns, labels: data.labels, groups: 1, maxBin: 256, seed: 0, maxDepth: 6 }) as RowParallel;
+      try {
+        const { columnBins } = await ops.bin();
+        const start = Uint32Array.from({ length: n }, (_, i) => (i * 7919) % n);
+        // A large task (cut in parts on several threads), small ones, an empty one; a gap between
+        // tasks (a leaf's rows) that must stay where it is.
+        const tasks = [
+          { begin: 0, end: 100_000, feature: 1, bin: 60, defaultLeft: true },
+          { begin: 100_000, end: 100_000, feature: 0, bin: 2, defaultLeft: false },
+          { begin: 100_000, end: 120_000, feature: 0, bin: 1, defaultLeft: false },
+          { begin: 130_000, end: n, feature: 2, bin: 90, defaultLeft: true },
+        ];
+        const expected = start.slice();
+        const scratch = new Uint32Array(n);
+        const mids = tasks.map((t) => partitionRange(columnBins[t.feature]!, expected, t.begin, t.end, t.bin, t.defaultLeft, scratch));
+        ops.rows[1].set(start);
+        const result = await ops.resident!.partition(1, tasks);
+        expect(result.mids).toEqual(mids);
+        const rows = ops.rows[result.buffer];
+        for (const t of tasks) expect(Buffer.from(rows.slice(t.begin, t.end).buffer).equals(Buffer.from(expected.slice(t.begin, t.end).buffer))).toBe(true);
+        // Several threads cut the large task: every row moved once, into the other buffer.
+        expect(result.buffer).toBe(threads > 1 ? 0 : 1);
+        expect(Array.from(ops.rows[1].subarray(120_000, 130_000))).toEqual(Array.from(start.subarray(120_000, 130_000)));
       } finally {
         ops.finish();
       }

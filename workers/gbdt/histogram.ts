@@ -133,6 +133,12 @@ export interface ResidentTrees {
   setFeatures(features: Int32Array): void;
   /** Builds the histograms of rows[buffer][ranges[k]] into slots[k] (blocks summed by splits). */
   build(buffer: 0 | 1, ranges: ReadonlyArray<readonly [number, number]>, slots: readonly number[]): Promise<void>;
+  /**
+   * Partitions each task's range of rows[buffer] as RowParallel.partition does (the same stable
+   * order), in place or into the other rows buffer: the rows of every task are then in the
+   * buffer returned, other ranges stay where they were.
+   */
+  partition(buffer: 0 | 1, tasks: PartitionTask[]): Promise<{ mids: number[]; buffer: 0 | 1 }>;
   /** Best splits: [of the task's node, of its derived sibling (null without one)] per task. */
   splits(tasks: readonly ResidentSplitTask[], params: SplitParams, binCounts: Int32Array): Promise<Array<[SplitCandidate | null, SplitCandidate | null]>>;
   /**

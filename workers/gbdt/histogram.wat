@@ -138,15 +138,16 @@
           (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (f32x4.demote_f64x2_zero (local.get $g)) (f32x4.demote_f64x2_zero (local.get $h))))
         (local.set $i (i32.add (local.get $i) (i32.const 2)))
         (br $rows))))
-  ;; Stable partition of rows[begin, end) (u32 at $rows) by one feature's column of bins (u8 at
-  ;; $col): bins <= $bin go left (the caller's $bin is below the missing bin 255), the missing bin
-  ;; goes left when $defaultLeft is 1. Rows going right pass through scratch[begin, ...) and are
-  ;; copied back after the lefts. Returns the split point: row-ops.ts partitionRange, in WASM.
-  (func (export "partition") (param $col i32) (param $rows i32) (param $begin i32) (param $end i32) (param $bin i32) (param $defaultLeft i32) (param $scratch i32) (result i32)
+  ;; Stable partition of rows[begin, end) (u32 at $src) by one feature's column of bins (u8 at
+  ;; $col) into the same positions of $dst (which may be $src): bins <= $bin go left (the caller's
+  ;; $bin is below the missing bin 255), the missing bin goes left when $defaultLeft is 1. Rows
+  ;; going right pass through scratch[begin, ...) and are copied in after the lefts. Returns the
+  ;; split point: row-ops.ts partitionRange, in WASM (with $src = $dst).
+  (func (export "partition") (param $col i32) (param $src i32) (param $dst i32) (param $begin i32) (param $end i32) (param $bin i32) (param $defaultLeft i32) (param $scratch i32) (result i32)
     (local $p i32) (local $pEnd i32) (local $l i32) (local $r i32) (local $row i32) (local $b i32) (local $left i32)
-    (local.set $p (i32.add (local.get $rows) (i32.shl (local.get $begin) (i32.const 2))))
-    (local.set $pEnd (i32.add (local.get $rows) (i32.shl (local.get $end) (i32.const 2))))
-    (local.set $l (local.get $p))
+    (local.set $p (i32.add (local.get $src) (i32.shl (local.get $begin) (i32.const 2))))
+    (local.set $pEnd (i32.add (local.get $src) (i32.shl (local.get $end) (i32.const 2))))
+    (local.set $l (i32.add (local.get $dst) (i32.shl (local.get $begin) (i32.const 2))))
     (local.set $r (i32.add (local.get $scratch) (i32.shl (local.get $begin) (i32.const 2))))
     (block $done
       (loop $rowLoop
@@ -162,7 +163,40 @@
         (br $rowLoop)))
     (memory.copy (local.get $l) (i32.add (local.get $scratch) (i32.shl (local.get $begin) (i32.const 2)))
       (i32.sub (local.get $r) (i32.add (local.get $scratch) (i32.shl (local.get $begin) (i32.const 2)))))
-    (i32.shr_u (i32.sub (local.get $l) (local.get $rows)) (i32.const 2)))
+    (i32.shr_u (i32.sub (local.get $l) (local.get $dst)) (i32.const 2)))
+  ;; How many of rows[begin, end) go left (as partition decides).
+  (func (export "countLeft") (param $col i32) (param $rows i32) (param $begin i32) (param $end i32) (param $bin i32) (param $defaultLeft i32) (result i32)
+    (local $p i32) (local $pEnd i32) (local $b i32) (local $n i32)
+    (local.set $p (i32.add (local.get $rows) (i32.shl (local.get $begin) (i32.const 2))))
+    (local.set $pEnd (i32.add (local.get $rows) (i32.shl (local.get $end) (i32.const 2))))
+    (block $done
+      (loop $rowLoop
+        (br_if $done (i32.ge_u (local.get $p) (local.get $pEnd)))
+        (local.set $b (i32.load8_u (i32.add (local.get $col) (i32.load (local.get $p)))))
+        (local.set $n (i32.add (local.get $n) (select (local.get $defaultLeft) (i32.le_u (local.get $b) (local.get $bin)) (i32.eq (local.get $b) (i32.const 255)))))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br $rowLoop)))
+    (local.get $n))
+  ;; One part of a partition spread over threads: the lefts of src[begin, end) in order to
+  ;; dst[leftAt, ...), the rights in order to dst[rightAt, ...). One store per row, at its own side's
+  ;; place: the places past this part's belong to other parts.
+  (func (export "moveSides") (param $col i32) (param $src i32) (param $dst i32) (param $begin i32) (param $end i32) (param $bin i32) (param $defaultLeft i32) (param $leftAt i32) (param $rightAt i32)
+    (local $p i32) (local $pEnd i32) (local $l i32) (local $r i32) (local $row i32) (local $b i32) (local $left i32)
+    (local.set $p (i32.add (local.get $src) (i32.shl (local.get $begin) (i32.const 2))))
+    (local.set $pEnd (i32.add (local.get $src) (i32.shl (local.get $end) (i32.const 2))))
+    (local.set $l (i32.add (local.get $dst) (i32.shl (local.get $leftAt) (i32.const 2))))
+    (local.set $r (i32.add (local.get $dst) (i32.shl (local.get $rightAt) (i32.const 2))))
+    (block $done
+      (loop $rowLoop
+        (br_if $done (i32.ge_u (local.get $p) (local.get $pEnd)))
+        (local.set $row (i32.load (local.get $p)))
+        (local.set $b (i32.load8_u (i32.add (local.get $col) (local.get $row))))
+        (local.set $left (select (local.get $defaultLeft) (i32.le_u (local.get $b) (local.get $bin)) (i32.eq (local.get $b) (i32.const 255))))
+        (i32.store (select (local.get $l) (local.get $r) (local.get $left)) (local.get $row))
+        (local.set $l (i32.add (local.get $l) (i32.shl (local.get $left) (i32.const 2))))
+        (local.set $r (i32.add (local.get $r) (i32.shl (i32.xor (local.get $left) (i32.const 1)) (i32.const 2))))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br $rowLoop))))
   ;; margins[row] = f32(margins[row] + value) for rows[begin, end), value $leftValue or $rightValue
   ;; by the row's bin as in partition: row-ops.ts addLeavesRange for one output, in WASM (the same
   ;; f64 add rounded to f32).

@@ -66,6 +66,9 @@ const CMD_RELEASE = 12;
 const CMD_SUMS = 13;
 /** Node histograms kept in the slots: add blocks, derive siblings, find splits (ResidentTrees). */
 const CMD_SPLITS = 14;
+/** Out-of-place partitions (ResidentTrees.partition): lefts per part, then every row to its place in the other rows buffer. */
+const CMD_COUNT = 15;
+const CMD_MOVE = 16;
 /** Float32 cut slots per feature. */
 const CUTS_STRIDE = 256;
 
@@ -163,8 +166,12 @@ export interface SessionOps {
   buildFeatures: (bins: number, F: number, rows: number, begin: number, end: number, gh: number, hist: number, f0: number, f1: number) => number;
   buildSubset: (bins: number, F: number, rows: number, begin: number, end: number, gh: number, hist: number, features: number, nf: number) => number;
   bestSplitOfFeatures: typeof bestSplitOfFeatures;
-  /** partitionRange on the session memory (histogram.wat): the same stable partition. */
-  partition: (column: number, rows: number, begin: number, end: number, bin: number, defaultLeft: number, scratch: number) => number;
+  /** partitionRange on the session memory (histogram.wat): the same stable partition, from src into dst (which may be src). */
+  partition: (column: number, src: number, dst: number, begin: number, end: number, bin: number, defaultLeft: number, scratch: number) => number;
+  /** The number of rows of a range that go left (histogram.wat). */
+  countLeft: (column: number, rows: number, begin: number, end: number, bin: number, defaultLeft: number) => number;
+  /** One part of a partition spread over threads: its lefts and rights to their places in dst (histogram.wat). */
+  moveSides: (column: number, src: number, dst: number, begin: number, end: number, bin: number, defaultLeft: number, leftAt: number, rightAt: number) => void;
   /** addLeavesRange for one output on the session memory (histogram.wat): the same float32 sums. */
   addLeaves: (column: number, rows: number, begin: number, end: number, bin: number, defaultLeft: number, leftValue: number, rightValue: number, margins: number) => void;
   /** binary:logistic gradient pairs of an even number of rows (histogram.wat), bit-identical to computeGradientRange. */
@@ -254,7 +261,7 @@ export function workOnCommand(v: SessionViews, L: SessionLayout, ops: SessionOps
     const a = items[o] as number;
     const b = items[o + 1] as number;
     // Partition and leaf items name a feature column the WASM kernels read unchecked.
-    if ((cmd === 2 || cmd === 5) && !((items[o + 2] as number) >= 0 && (items[o + 2] as number) < L.nFeatures)) throw new Error(`no feature ${items[o + 2]} in this training run`);
+    if ((cmd === 2 || cmd === 5 || cmd === 15 || cmd === 16) && !((items[o + 2] as number) >= 0 && (items[o + 2] as number) < L.nFeatures)) throw new Error(`no feature ${items[o + 2]} in this training run`);
     if (cmd === 1) { // GRADIENTS
       const objective = arg === 0 ? 'binary:logistic' : arg === 1 ? 'reg:squarederror' : 'multi:softprob';
       let from = a;
@@ -270,7 +277,15 @@ export function workOnCommand(v: SessionViews, L: SessionLayout, ops: SessionOps
         ops.sumGradientRange(rows, v.gh, a, b, v.itemsF64, i * 4);
       }
     } else if (cmd === 2) { // PARTITION
-      v.results[i] = ops.partition(L.columnsAt + (items[o + 2] as number) * L.nRows, rowsAt, a, b, items[o + 3] as number, items[o + 4] as number, L.scratchAt);
+      v.results[i] = ops.partition(L.columnsAt + (items[o + 2] as number) * L.nRows, rowsAt, rowsAt, a, b, items[o + 3] as number, items[o + 4] as number, L.scratchAt);
+    } else if (cmd === 15) { // COUNT
+      v.results[i] = ops.countLeft(L.columnsAt + (items[o + 2] as number) * L.nRows, rowsAt, a, b, items[o + 3] as number, items[o + 4] as number);
+    } else if (cmd === 16) { // MOVE
+      // Into the other rows buffer: a part of a larger task to the places its counts gave, or a whole task.
+      const column = L.columnsAt + (items[o + 2] as number) * L.nRows;
+      const dstAt = buffer === 0 ? L.rows1At : L.rows0At;
+      if (items[o + 7] === 1) v.results[i] = ops.partition(column, rowsAt, dstAt, a, b, items[o + 3] as number, items[o + 4] as number, L.scratchAt);
+      else ops.moveSides(column, rowsAt, dstAt, a, b, items[o + 3] as number, items[o + 4] as number, items[o + 5] as number, items[o + 6] as number);
     } else if (cmd === 3) { // SCATTER
       // A part [a, mid | mid, b) of a larger partition: its lefts and rights to their places.
       const mid = items[o + 2] as number;
@@ -370,7 +385,7 @@ listen((m) => {
   if (m.type !== 'session') return;
   const L = m.layout;
   const instance = new WebAssembly.Instance(m.module, { env: { memory: m.memory } });
-  const ops = { computeGradientRange, addLeavesRange, sumGradientRange, bestSplitOfFeatures, computeCuts, binColumn, buildFeatures: instance.exports.buildFeatures, buildSubset: instance.exports.buildSubset, partition: instance.exports.partition, addLeaves: instance.exports.addLeaves, gradientsLogistic: instance.exports.gradientsLogistic };
+  const ops = { computeGradientRange, addLeavesRange, sumGradientRange, bestSplitOfFeatures, computeCuts, binColumn, buildFeatures: instance.exports.buildFeatures, buildSubset: instance.exports.buildSubset, partition: instance.exports.partition, countLeft: instance.exports.countLeft, moveSides: instance.exports.moveSides, addLeaves: instance.exports.addLeaves, gradientsLogistic: instance.exports.gradientsLogistic };
   const floats = [];
   for (let f = 0; f < L.nFeatures; f++) floats.push(new Float32Array(m.floats, f * L.nRows * 4, L.nRows));
   const v = sessionViews(m.memory.buffer, L, floats);
@@ -590,6 +605,8 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
       buildFeatures: instance.exports.buildFeatures as SessionOps['buildFeatures'],
       buildSubset: instance.exports.buildSubset as SessionOps['buildSubset'],
       partition: instance.exports.partition as SessionOps['partition'],
+      countLeft: instance.exports.countLeft as SessionOps['countLeft'],
+      moveSides: instance.exports.moveSides as SessionOps['moveSides'],
       addLeaves: instance.exports.addLeaves as SessionOps['addLeaves'],
       gradientsLogistic: instance.exports.gradientsLogistic as SessionOps['gradientsLogistic'],
     };
@@ -717,6 +734,66 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
             pending.delete(t.slot);
           }
           return best;
+        },
+        async partition(buffer, tasks) {
+          // Tasks too large to share out whole are cut into parts (a few per thread): then every
+          // part's lefts are counted first and every row moves once, to its place in the other
+          // rows buffer. Otherwise each task is partitioned in place.
+          const total = tasks.reduce((sum, t) => sum + t.end - t.begin, 0);
+          const most = Math.max(PART_ROWS, Math.ceil(total / (threads * 4)));
+          const cut = helpers.length > 0 && tasks.some((t) => t.end - t.begin > most);
+          const mids = tasks.map((t) => t.begin);
+          if (!cut) {
+            const order = largestFirst(tasks.map((t) => t.end - t.begin));
+            await runItems(CMD_PARTITION, tasks.length, (i, at) => {
+              const t = tasks[order[i] as number] as PartitionTask;
+              items.set([t.begin, t.end, t.feature, t.bin, t.defaultLeft ? 1 : 0], at);
+            }, { buffer }, (i, k) => {
+              mids[order[i] as number] = views.results[k] as number;
+            });
+            return { mids, buffer };
+          }
+          const parts = cutTasks(tasks, most);
+          const partsOf = new Int32Array(tasks.length);
+          for (const q of parts) partsOf[q.task] = (partsOf[q.task] as number) + 1;
+          const counted = parts.filter((q) => (partsOf[q.task] as number) > 1);
+          const lefts = new Int32Array(counted.length);
+          const countOrder = largestFirst(counted.map((q) => q.end - q.begin));
+          await runItems(CMD_COUNT, counted.length, (i, at) => {
+            const q = counted[countOrder[i] as number] as { task: number; begin: number; end: number };
+            const t = tasks[q.task] as PartitionTask;
+            items.set([q.begin, q.end, t.feature, t.bin, t.defaultLeft ? 1 : 0], at);
+          }, { buffer }, (i, k) => {
+            lefts[countOrder[i] as number] = views.results[k] as number;
+          });
+          // Places: a task's lefts in part order from its begin, then its rights in part order.
+          const taskLefts = new Int32Array(tasks.length);
+          counted.forEach((q, j) => {
+            taskLefts[q.task] = (taskLefts[q.task] as number) + (lefts[j] as number);
+          });
+          const nextLeft = tasks.map((t) => t.begin);
+          const nextRight = tasks.map((t, k) => t.begin + (taskLefts[k] as number));
+          const moves: number[][] = [];
+          let j = 0;
+          for (const q of parts) {
+            const t = tasks[q.task] as PartitionTask;
+            const head = [q.begin, q.end, t.feature, t.bin, t.defaultLeft ? 1 : 0];
+            if ((partsOf[q.task] as number) < 2) {
+              moves.push([...head, 0, 0, 1, q.task]);
+              continue;
+            }
+            const l = lefts[j++] as number;
+            moves.push([...head, nextLeft[q.task] as number, nextRight[q.task] as number, 0, q.task]);
+            nextLeft[q.task] = (nextLeft[q.task] as number) + l;
+            nextRight[q.task] = (nextRight[q.task] as number) + (q.end - q.begin - l);
+            mids[q.task] = t.begin + (taskLefts[q.task] as number);
+          }
+          const moveOrder = largestFirst(moves.map((m) => (m[1] as number) - (m[0] as number)));
+          await runItems(CMD_MOVE, moves.length, (i, at) => items.set((moves[moveOrder[i] as number] as number[]).slice(0, 8), at), { buffer }, (i, k) => {
+            const m = moves[moveOrder[i] as number] as number[];
+            if (m[7] === 1) mids[m[8] as number] = views.results[k] as number;
+          });
+          return { mids, buffer: (1 - buffer) as 0 | 1 };
         },
         async startTree(objective, group, scalePosWeight, n, buffer) {
           views.ctrlF64[0] = scalePosWeight;

@@ -295,18 +295,21 @@ async function growTreeResident(
   parallel: ParallelRows,
   sink?: MarginSink,
 ): Promise<GrownTree> {
-  const { ops, buffer } = parallel;
+  const { ops } = parallel;
+  // The rows buffer holding the open nodes' rows (partitions may move them to the other one).
+  let buffer = parallel.buffer;
   const builder = new TreeBuilder();
   const splitBins: number[] = [];
   const leafNode: number[] = [];
   const leafBegin: number[] = [];
   const leafEnd: number[] = [];
-  // Leaves whose values the sink takes: as leaf tasks that send every bin left.
-  const sinkLeaves: LeafTask[] = [];
-  const addLeaf = (id: number, begin: number, end: number): void => {
+  // Leaves whose values the sink takes: as leaf tasks that send every bin left, by the rows
+  // buffer that holds their rows.
+  const sinkLeaves: [LeafTask[], LeafTask[]] = [[], []];
+  const addLeaf = (id: number, begin: number, end: number, rowsIn: 0 | 1 = buffer): void => {
     if (sink) {
       const value = Math.fround(builder.threshold[id] as number);
-      if (end > begin) sinkLeaves.push({ begin, end, feature: 0, bin: 254, defaultLeft: true, leftValue: value, rightValue: value });
+      if (end > begin) sinkLeaves[rowsIn].push({ begin, end, feature: 0, bin: 254, defaultLeft: true, leftValue: value, rightValue: value });
       return;
     }
     leafNode.push(id);
@@ -364,10 +367,12 @@ async function growTreeResident(
           toLeaves.push({ begin: node.begin, end: node.end, feature: split.feature, bin: split.bin, defaultLeft: split.defaultLeft, leftValue: leafValue(leftId), rightValue: leafValue(rightId) });
         } else toPartition.push({ node, split, leftId, rightId });
       }
-      // 2. The rows: partitions, and leaf values (with the leaves so far when nothing is left to partition).
-      const mids = await ops.partition(buffer, toPartition.map(({ node, split }) => ({ begin: node.begin, end: node.end, feature: split.feature, bin: split.bin, defaultLeft: split.defaultLeft })));
-      if (toPartition.length === 0) toLeaves.push(...sinkLeaves.splice(0));
+      // 2. The rows: leaf values (with the leaves so far when nothing is left to partition), partitions.
+      if (toPartition.length === 0) toLeaves.push(...sinkLeaves[buffer].splice(0));
       if (toLeaves.length > 0) await ops.addLeaves(buffer, toLeaves, (sink as MarginSink).group);
+      const parted = await resident.partition(buffer, toPartition.map(({ node, split }) => ({ begin: node.begin, end: node.end, feature: split.feature, bin: split.bin, defaultLeft: split.defaultLeft })));
+      const mids = parted.mids;
+      buffer = parted.buffer;
       // 3. Children's histograms: build the smaller, derive the larger from the parent's slot.
       const ranges: Array<[number, number]> = [];
       const slots: number[] = [];
@@ -408,7 +413,7 @@ async function growTreeResident(
       }
       level = next;
     }
-    if (sinkLeaves.length > 0) await ops.addLeaves(buffer, sinkLeaves, (sink as MarginSink).group);
+    for (const rowsIn of [0, 1] as const) if (sinkLeaves[rowsIn].length > 0) await ops.addLeaves(rowsIn, sinkLeaves[rowsIn], (sink as MarginSink).group);
   } finally {
     for (const slot of held) resident.release(slot);
   }
