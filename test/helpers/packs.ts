@@ -8,7 +8,7 @@ import { quoteIdent, quoteLiteral } from '../../workers/data/sql-text';
 import { TreeBuilder, type BoostedModel } from '../../workers/gbdt/model';
 import { toXgboostJson } from '../../workers/gbdt/xgboost-json';
 import { finalizePack } from '../../workers/packs/io';
-import type { RulePack, RulePackInput, SqlDialect } from '../../workers/packs/schema';
+import type { RulePack, RulePackDraft, SqlDialect } from '../../workers/packs/schema';
 import type { RuleExpr, RuleLiteral } from '../../workers/tags/ast';
 import { parseRule } from '../../workers/tags/parser';
 import { compileLike, compileRegex } from '../../workers/tags/regex';
@@ -133,7 +133,7 @@ export const SAMPLE_RULES: Record<string, string> = {
   eq_null: `"Country" = NULL OR "spend 90d" BETWEEN 100 AND NULL`,
 };
 
-export function baseInput(name: string, tags: RulePackInput['tags']): Omit<RulePackInput, 'contentHash'> {
+export function baseInput(name: string, tags: RulePackDraft['tags']): RulePackDraft {
   return {
     schema: 'assay.rulepack/2',
     name,

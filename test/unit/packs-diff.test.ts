@@ -25,7 +25,7 @@ describe('pack diff', () => {
         ...d.tags
           .filter((t) => t.name !== 'regex_tag')
           .map((t) => (t.name === 'high "value"' && t.kind === 'rule' ? { ...t, rule: { text, ast: parseRule(text) }, metrics: { rows: 100, support: 14, coverage: { value: 0.14, low: 0.08, high: 0.22 } } } : t)),
-        { kind: 'rule' as const, name: 'new tag', group: 'basic', description: '', owner: '', status: 'draft' as const, metrics: null, gates: [], gateOutcome: null, rule: { text: 'TRUE', ast: parseRule('TRUE') } },
+        { kind: 'rule' as const, id: 'new_tag', name: 'new tag', group: 'basic', description: '', owner: '', status: 'draft' as const, metrics: null, gates: [], gateOutcome: null, rule: { text: 'TRUE', ast: parseRule('TRUE') } },
       ],
     }));
     const diff = diffPacks(old, next);

@@ -12,6 +12,7 @@ import { checkRowGroupPages, damagedParquet, readParquetFacts } from '../data/pa
 import { detectFormat, isValidUtf8Prefix, sniffDelimiter } from '../data/sniff';
 import { quoteIdent, quoteLiteral } from '../data/sql-text';
 import { EngineError, plainMessage } from '../protocol/errors';
+import { tableRole } from '../packs/source';
 import { packToSql } from '../packs/dialects/pack-sql';
 import { identityColumns, type RulePack } from '../packs/schema';
 import { tagColumns } from '../packs/service';
@@ -105,8 +106,10 @@ function applyError(err: unknown, file: string, reading: boolean): EngineError {
 }
 
 /** Checks that the file has every column the pack reads and outputs, before any work. */
-async function checkColumns(conn: Connection, pack: RulePack, view: string, file: string): Promise<void> {
+async function checkColumns(conn: Connection, pack: RulePack, view: string, file: string): Promise<'features' | 'events'> {
   const described = (await conn.runAndReadAll(`DESCRIBE ${view}`)).getRowObjectsJS();
+  // A pack that carries its feature step reads raw events (their columns checked by name) or its features.
+  if (tableRole(pack, described.map((r) => ({ name: String(r.column_name) })), path.basename(file)) === 'events') return 'events';
   const have = new Set(described.map((r) => String(r.column_name).toLowerCase()));
   const readers = new Map<string, string[]>();
   for (const tag of pack.tags) for (const column of tagColumns(tag)) readers.set(column, [...(readers.get(column) ?? []), tag.name]);
@@ -121,6 +124,7 @@ async function checkColumns(conn: Connection, pack: RulePack, view: string, file
     throw new EngineError('BAD_INPUT', `${path.basename(file)} lacks column${problems.length > 1 ? 's' : ''} ${problems.join(', ')} that the pack needs; its columns are ${described.map((r) => `"${String(r.column_name)}"`).join(', ')}.`);
   }
   checkRuleTypes(pack, described.map((r) => ({ name: String(r.column_name), type: String(r.column_type) })), path.basename(file));
+  return 'features';
 }
 
 /**
@@ -155,8 +159,9 @@ export async function applyPackNative(pack: RulePack, file: string, temp: string
   const warnings: string[] = [];
   const attempt = async (extra: string[]): Promise<void> => {
     await conn.run(`CREATE OR REPLACE VIEW ${view} AS SELECT * FROM ${plan.read(extra)}`);
-    await checkColumns(conn, pack, view, file);
-    await conn.run(`COPY (${packToSql(pack, 'duckdb', { header: false })}) TO ${quoteLiteral(temp)} (FORMAT PARQUET)`);
+    const role = await checkColumns(conn, pack, view, file);
+    const sql = packToSql(pack, 'duckdb', role === 'events' ? { header: false, from: { table: [pack.entity.table] } } : { header: false, table: [pack.entity.table] });
+    await conn.run(`COPY (${sql}) TO ${quoteLiteral(temp)} (FORMAT PARQUET)`);
   };
   try {
     let encoding = plan.latin1 ? ["encoding = 'latin-1'"] : [];

@@ -14,6 +14,9 @@ import { SQL_DIALECTS, type RulePack, type SqlDialect } from '../packs/schema';
 import type { PackInfo } from '../packs/types';
 import { commitTemp, discardTemp, tempPathFor, writeFileAtomic } from '../node/atomic-write';
 import { applyPackNative } from './pack-apply';
+import { eventSource } from '../packs/source';
+import { parseFeatureSpec } from './features';
+import type { FeatureForm } from '../api';
 import { printLeftOut, tagListOption } from './tags';
 import { EXIT, UsageError, formatFailure, parseCommandLine, withEngine, type Io } from './common';
 import { VALUE_HELP, VALUE_OPTIONS, openValueSpec, valueOptions } from './value';
@@ -36,12 +39,23 @@ Commands:
                                       named on stderr ("left out: ...")
         [--value EXPR [--value-data FILE --value-key COL]] [--gate-value-lift X]
                                       Measure each tag's GMV share and lift too (see below)
+        [--features "TEMPLATE OPTIONS"]
+                                      FILE holds raw events: compute the entity features first
+                                      (TEMPLATE and options as for assay features, without FILE
+                                      and --out; --key and --as-of are shared) and record the
+                                      step, so the pack's SQL starts from the raw events
   validate PACK [--data FILE [--target COL --positive VALUE]]
                                       Schema, content hash and golden rows; with data, metric drift
   diff OLD NEW [--data FILE] [--json] Tags added, removed and changed; with data, coverage changes
   export PACK --target spark|hive|flink|trino|duckdb [--out FILE] [--table DB.TABLE] [--sink TABLE]
+        [--source-table DB.EVENTS] [--source-where "dt = '2024-01-01'"]
                                       One SQL query computing every tag per entity (reading the
-                                      pack's entity table, or --table; Flink inserts into --sink)
+                                      pack's entity table, or --table; Flink inserts into --sink).
+                                      A pack that carries its feature step starts from the raw
+                                      events (--source-table; --source-where is a partition or
+                                      filter predicate in the rule language, printed per dialect);
+                                      as_of is a parameter: --hivevar as_of=... (Spark, Hive),
+                                      \${as_of} (Flink), the assay_params CTE (Trino, DuckDB)
   apply PACK --data FILE --out TAGS.parquet
                                       Tag every entity on native DuckDB (large data)
   report PACK --out REPORT.html       A self-contained HTML report (no network needed)
@@ -143,6 +157,7 @@ async function buildCommand(argv: string[], io: Io): Promise<number> {
         'as-of': { type: 'string' },
         golden: { type: 'string' },
         tags: { type: 'string' },
+        features: { type: 'string' },
         ...VALUE_OPTIONS,
       },
     },
@@ -169,8 +184,11 @@ async function buildCommand(argv: string[], io: Io): Promise<number> {
   } catch (err) {
     throw new EngineError('BAD_INPUT', `${tagsFile} is not valid JSON (${err instanceof Error ? err.message : String(err)}).`);
   }
+  const featureSpec = stringOption(values, 'features');
+  const featureForm = featureSpec === undefined ? undefined : parseFeatureSpec(featureSpec, stringOption(values, 'key'), stringOption(values, 'as-of'), PACK_HELP);
   const info = await withEngine(async (engine) => {
-    const table = await openData(engine.client, data, io);
+    let table = await openData(engine.client, data, io);
+    if (featureForm !== undefined) table = await featuresForPack(engine.client, featureForm, table, io);
     return engine.client.run('pack.build', {
       tagSet,
       table,
@@ -179,7 +197,8 @@ async function buildCommand(argv: string[], io: Io): Promise<number> {
       version,
       parent,
       createdBy: stringOption(values, 'by') ?? process.env.USER ?? '',
-      asOf: stringOption(values, 'as-of'),
+      // With --features, as_of belongs to the feature step (the pack takes the step's).
+      asOf: featureForm === undefined ? stringOption(values, 'as-of') : undefined,
       target: targetOption(values),
       sources: [{ name: path.basename(data), bytes: fs.statSync(data).size, sha256: fileSha256(data) }],
       goldenRows,
@@ -189,10 +208,22 @@ async function buildCommand(argv: string[], io: Io): Promise<number> {
     });
   });
   printLeftOut(info.leftOut, io);
+  if (info.target?.from === 'mined tags') io.err(`target: ${info.target.column}${info.target.positive === undefined ? '' : ` = ${info.target.positive}`} (the label the tags were mined against; give --target to choose another)`);
   writeFileAtomic(path.resolve(out), info.text);
   printSummary(info, io);
   io.err(`wrote ${out}`);
   return EXIT.ok;
+}
+
+/** `pack build --features`: the raw events -> a feature table that remembers its step (features.generate, then features.build). */
+async function featuresForPack(client: EngineClient, form: Omit<FeatureForm, 'table'>, table: string, io: Io): Promise<string> {
+  const generated = await client.run('features.generate', { ...form, table });
+  for (const warning of generated.warnings) io.err(`warning: ${warning}`);
+  if (generated.step === null) throw new EngineError('BAD_INPUT', generated.stepProblem ?? 'A rule pack cannot carry this feature step.');
+  io.err(`features: ${generated.template} as of ${generated.asOf}${generated.asOfBasis === 'snapshot' ? " (the data's snapshot: the day after the latest event)" : ''}`);
+  const built = await client.run('features.build', { sql: generated.sql, outputTable: `${table}_features`, replace: true, step: generated.step });
+  for (const warning of built.warnings) io.err(`warning: ${warning}`);
+  return built.name;
 }
 
 async function validateCommand(argv: string[], io: Io): Promise<number> {
@@ -252,13 +283,20 @@ async function diffCommand(argv: string[], io: Io): Promise<number> {
 }
 
 async function exportCommand(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommandLine({ options: { target: { type: 'string' }, out: { type: 'string' }, sink: { type: 'string' }, table: { type: 'string' } } }, argv, PACK_HELP);
+  const { values, positionals } = parseCommandLine(
+    { options: { target: { type: 'string' }, out: { type: 'string' }, sink: { type: 'string' }, table: { type: 'string' }, 'source-table': { type: 'string' }, 'source-where': { type: 'string' } } },
+    argv,
+    PACK_HELP,
+  );
   const file = requireFile(positionals[0], 'The pack file');
   const target = stringOption(values, 'target');
   if (target === undefined || !SQL_DIALECTS.includes(target as SqlDialect)) throw new UsageError(`--target must be one of ${SQL_DIALECTS.join(', ')}.`);
   const table = stringOption(values, 'table')?.split('.');
   if (table?.some((part) => part === '')) throw new UsageError('--table must be a name such as db.users.');
-  const sql = `${packToSql(await readPackFile(file), target as SqlDialect, { sink: stringOption(values, 'sink'), table })}\n`;
+  const exported = await readPackFile(file);
+  const from = eventSource(exported, stringOption(values, 'source-table'), stringOption(values, 'source-where'));
+  if (from !== undefined && table !== undefined) throw new UsageError('Give --table (the entity features) or --source-table (what the pack reads first), not both.');
+  const sql = `${packToSql(exported, target as SqlDialect, { sink: stringOption(values, 'sink'), table, ...(from ? { from } : {}) })}\n`;
   const out = stringOption(values, 'out');
   if (out === undefined) io.out(sql.trimEnd());
   else {

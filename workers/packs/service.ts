@@ -19,6 +19,7 @@ import { valueStats } from '../tags/value-stats';
 import { driftValueSpec, toValueMetrics, valueDrift, valueGateFigures } from './value-metrics';
 import { assignTagIds, safeTagId } from './tag-ids';
 import { recordedFeatureStep } from '../segments/feature-registry';
+import { featuresFromEvents, tableRole } from './source';
 import { PACK_SCHEMA, identityColumns, type GateOutcome, type GoldenRow, type IntervalMetric, type PackTag, type RulePack, type RulePackInput, type SourceFile, type TagMetrics } from './schema';
 
 /** Rows of an Arrow table as plain objects (BigInt kept). */
@@ -421,8 +422,17 @@ export interface MetricDrift {
 
 /** Re-measures the pack on a table and compares with the recorded metrics. */
 export async function metricDrift(engine: DataEngine, pack: RulePack, table: string, target: TargetParam | undefined, signal?: AbortSignal): Promise<MetricDrift[]> {
-  checkRuleTypes(pack, await describeRelation(engine, quoteIdent(table), signal), `"${table}"`);
-  const measured = await measurePack(engine, pack, quoteIdent(table), target, signal, await driftValueSpec(engine, pack, quoteIdent(table), signal));
+  const described = await describeRelation(engine, quoteIdent(table), signal);
+  // A pack that carries its feature step re-measures on raw events too: features first, then tags.
+  if (tableRole(pack, described, `"${table}"`) === 'events') {
+    return metricDriftOn(engine, pack, featuresFromEvents(pack, table), target, signal);
+  }
+  checkRuleTypes(pack, described, `"${table}"`);
+  return metricDriftOn(engine, pack, quoteIdent(table), target, signal);
+}
+
+async function metricDriftOn(engine: DataEngine, pack: RulePack, relation: string, target: TargetParam | undefined, signal?: AbortSignal): Promise<MetricDrift[]> {
+  const measured = await measurePack(engine, pack, relation, target, signal, await driftValueSpec(engine, pack, relation, signal));
   const out: MetricDrift[] = [];
   for (const tag of pack.tags) {
     const now = measured.get(tag.name);
@@ -449,7 +459,9 @@ export interface ApplyResult {
 
 /** Computes every tag per entity into a new DuckDB table (in-app apply). */
 export async function applyPack(engine: DataEngine, pack: RulePack, into: string, source: string | undefined, signal?: AbortSignal): Promise<ApplyResult> {
-  const relation = source === undefined ? undefined : quoteIdent(source);
+  let relation = source === undefined ? undefined : quoteIdent(source);
+  // With the pack's feature step, a table of raw events is turned into features first.
+  if (source !== undefined && tableRole(pack, await describeRelation(engine, quoteIdent(source), signal), `"${source}"`) === 'events') relation = featuresFromEvents(pack, source);
   await engine.driver.query(`CREATE OR REPLACE TABLE ${quoteIdent(into)} AS ${packToSql(pack, 'duckdb', { header: false, source: relation })}`, signal);
   const counts = pack.tags.map((t) => `count(*) FILTER (WHERE ${quoteIdent(t.id)}) AS ${quoteIdent(t.id)}`).join(', ');
   const row = plainRows(await engine.driver.query(`SELECT count(*) AS ${quoteIdent('__rows')}, ${counts} FROM ${quoteIdent(into)}`, signal))[0] ?? {};

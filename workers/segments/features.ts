@@ -364,6 +364,6 @@ export function generateFeatureSql(form: FeatureForm, facts: FeatureTableFacts, 
     categories,
     columns,
   );
-  const step = 'step' in recorded ? { step: recorded.step } : { step: null, stepProblem: `A rule pack cannot carry this feature step: ${recorded.problem}.` };
+  const step = 'step' in recorded ? { step: recorded.step } : { step: null, stepProblem: `A rule pack cannot carry this feature step: ${recorded.problem.replace(/\.$/, '')}.` };
   return { sql, template: t, columns, categories, warnings, asOf: plan.asOf, asOfBasis, ...step };
 }
