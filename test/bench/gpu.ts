@@ -2,7 +2,8 @@
  * Benchmark `gpu` (issue 16): Assay's WebGPU kernels against its WASM kernels on one thread and on
  * every core, in the same run on the same data:
  *   1. histogram passes (all rows, every feature), sums compared;
- *   2. whole training (binary:logistic, depth 6, hist), trees compared (shape, features,
+ *   2. whole training (binary:logistic, depth 6, hist; WebGPU with the row steps on this thread and
+ *      on the helper threads), trees compared (shape, features,
  *      thresholds, default directions equal; leaves within 1e-6 relative: the WebGPU sums are
  *      fixed point, see webgpu-histogram.ts);
  *   3. k-means iterations (assignment + update), labels and inertia compared; also with the update
@@ -188,7 +189,7 @@ async function histogramSection(adapter: GpuAdapterLike, o: GpuBenchOptions, dat
   return results;
 }
 
-async function trainingSection(adapter: GpuAdapterLike, o: GpuBenchOptions, data: FeatureData, holdout: FeatureData): Promise<Record<string, unknown>> {
+async function trainingSection(adapter: GpuAdapterLike, fresh: () => Promise<GpuAdapterLike | null>, o: GpuBenchOptions, data: FeatureData, holdout: FeatureData): Promise<Record<string, unknown>> {
   const params = resolveParams({ objective: 'binary:logistic', max_depth: o.depth, num_boost_round: o.rounds, eta: 0.1, max_bin: 256, seed: 0 });
   const names = data.columns.map((_, j) => `f${j}`);
   o.log(`whole training: ${data.labels.length.toLocaleString('en-US')} x ${data.columns.length}, ${o.rounds} rounds, depth ${o.depth} (binning included, train metrics off)`);
@@ -196,7 +197,9 @@ async function trainingSection(adapter: GpuAdapterLike, o: GpuBenchOptions, data
   const models: Record<string, BoostedModel> = {};
   const makers: Array<[string, () => Promise<HistogramKernel>]> = [
     [`wasm-${o.threads}`, () => Promise.resolve(createNodeHistogramKernel(o.threads))],
+    // Histograms on the device; binning, gradients, partitions and leaves on this thread or on the helper threads.
     ['webgpu', () => createWebGpuHistogramKernelOnAdapter(adapter)],
+    [`webgpu+${o.threads}`, async () => createWebGpuHistogramKernelOnAdapter((await fresh()) as GpuAdapterLike, { rowThreads: () => createNodeHistogramKernel(o.threads) })],
   ];
   if (!o.skipSingleTrain) makers.push(['wasm-1', () => Promise.resolve(createParallelHistogramKernel(1))]);
   for (const [name, make] of makers) {
@@ -221,8 +224,9 @@ async function trainingSection(adapter: GpuAdapterLike, o: GpuBenchOptions, data
     o.log(`  ${name} vs wasm-${o.threads}: trees ${same.identical ? 'identical' : 'DIFFER'} (${same.note})`);
   }
   const gpuMs = (results.webgpu as { wallMs: number }).wallMs;
+  const hybridMs = (results[`webgpu+${o.threads}`] as { wallMs: number }).wallMs;
   const allMs = (results[`wasm-${o.threads}`] as { wallMs: number }).wallMs;
-  o.log(`  ratio: WASM ${o.threads} threads / WebGPU ${(allMs / gpuMs).toFixed(2)}x${results['wasm-1'] ? `, WASM 1 thread / WebGPU ${((results['wasm-1'] as { wallMs: number }).wallMs / gpuMs).toFixed(2)}x` : ''}`);
+  o.log(`  ratio: WASM ${o.threads} threads / WebGPU ${(allMs / gpuMs).toFixed(2)}x, / WebGPU+${o.threads} threads ${(allMs / hybridMs).toFixed(2)}x${results['wasm-1'] ? `, WASM 1 thread / WebGPU ${((results['wasm-1'] as { wallMs: number }).wallMs / gpuMs).toFixed(2)}x` : ''}`);
   return results;
 }
 
@@ -355,7 +359,7 @@ export async function runGpuBench(given: Partial<GpuBenchOptions> = {}): Promise
   // k-means before whole training: the longest section goes last.
   results.kmeans = await kmeansSection(request, o);
   const holdout = trainingData(Math.max(1000, Math.floor(o.rows / 10)), o.features);
-  results.training = await trainingSection(await fresh(), o, data, holdout);
+  results.training = await trainingSection(await fresh(), request, o, data, holdout);
   return results;
 }
 

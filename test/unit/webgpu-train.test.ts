@@ -6,7 +6,8 @@
  * 1e-6 relative: the device sums are fixed point). Skipped, saying why, without the adapter.
  */
 import { describe, expect, test } from 'vitest';
-import { HIST_STRIDE } from '../../workers/gbdt/histogram';
+import { HIST_STRIDE, type HistogramKernel } from '../../workers/gbdt/histogram';
+import { createNodeHistogramKernel } from '../../workers/node/histogram-threads';
 import type { Tree } from '../../workers/gbdt/model';
 import { createParallelHistogramKernel } from '../../workers/gbdt/parallel-histogram';
 import { resolveParams } from '../../workers/gbdt/params';
@@ -22,10 +23,10 @@ const skipReason = await gpu.requestAdapter({ featureLevel: 'compatibility' }).t
 );
 if (skipReason) console.log(`[webgpu-train] skipped: ${skipReason}`);
 
-async function kernel() {
+async function kernel(rowThreads?: () => HistogramKernel) {
   const adapter = await gpu.requestAdapter({ featureLevel: 'compatibility' });
   if (!adapter) throw new Error('the software adapter went away');
-  return createWebGpuHistogramKernelOnAdapter(adapter, { maxChunkBytes: 16 * 1024 });
+  return createWebGpuHistogramKernelOnAdapter(adapter, { maxChunkBytes: 16 * 1024, ...(rowThreads ? { rowThreads } : {}) });
 }
 
 function data(n: number, f: number, seed: number, classes = 2): FeatureData {
@@ -88,14 +89,16 @@ describe.skipIf(skipReason !== '')('WebGPU training by levels', () => {
   });
 
   test.each([
-    ['binary:logistic', 2],
-    ['multi:softprob', 3],
-  ] as const)('%s: the trees equal the CPU kernel\'s', async (objective, classes) => {
+    ['binary:logistic', 2, 'this thread'],
+    ['multi:softprob', 3, 'this thread'],
+    ['binary:logistic', 2, 'helper threads'],
+    ['multi:softprob', 3, 'helper threads'],
+  ] as const)('%s (%i classes), row steps on %s: the trees equal the CPU kernel\'s', async (objective, classes, where) => {
     const train = data(4000, 6, 21, classes);
     const params = resolveParams({ objective, ...(classes > 2 ? { num_class: classes } : {}), max_depth: 4, num_boost_round: 4, eta: 0.3, seed: 1 });
     const names = train.columns.map((_, j) => `f${j}`);
     const cpu = await trainGbdt(train, { params, featureNames: names, kernel: createParallelHistogramKernel(1) });
-    const k = await kernel();
+    const k = await kernel(where === 'helper threads' ? () => createNodeHistogramKernel(2) : undefined);
     try {
       const webgpu = await trainGbdt(train, { params, featureNames: names, kernel: k });
       expect(webgpu.backend).toBe('webgpu');

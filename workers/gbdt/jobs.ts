@@ -40,6 +40,7 @@ import { transformMargins } from './objectives';
 import { overfittingWarning } from './model-end';
 import { defaultEarlyStoppingRounds, resolveParams, type GbdtParams, type Objective } from './params';
 import { createRng } from './rng';
+import { splitRowIndices, splitValueExpression } from './row-split';
 import { treeShap } from './shap';
 import { pickHistogramKernel } from './backend-select';
 import { createParallelHistogramKernel } from './parallel-histogram';
@@ -223,41 +224,8 @@ export class ModelService {
     };
   }
 
-  private splitRows(n: number, labels: Float32Array, params: TrainParams, timeValues: Float32Array | null): { train: Uint32Array; valid: Uint32Array } {
-    const split = params.split ?? { kind: 'stratified' as const };
-    const fraction = split.validFraction ?? 0.2;
-    if (!(fraction >= 0 && fraction < 1)) throw new EngineError('BAD_INPUT', `The validation share must be in [0, 1) (got ${fraction}).`);
-    const all = Array.from({ length: n }, (_, i) => i);
-    if (fraction === 0) return { train: Uint32Array.from(all), valid: new Uint32Array(0) };
-    const rng = createRng(split.seed ?? 42);
-    const shuffle = (a: number[]): number[] => {
-      for (let i = a.length - 1; i > 0; i--) {
-        const j = Math.floor(rng() * (i + 1));
-        [a[i], a[j]] = [a[j] as number, a[i] as number];
-      }
-      return a;
-    };
-    let valid: number[];
-    if (split.kind === 'time') {
-      if (!timeValues) throw new EngineError('BAD_INPUT', 'A time split needs a time column.');
-      const order = all.slice().sort((x, y) => (timeValues[x] as number) - (timeValues[y] as number));
-      valid = order.slice(n - Math.round(n * fraction));
-    } else if (split.kind === 'stratified') {
-      const byClass = new Map<number, number[]>();
-      for (const i of all) {
-        const y = labels[i] as number;
-        const list = byClass.get(y) ?? [];
-        list.push(i);
-        byClass.set(y, list);
-      }
-      valid = [];
-      for (const [, list] of [...byClass.entries()].sort((x, y) => x[0] - y[0])) valid.push(...shuffle(list).slice(0, Math.round(list.length * fraction)));
-    } else {
-      valid = shuffle(all).slice(0, Math.round(n * fraction));
-    }
-    const isValid = new Uint8Array(n);
-    for (const i of valid) isValid[i] = 1;
-    return { train: Uint32Array.from(all.filter((i) => !isValid[i])), valid: Uint32Array.from(all.filter((i) => isValid[i])) };
+  private splitRows(n: number, labels: Float32Array, params: TrainParams, splitValues: Float32Array | null): { train: Uint32Array; valid: Uint32Array } {
+    return splitRowIndices(n, labels, params.split, splitValues);
   }
 
   // ------------------------------------------------------------ jobs
@@ -280,19 +248,16 @@ export class ModelService {
     const gp: GbdtParams = resolveParams(given);
     ctx.progress(0.03, 'choosing features');
     const encoding = await this.buildEncoding(relation, columns, params.target, params.features, warnings, ctx.signal);
-    const timeColumn = params.split?.kind === 'time' ? params.split.timeColumn : undefined;
-    if (params.split?.kind === 'time') {
-      const tc = columns.find((c) => c.name === timeColumn);
-      if (!tc) throw new EngineError('BAD_INPUT', `The time column "${String(timeColumn)}" is not a column of the data.`);
-    }
+    // Time and entity splits need a value per row (seconds; the entity's hash bucket).
+    const splitExpression = splitValueExpression(params.split, columns);
     ctx.progress(0.05, 'reading rows');
-    const timeSelect = timeColumn ? `, CAST(epoch(CAST(${quoteIdent(timeColumn)} AS TIMESTAMP)) AS DOUBLE) AS "__assay_time"` : '';
+    const timeSelect = splitExpression ? `, ${splitExpression} AS "__assay_time"` : '';
     const table = await this.data.driver.query(`SELECT ${featureSelectList(encoding)}, ${label.expression} AS "__assay_label"${timeSelect} FROM ${relation}`, ctx.signal);
     const n = table.numRows;
     if (n === 0) throw new EngineError('BAD_INPUT', 'The data has 0 rows; there is nothing to train on.');
     const allColumns = tableColumnsToFloat32(table, encoding.features.map((_, i) => `f${i}`));
     const labels = vectorToFloat32(table.getChild('__assay_label'), n);
-    const timeValues = timeColumn ? vectorToFloat32(table.getChild('__assay_time'), n) : null;
+    const timeValues = splitExpression ? vectorToFloat32(table.getChild('__assay_time'), n) : null;
 
     // Columns that cannot inform a model.
     const requested = params.features && params.features.length > 0;
@@ -349,7 +314,9 @@ export class ModelService {
     ctx.progress(0.08, 'choosing a backend');
     const threads = this.threadCount(gp.nthread);
     const helpers = this.helperThreads;
-    const backend = await pickHistogramKernel(params.backend ?? 'auto', this.gpu, {}, helpers && threads > 1
+    // WebGPU builds the histograms; the row-wise steps run on the helper threads when there are some.
+    const rowThreads = helpers && threads > 1 ? { rowThreads: () => createParallelHistogramKernel(threads, helpers.spawn) } : {};
+    const backend = await pickHistogramKernel(params.backend ?? 'auto', this.gpu, rowThreads, helpers && threads > 1
       ? () => ({ kernel: createParallelHistogramKernel(threads, helpers.spawn), threads })
       : undefined);
     let result: Awaited<ReturnType<typeof trainGbdt>>;

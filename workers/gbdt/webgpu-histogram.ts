@@ -175,6 +175,14 @@ export function readFixedPoint(low: number, high: number, scale: number): number
   return ((high | 0) * TWO_POW_32 + low) / scale;
 }
 
+/**
+ * Dawn (and the spec's writeBuffer in some browsers) refuses views of a SharedArrayBuffer, which
+ * the threaded CPU kernel's row buffers are: such views are copied first.
+ */
+function unshared(view: Uint32Array): Uint32Array {
+  return typeof SharedArrayBuffer !== 'undefined' && view.buffer instanceof SharedArrayBuffer ? view.slice() : view;
+}
+
 // --- The kernel. ---
 
 /** A row range of the dataset held in one pair of device buffers. */
@@ -205,6 +213,12 @@ interface GradientState {
 export interface WebGpuHistogramOptions {
   /** Caps the bytes per bin/gradient chunk buffer below 256 MiB (tests use it to force chunking). */
   maxChunkBytes?: number;
+  /**
+   * A CPU kernel with helper threads for training's row-wise steps (binning, gradients,
+   * partitions, leaf margins); the histograms stay on the device. Made per training run and
+   * disposed at its end. Without it those steps run on the calling thread.
+   */
+  rowThreads?: () => HistogramKernel;
 }
 
 export interface WebGpuHistogramKernel extends HistogramKernel {
@@ -340,7 +354,7 @@ export async function createWebGpuHistogramKernelOnAdapter(adapter: GpuAdapterLi
     for (const chunk of state.chunks) {
       const pairs = gh.subarray(chunk.firstRow * 2, (chunk.firstRow + chunk.rowCount) * 2);
       rawBuffer = buffer(rawBuffer, pairs.byteLength, USAGE_STORAGE | USAGE_COPY_DST, 'histogram-raw-gh');
-      device.queue.writeBuffer(rawBuffer, 0, new Uint32Array(pairs.buffer, pairs.byteOffset, pairs.length));
+      device.queue.writeBuffer(rawBuffer, 0, unshared(new Uint32Array(pairs.buffer, pairs.byteOffset, pairs.length)));
       const groups = Math.min(maxGroups, Math.ceil(chunk.rowCount / workgroupSize));
       paramView[0] = chunk.rowCount;
       scaleWords[1] = gradientScale;
@@ -441,7 +455,7 @@ export async function createWebGpuHistogramKernelOnAdapter(adapter: GpuAdapterLi
     histBuffer = buffer(histBuffer, histBytes, USAGE_STORAGE | USAGE_COPY_SRC | USAGE_COPY_DST, 'histogram-out');
     readBuffer = buffer(readBuffer, histBytes, USAGE_MAP_READ | USAGE_COPY_DST, 'histogram-read');
     featuresBuffer = buffer(featuresBuffer, slots * 4, USAGE_STORAGE | USAGE_COPY_DST, 'histogram-features');
-    device.queue.writeBuffer(featuresBuffer, 0, new Uint32Array(features.buffer, features.byteOffset, slots));
+    device.queue.writeBuffer(featuresBuffer, 0, unshared(new Uint32Array(features.buffer, features.byteOffset, slots)));
     // Every range's rows, grouped by chunk, one after another in one upload.
     const groupedRanges = onDevice.map((k) => rowsByChunk(dataset as DatasetState, rows, (ranges[k] as readonly [number, number])[0], (ranges[k] as readonly [number, number])[1]));
     const totalRows = groupedRanges.reduce((sum, g) => sum + g.rows.length, 0);
@@ -454,7 +468,7 @@ export async function createWebGpuHistogramKernelOnAdapter(adapter: GpuAdapterLi
       at += g.rows.length;
     }
     rowsBuffer = buffer(rowsBuffer, totalRows * 4, USAGE_STORAGE | USAGE_COPY_DST, 'histogram-rows');
-    device.queue.writeBuffer(rowsBuffer, 0, allRows);
+    device.queue.writeBuffer(rowsBuffer, 0, unshared(allRows));
     const clear = device.createCommandEncoder();
     clear.clearBuffer(histBuffer, 0, histBytes);
     device.queue.submit([clear.finish()]);
@@ -542,7 +556,7 @@ export async function createWebGpuHistogramKernelOnAdapter(adapter: GpuAdapterLi
       return buildMany(request, [[request.begin, request.end]], [out]);
     },
     buildMany,
-    rowParallel: (data) => webGpuRowParallel(kernel, data),
+    rowParallel: (data) => webGpuRowParallel(kernel, data, options.rowThreads),
     dispose() {
       if (disposed) return;
       disposed = true;

@@ -12,7 +12,7 @@
  * that equal the CPU's bit for bit), split finding (float64 gains from the fixed-point sums).
  */
 import { binColumns, type BinnedMatrix } from './binning';
-import { rootSums, type HistogramRequest, type RowParallel, type RowParallelData } from './histogram';
+import { rootSums, type HistogramKernel, type HistogramRequest, type RowParallel, type RowParallelData } from './histogram';
 import { computeGradients } from './objectives';
 import { addLeavesRange, partitionRange } from './row-ops';
 
@@ -21,7 +21,16 @@ export interface ManyRangeHistograms {
   buildMany(request: Omit<HistogramRequest, 'begin' | 'end'>, ranges: ReadonlyArray<readonly [number, number]>, outs: Float64Array[]): Promise<void>;
 }
 
-export function webGpuRowParallel(kernel: ManyRangeHistograms, data: RowParallelData): RowParallel {
+/**
+ * With `rowThreads` (a CPU kernel with helper threads) the row-wise steps run on its threads, in
+ * its memory, exactly as WASM training does (same trees for any thread count), and only the
+ * histograms go to the device; without, they run on this thread.
+ */
+export function webGpuRowParallel(kernel: ManyRangeHistograms, data: RowParallelData, rowThreads?: () => HistogramKernel): RowParallel {
+  const cpuKernel = rowThreads?.();
+  const threaded = cpuKernel?.rowParallel?.({ ...data, maxDepth: undefined });
+  if (cpuKernel && threaded) return threadedRows(kernel, cpuKernel, threaded);
+  cpuKernel?.dispose?.();
   const { columns, labels, groups, maxBin, seed } = data;
   const n = labels.length;
   const rows = [new Uint32Array(n), new Uint32Array(n)] as const;
@@ -65,6 +74,35 @@ export function webGpuRowParallel(kernel: ManyRangeHistograms, data: RowParallel
     },
     finish() {
       binned = null;
+    },
+  };
+}
+
+/** The CPU kernel's threaded row steps with the device's histograms (its node-resident histograms are not used). */
+function threadedRows(kernel: ManyRangeHistograms, cpuKernel: HistogramKernel, rows: RowParallel): RowParallel {
+  let binned: BinnedMatrix | null = null;
+  return {
+    async bin() {
+      binned = await rows.bin();
+      return binned;
+    },
+    rows: rows.rows,
+    scratch: rows.scratch,
+    gh: rows.gh,
+    margins: rows.margins,
+    roundMargins: rows.roundMargins,
+    gradients: (objective, group, scalePosWeight, nRows) => rows.gradients(objective, group, scalePosWeight, nRows),
+    partition: (buffer, tasks) => rows.partition(buffer, tasks),
+    addLeaves: (buffer, tasks, group) => rows.addLeaves(buffer, tasks, group),
+    sums: (buffer, count) => rows.sums(buffer, count),
+    histograms(buffer, features, ranges, outs) {
+      if (!binned) throw new Error('RowParallel: bin() must come first');
+      return kernel.buildMany({ bins: binned.bins, nFeatures: binned.nFeatures, rows: rows.rows[buffer], gh: rows.gh, features }, ranges, outs);
+    },
+    finish() {
+      binned = null;
+      rows.finish();
+      cpuKernel.dispose?.();
     },
   };
 }
