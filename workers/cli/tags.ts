@@ -37,6 +37,7 @@ With --text, mines keyword rules (TEXTCOL CONTAINS WORD 'w' / CONTAINS PHRASE 'a
 class of COL at once (no --positive): per class the words and two-word phrases with the best
 precision on out-of-bag rows, measured on holdout rows; each tag records the class it assigns.
 A row gets the class of the first rule that fires (rules ordered by out-of-bag precision).
+Rows without a label are left out; a label column with one class, or more than 10,000, is refused.
 
 Options:
   --target COL          The label column (or a segment column) (required)
