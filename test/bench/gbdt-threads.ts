@@ -169,8 +169,16 @@ export async function runThreadsBench(options: ThreadsBenchOptions): Promise<Thr
         // Thread start counts: a caller pays for it, as XGBoost's caller pays for the DMatrix.
         const kernel = createNodeHistogramKernel(threads);
         const result = await trainGbdt(train, { params: resolveParams({ ...params, eval_metric: 'logloss' }), featureNames: train.columns.map((_, f) => `f${f}`), evaluateTrain: false, kernel });
+        const wallMs = performance.now() - wall0;
+        const steps = kernel.stepTimes?.() ?? {};
         kernel.dispose?.();
-        row.assay.push({ wallMs: performance.now() - wall0, cpuMs: cpuNowMs() - cpu0 });
+        row.assay.push({ wallMs, cpuMs: cpuNowMs() - cpu0 });
+        if (r === 0) {
+          // Where the wall time went: threaded steps (all threads at work), the rest on the calling thread alone.
+          const inSteps = Object.values(steps).reduce((sum, x) => sum + x.ms, 0);
+          const list = Object.entries(steps).sort((x, y) => y[1].ms - x[1].ms).map(([name, x]) => `${name} ${(x.ms / 1000).toFixed(2)} s/${x.count}`);
+          console.log(`   ${threads} threads, steps: ${list.join(', ')}; outside steps ${((wallMs - inSteps) / 1000).toFixed(2)} s`);
+        }
         if (r === 0) {
           row.assayAuc = auc(predict(result.model, test.columns, test.labels.length), test.labels);
           const trees = createHash('sha256').update(JSON.stringify(result.model.trees)).digest('hex');

@@ -35,6 +35,11 @@ export interface HistogramKernel {
    */
   rowParallel?(data: RowParallelData): RowParallel;
   dispose?(): void;
+  /**
+   * Optional: wall time the calling thread spent in each kind of threaded step (from handing it
+   * out to the last thread done) and how many, since the kernel was made; for benchmarks.
+   */
+  stepTimes?(): Record<string, { ms: number; count: number }>;
 }
 
 /** What a training run's threads work on: the feature columns (binned by the run), the labels. */

@@ -461,6 +461,8 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
     helpers.push(helper);
   }
   let session: Session | null = null;
+  /** Wall time per command (stepTimes). */
+  const steps: Array<{ ms: number; count: number }> = [];
 
   const failure = (): EngineError | null => {
     const failed = helpers.find((h) => h.failed !== null);
@@ -513,6 +515,7 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
     if (s.broken) throw s.broken;
     const error = failure();
     if (error) throw error;
+    const t0 = performance.now();
     publish(s, cmd, count, header);
     let own: unknown = null;
     try {
@@ -521,6 +524,10 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
       own = e;
     }
     await waitForHelpers(s);
+    const step = steps[cmd] ?? { ms: 0, count: 0 };
+    step.ms += performance.now() - t0;
+    step.count += 1;
+    steps[cmd] = step;
     if (own) throw own;
     const ctrl = s.views.ctrl;
     if (ctrl[C_ERROR] !== 0) {
@@ -1001,6 +1008,14 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
   return {
     backend: 'cpu',
     rowParallel,
+    stepTimes() {
+      const names = ['', 'gradients', 'partition', 'scatter', 'copy', 'leaves', 'build', 'reduce', 'exit', 'cuts', 'bin', 'transpose', 'release', 'sums', 'splits', 'count', 'move'];
+      const out: Record<string, { ms: number; count: number }> = {};
+      steps.forEach((step, cmd) => {
+        if (step) out[names[cmd] ?? String(cmd)] = { ms: step.ms, count: step.count };
+      });
+      return out;
+    },
     build: (request, out) => local.build(request, out),
     buildBlocks: (request, blocks, outs) => local.buildBlocks?.(request, blocks, outs) ?? Promise.resolve(),
     dispose() {
