@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabelerFile, LabelerSummary } from '../../workers/api';
 import { writeCatalogCsv } from '../../scripts/gen-catalog';
 import { LABELER_VERSION } from '../../workers/labels/model-file';
+import { parseRule } from '../../workers/tags/parser';
+import { ruleToDuckdbSql } from '../../workers/tags/to-sql';
 import { createInProcessEngine, type NodeEngine } from '../../workers/node/engine-node';
 import { failure } from '../helpers/engine';
 import { tempDir, writeFixture } from '../helpers/paths';
@@ -68,10 +70,21 @@ describe('labels.train', () => {
     expect(trained.rules.length).toBeGreaterThan(5);
     for (const rule of trained.rules) {
       expect(rule.holdoutPrecision).toBeGreaterThanOrEqual(0.9);
+      expect(rule.holdoutMatches).toBeGreaterThanOrEqual(3);
       expect(trained.classes).toContain(rule.label);
-      expect(rule.phrase).toBe(rule.phrase.toLowerCase());
+      expect(rule.ruleText).toMatch(/^title CONTAINS (WORD|PHRASE) '/);
     }
     expect(trained.report.rules.holdoutPrecision).toBeGreaterThanOrEqual(0.9);
+    expect(trained.report.rules.holdoutMatched).toBeGreaterThan(0.1);
+  });
+
+  it('labels by the first keyword rule exactly where its SQL fires (what a rule pack runs)', async () => {
+    await engine.client.run('labels.apply', { labelerId: trained.labelerId, source: { table: 'catalog' }, outputTable: 'catalog_rules_check' });
+    const first = trained.rules[0] as (typeof trained.rules)[number];
+    const bySql = await rows(`SELECT count(*) AS n FROM catalog WHERE ${ruleToDuckdbSql(parseRule(first.ruleText))}`);
+    const byLabeler = await rows(`SELECT count(*) AS n FROM catalog_rules_check WHERE label_source = 'rule:${first.id}'`);
+    expect(Number(byLabeler[0]?.n)).toBe(Number(bySql[0]?.n));
+    expect(Number(bySql[0]?.n)).toBeGreaterThan(0);
   });
 
   it('is deterministic for a seed', async () => {

@@ -12,11 +12,14 @@ import type { DataSourceRef } from '../data/types';
 import { EngineError, throwIfAborted } from '../protocol/errors';
 import { jobRegistrar, type JobContext, type JobHost } from '../protocol/host';
 import { RawRowsBuilder, forEachText } from './features';
-import { LabelScorer, checkTrainSettings, trainLabeler, type Labeler } from './labeler';
+import { DEFAULT_MIN_PRECISION, LabelScorer, checkTrainSettings, trainLabeler, type Labeler } from './labeler';
 import { REPORTED_PRECISIONS, accuracy, coverageAtPrecision, macroF1, precisionCoverageCurve } from './metrics';
 import { labelerFromFile, labelerToFile, type LabelerFile } from './model-file';
-import { RuleIndex, RowWordsBuilder, compileRules, type CompiledRule, type LabelRule } from './rules';
+import { mineLabelRules, ruleHits, textsOf, type LabelRule } from './rules';
 import { Featurizer } from './tokenize';
+import { describeRelation as describeValueColumns } from '../tags/tag-data';
+import { prepareValue, VALUE_COLUMN, type ValueSpec, type ValueSummary } from '../tags/value-data';
+import { valueStatsByGroup } from '../tags/value-stats';
 import type {
   LabelEvaluation,
   LabelJobs,
@@ -81,11 +84,10 @@ function findColumn(all: Array<{ name: string; type: string }>, name: unknown, r
   return c.name;
 }
 
-/** One labelling decision per row, streamed: rules first, then the classifier. */
+/** One labelling decision per row, streamed: the first keyword rule that fires, else the classifier. */
 class RowLabeller {
   private readonly scorer: LabelScorer;
-  private readonly compiled: CompiledRule[];
-  private readonly index: RuleIndex;
+  private readonly ruleClass: Int32Array;
   readonly featurizer: Featurizer;
   /** Set by label(): class id (-1: none), confidence (NaN: none), source (-1 none, 0 classifier, i+1 rule i), second best. */
   classId = -1;
@@ -94,35 +96,34 @@ class RowLabeller {
   second = -1;
   secondConfidence = 0;
 
-  constructor(readonly labeler: Labeler, rules: LabelRule[]) {
+  constructor(
+    readonly labeler: Labeler,
+    readonly rules: readonly LabelRule[],
+  ) {
     this.featurizer = new Featurizer(labeler.hashBits);
     this.scorer = new LabelScorer(labeler);
-    this.compiled = compileRules(rules, labeler.classes, new Featurizer(labeler.hashBits));
-    this.index = new RuleIndex(this.compiled);
+    this.ruleClass = Int32Array.from(rules, (r) => labeler.classes.indexOf(r.label));
   }
 
-  get rules(): CompiledRule[] {
-    return this.compiled;
+  /** Rule hits of every row of a text vector (all -1 without rules: no strings are made then). */
+  hits(vector: Vector): Int32Array {
+    return this.rules.length === 0 ? new Int32Array(vector.length).fill(-1) : ruleHits(this.rules, textsOf(vector));
   }
 
-  label(features: ReturnType<Featurizer['ofString']> | null): void {
+  label(features: ReturnType<Featurizer['ofString']> | null, ruleHit = -1): void {
     this.second = -1;
     this.secondConfidence = 0;
+    if (ruleHit >= 0 && (this.ruleClass[ruleHit] as number) >= 0) {
+      this.classId = this.ruleClass[ruleHit] as number;
+      this.confidence = (this.rules[ruleHit] as LabelRule).holdoutPrecision;
+      this.source = ruleHit + 1;
+      return;
+    }
     if (!features || features.total === 0) {
       this.classId = -1;
       this.confidence = Number.NaN;
       this.source = -1;
       return;
-    }
-    if (this.compiled.length > 0) {
-      const hit = this.index.first(this.featurizer.wordHashes, 0, this.featurizer.words);
-      if (hit >= 0) {
-        const rule = this.compiled[hit] as CompiledRule;
-        this.classId = rule.classId;
-        this.confidence = rule.rule.holdoutPrecision;
-        this.source = hit + 1;
-        return;
-      }
     }
     const best = this.scorer.best(features);
     this.classId = best;
@@ -206,26 +207,33 @@ export class LabelService {
     });
     ctx.progress(0.05, 'tokenizing');
     const featurizer = new Featurizer();
-    const keywordRules = params.keywordRules !== false;
-    if (keywordRules) featurizer.wordText = new Map();
     const raw = new RawRowsBuilder();
-    const words = new RowWordsBuilder();
-    forEachText(table.getChild('t') as Vector, featurizer, (f) => {
-      raw.add(f);
-      words.add(f ? featurizer : null);
-    });
-    for (const c of corrections) {
-      raw.add(featurizer.ofString(c.text));
-      words.add(featurizer);
-    }
+    const textVector = table.getChild('t') as Vector;
+    forEachText(textVector, featurizer, (f) => raw.add(f));
+    for (const c of corrections) raw.add(featurizer.ofString(c.text));
     throwIfAborted(ctx.signal);
     ctx.progress(0.15, 'training');
-    const { labeler, report, rules } = await trainLabeler(
-      { raw: raw.finish(), y, classes, trainOnlyFrom: n, ...(keywordRules ? { words: words.finish(), wordText: featurizer.wordText ?? new Map() } : {}) },
-      settings,
-      featurizer.bits,
-      { signal: ctx.signal, onEpoch: (epoch, epochs) => ctx.progress(0.15 + (0.8 * epoch) / epochs, `training: epoch ${epoch} of ${epochs}`) },
-    );
+    const minPrecision = settings.minPrecision ?? DEFAULT_MIN_PRECISION;
+    const { labeler, report, holdout } = await trainLabeler({ raw: raw.finish(), y, classes, trainOnlyFrom: n }, settings, featurizer.bits, {
+      signal: ctx.signal,
+      onEpoch: (epoch, epochs) => ctx.progress(0.15 + (0.7 * epoch) / epochs, `training: epoch ${epoch} of ${epochs}`),
+    });
+    let rules: LabelRule[] = [];
+    if (params.keywordRules !== false) {
+      ctx.progress(0.88, 'mining keyword rules');
+      const mined = mineLabelRules({
+        column: textColumn,
+        texts: textsOf(textVector, corrections.map((c) => c.text)),
+        y,
+        classes,
+        holdout,
+        minPrecision,
+        seed: settings.seed ?? 0,
+        signal: ctx.signal,
+      });
+      rules = mined.rules;
+      report.rules = { count: rules.length, holdoutMatched: holdout.length > 0 ? mined.holdoutMatched / holdout.length : 0, holdoutPrecision: mined.holdoutMatched > 0 ? mined.holdoutRight / mined.holdoutMatched : null };
+    }
     if (corrections.length > 0) report.warnings.push(`${corrections.length} reviewed row${corrections.length === 1 ? '' : 's'} added to the training rows.`);
     ctx.progress(1, 'done');
     return this.keep(labeler, rules, { textColumn, labelColumn, report }, null);
@@ -268,8 +276,9 @@ export class LabelService {
       let emptyText = 0;
       let next = 50_000;
       const vector = table.getChild('t') as Vector;
+      const hits = labeller.hits(vector);
       forEachText(vector, labeller.featurizer, (f, r) => {
-        labeller.label(f);
+        labeller.label(f, hits[r] as number);
         if (labeller.classId < 0) emptyText++;
         const keep = labeller.classId >= 0 && labeller.confidence >= minConfidence && (!params.precisionThresholds || labeller.passesThreshold());
         classIds[r] = keep ? labeller.classId : -1;
@@ -285,7 +294,7 @@ export class LabelService {
       throwIfAborted(ctx.signal);
       await yieldNow();
       ctx.progress(0.82, `writing ${out}`);
-      const sourceNames = ['classifier', ...labeller.rules.map((r) => `rule:${r.rule.id}`)];
+      const sourceNames = ['classifier', ...labeller.rules.map((r) => `rule:${r.id}`)];
       const predictions = new Table({
         label: dictionaryVector(stored.labeler.classes, classIds, 0),
         confidence: nullableFloat64(confidence),
@@ -327,17 +336,27 @@ export class LabelService {
   }
 
   /** Reads a text (and optionally label) column in the relation's own order. */
-  private async readRows(source: DataSourceRef, textColumnName: string, labelColumnName: string | null, purpose: string, ctx: JobContext): Promise<{ text: Vector; label: Vector | null; n: number; release(): Promise<void> }> {
+  private async readRows(
+    source: DataSourceRef,
+    textColumnName: string,
+    labelColumnName: string | null,
+    purpose: string,
+    ctx: JobContext,
+    value?: ValueSpec,
+  ): Promise<{ text: Vector; label: Vector | null; n: number; valued: { values: Float64Array; summary: ValueSummary } | null; release(): Promise<void> }> {
     const { relation, all } = await this.columns(source, purpose, ctx.signal);
     const textColumn = findColumn(all, textColumnName, 'text');
     const labelColumn = labelColumnName === null ? null : findColumn(all, labelColumnName, 'label');
-    const stable = await stableRelation(this.data, relation, ctx.signal);
+    // A value (GMV) is read in the same query as the texts, so each row's value lines up with its label.
+    const prepared = value ? await prepareValue(this.data, relation, await describeValueColumns(this.data, relation, ctx.signal), value, ctx.signal) : null;
+    const stable = await stableRelation(this.data, prepared?.relation ?? relation, ctx.signal);
     try {
       const table = await this.data.driver.query(
-        `SELECT CAST(${quoteIdent(textColumn)} AS VARCHAR) AS t${labelColumn ? `, CAST(${quoteIdent(labelColumn)} AS VARCHAR) AS l` : ''} FROM ${stable.relation}`,
+        `SELECT CAST(${quoteIdent(textColumn)} AS VARCHAR) AS t${labelColumn ? `, CAST(${quoteIdent(labelColumn)} AS VARCHAR) AS l` : ''}${prepared ? `, ${quoteIdent(VALUE_COLUMN)}` : ''} FROM ${stable.relation}`,
         ctx.signal,
       );
-      return { text: table.getChild('t') as Vector, label: labelColumn ? (table.getChild('l') as Vector) : null, n: table.numRows, release: stable.release };
+      const valued = prepared ? prepared.read(table) : null;
+      return { text: table.getChild('t') as Vector, label: labelColumn ? (table.getChild('l') as Vector) : null, n: table.numRows, valued, release: stable.release };
     } catch (err) {
       await stable.release();
       throw err;
@@ -346,7 +365,9 @@ export class LabelService {
 
   async evaluate(params: LabelsEvalParams, ctx: JobContext): Promise<LabelEvaluation> {
     const stored = this.stored(params.labelerId);
-    const rows = await this.readRows(params.source, params.textColumn ?? stored.summary.textColumn, params.labelColumn, 'to evaluate the labeler on', ctx);
+    const rows = await this.readRows(params.source, params.textColumn ?? stored.summary.textColumn, params.labelColumn, 'to evaluate the labeler on', ctx, params.value);
+    // With a value: each row's assigned label (-1: none), to judge every label by its GMV like a tag.
+    const assignedLabel = new Int32Array(rows.n).fill(-1);
     try {
       const classOf = new Map(stored.labeler.classes.map((c, i) => [c, i]));
       const labeller = new RowLabeller(stored.labeler, stored.rules);
@@ -359,6 +380,7 @@ export class LabelService {
       let assignedRight = 0;
       let fromRules = 0;
       const labelVector = rows.label as Vector;
+      const hits = labeller.hits(rows.text);
       forEachText(rows.text, labeller.featurizer, (f, r) => {
         const raw: unknown = labelVector.get(r);
         if (raw === null || raw === undefined || String(raw).trim() === '') {
@@ -367,12 +389,13 @@ export class LabelService {
         }
         const t = classOf.get(String(raw));
         if (t === undefined) unknownLabels++;
-        labeller.label(f);
+        labeller.label(f, hits[r] as number);
         const truthId = t ?? -2;
         truth.push(truthId);
         best.push(labeller.classId);
         confidence.push(Number.isNaN(labeller.confidence) ? 0 : labeller.confidence);
         if (labeller.passesThreshold()) {
+          assignedLabel[r] = labeller.classId;
           assigned++;
           if (labeller.source > 0) fromRules++;
           if (labeller.classId === truthId) assignedRight++;
@@ -398,6 +421,9 @@ export class LabelService {
         coverageAt,
         atThresholds: { precision: assigned > 0 ? assignedRight / assigned : null, coverage: assigned / n, fromRules },
         curve: precisionCoverageCurve(confidence, correct),
+        ...(rows.valued
+          ? { value: { ...rows.valued.summary, labels: valueStatsByGroup(rows.valued.values, assignedLabel, stored.labeler.classes.length).map((stats, i) => ({ label: stored.labeler.classes[i] as string, stats })) } }
+          : {}),
       };
     } finally {
       await rows.release();
@@ -412,9 +438,10 @@ export class LabelService {
     try {
       const labeller = new RowLabeller(stored.labeler, stored.rules);
       const candidates: Array<{ row: number; margin: number; best: number; confidence: number; second: number; secondConfidence: number }> = [];
+      const hits = labeller.hits(rows.text);
       forEachText(rows.text, labeller.featurizer, (f, r) => {
         if (!f || f.total === 0) return;
-        labeller.label(f);
+        labeller.label(f, hits[r] as number);
         if (labeller.passesThreshold()) return;
         candidates.push({
           row: r,

@@ -17,8 +17,7 @@ import {
   type CurvePoint,
 } from './metrics';
 import { DEFAULT_SOFTMAX, fitTemperature, logitsOf, logitsOfEntries, softmaxInPlace, trainSoftmax, type SoftmaxWeights } from './softmax';
-import { compileRules, mineKeywordRules, rulesOnRows, type LabelRule, type RowWords } from './rules';
-import { Featurizer, type RawFeatures } from './tokenize';
+import type { RawFeatures } from './tokenize';
 
 export const DEFAULT_MIN_PRECISION = 0.9;
 export const DEFAULT_HOLDOUT = 0.2;
@@ -63,7 +62,7 @@ export interface LabelReport {
   coverageAt: CoverageAt;
   curve: CurvePoint[];
   perLabel: LabelQuality[];
-  /** Keyword rules mined (tried before the classifier): how many, the share of held-out rows they label, and how rightly. */
+  /** Keyword rules kept (tried before the classifier): how many, the share of held-out rows they label first, and how rightly. */
   rules: { count: number; holdoutMatched: number; holdoutPrecision: number | null };
   warnings: string[];
   trainMs: number;
@@ -263,9 +262,6 @@ export interface TrainInput {
   classes: string[];
   /** Rows `[trainOnlyFrom, n)` are reviewed rows: always in training, never held out. */
   trainOnlyFrom?: number;
-  /** Word hashes per row, and their text: keyword rules are mined from them when given. */
-  words?: RowWords;
-  wordText?: Map<number, string>;
 }
 
 export interface TrainProgress {
@@ -274,7 +270,7 @@ export interface TrainProgress {
 }
 
 /** Trains a labeler on held-out-split rows and reports on the held-out part. */
-export async function trainLabeler(input: TrainInput, settings: TrainSettings, hashBits: number, progress: TrainProgress = {}): Promise<{ labeler: Labeler; report: LabelReport; rules: LabelRule[] }> {
+export async function trainLabeler(input: TrainInput, settings: TrainSettings, hashBits: number, progress: TrainProgress = {}): Promise<{ labeler: Labeler; report: LabelReport; holdout: Int32Array; holdoutTruth: Int32Array }> {
   const started = Date.now();
   const { raw, y, classes } = input;
   const k = classes.length;
@@ -327,14 +323,6 @@ export async function trainLabeler(input: TrainInput, settings: TrainSettings, h
   labeler.thresholds = chosen.thresholds;
   const never = chosen.perLabel.filter((l) => l.threshold === null && l.support > 0).length;
   if (never > 0) warnings.push(`${never} label${never === 1 ? '' : 's'} cannot reach precision ${minPrecision} on held-out rows and ${never === 1 ? 'is' : 'are'} never assigned automatically (their rows go to review).`);
-  let rules: LabelRule[] = [];
-  let rulesSummary: LabelReport['rules'] = { count: 0, holdoutMatched: 0, holdoutPrecision: null };
-  if (input.words && input.wordText) {
-    rules = mineKeywordRules({ words: input.words, wordText: input.wordText, y, classes, train, holdout, minPrecision });
-    const compiled = compileRules(rules, classes, new Featurizer(hashBits));
-    const onHoldout = rulesOnRows(compiled, input.words, y, holdout);
-    rulesSummary = { count: rules.length, holdoutMatched: onHoldout.matched / holdout.length, holdoutPrecision: onHoldout.matched > 0 ? onHoldout.right / onHoldout.matched : null };
-  }
   const report: LabelReport = {
     rows: { total: raw.n, train: train.length, holdout: holdout.length, withoutLabel, emptyText },
     classes: k,
@@ -346,11 +334,11 @@ export async function trainLabeler(input: TrainInput, settings: TrainSettings, h
     coverageAt: chosen.coverageAt,
     curve: chosen.curve,
     perLabel: chosen.perLabel,
-    rules: rulesSummary,
+    rules: { count: 0, holdoutMatched: 0, holdoutPrecision: null },
     warnings,
     trainMs: Date.now() - started,
   };
-  return { labeler, report, rules };
+  return { labeler, report, holdout, holdoutTruth: truth };
 }
 
 /** Settings a report is made with, checked: fractions in range, whole numbers where needed. */

@@ -136,5 +136,10 @@ export function labelerFromFile(value: unknown): { labeler: Labeler; file: Label
     thresholds: Float64Array.from(f.thresholds, (t) => (typeof t === 'number' ? t : Number.NaN)),
   };
   const rules = Array.isArray(f.rules) ? f.rules : [];
+  for (const rule of rules as unknown[]) {
+    const r = rule as Partial<LabelRule> | null;
+    const ok = r !== null && typeof r === 'object' && typeof r.label === 'string' && classes.includes(r.label) && (r.mode === 'word' || r.mode === 'phrase') && typeof r.text === 'string' && r.text.trim() !== '' && typeof r.holdoutPrecision === 'number';
+    if (!ok) throw bad('a keyword rule needs a label of the labeler, a mode (word or phrase), its text and its held-out precision.');
+  }
   return { labeler, file: { ...(f as LabelerFile), rules } };
 }

@@ -4,6 +4,8 @@ import type { CoverageAt, LabelQuality, LabelReport } from './labeler';
 import type { CurvePoint } from './metrics';
 import type { LabelerFile } from './model-file';
 import type { LabelRule } from './rules';
+import type { ValueSpec, ValueSummary } from '../tags/value-data';
+import type { ValueStats } from '../tags/value-stats';
 
 export type { CoverageAt, LabelQuality, LabelReport, CurvePoint, LabelerFile, LabelRule };
 
@@ -64,6 +66,8 @@ export interface LabelsEvalParams {
   source: DataSourceRef;
   labelColumn: string;
   textColumn?: string;
+  /** A value (GMV) per row: every label is then judged like a tag (rows it is assigned to at the labeler's thresholds). */
+  value?: ValueSpec;
 }
 
 export interface LabelEvaluation {
@@ -77,6 +81,8 @@ export interface LabelEvaluation {
   /** With the labeler's own thresholds (and rules): precision of assigned labels, share assigned. */
   atThresholds: { precision: number | null; coverage: number; fromRules: number };
   curve: CurvePoint[];
+  /** With a value: per label, its rows' share of the total value, lift, mean and difference to the rest (95% intervals). */
+  value?: ValueSummary & { labels: Array<{ label: string; stats: ValueStats }> };
 }
 
 export interface LabelsReviewParams {
