@@ -26,7 +26,7 @@ async function build(tags: Array<[string, string, string]>): Promise<RulePack> {
 
 beforeAll(async () => {
   engine = await createInProcessEngine();
-  await engine.client.run('sql.run', { sql: `CREATE TABLE users AS SELECT 'u' || CAST(i AS VARCHAR) AS user_id, i * 10.5 AS spend, i % 4 AS visits FROM range(40) t(i)` });
+  await engine.client.run('sql.run', { sql: `CREATE TABLE users AS SELECT 'u' || CAST(i AS VARCHAR) AS user_id, i * 10.5 AS spend, i % 4 AS visits, i % 3 = 0 OR i > 30 AS churned FROM range(40) t(i)` });
 });
 afterAll(async () => {
   await engine.close();
@@ -90,5 +90,17 @@ describe('tag ids', { timeout: 60_000 }, () => {
     expect((await failure(readPack(JSON.stringify(tampered)))).message).toMatch(/^contentHash: the pack content does not match its hash/);
     const clash = { ...v1, tags: v1.tags.map((t, i) => (i === 1 ? { ...t, name: 'big spender!' } : t)) };
     expect((await failure(readPack(JSON.stringify(clash)))).message).toBe('Tags "Big spender" and "big spender!" would both be output as the column "big_spender": tag ids must differ (rename the id of one of them in the tag set).');
+  });
+
+  it('tags measured against a label take it into the pack: precision is measured, not "not evaluated"', async () => {
+    const validated = await engine.client.run('tags.validate', { tagSet: tagSet([['big-spender', 'Big spender', 'spend > 200']]) as never, source: { table: 'users' }, target: 'churned', positive: 'true', split: { kind: 'all' } });
+    const info = await engine.client.run('pack.build', { tagSet: validated.tagSet, table: 'users', key: 'user_id', name: 'mined', version: '1.0.0' });
+    expect(info.target).toEqual({ column: 'churned', positive: 'true', from: 'mined tags' });
+    const tag = info.pack.tags[0];
+    expect(tag?.metrics?.precision?.value).toBeCloseTo(13 / 20, 9);
+    expect(tag?.gateOutcome?.notEvaluated ?? []).toEqual([]);
+    // A target given on the command line wins over the one the tags were measured against.
+    const given = await engine.client.run('pack.build', { tagSet: validated.tagSet, table: 'users', key: 'user_id', name: 'mined', version: '1.0.0', target: { column: 'churned', positive: 'false' } });
+    expect(given.target).toEqual({ column: 'churned', positive: 'false', from: 'given' });
   });
 });

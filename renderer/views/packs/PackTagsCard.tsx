@@ -44,7 +44,7 @@ export function PackTagsCard({ pack, chartMetric, onChartMetric, visible }: Pack
                   <td className="packs-tag-cell">
                     <strong>{tag.name}</strong>
                     <div className="muted small">
-                      {tag.kind} · {tag.group} · {tag.status}
+                      {tag.kind} · {tag.group} · {tag.status} · column <code title="The output column: the tag id, unchanged when the tag is renamed">{tag.id}</code>
                       {tag.metrics ? ` · ${formatCount(tag.metrics.support)} of ${formatCount(tag.metrics.rows)} rows` : ''}
                     </div>
                     <span className={`packs-badge gate-${gate.tone}`} title={gate.detail} data-testid="pack-gate">

@@ -172,7 +172,8 @@ export function SegmentsView(props: SegmentsViewProps): JSX.Element {
       return;
     }
     try {
-      const result = await startJob('build', 'features.build', { sql, outputTable: outputTable.trim(), replace: replaceOutput });
+      // The step travels with the table (and into a pack built on it) only while the SQL is what it generated.
+      const result = await startJob('build', 'features.build', { sql, outputTable: outputTable.trim(), replace: replaceOutput, step: generated?.step ?? null });
       setBuilt(result);
       onCatalogChanged();
       const key = result.columns[0]?.name;
