@@ -7,6 +7,7 @@ import path from 'node:path';
 import { EngineError, type EngineClient, type LabelReport } from '../api';
 import { writeFileAtomic } from '../node/atomic-write';
 import { EXIT, UsageError, defaultIo, openFiles, outputFormat, parseCommandLine, parseNumberOption, requireFile, runCommand, withEngine, writeOutput, type Io } from './common';
+import { VALUE_OPTIONS, labelValueJson, openValueSpec, valueOptions } from './value';
 
 export const LABELS_HELP = `Usage: assay labels <train|apply|eval> ...
 
@@ -66,6 +67,11 @@ at the labeler's own thresholds. Labels it never learnt count as wrong. Prints J
 Options:
   --label COL           The column with the true labels (required)
   --text COL            The text column (default: the one the labeler was trained on)
+  --value EXPR          A value (GMV) per row, e.g. price or Quantity * UnitPrice: each label
+                        then gets its rows' share of the total value, GMV lift (share ÷
+                        coverage) and mean value, with 95% intervals ("value" in the JSON)
+  --value-data FILE     Sum --value over FILE's rows per entity (with --value-key COL)
+  --value-key COL       The column naming the entity in both files
   -h, --help            Show this help`;
 
 function stringOption(values: Record<string, unknown>, name: string): string | undefined {
@@ -228,6 +234,9 @@ async function evalMain(argv: string[], io: Io): Promise<number> {
       options: {
         label: { type: 'string' },
         text: { type: 'string' },
+        value: VALUE_OPTIONS.value,
+        'value-data': VALUE_OPTIONS['value-data'],
+        'value-key': VALUE_OPTIONS['value-key'],
         help: { type: 'boolean', short: 'h' },
       },
     },
@@ -243,12 +252,14 @@ async function evalMain(argv: string[], io: Io): Promise<number> {
   const label = stringOption(values, 'label');
   if (!label) throw new UsageError(`labels eval needs --label COL.\n\n${LABELS_EVAL_HELP}`);
   const text = stringOption(values, 'text');
+  const value = valueOptions(values, LABELS_EVAL_HELP);
   requireFile(labelerFile);
   requireFile(file);
   return withEngine(async ({ client }) => {
     const labelerId = await loadLabeler(client, labelerFile);
     const [table] = (await openFiles(client, [file], io)) as [string];
-    const e = await client.run('labels.eval', { labelerId, source: { table }, labelColumn: label, ...(text ? { textColumn: text } : {}) });
+    const e = await client.run('labels.eval', { labelerId, source: { table }, labelColumn: label, ...(text ? { textColumn: text } : {}), ...(value ? { value: await openValueSpec(client, value, io) } : {}) });
+    for (const w of e.value?.warnings ?? []) io.err(`warning: ${w}`);
     if (e.unknownLabels > 0) io.err(`warning: ${e.unknownLabels.toLocaleString('en-US')} row${e.unknownLabels === 1 ? ' has a label' : 's have labels'} the labeler never learnt (counted as wrong)`);
     io.out(
       JSON.stringify(
@@ -260,6 +271,7 @@ async function evalMain(argv: string[], io: Io): Promise<number> {
           atThresholds: { precision: round(e.atThresholds.precision), coverage: round(e.atThresholds.coverage), fromRules: e.atThresholds.fromRules },
           unknownLabels: e.unknownLabels,
           withoutLabel: e.withoutLabel,
+          ...(e.value ? { value: labelValueJson(e.value) } : {}),
         },
         null,
         2,

@@ -95,3 +95,16 @@ export function valueReport(summary: ValueSummary, rows: Array<{ name: string; v
   for (const note of notes) lines.push(`note: ${note}`);
   return lines;
 }
+
+/** `assay labels eval`'s JSON for the value of every label (figures with their 95% intervals). */
+export function labelValueJson(v: ValueSummary & { labels: Array<{ label: string; stats: ValueStats }> }): Record<string, unknown> {
+  return {
+    expression: v.expression,
+    per: v.per,
+    ...(v.key !== undefined ? { key: v.key } : {}),
+    entities: v.entities,
+    total: v.total,
+    interval: 'analytic (delta method), 95%',
+    labels: v.labels.map(({ label, stats }) => ({ label, entities: stats.tagged, coverage: stats.coverage, share: stats.share, lift: stats.lift, meanTagged: stats.meanTagged, difference: stats.difference })),
+  };
+}
