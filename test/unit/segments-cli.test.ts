@@ -40,7 +40,7 @@ describe('assay features', { timeout: 120_000 }, () => {
   it('prints help and exits 2 with a clear message on bad arguments', async () => {
     const help = await features('--help');
     expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/^Usage: assay features TEMPLATE FILE --key COL --time COL --as-of YYYY-MM-DD --out FILE/);
+    expect(help.stdout).toMatch(/^Usage: assay features TEMPLATE FILE --key COL --time COL \[--as-of YYYY-MM-DD\] --out FILE/);
     const cases: Array<[string[], RegExp]> = [
       [[], /needs a TEMPLATE and a FILE/],
       [['cohorts', samples.retail], /Unknown template "cohorts"/],
@@ -79,6 +79,13 @@ describe('assay features', { timeout: 120_000 }, () => {
     expect(Number(row?.[3])).toBeCloseTo(money, 6);
     const customers = new Set(raw.filter((c) => c[6] && !c[0]?.startsWith('C') && Number(c[3]) > 0 && Number(c[5]) > 0).map((c) => c[6]));
     expect(lines.length - 1).toBe(customers.size);
+  });
+
+  it('without --as-of takes the data snapshot (the day after the latest event), never today', async () => {
+    const r = await features('rfm', samples.retail, '--key', 'CustomerID', '--time', 'InvoiceDate', '--value', 'Quantity * UnitPrice', '--print-sql');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("as of 2011-12-10: the data's snapshot (the day after the latest event)");
+    expect(r.stdout).toContain(`"InvoiceDate" < DATE '2011-12-10'`);
   });
 
   it('prints the funnel SQL and writes Parquet', async () => {
