@@ -315,4 +315,16 @@ describe.skipIf(skipReason !== '')('k-means update on the device', () => {
       wasm.dispose();
     }
   });
+
+  test('more thin-margin rows than the device lists: every row is rechecked, labels still exact', async () => {
+    const kernel = await createWebGpuKmeansKernelOnAdapter(await withWorkgroupLimit(256));
+    try {
+      const x = new Float32Array(70_000).fill(0.5);
+      const labels = new Int32Array(x.length);
+      expect(await kernel.assign({ x, n: x.length, d: 1 }, Float64Array.of(1 + 1e-9, 0), 2, labels)).toBe(x.length);
+      expect(labels.every((label) => label === 1)).toBe(true);
+    } finally {
+      kernel.dispose();
+    }
+  });
 });

@@ -35,7 +35,7 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;                // chunk rows x d
-@group(0) @binding(2) var<storage, read> result: array<vec2<u32>>;     // label, gap bits (from the assignment)
+@group(0) @binding(2) var<storage, read> labels: array<u32>;           // from the assignment
 @group(0) @binding(3) var<storage, read> scales: array<f32>;           // d
 @group(0) @binding(4) var<storage, read_write> totals: array<atomic<u32>>; // k*d (lo, hi), then k counts
 
@@ -63,7 +63,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation
   for (var w = t; w < WORDS; w += ${workgroupSize}u) { atomicStore(&local[w], 0u); }
   workgroupBarrier();
   for (var r = gid.x; r < params.rowCount; r += params.stride) {
-    let c = result[r].x;
+    let c = labels[r];
     for (var j = 0u; j < D; j++) {
       let q = fixedPoint(x[r * D + j], scales[j]);
       if ((q.x | q.y) != 0u) { addLocal((c * D + j) * 2u, q.x, q.y); }
@@ -86,7 +86,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation
 export interface DeviceUpdateChunk {
   rowCount: number;
   x: GpuBufferLike;
-  result: GpuBufferLike;
+  labels: GpuBufferLike;
 }
 
 /** Per-column scales of a data set (computed once per data set). */
@@ -98,7 +98,7 @@ export function columnScales(x: Float32Array, n: number, d: number): Float64Arra
 }
 
 export interface DeviceUpdater {
-  /** Sums and counts of the rows by the labels in the chunks' result buffers. */
+  /** Sums and counts of the rows by the labels in the chunks' label buffers. */
   run(chunks: readonly DeviceUpdateChunk[], k: number, scales: Float64Array, sums: Float64Array, counts: Float64Array): Promise<void>;
   dispose(): void;
 }
@@ -150,7 +150,7 @@ export function createDeviceUpdater(device: GpuDeviceLike, workgroupSize: number
           entries: [
             { binding: 0, resource: { buffer: params } },
             { binding: 1, resource: { buffer: chunk.x } },
-            { binding: 2, resource: { buffer: chunk.result } },
+            { binding: 2, resource: { buffer: chunk.labels } },
             { binding: 3, resource: { buffer: scalesBuffer } },
             { binding: 4, resource: { buffer: totalsBuffer } },
           ],

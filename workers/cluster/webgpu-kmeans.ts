@@ -1,15 +1,17 @@
 /**
  * The WebGPU k-means kernel: a WGSL compute shader scores every row against every centroid in
- * float32 (|c|^2 - 2 x.c, one invocation per row) and returns the winner and its gap to the
- * runner-up; rows whose gap is within the float32 error bound are decided in float64 on the CPU
- * (kernel.ts `refineRows`), exactly as the WASM kernel does. So both give identical labels, and,
- * with the shared float64 update (row order), identical centroids and inertia.
+ * float32 (|c|^2 - 2 x.c, one invocation per row), writes the winner, and lists the rows whose
+ * gap to the runner-up is within the float32 error bound (the CPU kernels' rule, with the bound
+ * rounded up so the device lists at least those rows); only the labels and that list come back,
+ * and the listed rows are decided in float64 on the CPU (kernel.ts `refineRows`), exactly as the
+ * WASM kernel does. So both give identical labels, and, with the shared float64 update (row
+ * order), identical centroids and inertia. The rechecked labels are written back to the device,
+ * where `updateOnDevice` (webgpu-kmeans-update.ts) can sum the clusters without a copy.
  *
- * The data is uploaded once per data set (cached by the identity of `data.x`) in row chunks of at
- * most 256 MiB (less when the device's limits are lower, or when a test asks) and at most
- * 65,535 workgroups of 256 rows; centroids are uploaded per call. Takes the host's `GPU` object
- * as an argument: the engine never reads `navigator` itself.
- */
+ * The data and row norms are uploaded once per data set (cached by the identity of `data.x`) in
+ * row chunks of at most 256 MiB (less when the device's limits are lower, or when a test asks)
+ * and at most 65,535 workgroups; centroids are uploaded per call. Takes the host's `GPU` object
+ * as an argument: the engine never reads `navigator` itself. */
 import { EngineError } from '../protocol/errors';
 import { requestComputeDevice } from '../compute/compute-device';
 import { MAP_MODE_READ, MAX_BUFFER_BYTES, USAGE_COPY_DST, USAGE_COPY_SRC, USAGE_MAP_READ, USAGE_STORAGE, USAGE_UNIFORM } from '../compute/webgpu-constants';
@@ -31,6 +33,10 @@ struct Params {
   rowCount: u32,
   d: u32,
   k: u32,
+  firstRow: u32,     // dataset row of the chunk's first row
+  factor: f32,       // float32GapFactor(d), rounded up a little: the device flags at least the CPU's rows
+  maxCn: f32,        // largest squared centroid norm, rounded up
+  cap: u32,          // room for flagged rows
   pad: u32,
 }
 
@@ -38,7 +44,10 @@ struct Params {
 @group(0) @binding(1) var<storage, read> x: array<f32>;          // chunk rows x d, row-major
 @group(0) @binding(2) var<storage, read> ct: array<f32>;         // d x k: -2 * centroid, transposed
 @group(0) @binding(3) var<storage, read> cn: array<f32>;         // k squared centroid norms
-@group(0) @binding(4) var<storage, read_write> result: array<vec2<u32>>; // label, bits of the gap
+@group(0) @binding(4) var<storage, read> norms: array<f32>;      // squared row norms of the chunk
+@group(0) @binding(5) var<storage, read_write> labels: array<u32>;
+// [0]: rows whose float32 margin is too thin to trust; [1 + i]: their dataset row indices.
+@group(0) @binding(6) var<storage, read_write> flagged: array<atomic<u32>>;
 
 @compute @workgroup_size(${workgroupSize})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -63,9 +72,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       second = s;
     }
   }
-  result[i] = vec2<u32>(bestIdx, bitcast<u32>(second - best));
+  labels[i] = bestIdx;
+  // The CPU kernels' rule (kernel.ts): decide in float64 unless the gap beats the error bound.
+  if (!(second - best > params.factor * (norms[i] + params.maxCn))) {
+    let slot = atomicAdd(&flagged[0], 1u);
+    if (slot < params.cap) { atomicStore(&flagged[1u + slot], params.firstRow + i); }
+  }
 }
 `;
+
+/** Flagged rows read back with the labels; more than this (never seen: ~0.1% of rows) and every row is rechecked. */
+const FLAG_CAP = 65536;
 
 export interface WebGpuKmeansOptions {
   /** Caps the bytes per data chunk buffer below 256 MiB (tests use it to force chunking). */
@@ -88,7 +105,9 @@ interface Chunk {
   firstRow: number;
   rowCount: number;
   x: GpuBuffer;
-  result: GpuBuffer;
+  norms: GpuBuffer;
+  /** The labels of the last assignment (float64 rechecks written back): the device update reads them. */
+  labels: GpuBuffer;
 }
 
 /** Requests an adapter and builds the kernel on it; null without WebGPU or an adapter (fallback adapters accepted). */
@@ -112,16 +131,17 @@ export async function createWebGpuKmeansKernelOnAdapter(adapter: GpuAdapterLike,
   const compileError = await device.popErrorScope();
   if (compileError) throw new EngineError('INTERNAL', `The WebGPU k-means shader did not compile: ${compileError.message}`);
   const layout = pipeline.getBindGroupLayout(0);
-  const params = device.createBuffer({ label: 'kmeans-params', size: 16, usage: USAGE_UNIFORM | USAGE_COPY_DST });
+  const params = device.createBuffer({ label: 'kmeans-params', size: 32, usage: USAGE_UNIFORM | USAGE_COPY_DST });
   const cpu = createWasmKmeansKernel();
   let loaded: { x: Float32Array; d: number; chunks: Chunk[]; norms: Float32Array; scales: Float64Array | null } | null = null;
   let updater: DeviceUpdater | null = null;
   let updaterColumns = 0;
-  /** The labels array whose values the chunks' result buffers hold (after the float64 rechecks). */
+  /** The labels array whose values the chunks' label buffers hold (after the float64 rechecks). */
   let deviceLabelsOf: Int32Array | null = null;
   let ctBuffer: GpuBuffer | null = null;
   let cnBuffer: GpuBuffer | null = null;
   let readBuffer: GpuBuffer | null = null;
+  let flagBuffer: GpuBuffer | null = null;
   let disposed = false;
   let queueTail: Promise<unknown> = Promise.resolve();
 
@@ -135,7 +155,8 @@ export async function createWebGpuKmeansKernelOnAdapter(adapter: GpuAdapterLike,
   const release = (): void => {
     for (const chunk of loaded?.chunks ?? []) {
       chunk.x.destroy();
-      chunk.result.destroy();
+      chunk.norms.destroy();
+      chunk.labels.destroy();
     }
     loaded = null;
   };
@@ -144,17 +165,22 @@ export async function createWebGpuKmeansKernelOnAdapter(adapter: GpuAdapterLike,
     if (loaded && loaded.x === data.x && loaded.d === data.d) return loaded;
     release();
     const { n, d } = data;
-    const rowsPerChunk = Math.max(1, Math.min(Math.floor(chunkBytes / (d * 4)), Math.floor(chunkBytes / 8), maxGroups * workgroupSize));
+    const rowsPerChunk = Math.max(1, Math.min(Math.floor(chunkBytes / (d * 4)), Math.floor(chunkBytes / 4), maxGroups * workgroupSize));
+    const norms = rowNorms(data);
     const chunks: Chunk[] = [];
+    const padded = (bytes: number): number => Math.max(16, Math.ceil(bytes / 16) * 16);
     for (let firstRow = 0; firstRow < n; firstRow += rowsPerChunk) {
       const rowCount = Math.min(rowsPerChunk, n - firstRow);
       const values = data.x.subarray(firstRow * d, (firstRow + rowCount) * d);
-      const x = device.createBuffer({ label: 'kmeans-x', size: Math.max(16, Math.ceil((values.length * 4) / 16) * 16), usage: USAGE_STORAGE | USAGE_COPY_DST });
+      const x = device.createBuffer({ label: 'kmeans-x', size: padded(values.length * 4), usage: USAGE_STORAGE | USAGE_COPY_DST });
       device.queue.writeBuffer(x, 0, new Uint32Array(values.buffer, values.byteOffset, values.length));
-      const result = device.createBuffer({ label: 'kmeans-result', size: Math.max(16, rowCount * 8), usage: USAGE_STORAGE | USAGE_COPY_SRC | USAGE_COPY_DST });
-      chunks.push({ firstRow, rowCount, x, result });
+      const chunkNorms = norms.subarray(firstRow, firstRow + rowCount);
+      const normBuffer = device.createBuffer({ label: 'kmeans-norms', size: padded(rowCount * 4), usage: USAGE_STORAGE | USAGE_COPY_DST });
+      device.queue.writeBuffer(normBuffer, 0, new Uint32Array(chunkNorms.buffer, chunkNorms.byteOffset, chunkNorms.length));
+      const labelBuffer = device.createBuffer({ label: 'kmeans-labels', size: padded(rowCount * 4), usage: USAGE_STORAGE | USAGE_COPY_SRC | USAGE_COPY_DST });
+      chunks.push({ firstRow, rowCount, x, norms: normBuffer, labels: labelBuffer });
     }
-    loaded = { x: data.x, d, chunks, norms: rowNorms(data), scales: null };
+    loaded = { x: data.x, d, chunks, norms, scales: null };
     deviceLabelsOf = null;
     return loaded;
   };
@@ -185,12 +211,24 @@ export async function createWebGpuKmeansKernelOnAdapter(adapter: GpuAdapterLike,
       cnBuffer = sized(cnBuffer, cn.byteLength, USAGE_STORAGE | USAGE_COPY_DST, 'kmeans-cn');
       device.queue.writeBuffer(ctBuffer, 0, new Uint32Array(ct.buffer));
       device.queue.writeBuffer(cnBuffer, 0, new Uint32Array(cn.buffer));
-      readBuffer = sized(readBuffer, n * 8, USAGE_MAP_READ | USAGE_COPY_DST, 'kmeans-read');
-      const paramWords = new Uint32Array(4);
+      const labelBytes = Math.ceil((n * 4) / 16) * 16;
+      const flagBytes = (FLAG_CAP + 1) * 4;
+      readBuffer = sized(readBuffer, labelBytes + flagBytes, USAGE_MAP_READ | USAGE_COPY_DST, 'kmeans-read');
+      flagBuffer = sized(flagBuffer, flagBytes, USAGE_STORAGE | USAGE_COPY_SRC | USAGE_COPY_DST, 'kmeans-flagged');
+      const clear = device.createCommandEncoder();
+      clear.clearBuffer(flagBuffer, 0, flagBytes);
+      device.queue.submit([clear.finish()]);
+      const paramWords = new Uint32Array(8);
+      const paramFloats = new Float32Array(paramWords.buffer);
       for (const chunk of state.chunks) {
         paramWords[0] = chunk.rowCount;
         paramWords[1] = d;
         paramWords[2] = k;
+        paramWords[3] = chunk.firstRow;
+        // Rounded up (float32 may round down): the device then flags every row the CPU rule would.
+        paramFloats[4] = float32GapFactor(d) * (1 + 2 ** -16);
+        paramFloats[5] = maxCn * (1 + 2 ** -16);
+        paramWords[6] = FLAG_CAP;
         device.queue.writeBuffer(params, 0, paramWords);
         const group = device.createBindGroup({
           layout,
@@ -199,7 +237,9 @@ export async function createWebGpuKmeansKernelOnAdapter(adapter: GpuAdapterLike,
             { binding: 1, resource: { buffer: chunk.x } },
             { binding: 2, resource: { buffer: ctBuffer } },
             { binding: 3, resource: { buffer: cnBuffer } },
-            { binding: 4, resource: { buffer: chunk.result } },
+            { binding: 4, resource: { buffer: chunk.norms } },
+            { binding: 5, resource: { buffer: chunk.labels } },
+            { binding: 6, resource: { buffer: flagBuffer } },
           ],
         });
         const encoder = device.createCommandEncoder();
@@ -208,9 +248,12 @@ export async function createWebGpuKmeansKernelOnAdapter(adapter: GpuAdapterLike,
         pass.setBindGroup(0, group);
         pass.dispatchWorkgroups(Math.ceil(chunk.rowCount / workgroupSize));
         pass.end();
-        encoder.copyBufferToBuffer(chunk.result, 0, readBuffer, chunk.firstRow * 8, chunk.rowCount * 8);
+        encoder.copyBufferToBuffer(chunk.labels, 0, readBuffer, chunk.firstRow * 4, chunk.rowCount * 4);
         device.queue.submit([encoder.finish()]);
       }
+      const copy = device.createCommandEncoder();
+      copy.copyBufferToBuffer(flagBuffer, 0, readBuffer, labelBytes, flagBytes);
+      device.queue.submit([copy.finish()]);
     } catch (error) {
       encodeError = error;
     }
@@ -220,21 +263,21 @@ export async function createWebGpuKmeansKernelOnAdapter(adapter: GpuAdapterLike,
     const failure = validation ?? memory;
     if (failure) throw new EngineError('INTERNAL', `The WebGPU k-means kernel failed: ${failure.message}`);
     if (!readBuffer || !state) throw new EngineError('INTERNAL', 'The WebGPU k-means kernel lost its buffers.');
-    await readBuffer.mapAsync(MAP_MODE_READ, 0, n * 8);
-    const flagged: number[] = [];
+    const labelBytes = Math.ceil((n * 4) / 16) * 16;
+    const flagBytes = (FLAG_CAP + 1) * 4;
+    await readBuffer.mapAsync(MAP_MODE_READ, 0, labelBytes + flagBytes);
+    let flagged: Uint32Array;
     try {
-      const words = new Uint32Array(readBuffer.getMappedRange(0, n * 8));
-      const gaps = new Float32Array(words.buffer, words.byteOffset, words.length);
-      const factor = float32GapFactor(d);
-      const norms = state.norms;
-      for (let i = 0; i < n; i++) {
-        labels[i] = words[i * 2] as number;
-        if (!((gaps[i * 2 + 1] as number) > factor * ((norms[i] as number) + maxCn))) flagged.push(i);
-      }
+      const mapped = readBuffer.getMappedRange(0, labelBytes + flagBytes);
+      labels.set(new Int32Array(mapped, 0, n));
+      const flags = new Uint32Array(mapped, labelBytes, FLAG_CAP + 1);
+      const count = flags[0] as number;
+      // Too many to list: recheck every row (exact, as slow as the CPU kernel).
+      flagged = count <= FLAG_CAP ? flags.slice(1, 1 + count) : Uint32Array.from({ length: n }, (_, i) => i);
     } finally {
       readBuffer.unmap();
     }
-    const before = flagged.map((i) => labels[i] as number);
+    const before = Array.from(flagged, (i) => labels[i] as number);
     refineRows(data, centroids, k, labels, flagged, flagged.length);
     // Rows the float64 check moved: write their labels into the device's copy too.
     const rowsPerChunk = state.chunks[0]?.rowCount ?? 1;
@@ -243,7 +286,7 @@ export async function createWebGpuKmeansKernelOnAdapter(adapter: GpuAdapterLike,
       if (labels[i] === before[at]) return;
       const chunk = state.chunks[Math.floor(i / rowsPerChunk)] as Chunk;
       word[0] = labels[i] as number;
-      device.queue.writeBuffer(chunk.result, (i - chunk.firstRow) * 8, word);
+      device.queue.writeBuffer(chunk.labels, (i - chunk.firstRow) * 4, word);
     });
     deviceLabelsOf = labels;
     return flagged.length;
@@ -287,7 +330,7 @@ export async function createWebGpuKmeansKernelOnAdapter(adapter: GpuAdapterLike,
       disposed = true;
       release();
       updater?.dispose();
-      for (const owned of [ctBuffer, cnBuffer, readBuffer, params]) owned?.destroy();
+      for (const owned of [ctBuffer, cnBuffer, readBuffer, flagBuffer, params]) owned?.destroy();
       cpu.dispose();
       device.destroy();
     },
