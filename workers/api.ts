@@ -53,6 +53,8 @@ import type { ClusterJobs } from './cluster/types';
 import type { TagJobs } from './tags/types';
 import type { PackJobs } from './packs/types';
 export type * from './labels/types';
+/** A labeler's keyword rules as labelling tags (for rule packs). */
+export { labelRulesToTagSet } from './labels/rule-tags';
 import type { LabelJobs } from './labels/types';
 
 export type AllEngineJobs = DataJobs & ModelJobs & SegmentJobs & ClusterJobs & TagJobs & PackJobs & LabelJobs;

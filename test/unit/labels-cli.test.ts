@@ -106,6 +106,26 @@ describe('assay labels', { timeout: 240_000 }, () => {
     expect(e.withoutLabel).toBe(summary.rows.withoutLabel);
   });
 
+  it('saves the keyword rules as labelling tags that a rule pack exports as SQL', async () => {
+    const tags = path.join(dir, 'retail.tags.json');
+    const r = await assayLabels('train', retailCsv, '--text', 'description', '--label', 'product_type', '--out', path.join(dir, 'retail2.json'), '--tags', tags);
+    expect(r.code, r.stderr).toBe(0);
+    const set = JSON.parse(fs.readFileSync(tags, 'utf8')) as { tags: Array<{ group: string; label?: { column: string; value: string }; definition: { text: string } }> };
+    expect(set.tags.length).toBeGreaterThan(3);
+    for (const t of set.tags) {
+      expect(t.group).toBe('product_type keywords');
+      expect(t.label?.column).toBe('product_type');
+      expect(t.definition.text).toMatch(/^description CONTAINS (WORD|PHRASE) '/);
+    }
+    const { packCommand } = await import('../../workers/cli/pack');
+    const io = { out: (): void => undefined, err: (): void => undefined };
+    const pack = path.join(dir, 'retail.pack.json');
+    expect(await packCommand(['build', tags, '--data', retailCsv, '--name', 'retail-types', '--version', '1.0.0', '--out', pack], io)).toBe(0);
+    const sql: string[] = [];
+    expect(await packCommand(['export', pack, '--target', 'spark'], { out: (t) => sql.push(t), err: () => undefined })).toBe(0);
+    expect(sql.join('\n')).toMatch(/description/i);
+  });
+
   it('refuses a file that is not a labeler, in words', async () => {
     const notLabeler = writeFixture(dir, 'tags.json', JSON.stringify({ kind: 'assay-tag-set', tags: [] }));
     const r = await assayLabels('apply', notLabeler, retailCsv, '--out', path.join(dir, 'o.csv'));
