@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { EngineError, type EngineClient, type LabelReport } from '../api';
+import { EngineError, labelRulesToTagSet, parseTagSet, parseTagSetJson, type EngineClient, type LabelReport, type TagSet } from '../api';
 import { writeFileAtomic } from '../node/atomic-write';
 import { EXIT, UsageError, defaultIo, openFiles, outputFormat, parseCommandLine, parseNumberOption, requireFile, runCommand, withEngine, writeOutput, type Io } from './common';
 import { VALUE_OPTIONS, labelValueJson, openValueSpec, valueOptions } from './value';
@@ -41,6 +41,10 @@ Options:
   --seed N              Seed of the split and the training order (default 0)
   --no-rules            Classifier only (no keyword rules)
   --report FILE.json    Also write the full report (with the precision/coverage curve)
+  --tags FILE.json      Also save the keyword rules as labelling tags into a tag set (created
+                        if missing; group "<label> keywords" replaced), for assay pack build:
+                        the rules then run as SQL in every dialect. The classifier is not SQL;
+                        it runs from the labeler file (assay labels apply)
   -h, --help            Show this help`;
 
 export const LABELS_APPLY_HELP = `Usage: assay labels apply LABELER.json FILE --out OUT [options]
@@ -133,6 +137,7 @@ async function trainMain(argv: string[], io: Io): Promise<number> {
         seed: { type: 'string' },
         'no-rules': { type: 'boolean' },
         report: { type: 'string' },
+        tags: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     },
@@ -151,6 +156,11 @@ async function trainMain(argv: string[], io: Io): Promise<number> {
   if (!text || !label || !out) throw new UsageError(`labels train needs --text COL, --label COL and --out LABELER.json.\n\n${LABELS_TRAIN_HELP}`);
   if (!out.toLowerCase().endsWith('.json')) throw new UsageError(`--out must name a .json labeler file (got ${out}).`);
   const report = stringOption(values, 'report');
+  const tagsFile = stringOption(values, 'tags');
+  if (tagsFile && !tagsFile.toLowerCase().endsWith('.json')) throw new UsageError(`--tags must name a .json tag set (got ${tagsFile}).`);
+  if (tagsFile && values['no-rules']) throw new UsageError('--tags saves the keyword rules; it does not go with --no-rules.');
+  // An existing tag set is read before any work: a file that is not one stops here, untouched.
+  const existingTags: TagSet | undefined = tagsFile ? (fs.existsSync(tagsFile) ? parseTagSetJson(fs.readFileSync(tagsFile, 'utf8')) : parseTagSet({ tags: [] })) : undefined;
   const holdout = parseNumberOption('holdout', values.holdout, (v) => v > 0 && v < 1, 'between 0 and 1');
   const minPrecision = parseNumberOption('min-precision', values['min-precision'], (v) => v > 0 && v <= 1, 'above 0 and at most 1');
   const epochs = parseNumberOption('epochs', values.epochs, (v) => Number.isInteger(v) && v >= 1 && v <= 1000, 'a whole number from 1 to 1000');
@@ -172,6 +182,11 @@ async function trainMain(argv: string[], io: Io): Promise<number> {
     const labeler = await client.run('labels.export', { labelerId: summary.labelerId });
     writeFileAtomic(path.resolve(out), JSON.stringify(labeler));
     io.err(`wrote the labeler (${summary.classes.length} labels, ${summary.rules.length} keyword rules) to ${out}`);
+    if (tagsFile && existingTags) {
+      const merged = labelRulesToTagSet(existingTags, summary.rules, { labelColumn: summary.labelColumn, table });
+      writeFileAtomic(path.resolve(tagsFile), `${JSON.stringify(merged.set, null, 2)}\n`);
+      io.err(`saved ${merged.added} keyword rule${merged.added === 1 ? '' : 's'} as tags to ${tagsFile} (${merged.replaced} replaced)`);
+    }
     if (report) {
       writeFileAtomic(path.resolve(report), `${JSON.stringify({ ...summary.report, rules: summary.rules }, null, 2)}\n`);
       io.err(`wrote the report to ${report}`);
