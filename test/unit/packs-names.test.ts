@@ -4,6 +4,7 @@
  * packs migrate (ids from names, their hash checked first).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { diffPacks } from '../../workers/packs/diff';
 import { packToSql } from '../../workers/packs/dialects/pack-sql';
 import { packContentHash, readPack, writePack } from '../../workers/packs/io';
 import { safeTagId } from '../../workers/packs/tag-ids';
@@ -51,6 +52,10 @@ describe('tag ids', { timeout: 60_000 }, () => {
       expect(packToSql(after, dialect, { header: false }), dialect).toBe(packToSql(before, dialect, { header: false }));
     }
     expect(after.golden.rows).toEqual(before.golden.rows);
+    // A diff matches tags by id: a rename is a change of name, not a removed and an added tag.
+    const diff = diffPacks(before, after);
+    expect([diff.added, diff.removed]).toEqual([[], []]);
+    expect(diff.changed.map((c) => [c.name, c.fields])).toEqual([['Whales 🐋', ['name (was "Big spender")']], ['Regular "weekly"', ['name (was "Regular")']]]);
     const header = packToSql(after, 'spark').split('\n').filter((l) => l.startsWith('--'));
     expect(header).toContain('--   big_spender "Whales 🐋" [rule, DRAFT]: coverage 50.0% [35.2%, 64.8%]; in-sample: measured on the 40 rows of the build data; gates passed: coverage ≥ 1%; not evaluated: precision ≥ 0.80 (needs a label; the pack was measured without one)');
     expect(header).toContain('-- DRAFT tags (not validated, not approved): big_spender, regular');

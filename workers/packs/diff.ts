@@ -98,6 +98,8 @@ function definition(tag: PackTag): unknown {
 function changedFields(a: PackTag, b: PackTag): string[] {
   if (a.kind !== b.kind) return ['kind'];
   const fields: string[] = [];
+  // Tags are matched by id (the output column): a new display name is a change, not a new tag.
+  if (a.name !== b.name) fields.push(`name (was "${a.name}")`);
   if (a.kind === 'rule' && b.kind === 'rule') {
     if (canonicalJson(a.rule.ast) !== canonicalJson(b.rule.ast)) fields.push('rule');
     else if (a.rule.text !== b.rule.text) fields.push('rule text');
@@ -130,12 +132,12 @@ function metricDeltas(a: PackTag, b: PackTag): MetricDelta[] {
 
 /** What changed between two versions of a pack, tag by tag. */
 export function diffPacks(oldPack: RulePack, newPack: RulePack): PackDiff {
-  const oldTags = new Map(oldPack.tags.map((t) => [t.name, t]));
-  const newTags = new Map(newPack.tags.map((t) => [t.name, t]));
+  const oldTags = new Map(oldPack.tags.map((t) => [t.id, t]));
+  const newTags = new Map(newPack.tags.map((t) => [t.id, t]));
   const changed: TagChange[] = [];
   const unchanged: string[] = [];
   for (const tag of newPack.tags) {
-    const before = oldTags.get(tag.name);
+    const before = oldTags.get(tag.id);
     if (!before) continue;
     const fields = changedFields(before, tag);
     const metrics = metricDeltas(before, tag);
@@ -149,8 +151,8 @@ export function diffPacks(oldPack: RulePack, newPack: RulePack): PackDiff {
   return {
     old: { name: oldPack.name, version: oldPack.version, contentHash: oldPack.contentHash },
     new: { name: newPack.name, version: newPack.version, contentHash: newPack.contentHash },
-    added: newPack.tags.filter((t) => !oldTags.has(t.name)).map((t) => t.name),
-    removed: oldPack.tags.filter((t) => !newTags.has(t.name)).map((t) => t.name),
+    added: newPack.tags.filter((t) => !oldTags.has(t.id)).map((t) => t.name),
+    removed: oldPack.tags.filter((t) => !newTags.has(t.id)).map((t) => t.name),
     changed,
     unchanged,
   };
@@ -169,7 +171,7 @@ async function tagSets(engine: DataEngine, pack: RulePack, relation: string, col
   const fires = new Map<string, Uint8Array>();
   for (const tag of pack.tags) {
     const v = table.getChild(tag.id);
-    fires.set(tag.name, Uint8Array.from({ length: table.numRows }, (_, i) => (v?.get(i) === true ? 1 : 0)));
+    fires.set(tag.id, Uint8Array.from({ length: table.numRows }, (_, i) => (v?.get(i) === true ? 1 : 0)));
   }
   return { keys, fires };
 }
@@ -186,12 +188,16 @@ export async function diffPacksOnData(engine: DataEngine, oldPack: RulePack, new
   // Entities are matched by key: the two packs may order rows differently.
   const index = new Map(after.keys.map((k, i) => [k, i]));
   const rows = before.keys.length;
-  const status = (name: string): TagOnData['status'] =>
-    diff.added.includes(name) ? 'added' : diff.removed.includes(name) ? 'removed' : diff.unchanged.includes(name) ? 'unchanged' : 'changed';
-  const names = [...new Set([...oldPack.tags.map((t) => t.name), ...newPack.tags.map((t) => t.name)])];
-  const tags = names.map((name): TagOnData => {
-    const o = before.fires.get(name);
-    const n = after.fires.get(name);
+  // By id (the output column); shown by the newest name.
+  const oldById = new Map(oldPack.tags.map((t) => [t.id, t]));
+  const newById = new Map(newPack.tags.map((t) => [t.id, t]));
+  const status = (id: string, name: string): TagOnData['status'] =>
+    !oldById.has(id) ? 'added' : !newById.has(id) ? 'removed' : diff.unchanged.includes(name) ? 'unchanged' : 'changed';
+  const ids = [...new Set([...oldPack.tags.map((t) => t.id), ...newPack.tags.map((t) => t.id)])];
+  const tags = ids.map((id): TagOnData => {
+    const name = (newById.get(id) ?? oldById.get(id))?.name ?? id;
+    const o = before.fires.get(id);
+    const n = after.fires.get(id);
     let oldCount = 0;
     let newCount = 0;
     let both = 0;
@@ -218,7 +224,7 @@ export async function diffPacksOnData(engine: DataEngine, oldPack: RulePack, new
     const union = oldCount + newCount - both;
     return {
       name,
-      status: status(name),
+      status: status(id, name),
       oldCoverage: o && rows > 0 ? oldCount / rows : null,
       newCoverage: n && rows > 0 ? newCount / rows : null,
       gained,
