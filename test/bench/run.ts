@@ -16,7 +16,7 @@ import { createInProcessEngine, type NodeEngine } from '../../workers/node/engin
 import { formatBytes, generate } from '../../scripts/gen';
 import { CHROMIUM_ARGS, chromiumPath, repoRoot, serveBuiltApp } from './app-server';
 
-const SECTIONS = ['data', 'gbdt', 'gbdt-threads', 'kmeans', 'gpu', 'rules', 'ui', 'cli'] as const;
+const SECTIONS = ['data', 'gbdt', 'gbdt-threads', 'kmeans', 'gpu', 'rules', 'ui', 'cli', 'ctr', 'labels'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface BenchOptions {
@@ -31,10 +31,12 @@ interface BenchOptions {
   profile: boolean;
   /** --cli-users: users whose generated events the cli section reads (~12.3 events each). */
   cliUsers: number;
+  /** ctr section: --ctr-rows, --ctr-k, --ctr-batch, --ctr-epochs (test/bench/ctr.ts). */
+  ctr: { rows: number; k: number; batch: number; epochs: number };
 }
 
 function parseArgs(argv: readonly string[]): BenchOptions {
-  const options: BenchOptions = { sections: new Set(SECTIONS), users: 1_000_000, runs: 3, skipApp: false, skipGbdt: false, rounds: 200, profile: false, cliUsers: 813_000 };
+  const options: BenchOptions = { sections: new Set(SECTIONS), users: 1_000_000, runs: 3, skipApp: false, skipGbdt: false, rounds: 200, profile: false, cliUsers: 813_000, ctr: { rows: 100_000, k: 16, batch: 1024, epochs: 3 } };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag === '--users') options.users = Number(argv[++i]);
@@ -44,12 +46,13 @@ function parseArgs(argv: readonly string[]): BenchOptions {
     else if (flag === '--rounds') options.rounds = Number(argv[++i]);
     else if (flag === '--profile') options.profile = true;
     else if (flag === '--cli-users') options.cliUsers = Number(argv[++i]);
+    else if (flag === '--ctr-rows' || flag === '--ctr-k' || flag === '--ctr-batch' || flag === '--ctr-epochs') options.ctr[flag.slice(6) as 'rows' | 'k' | 'batch' | 'epochs'] = Number(argv[++i]);
     else if (flag === '--only') {
       const wanted = String(argv[++i] ?? '').split(',').filter(Boolean);
       const unknown = wanted.filter((w) => !(SECTIONS as readonly string[]).includes(w));
       if (wanted.length === 0 || unknown.length > 0) throw new Error(`--only takes a comma list of ${SECTIONS.join(', ')}`);
       options.sections = new Set(wanted as Section[]);
-    } else throw new Error(`unknown argument ${flag}; usage: npm run bench [-- --only ${SECTIONS.join(',')}] [--users N] [--runs R] [--skip-app] [--skip-gbdt] [--rounds N] [--profile] [--cli-users N]`);
+    } else throw new Error(`unknown argument ${flag}; usage: npm run bench [-- --only ${SECTIONS.join(',')}] [--users N] [--runs R] [--skip-app] [--skip-gbdt] [--rounds N] [--profile] [--cli-users N] [--ctr-rows N] [--ctr-k K] [--ctr-batch B] [--ctr-epochs E]`);
   }
   if (!Number.isInteger(options.users) || options.users < 1) throw new Error('--users must be a positive integer');
   if (!Number.isInteger(options.runs) || options.runs < 1) throw new Error('--runs must be a positive integer');
@@ -394,6 +397,18 @@ async function main(): Promise<void> {
     const { runCliBench } = await import('./cli');
     const cli = await runCliBench({ runs: options.runs, users: options.cliUsers });
     fs.writeFileSync(path.join(outDir, 'cli.json'), JSON.stringify(cli, null, 2) + '\n');
+  }
+  if (options.sections.has('ctr')) {
+    console.log('\n--- CTR: Assay FM/DeepFM vs PyTorch (same data, fields, k, Adam, batch, epochs, split), plus GBDT ---');
+    const { runCtrBench } = await import('./ctr');
+    const ctr = await runCtrBench({ ...options.ctr, runs: options.runs, threads: [1, 2] });
+    fs.writeFileSync(path.join(outDir, 'ctr.json'), JSON.stringify(ctr, null, 2) + '\n');
+  }
+  if (options.sections.has('labels')) {
+    console.log('\n--- Labels: Assay labeler vs scikit-learn TF-IDF + LogisticRegression (same split), and 1M titles labelled ---');
+    const { runLabelsBench } = await import('./labels');
+    const labels = await runLabelsBench({ runs: options.runs });
+    fs.writeFileSync(path.join(outDir, 'labels.json'), JSON.stringify(labels, null, 2) + '\n');
   }
   if (options.sections.has('rules')) {
     console.log('\n--- Rules: evaluation (JS vectorised vs DuckDB SQL) and mining ---');
