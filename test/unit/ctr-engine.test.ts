@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrainOutcome, TrainParams } from '../../workers/api';
 import { createInProcessEngine, type NodeEngine } from '../../workers/node/engine-node';
 import { readCtrModel, writeCtrModel } from '../../workers/ctr/model-file';
+import { probabilities, scoreMargins, scoreRows } from '../../workers/ctr/score';
+import { slotCount } from '../../workers/ctr/weights';
 import { failure } from '../helpers/engine';
 import { sharedDatasets } from '../helpers/paths';
 import { generateCtr, softAuc, writeCtr } from '../../scripts/gen-ctr';
@@ -188,6 +190,21 @@ describe('CTR input pipeline', () => {
     const { json } = await engine.client.run('model.export', { modelId: d.model.modelId });
     const file = JSON.parse(json) as { weightSpecs: Array<{ name: string; shape: number[] }> };
     expect(file.weightSpecs.filter((s) => s.name.startsWith('mlp/')).map((s) => s.shape)).toEqual([[8 * 4, 16], [16], [16, 8], [8], [8, 1], [1]]);
+    // The jobs' scorer (MLP batched on tfjs, float32) stays within 1e-6 of the float64 reference.
+    const { weights } = readCtrModel(json);
+    const n = 3000;
+    const F = weights.encoding.fields.length;
+    const slots = new Int32Array(n * F);
+    const values = new Float64Array(n * F);
+    for (let i = 0; i < n * F; i++) {
+      const field = weights.encoding.fields[i % F]!;
+      slots[i] = field.kind === 'numeric' ? 0 : (i * 7919) % slotCount(field);
+      values[i] = field.kind === 'numeric' ? ((i % 13) - 6) / 3 : 1;
+    }
+    const rows = { rows: n, fields: F, slots, values };
+    const reference = probabilities(scoreMargins(weights, rows));
+    const jobs = probabilities(await scoreRows(weights, rows));
+    for (let i = 0; i < n; i++) expect(Math.abs(jobs[i]! - reference[i]!) / reference[i]!).toBeLessThan(1e-6);
   }, 60_000);
 
   it('cancels training at a batch boundary', async () => {

@@ -88,7 +88,12 @@ export function mlpStep(
 ): MlpGradients {
   const { tf } = backend;
   const L = shape.widths.length - 1;
-  return tf.tidy(() => {
+  const dW: Float32Array[] = new Array<Float32Array>(L);
+  const db: Float32Array[] = new Array<Float32Array>(L);
+  let dInput: Float32Array = new Float32Array(0);
+  // tidy() walks whatever its function returns looking for tensors, element by element through typed
+  // arrays too (2 s for a 4096x624 gradient): return nothing from it, write the results out here.
+  tf.tidy(() => {
     const W = params.weights.map((w, l) => tf.tensor2d(w, [shape.widths[l] as number, shape.widths[l + 1] as number]));
     const b = params.biases.map((v) => tf.tensor1d(v));
     const activations: TfCore.Tensor2D[] = [tf.tensor2d(x, [rows, shape.widths[0] as number])];
@@ -111,31 +116,33 @@ export function mlpStep(
     const outputs = a.dataSync() as Float32Array;
     const g = outputGradient(outputs);
     let dz = tf.tensor2d(g, [rows, 1]) as TfCore.Tensor2D;
-    const dW: Float32Array[] = new Array<Float32Array>(L);
-    const db: Float32Array[] = new Array<Float32Array>(L);
-    let dInput: Float32Array = new Float32Array(0);
     for (let l = L - 1; l >= 0; l--) {
-      dW[l] = tf.matMul(activations[l] as TfCore.Tensor2D, dz, true, false).dataSync() as Float32Array;
+      // tfjs-wasm's matMul with a transposed operand is ~10-20x slower than a plain one (measured:
+      // 4096x624 by 4096x64, 585 ms against 29 ms): transpose the small operand explicitly instead.
+      // dW = Aᵀ·dZ computed as (dZᵀ·A)ᵀ; dA = dZ·Wᵀ with Wᵀ materialised (W is small).
+      dW[l] = tf.transpose(tf.matMul(tf.transpose(dz), activations[l] as TfCore.Tensor2D)).dataSync() as Float32Array;
       db[l] = tf.sum(dz, 0).dataSync() as Float32Array;
-      const da = tf.matMul(dz, W[l] as TfCore.Tensor2D, false, true) as TfCore.Tensor2D;
+      const da = tf.matMul(dz, tf.transpose(W[l] as TfCore.Tensor2D)) as TfCore.Tensor2D;
       if (l === 0) dInput = da.dataSync() as Float32Array;
       else dz = tf.mul(da, gates[l - 1] as TfCore.Tensor2D) as TfCore.Tensor2D;
     }
-    return { weights: dW, biases: db, input: dInput };
   });
+  return { weights: dW, biases: db, input: dInput };
 }
 
 /** The MLP outputs of a batch without dropout (validation during training). */
 export function mlpForward(backend: TfBackend, shape: MlpShape, params: MlpParams, x: Float32Array, rows: number): Float32Array {
   const { tf } = backend;
   const L = shape.widths.length - 1;
-  return tf.tidy(() => {
+  let out: Float32Array = new Float32Array(0);
+  tf.tidy(() => {
     let a = tf.tensor2d(x, [rows, shape.widths[0] as number]) as TfCore.Tensor2D;
     for (let l = 0; l < L; l++) {
       const W = tf.tensor2d(params.weights[l] as Float32Array, [shape.widths[l] as number, shape.widths[l + 1] as number]);
       const z = tf.add(tf.matMul(a, W), tf.tensor1d(params.biases[l] as Float32Array)) as TfCore.Tensor2D;
       a = l === L - 1 ? z : (tf.relu(z) as TfCore.Tensor2D);
     }
-    return a.dataSync() as Float32Array;
+    out = a.dataSync() as Float32Array;
   });
+  return out;
 }

@@ -10,6 +10,7 @@ import { describeRelation, resolveRelation, stableRelation } from '../data/relat
 import { quoteIdent } from '../data/sql-text';
 import { EngineError, throwIfAborted } from '../protocol/errors';
 import type { JobContext } from '../protocol/host';
+import { splitValueExpression } from '../gbdt/row-split';
 import { evaluateBinary } from '../gbdt/evaluation';
 import { logloss as loglossOf } from '../gbdt/metrics';
 import { createRng } from '../gbdt/rng';
@@ -18,7 +19,7 @@ import type { EvaluateParams, LabelInfo, ModelEvaluation, ModelFeature, ModelSum
 import { buildCtrEncoding, encodeRows, type EncodedRows } from './encode';
 import { readCtrModel, writeCtrModel, type CtrModelMeta } from './model-file';
 import { resolveCtrParams } from './params';
-import { probabilities, scoreMargins } from './score';
+import { probabilities, scoreRows } from './score';
 import { trainCtr } from './train';
 import type { CtrEncoding, CtrKind, CtrWeights } from './weights';
 
@@ -85,6 +86,11 @@ export class CtrService {
     return this.models.has(modelId);
   }
 
+  /** Drops a model from memory (cross-validation's fold models). */
+  forget(modelId: string): void {
+    this.models.delete(modelId);
+  }
+
   list(): ModelSummary[] {
     return [...this.models.values()].map((m) => m.summary);
   }
@@ -128,11 +134,11 @@ export class CtrService {
         warnings,
         ctx.signal,
       );
-      const timeColumn = params.split?.kind === 'time' ? params.split.timeColumn : undefined;
-      if (params.split?.kind === 'time' && !columns.some((c) => c.name === timeColumn)) throw new EngineError('BAD_INPUT', `The time column "${String(timeColumn)}" is not a column of the data.`);
+      // Time and entity splits need a value per row, as for boosted trees (gbdt/row-split.ts).
+      const splitExpression = splitValueExpression(params.split, columns);
       ctx.progress(0.08, 'encoding rows');
       const extra: Record<string, string> = { label: label.expression };
-      if (timeColumn) extra.time = `epoch(CAST(${quoteIdent(timeColumn)} AS TIMESTAMP))`;
+      if (splitExpression) extra.time = splitExpression;
       const { encoded, extra: columnsOut } = await encodeRows(this.data.driver, relation, encoding, { signal: ctx.signal, extra });
       const n = encoded.rows;
       const labels = Float32Array.from(columnsOut.label as Float64Array);
@@ -165,12 +171,12 @@ export class CtrService {
       const validLabels = Float64Array.from(valid, (i) => labels64[i] as number);
       const check = (): void => throwIfAborted(ctx.signal);
       const evaluation = {
-        train: { binary: evaluateBinary(probabilities(scoreMargins(result.weights, trainRows, check)), trainLabels, 0.5) },
-        valid: validRows ? { binary: evaluateBinary(probabilities(scoreMargins(result.weights, validRows, check)), validLabels, 0.5) } : null,
+        train: { binary: evaluateBinary(probabilities(await scoreRows(result.weights, trainRows, check)), trainLabels, 0.5) },
+        valid: validRows ? { binary: evaluateBinary(probabilities(await scoreRows(result.weights, validRows, check)), validLabels, 0.5) } : null,
       };
       const evalRows = validRows ? { rows: validRows, labels: validLabels } : { rows: trainRows, labels: trainLabels };
       ctx.progress(0.95, 'measuring field importance');
-      const importance = permutationImportance(result.weights, evalRows.rows, evalRows.labels, cp.seed, check);
+      const importance = await permutationImportance(result.weights, evalRows.rows, evalRows.labels, cp.seed, check);
       const interactions = kind === 'lr' ? [] : fieldInteractions(result.weights, evalRows.rows);
       if (evaluation.valid && evaluation.train.binary.auc - evaluation.valid.binary.auc > 0.1) {
         warnings.push(`The model fits the training rows far better than the validation rows (AUC ${evaluation.train.binary.auc.toFixed(3)} vs ${evaluation.valid.binary.auc.toFixed(3)}): it overfits. Try a larger l2, a smaller k, min_count above 1 or fewer epochs.`);
@@ -199,11 +205,11 @@ export class CtrService {
     }
   }
 
-  evaluateAt(modelId: string, threshold: number): ModelEvaluation {
+  async evaluateAt(modelId: string, threshold: number): Promise<ModelEvaluation> {
     const m = this.stored(modelId);
     if (!(threshold >= 0 && threshold <= 1)) throw new EngineError('BAD_INPUT', 'The threshold must be between 0 and 1.');
     if (!m.evalRows) throw new EngineError('BAD_INPUT', 'This model has no rows to evaluate on yet. An imported model is evaluated on a table: choose one that holds its features and the true target.');
-    return { binary: evaluateBinary(probabilities(scoreMargins(m.weights, m.evalRows.rows)), m.evalRows.labels, threshold) };
+    return { binary: evaluateBinary(probabilities(await scoreRows(m.weights, m.evalRows.rows)), m.evalRows.labels, threshold) };
   }
 
   async evaluateJob(params: EvaluateParams, ctx: JobContext): Promise<ModelEvaluation> {
@@ -248,7 +254,7 @@ export class CtrService {
       const { encoded } = await encodeRows(this.data.driver, quoteIdent(staging), m.weights.encoding, { signal: ctx.signal, precise: true, orderColumn: '__assay_row' });
       const n = encoded.rows;
       ctx.progress(0.4, `scoring ${n.toLocaleString('en-US')} rows`);
-      const probs = probabilities(scoreMargins(m.weights, encoded, () => throwIfAborted(ctx.signal)));
+      const probs = probabilities(await scoreRows(m.weights, encoded, () => throwIfAborted(ctx.signal)));
       ctx.progress(0.8, 'writing the table');
       await this.data.driver.query('DROP TABLE IF EXISTS "__assay_ctr_preds"');
       const arrow = new Table({
@@ -312,14 +318,16 @@ export class CtrService {
  * across the rows (seeded), breaking its link to the label. Reported as `gain` (the loss the field
  * saves), cover and weight 0.
  */
-export function permutationImportance(weights: CtrWeights, rows: EncodedRows, labels: Float64Array, seed: number, check?: () => void): FeatureImportance[] {
+export async function permutationImportance(weights: CtrWeights, rows: EncodedRows, labels: Float64Array, seed: number, check?: () => void): Promise<FeatureImportance[]> {
   const limit = Math.min(rows.rows, 20_000);
   const sample: EncodedRows = limit === rows.rows ? rows : { rows: limit, fields: rows.fields, slots: rows.slots.subarray(0, limit * rows.fields), values: rows.values.subarray(0, limit * rows.fields) };
   const y = labels.subarray(0, limit);
-  const base = loglossOf(probabilities(scoreMargins(weights, sample)), y);
+  const base = loglossOf(probabilities(await scoreRows(weights, sample)), y);
   const F = rows.fields;
   const rng = createRng(seed + 7919);
-  return weights.encoding.fields.map((field, f) => {
+  const out: FeatureImportance[] = [];
+  for (let f = 0; f < F; f++) {
+    const field = weights.encoding.fields[f] as CtrWeights['encoding']['fields'][number];
     check?.();
     const slots = sample.slots.slice();
     const values = sample.values.slice();
@@ -330,9 +338,10 @@ export function permutationImportance(weights: CtrWeights, rows: EncodedRows, la
       [slots[a], slots[b]] = [slots[b] as number, slots[a] as number];
       [values[a], values[b]] = [values[b] as number, values[a] as number];
     }
-    const shuffled = loglossOf(probabilities(scoreMargins(weights, { rows: limit, fields: F, slots, values })), y);
-    return { feature: field.name, gain: Math.max(0, shuffled - base), cover: 0, weight: 0 };
-  });
+    const shuffled = loglossOf(probabilities(await scoreRows(weights, { rows: limit, fields: F, slots, values })), y);
+    out.push({ feature: field.name, gain: Math.max(0, shuffled - base), cover: 0, weight: 0 });
+  }
+  return out;
 }
 
 /** Mean |<e_f v_f, e_g v_g>| per field pair over (up to 20,000 of) the rows, strongest first (top 20). */
