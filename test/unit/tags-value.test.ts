@@ -139,7 +139,7 @@ describe('assay tags eval --value', { timeout: 60_000 }, () => {
     const shown = capture();
     expect(await tagsCommand(['eval', tagsFile, lines, '--value', 'qty * price'], shown.io, deps)).toBe(0);
     const text = shown.out.join('\n');
-    expect(text).toMatch(/Value: qty \* price \(per row\); 60 entities, total [\d,]+\. Intervals: 95%, analytic \(delta method\)\./);
+    expect(text).toMatch(/Value: qty \* price \(per row\); 60 rows, total [\d,]+\. Intervals: 95%, analytic \(delta method\)\./);
     expect(text).toMatch(/GMV share \[95% CI\]\s+│ GMV lift \[95% CI\]/);
     expect(text).toMatch(/Big\s+│ 24\s+│ 40\.0% \[/);
     const json = capture();

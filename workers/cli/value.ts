@@ -82,12 +82,12 @@ export function valueCells(s: ValueStats): string[] {
   return [s.tagged.toLocaleString('en-US'), ci(s.coverage, pct), ci(s.share, pct), ci(s.lift, ratio), ci(s.meanTagged, amountLike(s.meanTagged)), ci(s.difference, amountLike(s.difference))];
 }
 
-export const VALUE_HEADERS = ['entities', 'coverage [95% CI]', 'GMV share [95% CI]', 'GMV lift [95% CI]', 'mean value [95% CI]', 'vs rest [95% CI]'];
+export const VALUE_HEADERS = ['tagged', 'coverage [95% CI]', 'GMV share [95% CI]', 'GMV lift [95% CI]', 'mean value [95% CI]', 'vs rest [95% CI]'];
 
 /** The value section of a report: what the value was, a table per tag, warnings once each. */
 export function valueReport(summary: ValueSummary, rows: Array<{ name: string; value: ValueStats | undefined }>): string[] {
   const how = summary.per === 'row' ? 'per row' : `summed per ${summary.key ?? 'entity'} over the value data`;
-  const lines = ['', `Value: ${summary.expression} (${how}); ${summary.entities.toLocaleString('en-US')} entities, total ${money(summary.total)}. Intervals: 95%, analytic (delta method).`];
+  const lines = ['', `Value: ${summary.expression} (${how}); ${summary.entities.toLocaleString('en-US')} ${summary.per === 'row' ? 'rows' : 'entities'}, total ${money(summary.total)}. Intervals: 95%, analytic (delta method).`];
   const measured = rows.filter((r): r is { name: string; value: ValueStats } => r.value !== undefined);
   lines.push(renderTextTable(['tag', ...VALUE_HEADERS], measured.map((r) => [r.name, ...valueCells(r.value)]), 60));
   const notes = [...summary.warnings];
