@@ -25,7 +25,8 @@ export const VALUE_HELP = `  --value EXPR          A value (GMV) to judge each t
   --value-data FILE     Sum --value over the rows of FILE per entity (event rows), joined to
                         the data by --value-key; entities without rows in FILE have value 0
   --value-key COL       The column naming the entity in both files (with --value-data)
-  --gate-value-lift X   A gate: each tag's GMV lift must be at least X (needs --value)`;
+  --gate-value-lift X   A gate: each tag's GMV lift must be at least X (needs --value); tags
+                        eval exits 1 when a tag fails it, pack build records it with the others`;
 
 export interface ValueOptions {
   expression: string;
