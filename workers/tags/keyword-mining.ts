@@ -496,6 +496,8 @@ export function mineKeywordRules(texts: ReadonlyArray<string | null>, labels: Re
   };
 }
 
+const APPLY_MEMO_LIMIT = 200_000;
+
 /**
  * For each text, the index of the first rule (in list order) that fires, -1 when none (and for
  * null text). Phrases of any length work; rules are matched on the words of text-match.ts.
@@ -532,7 +534,9 @@ export function applyKeywordRules(rules: ReadonlyArray<KeywordRuleSpec>, texts: 
         if (ok) best = index;
       }
     }
-    seen.set(text, best);
+    // Repeated texts (invoice lines of one product) are looked up once; the memo stops growing at
+    // a bound, so a million distinct titles do not fill memory with it.
+    if (seen.size < APPLY_MEMO_LIMIT) seen.set(text, best);
     out[i] = best;
   }
   return out;
