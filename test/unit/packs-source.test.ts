@@ -104,6 +104,8 @@ describe('assay pack build --features, export --source-table, apply on the raw f
     const built = await pack('build', tags, '--data', samples.retail, '--features', spec, '--key', 'CustomerID', '--name', 'retail', '--version', '1.0.0', '--out', file('retail.json'));
     expect(built.code, built.stderr).toBe(0);
     expect(built.stderr).toContain("features: rfm as of 2011-12-10 (the data's snapshot: the day after the latest event)");
+    expect(built.stdout).toContain('  features: rfm from the raw events of online_retail_sample_cust_mod10, events before 2011-12-10 (the export starts from the raw events)');
+    expect(built.stdout).toMatch(/^ {2}metrics: in-sample, measured on the \d+ rows of the build data$/m);
     const { pack: p } = await readPack(fs.readFileSync(file('retail.json'), 'utf8'));
     expect(p.asOf).toBe('2011-12-10');
     expect(p.features).toMatchObject({ template: 'rfm', table: 'online_retail_sample_cust_mod10', key: 'CustomerID', where: { text: 'Quantity > 0 AND UnitPrice > 0' } });

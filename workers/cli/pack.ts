@@ -132,6 +132,13 @@ function printSummary(info: PackInfo, io: Io): void {
       ? `  entity: ${p.entity.table}, no key column (none has a distinct value on every row): rows are tagged and keep their columns; name a key with --key`
       : `  entity: ${p.entity.table}, key ${p.entity.key}`,
   );
+  io.out(
+    p.features === null
+      ? `  features: read from ${p.entity.table} as it is (no feature step recorded); as of ${p.asOf}`
+      : `  features: ${p.features.template} from the raw events of ${p.features.table}, events before ${p.asOf} (the export starts from the raw events)`,
+  );
+  const rows = p.tags[0]?.metrics?.rows;
+  if (rows !== undefined) io.out(`  metrics: in-sample, measured on the ${rows} rows of the build data`);
   for (const t of p.tags) {
     const m = t.metrics;
     const gmv = m?.value ? [`GMV share ${m.value.share ? pct(m.value.share.value) : '-'}`, `GMV lift ${m.value.lift ? m.value.lift.value.toFixed(2) : '-'}`] : [];

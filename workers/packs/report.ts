@@ -149,7 +149,7 @@ button.copy{margin-left:8px;font-size:11px}
 <dt>schema</dt><dd>${esc(pack.schema)}</dd>
 </dl>
 <h2>Tags (${pack.tags.length})</h2>
-<table class="tags"><thead><tr><th>tag</th><th>definition</th><th>metrics on the build data (95% intervals)</th><th>gates</th></tr></thead><tbody>
+<table class="tags"><thead><tr><th>tag</th><th>definition</th><th>in-sample metrics on the build data (95% intervals)</th><th>gates</th></tr></thead><tbody>
 ${tagRows}
 </tbody></table>
 <h2>Metrics</h2>
