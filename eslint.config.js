@@ -23,7 +23,7 @@ const ENGINE_PATTERNS = [
 ];
 
 /** The engine's areas: each has its job types (types.ts) and job registration (jobs.ts) beside its code. */
-const ENGINE_AREAS = ['data', 'gbdt', 'ctr', 'cluster', 'segments', 'tags', 'packs', 'compute', 'protocol'];
+const ENGINE_AREAS = ['data', 'gbdt', 'ctr', 'cluster', 'segments', 'tags', 'labels', 'packs', 'compute', 'protocol'];
 
 const engineRoom = (files, patterns) => ({
   files,
