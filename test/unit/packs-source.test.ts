@@ -123,6 +123,11 @@ describe('assay pack build --features, export --source-table, apply on the raw f
     expect(badTable.code).toBe(1);
     expect(badTable.stderr).toMatch(/is not a table name/);
 
+    // Validation on the raw rows: features first, then the tags; every metric where it was recorded.
+    const validated = await pack('validate', file('retail.json'), '--data', samples.retail);
+    expect(validated.code, validated.stdout + validated.stderr).toBe(0);
+    expect(validated.stdout).toMatch(/metrics: (\d+) of \1 within their recorded 95% intervals/);
+
     // Native DuckDB on the raw file computes the features, then the tags: the build's counts.
     const applied = await pack('apply', file('retail.json'), '--data', samples.retail, '--out', file('tags.parquet'));
     expect(applied.code, applied.stderr).toBe(0);
