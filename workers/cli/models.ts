@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describeModelEnd } from '../gbdt/model-end';
+import type { SplitSpec } from '../gbdt/types';
 import { writeFileAtomic } from '../node/atomic-write';
 import { parseBackendOption } from './backend-option';
 import { MODEL_KINDS, describeEpochEnd, isModelKind } from '../ctr/kinds';
@@ -32,7 +33,15 @@ Options:
   --objective NAME        binary:logistic | reg:squarederror | multi:softprob (default: from the label)
   --rounds N              Boosting rounds (num_boost_round, default 100)
   --param name=value      Any XGBoost parameter (eta, max_depth, lambda, subsample, ...); repeatable
-  --valid-frac F          Share of rows held out for validation, stratified (default 0.2)
+  --valid-frac F          Share of rows held out for validation (default 0.2)
+  --split KIND            How validation rows are chosen: stratified (default: keeps the class
+                          balance), random, entity (whole entities held out, by a hash of --key:
+                          no customer on both sides), or time (the latest rows by --time-col)
+  --key COL               The entity column of an entity split (e.g. user_id)
+  --time-col COL          The time column of a time split
+  --cv K                  k-fold cross-validation (2..20): K fold models measure the validation
+                          metrics (mean and sd in "crossValidation"), then the model is trained
+                          on the plain split; with --split entity the folds hold whole entities
   --early-stopping N      Stop after N rounds without improvement on the validation rows and keep
                           the best round (default with validation rows: 10% of the rounds, at
                           least 20; 0 = off, keep every round)
@@ -73,6 +82,10 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
         rounds: { type: 'string' },
         param: { type: 'string', multiple: true },
         'valid-frac': { type: 'string' },
+        split: { type: 'string' },
+        key: { type: 'string' },
+        'time-col': { type: 'string' },
+        cv: { type: 'string' },
         'early-stopping': { type: 'string' },
         seed: { type: 'string' },
         backend: { type: 'string' },
@@ -109,6 +122,19 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   const seed = parseNumberOption('seed', values.seed, (v) => Number.isInteger(v), 'a whole number') ?? 0;
   if (params.seed === undefined) params.seed = seed;
   const backend = parseBackendOption(values.backend);
+  const splitKind = values.split ?? 'stratified';
+  if (splitKind !== 'stratified' && splitKind !== 'random' && splitKind !== 'entity' && splitKind !== 'time') throw new UsageError(`--split must be stratified, random, entity or time (got "${String(splitKind)}").`);
+  if (splitKind === 'entity' && typeof values.key !== 'string') throw new UsageError('--split entity needs --key COL, the column naming the entity (e.g. user_id).');
+  if (splitKind === 'time' && typeof values['time-col'] !== 'string') throw new UsageError('--split time needs --time-col COL.');
+  if (typeof values.key === 'string' && splitKind !== 'entity') throw new UsageError('--key names the entity of --split entity; add --split entity.');
+  const cv = parseNumberOption('cv', values.cv, (v) => Number.isInteger(v) && v >= 2 && v <= 20, 'a whole number from 2 to 20');
+  const split: SplitSpec = {
+    kind: splitKind,
+    validFraction,
+    seed,
+    ...(splitKind === 'entity' ? { keyColumn: values.key as string } : {}),
+    ...(splitKind === 'time' ? { timeColumn: values['time-col'] as string } : {}),
+  };
   const file = positionals[0] as string;
   requireFile(file);
   const features = typeof values.features === 'string' ? values.features.split(',').map((f) => f.trim()).filter(Boolean) : undefined;
@@ -123,7 +149,8 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
         ...(typeof values.positive === 'string' ? { positive: values.positive } : {}),
         ...(features ? { features } : {}),
         params,
-        split: { kind: 'stratified', validFraction, seed },
+        split,
+        ...(cv !== undefined ? { cv } : {}),
         ...(backend ? { backend } : {}),
         ...(kind !== 'gbdt' ? { kind } : {}),
       },
@@ -180,6 +207,8 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
         : valid?.regression || valid?.multiclass
           ? { round: best?.round ?? 0, ...(valid.regression ?? valid.multiclass) }
           : null,
+      /** With --cv: each fold's validation metrics, their mean and standard deviation. */
+      ...(outcome.crossValidation ? { crossValidation: outcome.crossValidation } : {}),
       /** FM/DeepFM: the strongest field interactions (mean |<e_a, e_b>| over the validation rows). */
       ...(outcome.interactions ? { interactions: outcome.interactions.slice(0, 10) } : {}),
       warnings: outcome.warnings,

@@ -41,6 +41,7 @@ import { overfittingWarning } from './model-end';
 import { defaultEarlyStoppingRounds, resolveParams, type GbdtParams, type Objective } from './params';
 import { createRng } from './rng';
 import { splitRowIndices, splitValueExpression } from './row-split';
+import { crossValidate } from './cross-validate';
 import { treeShap } from './shap';
 import { pickHistogramKernel } from './backend-select';
 import { createParallelHistogramKernel } from './parallel-histogram';
@@ -97,6 +98,11 @@ export class ModelService {
     const m = this.models.get(modelId);
     if (!m) throw new EngineError('NOT_FOUND', 'That model is not loaded; train or import it again.');
     return m;
+  }
+
+  /** Drops a model from memory (cross-validation's fold models). */
+  forget(modelId: string): void {
+    if (!this.models.delete(modelId)) this.ctr().forget(modelId);
   }
 
   list(): ModelSummary[] {
@@ -162,6 +168,10 @@ export class ModelService {
       } else if (kind === 'date' || kind === 'timestamp') {
         features.push({ name: safeFeatureName(c.name), column: c.name, kind });
       } else {
+        if (!requested && (await looksLikeIntegerKey(this.data, relation, c, total, signal))) {
+          warnings.push(`"${c.name}" was left out: its whole-number values are unique to (almost) every row, so it looks like an identifier (a key, not a measure). Name it among the features to use it anyway.`);
+          continue;
+        }
         features.push({ name: safeFeatureName(c.name), column: c.name, kind: 'numeric' });
       }
     }
@@ -231,6 +241,7 @@ export class ModelService {
   // ------------------------------------------------------------ jobs
 
   async train(params: TrainParams, ctx: JobContext): Promise<TrainOutcome> {
+    if (params.cv !== undefined) return crossValidate(params, ctx, (p, c) => this.train(p, c), (id) => this.forget(id));
     if (params.kind !== undefined && params.kind !== 'gbdt') return this.ctr().train(params, ctx);
     const started = Date.now();
     const warnings: string[] = [];
@@ -748,6 +759,19 @@ export class ModelService {
     ctx.progress(1, 'done');
     return this.data.describe(out);
   }
+}
+
+/**
+ * A whole-number column whose values are unique to 99% or more of at least 100 rows: a key such as
+ * user_id or order_id. Such a column can only memorise rows (or leak their order), so it is left
+ * out of a model's features unless named.
+ */
+async function looksLikeIntegerKey(data: DataEngine, relation: string, column: { name: string; type: string }, rowCount: number, signal: AbortSignal): Promise<boolean> {
+  if (rowCount < 100 || !/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/i.test(column.type)) return false;
+  const col = quoteIdent(column.name);
+  const stats = rows(await data.driver.query(`SELECT count(${col}) AS present, approx_count_distinct(${col}) AS distinct_values FROM ${relation}`, signal))[0];
+  const present = Number(stats?.present ?? 0);
+  return present >= 100 && Number(stats?.distinct_values ?? 0) >= 0.99 * present;
 }
 
 /** Total split gain per source column (one-hot levels add up to their column). */

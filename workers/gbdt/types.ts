@@ -11,7 +11,13 @@ import type { ModelKind } from '../ctr/kinds';
 import type { CtrExportParams, CtrExportResult } from '../ctr/export-types';
 
 export interface SplitSpec {
-  kind: 'random' | 'stratified' | 'time';
+  /** 'entity': whole entities (rows sharing `keyColumn`) held out, by a hash of the key. */
+  kind: 'random' | 'stratified' | 'time' | 'entity';
+  /** For kind 'entity': the column naming the entity (user, customer). */
+  keyColumn?: string;
+  /** k-fold cross-validation: hold out fold `fold` (0-based) of `folds` instead of `validFraction`. */
+  folds?: number;
+  fold?: number;
   /** Share of rows held out for validation (0 = none). Default 0.2. */
   validFraction?: number;
   /** For kind 'time': the latest rows by this column are held out. */
@@ -32,6 +38,12 @@ export interface TrainParams {
   name?: string;
   /** Histogram backend: 'auto' (WebGPU only on a real adapter, else CPU), 'webgpu' or 'cpu'. */
   backend?: 'auto' | 'webgpu' | 'cpu';
+  /**
+   * k-fold cross-validation (2..20): train once per fold, each holding out one fold of the rows
+   * (or of the entities, with an entity split), then the model on the plain split; the outcome
+   * carries every fold's validation metrics (TrainOutcome.crossValidation).
+   */
+  cv?: number;
   /** Model kind (workers/ctr/kinds.ts: MODEL_KINDS lists each kind's params); 'gbdt' when absent. */
   kind?: ModelKind;
 }
@@ -77,7 +89,17 @@ export interface ModelEvaluation {
   multiclass?: MulticlassEvaluation;
 }
 
+/** Validation metrics of every fold of a cross-validation, with their mean and standard deviation. */
+export interface CrossValidation {
+  folds: number;
+  split: SplitSpec['kind'];
+  keyColumn?: string;
+  metrics: Record<string, { mean: number; sd: number; values: number[] }>;
+}
+
 export interface TrainOutcome {
+  /** With TrainParams.cv: the folds' validation metrics (the model itself is trained on the plain split). */
+  crossValidation?: CrossValidation;
   model: ModelSummary;
   history: RoundReport[];
   evaluation: { train: ModelEvaluation; valid: ModelEvaluation | null };
