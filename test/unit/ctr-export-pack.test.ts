@@ -4,6 +4,7 @@ import { referenceProbabilities } from '../../workers/ctr/score-reference';
 import type { CtrWeights } from '../../workers/ctr/weights';
 import { packToSql } from '../../workers/packs/dialects/pack-sql';
 import { finalizePack } from '../../workers/packs/io';
+import { packReportHtml } from '../../workers/packs/report';
 import type { RulePack } from '../../workers/packs/schema';
 import { tagColumns } from '../../workers/packs/service';
 import { createInProcessEngine, type NodeEngine } from '../../workers/node/engine-node';
@@ -64,6 +65,13 @@ describe('model tags built on LR and FM models in rule packs', () => {
   it('lists the fields as the columns the tag reads', async () => {
     const pack = await ctrPack([{ name: 'fm tag', weights: randomWeights('fm', fixtureEncoding(), 93, 3), threshold: 0.5 }]);
     expect(tagColumns(pack.tags[0] as RulePack['tags'][number])).toEqual(fixtureEncoding().fields.map((f) => f.name));
+  });
+
+  it("the pack report names the tag's model as an Assay lr/fm model, not XGBoost JSON", async () => {
+    const pack = await ctrPack([{ name: 'fm tag', weights: randomWeights('fm', fixtureEncoding(), 98, 3), threshold: 0.25 }]);
+    const html = packReportHtml(pack);
+    expect(html).toMatch(/model score &ge; <b>0\.25<\/b> <span class="muted">\(Assay lr\/fm model, [\d,]+ bytes\)/);
+    expect(html).not.toContain('XGBoost JSON');
   });
 
   it('refuses a DeepFM model tag and a timestamp field in Hive, in plain words', async () => {

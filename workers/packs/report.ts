@@ -3,6 +3,7 @@ import { gateSummary } from './gates';
 import { packToSql } from './dialects/pack-sql';
 import { SQL_DIALECTS, type PackTag, type RulePack } from './schema';
 import { valueMetricsHtml, valueSectionHtml } from './report-value';
+import { isCtrTag } from './dialects/ctr-tag-sql';
 
 export interface ReportOptions {
   /** Plotly's minified cartesian bundle (plotly.js-cartesian-dist-min: bar, scatter, box, heatmap, histogram; no WebGL or waterfall traces), read by the caller; a pure-SVG chart without it. */
@@ -16,7 +17,7 @@ const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 
 function definitionHtml(tag: PackTag): string {
   if (tag.kind === 'rule') return `<code class="rule">${esc(tag.rule.text)}</code>`;
-  if (tag.kind === 'model') return `model score &ge; <b>${tag.model.threshold}</b> <span class="muted">(XGBoost JSON, ${tag.model.xgboostJson.length.toLocaleString('en-US')} bytes)</span>`;
+  if (tag.kind === 'model') return `model score &ge; <b>${tag.model.threshold}</b> <span class="muted">(${isCtrTag(tag) ? 'Assay lr/fm model' : 'XGBoost JSON'}, ${tag.model.xgboostJson.length.toLocaleString('en-US')} bytes)</span>`;
   return `nearest centroid is #${tag.segment.index} of ${tag.segment.centroids.length} (counted from 0; over ${tag.segment.preprocessor.columns.map((c) => esc(c.column)).join(', ')})`;
 }
 
