@@ -14,7 +14,7 @@ import { partitionRange } from '../../workers/gbdt/row-ops';
 import { findBestSplit, type SplitParams } from '../../workers/gbdt/split';
 import { trainGbdt, type FeatureData } from '../../workers/gbdt/train';
 import { createWasmHistogramKernel } from '../../workers/gbdt/wasm-histogram';
-import { createNodeHistogramKernel } from '../../workers/node/histogram-threads';
+import { createNodeHistogramKernel, idleHelperThreadCount } from '../../workers/node/histogram-threads';
 
 const kernels = new Map<number, HistogramKernel>();
 afterAll(() => {
@@ -191,6 +191,27 @@ describe('training on 1, 2, 3 and 4 threads', () => {
     const reference = await trainGbdt(data, { params, featureNames: names, kernel: createWasmHistogramKernel() });
     const result = await trainGbdt(data, { params, featureNames: names, kernel });
     expect(JSON.stringify(result.model.trees)).toBe(JSON.stringify(reference.model.trees));
+  });
+});
+
+describe('helper threads from one kernel to the next', () => {
+  it('go back to the process when a kernel is disposed and serve the next one, which grows the same trees', async () => {
+    const data = table(40_000, 6, 17, 2);
+    const params = resolveParams({ num_boost_round: 2, max_depth: 4, eta: 0.3 });
+    const names = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const idleBefore = idleHelperThreadCount();
+    const first = createNodeHistogramKernel(3);
+    const a = await trainGbdt(data, { params, featureNames: names, kernel: first });
+    first.dispose?.();
+    expect(idleHelperThreadCount()).toBe(idleBefore + 2);
+    const second = createNodeHistogramKernel(3);
+    expect(idleHelperThreadCount()).toBe(idleBefore);
+    try {
+      const b = await trainGbdt(data, { params, featureNames: names, kernel: second });
+      expect(JSON.stringify(b.model.trees)).toBe(JSON.stringify(a.model.trees));
+    } finally {
+      second.dispose?.();
+    }
   });
 });
 

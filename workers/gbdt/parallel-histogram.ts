@@ -32,6 +32,8 @@ export interface HistogramWorkerPort {
   /** Called when the thread fails or exits: a step waiting on it fails instead of hanging. */
   onFailure(listener: (reason: string) => void): void;
   terminate(): void;
+  /** Optional: hands the thread back for another kernel (it is out of every session); else terminate. */
+  release?(): void;
 }
 
 /** Control block slots (Int32). */
@@ -1021,7 +1023,12 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
     dispose() {
       if (session) close(session);
       session = null;
-      for (const h of helpers) h.port.terminate();
+      // Healthy helpers go back for the next kernel where the host keeps them (they left the
+      // session's command loop on its exit command and wait for the next session).
+      for (const h of helpers) {
+        if (h.failed === null && h.port.release) h.port.release();
+        else h.port.terminate();
+      }
       helpers.length = 0;
       local.dispose?.();
     },
