@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MODEL_KINDS, type BinaryEvaluation, type TrainOutcome } from '../../workers/api';
 import {
   comparableRuns,
+  crossValidationRows,
   comparisonRows,
   ctrParamSpecs,
   describeEpochs,
@@ -123,5 +124,18 @@ describe('comparing two models on the same validation rows', () => {
     expect(rows.find((r) => r.metric === 'accuracy')?.better).toBe('');
     const figure = rocComparisonFigure([{ name: 'gbdt', evaluation: evaluation(0.7, 0.4) }, { name: 'fm', evaluation: evaluation(0.8, 0.3) }]);
     expect(figure.data.map((d) => (d as { name?: string }).name)).toEqual(['gbdt (AUC 0.700)', 'fm (AUC 0.800)', 'chance']);
+  });
+});
+
+describe('entity split and cross-validation in the form', () => {
+  it('sends the entity column and the folds, and explains what is missing', () => {
+    const built = trainParamsFromForm(form({ split: { kind: 'entity', validFraction: '0.25', timeColumn: '', keyColumn: 'user_id', folds: '5' } }));
+    expect(built.ok && built.params.split).toEqual({ kind: 'entity', validFraction: 0.25, keyColumn: 'user_id' });
+    expect(built.ok && built.params.cv).toBe(5);
+    const noKey = trainParamsFromForm(form({ split: { kind: 'entity', validFraction: '0.2', timeColumn: '' } }));
+    expect(!noKey.ok && noKey.problems.join(' ')).toMatch(/Choose the column that names the entity/);
+    const badFolds = trainParamsFromForm(form({ split: { kind: 'time', validFraction: '0.2', timeColumn: 'ts', folds: '1' } }));
+    expect(!badFolds.ok && badFolds.problems.join(' ')).toMatch(/folds must be a whole number from 2 to 20.*split by time holds out the latest rows/);
+    expect(crossValidationRows({ folds: 2, split: 'entity', keyColumn: 'user_id', metrics: { auc: { mean: 0.8, sd: 0.01, values: [0.79, 0.81] } } })).toEqual([{ metric: 'auc', mean: '0.8000', sd: '0.0100', folds: '0.7900, 0.8100' }]);
   });
 });

@@ -1,7 +1,7 @@
 import type { JSX } from 'react';
 import { MODEL_KINDS, type ModelSummary, type TrainOutcome } from '../../../workers/api';
 import { formatCount } from '../../format';
-import { describeBackend, describeEpochs, describeSavedRounds, splitWarnings } from './model-data';
+import { crossValidationRows, describeBackend, describeEpochs, describeSavedRounds, splitWarnings } from './model-data';
 
 /** The training's warnings: leaks and overfitting first (as an alert), then the others. */
 export function ModelWarnings({ outcome }: { outcome: TrainOutcome | null }): JSX.Element | null {
@@ -53,5 +53,39 @@ export function ModelFacts({ summary, outcome }: { summary: ModelSummary; outcom
       {outcome && ` · trained in ${(outcome.elapsedMs / 1000).toFixed(1)} s`}
       {backend && <span data-testid="model-backend-used"> · {backend}</span>}
     </p>
+  );
+}
+
+/** k-fold cross-validation: each metric's mean and standard deviation over the folds, and the folds. */
+export function CrossValidationCard({ cv }: { cv: NonNullable<TrainOutcome['crossValidation']> }): JSX.Element {
+  return (
+    <section className="models-card" data-testid="model-cross-validation">
+      <header className="models-card-head">
+        <h3>
+          Cross-validation: {cv.folds} folds {cv.split === 'entity' ? `of whole entities (${cv.keyColumn ?? 'key'})` : `of rows (${cv.split})`}
+        </h3>
+      </header>
+      <table className="models-table small">
+        <thead>
+          <tr>
+            <th scope="col">metric</th>
+            <th scope="col">mean</th>
+            <th scope="col">sd</th>
+            <th scope="col">per fold</th>
+          </tr>
+        </thead>
+        <tbody>
+          {crossValidationRows(cv).map((row) => (
+            <tr key={row.metric}>
+              <th scope="row">{row.metric}</th>
+              <td>{row.mean}</td>
+              <td>{row.sd}</td>
+              <td>{row.folds}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p className="muted small">The figures above this card are the final model’s, trained on the plain split; the folds only measure.</p>
+    </section>
   );
 }

@@ -4,7 +4,7 @@ import { describeError, isCancelled } from '../../errors';
 import { EvaluateOnTable, type EvaluateChoice } from './EvaluateOnTable';
 import { BinaryResults, MulticlassResults, RegressionResults } from './EvaluationResults';
 import { ImportanceCard, InteractionsCard } from './ImportanceCard';
-import { ModelFacts, ModelWarnings } from './ModelFacts';
+import { CrossValidationCard, ModelFacts, ModelWarnings } from './ModelFacts';
 import { ShapPanel, type ShapState } from './ShapPanel';
 
 
@@ -139,6 +139,7 @@ export function ModelResults({ engine, summary, outcome, tables, visible }: Mode
       <ModelWarnings outcome={outcome} />
 
       <ModelFacts summary={summary} outcome={outcome} />
+      {outcome?.crossValidation && <CrossValidationCard cv={outcome.crossValidation} />}
 
       {evaluation.state === 'none' && <p className="muted">{evaluation.reason}</p>}
       {!hasOwnRows && <EvaluateOnTable summary={summary} tables={tables} busy={evaluation.state === 'loading'} evaluatedOn={evaluatedOn} onEvaluate={(choice) => void evaluateOnTable(choice)} />}

@@ -218,10 +218,21 @@ export function TrainingForm(props: TrainingFormProps): JSX.Element {
         <option value="stratified">stratified (keeps the class balance)</option>
         <option value="random">random</option>
         <option value="time">by time (latest rows held out)</option>
+        <option value="entity">by entity (whole customers held out)</option>
       </select>
       <label className="models-inline">
         Validation share{' '}
         <input type="text" inputMode="decimal" size={5} value={form.split.validFraction} onChange={(event) => update({ split: { ...form.split, validFraction: event.target.value } })} data-testid="model-valid-share" />
+      </label>
+      {form.split.kind === 'entity' && (
+        <select aria-label="Entity column" value={form.split.keyColumn ?? ''} onChange={(event) => update({ split: { ...form.split, keyColumn: event.target.value } })} data-testid="model-split-key">
+          <option value="">Choose the column naming the entity…</option>
+          <ColumnOptions columns={columns.filter((c) => c.name !== form.target)} />
+        </select>
+      )}
+      <label className="models-inline" title="Train once per fold, each holding out one fold (of rows, or of entities), and report every fold's validation metrics; the model itself is then trained on the split above.">
+        Cross-validate{' '}
+        <input type="text" inputMode="numeric" size={3} placeholder="off" value={form.split.folds ?? ''} onChange={(event) => update({ split: { ...form.split, folds: event.target.value } })} data-testid="model-cv-folds" /> folds
       </label>
       {form.split.kind === 'time' && (
         <select aria-label="Time column" value={form.split.timeColumn} onChange={(event) => update({ split: { ...form.split, timeColumn: event.target.value } })}>
