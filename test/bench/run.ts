@@ -16,7 +16,7 @@ import { createInProcessEngine, type NodeEngine } from '../../workers/node/engin
 import { formatBytes, generate } from '../../scripts/gen';
 import { CHROMIUM_ARGS, chromiumPath, repoRoot, serveBuiltApp } from './app-server';
 
-const SECTIONS = ['data', 'gbdt', 'gbdt-threads', 'kmeans', 'gpu', 'rules', 'ui', 'cli', 'ctr', 'labels'] as const;
+const SECTIONS = ['data', 'gbdt', 'gbdt-threads', 'kmeans', 'gpu', 'rules', 'keywords', 'ui', 'cli', 'ctr', 'labels'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface BenchOptions {
@@ -391,6 +391,12 @@ async function main(): Promise<void> {
     const { runGpuBench } = await import('./gpu');
     const gpu = await runGpuBench({ runs: options.runs });
     if (gpu) fs.writeFileSync(path.join(outDir, 'gpu.json'), JSON.stringify(gpu, null, 2) + '\n');
+  }
+  if (options.sections.has('keywords')) {
+    console.log('\n--- Keyword rules: mining every class at once, and applying rules in JS vs the pack SQL in native DuckDB ---');
+    const { runKeywordsBench } = await import('./keywords');
+    const keywords = await runKeywordsBench({ runs: options.runs });
+    fs.writeFileSync(path.join(outDir, 'keywords.json'), JSON.stringify(keywords, null, 2) + '\n');
   }
   if (options.sections.has('cli')) {
     console.log('\n--- CLI: native DuckDB (default) vs duckdb-wasm (ASSAY_DUCKDB=wasm) ---');
