@@ -22,7 +22,14 @@ import { WASM_STRIDE, createWasmHistogramKernel, histogramWasmModule, sharedHist
  * Every item's result depends on the item alone (row ranges, block histograms in their own slots,
  * feature ranges of a block sum added in block order), so which thread ran it does not matter:
  * the trees are the single-thread trees for any thread count. The helpers run these very
- * functions (row-ops.ts, objectives.ts, workOnCommand below) from their source text.
+ * functions (row-ops.ts, objectives.ts, split.ts's bestSplitOfFeatures, workOnCommand below) from
+ * their source text.
+ *
+ * With ResidentTrees (issue 16) the node histograms stay in the slots too: a tree is a start step
+ * (gradients, rows, root sums), then per level a partition (in place, or counted and moved once
+ * into the other rows buffer when cut over threads), a build of the smaller children's blocks
+ * and a splits step (blocks added, the larger child derived as parent - smaller, best split per
+ * node and feature range), so the calling thread only decides splits and hands out work.
  */
 
 /** What the kernel needs of a helper thread. */
