@@ -290,7 +290,9 @@ export function ctrWeightsTableSql(weights: CtrWeights, dialect: Dialect, table:
     const lin = weights.linear[f] as Float32Array;
     const emb = weights.embeddings[f] ?? new Float32Array(0);
     for (let s = 0; s < lin.length; s++) {
-      const level = field.encoding === 'vocabulary' && s > 0 ? dialect.string(field.levels[s - 1] as string) : `CAST(NULL AS ${dialect.stringType})`;
+      // A plain NULL inserts into the typed column (Hive's VALUES takes literals only); Flink's view needs the type.
+      const noLevel = dialect.name === 'flink' ? `CAST(NULL AS ${dialect.stringType})` : 'NULL';
+      const level = field.encoding === 'vocabulary' && s > 0 ? dialect.string(field.levels[s - 1] as string) : noLevel;
       const values = [String(f), level, String(s), num(lin[s] as number), num(squaredNorm(emb, s, k)), ...Array.from({ length: k }, (_, j) => num(emb[s * k + j] as number))];
       rows.push(`(${values.join(', ')})`);
     }
