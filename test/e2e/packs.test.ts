@@ -114,7 +114,9 @@ describe('Packs: open, review, diff, apply, build', { timeout: 120_000 }, () => 
     expect(await sql.getAttribute('data-dialect')).toBe('spark');
     const spark = await sql.innerText();
     for (const tag of TAGS) expect(spark).toContain(tag);
-    expect(spark).toContain('`not reseller`');
+    // Output columns are the tag ids (display names stay in the header comment).
+    expect(spark).toContain('`nores`');
+    expect(spark).toContain('nores "not reseller" [rule, DRAFT]');
     await page.getByTestId('pack-sql-copy').click();
     await page.getByTestId('pack-sql-copied').waitFor();
     expect((await page.evaluate(() => navigator.clipboard.readText())).trim()).toBe(spark.trim());
