@@ -207,6 +207,20 @@ describe('CTR input pipeline', () => {
     for (let i = 0; i < n; i++) expect(Math.abs(jobs[i]! - reference[i]!) / reference[i]!).toBeLessThan(1e-6);
   }, 60_000);
 
+  it('stops early at the best validation epoch and keeps it; Adagrad and FTRL train too', async () => {
+    const m = await train('fm', { k: 8, epochs: 40, learning_rate: 0.05, early_stopping_rounds: 1 });
+    expect(m.history.length).toBeLessThan(40);
+    const losses = m.history.map((h) => h.valid?.logloss ?? Number.POSITIVE_INFINITY);
+    expect(m.model.bestIteration).toBe(losses.indexOf(Math.min(...losses)));
+    expect(m.model.bestIteration).toBe(m.history.length - 2);
+    // The saved weights are the best epoch's: evaluation reproduces that epoch's validation loss.
+    expect(m.evaluation.valid?.binary?.logloss).toBeCloseTo(Math.min(...losses), 4);
+    for (const optimizer of ['adagrad', 'ftrl']) {
+      const o = await train('lr', { epochs: 3, optimizer, learning_rate: 0.1 });
+      expect(o.evaluation.valid?.binary?.auc).toBeGreaterThan(0.6);
+    }
+  }, 60_000);
+
   it('cancels training at a batch boundary', async () => {
     const handle = engine.client.start('model.train', { source: { table: 'ctr' }, target: 'label', kind: 'fm', params: { epochs: 2000, batch_size: 64, early_stopping_rounds: 0 }, split });
     await new Promise((r) => setTimeout(r, 1500));
