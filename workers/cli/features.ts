@@ -4,6 +4,7 @@
  */
 import type { ParseArgsConfig } from 'node:util';
 import type { FeatureForm, FeatureTemplate } from '../api';
+import { WINDOWED_HELP, WINDOWED_OPTIONS, applyWindowedOptions } from './features-windowed';
 import { EXIT, UsageError, defaultIo, openFiles, outputFormat, parseCommandLine, requireFile, runCommand, withEngine, writeOutput, type Io } from './common';
 
 export const FEATURES_HELP = `Usage: assay features TEMPLATE FILE --key COL --time COL [--as-of YYYY-MM-DD] --out FILE [options]
@@ -16,6 +17,7 @@ Templates:
   funnel       view/cart/fav/purchase counts and rates (needs --event-type)
   categories   share of events in the top categories (needs --category)
   time         share of events by hour of day and by weekday
+  windowed     counts, spend and distinct items in the last 1/3/7/30 days (see below)
   all          every family the options allow
 
 Options:
@@ -39,7 +41,9 @@ Options:
   --time-unit U          For a numeric time column: seconds (default) or milliseconds
   --utc-offset H         Hours added to times before days/hours are taken (e.g. 8 for Asia/Shanghai)
   --print-sql            Print the generated SQL to stdout
-  -h, --help             Show this help`;
+  -h, --help             Show this help
+
+${WINDOWED_HELP}`;
 
 const TEMPLATES: Record<string, FeatureTemplate> = {
   rfm: 'rfm',
@@ -48,6 +52,7 @@ const TEMPLATES: Record<string, FeatureTemplate> = {
   category_shares: 'category_shares',
   time: 'time_shares',
   time_shares: 'time_shares',
+  windowed: 'windowed',
   all: 'all',
 };
 
@@ -71,6 +76,7 @@ const OPTIONS: ParseArgsConfig['options'] = {
   'utc-offset': { type: 'string' },
   'print-sql': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
+  ...WINDOWED_OPTIONS,
 };
 
 function list(value: unknown): string[] | undefined {
@@ -84,7 +90,7 @@ function text(value: unknown): string | undefined {
 function templateOf(templateName: string | undefined, help: string): FeatureTemplate {
   if (templateName === undefined) throw new UsageError(`features needs a TEMPLATE and a FILE.\n\n${help}`);
   const template = TEMPLATES[templateName];
-  if (!template) throw new UsageError(`Unknown template "${templateName}"; choose rfm, funnel, categories, time or all.`);
+  if (!template) throw new UsageError(`Unknown template "${templateName}"; choose rfm, funnel, categories, time, windowed or all.`);
   return template;
 }
 
@@ -139,6 +145,7 @@ function formFromValues(template: FeatureTemplate, values: Record<string, unknow
     if (!Number.isFinite(offset) || Math.abs(offset) > 14) throw new UsageError(`--utc-offset must be hours between -14 and 14 (got ${String(values['utc-offset'])}).`);
     form.utcOffsetHours = offset;
   }
+  applyWindowedOptions(form, values);
   return form;
 }
 
@@ -192,7 +199,7 @@ export async function featuresCommand(argv: string[], io: Io = defaultIo): Promi
       const [table] = await openFiles(client, [file], io);
       const generated = await client.run('features.generate', { ...form, table: table as string });
       for (const warning of generated.warnings) io.err(`warning: ${warning}`);
-      if (generated.asOfBasis === 'snapshot') io.err(`as of ${generated.asOf}: the data's snapshot (the day after the latest event)`);
+      if (generated.asOfBasis === 'snapshot') io.err(form.labelWindowDays === undefined ? `as of ${generated.asOf}: the data's snapshot (the day after the latest event)` : `as of ${generated.asOf}: ${form.labelWindowDays} day(s) before the data's snapshot, so the label window ends with the data`);
       if (printSql) io.out(generated.sql);
       if (out === undefined) return EXIT.ok;
       const built = await client.run('features.build', { sql: generated.sql, outputTable: `features_${table as string}`, replace: true });

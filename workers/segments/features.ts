@@ -8,9 +8,11 @@ import type { ColumnInfo } from '../data/types';
 import { quoteIdent, quoteLiteral } from '../data/sql-text';
 import { EngineError } from '../protocol/errors';
 import { featureStepOf } from './feature-step';
+import { labelColumns, labelEventValues, labelledQuery, type LabelPlan } from './label-window';
+import { checkFrom, parseDays, parseWindows, windowedSections } from './windowed';
 import type { FeatureForm, FeatureSqlResult, FeatureTemplate, FunnelEventValues } from './types';
 
-export const FEATURE_TEMPLATES: readonly FeatureTemplate[] = ['rfm', 'funnel', 'category_shares', 'time_shares', 'all'];
+export const FEATURE_TEMPLATES: readonly FeatureTemplate[] = ['rfm', 'funnel', 'category_shares', 'time_shares', 'windowed', 'all'];
 
 export const DEFAULT_EVENT_VALUES: Required<FunnelEventValues> = {
   view: ['pv', 'view'],
@@ -176,6 +178,11 @@ interface Plan {
   asOf: string;
   where?: string;
   topN: number;
+  /** Windowed family (windowed.ts): its windows, when the template asks for them or `all` was given windows. */
+  windows?: number[];
+  from?: string;
+  item?: ColumnInfo;
+  label?: LabelPlan;
 }
 
 function resolveForm(form: FeatureForm, columns: ColumnInfo[]): Plan {
@@ -229,6 +236,15 @@ function resolveForm(form: FeatureForm, columns: ColumnInfo[]): Plan {
   if (where) plan.where = where;
   if (template === 'funnel' && !plan.eventType) throw new EngineError('BAD_INPUT', 'The funnel template needs an event type column.');
   if (template === 'category_shares' && !plan.category) throw new EngineError('BAD_INPUT', 'The category shares template needs a category column.');
+  // Propensity datasets (windowed.ts, label-window.ts).
+  if (template === 'windowed' || (template === 'all' && form.windows !== undefined)) plan.windows = parseWindows(form.windows);
+  const item = column(columns, optionalText(form, 'item'), 'item', table);
+  if (item) plan.item = item;
+  const from = optionalText(form, 'from');
+  if (from !== undefined) plan.from = parseAsOf(from);
+  if (form.labelWindowDays !== undefined) {
+    plan.label = { days: parseDays(form.labelWindowDays, 'label window'), events: labelEventValues(form.labelEvents, plan.stages, plan.eventType !== undefined) };
+  }
   return plan;
 }
 
@@ -239,7 +255,9 @@ function eventsCte(plan: Plan): string {
   if (plan.eventType) select.push(`    CAST(${quoteIdent(plan.eventType.name)} AS VARCHAR) AS event_type`);
   if (plan.category) select.push(`    CAST(${quoteIdent(plan.category.name)} AS VARCHAR) AS category`);
   if (plan.session) select.push(`    ${quoteIdent(plan.session.name)} AS session_key`);
+  if (plan.item) select.push(`    ${quoteIdent(plan.item.name)} AS item_key`);
   const where = [`${quoteIdent(plan.key.name)} IS NOT NULL`, `${plan.timeSql} < DATE ${quoteLiteral(plan.asOf)}`];
+  if (plan.from) where.push(`${plan.timeSql} >= DATE ${quoteLiteral(plan.from)}`);
   if (plan.where) where.push(`(${plan.where})`);
   return [
     'WITH events AS (',
@@ -336,8 +354,15 @@ export function generateFeatureSql(form: FeatureForm, facts: FeatureTableFacts, 
     sections.push(categorySection(categories, taken));
   }
   if (t === 'time_shares' || t === 'all') sections.push(timeSection());
+  if (plan.windows) {
+    const stages = plan.eventType ? plan.stages : undefined;
+    sections.push(...windowedSections({ asOf: plan.asOf, windows: plan.windows, ...(stages ? { stages } : {}), hasValue: plan.value !== undefined, hasItem: plan.item !== undefined }));
+    if (!plan.value) warnings.push('No value expression: the spend windows are left out.');
+  }
+  if (plan.from) warnings.push(...checkFrom(plan.from, plan.asOf, plan.windows ?? []));
+  const labels = plan.label ? labelColumns(plan.value !== undefined) : [];
 
-  const names = sections.flatMap((s) => s.lines.map((l) => l.name));
+  const names = [...sections.flatMap((s) => s.lines.map((l) => l.name)), ...labels];
   if (names.some((n) => n.toLowerCase() === plan.key.name.toLowerCase())) {
     throw new EngineError('BAD_INPUT', `The entity key column is named "${plan.key.name}", like one of the features; rename it first.`);
   }
@@ -353,9 +378,12 @@ export function generateFeatureSql(form: FeatureForm, facts: FeatureTableFacts, 
 
   const header = [
     `-- Assay feature table (${t === 'all' ? 'all templates' : t}): one row per ${oneLine(plan.key.name)} of ${oneLine(plan.table)},`,
-    `-- from events before ${plan.asOf}${plan.where ? ' that pass the filter' : ''}.`,
+    `-- from events ${plan.from ? `from ${plan.from} ` : ''}before ${plan.asOf}${plan.where ? ' that pass the filter' : ''}.`,
   ];
-  const sql = [...header, eventsCte(plan), 'SELECT', select, 'FROM events', 'GROUP BY entity_key', 'ORDER BY entity_key'].join('\n');
+  const query = ['SELECT', select, 'FROM events', 'GROUP BY entity_key'];
+  const sql = plan.label
+    ? labelledQuery({ header, eventsCte: eventsCte(plan), featureQuery: query, keyName: plan.key.name, table: plan.table, timeSql: plan.timeSql, ...(plan.where ? { where: plan.where } : {}), ...(plan.value ? { value: plan.value } : {}), ...(plan.eventType ? { eventType: plan.eventType.name } : {}), asOf: plan.asOf, label: plan.label })
+    : [...header, eventsCte(plan), ...query, 'ORDER BY entity_key'].join('\n');
   const columns = [plan.key.name, ...names];
   const recorded = featureStepOf(
     { ...form, asOf: plan.asOf },
@@ -364,6 +392,9 @@ export function generateFeatureSql(form: FeatureForm, facts: FeatureTableFacts, 
     categories,
     columns,
   );
-  const step = 'step' in recorded ? { step: recorded.step } : { step: null, stepProblem: `A rule pack cannot carry this feature step: ${recorded.problem.replace(/\.$/, '')}.` };
+  // A pack's step has no windows, lower bound or label yet (packs/dialects/feature-sql.ts prints the other families).
+  const notPortable = plan.windows || plan.from || plan.label ? 'windowed features, --from and labels are not printed for pack dialects yet' : undefined;
+  const problem = notPortable ?? ('problem' in recorded ? recorded.problem.replace(/\.$/, '') : undefined);
+  const step = problem === undefined && 'step' in recorded ? { step: recorded.step } : { step: null, stepProblem: `A rule pack cannot carry this feature step: ${problem ?? ''}.` };
   return { sql, template: t, columns, categories, warnings, asOf: plan.asOf, asOfBasis, ...step };
 }

@@ -7,6 +7,8 @@ import { EngineError, throwIfAborted } from '../protocol/errors';
 import { jobRegistrar, type JobContext, type JobHost } from '../protocol/host';
 import { generateFeatureSql, needsCategories, parseAsOf, timeRangeSql, topCategoriesSql } from './features';
 import { formOfStep } from './feature-step';
+import { labelAsOf } from './label-window';
+import { parseDays } from './windowed';
 import { forgetFeatureStep, rememberFeatureStep } from './feature-registry';
 import { computePortrait } from './portrait';
 import type { SegmentJobs, FeatureBuildParams, FeatureBuildResult, FeatureForm, FeatureSqlResult, FeatureStep } from './types';
@@ -48,6 +50,8 @@ async function checkedAsOf(engine: DataEngine, form: FeatureForm, columns: Colum
     if (given !== undefined) return given;
     throw new EngineError('BAD_INPUT', `The time column "${form.time}" of "${form.table}" has no readable times, so there is no event window (and no as-of date to default to).`);
   }
+  // A label window must end within the data (label-window.ts); its default as_of is that many days before the snapshot.
+  if (form.labelWindowDays !== undefined) return labelAsOf(given, parseDays(form.labelWindowDays, 'label window'), { first, last, snapshot });
   if (given === undefined) return snapshot;
   if (given <= first.slice(0, 10)) {
     throw new EngineError('BAD_INPUT', `The as-of date ${given} is on or before the first event (${first}): no event falls before it, so every feature window is empty. Choose a later date (the data's snapshot is ${snapshot}).`);

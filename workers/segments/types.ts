@@ -6,7 +6,7 @@ import type { PortraitValueSummary } from './portrait-value';
 import type { ValueExpr } from './value-expr';
 
 /** Which feature families the generated SQL computes. `all` combines every family the form allows. */
-export type FeatureTemplate = 'rfm' | 'funnel' | 'category_shares' | 'time_shares' | 'all';
+export type FeatureTemplate = 'rfm' | 'funnel' | 'category_shares' | 'time_shares' | 'windowed' | 'all';
 
 /** How a numeric time column is read: Unix seconds or Unix milliseconds. Text, DATE and TIMESTAMP columns are cast. */
 export type FeatureTimeUnit = 'seconds' | 'milliseconds';
@@ -53,6 +53,16 @@ export interface FeatureForm {
   asOf: string;
   /** Optional SQL condition over the table's columns (the body of a WHERE clause). */
   where?: string;
+  /** Windowed template: window lengths in days before as_of (default 1, 3, 7, 30); given, `all` includes the windowed family. */
+  windows?: number[];
+  /** Lower bound `YYYY-MM-DD`: events before it count nowhere (windowed.ts). */
+  from?: string;
+  /** Item column: windowed features count distinct items. */
+  item?: string;
+  /** Label builder: days after as_of in which the label event is looked for (label-window.ts). */
+  labelWindowDays?: number;
+  /** Label event: stage names (purchase, cart, ...) or event-type values; default the purchase values. */
+  labelEvents?: string[];
 }
 
 /** How the time column reads as a timestamp. */
