@@ -143,6 +143,12 @@ export class ModelService {
       });
     } else {
       chosen = columns.filter((c) => c.name !== target && sourceKind(c.type) !== 'unsupported');
+      // A propensity dataset's label columns (segments/label-window.ts) are after as_of: with one as the target, the other would leak it.
+      const siblings = PROPENSITY_LABELS.includes(target) ? chosen.filter((c) => PROPENSITY_LABELS.includes(c.name)) : [];
+      if (siblings.length > 0) {
+        warnings.push(`${siblings.map((c) => `"${c.name}"`).join(', ')} left out: like the target "${target}", it describes what happened after as_of. Name it among the features to use it anyway.`);
+        chosen = chosen.filter((c) => !siblings.includes(c));
+      }
     }
     const features: FeatureSpec[] = [];
     const countRow = rows(await this.data.driver.query(`SELECT count(*) AS n FROM ${relation}`, signal))[0];
@@ -760,6 +766,9 @@ export class ModelService {
     return this.data.describe(out);
   }
 }
+
+/** The columns `assay features --label-window` adds (segments/label-window.ts). */
+const PROPENSITY_LABELS = ['label', 'label_spend'];
 
 /**
  * A whole-number column whose values are unique to 99% or more of at least 100 rows: a key such as
