@@ -110,9 +110,10 @@ describe('windowed features', { timeout: 60_000 }, () => {
     const windowed = await engine.client.run('features.generate', { ...base, windows: [7] });
     expect(windowed.columns).toContain('purchase_count_7d');
     expect(windowed.columns).toContain('recency');
-    // Pack dialects do not print windows yet: said, not silently dropped.
-    expect(windowed.step).toBeNull();
-    expect(windowed.stepProblem).toMatch(/windowed features/);
+    // A labelled training set is not a feature step a pack can carry: said, not silently dropped.
+    const labelled = await engine.client.run('features.generate', { ...base, windows: [7], labelWindowDays: 1 });
+    expect(labelled.step).toBeNull();
+    expect(labelled.stepProblem).toMatch(/label/);
   });
 
   it('no event at or after as_of affects any feature (leak test)', async () => {
