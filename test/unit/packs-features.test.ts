@@ -103,7 +103,9 @@ beforeAll(async () => {
       1700000000 + CAST(hash(i) % 2000000 AS BIGINT) AS ts,
       ['pv', 'pv', 'pv', 'cart', 'fav', 'buy'][CAST(hash(i * 3) % 6 AS INTEGER) + 1] AS behavior,
       'c' || CAST(hash(i * 7) % 12 AS VARCHAR) AS category_id,
-      i // 5 AS session_id
+      i // 5 AS session_id,
+      'i' || CAST(hash(i * 11) % 60 AS VARCHAR) AS item_id,
+      CAST(hash(i * 13) % 1000 AS DOUBLE) / 10 AS price
     FROM range(4000) t(i)`,
   });
 }, 60_000);
@@ -152,7 +154,7 @@ describe('a pack carries the feature step that made its table', { timeout: 120_0
     toParse.push(pack);
   });
 
-  it('Taobao-like clicks (Unix seconds, UTC+8, funnel, categories, sessions): the DuckDB export equals the app', async () => {
+  it('Taobao-like clicks (Unix seconds, UTC+8, funnel, categories, sessions, windows, a lower bound): the DuckDB export equals the app', async () => {
     const form: FeatureForm = {
       template: 'all',
       table: 'clicks',
@@ -164,6 +166,9 @@ describe('a pack carries the feature step that made its table', { timeout: 120_0
       category: 'category_id',
       topCategories: 5,
       session: 'session_id',
+      item: 'item_id',
+      windows: [1, 3, 7],
+      from: '2023-11-18',
       where: `category_id != 'c11'`,
       asOf: '2023-12-01',
     };
@@ -173,19 +178,21 @@ describe('a pack carries the feature step that made its table', { timeout: 120_0
       ruleTag('recent', 'Recent', 'recency <= 3'),
       ruleTag('night', 'Night owl', 'hour_23 > 0.05'),
       ruleTag('many_sessions', 'Many sessions', 'sessions > 8'),
+      ruleTag('weekly_carts', 'Carts this week', 'cart_count_7d >= 2 AND items_3d >= 2'),
     ];
     const { info, featureTable } = await packOnFeatures(form, tags);
     const pack = info.pack;
-    expect(pack.features).toMatchObject({ timeKind: 'epoch_seconds', utcOffsetHours: 8, asOf: '2023-12-01' });
+    expect(pack.features).toMatchObject({ timeKind: 'epoch_seconds', utcOffsetHours: 8, asOf: '2023-12-01', windows: [1, 3, 7], item: 'item_id', from: '2023-11-18' });
     expect(await expectSameFeatures(pack, featureTable)).toBeGreaterThan(500);
     const fired = await expectSameTags(pack, featureTable);
     for (const tag of pack.tags) expect(fired[tag.id], tag.id).toBeGreaterThan(0);
     toParse.push(pack);
   });
 
-  it('every dialect parses (dt-sql-parser): the Online Retail pack (RFM, category and time shares) and a funnel pack on the clicks (Unix seconds, UTC-5:30, sessions), read from a production table and partition', async () => {
-    const form: FeatureForm = { template: 'funnel', table: 'clicks', key: 'user_id', time: 'ts', utcOffsetHours: -5.5, eventType: 'behavior', session: 'session_id', where: `category_id != 'c11'`, asOf: '2023-12-01' };
-    const { info } = await packOnFeatures(form, [ruleTag('carts_a_lot', 'Carts a lot', 'view_to_cart_rate > 0.3')]);
+  it('every dialect parses (dt-sql-parser): the Online Retail pack (RFM, category and time shares) and a windowed pack on the clicks (Unix seconds, UTC-5:30, spend, items, a lower bound), read from a production table and partition', async () => {
+    const form: FeatureForm = { template: 'windowed', table: 'clicks', key: 'user_id', time: 'ts', utcOffsetHours: -5.5, eventType: 'behavior', value: 'price', item: 'item_id', windows: [1, 7], from: '2023-11-18', session: 'session_id', where: `category_id != 'c11'`, asOf: '2023-12-01' };
+    const { info } = await packOnFeatures(form, [ruleTag('spender', 'Spender', 'spend_7d > 50')]);
+    expect(info.pack.features?.windows).toEqual([1, 7]);
     const packs = [toParse[0] as RulePack, info.pack];
     const from = { table: ['dw', 'events'], where: parseRule(`dt = '2024-01-01' AND region IN ('eu', 'us')`) };
     const dialects = SQL_DIALECTS.filter((d) => d !== 'duckdb') as Array<Exclude<SqlDialect, 'duckdb'>>;

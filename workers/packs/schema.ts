@@ -62,7 +62,7 @@ export const ruleExprSchema: z.ZodType<RuleExpr> = z.lazy(() =>
 const stageValues = z.array(z.string());
 export const featureStepSchema: z.ZodType<FeatureStep> = z
   .object({
-    template: z.enum(['rfm', 'funnel', 'category_shares', 'time_shares', 'all']),
+    template: z.enum(['rfm', 'funnel', 'category_shares', 'time_shares', 'windowed', 'all']),
     table: z.string().min(1),
     key: z.string().min(1),
     time: z.string().min(1),
@@ -76,6 +76,9 @@ export const featureStepSchema: z.ZodType<FeatureStep> = z
     value: z.object({ text: z.string().min(1), ast: valueExprSchema }).strict().optional(),
     where: z.object({ text: z.string().min(1), ast: ruleExprSchema }).strict().optional(),
     topCategories: z.number().int().min(1).max(50),
+    windows: z.array(z.number().int().min(1).max(3660)).min(1).optional(),
+    item: z.string().min(1).optional(),
+    from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD').optional(),
     categories: z.array(z.string()),
     asOf: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD'),
     columns: z.array(z.string().min(1)).min(2),

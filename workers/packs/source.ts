@@ -54,6 +54,7 @@ export function stepColumns(step: FeatureStep): Array<{ column: string; role: st
   if (step.eventType) out.push({ column: step.eventType, role: 'the event type' });
   if (step.category) out.push({ column: step.category, role: 'the category' });
   if (step.session) out.push({ column: step.session, role: 'the session key' });
+  if (step.item) out.push({ column: step.item, role: 'the item' });
   if (step.value) for (const column of valueColumns(step.value.ast)) out.push({ column, role: 'the value expression' });
   if (step.where) for (const column of ruleColumns(step.where.ast)) out.push({ column, role: 'the cleaning filter' });
   return out;

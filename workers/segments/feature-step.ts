@@ -43,7 +43,7 @@ function mapRuleColumns(expr: RuleExpr, rename: (name: string) => string): RuleE
  */
 export function featureStepOf(
   form: FeatureForm & { asOf: string },
-  plan: { key: string; time: string; timeType: string; order?: string | undefined; eventType?: string | undefined; category?: string | undefined; session?: string | undefined; stages: FeatureStep['eventValues']; topN: number },
+  plan: { key: string; time: string; timeType: string; order?: string | undefined; eventType?: string | undefined; category?: string | undefined; session?: string | undefined; item?: string | undefined; windows?: number[] | undefined; from?: string | undefined; stages: FeatureStep['eventValues']; topN: number },
   columns: ColumnInfo[],
   categories: string[],
   outputColumns: string[],
@@ -71,6 +71,9 @@ export function featureStepOf(
     if (plan.eventType) step.eventType = plan.eventType;
     if (plan.category) step.category = plan.category;
     if (plan.session) step.session = plan.session;
+    if (plan.item) step.item = plan.item;
+    if (plan.windows) step.windows = [...plan.windows];
+    if (plan.from) step.from = plan.from;
     const value = form.value?.trim();
     if (value) {
       const ast = parseValueExpr(value);
@@ -112,6 +115,9 @@ export function formOfStep(step: FeatureStep): FeatureForm {
   if (step.eventType) form.eventType = step.eventType;
   if (step.category) form.category = step.category;
   if (step.session) form.session = step.session;
+  if (step.item) form.item = step.item;
+  if (step.windows) form.windows = [...step.windows];
+  if (step.from) form.from = step.from;
   if (step.value) form.value = step.value.text;
   if (step.where) form.where = step.where.text;
   return form;

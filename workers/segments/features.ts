@@ -387,13 +387,13 @@ export function generateFeatureSql(form: FeatureForm, facts: FeatureTableFacts, 
   const columns = [plan.key.name, ...names];
   const recorded = featureStepOf(
     { ...form, asOf: plan.asOf },
-    { key: plan.key.name, time: plan.time.name, timeType: plan.time.type, order: plan.order?.name, eventType: plan.eventType?.name, category: plan.category?.name, session: plan.session?.name, stages: plan.stages, topN: plan.topN },
+    { key: plan.key.name, time: plan.time.name, timeType: plan.time.type, order: plan.order?.name, eventType: plan.eventType?.name, category: plan.category?.name, session: plan.session?.name, item: plan.item?.name, windows: plan.windows, from: plan.from, stages: plan.stages, topN: plan.topN },
     facts.columns,
     categories,
     columns,
   );
-  // A pack's step has no windows, lower bound or label yet (packs/dialects/feature-sql.ts prints the other families).
-  const notPortable = plan.windows || plan.from || plan.label ? 'windowed features, --from and labels are not printed for pack dialects yet' : undefined;
+  // A pack's step has no label (packs/dialects/feature-sql.ts prints every feature family, windows and --from included).
+  const notPortable = plan.label ? 'labels are not printed for pack dialects yet' : undefined;
   const problem = notPortable ?? ('problem' in recorded ? recorded.problem.replace(/\.$/, '') : undefined);
   const step = problem === undefined && 'step' in recorded ? { step: recorded.step } : { step: null, stepProblem: `A rule pack cannot carry this feature step: ${problem ?? ''}.` };
   return { sql, template: t, columns, categories, warnings, asOf: plan.asOf, asOfBasis, ...step };

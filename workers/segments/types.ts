@@ -90,6 +90,11 @@ export interface FeatureStep {
   /** The cleaning filter, as typed and as a rule tree (the tags' rule language). */
   where?: { text: string; ast: RuleExpr };
   topCategories: number;
+  /** Windowed features (windowed.ts): window lengths in days, and the item column they count. */
+  windows?: number[];
+  item?: string;
+  /** Lower bound: events before this day never count. */
+  from?: string;
   /** The category values that got a share column on the build data, most frequent first. */
   categories: string[];
   /** Only events before this day count; recency and tenure are measured to it. */

@@ -16,6 +16,9 @@ import { numberSql, ruleSql } from './rule-sql';
  *   assay_aggregates  one GROUP BY per entity (portable CASE WHEN sums, no FILTER clause)
  *   assay_features    the features under their app names (rates and days computed from the aggregates)
  *
+ * Every family of the feature builder is printed: RFM, funnel, category and time shares, and the
+ * windowed counts ([as_of - N days, as_of)) with the optional lower bound `from`. Labels are not.
+ *
  * as_of is a parameter in each engine's own convention, never current_date: Spark and Hive read
  * `${hivevar:as_of}` (`--hivevar as_of=YYYY-MM-DD`), Flink `${as_of}` (the job's parameter,
  * substituted by the job template), Trino and DuckDB the `assay_params` CTE at the top.
@@ -37,6 +40,8 @@ interface FeatureDialect {
   hour(ts: string): string;
   /** ISO weekday, Monday 1 .. Sunday 7. */
   isoWeekday(ts: string): string;
+  /** A DATE `days` days before the DATE `date`. */
+  daysBefore(date: string, days: number): string;
   /** A TIMESTAMP from Unix milliseconds (BIGINT), read as UTC. */
   fromEpochMillis(ms: string): string;
   /** How as_of is supplied, for the header. */
@@ -52,6 +57,7 @@ const FEATURE_DIALECTS: Record<SqlDialect, FeatureDialect> = {
     dayDiff: (later, earlier) => `date_diff('day', ${earlier}, ${later})`,
     hour: (ts) => `hour(${ts})`,
     isoWeekday: (ts) => `isodow(${ts})`,
+    daysBefore: (date, days) => `CAST(${date} - INTERVAL '${days}' DAY AS DATE)`,
     fromEpochMillis: (ms) => `epoch_ms(${ms})`,
     asOfNote: 'as_of is the DATE in the assay_params CTE at the top (the pack\'s as_of); change it there',
   },
@@ -61,6 +67,7 @@ const FEATURE_DIALECTS: Record<SqlDialect, FeatureDialect> = {
     dayDiff: (later, earlier) => `date_diff('day', ${earlier}, ${later})`,
     hour: (ts) => `hour(${ts})`,
     isoWeekday: (ts) => `day_of_week(${ts})`,
+    daysBefore: (date, days) => `date_add('day', -${days}, ${date})`,
     fromEpochMillis: (ms) => `CAST(from_unixtime(CAST(${ms} AS DOUBLE) / 1000e0) AT TIME ZONE 'UTC' AS TIMESTAMP)`,
     asOfNote: 'as_of is the DATE in the assay_params CTE at the top (the pack\'s as_of); change it there',
   },
@@ -70,6 +77,7 @@ const FEATURE_DIALECTS: Record<SqlDialect, FeatureDialect> = {
     hour: (ts) => `hour(${ts})`,
     // dayofweek: Sunday 1 .. Saturday 7.
     isoWeekday: (ts) => `(pmod(dayofweek(${ts}) + 5, 7) + 1)`,
+    daysBefore: (date, days) => `date_sub(${date}, ${days})`,
     fromEpochMillis: (ms) => `timestamp_millis(${ms})`,
     asOfNote: 'as_of is a variable: run with --hivevar as_of=YYYY-MM-DD (spark-sql), or SET hivevar:as_of=YYYY-MM-DD first',
   },
@@ -79,6 +87,7 @@ const FEATURE_DIALECTS: Record<SqlDialect, FeatureDialect> = {
     hour: (ts) => `hour(${ts})`,
     // 1970-01-05 was a Monday.
     isoWeekday: (ts) => `(pmod(datediff(CAST(${ts} AS DATE), CAST('1970-01-05' AS DATE)), 7) + 1)`,
+    daysBefore: (date, days) => `CAST(date_sub(${date}, ${days}) AS DATE)`,
     fromEpochMillis: (ms) => `CAST(CAST(${ms} AS DOUBLE) / 1000 AS TIMESTAMP)`,
     asOfNote: 'as_of is a variable: run with --hivevar as_of=YYYY-MM-DD (beeline/hive), or SET hivevar:as_of=YYYY-MM-DD first',
   },
@@ -88,6 +97,7 @@ const FEATURE_DIALECTS: Record<SqlDialect, FeatureDialect> = {
     hour: (ts) => `HOUR(${ts})`,
     // DAYOFWEEK: Sunday 1 .. Saturday 7.
     isoWeekday: (ts) => `(MOD(DAYOFWEEK(${ts}) + 5, 7) + 1)`,
+    daysBefore: (date, days) => `CAST(TIMESTAMPADD(DAY, -${days}, CAST(${date} AS TIMESTAMP)) AS DATE)`,
     fromEpochMillis: (ms) => `CAST(TO_TIMESTAMP_LTZ(${ms}, 3) AS TIMESTAMP)`,
     asOfNote: 'as_of is the job parameter ${as_of} (YYYY-MM-DD), substituted by the job template before submission',
   },
@@ -137,9 +147,12 @@ export function featureStepCtes(step: FeatureStep, d: Dialect, source: EventSour
   if (step.eventType) select.push(`CAST(${q(step.eventType)} AS ${d.stringType}) AS event_type`);
   if (step.category) select.push(`CAST(${q(step.category)} AS ${d.stringType}) AS category`);
   if (step.session) select.push(`${q(step.session)} AS session_key`);
+  if (step.item) select.push(`${q(step.item)} AS item_key`);
   const where: string[] = [];
   if (source.where) where.push(`COALESCE(${ruleSql(source.where, d)}, FALSE)`);
   where.push(`${q(step.key)} IS NOT NULL`, `${ts} < CAST(${asOf} AS TIMESTAMP)`);
+  // The lower bound: older events never reach any feature (nor a window).
+  if (step.from) where.push(`${ts} >= CAST(CAST(${str(step.from)} AS DATE) AS TIMESTAMP)`);
   if (step.where) where.push(`COALESCE(${ruleSql(step.where.ast, d)}, FALSE)`);
   const events = [`assay_events AS (`, `  SELECT`, `    ${select.join(',\n    ')}`, `  FROM ${source.table.map(q).join('.')}`, `  WHERE ${where.join('\n    AND ')}`, `)`].join('\n');
 
@@ -209,6 +222,24 @@ export function featureStepCtes(step: FeatureStep, d: Dialect, source: EventSour
   if (t === 'time_shares' || t === 'all') {
     for (let h = 0; h < 24; h++) out(`hour_${String(h).padStart(2, '0')}`, share(`${f.hour('event_time')} = ${h}`));
     WEEKDAYS.forEach((day, i) => out(`weekday_${day}`, share(`${f.isoWeekday('event_time')} = ${i + 1}`)));
+  }
+  if (step.windows) {
+    // Windows of N days: [as_of - N days, as_of), in the order segments/windowed.ts gives them.
+    const stageNames = ['view', 'cart', 'fav', 'purchase'] as const;
+    for (const days of step.windows) {
+      const inWindow = `event_time >= CAST(${f.daysBefore(asOf, days)} AS TIMESTAMP)`;
+      const suffix = `_${days}d`;
+      if (step.eventType) for (const stage of stageNames) out(`${stage}_count${suffix}`, agg(countIf(`${inWindow} AND ${inList(step.eventValues[stage])}`)));
+      out(`event_count${suffix}`, agg(countIf(inWindow)));
+      if (step.value) {
+        const bought = step.eventType ? ` AND ${inList(step.eventValues.purchase)}` : '';
+        out(`spend${suffix}`, agg(`coalesce(sum(CASE WHEN ${inWindow}${bought} THEN event_value END), CAST(0 AS DOUBLE))`));
+      }
+      if (step.item) {
+        out(`items${suffix}`, agg(`count(DISTINCT CASE WHEN ${inWindow} THEN item_key END)`));
+        if (step.eventType) for (const stage of stageNames) out(`${stage}_items${suffix}`, agg(`count(DISTINCT CASE WHEN ${inWindow} AND ${inList(step.eventValues[stage])} THEN item_key END)`));
+      }
+    }
   }
   const expected = step.columns.slice(1);
   if (expected.join('\u0001') !== names.join('\u0001')) {
