@@ -63,6 +63,10 @@ describe('assay features windowed --label-window, then assay train', { timeout: 
     // The recent-activity windows carry the signal: warm users are told apart on held-out users.
     const summary = JSON.parse(trained.stdout) as { validation: { auc: number } };
     expect(summary.validation.auc).toBeGreaterThan(0.75);
+    // the CTR family chooses its features the same way
+    const lr = await run(trainCommand, train, '--target', 'label', '--model', 'lr', '--rounds', '2', '--out', path.join(dir, 'lr.json'));
+    expect(lr.code).toBe(0);
+    expect(lr.stderr + lr.stdout).toMatch(/"label_spend" left out/);
   });
 
   it('refuses a label window past the data, and bad options, in plain words', async () => {

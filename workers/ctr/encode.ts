@@ -16,6 +16,7 @@ import { plainRows } from '../data/relation';
 import { quoteIdent } from '../data/sql-text';
 import { EngineError, throwIfAborted } from '../protocol/errors';
 import { sourceKind } from '../gbdt/encoding';
+import { withoutSiblingLabels } from '../gbdt/sibling-labels';
 import { toNumber } from '../data/arrow-values';
 import type { CategoricalField, CtrEncoding, CtrField, NumericField } from './weights';
 
@@ -97,7 +98,7 @@ export async function buildCtrEncoding(
         if (sourceKind(c.type) === 'unsupported') throw bad(`Feature "${name}" has type ${c.type}, which cannot be used as a model feature.`);
         return c;
       })
-    : columns.filter((c) => c.name !== target && sourceKind(c.type) !== 'unsupported');
+    : withoutSiblingLabels(target, columns.filter((c) => c.name !== target && sourceKind(c.type) !== 'unsupported'), warnings);
   if (chosen.length === 0) throw bad('There are no usable feature columns (numbers, booleans, dates or text).');
 
   // One pass for every column's counts; numeric fields' moments come in a second pass once the transform is known.

@@ -42,6 +42,7 @@ import { defaultEarlyStoppingRounds, resolveParams, type GbdtParams, type Object
 import { createRng } from './rng';
 import { splitRowIndices, splitValueExpression } from './row-split';
 import { crossValidate } from './cross-validate';
+import { withoutSiblingLabels } from './sibling-labels';
 import { treeShap } from './shap';
 import { pickHistogramKernel } from './backend-select';
 import { createParallelHistogramKernel } from './parallel-histogram';
@@ -142,13 +143,7 @@ export class ModelService {
         return c;
       });
     } else {
-      chosen = columns.filter((c) => c.name !== target && sourceKind(c.type) !== 'unsupported');
-      // A propensity dataset's label columns (segments/label-window.ts) are after as_of: with one as the target, the other would leak it.
-      const siblings = PROPENSITY_LABELS.includes(target) ? chosen.filter((c) => PROPENSITY_LABELS.includes(c.name)) : [];
-      if (siblings.length > 0) {
-        warnings.push(`${siblings.map((c) => `"${c.name}"`).join(', ')} left out: like the target "${target}", it describes what happened after as_of. Name it among the features to use it anyway.`);
-        chosen = chosen.filter((c) => !siblings.includes(c));
-      }
+      chosen = withoutSiblingLabels(target, columns.filter((c) => c.name !== target && sourceKind(c.type) !== 'unsupported'), warnings);
     }
     const features: FeatureSpec[] = [];
     const countRow = rows(await this.data.driver.query(`SELECT count(*) AS n FROM ${relation}`, signal))[0];
@@ -766,9 +761,6 @@ export class ModelService {
     return this.data.describe(out);
   }
 }
-
-/** The columns `assay features --label-window` adds (segments/label-window.ts). */
-const PROPENSITY_LABELS = ['label', 'label_spend'];
 
 /**
  * A whole-number column whose values are unique to 99% or more of at least 100 rows: a key such as
