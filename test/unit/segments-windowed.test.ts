@@ -155,6 +155,9 @@ describe('label builder', { timeout: 60_000 }, () => {
     expect(view.byUser.get('b')?.label).toBe(0);
     const two = await build({ ...FORM, labelWindowDays: 2, labelEvents: ['buy'] }, 'label_two');
     expect([two.byUser.get('a')?.label, two.byUser.get('a')?.label_spend]).toEqual([1, 150]);
+    // the cleaning filter applies to the label events as to the features
+    const cleaned = await build({ ...FORM, labelWindowDays: 1, where: 'price < 60' }, 'label_cleaned');
+    expect([cleaned.byUser.get('a')?.label, cleaned.byUser.get('b')?.label, cleaned.byUser.get('b')?.label_spend]).toEqual([0, 1, 70]);
   });
 
   it('without an as-of date, as_of is the label window before the snapshot', async () => {
