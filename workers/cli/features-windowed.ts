@@ -14,9 +14,11 @@ export const WINDOWED_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   'label-event': { type: 'string' },
 };
 
-export const WINDOWED_HELP = `Propensity datasets (template windowed, or all with --windows):
+export const WINDOWED_HELP = `Propensity datasets (windows: template windowed, or all with --windows; --from and
+--label-window work with every template):
   --windows 1,3,7,30     Windows in days before as_of, each [as_of - N days, as_of) (default 1,3,7,30):
-                         <type>_count_Nd per event type (with --event-type), event_count_Nd,
+                         <type>_count_Nd per event type (view, cart, fav, purchase: the values of
+                         --view/--cart/--fav/--purchase; with --event-type), event_count_Nd,
                          spend_Nd (with --value; purchases only with --event-type), items_Nd and
                          <type>_items_Nd (with --item)
   --from YYYY-MM-DD      Lower bound: events before it count in no feature
