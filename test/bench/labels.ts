@@ -6,7 +6,7 @@
  * through the engine's labels.apply job (DuckDB in, DuckDB out) against the 10 s target.
  * Prints figures; asserts nothing.
  *
- *   node bin/run-ts.mjs test/bench/labels.ts [--runs R] [--rows N] [--label-rows N]
+ *   node bin/run-ts.mjs test/bench/labels.ts [--runs R] [--rows N] [--label-rows N] [--parts instacart,synthetic,tfjs,apply]
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,7 +14,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { catalogRows, writeCatalogCsv } from '../../scripts/gen-catalog';
-import { RawRowsBuilder } from '../../workers/labels/features';
+import { RawRowsBuilder, fitVocabulary, slotLookup, weighRows } from '../../workers/labels/features';
+import { logitsOf } from '../../workers/labels/softmax';
 import { LabelScorer, stratifiedSplit, trainLabeler } from '../../workers/labels/labeler';
 import { Featurizer } from '../../workers/labels/tokenize';
 import { createInProcessEngine } from '../../workers/node/engine-node';
@@ -38,7 +39,8 @@ interface SideFigures {
 
 export interface LabelsBenchResult {
   datasets: Array<{ name: string; rows: number; classes: number; assay: SideFigures; sklearn: SideFigures | null; note?: string }>;
-  apply1M: { rows: number; wallMs: number[]; labelledPerSecond: number } | null;
+  apply1M: { rows: number; wallMs: number[]; cpuMs: number[]; labelledPerSecond: number } | null;
+  tfjsForward: { tfjsMs: number; ownMs: number } | null;
 }
 
 const median = (values: number[]): number => {
@@ -137,6 +139,52 @@ async function benchDataset(data: Dataset, runs: number, labelTexts: string[], l
   return { name: data.name, rows: data.texts.length, classes: classes.length, assay: a, sklearn, ...(note ? { note } : {}) };
 }
 
+/**
+ * One forward pass (logits of every training row) with tfjs-core's CPU backend (gather the rows'
+ * weight rows, scale, segment-sum per row: tfjs has no sparse-dense product) against the labeler's
+ * own typed-array loop on the same CSR rows and weights.
+ */
+async function benchTfjsForward(data: Dataset, log: (line: string) => void): Promise<{ tfjsMs: number; ownMs: number }> {
+  const tf = await import('@tensorflow/tfjs-core');
+  await import('@tensorflow/tfjs-backend-cpu');
+  await tf.setBackend('cpu');
+  const classes = [...new Set(data.labels)].sort();
+  const featurizer = new Featurizer();
+  const raw = new RawRowsBuilder();
+  for (const t of data.texts) raw.add(featurizer.ofString(t));
+  const rows = raw.finish();
+  const vocabulary = fitVocabulary(rows, Int32Array.from({ length: rows.n }, (_, i) => i));
+  const x = weighRows(rows, slotLookup(vocabulary, featurizer.bits), vocabulary.idf);
+  const k = classes.length;
+  const weights = Float32Array.from({ length: vocabulary.slots.length * k }, (_, i) => Math.sin(i) * 0.01);
+  const model = { features: vocabulary.slots.length, classes: k, weights, bias: new Float32Array(k) };
+  const segment = new Int32Array(x.col.length);
+  for (let r = 0; r < x.n; r++) for (let e = x.rowStart[r] as number; e < (x.rowStart[r + 1] as number); e++) segment[e] = r;
+  const w = tf.tensor2d(weights, [vocabulary.slots.length, k]);
+  const cols = tf.tensor1d(x.col, 'int32');
+  const vals = tf.tensor2d(x.val, [x.val.length, 1]);
+  const segs = tf.tensor1d(segment, 'int32');
+  const timeTf = (): number => {
+    const started = performance.now();
+    const logits = tf.tidy(() => tf.unsortedSegmentSum(tf.mul(tf.gather(w, cols), vals), segs, x.n));
+    logits.dataSync();
+    logits.dispose();
+    return performance.now() - started;
+  };
+  const out = new Float64Array(k);
+  const timeOwn = (): number => {
+    const started = performance.now();
+    for (let r = 0; r < x.n; r++) logitsOf(model, x, r, out);
+    return performance.now() - started;
+  };
+  timeOwn();
+  const tfjsMs = median([timeTf(), timeTf()]);
+  const ownMs = median([timeOwn(), timeOwn(), timeOwn()]);
+  tf.dispose([w, cols, vals, segs]);
+  log(`  forward pass over ${x.n.toLocaleString('en')} rows × ${k} labels: tfjs-core (cpu: gather + segment sum) ${tfjsMs.toFixed(0)} ms, own typed arrays ${ownMs.toFixed(0)} ms (tfjs/own ${(tfjsMs / ownMs).toFixed(1)}×)`);
+  return { tfjsMs, ownMs };
+}
+
 /** Labels `rows` synthetic titles through the engine (labels.train on 50,000, then labels.apply on all). */
 async function benchApply(rows: number, runs: number, log: (line: string) => void): Promise<LabelsBenchResult['apply1M']> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-labels-bench-'));
@@ -147,32 +195,41 @@ async function benchApply(rows: number, runs: number, log: (line: string) => voi
     await engine.client.run('data.open', { source: { kind: 'path', path: file } });
     const trained = await engine.client.run('labels.train', { source: { sql: 'SELECT * FROM catalog LIMIT 50000' }, textColumn: 'title', labelColumn: 'category' });
     const wallMs: number[] = [];
+    const cpuMs: number[] = [];
     for (let run = 0; run < runs; run++) {
       const started = performance.now();
+      const cpu = process.cpuUsage();
       const result = await engine.client.run('labels.apply', { labelerId: trained.labelerId, source: { table: 'catalog' }, outputTable: 'catalog_labels' });
       wallMs.push(performance.now() - started);
+      const used = process.cpuUsage(cpu);
+      cpuMs.push((used.user + used.system) / 1000);
       if (result.rows !== rows) throw new Error(`labelled ${result.rows} rows, expected ${rows}`);
     }
     const m = median(wallMs);
-    log(`  labels.apply on ${rows.toLocaleString('en')} titles (one thread, DuckDB read + label + write table): ${spread(wallMs)}  (target ≤ 10 s; ${Math.round(rows / (m / 1000)).toLocaleString('en')} titles/s)`);
-    return { rows, wallMs, labelledPerSecond: rows / (m / 1000) };
+    log(`  labels.apply on ${rows.toLocaleString('en')} titles (one thread, DuckDB read + label + write table): wall ${spread(wallMs)}, CPU ${spread(cpuMs)}  (target ≤ 10 s; ${Math.round(rows / (m / 1000)).toLocaleString('en')} titles/s; load average ${os.loadavg()[0]?.toFixed(1)})`);
+    return { rows, wallMs, cpuMs, labelledPerSecond: rows / (m / 1000) };
   } finally {
     await engine.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-export async function runLabelsBench(options: { runs?: number; rows?: number; labelRows?: number; log?: (line: string) => void } = {}): Promise<LabelsBenchResult> {
+export type LabelsBenchPart = 'instacart' | 'synthetic' | 'tfjs' | 'apply';
+
+export async function runLabelsBench(options: { runs?: number; rows?: number; labelRows?: number; parts?: LabelsBenchPart[]; log?: (line: string) => void } = {}): Promise<LabelsBenchResult> {
   const runs = options.runs ?? 3;
+  const parts = new Set<LabelsBenchPart>(options.parts ?? ['instacart', 'synthetic', 'tfjs', 'apply']);
   const log = options.log ?? ((line: string) => console.log(line));
   const labelTexts = catalog(options.labelRows ?? 100_000).texts;
   const datasets: LabelsBenchResult['datasets'] = [];
-  const ic = instacart();
+  const ic = parts.has('instacart') ? instacart() : null;
   if (ic) datasets.push(await benchDataset(ic, runs, labelTexts, log));
-  else log('  Instacart sample absent (../shared/datasets/instacart_sample): skipped');
-  datasets.push(await benchDataset(catalog(options.rows ?? 20_000), runs, labelTexts, log));
-  const apply1M = await benchApply(1_000_000, runs, log);
-  return { datasets, apply1M };
+  else if (parts.has('instacart')) log('  Instacart sample absent (../shared/datasets/instacart_sample): skipped');
+  const synthetic = catalog(options.rows ?? 20_000);
+  if (parts.has('synthetic')) datasets.push(await benchDataset(synthetic, runs, labelTexts, log));
+  const tfjsForward = parts.has('tfjs') ? await benchTfjsForward(synthetic, log) : null;
+  const apply1M = parts.has('apply') ? await benchApply(1_000_000, runs, log) : null;
+  return { datasets, apply1M, tfjsForward };
 }
 
 const isMain = process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
@@ -182,5 +239,7 @@ if (isMain) {
     const i = args.indexOf(flag);
     return i >= 0 ? Number(args[i + 1]) : undefined;
   };
-  await runLabelsBench({ runs: value('--runs'), rows: value('--rows'), labelRows: value('--label-rows') });
+  const only = args.indexOf('--parts');
+  const parts = only >= 0 ? (String(args[only + 1]).split(',') as LabelsBenchPart[]) : undefined;
+  await runLabelsBench({ runs: value('--runs'), rows: value('--rows'), labelRows: value('--label-rows'), ...(parts ? { parts } : {}) });
 }

@@ -19,7 +19,7 @@ export interface LabelsTrainParams {
   minPrecision?: number;
   seed?: number;
   epochs?: number;
-  /** Inverse L2 strength (default 10). */
+  /** Inverse L2 strength (default 1, applied lazily). */
   c?: number;
   /** Mine keyword rules and try them before the classifier (default true). */
   keywordRules?: boolean;
