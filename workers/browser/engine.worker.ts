@@ -10,6 +10,7 @@ import { serveEngine } from '../engine';
 import { EngineError } from '../protocol/errors';
 import type { FromEngine, ToEngine, Transport } from '../protocol/messages';
 import { BrowserDuckDriver } from './driver-browser';
+import { serveTfWasmAssets } from './tf-wasm';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -50,6 +51,7 @@ function bufferedWorkerTransport(): Transport<ToEngine, FromEngine> {
   };
 }
 
+serveTfWasmAssets();
 const transport = bufferedWorkerTransport();
 
 BrowserDuckDriver.create().then(

@@ -5,9 +5,9 @@
  * more). The parameters and the optimiser stay in typed arrays beside the sparse embeddings, so
  * one update rule and one seeded RNG (dropout masks) serve the whole model on every backend.
  *
- * Backend: WASM in Node (SIMD; the threaded build where the runtime allows), the CPU backend as
- * the last resort, and in the app's engine worker the CPU backend for now (the app build does not
- * serve tfjs's .wasm files yet). The choice and its reason go into the model.
+ * Backend: WASM (SIMD; the threaded build where the runtime allows) in Node, and in the app's engine
+ * worker once its host says where the bundler serves the .wasm files (serveTfWasmFrom); the CPU
+ * backend as the last resort. The choice and its reason go into the model.
  */
 import type * as TfCore from '@tensorflow/tfjs-core';
 
@@ -21,6 +21,19 @@ export interface TfBackend {
 
 let loaded: Promise<TfBackend> | null = null;
 
+/** tfjs-backend-wasm's binaries, by the file names it asks for. */
+export type TfWasmBinaries = Record<'tfjs-backend-wasm.wasm' | 'tfjs-backend-wasm-simd.wasm' | 'tfjs-backend-wasm-threaded-simd.wasm', string>;
+
+let browserWasmBinaries: TfWasmBinaries | null = null;
+
+/**
+ * The browser host's bundler serves the .wasm files under hashed URLs; it names them here before
+ * the first model trains (Node reads them from node_modules itself).
+ */
+export function serveTfWasmFrom(binaries: TfWasmBinaries): void {
+  browserWasmBinaries = binaries;
+}
+
 function isNode(): boolean {
   const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
   return typeof proc?.versions?.node === 'string';
@@ -32,9 +45,10 @@ export function loadTf(): Promise<TfBackend> {
     const tf = (await import('@tensorflow/tfjs-core')) as Tf;
     await import('@tensorflow/tfjs-backend-cpu');
     let wasmFailure = '';
-    if (isNode()) {
+    if (isNode() || browserWasmBinaries) {
       try {
-        await import('@tensorflow/tfjs-backend-wasm');
+        const wasm = await import('@tensorflow/tfjs-backend-wasm');
+        if (browserWasmBinaries) wasm.setWasmPaths(browserWasmBinaries);
         if (await tf.setBackend('wasm')) {
           await tf.ready();
           const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
@@ -46,7 +60,7 @@ export function loadTf(): Promise<TfBackend> {
         wasmFailure = `the WASM backend failed to load (${error instanceof Error ? error.message : String(error)})`;
       }
     } else {
-      wasmFailure = "the app build does not serve tfjs's .wasm files yet";
+      wasmFailure = "this host does not serve tfjs's .wasm files";
     }
     await tf.setBackend('cpu');
     await tf.ready();
