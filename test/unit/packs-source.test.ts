@@ -72,7 +72,7 @@ describe('bad input on the way from raw events to a pack', { timeout: 60_000 }, 
     expect(fn.step).toBeNull();
     expect(fn.stepProblem).toMatch(/^A rule pack cannot carry this feature step: the filter "NOT starts_with\(\\"InvoiceNo\\", 'C'\)" is not in the rule language/);
     const value = await engine.client.run('features.generate', { ...form, asOf: '', value: 'abs(Quantity) * UnitPrice' });
-    expect(value.stepProblem).toMatch(/the function abs\(\) is not supported at line 1, column 1 \(a pack can carry only columns, numbers, \+ - \* \/ and parentheses\)\.$/);
+    expect(value.stepProblem).toMatch(/Value expression "abs\(Quantity\) \* UnitPrice", at character 1: functions such as abs\(\.\.\.\) are not part of value expressions \(a pack can carry only columns, numbers, \+ - \* \/ and parentheses\)\.$/);
   });
 
   it('a raw table missing a column the feature step reads is refused, naming the column and what reads it', async () => {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { RuleExpr, RuleLiteral } from '../tags/ast';
 import type { FeatureStep } from '../segments/types';
-import { valueExprSchema } from '../segments/value-expr';
+import { valueExprSchema } from '../tags/value-expr';
 import { TAG_ID_PATTERN } from './tag-ids';
 
 /**

@@ -9,7 +9,7 @@ import { EngineError } from '../protocol/errors';
 import { ruleColumns, type RuleExpr } from '../tags/ast';
 import { parseRule } from '../tags/parser';
 import type { FeatureStep } from '../segments/types';
-import { valueColumns } from '../segments/value-expr';
+import { valueColumns } from '../tags/value-expr';
 import type { EventSource } from './dialects/feature-sql';
 import { DIALECTS } from './dialects/dialect';
 import { featureStepCtes } from './dialects/feature-sql';

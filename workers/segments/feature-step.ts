@@ -9,7 +9,7 @@ import type { RuleExpr } from '../tags/ast';
 import { parseRule } from '../tags/parser';
 import { ruleColumns } from '../tags/ast';
 import type { FeatureForm, FeatureStep, FeatureTimeKind } from './types';
-import { parseValueExpr, mapValueColumns, valueColumns } from './value-expr';
+import { parseValueExpr, mapValueColumns, valueColumns, type ValueExpr } from '../tags/value-expr';
 
 export const FEATURE_TIME_KINDS: readonly FeatureTimeKind[] = ['timestamp', 'date', 'text', 'epoch_seconds', 'epoch_milliseconds'];
 
@@ -76,7 +76,13 @@ export function featureStepOf(
     if (plan.from) step.from = plan.from;
     const value = form.value?.trim();
     if (value) {
-      const ast = parseValueExpr(value);
+      let ast: ValueExpr;
+      try {
+        ast = parseValueExpr(value);
+      } catch (err) {
+        const why = (err instanceof Error ? err.message : String(err)).replace(/\.$/, '');
+        throw new Error(`${why} (a pack can carry only columns, numbers, + - * / and parentheses)`);
+      }
       valueColumns(ast).forEach((c) => spell(c, 'value expression'));
       step.value = { text: value, ast: mapValueColumns(ast, (c) => spell(c, 'value expression')) };
     }

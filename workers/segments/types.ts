@@ -3,7 +3,7 @@ import type { ColumnInfo } from '../data/types';
 import type { RuleExpr } from '../tags/ast';
 import type { ValueStats } from '../tags/value-stats';
 import type { PortraitValueSummary } from './portrait-value';
-import type { ValueExpr } from './value-expr';
+import type { ValueExpr } from '../tags/value-expr';
 
 /** Which feature families the generated SQL computes. `all` combines every family the form allows. */
 export type FeatureTemplate = 'rfm' | 'funnel' | 'category_shares' | 'time_shares' | 'windowed' | 'all';

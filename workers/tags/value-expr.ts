@@ -1,25 +1,45 @@
 /**
  * Value expressions: the per-row value (GMV) that tags, segments and labels are judged by, e.g.
- * `Quantity * UnitPrice` or a column such as `monetary`. A small arithmetic language of its own
- * rather than raw SQL, so that it is checked before anything runs (columns exist and are numeric,
- * errors point at the text) and cannot carry anything but arithmetic into the query:
+ * `Quantity * UnitPrice` or a column such as `monetary`, and the feature builder's value that a rule
+ * pack records (packs/schema.ts) and prints per SQL dialect (packs/dialects/feature-sql.ts). A small
+ * arithmetic language of its own rather than raw SQL, so that it is checked before anything runs
+ * (columns exist and are numeric, errors point at the text), cannot carry anything but arithmetic into
+ * the query, and means the same in DuckDB, Spark, Hive, Flink and Trino:
  *
  *   expr    := term (('+' | '-') term)*
  *   term    := unary (('*' | '/') unary)*
- *   unary   := '-' unary | primary
- *   primary := number | column | '"quoted column"' | '(' expr ')'
+ *   unary   := ('-' | '+') unary | primary
+ *   primary := number | column | '"quoted column"' | '`quoted column`' | '(' expr ')'
  *
  * Columns are read as DOUBLE (no integer overflow or integer division); a NULL operand makes the
  * row's value NULL, and so does a division by zero (DuckDB's rule).
  */
+import { z } from 'zod';
 import { quoteIdent } from '../data/sql-text';
 import { EngineError } from '../protocol/errors';
+import { positionAt } from './parser';
 
+/**
+ * The parsed tree; `assay.rulepack/2` packs record it (valueExprSchema). A column's `at` is where the
+ * parser found it (for error messages), never recorded: mapValueColumns returns the tree without it.
+ */
 export type ValueExpr =
   | { type: 'number'; value: number }
-  | { type: 'column'; name: string; at: number }
+  | { type: 'column'; name: string; at?: number }
   | { type: 'negate'; arg: ValueExpr }
   | { type: 'binary'; op: '+' | '-' | '*' | '/'; left: ValueExpr; right: ValueExpr };
+
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+
+/** The tree as a pack file records it (strict: a column is its name, nothing else). */
+export const valueExprSchema: z.ZodType<ValueExpr> = z.lazy(() =>
+  z.discriminatedUnion('type', [
+    z.object({ type: z.literal('column'), name: z.string().min(1) }).strict(),
+    z.object({ type: z.literal('number'), value: finite }).strict(),
+    z.object({ type: z.literal('negate'), arg: valueExprSchema }).strict(),
+    z.object({ type: z.literal('binary'), op: z.enum(['+', '-', '*', '/']), left: valueExprSchema, right: valueExprSchema }).strict(),
+  ]),
+);
 
 interface Token {
   kind: 'number' | 'ident' | 'op' | 'lparen' | 'rparen' | 'end';
@@ -28,7 +48,9 @@ interface Token {
 }
 
 function fail(text: string, at: number, message: string): never {
-  throw new EngineError('BAD_INPUT', `Value expression ${JSON.stringify(text)}, at character ${at + 1}: ${message}.`, { position: { line: 1, column: at + 1, offset: at } });
+  const position = positionAt(text, at);
+  const where = text.includes('\n') ? `at line ${position.line}, column ${position.column}` : `at character ${at + 1}`;
+  throw new EngineError('BAD_INPUT', `Value expression ${JSON.stringify(text)}, ${where}: ${message}.`, { position });
 }
 
 function tokenize(text: string): Token[] {
@@ -52,14 +74,15 @@ function tokenize(text: string): Token[] {
       i += ident[0].length;
       continue;
     }
-    if (c === '"') {
+    // "name" as in DuckDB and the SQL standard, `name` as in Spark and Hive; doubling escapes the quote.
+    if (c === '"' || c === '`') {
       let name = '';
       let j = i + 1;
       for (;;) {
         if (j >= text.length) fail(text, i, 'a quoted column name is not closed');
-        if (text[j] === '"') {
-          if (text[j + 1] === '"') {
-            name += '"';
+        if (text[j] === c) {
+          if (text[j + 1] === c) {
+            name += c;
             j += 2;
             continue;
           }
@@ -95,7 +118,11 @@ export function parseValueExpr(text: string): ValueExpr {
   const next = (): Token => tokens[k++] as Token;
   const primary = (): ValueExpr => {
     const t = next();
-    if (t.kind === 'number') return { type: 'number', value: Number(t.text) };
+    if (t.kind === 'number') {
+      const value = Number(t.text);
+      if (!Number.isFinite(value)) fail(text, t.at, `the number ${t.text} is too large`);
+      return { type: 'number', value };
+    }
     if (t.kind === 'ident') {
       if (peek().kind === 'lparen') fail(text, t.at, `functions such as ${t.text}(...) are not part of value expressions`);
       return { type: 'column', name: t.text, at: t.at };
@@ -112,12 +139,14 @@ export function parseValueExpr(text: string): ValueExpr {
     return fail(text, t.at, `"${t.text}" where a number or column was expected`);
   };
   const unary = (): ValueExpr => {
-    if (peek().kind === 'op' && peek().text === '-') {
+    const sign = peek();
+    if (sign.kind === 'op' && (sign.text === '-' || sign.text === '+')) {
       next();
       if (++depth > 100) fail(text, peek().at, 'the expression nests too deep');
       const arg = unary();
       depth--;
-      return { type: 'negate', arg };
+      // A leading '+' changes nothing and leaves no node (the tree packs record has none).
+      return sign.text === '-' ? { type: 'negate', arg } : arg;
     }
     return primary();
   };
@@ -143,6 +172,7 @@ export function parseValueExpr(text: string): ValueExpr {
   return expr;
 }
 
+/** Every column a value expression reads, each once, in the order they appear. */
 export function valueColumns(expr: ValueExpr): string[] {
   const out = new Set<string>();
   const walk = (e: ValueExpr): void => {
@@ -155,6 +185,14 @@ export function valueColumns(expr: ValueExpr): string[] {
   };
   walk(expr);
   return [...out];
+}
+
+/** A value expression with its columns renamed (e.g. to the table's spelling of each name), without parse positions. */
+export function mapValueColumns(expr: ValueExpr, rename: (name: string) => string): ValueExpr {
+  if (expr.type === 'column') return { type: 'column', name: rename(expr.name) };
+  if (expr.type === 'number') return expr;
+  if (expr.type === 'negate') return { type: 'negate', arg: mapValueColumns(expr.arg, rename) };
+  return { ...expr, left: mapValueColumns(expr.left, rename), right: mapValueColumns(expr.right, rename) };
 }
 
 const PRECEDENCE = { '+': 1, '-': 1, '*': 2, '/': 2 } as const;
@@ -202,12 +240,13 @@ export function checkValueExpr(text: string, columns: ReadonlyArray<ValueColumn>
     const exact = columns.find((c) => c.name === e.name);
     const folded = columns.filter((c) => c.name.toLowerCase() === e.name.toLowerCase());
     const column = exact ?? (folded.length === 1 ? folded[0] : undefined);
+    const at = e.at ?? 0;
     if (!column) {
       const listed = columns.filter((c) => c.kind === 'numeric').map((c) => c.name);
-      fail(text, e.at, `"${e.name}" is not a column of ${where}${listed.length > 0 ? ` (its numeric columns: ${listed.slice(0, 10).join(', ')}${listed.length > 10 ? ', ...' : ''})` : ' (it has no numeric columns)'}`);
+      fail(text, at, `"${e.name}" is not a column of ${where}${listed.length > 0 ? ` (its numeric columns: ${listed.slice(0, 10).join(', ')}${listed.length > 10 ? ', ...' : ''})` : ' (it has no numeric columns)'}`);
     }
-    if (column.kind !== 'numeric') fail(text, e.at, `"${column.name}" is ${column.type}, not a number; a value must be numeric`);
-    return { type: 'column', name: column.name, at: e.at };
+    if (column.kind !== 'numeric') fail(text, at, `"${column.name}" is ${column.type}, not a number; a value must be numeric`);
+    return { type: 'column', name: column.name, at };
   };
   const expr = resolve(parsed);
   return { expr, canonical: printValueExpr(expr), sql: valueExprToSql(expr) };

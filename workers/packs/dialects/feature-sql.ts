@@ -1,6 +1,6 @@
 import type { RuleExpr } from '../../tags/ast';
 import type { FeatureStep } from '../../segments/types';
-import type { ValueExpr } from '../../segments/value-expr';
+import type { ValueExpr } from '../../tags/value-expr';
 import { EngineError } from '../../protocol/errors';
 import type { SqlDialect } from '../schema';
 import type { Dialect } from './dialect';
