@@ -97,6 +97,7 @@ describe('Models: the CTR kinds (lr, fm, deepfm) in the app', () => {
   test('a tiny DeepFM trains with tfjs in the engine worker', async () => {
     const { page } = app;
     await page.getByTestId('model-kind').selectOption('deepfm');
+    expect(await page.getByTestId('model-ctr-backend-note').innerText()).toMatch(/MLP on TensorFlow\.js \(its WebAssembly backend/);
     await setCtrParams(page, { k: '4', epochs: '2', hidden: '8' });
     await trainNamed(page, 'shoppers deepfm');
     expect(await aucShown(page)).toBeGreaterThan(0.7);
