@@ -15,8 +15,9 @@ async function loadMain() {
       const { buildCli, freshCliDir } = await import(pathToFileURL(path.join(root, 'scripts', 'build-cli.mjs')).href);
       const dir = freshCliDir() ?? (await buildCli());
       return (await import(pathToFileURL(path.join(dir, 'main.mjs')).href)).main;
-    } catch {
-      // Fall through to the sources.
+    } catch (err) {
+      // Fall through to the sources (slower start, same results); --debug says why.
+      if (process.argv.includes('--debug') || process.env.ASSAY_DEBUG === '1') console.error(`debug: running the CLI from its sources: the bundle could not be built or loaded (${err instanceof Error ? err.message : String(err)})`);
     }
   }
   const { register } = await import('tsx/esm/api');

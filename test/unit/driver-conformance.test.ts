@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { tableFromIPC, type Table } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -112,6 +113,25 @@ describe('each driver on its own', () => {
       }),
     );
     expect(native).toEqual(wasm);
+  });
+
+  it('native DuckDB spills into its own temp folder (not ./.tmp), removed on close; cancelling one query never interrupts the next', async () => {
+    const native = drivers.get('native') as DuckDriver;
+    const setting = (await native.query("SELECT current_setting('temp_directory') AS t")).toArray()[0] as { t: string };
+    expect(setting.t.startsWith(os.tmpdir())).toBe(true);
+    const other = await openNodeDriver('native');
+    const folder = path.dirname(String(((await other.query("SELECT current_setting('temp_directory') AS t")).toArray()[0] as { t: string }).t));
+    expect(fs.existsSync(folder)).toBe(true);
+    await other.close();
+    expect(fs.existsSync(folder)).toBe(false);
+    // Two jobs' queries on the one connection: cancelling the first never interrupts the second.
+    const first = new AbortController();
+    const slow = native.query('SELECT count(*) FROM range(3000000000) a, range(3) b WHERE a.range % 7 = b.range', first.signal);
+    const second = native.query('SELECT count(*) AS n FROM range(2000000)');
+    setTimeout(() => first.abort(), 200);
+    await expect(slow).rejects.toMatchObject({ code: 'CANCELLED' });
+    const rows = (await second).toArray() as Array<{ n: bigint }>;
+    expect(Number(rows[0]?.n)).toBe(2000000);
   });
 
   it('round-trips Arrow IPC inserts, and cancels a running query', async () => {

@@ -85,8 +85,9 @@ describe('training with an entity split, cross-validation and id-like columns', 
     });
     expect(outcome.model.features.map((f) => f.column)).not.toContain('event_id');
     expect(outcome.warnings.join('\n')).toMatch(/"event_id" was left out: its whole-number values are unique/);
-    // user_id repeats (6 rows each): not an identifier of rows, so it stays.
-    expect(outcome.model.features.map((f) => f.column)).toContain('user_id');
+    // user_id names the entity the split holds out: left out too (it repeats, so not as an id).
+    expect(outcome.model.features.map((f) => f.column)).not.toContain('user_id');
+    expect(outcome.warnings.join('\n')).toMatch(/"user_id" was left out of the features: it names the entity/);
     expect(outcome.model.rows.valid % 6).toBe(0);
     // Named, the id column is used.
     const named = await engine.client.run('model.train', { source: { table: 'events' }, target: 'buyer', features: ['event_id', 'spend'], params: { num_boost_round: 3 } });
@@ -129,5 +130,30 @@ describe('training with an entity split, cross-validation and id-like columns', 
     expect(missing.message).toMatch(/The key column "customer" is not a column of the data/);
     const folds = await failure(engine.client.run('model.train', { source: { table: 'events' }, target: 'buyer', cv: 1 }));
     expect(folds.message).toMatch(/Cross-validation takes 2 to 20 folds/);
+  });
+});
+
+describe('cross-validation folds are scored honestly', { timeout: 120_000 }, () => {
+  it('folds train every round (no early stopping on the rows they are scored on), and the split key is not a feature', async () => {
+    const engine = await createInProcessEngine();
+    try {
+      await engine.client.run('sql.run', {
+        sql: `CREATE TABLE visits AS SELECT i // 4 AS customer, (hash(i // 4) % 5 = 0) AS buyer, CAST(hash(i) % 100 AS DOUBLE) AS pages FROM range(1200) t(i)`,
+        preview: 0,
+      });
+      const phases: string[] = [];
+      const outcome = await engine.client.run(
+        'model.train',
+        { source: { table: 'visits' }, target: 'buyer', params: { num_boost_round: 30, max_depth: 2 }, split: { kind: 'entity', keyColumn: 'customer' }, cv: 2 },
+        { onProgress: (p) => phases.push(p.phase) },
+      );
+      // Pure noise: early stopping would stop each fold early; the folds run all 30 rounds.
+      expect(outcome.crossValidation?.rounds).toEqual([30, 30]);
+      expect(phases.some((p) => p.startsWith('fold 2 of 2: '))).toBe(true);
+      expect(outcome.model.features.map((f) => f.column)).toEqual(['pages']);
+      expect(outcome.warnings.join('\n')).toMatch(/"customer" was left out of the features: it names the entity the split holds out/);
+    } finally {
+      await engine.close();
+    }
   });
 });

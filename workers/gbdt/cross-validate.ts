@@ -2,7 +2,9 @@
  * k-fold cross-validation for every model kind: the same training k times, each holding out one
  * fold (of rows, or of whole entities with an entity split: gbdt/row-split.ts), then the model
  * itself on the plain split. Reports each fold's validation metrics and their mean and standard
- * deviation, so a model is judged by k estimates rather than one lucky split.
+ * deviation, so a model is judged by k estimates rather than one lucky split. Folds train every
+ * round (epoch) asked for: early stopping would pick the best round on the fold's own validation
+ * rows.
  */
 import { EngineError, throwIfAborted } from '../protocol/errors';
 import type { JobContext } from '../protocol/host';
@@ -35,11 +37,16 @@ export async function crossValidate(
   const { cv: _cv, ...single } = params;
   void _cv;
   const perFold: Array<Record<string, number>> = [];
+  const roundsPerFold: number[] = [];
   const share = 1 / (folds + 1);
   for (let fold = 0; fold < folds; fold++) {
     throwIfAborted(ctx.signal);
-    const outcome = await train({ ...single, split: { ...split, folds, fold }, name: `${params.name ?? params.target} fold ${fold + 1}` }, partContext(ctx, fold * share, (fold + 1) * share, `fold ${fold + 1} of ${folds}`));
+    // Early stopping off in the folds: it would choose each fold's best round on the very rows that
+    // fold is scored on, and the metrics would flatter the model.
+    const foldParams = { ...(single.params ?? {}), early_stopping_rounds: 0 };
+    const outcome = await train({ ...single, params: foldParams, split: { ...split, folds, fold }, name: `${params.name ?? params.target} fold ${fold + 1}` }, partContext(ctx, fold * share, (fold + 1) * share, `fold ${fold + 1} of ${folds}`));
     perFold.push(foldMetrics(outcome));
+    roundsPerFold.push(outcome.history.length);
     // The fold models only measure: keep memory for the model that is kept.
     forget(outcome.model.modelId);
   }
@@ -49,6 +56,7 @@ export async function crossValidate(
     folds,
     split: split.kind,
     ...(split.kind === 'entity' && split.keyColumn ? { keyColumn: split.keyColumn } : {}),
+    rounds: roundsPerFold,
     metrics: Object.fromEntries(
       names.map((name) => {
         const values = perFold.map((m) => m[name] as number);

@@ -40,7 +40,7 @@ import { transformMargins } from './objectives';
 import { overfittingWarning } from './model-end';
 import { defaultEarlyStoppingRounds, resolveParams, type GbdtParams, type Objective } from './params';
 import { createRng } from './rng';
-import { splitRowIndices, splitValueExpression } from './row-split';
+import { splitRowIndices, splitValueExpression, withoutSplitColumns } from './row-split';
 import { crossValidate } from './cross-validate';
 import { withoutSiblingLabels } from './sibling-labels';
 import { treeShap } from './shap';
@@ -131,7 +131,7 @@ export class ModelService {
 
   // ------------------------------------------------------------ training data
 
-  private async buildEncoding(relation: string, columns: Array<{ name: string; type: string }>, target: string, requested: string[] | undefined, warnings: string[], signal: AbortSignal): Promise<FeatureEncoding> {
+  private async buildEncoding(relation: string, columns: Array<{ name: string; type: string }>, target: string, requested: string[] | undefined, warnings: string[], signal: AbortSignal, split?: TrainParams['split']): Promise<FeatureEncoding> {
     const byName = new Map(columns.map((c) => [c.name, c]));
     let chosen: Array<{ name: string; type: string }>;
     if (requested && requested.length > 0) {
@@ -143,7 +143,7 @@ export class ModelService {
         return c;
       });
     } else {
-      chosen = withoutSiblingLabels(target, columns.filter((c) => c.name !== target && sourceKind(c.type) !== 'unsupported'), warnings);
+      chosen = withoutSplitColumns(split, withoutSiblingLabels(target, columns.filter((c) => c.name !== target && sourceKind(c.type) !== 'unsupported'), warnings), warnings);
     }
     const features: FeatureSpec[] = [];
     const countRow = rows(await this.data.driver.query(`SELECT count(*) AS n FROM ${relation}`, signal))[0];
@@ -235,7 +235,7 @@ export class ModelService {
     };
   }
 
-  private splitRows(n: number, labels: Float32Array, params: TrainParams, splitValues: Float32Array | null): { train: Uint32Array; valid: Uint32Array } {
+  private splitRows(n: number, labels: Float32Array, params: TrainParams, splitValues: ArrayLike<number> | null): { train: Uint32Array; valid: Uint32Array } {
     return splitRowIndices(n, labels, params.split, splitValues);
   }
 
@@ -259,7 +259,7 @@ export class ModelService {
     if (label.objective === 'multi:softprob') given.num_class = label.info.classes?.length ?? 0;
     const gp: GbdtParams = resolveParams(given);
     ctx.progress(0.03, 'choosing features');
-    const encoding = await this.buildEncoding(relation, columns, params.target, params.features, warnings, ctx.signal);
+    const encoding = await this.buildEncoding(relation, columns, params.target, params.features, warnings, ctx.signal, params.split);
     // Time and entity splits need a value per row (seconds; the entity's hash bucket).
     const splitExpression = splitValueExpression(params.split, columns);
     ctx.progress(0.05, 'reading rows');
@@ -269,7 +269,9 @@ export class ModelService {
     if (n === 0) throw new EngineError('BAD_INPUT', 'The data has 0 rows; there is nothing to train on.');
     const allColumns = tableColumnsToFloat32(table, encoding.features.map((_, i) => `f${i}`));
     const labels = vectorToFloat32(table.getChild('__assay_label'), n);
-    const timeValues = splitExpression ? vectorToFloat32(table.getChild('__assay_time'), n) : null;
+    // Float64: epoch seconds in float32 would lose two minutes of resolution.
+    const splitColumn = splitExpression ? table.getChild('__assay_time') : null;
+    const timeValues = splitColumn ? Float64Array.from({ length: n }, (_, i) => Number(splitColumn.get(i) ?? Number.NaN)) : null;
 
     // Columns that cannot inform a model.
     const requested = params.features && params.features.length > 0;

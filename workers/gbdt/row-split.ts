@@ -118,3 +118,15 @@ export function splitRowIndices(n: number, labels: ArrayLike<number>, split: Row
   }
   return { train: Uint32Array.from(all.filter((i) => !isValid[i])), valid: Uint32Array.from(all.filter((i) => isValid[i])) };
 }
+
+/**
+ * Default feature candidates without the split's own columns: the entity key (with several rows
+ * per entity it passes for a measure, and the model would learn entities, not behaviour) and the
+ * time column of a time split. Named as features, they are used.
+ */
+export function withoutSplitColumns<C extends { name: string }>(split: RowSplitSpec | undefined, columns: C[], warnings: string[]): C[] {
+  const used = split?.kind === 'entity' ? split.keyColumn : split?.kind === 'time' ? split.timeColumn : undefined;
+  if (!used || !columns.some((c) => c.name === used)) return columns;
+  warnings.push(`"${used}" was left out of the features: it ${split?.kind === 'entity' ? 'names the entity the split holds out' : 'orders the time split'}. Name it among the features to use it anyway.`);
+  return columns.filter((c) => c.name !== used);
+}

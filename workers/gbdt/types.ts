@@ -94,6 +94,8 @@ export interface CrossValidation {
   folds: number;
   split: SplitSpec['kind'];
   keyColumn?: string;
+  /** Rounds (epochs) each fold trained: all that were asked for (no early stopping in folds). */
+  rounds?: number[];
   metrics: Record<string, { mean: number; sd: number; values: number[] }>;
 }
 

@@ -83,6 +83,11 @@ export class NativeDuckDriver implements DuckDriver {
   private readonly files = new Map<string, string>();
   private tempDir: string | null = null;
   private tempCounter = 0;
+  private queryCounter = 0;
+  /** The token of the query running now (0: none). */
+  private runningQuery = 0;
+  /** Settles when the last query asked for has finished. */
+  private lastQuery: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -90,12 +95,18 @@ export class NativeDuckDriver implements DuckDriver {
   ) {}
 
   static async create(options: NativeDriverOptions = {}): Promise<NativeDuckDriver> {
-    const config: Record<string, string> = {};
+    // DuckDB spills to `./.tmp` of the working directory by default: keep it in a private folder
+    // that goes with the driver (also when the process exits without closing it).
+    const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-duck-'));
+    const config: Record<string, string> = { temp_directory: path.join(tempDir, 'spill') };
     if (options.threads !== undefined) config.threads = String(options.threads);
     const instance = await DuckDBInstance.create(':memory:', config);
     const conn = await instance.connect();
     for (const setting of NATIVE_SETTINGS) await conn.run(setting);
-    return new NativeDuckDriver(instance, conn);
+    const driver = new NativeDuckDriver(instance, conn);
+    driver.tempDir = tempDir;
+    removeAtExit(tempDir);
+    return driver;
   }
 
   async version(): Promise<string> {
@@ -124,7 +135,21 @@ export class NativeDuckDriver implements DuckDriver {
 
   async query(sql: string, signal?: AbortSignal): Promise<Table> {
     if (signal?.aborted) throw cancelledError();
-    const onAbort = (): void => this.conn.interrupt();
+    // One connection, one query at a time (in call order): a cancel interrupts the connection only
+    // while this query is the one running, never another job's.
+    const token = ++this.queryCounter;
+    const turn = this.lastQuery;
+    let done = (): void => undefined;
+    this.lastQuery = new Promise<void>((resolve) => (done = resolve));
+    await turn;
+    if (signal?.aborted) {
+      done();
+      throw cancelledError();
+    }
+    this.runningQuery = token;
+    const onAbort = (): void => {
+      if (this.runningQuery === token) this.conn.interrupt();
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       const result = await this.conn.run(this.withRealPaths(sql));
@@ -146,6 +171,8 @@ export class NativeDuckDriver implements DuckDriver {
       throw this.withRegisteredNames(err);
     } finally {
       signal?.removeEventListener('abort', onAbort);
+      if (this.runningQuery === token) this.runningQuery = 0;
+      done();
     }
   }
 
@@ -217,9 +244,25 @@ export class NativeDuckDriver implements DuckDriver {
   async close(): Promise<void> {
     this.conn.closeSync();
     this.instance.closeSync();
-    if (this.tempDir) fs.rmSync(this.tempDir, { recursive: true, force: true });
+    if (this.tempDir) {
+      fs.rmSync(this.tempDir, { recursive: true, force: true });
+      tempDirsToRemove.delete(this.tempDir);
+    }
     this.tempDir = null;
   }
+}
+
+/** Private folders of drivers not closed yet: removed when the process exits (Ctrl-C, EPIPE). */
+const tempDirsToRemove = new Set<string>();
+let exitHookInstalled = false;
+
+function removeAtExit(dir: string): void {
+  tempDirsToRemove.add(dir);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const d of tempDirsToRemove) fs.rmSync(d, { recursive: true, force: true });
+  });
 }
 
 function quoteIdentifier(name: string): string {

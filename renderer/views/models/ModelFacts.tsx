@@ -85,7 +85,9 @@ export function CrossValidationCard({ cv }: { cv: NonNullable<TrainOutcome['cros
           ))}
         </tbody>
       </table>
-      <p className="muted small">The figures above this card are the final model’s, trained on the plain split; the folds only measure.</p>
+      <p className="muted small">
+        The folds only measure: each trains every round asked for (early stopping would pick its best round on the very rows it is scored on). The other figures are the final model’s, trained on the plain split.
+      </p>
     </section>
   );
 }
