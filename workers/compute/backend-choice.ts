@@ -25,6 +25,20 @@ export interface BackendMakers<K> {
   webgpu: (adapter: GpuAdapterLike) => Promise<K>;
 }
 
+/**
+ * A host GPU that can tell, without loading anything, that no full (non-compatibility) adapter can
+ * exist: Dawn for Node on Linux without the Vulkan loader, where asking makes Dawn print a native
+ * warning on stderr. Returns the reason in plain words, or null where an adapter may exist.
+ */
+export interface GpuWithKnownAbsence extends GpuLike {
+  fullAdapterAbsence(): string | null;
+}
+
+function knownAbsence(gpu: GpuLike): string | null {
+  const check = (gpu as Partial<GpuWithKnownAbsence>).fullAdapterAbsence;
+  return typeof check === 'function' ? check.call(gpu) : null;
+}
+
 export function isGpuLike(value: unknown): value is GpuLike {
   return typeof value === 'object' && value !== null && typeof (value as { requestAdapter?: unknown }).requestAdapter === 'function';
 }
@@ -50,6 +64,9 @@ export async function chooseBackend<K>(preference: BackendPreference, gpu: unkno
   };
 
   if (!isGpuLike(gpu)) return unavailable('WebGPU is not available in this runtime (no navigator.gpu)');
+  // 'auto' trusts the host's cheap check and loads nothing; 'webgpu' still asks, and names the check if nothing is found.
+  const absence = knownAbsence(gpu);
+  if (absence && !required) return unavailable(absence);
   let adapter: GpuAdapterLike | null;
   try {
     adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
@@ -58,9 +75,11 @@ export async function chooseBackend<K>(preference: BackendPreference, gpu: unkno
     // pay for starting one.
     if (!adapter && required) adapter = await gpu.requestAdapter({ powerPreference: 'high-performance', featureLevel: 'compatibility' });
   } catch (error) {
-    return unavailable(`requesting a WebGPU adapter failed (${errorText(error)})`);
+    return unavailable(`requesting a WebGPU adapter failed (${errorText(error)})${absence ? `; ${absence}` : ''}`);
   }
-  if (!adapter) return unavailable('no WebGPU adapter was found (no usable GPU or driver)');
+  if (!adapter) {
+    return unavailable(absence ? `there is ${absence}, and no compatibility adapter was found either` : 'no WebGPU adapter was found (no usable GPU or driver)');
+  }
   const description = describeAdapter(adapter);
   const kind = classifyAdapter(adapter);
   if (!required && kind.software) {
