@@ -222,12 +222,13 @@ describe('idle training threads', () => {
     try {
       await ops.bin();
       // Three helpers waiting for the next step: process CPU time over 400 ms stays far below
-      // what one spinning thread would burn (400 ms).
+      // what three spinning threads would burn (up to 1,200 ms; 800 ms on two busy cores). The bound
+      // leaves room for GC and the test runner's own threads on a slow machine.
       await new Promise((resolve) => setTimeout(resolve, 50));
       const before = process.cpuUsage();
       await new Promise((resolve) => setTimeout(resolve, 400));
       const used = process.cpuUsage(before);
-      expect((used.user + used.system) / 1000).toBeLessThan(120);
+      expect((used.user + used.system) / 1000).toBeLessThan(300);
     } finally {
       ops.finish();
     }
