@@ -124,6 +124,29 @@ describe('tags.validate with a value', { timeout: 60_000 }, () => {
   });
 });
 
+describe('value data keyed to tagged rows that repeat the key', { timeout: 60_000 }, () => {
+  const set = tagSet([['UK', "country = 'UK'"]]);
+  const byCustomer = { expression: 'qty * price', source: { table: 'orders' }, key: 'customer_id' };
+
+  it('is refused, naming the key, a repeated value and its count, since each row would get the whole sum', async () => {
+    // orders has 300 rows over 60 customers: 5 rows each.
+    const refused = await failure(engine.client.run('tags.validate', { tagSet: set, source: { table: 'orders' }, split: { kind: 'all' }, gates: {}, value: byCustomer }));
+    expect(refused.code).toBe('BAD_INPUT');
+    expect(refused.message).toBe(
+      'The key column "customer_id" repeats in the tagged data (customer_id = "0" is on 5 rows; 60 keys repeat, on 300 rows): the value summed per entity from the value data would be counted once for each such row, inflating GMV share and lift. Tag a table with one row per customer_id, or give the value as an expression over the tagged rows\' own columns.',
+    );
+  });
+
+  it('names the most repeated key, and lets rows without a key repeat (they match no value rows)', async () => {
+    await engine.client.run('sql.run', { sql: `CREATE OR REPLACE TABLE customers_dup AS SELECT * FROM customers UNION ALL SELECT * FROM customers WHERE customer_id = 42 UNION ALL SELECT * FROM customers WHERE customer_id = 42` });
+    const refused = await failure(engine.client.run('tags.validate', { tagSet: tagSet([['Frequent', 'frequency > 10']]), source: { table: 'customers_dup' }, split: { kind: 'all' }, gates: {}, value: byCustomer }));
+    expect(refused.message).toMatch(/^The key column "customer_id" repeats in the tagged data \(customer_id = "42" is on 3 rows\): /);
+    await engine.client.run('sql.run', { sql: `CREATE OR REPLACE TABLE customers_nokey AS SELECT * FROM customers UNION ALL SELECT NULL AS customer_id, 1, 15, 1.0, 'x' FROM range(2)` });
+    const result = await engine.client.run('tags.validate', { tagSet: tagSet([['Frequent', 'frequency > 10']]), source: { table: 'customers_nokey' }, split: { kind: 'all' }, gates: {}, value: byCustomer });
+    expect(result.value).toMatchObject({ per: 'entity', entities: 82, entitiesWithoutEvents: 22 });
+  });
+});
+
 describe('assay tags eval --value', { timeout: 60_000 }, () => {
   function capture(): { io: { out(t: string): void; err(t: string): void }; out: string[]; err: string[] } {
     const out: string[] = [];
@@ -154,6 +177,16 @@ describe('assay tags eval --value', { timeout: 60_000 }, () => {
     expect(await tagsCommand(['eval', tagsFile, lines, '--gate-value-lift', '1.2'], usage.io, deps)).toBe(2);
     expect(usage.err.join('\n')).toMatch(/need --value EXPR/);
     expect(await tagsCommand(['eval', tagsFile, lines, '--value', 'qty', '--value-key', 'customer_id'], capture().io, deps)).toBe(2);
+    // --value-data summed per key: refused when the tagged file repeats the key (lines.csv: customer_id = i % 7).
+    const repeated = capture();
+    expect(await tagsCommand(['eval', tagsFile, lines, '--value', 'qty * price', '--value-data', lines, '--value-key', 'customer_id'], repeated.io, deps)).toBe(1);
+    expect(repeated.err.join('\n')).toMatch(/^error: The key column "customer_id" repeats in the tagged data \(customer_id = "0" is on 9 rows; 7 keys repeat, on 60 rows\): the value summed per entity/m);
+    expect(repeated.out.join('\n')).not.toMatch(/GMV share/);
+    // ... and accepted on a file with one row per key.
+    const people = writeFixture(dir, 'people.csv', `customer_id,qty\n${Array.from({ length: 7 }, (_, i) => `${i},${1 + (i % 5)}`).join('\n')}\n`);
+    const perEntity = capture();
+    expect(await tagsCommand(['eval', tagsFile, people, '--value', 'qty * price', '--value-data', lines, '--value-key', 'customer_id'], perEntity.io, deps)).toBe(0);
+    expect(perEntity.out.join('\n')).toMatch(/Value: qty \* price \(summed per customer_id over the value data\); 7 entities, total [\d,]+\./);
     const bad = capture();
     expect(await tagsCommand(['eval', tagsFile, lines, '--value', 'qty * nope'], bad.io, deps)).toBe(1);
     expect(bad.err.join('\n')).toMatch(/^error: Value expression "qty \* nope", at character 7: "nope" is not a column of the tagged data \(its numeric columns: line_id, customer_id, qty, price\)\.$/m);

@@ -23,7 +23,8 @@ export const VALUE_HELP = `  --value EXPR          A value (GMV) to judge each t
                         95% intervals (analytic: delta method). NULL values count as 0; net
                         value may be negative (refunds), with a warning when the total is ≤ 0
   --value-data FILE     Sum --value over the rows of FILE per entity (event rows), joined to
-                        the data by --value-key; entities without rows in FILE have value 0
+                        the data by --value-key, which must be on one row of the data per
+                        entity; entities without rows in FILE have value 0
   --value-key COL       The column naming the entity in both files (with --value-data)
   --gate-value-lift X   A gate: each tag's GMV lift must be at least X (needs --value); tags
                         eval exits 1 when a tag fails it, pack build records it with the others`;

@@ -3,8 +3,9 @@
  * - the tagged rows themselves (`expression` over their columns): each row's value — row tags on
  *   event rows, or an entity table with a GMV column such as `monetary`;
  * - event rows of another table (`source` + `key`): an entity's value is the SUM of the expression
- *   over its event rows (net: refunds count negative), joined to the tagged entity table by `key`;
- *   an entity without event rows has value 0.
+ *   over its event rows (net: refunds count negative), joined to the tagged entity table by `key`,
+ *   which must name one tagged row per entity (refused otherwise); an entity without event rows has
+ *   value 0.
  * Rows whose value is NULL (a missing operand, a division by zero) or not finite count as 0, and
  * say so; a value that is NULL on every row is an error, since every figure would be 0.
  */
@@ -91,6 +92,7 @@ export async function prepareValue(engine: DataEngine, relation: string, columns
   const same = entityKey.kind === eventKey.kind;
   const ek = same ? quoteIdent(eventKey.name) : `CAST(${quoteIdent(eventKey.name)} AS VARCHAR)`;
   const tk = same ? `__t.${quoteIdent(entityKey.name)}` : `CAST(__t.${quoteIdent(entityKey.name)} AS VARCHAR)`;
+  await refuseRepeatedKeys(engine, relation, tk, entityKey.name, signal);
   const perEntity = `(SELECT ${ek} AS __k, sum(${sql}) AS __v FROM ${events} WHERE ${quoteIdent(eventKey.name)} IS NOT NULL GROUP BY 1)`;
   const counts = plainRows(
     await engine.driver.query(
@@ -118,6 +120,33 @@ export async function prepareValue(engine: DataEngine, relation: string, columns
       return result;
     },
   };
+}
+
+/**
+ * The per-entity sum is joined to the tagged rows by key, so a key on several tagged rows would give
+ * each of them the entity's whole value and inflate GMV share and lift. Summing instead per entity is
+ * not an answer: tags are judged per row, and rows of one entity may carry different tags. Rows
+ * without a key are left alone (they match no event rows, so they count as entities without value).
+ */
+async function refuseRepeatedKeys(engine: DataEngine, relation: string, joinKey: string, keyName: string, signal?: AbortSignal): Promise<void> {
+  const [repeated] = plainRows(
+    await engine.driver.query(
+      `SELECT CAST(k AS VARCHAR) AS example, n, count(*) OVER () AS keys, sum(n) OVER () AS row_count
+       FROM (SELECT ${joinKey} AS k, count(*) AS n FROM ${relation} AS __t WHERE ${joinKey} IS NOT NULL GROUP BY 1 HAVING count(*) > 1)
+       ORDER BY n DESC, k LIMIT 1`,
+      signal,
+    ),
+  );
+  if (!repeated) return;
+  const count = (v: unknown): string => Number(v).toLocaleString('en-US');
+  const keys = Number(repeated.keys);
+  const example = `${keyName} = ${JSON.stringify(String(repeated.example))} is on ${count(repeated.n)} rows`;
+  throw new EngineError(
+    'BAD_INPUT',
+    `The key column "${keyName}" repeats in the tagged data (${example}${keys > 1 ? `; ${count(keys)} keys repeat, on ${count(repeated.row_count)} rows` : ''}): ` +
+      `the value summed per entity from the value data would be counted once for each such row, inflating GMV share and lift. ` +
+      `Tag a table with one row per ${keyName}, or give the value as an expression over the tagged rows' own columns.`,
+  );
 }
 
 function readValues(table: Table, rows: Uint8Array | null, head: Pick<ValueSummary, 'expression' | 'per' | 'key'>, fixed: readonly string[], entityMode = false): { values: Float64Array; summary: ValueSummary } {
