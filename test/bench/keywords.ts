@@ -90,7 +90,7 @@ export async function runKeywordsBench(options: { titles?: number; runs?: number
     // ---- apply: the labeler's path vs the pack SQL in native DuckDB
     const { texts, labels } = titles(n, 11);
     const train = titles(100_000, 12);
-    const model = mineKeywordRules(train.texts, train.labels, { column: 'title' });
+    const model = await mineKeywordRules(train.texts, train.labels, { column: 'title' });
     const rules: KeywordRule[] = model.rules;
     let fromJs: Int32Array = new Int32Array(0);
     const apply = await timeRuns(runs, () => {

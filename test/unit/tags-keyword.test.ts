@@ -12,9 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rulesCommand, tagsCommand } from '../../workers/cli/tags';
 import { createRng } from '../../workers/gbdt/rng';
 import { createInProcessEngine, type NodeEngine } from '../../workers/node/engine-node';
-import { EngineError } from '../../workers/protocol/errors';
 import { evaluateRule } from '../../workers/tags/evaluate';
-import { applyKeywordRules, mineKeywordRules } from '../../workers/tags/keyword-mining';
+import { applyKeywordRules, mineKeywordRules, type KeywordMiningResult } from '../../workers/tags/keyword-mining';
 import { parseTagSet } from '../../workers/tags/tag';
 import { failure } from '../helpers/engine';
 import { samples, sharedDatasets, tempDir, writeFixture } from '../helpers/paths';
@@ -47,7 +46,10 @@ function catalogue(rows: number, seed: number): { texts: string[]; labels: strin
 
 describe('mineKeywordRules: every class in one pass', () => {
   const { texts, labels } = catalogue(3000, 7);
-  const result = mineKeywordRules(texts, labels, { column: 'Description' });
+  let result: KeywordMiningResult;
+  beforeAll(async () => {
+    result = await mineKeywordRules(texts, labels, { column: 'Description' });
+  });
 
   it('finds the words of each class, with holdout precision, coverage and evidence rows', () => {
     expect(result.classes.map((c) => c.label).sort()).toEqual(Object.keys(CLASSES).sort());
@@ -73,8 +75,8 @@ describe('mineKeywordRules: every class in one pass', () => {
     expect([...precisions].sort((a, b) => b - a)).toEqual(precisions);
   });
 
-  it('is deterministic for a seed', () => {
-    const again = mineKeywordRules(texts, labels, { column: 'Description' });
+  it('is deterministic for a seed', async () => {
+    const again = await mineKeywordRules(texts, labels, { column: 'Description' });
     expect(again.rules.map((r) => `${r.label}:${r.text}`)).toEqual(result.rules.map((r) => `${r.label}:${r.text}`));
   });
 
@@ -91,25 +93,33 @@ describe('mineKeywordRules: every class in one pass', () => {
     expect(firstRule.slice(0, 3)).toEqual(Int32Array.from([-1, -1, -1]));
   });
 
-  it('refuses one class, no labels, too many classes and lengths that differ, in words', () => {
-    const err = (f: () => unknown): EngineError => {
-      try {
-        f();
-      } catch (e) {
-        expect(e).toBeInstanceOf(EngineError);
-        return e as EngineError;
-      }
-      throw new Error('no error');
-    };
-    expect(err(() => mineKeywordRules(['a', 'b'], ['x', 'x'], { column: 'd' })).message).toMatch(/one class \("x"\); keyword mining needs at least two/);
-    expect(err(() => mineKeywordRules(['a', 'b'], [null, null], { column: 'd' })).message).toMatch(/no values/);
-    expect(err(() => mineKeywordRules(['a'], ['x', 'y'], { column: 'd' })).message).toMatch(/1 texts but 2 labels/);
+  it('refuses one class, no labels, too many classes and lengths that differ, in words', async () => {
+    expect((await failure(mineKeywordRules(['a', 'b'], ['x', 'x'], { column: 'd' }))).message).toMatch(/one class \("x"\); keyword mining needs at least two/);
+    expect((await failure(mineKeywordRules(['a', 'b'], [null, null], { column: 'd' }))).message).toMatch(/no values/);
+    expect((await failure(mineKeywordRules(['a'], ['x', 'y'], { column: 'd' }))).message).toMatch(/1 texts but 2 labels/);
     const many = Array.from({ length: 60 }, (_, i) => `c${i}`);
-    expect(err(() => mineKeywordRules(many, many, { column: 'd', maxClasses: 50 })).message).toMatch(/more than 50 distinct values; keyword mining takes at most 50 classes/);
-    expect(err(() => mineKeywordRules(['a', 'b'], ['x', 'y'], { column: 'd', minPrecision: 2 })).message).toMatch(/minimum precision/);
+    expect((await failure(mineKeywordRules(many, many, { column: 'd', maxClasses: 50 }))).message).toMatch(/more than 50 distinct values; keyword mining takes at most 50 classes/);
+    expect((await failure(mineKeywordRules(['a', 'b'], ['x', 'y'], { column: 'd', minPrecision: 2 }))).message).toMatch(/minimum precision/);
   });
 
-  it('handles thousands of classes in one pass: rare classes get a note, frequent ones rules', () => {
+  it('lets the event loop run while it mines: an abort from a timer stops it with CANCELLED, and progress comes in between', async () => {
+    const big = catalogue(60_000, 11);
+    const controller = new AbortController();
+    const phases: string[] = [];
+    let abortedAt = 0;
+    // The timer can only fire if the miner yields; a miner that blocks the thread finishes first.
+    setTimeout(() => {
+      abortedAt = performance.now();
+      controller.abort();
+    }, 30);
+    const err = await failure(mineKeywordRules(big.texts, big.labels, { column: 'd', signal: controller.signal, onProgress: (_, phase) => phases.push(phase) }));
+    expect(err.code).toBe('CANCELLED');
+    expect(abortedAt).toBeGreaterThan(0);
+    expect(performance.now() - abortedAt).toBeLessThan(1_000);
+    expect(phases.length).toBeGreaterThan(0);
+  });
+
+  it('handles thousands of classes in one pass: rare classes get a note, frequent ones rules', async () => {
     const rng = createRng(3);
     const t: string[] = [];
     const l: string[] = [];
@@ -119,7 +129,7 @@ describe('mineKeywordRules: every class in one pass', () => {
       l.push(`class ${c}`);
     }
     const started = Date.now();
-    const r = mineKeywordRules(t, l, { column: 'd' });
+    const r = await mineKeywordRules(t, l, { column: 'd' });
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(r.classes.length).toBeGreaterThan(2_500);
     const withRules = r.classes.filter((c) => c.rules.length > 0).map((c) => c.label);
@@ -182,6 +192,33 @@ describe('rules.mineKeywords job and the CLI', () => {
     await expect(failure(engine.client.run('rules.mineKeywords', { source: { table: 'online_retail_sample_cust_mod10' }, text: 'Descr', target: 'Country' }))).resolves.toMatchObject({ message: expect.stringMatching(/text column "Descr" is not a column/) });
     await expect(failure(engine.client.run('rules.mineKeywords', { source: { table: 'online_retail_sample_cust_mod10' }, text: 'Description', target: 'Description' }))).resolves.toMatchObject({ message: expect.stringMatching(/both the text and the label column/) });
   });
+
+  it('cancels mid-run through the job protocol: CANCELLED within a second of the cancel, and the engine mines again after', async () => {
+    // 200,000 rows of five words (three from a 30,000-word vocabulary), 30 classes: seconds of mining.
+    const sql = `SELECT 'w' || hash(range * 7) % 30000 || ' w' || hash(range * 11) % 30000 || ' c' || range % 30 || 'x' || hash(range) % 5 || ' w' || hash(range * 13) % 30000 || ' item' AS d,
+      'class ' || range % 30 AS l FROM range(200000)`;
+    let cancelledIn = '';
+    let cancelledAt = 0;
+    // The miner's own progress (between 0.1 and 0.9) only arrives while it runs if it yields to the
+    // event loop; a miner that blocks the thread delivers nothing until it has finished.
+    const handle = engine.client.start(
+      'rules.mineKeywords',
+      { source: { sql }, text: 'd', target: 'l' },
+      {
+        onProgress: (p) => {
+          if (cancelledAt || p.fraction <= 0.1 || p.fraction >= 0.9) return;
+          cancelledIn = p.phase;
+          cancelledAt = performance.now();
+          handle.cancel();
+        },
+      },
+    );
+    await expect(handle.result).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(cancelledIn).toMatch(/words|rules|rows/);
+    expect(performance.now() - cancelledAt).toBeLessThan(1_000);
+    const after = await engine.client.run('rules.mineKeywords', { source: { sql: `${sql} LIMIT 3000` }, text: 'd', target: 'l' });
+    expect(after.classes.length).toBe(30);
+  }, 30_000);
 
   it('keeps hostile labels exact in the tag and readable in its name', async () => {
     const sql = `SELECT CASE WHEN range % 2 = 0 THEN 'red mug ' || range ELSE 'blue bag ' || range END AS d,

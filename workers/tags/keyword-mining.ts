@@ -4,8 +4,10 @@
  * and the `rules.mineKeywords` job share them.
  *
  * API:
- *  - `mineKeywordRules(texts, labels, options)`: texts[i] and labels[i] are row i's text and class
+ *  - `await mineKeywordRules(texts, labels, options)`: texts[i] and labels[i] are row i's text and class
  *    (null = missing; rows without a class are left out, rows without text count but never match).
+ *    It lets the event loop run every ~50 ms of work, so a cancel message reaches `options.signal`
+ *    (then it throws CANCELLED) and `options.onProgress` reports get sent while it runs.
  *    Returns, per class, the chosen rules (`column CONTAINS WORD 'w'` or `CONTAINS PHRASE 'a b'`)
  *    with their precision, coverage and recall on holdout rows, evidence rows, and all rules in one
  *    priority list (`rules`, highest out-of-bag precision first).
@@ -110,12 +112,59 @@ const GROW = 0;
 const OUT_OF_BAG = 1;
 const UNLABELLED = 3;
 
-/** What mineKeywordRules takes: the column name, any options to change, and a signal that cancels it. */
-export type KeywordMineInput = Partial<KeywordMineOptions> & { column: string; signal?: AbortSignal };
+/**
+ * What mineKeywordRules takes: the column name, any options to change, a signal that cancels it,
+ * and a progress callback (fraction of the mining in [0, 1], phase in words).
+ */
+export type KeywordMineInput = Partial<KeywordMineOptions> & { column: string; signal?: AbortSignal; onProgress?: (fraction: number, phase: string) => void };
+
+/** Work between two yields to the event loop: short enough that a cancel is felt at once. */
+const SLICE_MS = 50;
+/** Loop iterations between two looks at the clock (a look is cheap, but not free). */
+const CHECK_EVERY = 1024;
+
+/** Lets queued messages (a cancel) and timers run: setImmediate where there is one (Node), else a 0 ms timeout (a worker). */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+}
+
+/**
+ * Checkpoints for the miner's long loops. The mining is synchronous work on one thread, so a
+ * cancel message can only arrive while it waits: `pause()` yields once SLICE_MS have passed since
+ * the last yield, reports progress, and throws CANCELLED when the signal is aborted.
+ */
+class Pacer {
+  private last = performance.now();
+  fraction = 0;
+  phase = 'starting';
+  constructor(
+    private readonly signal: AbortSignal | undefined,
+    private readonly onProgress: ((fraction: number, phase: string) => void) | undefined,
+  ) {}
+
+  /** Starts a phase (its share of the work begins at `fraction`). */
+  at(fraction: number, phase: string): Promise<void> {
+    this.fraction = fraction;
+    this.phase = phase;
+    return this.pause();
+  }
+
+  /** Yields when the slice is used up; throws CANCELLED when the signal is aborted. */
+  async pause(fraction = this.fraction): Promise<void> {
+    this.fraction = fraction;
+    throwIfAborted(this.signal);
+    if (performance.now() - this.last < SLICE_MS) return;
+    this.onProgress?.(fraction, this.phase);
+    await yieldToEventLoop();
+    this.last = performance.now();
+    throwIfAborted(this.signal);
+  }
+}
 
 function checkOptions(given: KeywordMineInput): KeywordMineOptions {
-  const { signal: _signal, ...rest } = given;
+  const { signal: _signal, onProgress: _onProgress, ...rest } = given;
   void _signal;
+  void _onProgress;
   const o: KeywordMineOptions = { ...DEFAULT_KEYWORD_OPTIONS, ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)), column: given.column };
   const bad = (what: string): never => {
     throw new EngineError('BAD_INPUT', what);
@@ -141,13 +190,17 @@ function shuffle(a: Uint32Array, rng: () => number): void {
 }
 
 /** Row roles: per class, a seeded holdout share, and the rest 1:1 into grow and out-of-bag rows. */
-function assignRoles(classOf: Int32Array, classCount: number, holdoutFraction: number, seed: number): Uint8Array {
+async function assignRoles(classOf: Int32Array, classCount: number, holdoutFraction: number, seed: number, pace: Pacer): Promise<Uint8Array> {
   const n = classOf.length;
   const role = new Uint8Array(n).fill(UNLABELLED);
   const members: number[][] = Array.from({ length: classCount }, () => []);
-  for (let i = 0; i < n; i++) if ((classOf[i] as number) >= 0) (members[classOf[i] as number] as number[]).push(i);
+  for (let i = 0; i < n; i++) {
+    if (i % CHECK_EVERY === 0) await pace.pause();
+    if ((classOf[i] as number) >= 0) (members[classOf[i] as number] as number[]).push(i);
+  }
   const rng = createRng(seed);
   for (const list of members) {
+    await pace.pause();
     const rows = Uint32Array.from(list);
     shuffle(rows, rng);
     const held = Math.round(rows.length * holdoutFraction);
@@ -190,19 +243,22 @@ function ruleFor(column: string, spec: KeywordRuleSpec): RuleExpr {
 
 /**
  * Mines keyword rules for every class of a label column in one pass (see the top of this file).
- * Throws BAD_INPUT for fewer than two classes, more than `maxClasses`, or lengths that differ.
+ * Throws BAD_INPUT for fewer than two classes, more than `maxClasses`, or lengths that differ, and
+ * CANCELLED soon after `given.signal` is aborted (it yields to the event loop every ~50 ms).
  */
-export function mineKeywordRules(texts: ReadonlyArray<string | null>, labels: ReadonlyArray<string | null>, given: KeywordMineInput): KeywordMiningResult {
+export async function mineKeywordRules(texts: ReadonlyArray<string | null>, labels: ReadonlyArray<string | null>, given: KeywordMineInput): Promise<KeywordMiningResult> {
   const options = checkOptions(given);
-  const signal = given.signal;
+  const pace = new Pacer(given.signal, given.onProgress);
   const n = texts.length;
   if (labels.length !== n) throw new EngineError('BAD_INPUT', `There are ${n} texts but ${labels.length} labels.`);
 
   // Classes, in order of first appearance.
+  await pace.at(0, 'grouping rows by class and text');
   const classIndex = new Map<string, number>();
   const classes: string[] = [];
   const classOf = new Int32Array(n).fill(-1);
   for (let i = 0; i < n; i++) {
+    if (i % CHECK_EVERY === 0) await pace.pause();
     const label = labels[i];
     if (label === null || label === undefined) continue;
     let c = classIndex.get(label);
@@ -220,13 +276,14 @@ export function mineKeywordRules(texts: ReadonlyArray<string | null>, labels: Re
     throw new EngineError('BAD_INPUT', classes.length === 0 ? 'The label column has no values; keyword mining needs labelled rows.' : `The label column has one class ("${classes[0] as string}"); keyword mining needs at least two, since a rule for the only class is always right.`);
   }
   const C = classes.length;
-  const role = assignRoles(classOf, C, options.holdoutFraction, options.seed);
+  const role = await assignRoles(classOf, C, options.holdoutFraction, options.seed, pace);
 
   // Distinct texts, and rows grouped by text (counting sort).
   const textId = new Int32Array(n).fill(-1);
   const distinct = new Map<string, number>();
   const distinctTexts: string[] = [];
   for (let i = 0; i < n; i++) {
+    if (i % CHECK_EVERY === 0) await pace.pause();
     const t = texts[i];
     if (t === null || t === undefined || role[i] === UNLABELLED) continue;
     let id = distinct.get(t);
@@ -258,6 +315,7 @@ export function mineKeywordRules(texts: ReadonlyArray<string | null>, labels: Re
   const entryCount = new IntList();
   const scratch = new Map<number, number>();
   for (let t = 0; t < T; t++) {
+    if (t % CHECK_EVERY === 0) await pace.pause();
     scratch.clear();
     for (let k = start[t] as number; k < (start[t + 1] as number); k++) {
       const i = rowsByText[k] as number;
@@ -296,10 +354,11 @@ export function mineKeywordRules(texts: ReadonlyArray<string | null>, labels: Re
 
   // Candidates and their postings (the distinct texts holding them). A first pass counts the rows
   // of each word and phrase, so the many that occur in fewer rows than a rule needs get no posting.
+  await pace.at(0.1, 'counting words and phrases');
   const keysOf: string[][] = new Array<string[]>(T);
   const rowsWith = new Map<string, number>();
   for (let t = 0; t < T; t++) {
-    if ((t & 4095) === 0) throwIfAborted(signal);
+    if (t % CHECK_EVERY === 0) await pace.pause(0.1 + (0.35 * t) / T);
     const keys = candidatesOf(distinctTexts[t] as string, options.phrases);
     keysOf[t] = keys;
     const rows = (start[t + 1] as number) - (start[t] as number);
@@ -313,8 +372,10 @@ export function mineKeywordRules(texts: ReadonlyArray<string | null>, labels: Re
     candidateKeys.push(key);
   }
   rowsWith.clear();
+  await pace.at(0.45, 'indexing candidate words');
   const postings: IntList[] = candidateKeys.map(() => new IntList());
   for (let t = 0; t < T; t++) {
+    if (t % CHECK_EVERY === 0) await pace.pause(0.45 + (0.1 * t) / T);
     for (const key of keysOf[t] as string[]) {
       const id = candidateIndex.get(key);
       if (id !== undefined) (postings[id] as IntList).push(t);
@@ -332,8 +393,9 @@ export function mineKeywordRules(texts: ReadonlyArray<string | null>, labels: Re
   const perClass: Candidate[][] = Array.from({ length: C }, () => []);
   const tpScratch = new Float64Array(C);
   const touched = new IntList();
+  await pace.at(0.55, 'counting words per class');
   for (let id = 0; id < candidateKeys.length; id++) {
-    if ((id & 4095) === 0) throwIfAborted(signal);
+    if (id % CHECK_EVERY === 0) await pace.pause(0.55 + (0.15 * id) / candidateKeys.length);
     const post = (postings[id] as IntList).view();
     let support = 0;
     touched.length = 0;
@@ -376,8 +438,9 @@ export function mineKeywordRules(texts: ReadonlyArray<string | null>, labels: Re
   const reports: KeywordClassReport[] = [];
   const allRules: KeywordRule[] = [];
   const warnings: string[] = [];
+  await pace.at(0.7, 'choosing rules per class');
   for (let c = 0; c < C; c++) {
-    throwIfAborted(signal);
+    await pace.pause(0.7 + (0.25 * c) / C);
     const label = classes[c] as string;
     const trainOfClass = ((rowsOf[GROW] as Float64Array)[c] as number) + ((rowsOf[OUT_OF_BAG] as Float64Array)[c] as number);
     const holdoutOfClass = (rowsOf[HOLDOUT] as Float64Array)[c] as number;
@@ -393,9 +456,12 @@ export function mineKeywordRules(texts: ReadonlyArray<string | null>, labels: Re
     const byScore = [...all].sort((a, b) => b.score - a.score || b.growTp - a.growTp || a.id - b.id).slice(0, options.candidatesPerClass);
     const byCount = all.sort((a, b) => b.growTp - a.growTp || b.score - a.score || a.id - b.id).slice(0, options.candidatesPerClass);
     const pool = [...new Set([...byCount, ...byScore])];
-    const passing = pool
-      .map((cand) => ({ cand, oob: countOn((postings[cand.id] as IntList).view(), OUT_OF_BAG, c, null) }))
-      .filter(({ oob }) => oob.support >= halfCount && oob.tp / oob.support >= options.minPrecision);
+    const passing: Array<{ cand: Candidate; oob: { support: number; tp: number } }> = [];
+    for (const cand of pool) {
+      await pace.pause();
+      const oob = countOn((postings[cand.id] as IntList).view(), OUT_OF_BAG, c, null);
+      if (oob.support >= halfCount && oob.tp / oob.support >= options.minPrecision) passing.push({ cand, oob });
+    }
     // Greedy forward selection by the class set's F1 on out-of-bag rows.
     const positives = (rowsOf[OUT_OF_BAG] as Float64Array)[c] as number;
     const f1 = (tp: number, support: number): number => (tp === 0 ? 0 : (2 * tp) / (support + positives));
@@ -408,6 +474,7 @@ export function mineKeywordRules(texts: ReadonlyArray<string | null>, labels: Re
       let bestScore = f1(setTp, setSupport) + 1e-3;
       for (const item of passing) {
         if (chosen.includes(item)) continue;
+        await pace.pause();
         const fresh = countOn((postings[item.cand.id] as IntList).view(), OUT_OF_BAG, c, covered);
         const score = f1(setTp + fresh.tp, setSupport + fresh.support);
         if (score > bestScore + 1e-12) {
@@ -471,7 +538,13 @@ export function mineKeywordRules(texts: ReadonlyArray<string | null>, labels: Re
   allRules.sort((a, b) => b.outOfBag.precision - a.outOfBag.precision || b.outOfBag.tp - a.outOfBag.tp || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0) || (a.text < b.text ? -1 : 1));
 
   // Overall, on holdout: each row labelled by the first rule that fires.
-  const firstRule = applyKeywordRules(allRules, distinctTexts);
+  await pace.at(0.95, 'measuring the rules together on holdout rows');
+  const firstRuleOf = keywordMatcher(allRules);
+  const firstRule = new Int32Array(T);
+  for (let t = 0; t < T; t++) {
+    if (t % CHECK_EVERY === 0) await pace.pause();
+    firstRule[t] = firstRuleOf(distinctTexts[t] as string);
+  }
   let labelled = 0;
   let correct = 0;
   for (let i = 0; i < n; i++) {
@@ -503,6 +576,17 @@ const APPLY_MEMO_LIMIT = 200_000;
  * null text). Phrases of any length work; rules are matched on the words of text-match.ts.
  */
 export function applyKeywordRules(rules: ReadonlyArray<KeywordRuleSpec>, texts: ReadonlyArray<string | null>): Int32Array {
+  const firstRuleOf = keywordMatcher(rules);
+  const out = new Int32Array(texts.length).fill(-1);
+  for (let i = 0; i < texts.length; i++) {
+    const text = texts[i];
+    if (text !== null && text !== undefined) out[i] = firstRuleOf(text);
+  }
+  return out;
+}
+
+/** The index of the first rule (in list order) that fires on a text, -1 when none; throws BAD_INPUT for a rule without words. */
+function keywordMatcher(rules: ReadonlyArray<KeywordRuleSpec>): (text: string) => number {
   // Rules by their first word; each entry keeps the rest of its words.
   const byFirst = new Map<string, Array<{ index: number; words: string[] }>>();
   rules.forEach((rule, index) => {
@@ -512,16 +596,10 @@ export function applyKeywordRules(rules: ReadonlyArray<KeywordRuleSpec>, texts: 
     list.push({ index, words });
     byFirst.set(words[0] as string, list);
   });
-  const out = new Int32Array(texts.length).fill(-1);
   const seen = new Map<string, number>();
-  for (let i = 0; i < texts.length; i++) {
-    const text = texts[i];
-    if (text === null || text === undefined) continue;
+  return (text) => {
     const known = seen.get(text);
-    if (known !== undefined) {
-      out[i] = known;
-      continue;
-    }
+    if (known !== undefined) return known;
     const words = tokenizeWords(text);
     let best = -1;
     for (let s = 0; s < words.length; s++) {
@@ -537,7 +615,6 @@ export function applyKeywordRules(rules: ReadonlyArray<KeywordRuleSpec>, texts: 
     // Repeated texts (invoice lines of one product) are looked up once; the memo stops growing at
     // a bound, so a million distinct titles do not fill memory with it.
     if (seen.size < APPLY_MEMO_LIMIT) seen.set(text, best);
-    out[i] = best;
-  }
-  return out;
+    return best;
+  };
 }
