@@ -10,7 +10,7 @@ import { describeRelation, resolveRelation, stableRelation } from '../data/relat
 import { quoteIdent } from '../data/sql-text';
 import { EngineError, throwIfAborted } from '../protocol/errors';
 import type { JobContext } from '../protocol/host';
-import { splitValueExpression } from '../gbdt/row-split';
+import { splitValueExpression, withoutSplitColumns } from '../gbdt/row-split';
 import { evaluateBinary } from '../gbdt/evaluation';
 import { logloss as loglossOf } from '../gbdt/metrics';
 import { createRng } from '../gbdt/rng';
@@ -30,7 +30,7 @@ export interface CtrServiceHooks {
   binaryLabel(relation: string, target: string, type: string, positive: string | undefined, signal: AbortSignal): Promise<{ info: LabelInfo; expression: string }>;
   /** The evaluation label of a stored model's classes on another table. */
   evaluationLabel(known: LabelInfo, relation: string, target: string, type: string, positive: string | undefined, signal: AbortSignal): Promise<{ info: LabelInfo; expression: string }>;
-  splitRows(n: number, labels: Float32Array, params: TrainParams, timeValues: Float32Array | null): { train: Uint32Array; valid: Uint32Array };
+  splitRows(n: number, labels: Float32Array, params: TrainParams, splitValues: ArrayLike<number> | null): { train: Uint32Array; valid: Uint32Array };
 }
 
 /** The strongest FM field interactions: mean |<e_f·v_f, e_g·v_g>| over the validation rows. */
@@ -127,7 +127,8 @@ export class CtrService {
       const encoding = await buildCtrEncoding(
         this.data.driver,
         relation,
-        columns,
+        // The split's entity key or time column is no default feature (as for GBDT).
+        params.features && params.features.length > 0 ? columns : withoutSplitColumns(params.split, columns, warnings),
         params.target,
         params.features,
         { minCount: cp.min_count, hashBuckets: cp.hash_buckets, log1p: cp.log1p === 1, standardize: cp.standardize === 1 },
@@ -142,8 +143,8 @@ export class CtrService {
       const { encoded, extra: columnsOut } = await encodeRows(this.data.driver, relation, encoding, { signal: ctx.signal, extra });
       const n = encoded.rows;
       const labels = Float32Array.from(columnsOut.label as Float64Array);
-      const timeValues = columnsOut.time ? Float32Array.from(columnsOut.time) : null;
-      const { train, valid } = this.hooks.splitRows(n, labels, params, timeValues);
+      // Float64, as GBDT reads them, so both kinds hold out the same rows.
+      const { train, valid } = this.hooks.splitRows(n, labels, params, columnsOut.time ?? null);
       let pos = 0;
       for (const i of train) pos += labels[i] as number;
       if (pos === 0 || pos === train.length) throw new EngineError('BAD_INPUT', 'The training rows hold a single class; use more data or another split.');
