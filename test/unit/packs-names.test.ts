@@ -1,7 +1,7 @@
 /**
  * Output columns are stable, safe tag ids: renaming a tag's display name does not change the
  * output schema; two tags that would share a column are refused, naming both; assay.rulepack/1
- * packs migrate (ids from names, their hash checked first).
+ * packs migrate (ids from names, their hash checked first; names sharing an id: packs-names-ids.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diffPacks } from '../../workers/packs/diff';
@@ -40,7 +40,7 @@ describe('tag ids', { timeout: 60_000 }, () => {
     expect(safeTagId('  Café "VIP"  ')).toBe('cafe_vip');
     expect(safeTagId('3rd')).toBe('tag_3rd');
     expect(safeTagId('Ünïcödé ✓')).toBe('unicode');
-    expect(safeTagId('💎')).toBe('tag');
+    expect(safeTagId('💎')).toMatch(/^tag_[0-9a-f]{8}$/);
     expect(safeTagId('x'.repeat(100))).toHaveLength(64);
   });
 
@@ -93,8 +93,6 @@ describe('tag ids', { timeout: 60_000 }, () => {
     expect((await readPack(writePack(pack))).pack).toEqual(pack);
     const tampered = { ...v1, tags: v1.tags.map((t, i) => (i === 0 ? { ...t, description: 'edited' } : t)) };
     expect((await failure(readPack(JSON.stringify(tampered)))).message).toMatch(/^contentHash: the pack content does not match its hash/);
-    const clash = { ...v1, tags: v1.tags.map((t, i) => (i === 1 ? { ...t, name: 'big spender!' } : t)) };
-    expect((await failure(readPack(JSON.stringify(clash)))).message).toBe('Tags "Big spender" and "big spender!" would both be output as the column "big_spender": tag ids must differ (rename the id of one of them in the tag set).');
   });
 
   it('tags measured against a label take it into the pack: precision is measured, not "not evaluated"', async () => {

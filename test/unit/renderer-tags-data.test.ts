@@ -82,8 +82,8 @@ describe('tag list and taxonomy', () => {
   });
 
   it('makes ids from names, unique within the set', () => {
-    expect(tagIdFor('High value / UK', [])).toBe('High_value_UK');
-    expect(tagIdFor('High value / UK', ['High_value_UK', 'High_value_UK_2'])).toBe('High_value_UK_3');
+    expect(tagIdFor('High value / UK', [])).toBe('high_value_uk');
+    expect(tagIdFor('High value / UK', ['high_value_uk', 'High_value_UK_2'])).toBe('high_value_uk_3');
     expect(tagIdFor('  ', [])).toBe('tag');
     expect(tagIdFor('__x', [])).toBe('x');
   });
@@ -127,7 +127,7 @@ describe('mined tags and validation verdicts', () => {
     expect(new Set(set.tags.map((t) => t.id)).size).toBe(3);
     // The merged set is one the engine accepts.
     expect(() => parseTagSet(set)).not.toThrow();
-    expect(addMinedTags(emptyTagSet(), mined, new Set(['Revenue_true_rule_2'])).added).toEqual(['Revenue_true_rule_2']);
+    expect(addMinedTags(emptyTagSet(), mined, new Set(['Revenue_true_rule_2'])).added).toEqual(['revenue_true_rule_2']);
     expect(addMinedTags(emptyTagSet(), { ...mined, taxonomy: ['x'], tags: mined.tags.map((t) => ({ ...t, group: 'x' })) }).set.taxonomy).toContain('x');
   });
 

@@ -28,7 +28,7 @@ describe('Save as segment tags (Tags view side)', () => {
     const tags = segmentTags(SEGMENTATION, { names: ['Big spenders', 'Casual'], group: 'portraits' });
     const start = withRule(emptyTagSet(), 'big spenders');
     const { set, added, replaced } = addSegmentTags(start, tags);
-    expect(added).toEqual(['seg-rfm-k2-0', 'seg-rfm-k2-1']);
+    expect(added).toEqual(['seg_rfm_k2_0', 'seg_rfm_k2_1']);
     expect(replaced).toEqual([]);
     expect(set.tags.map((t) => t.name)).toEqual(['big spenders', 'Big spenders (2)', 'Casual']);
     expect(set.taxonomy).toContain('portraits');
@@ -45,8 +45,12 @@ describe('Save as segment tags (Tags view side)', () => {
     const first = addSegmentTags(emptyTagSet(), segmentTags(SEGMENTATION, { names: ['A', 'B'] })).set;
     const again = addSegmentTags(first, segmentTags(SEGMENTATION, { names: ['A renamed', 'B'] }));
     expect(again.added).toEqual([]);
-    expect(again.replaced).toEqual(['seg-rfm-k2-0', 'seg-rfm-k2-1']);
+    expect(again.replaced).toEqual(['seg_rfm_k2_0', 'seg_rfm_k2_1']);
     expect(again.set.tags.map((t) => t.name)).toEqual(['A renamed', 'B']);
+    // A set saved before ids were made safe keeps its stored ids, and its segment tags are still replaced.
+    const older = { ...first, tags: first.tags.map((t) => ({ ...t, id: t.id.replace(/_/g, '-') })) };
+    const onOlder = addSegmentTags(older, segmentTags(SEGMENTATION, { names: ['A', 'B'] }));
+    expect([onOlder.added, onOlder.replaced]).toEqual([[], ['seg-rfm-k2-0', 'seg-rfm-k2-1']]);
     expect(definitionSummary({ kind: 'segment', segmentRef: 'old', segmentId: 1 })).toMatch(/reference only/);
   });
 });

@@ -11,7 +11,7 @@ import {
   type RulePackInput,
   type RulePackV0,
 } from './schema';
-import { assignTagIds, safeTagId } from './tag-ids';
+import { assignTagIds, safeTagId, tagIdFor } from './tag-ids';
 
 /** A hash that satisfies the schema while the real one is being computed. */
 const PLACEHOLDER_HASH = `sha256:${'0'.repeat(64)}`;
@@ -83,19 +83,21 @@ export function migrateV0(old: RulePackV0): RulePackDraft {
 
 /**
  * "assay.rulepack/1" -> the current shape: each tag gets an id from its name (its output column
- * from now on; two names giving one id are refused, naming both), golden rows list ids, and the
+ * from now on; where two names give one id, the later tags get "_2", "_3"... in pack order, since a
+ * v1 pack has no ids to rename), golden rows list ids, and the
  * pack records no feature step. The v1 hash is checked on the v1 content first; the migrated pack
  * is re-hashed, so earlier reviews no longer match it (its output columns changed: review it again).
  */
 async function migrateV1(doc: Record<string, unknown>, verifyHash: boolean): Promise<RulePack> {
   const rawTags = Array.isArray(doc.tags) ? (doc.tags as Array<Record<string, unknown>>) : [];
   const named = rawTags.map((t) => ({ ...t, name: typeof t.name === 'string' ? t.name : '' }));
-  const withIds = assignTagIds(
-    named.map((t) => {
-      const { id: _id, ...rest } = t as Record<string, unknown> & { name: string };
-      return rest as { name: string; id?: string };
-    }),
-  );
+  const taken: string[] = [];
+  const withIds = named.map((t) => {
+    const { id: _id, ...rest } = t as Record<string, unknown> & { name: string };
+    const id = tagIdFor(rest.name, taken);
+    taken.push(id);
+    return { ...rest, id };
+  });
   const idOf = new Map(withIds.map((t) => [t.name, t.id]));
   const golden = doc.golden as { rows?: Array<{ expected?: unknown }> } | undefined;
   const rows = golden?.rows?.map((r) => ({ ...r, expected: Array.isArray(r.expected) ? r.expected.map((n) => (typeof n === 'string' ? (idOf.get(n) ?? safeTagId(n)) : n)) : r.expected }));

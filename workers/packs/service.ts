@@ -318,7 +318,7 @@ export async function buildPack(engine: DataEngine, params: BuildParams, progres
   const target = params.target ?? minedTarget(params.tagSet, tags, columns);
   if (notes && target) notes.target = { ...target, from: params.target ? 'given' : 'mined tags' };
   // A table features.build made from a recorded step (and not changed since) carries that step.
-  const recorded = recordedFeatureStep(engine, table);
+  const recorded = await recordedFeatureStep(engine, table, signal);
   const features = recorded && recorded.columns.join('\u0001') === columns.map((c) => c.name).join('\u0001') ? recorded : null;
   if (features && params.asOf !== undefined && params.asOf !== features.asOf) {
     throw new EngineError('BAD_INPUT', `"${table}" was built from events before ${features.asOf}; the pack's as-of date must be that day (got ${params.asOf}). Rebuild the features with the as-of date you want.`);

@@ -1,23 +1,9 @@
 import { EngineError } from '../protocol/errors';
+import { safeTagId } from '../tags/tag-id';
 
-/**
- * Tag ids: a pack's output column names. Stable (they come from the tag set's id, not the display
- * name, so renaming a tag does not change the output schema) and safe in every engine without
- * case or quoting surprises: lower-case letters, digits and _, starting with a letter.
- */
-export const TAG_ID_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
-
-/** The safe id for a tag set id or a name: lower case, every run of other characters one "_". */
-export function safeTagId(text: string): string {
-  const base = text
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '_')
-    .replace(/^_+|_+$/g, '');
-  const id = /^[a-z]/.test(base) ? base : `tag_${base}`;
-  return id.slice(0, 64).replace(/_+$/, '') || 'tag';
-}
+// One id maker for tag sets and packs (the lower layer, tags/, owns it): a pack's output column is
+// its tag set id through safeTagId, so ids the Tags view or CLI make are already valid columns.
+export { TAG_ID_PATTERN, safeTagId, tagIdFor } from '../tags/tag-id';
 
 /**
  * Gives every tag its id (kept where it has one, derived from `from` otherwise) and refuses two

@@ -162,7 +162,7 @@ export async function buildFeatures(engine: DataEngine, params: FeatureBuildPara
     if (existing) await engine.driver.query(`DROP TABLE ${quoteIdent(existing)}`);
     await engine.driver.query(`ALTER TABLE ${quoteIdent(stage)} RENAME TO ${quoteIdent(outputTable)}`);
     staged = false;
-    if (step) rememberFeatureStep(engine, outputTable, { ...step, columns: columns.map((c) => c.name) });
+    if (step) await rememberFeatureStep(engine, outputTable, { ...step, columns: columns.map((c) => c.name) });
     else forgetFeatureStep(engine, outputTable);
     ctx.progress(1, 'done');
     return { name: outputTable, rowCount, columns, elapsedMs: Date.now() - started, warnings };

@@ -4,14 +4,9 @@
  */
 import { EngineError } from '../protocol/errors';
 import type { Tag, TagSet } from './tag';
+import { safeTagId, tagIdFor } from './tag-id';
 
-/** A tag id from a name: letters, digits, _ . - only, unique among `taken`. */
-export function tagIdFor(name: string, taken: Iterable<string>): string {
-  const used = new Set(taken);
-  const base = name.replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^[^A-Za-z0-9]+/, '').replace(/_+$/, '').slice(0, 60) || 'tag';
-  if (!used.has(base)) return base;
-  for (let k = 2; ; k++) if (!used.has(`${base}_${k}`)) return `${base}_${k}`;
-}
+export { TAG_ID_PATTERN, safeTagId, tagIdFor } from './tag-id';
 
 /**
  * Adds segment tags made from a segmentation (cluster.tags). Saving the same segmentation again
@@ -20,8 +15,9 @@ export function tagIdFor(name: string, taken: Iterable<string>): string {
  */
 export function addSegmentTags(set: TagSet, incoming: readonly Tag[], options: { table?: string } = {}): { set: TagSet; added: string[]; replaced: string[] } {
   const tags = options.table ? withEntityTable(incoming, options.table) : incoming;
-  const incomingIds = new Set(tags.map((t) => t.id));
-  const kept = set.tags.filter((t) => !(incomingIds.has(t.id) && t.definition.kind === 'segment'));
+  // Matched in safe form: a segment tag saved before has the safe form of the incoming id.
+  const incomingIds = new Set(tags.map((t) => safeTagId(t.id)));
+  const kept = set.tags.filter((t) => !(incomingIds.has(safeTagId(t.id)) && t.definition.kind === 'segment'));
   const ids = new Set(kept.map((t) => t.id));
   const names = new Set(kept.map((t) => t.name.toLowerCase()));
   const taxonomy = [...set.taxonomy];
@@ -33,10 +29,11 @@ export function addSegmentTags(set: TagSet, incoming: readonly Tag[], options: {
     for (let k = 2; names.has(name.toLowerCase()); k++) name = `${tag.name} (${k})`;
     names.add(name.toLowerCase());
     if (!taxonomy.includes(tag.group)) taxonomy.push(tag.group);
-    const at = out.findIndex((t) => t.id === tag.id && t.definition.kind === 'segment');
-    if (at >= 0) {
-      out[at] = { ...tag, name, status: 'draft' };
-      replaced.push(tag.id);
+    const at = out.findIndex((t) => safeTagId(t.id) === safeTagId(tag.id) && t.definition.kind === 'segment');
+    const stored = out[at];
+    if (stored) {
+      out[at] = { ...tag, id: stored.id, name, status: 'draft' };
+      replaced.push(stored.id);
       continue;
     }
     const id = tagIdFor(tag.id, ids);
