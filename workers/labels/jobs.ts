@@ -221,7 +221,7 @@ export class LabelService {
     let rules: LabelRule[] = [];
     if (params.keywordRules !== false) {
       ctx.progress(0.88, 'mining keyword rules');
-      const mined = mineLabelRules({
+      const mined = await mineLabelRules({
         column: textColumn,
         texts: textsOf(textVector, corrections.map((c) => c.text)),
         y,

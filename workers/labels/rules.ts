@@ -55,12 +55,12 @@ export interface MineLabelRulesInput {
  * when the rows it labels first there reach `minPrecision` (at least 3 of them). Also returns
  * what the kept set does on the held-out rows.
  */
-export function mineLabelRules(input: MineLabelRulesInput): { rules: LabelRule[]; holdoutMatched: number; holdoutRight: number; warnings: string[] } {
+export async function mineLabelRules(input: MineLabelRulesInput): Promise<{ rules: LabelRule[]; holdoutMatched: number; holdoutRight: number; warnings: string[] }> {
   const { texts, y, classes, holdout } = input;
   const held = new Uint8Array(texts.length);
   for (const r of holdout) held[r] = 1;
   const labels = Array.from(y, (c, r) => (c < 0 || held[r] ? null : (classes[c] as string)));
-  const mined = mineKeywordRules(texts, labels, { column: input.column, minPrecision: input.minPrecision, seed: input.seed, signal: input.signal });
+  const mined = await mineKeywordRules(texts, labels, { column: input.column, minPrecision: input.minPrecision, seed: input.seed, signal: input.signal });
   const holdoutTexts = Array.from(holdout, (r) => texts[r] ?? null);
   let candidates: KeywordRule[] = mined.rules;
   // Dropping a rule changes which rule fires first on other rows: measure again until stable.
