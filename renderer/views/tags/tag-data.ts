@@ -80,8 +80,6 @@ export function renameGroup(set: TagSet, from: string, to: string): TagSet {
   });
 }
 
-/** A tag id from its name: letters, digits, _ . - ; unique within the set. */
-
 function sameDefinition(a: TagDefinition, b: TagDefinition): boolean {
   return JSON.stringify(a.kind === 'rule' ? { kind: a.kind, text: a.text } : a) === JSON.stringify(b.kind === 'rule' ? { kind: b.kind, text: b.text } : b);
 }
