@@ -21,7 +21,7 @@ async function runSql(page: Page, sql: string): Promise<void> {
 }
 
 describe('Labels', () => {
-  test('trains a labeler, shows the report and curve, reviews a row and labels a table', async () => {
+  test('trains a labeler, shows the report and curve, reviews a row and labels a table', { timeout: 240_000 }, async () => {
     const { page, consoleErrors } = app;
     await runSql(
       page,
@@ -39,7 +39,8 @@ describe('Labels', () => {
     expect(await page.getByTestId('labels-text').inputValue()).toBe('description');
     expect(await page.getByTestId('labels-label').inputValue()).toBe('product_type');
     await page.getByTestId('labels-train-run').click();
-    await page.getByTestId('labels-report').waitFor({ timeout: 120_000 });
+    await page.locator('[data-testid="labels-report"], [data-testid="labels-error"]').first().waitFor({ timeout: 150_000 });
+    expect(await page.getByTestId('labels-error').count(), await page.getByTestId('labels-error').allInnerTexts().then((t) => t.join(' '))).toBe(0);
     expect(await page.getByTestId('labels-headline').innerText()).toMatch(/^8 labels · accuracy (9\d|100)\.\d% · macro-F1/);
     expect(await page.getByTestId('labels-coverage-at').innerText()).toMatch(/precision 90%: [\d.]+% · 95%: [\d.]+% · 99%: [\d.]+%/);
     await expect.poll(() => page.getByTestId('labels-curve').getAttribute('data-rendered'), { timeout: 30_000 }).toBe('true');
