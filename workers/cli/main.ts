@@ -4,6 +4,7 @@ import { clusterCommand } from './cluster';
 import { EXIT, UsageError, defaultIo, runCommand, takeDebugFlag, type Io } from './common';
 import { profileCommand, queryCommand } from './data';
 import { featuresCommand } from './features';
+import { labelsCommand } from './labels';
 import { predictCommand, trainCommand } from './models';
 import { rulesCommand, tagsCommand } from './tags';
 
@@ -24,6 +25,7 @@ Commands:
   rules mine FILE --target COL --text T Keyword rules for every class of a label from a text column
   tags eval TAGS.json FILE              Coverage, precision, recall, lift per tag on any data
   tags add TAGS.json --name N --rule R  Add a hand-written rule tag (rule text, no JSON)
+  labels train|apply|eval               Entity labels from product text (keyword rules + classifier)
   pack build|validate|diff|export|apply|report|review
                                         Rule packs: build, check and export tag rules for production
 
@@ -32,6 +34,15 @@ without its extensions: online_retail.csv.gz -> online_retail.
 
 Run 'assay <command> --help' for a command's options. Add --debug to any command to see the
 internal details of a failure.`;
+
+/** Assay's package.json: two folders up from the sources, further from the bundle in out/cli/. */
+function packageJsonPath(): URL {
+  for (let up = '../../'; up.length < 20; up += '../') {
+    const candidate = new URL(`${up}package.json`, import.meta.url);
+    if (fs.existsSync(candidate)) return candidate;
+  }
+  throw new Error('package.json not found beside the assay sources');
+}
 
 /** Runs the CLI; returns the exit code. */
 export async function main(commandLine: string[], io: Io = defaultIo): Promise<number> {
@@ -43,7 +54,7 @@ export async function main(commandLine: string[], io: Io = defaultIo): Promise<n
       return command === undefined ? EXIT.usage : EXIT.ok;
     }
     if (command === '--version' || command === '-v') {
-      const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+      const pkg = JSON.parse(fs.readFileSync(packageJsonPath(), 'utf8')) as { version: string };
       io.out(pkg.version);
       return EXIT.ok;
     }
@@ -56,6 +67,7 @@ export async function main(commandLine: string[], io: Io = defaultIo): Promise<n
     if (command === 'cluster') return await clusterCommand(rest, io);
     if (command === 'rules') return await rulesCommand(rest, io);
     if (command === 'tags') return await tagsCommand(rest, io);
+    if (command === 'labels') return await labelsCommand(rest, io);
     // Loaded on demand: the pack commands pull in native DuckDB and the SQL dialects.
     if (command === 'pack') return await (await import('./pack')).packCommand(rest, io);
     throw new UsageError(`Unknown command "${command}".\n\n${MAIN_HELP}`);
