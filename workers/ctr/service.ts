@@ -159,7 +159,7 @@ export class CtrService {
           onBatch: (epoch, batch, batches) => ctx.progress(0.1 + (0.8 * (epoch + batch / batches)) / cp.epochs, `epoch ${epoch + 1} of ${cp.epochs}: batch ${batch} of ${batches}`),
           onEpoch: (report) => {
             const v = report.valid?.[cp.eval_metric] ?? report.train.logloss;
-            ctx.progress(0.1 + (0.8 * (report.round + 1)) / cp.epochs, `epoch ${report.round + 1} of ${cp.epochs}: ${report.valid ? `valid ${cp.eval_metric}` : 'train logloss'} ${v?.toFixed(5) ?? ''}`);
+            ctx.progress(0.1 + (0.8 * report.round) / cp.epochs, `epoch ${report.round} of ${cp.epochs}: ${report.valid ? `valid ${cp.eval_metric}` : 'train logloss'} ${v?.toFixed(5) ?? ''}`);
           },
         },
       );

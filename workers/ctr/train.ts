@@ -344,7 +344,8 @@ export async function trainCtr(data: CtrTrainData, options: CtrTrainOptions): Pr
     // Batch numbers restart every epoch: clear the stamps so a slot's first touch is seen again.
     stamp.fill(-1);
     secondsPerEpoch.push((Date.now() - started) / 1000);
-    const report: RoundReport = { round: epoch, train: { logloss: lossSum / Math.max(1, order.length) } };
+    // 1-based, as boosted trees number their rounds (curves, CLI, best-epoch marks read it alike).
+    const report: RoundReport = { round: epoch + 1, train: { logloss: lossSum / Math.max(1, order.length) } };
     if (hasValid) {
       const v = validate(data.valid);
       report.valid = { logloss: v.logloss, auc: v.auc };
