@@ -64,6 +64,9 @@ export async function buildCli() {
     outExtension: { '.js': '.mjs' },
     bundle: true,
     splitting: true,
+    // Less to parse at every start (the bundle is not for reading: the sources are).
+    minify: true,
+    keepNames: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
