@@ -41,6 +41,7 @@ interface StoredLabeler {
 }
 
 const PREDICTIONS = '__assay_labels_pred';
+let applyCounter = 0;
 const OUTPUT_COLUMNS = ['label', 'confidence', 'label_source'];
 
 /** Arrow dictionary vector of `values[ids[i]]` (NULL where ids[i] < 0): DuckDB reads it as VARCHAR. */
@@ -260,6 +261,9 @@ export class LabelService {
     const textColumn = findColumn(all, params.textColumn ?? stored.summary.textColumn, 'text');
     const warnings: string[] = [];
     let stable: { relation: string; release(): Promise<void> } | undefined;
+    // Per call: two applies at once never read each other's predictions.
+    const predictionsTable = `${PREDICTIONS}_${++applyCounter}`;
+    const staged = `__assay_labels_out_${applyCounter}`;
     try {
       ctx.progress(0.02, 'reading texts');
       // A table is read twice in the same (insertion) order; a query is copied once so it is too.
@@ -300,11 +304,8 @@ export class LabelService {
         confidence: nullableFloat64(confidence),
         label_source: dictionaryVector(sourceNames, sources, 1),
       });
-      await this.data.driver.query(`DROP TABLE IF EXISTS ${quoteIdent(PREDICTIONS)}`);
-      await this.data.driver.insertArrowIPC(PREDICTIONS, tableToIPC(predictions, 'stream'), true);
-      const existing = await this.data.tableNames();
-      const clash = existing.find((t) => t.toLowerCase() === out.toLowerCase());
-      if (clash) await this.data.driver.query(`DROP TABLE ${quoteIdent(clash)}`);
+      await this.data.driver.query(`DROP TABLE IF EXISTS ${quoteIdent(predictionsTable)}`);
+      await this.data.driver.insertArrowIPC(predictionsTable, tableToIPC(predictions, 'stream'), true);
       const excluded: string[] = [];
       for (const name of OUTPUT_COLUMNS) {
         const old = all.find((c) => c.name.toLowerCase() === name);
@@ -314,10 +315,17 @@ export class LabelService {
         }
       }
       // POSITIONAL JOIN: row i of the predictions belongs to row i of the input (no row numbers, no sort).
+      // Built under a staging name first: the output may replace the very table being labelled.
       await this.data.driver.query(
-        `CREATE TABLE ${quoteIdent(out)} AS SELECT s.*${excluded.length > 0 ? ` EXCLUDE (${excluded.map(quoteIdent).join(', ')})` : ''}, p.label, p.confidence, p.label_source FROM ${stable.relation} s POSITIONAL JOIN ${quoteIdent(PREDICTIONS)} p`,
+        `CREATE TABLE ${quoteIdent(staged)} AS SELECT s.*${excluded.length > 0 ? ` EXCLUDE (${excluded.map(quoteIdent).join(', ')})` : ''}, p.label, p.confidence, p.label_source FROM ${stable.relation} s POSITIONAL JOIN ${quoteIdent(predictionsTable)} p`,
         ctx.signal,
       );
+      await stable.release();
+      stable = undefined;
+      const existing = await this.data.tableNames();
+      const clash = existing.find((t) => t.toLowerCase() === out.toLowerCase());
+      if (clash) await this.data.driver.query(`DROP TABLE ${quoteIdent(clash)}`);
+      await this.data.driver.query(`ALTER TABLE ${quoteIdent(staged)} RENAME TO ${quoteIdent(out)}`);
       if (emptyText > 0) warnings.push(`${emptyText.toLocaleString('en-US')} row${emptyText === 1 ? ' has' : 's have'} no word the labeler knows (empty, blank or unseen text): no label.`);
       ctx.progress(1, 'done');
       return {
@@ -330,7 +338,8 @@ export class LabelService {
         elapsedMs: Date.now() - started,
       };
     } finally {
-      await this.data.driver.query(`DROP TABLE IF EXISTS ${quoteIdent(PREDICTIONS)}`).catch(() => undefined);
+      await this.data.driver.query(`DROP TABLE IF EXISTS ${quoteIdent(predictionsTable)}`).catch(() => undefined);
+      await this.data.driver.query(`DROP TABLE IF EXISTS ${quoteIdent(staged)}`).catch(() => undefined);
       await stable?.release();
     }
   }
