@@ -101,8 +101,8 @@ export function forEachText(vector: Vector, featurizer: Featurizer, each: (featu
           each(null, row);
           continue;
         }
-        const at = chunk.offset + i;
-        each(featurizer.ofUtf8(bytes, Number(offsets[at]), Number(offsets[at + 1])), row);
+        // apache-arrow slices valueOffsets with the chunk: index by i (the null bitmap is not sliced).
+        each(featurizer.ofUtf8(bytes, Number(offsets[i]), Number(offsets[i + 1])), row);
       }
     } else {
       const part = vector.data.length === 1 ? vector : null;
