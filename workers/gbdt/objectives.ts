@@ -1,9 +1,10 @@
 import type { Objective } from './params';
+import { logisticGradientRange, sigmoidTable } from './sigmoid-table';
 
 /**
  * Gradients and hessians of an objective at the current margins, as XGBoost computes them
- * (float32; hessians floored at 1e-16), interleaved as the histogram kernels read them:
- * gh[2 * row] = gradient, gh[2 * row + 1] = hessian. Margins are row-major [row * groups + group].
+ * (float32; hessians floored at 1e-16; binary:logistic's sigmoid from a table, sigmoid-table.ts),
+ * interleaved as the histogram kernels read them: gh[2 * row] = gradient, gh[2 * row + 1] = hessian. Margins are row-major [row * groups + group].
  */
 export function computeGradients(
   objective: Objective,
@@ -14,12 +15,15 @@ export function computeGradients(
   scalePosWeight: number,
   gh: Float32Array,
 ): void {
+  if (objective === 'binary:logistic') return logisticGradientRange(margins, labels, sigmoidTable(), scalePosWeight, gh, 0, labels.length);
   computeGradientRange(objective, margins, labels, groups, group, scalePosWeight, gh, 0, labels.length);
 }
 
 /**
- * computeGradients for rows [begin, end) only (helper threads each take a range). Self-contained
- * (no outside references) so its source can run in a helper thread as it is.
+ * computeGradients for rows [begin, end) of reg:squarederror and multi:softprob (helper threads
+ * each take a range); binary:logistic is logisticGradientRange (sigmoid-table.ts), the table
+ * gradient the WebGPU trainer reproduces. Self-contained (no outside references) so its source can
+ * run in a helper thread as it is.
  */
 export function computeGradientRange(
   objective: Objective,
@@ -34,28 +38,7 @@ export function computeGradientRange(
 ): void {
   const n = end;
   if (objective === 'binary:logistic') {
-    // exp(-margin) by fdlibm's algorithm, the one V8's Math.exp runs (bit-identical results,
-    // checked on 2e7 values), inlined: the call into the runtime costs more than the arithmetic.
-    const pow2 = new Float64Array(2046);
-    for (let k = 0; k < 2046; k++) pow2[k] = 2 ** (k - 1022);
-    for (let i = begin; i < n; i++) {
-      const x = -(margins[i] as number);
-      let e: number;
-      if (x > -700 && x < 700) {
-        const k = (1.4426950408889634 * x + (x < 0 ? -0.5 : 0.5)) | 0;
-        const hi = x - k * 6.9314718036912382e-1;
-        const lo = k * 1.9082149292705877e-10;
-        const r = hi - lo;
-        const t = r * r;
-        const c = r - t * (1.6666666666666602e-1 + t * (-2.7777777777015593e-3 + t * (6.613756321437934e-5 + t * (-1.6533902205465252e-6 + t * 4.1381367970572385e-8))));
-        e = (1 - (lo - (r * c) / (2 - c) - hi)) * (pow2[k + 1022] as number);
-      } else e = Math.exp(x);
-      const p = 1 / (1 + e);
-      const y = labels[i] as number;
-      const w = y > 0.5 ? scalePosWeight : 1;
-      gh[2 * i] = (p - y) * w;
-      gh[2 * i + 1] = Math.max(p * (1 - p), 1e-16) * w;
-    }
+    throw new Error('binary:logistic gradients come from logisticGradientRange (the sigmoid table)');
   } else if (objective === 'reg:squarederror') {
     for (let i = begin; i < n; i++) {
       gh[2 * i] = (margins[i] as number) - (labels[i] as number);

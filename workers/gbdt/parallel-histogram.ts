@@ -2,6 +2,7 @@ import { EngineError } from '../protocol/errors';
 import { FLOAT32_MAX, MAX_VALUE_BINS, MISSING_BIN, SKETCH_SAMPLE, binColumn, computeCuts, sortFloat32, type BinnedMatrix, type FeatureCuts } from './binning';
 import { HIST_BLOCK_ROWS, HIST_STRIDE, type HistogramKernel, type LeafTask, type PartitionTask, type ResidentSplitTask, type ResidentTrees, type RowParallel, type RowParallelData } from './histogram';
 import { computeGradientRange } from './objectives';
+import { buildSigmoidTable, logisticGradientRange, sigmoidTable } from './sigmoid-table';
 import { addLeavesRange, sumGradientRange } from './row-ops';
 import { bestSplitOfFeatures, decodeSplit, type SplitCandidate, type SplitParams } from './split';
 import { WASM_STRIDE, createWasmHistogramKernel, histogramWasmModule, sharedHistogramWasmModule } from './wasm-histogram';
@@ -183,8 +184,9 @@ export interface SessionOps {
   moveSides: (column: number, src: number, dst: number, begin: number, end: number, bin: number, defaultLeft: number, leftAt: number, rightAt: number) => void;
   /** addLeavesRange for one output on the session memory (histogram.wat): the same float32 sums. */
   addLeaves: (column: number, rows: number, begin: number, end: number, bin: number, defaultLeft: number, leftValue: number, rightValue: number, margins: number) => void;
-  /** binary:logistic gradient pairs of an even number of rows (histogram.wat), bit-identical to computeGradientRange. */
-  gradientsLogistic: (margins: number, labels: number, gh: number, begin: number, end: number, scalePosWeight: number) => void;
+  /** binary:logistic gradient pairs from the sigmoid table (sigmoid-table.ts), and the table. */
+  logisticGradientRange: typeof logisticGradientRange;
+  sigmoid: Uint32Array;
 }
 
 function sessionLayout(nRows: number, nFeatures: number, groups: number, slotCount: number): SessionLayout {
@@ -273,13 +275,8 @@ export function workOnCommand(v: SessionViews, L: SessionLayout, ops: SessionOps
     if ((cmd === 2 || cmd === 5 || cmd === 15 || cmd === 16) && !((items[o + 2] as number) >= 0 && (items[o + 2] as number) < L.nFeatures)) throw new Error(`no feature ${items[o + 2]} in this training run`);
     if (cmd === 1) { // GRADIENTS
       const objective = arg === 0 ? 'binary:logistic' : arg === 1 ? 'reg:squarederror' : 'multi:softprob';
-      let from = a;
-      if (arg === 0 && L.groups === 1) {
-        // Pairs of rows in WASM SIMD, an odd last row in JS.
-        from = a + ((b - a) & ~1);
-        ops.gradientsLogistic(L.marginsAt, L.labelsAt, L.ghAt, a, from, v.ctrlF64[0] as number);
-      }
-      if (from < b) ops.computeGradientRange(objective, v.roundMargins ?? v.margins, v.labels, L.groups, group, v.ctrlF64[0] as number, v.gh, from, b);
+      if (arg === 0) ops.logisticGradientRange(v.margins, v.labels, ops.sigmoid, v.ctrlF64[0] as number, v.gh, a, b);
+      else ops.computeGradientRange(objective, v.roundMargins ?? v.margins, v.labels, L.groups, group, v.ctrlF64[0] as number, v.gh, a, b);
       if (ctrl[11] === 1) {
         // A new tree over every row: its rows in order, and the sums of this HIST_BLOCK_ROWS chunk.
         for (let r = a; r < b; r++) rows[r] = r;
@@ -385,6 +382,8 @@ const sortFloat32 = (${sortFloat32.toString()});
 const computeCuts = (${computeCuts.toString()});
 const binColumn = (${binColumn.toString()});
 const computeGradientRange = (${computeGradientRange.toString()});
+const logisticGradientRange = (${logisticGradientRange.toString()});
+const sigmoid = (${buildSigmoidTable.toString()})();
 const addLeavesRange = (${addLeavesRange.toString()});
 const sumGradientRange = (${sumGradientRange.toString()});
 const bestSplitOfFeatures = (${bestSplitOfFeatures.toString()});
@@ -394,7 +393,7 @@ listen((m) => {
   if (m.type !== 'session') return;
   const L = m.layout;
   const instance = new WebAssembly.Instance(m.module, { env: { memory: m.memory } });
-  const ops = { computeGradientRange, addLeavesRange, sumGradientRange, bestSplitOfFeatures, computeCuts, binColumn, buildFeatures: instance.exports.buildFeatures, buildSubset: instance.exports.buildSubset, partition: instance.exports.partition, countLeft: instance.exports.countLeft, moveSides: instance.exports.moveSides, addLeaves: instance.exports.addLeaves, gradientsLogistic: instance.exports.gradientsLogistic };
+  const ops = { computeGradientRange, addLeavesRange, sumGradientRange, bestSplitOfFeatures, computeCuts, binColumn, buildFeatures: instance.exports.buildFeatures, buildSubset: instance.exports.buildSubset, partition: instance.exports.partition, countLeft: instance.exports.countLeft, moveSides: instance.exports.moveSides, addLeaves: instance.exports.addLeaves, logisticGradientRange, sigmoid };
   const floats = [];
   for (let f = 0; f < L.nFeatures; f++) floats.push(new Float32Array(m.floats, f * L.nRows * 4, L.nRows));
   const v = sessionViews(m.memory.buffer, L, floats);
@@ -624,7 +623,8 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
       countLeft: instance.exports.countLeft as SessionOps['countLeft'],
       moveSides: instance.exports.moveSides as SessionOps['moveSides'],
       addLeaves: instance.exports.addLeaves as SessionOps['addLeaves'],
-      gradientsLogistic: instance.exports.gradientsLogistic as SessionOps['gradientsLogistic'],
+      logisticGradientRange,
+      sigmoid: sigmoidTable(),
     };
     const s: Session = { layout, views, ops, broken: null, closed: false };
     session = s;
@@ -813,7 +813,7 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
         },
         async startTree(objective, group, scalePosWeight, n, buffer) {
           views.ctrlF64[0] = scalePosWeight;
-          // HIST_BLOCK_ROWS-row chunks (an even number of rows each but the last: the WASM kernel takes pairs).
+          // HIST_BLOCK_ROWS-row chunks: their sums are rootSums's chunks.
           const chunks = Math.ceil(n / HIST_BLOCK_ROWS);
           const sums = new Float64Array(chunks * 2);
           await runItems(CMD_GRADIENTS, chunks, (i, at) => {
@@ -870,8 +870,7 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
       async gradients(objective, group, scalePosWeight, n) {
         views.ctrlF64[0] = scalePosWeight;
         const parts = Math.ceil(n / PART_ROWS);
-        // Even boundaries: the WASM kernel takes rows in pairs (an odd count leaves one to JS).
-        const boundary = (i: number): number => (i === parts ? n : Math.floor((n * i) / parts) & ~1);
+        const boundary = (i: number): number => Math.floor((n * i) / parts);
         await runItems(CMD_GRADIENTS, parts, (i, at) => {
           items[at] = boundary(i);
           items[at + 1] = boundary(i + 1);
