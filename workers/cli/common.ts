@@ -2,10 +2,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { EngineError, type EngineClient } from '../api';
+import { EngineError, type EngineClient, type TableInfo } from '../api';
 import { plainMessage } from '../protocol/errors';
 import { commitTemp, discardTemp, outputPathProblem, removeLiveTemps, tempPathFor } from '../node/atomic-write';
 import type { NodeEngine } from '../node/engine-node';
+import { startCliEngine, takeEarlyEngine } from './early-engine';
 
 /** Exit codes: 0 ok, 1 the job failed (bad data, SQL error), 2 bad command line, 130 interrupted (Ctrl-C or SIGTERM). */
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
@@ -47,16 +48,9 @@ export function parseCommandLine(config: ParseArgsConfig, argv: string[], help: 
 /** How a command gets its engine: a worker thread by default; tests may pass an in-process one. */
 export type EngineStarter = () => Promise<NodeEngine>;
 
-/** The CLI's engine: in its own thread, on native DuckDB unless ASSAY_DUCKDB=wasm. */
-async function startCliEngine(): Promise<NodeEngine> {
-  const { cliDriverKind } = await import('../node/driver-choice');
-  const driver = cliDriverKind();
-  return (await import('../node/engine-thread-client')).startEngineThread(undefined, { driver });
-}
-
 export async function withEngine<T>(fn: (engine: NodeEngine) => Promise<T>, start?: EngineStarter): Promise<T> {
   // Loaded on demand so that --help and argument errors answer at once.
-  const engine = start ? await start() : await startCliEngine();
+  const engine = start ? await start() : await (takeEarlyEngine() ?? startCliEngine());
   let interrupted = false;
   // Ctrl-C and SIGTERM cancel the running job, whose own clean-up removes its temp files; a
   // second signal, or a job that does not stop within STOP_GRACE_MS, exits at once after
@@ -91,12 +85,13 @@ export function requireFile(file: string): void {
   if (fs.statSync(file).isDirectory()) throw new UsageError(`${file} is a folder; give a data file.`);
 }
 
-export async function openFiles(client: EngineClient, files: string[], io: Io): Promise<string[]> {
+export async function openFiles(client: EngineClient, files: string[], io: Io, onOpened?: (info: TableInfo) => void): Promise<string[]> {
   const names: string[] = [];
   for (const file of files) {
     // No `replace`: a second file with the same table name is loaded as name_2, with a warning.
     const info = await client.run('data.open', { source: { kind: 'path', path: path.resolve(file) } });
     for (const warning of info.warnings ?? []) io.err(`warning: ${warning}`);
+    onOpened?.(info);
     names.push(info.name);
   }
   return names;

@@ -58,13 +58,15 @@ export async function profileCommand(argv: string[], io: Io): Promise<number> {
   const file = positionals[0] as string;
   requireFile(file);
   return withEngine(async ({ client }) => {
-    const [table] = await openFiles(client, [file], io);
+    const [table] = await openFiles(client, [file], io, (info) => {
+      // The table's size as soon as it is loaded; the profile follows.
+      if (!values.json) io.out(`${info.name}: ${info.rowCount.toLocaleString('en-US')} rows, ${info.columns.length} columns`);
+    });
     const profile = await client.run('data.profile', { table: table as string });
     if (values.json) {
       io.out(JSON.stringify(profile, null, 2));
       return EXIT.ok;
     }
-    io.out(`${profile.table}: ${profile.rowCount.toLocaleString('en-US')} rows, ${profile.columns.length} columns`);
     io.out(`(${profileCoverage(profile)})`);
     io.out(renderTextTable(['column', 'type', 'null', 'distinct', 'min', 'max', 'mean', 'std', 'median', 'top values'], profileRows(profile), 32));
     return EXIT.ok;
