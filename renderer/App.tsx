@@ -8,7 +8,7 @@ import { useFileOpening, type OpenRequest } from './app/use-file-opening';
 import { useNotices } from './app/use-notices';
 import { useViewWorkspaces } from './app/use-view-workspaces';
 import { useWindowFileDrop } from './app/use-window-file-drop';
-import { viewElements } from './app/view-elements';
+import { viewElements, type ModelsRequest } from './app/view-elements';
 import { ViewTabs, type Tab } from './app/ViewTabs';
 import type { CatalogActions } from './components/Catalog';
 import { Notices } from './components/Notices';
@@ -297,7 +297,15 @@ export function App({ engine, platform }: AppProps) {
   }, [ready]);
   const saveBytes = useCallback((fileName: string, bytes: Uint8Array) => platform.saveBytes(fileName, bytes), [platform]);
   const onCatalogChanged = useCallback(() => void refreshCatalog(), [refreshCatalog]);
-  const views = viewElements({ engine: client, engineReady: status.state === 'ready', tables, selected, workspaces, onCatalogChanged, saveBytes, tab });
+  // Segments -> Models: a built propensity dataset opens in the Models view with its target filled in.
+  const [modelsRequest, setModelsRequest] = useState<ModelsRequest | null>(null);
+  const onOpenInModels = useCallback((request: Omit<ModelsRequest, 'id'>) => {
+    // The catalog selection stays: views whose pickers follow it (the Segments form among them) keep their tables.
+    setModelsRequest({ ...request, id: Date.now() });
+    setTab('models');
+    setVisited((set) => (set.has('models') ? set : new Set(set).add('models')));
+  }, []);
+  const views = viewElements({ engine: client, engineReady: status.state === 'ready', tables, selected, workspaces, onCatalogChanged, saveBytes, tab, modelsRequest, onOpenInModels });
 
   return (
     <div className="app" data-ready={ready ? 'true' : 'false'} data-testid="app">

@@ -4,6 +4,7 @@ import { DataView } from '../views/data/DataView';
 import type { SaveBytes } from '../views/view-props';
 import type { ViewWorkspaceState } from './use-view-workspaces';
 import type { Tab } from './ViewTabs';
+import type { OpenInModels } from '../views/segments/propensity';
 
 // CodeMirror and the result grid load when the SQL tab is first opened, keeping cold start light.
 const SqlView = lazy(() => import('../views/sql/SqlView').then((module) => ({ default: module.SqlView })));
@@ -24,7 +25,12 @@ export interface ViewContext {
   saveBytes: SaveBytes;
   /** The tab on screen (charts in hidden views wait to resize until they show). */
   tab: Tab;
+  /** Segments -> Models: the table (a propensity dataset) the Models view was last asked to train on. */
+  modelsRequest?: ModelsRequest | null;
+  onOpenInModels?(request: OpenInModels): void;
 }
+
+export type ModelsRequest = OpenInModels & { id: number };
 
 /** What each tab shows; the lazy ones are only mounted once visited (see TABS). */
 export function viewElements(context: ViewContext): Record<Tab, ReactNode> {
@@ -53,6 +59,7 @@ export function viewElements(context: ViewContext): Record<Tab, ReactNode> {
         workspace={states.models}
         onWorkspaceChange={workspaces.setModels}
         visible={tab === 'models'}
+        request={context.modelsRequest ?? null}
       />
     ),
     segments: (
@@ -62,6 +69,7 @@ export function viewElements(context: ViewContext): Record<Tab, ReactNode> {
         workspace={states.segments}
         onWorkspaceChange={workspaces.setSegments}
         onSegmentTags={workspaces.addSegmentTagsToSet}
+        onOpenInModels={context.onOpenInModels}
         visible={tab === 'segments'}
       />
     ),

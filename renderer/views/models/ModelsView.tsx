@@ -38,6 +38,11 @@ export { emptyModelsWorkspace, modelsWorkspaceStateSchema } from './types';
 export interface ModelsViewProps extends WorkspaceViewProps<ModelsWorkspaceState> {
   onCatalogChanged(): void;
   saveBytes: SaveBytes;
+  /**
+   * Another view asked to train on a table (Segments: a propensity dataset): the source, target and
+   * an entity split by keyColumn are filled in once the table is in the catalog. A new `id` asks again.
+   */
+  request?: { id: number; table: string; target?: string; keyColumn?: string } | null;
 }
 
 /** The model on screen: just trained (with its outcome), or opened from the workspace / a file. */
@@ -100,6 +105,26 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
       return keep ? f : { ...f, source: { kind: 'table', table: fallback }, target: '', features: null, positive: '' };
     });
   }, [tables, selectedTable]);
+
+  // A request from another view applies once, as soon as its table is listed.
+  const appliedRequest = useRef<number | null>(null);
+  const request = props.request ?? null;
+  useEffect(() => {
+    if (!request || appliedRequest.current === request.id) return;
+    const listed = tables.find((t) => t.name === request.table);
+    if (!listed) return;
+    appliedRequest.current = request.id;
+    tableChosen.current = true;
+    const has = (name: string | undefined): name is string => name !== undefined && listed.columns.some((c) => c.name === name);
+    setForm((f) => ({
+      ...f,
+      source: { kind: 'table', table: request.table },
+      target: has(request.target) ? request.target : '',
+      features: null,
+      positive: '',
+      split: has(request.keyColumn) ? { ...f.split, kind: 'entity', keyColumn: request.keyColumn } : f.split,
+    }));
+  }, [request, tables]);
 
   const columns: ColumnInfo[] = useMemo(() => {
     if (form.source.kind === 'table') {

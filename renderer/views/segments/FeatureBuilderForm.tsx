@@ -4,6 +4,7 @@ import { ColumnSelect, TableSelect } from './SegmentFields';
 
 import type { TrackedJob } from '../../use-engine-job';
 import { SegmentsJobLine, type SegmentsJob } from './SegmentsJobLine';
+import { parseDayCount } from './segment-data';
 import { FEATURE_TEMPLATE_CHOICES, type FeatureFormState, type FeatureTemplateChoice } from './types';
 
 const TEMPLATE_LABELS: Record<FeatureTemplateChoice, string> = {
@@ -11,7 +12,8 @@ const TEMPLATE_LABELS: Record<FeatureTemplateChoice, string> = {
   funnel: 'Funnel (view → cart → purchase counts and rates)',
   category_shares: 'Category shares',
   time_shares: 'Hour-of-day and weekday shares',
-  all: 'All of the above',
+  windowed: 'Windowed (counts, spend, items in the last N days)',
+  all: 'All of the above (windowed when windows are given)',
 };
 
 export interface FeatureBuilderFormProps {
@@ -23,18 +25,38 @@ export interface FeatureBuilderFormProps {
   /** The user picked the events table: the form is guessed again from its columns. */
   onChooseTable(table: string): void;
   onTemplate(template: FeatureTemplateChoice): void;
-  /** The as-of date on screen is the default the view computed (the day after the latest time). */
+  /** The as-of date on screen is the default the view computed (the snapshot, less a label window). */
   asOfIsAuto: boolean;
+  /** The data's snapshot, the day after the latest time (null until read). */
+  snapshot: string | null;
   busy: boolean;
   job: TrackedJob<SegmentsJob> | null;
   onGenerate(): void;
 }
 
+/** Where the as-of date on screen comes from, or what the data's snapshot is when the user wrote one. */
+function asOfHint(auto: boolean, snapshot: string, time: string, labelDays: number | null): string {
+  if (!auto) return `the data's snapshot is ${snapshot}`;
+  if (labelDays === null) return `the day after the latest ${time}`;
+  return `${labelDays} day${labelDays === 1 ? '' : 's'} before the data's snapshot ${snapshot}, so the label window ends with the data`;
+}
+
+/** "an event of type buy / purchase" for the label: the values typed, or the purchase stage's. */
+function labelEventWords(form: FeatureFormState): string {
+  const typed = form.labelEvents.split(',').map((v) => v.trim()).filter(Boolean);
+  if (typed.length > 0) return `an event of type ${typed.join(' / ')}`;
+  const purchase = form.stages.purchase.split(',').map((v) => v.trim()).filter(Boolean);
+  return `a purchase (${(purchase.length > 0 ? purchase : ['buy', 'purchase']).join(' / ')})`;
+}
+
 /** Step 1: the feature builder form (events table, template, key/time/value columns, as-of date, filter). */
 export function FeatureBuilderForm(props: FeatureBuilderFormProps): JSX.Element {
-  const { tables, form, formColumns, setForm, onChooseTable, onTemplate, asOfIsAuto, busy, job, onGenerate } = props;
-  const needsEvents = form.template === 'funnel' || form.template === 'all';
+  const { tables, form, formColumns, setForm, onChooseTable, onTemplate, asOfIsAuto, snapshot, busy, job, onGenerate } = props;
+  const labelDays = form.labelWindow.trim() ? parseDayCount(form.labelWindow) : null;
+  // The event type is needed by funnels and offered wherever event types split the counts or name the label event.
+  const needsEvents = form.template === 'funnel' || form.template === 'all' || form.template === 'windowed' || form.labelWindow.trim() !== '';
   const needsCategory = form.template === 'category_shares' || form.template === 'all';
+  const needsWindows = form.template === 'windowed' || form.template === 'all';
   return (
     <fieldset className="form-group" data-testid="features-form">
       <legend>Feature builder</legend>
@@ -71,7 +93,7 @@ export function FeatureBuilderForm(props: FeatureBuilderFormProps): JSX.Element 
       </label>
       {needsEvents && (
         <>
-          <ColumnSelect label="Event type" value={form.eventType} columns={formColumns} optional={form.template === 'all'} onChange={(eventType) => setForm({ eventType })} testId="features-event-type" />
+          <ColumnSelect label="Event type" value={form.eventType} columns={formColumns} optional={form.template !== 'funnel'} onChange={(eventType) => setForm({ eventType })} testId="features-event-type" />
           {form.eventType && (
             <div className="seg-stages" aria-label="Funnel stage values">
               {(['view', 'cart', 'fav', 'purchase'] as const).map((stage) => (
@@ -99,16 +121,53 @@ export function FeatureBuilderForm(props: FeatureBuilderFormProps): JSX.Element 
           </label>
         </>
       )}
+      {needsWindows && (
+        <>
+          <label className="seg-field">
+            <span>Windows (days before as of)</span>
+            <input
+              type="text"
+              value={form.windows}
+              placeholder={form.template === 'windowed' ? '1, 3, 7, 30' : 'none (e.g. 1, 3, 7, 30)'}
+              onChange={(event) => setForm({ windows: event.target.value })}
+              data-testid="features-windows"
+            />
+          </label>
+          <ColumnSelect label="Item (distinct items per window)" value={form.item} columns={formColumns} optional onChange={(item) => setForm({ item })} testId="features-item" />
+        </>
+      )}
       <ColumnSelect label="Session key" value={form.session} columns={formColumns} optional onChange={(session) => setForm({ session })} testId="features-session" />
       <label className="seg-field">
         <span>As of (YYYY-MM-DD)</span>
         <input type="text" value={form.asOf} placeholder="YYYY-MM-DD" onChange={(event) => setForm({ asOf: event.target.value })} data-testid="features-as-of" />
-        {asOfIsAuto && (
+        {snapshot && (
           <small className="muted" data-testid="features-as-of-hint">
-            the day after the latest {form.time}
+            {asOfHint(asOfIsAuto, snapshot, form.time, labelDays)}
           </small>
         )}
       </label>
+      <label className="seg-field">
+        <span>From (lower bound, YYYY-MM-DD)</span>
+        <input type="text" value={form.from} placeholder="none: every event before as of" onChange={(event) => setForm({ from: event.target.value })} data-testid="features-from" />
+      </label>
+      <div className="seg-stages" aria-label="Label window">
+        <label className="seg-field">
+          <span>Label window (days after as of)</span>
+          <input type="text" value={form.labelWindow} placeholder="none (e.g. 1d)" onChange={(event) => setForm({ labelWindow: event.target.value })} data-testid="features-label-window" />
+        </label>
+        {form.labelWindow.trim() !== '' && form.eventType && (
+          <label className="seg-field">
+            <span>Label event</span>
+            <input type="text" value={form.labelEvents} placeholder="purchase" onChange={(event) => setForm({ labelEvents: event.target.value })} data-testid="features-label-events" />
+          </label>
+        )}
+      </div>
+      {labelDays !== null && (
+        <small className="muted" data-testid="features-label-hint">
+          Adds label: 1 when {form.eventType ? labelEventWords(form) : 'any event'} happened in the {labelDays} day{labelDays === 1 ? '' : 's'} from as of on, else 0
+          {form.value.trim() ? '; label_spend: its value there' : ''}. Features see only events before as of.
+        </small>
+      )}
       <label className="seg-field">
         <span>UTC offset (hours)</span>
         <input type="text" inputMode="decimal" value={form.utcOffsetHours} placeholder="0" onChange={(event) => setForm({ utcOffsetHours: event.target.value })} />

@@ -3,6 +3,7 @@ import type { FeatureSqlResult, TableInfo } from '../../../workers/api';
 import type { TrackedJob } from '../../use-engine-job';
 import { SqlEditor, type SqlEditorHandle } from '../sql/SqlEditor';
 import { SegmentsJobLine, type SegmentsJob } from './SegmentsJobLine';
+import { openInModelsRequest, type BuiltDataset, type OpenInModels } from './propensity';
 import type { SegmentsWorkspaceState } from './types';
 
 export interface FeatureSqlCardProps {
@@ -18,11 +19,14 @@ export interface FeatureSqlCardProps {
   buildWhy: string | null;
   job: TrackedJob<SegmentsJob> | null;
   onBuild(): void;
+  /** The table the last build made, while it is in the catalog. */
+  built: BuiltDataset | null;
+  onOpenInModels?: ((request: OpenInModels) => void) | undefined;
 }
 
 /** The feature SQL (generated, then editable) and the Build table row. */
 export function FeatureSqlCard(props: FeatureSqlCardProps): JSX.Element {
-  const { tables, generated, features, onSqlChange, onOutputTable, replaceOutput, onReplaceOutput, buildWhy, job, onBuild } = props;
+  const { tables, generated, features, onSqlChange, onOutputTable, replaceOutput, onReplaceOutput, buildWhy, job, onBuild, built, onOpenInModels } = props;
   const editor = useRef<SqlEditorHandle>(null);
 
   // The editor follows the SQL when it changes from outside (generated, or another workspace opened).
@@ -82,6 +86,16 @@ export function FeatureSqlCard(props: FeatureSqlCardProps): JSX.Element {
         )}
       </div>
       <SegmentsJobLine job={job} which={['build']} />
+      {built && onOpenInModels && (
+        <div className="models-actions seg-build-row">
+          <button type="button" className="btn" onClick={() => onOpenInModels(openInModelsRequest(built))} disabled={job !== null} data-testid="features-open-models">
+            Train a model on {built.name}
+          </button>
+          <span className="muted small">
+            {built.labels.includes('label') ? `Models opens it with the target label, split by ${built.key ?? 'entity'}.` : 'Models opens it; choose the column to predict there.'}
+          </span>
+        </div>
+      )}
     </section>
   );
 }

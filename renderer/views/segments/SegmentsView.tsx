@@ -34,6 +34,7 @@ import {
   waitUntilDone,
 } from './segment-data';
 import { portraitValueExpression } from './portrait-value';
+import { builtDatasetOf, builtStatusText, type OpenInModels } from './propensity';
 import {
   emptyFeatureForm,
   removeSegmentation,
@@ -51,12 +52,15 @@ import '../models/models-view.css';
 import './segments-view.css';
 
 export type { SegmentsWorkspaceState } from './types';
+export type { OpenInModels } from './propensity';
 export { emptySegmentsWorkspace, segmentsWorkspaceStateSchema } from './types';
 
 export interface SegmentsViewProps extends WorkspaceViewProps<SegmentsWorkspaceState> {
   onCatalogChanged(): void;
   /** Adds segment tags (from cluster.tags) to the Tags tab's tag set; returns a sentence saying what changed. */
   onSegmentTags?(tags: Tag[]): string;
+  /** Opens a built table in the Models view, its target (and entity key for the split) filled in. */
+  onOpenInModels?(request: OpenInModels): void;
 }
 
 /**
@@ -136,7 +140,7 @@ export function SegmentsView(props: SegmentsViewProps): JSX.Element {
   }, [tables, selectedTable, chooseFeatureTable, chooseClusterTable, workspaceRef]);
 
   // The as-of date defaults to the day after the latest time in the chosen column; a date the user wrote is kept.
-  const autoAsOf = useAsOfDefault(engine, form, formColumns, workspaceRef, updateWorkspace);
+  const { autoAsOf, snapshot } = useAsOfDefault(engine, form, formColumns, workspaceRef, updateWorkspace);
 
   /** Starts an engine job with progress in this view (and in the Jobs panel); clears it when done. */
   const startJob = <K extends EngineJobKind>(viewJob: ViewJob, kind: K, params: AllEngineJobs[K]['params']): Promise<AllEngineJobs[K]['result']> =>
@@ -176,11 +180,11 @@ export function SegmentsView(props: SegmentsViewProps): JSX.Element {
       const result = await startJob('build', 'features.build', { sql, outputTable: outputTable.trim(), replace: replaceOutput, step: generated?.step ?? null });
       setBuilt(result);
       onCatalogChanged();
-      const key = result.columns[0]?.name;
+      const dataset = builtDatasetOf(result);
       autoClusterTable.current = null;
-      chooseClusterTable(result.name, result.columns, key);
-      const extra = result.warnings.length > 0 ? ` ${result.warnings.join(' ')}` : '';
-      setStatus({ tone: 'ok', text: `Built ${result.name}: ${formatCount(result.rowCount)} rows × ${result.columns.length} columns in ${formatMs(result.elapsedMs)}. It is now the table to cluster.${extra}` });
+      // A label is an outcome, not a trait to cluster on.
+      chooseClusterTable(result.name, result.columns.filter((c) => !dataset.labels.includes(c.name)), dataset.key);
+      setStatus({ tone: 'ok', text: builtStatusText(result, dataset, `${formatCount(result.rowCount)} rows × ${result.columns.length} columns in ${formatMs(result.elapsedMs)}`) });
     } catch (err) {
       fail('Building the feature table', err);
     }
@@ -321,6 +325,7 @@ export function SegmentsView(props: SegmentsViewProps): JSX.Element {
             updateWorkspace((s) => ({ ...s, features: { ...s.features, form: { ...s.features.form, template }, outputTable: featureOutputName(s.features.form.table, template) } }))
           }
           asOfIsAuto={Boolean(form.asOf) && form.asOf === autoAsOf.current}
+          snapshot={snapshot}
           busy={busy}
           job={job}
           onGenerate={() => void generate()}
@@ -366,6 +371,8 @@ export function SegmentsView(props: SegmentsViewProps): JSX.Element {
           buildWhy={buildWhy}
           job={job}
           onBuild={() => void build()}
+          built={built && tables.some((t) => t.name === built.name) ? builtDatasetOf(built) : null}
+          onOpenInModels={props.onOpenInModels}
         />
 
         {sweep && <SweepCard sweep={sweep} chosenK={cluster.k} onUseK={(k) => setCluster({ k })} visible={visible} />}

@@ -75,6 +75,7 @@ export function guessFeatureForm(form: FeatureFormState, columns: readonly Colum
   const value = quantity && price ? `${quoteIdent(quantity)} * ${quoteIdent(price)}` : amount ? quoteIdent(amount) : '';
   const eventType = find(/^(behavior_type|behaviour_type|event_type|event|action)$/i);
   const category = find(/^(category|category_id|category_name|product_category_name)$/i);
+  const item = find(/^(item|product|sku|stock|goods)[_ ]?(id|code|no)?$/i) || find(/^StockCode$/i);
   return {
     ...form,
     key: form.key || key,
@@ -83,6 +84,7 @@ export function guessFeatureForm(form: FeatureFormState, columns: readonly Colum
     value: form.value || value,
     eventType: form.eventType || eventType,
     category: form.category || category,
+    item: form.item || item,
   };
 }
 
@@ -91,6 +93,63 @@ function splitValues(text: string): string[] {
     .split(',')
     .map((v) => v.trim())
     .filter((v) => v !== '');
+}
+
+/** The longest window or label window the engine takes, in days (workers/segments/windowed.ts). */
+export const MAX_WINDOW_DAYS = 3660;
+const MAX_WINDOWS = 12;
+
+/** A number of days written `7`, `7d` or `7 days` (1 to MAX_WINDOW_DAYS), as the CLI's --windows and --label-window read them; null otherwise. */
+export function parseDayCount(text: string): number | null {
+  const match = /^(\d+)\s*(?:d|days?)?$/i.exec(text.trim());
+  const days = match ? Number(match[1]) : Number.NaN;
+  return Number.isInteger(days) && days >= 1 && days <= MAX_WINDOW_DAYS ? days : null;
+}
+
+/** `YYYY-MM-DD` plus (or minus) whole days, in UTC. */
+export function addDays(date: string, days: number): string {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+}
+
+/**
+ * The as-of date the view fills in: the data's snapshot (the day after the latest event; never
+ * today), or with a label window of N days, N days before it, so the label window ends where the
+ * data does (the engine's default too, label-window.ts).
+ */
+export function defaultAsOf(snapshot: string, labelWindow: string): string {
+  const days = labelWindow.trim() ? parseDayCount(labelWindow) : null;
+  return days === null ? snapshot : addDays(snapshot, -days);
+}
+
+/** The windowed fields of the form, checked, onto the engine's FeatureForm (the CLI's --windows, --from, --item, --label-window, --label-event). */
+function windowedParams(form: FeatureFormState, params: Partial<FeatureForm>, problems: string[]): void {
+  const windowsText = form.windows.trim();
+  if (windowsText) {
+    const parts = windowsText.split(',').map((w) => w.trim()).filter(Boolean);
+    const days = parts.map(parseDayCount);
+    if (parts.length === 0 || days.some((d) => d === null)) problems.push(`The windows must be whole numbers of days from 1 to ${MAX_WINDOW_DAYS}, separated by commas (e.g. 1, 3, 7, 30).`);
+    else if (parts.length > MAX_WINDOWS) problems.push(`At most ${MAX_WINDOWS} windows (got ${parts.length}).`);
+    else params.windows = days as number[];
+  }
+  const from = form.from.trim();
+  if (from) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(from)) problems.push('Write the lower bound (from) as YYYY-MM-DD, or leave it empty.');
+    else params.from = from;
+  }
+  if (form.item.trim()) params.item = form.item.trim();
+  const labelWindow = form.labelWindow.trim();
+  const labelEvents = splitValues(form.labelEvents);
+  if (labelWindow) {
+    const days = parseDayCount(labelWindow);
+    if (days === null) problems.push(`The label window must be a whole number of days from 1 to ${MAX_WINDOW_DAYS}, written like 1 or 7d.`);
+    else params.labelWindowDays = days;
+  }
+  if (labelEvents.length > 0) {
+    if (!labelWindow) problems.push('A label event needs a label window (the days after the as-of date to look for it in).');
+    else if (!form.eventType.trim()) problems.push('A label event needs the event type column; without one, any event is the label event.');
+    else params.labelEvents = labelEvents;
+  }
 }
 
 /** The form as the engine's FeatureForm, or what is missing. The engine checks columns and SQL. */
@@ -113,6 +172,8 @@ export function featureParamsFromForm(form: FeatureFormState): Built<FeatureForm
     utcOffsetHours = Number(form.utcOffsetHours);
     if (!Number.isFinite(utcOffsetHours) || Math.abs(utcOffsetHours) > 14) problems.push('The UTC offset must be a number of hours from -14 to 14.');
   }
+  const windowed: Partial<FeatureForm> = {};
+  windowedParams(form, windowed, problems);
   if (problems.length > 0) return { ok: false, problems };
   const params: FeatureForm = { template: form.template, table: form.table, key: form.key.trim(), time: form.time.trim(), asOf: form.asOf.trim() };
   if (form.timeUnit) params.timeUnit = form.timeUnit;
@@ -132,7 +193,7 @@ export function featureParamsFromForm(form: FeatureFormState): Built<FeatureForm
   if (topCategories !== undefined) params.topCategories = topCategories;
   if (form.session.trim()) params.session = form.session.trim();
   if (form.where.trim()) params.where = form.where.trim();
-  return { ok: true, params };
+  return { ok: true, params: { ...params, ...windowed } };
 }
 
 function wholeNumber(text: string, label: string, min: number, max: number, problems: string[]): number {
@@ -266,12 +327,15 @@ export function formatMean(value: number | null): string {
  * holds no time. The time is read as the engine's feature templates read it (numbers are Unix
  * seconds or milliseconds); text that is not a time is skipped rather than failing the query.
  */
-export function asOfDefaultSql(table: string, column: ColumnInfo, unit: FeatureFormState['timeUnit']): string {
+export function asOfDefaultSql(table: string, column: ColumnInfo, unit: FeatureFormState['timeUnit'], utcOffsetHours = 0): string {
   const ref = quoteIdent(column.name);
   let time: string;
   if (isNumericType(column.type)) time = unit === 'milliseconds' ? `epoch_ms(CAST(${ref} AS BIGINT))` : `epoch_ms(CAST(${ref} * 1000 AS BIGINT))`;
   else if (isTemporalType(column.type)) time = `CAST(${ref} AS TIMESTAMP)`;
   else time = `TRY_CAST(${ref} AS TIMESTAMP)`;
+  // The engine takes days after the UTC offset, so its snapshot does too (features.ts timeRangeSql).
+  const minutes = Math.round(utcOffsetHours * 60);
+  if (Number.isFinite(minutes) && minutes !== 0 && Math.abs(utcOffsetHours) <= 14) time = `${time} ${minutes < 0 ? '-' : '+'} INTERVAL ${Math.abs(minutes)} MINUTE`;
   return `SELECT strftime(CAST(max(${time}) AS DATE) + 1, '%Y-%m-%d') AS as_of FROM ${quoteIdent(table)}`;
 }
 

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 
-export const FEATURE_TEMPLATE_CHOICES = ['rfm', 'funnel', 'category_shares', 'time_shares', 'all'] as const;
+export const FEATURE_TEMPLATE_CHOICES = ['rfm', 'funnel', 'category_shares', 'time_shares', 'windowed', 'all'] as const;
 export type FeatureTemplateChoice = (typeof FEATURE_TEMPLATE_CHOICES)[number];
 
 /** The feature builder's form as typed (text fields; converted to a FeatureForm when generating). */
@@ -28,6 +28,18 @@ export const featureFormStateSchema = z.object({
   session: z.string(),
   asOf: z.string(),
   where: z.string(),
+  // Propensity datasets (workers/segments/windowed.ts, label-window.ts). Defaults keep workspace files
+  // saved before these fields existed readable.
+  /** Window lengths in days, comma-separated ('' = the engine's 1, 3, 7, 30 for the windowed template; none for `all`). */
+  windows: z.string().default(''),
+  /** Lower bound YYYY-MM-DD: events before it count in no feature ('' = none). */
+  from: z.string().default(''),
+  /** Item column: the windows count distinct items. */
+  item: z.string().default(''),
+  /** Label window in days after as_of, `1` or `1d` ('' = no label). */
+  labelWindow: z.string().default(''),
+  /** The label event: stage names or event-type values, comma-separated ('' = the purchase values). */
+  labelEvents: z.string().default(''),
 });
 export type FeatureFormState = z.infer<typeof featureFormStateSchema>;
 
@@ -107,6 +119,11 @@ export function emptyFeatureForm(table = ''): FeatureFormState {
     session: '',
     asOf: '',
     where: '',
+    windows: '',
+    from: '',
+    item: '',
+    labelWindow: '',
+    labelEvents: '',
   };
 }
 
