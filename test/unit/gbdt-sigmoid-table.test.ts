@@ -22,6 +22,7 @@ function specPair(m: number, y: number, spw: number, T: Uint32Array): [number, n
   const p = f(f(pq) * 2 ** -24);
   let g = f(p - y);
   let h = f(p * f(1 - p));
+  h = f(f(Math.floor(f(h * 2 ** 32))) * 2 ** -32);
   h = Math.max(h, f(1e-16));
   const w = y > 0.5 ? f(spw) : 1;
   g = f(g * w);
@@ -83,6 +84,38 @@ describe('the sigmoid table', () => {
       expect(differ).toEqual([]);
       expect(viaTrainer).toEqual(gh);
     }
+  });
+
+  it('gives pairs on grids (g: 2^-24, h: 2^-32) whose float64 sums are exact, so any summation order gives the same sums', () => {
+    const T = sigmoidTable();
+    const rng = createRng(9);
+    const n = 100_000;
+    const margins = Float32Array.from({ length: n }, () => (rng() - 0.5) * 30);
+    const labels = Float32Array.from({ length: n }, () => (rng() < 0.4 ? 1 : 0));
+    const gh = new Float32Array(2 * n);
+    logisticGradientRange(margins, labels, T, 1, gh, 0, n);
+    let offGrid = 0;
+    for (let i = 0; i < n; i++) {
+      if (!Number.isInteger((gh[2 * i] as number) * 2 ** 24) || !Number.isInteger((gh[2 * i + 1] as number) * 2 ** 32)) offGrid++;
+    }
+    expect(offGrid).toBe(0);
+    const sum = (order: number[]): [number, number] => {
+      let G = 0;
+      let H = 0;
+      for (const i of order) {
+        G += gh[2 * i] as number;
+        H += gh[2 * i + 1] as number;
+      }
+      return [G, H];
+    };
+    const forwards = Array.from({ length: n }, (_, i) => i);
+    const shuffled = [...forwards];
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(rng() * (i + 1));
+      [shuffled[i], shuffled[j]] = [shuffled[j] as number, shuffled[i] as number];
+    }
+    expect(sum(shuffled)).toEqual(sum(forwards));
+    expect(sum([...forwards].reverse())).toEqual(sum(forwards));
   });
 
   it('runs in a helper thread from its source text alone', () => {
