@@ -3,17 +3,7 @@
 // hashed text and integer columns, booleans, dates and timestamps.
 import type { CtrEncoding, CtrField, CtrKind, CtrWeights, DenseLayer } from '../../workers/ctr/weights';
 import { slotCount } from '../../workers/ctr/weights';
-
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { createRng } from '../../workers/gbdt/rng';
 
 export const HOSTILE_LEVELS = ['red', "it's", 'back\\slash', 'naïve 東京', 'a"b', '', 'tab\there', 'x'];
 
@@ -36,7 +26,7 @@ export function fixtureEncoding(options: { timestamps?: boolean; hashBuckets?: n
 
 /** Random float32 weights for an encoding (normal-ish, scale `scale`). */
 export function randomWeights(kind: CtrKind, encoding: CtrEncoding, seed: number, k = 4, hidden: number[] = [8, 4]): CtrWeights {
-  const random = mulberry32(seed);
+  const random = createRng(seed);
   const normal = (scale: number): number => (random() + random() + random() - 1.5) * scale;
   const fill = (n: number, scale: number): Float32Array => Float32Array.from({ length: n }, () => normal(scale));
   const dims = kind === 'lr' ? 0 : k;
@@ -63,7 +53,7 @@ export type FixtureRow = Record<string, number | string | boolean | null>;
 
 /** Rows for the fixture encoding (values as DuckDB reads them back into the reference scorer). */
 export function fixtureRows(n: number, seed: number, options: { levels?: number } = {}): FixtureRow[] {
-  const random = mulberry32(seed);
+  const random = createRng(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   const levels = [...HOSTILE_LEVELS, ...Array.from({ length: Math.max(0, (options.levels ?? 0) - HOSTILE_LEVELS.length) }, (_, i) => `lvl${i}`)];
   const specialNumbers = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, null, 0, -3.5];

@@ -5,7 +5,8 @@ import { levelHash, referenceMargins, referenceProbabilities } from '../../worke
 import type { CtrWeights } from '../../workers/ctr/weights';
 import { DIALECTS } from '../../workers/packs/dialects/dialect';
 import { createInProcessEngine, type NodeEngine } from '../../workers/node/engine-node';
-import { fixtureEncoding, fixtureRows, fixtureTableSql, mulberry32, randomWeights, type FixtureRow } from '../helpers/ctr-export-fixtures';
+import { createRng } from '../../workers/gbdt/rng';
+import { fixtureEncoding, fixtureRows, fixtureTableSql, randomWeights, type FixtureRow } from '../helpers/ctr-export-fixtures';
 import { baseInput, grammarErrors, queryRows } from '../helpers/packs';
 import { writeCtrModel } from '../../workers/ctr/model-file';
 import { packToSql } from '../../workers/packs/dialects/pack-sql';
@@ -49,7 +50,7 @@ function expectParity(weights: CtrWeights, out: Array<Record<string, unknown>>, 
 
 describe('MD5 hashing of levels', () => {
   it('matches node:crypto MD5 on ASCII, Unicode, empty and long texts', () => {
-    const random = mulberry32(3);
+    const random = createRng(3);
     const texts = ['', 'a', 'abc', 'naïve 東京 🚀', 'x'.repeat(55), 'y'.repeat(56), 'z'.repeat(64), 'w'.repeat(1000)];
     for (let i = 0; i < 50; i++) texts.push(String.fromCodePoint(...Array.from({ length: Math.floor(random() * 80) }, () => 32 + Math.floor(random() * 5000))));
     for (const text of texts) expect(levelHash(text), text).toBe(createHash('md5').update(text, 'utf8').digest().readUInt32BE(0));
