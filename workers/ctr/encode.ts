@@ -74,7 +74,9 @@ function bad(message: string): EngineError {
 }
 
 /**
- * Measures the training relation and decides each field's encoding. Unusable columns (all
+ * Measures the training relation and decides each field's encoding. The caller passes the training
+ * rows only: validation rows and cross-validation folds' held-out rows are encoded with what
+ * training saw (their unseen levels go to "other"), so they do not flatter the validation metrics. Unusable columns (all
  * missing, one value, identifier-like text) are left out with a warning, or refused when the
  * caller named them as features.
  */
@@ -196,19 +198,18 @@ function stringColumn(vector: Vector | null): string[] {
 let uploads = 0;
 
 /**
- * Encodes every row of `relation` (in its order) with a saved encoding. `extra` adds SELECT
- * expressions (e.g. the label) returned as Float64 columns. Missing source columns are refused.
+ * The SELECT expressions of a saved encoding ("x0".."x{F-1}": a slot, or a numeric field's x with
+ * NULL = missing) over source columns qualified `s.`, with the vocabulary tables they join (uploaded
+ * here; `release` drops them).
  */
-export async function encodeRows(
-  driver: DuckDriver,
-  relation: string,
-  encoding: CtrEncoding,
-  options: { signal: AbortSignal; extra?: Record<string, string>; precise?: boolean; orderColumn?: string },
-): Promise<{ encoded: EncodedRows; extra: Record<string, Float64Array> }> {
+export async function encodedSelect(driver: DuckDriver, encoding: CtrEncoding): Promise<{ select: string[]; joins: string[]; release(): Promise<void> }> {
   const tag = ++uploads;
   const vocabTables: string[] = [];
   const select: string[] = [];
   const joins: string[] = [];
+  const release = async (): Promise<void> => {
+    for (const t of vocabTables) await driver.query(`DROP TABLE IF EXISTS ${quoteIdent(t)}`).catch(() => undefined);
+  };
   try {
     for (let f = 0; f < encoding.fields.length; f++) {
       const field = encoding.fields[f] as CtrField;
@@ -229,6 +230,45 @@ export async function encodeRows(
         select.push(`COALESCE("v${f}"."__assay_slot", 0) AS "x${f}"`);
       }
     }
+  } catch (err) {
+    await release();
+    throw err;
+  }
+  return { select, joins, release };
+}
+
+/** Room for `rows` encoded rows (float32 values, as training reads them; float64 when `precise`). */
+export function allocateEncodedRows(rows: number, fields: number, precise = false): EncodedRows {
+  return { rows, fields, slots: new Int32Array(rows * fields), values: precise ? new Float64Array(rows * fields) : new Float32Array(rows * fields) };
+}
+
+/** Bytes an EncodedRows' arrays hold. */
+export function encodedBytes(rows: EncodedRows): number {
+  return rows.slots.byteLength + rows.values.byteLength;
+}
+
+/** Writes the "x0".."x{F-1}" columns of an encoded Arrow result into rows [at, at + numRows) of `into`. */
+export function fillEncoded(table: Table, encoding: CtrEncoding, into: EncodedRows, at: number): void {
+  const F = encoding.fields.length;
+  encoding.fields.forEach((field, f) => {
+    const vector = table.getChild(`x${f}`);
+    if (field.kind === 'numeric') fillNumeric(vector, field, f, F, into.slots, into.values, at);
+    else fillSlots(vector, f, F, into.slots, into.values, at);
+  });
+}
+
+/**
+ * Encodes every row of `relation` (in its order) with a saved encoding. `extra` adds SELECT
+ * expressions (e.g. the label) returned as Float64 columns. Missing source columns are refused.
+ */
+export async function encodeRows(
+  driver: DuckDriver,
+  relation: string,
+  encoding: CtrEncoding,
+  options: { signal: AbortSignal; extra?: Record<string, string>; precise?: boolean; orderColumn?: string },
+): Promise<{ encoded: EncodedRows; extra: Record<string, Float64Array> }> {
+  const { select, joins, release } = await encodedSelect(driver, encoding);
+  try {
     const extraNames = Object.keys(options.extra ?? {});
     extraNames.forEach((name, i) => select.push(`CAST(${(options.extra as Record<string, string>)[name]} AS DOUBLE) AS "e${i}"`));
     // Every expression names its source columns as s."col", clear of the vocabulary tables' columns.
@@ -240,29 +280,25 @@ export async function encodeRows(
       : `SELECT ${select.join(', ')} FROM ${relation} AS s`;
     const table = await driver.query(sql, options.signal);
     throwIfAborted(options.signal);
-    const rows = table.numRows;
-    const F = encoding.fields.length;
-    const slots = new Int32Array(rows * F);
-    const values = options.precise ? new Float64Array(rows * F) : new Float32Array(rows * F);
-    encoding.fields.forEach((field, f) => {
-      const vector = table.getChild(`x${f}`);
-      if (field.kind === 'numeric') fillNumeric(vector, field, f, F, slots, values);
-      else fillSlots(vector, f, F, slots, values);
-    });
+    const encoded = allocateEncodedRows(table.numRows, encoding.fields.length, options.precise);
+    fillEncoded(table, encoding, encoded, 0);
     const extra: Record<string, Float64Array> = {};
-    extraNames.forEach((name, i) => {
-      const out = new Float64Array(rows);
-      forEachValue(table.getChild(`e${i}`), (r, v) => (out[r] = v === null ? Number.NaN : v));
-      extra[name] = out;
-    });
-    return { encoded: { rows, fields: F, slots, values }, extra };
+    extraNames.forEach((name, i) => (extra[name] = float64Column(table.getChild(`e${i}`), table.numRows)));
+    return { encoded, extra };
   } finally {
-    for (const t of vocabTables) await driver.query(`DROP TABLE IF EXISTS ${quoteIdent(t)}`).catch(() => undefined);
+    await release();
   }
 }
 
+/** A numeric Arrow column as Float64 (NULL = NaN). */
+export function float64Column(vector: Vector | null, rows: number): Float64Array {
+  const out = new Float64Array(rows);
+  forEachValue(vector, (r, v) => (out[r] = v === null ? Number.NaN : v));
+  return out;
+}
+
 /** Calls back with each row's number (null when NULL), chunk by chunk. */
-function forEachValue(vector: Vector | null, visit: (row: number, value: number | null) => void): void {
+export function forEachValue(vector: Vector | null, visit: (row: number, value: number | null) => void): void {
   if (!vector) return;
   let at = 0;
   for (const chunk of vector.data) {
@@ -277,9 +313,9 @@ function forEachValue(vector: Vector | null, visit: (row: number, value: number 
   }
 }
 
-function fillNumeric(vector: Vector | null, field: NumericField, f: number, F: number, slots: Int32Array, values: Float32Array | Float64Array): void {
+function fillNumeric(vector: Vector | null, field: NumericField, f: number, F: number, slots: Int32Array, values: Float32Array | Float64Array, first: number): void {
   forEachValue(vector, (r, v) => {
-    const at = r * F + f;
+    const at = (first + r) * F + f;
     if (v === null || !Number.isFinite(v)) {
       slots[at] = field.missingIndicator ? 1 : 0;
       values[at] = field.missingIndicator ? 1 : 0;
@@ -290,9 +326,9 @@ function fillNumeric(vector: Vector | null, field: NumericField, f: number, F: n
   });
 }
 
-function fillSlots(vector: Vector | null, f: number, F: number, slots: Int32Array, values: Float32Array | Float64Array): void {
+function fillSlots(vector: Vector | null, f: number, F: number, slots: Int32Array, values: Float32Array | Float64Array, first: number): void {
   forEachValue(vector, (r, v) => {
-    const at = r * F + f;
+    const at = (first + r) * F + f;
     slots[at] = v ?? 0;
     values[at] = 1;
   });

@@ -20,6 +20,8 @@ export interface CtrParams {
   hash_buckets: number;
   log1p: number;
   standardize: number;
+  /** Most encoded rows in memory (0 = automatic); more rows stream from DuckDB (workers/ctr/stream.ts). */
+  rows_in_memory: number;
 }
 
 function bad(message: string): EngineError {
@@ -40,6 +42,7 @@ const RULES: Record<string, [(v: number) => boolean, string]> = {
   hash_buckets: [(v) => Number.isInteger(v) && v >= 0 && v <= 100_000_000, 'a whole number >= 0 (0 = vocabulary)'],
   log1p: [(v) => v === 0 || v === 1, '0 or 1'],
   standardize: [(v) => v === 0 || v === 1, '0 or 1'],
+  rows_in_memory: [(v) => Number.isInteger(v) && v >= 0, 'a whole number >= 0 (0 = automatic)'],
 };
 
 const ALIASES: Record<string, string> = { eta: 'learning_rate', lr: 'learning_rate', embedding_dim: 'k', batch: 'batch_size', patience: 'early_stopping_rounds' };
@@ -96,5 +99,6 @@ export function resolveCtrParams(kind: CtrKind, given: Record<string, unknown>):
     hash_buckets: out.hash_buckets as number,
     log1p: out.log1p as number,
     standardize: out.standardize as number,
+    rows_in_memory: out.rows_in_memory as number,
   };
 }

@@ -19,8 +19,11 @@ import type { EvaluateParams, LabelInfo, ModelEvaluation, ModelFeature, ModelSum
 import { buildCtrEncoding, encodeRows, type EncodedRows } from './encode';
 import { readCtrModel, writeCtrModel, type CtrModelMeta } from './model-file';
 import { resolveCtrParams } from './params';
-import { probabilities, scoreRows } from './score';
+import { probabilities, scoreRows, sigmoid } from './score';
+import { MemoryRowSource, type CtrRowSource, type RowPart } from './row-source';
+import { EncodedRowStore, RowParts, StreamedRowSource, TRAIN_PART, VALID_PART, readRowColumns } from './stream';
 import { trainCtr } from './train';
+import type { CtrParams } from './params';
 import type { CtrEncoding, CtrKind, CtrWeights } from './weights';
 
 /** What the model service lends: ids from its counter, its label rules and its row split. */
@@ -43,26 +46,69 @@ export interface FieldInteraction {
 interface StoredCtrModel {
   summary: ModelSummary;
   weights: CtrWeights;
-  /** Rows evaluation and importance run on (validation rows; the training rows without any). */
-  evalRows: { rows: EncodedRows; labels: Float64Array } | null;
+  /**
+   * Probabilities and labels of the rows the model is evaluated on (validation rows; the training
+   * rows without any; a table's after model.evaluate on it): evaluation at another threshold needs no more.
+   */
+  evalScores: PartScores | null;
+}
+
+/** A part's probabilities and labels, in row order. */
+interface PartScores {
+  probs: Float64Array;
+  labels: Float64Array;
+}
+
+/** Encoded bytes per row a source holds: slots and float32 values per field, a label and a visiting-order entry. */
+function bytesPerRow(fields: number): number {
+  return fields * 8 + 8;
+}
+
+/** The automatic budget of encoded rows in memory (rows_in_memory=0). */
+export const AUTO_ENCODED_BYTES = 256 * 2 ** 20;
+
+/** Permutation importance and FM interactions look at this many rows at most. */
+const IMPORTANCE_ROWS = 20_000;
+
+/** The most encoded rows a model may hold in memory: rows_in_memory, or about AUTO_ENCODED_BYTES' worth. */
+export function encodedRowBudget(rowsInMemory: number, fields: number): number {
+  return rowsInMemory > 0 ? rowsInMemory : Math.max(1, Math.floor(AUTO_ENCODED_BYTES / bytesPerRow(fields)));
+}
+
+/**
+ * The trainer's rows: all in memory when they fit the budget, else streamed from the store through
+ * buffers of the budget's size.
+ */
+async function rowSource(store: EncodedRowStore, cp: CtrParams, positives: number, signal: AbortSignal): Promise<CtrRowSource> {
+  const F = store.encoding.fields.length;
+  const budget = encodedRowBudget(cp.rows_in_memory, F);
+  const batch = Math.min(cp.batch_size, Math.max(1, store.trainRows));
+  if (store.trainRows + store.validRows <= budget) {
+    return new MemoryRowSource(await store.readAll('train', signal), await store.readAll('valid', signal));
+  }
+  if (budget < 3 * batch) {
+    throw new EngineError('BAD_INPUT', `rows_in_memory=${budget.toLocaleString('en-US')} is too small to stream ${(store.trainRows + store.validRows).toLocaleString('en-US')} rows in batches of ${batch}: it must hold at least three batches (${3 * batch}). Raise it, or lower batch_size.`);
+  }
+  return new StreamedRowSource(store, budget, positives, { batchSize: batch });
+}
+
+/** Probabilities of a part's rows, scored chunk by chunk as the source reads them. */
+async function scorePart(weights: CtrWeights, source: CtrRowSource, part: RowPart, signal: AbortSignal): Promise<PartScores> {
+  const n = part === 'train' ? source.trainRows : source.validRows;
+  const probs = new Float64Array(n);
+  const labels = new Float64Array(n);
+  for await (const chunk of source.chunks(part, signal)) {
+    const margins = await scoreRows(weights, chunk.rows, () => throwIfAborted(signal));
+    for (let i = 0; i < chunk.rows.rows; i++) {
+      probs[chunk.first + i] = sigmoid(margins[i] as number);
+      labels[chunk.first + i] = chunk.labels[i] as number;
+    }
+  }
+  return { probs, labels };
 }
 
 export function isCtrKind(kind: unknown): kind is CtrKind {
   return kind === 'lr' || kind === 'fm' || kind === 'deepfm';
-}
-
-function pick(rows: EncodedRows, idx: Uint32Array): EncodedRows {
-  const F = rows.fields;
-  const slots = new Int32Array(idx.length * F);
-  const values = new Float64Array(idx.length * F);
-  for (let i = 0; i < idx.length; i++) {
-    const from = (idx[i] as number) * F;
-    for (let f = 0; f < F; f++) {
-      slots[i * F + f] = rows.slots[from + f] as number;
-      values[i * F + f] = rows.values[from + f] as number;
-    }
-  }
-  return { rows: idx.length, fields: F, slots, values };
 }
 
 function modelFeatures(encoding: CtrEncoding): ModelFeature[] {
@@ -123,36 +169,42 @@ export class CtrService {
       if (!targetColumn) throw new EngineError('BAD_INPUT', `The target "${params.target}" is not a column of the data.`);
       ctx.progress(0.01, 'checking the target');
       const label = await this.hooks.binaryLabel(relation, params.target, targetColumn.type, params.positive, ctx.signal);
-      ctx.progress(0.03, 'measuring fields');
-      const encoding = await buildCtrEncoding(
-        this.data.driver,
-        relation,
-        // The split's entity key or time column is no default feature (as for GBDT).
-        params.features && params.features.length > 0 ? columns : withoutSplitColumns(params.split, columns, warnings),
-        params.target,
-        params.features,
-        { minCount: cp.min_count, hashBuckets: cp.hash_buckets, log1p: cp.log1p === 1, standardize: cp.standardize === 1 },
-        warnings,
-        ctx.signal,
-      );
-      // Time and entity splits need a value per row, as for boosted trees (gbdt/row-split.ts).
+      // Split first: the encoding is then measured on the training rows alone (validation rows and
+      // held-out folds get what training saw, their unseen levels "other").
       const splitExpression = splitValueExpression(params.split, columns);
-      ctx.progress(0.08, 'encoding rows');
-      const extra: Record<string, string> = { label: label.expression };
-      if (splitExpression) extra.time = splitExpression;
-      const { encoded, extra: columnsOut } = await encodeRows(this.data.driver, relation, encoding, { signal: ctx.signal, extra });
-      const n = encoded.rows;
-      const labels = Float32Array.from(columnsOut.label as Float64Array);
-      // Float64, as GBDT reads them, so both kinds hold out the same rows.
-      const { train, valid } = this.hooks.splitRows(n, labels, params, columnsOut.time ?? null);
-      let pos = 0;
-      for (const i of train) pos += labels[i] as number;
-      if (pos === 0 || pos === train.length) throw new EngineError('BAD_INPUT', 'The training rows hold a single class; use more data or another split.');
+      ctx.progress(0.02, 'splitting rows');
+      const read = await readRowColumns(this.data.driver, relation, splitExpression ? { label: label.expression, time: splitExpression } : { label: label.expression }, ctx.signal);
+      const n = read.rows;
+      if (n === 0) throw new EngineError('BAD_INPUT', 'The data has 0 rows; there is nothing to train on.');
+      const labels = Float32Array.from(read.columns.label as Float64Array);
+      // Float64 split values, as GBDT reads them, so both kinds hold out the same rows.
+      const { train, valid } = this.hooks.splitRows(n, labels, params, read.columns.time ?? null);
+      let positives = 0;
+      for (const i of train) positives += labels[i] as number;
+      if (positives === 0 || positives === train.length) throw new EngineError('BAD_INPUT', 'The training rows hold a single class; use more data or another split.');
+      const partOf = new Uint8Array(n).fill(VALID_PART);
+      for (const i of train) partOf[i] = TRAIN_PART;
+      const parts = await RowParts.upload(this.data.driver, relation, partOf);
+      let store: EncodedRowStore | null = null;
+      try {
+        ctx.progress(0.03, 'measuring fields on the training rows');
+        const encoding = await buildCtrEncoding(
+          this.data.driver,
+          parts.rowsOf('train'),
+          // The split's entity key or time column is no default feature (as for GBDT).
+          params.features && params.features.length > 0 ? columns : withoutSplitColumns(params.split, columns, warnings),
+          params.target,
+          params.features,
+          { minCount: cp.min_count, hashBuckets: cp.hash_buckets, log1p: cp.log1p === 1, standardize: cp.standardize === 1 },
+          warnings,
+          ctx.signal,
+        );
+        ctx.progress(0.06, 'encoding rows');
+        store = await EncodedRowStore.build(this.data.driver, parts, encoding, label.expression, ctx.signal);
+        const source = await rowSource(store, cp, positives, ctx.signal);
 
-      ctx.progress(0.1, `training ${kind} on ${train.length.toLocaleString('en-US')} rows`);
-      const result = await trainCtr(
-        { rows: encoded, labels, train, valid },
-        {
+        ctx.progress(0.1, `training ${kind} on ${train.length.toLocaleString('en-US')} rows`);
+        const result = await trainCtr(source, {
           params: cp,
           encoding,
           signal: ctx.signal,
@@ -161,46 +213,48 @@ export class CtrService {
             const v = report.valid?.[cp.eval_metric] ?? report.train.logloss;
             ctx.progress(0.1 + (0.8 * report.round) / cp.epochs, `epoch ${report.round} of ${cp.epochs}: ${report.valid ? `valid ${cp.eval_metric}` : 'train logloss'} ${v?.toFixed(5) ?? ''}`);
           },
-        },
-      );
-      throwIfAborted(ctx.signal);
-      ctx.progress(0.92, 'evaluating');
-      const labels64 = Float64Array.from(labels);
-      const trainRows = pick(encoded, train);
-      const trainLabels = Float64Array.from(train, (i) => labels64[i] as number);
-      const validRows = valid.length > 0 ? pick(encoded, valid) : null;
-      const validLabels = Float64Array.from(valid, (i) => labels64[i] as number);
-      const check = (): void => throwIfAborted(ctx.signal);
-      const evaluation = {
-        train: { binary: evaluateBinary(probabilities(await scoreRows(result.weights, trainRows, check)), trainLabels, 0.5) },
-        valid: validRows ? { binary: evaluateBinary(probabilities(await scoreRows(result.weights, validRows, check)), validLabels, 0.5) } : null,
-      };
-      const evalRows = validRows ? { rows: validRows, labels: validLabels } : { rows: trainRows, labels: trainLabels };
-      ctx.progress(0.95, 'measuring field importance');
-      const importance = await permutationImportance(result.weights, evalRows.rows, evalRows.labels, cp.seed, check);
-      const interactions = kind === 'lr' ? [] : fieldInteractions(result.weights, evalRows.rows);
-      if (evaluation.valid && evaluation.train.binary.auc - evaluation.valid.binary.auc > 0.1) {
-        warnings.push(`The model fits the training rows far better than the validation rows (AUC ${evaluation.train.binary.auc.toFixed(3)} vs ${evaluation.valid.binary.auc.toFixed(3)}): it overfits. Try a larger l2, a smaller k, min_count above 1 or fewer epochs.`);
+        });
+        throwIfAborted(ctx.signal);
+        ctx.progress(0.92, 'evaluating');
+        const check = (): void => throwIfAborted(ctx.signal);
+        const trainScores = await scorePart(result.weights, source, 'train', ctx.signal);
+        const validScores = valid.length > 0 ? await scorePart(result.weights, source, 'valid', ctx.signal) : null;
+        const evaluation = {
+          train: { binary: evaluateBinary(trainScores.probs, trainScores.labels, 0.5) },
+          valid: validScores ? { binary: evaluateBinary(validScores.probs, validScores.labels, 0.5) } : null,
+        };
+        ctx.progress(0.95, 'measuring field importance');
+        // Importance and interactions on the first validation rows (the training rows without any).
+        const sample = await source.head(validScores ? 'valid' : 'train', IMPORTANCE_ROWS, ctx.signal);
+        const importance = await permutationImportance(result.weights, sample.rows, Float64Array.from(sample.labels), cp.seed, check);
+        const interactions = kind === 'lr' ? [] : fieldInteractions(result.weights, sample.rows);
+        if (evaluation.valid && evaluation.train.binary.auc - evaluation.valid.binary.auc > 0.1) {
+          warnings.push(`The model fits the training rows far better than the validation rows (AUC ${evaluation.train.binary.auc.toFixed(3)} vs ${evaluation.valid.binary.auc.toFixed(3)}): it overfits. Try a larger l2, a smaller k, min_count above 1 or fewer epochs.`);
+        }
+        const { modelId, number } = this.hooks.nextId();
+        const summary: ModelSummary = {
+          modelId,
+          kind,
+          name: params.name?.trim() || `${params.target} ${kind} ${number}`,
+          objective: 'binary:logistic',
+          target: params.target,
+          label: label.info,
+          features: modelFeatures(encoding),
+          trees: 0,
+          bestIteration: result.bestEpoch,
+          params: { ...cp, epochs_trained: result.history.length, seconds_per_epoch: result.secondsPerEpoch, encoded_bytes: source.peakBytes, streamed: source instanceof StreamedRowSource ? 1 : 0 },
+          trainedAt: new Date().toISOString(),
+          rows: { train: train.length, valid: valid.length },
+          backend: { ...result.backend, reason: `${result.backend.reason}; ${source.description}` },
+        };
+        // Only the evaluation rows' scores and labels stay: the Models view's curves and comparison need no more.
+        this.models.set(modelId, { summary, weights: result.weights, evalScores: validScores ?? trainScores });
+        ctx.progress(1, 'done');
+        return { model: summary, history: result.history, evaluation, importance, interactions, warnings, elapsedMs: Date.now() - started };
+      } finally {
+        await store?.drop();
+        await parts.drop();
       }
-      const { modelId, number } = this.hooks.nextId();
-      const summary: ModelSummary = {
-        modelId,
-        kind,
-        name: params.name?.trim() || `${params.target} ${kind} ${number}`,
-        objective: 'binary:logistic',
-        target: params.target,
-        label: label.info,
-        features: modelFeatures(encoding),
-        trees: 0,
-        bestIteration: result.bestEpoch,
-        params: { ...cp, epochs_trained: result.history.length, seconds_per_epoch: result.secondsPerEpoch },
-        trainedAt: new Date().toISOString(),
-        rows: { train: train.length, valid: valid.length },
-        backend: result.backend,
-      };
-      this.models.set(modelId, { summary, weights: result.weights, evalRows });
-      ctx.progress(1, 'done');
-      return { model: summary, history: result.history, evaluation, importance, interactions, warnings, elapsedMs: Date.now() - started };
     } finally {
       await stable.release();
     }
@@ -209,8 +263,8 @@ export class CtrService {
   async evaluateAt(modelId: string, threshold: number): Promise<ModelEvaluation> {
     const m = this.stored(modelId);
     if (!(threshold >= 0 && threshold <= 1)) throw new EngineError('BAD_INPUT', 'The threshold must be between 0 and 1.');
-    if (!m.evalRows) throw new EngineError('BAD_INPUT', 'This model has no rows to evaluate on yet. An imported model is evaluated on a table: choose one that holds its features and the true target.');
-    return { binary: evaluateBinary(probabilities(await scoreRows(m.weights, m.evalRows.rows)), m.evalRows.labels, threshold) };
+    if (!m.evalScores) throw new EngineError('BAD_INPUT', 'This model has no rows to evaluate on yet. An imported model is evaluated on a table: choose one that holds its features and the true target.');
+    return { binary: evaluateBinary(m.evalScores.probs, m.evalScores.labels, threshold) };
   }
 
   async evaluateJob(params: EvaluateParams, ctx: JobContext): Promise<ModelEvaluation> {
@@ -227,11 +281,23 @@ export class CtrService {
     this.requireColumns(m.weights.encoding, columns);
     const { info, expression } = await this.hooks.evaluationLabel(m.summary.label, relation, target, targetColumn.type, params.positive, ctx.signal);
     ctx.progress(0.2, 'encoding rows');
-    const { encoded, extra } = await encodeRows(this.data.driver, relation, m.weights.encoding, { signal: ctx.signal, extra: { label: expression }, precise: true });
-    if (encoded.rows === 0) throw new EngineError('BAD_INPUT', 'The data has 0 rows; there is nothing to evaluate on.');
-    m.evalRows = { rows: encoded, labels: extra.label as Float64Array };
-    m.summary = { ...m.summary, target, label: info, rows: { ...m.summary.rows, valid: encoded.rows } };
-    ctx.progress(0.6, `scoring ${encoded.rows.toLocaleString('en-US')} rows`);
+    const n = (await readRowColumns(this.data.driver, relation, { label: expression }, ctx.signal)).rows;
+    if (n === 0) throw new EngineError('BAD_INPUT', 'The data has 0 rows; there is nothing to evaluate on.');
+    // Every row is an evaluation row, encoded in DuckDB and scored a buffer at a time; only scores stay.
+    const parts = await RowParts.upload(this.data.driver, relation, new Uint8Array(n).fill(VALID_PART));
+    try {
+      const store = await EncodedRowStore.build(this.data.driver, parts, m.weights.encoding, expression, ctx.signal);
+      try {
+        ctx.progress(0.6, `scoring ${n.toLocaleString('en-US')} rows`);
+        const budget = Math.min(n, encodedRowBudget(Number(m.summary.params.rows_in_memory ?? 0) || 0, m.weights.encoding.fields.length));
+        m.evalScores = await scorePart(m.weights, new StreamedRowSource(store, budget, 0, { precise: true }), 'valid', ctx.signal);
+      } finally {
+        await store.drop();
+      }
+    } finally {
+      await parts.drop();
+    }
+    m.summary = { ...m.summary, target, label: info, rows: { ...m.summary.rows, valid: n } };
     return this.evaluateAt(m.summary.modelId, threshold);
   }
 
@@ -309,7 +375,7 @@ export class CtrService {
       rows: { train: 0, valid: 0 },
       ...(meta.backend ? { backend: meta.backend } : {}),
     };
-    this.models.set(modelId, { summary, weights, evalRows: null });
+    this.models.set(modelId, { summary, weights, evalScores: null });
     return summary;
   }
 }
@@ -317,7 +383,8 @@ export class CtrService {
 /**
  * Field-level permutation importance: the rise in log loss when one field's slots are shuffled
  * across the rows (seeded), breaking its link to the label. Reported as `gain` (the loss the field
- * saves), cover and weight 0.
+ * saves), cover and weight 0. Each field is shuffled in place and put back, so the rows are never
+ * copied whole (they may be a streaming source's buffer).
  */
 export async function permutationImportance(weights: CtrWeights, rows: EncodedRows, labels: Float64Array, seed: number, check?: () => void): Promise<FeatureImportance[]> {
   const limit = Math.min(rows.rows, 20_000);
@@ -327,11 +394,16 @@ export async function permutationImportance(weights: CtrWeights, rows: EncodedRo
   const F = rows.fields;
   const rng = createRng(seed + 7919);
   const out: FeatureImportance[] = [];
+  const { slots, values } = sample;
+  const keptSlots = new Int32Array(limit);
+  const keptValues = new Float64Array(limit);
   for (let f = 0; f < F; f++) {
     const field = weights.encoding.fields[f] as CtrWeights['encoding']['fields'][number];
     check?.();
-    const slots = sample.slots.slice();
-    const values = sample.values.slice();
+    for (let i = 0; i < limit; i++) {
+      keptSlots[i] = slots[i * F + f] as number;
+      keptValues[i] = values[i * F + f] as number;
+    }
     for (let i = limit - 1; i > 0; i--) {
       const j = Math.floor(rng() * (i + 1));
       const a = i * F + f;
@@ -339,7 +411,15 @@ export async function permutationImportance(weights: CtrWeights, rows: EncodedRo
       [slots[a], slots[b]] = [slots[b] as number, slots[a] as number];
       [values[a], values[b]] = [values[b] as number, values[a] as number];
     }
-    const shuffled = loglossOf(probabilities(await scoreRows(weights, { rows: limit, fields: F, slots, values })), y);
+    let shuffled: number;
+    try {
+      shuffled = loglossOf(probabilities(await scoreRows(weights, sample)), y);
+    } finally {
+      for (let i = 0; i < limit; i++) {
+        slots[i * F + f] = keptSlots[i] as number;
+        values[i * F + f] = keptValues[i] as number;
+      }
+    }
     out.push({ feature: field.name, gain: Math.max(0, shuffled - base), cover: 0, weight: 0 });
   }
   return out;

@@ -14,22 +14,18 @@ import { auc as aucOf, logloss as loglossOf } from '../gbdt/metrics';
 import { createRng } from '../gbdt/rng';
 import type { RoundReport } from '../gbdt/train';
 import type { EncodedRows } from './encode';
+import type { CtrRowSource } from './row-source';
 import type { CtrParams } from './params';
 import { slotCount, type CtrEncoding, type CtrWeights, type DenseLayer } from './weights';
+import type { BackendPreference } from '../compute/backend-choice';
 import { loadTf, mlpForward, mlpStep, type MlpParams, type MlpShape, type TfBackend } from './mlp-tf';
-
-export interface CtrTrainData {
-  rows: EncodedRows;
-  labels: Float32Array;
-  /** Row indices (into rows/labels) of the training and validation rows. */
-  train: Uint32Array;
-  valid: Uint32Array;
-}
 
 export interface CtrTrainOptions {
   params: CtrParams;
   encoding: CtrEncoding;
   signal: AbortSignal;
+  /** DeepFM's MLP backend: 'auto' (WebGPU only on a hardware adapter, else WASM), 'webgpu' or 'cpu' (mlp-tf.ts). */
+  backend?: BackendPreference;
   /** After every epoch (the history entry) and every few batches (batch progress); training waits for it. */
   onEpoch?: (report: RoundReport) => void | Promise<void>;
   onBatch?: (epoch: number, batch: number, batches: number) => void | Promise<void>;
@@ -40,7 +36,8 @@ export interface CtrTrainResult {
   history: RoundReport[];
   /** 0-based epoch the weights come from (the best on validation with early stopping), null when every epoch was kept. */
   bestEpoch: number | null;
-  backend: { name: 'cpu'; reason: string };
+  /** 'webgpu' when DeepFM's MLP ran on tfjs's WebGPU backend; 'cpu' covers tfjs WASM/CPU and the typed arrays. */
+  backend: { name: 'cpu' | 'webgpu'; reason: string };
   secondsPerEpoch: number[];
 }
 
@@ -137,11 +134,16 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
-/** Trains one CTR model. The caller has checked the labels hold both classes in the training rows. */
-export async function trainCtr(data: CtrTrainData, options: CtrTrainOptions): Promise<CtrTrainResult> {
+/**
+ * Trains one CTR model on a source's rows (in memory or streamed from DuckDB: row-source.ts). The
+ * caller has checked the labels hold both classes in the training rows.
+ */
+export async function trainCtr(source: CtrRowSource, options: CtrTrainOptions): Promise<CtrTrainResult> {
   const { params, encoding, signal } = options;
-  const { rows, labels } = data;
-  const F = rows.fields;
+  // The rows and labels of the batch (or validation chunk) in hand: the source hands them out.
+  let rows: EncodedRows;
+  let labels: Float32Array;
+  const F = source.fields;
   const K = params.kind === 'lr' ? 0 : params.k;
   const deep = params.kind === 'deepfm';
   const rng = createRng(params.seed);
@@ -154,9 +156,7 @@ export async function trainCtr(data: CtrTrainData, options: CtrTrainOptions): Pr
   for (let i = 0; i < embed.values.length; i++) embed.values[i] = 0.01 * gaussian(rng);
 
   // The bias starts at the training rows' log-odds, so early batches learn structure, not the base rate.
-  let positives = 0;
-  for (const i of data.train) positives += labels[i] as number;
-  const rate = Math.min(1 - 1e-6, Math.max(1e-6, positives / Math.max(1, data.train.length)));
+  const rate = Math.min(1 - 1e-6, Math.max(1e-6, source.trainPositives / Math.max(1, source.trainRows)));
   const biasTable = new Table(1);
   biasTable.values[0] = Math.log(rate / (1 - rate));
 
@@ -177,19 +177,18 @@ export async function trainCtr(data: CtrTrainData, options: CtrTrainOptions): Pr
   for (const t of [linear, embed, biasTable, ...mlpW, ...mlpB]) optimiser.prepare(t);
 
   let tfBackend: TfBackend | null = null;
-  if (deep) tfBackend = await loadTf();
+  if (deep) tfBackend = await loadTf(options.backend ?? 'auto');
   const backendReason = deep
     ? `${(tfBackend as TfBackend).reason}; embeddings and first-order weights on typed arrays (sparse updates)`
     : 'typed arrays (sparse gradient and optimiser updates on the slots a batch touches; no dense model part, so no tfjs)';
   const mlpParams = (): MlpParams => ({ weights: mlpW.map((t) => t.values), biases: mlpB.map((t) => t.values) });
 
-  const B = Math.min(params.batch_size, Math.max(1, data.train.length));
+  const B = Math.min(params.batch_size, Math.max(1, source.trainRows));
   const touched = new Int32Array(B * F);
   const stamp = new Int32Array(totalSlots).fill(-1);
   const sums = new Float64Array(B * Math.max(K, 1));
   const margins = new Float64Array(B);
   const mlpInput = deep ? new Float32Array(B * F * K) : new Float32Array(0);
-  const order = Uint32Array.from(data.train);
 
   /** First-order + FM part of a batch's margins (and the MLP input), float32 parameters. */
   const forward = (idx: Uint32Array, from: number, n: number, into: Float64Array, x: Float32Array | null): void => {
@@ -221,20 +220,26 @@ export async function trainCtr(data: CtrTrainData, options: CtrTrainOptions): Pr
     }
   };
 
-  /** Validation log loss and AUC with the current parameters (no dropout). */
-  const validate = (idx: Uint32Array): { logloss: number; auc: number } => {
-    const probs = new Float64Array(idx.length);
-    const ys = new Float64Array(idx.length);
+  /** Validation log loss and AUC with the current parameters (no dropout), chunk by chunk from the source. */
+  const validate = async (): Promise<{ logloss: number; auc: number }> => {
+    const probs = new Float64Array(source.validRows);
+    const ys = new Float64Array(source.validRows);
     const part = new Float64Array(B);
     const x = deep ? new Float32Array(B * F * K) : null;
-    for (let from = 0; from < idx.length; from += B) {
-      const n = Math.min(B, idx.length - from);
-      forward(idx, from, n, part, x);
-      const deepOut = deep && x ? mlpForward(tfBackend as TfBackend, mlpShape, mlpParams(), x.subarray(0, n * F * K), n) : null;
-      for (let b = 0; b < n; b++) {
-        const m = (part[b] as number) + (deepOut ? (deepOut[b] as number) : 0);
-        probs[from + b] = 1 / (1 + Math.exp(-m));
-        ys[from + b] = labels[idx[from + b] as number] as number;
+    const idx = new Uint32Array(B);
+    for await (const chunk of source.chunks('valid', signal)) {
+      rows = chunk.rows;
+      labels = chunk.labels;
+      for (let from = 0; from < chunk.rows.rows; from += B) {
+        const n = Math.min(B, chunk.rows.rows - from);
+        for (let b = 0; b < n; b++) idx[b] = from + b;
+        forward(idx, 0, n, part, x);
+        const deepOut = deep && x ? await mlpForward(tfBackend as TfBackend, mlpShape, mlpParams(), x.subarray(0, n * F * K), n) : null;
+        for (let b = 0; b < n; b++) {
+          const m = (part[b] as number) + (deepOut ? (deepOut[b] as number) : 0);
+          probs[chunk.first + from + b] = 1 / (1 + Math.exp(-m));
+          ys[chunk.first + from + b] = labels[from + b] as number;
+        }
       }
     }
     return { logloss: loglossOf(probs, ys), auc: aucOf(probs, ys) };
@@ -243,27 +248,24 @@ export async function trainCtr(data: CtrTrainData, options: CtrTrainOptions): Pr
   const history: RoundReport[] = [];
   const secondsPerEpoch: number[] = [];
   const metric = params.eval_metric;
-  const hasValid = data.valid.length > 0;
+  const hasValid = source.validRows > 0;
   if (params.early_stopping_rounds > 0 && !hasValid) throw new EngineError('BAD_INPUT', 'Early stopping needs a validation share above 0 (or early_stopping_rounds=0).');
   let best: { score: number; epoch: number; snapshot: Float32Array[] } | null = null;
   const tables = [linear, embed, biasTable, ...mlpW, ...mlpB];
-  const batches = Math.ceil(order.length / B);
+  const batches = Math.ceil(source.trainRows / B);
   let lastYield = Date.now();
 
   for (let epoch = 0; epoch < params.epochs; epoch++) {
     const started = Date.now();
-    // Seeded Fisher-Yates: each epoch visits the training rows in a fresh, reproducible order.
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(rng() * (i + 1));
-      const t = order[i] as number;
-      order[i] = order[j] as number;
-      order[j] = t;
-    }
     let lossSum = 0;
-    for (let batch = 0; batch < batches; batch++) {
+    let batch = -1;
+    // Each epoch visits the training rows in a fresh, seeded order (the source's shuffle, row-source.ts).
+    for await (const next of source.trainBatches(B, rng, signal)) {
+      batch++;
       if (signal.aborted) throw cancelledError();
-      const from = batch * B;
-      const n = Math.min(B, order.length - from);
+      rows = next.rows;
+      labels = next.labels;
+      const { order, from, n } = next;
       forward(order, from, n, margins, deep ? mlpInput : null);
       optimiser.next();
       const g = new Float64Array(n);
@@ -288,7 +290,7 @@ export async function trainCtr(data: CtrTrainData, options: CtrTrainOptions): Pr
           for (let i = 0; i < mask.length; i++) mask[i] = rng() < params.dropout ? 0 : keep;
           return mask;
         });
-        const grads = mlpStep(tfBackend as TfBackend, mlpShape, mlpParams(), mlpInput.subarray(0, n * F * K), n, masks, computeGradient);
+        const grads = await mlpStep(tfBackend as TfBackend, mlpShape, mlpParams(), mlpInput.subarray(0, n * F * K), n, masks, computeGradient);
         dInput = grads.input;
         grads.weights.forEach((dw, l) => (mlpW[l] as Table).grad.set(dw));
         grads.biases.forEach((db, l) => (mlpB[l] as Table).grad.set(db));
@@ -345,9 +347,9 @@ export async function trainCtr(data: CtrTrainData, options: CtrTrainOptions): Pr
     stamp.fill(-1);
     secondsPerEpoch.push((Date.now() - started) / 1000);
     // 1-based, as boosted trees number their rounds (curves, CLI, best-epoch marks read it alike).
-    const report: RoundReport = { round: epoch + 1, train: { logloss: lossSum / Math.max(1, order.length) } };
+    const report: RoundReport = { round: epoch + 1, train: { logloss: lossSum / Math.max(1, source.trainRows) } };
     if (hasValid) {
-      const v = validate(data.valid);
+      const v = await validate();
       report.valid = { logloss: v.logloss, auc: v.auc };
       const score = metric === 'auc' ? v.auc : -v.logloss;
       if (!best || score > best.score) best = { score, epoch, snapshot: tables.map((t) => t.values.slice()) };
@@ -381,5 +383,5 @@ export async function trainCtr(data: CtrTrainData, options: CtrTrainOptions): Pr
       }),
     ),
   };
-  return { weights, history, bestEpoch, backend: { name: 'cpu', reason: backendReason }, secondsPerEpoch };
+  return { weights, history, bestEpoch, backend: { name: tfBackend?.name === 'webgpu' ? 'webgpu' : 'cpu', reason: backendReason }, secondsPerEpoch };
 }
