@@ -5,26 +5,33 @@
  * more). The parameters and the optimiser stay in typed arrays beside the sparse embeddings, so
  * one update rule and one seeded RNG (dropout masks) serve the whole model on every backend.
  *
- * Backend: WASM (SIMD; the threaded build where the runtime allows) in Node, and in the app's engine
- * worker once its host says where the bundler serves the .wasm files (serveTfWasmFrom); the CPU
- * backend as the last resort. The choice and its reason go into the model.
+ * Backend (the rule is compute/backend-choice.ts, as for GBDT's histograms): WebGPU
+ * (`@tensorflow/tfjs-backend-webgpu`) only on a hardware adapter the host offers (the app's engine
+ * worker offers navigator.gpu; software renderers such as SwiftShader or llvmpipe are refused by
+ * name); otherwise WASM (SIMD; the threaded build where the runtime allows) in Node, and in the
+ * app's engine worker once its host says where the bundler serves the .wasm files
+ * (serveTfWasmFrom); the CPU backend as the last resort. The choice and its reason go into the model.
  */
 import type * as TfCore from '@tensorflow/tfjs-core';
+import { chooseBackend, type BackendPreference } from '../compute/backend-choice';
+import type { GpuAdapterLike } from '../compute/webgpu-types';
 
 type Tf = typeof TfCore;
 
+export type MlpBackendName = 'webgpu' | 'wasm' | 'cpu';
+
 export interface TfBackend {
   tf: Tf;
-  name: 'wasm' | 'cpu';
+  name: MlpBackendName;
   reason: string;
 }
-
-let loaded: Promise<TfBackend> | null = null;
 
 /** tfjs-backend-wasm's binaries, by the file names it asks for. */
 export type TfWasmBinaries = Record<'tfjs-backend-wasm.wasm' | 'tfjs-backend-wasm-simd.wasm' | 'tfjs-backend-wasm-threaded-simd.wasm', string>;
 
 let browserWasmBinaries: TfWasmBinaries | null = null;
+/** The host's navigator.gpu (the app's engine worker); Node hosts offer none, so the MLP stays on WASM there. */
+let offeredGpu: unknown = undefined;
 
 /**
  * The browser host's bundler serves the .wasm files under hashed URLs; it names them here before
@@ -34,16 +41,34 @@ export function serveTfWasmFrom(binaries: TfWasmBinaries): void {
   browserWasmBinaries = binaries;
 }
 
+/** The host's WebGPU entry point (navigator.gpu), for the MLP's WebGPU backend on a hardware adapter. */
+export function offerTfGpu(gpu: unknown): void {
+  offeredGpu = gpu;
+}
+
 function isNode(): boolean {
   const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
   return typeof proc?.versions?.node === 'string';
 }
 
-/** Loads tfjs once per engine and picks its backend: wasm in Node, cpu elsewhere or when wasm fails. */
-export function loadTf(): Promise<TfBackend> {
-  loaded ??= (async () => {
+let core: Promise<Tf> | null = null;
+let local: Promise<{ name: 'wasm' | 'cpu'; reason: string }> | null = null;
+let webgpu: Promise<void> | null = null;
+/** Choices per offered GPU object (undefined: none) and preference. */
+const chosen = new Map<unknown, Map<BackendPreference, Promise<TfBackend>>>();
+
+function loadCore(): Promise<Tf> {
+  core ??= (async () => {
     const tf = (await import('@tensorflow/tfjs-core')) as Tf;
     await import('@tensorflow/tfjs-backend-cpu');
+    return tf;
+  })();
+  return core;
+}
+
+/** Starts the WASM backend once (the CPU backend when WASM cannot start here) and says which. */
+function startLocal(tf: Tf): Promise<{ name: 'wasm' | 'cpu'; reason: string }> {
+  local ??= (async () => {
     let wasmFailure = '';
     if (isNode() || browserWasmBinaries) {
       try {
@@ -53,7 +78,7 @@ export function loadTf(): Promise<TfBackend> {
           await tf.ready();
           const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
           const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
-          return { tf, name: 'wasm', reason: `tfjs WASM backend for the MLP (${simd ? 'SIMD' : 'no SIMD'}, ${threads ? 'threads' : 'one thread'})` };
+          return { name: 'wasm' as const, reason: `tfjs WASM backend for the MLP (${simd ? 'SIMD' : 'no SIMD'}, ${threads ? 'threads' : 'one thread'})` };
         }
         wasmFailure = 'the WASM backend did not start';
       } catch (error) {
@@ -64,9 +89,82 @@ export function loadTf(): Promise<TfBackend> {
     }
     await tf.setBackend('cpu');
     await tf.ready();
-    return { tf, name: 'cpu', reason: `tfjs CPU backend for the MLP: ${wasmFailure}` };
+    return { name: 'cpu' as const, reason: `tfjs CPU backend for the MLP: ${wasmFailure}` };
   })();
-  return loaded;
+  return local;
+}
+
+/**
+ * Starts tfjs's WebGPU backend on the adapter the choice classified (not on whichever adapter
+ * tfjs's own factory would request), with the limits tfjs's factory asks for.
+ */
+function startWebGpu(tf: Tf, adapter: GpuAdapterLike): Promise<void> {
+  webgpu ??= (async () => {
+    const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
+    const l = adapter.limits;
+    const limits: Record<string, number> = {
+      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+      maxBufferSize: l.maxBufferSize,
+      maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
+    };
+    if (l.maxComputeWorkgroupStorageSize !== undefined) limits.maxComputeWorkgroupStorageSize = l.maxComputeWorkgroupStorageSize;
+    if (l.maxComputeWorkgroupSizeX !== undefined) limits.maxComputeWorkgroupSizeX = l.maxComputeWorkgroupSizeX;
+    if (l.maxComputeInvocationsPerWorkgroup !== undefined) limits.maxComputeInvocationsPerWorkgroup = l.maxComputeInvocationsPerWorkgroup;
+    const device = await adapter.requestDevice({ requiredLimits: limits, label: 'assay deepfm mlp' });
+    type Device = ConstructorParameters<typeof WebGPUBackend>[0];
+    type Info = ConstructorParameters<typeof WebGPUBackend>[1];
+    const backend = new WebGPUBackend(device as unknown as Device, adapter.info as unknown as Info);
+    // The package registers a factory of its own when navigator.gpu exists; ours uses the classified adapter.
+    if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
+    tf.registerBackend('webgpu', () => backend, 1);
+    if (!(await tf.setBackend('webgpu'))) throw new Error("tfjs's WebGPU backend did not start");
+    await tf.ready();
+  })();
+  // A device that failed to start is asked for again by the next job (the driver may have recovered).
+  webgpu.catch(() => (webgpu = null));
+  return webgpu;
+}
+
+/** The CPU-side choice's reason without chooseBackend's "CPU:" lead (here the CPU side is tfjs WASM). */
+function whyNotWebGpu(reason: string): string {
+  if (/^CPU backend requested/.test(reason)) return 'the cpu backend was asked for';
+  return reason.replace(/^CPU:\s*/, '').replace(/\.$/, '');
+}
+
+/**
+ * Loads tfjs once per engine and picks the MLP's backend: `auto` takes WebGPU on a hardware adapter
+ * the host offered, `webgpu` on any adapter (or fails in plain words), `cpu` never; otherwise WASM,
+ * then tfjs's CPU backend. `gpu` defaults to what the host offered (offerTfGpu).
+ */
+export function loadTf(preference: BackendPreference = 'auto', gpu: unknown = offeredGpu): Promise<TfBackend> {
+  let forGpu = chosen.get(gpu);
+  if (!forGpu) chosen.set(gpu, (forGpu = new Map()));
+  const cache = forGpu;
+  let pending = cache.get(preference);
+  if (!pending) {
+    pending = (async (): Promise<TfBackend> => {
+      const tf = await loadCore();
+      const choice = await chooseBackend<'webgpu' | 'local'>(preference, gpu, {
+        cpu: () => ({ kernel: 'local' }),
+        webgpu: async (adapter) => {
+          await startWebGpu(tf, adapter);
+          return 'webgpu';
+        },
+      });
+      if (choice.kernel === 'webgpu') return { tf, name: 'webgpu', reason: `tfjs WebGPU backend for the MLP: ${choice.reason.replace(/\.$/, '')}` };
+      const side = await startLocal(tf);
+      return { tf, name: side.name, reason: `${side.reason}; WebGPU not used: ${whyNotWebGpu(choice.reason)}` };
+    })();
+    // A failed choice (e.g. webgpu asked for where there is none) is not cached: the next job asks again.
+    pending.catch(() => cache.delete(preference));
+    cache.set(preference, pending);
+  }
+  return pending;
+}
+
+/** Makes `backend` tfjs's active one (two trainings in one engine may have chosen differently). */
+async function activate(backend: TfBackend): Promise<void> {
+  if (backend.tf.getBackend() !== backend.name) await backend.tf.setBackend(backend.name);
 }
 
 export interface MlpShape {
@@ -86,12 +184,17 @@ export interface MlpGradients {
   input: Float32Array;
 }
 
+/** Reads a tensor back: asynchronously, as WebGPU needs (its synchronous read is slow and warns). */
+async function read(t: TfCore.Tensor): Promise<Float32Array> {
+  return (await t.data()) as Float32Array;
+}
+
 /**
  * One forward and backward pass over a batch: `x` is [rows × widths[0]]; `masks[l]` (per hidden
  * layer, [rows × width], already scaled by 1/(1-rate)) applies dropout, or null for none;
  * `outputGradient` turns the MLP outputs into d loss / d output (it needs the rest of the margin).
  */
-export function mlpStep(
+export async function mlpStep(
   backend: TfBackend,
   shape: MlpShape,
   params: MlpParams,
@@ -99,64 +202,91 @@ export function mlpStep(
   rows: number,
   masks: Array<Float32Array | null>,
   outputGradient: (outputs: Float32Array) => Float32Array,
-): MlpGradients {
+): Promise<MlpGradients> {
   const { tf } = backend;
+  await activate(backend);
   const L = shape.widths.length - 1;
-  const dW: Float32Array[] = new Array<Float32Array>(L);
-  const db: Float32Array[] = new Array<Float32Array>(L);
-  let dInput: Float32Array = new Float32Array(0);
-  // tidy() walks whatever its function returns looking for tensors, element by element through typed
-  // arrays too (2 s for a 4096x624 gradient): return nothing from it, write the results out here.
-  tf.tidy(() => {
-    const W = params.weights.map((w, l) => tf.tensor2d(w, [shape.widths[l] as number, shape.widths[l + 1] as number]));
-    const b = params.biases.map((v) => tf.tensor1d(v));
-    const activations: TfCore.Tensor2D[] = [tf.tensor2d(x, [rows, shape.widths[0] as number])];
+  const width = (l: number): number => shape.widths[l] as number;
+  const held: TfCore.Tensor[] = [];
+  const keep = <T extends TfCore.Tensor>(t: T): T => {
+    held.push(t);
+    return t;
+  };
+  try {
+    // tidy() walks whatever its function returns looking for tensors: return tensors only (never
+    // typed arrays: 2 s for a 4096x624 gradient), and keep them by hand across the awaits.
+    const W = params.weights.map((w, l) => keep(tf.tensor2d(w, [width(l), width(l + 1)])));
+    const b = params.biases.map((v) => keep(tf.tensor1d(v)));
+    const activations: TfCore.Tensor2D[] = [keep(tf.tensor2d(x, [rows, width(0)]))];
     const gates: TfCore.Tensor2D[] = [];
-    let a = activations[0] as TfCore.Tensor2D;
+    let out: TfCore.Tensor2D | null = null;
     for (let l = 0; l < L; l++) {
-      const z = tf.add(tf.matMul(a, W[l] as TfCore.Tensor2D), b[l] as TfCore.Tensor1D) as TfCore.Tensor2D;
+      const a = activations[l] as TfCore.Tensor2D;
       if (l === L - 1) {
-        a = z;
+        out = keep(tf.add(tf.matMul(a, W[l] as TfCore.Tensor2D), b[l] as TfCore.Tensor1D) as TfCore.Tensor2D);
         break;
       }
-      // The ReLU's gate and the dropout mask multiply both the activation and, later, its gradient.
-      let gate = tf.cast(tf.greater(z, 0), 'float32') as TfCore.Tensor2D;
       const mask = masks[l];
-      if (mask) gate = tf.mul(gate, tf.tensor2d(mask, [rows, shape.widths[l + 1] as number])) as TfCore.Tensor2D;
-      gates.push(gate);
-      a = tf.mul(z, gate) as TfCore.Tensor2D;
-      activations.push(a);
+      const [next, gate] = tf.tidy(() => {
+        // matMul + bias + ReLU in one fused kernel; the ReLU's gate (h > 0) times the dropout mask
+        // multiplies both the activation and, later, its gradient.
+        const h = tf.fused.matMul({ a, b: W[l] as TfCore.Tensor2D, bias: b[l] as TfCore.Tensor1D, activation: 'relu' });
+        const step = tf.step(h);
+        if (!mask) return [h, step] as TfCore.Tensor2D[];
+        const m = tf.tensor2d(mask, [rows, width(l + 1)]);
+        return [tf.mul(h, m), tf.mul(step, m)] as TfCore.Tensor2D[];
+      });
+      gates.push(keep(gate as TfCore.Tensor2D));
+      activations.push(keep(next as TfCore.Tensor2D));
     }
-    const outputs = a.dataSync() as Float32Array;
-    const g = outputGradient(outputs);
-    let dz = tf.tensor2d(g, [rows, 1]) as TfCore.Tensor2D;
+    const g = outputGradient(await read(out as TfCore.Tensor2D));
+    let dz = keep(tf.tensor2d(g, [rows, 1]));
+    const dWt: TfCore.Tensor[] = new Array<TfCore.Tensor>(L);
+    const dbt: TfCore.Tensor[] = new Array<TfCore.Tensor>(L);
+    let dInputT: TfCore.Tensor | null = null;
     for (let l = L - 1; l >= 0; l--) {
+      const z = dz;
+      const A = activations[l] as TfCore.Tensor2D;
+      const Wl = W[l] as TfCore.Tensor2D;
       // tfjs-wasm's matMul with a transposed operand is ~10-20x slower than a plain one (measured:
-      // 4096x624 by 4096x64, 585 ms against 29 ms): transpose the small operand explicitly instead.
+      // 4096x624 by 4096x64, 148 ms against 13 ms): transpose the small operand explicitly instead.
       // dW = Aᵀ·dZ computed as (dZᵀ·A)ᵀ; dA = dZ·Wᵀ with Wᵀ materialised (W is small).
-      dW[l] = tf.transpose(tf.matMul(tf.transpose(dz), activations[l] as TfCore.Tensor2D)).dataSync() as Float32Array;
-      db[l] = tf.sum(dz, 0).dataSync() as Float32Array;
-      const da = tf.matMul(dz, tf.transpose(W[l] as TfCore.Tensor2D)) as TfCore.Tensor2D;
-      if (l === 0) dInput = da.dataSync() as Float32Array;
-      else dz = tf.mul(da, gates[l - 1] as TfCore.Tensor2D) as TfCore.Tensor2D;
+      dWt[l] = keep(tf.tidy(() => tf.transpose(tf.matMul(tf.transpose(z), A))));
+      dbt[l] = keep(tf.sum(z, 0));
+      const gate = l > 0 ? (gates[l - 1] as TfCore.Tensor2D) : null;
+      const da = keep(tf.tidy(() => {
+        const d = tf.matMul(z, tf.transpose(Wl));
+        return gate ? tf.mul(d, gate) : d;
+      }) as TfCore.Tensor2D);
+      if (l === 0) dInputT = da;
+      else dz = da;
     }
-  });
-  return { weights: dW, biases: db, input: dInput };
+    const weights = await Promise.all(dWt.map(read));
+    const biases = await Promise.all(dbt.map(read));
+    const input = await read(dInputT as unknown as TfCore.Tensor);
+    return { weights, biases, input };
+  } finally {
+    for (const t of held) t.dispose();
+  }
 }
 
 /** The MLP outputs of a batch without dropout (validation during training). */
-export function mlpForward(backend: TfBackend, shape: MlpShape, params: MlpParams, x: Float32Array, rows: number): Float32Array {
+export async function mlpForward(backend: TfBackend, shape: MlpShape, params: MlpParams, x: Float32Array, rows: number): Promise<Float32Array> {
   const { tf } = backend;
+  await activate(backend);
   const L = shape.widths.length - 1;
-  let out: Float32Array = new Float32Array(0);
-  tf.tidy(() => {
+  const out = tf.tidy(() => {
     let a = tf.tensor2d(x, [rows, shape.widths[0] as number]) as TfCore.Tensor2D;
     for (let l = 0; l < L; l++) {
       const W = tf.tensor2d(params.weights[l] as Float32Array, [shape.widths[l] as number, shape.widths[l + 1] as number]);
-      const z = tf.add(tf.matMul(a, W), tf.tensor1d(params.biases[l] as Float32Array)) as TfCore.Tensor2D;
-      a = l === L - 1 ? z : (tf.relu(z) as TfCore.Tensor2D);
+      const bias = tf.tensor1d(params.biases[l] as Float32Array);
+      a = tf.fused.matMul({ a, b: W, bias, activation: l === L - 1 ? 'linear' : 'relu' }) as TfCore.Tensor2D;
     }
-    out = a.dataSync() as Float32Array;
+    return a;
   });
-  return out;
+  try {
+    return await read(out);
+  } finally {
+    out.dispose();
+  }
 }

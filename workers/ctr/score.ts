@@ -111,7 +111,7 @@ export async function scoreRows(weights: CtrWeights, rows: EncodedRows, signalCh
         for (let k = 0; k < K; k++) x[at + k] = (e[s * K + k] as number) * v;
       }
     }
-    const out = mlpForwardTf(backend, { widths }, params, x.subarray(0, n * F * K), n);
+    const out = await mlpForwardTf(backend, { widths }, params, x.subarray(0, n * F * K), n);
     for (let b = 0; b < n; b++) margins[from + b] = (margins[from + b] as number) + (out[b] as number);
   }
   return margins;

@@ -256,7 +256,7 @@ export function TrainingForm(props: TrainingFormProps): JSX.Element {
     </fieldset>
     ) : (
       <p className="muted small" data-testid="model-ctr-backend-note">
-        Trained in the engine worker: embeddings and weights on typed arrays, DeepFM’s MLP on TensorFlow.js (its WebAssembly backend, else its CPU one); the trained model shows which backend ran and why.
+        Trained in the engine worker: embeddings and weights on typed arrays, DeepFM’s MLP on TensorFlow.js (its WebAssembly backend, or its WebGPU one on a hardware GPU, else its CPU one); the trained model shows which backend ran and why.
       </p>
     )}
 

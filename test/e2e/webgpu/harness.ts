@@ -3,6 +3,7 @@
  * from a local HTTP server with a blank page, launches Chromium (WebGPU enabled), runs the worker
  * in a fresh page and returns its report. Self-contained: it does not need the app build.
  */
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -21,9 +22,10 @@ export interface WebGpuWorkerRunner<Results> {
 
 /**
  * Registers beforeAll/afterAll hooks that bundle `workerEntry` (a path under test/e2e/webgpu/),
- * serve it and launch the browser, and close both afterwards.
+ * serve it and launch the browser, and close both afterwards. `files` maps further URL paths (e.g.
+ * '/tfjs-backend-wasm-simd.wasm') to files under the repository, served as they are.
  */
-export function useWebGpuWorker<Results>(workerEntry: string, title: string): WebGpuWorkerRunner<Results> {
+export function useWebGpuWorker<Results>(workerEntry: string, title: string, files: Record<string, string> = {}): WebGpuWorkerRunner<Results> {
   let server: http.Server | undefined;
   let baseUrl = '';
   let browser: Browser | undefined;
@@ -43,6 +45,7 @@ export function useWebGpuWorker<Results>(workerEntry: string, title: string): We
     server = http.createServer((request, response) => {
       if (request.url === WORKER_URL) response.writeHead(200, { 'content-type': 'text/javascript' }).end(workerCode);
       else if (request.url === '/') response.writeHead(200, { 'content-type': 'text/html' }).end(page);
+      else if (request.url && files[request.url]) response.writeHead(200, { 'content-type': request.url.endsWith('.wasm') ? 'application/wasm' : 'application/octet-stream' }).end(readFileSync(path.join(REPO_ROOT, files[request.url] as string)));
       else response.writeHead(404).end();
     });
     const listening = server;
