@@ -41,9 +41,22 @@ export interface TrainOptions {
 export interface TrainResult {
   model: BoostedModel;
   backend: 'cpu' | 'webgpu';
+  /** How the backend ran, when it has more to say (the device trainer, or why it declined). */
+  backendDetail?: string;
   history: RoundReport[];
   /** Per feature: total gain, cover and number of splits. */
   elapsedMs: number;
+}
+
+/** What trainGbdt has worked out before a kernel that trains on the device takes over. */
+export interface DeviceTrainingStart {
+  margin0: number;
+  baseScore: number;
+}
+
+/** A kernel that can run the whole boosting loop on its device (webgpu-resident.ts): the result, or why not. */
+export interface DeviceTrainer {
+  trainOnDevice(train: FeatureData, options: TrainOptions, start: DeviceTrainingStart): Promise<TrainResult | string>;
 }
 
 /** sum += part over the given features. */
@@ -504,6 +517,9 @@ export async function trainGbdt(train: FeatureData, options: TrainOptions): Prom
   }
   if (p.objective === 'binary:logistic' && !(baseScore > 0 && baseScore < 1)) throw new EngineError('BAD_INPUT', 'base_score must be in (0, 1) for binary:logistic.');
   const margin0 = baseMargin(p.objective, baseScore);
+  // A kernel that trains on its device takes the whole loop, or says why it declined.
+  const onDevice = await (options.kernel as Partial<DeviceTrainer> | undefined)?.trainOnDevice?.(train, options, { margin0, baseScore });
+  if (onDevice !== undefined && typeof onDevice !== 'string') return onDevice;
   const kernel = options.kernel ?? createParallelHistogramKernel(1);
   // Binning, histograms, gradients, partitions and leaf values on the kernel's threads (CPU
   // kernels): the trainer then keeps its bins, rows, gradient pairs and margins in their memory.
@@ -622,6 +638,7 @@ export async function trainGbdt(train: FeatureData, options: TrainOptions): Prom
       },
       history,
       backend: kernel.backend,
+      ...(typeof onDevice === 'string' ? { backendDetail: `not on the device: ${onDevice}` } : {}),
       elapsedMs: Date.now() - started,
     };
   } finally {

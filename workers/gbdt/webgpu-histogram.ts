@@ -28,6 +28,7 @@
  * device's limits are lower); a call dispatches once per chunk that holds some of its rows.
  */
 import { requestComputeDevice } from '../compute/compute-device';
+import { fixedPointScale, readFixedPoint } from '../compute/fixed-point';
 import { FIXED_POINT_WGSL } from '../compute/fixed-point-wgsl';
 import { MAP_MODE_READ, MAX_BUFFER_BYTES, USAGE_COPY_DST, USAGE_COPY_SRC, USAGE_MAP_READ, USAGE_STORAGE, USAGE_UNIFORM } from '../compute/webgpu-constants';
 import { EngineError } from '../protocol/errors';
@@ -35,6 +36,8 @@ import { describeAdapter, isFallbackAdapter } from '../compute/adapter-kind';
 import type { GpuAdapterLike, GpuBufferLike, GpuLike } from '../compute/webgpu-types';
 import { cpuHistogramKernel, HIST_STRIDE, type HistogramKernel, type HistogramRequest, type RowParallel, type RowParallelData } from './histogram';
 import { webGpuRowParallel } from './webgpu-train';
+import { createResidentPipelines, residentBlocker, trainResident, type ResidentStats } from './webgpu-resident';
+import type { DeviceTrainer } from './train';
 
 export type { GpuAdapterInfoLike, GpuAdapterLike, GpuLike, GpuLimitsLike } from '../compute/webgpu-types';
 export { describeAdapter, isFallbackAdapter } from '../compute/adapter-kind';
@@ -43,7 +46,6 @@ const MIN_ROWS_PER_WORKGROUP = 2048;
 const BINS_PER_FEATURE = 256;
 /** u32 words per (feature, bin) in the device histogram: gradient lo/hi, hessian lo/hi. */
 const WORDS_PER_BIN = 4;
-const TWO_POW_32 = 4294967296;
 
 /** The shader for a workgroup of `workgroupSize` invocations (a power of two, 32-256: compute-device.ts). */
 const histogramWgsl = (workgroupSize: number): string => /* wgsl */ `
@@ -144,36 +146,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 }
 `;
 
-// --- Fixed point (exported for the Node unit tests of the precision claim). ---
-
-/**
- * The power of two S for values whose absolute sum is `mass`: mass * S <= 2^61, so any sum of
- * rounded values stays below 2^63. Zero mass gives 1.
- */
-export function fixedPointScale(mass: number): number {
-  if (!(mass > 0)) return 1;
-  let exponent = Math.ceil(Math.log2(mass));
-  // log2 can be off by one near powers of two: settle on the least e with 2^e >= mass.
-  while (2 ** exponent < mass) exponent++;
-  while (2 ** (exponent - 1) >= mass) exponent--;
-  return 2 ** (61 - exponent);
-}
-
-/**
- * Writes round(value * scale) as a 64-bit two's complement integer into out[at] (low word) and
- * out[at + 1] (high word). value * scale is exact (scale is a power of two and |result| <= 2^61).
- */
-export function writeFixedPoint(value: number, scale: number, out: Uint32Array, at: number): void {
-  const q = Math.round(value * scale);
-  const high = Math.floor(q / TWO_POW_32);
-  out[at] = q - high * TWO_POW_32;
-  out[at + 1] = high >>> 0;
-}
-
-/** Reads a 64-bit two's complement integer (low, high words) back as value / scale. */
-export function readFixedPoint(low: number, high: number, scale: number): number {
-  return ((high | 0) * TWO_POW_32 + low) / scale;
-}
+// Fixed point: compute/fixed-point.ts (re-exported for the unit tests of the precision claim).
+export { fixedPointScale, readFixedPoint, writeFixedPoint } from '../compute/fixed-point';
 
 /**
  * Dawn (and the spec's writeBuffer in some browsers) refuses views of a SharedArrayBuffer, which
@@ -219,9 +193,14 @@ export interface WebGpuHistogramOptions {
    * disposed at its end. Without it those steps run on the calling thread.
    */
   rowThreads?: () => HistogramKernel;
+  /**
+   * Train the whole boosting loop on the device where the settings allow (webgpu-resident.ts;
+   * default true). False keeps the per-level path (device histograms only), for comparisons.
+   */
+  resident?: boolean;
 }
 
-export interface WebGpuHistogramKernel extends HistogramKernel {
+export interface WebGpuHistogramKernel extends HistogramKernel, DeviceTrainer {
   readonly backend: 'webgpu';
   /** Adapter description for logs and results ("vendor architecture (fallback)"). */
   readonly adapterDescription: string;
@@ -233,6 +212,8 @@ export interface WebGpuHistogramKernel extends HistogramKernel {
   buildMany(request: Omit<HistogramRequest, 'begin' | 'end'>, ranges: ReadonlyArray<readonly [number, number]>, outs: Float64Array[]): Promise<void>;
   /** Training's row-wise steps (webgpu-train.ts): a level's node histograms in one device round trip. */
   rowParallel(data: RowParallelData): RowParallel;
+  /** Counts of the last device-resident run (level round trips, exact CPU scans). */
+  readonly residentStats: ResidentStats;
   dispose(): void;
 }
 
@@ -255,7 +236,11 @@ export async function createWebGpuHistogramKernel(gpu: unknown, options: WebGpuH
 export async function createWebGpuHistogramKernelOnAdapter(adapter: GpuAdapterLike, options: WebGpuHistogramOptions = {}): Promise<WebGpuHistogramKernel> {
   const wantedBytes = Math.min(MAX_BUFFER_BYTES, options.maxChunkBytes ?? MAX_BUFFER_BYTES);
   // 256 bins x 4 words x 4 bytes of workgroup memory: the spec's default, asked for explicitly.
-  const { device, workgroupSize } = await requestComputeDevice(adapter, 'assay-histogram', { maxComputeWorkgroupStorageSize: BINS_PER_FEATURE * WORDS_PER_BIN * 4 });
+  const { device, workgroupSize } = await requestComputeDevice(adapter, 'assay-histogram', {
+    maxComputeWorkgroupStorageSize: BINS_PER_FEATURE * WORDS_PER_BIN * 4,
+    // The device trainer's partition pass binds 7 storage buffers (compatibility mode allows 4 unless asked).
+    maxStorageBuffersPerShaderStage: 8,
+  });
   let lostMessage: string | null = null;
   void device.lost.then((info) => {
     lostMessage = info.message || info.reason || 'unknown reason';
@@ -300,6 +285,7 @@ export async function createWebGpuHistogramKernelOnAdapter(adapter: GpuAdapterLi
   let histBuffer: GpuBufferLike | null = null;
   let readBuffer: GpuBufferLike | null = null;
   let disposed = false;
+  let residentPipelines: ReturnType<typeof createResidentPipelines> | null = null;
   // Calls share buffers: run them one at a time even if a caller does not await.
   let queueTail: Promise<void> = Promise.resolve();
 
@@ -557,6 +543,21 @@ export async function createWebGpuHistogramKernelOnAdapter(adapter: GpuAdapterLi
     },
     buildMany,
     rowParallel: (data) => webGpuRowParallel(kernel, data, options.rowThreads),
+    residentStats: { levels: 0, exactScans: 0 },
+    async trainOnDevice(train, trainOptions, start) {
+      if (options.resident === false) return 'the per-level path was asked for';
+      if (disposed) throw new EngineError('INTERNAL', 'The WebGPU histogram kernel was used after it was disposed.');
+      const blocker = residentBlocker(trainOptions.params, train.labels.length, train.columns.length, device.limits, workgroupSize);
+      if (blocker) return blocker;
+      residentPipelines ??= createResidentPipelines(device, workgroupSize);
+      const stats = kernel.residentStats;
+      stats.levels = 0;
+      stats.exactScans = 0;
+      // One run at a time on this device (the per-level path shares it too).
+      const run = queueTail.then(async () => trainResident(device, workgroupSize, await (residentPipelines as ReturnType<typeof createResidentPipelines>), train, trainOptions, start, options.rowThreads, stats));
+      queueTail = run.then(() => undefined, () => undefined);
+      return run;
+    },
     dispose() {
       if (disposed) return;
       disposed = true;
