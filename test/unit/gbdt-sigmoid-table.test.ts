@@ -130,3 +130,45 @@ describe('the sigmoid table', () => {
     expect(a).toEqual(b);
   });
 });
+
+describe('histogram.wat gradientsTable', () => {
+  it('gives logisticGradientRange bits (SIMD quads and the odd rows), and with start the rows reset and their float64 sums', async () => {
+    const { histogramWasmModule } = await import('../../workers/gbdt/wasm-histogram');
+    const { sumGradientRange } = await import('../../workers/gbdt/row-ops');
+    const n = 30_003;
+    const instance = new WebAssembly.Instance(histogramWasmModule(), {});
+    const memory = instance.exports.memory as WebAssembly.Memory;
+    const marginsAt = 0;
+    const labelsAt = n * 4 + 4;
+    const ghAt = Math.ceil((labelsAt + n * 4) / 16) * 16;
+    const rowsAt = ghAt + n * 8;
+    const tableAt = rowsAt + n * 4 + 4;
+    const sumsAt = Math.ceil((tableAt + 4097 * 4) / 16) * 16;
+    memory.grow(Math.ceil((sumsAt + 16) / 65536));
+    new Uint32Array(memory.buffer, tableAt, 4097).set(sigmoidTable());
+    const margins = new Float32Array(memory.buffer, marginsAt, n);
+    const labels = new Float32Array(memory.buffer, labelsAt, n);
+    const rng = createRng(13);
+    for (let i = 0; i < n; i++) {
+      margins[i] = i % 5 === 0 ? (rng() - 0.5) * 100 : (rng() - 0.5) * 12;
+      labels[i] = rng() < 0.3 ? 1 : 0;
+    }
+    margins.set([0, -0, 16, -16, 15.9921875, -15.9921875, 15.99609375, 1e-30, -1e-30, 3.4e38, -3.4e38, Infinity, -Infinity, Number.NaN], 0);
+    const run = instance.exports.gradientsTable as (...args: number[]) => void;
+    for (const spw of [1, 3, 0.37]) {
+      const expected = new Float32Array(2 * n);
+      logisticGradientRange(margins, labels, sigmoidTable(), spw, expected, 5, n - 2);
+      new Uint32Array(memory.buffer, rowsAt, n).fill(0);
+      run(marginsAt, labelsAt, tableAt, ghAt, 5, n - 2, Math.fround(spw), 1, rowsAt, sumsAt);
+      const gh = new Float32Array(memory.buffer, ghAt, 2 * n);
+      const differ: number[] = [];
+      for (let i = 10; i < 2 * (n - 2); i++) if (!Object.is(gh[i], expected[i])) differ.push(i);
+      expect(differ).toEqual([]);
+      const rows = new Uint32Array(memory.buffer, rowsAt, n);
+      expect(rows.subarray(5, n - 2).every((r, k) => r === k + 5)).toBe(true);
+      const sums = new Float64Array(2);
+      sumGradientRange(rows, expected, 5, n - 2, sums, 0);
+      expect(Array.from(new Float64Array(memory.buffer, sumsAt, 2))).toEqual(Array.from(sums));
+    }
+  });
+});

@@ -182,3 +182,45 @@ describe('trainer fast paths', () => {
   });
 
 });
+
+describe('histogram.wat buildGathered (rows copied to a scratch 64 at a time)', () => {
+  it('adds exactly what buildFeatures adds: dense, scattered and tiny row sets, feature ranges, a feature count not a multiple of 16', async () => {
+    const { histogramWasmModule } = await import('../../workers/gbdt/wasm-histogram');
+    const rng = createRng(17);
+    const n = 20_000;
+    const F = 21;
+    const instance = new WebAssembly.Instance(histogramWasmModule(), {});
+    const memory = instance.exports.memory as WebAssembly.Memory;
+    const binsAt = 0;
+    const rowsAt = Math.ceil((n * F + 64) / 16) * 16;
+    const ghAt = rowsAt + n * 4;
+    const histAt = ghAt + n * 8;
+    const hist2At = histAt + F * 4224;
+    const scratchAt = hist2At + F * 4224;
+    memory.grow(Math.ceil((scratchAt + 64 * (32 + 8)) / 65536));
+    const bins = new Uint8Array(memory.buffer, binsAt, n * F);
+    for (let i = 0; i < n * F; i++) bins[i] = rng() < 0.05 ? MISSING_BIN : Math.floor(rng() * (i % 3 === 0 ? 4 : 255));
+    const gh = new Float32Array(memory.buffer, ghAt, 2 * n);
+    for (let i = 0; i < 2 * n; i++) gh[i] = (rng() - 0.3) * 3;
+    const rows = new Uint32Array(memory.buffer, rowsAt, n);
+    const direct = instance.exports.buildFeatures as (...args: number[]) => number;
+    const gathered = instance.exports.buildGathered as (...args: number[]) => number;
+    let checked = 0;
+    for (const density of [1, 0.5, 0.2, 0.03, 0.001]) {
+      let count = 0;
+      for (let i = 0; i < n; i++) if (density === 1 || rng() < density) rows[count++] = i;
+      for (const [f0, f1] of [[0, F], [4, 13], [20, 21]] as const) {
+        for (const [begin, end] of [[0, count], [Math.floor(count / 3), count - 1]] as const) {
+          new Float64Array(memory.buffer, histAt, 2 * F * 528).fill(0);
+          direct(binsAt, F, rowsAt, begin, end, ghAt, histAt, f0, f1);
+          gathered(binsAt, F, rowsAt, begin, end, ghAt, hist2At, f0, f1, scratchAt);
+          const a = new Float64Array(memory.buffer, histAt, F * 528);
+          const b = new Float64Array(memory.buffer, hist2At, F * 528);
+          expect(b.every((v, i) => Object.is(v, a[i]))).toBe(true);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBe(30);
+  });
+});

@@ -2,7 +2,7 @@ import { EngineError } from '../protocol/errors';
 import { FLOAT32_MAX, MAX_VALUE_BINS, MISSING_BIN, SKETCH_SAMPLE, binColumn, computeCuts, sortFloat32, type BinnedMatrix, type FeatureCuts } from './binning';
 import { HIST_BLOCK_ROWS, HIST_STRIDE, type HistogramKernel, type LeafTask, type PartitionTask, type ResidentSplitTask, type ResidentTrees, type RowParallel, type RowParallelData } from './histogram';
 import { computeGradientRange } from './objectives';
-import { buildSigmoidTable, logisticGradientRange, sigmoidTable } from './sigmoid-table';
+import { sigmoidTable } from './sigmoid-table';
 import { addLeavesRange, sumGradientRange } from './row-ops';
 import { bestSplitOfFeatures, decodeSplit, type SplitCandidate, type SplitParams } from './split';
 import { WASM_STRIDE, createWasmHistogramKernel, histogramWasmModule, sharedHistogramWasmModule } from './wasm-histogram';
@@ -57,6 +57,7 @@ const C_ARG = 8; // objective code (gradients) or the number of features (build)
 const C_TEXT_LENGTH = 9;
 const C_SEED = 10; // binning
 const C_START_TREE = 11; // gradients: 1 = also rows[buffer] = identity and the chunk sums (startTree)
+const C_THREAD_INDEX = 12; // helpers take their index (their gather scratch) from here; the calling thread is 0
 const C_TEXT = 16;
 const CTRL_INTS = 256;
 
@@ -130,6 +131,11 @@ export interface SessionLayout {
   listsAt: number;
   splitOutAt: number;
   cutsAt: number;
+  /** The sigmoid table (sigmoid-table.ts), 4097 u32. */
+  sigmoidAt: number;
+  /** Per thread (by index): buildGathered's scratch of gatherBytes. */
+  gatherAt: number;
+  gatherBytes: number;
   slotsAt: number;
   slotCount: number;
   itemsAt: number;
@@ -184,12 +190,18 @@ export interface SessionOps {
   moveSides: (column: number, src: number, dst: number, begin: number, end: number, bin: number, defaultLeft: number, leftAt: number, rightAt: number) => void;
   /** addLeavesRange for one output on the session memory (histogram.wat): the same float32 sums. */
   addLeaves: (column: number, rows: number, begin: number, end: number, bin: number, defaultLeft: number, leftValue: number, rightValue: number, margins: number) => void;
-  /** binary:logistic gradient pairs from the sigmoid table (sigmoid-table.ts), and the table. */
-  logisticGradientRange: typeof logisticGradientRange;
-  sigmoid: Uint32Array;
+  /**
+   * buildFeatures for scattered rows: copies 64 rows at a time into this thread's scratch first
+   * (histogram.wat); dense rows go to buildFeatures. The same sums.
+   */
+  buildGathered: (bins: number, F: number, rows: number, begin: number, end: number, gh: number, hist: number, f0: number, f1: number, scratch: number) => number;
+  /** binary:logistic gradient pairs from the sigmoid table (histogram.wat; logisticGradientRange's bits), with start = 1 also the rows reset and their sums. */
+  gradientsTable: (margins: number, labels: number, table: number, gh: number, begin: number, end: number, scalePosWeight: number, start: number, rows: number, sums: number) => void;
+  /** Byte offset of this thread's gather scratch. */
+  gatherAt: number;
 }
 
-function sessionLayout(nRows: number, nFeatures: number, groups: number, slotCount: number): SessionLayout {
+function sessionLayout(nRows: number, nFeatures: number, groups: number, slotCount: number, threads: number): SessionLayout {
   let at = 0;
   const take = (bytes: number): number => {
     const start = at;
@@ -210,13 +222,17 @@ function sessionLayout(nRows: number, nFeatures: number, groups: number, slotCou
   const listsAt = take(LIST_CAPACITY * 4);
   const splitOutAt = take(ITEM_CAPACITY * SPLIT_OUT_F64 * 8);
   const cutsAt = take(nFeatures * CUTS_STRIDE * 4);
+  const sigmoidAt = take(4097 * 4);
+  // 64 rows of bins (16-byte rounded) and gradient pairs per thread (histogram.wat buildGathered).
+  const gatherBytes = Math.ceil((64 * (Math.ceil(nFeatures / 16) * 16 + 8)) / 64) * 64;
+  const gatherAt = take(gatherBytes * threads);
   const slotsAt = take(slotCount * nFeatures * WASM_STRIDE * 8);
   const itemsAt = take(ITEM_CAPACITY * ITEM_INTS * 4);
   const itemsF64At = take(ITEM_CAPACITY * ITEM_F64 * 8);
   const resultsAt = take(ITEM_CAPACITY * 4);
   const ctrlAt = take(CTRL_INTS * 4);
   const ctrlF64At = take(8 * 8);
-  return { nRows, nFeatures, groups, wasmStride: WASM_STRIDE, binsAt, columnsAt, labelsAt, ghAt, rows0At, rows1At, scratchAt, marginsAt, roundMarginsAt, featuresAt, binCountsAt, listsAt, splitOutAt, cutsAt, slotsAt, slotCount, itemsAt, itemsF64At, resultsAt, ctrlAt, ctrlF64At, bytes: at };
+  return { nRows, nFeatures, groups, wasmStride: WASM_STRIDE, binsAt, columnsAt, labelsAt, ghAt, rows0At, rows1At, scratchAt, marginsAt, roundMarginsAt, featuresAt, binCountsAt, listsAt, splitOutAt, cutsAt, sigmoidAt, gatherAt, gatherBytes, slotsAt, slotCount, itemsAt, itemsF64At, resultsAt, ctrlAt, ctrlF64At, bytes: at };
 }
 
 /** The views of a session's memory (self-contained: helpers run its source). */
@@ -275,8 +291,12 @@ export function workOnCommand(v: SessionViews, L: SessionLayout, ops: SessionOps
     if ((cmd === 2 || cmd === 5 || cmd === 15 || cmd === 16) && !((items[o + 2] as number) >= 0 && (items[o + 2] as number) < L.nFeatures)) throw new Error(`no feature ${items[o + 2]} in this training run`);
     if (cmd === 1) { // GRADIENTS
       const objective = arg === 0 ? 'binary:logistic' : arg === 1 ? 'reg:squarederror' : 'multi:softprob';
-      if (arg === 0) ops.logisticGradientRange(v.margins, v.labels, ops.sigmoid, v.ctrlF64[0] as number, v.gh, a, b);
-      else ops.computeGradientRange(objective, v.roundMargins ?? v.margins, v.labels, L.groups, group, v.ctrlF64[0] as number, v.gh, a, b);
+      if (arg === 0) {
+        // binary:logistic (one output) in WASM, with the new tree's rows and this chunk's sums.
+        ops.gradientsTable(L.marginsAt, L.labelsAt, L.sigmoidAt, L.ghAt, a, b, Math.fround(v.ctrlF64[0] as number), ctrl[11] === 1 ? 1 : 0, rowsAt, L.itemsF64At + i * 32);
+        continue;
+      }
+      ops.computeGradientRange(objective, v.roundMargins ?? v.margins, v.labels, L.groups, group, v.ctrlF64[0] as number, v.gh, a, b);
       if (ctrl[11] === 1) {
         // A new tree over every row: its rows in order, and the sums of this HIST_BLOCK_ROWS chunk.
         for (let r = a; r < b; r++) rows[r] = r;
@@ -309,7 +329,7 @@ export function workOnCommand(v: SessionViews, L: SessionLayout, ops: SessionOps
       const f1 = items[o + 4] as number;
       v.slots.fill(0, slot * slotSize + f0 * L.wasmStride, slot * slotSize + f1 * L.wasmStride);
       const histAt = L.slotsAt + slot * slotSize * 8;
-      if (arg === L.nFeatures) ops.buildFeatures(L.binsAt, L.nFeatures, rowsAt, a, b, L.ghAt, histAt, f0, f1);
+      if (arg === L.nFeatures) ops.buildGathered(L.binsAt, L.nFeatures, rowsAt, a, b, L.ghAt, histAt, f0, f1, ops.gatherAt);
       else ops.buildSubset(L.binsAt, L.nFeatures, rowsAt, a, b, L.ghAt, histAt, L.featuresAt, arg);
     } else if (cmd === 7) { // REDUCE
       // Slots a..b-1 hold one node's blocks: add them into slot a, in block order, for features
@@ -382,8 +402,6 @@ const sortFloat32 = (${sortFloat32.toString()});
 const computeCuts = (${computeCuts.toString()});
 const binColumn = (${binColumn.toString()});
 const computeGradientRange = (${computeGradientRange.toString()});
-const logisticGradientRange = (${logisticGradientRange.toString()});
-const sigmoid = (${buildSigmoidTable.toString()})();
 const addLeavesRange = (${addLeavesRange.toString()});
 const sumGradientRange = (${sumGradientRange.toString()});
 const bestSplitOfFeatures = (${bestSplitOfFeatures.toString()});
@@ -393,11 +411,12 @@ listen((m) => {
   if (m.type !== 'session') return;
   const L = m.layout;
   const instance = new WebAssembly.Instance(m.module, { env: { memory: m.memory } });
-  const ops = { computeGradientRange, addLeavesRange, sumGradientRange, bestSplitOfFeatures, computeCuts, binColumn, buildFeatures: instance.exports.buildFeatures, buildSubset: instance.exports.buildSubset, partition: instance.exports.partition, countLeft: instance.exports.countLeft, moveSides: instance.exports.moveSides, addLeaves: instance.exports.addLeaves, logisticGradientRange, sigmoid };
+  const ops = { computeGradientRange, addLeavesRange, sumGradientRange, bestSplitOfFeatures, computeCuts, binColumn, buildFeatures: instance.exports.buildFeatures, buildSubset: instance.exports.buildSubset, partition: instance.exports.partition, countLeft: instance.exports.countLeft, moveSides: instance.exports.moveSides, addLeaves: instance.exports.addLeaves, buildGathered: instance.exports.buildGathered, gradientsTable: instance.exports.gradientsTable, gatherAt: 0 };
   const floats = [];
   for (let f = 0; f < L.nFeatures; f++) floats.push(new Float32Array(m.floats, f * L.nRows * 4, L.nRows));
   const v = sessionViews(m.memory.buffer, L, floats);
   const ctrl = v.ctrl;
+  ops.gatherAt = L.gatherAt + Atomics.add(ctrl, ${C_THREAD_INDEX}, 1) * L.gatherBytes;
   let seen = 0;
   // The session's command loop: this thread does nothing else until the exit command.
   for (;;) {
@@ -566,7 +585,7 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
     const module = helpers.length > 0 ? sharedHistogramWasmModule() : histogramWasmModule();
     /** The session's memory for `slots` histogram slots, or null when this process cannot have it. */
     const allocateSession = (slots: number): { layout: SessionLayout; memory: WebAssembly.Memory; instance: WebAssembly.Instance } | null => {
-      const layout = sessionLayout(nRows, F, data.groups, slots);
+      const layout = sessionLayout(nRows, F, data.groups, slots, threads);
       const pages = Math.max(1, Math.ceil(layout.bytes / 65536));
       if (pages > 65536) return null;
       try {
@@ -591,7 +610,7 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
     const resident = allocated !== null;
     allocated ??= allocateSession(blockSlots);
     if (!allocated) {
-      const bytes = sessionLayout(nRows, F, data.groups, blockSlots).bytes;
+      const bytes = sessionLayout(nRows, F, data.groups, blockSlots, threads).bytes;
       if (bytes > 2 ** 32) throw new EngineError('BAD_INPUT', `The training data needs ${(bytes / 2 ** 30).toFixed(1)} GB of working memory, more than the 4 GB a WebAssembly memory holds; train on fewer rows or features.`);
       throw new EngineError('BAD_INPUT', `Training needs ${(bytes / 2 ** 20).toFixed(0)} MB of working memory for ${nRows.toLocaleString('en-US')} rows x ${F} features, more than this process could get; train on fewer rows or features.`);
     }
@@ -610,6 +629,9 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
     }
     const views = sessionViews(memory.buffer, layout, floats);
     views.labels.set(data.labels);
+    new Uint32Array(memory.buffer, layout.sigmoidAt, 4097).set(sigmoidTable());
+    // Thread index 0 (gather scratch) is this thread's; helpers take 1, 2, ... as they join.
+    views.ctrl[C_THREAD_INDEX] = 1;
     const ops: SessionOps = {
       computeGradientRange,
       addLeavesRange,
@@ -623,8 +645,9 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
       countLeft: instance.exports.countLeft as SessionOps['countLeft'],
       moveSides: instance.exports.moveSides as SessionOps['moveSides'],
       addLeaves: instance.exports.addLeaves as SessionOps['addLeaves'],
-      logisticGradientRange,
-      sigmoid: sigmoidTable(),
+      buildGathered: instance.exports.buildGathered as SessionOps['buildGathered'],
+      gradientsTable: instance.exports.gradientsTable as SessionOps['gradientsTable'],
+      gatherAt: layout.gatherAt,
     };
     const s: Session = { layout, views, ops, broken: null, closed: false };
     session = s;
