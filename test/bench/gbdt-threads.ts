@@ -173,11 +173,12 @@ export async function runThreadsBench(options: ThreadsBenchOptions): Promise<Thr
         const steps = kernel.stepTimes?.() ?? {};
         kernel.dispose?.();
         row.assay.push({ wallMs, cpuMs: cpuNowMs() - cpu0 });
-        if (r === 0) {
-          // Where the wall time went: threaded steps (all threads at work), the rest on the calling thread alone.
+        if (r === 0 || r === runs - 1) {
+          // Where the wall time went: threaded steps (all threads at work), the rest on the calling
+          // thread alone. The first run starts the threads; later ones reuse them (warm).
           const inSteps = Object.values(steps).reduce((sum, x) => sum + x.ms, 0);
           const list = Object.entries(steps).sort((x, y) => y[1].ms - x[1].ms).map(([name, x]) => `${name} ${(x.ms / 1000).toFixed(2)} s/${x.count}`);
-          console.log(`   ${threads} threads, steps: ${list.join(', ')}; outside steps ${((wallMs - inSteps) / 1000).toFixed(2)} s`);
+          console.log(`   ${threads} threads, run ${r + 1} (wall ${(wallMs / 1000).toFixed(2)} s), steps: ${list.join(', ')}; outside steps ${((wallMs - inSteps) / 1000).toFixed(2)} s`);
         }
         if (r === 0) {
           row.assayAuc = auc(predict(result.model, test.columns, test.labels.length), test.labels);
