@@ -102,7 +102,7 @@ describe('Segments: a windowed propensity dataset with a label window', () => {
     expect(await page.getByTestId('features-output').inputValue()).toBe('shop_events_windowed');
   });
 
-  test('mistakes are refused in plain words: bad windows, a label window past the data, as of after every event, from not before as of', async () => {
+  test('mistakes are refused in plain words: bad windows, a label window past the data, as of after every event or before the first, from not before as of', async () => {
     const { page } = app;
     await page.getByTestId('features-windows').fill('1, x');
     await generateFails(page, /The windows must be whole numbers of days from 1 to 3660, separated by commas/);
@@ -117,10 +117,16 @@ describe('Segments: a windowed propensity dataset with a label window', () => {
     await page.getByTestId('features-as-of').fill('2025-07-01');
     await generateFails(page, /The as-of date 2025-07-01 is after every event \(the latest is 2025-06-01 [\d:]+\)/);
     expect(await page.getByTestId('features-label-hint').count()).toBe(0);
+    await page.getByTestId('features-as-of').fill('2025-05-01');
+    await generateFails(page, /The as-of date 2025-05-01 is on or before the first event \(2025-05-01 [\d:]+\): no event falls before it, so every feature window is empty/);
 
     await page.getByTestId('features-as-of').fill('2025-05-20');
     await page.getByTestId('features-from').fill('2025-05-20');
     await generateFails(page, /The lower bound --from 2025-05-20 is not before the as-of date 2025-05-20: no event could count/);
+    await page.getByTestId('features-from').fill('2025-05-19');
+    await page.getByTestId('features-generate').click();
+    await expect.poll(() => page.getByTestId('features-warnings').innerText(), { timeout: 30_000 }).toMatch(/The 3d, 7d windows start before --from 2025-05-19: they count only events from 2025-05-19 on/);
+    expect(await page.getByTestId('segments-error').count()).toBe(0);
     await page.getByTestId('features-from').fill('');
 
     // Cleared, the date follows the data again once the label window is set back.

@@ -128,6 +128,14 @@ describe('the as-of default the view fills in is the engine default', { timeout:
     expect(defaultAsOf('2025-06-02', 'not days')).toBe('2025-06-02');
     expect(addDays('2024-03-01', -1)).toBe('2024-02-29');
   });
+
+  it('a lower bound with no event before as_of is an empty window, refused in plain words; one event at the bound is enough', async () => {
+    const generate = (from: string, asOf: string): Promise<unknown> => engine.client.run('features.generate', paramsOf(viewForm({ asOf, from })));
+    // Events on 05-20, 05-25, 05-31 and 06-01: none in [05-26, 05-31).
+    await expect(generate('2025-05-26', '2025-05-31')).rejects.toThrow(/No event of "events" falls between the lower bound 2025-05-26 and the as-of date 2025-05-31: every feature window is empty/);
+    await expect(generate('2025-05-25', '2025-05-31')).resolves.toMatchObject({ asOf: '2025-05-31' });
+    await expect(generate('2025-05-31', '2025-05-31')).rejects.toThrow(/The lower bound --from 2025-05-31 is not before the as-of date 2025-05-31/);
+  });
 });
 
 describe('a built table handed on', () => {

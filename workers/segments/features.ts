@@ -148,9 +148,10 @@ export function topCategoriesSql(form: FeatureForm, columns: ColumnInfo[]): stri
 
 /**
  * The earliest and latest event time (DuckDB text, the UTC offset applied) and the snapshot date,
- * the day after the latest event: what the as-of default and its checks need.
+ * the day after the latest event: what the as-of default and its checks need. With `between`, of
+ * the events in [from, before) only (NULLs when there are none).
  */
-export function timeRangeSql(form: FeatureForm, columns: ColumnInfo[]): string {
+export function timeRangeSql(form: FeatureForm, columns: ColumnInfo[], between?: { from: string; before: string }): string {
   const table = optionalText(form, 'table') ?? '';
   const time = column(columns, optionalText(form, 'time'), 'time', table);
   if (!time) throw new EngineError('BAD_INPUT', 'Choose the event time column.');
@@ -160,6 +161,7 @@ export function timeRangeSql(form: FeatureForm, columns: ColumnInfo[]): string {
     `SELECT CAST(min(${t}) AS VARCHAR) AS first_event, CAST(max(${t}) AS VARCHAR) AS last_event,`,
     `  strftime(CAST(max(${t}) AS DATE) + 1, '%Y-%m-%d') AS snapshot`,
     `FROM ${quoteIdent(table)}`,
+    ...(between ? [`WHERE ${t} >= DATE ${quoteLiteral(parseAsOf(between.from))} AND ${t} < DATE ${quoteLiteral(parseAsOf(between.before))}`] : []),
   ].join('\n');
 }
 

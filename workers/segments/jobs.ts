@@ -62,11 +62,31 @@ async function checkedAsOf(engine: DataEngine, form: FeatureForm, columns: Colum
   return given;
 }
 
+/**
+ * A lower bound with no event between it and as_of leaves every feature empty (the build would
+ * find no rows): refused here, naming the dates. A bound on or after as_of is checkFrom's to refuse.
+ */
+async function checkFromWindow(engine: DataEngine, form: FeatureForm, columns: ColumnInfo[], asOf: string, ctx: JobContext): Promise<void> {
+  const from = typeof form.from === 'string' && form.from.trim() !== '' ? parseAsOf(form.from) : undefined;
+  if (from === undefined || from >= asOf) return;
+  const sql = timeRangeSql(form, columns, { from, before: asOf });
+  let range: Record<string, unknown>;
+  try {
+    range = rowsOf(await engine.driver.query(sql, ctx.signal))[0] ?? {};
+  } catch (err) {
+    throw sqlError(err, sql);
+  }
+  if (range.first_event === null || range.first_event === undefined) {
+    throw new EngineError('BAD_INPUT', `No event of "${form.table}" falls between the lower bound ${from} and the as-of date ${asOf}: every feature window is empty. Choose an earlier lower bound or a later as-of date.`);
+  }
+}
+
 export async function generateFeatures(engine: DataEngine, form: FeatureForm, ctx: JobContext): Promise<FeatureSqlResult> {
   const table = await resolveTableName(engine, form.table);
   const resolved: FeatureForm = { ...form, table };
   const columns: ColumnInfo[] = await engine.columnsOf(table);
   const asOf = await checkedAsOf(engine, resolved, columns, ctx);
+  await checkFromWindow(engine, resolved, columns, asOf, ctx);
   const basis = resolved.asOf === undefined || String(resolved.asOf).trim() === '' ? 'snapshot' : 'given';
   resolved.asOf = asOf;
   let topCategories: string[] | undefined;

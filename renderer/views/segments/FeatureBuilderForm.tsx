@@ -12,7 +12,7 @@ const TEMPLATE_LABELS: Record<FeatureTemplateChoice, string> = {
   funnel: 'Funnel (view → cart → purchase counts and rates)',
   category_shares: 'Category shares',
   time_shares: 'Hour-of-day and weekday shares',
-  windowed: 'Windowed (counts, spend, items in the last N days)',
+  windowed: 'Windowed (activity in the last N days)',
   all: 'All of the above (windowed when windows are given)',
 };
 
@@ -150,18 +150,16 @@ export function FeatureBuilderForm(props: FeatureBuilderFormProps): JSX.Element 
         <span>From (lower bound, YYYY-MM-DD)</span>
         <input type="text" value={form.from} placeholder="none: every event before as of" onChange={(event) => setForm({ from: event.target.value })} data-testid="features-from" />
       </label>
-      <div className="seg-stages" aria-label="Label window">
+      <label className="seg-field">
+        <span>Label window (days after as of)</span>
+        <input type="text" value={form.labelWindow} placeholder="none (e.g. 1d): no label" onChange={(event) => setForm({ labelWindow: event.target.value })} data-testid="features-label-window" />
+      </label>
+      {form.labelWindow.trim() !== '' && form.eventType && (
         <label className="seg-field">
-          <span>Label window (days after as of)</span>
-          <input type="text" value={form.labelWindow} placeholder="none (e.g. 1d)" onChange={(event) => setForm({ labelWindow: event.target.value })} data-testid="features-label-window" />
+          <span>Label event (stages or event types)</span>
+          <input type="text" value={form.labelEvents} placeholder="purchase" onChange={(event) => setForm({ labelEvents: event.target.value })} data-testid="features-label-events" />
         </label>
-        {form.labelWindow.trim() !== '' && form.eventType && (
-          <label className="seg-field">
-            <span>Label event</span>
-            <input type="text" value={form.labelEvents} placeholder="purchase" onChange={(event) => setForm({ labelEvents: event.target.value })} data-testid="features-label-events" />
-          </label>
-        )}
-      </div>
+      )}
       {labelDays !== null && (
         <small className="muted" data-testid="features-label-hint">
           Adds label: 1 when {form.eventType ? labelEventWords(form) : 'any event'} happened in the {labelDays} day{labelDays === 1 ? '' : 's'} from as of on, else 0
