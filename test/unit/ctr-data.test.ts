@@ -12,6 +12,7 @@ import type { TrainOutcome, TrainParams } from '../../workers/api';
 import { createInProcessEngine, type NodeEngine } from '../../workers/node/engine-node';
 import { NodeDuckDriver } from '../../workers/node/driver-node';
 import { readCtrModel } from '../../workers/ctr/model-file';
+import { referenceProbabilities } from '../../workers/ctr/score-reference';
 import { EncodedRowStore, RowParts, StreamedRowSource, TRAIN_PART, VALID_PART } from '../../workers/ctr/stream';
 import { createRng } from '../../workers/gbdt/rng';
 import { evaluateBinary } from '../../workers/gbdt/evaluation';
@@ -140,17 +141,25 @@ describe('rows streamed from DuckDB beyond rows_in_memory', () => {
     expect(other.history[0]).not.toEqual(streamed.history[0]);
   }, 60_000);
 
-  it('evaluates from kept scores, and on a table chunk by chunk as predict scores it', async () => {
+  it('evaluates from kept scores, and evaluates and predicts on a table chunk by chunk', async () => {
     const at = await engine.client.run('model.evaluate', { modelId: streamed.model.modelId, threshold: 0.3 });
     expect(at.binary?.auc).toBe(streamed.evaluation.valid?.binary?.auc);
     // 2,000 rows through the model's 1,500-row budget: two chunks.
     await sql('CREATE OR REPLACE TABLE ctr_head AS SELECT * FROM ctr LIMIT 2000');
     const onTable = await engine.client.run('model.evaluate', { modelId: streamed.model.modelId, threshold: 0.5, source: { table: 'ctr_head' }, target: 'label' });
     await engine.client.run('model.predict', { modelId: streamed.model.modelId, source: { table: 'ctr_head' }, outputTable: 'ctr_head_p' });
-    const scored = await rowsOf('SELECT prediction, label FROM ctr_head_p');
+    const scored = await rowsOf('SELECT * FROM ctr_head_p');
     const reference = evaluateBinary(scored.map((r) => Number(r.prediction)), scored.map((r) => Number(r.label)), 0.5);
     expect(onTable.binary?.auc).toBeCloseTo(reference.auc, 12);
     expect(onTable.binary?.logloss).toBeCloseTo(reference.logloss, 9);
+    // Predict scored the two chunks in input order: the row-object reference scorer agrees on every row.
+    const input = await rowsOf('SELECT * FROM ctr_head');
+    const expected = referenceProbabilities((await weightsOf(streamed)).weights, input);
+    expect(scored).toHaveLength(2000);
+    scored.forEach((r, i) => {
+      expect(r.C1).toBe(input[i]?.C1);
+      expect(Math.abs(Number(r.prediction) - (expected[i] as number))).toBeLessThan(1e-9);
+    });
   });
 
   it('trains DeepFM streamed, and cancels at a batch boundary leaving no staging tables', async () => {

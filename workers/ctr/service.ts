@@ -3,7 +3,7 @@
  * job on a CTR model (or a train with kind lr/fm/deepfm) to this service, which shares its label
  * rules and row split (so a GBDT and an FM trained on the same data hold out the same rows).
  */
-import { Float64, Int32, Table, tableToIPC, vectorFromArray } from 'apache-arrow';
+import { Table, makeVector, tableToIPC } from 'apache-arrow';
 import type { DataSourceRef, TableInfo } from '../data/types';
 import type { DataEngine } from '../data/engine';
 import { describeRelation, resolveRelation, stableRelation } from '../data/relation';
@@ -16,12 +16,12 @@ import { logloss as loglossOf } from '../gbdt/metrics';
 import { createRng } from '../gbdt/rng';
 import type { FeatureImportance } from '../gbdt/predict';
 import type { EvaluateParams, LabelInfo, ModelEvaluation, ModelFeature, ModelSummary, PredictParams, TrainOutcome, TrainParams } from '../gbdt/types';
-import { buildCtrEncoding, encodeRows, type EncodedRows } from './encode';
+import { buildCtrEncoding, type EncodedRows } from './encode';
 import { readCtrModel, writeCtrModel, type CtrModelMeta } from './model-file';
 import { resolveCtrParams } from './params';
 import { probabilities, scoreRows, sigmoid } from './score';
 import { MemoryRowSource, type CtrRowSource, type RowPart } from './row-source';
-import { EncodedRowStore, RowParts, StreamedRowSource, TRAIN_PART, VALID_PART, readRowColumns } from './stream';
+import { EncodedRowStore, RowParts, StreamedRowSource, TRAIN_PART, VALID_PART, countRows, readRowColumns } from './stream';
 import { trainCtr } from './train';
 import type { CtrParams } from './params';
 import type { CtrEncoding, CtrKind, CtrWeights } from './weights';
@@ -281,7 +281,7 @@ export class CtrService {
     this.requireColumns(m.weights.encoding, columns);
     const { info, expression } = await this.hooks.evaluationLabel(m.summary.label, relation, target, targetColumn.type, params.positive, ctx.signal);
     ctx.progress(0.2, 'encoding rows');
-    const n = (await readRowColumns(this.data.driver, relation, { label: expression }, ctx.signal)).rows;
+    const n = await countRows(this.data.driver, relation, ctx.signal);
     if (n === 0) throw new EngineError('BAD_INPUT', 'The data has 0 rows; there is nothing to evaluate on.');
     // Every row is an evaluation row, encoded in DuckDB and scored a buffer at a time; only scores stay.
     const parts = await RowParts.upload(this.data.driver, relation, new Uint8Array(n).fill(VALID_PART));
@@ -316,19 +316,12 @@ export class CtrService {
     this.requireColumns(m.weights.encoding, await describeRelation(this.data, relation, ctx.signal));
     const staging = '__assay_ctr_score';
     ctx.progress(0.05, 'reading rows');
-    await this.data.driver.query(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(staging)} AS SELECT row_number() OVER () - 1 AS "__assay_row", * FROM ${relation}`, ctx.signal);
+    // Stored in row-number order, so a row's position in a scan is its number (the store reads by position).
+    await this.data.driver.query(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(staging)} AS SELECT * FROM (SELECT row_number() OVER () - 1 AS "__assay_row", * FROM ${relation}) ORDER BY "__assay_row"`, ctx.signal);
     try {
-      const { encoded } = await encodeRows(this.data.driver, quoteIdent(staging), m.weights.encoding, { signal: ctx.signal, precise: true, orderColumn: '__assay_row' });
-      const n = encoded.rows;
-      ctx.progress(0.4, `scoring ${n.toLocaleString('en-US')} rows`);
-      const probs = probabilities(await scoreRows(m.weights, encoded, () => throwIfAborted(ctx.signal)));
-      ctx.progress(0.8, 'writing the table');
       await this.data.driver.query('DROP TABLE IF EXISTS "__assay_ctr_preds"');
-      const arrow = new Table({
-        __assay_row: vectorFromArray(Array.from({ length: n }, (_, i) => i), new Int32()),
-        prediction: vectorFromArray(Array.from(probs), new Float64()),
-      });
-      await this.data.driver.insertArrowIPC('__assay_ctr_preds', tableToIPC(arrow, 'stream'), true);
+      const n = await this.scoreInto(m, quoteIdent(staging), '__assay_ctr_preds', ctx);
+      ctx.progress(0.8, `writing the table (${n.toLocaleString('en-US')} rows)`);
       const existing = await this.data.tableNames();
       if (existing.some((t) => t.toLowerCase() === out.toLowerCase())) await this.data.driver.query(`DROP TABLE ${quoteIdent(out)}`);
       await this.data.driver.query(
@@ -341,6 +334,40 @@ export class CtrService {
     }
     ctx.progress(1, 'done');
     return this.data.describe(out);
+  }
+
+  /**
+   * Scores every row of `relation` a buffer at a time (encoded in DuckDB, at most the model's budget
+   * of encoded rows in memory) into a new table `into` of ("__assay_row", "prediction") by scan position.
+   */
+  private async scoreInto(m: StoredCtrModel, relation: string, into: string, ctx: JobContext): Promise<number> {
+    ctx.progress(0.1, 'encoding rows');
+    const n = await countRows(this.data.driver, relation, ctx.signal);
+    const parts = await RowParts.upload(this.data.driver, relation, new Uint8Array(n).fill(VALID_PART));
+    try {
+      const store = await EncodedRowStore.build(this.data.driver, parts, m.weights.encoding, '0', ctx.signal);
+      try {
+        const budget = Math.max(1, Math.min(n, encodedRowBudget(Number(m.summary.params.rows_in_memory ?? 0) || 0, m.weights.encoding.fields.length)));
+        const source = new StreamedRowSource(store, budget, 0, { precise: true });
+        let created = false;
+        for await (const chunk of source.chunks('valid', ctx.signal)) {
+          ctx.progress(0.4 + (0.4 * chunk.first) / Math.max(1, n), `scoring rows ${chunk.first.toLocaleString('en-US')} of ${n.toLocaleString('en-US')}`);
+          const probs = probabilities(await scoreRows(m.weights, chunk.rows, () => throwIfAborted(ctx.signal)));
+          const arrow = new Table({
+            __assay_row: makeVector(Int32Array.from({ length: probs.length }, (_, i) => chunk.first + i)),
+            prediction: makeVector(probs),
+          });
+          await this.data.driver.insertArrowIPC(into, tableToIPC(arrow, 'stream'), !created);
+          created = true;
+        }
+        if (!created) await this.data.driver.query(`CREATE TABLE ${quoteIdent(into)} ("__assay_row" INTEGER, "prediction" DOUBLE)`, ctx.signal);
+      } finally {
+        await store.drop();
+      }
+    } finally {
+      await parts.drop();
+    }
+    return n;
   }
 
   exportModel(modelId: string): { json: string; fileName: string } {

@@ -21,6 +21,7 @@
 import { Int32, Int8, makeData, makeVector, Table, tableToIPC } from 'apache-arrow';
 import type { DuckDriver } from '../data/driver';
 import { quoteIdent } from '../data/sql-text';
+import { toNumber } from '../data/arrow-values';
 import { throwIfAborted } from '../protocol/errors';
 import { allocateEncodedRows, encodedSelect, fillEncoded, float64Column, forEachValue, type EncodedRows } from './encode';
 import { firstRows, shuffleInPlace, type CtrRowSource, type RowBatch, type RowChunk, type RowPart } from './row-source';
@@ -86,6 +87,12 @@ export class RowParts {
   async drop(): Promise<void> {
     await this.driver.query(`DROP TABLE IF EXISTS ${quoteIdent(this.table)}`).catch(() => undefined);
   }
+}
+
+/** The number of rows of a relation. */
+export async function countRows(driver: DuckDriver, relation: string, signal: AbortSignal): Promise<number> {
+  const table = await driver.query(`SELECT count(*) AS "n" FROM ${relation}`, signal);
+  return toNumber(table.getChild('n')?.get(0));
 }
 
 /** The relation's rows encoded in a DuckDB temp table, split into training and validation parts. */
