@@ -6,8 +6,8 @@
  *      on the helper threads), trees compared (shape, features,
  *      thresholds, default directions equal; leaves within 1e-6 relative: the WebGPU sums are
  *      fixed point, see webgpu-histogram.ts);
- *   3. k-means iterations (assignment + update), labels and inertia compared; also with the update
- *      on the device (exact fixed-point sums: centroids within rounding of the CPU's, not bit-identical).
+ *   3. k-means iterations (assignment + update), labels, centroids and inertia compared: the update
+ *      on the device (exact sums: centroids bit-identical to the CPU's), and the update on the CPU.
  * WebGPU comes from the host (Chromium) or, in Node, from Dawn (npm `webgpu`, or the module named
  * by WEBGPU_INDEX). Without an adapter, or with only a software renderer, it says so in one line
  * and stops (exit 0); --allow-software runs anyway (small sizes: a local end-to-end check).
@@ -19,6 +19,7 @@ import os from 'node:os';
 import { classifyAdapter, describeAdapter } from '../../workers/compute/adapter-kind';
 import type { GpuAdapterLike, GpuLike } from '../../workers/compute/webgpu-types';
 import { createWasmKmeansKernel, type KmeansData, type KmeansKernel } from '../../workers/cluster/kernel';
+import { ClusterSums } from '../../workers/cluster/exact-sums';
 import { kmeansPlusPlus } from '../../workers/cluster/kmeans';
 import { createWebGpuKmeansKernelOnAdapter, type WebGpuKmeansKernel } from '../../workers/cluster/webgpu-kmeans';
 import { HIST_STRIDE, type HistogramKernel } from '../../workers/gbdt/histogram';
@@ -45,6 +46,10 @@ export interface GpuBenchOptions {
   threads: number;
   allowSoftware: boolean;
   skipSingleTrain: boolean;
+  /** Also train with the per-level path (device histograms only). */
+  levels: boolean;
+  skipHistograms: boolean;
+  skipKmeans: boolean;
   log: (line: string) => void;
 }
 
@@ -60,6 +65,9 @@ export const DEFAULT_GPU_BENCH: Omit<GpuBenchOptions, 'log'> = {
   threads: os.availableParallelism(),
   allowSoftware: false,
   skipSingleTrain: false,
+  levels: false,
+  skipHistograms: false,
+  skipKmeans: false,
 };
 
 const median = (values: number[]): number => {
@@ -104,25 +112,25 @@ function trainingData(n: number, f: number): FeatureData {
   return { columns, labels };
 }
 
-function treesEqual(a: BoostedModel, b: BoostedModel): { identical: boolean; note: string } {
-  if (a.trees.length !== b.trees.length) return { identical: false, note: `${a.trees.length} vs ${b.trees.length} trees` };
+function treesEqual(a: BoostedModel, b: BoostedModel): { identical: boolean; bitIdentical: boolean; note: string } {
+  if (a.trees.length !== b.trees.length) return { identical: false, bitIdentical: false, note: `${a.trees.length} vs ${b.trees.length} trees` };
   let worstLeaf = 0;
   for (let t = 0; t < a.trees.length; t++) {
     const x = a.trees[t] as Tree;
     const y = b.trees[t] as Tree;
-    if (x.left.length !== y.left.length) return { identical: false, note: `tree ${t}: ${x.left.length} vs ${y.left.length} nodes` };
+    if (x.left.length !== y.left.length) return { identical: false, bitIdentical: false, note: `tree ${t}: ${x.left.length} vs ${y.left.length} nodes` };
     for (let k = 0; k < x.left.length; k++) {
-      if (x.left[k] !== y.left[k] || x.right[k] !== y.right[k]) return { identical: false, note: `tree ${t} node ${k}: shape differs` };
+      if (x.left[k] !== y.left[k] || x.right[k] !== y.right[k]) return { identical: false, bitIdentical: false, note: `tree ${t} node ${k}: shape differs` };
       if (x.left[k] === -1) {
         const u = x.threshold[k] as number;
         const v = y.threshold[k] as number;
         worstLeaf = Math.max(worstLeaf, Math.abs(u - v) / Math.max(1e-12, Math.abs(u), Math.abs(v)));
       } else if (x.feature[k] !== y.feature[k] || x.threshold[k] !== y.threshold[k] || x.defaultLeft[k] !== y.defaultLeft[k]) {
-        return { identical: false, note: `tree ${t} node ${k}: split differs (feature ${x.feature[k]}/${y.feature[k]}, threshold ${x.threshold[k]}/${y.threshold[k]})` };
+        return { identical: false, bitIdentical: false, note: `tree ${t} node ${k}: split differs (feature ${x.feature[k]}/${y.feature[k]}, threshold ${x.threshold[k]}/${y.threshold[k]})` };
       }
     }
   }
-  return { identical: worstLeaf <= 1e-6, note: `worst leaf difference ${worstLeaf.toExponential(1)} (relative)` };
+  return { identical: worstLeaf <= 1e-6, bitIdentical: worstLeaf === 0, note: `worst leaf difference ${worstLeaf.toExponential(1)} (relative)` };
 }
 
 /** Histogram passes over all rows: WebGPU, WASM 1 thread, WASM all threads (through the trainer's row-parallel path). */
@@ -197,11 +205,12 @@ async function trainingSection(adapter: GpuAdapterLike, fresh: () => Promise<Gpu
   const models: Record<string, BoostedModel> = {};
   const makers: Array<[string, () => Promise<HistogramKernel>]> = [
     [`wasm-${o.threads}`, () => Promise.resolve(createNodeHistogramKernel(o.threads))],
-    // Histograms on the device; binning, gradients, partitions and leaves on this thread or on the helper threads.
-    ['webgpu', () => createWebGpuHistogramKernelOnAdapter(adapter)],
-    [`webgpu+${o.threads}`, async () => createWebGpuHistogramKernelOnAdapter((await fresh()) as GpuAdapterLike, { rowThreads: () => createNodeHistogramKernel(o.threads) })],
+    // The whole loop on the device (webgpu-resident.ts); binning on the helper threads.
+    ['webgpu', () => createWebGpuHistogramKernelOnAdapter(adapter, { rowThreads: () => createNodeHistogramKernel(o.threads) })],
   ];
+  // The per-level path (device histograms, row steps on the helper threads), for comparison.
   if (!o.skipSingleTrain) makers.push(['wasm-1', () => Promise.resolve(createParallelHistogramKernel(1))]);
+  if (o.levels) makers.push([`webgpu-levels+${o.threads}`, async () => createWebGpuHistogramKernelOnAdapter((await fresh()) as GpuAdapterLike, { resident: false, rowThreads: () => createNodeHistogramKernel(o.threads) })]);
   for (const [name, make] of makers) {
     const kernel = await make();
     try {
@@ -210,8 +219,8 @@ async function trainingSection(adapter: GpuAdapterLike, fresh: () => Promise<Gpu
       const wallMs = performance.now() - started;
       models[name] = result.model;
       const holdoutAuc = auc(predict(result.model, holdout.columns, holdout.labels.length), holdout.labels);
-      results[name] = { wallMs, trees: result.model.trees.length, holdoutAuc };
-      o.log(`  ${name.padEnd(9)} ${(wallMs / 1000).toFixed(2)} s, ${result.model.trees.length} trees, holdout AUC ${holdoutAuc.toFixed(4)}`);
+      results[name] = { wallMs, trees: result.model.trees.length, holdoutAuc, ...(result.backendDetail ? { detail: result.backendDetail } : {}) };
+      o.log(`  ${name.padEnd(9)} ${(wallMs / 1000).toFixed(2)} s, ${result.model.trees.length} trees, holdout AUC ${holdoutAuc.toFixed(4)}${result.backendDetail ? `; ${result.backendDetail}` : ''}`);
     } finally {
       kernel.dispose?.();
     }
@@ -221,12 +230,19 @@ async function trainingSection(adapter: GpuAdapterLike, fresh: () => Promise<Gpu
     if (name === `wasm-${o.threads}`) continue;
     const same = treesEqual(models[name] as BoostedModel, reference);
     (results[name] as Record<string, unknown>).treesVsWasmThreads = same;
-    o.log(`  ${name} vs wasm-${o.threads}: trees ${same.identical ? 'identical' : 'DIFFER'} (${same.note})`);
+    o.log(`  ${name} vs wasm-${o.threads}: trees ${same.identical ? 'identical' : 'DIFFER'}${same.bitIdentical ? ' (leaf values bit for bit)' : ''} (${same.note})`);
   }
   const gpuMs = (results.webgpu as { wallMs: number }).wallMs;
-  const hybridMs = (results[`webgpu+${o.threads}`] as { wallMs: number }).wallMs;
   const allMs = (results[`wasm-${o.threads}`] as { wallMs: number }).wallMs;
-  o.log(`  ratio: WASM ${o.threads} threads / WebGPU ${(allMs / gpuMs).toFixed(2)}x, / WebGPU+${o.threads} threads ${(allMs / hybridMs).toFixed(2)}x${results['wasm-1'] ? `, WASM 1 thread / WebGPU ${((results['wasm-1'] as { wallMs: number }).wallMs / gpuMs).toFixed(2)}x` : ''}`);
+  const levels = results[`webgpu-levels+${o.threads}`] as { wallMs: number } | undefined;
+  o.log(`  ratio: WASM ${o.threads} threads / WebGPU resident ${(allMs / gpuMs).toFixed(2)}x${results['wasm-1'] ? `, WASM 1 thread / WebGPU resident ${((results['wasm-1'] as { wallMs: number }).wallMs / gpuMs).toFixed(2)}x` : ''}${levels ? `, per-level path / resident ${(levels.wallMs / gpuMs).toFixed(2)}x` : ''}`);
+  // Prediction on the CPU (this thread) for all training rows: what a device predictor would have to beat.
+  const model = models.webgpu as BoostedModel;
+  const predictTimes = await timed(Math.min(3, o.runs), async () => {
+    predict(model, data.columns, data.labels.length);
+  });
+  results.predictCpuMs = { medianMs: median(predictTimes), runsMs: predictTimes };
+  o.log(`  prediction on the CPU, ${data.labels.length.toLocaleString('en-US')} rows x ${model.trees.length} trees: ${ms(median(predictTimes))} ms (${range(predictTimes)}), this thread`);
   return results;
 }
 
@@ -255,9 +271,12 @@ async function kmeansSection(adapter: () => Promise<GpuAdapterLike | null>, o: G
   for (const k of o.ks) {
     const init = kmeansPlusPlus(data, k, createRng(k));
     const runs: Record<string, { assign: number[]; update: number[]; labels: Int32Array; centroids: Float64Array; flagged: number }> = {};
-    for (const name of ['wasm-1', 'webgpu', 'webgpu-device-update'] as const) {
+    // webgpu: assignment and the exact update on the device (what cluster jobs run);
+    // webgpu-cpu-update: assignment on the device, the update on the CPU (WASM), as before.
+    for (const name of ['wasm-1', 'webgpu', 'webgpu-cpu-update'] as const) {
       let kernel: KmeansKernel;
       let deviceKernel: WebGpuKmeansKernel | null = null;
+      const cpuUpdate = createWasmKmeansKernel();
       if (name !== 'wasm-1') {
         const fresh = await adapter();
         if (!fresh) throw new Error('the adapter went away');
@@ -267,7 +286,7 @@ async function kmeansSection(adapter: () => Promise<GpuAdapterLike | null>, o: G
       try {
         const centroids = Float64Array.from(init);
         const labels = new Int32Array(data.n);
-        const sums = new Float64Array(k * data.d);
+        const sums = new ClusterSums();
         const counts = new Float64Array(k);
         const assign: number[] = [];
         const update: number[] = [];
@@ -278,46 +297,41 @@ async function kmeansSection(adapter: () => Promise<GpuAdapterLike | null>, o: G
           flagged += await kernel.assign(data, centroids, k, labels);
           assign.push(performance.now() - t);
           t = performance.now();
-          if (name === 'webgpu-device-update' && deviceKernel) {
-            if (!(await deviceKernel.updateOnDevice(data, labels, k, sums, counts))) throw new Error('the device update declined');
-          } else await kernel.update(data, labels, k, sums, counts);
-          update.push(performance.now() - t);
+          if (name === 'webgpu-cpu-update') await cpuUpdate.update(data, labels, k, sums, counts);
+          else await kernel.update(data, labels, k, sums, counts);
+          // Rounding the exact sums is part of the update.
           for (let c = 0; c < k; c++) {
             const count = counts[c] as number;
-            if (count > 0) for (let j = 0; j < data.d; j++) centroids[c * data.d + j] = (sums[c * data.d + j] as number) / count;
+            if (count > 0) for (let j = 0; j < data.d; j++) centroids[c * data.d + j] = sums.rounded(c, j) / count;
           }
+          update.push(performance.now() - t);
+          if (name === 'webgpu' && deviceKernel?.lastUpdate !== 'device') throw new Error('the device update declined');
         }
         runs[name] = { assign, update, labels: labels.slice(), centroids, flagged };
       } finally {
         kernel.dispose();
+        cpuUpdate.dispose();
       }
     }
     const cpu = runs['wasm-1'] as NonNullable<(typeof runs)['wasm-1']>;
-    const gpu = runs.webgpu as NonNullable<(typeof runs)['webgpu']>;
-    let mismatches = 0;
-    for (let i = 0; i < data.n; i++) if (cpu.labels[i] !== gpu.labels[i]) mismatches++;
-    const centroidsEqual = cpu.centroids.every((v, i) => v === gpu.centroids[i]);
-    const inertiaCpu = inertiaOf(data, cpu.centroids, cpu.labels);
-    const inertiaGpu = inertiaOf(data, gpu.centroids, gpu.labels);
     const full = (r: typeof cpu): number => median(r.assign.map((a, i) => a + (r.update[i] as number)));
-    results[`k${k}`] = {
-      wasm1: { assignMs: median(cpu.assign), updateMs: median(cpu.update), iterationMs: full(cpu) },
-      webgpu: { assignMs: median(gpu.assign), updateMs: median(gpu.update), iterationMs: full(gpu), float64Rechecks: gpu.flagged },
-      labelMismatches: mismatches,
-      centroidsBitIdentical: centroidsEqual,
-      inertia: { wasm1: inertiaCpu, webgpu: inertiaGpu },
+    const compare = (r: typeof cpu) => {
+      let labelMismatches = 0;
+      for (let i = 0; i < data.n; i++) if (cpu.labels[i] !== r.labels[i]) labelMismatches++;
+      return { labelMismatches, centroidsBitIdentical: cpu.centroids.every((v, i) => Object.is(v, r.centroids[i])), inertia: inertiaOf(data, r.centroids, r.labels) };
     };
-    const resident = runs['webgpu-device-update'] as NonNullable<(typeof runs)['webgpu']>;
-    let worstCentroid = 0;
-    resident.centroids.forEach((v, i) => {
-      worstCentroid = Math.max(worstCentroid, Math.abs(v - (cpu.centroids[i] as number)) / Math.max(1e-12, Math.abs(cpu.centroids[i] as number)));
-    });
-    let residentMismatches = 0;
-    for (let i = 0; i < data.n; i++) if (cpu.labels[i] !== resident.labels[i]) residentMismatches++;
-    const inertiaResident = inertiaOf(data, resident.centroids, resident.labels);
-    (results[`k${k}`] as Record<string, unknown>).webgpuDeviceUpdate = { assignMs: median(resident.assign), updateMs: median(resident.update), iterationMs: full(resident), labelMismatches: residentMismatches, worstCentroidRelativeDiff: worstCentroid, inertia: inertiaResident };
-    o.log(`  k=${k}: iteration WASM ${ms(full(cpu))} ms (assign ${ms(median(cpu.assign))} + update ${ms(median(cpu.update))}), WebGPU ${ms(full(gpu))} ms (assign ${ms(median(gpu.assign))} + update ${ms(median(gpu.update))}); ${(full(cpu) / full(gpu)).toFixed(1)}x; labels differ on ${mismatches} rows, centroids bit-identical: ${centroidsEqual}, inertia ${inertiaCpu.toFixed(3)} vs ${inertiaGpu.toFixed(3)}, ${gpu.flagged} float64 rechecks`);
-    o.log(`  k=${k}: with the update on the device too: ${ms(full(resident))} ms (assign ${ms(median(resident.assign))} + update ${ms(median(resident.update))}), ${(full(cpu) / full(resident)).toFixed(1)}x WASM; after ${iterations} iterations centroids within ${worstCentroid.toExponential(1)} (relative) of the CPU's, labels differ on ${residentMismatches} rows, inertia ${inertiaResident.toFixed(3)}`);
+    const gpu = runs.webgpu as NonNullable<(typeof runs)['webgpu']>;
+    const hybrid = runs['webgpu-cpu-update'] as NonNullable<(typeof runs)['webgpu']>;
+    const gpuCheck = compare(gpu);
+    const hybridCheck = compare(hybrid);
+    const inertiaCpu = inertiaOf(data, cpu.centroids, cpu.labels);
+    results[`k${k}`] = {
+      wasm1: { assignMs: median(cpu.assign), updateMs: median(cpu.update), iterationMs: full(cpu), inertia: inertiaCpu },
+      webgpu: { assignMs: median(gpu.assign), updateMs: median(gpu.update), iterationMs: full(gpu), float64Rechecks: gpu.flagged, ...gpuCheck },
+      webgpuCpuUpdate: { assignMs: median(hybrid.assign), updateMs: median(hybrid.update), iterationMs: full(hybrid), ...hybridCheck },
+    };
+    o.log(`  k=${k}: iteration WASM ${ms(full(cpu))} ms (assign ${ms(median(cpu.assign))} + update ${ms(median(cpu.update))}), WebGPU ${ms(full(gpu))} ms (assign ${ms(median(gpu.assign))} + update on the device ${ms(median(gpu.update))}); ${(full(cpu) / full(gpu)).toFixed(1)}x; after ${iterations} iterations labels differ on ${gpuCheck.labelMismatches} rows, centroids bit-identical: ${gpuCheck.centroidsBitIdentical}, inertia ${inertiaCpu.toFixed(3)} vs ${gpuCheck.inertia.toFixed(3)}, ${gpu.flagged} float64 rechecks`);
+    o.log(`  k=${k}: with the update on the CPU: ${ms(full(hybrid))} ms (assign ${ms(median(hybrid.assign))} + update ${ms(median(hybrid.update))}), ${(full(cpu) / full(hybrid)).toFixed(1)}x WASM; labels differ on ${hybridCheck.labelMismatches} rows, centroids bit-identical: ${hybridCheck.centroidsBitIdentical}`);
   }
   return results;
 }
@@ -355,9 +369,9 @@ export async function runGpuBench(given: Partial<GpuBenchOptions> = {}): Promise
     return next;
   };
   const data = trainingData(o.rows, o.features);
-  results.histograms = await histogramSection(adapter, o, data);
+  if (!o.skipHistograms) results.histograms = await histogramSection(adapter, o, data);
   // k-means before whole training: the longest section goes last.
-  results.kmeans = await kmeansSection(request, o);
+  if (!o.skipKmeans) results.kmeans = await kmeansSection(request, o);
   const holdout = trainingData(Math.max(1000, Math.floor(o.rows / 10)), o.features);
   results.training = await trainingSection(await fresh(), request, o, data, holdout);
   return results;
@@ -381,6 +395,9 @@ function parseArgs(argv: readonly string[]): Partial<GpuBenchOptions> {
     else if (flag === '--threads') o.threads = num(flag, argv[++i]);
     else if (flag === '--allow-software') o.allowSoftware = true;
     else if (flag === '--skip-single-train') o.skipSingleTrain = true;
+    else if (flag === '--levels') o.levels = true;
+    else if (flag === '--skip-histograms') o.skipHistograms = true;
+    else if (flag === '--skip-kmeans') o.skipKmeans = true;
     else throw new Error(`unknown argument ${flag}`);
   }
   return o;

@@ -383,7 +383,7 @@ export class ModelService {
       params: { ...gp },
       trainedAt: new Date().toISOString(),
       rows: { train: trainData.labels.length, valid: validData?.labels.length ?? 0 },
-      backend: { name: backend.backend, reason: backend.reason },
+      backend: { name: backend.backend, reason: result.backendDetail ? `${backend.reason}; ${result.backendDetail}` : backend.reason },
     };
     this.models.set(modelId, { summary, model, encoding, valid: validData ?? trainData });
     ctx.progress(1, 'done');

@@ -533,6 +533,11 @@ export async function createWebGpuHistogramKernelOnAdapter(adapter: GpuAdapterLi
     return result;
   };
 
+  // The device trainer's shaders compile while the caller prepares its data.
+  if (options.resident !== false) {
+    residentPipelines = createResidentPipelines(device, workgroupSize);
+    residentPipelines.catch(() => undefined);
+  }
   const kernel: WebGpuHistogramKernel = {
     backend: 'webgpu',
     adapterDescription: describeAdapter(adapter),
@@ -543,18 +548,24 @@ export async function createWebGpuHistogramKernelOnAdapter(adapter: GpuAdapterLi
     },
     buildMany,
     rowParallel: (data) => webGpuRowParallel(kernel, data, options.rowThreads),
-    residentStats: { levels: 0, exactScans: 0 },
+    residentStats: { levels: 0, exactScans: 0, waitMs: 0 },
     async trainOnDevice(train, trainOptions, start) {
       if (options.resident === false) return 'the per-level path was asked for';
       if (disposed) throw new EngineError('INTERNAL', 'The WebGPU histogram kernel was used after it was disposed.');
       const blocker = residentBlocker(trainOptions.params, train.labels.length, train.columns.length, device.limits, workgroupSize);
       if (blocker) return blocker;
-      residentPipelines ??= createResidentPipelines(device, workgroupSize);
+      let pipelines: Awaited<ReturnType<typeof createResidentPipelines>>;
+      try {
+        pipelines = await (residentPipelines ??= createResidentPipelines(device, workgroupSize));
+      } catch (error) {
+        return `its shaders did not build here (${error instanceof Error ? error.message : String(error)})`;
+      }
       const stats = kernel.residentStats;
       stats.levels = 0;
       stats.exactScans = 0;
+      stats.waitMs = 0;
       // One run at a time on this device (the per-level path shares it too).
-      const run = queueTail.then(async () => trainResident(device, workgroupSize, await (residentPipelines as ReturnType<typeof createResidentPipelines>), train, trainOptions, start, options.rowThreads, stats));
+      const run = queueTail.then(() => trainResident(device, workgroupSize, pipelines, train, trainOptions, start, options.rowThreads, stats));
       queueTail = run.then(() => undefined, () => undefined);
       return run;
     },

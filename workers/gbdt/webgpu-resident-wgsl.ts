@@ -22,6 +22,16 @@ fn sub64(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
 fn positive64(a: vec2<u32>) -> bool {
   return bitcast<i32>(a.y) > 0 || (a.y == 0u && a.x != 0u);
 }
+fn less64(a: vec2<u32>, b: vec2<u32>) -> bool {
+  return bitcast<i32>(a.y) < bitcast<i32>(b.y) || (a.y == b.y && a.x < b.x);
+}
+// A non-negative value the CPU reads without rounding: at most 53 significant bits.
+fn exactInF64(a: vec2<u32>) -> bool {
+  if (a.y == 0u) { return true; }
+  let top = 63u - countLeadingZeros(a.y);
+  let bottom = select(countTrailingZeros(a.x), 32u + countTrailingZeros(a.y), a.x == 0u);
+  return top - bottom < 53u;
+}
 fn toF32(a: vec2<u32>) -> f32 {
   return f32(bitcast<i32>(a.y)) * 4294967296.0 + f32(a.x);
 }
@@ -188,7 +198,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) gr
  *   0 best code (feature-local: bin * 2 + missing-left; -1: no valid candidate), 1 its f32 gain,
  *   2 the best f32 gain of the candidates whose left sums differ from the best's (-3e38: none),
  *   3 the largest gain magnitude |left term| + |right term| + |parent term| seen (error scale),
- *   4 flags (1: a candidate's min_child_weight test was too close to call in float32),
+ *   4 flags (1: a candidate's min_child_weight test was too close to call: see evaluate),
  *   5..8 the best's exact left sums (gradient lo/hi, hessian lo/hi), 9..12 the node's sums.
  * Ties in f32 gain go to the lowest code, as the CPU's strict comparison in bin order does.
  */
@@ -200,8 +210,9 @@ struct Params {
   minChildWeight: f32,
   invGradientScale: f32,
   invHessianScale: f32,
-  pad1: u32,
-  pad2: u32,
+  // ceil(min_child_weight * hessian scale) as a 64-bit integer: the CPU's float64 test, exactly.
+  mcwLo: u32,
+  mcwHi: u32,
 }
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> hist: array<vec4<u32>>;
@@ -228,10 +239,14 @@ fn evaluate(gl: vec2<u32>, hl: vec2<u32>, G: vec2<u32>, H: vec2<u32>, parentGain
   let hlf = toF32(hl) * params.invHessianScale;
   let grf = toF32(gr) * params.invGradientScale;
   let hrf = toF32(hr) * params.invHessianScale;
-  let mcw = params.minChildWeight;
-  c.valid = positive64(hl) && positive64(hr) && hlf >= mcw && hrf >= mcw;
-  let near = mcw * (1.0 / 262144.0);
-  c.uncertain = mcw > 0.0 && positive64(hl) && positive64(hr) && (abs(hlf - mcw) <= near || abs(hrf - mcw) <= near);
+  let mcw = vec2<u32>(params.mcwLo, params.mcwHi);
+  c.valid = positive64(hl) && positive64(hr) && !less64(hl, mcw) && !less64(hr, mcw);
+  // The CPU reads a sum of more than 53 significant bits rounded to float64 (error < 2^8 units,
+  // sums stay below 2^61): a side within 2^12 units of the threshold then is too close to call.
+  let leftExact = exactInF64(hl);
+  let nearLeft = !leftExact && less64(sub64(hl, mcw), vec2<u32>(4097u, 0u)) && less64(sub64(mcw, hl), vec2<u32>(4097u, 0u));
+  let nearRight = !(leftExact && exactInF64(H)) && less64(sub64(hr, mcw), vec2<u32>(4097u, 0u)) && less64(sub64(mcw, hr), vec2<u32>(4097u, 0u));
+  c.uncertain = positive64(hl) && positive64(hr) && (nearLeft || nearRight);
   let left = (glf * glf) / (hlf + params.lambda);
   let right = (grf * grf) / (hrf + params.lambda);
   c.gain = left + right - parentGain;
@@ -279,7 +294,7 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
   let Gf = toF32(G) * params.invGradientScale;
   let Hf = toF32(H) * params.invHessianScale;
   var parentGain = 0.0;
-  if (Hf >= params.minChildWeight && positive64(H)) { parentGain = (Gf * Gf) / (Hf + params.lambda); }
+  if (!less64(H, vec2<u32>(params.mcwLo, params.mcwHi)) && positive64(H)) { parentGain = (Gf * Gf) / (Hf + params.lambda); }
   let inclusive = scanSums[t];
   let before = vec4<u32>(sub64(inclusive.xy, own.xy), sub64(inclusive.zw, own.zw));
 
@@ -414,8 +429,11 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
  * 8; jobs[2 * job + 1] = left id, right id, unused, parent slot): every row gets its child's node
  * id; unless `leafLevel` (the children are leaves), its index goes to the child's side of the
  * node's range in rowsOut (left from the front, right from the back; order within a side is not
- * kept: the sums are exact integers, so the order of rows does not matter).
+ * kept: the sums are exact integers, so the order of rows does not matter). A workgroup takes
+ * PARTITION_PER_THREAD * wg rows, counts its sides in workgroup memory and reserves its places
+ * with one global atomic per side.
  */
+export const PARTITION_PER_THREAD = 4;
 export const partitionWgsl = (wg: number): string => /* wgsl */ `
 struct Params {
   nFeatures: u32,
@@ -432,6 +450,11 @@ struct Params {
 @group(0) @binding(6) var<storage, read> jobs: array<vec4<u32>>;
 @group(0) @binding(7) var<storage, read_write> counters: array<atomic<u32>>;
 
+var<workgroup> leftCount: atomic<u32>;
+var<workgroup> rightCount: atomic<u32>;
+var<workgroup> leftBase: u32;
+var<workgroup> rightBase: u32;
+
 @compute @workgroup_size(${wg})
 fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let entry = table[group.x];
@@ -440,21 +463,42 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
   let ids = jobs[job * 2u + 1u];
   let end = a.x + a.y;
   let start = min(a.x + entry.y * params.rowsPerWorkgroup, end);
-  let stop = min(start + params.rowsPerWorkgroup, end);
   let splitBin = a.w & 0xffu;
   let defaultLeft = (a.w >> 8u) != 0u;
-  for (var p = start + t; p < stop; p += ${wg}u) {
-    let r = rowsIn[p];
-    let byteIndex = r * params.nFeatures + a.z;
-    let bin = (bins[byteIndex >> 2u] >> ((byteIndex & 3u) * 8u)) & 0xffu;
-    let goLeft = select(bin <= splitBin, defaultLeft, bin == 255u);
-    nodeOfRow[r] = select(ids.y, ids.x, goLeft);
-    if (params.leafLevel == 0u) {
+  var rowOf: array<u32, ${PARTITION_PER_THREAD}>;
+  var place: array<u32, ${PARTITION_PER_THREAD}>;
+  var side: array<u32, ${PARTITION_PER_THREAD}>;
+  for (var k = 0u; k < ${PARTITION_PER_THREAD}u; k++) {
+    let p = start + k * ${wg}u + t;
+    side[k] = 2u;
+    if (p < end) {
+      let r = rowsIn[p];
+      let byteIndex = r * params.nFeatures + a.z;
+      let bin = (bins[byteIndex >> 2u] >> ((byteIndex & 3u) * 8u)) & 0xffu;
+      let goLeft = select(bin <= splitBin, defaultLeft, bin == 255u);
+      nodeOfRow[r] = select(ids.y, ids.x, goLeft);
+      rowOf[k] = r;
       if (goLeft) {
-        rowsOut[a.x + atomicAdd(&counters[job * 2u], 1u)] = r;
+        side[k] = 0u;
+        place[k] = atomicAdd(&leftCount, 1u);
       } else {
-        rowsOut[end - 1u - atomicAdd(&counters[job * 2u + 1u], 1u)] = r;
+        side[k] = 1u;
+        place[k] = atomicAdd(&rightCount, 1u);
       }
+    }
+  }
+  if (params.leafLevel != 0u) { return; }
+  workgroupBarrier();
+  if (t == 0u) {
+    leftBase = atomicAdd(&counters[job * 2u], atomicLoad(&leftCount));
+    rightBase = atomicAdd(&counters[job * 2u + 1u], atomicLoad(&rightCount));
+  }
+  workgroupBarrier();
+  for (var k = 0u; k < ${PARTITION_PER_THREAD}u; k++) {
+    if (side[k] == 0u) {
+      rowsOut[a.x + leftBase + place[k]] = rowOf[k];
+    } else if (side[k] == 1u) {
+      rowsOut[end - 1u - (rightBase + place[k])] = rowOf[k];
     }
   }
 }

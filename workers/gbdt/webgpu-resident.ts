@@ -25,9 +25,12 @@
  * the CPU's rule in float64:
  *   - the device reports, per (node, feature), its best candidate in float32 with the exact left
  *     sums, the best float32 gain among candidates that split the rows differently, and the
- *     largest term magnitude m. Float32 gains are within 2^-15 * m of the exact ones (a few
- *     roundings of 2^-24 each, division 2.5 ulp: far inside), so when the winner leads the
- *     runner-up by more than that, the winner is the feature's exact best;
+ *     largest term magnitude m. The difference of two float32 gains is within 36 * 2^-24 * m of
+ *     the exact one (per term: 3 roundings in each int -> f32 conversion, the square, the sum,
+ *     WGSL's 2.5-ulp division: 16 half-ulps, plus the sum and difference; the parent's term is
+ *     common to all), so when the winner leads the runner-up by more than 2^-17 * m (1.8x that),
+ *     the winner is the feature's exact best. min_child_weight is tested on the exact integers
+ *     against ceil(mcw * S_h), as the CPU's float64 test decides it;
  *   - the CPU recomputes each feature's winner in float64 from the exact sums, exactly as
  *     split.ts (same expressions, features in order, strictly greater gain wins);
  *   - a feature whose winner is too close to its runner-up (or whose min_child_weight test was
@@ -50,13 +53,12 @@ import type { EvalMetric, GbdtParams } from './params';
 import { sigmoidTable } from './sigmoid-table';
 import { bestSplitOfFeatures, calcWeight } from './split';
 import type { DeviceTrainingStart, FeatureData, RoundReport, TrainOptions, TrainResult } from './train';
-import { buildWgsl, gradientWgsl, leavesWgsl, partitionWgsl, rangesWgsl, RECORD_WORDS, RESIDENT_BINS, splitFindWgsl, subtractWgsl } from './webgpu-resident-wgsl';
+import { buildWgsl, gradientWgsl, leavesWgsl, PARTITION_PER_THREAD, partitionWgsl, rangesWgsl, RECORD_WORDS, RESIDENT_BINS, splitFindWgsl, subtractWgsl } from './webgpu-resident-wgsl';
 
-/** Rows per workgroup of the histogram and partition passes. */
+/** Rows per workgroup of the histogram pass. */
 const BUILD_ROWS = 2048;
-const PARTITION_ROWS = 1024;
 /** Float32 gains are within this fraction of the magnitude of their terms (see the header). */
-const GAIN_ERROR = 2 ** -15;
+const GAIN_ERROR = 2 ** -17;
 const NONE_GAIN = -1e38;
 
 
@@ -68,6 +70,7 @@ export function residentBlocker(p: GbdtParams, nRows: number, nFeatures: number,
   if (p.alpha !== 0) return 'L1 regularisation (alpha) is not on the device';
   if (p.max_delta_step !== 0) return 'max_delta_step is not on the device';
   if (!(p.scale_pos_weight > 0)) return 'scale_pos_weight must be positive on the device';
+  if (p.min_child_weight > nRows * 0.25 * Math.max(1, p.scale_pos_weight)) return 'min_child_weight exceeds any node\'s hessian sum';
   if (workgroupSize > RESIDENT_BINS || RESIDENT_BINS % workgroupSize !== 0) return `workgroup size ${workgroupSize} does not divide 256 bins`;
   const cap = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
   const slots = 2 ** Math.max(0, p.max_depth - 1);
@@ -95,15 +98,12 @@ interface Pipelines {
 
 /** Compiles the passes once per device (pipelines are reused by every run). */
 export async function createResidentPipelines(device: GpuDeviceLike, wg: number): Promise<Pipelines> {
-  const make = async (name: string, code: string): Promise<GpuComputePipelineLike> => {
-    device.pushErrorScope('validation');
-    const pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module: device.createShaderModule({ code }), entryPoint: 'main' } }).catch((error: unknown) => {
+  // No error scopes here (they may run while the kernel serves other calls): an invalid shader
+  // rejects createComputePipelineAsync.
+  const make = (name: string, code: string): Promise<GpuComputePipelineLike> =>
+    device.createComputePipelineAsync({ layout: 'auto', compute: { module: device.createShaderModule({ code }), entryPoint: 'main' } }).catch((error: unknown) => {
       throw new EngineError('INTERNAL', `The device trainer's ${name} shader could not be built: ${error instanceof Error ? error.message : String(error)}`);
     });
-    const failure = await device.popErrorScope();
-    if (failure) throw new EngineError('INTERNAL', `The device trainer's ${name} shader did not compile: ${failure.message}`);
-    return pipeline;
-  };
   const [gradient, build, subtract, splitFind, partition, ranges, leaves] = await Promise.all([
     make('gradient', gradientWgsl(wg)),
     make('histogram', buildWgsl(wg)),
@@ -135,12 +135,16 @@ interface ChosenSplit {
   gain: number;
   leftG: bigint;
   leftH: bigint;
+  /** Where the device's record of this candidate starts (its exact sums), if it came from one. */
+  at?: number;
 }
 
 /** Per-run counts for the detail line and the tests. */
 export interface ResidentStats {
   levels: number;
   exactScans: number;
+  /** Wall time spent waiting for the device's answers (its work and the round trips). */
+  waitMs: number;
 }
 
 /**
@@ -155,7 +159,7 @@ export async function trainResident(
   options: TrainOptions,
   start: DeviceTrainingStart,
   rowThreads?: () => HistogramKernel,
-  stats: ResidentStats = { levels: 0, exactScans: 0 },
+  stats: ResidentStats = { levels: 0, exactScans: 0, waitMs: 0 },
 ): Promise<TrainResult> {
   const started = Date.now();
   const p = options.params;
@@ -172,6 +176,7 @@ export async function trainResident(
   const gradientScale = fixedPointScale(n * weightBound);
   const hessianScale = fixedPointScale(n * 0.25 * weightBound);
   const maxSlots = 2 ** Math.max(0, D - 1);
+  const PARTITION_ROWS = wg * PARTITION_PER_THREAD;
   const maxJobs = maxSlots;
   const maxNodes = 2 ** (D + 1);
   const slotWords = F * RESIDENT_BINS * 4;
@@ -257,6 +262,9 @@ export async function trainResident(
       f[3] = p.min_child_weight;
       f[4] = 1 / gradientScale;
       f[5] = 1 / hessianScale;
+      const threshold = BigInt(Math.ceil(p.min_child_weight * hessianScale));
+      u[6] = Number(threshold & 0xffffffffn);
+      u[7] = Number((threshold >> 32n) & 0xffffffffn);
     });
     writeParams(params.leaves, (u) => {
       u[0] = n;
@@ -288,7 +296,9 @@ export async function trainResident(
       encoder.copyBufferToBuffer(recordsBuf, 0, readBuf, 0, recordBytes);
       encoder.copyBufferToBuffer(nodeCountBuf, 0, readBuf, recordsBytes, countsBytes);
       device.queue.submit([encoder.finish()]);
+      const waitStarted = performance.now();
       await readBuf.mapAsync(MAP_MODE_READ, 0, recordsBytes + countsBytes);
+      stats.waitMs += performance.now() - waitStarted;
       try {
         const all = new Uint32Array(readBuf.getMappedRange(0, recordsBytes + countsBytes));
         return { records: all.slice(0, recordBytes / 4), counts: all.slice(recordsBytes / 4) };
@@ -361,7 +371,9 @@ export async function trainResident(
       const encoder = device.createCommandEncoder();
       pairs.forEach(([slot, f], k) => encoder.copyBufferToBuffer(histBufs[parity] as GpuBufferLike, (slot * F + f) * bytes, target, k * bytes, bytes));
       device.queue.submit([encoder.finish()]);
+      const waitStarted = performance.now();
       await target.mapAsync(MAP_MODE_READ, 0, total);
+      stats.waitMs += performance.now() - waitStarted;
       try {
         const all = new Uint32Array(target.getMappedRange(0, total));
         return pairs.map((_, k) => all.slice((k * bytes) / 4, ((k + 1) * bytes) / 4));
@@ -397,12 +409,11 @@ export async function trainResident(
           let candidate: ChosenSplit | null = null;
           let doubtful = flagged || (code >= 0 && runner > NONE_GAIN && gainF - runner <= bound);
           if (code >= 0) {
-            const leftG = big(records[at + 5] as number, records[at + 6] as number);
-            const leftH = big(records[at + 7] as number, records[at + 8] as number);
             const bin = code >> 1;
             const nb = binCounts[f] as number;
-            const gl = decodeG(leftG);
-            const hl = decodeH(leftH);
+            // As Number(BigInt) / scale: one rounding of the exact sum.
+            const gl = readFixedPoint(records[at + 5] as number, records[at + 6] as number, gradientScale);
+            const hl = readFixedPoint(records[at + 7] as number, records[at + 8] as number, hessianScale);
             let gain: number;
             let valid: boolean;
             if (bin === nb - 1) {
@@ -419,7 +430,7 @@ export async function trainResident(
             }
             if (!valid) doubtful = true;
             else {
-              candidate = { feature: f, bin, defaultLeft: (code & 1) === 1, gain, leftG, leftH };
+              candidate = { feature: f, bin, defaultLeft: (code & 1) === 1, gain, leftG: 0n, leftH: 0n, at };
               if (gain > lead) lead = gain;
             }
           }
@@ -452,6 +463,12 @@ export async function trainResident(
             bestGain = c.gain;
             chosen = c;
           }
+        }
+        // The exact left sums of a device candidate, from its record.
+        if (chosen && chosen.at !== undefined) {
+          const at = chosen.at;
+          chosen.leftG = big(records[at + 5] as number, records[at + 6] as number);
+          chosen.leftH = big(records[at + 7] as number, records[at + 8] as number);
         }
         return chosen;
       });
@@ -624,7 +641,7 @@ export async function trainResident(
       history,
       backend: 'webgpu',
       elapsedMs: Date.now() - started,
-      backendDetail: `trained on the device (gradients, histograms, splits, partitions and margins in GPU memory; ${stats.levels} level round trips, ${stats.exactScans} exact CPU scans)`,
+      backendDetail: `trained on the device (gradients, histograms, splits, partitions and margins in GPU memory; ${stats.levels} level round trips, ${(stats.waitMs / 1000).toFixed(2)} s waiting for the device, ${stats.exactScans} exact CPU scans)`,
     };
   } catch (error) {
     // Leave no error scope behind for the next run.
