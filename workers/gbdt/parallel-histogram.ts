@@ -364,13 +364,18 @@ export function workOnCommand(v: SessionViews, L: SessionLayout, ops: SessionOps
       for (let fi = fi0; fi < fi1; fi++) {
         const f = v.features[fi] as number;
         const target = a * slotSize + f * L.wasmStride;
+        // Only the feature's value bins and the missing bin (255): the bins between stay 0 in
+        // every slot (builds zero them, nothing adds to them), so skipping them changes nothing.
+        const used = 2 * (v.binCounts[f] as number);
         for (let k = listAt; k < listEnd; k++) {
           const source = (v.lists[k] as number) * slotSize + f * L.wasmStride;
-          for (let j = 0; j < 512; j++) slots[target + j] = (slots[target + j] as number) + (slots[source + j] as number);
+          for (let j = 0; j < used; j++) slots[target + j] = (slots[target + j] as number) + (slots[source + j] as number);
+          for (let j = 510; j < 512; j++) slots[target + j] = (slots[target + j] as number) + (slots[source + j] as number);
         }
         if (b >= 0) {
           const parent = b * slotSize + f * L.wasmStride;
-          for (let j = 0; j < 512; j++) slots[parent + j] = (slots[parent + j] as number) - (slots[target + j] as number);
+          for (let j = 0; j < used; j++) slots[parent + j] = (slots[parent + j] as number) - (slots[target + j] as number);
+          for (let j = 510; j < 512; j++) slots[parent + j] = (slots[parent + j] as number) - (slots[target + j] as number);
         }
       }
       const p = v.ctrlF64;
