@@ -279,6 +279,30 @@
       (then
         (f64.store (local.get $sums) (local.get $G))
         (f64.store offset=8 (local.get $sums) (local.get $H)))))
+  ;; dst[k] += src[k] (f64) for $bytes bytes (a multiple of 16), two at a time: the same adds
+  ;; as a JS loop over the elements (a node's block sums, parallel-histogram.ts's splits step).
+  (func (export "addBins") (param $dst i32) (param $src i32) (param $bytes i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $dst) (local.get $bytes)))
+    (block $done
+      (loop $l
+        (br_if $done (i32.ge_u (local.get $dst) (local.get $end)))
+        (v128.store (local.get $dst) (f64x2.add (v128.load (local.get $dst)) (v128.load (local.get $src))))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (br $l))))
+  ;; dst[k] -= src[k] (f64) for $bytes bytes (a multiple of 16): a parent's histogram becomes
+  ;; the larger child's.
+  (func (export "subtractBins") (param $dst i32) (param $src i32) (param $bytes i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $dst) (local.get $bytes)))
+    (block $done
+      (loop $l
+        (br_if $done (i32.ge_u (local.get $dst) (local.get $end)))
+        (v128.store (local.get $dst) (f64x2.sub (v128.load (local.get $dst)) (v128.load (local.get $src))))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (br $l))))
   ;; Stable partition of rows[begin, end) (u32 at $src) by one feature's column of bins (u8 at
   ;; $col) into the same positions of $dst (which may be $src): bins <= $bin go left (the caller's
   ;; $bin is below the missing bin 255), the missing bin goes left when $defaultLeft is 1. Rows
