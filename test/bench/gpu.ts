@@ -17,6 +17,7 @@
  */
 import os from 'node:os';
 import { classifyAdapter, describeAdapter } from '../../workers/compute/adapter-kind';
+import { MAP_MODE_READ, USAGE_COPY_DST, USAGE_COPY_SRC, USAGE_MAP_READ, USAGE_STORAGE } from '../../workers/compute/webgpu-constants';
 import type { GpuAdapterLike, GpuLike } from '../../workers/compute/webgpu-types';
 import { createWasmKmeansKernel, type KmeansData, type KmeansKernel } from '../../workers/cluster/kernel';
 import { ClusterSums } from '../../workers/cluster/exact-sums';
@@ -197,6 +198,26 @@ async function histogramSection(adapter: GpuAdapterLike, o: GpuBenchOptions, dat
   return results;
 }
 
+/** One device round trip (submit a 16-byte copy, map the result): what every tree level of the device trainer pays at least. */
+async function roundTrip(adapter: GpuAdapterLike, o: GpuBenchOptions): Promise<number> {
+  const device = await adapter.requestDevice();
+  try {
+    const source = device.createBuffer({ size: 16, usage: USAGE_STORAGE | USAGE_COPY_SRC });
+    const target = device.createBuffer({ size: 16, usage: USAGE_MAP_READ | USAGE_COPY_DST });
+    const times = await timed(200, async () => {
+      const encoder = device.createCommandEncoder();
+      encoder.copyBufferToBuffer(source, 0, target, 0, 16);
+      device.queue.submit([encoder.finish()]);
+      await target.mapAsync(MAP_MODE_READ, 0, 16);
+      target.unmap();
+    });
+    o.log(`device round trip (submit a copy, map it): ${ms(median(times))} ms median (${range(times)}), 200 times`);
+    return median(times);
+  } finally {
+    device.destroy();
+  }
+}
+
 async function trainingSection(adapter: GpuAdapterLike, fresh: () => Promise<GpuAdapterLike | null>, o: GpuBenchOptions, data: FeatureData, holdout: FeatureData): Promise<Record<string, unknown>> {
   const params = resolveParams({ objective: 'binary:logistic', max_depth: o.depth, num_boost_round: o.rounds, eta: 0.1, max_bin: 256, seed: 0 });
   const names = data.columns.map((_, j) => `f${j}`);
@@ -211,6 +232,7 @@ async function trainingSection(adapter: GpuAdapterLike, fresh: () => Promise<Gpu
   // The per-level path (device histograms, row steps on the helper threads), for comparison.
   if (!o.skipSingleTrain) makers.push(['wasm-1', () => Promise.resolve(createParallelHistogramKernel(1))]);
   if (o.levels) makers.push([`webgpu-levels+${o.threads}`, async () => createWebGpuHistogramKernelOnAdapter((await fresh()) as GpuAdapterLike, { resident: false, rowThreads: () => createNodeHistogramKernel(o.threads) })]);
+  results.roundTripMs = await roundTrip((await fresh()) as GpuAdapterLike, o);
   for (const [name, make] of makers) {
     const kernel = await make();
     try {
@@ -238,7 +260,7 @@ async function trainingSection(adapter: GpuAdapterLike, fresh: () => Promise<Gpu
   o.log(`  ratio: WASM ${o.threads} threads / WebGPU resident ${(allMs / gpuMs).toFixed(2)}x${results['wasm-1'] ? `, WASM 1 thread / WebGPU resident ${((results['wasm-1'] as { wallMs: number }).wallMs / gpuMs).toFixed(2)}x` : ''}${levels ? `, per-level path / resident ${(levels.wallMs / gpuMs).toFixed(2)}x` : ''}`);
   // Prediction on the CPU (this thread) for all training rows: what a device predictor would have to beat.
   const model = models.webgpu as BoostedModel;
-  const predictTimes = await timed(Math.min(3, o.runs), async () => {
+  const predictTimes = await timed(1, async () => {
     predict(model, data.columns, data.labels.length);
   });
   results.predictCpuMs = { medianMs: median(predictTimes), runsMs: predictTimes };

@@ -548,13 +548,14 @@ export async function createWebGpuHistogramKernelOnAdapter(adapter: GpuAdapterLi
     },
     buildMany,
     rowParallel: (data) => webGpuRowParallel(kernel, data, options.rowThreads),
-    residentStats: { levels: 0, exactScans: 0, waitMs: 0 },
+    residentStats: { levels: 0, exactScans: 0, waitMs: 0, setupMs: 0, compileWaitMs: 0 },
     async trainOnDevice(train, trainOptions, start) {
       if (options.resident === false) return 'the per-level path was asked for';
       if (disposed) throw new EngineError('INTERNAL', 'The WebGPU histogram kernel was used after it was disposed.');
       const blocker = residentBlocker(trainOptions.params, train.labels.length, train.columns.length, device.limits, workgroupSize);
       if (blocker) return blocker;
       let pipelines: Awaited<ReturnType<typeof createResidentPipelines>>;
+      const compileStarted = Date.now();
       try {
         pipelines = await (residentPipelines ??= createResidentPipelines(device, workgroupSize));
       } catch (error) {
@@ -564,6 +565,7 @@ export async function createWebGpuHistogramKernelOnAdapter(adapter: GpuAdapterLi
       stats.levels = 0;
       stats.exactScans = 0;
       stats.waitMs = 0;
+      stats.compileWaitMs = Date.now() - compileStarted;
       // One run at a time on this device (the per-level path shares it too).
       const run = queueTail.then(() => trainResident(device, workgroupSize, pipelines, train, trainOptions, start, options.rowThreads, stats));
       queueTail = run.then(() => undefined, () => undefined);

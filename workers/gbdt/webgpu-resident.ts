@@ -145,6 +145,10 @@ export interface ResidentStats {
   exactScans: number;
   /** Wall time spent waiting for the device's answers (its work and the round trips). */
   waitMs: number;
+  /** Wall time binning and uploading the data. */
+  setupMs: number;
+  /** Wall time this run waited for the shaders to compile (they start when the kernel is made). */
+  compileWaitMs: number;
 }
 
 /**
@@ -159,7 +163,7 @@ export async function trainResident(
   options: TrainOptions,
   start: DeviceTrainingStart,
   rowThreads?: () => HistogramKernel,
-  stats: ResidentStats = { levels: 0, exactScans: 0, waitMs: 0 },
+  stats: ResidentStats = { levels: 0, exactScans: 0, waitMs: 0, setupMs: 0, compileWaitMs: 0 },
 ): Promise<TrainResult> {
   const started = Date.now();
   const p = options.params;
@@ -500,6 +504,7 @@ export async function trainResident(
       return { feature: f, bin, defaultLeft, gain: out[0] as number, leftG, leftH };
     };
 
+    stats.setupMs = Date.now() - started;
     // --- The boosting loop. ---
     const trees: Tree[] = [];
     const history: RoundReport[] = [];
@@ -641,7 +646,7 @@ export async function trainResident(
       history,
       backend: 'webgpu',
       elapsedMs: Date.now() - started,
-      backendDetail: `trained on the device (gradients, histograms, splits, partitions and margins in GPU memory; ${stats.levels} level round trips, ${(stats.waitMs / 1000).toFixed(2)} s waiting for the device, ${stats.exactScans} exact CPU scans)`,
+      backendDetail: `trained on the device (gradients, histograms, splits, partitions and margins in GPU memory; shader compile wait ${(stats.compileWaitMs / 1000).toFixed(2)} s, binning and upload ${(stats.setupMs / 1000).toFixed(2)} s, ${stats.levels} level round trips, ${(stats.waitMs / 1000).toFixed(2)} s waiting for the device, ${stats.exactScans} exact CPU scans)`,
     };
   } catch (error) {
     // Leave no error scope behind for the next run.
