@@ -153,8 +153,10 @@ describe('assay labels', { timeout: 240_000 }, () => {
     expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout) as { accuracy: number; classes: number; coverageAt: Record<string, number> };
     expect(s.classes).toBe(21);
-    // scikit-learn's TF-IDF + LogisticRegression on the same split: 0.848 (test/bench/labels.ts).
-    expect(s.accuracy).toBeGreaterThan(0.83);
-    expect(s.coverageAt['0.95']).toBeGreaterThan(0.6);
+    // scikit-learn's TF-IDF + LogisticRegression (C = 10) on the same split: accuracy 0.850, coverage at 95% precision 0.688
+    // (test/bench/labels.ts). The per-row AdaGrad this labeler used before L-BFGS reached 0.844 and 0.670.
+    console.log(`Instacart departments: accuracy ${s.accuracy}, macro-F1 ${(s as { macroF1?: number }).macroF1}, coverage ${JSON.stringify(s.coverageAt)}`);
+    expect(s.accuracy).toBeGreaterThan(0.847);
+    expect(s.coverageAt['0.95']).toBeGreaterThanOrEqual(0.685);
   });
 });

@@ -63,7 +63,7 @@ describe('labels.train', () => {
       expect(label.support, label.label).toBeGreaterThan(0);
       if (label.thresholdFrom === 'own' && label.precision !== null) expect(label.precision, label.label).toBeGreaterThanOrEqual(0.9);
     }
-    expect(phases.some((p) => p.startsWith('training: epoch'))).toBe(true);
+    expect(phases.some((p) => p.startsWith('training: pass'))).toBe(true);
   });
 
   it('mines keyword rules that reach the precision on held-out rows', () => {

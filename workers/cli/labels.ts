@@ -37,7 +37,8 @@ Options:
   --out FILE.json       The labeler file to write (run it with assay labels apply)
   --holdout F           Share of labelled rows held out (default 0.2)
   --min-precision P     Precision each label's threshold is chosen for (default 0.9)
-  --epochs N            Passes over the training rows (default 15)
+  --epochs N            Passes over the training rows at most (default: until converged,
+                        at most 300 L-BFGS iterations; 15 AdaGrad epochs for huge models)
   --seed N              Seed of the split and the training order (default 0)
   --no-rules            Classifier only (no keyword rules)
   --report FILE.json    Also write the full report (with the precision/coverage curve)

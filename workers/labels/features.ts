@@ -4,6 +4,7 @@
  * part (words, characters), as scikit-learn's TfidfVectorizer does per vectorizer.
  */
 import { Type, type Data, type Vector } from 'apache-arrow';
+import { throwIfAborted } from '../protocol/errors';
 import type { Featurizer, RawFeatures } from './tokenize';
 
 /** Raw counts of many rows, CSR-like: row r is entries `[rowStart[r], rowStart[r+1])`, its character part from `charStart[r]`. */
@@ -85,33 +86,68 @@ function isValid(chunk: Data, i: number): boolean {
   return ((chunk.nullBitmap[bit >> 3] as number) & (1 << (bit & 7))) !== 0;
 }
 
+/** Rows tokenized between checks of the clock (cancel and progress). */
+const ROWS_PER_BLOCK = 4096;
+/** The longest a cancellable text loop runs between yields to the event loop. */
+const MS_BETWEEN_YIELDS = 50;
+
+/** Rows `[from, to)` of one Arrow chunk (which starts at vector row `rowBase`) through the featurizer. */
+function visitRows(vector: Vector, chunk: Data, from: number, to: number, rowBase: number, featurizer: Featurizer, each: (features: RawFeatures | null, row: number) => void): void {
+  const typeId = chunk.type.typeId;
+  if (typeId === Type.Utf8 || typeId === Type.LargeUtf8) {
+    const offsets = chunk.valueOffsets as ArrayLike<number | bigint>;
+    const bytes = chunk.values as Uint8Array;
+    for (let i = from; i < to; i++) {
+      if (!isValid(chunk, i)) {
+        each(null, rowBase + i);
+        continue;
+      }
+      // apache-arrow slices valueOffsets with the chunk: index by i (the null bitmap is not sliced).
+      each(featurizer.ofUtf8(bytes, Number(offsets[i]), Number(offsets[i + 1])), rowBase + i);
+    }
+  } else {
+    for (let i = from; i < to; i++) {
+      const value: unknown = vector.get(rowBase + i);
+      each(value === null || value === undefined ? null : featurizer.ofString(String(value)), rowBase + i);
+    }
+  }
+}
+
 /**
  * Calls `each(features | null)` for every row of a text vector, in order, reading the UTF-8 bytes
  * of Arrow's buffers directly (NULL gives null). Other column types go through their string form.
  */
 export function forEachText(vector: Vector, featurizer: Featurizer, each: (features: RawFeatures | null, row: number) => void): void {
-  let row = 0;
+  let rowBase = 0;
   for (const chunk of vector.data) {
-    const typeId = chunk.type.typeId;
-    if (typeId === Type.Utf8 || typeId === Type.LargeUtf8) {
-      const offsets = chunk.valueOffsets as ArrayLike<number | bigint>;
-      const bytes = chunk.values as Uint8Array;
-      for (let i = 0; i < chunk.length; i++, row++) {
-        if (!isValid(chunk, i)) {
-          each(null, row);
-          continue;
-        }
-        // apache-arrow slices valueOffsets with the chunk: index by i (the null bitmap is not sliced).
-        each(featurizer.ofUtf8(bytes, Number(offsets[i]), Number(offsets[i + 1])), row);
-      }
-    } else {
-      const part = vector.data.length === 1 ? vector : null;
-      for (let i = 0; i < chunk.length; i++, row++) {
-        const value: unknown = part ? part.get(i) : vector.get(row);
-        each(value === null || value === undefined ? null : featurizer.ofString(String(value)), row);
+    visitRows(vector, chunk, 0, chunk.length, rowBase, featurizer, each);
+    rowBase += chunk.length;
+  }
+}
+
+function yieldNow(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/**
+ * forEachText for jobs: yields to the event loop at least every 50 ms, so a cancel (or a progress
+ * message) gets through mid-loop, and throws the typed CANCELLED error once `signal` is aborted.
+ */
+export async function forEachTextCancellable(vector: Vector, featurizer: Featurizer, each: (features: RawFeatures | null, row: number) => void, signal: AbortSignal | undefined): Promise<void> {
+  let rowBase = 0;
+  let since = performance.now();
+  for (const chunk of vector.data) {
+    for (let from = 0; from < chunk.length; from += ROWS_PER_BLOCK) {
+      visitRows(vector, chunk, from, Math.min(chunk.length, from + ROWS_PER_BLOCK), rowBase, featurizer, each);
+      if (performance.now() - since >= MS_BETWEEN_YIELDS) {
+        await yieldNow();
+        throwIfAborted(signal);
+        since = performance.now();
       }
     }
+    rowBase += chunk.length;
   }
+  throwIfAborted(signal);
 }
 
 /** Raw features of every row of a text vector. */

@@ -11,11 +11,11 @@ import { quoteIdent } from '../data/sql-text';
 import type { DataSourceRef } from '../data/types';
 import { EngineError, throwIfAborted } from '../protocol/errors';
 import { jobRegistrar, type JobContext, type JobHost } from '../protocol/host';
-import { RawRowsBuilder, forEachText } from './features';
+import { RawRowsBuilder, forEachTextCancellable } from './features';
 import { DEFAULT_MIN_PRECISION, LabelScorer, checkTrainSettings, trainLabeler, type Labeler } from './labeler';
 import { REPORTED_PRECISIONS, accuracy, coverageAtPrecision, macroF1, precisionCoverageCurve } from './metrics';
 import { labelerFromFile, labelerToFile, type LabelerFile } from './model-file';
-import { mineLabelRules, ruleHits, textsOf, type LabelRule } from './rules';
+import { mineLabelRules, ruleHitsCancellable, textsOf, type LabelRule } from './rules';
 import { Featurizer } from './tokenize';
 import { describeRelation as describeValueColumns } from '../tags/tag-data';
 import { prepareValue, VALUE_COLUMN, type ValueSpec, type ValueSummary } from '../tags/value-data';
@@ -106,9 +106,9 @@ class RowLabeller {
     this.ruleClass = Int32Array.from(rules, (r) => labeler.classes.indexOf(r.label));
   }
 
-  /** Rule hits of every row of a text vector (all -1 without rules: no strings are made then). */
-  hits(vector: Vector): Int32Array {
-    return this.rules.length === 0 ? new Int32Array(vector.length).fill(-1) : ruleHits(this.rules, textsOf(vector));
+  /** Rule hits of every row of a text vector (all -1 without rules: no strings are made then); cancellable. */
+  hits(vector: Vector, signal: AbortSignal | undefined): Promise<Int32Array> {
+    return ruleHitsCancellable(this.rules, vector, signal);
   }
 
   label(features: ReturnType<Featurizer['ofString']> | null, ruleHit = -1): void {
@@ -210,14 +210,14 @@ export class LabelService {
     const featurizer = new Featurizer();
     const raw = new RawRowsBuilder();
     const textVector = table.getChild('t') as Vector;
-    forEachText(textVector, featurizer, (f) => raw.add(f));
+    await forEachTextCancellable(textVector, featurizer, (f) => raw.add(f), ctx.signal);
     for (const c of corrections) raw.add(featurizer.ofString(c.text));
     throwIfAborted(ctx.signal);
     ctx.progress(0.15, 'training');
     const minPrecision = settings.minPrecision ?? DEFAULT_MIN_PRECISION;
     const { labeler, report, holdout } = await trainLabeler({ raw: raw.finish(), y, classes, trainOnlyFrom: n }, settings, featurizer.bits, {
       signal: ctx.signal,
-      onEpoch: (epoch, epochs) => ctx.progress(0.15 + (0.7 * epoch) / epochs, `training: epoch ${epoch} of ${epochs}`),
+      onEpoch: (epoch, epochs) => ctx.progress(0.15 + (0.7 * epoch) / epochs, `training: pass ${epoch} of at most ${epochs}`),
     });
     let rules: LabelRule[] = [];
     if (params.keywordRules !== false) {
@@ -280,8 +280,8 @@ export class LabelService {
       let emptyText = 0;
       let next = 50_000;
       const vector = table.getChild('t') as Vector;
-      const hits = labeller.hits(vector);
-      forEachText(vector, labeller.featurizer, (f, r) => {
+      const hits = await labeller.hits(vector, ctx.signal);
+      await forEachTextCancellable(vector, labeller.featurizer, (f, r) => {
         labeller.label(f, hits[r] as number);
         if (labeller.classId < 0) emptyText++;
         const keep = labeller.classId >= 0 && labeller.confidence >= minConfidence && (!params.precisionThresholds || labeller.passesThreshold());
@@ -294,7 +294,7 @@ export class LabelService {
           next += 50_000;
           ctx.progress(0.1 + (0.7 * r) / n, `labelling: ${r.toLocaleString('en-US')} of ${n.toLocaleString('en-US')} rows`);
         }
-      });
+      }, ctx.signal);
       throwIfAborted(ctx.signal);
       await yieldNow();
       ctx.progress(0.82, `writing ${out}`);
@@ -389,8 +389,8 @@ export class LabelService {
       let assignedRight = 0;
       let fromRules = 0;
       const labelVector = rows.label as Vector;
-      const hits = labeller.hits(rows.text);
-      forEachText(rows.text, labeller.featurizer, (f, r) => {
+      const hits = await labeller.hits(rows.text, ctx.signal);
+      await forEachTextCancellable(rows.text, labeller.featurizer, (f, r) => {
         const raw: unknown = labelVector.get(r);
         if (raw === null || raw === undefined || String(raw).trim() === '') {
           withoutLabel++;
@@ -409,7 +409,7 @@ export class LabelService {
           if (labeller.source > 0) fromRules++;
           if (labeller.classId === truthId) assignedRight++;
         }
-      });
+      }, ctx.signal);
       throwIfAborted(ctx.signal);
       const n = truth.length;
       if (n === 0) throw new EngineError('BAD_INPUT', `No row has a label in "${params.labelColumn}": there is nothing to evaluate against.`);
@@ -447,8 +447,8 @@ export class LabelService {
     try {
       const labeller = new RowLabeller(stored.labeler, stored.rules);
       const candidates: Array<{ row: number; margin: number; best: number; confidence: number; second: number; secondConfidence: number }> = [];
-      const hits = labeller.hits(rows.text);
-      forEachText(rows.text, labeller.featurizer, (f, r) => {
+      const hits = await labeller.hits(rows.text, ctx.signal);
+      await forEachTextCancellable(rows.text, labeller.featurizer, (f, r) => {
         if (!f || f.total === 0) return;
         labeller.label(f, hits[r] as number);
         if (labeller.passesThreshold()) return;
@@ -460,7 +460,7 @@ export class LabelService {
           second: labeller.second,
           secondConfidence: labeller.secondConfidence,
         });
-      });
+      }, ctx.signal);
       throwIfAborted(ctx.signal);
       candidates.sort((a, b) => a.margin - b.margin || a.row - b.row);
       const classes = stored.labeler.classes;

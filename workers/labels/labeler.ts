@@ -16,7 +16,7 @@ import {
   thresholdForPrecision,
   type CurvePoint,
 } from './metrics';
-import { DEFAULT_SOFTMAX, fitTemperature, logitsOf, logitsOfEntries, softmaxInPlace, trainSoftmax, type SoftmaxWeights } from './softmax';
+import { DEFAULT_SOFTMAX, defaultOptimizer, fitTemperature, logitsOf, logitsOfEntries, softmaxInPlace, trainSoftmax, type SoftmaxOptimizer, type SoftmaxWeights } from './softmax';
 import type { RawFeatures } from './tokenize';
 
 export const DEFAULT_MIN_PRECISION = 0.9;
@@ -65,6 +65,8 @@ export interface LabelReport {
   /** Keyword rules kept (tried before the classifier): how many, the share of held-out rows they label first, and how rightly. */
   rules: { count: number; holdoutMatched: number; holdoutPrecision: number | null };
   warnings: string[];
+  /** How the softmax weights were fitted: L-BFGS (full batch, exact L2) or per-row AdaGrad (large models). */
+  optimizer: SoftmaxOptimizer;
   trainMs: number;
 }
 
@@ -301,7 +303,9 @@ export async function trainLabeler(input: TrainInput, settings: TrainSettings, h
   if (vocabulary.slots.length === maxFeatures) warnings.push(`With ${k.toLocaleString('en-US')} labels only the ${maxFeatures.toLocaleString('en-US')} most frequent n-grams are kept (a cap on the model's size).`);
   const lookup = slotLookup(vocabulary, hashBits);
   const x = weighRows(raw, lookup, vocabulary.idf);
+  const optimizer = defaultOptimizer(vocabulary.slots.length, k);
   const model = await trainSoftmax(x, y, train, vocabulary.slots.length, k, {
+    optimizer,
     c: settings.c,
     epochs: settings.epochs,
     seed,
@@ -336,6 +340,7 @@ export async function trainLabeler(input: TrainInput, settings: TrainSettings, h
     perLabel: chosen.perLabel,
     rules: { count: 0, holdoutMatched: 0, holdoutPrecision: null },
     warnings,
+    optimizer,
     trainMs: Date.now() - started,
   };
   return { labeler, report, holdout, holdoutTruth: truth };

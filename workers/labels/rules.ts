@@ -6,6 +6,7 @@
  * tags area's `applyKeywordRules` over the same word definition.
  */
 import type { Vector } from 'apache-arrow';
+import { throwIfAborted } from '../protocol/errors';
 import { applyKeywordRules, mineKeywordRules, type KeywordRule } from '../tags/keyword-mining';
 
 export interface LabelRule {
@@ -34,6 +35,22 @@ export function textsOf(vector: Vector, extra: readonly string[] = []): Array<st
 export function ruleHits(rules: readonly LabelRule[], texts: ReadonlyArray<string | null>): Int32Array {
   if (rules.length === 0) return new Int32Array(texts.length).fill(-1);
   return applyKeywordRules(rules, texts);
+}
+
+/** Rows matched between yields to the event loop (cancel gets through). */
+const RULE_ROWS_PER_BLOCK = 20_000;
+
+/** ruleHits over a text vector, in blocks of rows with a yield (and a cancel check) between them. */
+export async function ruleHitsCancellable(rules: readonly LabelRule[], vector: Vector, signal: AbortSignal | undefined): Promise<Int32Array> {
+  const out = new Int32Array(vector.length).fill(-1);
+  if (rules.length === 0) return out;
+  for (let from = 0; from < vector.length; from += RULE_ROWS_PER_BLOCK) {
+    const to = Math.min(vector.length, from + RULE_ROWS_PER_BLOCK);
+    out.set(ruleHits(rules, textsOf(vector.slice(from, to))), from);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    throwIfAborted(signal);
+  }
+  return out;
 }
 
 export interface MineLabelRulesInput {

@@ -1,15 +1,20 @@
 /**
  * Multinomial logistic regression (softmax) on sparse tf·idf rows, in typed arrays.
  *
- * Objective (scikit-learn's, per row): mean cross-entropy + ||W||² / (2·C·n). Optimiser: AdaGrad
- * with sparse updates, one row at a time, rows shuffled by a seeded RNG each epoch; the L2 term
- * is applied to the weights a row touches (lazily). Float32 weights, deterministic for a seed.
- * A row of k entries costs k·classes multiply-adds forward and again backward, so an epoch costs
- * what one full gradient does; ~15 epochs land close to the L-BFGS optimum.
+ * Objective (scikit-learn's, per row): mean cross-entropy + ||W||² / (2·C·n). Two optimisers:
+ * - L-BFGS (lbfgs.ts; the default while the weights fit LBFGS_MAX_WEIGHTS): full-batch, exact L2
+ *   on every weight, deterministic, stops at a small gradient, C = 10 by default (the bench's
+ *   scikit-learn reference). It reaches scikit-learn's optimum; on Instacart departments it closed
+ *   the gap AdaGrad left (accuracy 0.844 -> 0.850, macro-F1 0.710 -> 0.750, coverage at 95%
+ *   precision 0.670 -> 0.69).
+ * - AdaGrad (above that size: its memory is the weights and one accumulator): sparse updates, one
+ *   row at a time, rows shuffled by a seeded RNG each epoch; the L2 term is applied only to the
+ *   weights a row touches (lazily, weaker than the same C), C = 1 and 15 epochs by default.
  */
 import { createRng } from '../gbdt/rng';
 import { cancelledError } from '../protocol/errors';
 import type { SparseRows } from './features';
+import { DEFAULT_LBFGS, LBFGS_MAX_WEIGHTS, trainSoftmaxLbfgs } from './lbfgs';
 
 export interface SoftmaxWeights {
   features: number;
@@ -19,9 +24,14 @@ export interface SoftmaxWeights {
   bias: Float32Array;
 }
 
+export type SoftmaxOptimizer = 'lbfgs' | 'adagrad';
+
 export interface SoftmaxOptions {
-  /** Inverse L2 strength, as scikit-learn's C (default 1; the L2 term is applied lazily, to the weights a row touches, so it is weaker than the same C in scikit-learn). */
+  /** Default: L-BFGS when features × classes ≤ LBFGS_MAX_WEIGHTS, else AdaGrad. */
+  optimizer?: SoftmaxOptimizer;
+  /** Inverse L2 strength, as scikit-learn's C (default 10 for L-BFGS, 1 for AdaGrad, whose lazy L2 is weaker than the same C). */
   c?: number;
+  /** AdaGrad: passes over the rows (default 15). L-BFGS: iterations at most (default 300; each is about one pass). */
   epochs?: number;
   learningRate?: number;
   seed?: number;
@@ -32,6 +42,13 @@ export interface SoftmaxOptions {
 }
 
 export const DEFAULT_SOFTMAX = { c: 1, epochs: 15, learningRate: 0.1, seed: 0 } as const;
+/** C of the L-BFGS path: the scikit-learn reference's. */
+export const DEFAULT_LBFGS_C = 10;
+
+/** The optimiser `trainSoftmax` uses for a model of this size unless told. */
+export function defaultOptimizer(features: number, classes: number): SoftmaxOptimizer {
+  return features * classes + classes <= LBFGS_MAX_WEIGHTS ? 'lbfgs' : 'adagrad';
+}
 
 /** Rows per slice between yields to the event loop (cancel and progress get through). */
 const ROWS_PER_SLICE = 20_000;
@@ -88,6 +105,21 @@ export function softmaxInPlace(logits: Float64Array, k: number, temperature = 1)
 
 /** Trains on `rows` of `x` with class ids `y`. */
 export async function trainSoftmax(x: SparseRows, y: Int32Array, rows: Int32Array, features: number, classes: number, options: SoftmaxOptions = {}): Promise<SoftmaxWeights> {
+  if ((options.optimizer ?? defaultOptimizer(features, classes)) === 'lbfgs') {
+    return trainSoftmaxLbfgs(x, y, rows, features, classes, {
+      c: options.c ?? DEFAULT_LBFGS_C,
+      maxIterations: options.epochs ?? DEFAULT_LBFGS.maxIterations,
+      tolerance: DEFAULT_LBFGS.tolerance,
+      memory: DEFAULT_LBFGS.memory,
+      signal: options.signal,
+      onIteration: options.onEpoch,
+    });
+  }
+  return trainSoftmaxAdagrad(x, y, rows, features, classes, options);
+}
+
+/** Per-row AdaGrad with lazy L2 (see the file comment). */
+async function trainSoftmaxAdagrad(x: SparseRows, y: Int32Array, rows: Int32Array, features: number, classes: number, options: SoftmaxOptions): Promise<SoftmaxWeights> {
   const c = options.c ?? DEFAULT_SOFTMAX.c;
   const epochs = options.epochs ?? DEFAULT_SOFTMAX.epochs;
   const lr = options.learningRate ?? DEFAULT_SOFTMAX.learningRate;
