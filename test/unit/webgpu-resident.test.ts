@@ -14,6 +14,11 @@ import { createRng } from '../../workers/gbdt/rng';
 import { trainGbdt, type FeatureData } from '../../workers/gbdt/train';
 import { createWebGpuHistogramKernelOnAdapter } from '../../workers/gbdt/webgpu-histogram';
 import { nodeWebGpu } from '../../workers/node/webgpu-node';
+import { requestComputeDevice } from '../../workers/compute/compute-device';
+import { fixedPointScale, writeFixedPoint } from '../../workers/compute/fixed-point';
+import { MAP_MODE_READ, USAGE_COPY_DST, USAGE_COPY_SRC, USAGE_MAP_READ, USAGE_STORAGE, USAGE_UNIFORM } from '../../workers/compute/webgpu-constants';
+import { logisticGradientRange, sigmoidTable } from '../../workers/gbdt/sigmoid-table';
+import { gradientWgsl } from '../../workers/gbdt/webgpu-resident-wgsl';
 
 const gpu = nodeWebGpu();
 const skipReason = await gpu.requestAdapter({ featureLevel: 'compatibility' }).then(
@@ -94,6 +99,79 @@ describe.skipIf(skipReason !== '')('WebGPU device-resident training', () => {
       expect(k.residentStats.levels).toBe(0);
     } finally {
       k.dispose();
+    }
+  });
+});
+
+describe.skipIf(skipReason !== '')('the device gradient pass', () => {
+  test.each([1, 2.5])('binary:logistic pairs by the sigmoid table, bit for bit the CPU\'s in fixed point (scale_pos_weight %d)', async (weight) => {
+    const adapter = await gpu.requestAdapter({ featureLevel: 'compatibility' });
+    if (!adapter) throw new Error('the software adapter went away');
+    const { device, workgroupSize } = await requestComputeDevice(adapter, 'gradient-test', { maxStorageBuffersPerShaderStage: 8 });
+    try {
+      // Margins: a dense grid across and beyond the table's range, its edges, knots and their
+      // neighbours, and random float32 values; labels alternate.
+      const values: number[] = [-16, 15.9921875, 16, -16.000001, 1e-30, -1e-30, 0, 40, -40];
+      for (let k = -2600; k <= 2600; k++) values.push(k / 128, Math.fround(k / 128 + 1e-6), Math.fround(k / 128 - 1e-6), k / 161.3);
+      const random = createRng(9);
+      for (let i = 0; i < 4000; i++) values.push((random() - 0.5) * 40);
+      const n = values.length;
+      const margins = Float32Array.from(values);
+      const labels = Float32Array.from({ length: n }, (_, i) => i % 2);
+      const cpu = new Float32Array(n * 2);
+      logisticGradientRange(margins, labels, sigmoidTable(), weight, cpu, 0, n);
+      const gradientScale = fixedPointScale(n * Math.max(1, weight));
+      const hessianScale = fixedPointScale(n * 0.25 * Math.max(1, weight));
+      const expected = new Uint32Array(n * 4);
+      for (let i = 0; i < n; i++) {
+        writeFixedPoint(cpu[2 * i] as number, gradientScale, expected, 4 * i);
+        writeFixedPoint(cpu[2 * i + 1] as number, hessianScale, expected, 4 * i + 2);
+      }
+      const storage = USAGE_STORAGE | USAGE_COPY_DST | USAGE_COPY_SRC;
+      const make = (bytes: number, usage = storage) => device.createBuffer({ size: Math.ceil(bytes / 16) * 16, usage });
+      const params = make(32, USAGE_UNIFORM | USAGE_COPY_DST);
+      const words = new Uint32Array(8);
+      const floats = new Float32Array(words.buffer);
+      words[0] = n;
+      words[1] = Math.ceil(n / workgroupSize) * workgroupSize;
+      floats[2] = Math.fround(weight);
+      floats[3] = gradientScale;
+      floats[4] = hessianScale;
+      device.queue.writeBuffer(params, 0, words);
+      const marginBuf = make(n * 4);
+      device.queue.writeBuffer(marginBuf, 0, new Uint32Array(margins.buffer));
+      const labelBuf = make(n * 4);
+      device.queue.writeBuffer(labelBuf, 0, new Uint32Array(labels.buffer));
+      const tableBuf = make(4097 * 4);
+      device.queue.writeBuffer(tableBuf, 0, Uint32Array.from(sigmoidTable()));
+      const ghBuf = make(n * 16);
+      const rowsBuf = make(n * 4);
+      const nodeBuf = make(n * 4);
+      const readBuf = make(n * 16, USAGE_MAP_READ | USAGE_COPY_DST);
+      const pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module: device.createShaderModule({ code: gradientWgsl(workgroupSize) }), entryPoint: 'main' } });
+      const bind = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [params, marginBuf, labelBuf, tableBuf, ghBuf, rowsBuf, nodeBuf].map((buffer, binding) => ({ binding, resource: { buffer } })) });
+      const encoder = device.createCommandEncoder();
+      const pass = encoder.beginComputePass();
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bind);
+      pass.dispatchWorkgroups(Math.ceil(n / workgroupSize));
+      pass.end();
+      encoder.copyBufferToBuffer(ghBuf, 0, readBuf, 0, n * 16);
+      device.queue.submit([encoder.finish()]);
+      await readBuf.mapAsync(MAP_MODE_READ, 0, n * 16);
+      const got = new Uint32Array(readBuf.getMappedRange(0, n * 16).slice(0));
+      readBuf.unmap();
+      let mismatches = 0;
+      let first = -1;
+      for (let i = 0; i < n * 4; i++) {
+        if (got[i] !== expected[i]) {
+          mismatches++;
+          if (first < 0) first = i >> 2;
+        }
+      }
+      expect(mismatches, first >= 0 ? `first at margin ${margins[first]}` : '').toBe(0);
+    } finally {
+      device.destroy();
     }
   });
 });

@@ -40,7 +40,7 @@ fn toF32(a: vec2<u32>) -> f32 {
 /**
  * Per row: the binary:logistic gradient pair by the sigmoid table (sigmoid-table.ts, the spec
  * followed step by step: a select, f32 add, exact scalings, integer interpolation, then single
- * correctly rounded f32 ops, no fused multiply-add), turned into 64-bit fixed point
+ * correctly rounded f32 ops, no fused multiply-add; hessians on the 2^-32 grid), turned into 64-bit fixed point
  * (fixed-point-wgsl.ts) at the tree's scales; and a fresh tree's rows: rows[i] = i, every row in
  * node 0.
  */
@@ -77,6 +77,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let y = labels[i];
     var g = p - y;
     var h = p * (1.0 - p);
+    h = floor(h * 4294967296.0) * (1.0 / 4294967296.0);
     h = max(h, 1e-16);
     if (y > 0.5 && params.positiveWeight != 1.0) {
       g = g * params.positiveWeight;
