@@ -5,6 +5,7 @@
  *   node bin/run-ts.mjs test/bench/gbdt-threads.ts [--rows 1000000] [--features 32] [--rounds 100]
  *     [--depth 6] [--threads 1,2,4,8,16] [--runs 3 | --runs 1,1,3,3,3] [--deadline-s S]
  *     [--python /usr/bin/python3] [--xgb-script test/bench/xgb_bench.py] [--no-xgb]
+ *     [--compare-spin-ms 0.05 | none]   (the first thread count again with that helper spin)
  *   npm run bench -- --only gbdt-threads        (thread counts 1, 2, 4, ... up to the cores)
  *
  * Data: a seeded synthetic table (integer-coded, continuous with missing values, skewed columns;
@@ -31,6 +32,7 @@ import { resolveParams } from '../../workers/gbdt/params';
 import { createRng } from '../../workers/gbdt/rng';
 import { trainGbdt, type FeatureData } from '../../workers/gbdt/train';
 import { createNodeHistogramKernel } from '../../workers/node/histogram-threads';
+import { HELPER_SPIN_MS } from '../../workers/gbdt/parallel-histogram';
 
 export interface ThreadsBenchOptions {
   rows: number;
@@ -44,6 +46,11 @@ export interface ThreadsBenchOptions {
   deadlineS: number;
   python: string;
   xgbScript: string | null;
+  /**
+   * Helper spin (ms) to compare at the first thread count (same runs again, Assay only), or null:
+   * how much keeping helpers awake between steps is worth on this machine.
+   */
+  compareSpinMs: number | null;
 }
 
 interface Run {
@@ -201,6 +208,18 @@ export async function runThreadsBench(options: ThreadsBenchOptions): Promise<Thr
         if (py.status !== 0 || lines.length === 0) console.log(`XGBoost failed at ${threads} threads: ${(py.stderr || String(py.error ?? '')).trim().split('\n').slice(-3).join(' | ')}`);
       }
       rows.push(row);
+      if (k === 0 && threads > 1 && options.compareSpinMs !== null && !pastDeadline()) {
+        const other: Run[] = [];
+        for (let r = 0; r < runs && (r === 0 || !pastDeadline()); r++) {
+          const wall0 = performance.now();
+          const cpu0 = cpuNowMs();
+          const kernel = createNodeHistogramKernel(threads, { spinMs: options.compareSpinMs });
+          await trainGbdt(train, { params: resolveParams({ ...params, eval_metric: 'logloss' }), featureNames: train.columns.map((_, f) => `f${f}`), evaluateTrain: false, kernel });
+          kernel.dispose?.();
+          other.push({ wallMs: performance.now() - wall0, cpuMs: cpuNowMs() - cpu0 });
+        }
+        console.log(`   ${threads} threads with helpers spinning ${options.compareSpinMs} ms between steps (default ${HELPER_SPIN_MS} ms): assay wall ${spread(other)} s cpu ${seconds(median(other.map((v) => v.cpuMs)))} s`);
+      }
       const a = median(row.assay.map((x) => x.wallMs));
       const x = row.xgboost.length > 0 ? median(row.xgboost.map((v) => v.wallMs)) : Number.NaN;
       const aucText = row.xgboostAuc === null ? `auc ${row.assayAuc.toFixed(6)}` : `auc ${row.assayAuc.toFixed(6)} vs ${row.xgboostAuc.toFixed(6)} (diff ${(row.assayAuc - row.xgboostAuc).toExponential(1)}, ${Math.abs(row.assayAuc - row.xgboostAuc) <= 0.002 ? 'within' : 'NOT within'} 0.002)`;
@@ -244,6 +263,7 @@ if (isMain) {
     deadlineS: Number(arg('deadline-s', '0')),
     python: arg('python', '/usr/bin/python3'),
     xgbScript: process.argv.includes('--no-xgb') ? null : arg('xgb-script', '') || findXgbScript(),
+    compareSpinMs: arg('compare-spin-ms', '0.05') === 'none' ? null : Number(arg('compare-spin-ms', '0.05')),
   };
   const bad = [options.rows, options.features, options.rounds, options.depth, ...options.threads, ...options.runs].some((v) => !Number.isInteger(v) || v < 1);
   if (bad) throw new Error('--rows, --features, --rounds, --depth, --threads and --runs take positive integers');

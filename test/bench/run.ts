@@ -31,12 +31,12 @@ interface BenchOptions {
   profile: boolean;
   /** --cli-users: users whose generated events the cli section reads (~12.3 events each). */
   cliUsers: number;
-  /** ctr section: --ctr-rows, --ctr-k, --ctr-batch, --ctr-epochs (test/bench/ctr.ts). */
-  ctr: { rows: number; k: number; batch: number; epochs: number };
+  /** ctr section: --ctr-rows, --ctr-k, --ctr-batch, --ctr-epochs, --ctr-threads, --ctr-kinds (test/bench/ctr.ts). */
+  ctr: { rows: number; k: number; batch: number; epochs: number; threads: number[]; kinds: Array<'lr' | 'fm' | 'deepfm'> };
 }
 
 function parseArgs(argv: readonly string[]): BenchOptions {
-  const options: BenchOptions = { sections: new Set(SECTIONS), users: 1_000_000, runs: 3, skipApp: false, skipGbdt: false, rounds: 200, profile: false, cliUsers: 813_000, ctr: { rows: 100_000, k: 16, batch: 1024, epochs: 3 } };
+  const options: BenchOptions = { sections: new Set(SECTIONS), users: 1_000_000, runs: 3, skipApp: false, skipGbdt: false, rounds: 200, profile: false, cliUsers: 813_000, ctr: { rows: 100_000, k: 16, batch: 1024, epochs: 3, threads: [1, 2], kinds: ['lr', 'fm', 'deepfm'] } };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag === '--users') options.users = Number(argv[++i]);
@@ -47,12 +47,14 @@ function parseArgs(argv: readonly string[]): BenchOptions {
     else if (flag === '--profile') options.profile = true;
     else if (flag === '--cli-users') options.cliUsers = Number(argv[++i]);
     else if (flag === '--ctr-rows' || flag === '--ctr-k' || flag === '--ctr-batch' || flag === '--ctr-epochs') options.ctr[flag.slice(6) as 'rows' | 'k' | 'batch' | 'epochs'] = Number(argv[++i]);
+    else if (flag === '--ctr-threads') options.ctr.threads = String(argv[++i]).split(',').map(Number);
+    else if (flag === '--ctr-kinds') options.ctr.kinds = String(argv[++i]).split(',') as Array<'lr' | 'fm' | 'deepfm'>;
     else if (flag === '--only') {
       const wanted = String(argv[++i] ?? '').split(',').filter(Boolean);
       const unknown = wanted.filter((w) => !(SECTIONS as readonly string[]).includes(w));
       if (wanted.length === 0 || unknown.length > 0) throw new Error(`--only takes a comma list of ${SECTIONS.join(', ')}`);
       options.sections = new Set(wanted as Section[]);
-    } else throw new Error(`unknown argument ${flag}; usage: npm run bench [-- --only ${SECTIONS.join(',')}] [--users N] [--runs R] [--skip-app] [--skip-gbdt] [--rounds N] [--profile] [--cli-users N] [--ctr-rows N] [--ctr-k K] [--ctr-batch B] [--ctr-epochs E]`);
+    } else throw new Error(`unknown argument ${flag}; usage: npm run bench [-- --only ${SECTIONS.join(',')}] [--users N] [--runs R] [--skip-app] [--skip-gbdt] [--rounds N] [--profile] [--cli-users N] [--ctr-rows N] [--ctr-k K] [--ctr-batch B] [--ctr-epochs E] [--ctr-threads 1,2] [--ctr-kinds lr,fm,deepfm]`);
   }
   if (!Number.isInteger(options.users) || options.users < 1) throw new Error('--users must be a positive integer');
   if (!Number.isInteger(options.runs) || options.runs < 1) throw new Error('--runs must be a positive integer');
@@ -377,7 +379,7 @@ async function main(): Promise<void> {
     const { runThreadsBench, findXgbScript } = await import('./gbdt-threads');
     const cores = os.availableParallelism();
     const threads = [1, 2, 4, 8, 16, 32, 64].filter((t) => t < cores).concat(cores);
-    const rows = await runThreadsBench({ rows: options.users, features: 32, rounds: 100, depth: 6, threads, runs: [options.runs], deadlineS: 0, python: '/usr/bin/python3', xgbScript: findXgbScript() });
+    const rows = await runThreadsBench({ rows: options.users, features: 32, rounds: 100, depth: 6, threads, runs: [options.runs], deadlineS: 0, python: '/usr/bin/python3', xgbScript: findXgbScript(), compareSpinMs: null });
     fs.writeFileSync(path.join(outDir, 'gbdt-threads.json'), JSON.stringify(rows, null, 2) + '\n');
   }
   if (options.sections.has('kmeans')) {
@@ -405,9 +407,9 @@ async function main(): Promise<void> {
     fs.writeFileSync(path.join(outDir, 'cli.json'), JSON.stringify(cli, null, 2) + '\n');
   }
   if (options.sections.has('ctr')) {
-    console.log('\n--- CTR: Assay FM/DeepFM vs PyTorch (same data, fields, k, Adam, batch, epochs, split), plus GBDT ---');
+    console.log('\n--- CTR: Assay LR/FM/DeepFM vs PyTorch (same data, fields, k, Adam, batch, epochs, split), plus GBDT ---');
     const { runCtrBench } = await import('./ctr');
-    const ctr = await runCtrBench({ ...options.ctr, runs: options.runs, threads: [1, 2] });
+    const ctr = await runCtrBench({ ...options.ctr, runs: options.runs, skipGbdt: options.skipGbdt });
     fs.writeFileSync(path.join(outDir, 'ctr.json'), JSON.stringify(ctr, null, 2) + '\n');
   }
   if (options.sections.has('labels')) {

@@ -104,8 +104,16 @@ const RESIDENT_SLOT_BYTES = 512 * 2 ** 20;
 /** Rows per work item of the row-wise steps: large enough that taking one costs nothing. */
 const PART_ROWS = 16384;
 
-/** Iterations a waiting thread spins (tens of microseconds) before it sleeps. */
-const SPIN = 1 << 15;
+/**
+ * How long a waiting thread spins before it sleeps in Atomics.wait, in milliseconds: helpers
+ * between steps, the calling thread for the helpers' last items. A sleeping thread costs a wake-up
+ * per step, and on a virtual machine waking a halted core takes tens to hundreds of microseconds
+ * (the old 32k-iteration spin, ~50 us, left every step of a 16-thread run with a ~0.3 ms floor).
+ * Half a millisecond covers the calling thread's work between the steps of a tree, so helpers
+ * stay awake while a model trains and sleep as soon as it pauses (as OpenMP's default spin does).
+ */
+export const HELPER_SPIN_MS = 0.5;
+const CALLER_SPIN_MS = 1;
 
 /**
  * Item order by size, largest first: the last items taken are the small ones, so the threads run
@@ -435,9 +443,17 @@ listen((m) => {
   let seen = 0;
   // The session's command loop: this thread does nothing else until the exit command.
   for (;;) {
+    // Spin for m.spinMs (HELPER_SPIN_MS; the clock read every 1024 turns), then sleep until the next step.
     let spins = 0;
+    let until = 0;
     while (Atomics.load(ctrl, ${C_SEQ}) === seen) {
-      if (++spins > ${SPIN}) Atomics.wait(ctrl, ${C_SEQ}, seen);
+      if ((++spins & 1023) !== 0) continue;
+      const now = performance.now();
+      if (until === 0) until = now + m.spinMs;
+      else if (now > until) {
+        Atomics.wait(ctrl, ${C_SEQ}, seen);
+        until = 0;
+      }
     }
     seen = Atomics.load(ctrl, ${C_SEQ});
     const cmd = ctrl[${C_CMD}];
@@ -491,7 +507,14 @@ interface Session {
  * WebAssembly memory (no SharedArrayBuffer needed); on more it needs SharedArrayBuffer and shared
  * WebAssembly memory (in a browser: a cross-origin-isolated page).
  */
-export function createParallelHistogramKernel(threads: number, spawn?: (source: string) => HistogramWorkerPort): HistogramKernel {
+export interface ParallelKernelOptions {
+  /** Milliseconds helpers spin between steps before they sleep (HELPER_SPIN_MS; the caller spins twice as long). For measurements. */
+  spinMs?: number;
+}
+
+export function createParallelHistogramKernel(threads: number, spawn?: (source: string) => HistogramWorkerPort, options: ParallelKernelOptions = {}): HistogramKernel {
+  const helperSpinMs = options.spinMs ?? HELPER_SPIN_MS;
+  const callerSpinMs = options.spinMs === undefined ? CALLER_SPIN_MS : 2 * options.spinMs;
   if (threads > 1 && !spawn) throw new EngineError('INTERNAL', 'Training on several threads needs a way to start them.');
   const local = createWasmHistogramKernel();
   const helpers: Helper[] = [];
@@ -531,11 +554,18 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
     const ctrl = s.views.ctrl;
     const target = helpers.length;
     let spins = 0;
+    let spinUntil = 0;
     let since = 0;
     for (;;) {
       const done = Atomics.load(ctrl, C_DONE);
       if (done >= target) return;
-      if (++spins < SPIN) continue;
+      // Spin for callerSpinMs (CALLER_SPIN_MS; the clock read every 1024 turns), then sleep in 10 ms waits.
+      if ((++spins & 1023) !== 0 && since === 0) continue;
+      if (since === 0) {
+        const now = performance.now();
+        if (spinUntil === 0) spinUntil = now + callerSpinMs;
+        if (now < spinUntil) continue;
+      }
       since ||= performance.now();
       Atomics.wait(ctrl, C_DONE, done, 10);
       if (performance.now() - since > 100) {
@@ -668,7 +698,7 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
     };
     const s: Session = { layout, views, ops, broken: null, closed: false };
     session = s;
-    for (const h of helpers) h.port.postMessage({ type: 'session', memory, module, layout, floats: floatBuffer });
+    for (const h of helpers) h.port.postMessage({ type: 'session', memory, module, layout, floats: floatBuffer, spinMs: helperSpinMs });
     const items = views.items;
 
     /** Runs `cmd` over items written by `fill(i, at)` for i < count, ITEM_CAPACITY at a time. */

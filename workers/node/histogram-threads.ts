@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { HistogramKernel } from '../gbdt/histogram';
-import { createParallelHistogramKernel } from '../gbdt/parallel-histogram';
+import { createParallelHistogramKernel, type ParallelKernelOptions } from '../gbdt/parallel-histogram';
 import type { HelperThreads } from '../compute/host-options';
 import type { PredictWorkerPort } from '../gbdt/predict-parallel';
 
@@ -88,8 +88,8 @@ export function spawnNodeHistogramWorker(source: string): PredictWorkerPort & { 
  * The CPU histogram kernel on `threads` threads (default: the machine's available parallelism).
  * Dispose it after training to stop the helpers.
  */
-export function createNodeHistogramKernel(threads = os.availableParallelism()): HistogramKernel {
-  return createParallelHistogramKernel(Math.max(1, Math.floor(threads)), spawnNodeHistogramWorker);
+export function createNodeHistogramKernel(threads = os.availableParallelism(), options?: ParallelKernelOptions): HistogramKernel {
+  return createParallelHistogramKernel(Math.max(1, Math.floor(threads)), spawnNodeHistogramWorker, options);
 }
 
 /** Helper threads for a Node engine host: one per core the machine offers. */
