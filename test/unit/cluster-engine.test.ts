@@ -92,6 +92,24 @@ describe('cluster.run', () => {
   });
 });
 
+describe('cluster.run on the device', () => {
+  it('--backend webgpu runs the centroid update on the device, with the CPU run\'s segments, shifts and metrics bit for bit', async (ctx) => {
+    // A large offset and a small spread in one column: sums the old float64 device update could not match.
+    const params = { source: { sql: 'SELECT a, b, c, 1e6 + a * 1e-3 AS far FROM blobs' }, features: ['a', 'b', 'c', 'far'], k: 4, seed: 5, nInit: 2, preprocessing: { log1p: 'none' as const, scaling: 'none' as const } };
+    const onDevice = await engine.client.run('cluster.run', { ...params, backend: 'webgpu' }).catch((err: unknown) => err);
+    if (onDevice instanceof EngineError && /WebGPU backend requested/.test(onDevice.message)) ctx.skip(onDevice.message);
+    if (onDevice instanceof Error) throw onDevice;
+    const onCpu = await engine.client.run('cluster.run', { ...params, backend: 'cpu' });
+    expect((onDevice as ClusterResult).backend).toMatchObject({ name: 'webgpu', update: 'device' });
+    expect(onCpu.backend).toMatchObject({ name: 'cpu', update: 'cpu' });
+    const device = onDevice as ClusterResult;
+    expect(device.iterations).toBe(onCpu.iterations);
+    expect(device.shifts).toEqual(onCpu.shifts);
+    expect(device.segments).toEqual(onCpu.segments);
+    expect(device.metrics).toEqual(onCpu.metrics);
+  });
+});
+
 describe('cluster.sweep', () => {
   it('runs k = 2..6 as one job, and the silhouette peaks at the true k', async () => {
     const sweep = await engine.client.run('cluster.sweep', { source: { table: 'blobs' }, features: ['a', 'b'], kFrom: 2, kTo: 6, seed: 3 });

@@ -14,7 +14,6 @@ import { cpuHistogramKernel, HIST_STRIDE } from '../../workers/gbdt/histogram';
 import { createWebGpuHistogramKernelOnAdapter, fixedPointScale, writeFixedPoint, type GpuAdapterLike, type GpuLike } from '../../workers/gbdt/webgpu-histogram';
 import { createWasmKmeansKernel } from '../../workers/cluster/kernel';
 import { createWebGpuKmeansKernelOnAdapter } from '../../workers/cluster/webgpu-kmeans';
-import { columnScales } from '../../workers/cluster/webgpu-kmeans-update';
 import { nodeWebGpu } from '../../workers/node/webgpu-node';
 import { createRng } from '../../workers/gbdt/rng';
 
@@ -243,79 +242,8 @@ describe.skipIf(skipReason !== '')('fixed point on the device', () => {
   });
 });
 
-describe.skipIf(skipReason !== '')('k-means update on the device', () => {
-  test('per-cluster sums are the exact sums of the fixed-point values; counts and labels as the CPU; float64 rechecks reach the device labels', async () => {
-    const kernel = await createWebGpuKmeansKernelOnAdapter(await withWorkgroupLimit(64), { maxChunkBytes: 4096 });
-    const wasm = createWasmKmeansKernel();
-    try {
-      const random = createRng(9);
-      const n = 3000;
-      const d = 5;
-      const k = 6;
-      const x = Float32Array.from({ length: n * d }, () => Math.fround((random() - 0.3) * 2 ** Math.floor(random() * 6)));
-      const centroids = Float64Array.from({ length: k * d }, () => random() * 4);
-      const data = { x, n, d };
-      const labels = new Int32Array(n);
-      const cpuLabels = new Int32Array(n);
-      await kernel.assign(data, centroids, k, labels);
-      await wasm.assign(data, centroids, k, cpuLabels);
-      expect(Array.from(labels)).toEqual(Array.from(cpuLabels));
-      const sums = new Float64Array(k * d);
-      const counts = new Float64Array(k);
-      expect(await kernel.updateOnDevice(data, labels, k, sums, counts)).toBe(true);
-      const cpuSums = new Float64Array(k * d);
-      const cpuCounts = new Float64Array(k);
-      await wasm.update(data, cpuLabels, k, cpuSums, cpuCounts);
-      expect(Array.from(counts)).toEqual(Array.from(cpuCounts));
-      // The exact sums of the same rounded values (BigInt), rounded once.
-      const scales = columnScales(x, n, d);
-      const words = new Uint32Array(2);
-      for (let c = 0; c < k; c++) {
-        for (let j = 0; j < d; j++) {
-          let total = 0n;
-          for (let i = 0; i < n; i++) {
-            if (labels[i] !== c) continue;
-            writeFixedPoint(x[i * d + j] as number, scales[j] as number, words, 0);
-            total += BigInt.asIntN(64, (BigInt(words[1] as number) << 32n) | BigInt(words[0] as number));
-          }
-          expect(sums[c * d + j], `cluster ${c} column ${j}`).toBe(Number(total) / (scales[j] as number));
-          expect(Math.abs((sums[c * d + j] as number) - (cpuSums[c * d + j] as number))).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(cpuSums[c * d + j] as number)));
-        }
-      }
-      // Labels changed on the CPU after the assignment are not the device's: it declines.
-      expect(await kernel.updateOnDevice(data, new Int32Array(n), k, sums, counts)).toBe(false);
-    } finally {
-      kernel.dispose();
-      wasm.dispose();
-    }
-  });
-
-  test('rows the float64 check moves are moved on the device too', async () => {
-    // Centroid 0 is 1 + 1e-9, which float32 rounds to 1: rows at 0.5 tie in float32 (the shader
-    // keeps centroid 0) but are nearer centroid 1 (at 0) in float64.
-    const kernel = await createWebGpuKmeansKernelOnAdapter(await withWorkgroupLimit(64));
-    const wasm = createWasmKmeansKernel();
-    try {
-      const x = Float32Array.from({ length: 400 }, (_, i) => (i % 4 === 0 ? 0.5 : i % 4 === 1 ? 0.9 : 0.1));
-      const data = { x, n: x.length, d: 1 };
-      const centroids = Float64Array.of(1 + 1e-9, 0);
-      const labels = new Int32Array(data.n);
-      expect(await kernel.assign(data, centroids, 2, labels)).toBeGreaterThanOrEqual(100);
-      expect(labels[0]).toBe(1);
-      const sums = new Float64Array(2);
-      const counts = new Float64Array(2);
-      expect(await kernel.updateOnDevice(data, labels, 2, sums, counts)).toBe(true);
-      const cpuSums = new Float64Array(2);
-      const cpuCounts = new Float64Array(2);
-      await wasm.update(data, labels, 2, cpuSums, cpuCounts);
-      expect(Array.from(counts)).toEqual([100, 300]);
-      expect(Array.from(counts)).toEqual(Array.from(cpuCounts));
-    } finally {
-      kernel.dispose();
-      wasm.dispose();
-    }
-  });
-
+// The k-means update on the device: test/unit/webgpu-kmeans-update.test.ts.
+describe.skipIf(skipReason !== '')('k-means assignment on the device', () => {
   test('more thin-margin rows than the device lists: every row is rechecked, labels still exact', async () => {
     const kernel = await createWebGpuKmeansKernelOnAdapter(await withWorkgroupLimit(256));
     try {

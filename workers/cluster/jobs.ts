@@ -8,7 +8,7 @@ import { quoteIdent } from '../data/sql-text';
 import { EngineError, throwIfAborted } from '../protocol/errors';
 import { jobRegistrar, type JobContext, type JobHost } from '../protocol/host';
 import { createRng } from '../gbdt/rng';
-import { createWasmKmeansKernel, type KmeansData } from './kernel';
+import { createWasmKmeansKernel, type KmeansData, type KmeansKernel } from './kernel';
 import { runKmeans, sampleRows } from './kmeans';
 import { clusterMetrics } from './metrics';
 import { fitPca2d, project } from './pca';
@@ -70,6 +70,11 @@ function vectorToStrings(vector: Vector | null, length: number): Array<string | 
     out[i] = v === null || v === undefined ? null : String(v);
   }
   return out;
+}
+
+/** Where the kernel's last update ran: only the WebGPU kernel can run it on the device. */
+function updateRanOn(kernel: KmeansKernel): 'device' | 'cpu' {
+  return 'lastUpdate' in kernel && kernel.lastUpdate === 'device' ? 'device' : 'cpu';
 }
 
 function yieldNow(): Promise<void> {
@@ -288,7 +293,7 @@ export class ClusterService {
           shifts: result.shifts,
           preprocessor,
           projection,
-          backend: { name: choice.backend, reason: choice.reason },
+          backend: { name: choice.backend, reason: choice.reason, update: updateRanOn(choice.kernel) },
           ...(outputTable ? { outputTable } : {}),
           warnings,
           elapsedMs: Date.now() - started,

@@ -4,10 +4,12 @@
  * whose best and runner-up are within the float32 error bound to `refineRows`, which decides them
  * in float64; so the WASM and WebGPU kernels agree exactly with each other and with the reference.
  *
- * The update (per-cluster sums, float64, rows in order) is shared by every backend: it is O(n d)
- * against the assignment's O(n k d), and summing in one fixed order keeps centroids bit-identical
- * across backends.
+ * The update gives per-cluster sums exactly (exact-sums.ts: each sum is the exact sum of the
+ * rows' values, handed back as a few float64 terms and rounded once), so every backend's
+ * centroids are bit-identical however it orders its adds.
  */
+import { columnBits, splitPlan, type ClusterSums, type SplitPlan } from './exact-sums';
+
 
 /** The scaled data: n rows x d columns, row-major float32 (the values every backend works on). */
 export interface KmeansData {
@@ -20,8 +22,8 @@ export interface KmeansKernel {
   readonly backend: 'cpu' | 'webgpu';
   /** Nearest centroid of every row (centroids: k x d, float64) into `labels`; returns how many rows needed the float64 check. */
   assign(data: KmeansData, centroids: Float64Array, k: number, labels: Int32Array): Promise<number>;
-  /** Per-cluster sums (k x d) and counts of the rows, in row order. Overwrites `sums` and `counts`. */
-  update(data: KmeansData, labels: Int32Array, k: number, sums: Float64Array, counts: Float64Array): Promise<void>;
+  /** Per-cluster exact sums (k x d) and counts of the rows. Overwrites `sums` and `counts`. */
+  update(data: KmeansData, labels: Int32Array, k: number, sums: ClusterSums, counts: Float64Array): Promise<void>;
   dispose(): void;
 }
 
@@ -85,16 +87,25 @@ export function rowNorms(data: KmeansData): Float32Array {
   return out;
 }
 
-/** The update step in plain JS (the reference; the same adds in the same order as the WASM one). */
-export function updateJs(data: KmeansData, labels: Int32Array, k: number, sums: Float64Array, counts: Float64Array): void {
+/** The update step in plain JS (the reference: exact-sums.ts `splitPlan`'s split applied to every value, i.e. a flush after every row). */
+export function updateJs(data: KmeansData, labels: Int32Array, k: number, sums: ClusterSums, counts: Float64Array): void {
   const { x, n, d } = data;
-  sums.fill(0, 0, k * d);
+  const { parts, constants } = splitPlan(columnBits(data), n);
+  const values = sums.reset(k, d, parts);
   counts.fill(0, 0, k);
   for (let i = 0; i < n; i++) {
     const l = labels[i] as number;
     counts[l] = (counts[l] as number) + 1;
-    const base = l * d;
-    for (let j = 0; j < d; j++) sums[base + j] = (sums[base + j] as number) + (x[i * d + j] as number);
+    for (let j = 0; j < d; j++) {
+      let v = x[i * d + j] as number;
+      for (let p = 0; p < parts - 1; p++) {
+        const c = constants[p * d + j] as number;
+        const hi = v + c - c;
+        values[(p * k + l) * d + j] = (values[(p * k + l) * d + j] as number) + hi;
+        v -= hi;
+      }
+      values[((parts - 1) * k + l) * d + j] = (values[((parts - 1) * k + l) * d + j] as number) + v;
+    }
   }
 }
 
@@ -113,10 +124,10 @@ export const referenceKmeansKernel: KmeansKernel = {
 
 /**
  * kmeans.wat (wabt 1.0.32: `wat2wasm kmeans.wat`), embedded so no file needs serving. `assign`
- * scores tiles of 4 rows x 8 centroids with f32x4 SIMD; `update` is the float64 sum loop (f64x2).
+ * scores tiles of 4 rows x 8 centroids with f32x4 SIMD; `update` adds rows into running float64 sums and flushes them into exact parts (f64x2).
  */
 const KMEANS_WASM_BASE64 =
-  'AGFzbQEAAAABJwNgCn97e3t/f319f38Bf2ALf39/f39/f399fX8Bf2AGf39/f39/AAMEAwABAgUDAQABBxwDBm1lbW9yeQIABmFzc2lnbgABBnVwZGF0ZQACCrcPA7ACAQN7IAEgASAB/Q0ICQoLDA0ODwABAgMEBQYH/egBIgogCiAK/Q0EBQYHAAECAwwNDg8ICQoL/egBIQogA/0M/////////////////////yABIAr9Qf1SIgsgCyAL/Q0ICQoLDA0ODwABAgMEBQYH/bcBIgsgCyAL/Q0EBQYHAAECAwwNDg8ICQoL/bcBIQsgAv0MAACAfwAAgH8AAIB/AACAfyABIAMgC/03/VL96AEiDCAMIAz9DQgJCgsMDQ4PAAECAwQFBgf96AEiDCAMIAz9DQQFBgcAAQIDDA0ODwgJCgv96AEhDCAEIABBAnRqIAv9GwA2AgAgDP0fACAK/R8AkyAGIAUgAEECdGoqAgAgB5KUXkUEQCAIIAlBAnRqIAA2AgAgCUEBaiEJCyAJC8sLAgx/GXsgBUECdCERIAJBAnQiEyIUIBRqIhUgFGohFiAAIQwCQANAIAtBBGogAUsNAUMAAIB//RMiHiEf/QwAAAAAAAAAAAAAAAAAAAAAISBDAACAf/0TIiMhJP0MAAAAAAAAAAAAAAAAAAAAACElQwAAgH/9EyIoISn9DAAAAAAAAAAAAAAAAAAAAAAhKkMAAIB//RMiLSEu/QwAAAAAAAAAAAAAAAAAAAAAIS/9DAAAAAABAAAAAgAAAAMAAAAhGUEAIQ0CQANAIA0gBU8NASAEIA1BAnRqIQ4gDv0ABAAhHCAO/QAEECEdIA79AAQAISEgDv0ABBAhIiAO/QAEACEmIA79AAQQIScgDv0ABAAhKyAO/QAEECEsIAMgDUECdGohDiAMIQ8gDyACQQJ0aiEQAkADQCAPIBBPDQEgDv0ABAAhGiAO/QAEECEbIA/9CQIAIhcgGv3mASAc/eQBIRwgFyAb/eYBIB395AEhHSAPIBRq/QkCACIXIBr95gEgIf3kASEhIBcgG/3mASAi/eQBISIgDyAVav0JAgAiFyAa/eYBICb95AEhJiAXIBv95gEgJ/3kASEnIA8gFmr9CQIAIhcgGv3mASAr/eQBISsgFyAb/eYBICz95AEhLCAOIBFqIQ4gD0EEaiEPDAALCyAcIB79QyEYIB4gHyAc/egBIBj9UiEfIBwgHiAY/VIhHiAZICAgGP1SISAgHSAe/UMhGCAeIB8gHf3oASAY/VIhHyAdIB4gGP1SIR4gGf0MBAAAAAQAAAAEAAAABAAAAP2uASAgIBj9UiEgICEgI/1DIRggIyAkICH96AEgGP1SISQgISAjIBj9UiEjIBkgJSAY/VIhJSAiICP9QyEYICMgJCAi/egBIBj9UiEkICIgIyAY/VIhIyAZ/QwEAAAABAAAAAQAAAAEAAAA/a4BICUgGP1SISUgJiAo/UMhGCAoICkgJv3oASAY/VIhKSAmICggGP1SISggGSAqIBj9UiEqICcgKP1DIRggKCApICf96AEgGP1SISkgJyAoIBj9UiEoIBn9DAQAAAAEAAAABAAAAAQAAAD9rgEgKiAY/VIhKiArIC39QyEYIC0gLiAr/egBIBj9UiEuICsgLSAY/VIhLSAZIC8gGP1SIS8gLCAt/UMhGCAtIC4gLP3oASAY/VIhLiAsIC0gGP1SIS0gGf0MBAAAAAQAAAAEAAAABAAAAP2uASAvIBj9UiEvIBn9DAgAAAAIAAAACAAAAAgAAAD9rgEhGSANQQhqIQ0MAAsLIAsgHiAfICAgBiAHIAggCSAKIBIQACESIAtBAWogIyAkICUgBiAHIAggCSAKIBIQACESIAtBAmogKCApICogBiAHIAggCSAKIBIQACESIAtBA2ogLSAuIC8gBiAHIAggCSAKIBIQACESIAwgE0EEbGohDCALQQRqIQsMAAsLAkADQCALIAFPDQFDAACAf/0TIh4hH/0MAAAAAAAAAAAAAAAAAAAAACEg/QwAAAAAAQAAAAIAAAADAAAAIRlBACENAkADQCANIAVPDQEgBCANQQJ0aiEOIA79AAQAIRwgDv0ABBAhHSADIA1BAnRqIQ4gDCEPIA8gAkECdGohEAJAA0AgDyAQTw0BIA79AAQAIRogDv0ABBAhGyAP/QkCACIXIBr95gEgHP3kASEcIBcgG/3mASAd/eQBIR0gDiARaiEOIA9BBGohDwwACwsgHCAe/UMhGCAeIB8gHP3oASAY/VIhHyAcIB4gGP1SIR4gGSAgIBj9UiEgIB0gHv1DIRggHiAfIB396AEgGP1SIR8gHSAeIBj9UiEeIBn9DAQAAAAEAAAABAAAAAQAAAD9rgEgICAY/VIhICAZ/QwIAAAACAAAAAgAAAAIAAAA/a4BIRkgDUEIaiENDAALCyALIB4gHyAgIAYgByAIIAkgCiASEAAhEiAMIBNBAWxqIQwgC0EBaiELDAALCyASC7UBAQZ/IAAhCQJAA0AgBiABTw0BIAMgBkECdGooAgAhByAFIAdBA3RqIgsgCysDAEQAAAAAAADwP6A5AwAgBCAHIAJsQQN0aiEIIAkgAkF+cUECdGohCgJAA0AgCSAKTw0BIAggCP0ABAAgCf1dAwD9X/3wAf0LBAAgCEEQaiEIIAlBCGohCQwACwsgAkEBcQRAIAggCCsDACAJKgIAu6A5AwAgCUEEaiEJCyAGQQFqIQYMAAsLCw==';
+  'AGFzbQEAAAABTQZgCn97e3t/f319f38Bf2ALf39/f39/f399fX8Bf2AGf39/f39/AGANf39/f39/f39/f39/fwBgCH9/f39/f39/AGAHf39/f39/fwF/AwcGAAECAwQFBQMBAAEHLAUGbWVtb3J5AgAGYXNzaWduAAEGdXBkYXRlAAMFcmVzdHMABAVyb3VuZAAFCpMWBrACAQN7IAEgASAB/Q0ICQoLDA0ODwABAgMEBQYH/egBIgogCiAK/Q0EBQYHAAECAwwNDg8ICQoL/egBIQogA/0M/////////////////////yABIAr9Qf1SIgsgCyAL/Q0ICQoLDA0ODwABAgMEBQYH/bcBIgsgCyAL/Q0EBQYHAAECAwwNDg8ICQoL/bcBIQsgAv0MAACAfwAAgH8AAIB/AACAfyABIAMgC/03/VL96AEiDCAMIAz9DQgJCgsMDQ4PAAECAwQFBgf96AEiDCAMIAz9DQQFBgcAAQIDDA0ODwgJCgv96AEhDCAEIABBAnRqIAv9GwA2AgAgDP0fACAK/R8AkyAGIAUgAEECdGoqAgAgB5KUXkUEQCAIIAlBAnRqIAA2AgAgCUEBaiEJCyAJC8sLAgx/GXsgBUECdCERIAJBAnQiEyIUIBRqIhUgFGohFiAAIQwCQANAIAtBBGogAUsNAUMAAIB//RMiHiEf/QwAAAAAAAAAAAAAAAAAAAAAISBDAACAf/0TIiMhJP0MAAAAAAAAAAAAAAAAAAAAACElQwAAgH/9EyIoISn9DAAAAAAAAAAAAAAAAAAAAAAhKkMAAIB//RMiLSEu/QwAAAAAAAAAAAAAAAAAAAAAIS/9DAAAAAABAAAAAgAAAAMAAAAhGUEAIQ0CQANAIA0gBU8NASAEIA1BAnRqIQ4gDv0ABAAhHCAO/QAEECEdIA79AAQAISEgDv0ABBAhIiAO/QAEACEmIA79AAQQIScgDv0ABAAhKyAO/QAEECEsIAMgDUECdGohDiAMIQ8gDyACQQJ0aiEQAkADQCAPIBBPDQEgDv0ABAAhGiAO/QAEECEbIA/9CQIAIhcgGv3mASAc/eQBIRwgFyAb/eYBIB395AEhHSAPIBRq/QkCACIXIBr95gEgIf3kASEhIBcgG/3mASAi/eQBISIgDyAVav0JAgAiFyAa/eYBICb95AEhJiAXIBv95gEgJ/3kASEnIA8gFmr9CQIAIhcgGv3mASAr/eQBISsgFyAb/eYBICz95AEhLCAOIBFqIQ4gD0EEaiEPDAALCyAcIB79QyEYIB4gHyAc/egBIBj9UiEfIBwgHiAY/VIhHiAZICAgGP1SISAgHSAe/UMhGCAeIB8gHf3oASAY/VIhHyAdIB4gGP1SIR4gGf0MBAAAAAQAAAAEAAAABAAAAP2uASAgIBj9UiEgICEgI/1DIRggIyAkICH96AEgGP1SISQgISAjIBj9UiEjIBkgJSAY/VIhJSAiICP9QyEYICMgJCAi/egBIBj9UiEkICIgIyAY/VIhIyAZ/QwEAAAABAAAAAQAAAAEAAAA/a4BICUgGP1SISUgJiAo/UMhGCAoICkgJv3oASAY/VIhKSAmICggGP1SISggGSAqIBj9UiEqICcgKP1DIRggKCApICf96AEgGP1SISkgJyAoIBj9UiEoIBn9DAQAAAAEAAAABAAAAAQAAAD9rgEgKiAY/VIhKiArIC39QyEYIC0gLiAr/egBIBj9UiEuICsgLSAY/VIhLSAZIC8gGP1SIS8gLCAt/UMhGCAtIC4gLP3oASAY/VIhLiAsIC0gGP1SIS0gGf0MBAAAAAQAAAAEAAAABAAAAP2uASAvIBj9UiEvIBn9DAgAAAAIAAAACAAAAAgAAAD9rgEhGSANQQhqIQ0MAAsLIAsgHiAfICAgBiAHIAggCSAKIBIQACESIAtBAWogIyAkICUgBiAHIAggCSAKIBIQACESIAtBAmogKCApICogBiAHIAggCSAKIBIQACESIAtBA2ogLSAuIC8gBiAHIAggCSAKIBIQACESIAwgE0EEbGohDCALQQRqIQsMAAsLAkADQCALIAFPDQFDAACAf/0TIh4hH/0MAAAAAAAAAAAAAAAAAAAAACEg/QwAAAAAAQAAAAIAAAADAAAAIRlBACENAkADQCANIAVPDQEgBCANQQJ0aiEOIA79AAQAIRwgDv0ABBAhHSADIA1BAnRqIQ4gDCEPIA8gAkECdGohEAJAA0AgDyAQTw0BIA79AAQAIRogDv0ABBAhGyAP/QkCACIXIBr95gEgHP3kASEcIBcgG/3mASAd/eQBIR0gDiARaiEOIA9BBGohDwwACwsgHCAe/UMhGCAeIB8gHP3oASAY/VIhHyAcIB4gGP1SIR4gGSAgIBj9UiEgIB0gHv1DIRggHiAfIB396AEgGP1SIR8gHSAeIBj9UiEeIBn9DAQAAAAEAAAABAAAAAQAAAD9rgEgICAY/VIhICAZ/QwIAAAACAAAAAgAAAAIAAAA/a4BIRkgDUEIaiENDAALCyALIB4gHyAgIAYgByAIIAkgCiASEAAhEiAMIBNBAWxqIQwgC0EBaiELDAALCyASC84CAwV/A3sDfCADQQN0IQogACADQX5xQQN0aiEGAkADQCAAIAZPDQEgAP0ABAAhCyAA/QwAAAAAAAAAAAAAAAAAAAAA/QsEACABIQcgAiEIIARBAWshCQJAA0AgCUUNASALIAj9AAQAIgz98AEgDP3xASENIAcgB/0ABAAgDf3wAf0LBAAgCyAN/fEBIQsgByAFaiEHIAggCmohCCAJQQFrIQkMAAsLIAcgB/0ABAAgC/3wAf0LBAAgAEEQaiEAIAFBEGohASACQRBqIQIMAAsLIANBAXEEQCAAKwMAIQ4gAEQAAAAAAAAAADkDACABIQcgAiEIIARBAWshCQJAA0AgCUUNASAOIAgrAwAiD6AgD6EhECAHIAcrAwAgEKA5AwAgDiAQoSEOIAcgBWohByAIIApqIQggCUEBayEJDAALCyAHIAcrAwAgDqA5AwALC8gCAQp/IAJBA3QhEyAAIRAgDCABTSEWAkADQCANIAFPDQEgAyANQQJ0aigCACEOIAUgDkEDdGoiEiASKwMARAAAAAAAAPA/oDkDACAJIA4gE2xqIQ8gECACQX5xQQJ0aiERAkADQCAQIBFPDQEgDyAP/QAEACAQ/V0DAP1f/fAB/QsEACAPQRBqIQ8gEEEIaiEQDAALCyACQQFxBEAgDyAPKwMAIBAqAgC7oDkDACAQQQRqIRALIBYEQCAKIA5BAnRqIhUoAgBBAWoiFCAMTwRAIAkgDiATbGogBCAOIBNsaiAGIAIgByAIEAJBACEUCyAVIBQ2AgALIA1BAWohDQwACwtBACEOAkADQCAOIAtPDQEgCiAOQQJ0aigCACAWRXIEQCAJIA4gE2xqIAQgDiATbGogBiACIAcgCBACCyAOQQFqIQ4MAAsLC8IBAgZ/A3wgACEIIAAgAUEEdGohCQJAA0AgCCAJTw0BIAgoAgQhCiAIKwMIIQ4gAyAGaiACIAgoAgBBAnRqKAIAIAdsIApqQQN0aiELIAQgByAKakEDdGohDCAFQQJrIQ0CQANAIA1BAEwNASAOIAwrAwAiD6AgD6EhECALIAsrAwAgEKA5AwAgDiAQoSEOIAsgBmohCyAMIAdBA3RqIQwgDUEBayENDAALCyALIAsrAwAgDqA5AwAgCEEQaiEIDAALCwuzAQIHfwN8IAAhCSAEIQogBSEMAkADQCAHIAFPDQEgAyELQQAhCAJAA0AgCCACTw0BIAkqAgC7Ig4gCysDACIPoCAPoSEQIAogELY4AgAgDiAQYgRAIA0gBk8EQEF/DwsgDCAHNgIAIAwgCDYCBCAMIA4gEKE5AwggDEEQaiEMIA1BAWohDQsgCUEEaiEJIApBBGohCiALQQhqIQsgCEEBaiEIDAALCyAHQQFqIQcMAAsLIA0L';
 
 function decodeBase64(text: string): Uint8Array {
   const binary = atob(text);
@@ -132,7 +143,24 @@ export function kmeansWasmBytes(): Uint8Array {
 }
 
 type AssignFn = (x: number, n: number, d: number, ct: number, cn: number, kPad: number, labels: number, xn: number, factor: number, maxCn: number, flagged: number) => number;
-type UpdateFn = (x: number, n: number, d: number, labels: number, sums: number, counts: number) => void;
+type UpdateFn = (x: number, n: number, d: number, labels: number, sums: number, counts: number, consts: number, parts: number, partBytes: number, fast: number, pending: number, k: number, rowsPerFlush: number) => void;
+type RestsFn = (records: number, count: number, labels: number, sums: number, consts: number, parts: number, partBytes: number, d: number) => void;
+type RoundFn = (x: number, n: number, d: number, consts: number, out: number, records: number, maxRecords: number) => number;
+
+/** WASM memory the rounded copy of the data may take the kernel to; beyond it the update splits as it adds (slower, same sums). */
+const ROUNDED_COPY_LIMIT = 2 ** 31;
+
+/** What the update adds: the values themselves, or (exact-sums.ts) the values rounded to part 0's unit and the list of their rests. */
+interface UpdateSource {
+  plan: SplitPlan;
+  valuesAt: number;
+  /** Parts the running sums of those values are split into (1: added to part 0 as they are), and how often. */
+  valueParts: number;
+  rowsPerFlush: number;
+  /** 16-byte records (row i32, column i32, rest f64). */
+  restsAt: number;
+  restCount: number;
+}
 
 const PAGE = 65536;
 const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
@@ -147,8 +175,11 @@ export function createWasmKmeansKernel(): KmeansKernel {
   const memory = instance.exports.memory as WebAssembly.Memory;
   const assignWasm = instance.exports.assign as AssignFn;
   const updateWasm = instance.exports.update as UpdateFn;
+  const restsWasm = instance.exports.rests as RestsFn;
+  const roundWasm = instance.exports.round as RoundFn;
   let loaded: Float32Array | null = null;
   let layout = { x: 0, xn: 0, labels: 0, flagged: 0, free: 0 };
+  let source: UpdateSource | null = null;
 
   const ensureBytes = (end: number): void => {
     const pages = Math.ceil(end / PAGE) - memory.buffer.byteLength / PAGE;
@@ -168,6 +199,35 @@ export function createWasmKmeansKernel(): KmeansKernel {
     new Float32Array(memory.buffer, xn, n).set(rowNorms(data));
     layout = { x, xn, labels, flagged, free };
     loaded = data.x;
+    source = null;
+  };
+
+  /**
+   * Once per data set, for the update: with more than one part, every value rounded to part 0's
+   * unit (a float32 again) and the rests of the few values with bits below it, so that the
+   * update adds rows as they are, with no split, and splits only the rests. Where that copy would
+   * not fit, the values themselves, split when flushed.
+   */
+  const updateSource = (data: KmeansData): UpdateSource => {
+    if (source) return source;
+    const { n, d } = data;
+    const plan = splitPlan(columnBits(data), n);
+    source = { plan, valuesAt: layout.x, valueParts: plan.parts, rowsPerFlush: plan.rowsPerFlush, restsAt: 0, restCount: 0 };
+    const roundedAt = layout.free;
+    const constsAt = align16(roundedAt + n * d * 4);
+    const restsAt = align16(constsAt + d * 8);
+    // Rests are few for most data (2.5% of normal values at 1M rows); past a sixteenth of the
+    // values, splitting as rows are added is about as fast.
+    const maxRests = Math.floor((n * d) / 16);
+    if (plan.parts === 1 || restsAt + maxRests * 16 > ROUNDED_COPY_LIMIT) return source;
+    ensureBytes(restsAt + maxRests * 16);
+    new Float64Array(memory.buffer, constsAt, d).set(plan.constants.subarray(0, d));
+    const count = roundWasm(layout.x, n, d, constsAt, roundedAt, restsAt, maxRests);
+    if (count < 0) return source;
+    layout.free = align16(restsAt + count * 16);
+    // Sums of rounded values are exact over any number of rows: one flush per cluster, at the end.
+    source = { plan, valuesAt: roundedAt, valueParts: 1, rowsPerFlush: 2 ** 30, restsAt, restCount: count };
+    return source;
   };
 
   return {
@@ -201,17 +261,26 @@ export function createWasmKmeansKernel(): KmeansKernel {
     async update(data, labels, k, sums, counts) {
       load(data);
       const { n, d } = data;
+      const { plan, valuesAt, valueParts, rowsPerFlush, restsAt, restCount } = updateSource(data);
+      const { parts, constants } = plan;
       const sumsAt = layout.free;
-      const countsAt = sumsAt + k * d * 8;
-      ensureBytes(countsAt + k * 8);
+      const countsAt = sumsAt + parts * k * d * 8;
+      const fastAt = countsAt + k * 8;
+      const constsAt = fastAt + k * d * 8;
+      const pendingAt = constsAt + constants.byteLength;
+      ensureBytes(pendingAt + k * 4);
       new Int32Array(memory.buffer, layout.labels, n).set(labels.subarray(0, n));
-      new Float64Array(memory.buffer, sumsAt, k * d + k).fill(0);
-      updateWasm(layout.x, n, d, layout.labels, sumsAt, countsAt);
-      sums.set(new Float64Array(memory.buffer, sumsAt, k * d));
+      new Float64Array(memory.buffer, sumsAt, parts * k * d + k + k * d).fill(0);
+      new Float64Array(memory.buffer, constsAt, constants.length).set(constants);
+      new Int32Array(memory.buffer, pendingAt, k).fill(0);
+      updateWasm(valuesAt, n, d, layout.labels, sumsAt, countsAt, constsAt, valueParts, k * d * 8, fastAt, pendingAt, k, rowsPerFlush);
+      if (restCount > 0) restsWasm(restsAt, restCount, layout.labels, sumsAt, constsAt, parts, k * d * 8, d);
+      sums.reset(k, d, parts).set(new Float64Array(memory.buffer, sumsAt, parts * k * d));
       counts.set(new Float64Array(memory.buffer, countsAt, k));
     },
     dispose() {
       loaded = null;
+      source = null;
     },
   };
 }

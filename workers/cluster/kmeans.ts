@@ -6,6 +6,7 @@
  */
 import { EngineError, throwIfAborted } from '../protocol/errors';
 import { createRng } from '../gbdt/rng';
+import { ClusterSums, clusterMeans, columnBits, type Relocation } from './exact-sums';
 import { nearestExact, squaredDistance, type KmeansData, type KmeansKernel } from './kernel';
 
 export interface MiniBatchOptions {
@@ -85,10 +86,7 @@ export function validateKmeansInput(data: KmeansData, k: number): void {
   if (k > data.n) throw new EngineError('BAD_INPUT', `k = ${k} is more than the ${data.n} row${data.n === 1 ? '' : 's'}; each segment needs at least one row.`);
   const seen = checkedData.get(data.x);
   if (seen && seen.n === data.n && seen.d === data.d) return;
-  const { x } = data;
-  for (let i = 0; i < data.n * data.d; i++) {
-    if (!Number.isFinite(x[i] as number)) throw new EngineError('BAD_INPUT', `Row ${Math.floor(i / data.d)} has a missing or infinite value; impute or filter it first.`);
-  }
+  columnBits(data); // rejects NaN and infinities, naming the row; the exact update needs the widths anyway
   checkedData.set(data.x, { n: data.n, d: data.d });
 }
 
@@ -205,14 +203,13 @@ export function inertiaOf(data: KmeansData, centroids: Float64Array, labels: Int
 }
 
 /**
- * Empty clusters take the rows farthest from their own centroid (as scikit-learn), one each,
- * moving those rows' contribution to the sums.
+ * Empty clusters take the rows farthest from their own centroid (as scikit-learn), one each;
+ * `counts` follow, the sums are adjusted by `clusterMeans` (exact-sums.ts).
  */
-function relocateEmpty(data: KmeansData, centroids: Float64Array, labels: Int32Array, k: number, sums: Float64Array, counts: Float64Array): void {
+function relocateEmpty(data: KmeansData, centroids: Float64Array, labels: Int32Array, k: number, counts: Float64Array): Relocation[] {
   const empty: number[] = [];
   for (let c = 0; c < k; c++) if (counts[c] === 0) empty.push(c);
-  if (empty.length === 0) return;
-  const { d, x } = data;
+  if (empty.length === 0) return [];
   const far: Array<{ row: number; dist: number }> = [];
   for (let i = 0; i < data.n; i++) {
     const dist = squaredDistance(data, i, centroids, labels[i] as number);
@@ -222,19 +219,17 @@ function relocateEmpty(data: KmeansData, centroids: Float64Array, labels: Int32A
       if (far.length > empty.length) far.pop();
     }
   }
+  const moves: Relocation[] = [];
   empty.forEach((c, e) => {
     const entry = far[e];
     if (!entry) return;
     const from = labels[entry.row] as number;
     if ((counts[from] as number) <= 1) return;
-    for (let j = 0; j < d; j++) {
-      const v = x[entry.row * d + j] as number;
-      sums[from * d + j] = (sums[from * d + j] as number) - v;
-      sums[c * d + j] = v;
-    }
+    moves.push({ row: entry.row, from, to: c });
     counts[from] = (counts[from] as number) - 1;
     counts[c] = 1;
   });
+  return moves;
 }
 
 async function lloyd(
@@ -252,7 +247,7 @@ async function lloyd(
   let next = new Float64Array(k * d);
   let labels = new Int32Array(n);
   let previous = new Int32Array(n).fill(-1);
-  const sums = new Float64Array(k * d);
+  const sums = new ClusterSums();
   const counts = new Float64Array(k);
   const shifts: number[] = [];
   let strict = false;
@@ -262,16 +257,10 @@ async function lloyd(
   for (let it = 0; it < maxIter; it++) {
     refined = await kernel.assign(data, centroids, k, labels);
     await kernel.update(data, labels, k, sums, counts);
-    relocateEmpty(data, centroids, labels, k, sums, counts);
+    const relocations = relocateEmpty(data, centroids, labels, k, counts);
+    clusterMeans(data, sums, counts, relocations, centroids, next);
     let shift = 0;
-    for (let c = 0; c < k; c++) {
-      const count = counts[c] as number;
-      for (let j = 0; j < d; j++) {
-        const v = count > 0 ? (sums[c * d + j] as number) / count : (centroids[c * d + j] as number);
-        next[c * d + j] = v;
-        shift += (v - (centroids[c * d + j] as number)) ** 2;
-      }
-    }
+    for (let i = 0; i < k * d; i++) shift += ((next[i] as number) - (centroids[i] as number)) ** 2;
     iterations = it + 1;
     shifts.push(shift);
     [centroids, next] = [next, centroids];

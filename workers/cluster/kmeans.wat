@@ -726,14 +726,196 @@
     end
     local.get $count)
 
-  ;; update: sums[labels[i] * d + j] += x[i, j] (float64, rows in order) and counts[labels[i]] += 1.
-  ;; Two columns per f64x2 add; each sum is the same chain of float64 adds as a scalar loop.
-  ;; The caller zeroes sums and counts.
+;; flush: splits each of a cluster's d running sums a[j] into `parts` float64 parts added to
+  ;; s[p][j] (part p's block at s + p * partBytes) and zeroes a[j]. Part p < parts - 1 is
+  ;; hi = (r + C) - C with C = consts[p][j] (d float64 per part), which rounds the rest r to a
+  ;; multiple of C's unit; the last part is what remains. Two columns per f64x2.
+  (func $flush
+    (param $a i32) (param $s i32) (param $consts i32) (param $d i32) (param $parts i32) (param $partBytes i32)
+    (local $end i32) (local $sp i32) (local $kp i32) (local $p i32) (local $dBytes i32)
+    (local $v v128) (local $c v128) (local $h v128)
+    (local $vs f64) (local $cs f64) (local $hs f64)
+    local.get $d
+    i32.const 3
+    i32.shl
+    local.set $dBytes
+    ;; end: where the whole pairs of columns end
+    local.get $a
+    local.get $d
+    i32.const -2
+    i32.and
+    i32.const 3
+    i32.shl
+    i32.add
+    local.set $end
+    block $pairsDone
+      loop $pairs
+        local.get $a
+        local.get $end
+        i32.ge_u
+        br_if $pairsDone
+        local.get $a
+        v128.load
+        local.set $v
+        local.get $a
+        v128.const i64x2 0 0
+        v128.store
+        local.get $s
+        local.set $sp
+        local.get $consts
+        local.set $kp
+        local.get $parts
+        i32.const 1
+        i32.sub
+        local.set $p
+        block $splitDone
+          loop $split
+            local.get $p
+            i32.eqz
+            br_if $splitDone
+            ;; h = (v + C) - C; sums += h; v -= h
+            local.get $v
+            local.get $kp
+            v128.load
+            local.tee $c
+            f64x2.add
+            local.get $c
+            f64x2.sub
+            local.set $h
+            local.get $sp
+            local.get $sp
+            v128.load
+            local.get $h
+            f64x2.add
+            v128.store
+            local.get $v
+            local.get $h
+            f64x2.sub
+            local.set $v
+            local.get $sp
+            local.get $partBytes
+            i32.add
+            local.set $sp
+            local.get $kp
+            local.get $dBytes
+            i32.add
+            local.set $kp
+            local.get $p
+            i32.const 1
+            i32.sub
+            local.set $p
+            br $split
+          end
+        end
+        local.get $sp
+        local.get $sp
+        v128.load
+        local.get $v
+        f64x2.add
+        v128.store
+        local.get $a
+        i32.const 16
+        i32.add
+        local.set $a
+        local.get $s
+        i32.const 16
+        i32.add
+        local.set $s
+        local.get $consts
+        i32.const 16
+        i32.add
+        local.set $consts
+        br $pairs
+      end
+    end
+    ;; an odd last column, the same steps in scalar float64
+    local.get $d
+    i32.const 1
+    i32.and
+    if
+      local.get $a
+      f64.load
+      local.set $vs
+      local.get $a
+      f64.const 0
+      f64.store
+      local.get $s
+      local.set $sp
+      local.get $consts
+      local.set $kp
+      local.get $parts
+      i32.const 1
+      i32.sub
+      local.set $p
+      block $oddDone
+        loop $odd
+          local.get $p
+          i32.eqz
+          br_if $oddDone
+          local.get $vs
+          local.get $kp
+          f64.load
+          local.tee $cs
+          f64.add
+          local.get $cs
+          f64.sub
+          local.set $hs
+          local.get $sp
+          local.get $sp
+          f64.load
+          local.get $hs
+          f64.add
+          f64.store
+          local.get $vs
+          local.get $hs
+          f64.sub
+          local.set $vs
+          local.get $sp
+          local.get $partBytes
+          i32.add
+          local.set $sp
+          local.get $kp
+          local.get $dBytes
+          i32.add
+          local.set $kp
+          local.get $p
+          i32.const 1
+          i32.sub
+          local.set $p
+          br $odd
+        end
+      end
+      local.get $sp
+      local.get $sp
+      f64.load
+      local.get $vs
+      f64.add
+      f64.store
+    end)
+
+  ;; update: counts[labels[i]] += 1 and x[i, :] added to its cluster's running sums
+  ;; fast[labels[i]][:] (float64, d per cluster), which are exact for `rowsPerFlush` rows
+  ;; (exact-sums.ts chooses it); every cluster's running sums are flushed into its exact parts
+  ;; (sums, `parts` blocks of k x d float64, partBytes apart) when they hold that many rows, and
+  ;; once more at the end. pending[c] (i32): rows in cluster c's running sums, kept only when
+  ;; rowsPerFlush <= n. Two columns per f64x2. The caller zeroes sums, counts, fast and pending.
   (func (export "update")
     (param $x i32) (param $n i32) (param $d i32) (param $labels i32) (param $sums i32) (param $counts i32)
+    (param $consts i32) (param $parts i32) (param $partBytes i32) (param $fast i32) (param $pending i32)
+    (param $k i32) (param $rowsPerFlush i32)
     (local $i i32) (local $l i32) (local $base i32) (local $xp i32) (local $pairEnd i32) (local $cp i32)
+    (local $dBytes i32) (local $fill i32) (local $pp i32) (local $counting i32)
+    local.get $d
+    i32.const 3
+    i32.shl
+    local.set $dBytes
     local.get $x
     local.set $xp
+    ;; counting: whether any cluster can reach rowsPerFlush rows (else one flush each at the end)
+    local.get $rowsPerFlush
+    local.get $n
+    i32.le_u
+    local.set $counting
     block $rowsDone
       loop $rows
         local.get $i
@@ -758,12 +940,10 @@
         f64.const 1
         f64.add
         f64.store
-        local.get $sums
+        local.get $fast
         local.get $l
-        local.get $d
+        local.get $dBytes
         i32.mul
-        i32.const 3
-        i32.shl
         i32.add
         local.set $base
         ;; pairEnd: where the row's whole pairs of columns end
@@ -818,11 +998,312 @@
           i32.add
           local.set $xp
         end
+        ;; one more row in the running sums: flush them when they hold rowsPerFlush rows
+        local.get $counting
+        if
+        local.get $pending
+        local.get $l
+        i32.const 2
+        i32.shl
+        i32.add
+        local.tee $pp
+        i32.load
+        i32.const 1
+        i32.add
+        local.tee $fill
+        local.get $rowsPerFlush
+        i32.ge_u
+        if
+          local.get $fast
+          local.get $l
+          local.get $dBytes
+          i32.mul
+          i32.add
+          local.get $sums
+          local.get $l
+          local.get $dBytes
+          i32.mul
+          i32.add
+          local.get $consts
+          local.get $d
+          local.get $parts
+          local.get $partBytes
+          call $flush
+          i32.const 0
+          local.set $fill
+        end
+        local.get $pp
+        local.get $fill
+        i32.store
+        end
         local.get $i
         i32.const 1
         i32.add
         local.set $i
         br $rows
       end
+    end
+    ;; flush what every cluster's running sums still hold
+    i32.const 0
+    local.set $l
+    block $clustersDone
+      loop $clusters
+        local.get $l
+        local.get $k
+        i32.ge_u
+        br_if $clustersDone
+        local.get $pending
+        local.get $l
+        i32.const 2
+        i32.shl
+        i32.add
+        i32.load
+        local.get $counting
+        i32.eqz
+        i32.or
+        if
+          local.get $fast
+          local.get $l
+          local.get $dBytes
+          i32.mul
+          i32.add
+          local.get $sums
+          local.get $l
+          local.get $dBytes
+          i32.mul
+          i32.add
+          local.get $consts
+          local.get $d
+          local.get $parts
+          local.get $partBytes
+          call $flush
+        end
+        local.get $l
+        i32.const 1
+        i32.add
+        local.set $l
+        br $clusters
+      end
     end)
+
+  ;; rests: for each of `count` records (row i32, column i32, value f64; 16 bytes) adds the value,
+  ;; what part 0 left of an x[row, column] (below part 0's unit), to parts 1 .. parts - 1 of its
+  ;; cluster's sums, split as $flush splits: sums[p][labels[row]][column], the constants of
+  ;; part p at consts[p][column].
+  (func (export "rests")
+    (param $records i32) (param $count i32) (param $labels i32) (param $sums i32) (param $consts i32)
+    (param $parts i32) (param $partBytes i32) (param $d i32)
+    (local $r i32) (local $end i32) (local $col i32) (local $sp i32) (local $kp i32) (local $p i32)
+    (local $v f64) (local $c f64) (local $h f64)
+    local.get $records
+    local.set $r
+    local.get $records
+    local.get $count
+    i32.const 4
+    i32.shl
+    i32.add
+    local.set $end
+    block $done
+      loop $each
+        local.get $r
+        local.get $end
+        i32.ge_u
+        br_if $done
+        local.get $r
+        i32.load offset=4
+        local.set $col
+        local.get $r
+        f64.load offset=8
+        local.set $v
+        ;; sp: sums[1][label][col]
+        local.get $sums
+        local.get $partBytes
+        i32.add
+        local.get $labels
+        local.get $r
+        i32.load
+        i32.const 2
+        i32.shl
+        i32.add
+        i32.load
+        local.get $d
+        i32.mul
+        local.get $col
+        i32.add
+        i32.const 3
+        i32.shl
+        i32.add
+        local.set $sp
+        ;; kp: consts[1][col]
+        local.get $consts
+        local.get $d
+        local.get $col
+        i32.add
+        i32.const 3
+        i32.shl
+        i32.add
+        local.set $kp
+        local.get $parts
+        i32.const 2
+        i32.sub
+        local.set $p
+        block $splitDone
+          loop $split
+            local.get $p
+            i32.const 0
+            i32.le_s
+            br_if $splitDone
+            local.get $v
+            local.get $kp
+            f64.load
+            local.tee $c
+            f64.add
+            local.get $c
+            f64.sub
+            local.set $h
+            local.get $sp
+            local.get $sp
+            f64.load
+            local.get $h
+            f64.add
+            f64.store
+            local.get $v
+            local.get $h
+            f64.sub
+            local.set $v
+            local.get $sp
+            local.get $partBytes
+            i32.add
+            local.set $sp
+            local.get $kp
+            local.get $d
+            i32.const 3
+            i32.shl
+            i32.add
+            local.set $kp
+            local.get $p
+            i32.const 1
+            i32.sub
+            local.set $p
+            br $split
+          end
+        end
+        local.get $sp
+        local.get $sp
+        f64.load
+        local.get $v
+        f64.add
+        f64.store
+        local.get $r
+        i32.const 16
+        i32.add
+        local.set $r
+        br $each
+      end
+    end)
+
+  ;; round: out[i, j] = x[i, j] rounded to part 0's unit, (v + C) - C with C = consts[j] (as
+  ;; float32: it has at most 24 significant bits), and for every value that changed, a record
+  ;; (i i32, j i32, v - rounded f64; 16 bytes) appended at `records`. Returns how many records,
+  ;; or -1 past maxRecords.
+  (func (export "round")
+    (param $x i32) (param $n i32) (param $d i32) (param $consts i32) (param $out i32) (param $records i32)
+    (param $maxRecords i32) (result i32)
+    (local $i i32) (local $j i32) (local $xp i32) (local $op i32) (local $kp i32) (local $rp i32) (local $count i32)
+    (local $v f64) (local $c f64) (local $h f64)
+    local.get $x
+    local.set $xp
+    local.get $out
+    local.set $op
+    local.get $records
+    local.set $rp
+    block $rowsDone
+      loop $rows
+        local.get $i
+        local.get $n
+        i32.ge_u
+        br_if $rowsDone
+        local.get $consts
+        local.set $kp
+        i32.const 0
+        local.set $j
+        block $columnsDone
+          loop $columns
+            local.get $j
+            local.get $d
+            i32.ge_u
+            br_if $columnsDone
+            local.get $xp
+            f32.load
+            f64.promote_f32
+            local.tee $v
+            local.get $kp
+            f64.load
+            local.tee $c
+            f64.add
+            local.get $c
+            f64.sub
+            local.set $h
+            local.get $op
+            local.get $h
+            f32.demote_f64
+            f32.store
+            local.get $v
+            local.get $h
+            f64.ne
+            if
+              local.get $count
+              local.get $maxRecords
+              i32.ge_u
+              if
+                i32.const -1
+                return
+              end
+              local.get $rp
+              local.get $i
+              i32.store
+              local.get $rp
+              local.get $j
+              i32.store offset=4
+              local.get $rp
+              local.get $v
+              local.get $h
+              f64.sub
+              f64.store offset=8
+              local.get $rp
+              i32.const 16
+              i32.add
+              local.set $rp
+              local.get $count
+              i32.const 1
+              i32.add
+              local.set $count
+            end
+            local.get $xp
+            i32.const 4
+            i32.add
+            local.set $xp
+            local.get $op
+            i32.const 4
+            i32.add
+            local.set $op
+            local.get $kp
+            i32.const 8
+            i32.add
+            local.set $kp
+            local.get $j
+            i32.const 1
+            i32.add
+            local.set $j
+            br $columns
+          end
+        end
+        local.get $i
+        i32.const 1
+        i32.add
+        local.set $i
+        br $rows
+      end
+    end
+    local.get $count)
 )

@@ -89,7 +89,8 @@ export interface ClusterResult {
   shifts: number[];
   preprocessor: Preprocessor;
   projection: ClusterProjection;
-  backend: { name: 'cpu' | 'webgpu'; reason: string };
+  /** `update`: where the centroid update of the last Lloyd iteration ran (the device's sums equal the CPU's: exact-sums.ts). */
+  backend: { name: 'cpu' | 'webgpu'; reason: string; update?: 'device' | 'cpu' };
   outputTable?: TableInfo;
   warnings: string[];
   elapsedMs: number;

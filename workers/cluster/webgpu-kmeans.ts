@@ -4,9 +4,9 @@
  * gap to the runner-up is within the float32 error bound (the CPU kernels' rule, with the bound
  * rounded up so the device lists at least those rows); only the labels and that list come back,
  * and the listed rows are decided in float64 on the CPU (kernel.ts `refineRows`), exactly as the
- * WASM kernel does. So both give identical labels, and, with the shared float64 update (row
- * order), identical centroids and inertia. The rechecked labels are written back to the device,
- * where `updateOnDevice` (webgpu-kmeans-update.ts) can sum the clusters without a copy.
+ * WASM kernel does. So both give identical labels. The rechecked labels are written back to the
+ * device, where the update (webgpu-kmeans-update.ts) sums the clusters exactly without a copy:
+ * the same sums as the CPU kernels' (exact-sums.ts), so centroids and inertia are identical too.
  *
  * The data and row norms are uploaded once per data set (cached by the identity of `data.x`) in
  * row chunks of at most 256 MiB (less when the device's limits are lower, or when a test asks)
@@ -17,7 +17,8 @@ import { requestComputeDevice } from '../compute/compute-device';
 import { MAP_MODE_READ, MAX_BUFFER_BYTES, USAGE_COPY_DST, USAGE_COPY_SRC, USAGE_MAP_READ, USAGE_STORAGE, USAGE_UNIFORM } from '../compute/webgpu-constants';
 import { chooseBackend, isGpuLike, type BackendChoice, type BackendPreference } from '../compute/backend-choice';
 import { describeAdapter, isFallbackAdapter, type GpuAdapterLike } from '../gbdt/webgpu-histogram';
-import { columnScales, createDeviceUpdater, deviceUpdateFits, type DeviceUpdater } from './webgpu-kmeans-update';
+import { columnBits, limbCount, type ClusterSums } from './exact-sums';
+import { createDeviceUpdater, type DeviceUpdater } from './webgpu-kmeans-update';
 import { createWasmKmeansKernel, float32GapFactor, refineRows, rowNorms, type KmeansData, type KmeansKernel } from './kernel';
 
 type GpuDevice = Awaited<ReturnType<GpuAdapterLike['requestDevice']>>;
@@ -94,11 +95,14 @@ export interface WebGpuKmeansKernel extends KmeansKernel {
   readonly adapterDescription: string;
   readonly isFallbackAdapter: boolean;
   /**
-   * The update on the device (webgpu-kmeans-update.ts: exact fixed-point sums, not bit-identical
-   * to `update`), reading the labels the last `assign` into this same `labels` array left on the
-   * device; false (nothing written) when those are not at hand or k x d is too large for it.
+   * The update on the device (webgpu-kmeans-update.ts), reading the labels the last `assign` into
+   * this same `labels` array left on the device; false (nothing written) when those are not at
+   * hand or k is too large for the device's workgroup memory. `update` uses it where it can and
+   * sums on the CPU otherwise, with identical results.
    */
-  updateOnDevice(data: KmeansData, labels: Int32Array, k: number, sums: Float64Array, counts: Float64Array): Promise<boolean>;
+  updateOnDevice(data: KmeansData, labels: Int32Array, k: number, sums: ClusterSums, counts: Float64Array): Promise<boolean>;
+  /** Where the last `update` ran. */
+  readonly lastUpdate: 'device' | 'cpu' | null;
 }
 
 interface Chunk {
@@ -133,7 +137,7 @@ export async function createWebGpuKmeansKernelOnAdapter(adapter: GpuAdapterLike,
   const layout = pipeline.getBindGroupLayout(0);
   const params = device.createBuffer({ label: 'kmeans-params', size: 32, usage: USAGE_UNIFORM | USAGE_COPY_DST });
   const cpu = createWasmKmeansKernel();
-  let loaded: { x: Float32Array; d: number; chunks: Chunk[]; norms: Float32Array; scales: Float64Array | null } | null = null;
+  let loaded: { x: Float32Array; d: number; chunks: Chunk[]; norms: Float32Array } | null = null;
   let updater: DeviceUpdater | null = null;
   let updaterColumns = 0;
   /** The labels array whose values the chunks' label buffers hold (after the float64 rechecks). */
@@ -143,6 +147,7 @@ export async function createWebGpuKmeansKernelOnAdapter(adapter: GpuAdapterLike,
   let readBuffer: GpuBuffer | null = null;
   let flagBuffer: GpuBuffer | null = null;
   let disposed = false;
+  let lastUpdate: 'device' | 'cpu' | null = null;
   let queueTail: Promise<unknown> = Promise.resolve();
 
   const sized = (current: GpuBuffer | null, bytes: number, usage: number, label: string): GpuBuffer => {
@@ -180,7 +185,7 @@ export async function createWebGpuKmeansKernelOnAdapter(adapter: GpuAdapterLike,
       const labelBuffer = device.createBuffer({ label: 'kmeans-labels', size: padded(rowCount * 4), usage: USAGE_STORAGE | USAGE_COPY_SRC | USAGE_COPY_DST });
       chunks.push({ firstRow, rowCount, x, norms: normBuffer, labels: labelBuffer });
     }
-    loaded = { x: data.x, d, chunks, norms, scales: null };
+    loaded = { x: data.x, d, chunks, norms };
     deviceLabelsOf = null;
     return loaded;
   };
@@ -292,6 +297,35 @@ export async function createWebGpuKmeansKernelOnAdapter(adapter: GpuAdapterLike,
     return flagged.length;
   };
 
+  const updateOnDevice = (data: KmeansData, labels: Int32Array, k: number, sums: ClusterSums, counts: Float64Array): Promise<boolean> => {
+    const result = queueTail.then(async () => {
+      const state = loaded;
+      // Declining is safe: the CPU update gives the same sums.
+      if (disposed || lostMessage !== null || !state || state.x !== data.x || state.d !== data.d || deviceLabelsOf !== labels) return false;
+      const bits = columnBits(data);
+      if (updaterColumns !== data.d) {
+        updater?.dispose();
+        updater = createDeviceUpdater(device, workgroupSize, data.d, maxGroups);
+        updaterColumns = data.d;
+      }
+      if (!updater) return false;
+      device.pushErrorScope('validation');
+      let ran = false;
+      let runError: unknown = null;
+      try {
+        ran = await updater.run(state.chunks, k, bits, limbCount(bits, data.n), sums, counts);
+      } catch (error) {
+        runError = error;
+      }
+      const failure = await device.popErrorScope();
+      if (runError !== null) throw runError;
+      if (failure) throw new EngineError('INTERNAL', `The WebGPU k-means update failed: ${failure.message}`);
+      return ran;
+    });
+    queueTail = result.catch(() => undefined);
+    return result;
+  };
+
   return {
     backend: 'webgpu',
     adapterDescription: describeAdapter(adapter),
@@ -301,29 +335,17 @@ export async function createWebGpuKmeansKernelOnAdapter(adapter: GpuAdapterLike,
       queueTail = result.catch(() => undefined);
       return result;
     },
-    // The shared float64 update (the CPU kernel's), so centroids are bit-identical across backends.
-    update(data, labels, k, sums, counts) {
-      return cpu.update(data, labels, k, sums, counts);
+    async update(data, labels, k, sums, counts) {
+      if (await updateOnDevice(data, labels, k, sums, counts)) {
+        lastUpdate = 'device';
+        return;
+      }
+      await cpu.update(data, labels, k, sums, counts);
+      lastUpdate = 'cpu';
     },
-    updateOnDevice(data, labels, k, sums, counts) {
-      const result = queueTail.then(async () => {
-        const state = loaded;
-        if (!state || state.x !== data.x || state.d !== data.d || deviceLabelsOf !== labels || !deviceUpdateFits(k, data.d)) return false;
-        state.scales ??= columnScales(data.x, data.n, data.d);
-        if (updaterColumns !== data.d) {
-          updater?.dispose();
-          updater = createDeviceUpdater(device, workgroupSize, data.d, maxGroups);
-          updaterColumns = data.d;
-        }
-        if (!updater) return false;
-        device.pushErrorScope('validation');
-        await updater.run(state.chunks, k, state.scales, sums, counts);
-        const failure = await device.popErrorScope();
-        if (failure) throw new EngineError('INTERNAL', `The WebGPU k-means update failed: ${failure.message}`);
-        return true;
-      });
-      queueTail = result.catch(() => undefined);
-      return result;
+    updateOnDevice,
+    get lastUpdate() {
+      return lastUpdate;
     },
     dispose() {
       if (disposed) return;
