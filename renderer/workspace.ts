@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { FileFormat } from '../workers/api';
+import { labelsWorkspaceStateSchema } from './views/labels/types';
 import { modelsWorkspaceStateSchema } from './views/models/types';
 import { packsWorkspaceStateSchema } from './views/packs/types';
 import { segmentsWorkspaceStateSchema } from './views/segments/types';
@@ -42,6 +43,8 @@ export const workspaceSchema = z.object({
   tags: tagsWorkspaceStateSchema.optional(),
   /** The open rule pack, the build form and the reviewer's name; absent before the Packs view. */
   packs: packsWorkspaceStateSchema.optional(),
+  /** The Labels forms, the trained labeler (its file) and the review decisions; absent before the Labels view kept state. */
+  labels: labelsWorkspaceStateSchema.optional(),
   selectedTable: z.string().nullable(),
 });
 

@@ -1,4 +1,5 @@
 import { useCallback, useRef, useState } from 'react';
+import { emptyLabelsWorkspace, type LabelsWorkspaceState } from '../views/labels/types';
 import { emptyModelsWorkspace, type ModelsWorkspaceState } from '../views/models/types';
 import { emptyPacksWorkspace, type PacksWorkspaceState } from '../views/packs/types';
 import { emptySegmentsWorkspace, type SegmentsWorkspaceState } from '../views/segments/types';
@@ -14,6 +15,7 @@ export interface ViewWorkspaces {
   segments: SegmentsWorkspaceState;
   tags: TagsWorkspaceState;
   packs: PacksWorkspaceState;
+  labels: LabelsWorkspaceState;
 }
 
 export interface ViewWorkspaceState {
@@ -23,6 +25,7 @@ export interface ViewWorkspaceState {
   setSegments(next: SegmentsWorkspaceState): void;
   setTags(next: TagsWorkspaceState): void;
   setPacks(next: PacksWorkspaceState): void;
+  setLabels(next: LabelsWorkspaceState): void;
   /** Replaces every view's state with an opened workspace's (an empty one where the file has none). */
   applyWorkspace(workspace: Workspace): void;
   /** "Save as segment tags" in the Segments view: the tags join the Tags view's tag set; returns what changed. */
@@ -36,6 +39,7 @@ export function useViewWorkspaces(): ViewWorkspaceState {
   const [segments, setSegments] = useState<SegmentsWorkspaceState>(emptySegmentsWorkspace);
   const [tags, setTags] = useState<TagsWorkspaceState>(emptyTagsWorkspace);
   const [packs, setPacks] = useState<PacksWorkspaceState>(emptyPacksWorkspace);
+  const [labels, setLabels] = useState<LabelsWorkspaceState>(emptyLabelsWorkspace);
 
   const applyWorkspace = useCallback((workspace: Workspace) => {
     setSql(workspace.sql);
@@ -43,6 +47,7 @@ export function useViewWorkspaces(): ViewWorkspaceState {
     setSegments(workspace.segments ?? emptySegmentsWorkspace());
     setTags(workspace.tags ?? emptyTagsWorkspace());
     setPacks(workspace.packs ?? emptyPacksWorkspace());
+    setLabels(workspace.labels ?? emptyLabelsWorkspace());
   }, []);
 
   const tagsRef = useRef(tags);
@@ -54,5 +59,5 @@ export function useViewWorkspaces(): ViewWorkspaceState {
     return `Segment tags in the Tags tab: ${parts.join(', ') || 'none'} (draft; each carries the scaler and centroids, so it can be validated and packed).`;
   }, []);
 
-  return { states: { sql, models, segments, tags, packs }, setSql, setModels, setSegments, setTags, setPacks, applyWorkspace, addSegmentTagsToSet };
+  return { states: { sql, models, segments, tags, packs, labels }, setSql, setModels, setSegments, setTags, setPacks, setLabels, applyWorkspace, addSegmentTagsToSet };
 }

@@ -82,7 +82,16 @@ export function viewElements(context: ViewContext): Record<Tab, ReactNode> {
         visible={tab === 'tags'}
       />
     ),
-    labels: <LabelsView {...shared} onCatalogChanged={onCatalogChanged} saveBytes={saveBytes} visible={tab === 'labels'} />,
+    labels: (
+      <LabelsView
+        {...shared}
+        onCatalogChanged={onCatalogChanged}
+        saveBytes={saveBytes}
+        workspace={states.labels}
+        onWorkspaceChange={workspaces.setLabels}
+        visible={tab === 'labels'}
+      />
+    ),
     packs: (
       <PacksView
         {...shared}

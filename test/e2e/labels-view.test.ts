@@ -1,11 +1,14 @@
 /**
  * The Labels tab in a real Chromium against the built renderer: a labeler trained on Online Retail
  * descriptions (labelled by their product noun) shows its held-out report and precision/coverage
- * curve, lists rows to review (accepting one makes it a training row), and labels a table.
+ * curve, lists rows to review (accepting one makes it a training row), and labels a table; the
+ * workspace keeps the forms, the labeler and the review decision, and reopening it brings them back.
  */
+import fs from 'node:fs';
 import type { Page } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
-import { useAppPage } from './helpers';
+import { parseWorkspace } from '../../renderer/workspace';
+import { catalogTable, useAppPage } from './helpers';
 
 const app = useAppPage();
 
@@ -59,6 +62,34 @@ describe('Labels', () => {
     const result = page.getByTestId('labels-apply-result');
     await result.waitFor({ timeout: 60_000 });
     expect(await result.innerText()).toMatch(/^Wrote [\d,]+ rows to retail_types_labels: [\d,]+ by keyword rules, [\d,]+ by the classifier/);
+    expect(consoleErrors).toEqual([]);
+  });
+
+  test('the workspace keeps the forms, the labeler and the review decision; reopening brings them back', { timeout: 180_000 }, async () => {
+    const { page, consoleErrors } = app;
+    const headline = await page.getByTestId('labels-headline').innerText();
+    await page.getByTestId('labels-min-precision').fill('0.95');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('save-workspace').click()]);
+    const text = fs.readFileSync(await download.path(), 'utf8');
+    const labels = parseWorkspace(text).labels;
+    expect(labels?.train).toMatchObject({ table: 'retail_types', textColumn: 'description', labelColumn: 'product_type', minPrecision: '0.95' });
+    expect(labels?.labeler?.kind).toBe('assay-labeler');
+    expect(labels?.labeler?.classes.length).toBe(8);
+    expect(labels?.corrections.length).toBe(1);
+
+    // Reopen: the workspace replaces what is open; the labeler is loaded into the engine again.
+    const dir = fs.mkdtempSync('/tmp/assay-labels-');
+    const file = `${dir}/labels.assay.json`;
+    fs.writeFileSync(file, text);
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByTestId('open-workspace').click()]);
+    await chooser.setFiles(file);
+    await catalogTable(page, 'online_retail').waitFor({ timeout: 60_000 });
+    await page.getByTestId('tab-labels').click();
+    await expect.poll(() => page.getByTestId('labels-headline').innerText(), { timeout: 60_000 }).toBe(headline);
+    expect(await page.getByTestId('labels-min-precision').inputValue()).toBe('0.95');
+    expect(await page.getByTestId('labels-train-run').innerText()).toBe('Retrain with 1 reviewed row');
+    expect(await page.getByTestId('labels-error').count()).toBe(0);
+    fs.rmSync(dir, { recursive: true, force: true });
     expect(consoleErrors).toEqual([]);
   });
 });

@@ -155,7 +155,6 @@ describe('assay labels', { timeout: 240_000 }, () => {
     expect(s.classes).toBe(21);
     // scikit-learn's TF-IDF + LogisticRegression (C = 10) on the same split: accuracy 0.850, coverage at 95% precision 0.688
     // (test/bench/labels.ts). The per-row AdaGrad this labeler used before L-BFGS reached 0.844 and 0.670.
-    console.log(`Instacart departments: accuracy ${s.accuracy}, macro-F1 ${(s as { macroF1?: number }).macroF1}, coverage ${JSON.stringify(s.coverageAt)}`);
     expect(s.accuracy).toBeGreaterThan(0.847);
     expect(s.coverageAt['0.95']).toBeGreaterThanOrEqual(0.685);
   });

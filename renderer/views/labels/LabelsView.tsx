@@ -1,25 +1,25 @@
-import { useCallback, useEffect, useMemo, useState, type JSX } from 'react';
-import type { EngineClient, LabelerSummary, LabelsApplyResult, LabelsReviewResult, TableInfo } from '../../../workers/api';
+import { useCallback, useEffect, useMemo, useRef, useState, type JSX } from 'react';
+import type { LabelerFile, LabelerSummary, LabelsApplyResult, LabelsReviewResult } from '../../../workers/api';
 import { ErrorPanel } from '../../components/Feedback';
 import { describeJobFailure, isCancelled } from '../../errors';
 import { useEngineJob } from '../../use-engine-job';
-import { defaultTable, saveText, type SaveBytes } from '../view-props';
+import { defaultTable, saveText, type SaveBytes, type WorkspaceViewProps } from '../view-props';
 import { LabelReportCard } from './LabelReportCard';
 import { LabelsApplyCard, type ApplyFormState } from './LabelsApplyCard';
 import { LabelsTrainForm, type TrainFormState } from './LabelsTrainForm';
 import { ReviewQueue } from './ReviewQueue';
-import { defaultLabelColumn, defaultTextColumn, withCorrection, type Correction, type LabelsJob } from './label-data';
+import { defaultLabelColumn, defaultTextColumn, withCorrection, type LabelsJob } from './label-data';
+import type { LabelsWorkspaceState } from './types';
 import '../sql/sql-view.css';
 import '../models/models-view.css';
 import '../segments/segments-view.css';
 
-export interface LabelsViewProps {
-  engine: EngineClient;
-  tables: TableInfo[];
-  selectedTable?: string | null;
+export type { LabelsWorkspaceState } from './types';
+export { emptyLabelsWorkspace, labelsWorkspaceStateSchema } from './types';
+
+export interface LabelsViewProps extends WorkspaceViewProps<LabelsWorkspaceState> {
   onCatalogChanged(): void;
   saveBytes: SaveBytes;
-  visible?: boolean;
 }
 
 function parseShare(text: string, what: string, low: number, high: number): number {
@@ -32,18 +32,35 @@ function parseShare(text: string, what: string, low: number, high: number): numb
  * Entity labels from product text: train a labeler (keyword rules + classifier) on a table, read
  * its held-out report and precision/coverage curve, review the rows it is unsure of (accept or
  * correct; corrections become training rows), and label a table. Every step is an engine job.
+ * The forms, the labeler (as its file) and the review decisions live in the workspace: opening a
+ * workspace loads its labeler into the engine again and brings back its report and review queue.
  */
-export function LabelsView({ engine, tables, selectedTable, onCatalogChanged, saveBytes, visible = true }: LabelsViewProps): JSX.Element {
-  const [form, setFormState] = useState<TrainFormState>({ table: '', textColumn: '', labelColumn: '', minPrecision: '0.9', holdout: '0.2' });
-  const [applyForm, setApplyFormState] = useState<ApplyFormState>({ table: '', outputTable: '', minConfidence: '0', atPrecision: false });
+export function LabelsView({ engine, tables, selectedTable, onCatalogChanged, saveBytes, visible = true, workspace, onWorkspaceChange }: LabelsViewProps): JSX.Element {
   const [summary, setSummary] = useState<LabelerSummary | null>(null);
   const [review, setReview] = useState<LabelsReviewResult | null>(null);
-  const [corrections, setCorrections] = useState<Correction[]>([]);
   const [applied, setApplied] = useState<LabelsApplyResult | null>(null);
   const [error, setError] = useState<string | null>(null);
   const { job, track } = useEngineJob<LabelsJob>();
-  const setForm = useCallback((change: Partial<TrainFormState>) => setFormState((f) => ({ ...f, ...change })), []);
-  const setApplyForm = useCallback((change: Partial<ApplyFormState>) => setApplyFormState((f) => ({ ...f, ...change })), []);
+  // The latest state, so quick successive changes build on each other rather than on a stale render.
+  const workspaceRef = useRef(workspace);
+  workspaceRef.current = workspace;
+  const updateWorkspace = useCallback(
+    (change: (state: LabelsWorkspaceState) => LabelsWorkspaceState) => {
+      const next = change(workspaceRef.current);
+      workspaceRef.current = next;
+      onWorkspaceChange(next);
+    },
+    [onWorkspaceChange],
+  );
+  const form: TrainFormState = workspace.train;
+  const applyForm: ApplyFormState = workspace.apply;
+  const corrections = workspace.corrections;
+  const setForm = useCallback((change: Partial<TrainFormState>) => updateWorkspace((s) => ({ ...s, train: { ...s.train, ...change } })), [updateWorkspace]);
+  const setApplyForm = useCallback((change: Partial<ApplyFormState>) => updateWorkspace((s) => ({ ...s, apply: { ...s.apply, ...change } })), [updateWorkspace]);
+  /** The labeler file the summary on screen came from (a workspace's file is loaded once). */
+  const shownFile = useRef<LabelerFile | null>(null);
+  /** The labeler whose review list was asked for. */
+  const reviewedFor = useRef<string | null>(null);
 
   const table = form.table || defaultTable(tables, selectedTable);
   const columns = useMemo(() => tables.find((t) => t.name === table)?.columns ?? [], [tables, table]);
@@ -52,8 +69,38 @@ export function LabelsView({ engine, tables, selectedTable, onCatalogChanged, sa
   const applyTable = applyForm.table || table;
 
   useEffect(() => {
-    if (summary && !applyForm.table) setApplyFormState((f) => ({ ...f, table }));
-  }, [summary, applyForm.table, table]);
+    if (summary && !applyForm.table) setApplyForm({ table });
+  }, [summary, applyForm.table, table, setApplyForm]);
+
+  // A workspace with a labeler (opened from a file): load it into the engine and show its report.
+  useEffect(() => {
+    const file = workspace.labeler;
+    if (file === shownFile.current) return;
+    shownFile.current = file;
+    setReview(null);
+    setApplied(null);
+    reviewedFor.current = null;
+    // Nothing stale on screen while the workspace's labeler loads (or when it has none).
+    setSummary(null);
+    if (!file) return;
+    let current = true;
+    engine.run('labels.load', { file }).then(
+      (loaded) => current && setSummary(loaded),
+      (err: unknown) => current && setError(describeJobFailure('Loading the workspace\'s labeler', err)),
+    );
+    return () => {
+      current = false;
+    };
+  }, [workspace.labeler, engine]);
+
+  // The review list of a labeler shown without one (just loaded), once its table is open.
+  useEffect(() => {
+    if (!summary || review || job || reviewedFor.current === summary.labelerId || !tables.some((t) => t.name === table)) return;
+    reviewedFor.current = summary.labelerId;
+    track('review', (options) => engine.start('labels.review', { labelerId: summary.labelerId, source: { table }, textColumn, limit: 200 }, options)).then(setReview, (err: unknown) => {
+      if (!isCancelled(err)) setError(describeJobFailure('Listing the rows to review', err));
+    });
+  }, [summary, review, job, tables, table, textColumn, engine, track]);
 
   const why = !table ? 'Open a table first.' : !textColumn ? 'The table has no text column.' : !labelColumn ? 'Choose the label column.' : textColumn === labelColumn ? 'The text and the label must be different columns.' : null;
 
@@ -67,6 +114,8 @@ export function LabelsView({ engine, tables, selectedTable, onCatalogChanged, sa
     try {
       const minPrecision = parseShare(form.minPrecision, 'The minimum precision', 0, 1);
       const holdout = parseShare(form.holdout, 'The held-out share', 0, 0.99);
+      // The columns trained on (defaults included) are what the workspace keeps.
+      setForm({ table, textColumn, labelColumn });
       const trained = await track('train', (options) =>
         engine.start(
           'labels.train',
@@ -74,6 +123,11 @@ export function LabelsView({ engine, tables, selectedTable, onCatalogChanged, sa
           options,
         ),
       );
+      const file = await engine.run('labels.export', { labelerId: trained.labelerId });
+      // Shown already: the workspace keeps the file without loading it again.
+      shownFile.current = file;
+      reviewedFor.current = trained.labelerId;
+      updateWorkspace((s) => ({ ...s, labeler: file }));
       setSummary(trained);
       setApplied(null);
       await loadReview(trained.labelerId);
@@ -129,7 +183,7 @@ export function LabelsView({ engine, tables, selectedTable, onCatalogChanged, sa
         {error && <ErrorPanel message={error} testId="labels-error" />}
         {!summary && !error && <p className="muted pad">Train a labeler on a table with a text column and a label column: its report, the review queue and labelling a table show here.</p>}
         {summary && <LabelReportCard summary={summary} visible={visible} onExport={() => void onExport()} />}
-        {summary && review && <ReviewQueue review={review} classes={summary.classes} corrections={corrections} onCorrect={(c) => setCorrections((all) => withCorrection(all, c))} />}
+        {summary && review && <ReviewQueue review={review} classes={summary.classes} corrections={corrections} onCorrect={(c) => updateWorkspace((s) => ({ ...s, corrections: withCorrection(s.corrections, c) }))} />}
         {summary && <LabelsApplyCard tables={tables} form={{ ...applyForm, table: applyTable }} setForm={setApplyForm} job={job} result={applied} onApply={() => void onApply()} />}
       </div>
     </div>
