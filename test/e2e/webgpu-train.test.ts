@@ -1,7 +1,8 @@
 /**
  * Backends agree on whole models: in a real Chromium (a module Web Worker, as in the app), small
  * models (3-5 trees, depth 3-4, a few thousand seeded rows with missing values) are trained with
- * the WebGPU histogram kernel and with the CPU kernel. The trees must be the same: same shape,
+ * the WebGPU kernel (binary:logistic: the whole loop on the device, webgpu-resident.ts; the others:
+ * device histograms per level) and with the CPU kernel. The trees must be the same: same shape,
  * same split features and default directions, equal thresholds, leaf values within float
  * tolerance (the WebGPU sums are fixed point, the CPU's float64, see webgpu-histogram.ts).
  * SwiftShader (a fallback adapter) is accepted; without WebGPU the test is skipped with the reason.
@@ -38,6 +39,12 @@ test('models trained with the WebGPU kernel equal those trained with the CPU ker
   const report = expectResults(await worker.run({}), context);
   console.log(`[webgpu-train] adapter: ${report.adapter}; ${report.cases.map((c) => `${c.name}: webgpu ${c.webgpuMs.toFixed(0)} ms, cpu ${c.cpuMs.toFixed(0)} ms`).join('; ')}`);
   expect(report.cases.length).toBe(3);
+  // binary:logistic runs the whole loop on the device (webgpu-resident.ts); the others say why not.
+  expect(report.cases.map((c) => c.webgpuDetail)).toEqual([
+    expect.stringMatching(/^trained on the device/),
+    'not on the device: the device-resident trainer does binary:logistic only (not reg:squarederror)',
+    'not on the device: the device-resident trainer does binary:logistic only (not multi:softprob)',
+  ]);
   for (const c of report.cases) {
     expect(c.webgpu.length, c.name).toBe(c.cpu.length);
     expect(c.cpu.length, c.name).toBeGreaterThanOrEqual(3);

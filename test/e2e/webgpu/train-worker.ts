@@ -28,6 +28,8 @@ export interface TrainCase {
   cpu: PlainTree[];
   webgpuMs: number;
   cpuMs: number;
+  /** How the WebGPU kernel trained (the device-resident loop, or why not). */
+  webgpuDetail: string;
 }
 
 export interface TrainResults {
@@ -65,11 +67,11 @@ function plain(tree: Tree): PlainTree {
   return { left: Array.from(tree.left), right: Array.from(tree.right), feature: Array.from(tree.feature), threshold: Array.from(tree.threshold), defaultLeft: Array.from(tree.defaultLeft) };
 }
 
-async function trainWith(kernel: HistogramKernel, c: (typeof CASES)[number]): Promise<{ trees: PlainTree[]; ms: number }> {
+async function trainWith(kernel: HistogramKernel, c: (typeof CASES)[number]): Promise<{ trees: PlainTree[]; ms: number; detail: string }> {
   const started = performance.now();
   const data = dataset(c.rows, 17, c.kind);
-  const { model } = await trainGbdt(data, { kernel, params: resolveParams({ ...c.params, seed: 3 }), featureNames: ['a', 'b', 'c', 'd', 'e'], evaluateTrain: false });
-  return { trees: model.trees.map(plain), ms: performance.now() - started };
+  const { model, backendDetail } = await trainGbdt(data, { kernel, params: resolveParams({ ...c.params, seed: 3 }), featureNames: ['a', 'b', 'c', 'd', 'e'], evaluateTrain: false });
+  return { trees: model.trees.map(plain), ms: performance.now() - started, detail: backendDetail ?? '' };
 }
 
 async function run(): Promise<TrainWorkerReport> {
@@ -83,7 +85,7 @@ async function run(): Promise<TrainWorkerReport> {
     for (const c of CASES) {
       const a = await trainWith(webgpu, c);
       const b = await trainWith(cpu, c);
-      cases.push({ name: c.name, rows: c.rows, webgpu: a.trees, cpu: b.trees, webgpuMs: a.ms, cpuMs: b.ms });
+      cases.push({ name: c.name, rows: c.rows, webgpu: a.trees, cpu: b.trees, webgpuMs: a.ms, cpuMs: b.ms, webgpuDetail: a.detail });
     }
   } finally {
     webgpu.dispose?.();
