@@ -247,14 +247,48 @@ export function encodedBytes(rows: EncodedRows): number {
   return rows.slots.byteLength + rows.values.byteLength;
 }
 
-/** Writes the "x0".."x{F-1}" columns of an encoded Arrow result into rows [at, at + numRows) of `into`. */
+/**
+ * Writes the "x0".."x{F-1}" columns of an encoded Arrow result into rows [at, at + numRows) of
+ * `into`. Rows are row-major [row × field]: the fill goes a block of rows at a time, every field
+ * of the block, so its writes stay in cache (column by column over a million rows they would not).
+ */
 export function fillEncoded(table: Table, encoding: CtrEncoding, into: EncodedRows, at: number): void {
   const F = encoding.fields.length;
-  encoding.fields.forEach((field, f) => {
-    const vector = table.getChild(`x${f}`);
-    if (field.kind === 'numeric') fillNumeric(vector, field, f, F, into.slots, into.values, at);
-    else fillSlots(vector, f, F, into.slots, into.values, at);
-  });
+  let base = at;
+  for (const batch of table.batches) {
+    const columns = encoding.fields.map((_, f) => columnData(batch.getChild(`x${f}`)));
+    const n = batch.numRows;
+    for (let from = 0; from < n; from += FILL_BLOCK) {
+      const to = Math.min(n, from + FILL_BLOCK);
+      for (let f = 0; f < F; f++) {
+        const field = encoding.fields[f] as CtrField;
+        const column = columns[f] as ColumnData;
+        if (field.kind === 'numeric') fillNumeric(column, field.missingIndicator ? 1 : 0, f, F, into, base, from, to);
+        else fillSlots(column, f, F, into, base, from, to);
+      }
+    }
+    base += n;
+  }
+}
+
+/** Rows per block of fillEncoded (a block's slots and values for 39 fields: ~160 KB). */
+const FILL_BLOCK = 512;
+
+/** One record batch's column as typed values, its null bitmap (null when none) and offset. */
+interface ColumnData {
+  values: ArrayLike<number>;
+  validity: Uint8Array | null;
+  offset: number;
+}
+
+function columnData(vector: Vector | null): ColumnData {
+  const chunk = vector?.data[0];
+  if (!vector || !chunk || vector.data.length !== 1) throw new Error('an encoded column must be one Arrow chunk per record batch');
+  const raw = chunk.values as ArrayLike<number> | BigInt64Array | BigUint64Array;
+  // 64-bit integers arrive as bigints: converted once per batch (slots and doubles never are).
+  const values: ArrayLike<number> = raw instanceof BigInt64Array || raw instanceof BigUint64Array ? Float64Array.from(raw, Number) : raw;
+  const validity = chunk.nullCount > 0 && chunk.nullBitmap && chunk.nullBitmap.length > 0 ? chunk.nullBitmap : null;
+  return { values, validity, offset: chunk.offset };
 }
 
 /**
@@ -313,25 +347,34 @@ export function forEachValue(vector: Vector | null, visit: (row: number, value: 
   }
 }
 
-function fillNumeric(vector: Vector | null, field: NumericField, f: number, F: number, slots: Int32Array, values: Float32Array | Float64Array, first: number): void {
-  forEachValue(vector, (r, v) => {
-    const at = (first + r) * F + f;
-    if (v === null || !Number.isFinite(v)) {
-      slots[at] = field.missingIndicator ? 1 : 0;
-      values[at] = field.missingIndicator ? 1 : 0;
+/** Rows [from, to) of a batch's numeric column into rows base+from.. of `into`; missing -> the indicator slot. */
+function fillNumeric(column: ColumnData, missing: number, f: number, F: number, into: EncodedRows, base: number, from: number, to: number): void {
+  const { values: xs, validity, offset } = column;
+  const { slots, values } = into;
+  let at = (base + from) * F + f;
+  for (let i = from; i < to; i++, at += F) {
+    const bit = offset + i;
+    const v = xs[bit] as number;
+    if ((validity && ((validity[bit >> 3] as number) & (1 << (bit & 7))) === 0) || !Number.isFinite(v)) {
+      slots[at] = missing;
+      values[at] = missing;
     } else {
       slots[at] = 0;
       values[at] = v;
     }
-  });
+  }
 }
 
-function fillSlots(vector: Vector | null, f: number, F: number, slots: Int32Array, values: Float32Array | Float64Array, first: number): void {
-  forEachValue(vector, (r, v) => {
-    const at = (first + r) * F + f;
-    slots[at] = v ?? 0;
+/** Rows [from, to) of a batch's slot column (NULL -> slot 0) into rows base+from.. of `into`. */
+function fillSlots(column: ColumnData, f: number, F: number, into: EncodedRows, base: number, from: number, to: number): void {
+  const { values: xs, validity, offset } = column;
+  const { slots, values } = into;
+  let at = (base + from) * F + f;
+  for (let i = from; i < to; i++, at += F) {
+    const bit = offset + i;
+    slots[at] = validity && ((validity[bit >> 3] as number) & (1 << (bit & 7))) === 0 ? 0 : (xs[bit] as number);
     values[at] = 1;
-  });
+  }
 }
 
 /** The SQL text of a numeric field's x (NULL = missing), for exporters that want DuckDB's form. */
