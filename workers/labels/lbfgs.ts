@@ -14,7 +14,15 @@
  */
 import { cancelledError } from '../protocol/errors';
 import type { SparseRows } from './features';
-import type { SoftmaxWeights } from './softmax';
+
+/** The fitted weights (softmax.ts's SoftmaxWeights, by shape: softmax.ts imports this file). */
+export interface FittedSoftmax {
+  features: number;
+  classes: number;
+  /** features × classes, row-major. */
+  weights: Float32Array;
+  bias: Float32Array;
+}
 
 export interface LbfgsOptions {
   /** Inverse L2 strength, as scikit-learn's C. */
@@ -144,7 +152,7 @@ function maxAbs(a: Float64Array): number {
 }
 
 /** Trains softmax weights on `rows` of `x` (class ids `y`) by L-BFGS with a backtracking (Armijo) line search. */
-export async function trainSoftmaxLbfgs(x: SparseRows, y: Int32Array, rows: Int32Array, features: number, classes: number, options: LbfgsOptions): Promise<SoftmaxWeights> {
+export async function trainSoftmaxLbfgs(x: SparseRows, y: Int32Array, rows: Int32Array, features: number, classes: number, options: LbfgsOptions): Promise<FittedSoftmax> {
   const k = classes;
   const size = features * k + k;
   const m = Math.max(1, options.memory);
