@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch reference for the CTR benchmark (test/bench/ctr.ts): FM and DeepFM on the same CSV,
+"""PyTorch reference for the CTR benchmark (test/bench/ctr.ts): LR, FM and DeepFM on the same CSV,
 fields, encoding, embedding size, optimiser (Adam; sparse "lazy" Adam on the embedding tables, as
 Assay updates only the slots a batch touches), batch size, epochs and split as Assay.
 
@@ -8,7 +8,8 @@ sign(x)*ln(1+|x|), standardised with the population mean/std over every row, and
 (NULL, NaN, +-Inf) gives x = 0 plus a missing-indicator slot (when the column has missing values);
 text columns get a vocabulary of every level seen (slot 0 = NULL/other). The model is the contract
 of workers/ctr/weights.ts: bias + sum_f w_f v_f + 1/2 sum_k ((sum_f e_fk v_f)^2 - sum_f (e_fk v_f)^2)
-(+ an MLP over the concatenated e_f v_f for DeepFM, ReLU hidden layers with dropout).
+(+ an MLP over the concatenated e_f v_f for DeepFM, ReLU hidden layers with dropout); LR is the
+bias and first-order part alone.
 
 Split: the first (1 - valid_frac) of the rows train, the rest are the held-out rows (Assay's
 'time' split on the row number). Prints one JSON line: AUC on the held-out rows and seconds per
@@ -59,9 +60,11 @@ class FM(torch.nn.Module):
         self.offsets = torch.tensor(np.concatenate([[0], np.cumsum(sizes)[:-1]]), dtype=torch.int64)
         total = int(np.sum(sizes))
         self.linear = torch.nn.Embedding(total, 1, sparse=True)
-        self.embed = torch.nn.Embedding(total, k, sparse=True)
         torch.nn.init.zeros_(self.linear.weight)
-        torch.nn.init.normal_(self.embed.weight, std=0.01)
+        # LR (k = 0): no embedding table at all.
+        self.embed = torch.nn.Embedding(total, k, sparse=True) if k > 0 else None
+        if self.embed is not None:
+            torch.nn.init.normal_(self.embed.weight, std=0.01)
         self.bias = torch.nn.Parameter(torch.zeros(1))
         layers = []
         width = len(sizes) * k
@@ -73,6 +76,8 @@ class FM(torch.nn.Module):
     def forward(self, slots, values):
         index = slots + self.offsets
         w = self.linear(index).squeeze(-1)
+        if self.embed is None:
+            return self.bias + (w * values).sum(1), None
         e = self.embed(index) * values.unsqueeze(-1)
         s = e.sum(1)
         margin = self.bias + (w * values).sum(1) + 0.5 * (s * s - (e * e).sum(1)).sum(1)
@@ -85,7 +90,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument('--csv', required=True)
     p.add_argument('--target', default='label')
-    p.add_argument('--model', choices=['fm', 'deepfm'], default='fm')
+    p.add_argument('--model', choices=['lr', 'fm', 'deepfm'], default='fm')
     p.add_argument('--k', type=int, default=16)
     p.add_argument('--epochs', type=int, default=3)
     p.add_argument('--batch', type=int, default=1024)
@@ -112,8 +117,8 @@ def main():
     n_train = n - int(round(n * a.valid_frac))
 
     hidden = [int(h) for h in a.hidden.split(',') if h] if a.model == 'deepfm' else []
-    model = FM([f[2] for f in fields], a.k, hidden, a.dropout)
-    sparse = [model.linear.weight, model.embed.weight]
+    model = FM([f[2] for f in fields], 0 if a.model == 'lr' else a.k, hidden, a.dropout)
+    sparse = [model.linear.weight] + ([model.embed.weight] if model.embed is not None else [])
     dense = [q for q in model.parameters() if all(q is not s for s in sparse)]
     opt_sparse = torch.optim.SparseAdam(sparse, lr=a.lr)
     opt_dense = torch.optim.Adam(dense, lr=a.lr)
@@ -128,7 +133,9 @@ def main():
         for start in range(0, n_train, a.batch):
             idx = order[start:start + a.batch]
             margin, e = model(slots[idx], values[idx])
-            loss = loss_fn(margin, y[idx]) + a.l2 * (e * e).sum() / len(idx)
+            loss = loss_fn(margin, y[idx])
+            if e is not None:
+                loss = loss + a.l2 * (e * e).sum() / len(idx)
             opt_sparse.zero_grad()
             opt_dense.zero_grad()
             loss.backward()
