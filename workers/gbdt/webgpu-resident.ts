@@ -42,7 +42,7 @@
  */
 import { MAP_MODE_READ, USAGE_COPY_DST, USAGE_COPY_SRC, USAGE_MAP_READ, USAGE_STORAGE, USAGE_UNIFORM } from '../compute/webgpu-constants';
 import { fixedPointScale, readFixedPoint } from '../compute/fixed-point';
-import type { GpuBindGroupLike, GpuBufferLike, GpuCommandEncoderLike, GpuComputePipelineLike, GpuDeviceLike } from '../compute/webgpu-types';
+import type { GpuBindGroupLike, GpuBufferLike, GpuCommandEncoderLike, GpuComputePassLike, GpuComputePipelineLike, GpuDeviceLike } from '../compute/webgpu-types';
 import { EngineError, cancelledError } from '../protocol/errors';
 import { binColumns, MISSING_BIN, type BinnedMatrix } from './binning';
 import type { HistogramKernel } from './histogram';
@@ -277,12 +277,11 @@ export async function trainResident(
 
     const group = (pipeline: GpuComputePipelineLike, buffers: GpuBufferLike[]): GpuBindGroupLike =>
       device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: buffers.map((b, binding) => ({ binding, resource: { buffer: b } })) });
-    const dispatch = (encoder: GpuCommandEncoderLike, pipeline: GpuComputePipelineLike, bind: GpuBindGroupLike, x: number, y = 1): void => {
-      const pass = encoder.beginComputePass();
+    // One compute pass per submission step: WebGPU makes each dispatch's writes visible to the next.
+    const dispatch = (pass: GpuComputePassLike, pipeline: GpuComputePipelineLike, bind: GpuBindGroupLike, x: number, y = 1): void => {
       pass.setPipeline(pipeline);
       pass.setBindGroup(0, bind);
       pass.dispatchWorkgroups(x, y);
-      pass.end();
     };
     // Bind groups that do not change within a run (by the rows / histogram buffer parity).
     const bindGradient = group(pipelines.gradient, [params.gradient, marginsBuf, labelsBuf, tableBuf, ghBuf, rowsBufs[0], nodeOfRowBuf]);
@@ -318,10 +317,12 @@ export async function trainResident(
       const table = new Uint32Array(chunks * 2);
       for (let c = 0; c < chunks; c++) table[c * 2 + 1] = c;
       device.queue.writeBuffer(buildTableBuf, 0, table);
-      dispatch(encoder, pipelines.gradient, bindGradient, rowGroups);
       encoder.clearBuffer(histBufs[0], 0, slotWords * 4);
-      dispatch(encoder, pipelines.build, bindBuild[0] as GpuBindGroupLike, chunks, F);
-      dispatch(encoder, pipelines.splitFind, bindSplit[0] as GpuBindGroupLike, 1, F);
+      const pass = encoder.beginComputePass();
+      dispatch(pass, pipelines.gradient, bindGradient, rowGroups);
+      dispatch(pass, pipelines.build, bindBuild[0] as GpuBindGroupLike, chunks, F);
+      dispatch(pass, pipelines.splitFind, bindSplit[0] as GpuBindGroupLike, 1, F);
+      pass.end();
     };
 
     /**
@@ -346,21 +347,26 @@ export async function trainResident(
         u[1] = PARTITION_ROWS;
         u[2] = grow ? 0 : 1;
       });
-      encoder.clearBuffer(countersBuf, 0, Math.max(16, Math.ceil((J * 8) / 16) * 16));
-      if (partTable.length > 0) dispatch(encoder, pipelines.partition, bindPartition[parity] as GpuBindGroupLike, partTable.length / 2);
-      if (!grow) return;
-      writeParams(params.ranges, (u) => {
-        u[0] = J;
-      });
-      dispatch(encoder, pipelines.ranges, bindRanges, Math.ceil(J / wg));
       const next = 1 - parity;
-      encoder.clearBuffer(histBufs[next] as GpuBufferLike, 0, 2 * J * slotWords * 4);
-      if (buildTable.length > 0) {
-        device.queue.writeBuffer(buildTableBuf, 0, Uint32Array.from(buildTable));
-        dispatch(encoder, pipelines.build, bindBuild[next] as GpuBindGroupLike, buildTable.length / 2, F);
+      if (grow) {
+        encoder.clearBuffer(countersBuf, 0, Math.max(16, Math.ceil((J * 8) / 16) * 16));
+        encoder.clearBuffer(histBufs[next] as GpuBufferLike, 0, 2 * J * slotWords * 4);
       }
-      dispatch(encoder, pipelines.subtract, bindSubtract[next] as GpuBindGroupLike, Math.ceil((F * RESIDENT_BINS) / wg), J);
-      dispatch(encoder, pipelines.splitFind, bindSplit[next] as GpuBindGroupLike, 2 * J, F);
+      const pass = encoder.beginComputePass();
+      if (partTable.length > 0) dispatch(pass, pipelines.partition, bindPartition[parity] as GpuBindGroupLike, partTable.length / 2);
+      if (grow) {
+        writeParams(params.ranges, (u) => {
+          u[0] = J;
+        });
+        dispatch(pass, pipelines.ranges, bindRanges, Math.ceil(J / wg));
+        if (buildTable.length > 0) {
+          device.queue.writeBuffer(buildTableBuf, 0, Uint32Array.from(buildTable));
+          dispatch(pass, pipelines.build, bindBuild[next] as GpuBindGroupLike, buildTable.length / 2, F);
+        }
+        dispatch(pass, pipelines.subtract, bindSubtract[next] as GpuBindGroupLike, Math.ceil((F * RESIDENT_BINS) / wg), J);
+        dispatch(pass, pipelines.splitFind, bindSplit[next] as GpuBindGroupLike, 2 * J, F);
+      }
+      pass.end();
     };
 
     /** Exact histograms of (slot, feature) pairs of buffer `parity`, as Uint32 words per pair. */
@@ -592,7 +598,9 @@ export async function trainResident(
           tail = (enc) => {
             if (lastJobs.length > 0) encodeLevel(enc, lastJobs, lastParity, false);
             device.queue.writeBuffer(leafValueBuf, 0, new Uint32Array(leafValues.buffer));
-            dispatch(enc, pipelines.leaves, bindLeaves, rowGroups);
+            const pass = enc.beginComputePass();
+            dispatch(pass, pipelines.leaves, bindLeaves, rowGroups);
+            pass.end();
           };
           break;
         }
