@@ -1,8 +1,9 @@
 /**
  * WebGPU k-means kernel conformance in a real Chromium: the kernel runs in a module Web Worker (as
  * in the app) on seeded data and must give the CPU (WASM) kernel's labels exactly, on single
- * assignments (exact and near ties included, chunked buffers) and whole runs (identical labels,
- * inertia within 1e-4 relative; in fact identical, as the update is shared). SwiftShader (a
+ * assignments (exact and near ties included, chunked buffers) and whole runs with the centroid
+ * update on the device (identical labels, centroids and inertia: both backends sum exactly,
+ * workers/cluster/exact-sums.ts). SwiftShader (a
  * fallback adapter) is accepted. Without navigator.gpu or an adapter the test is skipped with
  * the reason. Self-contained (its own server, bundle and Chromium: test/e2e/webgpu/harness.ts).
  */
@@ -15,7 +16,7 @@ const MAX_CHUNK_BYTES = 16 * 1024;
 
 const worker = useWebGpuWorker<KmeansResults>('kmeans-worker.ts', 'webgpu kmeans');
 
-test('the WebGPU k-means kernel in a Web Worker gives the CPU kernel\'s labels and inertia', async (context) => {
+test('the WebGPU k-means kernel in a Web Worker gives the CPU kernel\'s labels, centroids and inertia, with the update on the device', async (context) => {
   const report = expectResults(await worker.run({ maxChunkBytes: MAX_CHUNK_BYTES }), context);
   console.log(`[webgpu-kmeans] adapter: ${report.adapter}`);
   expect(report.assigns).toHaveLength(5);
@@ -33,6 +34,8 @@ test('the WebGPU k-means kernel in a Web Worker gives the CPU kernel\'s labels a
     expect(Math.abs(r.inertiaGpu - r.inertiaCpu) / r.inertiaCpu, r.name).toBeLessThanOrEqual(1e-4);
     expect(r.iterationsGpu, r.name).toBe(r.iterationsCpu);
     expect(r.centroidsIdentical, r.name).toBe(true);
+    expect(r.inertiaGpu, r.name).toBe(r.inertiaCpu);
+    expect(r.updateOnDevice, r.name).toBe(true);
     expect(r.inertiaCpu, r.name).toBeGreaterThan(0);
   }
   expect(report.selection.webgpu.backend).toBe('webgpu');

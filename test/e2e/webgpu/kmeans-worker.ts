@@ -7,7 +7,7 @@ import { createRng } from '../../../workers/gbdt/rng';
 import { describeAdapter, type GpuLike } from '../../../workers/gbdt/webgpu-histogram';
 import { createWasmKmeansKernel, type KmeansData, type KmeansKernel } from '../../../workers/cluster/kernel';
 import { runKmeans } from '../../../workers/cluster/kmeans';
-import { createWebGpuKmeansKernel, pickKmeansKernel } from '../../../workers/cluster/webgpu-kmeans';
+import { createWebGpuKmeansKernel, pickKmeansKernel, type WebGpuKmeansKernel } from '../../../workers/cluster/webgpu-kmeans';
 import { answerWith, NO_ADAPTER, NO_NAVIGATOR_GPU, workerGpu, type WebGpuWorkerReport } from './worker-report';
 
 export interface AssignCase {
@@ -28,6 +28,8 @@ export interface RunCase {
   iterationsCpu: number;
   iterationsGpu: number;
   centroidsIdentical: boolean;
+  /** The WebGPU run's last centroid update ran on the device. */
+  updateOnDevice: boolean;
 }
 
 export interface KmeansResults {
@@ -73,13 +75,13 @@ async function compareAssign(name: string, cpu: KmeansKernel, gpu: KmeansKernel,
   return { name, rows: data.n, mismatches, refinedCpu, refinedGpu };
 }
 
-async function compareRun(name: string, cpu: KmeansKernel, gpu: KmeansKernel, data: KmeansData, k: number, seed: number): Promise<RunCase> {
+async function compareRun(name: string, cpu: KmeansKernel, gpu: WebGpuKmeansKernel, data: KmeansData, k: number, seed: number): Promise<RunCase> {
   const a = await runKmeans(cpu, data, { k, seed, nInit: 2, maxIter: 100 });
   const b = await runKmeans(gpu, data, { k, seed, nInit: 2, maxIter: 100 });
   let mismatches = 0;
   for (let i = 0; i < data.n; i++) if (a.labels[i] !== b.labels[i]) mismatches++;
   const centroidsIdentical = a.centroids.every((v, i) => Object.is(v, b.centroids[i]));
-  return { name, mismatches, inertiaCpu: a.inertia, inertiaGpu: b.inertia, iterationsCpu: a.iterations, iterationsGpu: b.iterations, centroidsIdentical };
+  return { name, mismatches, inertiaCpu: a.inertia, inertiaGpu: b.inertia, iterationsCpu: a.iterations, iterationsGpu: b.iterations, centroidsIdentical, updateOnDevice: gpu.lastUpdate === 'device' };
 }
 
 async function pick(preference: 'auto' | 'webgpu', gpu: unknown): Promise<{ backend: 'cpu' | 'webgpu'; reason: string }> {
