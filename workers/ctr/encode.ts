@@ -1,8 +1,10 @@
 /**
  * The CTR family's input pipeline: source columns -> field slots, computed in DuckDB and read back
- * through Arrow as typed arrays (no row objects). Building the encoding measures the training data
- * (numeric means/deviations, text vocabularies); encoding rows applies a saved encoding (training,
- * evaluation and scoring alike), so the slots a row gets never depend on which job reads it.
+ * through Arrow as typed arrays (no row objects). Building the encoding measures the training rows
+ * only (numeric means/deviations, text vocabularies); encoding rows applies a saved encoding
+ * (training, evaluation and scoring alike, as SQL: `encodedSelect`), so the slots a row gets never
+ * depend on which job reads it. The jobs encode into a DuckDB table and read it back a buffer at a
+ * time (stream.ts).
  *
  * Slots follow workers/ctr/weights.ts: a vocabulary level joins against an uploaded
  * (level, slot) table (unseen, rare and NULL levels -> slot 0, "other"); a hashed level is
@@ -289,39 +291,6 @@ function columnData(vector: Vector | null): ColumnData {
   const values: ArrayLike<number> = raw instanceof BigInt64Array || raw instanceof BigUint64Array ? Float64Array.from(raw, Number) : raw;
   const validity = chunk.nullCount > 0 && chunk.nullBitmap && chunk.nullBitmap.length > 0 ? chunk.nullBitmap : null;
   return { values, validity, offset: chunk.offset };
-}
-
-/**
- * Encodes every row of `relation` (in its order) with a saved encoding. `extra` adds SELECT
- * expressions (e.g. the label) returned as Float64 columns. Missing source columns are refused.
- */
-export async function encodeRows(
-  driver: DuckDriver,
-  relation: string,
-  encoding: CtrEncoding,
-  options: { signal: AbortSignal; extra?: Record<string, string>; precise?: boolean; orderColumn?: string },
-): Promise<{ encoded: EncodedRows; extra: Record<string, Float64Array> }> {
-  const { select, joins, release } = await encodedSelect(driver, encoding);
-  try {
-    const extraNames = Object.keys(options.extra ?? {});
-    extraNames.forEach((name, i) => select.push(`CAST(${(options.extra as Record<string, string>)[name]} AS DOUBLE) AS "e${i}"`));
-    // Every expression names its source columns as s."col", clear of the vocabulary tables' columns.
-    // Joins may reorder rows: number them first (or use the caller's row column) and sort back.
-    const order = options.orderColumn ? quoteIdent(options.orderColumn) : '"__assay_row"';
-    const numbered = options.orderColumn ? relation : `(SELECT row_number() OVER () AS "__assay_row", * FROM ${relation})`;
-    const sql = joins.length > 0 || options.orderColumn
-      ? `SELECT ${select.join(', ')} FROM ${numbered} AS s ${joins.join(' ')} ORDER BY s.${order}`
-      : `SELECT ${select.join(', ')} FROM ${relation} AS s`;
-    const table = await driver.query(sql, options.signal);
-    throwIfAborted(options.signal);
-    const encoded = allocateEncodedRows(table.numRows, encoding.fields.length, options.precise);
-    fillEncoded(table, encoding, encoded, 0);
-    const extra: Record<string, Float64Array> = {};
-    extraNames.forEach((name, i) => (extra[name] = float64Column(table.getChild(`e${i}`), table.numRows)));
-    return { encoded, extra };
-  } finally {
-    await release();
-  }
 }
 
 /** A numeric Arrow column as Float64 (NULL = NaN). */
