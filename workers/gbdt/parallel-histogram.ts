@@ -47,8 +47,8 @@ export interface HistogramWorkerPort {
 /**
  * Control block slots (Int32). The item counter and the done counter, which threads write during
  * a command, sit on cache lines of their own (64 bytes apart): on the line of SEQ, which idle
- * helpers keep reading, every write would take the line from all of them (with 16 threads every
- * step slowed down rather than sped up from 8 to 16).
+ * helpers keep reading, every write would take the line from all of them (a likely part of why
+ * every step got slower, not faster, from 8 to 16 threads on the lent 16-core machine).
  */
 const C_SEQ = 0; // command number: helpers wait for it to change
 const C_NEXT = 16; // next work item to take
@@ -108,7 +108,7 @@ const PART_ROWS = 16384;
  * How long a waiting thread spins before it sleeps in Atomics.wait, in milliseconds: helpers
  * between steps, the calling thread for the helpers' last items. A sleeping thread costs a wake-up
  * per step, and on a virtual machine waking a halted core takes tens to hundreds of microseconds
- * (the old 32k-iteration spin, ~50 us, left every step of a 16-thread run with a ~0.3 ms floor).
+ * (with the old 32k-iteration spin, ~50 us, no 16-thread step took less than ~0.3 ms).
  * Half a millisecond covers the calling thread's work between the steps of a tree, so helpers
  * stay awake while a model trains and sleep as soon as it pauses (as OpenMP's default spin does).
  */
