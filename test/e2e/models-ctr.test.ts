@@ -103,6 +103,8 @@ describe('Models: the CTR kinds (lr, fm, deepfm) in the app', () => {
     expect(await aucShown(page)).toBeGreaterThan(0.7);
     // The app serves tfjs's .wasm files: the MLP runs on the WASM backend, not the CPU fallback.
     expect(await page.getByTestId('model-backend-used').innerText()).toMatch(/tfjs WASM backend for the MLP \(SIMD, (threads|one thread)\)/);
+    // The worker offers navigator.gpu, and auto refuses Chromium's SwiftShader for the MLP, saying so.
+    expect(await page.getByTestId('model-backend-used').innerText()).toMatch(/WebGPU not used: .*(swiftshader|software|fallback)/i);
   });
 
   test('3-fold cross-validation of an LR by entity shows the CV card', async () => {
