@@ -2,10 +2,11 @@
  * Benchmark `gpu` (issue 16): Assay's WebGPU kernels against its WASM kernels on one thread and on
  * every core, in the same run on the same data:
  *   1. histogram passes (all rows, every feature), sums compared;
- *   2. whole training (binary:logistic, depth 6, hist; WebGPU with the row steps on this thread and
- *      on the helper threads), trees compared (shape, features,
- *      thresholds, default directions equal; leaves within 1e-6 relative: the WebGPU sums are
- *      fixed point, see webgpu-histogram.ts);
+ *   2. whole training (binary:logistic, depth 6, hist): WASM on every core, the whole loop on the
+ *      device (webgpu-resident.ts; binning on the helper threads), WASM on one thread (unless
+ *      --skip-single-train) and the per-level WebGPU path (--levels); trees compared (shape,
+ *      features, thresholds, default directions equal; leaves bit for bit or within 1e-6
+ *      relative), the device round-trip latency, and CPU prediction time for all rows;
  *   3. k-means iterations (assignment + update), labels, centroids and inertia compared: the update
  *      on the device (exact sums: centroids bit-identical to the CPU's), and the update on the CPU.
  * WebGPU comes from the host (Chromium) or, in Node, from Dawn (npm `webgpu`, or the module named
@@ -14,6 +15,7 @@
  *
  *   npm run bench -- --only gpu [--gpu-rows N] [--gpu-features F] [--gpu-rounds R] [--runs R]
  *   node bin/run-ts.mjs test/bench/gpu.ts [same flags] [--allow-software] [--skip-single-train]
+ *     [--levels] [--skip-histograms] [--skip-kmeans]
  */
 import os from 'node:os';
 import { classifyAdapter, describeAdapter } from '../../workers/compute/adapter-kind';

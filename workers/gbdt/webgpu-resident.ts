@@ -17,12 +17,12 @@
  *      them to the margins (float32 add, as the CPU). This tail goes with the next tree's
  *      submission.
  *
- * Same trees as the CPU trainer. The CPU trainer sums float32 gradient pairs in float64; here the
- * same float32 pairs are summed exactly as integers, q = round(x * S): gradients are multiples of
- * 2^-24 (p - y with p = k * 2^-24) and S_g = 2^61 / 2^ceil(log2(n * w)) >= 2^24 up to 2^37 rows,
- * so gradient sums are exact; hessians are rounded to 1/S_h (S_h = 2^43 at 1M rows; at most
- * 2^-44 per row). Both sides agree far below float32 leaf precision, and splits are chosen by
- * the CPU's rule in float64:
+ * Same trees as the CPU trainer. Gradient pairs are the CPU's float32 pairs bit for bit (the
+ * sigmoid-table spec): g on a 2^-24 grid, h on a 2^-32 grid (scale_pos_weight 1). They are summed
+ * as integers, q = round(x * S) with S_g = 2^61 / 2^ceil(log2(n * w)) >= 2^24 (up to 2^37 rows)
+ * and S_h = 2^61 / 2^ceil(log2(n * w / 4)) >= 2^32 (up to 2^31 rows): every value is exact, so
+ * every node sum equals the CPU's float64 sum of the same rows (exact there too, up to 2^23
+ * rows), and splits are chosen by the CPU's own rule in float64 on those sums:
  *   - the device reports, per (node, feature), its best candidate in float32 with the exact left
  *     sums, the best float32 gain among candidates that split the rows differently, and the
  *     largest term magnitude m. The difference of two float32 gains is within 36 * 2^-24 * m of
@@ -298,8 +298,8 @@ export async function trainResident(
       const recordBytes = recordSlots * F * RECORD_WORDS * 4;
       encoder.copyBufferToBuffer(recordsBuf, 0, readBuf, 0, recordBytes);
       encoder.copyBufferToBuffer(nodeCountBuf, 0, readBuf, recordsBytes, countsBytes);
-      device.queue.submit([encoder.finish()]);
       const waitStarted = performance.now();
+      device.queue.submit([encoder.finish()]);
       await readBuf.mapAsync(MAP_MODE_READ, 0, recordsBytes + countsBytes);
       stats.waitMs += performance.now() - waitStarted;
       try {
@@ -511,6 +511,7 @@ export async function trainResident(
     };
 
     stats.setupMs = Date.now() - started;
+    const loopStarted = performance.now();
     // --- The boosting loop. ---
     const trees: Tree[] = [];
     const history: RoundReport[] = [];
@@ -530,18 +531,18 @@ export async function trainResident(
       device.queue.submit([encoder.finish()]);
       if (evaluateTrain) trainMargins = await readMargins();
     };
+    let marginsRead: GpuBufferLike | null = null;
+    /** The margins, for train-set metrics (every round when they are asked for). */
     const readMargins = async (): Promise<Float32Array> => {
-      const staging = device.createBuffer({ label: 'resident-margins-read', size: Math.max(16, Math.ceil((n * 4) / 16) * 16), usage: USAGE_MAP_READ | USAGE_COPY_DST });
+      const staging = (marginsRead ??= buffer(n * 4, USAGE_MAP_READ | USAGE_COPY_DST, 'resident-margins-read'));
+      const encoder = device.createCommandEncoder();
+      encoder.copyBufferToBuffer(marginsBuf, 0, staging, 0, n * 4);
+      device.queue.submit([encoder.finish()]);
+      await staging.mapAsync(MAP_MODE_READ, 0, n * 4);
       try {
-        const encoder = device.createCommandEncoder();
-        encoder.copyBufferToBuffer(marginsBuf, 0, staging, 0, n * 4);
-        device.queue.submit([encoder.finish()]);
-        await staging.mapAsync(MAP_MODE_READ, 0, n * 4);
-        const out = new Float32Array(staging.getMappedRange(0, n * 4).slice(0));
-        staging.unmap();
-        return out;
+        return new Float32Array(staging.getMappedRange(0, n * 4).slice(0));
       } finally {
-        staging.destroy();
+        staging.unmap();
       }
     };
 
@@ -654,7 +655,7 @@ export async function trainResident(
       history,
       backend: 'webgpu',
       elapsedMs: Date.now() - started,
-      backendDetail: `trained on the device (gradients, histograms, splits, partitions and margins in GPU memory; shader compile wait ${(stats.compileWaitMs / 1000).toFixed(2)} s, binning and upload ${(stats.setupMs / 1000).toFixed(2)} s, ${stats.levels} level round trips, ${(stats.waitMs / 1000).toFixed(2)} s waiting for the device, ${stats.exactScans} exact CPU scans)`,
+      backendDetail: `trained on the device (gradients, histograms, splits, partitions and margins in GPU memory; shader compile wait ${(stats.compileWaitMs / 1000).toFixed(2)} s, binning and upload ${(stats.setupMs / 1000).toFixed(2)} s, ${stats.levels} level round trips, ${(stats.waitMs / 1000).toFixed(2)} s waiting for the device, ${((performance.now() - loopStarted - stats.waitMs) / 1000).toFixed(2)} s on the CPU, ${stats.exactScans} exact CPU scans)`,
     };
   } catch (error) {
     // Leave no error scope behind for the next run.

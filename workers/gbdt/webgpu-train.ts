@@ -8,8 +8,9 @@
  * Gradients, root sums, partitions and leaf margins are the single-thread trainer's own
  * functions on the same arrays, so the trees are those of the per-node path: splits identical to
  * the CPU's, leaves within float rounding (the device sums are fixed point, webgpu-histogram.ts).
- * Not yet on the device: gradients, partitions and margins (WGSL has no float64 for gradients
- * that equal the CPU's bit for bit), split finding (float64 gains from the fixed-point sums).
+ * This is the per-level path: binary:logistic with the default sampling and regularisation runs
+ * the whole loop on the device instead (webgpu-resident.ts); other objectives and settings, and
+ * kernels made with `resident: false`, come here.
  */
 import { binColumns, type BinnedMatrix } from './binning';
 import { rootSums, type HistogramKernel, type HistogramRequest, type RowParallel, type RowParallelData } from './histogram';
