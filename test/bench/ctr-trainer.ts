@@ -3,9 +3,9 @@
  * rows encoded here exactly as ctr_torch.py encodes them: log1p + standardised numerics with a
  * missing slot, a vocabulary of every level) against the PyTorch reference on the same generated
  * rows and split (last 20% held out). No DuckDB and no engine: it measures the trainers alone, so it
- * can run where only Node, tfjs's .wasm files and a Python with torch exist (bundled by
- * scripts in test/bench/ctr-trainer-bundle.mjs for a quiet machine). `npm run bench -- --only ctr`
- * measures the whole path through the engine.
+ * can run where only Node, tfjs's .wasm files and a Python with torch exist (test/bench/
+ * ctr-trainer-bundle.mjs bundles it for a quiet machine). `npm run bench -- --only ctr` measures the
+ * whole path through the engine.
  *
  *   node bin/run-ts.mjs test/bench/ctr-trainer.ts --rows 1000000 --threads 1,2 --epochs 3 [--kinds lr,fm,deepfm] [--dir .bench/ctr-trainer]
  *
