@@ -5,8 +5,14 @@
  * without any adapter is a plain-words error; 'cpu' stays on WASM. The Chromium side (SwiftShader,
  * and WebGPU against WASM on the same pass) is test/e2e/webgpu-mlp.test.ts.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { loadTf } from '../../workers/ctr/mlp-tf';
+import { createInProcessEngine } from '../../workers/node/engine-node';
+import { generateCtr, writeCtr } from '../../scripts/gen-ctr';
+import { failure } from '../helpers/engine';
 import type { GpuAdapterInfoLike, GpuAdapterLike, GpuLike } from '../../workers/compute/webgpu-types';
 
 /** Adapter info as Chromium and Dawn report it (same records as webgpu-backend.test.ts). */
@@ -61,5 +67,26 @@ describe('DeepFM MLP backend choice', () => {
     const cpu = await loadTf('cpu', recordedGpu(ADAPTERS.h200 as GpuAdapterInfoLike, []));
     expect(cpu.name).toBe('wasm');
     expect(cpu.reason).toMatch(/WebGPU not used: the cpu backend was asked for/);
+  });
+});
+
+describe('the backend parameter reaches DeepFM training through the model job', () => {
+  test('a DeepFM records WASM and why; backend webgpu in Node is refused in plain words', { timeout: 30_000 }, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-ctr-backend-'));
+    const engine = await createInProcessEngine();
+    try {
+      await writeCtr(generateCtr({ rows: 1500, seed: 4, numeric: 1, categorical: 3, maxLevels: 20 }), dir, false);
+      await engine.client.run('data.open', { source: { kind: 'path', path: path.join(dir, 'ctr.csv') } });
+      const base = { source: { table: 'ctr' }, target: 'label', kind: 'deepfm' as const, params: { k: 4, hidden: '8', epochs: 1, batch_size: 512 } };
+      const auto = await engine.client.run('model.train', base);
+      expect(auto.model.backend?.name).toBe('cpu');
+      expect(auto.model.backend?.reason).toMatch(/^tfjs WASM backend for the MLP \(SIMD, one thread\); WebGPU not used: WebGPU is not available in this runtime/);
+      const refused = await failure(engine.client.run('model.train', { ...base, backend: 'webgpu' }));
+      expect(refused.code).toBe('BAD_INPUT');
+      expect(refused.message).toMatch(/^WebGPU backend requested, but WebGPU is not available in this runtime \(no navigator\.gpu\)\. Choose the CPU or auto backend\.$/);
+    } finally {
+      await engine.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -206,6 +206,8 @@ export class CtrService {
         ctx.progress(0.1, `training ${kind} on ${train.length.toLocaleString('en-US')} rows`);
         const result = await trainCtr(source, {
           params: cp,
+          // DeepFM's MLP: WebGPU only on a hardware adapter for auto (ctr/mlp-tf.ts), as GBDT's histograms.
+          backend: params.backend,
           encoding,
           signal: ctx.signal,
           onBatch: (epoch, batch, batches) => ctx.progress(0.1 + (0.8 * (epoch + batch / batches)) / cp.epochs, `epoch ${epoch + 1} of ${cp.epochs}: batch ${batch} of ${batches}`),
