@@ -8,7 +8,9 @@
  */
 import { describe, expect, test } from 'vitest';
 import type { Tree } from '../../workers/gbdt/model';
+import type { HistogramKernel } from '../../workers/gbdt/histogram';
 import { createParallelHistogramKernel } from '../../workers/gbdt/parallel-histogram';
+import { createNodeHistogramKernel } from '../../workers/node/histogram-threads';
 import { resolveParams } from '../../workers/gbdt/params';
 import { createRng } from '../../workers/gbdt/rng';
 import { trainGbdt, type FeatureData } from '../../workers/gbdt/train';
@@ -27,10 +29,10 @@ const skipReason = await gpu.requestAdapter({ featureLevel: 'compatibility' }).t
 );
 if (skipReason) console.log(`[webgpu-resident] skipped: ${skipReason}`);
 
-async function kernel() {
+async function kernel(rowThreads?: () => HistogramKernel) {
   const adapter = await gpu.requestAdapter({ featureLevel: 'compatibility' });
   if (!adapter) throw new Error('the software adapter went away');
-  return createWebGpuHistogramKernelOnAdapter(adapter);
+  return createWebGpuHistogramKernelOnAdapter(adapter, rowThreads ? { rowThreads } : {});
 }
 
 /** Seeded columns (a few with missing values, one with few distinct values) and 0/1 labels. */
@@ -72,10 +74,11 @@ describe.skipIf(skipReason !== '')('WebGPU device-resident training', () => {
     ['depth 4', { max_depth: 4, num_boost_round: 6, eta: 0.3 }],
     ['depth 6, min_child_weight 5, lambda 3, gamma 0.5', { max_depth: 6, num_boost_round: 4, eta: 0.5, min_child_weight: 5, lambda: 3, gamma: 0.5 }],
     ['depth 2, scale_pos_weight 2.5, min_child_weight 0', { max_depth: 2, num_boost_round: 5, eta: 0.3, scale_pos_weight: 2.5, min_child_weight: 0 }],
-  ] as const)('%s: the trees equal the CPU trainer\'s', async (_, given) => {
+    ['depth 5, binned on 2 helper threads', { max_depth: 5, num_boost_round: 3, eta: 0.3 }],
+  ] as const)('%s: the trees equal the CPU trainer\'s', async (name, given) => {
     const params = resolveParams({ objective: 'binary:logistic', seed: 1, ...given });
     const cpu = await trainGbdt(train, { params, featureNames: names, kernel: createParallelHistogramKernel(1) });
-    const k = await kernel();
+    const k = await kernel(name.includes('helper threads') ? () => createNodeHistogramKernel(2) : undefined);
     try {
       const device = await trainGbdt(train, { params, featureNames: names, kernel: k });
       expect(device.backend).toBe('webgpu');

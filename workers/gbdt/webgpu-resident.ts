@@ -44,7 +44,7 @@ import { MAP_MODE_READ, USAGE_COPY_DST, USAGE_COPY_SRC, USAGE_MAP_READ, USAGE_ST
 import { fixedPointScale, readFixedPoint } from '../compute/fixed-point';
 import type { GpuBindGroupLike, GpuBufferLike, GpuCommandEncoderLike, GpuComputePassLike, GpuComputePipelineLike, GpuDeviceLike } from '../compute/webgpu-types';
 import { EngineError, cancelledError } from '../protocol/errors';
-import { binColumns, MISSING_BIN, type BinnedMatrix } from './binning';
+import { binColumns, MISSING_BIN, type BinnedMatrix, type FeatureCuts } from './binning';
 import type { HistogramKernel } from './histogram';
 import { auc, errorRate, higherIsBetter, logloss, rmse } from './metrics';
 import { ROOT_PARENT, TreeBuilder, type Tree } from './model';
@@ -170,9 +170,9 @@ export async function trainResident(
   const n = train.labels.length;
   const F = train.columns.length;
   const D = p.max_depth;
-  const data = await binOnHost(train, p, rowThreads);
-  const binCounts = Int32Array.from(data.cuts.map((c) => c.cuts.length));
-  const validData = options.valid ? binColumns(options.valid.columns, p.max_bin, p.seed, data.cuts) : null;
+  const { cuts, binWords } = await binOnHost(train, p, rowThreads);
+  const binCounts = Int32Array.from(cuts.map((c) => c.cuts.length));
+  const validData = options.valid ? binColumns(options.valid.columns, p.max_bin, p.seed, cuts) : null;
   const validMargins = validData ? new Float32Array(validData.nRows).fill(start.margin0) : null;
 
   const w1 = Math.fround(p.scale_pos_weight);
@@ -203,8 +203,6 @@ export async function trainResident(
   device.pushErrorScope('validation');
   try {
     // --- Buffers for the run. ---
-    const binWords = new Uint32Array(Math.ceil((n * F) / 4));
-    new Uint8Array(binWords.buffer).set(data.bins.subarray(0, n * F));
     const binsBuf = buffer(binWords.byteLength, STORAGE, 'resident-bins');
     device.queue.writeBuffer(binsBuf, 0, binWords);
     const labelsBuf = buffer(n * 4, STORAGE, 'resident-labels');
@@ -583,7 +581,7 @@ export async function trainResident(
           builder.left[node.id] = leftId;
           builder.right[node.id] = rightId;
           builder.feature[node.id] = split.feature;
-          builder.threshold[node.id] = data.cuts[split.feature]?.cuts[split.bin] ?? 0;
+          builder.threshold[node.id] = cuts[split.feature]?.cuts[split.bin] ?? 0;
           builder.defaultLeft[node.id] = split.defaultLeft ? 1 : 0;
           builder.lossChange[node.id] = split.gain;
           splitBins[node.id] = split.bin;
@@ -667,15 +665,23 @@ export async function trainResident(
   }
 }
 
-/** Bins the columns: on the host's helper threads when there are some (as the CPU trainer does). */
-async function binOnHost(train: FeatureData, p: GbdtParams, rowThreads?: () => HistogramKernel): Promise<BinnedMatrix> {
+/**
+ * Bins the columns (on the host's helper threads when there are some, as the CPU trainer does):
+ * the cuts, and the row-major bins packed four to a u32 word for the device.
+ */
+async function binOnHost(train: FeatureData, p: GbdtParams, rowThreads?: () => HistogramKernel): Promise<{ cuts: FeatureCuts[]; binWords: Uint32Array }> {
+  const pack = (binned: BinnedMatrix): { cuts: FeatureCuts[]; binWords: Uint32Array } => {
+    const bytes = binned.nRows * binned.nFeatures;
+    const binWords = new Uint32Array(Math.ceil(bytes / 4));
+    new Uint8Array(binWords.buffer).set(binned.bins.subarray(0, bytes));
+    return { cuts: binned.cuts, binWords };
+  };
   const kernel = rowThreads?.();
   try {
     const parallel = kernel?.rowParallel?.({ columns: train.columns, labels: train.labels, groups: 1, maxBin: p.max_bin, seed: p.seed });
-    if (!parallel) return binColumns(train.columns, p.max_bin, p.seed);
+    if (!parallel) return pack(binColumns(train.columns, p.max_bin, p.seed));
     try {
-      const binned = await parallel.bin();
-      return { ...binned, bins: binned.bins.slice(), columnBins: [] };
+      return pack(await parallel.bin());
     } finally {
       parallel.finish();
     }
