@@ -38,7 +38,7 @@ const encoding: ModelParamSpec[] = [
   { name: 'hash_buckets', type: 'number', default: 0, help: 'Hash text levels (MD5) into this many buckets per field instead of a vocabulary (0 = vocabulary).' },
   { name: 'log1p', type: 'number', default: 1, help: '1: numbers become sign(x)*ln(1+|x|) before standardising (heavy-tailed counts); 0: as they are.' },
   { name: 'standardize', type: 'number', default: 1, help: '1: numbers are centred and scaled to unit variance on the training rows; 0: left as they are.' },
-  { name: 'rows_in_memory', type: 'number', default: 0, help: 'Most encoded rows held in memory; with more, training streams them from DuckDB in chunks, shuffled within a window (0 = about 256 MB).' },
+  { name: 'rows_in_memory', type: 'number', default: 0, help: 'Most encoded rows held in memory; with more, training streams them from DuckDB in chunks, shuffled within a window (0 = about 512 MB).' },
 ];
 
 const embedding: ModelParamSpec[] = [{ name: 'k', type: 'number', default: 8, help: 'Embedding size: factors per level (k >= 1).' }];

@@ -65,7 +65,7 @@ function bytesPerRow(fields: number): number {
 }
 
 /** The automatic budget of encoded rows in memory (rows_in_memory=0). */
-export const AUTO_ENCODED_BYTES = 256 * 2 ** 20;
+export const AUTO_ENCODED_BYTES = 512 * 2 ** 20;
 
 /** Permutation importance and FM interactions look at this many rows at most. */
 const IMPORTANCE_ROWS = 20_000;
