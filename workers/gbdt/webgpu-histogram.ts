@@ -237,7 +237,8 @@ export async function createWebGpuHistogramKernelOnAdapter(adapter: GpuAdapterLi
   const wantedBytes = Math.min(MAX_BUFFER_BYTES, options.maxChunkBytes ?? MAX_BUFFER_BYTES);
   // 256 bins x 4 words x 4 bytes of workgroup memory: the spec's default, asked for explicitly.
   const { device, workgroupSize } = await requestComputeDevice(adapter, 'assay-histogram', {
-    maxComputeWorkgroupStorageSize: BINS_PER_FEATURE * WORDS_PER_BIN * 4,
+    // The device trainer's histogram pass keeps four features' histograms (16 KB, the default).
+    maxComputeWorkgroupStorageSize: 4 * BINS_PER_FEATURE * WORDS_PER_BIN * 4,
     // The device trainer's partition pass binds 7 storage buffers (compatibility mode allows 4 unless asked).
     maxStorageBuffersPerShaderStage: 8,
   });

@@ -92,11 +92,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 }
 `;
 
+/** Features per workgroup of the histogram pass: each row's index and gradient pair read once for all four. */
+export const FEATURES_PER_GROUP = 4;
+
 /**
- * Node histograms: workgroup (x, feature) takes chunk table[x].y of job table[x].x's build range
- * (ranges[job] = begin, count, slot, the sibling's slot) and adds its rows' fixed-point pairs into
- * a workgroup histogram, then into hist[slot][feature]. Integer sums: the result does not depend
- * on the order (webgpu-histogram.ts has the same kernel for the per-level path).
+ * Node histograms: workgroup (x, group) takes chunk table[x].y of job table[x].x's build range
+ * (ranges[job] = begin, count, slot, the sibling's slot) and features 4 * group .. 4 * group + 3,
+ * adds its rows' fixed-point pairs into a workgroup histogram per feature (16 KB, the default
+ * workgroup memory limit), then into hist[slot][feature]. Integer sums: the result does not
+ * depend on the order (webgpu-histogram.ts has the one-feature kernel for the per-level path).
  */
 export const buildWgsl = (wg: number): string => /* wgsl */ `
 struct Params {
@@ -113,7 +117,8 @@ struct Params {
 @group(0) @binding(5) var<storage, read> ranges: array<vec4<u32>>;
 @group(0) @binding(6) var<storage, read_write> hist: array<atomic<u32>>;
 
-var<workgroup> localHist: array<atomic<u32>, ${RESIDENT_BINS * 4}>;
+const GROUP: u32 = ${FEATURES_PER_GROUP}u;
+var<workgroup> localHist: array<atomic<u32>, ${FEATURES_PER_GROUP * RESIDENT_BINS * 4}>;
 
 fn addLocal(i: u32, lo: u32, hi: u32) {
   let old = atomicAdd(&localHist[i], lo);
@@ -128,7 +133,8 @@ fn addGlobal(i: u32, lo: u32, hi: u32) {
 
 @compute @workgroup_size(${wg})
 fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) t: u32) {
-  let feature = group.y;
+  let firstFeature = group.y * GROUP;
+  let features = min(GROUP, params.nFeatures - firstFeature);
   let entry = table[group.x];
   let range = ranges[entry.x];
   let end = range.x + range.y;
@@ -136,19 +142,23 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
   let stop = min(start + params.rowsPerWorkgroup, end);
   for (var p = start + t; p < stop; p += ${wg}u) {
     let r = rows[p];
-    let byteIndex = r * params.nFeatures + feature;
-    let bin = (bins[byteIndex >> 2u] >> ((byteIndex & 3u) * 8u)) & 0xffu;
     let q = gh[r];
-    addLocal(bin * 4u, q.x, q.y);
-    addLocal(bin * 4u + 2u, q.z, q.w);
+    let rowByte = r * params.nFeatures + firstFeature;
+    for (var k = 0u; k < features; k++) {
+      let byteIndex = rowByte + k;
+      let bin = (bins[byteIndex >> 2u] >> ((byteIndex & 3u) * 8u)) & 0xffu;
+      let at = (k * ${RESIDENT_BINS}u + bin) * 4u;
+      addLocal(at, q.x, q.y);
+      addLocal(at + 2u, q.z, q.w);
+    }
   }
   workgroupBarrier();
-  for (var b = t; b < ${RESIDENT_BINS}u; b += ${wg}u) {
-    let gLo = atomicLoad(&localHist[b * 4u]);
-    let gHi = atomicLoad(&localHist[b * 4u + 1u]);
-    let hLo = atomicLoad(&localHist[b * 4u + 2u]);
-    let hHi = atomicLoad(&localHist[b * 4u + 3u]);
-    let base = ((range.z * params.nFeatures + feature) * ${RESIDENT_BINS}u + b) * 4u;
+  for (var i = t; i < features * ${RESIDENT_BINS}u; i += ${wg}u) {
+    let gLo = atomicLoad(&localHist[i * 4u]);
+    let gHi = atomicLoad(&localHist[i * 4u + 1u]);
+    let hLo = atomicLoad(&localHist[i * 4u + 2u]);
+    let hHi = atomicLoad(&localHist[i * 4u + 3u]);
+    let base = ((range.z * params.nFeatures + firstFeature) * ${RESIDENT_BINS}u + i) * 4u;
     if ((gLo | gHi) != 0u) { addGlobal(base, gLo, gHi); }
     if ((hLo | hHi) != 0u) { addGlobal(base + 2u, hLo, hHi); }
   }

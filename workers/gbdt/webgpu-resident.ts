@@ -53,7 +53,7 @@ import type { EvalMetric, GbdtParams } from './params';
 import { sigmoidTable } from './sigmoid-table';
 import { bestSplitOfFeatures, calcWeight } from './split';
 import type { DeviceTrainingStart, FeatureData, RoundReport, TrainOptions, TrainResult } from './train';
-import { buildWgsl, gradientWgsl, leavesWgsl, PARTITION_PER_THREAD, partitionWgsl, rangesWgsl, RECORD_WORDS, RESIDENT_BINS, splitFindWgsl, subtractWgsl } from './webgpu-resident-wgsl';
+import { buildWgsl, FEATURES_PER_GROUP, gradientWgsl, leavesWgsl, PARTITION_PER_THREAD, partitionWgsl, rangesWgsl, RECORD_WORDS, RESIDENT_BINS, splitFindWgsl, subtractWgsl } from './webgpu-resident-wgsl';
 
 /** Rows per workgroup of the histogram pass. */
 const BUILD_ROWS = 2048;
@@ -181,6 +181,7 @@ export async function trainResident(
   const hessianScale = fixedPointScale(n * 0.25 * weightBound);
   const maxSlots = 2 ** Math.max(0, D - 1);
   const PARTITION_ROWS = wg * PARTITION_PER_THREAD;
+  const featureGroups = Math.ceil(F / FEATURES_PER_GROUP);
   const maxJobs = maxSlots;
   const maxNodes = 2 ** (D + 1);
   const slotWords = F * RESIDENT_BINS * 4;
@@ -318,7 +319,7 @@ export async function trainResident(
       encoder.clearBuffer(histBufs[0], 0, slotWords * 4);
       const pass = encoder.beginComputePass();
       dispatch(pass, pipelines.gradient, bindGradient, rowGroups);
-      dispatch(pass, pipelines.build, bindBuild[0] as GpuBindGroupLike, chunks, F);
+      dispatch(pass, pipelines.build, bindBuild[0] as GpuBindGroupLike, chunks, featureGroups);
       dispatch(pass, pipelines.splitFind, bindSplit[0] as GpuBindGroupLike, 1, F);
       pass.end();
     };
@@ -359,7 +360,7 @@ export async function trainResident(
         dispatch(pass, pipelines.ranges, bindRanges, Math.ceil(J / wg));
         if (buildTable.length > 0) {
           device.queue.writeBuffer(buildTableBuf, 0, Uint32Array.from(buildTable));
-          dispatch(pass, pipelines.build, bindBuild[next] as GpuBindGroupLike, buildTable.length / 2, F);
+          dispatch(pass, pipelines.build, bindBuild[next] as GpuBindGroupLike, buildTable.length / 2, featureGroups);
         }
         dispatch(pass, pipelines.subtract, bindSubtract[next] as GpuBindGroupLike, Math.ceil((F * RESIDENT_BINS) / wg), J);
         dispatch(pass, pipelines.splitFind, bindSplit[next] as GpuBindGroupLike, 2 * J, F);
