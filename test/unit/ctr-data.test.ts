@@ -130,7 +130,11 @@ describe('rows streamed from DuckDB beyond rows_in_memory', () => {
     expect(auc(streamed)).toBeGreaterThan(0.6);
     expect(Math.abs(auc(streamed) - auc(memory))).toBeLessThan(0.01);
     expect(streamed.model.rows).toEqual(memory.model.rows);
+    // Early stopping keeps the best validation epoch, as in memory.
+    const losses = streamed.history.map((h) => h.valid?.logloss ?? Number.POSITIVE_INFINITY);
     expect(streamed.history.length).toBeGreaterThan(1);
+    expect(streamed.model.bestIteration).toBe(losses.indexOf(Math.min(...losses)));
+    expect(streamed.evaluation.valid?.binary?.logloss).toBeCloseTo(Math.min(...losses), 4);
   });
 
   it('is deterministic for a seed', async () => {
