@@ -8,8 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import { catalogRows } from '../../scripts/gen-catalog';
 import { RawRowsBuilder, fitVocabulary, slotLookup, weighRows, type SparseRows } from '../../workers/labels/features';
-import { DEFAULT_LBFGS_C, defaultOptimizer, trainSoftmax, type SoftmaxWeights } from '../../workers/labels/softmax';
-import { LBFGS_MAX_WEIGHTS } from '../../workers/labels/lbfgs';
+import { DEFAULT_LBFGS_C, defaultOptimizer, entriesOf, trainSoftmax, type SoftmaxWeights } from '../../workers/labels/softmax';
+import { LBFGS_MAX_PASS_WORK, LBFGS_MAX_WEIGHTS } from '../../workers/labels/lbfgs';
 import { Featurizer } from '../../workers/labels/tokenize';
 
 function problem(rows: number, seed: number): { x: SparseRows; y: Int32Array; train: Int32Array; features: number; classes: number } {
@@ -59,9 +59,11 @@ function largestGradient(model: SoftmaxWeights, x: SparseRows, y: Int32Array, ro
 describe('softmax training', () => {
   const p = problem(1500, 5);
 
-  it('L-BFGS is the default for a model that fits, and stops at the optimum of the exact objective', async () => {
-    expect(defaultOptimizer(p.features, p.classes)).toBe('lbfgs');
-    expect(defaultOptimizer(Math.ceil(LBFGS_MAX_WEIGHTS / p.classes) + 1, p.classes)).toBe('adagrad');
+  it('L-BFGS is the default while its memory and passes are affordable, and stops at the optimum of the exact objective', async () => {
+    const entries = entriesOf(p.x, p.train);
+    expect(defaultOptimizer(p.features, p.classes, entries)).toBe('lbfgs');
+    expect(defaultOptimizer(Math.ceil(LBFGS_MAX_WEIGHTS / p.classes) + 1, p.classes, entries)).toBe('adagrad');
+    expect(defaultOptimizer(p.features, p.classes, Math.ceil(LBFGS_MAX_PASS_WORK / p.classes) + 1)).toBe('adagrad');
     const lbfgs = await trainSoftmax(p.x, p.y, p.train, p.features, p.classes);
     const atLbfgs = largestGradient(lbfgs, p.x, p.y, p.train, DEFAULT_LBFGS_C);
     const adagrad = await trainSoftmax(p.x, p.y, p.train, p.features, p.classes, { optimizer: 'adagrad', c: DEFAULT_LBFGS_C });

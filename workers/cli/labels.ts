@@ -38,7 +38,8 @@ Options:
   --holdout F           Share of labelled rows held out (default 0.2)
   --min-precision P     Precision each label's threshold is chosen for (default 0.9)
   --epochs N            Passes over the training rows at most (default: until converged,
-                        at most 300 L-BFGS iterations; 15 AdaGrad epochs for huge models)
+                        at most 300 L-BFGS iterations; 15 AdaGrad epochs for very large
+                        training sets or models)
   --seed N              Seed of the split and the training order (default 0)
   --no-rules            Classifier only (no keyword rules)
   --report FILE.json    Also write the full report (with the precision/coverage curve)

@@ -16,7 +16,7 @@ import {
   thresholdForPrecision,
   type CurvePoint,
 } from './metrics';
-import { DEFAULT_SOFTMAX, defaultOptimizer, fitTemperature, logitsOf, logitsOfEntries, softmaxInPlace, trainSoftmax, type SoftmaxOptimizer, type SoftmaxWeights } from './softmax';
+import { DEFAULT_SOFTMAX, defaultOptimizer, entriesOf, fitTemperature, logitsOf, logitsOfEntries, softmaxInPlace, trainSoftmax, type SoftmaxOptimizer, type SoftmaxWeights } from './softmax';
 import type { RawFeatures } from './tokenize';
 
 export const DEFAULT_MIN_PRECISION = 0.9;
@@ -303,7 +303,7 @@ export async function trainLabeler(input: TrainInput, settings: TrainSettings, h
   if (vocabulary.slots.length === maxFeatures) warnings.push(`With ${k.toLocaleString('en-US')} labels only the ${maxFeatures.toLocaleString('en-US')} most frequent n-grams are kept (a cap on the model's size).`);
   const lookup = slotLookup(vocabulary, hashBits);
   const x = weighRows(raw, lookup, vocabulary.idf);
-  const optimizer = defaultOptimizer(vocabulary.slots.length, k);
+  const optimizer = defaultOptimizer(vocabulary.slots.length, k, entriesOf(x, train));
   const model = await trainSoftmax(x, y, train, vocabulary.slots.length, k, {
     optimizer,
     c: settings.c,
