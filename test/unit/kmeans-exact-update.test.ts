@@ -93,32 +93,42 @@ describe('exact update on the CPU', () => {
     }
   });
 
-  it('running sums flushed into the parts every few hundred rows stay exact (normal data: 2 parts)', async () => {
+  it('both ways of the WASM update are exact: a rounded copy with rests (normal data), running sums flushed every few rows (many rests)', async () => {
     const rng = createRng(12);
     const n = 6000;
-    const x = Float32Array.from({ length: n * 4 }, () => gaussian(rng));
-    for (let j = 0; j < 4; j++) x[40 + j] = 1.2345e-6 * (j + 1); // low bits near 2^-43
-    const data = { x, n, d: 4 };
-    const plan = splitPlan(columnBits(data), n);
-    expect(plan.parts).toBe(2);
-    // Several flushes per cluster, and a remainder flushed at the end.
-    expect(plan.rowsPerFlush).toBeGreaterThan(1);
-    expect(plan.rowsPerFlush).toBeLessThan(n / 6);
     const labels = Int32Array.from({ length: n }, (_, i) => (i % 5 === 0 ? 0 : i % 3) + (i % 7 === 0 ? 3 : 0));
-    const sums = new ClusterSums();
-    const counts = new Float64Array(6);
-    await createWasmKmeansKernel().update(data, labels, 6, sums, counts);
-    expectExact(data, labels, 6, sums, counts, 'flushes');
+    // Normal values and a few near 1e-6: part 0's unit is 2^-39, and few values have bits below it.
+    const normal = Float32Array.from({ length: n * 4 }, () => gaussian(rng));
+    for (let j = 0; j < 4; j++) normal[40 + j] = 1.2345e-6 * (j + 1);
+    // 24-bit mantissas scaled from 2^-24 down to 2^-47: a fifth of them have bits below part 0's unit.
+    const spread = Float32Array.from({ length: n * 4 }, () => (rng() < 0.5 ? -1 : 1) * (1 + Math.floor(rng() * (2 ** 24 - 1))) * 2 ** -(24 + Math.floor(rng() * 24)));
+    for (const [x, method] of [[normal, 'rounded copy'], [spread, 'running sums']] as const) {
+      const data = { x, n, d: 4 };
+      const kernel = createWasmKmeansKernel();
+      const sums = new ClusterSums();
+      const counts = new Float64Array(6);
+      await kernel.update(data, labels, 6, sums, counts);
+      expect(kernel.summing).toMatchObject({ method, parts: 2 });
+      if (method === 'rounded copy') expect(kernel.summing?.rests).toBeGreaterThan(3);
+      else {
+        // Several flushes per cluster, and a remainder flushed at the end.
+        expect(kernel.summing?.rowsPerFlush).toBeGreaterThan(1);
+        expect(kernel.summing?.rowsPerFlush).toBeLessThan(n / 6);
+      }
+      expectExact(data, labels, 6, sums, counts, method);
+    }
   });
 
-  it('a column whose values fit 53 - log2(n) bits is one part: the float64 sum itself', async () => {
+  it('columns whose magnitudes sum to at most 2^(53 + lowest bit) are one part: plain float64 sums', async () => {
     const x = Float32Array.from({ length: 4000 }, (_, i) => (i % 17) - 8 + 0.25 * (i % 3));
     const data = { x, n: 2000, d: 2 };
     expect(splitPlan(columnBits(data), data.n).parts).toBe(1);
     const labels = Int32Array.from({ length: 2000 }, (_, i) => i % 3);
     const sums = new ClusterSums();
     const counts = new Float64Array(3);
-    await createWasmKmeansKernel().update(data, labels, 3, sums, counts);
+    const kernel = createWasmKmeansKernel();
+    await kernel.update(data, labels, 3, sums, counts);
+    expect(kernel.summing?.method).toBe('plain sums');
     expectExact(data, labels, 3, sums, counts, 'one part');
   });
 
@@ -128,6 +138,8 @@ describe('exact update on the CPU', () => {
     // Column 0: 1, -3, 1e6 (= 15625 * 2^6), 1.5: lowest bit 2^-1, below 2^20.
     expect(Array.from(bits.lowBit)).toEqual([-1, -20]);
     expect(Array.from(bits.topBit)).toEqual([20, 0]);
+    // Magnitudes bounded by their exponents: 2 + 4 + 2^20 + 2 and 1 + 2^-19, so below 2^21 and 2^1.
+    expect(Array.from(bits.massBit)).toEqual([21, 1]);
     // 21 bits + log2(4) + sign = 24 bits: one limb.
     expect(limbCount(bits, 4)).toBe(1);
     expect(limbCount(bits, 2 ** 20)).toBe(2);

@@ -18,10 +18,15 @@
  */
 import { EngineError } from '../protocol/errors';
 
-/** Per column: every value is a multiple of 2^lowBit and below 2^topBit in magnitude (both 0 for an all-zero column). */
+/**
+ * Per column: every value is a multiple of 2^lowBit and below 2^topBit in magnitude (both 0 for
+ * an all-zero column), and the sum of the values' magnitudes is below 2^massBit (from their
+ * exponents: within a factor 2).
+ */
 export interface ColumnBits {
   lowBit: Int32Array;
   topBit: Int32Array;
+  massBit: Int32Array;
 }
 
 interface Shape {
@@ -43,6 +48,9 @@ export function columnBits(data: Shape): ColumnBits {
   const words = new Uint32Array(data.x.buffer, data.x.byteOffset, n * d);
   const low = new Int32Array(d).fill(1 << 30);
   const top = new Int32Array(d).fill(-(1 << 30));
+  // Per column, how many values have each exponent: a value with exponent e > 0 is below
+  // 2^(e - 126), a subnormal below 2^-126, which bounds the column's sum of magnitudes.
+  const exponents = new Int32Array(d * 256);
   for (let i = 0, at = 0; i < n; i++) {
     for (let j = 0; j < d; j++, at++) {
       const u = words[at] as number;
@@ -50,17 +58,37 @@ export function columnBits(data: Shape): ColumnBits {
       // with m the mantissa (and 2^23 when e > 0).
       const e = (u >>> 23) & 0xff;
       if (e === 0xff) throw new EngineError('BAD_INPUT', `Row ${i} has a missing or infinite value; impute or filter it first.`);
-      if ((u & 0x7fffffff) === 0) continue; // a zero
-      const ulp = (e === 0 ? 1 : e) - 150;
-      const m = e === 0 ? u & 0x7fffff : (u & 0x7fffff) | 0x800000;
-      // The lowest set bit is at or above the mantissa's unit: look for it only when that could lower `low`.
-      if (ulp < (low[j] as number)) {
-        const lowest = ulp + 31 - Math.clz32(m & -m);
+      if (e === 0) {
+        const m = u & 0x7fffff;
+        if (m === 0) continue; // a zero
+        const lowest = -149 + 31 - Math.clz32(m & -m);
+        if (lowest < (low[j] as number)) low[j] = lowest;
+        const bound = -149 + 32 - Math.clz32(m);
+        if (bound > (top[j] as number)) top[j] = bound;
+        exponents[j * 256] = (exponents[j * 256] as number) + 1;
+        continue;
+      }
+      exponents[j * 256 + e] = (exponents[j * 256 + e] as number) + 1;
+      // The lowest set bit is at or above the mantissa's unit 2^(e - 150): look for it only when that could lower `low`.
+      if (e - 150 < (low[j] as number)) {
+        const m = (u & 0x7fffff) | 0x800000;
+        const lowest = e - 150 + 31 - Math.clz32(m & -m);
         if (lowest < (low[j] as number)) low[j] = lowest;
       }
-      const bound = ulp + 32 - Math.clz32(m);
-      if (bound > (top[j] as number)) top[j] = bound;
     }
+  }
+  const massBit = new Int32Array(d);
+  for (let j = 0; j < d; j++) {
+    let mass = 0;
+    for (let e = 255; e >= 1; e--) {
+      const count = exponents[j * 256 + e] as number;
+      if (count === 0) continue;
+      if (mass === 0 && e - 126 > (top[j] as number)) top[j] = e - 126; // the largest exponent
+      mass += count * 2 ** (e - 126);
+    }
+    mass += (exponents[j * 256] as number) * 2 ** -126;
+    // Up to 256 exact terms summed in float64: within 2^-45 (relative) of their sum.
+    massBit[j] = mass > 0 ? Math.ceil(Math.log2(mass * (1 + 2 ** -40))) : 0;
   }
   for (let j = 0; j < d; j++) {
     if ((top[j] as number) < (low[j] as number)) {
@@ -68,7 +96,7 @@ export function columnBits(data: Shape): ColumnBits {
       top[j] = 0;
     }
   }
-  const bits = { lowBit: low, topBit: top };
+  const bits = { lowBit: low, topBit: top, massBit };
   bitsCache.set(data.x, { n, d, bits });
   return bits;
 }
@@ -79,38 +107,43 @@ export function rowCountBits(n: number): number {
 }
 
 /**
- * How the CPU kernels sum exactly in float64. Rows are first added as they come into a running
- * float64 sum per cluster and column, which stays exact for `rowsPerFlush` rows: m values that
- * are multiples of 2^low and below 2^top in magnitude sum to a multiple of 2^low below
- * m * 2^top <= 2^(53 + low) when m <= 2^(53 - B), B = top - low (the widest column's). Then the
- * running sum a (every flush, and at the end) is split into `parts` float64 parts, each added to
- * its own sum. Part p < parts - 1 of a is hi = round(r / 2^b) * 2^b, with r what the earlier
- * parts left of a and b = boundary(p, j), computed as (r + C) - C with C = 1.5 * 2^(b + 52)
- * (exact when |r| <= 2^(b + 50): r + C then lies in [2^(b+52), 2^(b+53)), where the float64
- * spacing is 2^b, and the subtraction is exact); the last part is the rest. Each part is an
- * integer multiple of its own unit, and the parts of all flushes (at most n, one per row at
- * worst) sum to below 2^53 units, so every partial sum, in any order, is a float64 exactly:
- *   - part 0: b0 = max(top - cap0, low) with cap0 = min(50, 52 - w), w = ceil(log2 n);
- *     |hi| <= |a| + 2^(b0 - 1), so the sum of |hi| over flushes is below
- *     n * 2^top + n * 2^(b0 - 1) <= 2^(w + top + 1) <= 2^(53 + b0);
- *   - part p > 0: bp = max(b(p-1) - cap1, low) with cap1 = min(51, 54 - w); the rest left by
- *     part p-1 is at most 2^(b(p-1) - 1), so hi is at most 2^(b(p-1) - 1 - bp) <= 2^(53 - w)
- *     units of 2^bp, and n of them at most 2^53;
- *   - the last part: a multiple of 2^low (every value is, so is a, so is every hi), at most
- *     2^(b(last) - 1) <= 2^(low + 53 - w) by the choice of `parts` below.
- * The constant's bound: |a| < m * 2^top <= 2^(b0 + 50) for part 0 because m <= 2^(50 - cap0)
- * (and b0 >= top - cap0); later parts get |r| <= 2^(b(p-1) - 1) <= 2^(bp + 50). A column needing
- * fewer parts than another gets boundaries clamped at `low`, where the rounding keeps the rest
- * whole and later parts are 0. With parts = 1 there is no split: the running sums are added
- * as they are (sum of |a| below n * 2^top <= 2^(53 + low) as B <= cap0).
+ * How the CPU kernels sum exactly in float64. Column j's values are multiples of 2^low, below
+ * 2^top in magnitude, and their magnitudes sum to at most 2^e (`columnBits`); B = top - low,
+ * w = ceil(log2 n).
  *
- * The WASM kernel saves most of the splitting (kernel.ts): it rounds every value to part 0's unit
- * once per data set (hi, a multiple of 2^b0 with |hi| <= 2^top, b0 >= top - cap0), keeps those
- * and the list of the nonzero rests (x - hi, at most 2^(b0 - 1): the few values with bits below
- * 2^b0), and per update adds the hi values into one running sum per cluster and column, added
- * to part 0 at the end, and splits each rest into parts 1 .. parts - 1 as above (a rest is
- * bounded as part 0's rest is). Sums of hi values are exact however many rows they hold: at most
- * n * 2^top <= 2^(w + b0 + cap0) <= 2^(52 + b0), multiples of 2^b0.
+ * A column with e <= 53 + low and B <= 50 needs no split: every sum of its values, in any order,
+ * is a multiple of 2^low of at most 2^(53 + low), so a float64 exactly.
+ *
+ * Other columns are split into parts. Part p < parts - 1 of a value v is hi = round(r / 2^b) * 2^b,
+ * with r what the earlier parts left of v and b = boundary(p, j), computed as (r + C) - C with
+ * C = 1.5 * 2^(b + 52) (exact when |r| <= 2^(b + 50): r + C then lies in [2^(b+52), 2^(b+53)),
+ * where the float64 spacing is 2^b, and the subtraction is exact); the last part is the rest.
+ * Each part is an integer multiple of its unit, and the parts of all the values split (at most
+ * n) sum to at most 2^53 units, so every partial sum, in any order, is a float64 exactly:
+ *   - part 0: b0 = max(e - 52, top - 50) (above low: e > 53 + low or top > low + 50);
+ *     |v| < 2^top <= 2^(b0 + 50); |hi| <= |v| + 2^(b0 - 1), so the parts 0 sum to at most
+ *     2^e + n * 2^(b0 - 1) <= 2^(52 + b0) + 2^(52 + b0);
+ *   - part p > 0: bp = max(b(p-1) - cap1, low) with cap1 = min(51, 54 - w); the rest left by
+ *     part p-1 is at most 2^(b(p-1) - 1) <= 2^(bp + 50), so hi is at most 2^(b(p-1) - 1 - bp)
+ *     <= 2^(53 - w) units of 2^bp, and n of them at most 2^53;
+ *   - the last part: a multiple of 2^low (every value is, so is every hi), at most
+ *     2^(b(last) - 1) <= 2^(low + 53 - w) (b(last) - low <= cap1 by the choice of `parts`).
+ * A column needing fewer parts than another gets boundaries clamped at `low`, where the rounding
+ * keeps the rest whole (|r| <= 2^(low + 50): the rest of a split column, or a value of a column
+ * with B <= 50) and later parts are 0.
+ *
+ * The WASM kernel (kernel.ts) adds rows in one of two ways:
+ *   - rounded copy (most data): every value rounded to part 0's unit once per data set (hi), and
+ *     the list of the nonzero rests (v - hi, at most 2^(b0 - 1): the few values with bits below
+ *     2^b0, split into parts 1 .. parts - 1 as above). Sums of hi values are exact however many
+ *     rows they hold (the part 0 bound above, for any subset of rows), so each update adds them
+ *     into one running sum per cluster and column, added to part 0 at the end;
+ *   - running sums: rows added as they come into a running float64 sum per cluster and column,
+ *     split into the parts when it holds `rowsPerFlush` rows, and at the end. m values sum to a
+ *     multiple of 2^low below m * 2^top: exact for m <= 2^(53 - B), and within the constant's
+ *     bound 2^(b0 + 50) for m <= 2^(b0 + 50 - top); a flushed sum a stands for its rows in the
+ *     bounds above (|hi| <= |a| + 2^(b0 - 1), sum of |a| at most 2^e, at most n flushes).
+ * The JS reference (`updateJs`) splits every value: running sums of one row.
  */
 export interface SplitPlan {
   parts: number;
@@ -123,21 +156,19 @@ export interface SplitPlan {
 export function splitPlan(bits: ColumnBits, n: number): SplitPlan {
   const d = bits.lowBit.length;
   const w = rowCountBits(n);
-  const cap0 = Math.min(50, 52 - w);
   const cap1 = Math.min(51, 54 - w);
   const boundaries: number[][] = [];
   let parts = 1;
-  let widest = 0;
   for (let j = 0; j < d; j++) {
     const low = bits.lowBit[j] as number;
     const top = bits.topBit[j] as number;
-    widest = Math.max(widest, top - low);
+    const e = bits.massBit[j] as number;
     const column: number[] = [];
-    if (top - low > cap0) {
-      let b = top - cap0;
+    if (e > 53 + low || top - low > 50) {
+      let b = Math.max(e - 52, top - 50);
       column.push(b);
       while (b - low > cap1) {
-        b -= cap1;
+        b = Math.max(b - cap1, low);
         column.push(b);
       }
     }
@@ -145,12 +176,16 @@ export function splitPlan(bits: ColumnBits, n: number): SplitPlan {
     parts = Math.max(parts, column.length + 1);
   }
   const constants = new Float64Array((parts - 1) * d);
+  let flushBits = 30;
   for (let j = 0; j < d; j++) {
     const column = boundaries[j] as number[];
-    for (let p = 0; p < parts - 1; p++) constants[p * d + j] = 1.5 * 2 ** (Math.max(column[p] ?? -Infinity, bits.lowBit[j] as number) + 52);
+    const low = bits.lowBit[j] as number;
+    const top = bits.topBit[j] as number;
+    for (let p = 0; p < parts - 1; p++) constants[p * d + j] = 1.5 * 2 ** (Math.max(column[p] ?? -Infinity, low) + 52);
+    flushBits = Math.min(flushBits, 53 - (top - low));
+    if (parts > 1) flushBits = Math.min(flushBits, (column[0] ?? low) + 50 - top);
   }
-  const rowsPerFlush = 2 ** Math.max(0, Math.min(30, 53 - widest, parts > 1 ? 50 - cap0 : 30));
-  return { parts, constants, rowsPerFlush };
+  return { parts, constants, rowsPerFlush: 2 ** Math.max(0, flushBits) };
 }
 
 /**

@@ -127,7 +127,7 @@ export const referenceKmeansKernel: KmeansKernel = {
  * scores tiles of 4 rows x 8 centroids with f32x4 SIMD; `update` adds rows into running float64 sums and flushes them into exact parts (f64x2).
  */
 const KMEANS_WASM_BASE64 =
-  'AGFzbQEAAAABTQZgCn97e3t/f319f38Bf2ALf39/f39/f399fX8Bf2AGf39/f39/AGANf39/f39/f39/f39/fwBgCH9/f39/f39/AGAHf39/f39/fwF/AwcGAAECAwQFBQMBAAEHLAUGbWVtb3J5AgAGYXNzaWduAAEGdXBkYXRlAAMFcmVzdHMABAVyb3VuZAAFCpMWBrACAQN7IAEgASAB/Q0ICQoLDA0ODwABAgMEBQYH/egBIgogCiAK/Q0EBQYHAAECAwwNDg8ICQoL/egBIQogA/0M/////////////////////yABIAr9Qf1SIgsgCyAL/Q0ICQoLDA0ODwABAgMEBQYH/bcBIgsgCyAL/Q0EBQYHAAECAwwNDg8ICQoL/bcBIQsgAv0MAACAfwAAgH8AAIB/AACAfyABIAMgC/03/VL96AEiDCAMIAz9DQgJCgsMDQ4PAAECAwQFBgf96AEiDCAMIAz9DQQFBgcAAQIDDA0ODwgJCgv96AEhDCAEIABBAnRqIAv9GwA2AgAgDP0fACAK/R8AkyAGIAUgAEECdGoqAgAgB5KUXkUEQCAIIAlBAnRqIAA2AgAgCUEBaiEJCyAJC8sLAgx/GXsgBUECdCERIAJBAnQiEyIUIBRqIhUgFGohFiAAIQwCQANAIAtBBGogAUsNAUMAAIB//RMiHiEf/QwAAAAAAAAAAAAAAAAAAAAAISBDAACAf/0TIiMhJP0MAAAAAAAAAAAAAAAAAAAAACElQwAAgH/9EyIoISn9DAAAAAAAAAAAAAAAAAAAAAAhKkMAAIB//RMiLSEu/QwAAAAAAAAAAAAAAAAAAAAAIS/9DAAAAAABAAAAAgAAAAMAAAAhGUEAIQ0CQANAIA0gBU8NASAEIA1BAnRqIQ4gDv0ABAAhHCAO/QAEECEdIA79AAQAISEgDv0ABBAhIiAO/QAEACEmIA79AAQQIScgDv0ABAAhKyAO/QAEECEsIAMgDUECdGohDiAMIQ8gDyACQQJ0aiEQAkADQCAPIBBPDQEgDv0ABAAhGiAO/QAEECEbIA/9CQIAIhcgGv3mASAc/eQBIRwgFyAb/eYBIB395AEhHSAPIBRq/QkCACIXIBr95gEgIf3kASEhIBcgG/3mASAi/eQBISIgDyAVav0JAgAiFyAa/eYBICb95AEhJiAXIBv95gEgJ/3kASEnIA8gFmr9CQIAIhcgGv3mASAr/eQBISsgFyAb/eYBICz95AEhLCAOIBFqIQ4gD0EEaiEPDAALCyAcIB79QyEYIB4gHyAc/egBIBj9UiEfIBwgHiAY/VIhHiAZICAgGP1SISAgHSAe/UMhGCAeIB8gHf3oASAY/VIhHyAdIB4gGP1SIR4gGf0MBAAAAAQAAAAEAAAABAAAAP2uASAgIBj9UiEgICEgI/1DIRggIyAkICH96AEgGP1SISQgISAjIBj9UiEjIBkgJSAY/VIhJSAiICP9QyEYICMgJCAi/egBIBj9UiEkICIgIyAY/VIhIyAZ/QwEAAAABAAAAAQAAAAEAAAA/a4BICUgGP1SISUgJiAo/UMhGCAoICkgJv3oASAY/VIhKSAmICggGP1SISggGSAqIBj9UiEqICcgKP1DIRggKCApICf96AEgGP1SISkgJyAoIBj9UiEoIBn9DAQAAAAEAAAABAAAAAQAAAD9rgEgKiAY/VIhKiArIC39QyEYIC0gLiAr/egBIBj9UiEuICsgLSAY/VIhLSAZIC8gGP1SIS8gLCAt/UMhGCAtIC4gLP3oASAY/VIhLiAsIC0gGP1SIS0gGf0MBAAAAAQAAAAEAAAABAAAAP2uASAvIBj9UiEvIBn9DAgAAAAIAAAACAAAAAgAAAD9rgEhGSANQQhqIQ0MAAsLIAsgHiAfICAgBiAHIAggCSAKIBIQACESIAtBAWogIyAkICUgBiAHIAggCSAKIBIQACESIAtBAmogKCApICogBiAHIAggCSAKIBIQACESIAtBA2ogLSAuIC8gBiAHIAggCSAKIBIQACESIAwgE0EEbGohDCALQQRqIQsMAAsLAkADQCALIAFPDQFDAACAf/0TIh4hH/0MAAAAAAAAAAAAAAAAAAAAACEg/QwAAAAAAQAAAAIAAAADAAAAIRlBACENAkADQCANIAVPDQEgBCANQQJ0aiEOIA79AAQAIRwgDv0ABBAhHSADIA1BAnRqIQ4gDCEPIA8gAkECdGohEAJAA0AgDyAQTw0BIA79AAQAIRogDv0ABBAhGyAP/QkCACIXIBr95gEgHP3kASEcIBcgG/3mASAd/eQBIR0gDiARaiEOIA9BBGohDwwACwsgHCAe/UMhGCAeIB8gHP3oASAY/VIhHyAcIB4gGP1SIR4gGSAgIBj9UiEgIB0gHv1DIRggHiAfIB396AEgGP1SIR8gHSAeIBj9UiEeIBn9DAQAAAAEAAAABAAAAAQAAAD9rgEgICAY/VIhICAZ/QwIAAAACAAAAAgAAAAIAAAA/a4BIRkgDUEIaiENDAALCyALIB4gHyAgIAYgByAIIAkgCiASEAAhEiAMIBNBAWxqIQwgC0EBaiELDAALCyASC84CAwV/A3sDfCADQQN0IQogACADQX5xQQN0aiEGAkADQCAAIAZPDQEgAP0ABAAhCyAA/QwAAAAAAAAAAAAAAAAAAAAA/QsEACABIQcgAiEIIARBAWshCQJAA0AgCUUNASALIAj9AAQAIgz98AEgDP3xASENIAcgB/0ABAAgDf3wAf0LBAAgCyAN/fEBIQsgByAFaiEHIAggCmohCCAJQQFrIQkMAAsLIAcgB/0ABAAgC/3wAf0LBAAgAEEQaiEAIAFBEGohASACQRBqIQIMAAsLIANBAXEEQCAAKwMAIQ4gAEQAAAAAAAAAADkDACABIQcgAiEIIARBAWshCQJAA0AgCUUNASAOIAgrAwAiD6AgD6EhECAHIAcrAwAgEKA5AwAgDiAQoSEOIAcgBWohByAIIApqIQggCUEBayEJDAALCyAHIAcrAwAgDqA5AwALC8gCAQp/IAJBA3QhEyAAIRAgDCABTSEWAkADQCANIAFPDQEgAyANQQJ0aigCACEOIAUgDkEDdGoiEiASKwMARAAAAAAAAPA/oDkDACAJIA4gE2xqIQ8gECACQX5xQQJ0aiERAkADQCAQIBFPDQEgDyAP/QAEACAQ/V0DAP1f/fAB/QsEACAPQRBqIQ8gEEEIaiEQDAALCyACQQFxBEAgDyAPKwMAIBAqAgC7oDkDACAQQQRqIRALIBYEQCAKIA5BAnRqIhUoAgBBAWoiFCAMTwRAIAkgDiATbGogBCAOIBNsaiAGIAIgByAIEAJBACEUCyAVIBQ2AgALIA1BAWohDQwACwtBACEOAkADQCAOIAtPDQEgCiAOQQJ0aigCACAWRXIEQCAJIA4gE2xqIAQgDiATbGogBiACIAcgCBACCyAOQQFqIQ4MAAsLC8IBAgZ/A3wgACEIIAAgAUEEdGohCQJAA0AgCCAJTw0BIAgoAgQhCiAIKwMIIQ4gAyAGaiACIAgoAgBBAnRqKAIAIAdsIApqQQN0aiELIAQgByAKakEDdGohDCAFQQJrIQ0CQANAIA1BAEwNASAOIAwrAwAiD6AgD6EhECALIAsrAwAgEKA5AwAgDiAQoSEOIAsgBmohCyAMIAdBA3RqIQwgDUEBayENDAALCyALIAsrAwAgDqA5AwAgCEEQaiEIDAALCwuzAQIHfwN8IAAhCSAEIQogBSEMAkADQCAHIAFPDQEgAyELQQAhCAJAA0AgCCACTw0BIAkqAgC7Ig4gCysDACIPoCAPoSEQIAogELY4AgAgDiAQYgRAIA0gBk8EQEF/DwsgDCAHNgIAIAwgCDYCBCAMIA4gEKE5AwggDEEQaiEMIA1BAWohDQsgCUEEaiEJIApBBGohCiALQQhqIQsgCEEBaiEIDAALCyAHQQFqIQcMAAsLIA0L';
+  'AGFzbQEAAAABTQZgCn97e3t/f319f38Bf2ALf39/f39/f399fX8Bf2AGf39/f39/AGANf39/f39/f39/f39/fwBgCH9/f39/f39/AGAHf39/f39/fwF/AwgHAAECAwQFAgUDAQABBzIGBm1lbW9yeQIABmFzc2lnbgABBnVwZGF0ZQADBXJlc3RzAAQFcm91bmQABQNhZGQABgrKFwewAgEDeyABIAEgAf0NCAkKCwwNDg8AAQIDBAUGB/3oASIKIAogCv0NBAUGBwABAgMMDQ4PCAkKC/3oASEKIAP9DP////////////////////8gASAK/UH9UiILIAsgC/0NCAkKCwwNDg8AAQIDBAUGB/23ASILIAsgC/0NBAUGBwABAgMMDQ4PCAkKC/23ASELIAL9DAAAgH8AAIB/AACAfwAAgH8gASADIAv9N/1S/egBIgwgDCAM/Q0ICQoLDA0ODwABAgMEBQYH/egBIgwgDCAM/Q0EBQYHAAECAwwNDg8ICQoL/egBIQwgBCAAQQJ0aiAL/RsANgIAIAz9HwAgCv0fAJMgBiAFIABBAnRqKgIAIAeSlF5FBEAgCCAJQQJ0aiAANgIAIAlBAWohCQsgCQvLCwIMfxl7IAVBAnQhESACQQJ0IhMiFCAUaiIVIBRqIRYgACEMAkADQCALQQRqIAFLDQFDAACAf/0TIh4hH/0MAAAAAAAAAAAAAAAAAAAAACEgQwAAgH/9EyIjIST9DAAAAAAAAAAAAAAAAAAAAAAhJUMAAIB//RMiKCEp/QwAAAAAAAAAAAAAAAAAAAAAISpDAACAf/0TIi0hLv0MAAAAAAAAAAAAAAAAAAAAACEv/QwAAAAAAQAAAAIAAAADAAAAIRlBACENAkADQCANIAVPDQEgBCANQQJ0aiEOIA79AAQAIRwgDv0ABBAhHSAO/QAEACEhIA79AAQQISIgDv0ABAAhJiAO/QAEECEnIA79AAQAISsgDv0ABBAhLCADIA1BAnRqIQ4gDCEPIA8gAkECdGohEAJAA0AgDyAQTw0BIA79AAQAIRogDv0ABBAhGyAP/QkCACIXIBr95gEgHP3kASEcIBcgG/3mASAd/eQBIR0gDyAUav0JAgAiFyAa/eYBICH95AEhISAXIBv95gEgIv3kASEiIA8gFWr9CQIAIhcgGv3mASAm/eQBISYgFyAb/eYBICf95AEhJyAPIBZq/QkCACIXIBr95gEgK/3kASErIBcgG/3mASAs/eQBISwgDiARaiEOIA9BBGohDwwACwsgHCAe/UMhGCAeIB8gHP3oASAY/VIhHyAcIB4gGP1SIR4gGSAgIBj9UiEgIB0gHv1DIRggHiAfIB396AEgGP1SIR8gHSAeIBj9UiEeIBn9DAQAAAAEAAAABAAAAAQAAAD9rgEgICAY/VIhICAhICP9QyEYICMgJCAh/egBIBj9UiEkICEgIyAY/VIhIyAZICUgGP1SISUgIiAj/UMhGCAjICQgIv3oASAY/VIhJCAiICMgGP1SISMgGf0MBAAAAAQAAAAEAAAABAAAAP2uASAlIBj9UiElICYgKP1DIRggKCApICb96AEgGP1SISkgJiAoIBj9UiEoIBkgKiAY/VIhKiAnICj9QyEYICggKSAn/egBIBj9UiEpICcgKCAY/VIhKCAZ/QwEAAAABAAAAAQAAAAEAAAA/a4BICogGP1SISogKyAt/UMhGCAtIC4gK/3oASAY/VIhLiArIC0gGP1SIS0gGSAvIBj9UiEvICwgLf1DIRggLSAuICz96AEgGP1SIS4gLCAtIBj9UiEtIBn9DAQAAAAEAAAABAAAAAQAAAD9rgEgLyAY/VIhLyAZ/QwIAAAACAAAAAgAAAAIAAAA/a4BIRkgDUEIaiENDAALCyALIB4gHyAgIAYgByAIIAkgCiASEAAhEiALQQFqICMgJCAlIAYgByAIIAkgCiASEAAhEiALQQJqICggKSAqIAYgByAIIAkgCiASEAAhEiALQQNqIC0gLiAvIAYgByAIIAkgCiASEAAhEiAMIBNBBGxqIQwgC0EEaiELDAALCwJAA0AgCyABTw0BQwAAgH/9EyIeIR/9DAAAAAAAAAAAAAAAAAAAAAAhIP0MAAAAAAEAAAACAAAAAwAAACEZQQAhDQJAA0AgDSAFTw0BIAQgDUECdGohDiAO/QAEACEcIA79AAQQIR0gAyANQQJ0aiEOIAwhDyAPIAJBAnRqIRACQANAIA8gEE8NASAO/QAEACEaIA79AAQQIRsgD/0JAgAiFyAa/eYBIBz95AEhHCAXIBv95gEgHf3kASEdIA4gEWohDiAPQQRqIQ8MAAsLIBwgHv1DIRggHiAfIBz96AEgGP1SIR8gHCAeIBj9UiEeIBkgICAY/VIhICAdIB79QyEYIB4gHyAd/egBIBj9UiEfIB0gHiAY/VIhHiAZ/QwEAAAABAAAAAQAAAAEAAAA/a4BICAgGP1SISAgGf0MCAAAAAgAAAAIAAAACAAAAP2uASEZIA1BCGohDQwACwsgCyAeIB8gICAGIAcgCCAJIAogEhAAIRIgDCATQQFsaiEMIAtBAWohCwwACwsgEgvOAgMFfwN7A3wgA0EDdCEKIAAgA0F+cUEDdGohBgJAA0AgACAGTw0BIAD9AAQAIQsgAP0MAAAAAAAAAAAAAAAAAAAAAP0LBAAgASEHIAIhCCAEQQFrIQkCQANAIAlFDQEgCyAI/QAEACIM/fABIAz98QEhDSAHIAf9AAQAIA398AH9CwQAIAsgDf3xASELIAcgBWohByAIIApqIQggCUEBayEJDAALCyAHIAf9AAQAIAv98AH9CwQAIABBEGohACABQRBqIQEgAkEQaiECDAALCyADQQFxBEAgACsDACEOIABEAAAAAAAAAAA5AwAgASEHIAIhCCAEQQFrIQkCQANAIAlFDQEgDiAIKwMAIg+gIA+hIRAgByAHKwMAIBCgOQMAIA4gEKEhDiAHIAVqIQcgCCAKaiEIIAlBAWshCQwACwsgByAHKwMAIA6gOQMACwvIAgEKfyACQQN0IRMgACEQIAwgAU0hFgJAA0AgDSABTw0BIAMgDUECdGooAgAhDiAFIA5BA3RqIhIgEisDAEQAAAAAAADwP6A5AwAgCSAOIBNsaiEPIBAgAkF+cUECdGohEQJAA0AgECARTw0BIA8gD/0ABAAgEP1dAwD9X/3wAf0LBAAgD0EQaiEPIBBBCGohEAwACwsgAkEBcQRAIA8gDysDACAQKgIAu6A5AwAgEEEEaiEQCyAWBEAgCiAOQQJ0aiIVKAIAQQFqIhQgDE8EQCAJIA4gE2xqIAQgDiATbGogBiACIAcgCBACQQAhFAsgFSAUNgIACyANQQFqIQ0MAAsLQQAhDgJAA0AgDiALTw0BIAogDkECdGooAgAgFkVyBEAgCSAOIBNsaiAEIA4gE2xqIAYgAiAHIAgQAgsgDkEBaiEODAALCwvCAQIGfwN8IAAhCCAAIAFBBHRqIQkCQANAIAggCU8NASAIKAIEIQogCCsDCCEOIAMgBmogAiAIKAIAQQJ0aigCACAHbCAKakEDdGohCyAEIAcgCmpBA3RqIQwgBUECayENAkADQCANQQBMDQEgDiAMKwMAIg+gIA+hIRAgCyALKwMAIBCgOQMAIA4gEKEhDiALIAZqIQsgDCAHQQN0aiEMIA1BAWshDQwACwsgCyALKwMAIA6gOQMAIAhBEGohCAwACwsLswECB38DfCAAIQkgBCEKIAUhDAJAA0AgByABTw0BIAMhC0EAIQgCQANAIAggAk8NASAJKgIAuyIOIAsrAwAiD6AgD6EhECAKIBC2OAIAIA4gEGIEQCANIAZPBEBBfw8LIAwgBzYCACAMIAg2AgQgDCAOIBChOQMIIAxBEGohDCANQQFqIQ0LIAlBBGohCSAKQQRqIQogC0EIaiELIAhBAWohCAwACwsgB0EBaiEHDAALCyANC7UBAQZ/IAAhCQJAA0AgBiABTw0BIAMgBkECdGooAgAhByAFIAdBA3RqIgsgCysDAEQAAAAAAADwP6A5AwAgBCAHIAJsQQN0aiEIIAkgAkF+cUECdGohCgJAA0AgCSAKTw0BIAggCP0ABAAgCf1dAwD9X/3wAf0LBAAgCEEQaiEIIAlBCGohCQwACwsgAkEBcQRAIAggCCsDACAJKgIAu6A5AwAgCUEEaiEJCyAGQQFqIQYMAAsLCw==';
 
 function decodeBase64(text: string): Uint8Array {
   const binary = atob(text);
@@ -144,8 +144,11 @@ export function kmeansWasmBytes(): Uint8Array {
 
 type AssignFn = (x: number, n: number, d: number, ct: number, cn: number, kPad: number, labels: number, xn: number, factor: number, maxCn: number, flagged: number) => number;
 type UpdateFn = (x: number, n: number, d: number, labels: number, sums: number, counts: number, consts: number, parts: number, partBytes: number, fast: number, pending: number, k: number, rowsPerFlush: number) => void;
+type AddFn = (x: number, n: number, d: number, labels: number, sums: number, counts: number) => void;
 type RestsFn = (records: number, count: number, labels: number, sums: number, consts: number, parts: number, partBytes: number, d: number) => void;
 type RoundFn = (x: number, n: number, d: number, consts: number, out: number, records: number, maxRecords: number) => number;
+
+type SummingMethod = 'plain sums' | 'rounded copy' | 'running sums';
 
 /** WASM memory the rounded copy of the data may take the kernel to; beyond it the update splits as it adds (slower, same sums). */
 const ROUNDED_COPY_LIMIT = 2 ** 31;
@@ -153,10 +156,13 @@ const ROUNDED_COPY_LIMIT = 2 ** 31;
 /** What the update adds: the values themselves, or (exact-sums.ts) the values rounded to part 0's unit and the list of their rests. */
 interface UpdateSource {
   plan: SplitPlan;
+  /**
+   * 'plain sums': one part, the values' float64 sums are exact; 'rounded copy': the values at
+   * valuesAt are rounded to part 0's unit, added to part 0 as they come, their rests split into
+   * the other parts; 'running sums': the values, split into the parts every rowsPerFlush rows.
+   */
+  method: SummingMethod;
   valuesAt: number;
-  /** Parts the running sums of those values are split into (1: added to part 0 as they are), and how often. */
-  valueParts: number;
-  rowsPerFlush: number;
   /** 16-byte records (row i32, column i32, rest f64). */
   restsAt: number;
   restCount: number;
@@ -169,13 +175,19 @@ const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
  * The CPU kernel: WebAssembly SIMD. The data is copied into WASM memory once per data set
  * (cached by the identity of `data.x`, assumed unchanged while it is in use).
  */
-export function createWasmKmeansKernel(): KmeansKernel {
+export interface WasmKmeansKernel extends KmeansKernel {
+  /** How the update sums the current data set (exact-sums.ts `SplitPlan`); null before the first update. */
+  readonly summing: { method: SummingMethod; parts: number; rowsPerFlush: number; rests: number } | null;
+}
+
+export function createWasmKmeansKernel(): WasmKmeansKernel {
   compiledModule ??= new WebAssembly.Module(kmeansWasmBytes() as Uint8Array<ArrayBuffer>);
   const instance = new WebAssembly.Instance(compiledModule, {});
   const memory = instance.exports.memory as WebAssembly.Memory;
   const assignWasm = instance.exports.assign as AssignFn;
   const updateWasm = instance.exports.update as UpdateFn;
   const restsWasm = instance.exports.rests as RestsFn;
+  const addWasm = instance.exports.add as AddFn;
   const roundWasm = instance.exports.round as RoundFn;
   let loaded: Float32Array | null = null;
   let layout = { x: 0, xn: 0, labels: 0, flagged: 0, free: 0 };
@@ -212,7 +224,7 @@ export function createWasmKmeansKernel(): KmeansKernel {
     if (source) return source;
     const { n, d } = data;
     const plan = splitPlan(columnBits(data), n);
-    source = { plan, valuesAt: layout.x, valueParts: plan.parts, rowsPerFlush: plan.rowsPerFlush, restsAt: 0, restCount: 0 };
+    source = { plan, method: plan.parts === 1 ? 'plain sums' : 'running sums', valuesAt: layout.x, restsAt: 0, restCount: 0 };
     const roundedAt = layout.free;
     const constsAt = align16(roundedAt + n * d * 4);
     const restsAt = align16(constsAt + d * 8);
@@ -225,8 +237,8 @@ export function createWasmKmeansKernel(): KmeansKernel {
     const count = roundWasm(layout.x, n, d, constsAt, roundedAt, restsAt, maxRests);
     if (count < 0) return source;
     layout.free = align16(restsAt + count * 16);
-    // Sums of rounded values are exact over any number of rows: one flush per cluster, at the end.
-    source = { plan, valuesAt: roundedAt, valueParts: 1, rowsPerFlush: 2 ** 30, restsAt, restCount: count };
+    // Sums of rounded values are exact over any number of rows: added as they come, like any float64 sums.
+    source = { plan, method: 'rounded copy', valuesAt: roundedAt, restsAt, restCount: count };
     return source;
   };
 
@@ -261,7 +273,7 @@ export function createWasmKmeansKernel(): KmeansKernel {
     async update(data, labels, k, sums, counts) {
       load(data);
       const { n, d } = data;
-      const { plan, valuesAt, valueParts, rowsPerFlush, restsAt, restCount } = updateSource(data);
+      const { plan, method, valuesAt, restsAt, restCount } = updateSource(data);
       const { parts, constants } = plan;
       const sumsAt = layout.free;
       const countsAt = sumsAt + parts * k * d * 8;
@@ -273,10 +285,18 @@ export function createWasmKmeansKernel(): KmeansKernel {
       new Float64Array(memory.buffer, sumsAt, parts * k * d + k + k * d).fill(0);
       new Float64Array(memory.buffer, constsAt, constants.length).set(constants);
       new Int32Array(memory.buffer, pendingAt, k).fill(0);
-      updateWasm(valuesAt, n, d, layout.labels, sumsAt, countsAt, constsAt, valueParts, k * d * 8, fastAt, pendingAt, k, rowsPerFlush);
-      if (restCount > 0) restsWasm(restsAt, restCount, layout.labels, sumsAt, constsAt, parts, k * d * 8, d);
+      if (method !== 'running sums') {
+        addWasm(valuesAt, n, d, layout.labels, sumsAt, countsAt);
+        if (restCount > 0) restsWasm(restsAt, restCount, layout.labels, sumsAt, constsAt, parts, k * d * 8, d);
+      } else {
+        updateWasm(valuesAt, n, d, layout.labels, sumsAt, countsAt, constsAt, parts, k * d * 8, fastAt, pendingAt, k, plan.rowsPerFlush);
+      }
       sums.reset(k, d, parts).set(new Float64Array(memory.buffer, sumsAt, parts * k * d));
       counts.set(new Float64Array(memory.buffer, countsAt, k));
+    },
+    get summing() {
+      if (!source) return null;
+      return { method: source.method, parts: source.plan.parts, rowsPerFlush: source.plan.rowsPerFlush, rests: source.restCount };
     },
     dispose() {
       loaded = null;

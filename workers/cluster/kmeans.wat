@@ -1306,4 +1306,104 @@
       end
     end
     local.get $count)
+
+  ;; add: sums[labels[i] * d + j] += x[i, j] (float64, rows in order) and counts[labels[i]] += 1:
+  ;; exact sums when the caller knows they cannot round (exact-sums.ts: values rounded to part 0's
+  ;; unit). Two columns per f64x2 add. The caller zeroes sums and counts.
+  (func (export "add")
+    (param $x i32) (param $n i32) (param $d i32) (param $labels i32) (param $sums i32) (param $counts i32)
+    (local $i i32) (local $l i32) (local $base i32) (local $xp i32) (local $pairEnd i32) (local $cp i32)
+    local.get $x
+    local.set $xp
+    block $rowsDone
+      loop $rows
+        local.get $i
+        local.get $n
+        i32.ge_u
+        br_if $rowsDone
+        local.get $labels
+        local.get $i
+        i32.const 2
+        i32.shl
+        i32.add
+        i32.load
+        local.set $l
+        local.get $counts
+        local.get $l
+        i32.const 3
+        i32.shl
+        i32.add
+        local.tee $cp
+        local.get $cp
+        f64.load
+        f64.const 1
+        f64.add
+        f64.store
+        local.get $sums
+        local.get $l
+        local.get $d
+        i32.mul
+        i32.const 3
+        i32.shl
+        i32.add
+        local.set $base
+        ;; pairEnd: where the row's whole pairs of columns end
+        local.get $xp
+        local.get $d
+        i32.const -2
+        i32.and
+        i32.const 2
+        i32.shl
+        i32.add
+        local.set $pairEnd
+        block $pairsDone
+          loop $pairs
+            local.get $xp
+            local.get $pairEnd
+            i32.ge_u
+            br_if $pairsDone
+            local.get $base
+            local.get $base
+            v128.load
+            local.get $xp
+            v128.load64_zero
+            f64x2.promote_low_f32x4
+            f64x2.add
+            v128.store
+            local.get $base
+            i32.const 16
+            i32.add
+            local.set $base
+            local.get $xp
+            i32.const 8
+            i32.add
+            local.set $xp
+            br $pairs
+          end
+        end
+        ;; an odd last column
+        local.get $d
+        i32.const 1
+        i32.and
+        if
+          local.get $base
+          local.get $base
+          f64.load
+          local.get $xp
+          f32.load
+          f64.promote_f32
+          f64.add
+          f64.store
+          local.get $xp
+          i32.const 4
+          i32.add
+          local.set $xp
+        end
+        local.get $i
+        i32.const 1
+        i32.add
+        local.set $i
+        br $rows
+      end
+    end)
 )
