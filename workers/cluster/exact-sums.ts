@@ -132,17 +132,19 @@ export function rowCountBits(n: number): number {
  * keeps the rest whole (|r| <= 2^(low + 50): the rest of a split column, or a value of a column
  * with B <= 50) and later parts are 0.
  *
- * The WASM kernel (kernel.ts) adds rows in one of two ways:
- *   - rounded copy (most data): every value rounded to part 0's unit once per data set (hi), and
- *     the list of the nonzero rests (v - hi, at most 2^(b0 - 1): the few values with bits below
- *     2^b0, split into parts 1 .. parts - 1 as above). Sums of hi values are exact however many
- *     rows they hold (the part 0 bound above, for any subset of rows), so each update adds them
- *     into one running sum per cluster and column, added to part 0 at the end;
- *   - running sums: rows added as they come into a running float64 sum per cluster and column,
- *     split into the parts when it holds `rowsPerFlush` rows, and at the end. m values sum to a
- *     multiple of 2^low below m * 2^top: exact for m <= 2^(53 - B), and within the constant's
- *     bound 2^(b0 + 50) for m <= 2^(b0 + 50 - top); a flushed sum a stands for its rows in the
- *     bounds above (|hi| <= |a| + 2^(b0 - 1), sum of |a| at most 2^e, at most n flushes).
+ * The WASM kernel (kernel.ts) adds rows in one of three ways:
+ *   - plain sums (parts = 1): the values' float64 sums, exact as above;
+ *   - rounded copy (most other data): every value rounded to part 0's unit once per data set
+ *     (hi; a float32 again: at most 24 significant bits), and the list of the nonzero rests
+ *     (v - hi, at most 2^(b0 - 1): the few values with bits below 2^b0), split into parts
+ *     1 .. parts - 1 as above. Sums of hi values are exact over any subset of rows (the part 0
+ *     bound above), so each update adds them into part 0's sums as they come;
+ *   - running sums (many rests): rows added as they come into a running float64 sum per cluster
+ *     and column, split into the parts when it holds `rowsPerFlush` rows, and at the end. m
+ *     values sum to a multiple of 2^low below m * 2^top: exact for m <= 2^(53 - B), and within
+ *     the constant's bound 2^(b0 + 50) for m <= 2^(b0 + 50 - top); a flushed sum a stands for
+ *     its rows in the bounds above (|hi| <= |a| + 2^(b0 - 1), sum of |a| at most 2^e, at most n
+ *     flushes).
  * The JS reference (`updateJs`) splits every value: running sums of one row.
  */
 export interface SplitPlan {
