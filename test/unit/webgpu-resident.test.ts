@@ -202,3 +202,27 @@ describe.skipIf(skipReason !== '')('WebGPU device-resident training with a valid
     }
   });
 });
+
+describe.skipIf(skipReason !== '')('WebGPU device-resident training, cancelled', () => {
+  test('a cancel between rounds stops it in plain words, and the kernel trains again afterwards', async () => {
+    const train = data(3000, 4, 51);
+    const names = train.columns.map((_, j) => `f${j}`);
+    const params = resolveParams({ objective: 'binary:logistic', max_depth: 3, num_boost_round: 20, seed: 1 });
+    const k = await kernel();
+    try {
+      const controller = new AbortController();
+      const rounds: number[] = [];
+      const cancelled = trainGbdt(train, { params, featureNames: names, kernel: k, signal: controller.signal, onRound: (r) => {
+        rounds.push(r.round);
+        if (r.round === 2) controller.abort();
+      } });
+      await expect(cancelled).rejects.toMatchObject({ code: 'CANCELLED' });
+      expect(rounds).toEqual([1, 2]);
+      const again = await trainGbdt(train, { params: { ...params, num_boost_round: 3 }, featureNames: names, kernel: k });
+      expect(again.backendDetail).toMatch(/trained on the device/);
+      expect(again.model.trees).toHaveLength(3);
+    } finally {
+      k.dispose();
+    }
+  });
+});
