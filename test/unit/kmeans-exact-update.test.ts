@@ -98,12 +98,13 @@ describe('exact update on the CPU', () => {
     const n = 6000;
     const labels = Int32Array.from({ length: n }, (_, i) => (i % 5 === 0 ? 0 : i % 3) + (i % 7 === 0 ? 3 : 0));
     // Normal values and a few near 1e-6: part 0's unit is 2^-39, and few values have bits below it.
-    const normal = Float32Array.from({ length: n * 4 }, () => gaussian(rng));
-    for (let j = 0; j < 4; j++) normal[40 + j] = 1.2345e-6 * (j + 1);
+    // (Five columns: the rounding runs four at a time, then one.)
+    const normal = Float32Array.from({ length: n * 5 }, () => gaussian(rng));
+    for (let j = 0; j < 5; j++) normal[50 + j] = 1.2345e-6 * (j + 1);
     // 24-bit mantissas scaled from 2^-24 down to 2^-47: a fifth of them have bits below part 0's unit.
     const spread = Float32Array.from({ length: n * 4 }, () => (rng() < 0.5 ? -1 : 1) * (1 + Math.floor(rng() * (2 ** 24 - 1))) * 2 ** -(24 + Math.floor(rng() * 24)));
     for (const [x, method] of [[normal, 'rounded copy'], [spread, 'running sums']] as const) {
-      const data = { x, n, d: 4 };
+      const data = { x, n, d: x.length / n };
       const kernel = createWasmKmeansKernel();
       const sums = new ClusterSums();
       const counts = new Float64Array(6);

@@ -1202,21 +1202,76 @@
       end
     end)
 
-  ;; round: out[i, j] = x[i, j] rounded to part 0's unit, (v + C) - C with C = consts[j] (as
-  ;; float32: it has at most 24 significant bits), and for every value that changed, a record
-  ;; (i i32, j i32, v - rounded f64; 16 bytes) appended at `records`. Returns how many records,
-  ;; or -1 past maxRecords.
+;; roundValue: out[0] = x[0] rounded to a multiple of C's unit, (v + C) - C with C = f64 at kp,
+  ;; stored as float32 (it has at most 24 significant bits); when that changed v, appends the
+  ;; record (i i32, j i32, v - rounded f64; 16 bytes) at records + count * 16. Returns the new
+  ;; count, or -1 at max records.
+  (func $roundValue
+    (param $xp i32) (param $op i32) (param $kp i32) (param $i i32) (param $j i32) (param $records i32)
+    (param $count i32) (param $max i32) (result i32)
+    (local $v f64) (local $c f64) (local $h f64) (local $rp i32)
+    local.get $xp
+    f32.load
+    f64.promote_f32
+    local.tee $v
+    local.get $kp
+    f64.load
+    local.tee $c
+    f64.add
+    local.get $c
+    f64.sub
+    local.set $h
+    local.get $op
+    local.get $h
+    f32.demote_f64
+    f32.store
+    local.get $v
+    local.get $h
+    f64.eq
+    if
+      local.get $count
+      return
+    end
+    local.get $count
+    local.get $max
+    i32.ge_u
+    if
+      i32.const -1
+      return
+    end
+    local.get $records
+    local.get $count
+    i32.const 4
+    i32.shl
+    i32.add
+    local.tee $rp
+    local.get $i
+    i32.store
+    local.get $rp
+    local.get $j
+    i32.store offset=4
+    local.get $rp
+    local.get $v
+    local.get $h
+    f64.sub
+    f64.store offset=8
+    local.get $count
+    i32.const 1
+    i32.add)
+
+  ;; round: out[i, j] = x[i, j] rounded to part 0's unit by $roundValue with C = consts[j], and
+  ;; the records of the values that changed. Four columns at a time (f64x2 on each half); a
+  ;; quad where some value changed is redone value by value to append its records. Returns how
+  ;; many records, or -1 past maxRecords.
   (func (export "round")
     (param $x i32) (param $n i32) (param $d i32) (param $consts i32) (param $out i32) (param $records i32)
     (param $maxRecords i32) (result i32)
-    (local $i i32) (local $j i32) (local $xp i32) (local $op i32) (local $kp i32) (local $rp i32) (local $count i32)
-    (local $v f64) (local $c f64) (local $h f64)
+    (local $i i32) (local $j i32) (local $t i32) (local $xp i32) (local $op i32) (local $kp i32) (local $count i32)
+    (local $v v128) (local $a v128) (local $b v128) (local $ca v128) (local $cb v128) (local $ha v128) (local $hb v128)
     local.get $x
     local.set $xp
     local.get $out
     local.set $op
-    local.get $records
-    local.set $rp
     block $rowsDone
       loop $rows
         local.get $i
@@ -1227,57 +1282,143 @@
         local.set $kp
         i32.const 0
         local.set $j
-        block $columnsDone
-          loop $columns
+        block $quadsDone
+          loop $quads
+            local.get $j
+            i32.const 4
+            i32.add
+            local.get $d
+            i32.gt_u
+            br_if $quadsDone
+            local.get $xp
+            v128.load
+            local.tee $v
+            f64x2.promote_low_f32x4
+            local.set $a
+            local.get $v
+            local.get $v
+            i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7
+            f64x2.promote_low_f32x4
+            local.set $b
+            local.get $a
+            local.get $kp
+            v128.load
+            local.tee $ca
+            f64x2.add
+            local.get $ca
+            f64x2.sub
+            local.set $ha
+            local.get $b
+            local.get $kp
+            v128.load offset=16
+            local.tee $cb
+            f64x2.add
+            local.get $cb
+            f64x2.sub
+            local.set $hb
+            local.get $op
+            local.get $ha
+            f32x4.demote_f64x2_zero
+            local.get $hb
+            f32x4.demote_f64x2_zero
+            i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+            v128.store
+            local.get $a
+            local.get $ha
+            f64x2.ne
+            local.get $b
+            local.get $hb
+            f64x2.ne
+            v128.or
+            v128.any_true
+            if
+              i32.const 0
+              local.set $t
+              block $valuesDone
+                loop $values
+                  local.get $t
+                  i32.const 4
+                  i32.ge_u
+                  br_if $valuesDone
+                  local.get $xp
+                  local.get $t
+                  i32.const 2
+                  i32.shl
+                  i32.add
+                  local.get $op
+                  local.get $t
+                  i32.const 2
+                  i32.shl
+                  i32.add
+                  local.get $kp
+                  local.get $t
+                  i32.const 3
+                  i32.shl
+                  i32.add
+                  local.get $i
+                  local.get $j
+                  local.get $t
+                  i32.add
+                  local.get $records
+                  local.get $count
+                  local.get $maxRecords
+                  call $roundValue
+                  local.tee $count
+                  i32.const 0
+                  i32.lt_s
+                  if
+                    i32.const -1
+                    return
+                  end
+                  local.get $t
+                  i32.const 1
+                  i32.add
+                  local.set $t
+                  br $values
+                end
+              end
+            end
+            local.get $xp
+            i32.const 16
+            i32.add
+            local.set $xp
+            local.get $op
+            i32.const 16
+            i32.add
+            local.set $op
+            local.get $kp
+            i32.const 32
+            i32.add
+            local.set $kp
+            local.get $j
+            i32.const 4
+            i32.add
+            local.set $j
+            br $quads
+          end
+        end
+        ;; the row's last d % 4 columns, one at a time
+        block $tailDone
+          loop $tail
             local.get $j
             local.get $d
             i32.ge_u
-            br_if $columnsDone
+            br_if $tailDone
             local.get $xp
-            f32.load
-            f64.promote_f32
-            local.tee $v
-            local.get $kp
-            f64.load
-            local.tee $c
-            f64.add
-            local.get $c
-            f64.sub
-            local.set $h
             local.get $op
-            local.get $h
-            f32.demote_f64
-            f32.store
-            local.get $v
-            local.get $h
-            f64.ne
+            local.get $kp
+            local.get $i
+            local.get $j
+            local.get $records
+            local.get $count
+            local.get $maxRecords
+            call $roundValue
+            local.tee $count
+            i32.const 0
+            i32.lt_s
             if
-              local.get $count
-              local.get $maxRecords
-              i32.ge_u
-              if
-                i32.const -1
-                return
-              end
-              local.get $rp
-              local.get $i
-              i32.store
-              local.get $rp
-              local.get $j
-              i32.store offset=4
-              local.get $rp
-              local.get $v
-              local.get $h
-              f64.sub
-              f64.store offset=8
-              local.get $rp
-              i32.const 16
-              i32.add
-              local.set $rp
-              local.get $count
-              i32.const 1
-              i32.add
-              local.set $count
+              i32.const -1
+              return
             end
             local.get $xp
             i32.const 4
@@ -1295,7 +1436,7 @@
             i32.const 1
             i32.add
             local.set $j
-            br $columns
+            br $tail
           end
         end
         local.get $i
