@@ -224,3 +224,54 @@ describe('histogram.wat buildGathered (rows copied to a scratch 64 at a time)', 
     expect(checked).toBe(30);
   });
 });
+
+describe('histogram.wat bestSplit (bestSplitOfFeatures with alpha = 0, max_delta_step = 0)', () => {
+  it('writes the same gain, left sums and code bits: ties, empty bins, missing values, min_child_weight, feature ranges', async () => {
+    const { histogramWasmModule } = await import('../../workers/gbdt/wasm-histogram');
+    const { bestSplitOfFeatures } = await import('../../workers/gbdt/split');
+    const rng = createRng(23);
+    const F = 6;
+    const stride = 528;
+    const instance = new WebAssembly.Instance(histogramWasmModule(), {});
+    const memory = instance.exports.memory as WebAssembly.Memory;
+    const histAt = 0;
+    const featuresAt = F * stride * 8;
+    const binCountsAt = featuresAt + 64;
+    const outAt = binCountsAt + 64;
+    memory.grow(Math.ceil((outAt + 64) / 65536));
+    const hist = new Float64Array(memory.buffer, histAt, F * stride);
+    const features = new Int32Array(memory.buffer, featuresAt, F);
+    const binCounts = new Int32Array(memory.buffer, binCountsAt, F);
+    binCounts.set([40, 3, 255, 1, 17, 255]);
+    features.set([0, 1, 2, 3, 4, 5]);
+    const run = instance.exports.bestSplit as (...args: number[]) => void;
+    const wasmOut = new Float64Array(memory.buffer, outAt, 4);
+    let found = 0;
+    for (let trial = 0; trial < 300; trial++) {
+      hist.fill(0);
+      for (let f = 0; f < F; f++) {
+        for (let b = 0; b < (binCounts[f] as number); b++) {
+          if (rng() < 0.3) continue; // empty bins
+          // Few distinct values make equal gains (ties) common.
+          hist[f * stride + 2 * b] = trial % 4 === 1 ? Math.round(rng() * 4 - 2) / 2 : rng() - 0.5;
+          hist[f * stride + 2 * b + 1] = trial % 4 === 1 ? 1 : rng() * 3;
+        }
+        if (trial % 3 !== 2) {
+          hist[f * stride + 510] = rng() - 0.5;
+          hist[f * stride + 511] = trial % 5 === 0 ? 0 : rng() * 5;
+        }
+      }
+      const G = (rng() - 0.5) * 10;
+      const H = 30 + rng() * 200;
+      const lambda = trial % 3;
+      const mcw = [0, 1, 4][trial % 3] as number;
+      const [fi0, fi1] = trial % 7 === 0 ? [2, 5] : [0, F];
+      const want = new Float64Array(4);
+      bestSplitOfFeatures(hist, 0, stride, features, fi0, fi1, binCounts, G, H, lambda, 0, mcw, 0, want, 0);
+      run(histAt, stride * 8, featuresAt, fi0, fi1, binCountsAt, G, H, lambda, mcw, outAt);
+      expect(Array.from(wasmOut).every((v, k) => Object.is(v, want[k]))).toBe(true);
+      if ((want[3] as number) >= 0) found++;
+    }
+    expect(found).toBeGreaterThan(200);
+  });
+});

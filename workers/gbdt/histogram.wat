@@ -303,6 +303,112 @@
         (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
         (local.set $src (i32.add (local.get $src) (i32.const 16)))
         (br $l))))
+  ;; split.ts bestSplitOfFeatures for alpha = 0 and max_delta_step = 0 (the defaults), the same
+  ;; float64 operations in the same order, so the same result bits: for each feature of
+  ;; features[fi0, fi1) (i32 at $features), each bin b < nb - 1 (nb at $binCounts[f]) tries
+  ;; "bins <= b left" with missing values sent right, then sent left (when the feature has
+  ;; missing values), and finally "all present values left, missing right"; a strictly larger gain
+  ;; wins. Both directions of a bin share one f64x2 division pair (half the divisions, which bound
+  ;; the loop). The histogram of feature f starts at $hist + f * $strideBytes: (G, H) pairs, the
+  ;; missing bin's at byte 4080. Writes gain, left G, left H and the packed code at $out (f64 x 4).
+  (func (export "bestSplit") (param $hist i32) (param $strideBytes i32) (param $features i32) (param $fi0 i32) (param $fi1 i32) (param $binCounts i32)
+    (param $G f64) (param $H f64) (param $lambda f64) (param $mcw f64) (param $out i32)
+    (local $fi i32) (local $f i32) (local $fb i32) (local $nb i32) (local $p i32) (local $end i32) (local $code i32) (local $bestCode i32) (local $has i32)
+    (local $parent f64) (local $best f64) (local $bestG f64) (local $bestH f64) (local $gm f64) (local $hm f64) (local $gl f64) (local $hl f64)
+    (local $g f64) (local $h f64) (local $hr f64) (local $gl2 f64) (local $hl2 f64) (local $gain f64)
+    (local $glv v128) (local $hlv v128) (local $grv v128) (local $hrv v128) (local $gains v128) (local $lamv v128)
+    (local.set $bestCode (i32.const -1))
+    (local.set $lamv (f64x2.splat (local.get $lambda)))
+    ;; parentGain = H < mcw || H <= 0 ? 0 : G * G / (H + lambda)
+    (local.set $parent (select (f64.const 0) (f64.div (f64.mul (local.get $G) (local.get $G)) (f64.add (local.get $H) (local.get $lambda)))
+      (i32.or (f64.lt (local.get $H) (local.get $mcw)) (f64.le (local.get $H) (f64.const 0)))))
+    (local.set $fi (local.get $fi0))
+    (block $featuresDone
+      (loop $featureLoop
+        (br_if $featuresDone (i32.ge_s (local.get $fi) (local.get $fi1)))
+        (local.set $f (i32.load (i32.add (local.get $features) (i32.shl (local.get $fi) (i32.const 2)))))
+        (local.set $fb (i32.add (local.get $hist) (i32.mul (local.get $f) (local.get $strideBytes))))
+        (local.set $nb (i32.load (i32.add (local.get $binCounts) (i32.shl (local.get $f) (i32.const 2)))))
+        (local.set $gm (f64.load offset=4080 (local.get $fb)))
+        (local.set $hm (f64.load offset=4088 (local.get $fb)))
+        (local.set $has (f64.gt (local.get $hm) (f64.const 0)))
+        (local.set $gl (f64.const 0))
+        (local.set $hl (f64.const 0))
+        (local.set $p (local.get $fb))
+        (local.set $end (i32.add (local.get $fb) (i32.shl (i32.sub (local.get $nb) (i32.const 1)) (i32.const 4))))
+        (local.set $code (i32.shl (local.get $f) (i32.const 9)))
+        (block $binsDone
+          (loop $binLoop
+            (br_if $binsDone (i32.ge_s (local.get $p) (local.get $end)))
+            (local.set $g (f64.load (local.get $p)))
+            (local.set $h (f64.load offset=8 (local.get $p)))
+            ;; An empty bin past the first leaves the sums as they were: its candidates cannot win.
+            (if (i32.eqz (i32.and (i32.and (f64.eq (local.get $h) (f64.const 0)) (i32.ne (local.get $p) (local.get $fb))) (f64.eq (local.get $g) (f64.const 0))))
+              (then
+                (local.set $gl (f64.add (local.get $gl) (local.get $g)))
+                (local.set $hl (f64.add (local.get $hl) (local.get $h)))
+                ;; lane 0: missing right (gl, hl); lane 1: missing left (gl + gm, hl + hm)
+                (local.set $gl2 (f64.add (local.get $gl) (local.get $gm)))
+                (local.set $hl2 (f64.add (local.get $hl) (local.get $hm)))
+                (local.set $glv (f64x2.replace_lane 1 (f64x2.splat (local.get $gl)) (local.get $gl2)))
+                (local.set $hlv (f64x2.replace_lane 1 (f64x2.splat (local.get $hl)) (local.get $hl2)))
+                (local.set $hrv (f64x2.sub (f64x2.splat (local.get $H)) (local.get $hlv)))
+                (local.set $grv (f64x2.sub (f64x2.splat (local.get $G)) (local.get $glv)))
+                (local.set $gains (f64x2.sub
+                  (f64x2.add
+                    (f64x2.div (f64x2.mul (local.get $glv) (local.get $glv)) (f64x2.add (local.get $hlv) (local.get $lamv)))
+                    (f64x2.div (f64x2.mul (local.get $grv) (local.get $grv)) (f64x2.add (local.get $hrv) (local.get $lamv))))
+                  (f64x2.splat (local.get $parent))))
+                (local.set $hr (f64x2.extract_lane 0 (local.get $hrv)))
+                (if (i32.and (i32.and (f64.ge (local.get $hl) (local.get $mcw)) (f64.ge (local.get $hr) (local.get $mcw)))
+                             (i32.and (f64.gt (local.get $hl) (f64.const 0)) (f64.gt (local.get $hr) (f64.const 0))))
+                  (then
+                    (local.set $gain (f64x2.extract_lane 0 (local.get $gains)))
+                    (if (f64.gt (local.get $gain) (local.get $best))
+                      (then
+                        (local.set $best (local.get $gain))
+                        (local.set $bestCode (local.get $code))
+                        (local.set $bestG (local.get $gl))
+                        (local.set $bestH (local.get $hl))))))
+                (if (local.get $has)
+                  (then
+                    (local.set $hr (f64x2.extract_lane 1 (local.get $hrv)))
+                    (if (i32.and (i32.and (f64.ge (local.get $hl2) (local.get $mcw)) (f64.ge (local.get $hr) (local.get $mcw)))
+                                 (i32.and (f64.gt (local.get $hl2) (f64.const 0)) (f64.gt (local.get $hr) (f64.const 0))))
+                      (then
+                        (local.set $gain (f64x2.extract_lane 1 (local.get $gains)))
+                        (if (f64.gt (local.get $gain) (local.get $best))
+                          (then
+                            (local.set $best (local.get $gain))
+                            (local.set $bestCode (i32.add (local.get $code) (i32.const 1)))
+                            (local.set $bestG (local.get $gl2))
+                            (local.set $bestH (local.get $hl2))))))))))
+            (local.set $p (i32.add (local.get $p) (i32.const 16)))
+            (local.set $code (i32.add (local.get $code) (i32.const 2)))
+            (br $binLoop)))
+        ;; All present values left, missing right (a split on missingness).
+        (if (i32.and (local.get $has) (i32.ge_s (local.get $nb) (i32.const 1)))
+          (then
+            (local.set $gl2 (f64.sub (local.get $G) (local.get $gm)))
+            (local.set $hl2 (f64.sub (local.get $H) (local.get $hm)))
+            (if (i32.and (i32.and (f64.ge (local.get $hl2) (local.get $mcw)) (f64.ge (local.get $hm) (local.get $mcw))) (f64.gt (local.get $hl2) (f64.const 0)))
+              (then
+                (local.set $gain (f64.sub
+                  (f64.add (f64.div (f64.mul (local.get $gl2) (local.get $gl2)) (f64.add (local.get $hl2) (local.get $lambda)))
+                           (f64.div (f64.mul (local.get $gm) (local.get $gm)) (f64.add (local.get $hm) (local.get $lambda))))
+                  (local.get $parent)))
+                (if (f64.gt (local.get $gain) (local.get $best))
+                  (then
+                    (local.set $best (local.get $gain))
+                    (local.set $bestCode (i32.add (i32.shl (local.get $f) (i32.const 9)) (i32.shl (i32.sub (local.get $nb) (i32.const 1)) (i32.const 1))))
+                    (local.set $bestG (local.get $gl2))
+                    (local.set $bestH (local.get $hl2))))))))
+        (local.set $fi (i32.add (local.get $fi) (i32.const 1)))
+        (br $featureLoop)))
+    (f64.store (local.get $out) (local.get $best))
+    (f64.store offset=8 (local.get $out) (local.get $bestG))
+    (f64.store offset=16 (local.get $out) (local.get $bestH))
+    (f64.store offset=24 (local.get $out) (f64.convert_i32_s (local.get $bestCode))))
   ;; Stable partition of rows[begin, end) (u32 at $src) by one feature's column of bins (u8 at
   ;; $col) into the same positions of $dst (which may be $src): bins <= $bin go left (the caller's
   ;; $bin is below the missing bin 255), the missing bin goes left when $defaultLeft is 1. Rows

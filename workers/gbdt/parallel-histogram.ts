@@ -213,6 +213,8 @@ export interface SessionOps {
   /** dst[k] += src[k] and dst[k] -= src[k] over float64s at byte offsets, `bytes` a multiple of 16 (histogram.wat). */
   addBins: (dst: number, src: number, bytes: number) => void;
   subtractBins: (dst: number, src: number, bytes: number) => void;
+  /** bestSplitOfFeatures for alpha = 0 and max_delta_step = 0 on the session memory (histogram.wat): the same result bits. */
+  bestSplit: (hist: number, strideBytes: number, features: number, fi0: number, fi1: number, binCounts: number, G: number, H: number, lambda: number, mcw: number, out: number) => void;
   /** Byte offset of this thread's gather scratch. */
   gatherAt: number;
 }
@@ -398,6 +400,12 @@ export function workOnCommand(v: SessionViews, L: SessionLayout, ops: SessionOps
       }
       const p = v.ctrlF64;
       const g = v.itemsF64;
+      if (p[2] === 0 && p[4] === 0) {
+        // alpha = 0, max_delta_step = 0: bestSplitOfFeatures's fast path in WASM (the same bits).
+        ops.bestSplit(L.slotsAt + a * slotSize * 8, L.wasmStride * 8, L.featuresAt, fi0, fi1, L.binCountsAt, g[i * 4] as number, g[i * 4 + 1] as number, p[1] as number, p[3] as number, L.splitOutAt + i * 64);
+        if (b >= 0) ops.bestSplit(L.slotsAt + b * slotSize * 8, L.wasmStride * 8, L.featuresAt, fi0, fi1, L.binCountsAt, g[i * 4 + 2] as number, g[i * 4 + 3] as number, p[1] as number, p[3] as number, L.splitOutAt + i * 64 + 32);
+        continue;
+      }
       ops.bestSplitOfFeatures(slots, a * slotSize, L.wasmStride, v.features, fi0, fi1, v.binCounts, g[i * 4] as number, g[i * 4 + 1] as number, p[1] as number, p[2] as number, p[3] as number, p[4] as number, v.splitOut, i * 8);
       if (b >= 0) ops.bestSplitOfFeatures(slots, b * slotSize, L.wasmStride, v.features, fi0, fi1, v.binCounts, g[i * 4 + 2] as number, g[i * 4 + 3] as number, p[1] as number, p[2] as number, p[3] as number, p[4] as number, v.splitOut, i * 8 + 4);
     } else if (cmd === 11) { // TRANSPOSE
@@ -434,7 +442,7 @@ listen((m) => {
   if (m.type !== 'session') return;
   const L = m.layout;
   const instance = new WebAssembly.Instance(m.module, { env: { memory: m.memory } });
-  const ops = { computeGradientRange, addLeavesRange, sumGradientRange, bestSplitOfFeatures, computeCuts, binColumn, buildFeatures: instance.exports.buildFeatures, buildSubset: instance.exports.buildSubset, partition: instance.exports.partition, countLeft: instance.exports.countLeft, moveSides: instance.exports.moveSides, addLeaves: instance.exports.addLeaves, buildGathered: instance.exports.buildGathered, gradientsTable: instance.exports.gradientsTable, addBins: instance.exports.addBins, subtractBins: instance.exports.subtractBins, gatherAt: 0 };
+  const ops = { computeGradientRange, addLeavesRange, sumGradientRange, bestSplitOfFeatures, computeCuts, binColumn, buildFeatures: instance.exports.buildFeatures, buildSubset: instance.exports.buildSubset, partition: instance.exports.partition, countLeft: instance.exports.countLeft, moveSides: instance.exports.moveSides, addLeaves: instance.exports.addLeaves, buildGathered: instance.exports.buildGathered, gradientsTable: instance.exports.gradientsTable, addBins: instance.exports.addBins, subtractBins: instance.exports.subtractBins, bestSplit: instance.exports.bestSplit, gatherAt: 0 };
   const floats = [];
   for (let f = 0; f < L.nFeatures; f++) floats.push(new Float32Array(m.floats, f * L.nRows * 4, L.nRows));
   const v = sessionViews(m.memory.buffer, L, floats);
@@ -694,6 +702,7 @@ export function createParallelHistogramKernel(threads: number, spawn?: (source: 
       gradientsTable: instance.exports.gradientsTable as SessionOps['gradientsTable'],
       addBins: instance.exports.addBins as SessionOps['addBins'],
       subtractBins: instance.exports.subtractBins as SessionOps['subtractBins'],
+      bestSplit: instance.exports.bestSplit as SessionOps['bestSplit'],
       gatherAt: layout.gatherAt,
     };
     const s: Session = { layout, views, ops, broken: null, closed: false };
