@@ -83,6 +83,24 @@ describe('native DuckDB and duckdb-wasm answer alike', { timeout: 240_000 }, () 
     }
   });
 
+  it('on a Parquet file of every flat type (native DuckDB reads it with read_parquet, duckdb-wasm inserts the decoded groups)', async () => {
+    const file = path.join(dir, 'types.parquet');
+    const writer = await openNodeDriver('native');
+    try {
+      const select = `SELECT (i % 100)::TINYINT i8, i::SMALLINT i16, (i * 7)::INTEGER i32, (9007199254740993 + i)::BIGINT i64, i::UINTEGER u32,
+        (i / 3)::FLOAT f32, (i / 7)::DOUBLE f64, (i / 100)::DECIMAL(10,2) d, (i * 1e15)::DECIMAL(38,2) dw, DATE '2020-02-29' + i dt,
+        TIMESTAMP '2020-01-02 03:04:05.123456' + i * INTERVAL 1 HOUR ts,
+        CASE WHEN i % 5 = 0 THEN NULL ELSE 'é中"x' || (i % 3) END s, ('b' || i)::BLOB bl, i % 2 = 0 b, CASE WHEN i % 4 = 0 THEN NULL ELSE i * 0.5 END nul
+        FROM (SELECT range::INTEGER AS i FROM range(3000))`;
+      await writer.copyTo(select, "FORMAT parquet, ROW_GROUP_SIZE 1000", file);
+    } finally {
+      await writer.close();
+    }
+    const [wasm, native] = await Promise.all(KINDS.map((k) => fileAnswers(engines.get(k) as NodeEngine, file)));
+    expect((native as { opened: { ok?: unknown } }).opened.ok, 'loads').toBeTruthy();
+    expect(native).toEqual(wasm);
+  });
+
   it('on every file of the bad-input corpus: the same tables, warnings and refusals', async () => {
     for (const c of corpus) {
       const [wasm, native] = await Promise.all(KINDS.map((k) => fileAnswers(engines.get(k) as NodeEngine, path.join(dir, c.file))));

@@ -194,7 +194,7 @@ export class DataEngine {
         await verifyGzip(blob, fileName, ctx.signal);
       }
       if (detected.format === 'parquet') {
-        await this.loadParquetFile(fileName, blob, head, staging, ctx);
+        await this.loadParquetFile(fileName, source, blob, head, staging, ctx);
       } else if (detected.format === 'json' || detected.format === 'ndjson') {
         if (detected.compression) throw new EngineError('UNSUPPORTED_FORMAT', `${fileName}: gzipped JSON is not supported; decompress it first.`);
         await this.loadJson(fileName, blob, detected.format, staging, ctx);
@@ -228,7 +228,7 @@ export class DataEngine {
     warnings: string[],
     ctx: JobContext,
   ): Promise<void> {
-    const registered = `${REGISTERED_FILE_DIR}file_${this.fileCounter}_${fileName.replace(/[^A-Za-z0-9_.]/g, '_')}`;
+    const registered = this.registeredName(fileName);
     await this.driver.registerFile(registered, source);
     try {
       const options: string[] = [];
@@ -318,7 +318,12 @@ export class DataEngine {
     await this.driver.insertArrowIPC(staging, ipc, true);
   }
 
-  private async loadParquetFile(fileName: string, blob: Blob, head: Uint8Array, staging: string, ctx: JobContext): Promise<void> {
+  /** The name DuckDB reads the file being loaded under (see REGISTERED_FILE_DIR). */
+  private registeredName(fileName: string): string {
+    return `${REGISTERED_FILE_DIR}file_${this.fileCounter}_${fileName.replace(/[^A-Za-z0-9_.]/g, '_')}`;
+  }
+
+  private async loadParquetFile(fileName: string, source: FileSource, blob: Blob, head: Uint8Array, staging: string, ctx: JobContext): Promise<void> {
     const magic = String.fromCharCode(...head.subarray(0, 4));
     const tail = new Uint8Array(await blob.slice(Math.max(0, blob.size - 4)).arrayBuffer());
     if (magic !== 'PAR1' || String.fromCharCode(...tail) !== 'PAR1') {
@@ -335,7 +340,10 @@ export class DataEngine {
     }
     const groups = file.metadata().numRowGroups();
     if (facts.rowGroups.length !== groups) throw damagedParquet(fileName, 'its footer', 'does not agree with itself about its row groups');
-    // Read row group by row group so a large file is never held whole in memory.
+    // Read row group by row group so a large file is never held whole in memory. Where DuckDB
+    // reads Parquet itself, the decoded groups are only checked; the table is created with their
+    // column types (the same types as inserting them would give) and read_parquet fills it.
+    const nativeRead = this.driver.readsParquet === true && source.kind === 'path';
     const total = Math.max(1, groups);
     for (let g = 0; g < total; g++) {
       throwIfAborted(ctx.signal);
@@ -350,9 +358,21 @@ export class DataEngine {
       } catch (err) {
         throw damagedParquet(fileName, `row group ${g + 1}`, `cannot be decoded (${plainMessage(err instanceof Error ? err.message : String(err)).split('\n')[0]})`);
       }
-      const values = groupFacts ? checkRowGroupValues(tableFromIPC(ipc), groupFacts) : null;
+      const decoded = tableFromIPC(ipc);
+      const values = groupFacts ? checkRowGroupValues(decoded, groupFacts) : null;
       if (values) throw damagedParquet(fileName, `row group ${g + 1}:`, values);
-      await this.driver.insertArrowIPC(staging, ipc, g === 0);
+      if (!nativeRead) await this.driver.insertArrowIPC(staging, ipc, g === 0);
+      else if (g === 0) await this.driver.insertArrowIPC(staging, tableToIPC(decoded.slice(0, 0), 'stream'), true);
+    }
+    if (nativeRead) {
+      ctx.progress(0.92, 'reading the checked file into DuckDB');
+      const registered = this.registeredName(fileName);
+      await this.driver.registerFile(registered, source);
+      try {
+        await this.driver.query(`INSERT INTO ${quoteIdent(staging)} SELECT * FROM read_parquet(${quoteLiteral(registered)})`, ctx.signal);
+      } finally {
+        await this.driver.dropFile(registered);
+      }
     }
   }
 

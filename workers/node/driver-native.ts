@@ -79,6 +79,7 @@ export interface NativeDriverOptions {
 export class NativeDuckDriver implements DuckDriver {
   readonly host = 'node' as const;
   readonly bundle = 'duckdb native (node-api)';
+  readonly readsParquet = true;
   /** Registered name -> real path. */
   private readonly files = new Map<string, string>();
   private tempDir: string | null = null;
