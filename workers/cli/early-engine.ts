@@ -4,8 +4,18 @@
 // withEngine (common.ts) takes the started engine instead of starting a second one.
 import type { NodeEngine } from '../node/engine-node';
 
-/** Commands that run jobs on the engine (the others, e.g. --help and --version, never start it). */
-const ENGINE_COMMANDS = new Set(['profile', 'query', 'train', 'predict', 'export', 'features', 'cluster', 'rules', 'tags', 'labels', 'pack']);
+/**
+ * Commands that run jobs on the engine: `true` for the whole command, or the subcommands that do
+ * (`pack apply` opens its own DuckDB; `tags add` and `pack export` need no engine). Others, such as
+ * --help and --version, never start it.
+ */
+const ENGINE_COMMANDS: ReadonlyMap<string, true | ReadonlySet<string>> = new Map<string, true | ReadonlySet<string>>([
+  ...['profile', 'query', 'train', 'predict', 'export', 'features', 'cluster'].map((c) => [c, true] as const),
+  ['rules', new Set(['mine'])],
+  ['tags', new Set(['eval'])],
+  ['labels', new Set(['train', 'apply', 'eval'])],
+  ['pack', new Set(['build', 'validate', 'diff'])],
+]);
 
 let started: Promise<NodeEngine> | null = null;
 
@@ -19,15 +29,21 @@ export async function startCliEngine(): Promise<NodeEngine> {
 /** Whether a command line will need the engine (help requests and unknown commands do not). */
 export function commandUsesEngine(argv: readonly string[]): boolean {
   const [command, ...rest] = argv;
-  return command !== undefined && ENGINE_COMMANDS.has(command) && !rest.includes('--help') && !rest.includes('-h');
+  const uses = command === undefined ? undefined : ENGINE_COMMANDS.get(command);
+  if (uses === undefined || rest.includes('--help') || rest.includes('-h')) return false;
+  return uses === true || uses.has(rest[0] ?? '');
 }
 
-/** Starts the engine now when the command line will need it; a failure is reported when taken. */
-export function startEngineEarly(argv: readonly string[]): void {
-  if (started || !commandUsesEngine(argv)) return;
+/**
+ * Starts the engine now when the command line will need it, and returns it (null when it does
+ * not); a failure is reported to the command that takes it.
+ */
+export function startEngineEarly(argv: readonly string[]): Promise<NodeEngine> | null {
+  if (started || !commandUsesEngine(argv)) return null;
   started = startCliEngine();
   // Not awaited yet: the command that takes it sees the error.
   started.catch(() => undefined);
+  return started;
 }
 
 /** The engine started early, once; null when none was started (or it was already taken). */
