@@ -94,6 +94,44 @@ describe.skipIf(skipReason !== '')('WebGPU device-resident training', () => {
     }
   });
 
+  test('every buffer of a run is destroyed at its end, the exact-scan read-back buffer included', async () => {
+    const adapter = await gpu.requestAdapter({ featureLevel: 'compatibility' });
+    if (!adapter) throw new Error('the software adapter went away');
+    // Count the device's buffers by label: the real Dawn device, its createBuffer and each buffer's destroy wrapped.
+    const live = new Map<string, number>();
+    const requestDevice = adapter.requestDevice.bind(adapter);
+    adapter.requestDevice = async (descriptor) => {
+      const device = await requestDevice(descriptor);
+      const createBuffer = device.createBuffer.bind(device);
+      device.createBuffer = (bufferDescriptor) => {
+        const buffer = createBuffer(bufferDescriptor);
+        const label = bufferDescriptor.label ?? '';
+        live.set(label, (live.get(label) ?? 0) + 1);
+        const destroy = buffer.destroy.bind(buffer);
+        let destroyed = false;
+        buffer.destroy = () => {
+          if (!destroyed) live.set(label, (live.get(label) ?? 0) - 1);
+          destroyed = true;
+          destroy();
+        };
+        return buffer;
+      };
+      return device;
+    };
+    const k = await createWebGpuHistogramKernelOnAdapter(adapter);
+    try {
+      const params = resolveParams({ objective: 'binary:logistic', seed: 1, max_depth: 6, num_boost_round: 2, eta: 0.5, min_child_weight: 5, lambda: 3, gamma: 0.5 });
+      const result = await trainGbdt(train, { params, featureNames: names, kernel: k });
+      expect(result.backendDetail).toMatch(/trained on the device/);
+      expect(k.residentStats.exactScans).toBeGreaterThan(0);
+      expect(live.get('resident-scan')).toBe(0);
+      const leftOver = [...live].filter(([label, count]) => label.startsWith('resident-') && count !== 0);
+      expect(leftOver).toEqual([]);
+    } finally {
+      k.dispose();
+    }
+  });
+
   test('settings it does not cover go the per-level way and say why', async () => {
     const params = resolveParams({ objective: 'binary:logistic', max_depth: 3, num_boost_round: 2, subsample: 0.8, seed: 1 });
     const k = await kernel();

@@ -200,6 +200,8 @@ export async function trainResident(
   void device.lost.then((info) => {
     lost = info.message || info.reason || 'unknown reason';
   });
+  // The exact-scan read-back buffer grows on demand, outside `owned`: destroyed in the finally below.
+  let scanBuf: GpuBufferLike | null = null;
   device.pushErrorScope('out-of-memory');
   device.pushErrorScope('validation');
   try {
@@ -227,7 +229,6 @@ export async function trainResident(
     const buildTableBuf = buffer((Math.ceil(n / BUILD_ROWS) + maxJobs) * 8, STORAGE, 'resident-build-table');
     const partTableBuf = buffer((Math.ceil(n / PARTITION_ROWS) + maxJobs) * 8, STORAGE, 'resident-partition-table');
     const leafValueBuf = buffer(maxNodes * 4, STORAGE, 'resident-leaf-values');
-    let scanBuf: GpuBufferLike | null = null;
     const params = {
       gradient: uniform('resident-gradient-params'),
       build: uniform('resident-build-params'),
@@ -663,6 +664,7 @@ export async function trainResident(
     throw error;
   } finally {
     for (const b of owned) b.destroy();
+    scanBuf?.destroy();
   }
 }
 
