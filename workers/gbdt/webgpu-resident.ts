@@ -201,7 +201,7 @@ export async function trainResident(
     lost = info.message || info.reason || 'unknown reason';
   });
   // The exact-scan read-back buffer grows on demand, outside `owned`: destroyed in the finally below.
-  let scanBuf: GpuBufferLike | null = null;
+  const scan: { buffer: GpuBufferLike | null } = { buffer: null };
   device.pushErrorScope('out-of-memory');
   device.pushErrorScope('validation');
   try {
@@ -373,11 +373,11 @@ export async function trainResident(
     const readHistograms = async (parity: number, pairs: Array<[number, number]>): Promise<Uint32Array[]> => {
       const bytes = RESIDENT_BINS * 16;
       const total = pairs.length * bytes;
-      if (!scanBuf || scanBuf.size < total) {
-        scanBuf?.destroy();
-        scanBuf = device.createBuffer({ label: 'resident-scan', size: total, usage: USAGE_MAP_READ | USAGE_COPY_DST });
+      if (!scan.buffer || scan.buffer.size < total) {
+        scan.buffer?.destroy();
+        scan.buffer = device.createBuffer({ label: 'resident-scan', size: total, usage: USAGE_MAP_READ | USAGE_COPY_DST });
       }
-      const target = scanBuf;
+      const target = scan.buffer;
       const encoder = device.createCommandEncoder();
       pairs.forEach(([slot, f], k) => encoder.copyBufferToBuffer(histBufs[parity] as GpuBufferLike, (slot * F + f) * bytes, target, k * bytes, bytes));
       device.queue.submit([encoder.finish()]);
@@ -664,7 +664,7 @@ export async function trainResident(
     throw error;
   } finally {
     for (const b of owned) b.destroy();
-    scanBuf?.destroy();
+    scan.buffer?.destroy();
   }
 }
 
