@@ -8,6 +8,8 @@
  */
 import { loadTf, mlpForward, mlpStep, offerTfGpu, serveTfWasmFrom, type MlpGradients, type MlpShape } from '../../../workers/ctr/mlp-tf';
 import { createRng } from '../../../workers/gbdt/rng';
+import { classifyAdapter, type AdapterKind } from '../../../workers/compute/adapter-kind';
+import type { GpuLike } from '../../../workers/compute/webgpu-types';
 import { answerWith, workerGpu, type WebGpuWorkerReport } from './worker-report';
 
 export interface MlpPass {
@@ -23,6 +25,8 @@ export interface MlpResults {
   /** The same pass on tfjs WASM and on tfjs WebGPU; null (with the reason) where there is no adapter. */
   compare: { webgpuReason: string; wasm: MlpPass; webgpu: MlpPass } | null;
   noCompare: string | null;
+  /** The default adapter as the engine classifies it (software or hardware); null without one. */
+  adapterKind: AdapterKind | null;
 }
 
 export const MLP_SHAPE: MlpShape = { widths: [156, 32, 16, 1] };
@@ -63,6 +67,8 @@ answerWith<unknown, MlpResults>(async (): Promise<WebGpuWorkerReport<MlpResults>
   });
   const gpu = workerGpu();
   offerTfGpu(gpu);
+  const defaultAdapter = gpu ? await (gpu as GpuLike).requestAdapter().catch(() => null) : null;
+  const adapterKind = defaultAdapter ? classifyAdapter(defaultAdapter) : null;
   const auto = await loadTf('auto');
   let compare: MlpResults['compare'] = null;
   let noCompare: string | null = null;
@@ -72,5 +78,5 @@ answerWith<unknown, MlpResults>(async (): Promise<WebGpuWorkerReport<MlpResults>
   } catch (error) {
     noCompare = error instanceof Error ? error.message : String(error);
   }
-  return { status: 'ok', adapter: gpu ? 'navigator.gpu present' : 'no navigator.gpu', auto: { name: auto.name, reason: auto.reason }, compare, noCompare };
+  return { status: 'ok', adapter: gpu ? 'navigator.gpu present' : 'no navigator.gpu', auto: { name: auto.name, reason: auto.reason }, compare, noCompare, adapterKind };
 });
