@@ -278,7 +278,9 @@ const FILL_BLOCK = 512;
 
 /** One record batch's column as typed values, its null bitmap (null when none) and offset. */
 interface ColumnData {
+  /** Already sliced to the chunk by apache-arrow: row i is values[i]. */
   values: ArrayLike<number>;
+  /** The unsliced null bitmap: row i is bit offset + i. */
   validity: Uint8Array | null;
   offset: number;
 }
@@ -308,10 +310,11 @@ export function forEachValue(vector: Vector | null, visit: (row: number, value: 
     const values = chunk.values as ArrayLike<number | bigint>;
     const validity = chunk.nullBitmap;
     const hasNulls = chunk.nullCount > 0 && validity && validity.length > 0;
+    // apache-arrow slices `values` with the chunk; the null bitmap stays whole (it is indexed by bit).
     for (let i = 0; i < chunk.length; i++) {
       const bit = chunk.offset + i;
       if (hasNulls && ((validity[bit >> 3] as number) & (1 << (bit & 7))) === 0) visit(at++, null);
-      else visit(at++, Number(values[bit]));
+      else visit(at++, Number(values[i]));
     }
   }
 }
@@ -323,7 +326,7 @@ function fillNumeric(column: ColumnData, missing: number, f: number, F: number, 
   let at = (base + from) * F + f;
   for (let i = from; i < to; i++, at += F) {
     const bit = offset + i;
-    const v = xs[bit] as number;
+    const v = xs[i] as number;
     if ((validity && ((validity[bit >> 3] as number) & (1 << (bit & 7))) === 0) || !Number.isFinite(v)) {
       slots[at] = missing;
       values[at] = missing;
@@ -341,7 +344,7 @@ function fillSlots(column: ColumnData, f: number, F: number, into: EncodedRows, 
   let at = (base + from) * F + f;
   for (let i = from; i < to; i++, at += F) {
     const bit = offset + i;
-    slots[at] = validity && ((validity[bit >> 3] as number) & (1 << (bit & 7))) === 0 ? 0 : (xs[bit] as number);
+    slots[at] = validity && ((validity[bit >> 3] as number) & (1 << (bit & 7))) === 0 ? 0 : (xs[i] as number);
     values[at] = 1;
   }
 }

@@ -162,9 +162,24 @@ export function loadTf(preference: BackendPreference = 'auto', gpu: unknown = of
   return pending;
 }
 
-/** Makes `backend` tfjs's active one (two trainings in one engine may have chosen differently). */
+/**
+ * Makes `backend` tfjs's active one (two trainings in one engine may have chosen differently).
+ * tfjs's active backend is global to the engine (one per JS realm): a step awaits its reads, and
+ * another training's step could switch the backend under it meanwhile. So every step and forward
+ * pass runs under `exclusively` (one at a time per engine), and activates its backend inside it.
+ */
 async function activate(backend: TfBackend): Promise<void> {
   if (backend.tf.getBackend() !== backend.name) await backend.tf.setBackend(backend.name);
+}
+
+/** The tail of the engine's MLP work: each step waits for the one before (a promise chain). */
+let mlpQueue: Promise<unknown> = Promise.resolve();
+
+/** Runs `work` after every MLP step queued before it, so concurrent DeepFM trainings never interleave their tfjs ops. */
+function exclusively<T>(work: () => Promise<T>): Promise<T> {
+  const run = mlpQueue.then(work, work);
+  mlpQueue = run.catch(() => undefined);
+  return run;
 }
 
 export interface MlpShape {
@@ -194,7 +209,19 @@ async function read(t: TfCore.Tensor): Promise<Float32Array> {
  * layer, [rows × width], already scaled by 1/(1-rate)) applies dropout, or null for none;
  * `outputGradient` turns the MLP outputs into d loss / d output (it needs the rest of the margin).
  */
-export async function mlpStep(
+export function mlpStep(
+  backend: TfBackend,
+  shape: MlpShape,
+  params: MlpParams,
+  x: Float32Array,
+  rows: number,
+  masks: Array<Float32Array | null>,
+  outputGradient: (outputs: Float32Array) => Float32Array,
+): Promise<MlpGradients> {
+  return exclusively(() => step(backend, shape, params, x, rows, masks, outputGradient));
+}
+
+async function step(
   backend: TfBackend,
   shape: MlpShape,
   params: MlpParams,
@@ -223,7 +250,8 @@ export async function mlpStep(
     for (let l = 0; l < L; l++) {
       const a = activations[l] as TfCore.Tensor2D;
       if (l === L - 1) {
-        out = keep(tf.add(tf.matMul(a, W[l] as TfCore.Tensor2D), b[l] as TfCore.Tensor1D) as TfCore.Tensor2D);
+        // One fused kernel (linear activation): a separate matMul then add would leave the product undisposed.
+        out = keep(tf.fused.matMul({ a, b: W[l] as TfCore.Tensor2D, bias: b[l] as TfCore.Tensor1D, activation: 'linear' }) as TfCore.Tensor2D);
         break;
       }
       const mask = masks[l];
@@ -271,7 +299,11 @@ export async function mlpStep(
 }
 
 /** The MLP outputs of a batch without dropout (validation during training). */
-export async function mlpForward(backend: TfBackend, shape: MlpShape, params: MlpParams, x: Float32Array, rows: number): Promise<Float32Array> {
+export function mlpForward(backend: TfBackend, shape: MlpShape, params: MlpParams, x: Float32Array, rows: number): Promise<Float32Array> {
+  return exclusively(() => forward(backend, shape, params, x, rows));
+}
+
+async function forward(backend: TfBackend, shape: MlpShape, params: MlpParams, x: Float32Array, rows: number): Promise<Float32Array> {
   const { tf } = backend;
   await activate(backend);
   const L = shape.widths.length - 1;
