@@ -52,6 +52,7 @@ const JOB_LABELS: Record<EngineJobKind, string> = {
   'labels.apply': 'Label table',
   'labels.eval': 'Evaluate labeler',
   'labels.review': 'Review labels',
+  'labels.release': 'Release labeler',
 };
 
 /** The label for a running job; a job's kind may be any string on the wire, so fall back to it. */

@@ -2,13 +2,15 @@
  * The Labels view's state in the workspace file: forms, the trained labeler (its file) and the
  * review decisions survive serialise -> parse, the labeler loads into a fresh engine with the same
  * report and labels, older workspaces without it still open, and a broken labeler entry is refused
- * in words.
+ * in words. A labeler over the size cap is not kept (the user is told to save it to a file), and
+ * labels.release drops a labeler from the engine.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeCatalogCsv } from '../../scripts/gen-catalog';
-import { emptyLabelsWorkspace, type LabelsWorkspaceState } from '../../renderer/views/labels/types';
+import { emptyLabelsWorkspace, labelerForWorkspace, type LabelsWorkspaceState } from '../../renderer/views/labels/types';
+import type { LabelerFile } from '../../workers/api';
 import { emptyWorkspace, parseWorkspace, serializeWorkspace } from '../../renderer/workspace';
 import { createInProcessEngine } from '../../workers/node/engine-node';
 import { tempDir } from '../helpers/paths';
@@ -33,6 +35,18 @@ describe('Labels workspace state', () => {
         labeler: await engine.client.run('labels.export', { labelerId: trained.labelerId }),
         corrections: [{ row: 12, text: 'red teapot', label: trained.classes[0] as string }],
       };
+      // Up to the cap the workspace keeps the file; above it, none, and the user is told to save it.
+      const labelerFile = state.labeler as LabelerFile;
+      const chars = JSON.stringify(labelerFile).length;
+      expect(labelerForWorkspace(labelerFile)).toEqual({ labeler: labelerFile, notice: null });
+      expect(labelerForWorkspace(labelerFile, chars)).toEqual({ labeler: labelerFile, notice: null });
+      const tooLarge = labelerForWorkspace(labelerFile, chars - 1);
+      expect(tooLarge.labeler).toBeNull();
+      expect(tooLarge.notice).toMatch(/too large to keep in the workspace .*Save it now with "Save labeler…"/);
+      // A released labeler is gone from the engine (the view releases the one it replaces).
+      expect(await engine.client.run('labels.release', { labelerId: trained.labelerId })).toEqual({ released: true });
+      await expect(engine.client.run('labels.export', { labelerId: trained.labelerId })).rejects.toThrow(/not loaded/);
+      expect(await engine.client.run('labels.release', { labelerId: trained.labelerId })).toEqual({ released: false });
     } finally {
       await engine.close();
     }

@@ -156,6 +156,11 @@ export class LabelService {
 
   constructor(private readonly data: DataEngine) {}
 
+  /** Forgets a labeler (its weights can be tens of MB); later jobs on its id get NOT_FOUND. */
+  release(id: string): { released: boolean } {
+    return { released: this.labelers.delete(id) };
+  }
+
   private stored(id: string): StoredLabeler {
     const s = this.labelers.get(id);
     if (!s) throw new EngineError('NOT_FOUND', 'That labeler is not loaded; train it again or open its file.');
@@ -490,4 +495,5 @@ export function registerLabelJobs(host: JobHost, engine: DataEngine): void {
   on('labels.apply', (p, ctx) => service.apply(p, ctx));
   on('labels.eval', (p, ctx) => service.evaluate(p, ctx));
   on('labels.review', (p, ctx) => service.review(p, ctx));
+  on('labels.release', async (p) => service.release(p.labelerId));
 }

@@ -123,4 +123,6 @@ export interface LabelJobs {
   'labels.eval': { params: LabelsEvalParams; result: LabelEvaluation };
   /** The rows the labeler is least sure of, for review. */
   'labels.review': { params: LabelsReviewParams; result: LabelsReviewResult };
+  /** Drops a loaded labeler from the engine (the Labels view does when it trains or loads another); released false when it was not loaded. */
+  'labels.release': { params: { labelerId: string }; result: { released: boolean } };
 }

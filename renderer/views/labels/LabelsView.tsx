@@ -9,7 +9,7 @@ import { LabelsApplyCard, type ApplyFormState } from './LabelsApplyCard';
 import { LabelsTrainForm, type TrainFormState } from './LabelsTrainForm';
 import { ReviewQueue } from './ReviewQueue';
 import { defaultLabelColumn, defaultTextColumn, withCorrection, type LabelsJob } from './label-data';
-import type { LabelsWorkspaceState } from './types';
+import { labelerForWorkspace, type LabelsWorkspaceState } from './types';
 import '../sql/sql-view.css';
 import '../models/models-view.css';
 import '../segments/segments-view.css';
@@ -40,6 +40,8 @@ export function LabelsView({ engine, tables, selectedTable, onCatalogChanged, sa
   const [review, setReview] = useState<LabelsReviewResult | null>(null);
   const [applied, setApplied] = useState<LabelsApplyResult | null>(null);
   const [error, setError] = useState<string | null>(null);
+  /** Why the labeler on screen is not in the workspace (too large), in plain words. */
+  const [notice, setNotice] = useState<string | null>(null);
   const { job, track } = useEngineJob<LabelsJob>();
   // The latest state, so quick successive changes build on each other rather than on a stale render.
   const workspaceRef = useRef(workspace);
@@ -68,6 +70,17 @@ export function LabelsView({ engine, tables, selectedTable, onCatalogChanged, sa
   const labelColumn = form.labelColumn || defaultLabelColumn(columns, textColumn);
   const applyTable = applyForm.table || table;
 
+  // The engine keeps only the labeler on screen: the one before it is released (its weights can be tens of MB).
+  const engineLabeler = useRef<string | null>(null);
+  useEffect(() => {
+    const id = summary?.labelerId;
+    if (!id) return;
+    const previous = engineLabeler.current;
+    engineLabeler.current = id;
+    // Best effort: a labeler already gone needs no releasing.
+    if (previous && previous !== id) engine.run('labels.release', { labelerId: previous }).catch(() => undefined);
+  }, [summary, engine]);
+
   useEffect(() => {
     if (summary && !applyForm.table) setApplyForm({ table });
   }, [summary, applyForm.table, table, setApplyForm]);
@@ -79,6 +92,7 @@ export function LabelsView({ engine, tables, selectedTable, onCatalogChanged, sa
     shownFile.current = file;
     setReview(null);
     setApplied(null);
+    setNotice(null);
     reviewedFor.current = null;
     // Nothing stale on screen while the workspace's labeler loads (or when it has none).
     setSummary(null);
@@ -124,10 +138,12 @@ export function LabelsView({ engine, tables, selectedTable, onCatalogChanged, sa
         ),
       );
       const file = await engine.run('labels.export', { labelerId: trained.labelerId });
-      // Shown already: the workspace keeps the file without loading it again.
-      shownFile.current = file;
+      const kept = labelerForWorkspace(file);
+      // Shown already: the workspace keeps the file (or null when too large) without loading it again.
+      shownFile.current = kept.labeler;
       reviewedFor.current = trained.labelerId;
-      updateWorkspace((s) => ({ ...s, labeler: file }));
+      updateWorkspace((s) => ({ ...s, labeler: kept.labeler }));
+      setNotice(kept.notice);
       setSummary(trained);
       setApplied(null);
       await loadReview(trained.labelerId);
@@ -181,6 +197,11 @@ export function LabelsView({ engine, tables, selectedTable, onCatalogChanged, sa
       </aside>
       <div className="models-main">
         {error && <ErrorPanel message={error} testId="labels-error" />}
+        {notice && (
+          <p className="muted pad" role="status" data-testid="labels-not-in-workspace">
+            {notice}
+          </p>
+        )}
         {!summary && !error && <p className="muted pad">Train a labeler on a table with a text column and a label column: its report, the review queue and labelling a table show here.</p>}
         {summary && <LabelReportCard summary={summary} visible={visible} onExport={() => void onExport()} />}
         {summary && review && <ReviewQueue review={review} classes={summary.classes} corrections={corrections} onCorrect={(c) => updateWorkspace((s) => ({ ...s, corrections: withCorrection(s.corrections, c) }))} />}

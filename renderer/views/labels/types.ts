@@ -47,6 +47,26 @@ export const labelsWorkspaceStateSchema = z.object({
 
 export type LabelsWorkspaceState = z.infer<typeof labelsWorkspaceStateSchema>;
 
+/**
+ * The most JSON a labeler may take in the workspace. Its weights are base64 in the file (up to
+ * ~210 MB for the largest vocabularies), and the workspace is written on every change and
+ * loaded into the engine on every open: above this the workspace keeps the rest without it.
+ */
+export const WORKSPACE_LABELER_MAX_CHARS = 20_000_000;
+
+/** The labeler as the workspace keeps it: the file itself up to the cap, else null and what to tell the user. */
+export function labelerForWorkspace(file: LabelerFile, maxChars = WORKSPACE_LABELER_MAX_CHARS): { labeler: LabelerFile | null; notice: string | null } {
+  const chars = JSON.stringify(file).length;
+  if (chars <= maxChars) return { labeler: file, notice: null };
+  const mb = (n: number): string => `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MB`;
+  return {
+    labeler: null,
+    notice:
+      `This labeler is too large to keep in the workspace (${mb(chars)}; the limit is ${mb(maxChars)}), so the workspace keeps the forms and review decisions without it. ` +
+      'Save it now with "Save labeler…" and use that file again later (assay labels apply runs it); after the app closes it is otherwise gone and has to be trained again.',
+  };
+}
+
 export function emptyLabelsWorkspace(): LabelsWorkspaceState {
   return {
     train: { table: '', textColumn: '', labelColumn: '', minPrecision: '0.9', holdout: '0.2' },
