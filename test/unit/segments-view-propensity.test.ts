@@ -136,6 +136,13 @@ describe('the as-of default the view fills in is the engine default', { timeout:
     await expect(generate('2025-05-25', '2025-05-31')).resolves.toMatchObject({ asOf: '2025-05-31' });
     await expect(generate('2025-05-31', '2025-05-31')).rejects.toThrow(/The lower bound --from 2025-05-31 is not before the as-of date 2025-05-31/);
   });
+
+  it('the lower-bound check applies the build\'s filter: an event in the window that the filter drops does not count', async () => {
+    const generate = (where: string): Promise<unknown> => engine.client.run('features.generate', paramsOf(viewForm({ asOf: '2025-05-31', from: '2025-05-21', where })));
+    // In [05-21, 05-31) only 05-25's buy.
+    await expect(generate("event_type = 'pv'")).rejects.toThrow(/No event of "events" that passes the filter falls between the lower bound 2025-05-21 and the as-of date 2025-05-31/);
+    await expect(generate("event_type = 'buy'")).resolves.toMatchObject({ asOf: '2025-05-31' });
+  });
 });
 
 describe('a built table handed on', () => {

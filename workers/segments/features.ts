@@ -157,11 +157,20 @@ export function timeRangeSql(form: FeatureForm, columns: ColumnInfo[], between?:
   if (!time) throw new EngineError('BAD_INPUT', 'Choose the event time column.');
   const offset = typeof form.utcOffsetHours === 'number' && Number.isFinite(form.utcOffsetHours) ? form.utcOffsetHours : 0;
   const t = timeExpression(time, form.timeUnit, offset);
+  const where: string[] = [];
+  if (between) {
+    // The build's own event filter (eventsCte): a key, the window, and the user's filter.
+    const key = column(columns, optionalText(form, 'key'), 'entity key', table);
+    if (key) where.push(`${quoteIdent(key.name)} IS NOT NULL`);
+    where.push(`${t} >= DATE ${quoteLiteral(parseAsOf(between.from))}`, `${t} < DATE ${quoteLiteral(parseAsOf(between.before))}`);
+    const filter = checkExpression(optionalText(form, 'where'), 'filter');
+    if (filter) where.push(`(${filter})`);
+  }
   return [
     `SELECT CAST(min(${t}) AS VARCHAR) AS first_event, CAST(max(${t}) AS VARCHAR) AS last_event,`,
     `  strftime(CAST(max(${t}) AS DATE) + 1, '%Y-%m-%d') AS snapshot`,
     `FROM ${quoteIdent(table)}`,
-    ...(between ? [`WHERE ${t} >= DATE ${quoteLiteral(parseAsOf(between.from))} AND ${t} < DATE ${quoteLiteral(parseAsOf(between.before))}`] : []),
+    ...(where.length > 0 ? [`WHERE ${where.join(' AND ')}`] : []),
   ].join('\n');
 }
 

@@ -77,7 +77,8 @@ async function checkFromWindow(engine: DataEngine, form: FeatureForm, columns: C
     throw sqlError(err, sql);
   }
   if (range.first_event === null || range.first_event === undefined) {
-    throw new EngineError('BAD_INPUT', `No event of "${form.table}" falls between the lower bound ${from} and the as-of date ${asOf}: every feature window is empty. Choose an earlier lower bound or a later as-of date.`);
+    const filtered = typeof form.where === 'string' && form.where.trim() !== '' ? ' that passes the filter' : '';
+    throw new EngineError('BAD_INPUT', `No event of "${form.table}"${filtered} falls between the lower bound ${from} and the as-of date ${asOf}: every feature window is empty. Choose an earlier lower bound, a later as-of date${filtered ? ' or a wider filter' : ''}.`);
   }
 }
 
