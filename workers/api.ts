@@ -27,6 +27,7 @@ export type { RoundReport } from './gbdt/train';
 export type { FeatureImportance } from './gbdt/predict';
 export type { EvalMetric, Objective } from './gbdt/params';
 export { DEFAULT_PARAMS } from './gbdt/params';
+export { PROPENSITY_LABELS } from './gbdt/sibling-labels';
 export type * from './gbdt/types';
 // Model kinds and their parameters (defaults, help): the Models view's form reads this list.
 export { MODEL_KINDS, isModelKind, modelKindSpec, type ModelKind, type ModelKindSpec, type ModelParamSpec } from './ctr/kinds';

@@ -3,7 +3,7 @@
  * with a label window (workers/segments/label-window.ts) its label columns, so it opens in the
  * Models view as a propensity dataset (target `label`, split by entity). Pure, unit-tested.
  */
-import type { FeatureBuildResult } from '../../../workers/api';
+import { PROPENSITY_LABELS, type FeatureBuildResult } from '../../../workers/api';
 
 /** What the Models view is asked to open: a table, and optionally its target and entity key. */
 export interface OpenInModels {
@@ -21,13 +21,10 @@ export interface BuiltDataset {
   labels: string[];
 }
 
-/** The engine's names for the label columns (label-window.ts labelColumns). */
-const LABEL_COLUMNS = ['label', 'label_spend'];
-
 export function builtDatasetOf(result: Pick<FeatureBuildResult, 'name' | 'columns'>): BuiltDataset {
   const names = result.columns.map((c) => c.name);
   const labelled = names.includes('label');
-  return { name: result.name, key: names[0], labels: labelled ? LABEL_COLUMNS.filter((n) => names.includes(n)) : [] };
+  return { name: result.name, key: names[0], labels: labelled ? PROPENSITY_LABELS.filter((n) => names.includes(n)) : [] };
 }
 
 /** The Models view request for a built table: a labelled one trains on `label`, split by its entity key. */
