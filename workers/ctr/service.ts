@@ -21,7 +21,7 @@ import { readCtrModel, writeCtrModel, type CtrModelMeta } from './model-file';
 import { resolveCtrParams } from './params';
 import { probabilities, scoreRows, sigmoid } from './score';
 import { MemoryRowSource, type CtrRowSource, type RowPart } from './row-source';
-import { EncodedRowStore, RowParts, StreamedRowSource, TRAIN_PART, VALID_PART, countRows, readRowColumns } from './stream';
+import { StreamedRowSource, TRAIN_PART, VALID_PART, countRows, readRowColumns, withEncodedStore, type EncodedRowStore, type RowParts } from './stream';
 import { trainCtr } from './train';
 import type { CtrParams } from './params';
 import type { CtrEncoding, CtrKind, CtrWeights } from './weights';
@@ -53,15 +53,22 @@ interface StoredCtrModel {
   evalScores: PartScores | null;
 }
 
-/** A part's probabilities and labels, in row order. */
+/**
+ * A part's probabilities and labels, in row order. The evaluation rows' (kept with the model) are
+ * Float64; the training rows' (measured once, then dropped) are Float32 probabilities and the
+ * store's Float32 labels: 8 bytes a row instead of 16, since every training row is scored.
+ */
 interface PartScores {
-  probs: Float64Array;
-  labels: Float64Array;
+  probs: Float64Array | Float32Array;
+  labels: Float64Array | Float32Array;
 }
 
-/** Encoded bytes per row a source holds: slots and float32 values per field, a label and a visiting-order entry. */
-function bytesPerRow(fields: number): number {
-  return fields * 8 + 8;
+/**
+ * Encoded bytes per row a source holds: an Int32 slot and a value per field (float32 for training,
+ * float64 when `precise`: evaluation and predict encode as predict does), a label and a visiting-order entry.
+ */
+function bytesPerRow(fields: number, precise = false): number {
+  return fields * (precise ? 12 : 8) + 8;
 }
 
 /** The automatic budget of encoded rows in memory (rows_in_memory=0). */
@@ -71,8 +78,8 @@ export const AUTO_ENCODED_BYTES = 512 * 2 ** 20;
 const IMPORTANCE_ROWS = 20_000;
 
 /** The most encoded rows a model may hold in memory: rows_in_memory, or about AUTO_ENCODED_BYTES' worth. */
-export function encodedRowBudget(rowsInMemory: number, fields: number): number {
-  return rowsInMemory > 0 ? rowsInMemory : Math.max(1, Math.floor(AUTO_ENCODED_BYTES / bytesPerRow(fields)));
+export function encodedRowBudget(rowsInMemory: number, fields: number, precise = false): number {
+  return rowsInMemory > 0 ? rowsInMemory : Math.max(1, Math.floor(AUTO_ENCODED_BYTES / bytesPerRow(fields, precise)));
 }
 
 /**
@@ -95,8 +102,9 @@ async function rowSource(store: EncodedRowStore, cp: CtrParams, positives: numbe
 /** Probabilities of a part's rows, scored chunk by chunk as the source reads them. */
 async function scorePart(weights: CtrWeights, source: CtrRowSource, part: RowPart, signal: AbortSignal): Promise<PartScores> {
   const n = part === 'train' ? source.trainRows : source.validRows;
-  const probs = new Float64Array(n);
-  const labels = new Float64Array(n);
+  // Training rows: Float32 (see PartScores); the labels are the store's Float32 values, so they stay exact.
+  const probs = part === 'train' ? new Float32Array(n) : new Float64Array(n);
+  const labels = part === 'train' ? new Float32Array(n) : new Float64Array(n);
   for await (const chunk of source.chunks(part, signal)) {
     const margins = await scoreRows(weights, chunk.rows, () => throwIfAborted(signal));
     for (let i = 0; i < chunk.rows.rows; i++) {
@@ -184,11 +192,9 @@ export class CtrService {
       if (positives === 0 || positives === train.length) throw new EngineError('BAD_INPUT', 'The training rows hold a single class; use more data or another split.');
       const partOf = new Uint8Array(n).fill(VALID_PART);
       for (const i of train) partOf[i] = TRAIN_PART;
-      const parts = await RowParts.upload(this.data.driver, relation, partOf);
-      let store: EncodedRowStore | null = null;
-      try {
+      const measure = async (parts: RowParts): Promise<CtrEncoding> => {
         ctx.progress(0.03, 'measuring fields on the training rows');
-        const encoding = await buildCtrEncoding(
+        const measured = await buildCtrEncoding(
           this.data.driver,
           parts.rowsOf('train'),
           // The split's entity key or time column is no default feature (as for GBDT).
@@ -200,7 +206,10 @@ export class CtrService {
           ctx.signal,
         );
         ctx.progress(0.06, 'encoding rows');
-        store = await EncodedRowStore.build(this.data.driver, parts, encoding, label.expression, ctx.signal);
+        return measured;
+      };
+      return await withEncodedStore(this.data.driver, relation, partOf, measure, label.expression, ctx.signal, async (store) => {
+        const encoding = store.encoding;
         const source = await rowSource(store, cp, positives, ctx.signal);
 
         ctx.progress(0.1, `training ${kind} on ${train.length.toLocaleString('en-US')} rows`);
@@ -253,10 +262,7 @@ export class CtrService {
         this.models.set(modelId, { summary, weights: result.weights, evalScores: validScores ?? trainScores });
         ctx.progress(1, 'done');
         return { model: summary, history: result.history, evaluation, importance, interactions, warnings, elapsedMs: Date.now() - started };
-      } finally {
-        await store?.drop();
-        await parts.drop();
-      }
+      });
     } finally {
       await stable.release();
     }
@@ -274,30 +280,34 @@ export class CtrService {
     const m = this.stored(params.modelId);
     const threshold = Number(params.threshold);
     if (!(threshold >= 0 && threshold <= 1)) throw new EngineError('BAD_INPUT', 'The threshold must be between 0 and 1.');
-    const relation = await resolveRelation(this.data, params.source as DataSourceRef, 'to evaluate on');
     const target = (typeof params.target === 'string' ? params.target.trim() : '') || m.summary.target;
     if (!target) throw new EngineError('BAD_INPUT', 'Name the target column that holds the true values to evaluate against.');
-    const columns = await describeRelation(this.data, relation, ctx.signal);
-    const targetColumn = columns.find((c) => c.name === target);
-    if (!targetColumn) throw new EngineError('BAD_INPUT', `The target "${target}" is not a column of the data.`);
-    this.requireColumns(m.weights.encoding, columns);
-    const { info, expression } = await this.hooks.evaluationLabel(m.summary.label, relation, target, targetColumn.type, params.positive, ctx.signal);
-    ctx.progress(0.2, 'encoding rows');
-    const n = await countRows(this.data.driver, relation, ctx.signal);
-    if (n === 0) throw new EngineError('BAD_INPUT', 'The data has 0 rows; there is nothing to evaluate on.');
-    // Every row is an evaluation row, encoded in DuckDB and scored a buffer at a time; only scores stay.
-    const parts = await RowParts.upload(this.data.driver, relation, new Uint8Array(n).fill(VALID_PART));
+    const source = await resolveRelation(this.data, params.source as DataSourceRef, 'to evaluate on');
+    // A query is copied once (as for training): describe, the label check, the count and the
+    // positional join each read the relation, and a query such as USING SAMPLE would differ each time.
+    const stable = await stableRelation(this.data, source, ctx.signal);
+    let info: LabelInfo;
+    let n: number;
     try {
-      const store = await EncodedRowStore.build(this.data.driver, parts, m.weights.encoding, expression, ctx.signal);
-      try {
-        ctx.progress(0.6, `scoring ${n.toLocaleString('en-US')} rows`);
-        const budget = Math.min(n, encodedRowBudget(Number(m.summary.params.rows_in_memory ?? 0) || 0, m.weights.encoding.fields.length));
-        m.evalScores = await scorePart(m.weights, new StreamedRowSource(store, budget, 0, { precise: true }), 'valid', ctx.signal);
-      } finally {
-        await store.drop();
-      }
+      const relation = stable.relation;
+      const columns = await describeRelation(this.data, relation, ctx.signal);
+      const targetColumn = columns.find((c) => c.name === target);
+      if (!targetColumn) throw new EngineError('BAD_INPUT', `The target "${target}" is not a column of the data.`);
+      this.requireColumns(m.weights.encoding, columns);
+      const label = await this.hooks.evaluationLabel(m.summary.label, relation, target, targetColumn.type, params.positive, ctx.signal);
+      info = label.info;
+      ctx.progress(0.2, 'encoding rows');
+      n = await countRows(this.data.driver, relation, ctx.signal);
+      if (n === 0) throw new EngineError('BAD_INPUT', 'The data has 0 rows; there is nothing to evaluate on.');
+      const rows = n;
+      // Every row is an evaluation row, encoded in DuckDB and scored a buffer at a time; only scores stay.
+      m.evalScores = await withEncodedStore(this.data.driver, relation, new Uint8Array(n).fill(VALID_PART), m.weights.encoding, label.expression, ctx.signal, async (store) => {
+        ctx.progress(0.6, `scoring ${rows.toLocaleString('en-US')} rows`);
+        const budget = Math.max(1, Math.min(rows, encodedRowBudget(Number(m.summary.params.rows_in_memory ?? 0) || 0, m.weights.encoding.fields.length, true)));
+        return scorePart(m.weights, new StreamedRowSource(store, budget, 0, { precise: true }), 'valid', ctx.signal);
+      });
     } finally {
-      await parts.drop();
+      await stable.release();
     }
     m.summary = { ...m.summary, target, label: info, rows: { ...m.summary.rows, valid: n } };
     return this.evaluateAt(m.summary.modelId, threshold);
@@ -345,30 +355,22 @@ export class CtrService {
   private async scoreInto(m: StoredCtrModel, relation: string, into: string, ctx: JobContext): Promise<number> {
     ctx.progress(0.1, 'encoding rows');
     const n = await countRows(this.data.driver, relation, ctx.signal);
-    const parts = await RowParts.upload(this.data.driver, relation, new Uint8Array(n).fill(VALID_PART));
-    try {
-      const store = await EncodedRowStore.build(this.data.driver, parts, m.weights.encoding, '0', ctx.signal);
-      try {
-        const budget = Math.max(1, Math.min(n, encodedRowBudget(Number(m.summary.params.rows_in_memory ?? 0) || 0, m.weights.encoding.fields.length)));
-        const source = new StreamedRowSource(store, budget, 0, { precise: true });
-        let created = false;
-        for await (const chunk of source.chunks('valid', ctx.signal)) {
-          ctx.progress(0.4 + (0.4 * chunk.first) / Math.max(1, n), `scoring rows ${chunk.first.toLocaleString('en-US')} of ${n.toLocaleString('en-US')}`);
-          const probs = probabilities(await scoreRows(m.weights, chunk.rows, () => throwIfAborted(ctx.signal)));
-          const arrow = new Table({
-            __assay_row: makeVector(Int32Array.from({ length: probs.length }, (_, i) => chunk.first + i)),
-            prediction: makeVector(probs),
-          });
-          await this.data.driver.insertArrowIPC(into, tableToIPC(arrow, 'stream'), !created);
-          created = true;
-        }
-        if (!created) await this.data.driver.query(`CREATE TABLE ${quoteIdent(into)} ("__assay_row" INTEGER, "prediction" DOUBLE)`, ctx.signal);
-      } finally {
-        await store.drop();
+    await withEncodedStore(this.data.driver, relation, new Uint8Array(n).fill(VALID_PART), m.weights.encoding, '0', ctx.signal, async (store) => {
+      const budget = Math.max(1, Math.min(n, encodedRowBudget(Number(m.summary.params.rows_in_memory ?? 0) || 0, m.weights.encoding.fields.length, true)));
+      const source = new StreamedRowSource(store, budget, 0, { precise: true });
+      let created = false;
+      for await (const chunk of source.chunks('valid', ctx.signal)) {
+        ctx.progress(0.4 + (0.4 * chunk.first) / Math.max(1, n), `scoring rows ${chunk.first.toLocaleString('en-US')} of ${n.toLocaleString('en-US')}`);
+        const probs = probabilities(await scoreRows(m.weights, chunk.rows, () => throwIfAborted(ctx.signal)));
+        const arrow = new Table({
+          __assay_row: makeVector(Int32Array.from({ length: probs.length }, (_, i) => chunk.first + i)),
+          prediction: makeVector(probs),
+        });
+        await this.data.driver.insertArrowIPC(into, tableToIPC(arrow, 'stream'), !created);
+        created = true;
       }
-    } finally {
-      await parts.drop();
-    }
+      if (!created) await this.data.driver.query(`CREATE TABLE ${quoteIdent(into)} ("__assay_row" INTEGER, "prediction" DOUBLE)`, ctx.signal);
+    });
     return n;
   }
 

@@ -22,7 +22,7 @@ import { Int32, Int8, makeData, makeVector, Table, tableToIPC } from 'apache-arr
 import type { DuckDriver } from '../data/driver';
 import { quoteIdent } from '../data/sql-text';
 import { toNumber } from '../data/arrow-values';
-import { throwIfAborted } from '../protocol/errors';
+import { EngineError, throwIfAborted } from '../protocol/errors';
 import { allocateEncodedRows, encodedSelect, fillEncoded, float64Column, forEachValue, type EncodedRows } from './encode';
 import { firstRows, shuffleInPlace, type CtrRowSource, type RowBatch, type RowChunk, type RowPart } from './row-source';
 import type { CtrEncoding } from './weights';
@@ -70,7 +70,13 @@ export class RowParts {
       __assay_part: makeVector(makeData({ type: new Int8(), length: n, data: Int8Array.from(parts) })),
       __assay_pos: makeVector(makeData({ type: new Int32(), length: n, data: positions })),
     });
-    await driver.insertArrowIPC(table, tableToIPC(arrow, 'stream'), true);
+    try {
+      await driver.insertArrowIPC(table, tableToIPC(arrow, 'stream'), true);
+    } catch (error) {
+      // The insert may have created the table before it failed (or was cancelled): leave nothing behind.
+      await dropQuietly(driver, table);
+      throw error;
+    }
     return new RowParts(driver, relation, table, train, valid);
   }
 
@@ -85,8 +91,13 @@ export class RowParts {
   }
 
   async drop(): Promise<void> {
-    await this.driver.query(`DROP TABLE IF EXISTS ${quoteIdent(this.table)}`).catch(() => undefined);
+    await dropQuietly(this.driver, this.table);
   }
+}
+
+/** Drops a temp table if it exists, ignoring failures (cleanup must not hide the error that caused it). */
+async function dropQuietly(driver: DuckDriver, table: string): Promise<void> {
+  await driver.query(`DROP TABLE IF EXISTS ${quoteIdent(table)}`).catch(() => undefined);
 }
 
 /** The number of rows of a relation. */
@@ -117,6 +128,11 @@ export class EncodedRowStore {
           `WHERE s."__assay_part" IN (${TRAIN_PART}, ${VALID_PART}) ORDER BY s."__assay_part", s."__assay_pos"`,
         signal,
       );
+    } catch (error) {
+      // A cancel can land after DuckDB created the table (the native driver reports CANCELLED at its
+      // next check): there is no store to drop it later, so it goes here.
+      await dropQuietly(driver, table);
+      throw error;
     } finally {
       await release();
     }
@@ -136,7 +152,13 @@ export class EncodedRowStore {
       signal,
     );
     throwIfAborted(signal);
-    if (result.numRows !== count) throw new Error(`read ${result.numRows} encoded rows where ${count} were expected`);
+    if (result.numRows !== count) {
+      throw new EngineError(
+        'BAD_INPUT',
+        `The data changed while it was read: ${count.toLocaleString('en-US')} encoded rows were expected at this step and ${result.numRows.toLocaleString('en-US')} came back. Save the query's rows as a table and use that.`,
+        { expected: count, read: result.numRows },
+      );
+    }
     fillEncoded(result, this.encoding, into, at);
     forEachValue(result.getChild('__assay_label'), (r, v) => (labels[at + r] = v ?? Number.NaN));
   }
@@ -151,7 +173,35 @@ export class EncodedRowStore {
   }
 
   async drop(): Promise<void> {
-    await this.driver.query(`DROP TABLE IF EXISTS ${quoteIdent(this.table)}`).catch(() => undefined);
+    await dropQuietly(this.driver, this.table);
+  }
+}
+
+/**
+ * Uploads each row's part beside `relation`, encodes the rows into a store and hands both to
+ * `use`; both temp tables are dropped whatever happens (a cancel, a failed build, an error in `use`).
+ * `encoding` may be measured on the parts first (training measures it on the training rows).
+ */
+export async function withEncodedStore<T>(
+  driver: DuckDriver,
+  relation: string,
+  partOf: Uint8Array,
+  encoding: CtrEncoding | ((parts: RowParts) => Promise<CtrEncoding>),
+  labelSql: string,
+  signal: AbortSignal,
+  use: (store: EncodedRowStore, parts: RowParts) => Promise<T>,
+): Promise<T> {
+  const parts = await RowParts.upload(driver, relation, partOf);
+  try {
+    const chosen = typeof encoding === 'function' ? await encoding(parts) : encoding;
+    const store = await EncodedRowStore.build(driver, parts, chosen, labelSql, signal);
+    try {
+      return await use(store, parts);
+    } finally {
+      await store.drop();
+    }
+  } finally {
+    await parts.drop();
   }
 }
 

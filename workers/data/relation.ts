@@ -33,7 +33,13 @@ let stableCopies = 0;
 export async function stableRelation(engine: DataEngine, relation: string, signal?: AbortSignal): Promise<{ relation: string; release(): Promise<void> }> {
   if (!relation.startsWith('(')) return { relation, release: async () => undefined };
   const name = quoteIdent(`__assay_rows_${++stableCopies}`);
-  await engine.driver.query(`CREATE OR REPLACE TEMP TABLE ${name} AS SELECT * FROM ${relation}`, signal);
+  try {
+    await engine.driver.query(`CREATE OR REPLACE TEMP TABLE ${name} AS SELECT * FROM ${relation}`, signal);
+  } catch (error) {
+    // A cancel can land after the copy was made: nobody holds `release` yet, so drop it here.
+    await engine.driver.query(`DROP TABLE IF EXISTS ${name}`).catch(() => undefined);
+    throw error;
+  }
   return {
     relation: name,
     release: async () => {
