@@ -5,6 +5,7 @@
  */
 import { Type, type Data, type Vector } from 'apache-arrow';
 import { throwIfAborted } from '../protocol/errors';
+import { yieldNow } from './slices';
 import type { Featurizer, RawFeatures } from './tokenize';
 
 /** Raw counts of many rows, CSR-like: row r is entries `[rowStart[r], rowStart[r+1])`, its character part from `charStart[r]`. */
@@ -123,10 +124,6 @@ export function forEachText(vector: Vector, featurizer: Featurizer, each: (featu
     visitRows(vector, chunk, 0, chunk.length, rowBase, featurizer, each);
     rowBase += chunk.length;
   }
-}
-
-function yieldNow(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /**

@@ -16,6 +16,7 @@ import { DEFAULT_MIN_PRECISION, LabelScorer, checkTrainSettings, trainLabeler, t
 import { REPORTED_PRECISIONS, accuracy, coverageAtPrecision, macroF1, precisionCoverageCurve } from './metrics';
 import { labelerFromFile, labelerToFile, type LabelerFile } from './model-file';
 import { mineLabelRules, ruleHitsCancellable, textsOf, type LabelRule } from './rules';
+import { yieldNow } from './slices';
 import { Featurizer } from './tokenize';
 import { describeRelation as describeValueColumns } from '../tags/tag-data';
 import { prepareValue, VALUE_COLUMN, type ValueSpec, type ValueSummary } from '../tags/value-data';
@@ -72,10 +73,6 @@ function nullableFloat64(values: Float64Array): Vector {
     else validity[i >> 3] = (validity[i >> 3] as number) | (1 << (i & 7));
   }
   return makeVector(makeData({ type: new Float64(), length: n, nullCount: nulls, nullBitmap: validity, data: values }));
-}
-
-function yieldNow(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 function findColumn(all: Array<{ name: string; type: string }>, name: unknown, role: string): string {

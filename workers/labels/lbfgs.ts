@@ -14,6 +14,7 @@
  */
 import { cancelledError } from '../protocol/errors';
 import type { SparseRows } from './features';
+import { ROWS_PER_SLICE, yieldNow } from './slices';
 
 /** The fitted weights (softmax.ts's SoftmaxWeights, by shape: softmax.ts imports this file). */
 export interface FittedSoftmax {
@@ -48,13 +49,6 @@ export const LBFGS_MAX_WEIGHTS = 6_000_000;
  * departments (7,400 titles, 21 labels), e.g. about 120,000 titles with 21 labels.
  */
 export const LBFGS_MAX_PASS_WORK = 200_000_000;
-
-/** Rows per slice of a gradient pass between yields to the event loop (cancel and progress get through). */
-const ROWS_PER_SLICE = 20_000;
-
-function yieldNow(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
 
 interface Problem {
   x: SparseRows;

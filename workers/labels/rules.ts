@@ -8,6 +8,7 @@
 import type { Vector } from 'apache-arrow';
 import { throwIfAborted } from '../protocol/errors';
 import { applyKeywordRules, mineKeywordRules, type KeywordRule } from '../tags/keyword-mining';
+import { yieldNow } from './slices';
 
 export interface LabelRule {
   id: string;
@@ -47,7 +48,7 @@ export async function ruleHitsCancellable(rules: readonly LabelRule[], vector: V
   for (let from = 0; from < vector.length; from += RULE_ROWS_PER_BLOCK) {
     const to = Math.min(vector.length, from + RULE_ROWS_PER_BLOCK);
     out.set(ruleHits(rules, textsOf(vector.slice(from, to))), from);
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await yieldNow();
     throwIfAborted(signal);
   }
   return out;

@@ -17,6 +17,7 @@ import { createRng } from '../gbdt/rng';
 import { cancelledError } from '../protocol/errors';
 import type { SparseRows } from './features';
 import { DEFAULT_LBFGS, LBFGS_MAX_PASS_WORK, LBFGS_MAX_WEIGHTS, trainSoftmaxLbfgs } from './lbfgs';
+import { ROWS_PER_SLICE, yieldNow } from './slices';
 
 export interface SoftmaxWeights {
   features: number;
@@ -57,13 +58,6 @@ export function entriesOf(x: SparseRows, rows: Int32Array): number {
 /** The optimiser `trainSoftmax` uses unless told: L-BFGS while its memory and its passes stay affordable. */
 export function defaultOptimizer(features: number, classes: number, trainEntries: number): SoftmaxOptimizer {
   return features * classes + classes <= LBFGS_MAX_WEIGHTS && trainEntries * classes <= LBFGS_MAX_PASS_WORK ? 'lbfgs' : 'adagrad';
-}
-
-/** Rows per slice between yields to the event loop (cancel and progress get through). */
-const ROWS_PER_SLICE = 20_000;
-
-function yieldNow(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /** Logits of row r into `out` (length classes). */
