@@ -8,6 +8,8 @@ import { Float64, Int32, Table, vectorFromArray } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineError } from '../../workers/api';
 import type { DuckDriver } from '../../workers/data/driver';
+import type { DataEngine } from '../../workers/data/engine';
+import { stableRelation } from '../../workers/data/relation';
 import { allocateEncodedRows, fillEncoded, float64Column, forEachValue } from '../../workers/ctr/encode';
 import { loadTf, mlpForward, mlpStep, type MlpParams, type TfBackend } from '../../workers/ctr/mlp-tf';
 import { encodedRowBudget, AUTO_ENCODED_BYTES } from '../../workers/ctr/service';
@@ -143,6 +145,14 @@ describe('temp tables after a failed or cancelled encode', () => {
     const err = await RowParts.upload(cancelledAfter(/^__assay_ctr_parts_/), 't', new Uint8Array(100).fill(VALID_PART)).catch((e: unknown) => e);
     expect((err as EngineError).code).toBe('CANCELLED');
     expect(await leftover()).toBe(0);
+  });
+
+  it('stableRelation drops its copy of a query when the cancel lands after the copy was made', async () => {
+    const engineOn = { driver: cancelledAfter(/TEMP TABLE "__assay_rows_/) } as unknown as DataEngine;
+    const err = await stableRelation(engineOn, '(SELECT * FROM t)', new AbortController().signal).catch((e: unknown) => e);
+    expect((err as EngineError).code).toBe('CANCELLED');
+    const t = await driver.query(`SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE table_name LIKE '__assay_rows_%'`);
+    expect(Number(t.getChild('n')?.get(0))).toBe(0);
   });
 
   it('withEncodedStore drops both tables when its work fails, and hands back what it returns', async () => {
