@@ -17,6 +17,7 @@
  * of 2^lowBit; a sum of n of them is below n * 2^B <= 2^(B + w) with w = ceil(log2 n).
  */
 import { EngineError } from '../protocol/errors';
+import { dataFingerprint, sameFingerprint, type DataFingerprint } from './fingerprint';
 
 /**
  * Per column: every value is a multiple of 2^lowBit and below 2^topBit in magnitude (both 0 for
@@ -35,15 +36,18 @@ interface Shape {
   d: number;
 }
 
-const bitsCache = new WeakMap<Float32Array, { n: number; d: number; bits: ColumnBits }>();
+const bitsCache = new WeakMap<Float32Array, { n: number; d: number; fingerprint: DataFingerprint; bits: ColumnBits }>();
 
 /**
  * The column widths of a data set (cached by the identity of `x`); also its finiteness check:
- * a NaN or infinite value is a BAD_INPUT error naming its row.
+ * a NaN or infinite value is a BAD_INPUT error naming its row. `x` must not change after the
+ * first call (pass a new array): stale widths would make the sums inexact or overflow the
+ * device's limbs, so a sampled fingerprint (fingerprint.ts) is checked and a mismatch recomputes.
  */
 export function columnBits(data: Shape): ColumnBits {
   const seen = bitsCache.get(data.x);
-  if (seen && seen.n === data.n && seen.d === data.d) return seen.bits;
+  const fingerprint = dataFingerprint(data.x, data.n * data.d);
+  if (seen && seen.n === data.n && seen.d === data.d && sameFingerprint(seen.fingerprint, fingerprint)) return seen.bits;
   const { n, d } = data;
   const words = new Uint32Array(data.x.buffer, data.x.byteOffset, n * d);
   const low = new Int32Array(d).fill(1 << 30);
@@ -97,7 +101,7 @@ export function columnBits(data: Shape): ColumnBits {
     }
   }
   const bits = { lowBit: low, topBit: top, massBit };
-  bitsCache.set(data.x, { n, d, bits });
+  bitsCache.set(data.x, { n, d, fingerprint, bits });
   return bits;
 }
 

@@ -9,6 +9,7 @@
  * centroids are bit-identical however it orders its adds.
  */
 import { columnBits, splitPlan, type ClusterSums, type SplitPlan } from './exact-sums';
+import { dataFingerprint, sameFingerprint, type DataFingerprint } from './fingerprint';
 
 
 /** The scaled data: n rows x d columns, row-major float32 (the values every backend works on). */
@@ -189,7 +190,9 @@ export function createWasmKmeansKernel(): WasmKmeansKernel {
   const restsWasm = instance.exports.rests as RestsFn;
   const addWasm = instance.exports.add as AddFn;
   const roundWasm = instance.exports.round as RoundFn;
-  let loaded: Float32Array | null = null;
+  // The data in WASM memory: copied once per array. `x` must not change after the first call
+  // (pass a new array); the sampled fingerprint (fingerprint.ts) catches most rewrites and copies again.
+  let loaded: { x: Float32Array; fingerprint: DataFingerprint } | null = null;
   let layout = { x: 0, xn: 0, labels: 0, flagged: 0, free: 0 };
   let source: UpdateSource | null = null;
 
@@ -199,7 +202,8 @@ export function createWasmKmeansKernel(): WasmKmeansKernel {
   };
 
   const load = (data: KmeansData): void => {
-    if (loaded === data.x) return;
+    const fingerprint = dataFingerprint(data.x, data.n * data.d);
+    if (loaded && loaded.x === data.x && sameFingerprint(loaded.fingerprint, fingerprint)) return;
     const { n, d } = data;
     const x = 0;
     const xn = align16(x + n * d * 4);
@@ -210,7 +214,7 @@ export function createWasmKmeansKernel(): WasmKmeansKernel {
     new Float32Array(memory.buffer, x, n * d).set(data.x.subarray(0, n * d));
     new Float32Array(memory.buffer, xn, n).set(rowNorms(data));
     layout = { x, xn, labels, flagged, free };
-    loaded = data.x;
+    loaded = { x: data.x, fingerprint };
     source = null;
   };
 

@@ -7,6 +7,7 @@
 import { EngineError, throwIfAborted } from '../protocol/errors';
 import { createRng } from '../gbdt/rng';
 import { ClusterSums, clusterMeans, columnBits, type Relocation } from './exact-sums';
+import { dataFingerprint, sameFingerprint, type DataFingerprint } from './fingerprint';
 import { nearestExact, squaredDistance, type KmeansData, type KmeansKernel } from './kernel';
 
 export interface MiniBatchOptions {
@@ -76,27 +77,35 @@ class Pacer {
   }
 }
 
-/** Data arrays already checked, with their mean feature variance once known (a sweep reuses one array for every k). */
-const checkedData = new WeakMap<Float32Array, { n: number; d: number; meanVariance?: number }>();
+/**
+ * Data arrays already checked, with their mean feature variance once known (a sweep reuses one
+ * array for every k). Keyed by identity: `x` must not change after the first call (pass a new
+ * array); a sampled fingerprint (fingerprint.ts) catches most rewrites and checks again.
+ */
+const checkedData = new WeakMap<Float32Array, { n: number; d: number; fingerprint: DataFingerprint; meanVariance?: number }>();
+
+function checkedEntry(data: KmeansData): { meanVariance?: number } | undefined {
+  const seen = checkedData.get(data.x);
+  return seen && seen.n === data.n && seen.d === data.d && sameFingerprint(seen.fingerprint, dataFingerprint(data.x, data.n * data.d)) ? seen : undefined;
+}
 
 export function validateKmeansInput(data: KmeansData, k: number): void {
   if (!Number.isInteger(k) || k < 1) throw new EngineError('BAD_INPUT', `The number of segments k must be a whole number of at least 1 (got ${k}).`);
   if (data.n === 0) throw new EngineError('BAD_INPUT', 'There are no rows to cluster.');
   if (data.d === 0) throw new EngineError('BAD_INPUT', 'There are no feature columns to cluster on.');
   if (k > data.n) throw new EngineError('BAD_INPUT', `k = ${k} is more than the ${data.n} row${data.n === 1 ? '' : 's'}; each segment needs at least one row.`);
-  const seen = checkedData.get(data.x);
-  if (seen && seen.n === data.n && seen.d === data.d) return;
+  if (checkedEntry(data)) return;
   columnBits(data); // rejects NaN and infinities, naming the row; the exact update needs the widths anyway
-  checkedData.set(data.x, { n: data.n, d: data.d });
+  checkedData.set(data.x, { n: data.n, d: data.d, fingerprint: dataFingerprint(data.x, data.n * data.d) });
 }
 
 /** scikit-learn's tolerance: tol times the mean per-feature variance. */
 export function absoluteTolerance(data: KmeansData, tol: number): number {
   if (tol === 0) return 0;
-  const seen = checkedData.get(data.x);
-  if (seen?.meanVariance !== undefined && seen.n === data.n && seen.d === data.d) return seen.meanVariance * tol;
+  const seen = checkedEntry(data);
+  if (seen?.meanVariance !== undefined) return seen.meanVariance * tol;
   const meanVariance = meanFeatureVariance(data);
-  if (seen && seen.n === data.n && seen.d === data.d) seen.meanVariance = meanVariance;
+  if (seen) seen.meanVariance = meanVariance;
   return meanVariance * tol;
 }
 

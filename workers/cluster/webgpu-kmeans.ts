@@ -18,6 +18,7 @@ import { MAP_MODE_READ, MAX_BUFFER_BYTES, USAGE_COPY_DST, USAGE_COPY_SRC, USAGE_
 import { chooseBackend, isGpuLike, type BackendChoice, type BackendPreference } from '../compute/backend-choice';
 import { describeAdapter, isFallbackAdapter, type GpuAdapterLike } from '../gbdt/webgpu-histogram';
 import { columnBits, limbCount, type ClusterSums } from './exact-sums';
+import { dataFingerprint, sameFingerprint, type DataFingerprint } from './fingerprint';
 import { createDeviceUpdater, type DeviceUpdater } from './webgpu-kmeans-update';
 import { createWasmKmeansKernel, float32GapFactor, refineRows, rowNorms, type KmeansData, type KmeansKernel } from './kernel';
 
@@ -137,7 +138,9 @@ export async function createWebGpuKmeansKernelOnAdapter(adapter: GpuAdapterLike,
   const layout = pipeline.getBindGroupLayout(0);
   const params = device.createBuffer({ label: 'kmeans-params', size: 32, usage: USAGE_UNIFORM | USAGE_COPY_DST });
   const cpu = createWasmKmeansKernel();
-  let loaded: { x: Float32Array; d: number; chunks: Chunk[]; norms: Float32Array } | null = null;
+  // Uploaded once per array: `x` must not change after the first call (pass a new array); the
+  // sampled fingerprint (fingerprint.ts) catches most rewrites and uploads again.
+  let loaded: { x: Float32Array; d: number; fingerprint: DataFingerprint; chunks: Chunk[]; norms: Float32Array } | null = null;
   let updater: DeviceUpdater | null = null;
   let updaterColumns = 0;
   /** The labels array whose values the chunks' label buffers hold (after the float64 rechecks). */
@@ -167,7 +170,8 @@ export async function createWebGpuKmeansKernelOnAdapter(adapter: GpuAdapterLike,
   };
 
   const load = (data: KmeansData): NonNullable<typeof loaded> => {
-    if (loaded && loaded.x === data.x && loaded.d === data.d) return loaded;
+    const fingerprint = dataFingerprint(data.x, data.n * data.d);
+    if (loaded && loaded.x === data.x && loaded.d === data.d && sameFingerprint(loaded.fingerprint, fingerprint)) return loaded;
     release();
     const { n, d } = data;
     const rowsPerChunk = Math.max(1, Math.min(Math.floor(chunkBytes / (d * 4)), Math.floor(chunkBytes / 4), maxGroups * workgroupSize));
@@ -185,7 +189,7 @@ export async function createWebGpuKmeansKernelOnAdapter(adapter: GpuAdapterLike,
       const labelBuffer = device.createBuffer({ label: 'kmeans-labels', size: padded(rowCount * 4), usage: USAGE_STORAGE | USAGE_COPY_SRC | USAGE_COPY_DST });
       chunks.push({ firstRow, rowCount, x, norms: normBuffer, labels: labelBuffer });
     }
-    loaded = { x: data.x, d, chunks, norms };
+    loaded = { x: data.x, d, fingerprint, chunks, norms };
     deviceLabelsOf = null;
     return loaded;
   };
