@@ -43,3 +43,22 @@ fn fixedPoint(x: f32, scale: f32) -> vec2<u32> {
   return vec2<u32>(lo, hi);
 }
 `;
+
+/**
+ * WGSL: 64-bit adds as two u32 atomics into the shader's `localHist` (workgroup) and `hist`
+ * (storage) arrays: the low word's carry goes into the high word, so the total is the exact sum
+ * modulo 2^64 whatever the order of the adds. Both arrays must be declared by the shader.
+ */
+export const ATOMIC_ADD64_WGSL = /* wgsl */ `
+fn addLocal(i: u32, lo: u32, hi: u32) {
+  let old = atomicAdd(&localHist[i], lo);
+  let high = hi + select(0u, 1u, old + lo < old);
+  if (high != 0u) { atomicAdd(&localHist[i + 1u], high); }
+}
+
+fn addGlobal(i: u32, lo: u32, hi: u32) {
+  let old = atomicAdd(&hist[i], lo);
+  let high = hi + select(0u, 1u, old + lo < old);
+  if (high != 0u) { atomicAdd(&hist[i + 1u], high); }
+}
+`;

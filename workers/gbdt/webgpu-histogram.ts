@@ -29,7 +29,7 @@
  */
 import { requestComputeDevice } from '../compute/compute-device';
 import { fixedPointScale, readFixedPoint } from '../compute/fixed-point';
-import { FIXED_POINT_WGSL } from '../compute/fixed-point-wgsl';
+import { ATOMIC_ADD64_WGSL, FIXED_POINT_WGSL } from '../compute/fixed-point-wgsl';
 import { MAP_MODE_READ, MAX_BUFFER_BYTES, USAGE_COPY_DST, USAGE_COPY_SRC, USAGE_MAP_READ, USAGE_STORAGE, USAGE_UNIFORM } from '../compute/webgpu-constants';
 import { EngineError } from '../protocol/errors';
 import { describeAdapter, isFallbackAdapter } from '../compute/adapter-kind';
@@ -72,19 +72,7 @@ struct Params {
 
 var<workgroup> localHist: array<atomic<u32>, ${BINS_PER_FEATURE * WORDS_PER_BIN}>;
 
-// 64-bit add as two u32 atomics: the low word's carry goes into the high word. The total is the
-// exact sum modulo 2^64 whatever the order of the adds.
-fn addLocal(i: u32, lo: u32, hi: u32) {
-  let old = atomicAdd(&localHist[i], lo);
-  let high = hi + select(0u, 1u, old + lo < old);
-  if (high != 0u) { atomicAdd(&localHist[i + 1u], high); }
-}
-
-fn addGlobal(i: u32, lo: u32, hi: u32) {
-  let old = atomicAdd(&hist[i], lo);
-  let high = hi + select(0u, 1u, old + lo < old);
-  if (high != 0u) { atomicAdd(&hist[i + 1u], high); }
-}
+${ATOMIC_ADD64_WGSL}
 
 @compute @workgroup_size(${workgroupSize})
 fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) t: u32) {

@@ -4,7 +4,7 @@
  * 64-bit fixed-point values are vec2<u32> (low, high; two's complement), added and subtracted
  * exactly with carries.
  */
-import { FIXED_POINT_WGSL } from '../compute/fixed-point-wgsl';
+import { ATOMIC_ADD64_WGSL, FIXED_POINT_WGSL } from '../compute/fixed-point-wgsl';
 
 /** Bins per feature in a node histogram; bin 255 holds missing values. */
 export const RESIDENT_BINS = 256;
@@ -120,16 +120,7 @@ struct Params {
 const GROUP: u32 = ${FEATURES_PER_GROUP}u;
 var<workgroup> localHist: array<atomic<u32>, ${FEATURES_PER_GROUP * RESIDENT_BINS * 4}>;
 
-fn addLocal(i: u32, lo: u32, hi: u32) {
-  let old = atomicAdd(&localHist[i], lo);
-  let high = hi + select(0u, 1u, old + lo < old);
-  if (high != 0u) { atomicAdd(&localHist[i + 1u], high); }
-}
-fn addGlobal(i: u32, lo: u32, hi: u32) {
-  let old = atomicAdd(&hist[i], lo);
-  let high = hi + select(0u, 1u, old + lo < old);
-  if (high != 0u) { atomicAdd(&hist[i + 1u], high); }
-}
+${ATOMIC_ADD64_WGSL}
 
 @compute @workgroup_size(${wg})
 fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) t: u32) {
