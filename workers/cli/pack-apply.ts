@@ -152,7 +152,7 @@ export async function applyPackNative(pack: RulePack, file: string, temp: string
   const plan = readPlan(file);
   await refuseDamaged(file);
   const name = path.basename(file);
-  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const { DuckDBInstance } = await import('../node/duckdb-instance');
   const instance = await DuckDBInstance.create(':memory:');
   const conn = await instance.connect();
   const view = quoteIdent(pack.entity.table);
