@@ -1,4 +1,6 @@
-import { EngineError, type SqlPosition } from '../protocol/errors';
+import { EngineError, offlineLimitMessage, type SqlPosition } from '../protocol/errors';
+
+export { offlineLimitMessage } from '../protocol/errors';
 
 /**
  * Finds where a DuckDB error points: DuckDB prints `LINE n: <text>` and a caret line below it.
@@ -67,40 +69,6 @@ export function positionAtOffset(text: string, offset: number): SqlPosition {
 }
 
 /** What each DuckDB extension that Assay does not ship is for, to name it in errors. */
-const EXTENSION_PURPOSE: Record<string, string> = {
-  icu: 'time zones and collations',
-  json: 'the JSON type and JSON functions',
-  parquet: 'Parquet in SQL; open the file as a table instead',
-  httpfs: 'reading over HTTP/S3',
-  excel: 'Excel files',
-  spatial: 'geometry functions',
-  fts: 'full-text search',
-  inet: 'IP address types',
-};
-
-/**
- * DuckDB's errors for what Assay refuses by design, offline: loading an extension (which would
- * try to download it) or touching a file by its path in SQL. A plain sentence, or null.
- */
-export function offlineLimitMessage(message: string): string | null {
-  const ext =
-    /required extension '([a-z_0-9]+)'/i.exec(message)?.[1] ??
-    /exists in the ([a-z_0-9]+) extension/i.exec(message)?.[1] ??
-    /requires the ([a-z_0-9]+) extension/i.exec(message)?.[1];
-  if (ext) {
-    const purpose = EXTENSION_PURPOSE[ext.toLowerCase()];
-    return `This needs DuckDB's "${ext}" extension${purpose ? ` (${purpose})` : ''}, which Assay does not include: it works offline and never downloads extensions.`;
-  }
-  if (/Loading external extensions is disabled/i.test(message)) {
-    return 'Assay does not load DuckDB extensions: it works offline and never downloads them.';
-  }
-  const file = /Cannot access (?:file|directory) "([^"]*)" - file system operations are disabled/i.exec(message);
-  if (file) {
-    return `SQL cannot read or write files by path in Assay ("${file[1] ?? ''}"): open the file as a table first (assay query FILE..., or Open files in the app) and query the table.`;
-  }
-  return null;
-}
-
 /**
  * Wraps a DuckDB error from running user SQL as a typed SQL_ERROR with its position.
  * `prefixLength` is the number of characters we put before the user's text (a wrapper), and

@@ -89,10 +89,48 @@ export function plainMessage(raw: string): string {
   return kept.replace(/\n{2,}/g, '\n') || 'unknown error';
 }
 
+const EXTENSION_PURPOSE: Record<string, string> = {
+  icu: 'time zones and collations',
+  json: 'the JSON type and JSON functions',
+  parquet: 'Parquet in SQL; open the file as a table instead',
+  httpfs: 'reading over HTTP/S3',
+  excel: 'Excel files',
+  spatial: 'geometry functions',
+  fts: 'full-text search',
+  inet: 'IP address types',
+};
+
+/**
+ * DuckDB's errors for what Assay refuses by design, offline: loading an extension (which would
+ * try to download it) or touching a file by its path in SQL. A plain sentence, or null.
+ */
+export function offlineLimitMessage(message: string): string | null {
+  const ext =
+    /required extension '([a-z_0-9]+)'/i.exec(message)?.[1] ??
+    /exists in the ([a-z_0-9]+) extension/i.exec(message)?.[1] ??
+    /requires the ([a-z_0-9]+) extension/i.exec(message)?.[1];
+  if (ext) {
+    const purpose = EXTENSION_PURPOSE[ext.toLowerCase()];
+    return `This needs DuckDB's "${ext}" extension${purpose ? ` (${purpose})` : ''}, which Assay does not include: it works offline and never downloads extensions.`;
+  }
+  if (/Loading external extensions is disabled/i.test(message)) {
+    return 'Assay does not load DuckDB extensions: it works offline and never downloads them.';
+  }
+  const file = /Cannot access (?:file|directory) "([^"]*)" - file system operations are disabled/i.exec(message);
+  if (file) {
+    return `SQL cannot read or write files by path in Assay ("${file[1] ?? ''}"): open the file as a table first (assay query FILE..., or Open files in the app) and query the table.`;
+  }
+  return null;
+}
+
 /** Turns anything thrown into an EngineError, keeping typed errors as they are. */
 export function toEngineError(err: unknown): EngineError {
   if (err instanceof EngineError) return err;
   const raw = err instanceof Error ? err.message : String(err);
+  // A job whose SQL needed an extension (e.g. ICU for a TIMESTAMPTZ column on duckdb-wasm): say
+  // what is missing and why, not DuckDB's autoloading error.
+  const offline = offlineLimitMessage(raw);
+  if (offline) return new EngineError('SQL_ERROR', offline, { cause: raw });
   const message = plainMessage(raw);
   return message === raw ? new EngineError('INTERNAL', message) : new EngineError('INTERNAL', message, { cause: raw });
 }

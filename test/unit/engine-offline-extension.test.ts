@@ -1,0 +1,31 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toEngineError } from '../../workers/protocol/errors';
+import { createInProcessEngine, type NodeEngine } from '../../workers/node/engine-node';
+
+describe('a job that needs a DuckDB extension the app cannot load says so in plain words', () => {
+  let engine: NodeEngine;
+  beforeAll(async () => {
+    engine = await createInProcessEngine('wasm');
+  }, 60_000);
+  afterAll(async () => {
+    await engine.close();
+  });
+
+  it('maps DuckDB autoloading errors to the missing extension and why', () => {
+    const raw = "Extension Autoloading Error: An error occurred while trying to automatically install the required extension 'icu':\nLoading external extensions is disabled through configuration";
+    const err = toEngineError(new Error(raw));
+    expect(err.code).toBe('SQL_ERROR');
+    expect(err.message).toBe('This needs DuckDB\'s "icu" extension (time zones and collations), which Assay does not include: it works offline and never downloads extensions.');
+  });
+
+  it('profiling a TIMESTAMPTZ column on duckdb-wasm (no ICU) fails with that sentence, not an internal error', async () => {
+    await engine.client.run('sql.run', { sql: "CREATE TABLE tz_events AS SELECT TIMESTAMPTZ '2020-01-02 03:04:05+00' AS at, 1 AS n" });
+    const failure = await engine.client.run('data.profile', { table: 'tz_events' }).then(
+      () => null,
+      (err: unknown) => err as { code: string; message: string },
+    );
+    // The pinned duckdb-wasm has no ICU built in (a build that had it would profile the column).
+    expect(failure?.code).toBe('SQL_ERROR');
+    expect(failure?.message).toMatch(/^This needs DuckDB's "icu" extension \(time zones and collations\)/);
+  });
+});
