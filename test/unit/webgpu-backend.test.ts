@@ -14,7 +14,7 @@ import { cpuHistogramKernel, HIST_STRIDE } from '../../workers/gbdt/histogram';
 import { createWebGpuHistogramKernelOnAdapter, fixedPointScale, writeFixedPoint, type GpuAdapterLike, type GpuLike } from '../../workers/gbdt/webgpu-histogram';
 import { createWasmKmeansKernel } from '../../workers/cluster/kernel';
 import { createWebGpuKmeansKernelOnAdapter } from '../../workers/cluster/webgpu-kmeans';
-import { nodeWebGpu } from '../../workers/node/webgpu-node';
+import { dawnSkipReason, gpu } from '../helpers/dawn-adapter';
 import { createRng } from '../../workers/gbdt/rng';
 
 /** Adapter info as real adapters report it (Dawn and Chromium, 2025-2026). */
@@ -117,13 +117,8 @@ describe('requested limits', () => {
 
 // --- On the real software adapter. ---
 
-const gpu = nodeWebGpu();
 /** Why the adapter tests cannot run here ('' when they can). */
-const skipReason = await gpu.requestAdapter({ featureLevel: 'compatibility' }).then(
-  (adapter) => (adapter ? '' : 'Dawn found no OpenGL compatibility adapter here'),
-  (error: unknown) => (error instanceof Error ? error.message : String(error)),
-);
-if (skipReason) console.log(`[webgpu-backend] adapter tests skipped: ${skipReason}`);
+const skipReason = await dawnSkipReason('webgpu-backend adapter tests');
 
 /** A fresh software adapter (an adapter gives one device) reporting lower workgroup limits: the kernels must build for `size`. */
 async function withWorkgroupLimit(size: number): Promise<GpuAdapterLike> {

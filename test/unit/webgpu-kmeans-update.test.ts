@@ -15,15 +15,10 @@ import { createWasmKmeansKernel, type KmeansData } from '../../workers/cluster/k
 import { runKmeans, type KmeansOptions } from '../../workers/cluster/kmeans';
 import { createWebGpuKmeansKernelOnAdapter, type WebGpuKmeansOptions } from '../../workers/cluster/webgpu-kmeans';
 import { columnsPerPass } from '../../workers/cluster/webgpu-kmeans-update';
-import { nodeWebGpu } from '../../workers/node/webgpu-node';
+import { dawnSkipReason, gpu } from '../helpers/dawn-adapter';
 
-const gpu = nodeWebGpu();
-/** Why the device tests cannot run here ('' when they can). */
-const skipReason = await gpu.requestAdapter({ featureLevel: 'compatibility' }).then(
-  (adapter) => (adapter ? '' : 'Dawn found no OpenGL compatibility adapter here'),
-  (error: unknown) => (error instanceof Error ? error.message : String(error)),
-);
-if (skipReason) console.log(`[webgpu-kmeans-update] device tests skipped: ${skipReason}`);
+/** Why the adapter tests cannot run here ('' when they can). */
+const skipReason = await dawnSkipReason('webgpu-kmeans-update device tests');
 
 /** A fresh software adapter (one device each) reporting `size` invocations per workgroup at most. */
 async function adapterFor(size: number): Promise<GpuAdapterLike> {

@@ -15,19 +15,15 @@ import { resolveParams } from '../../workers/gbdt/params';
 import { createRng } from '../../workers/gbdt/rng';
 import { trainGbdt, type FeatureData } from '../../workers/gbdt/train';
 import { createWebGpuHistogramKernelOnAdapter } from '../../workers/gbdt/webgpu-histogram';
-import { nodeWebGpu } from '../../workers/node/webgpu-node';
+import { dawnSkipReason, gpu } from '../helpers/dawn-adapter';
 import { requestComputeDevice } from '../../workers/compute/compute-device';
 import { fixedPointScale, writeFixedPoint } from '../../workers/compute/fixed-point';
 import { MAP_MODE_READ, USAGE_COPY_DST, USAGE_COPY_SRC, USAGE_MAP_READ, USAGE_STORAGE, USAGE_UNIFORM } from '../../workers/compute/webgpu-constants';
 import { logisticGradientRange, sigmoidTable } from '../../workers/gbdt/sigmoid-table';
 import { gradientWgsl } from '../../workers/gbdt/webgpu-resident-wgsl';
 
-const gpu = nodeWebGpu();
-const skipReason = await gpu.requestAdapter({ featureLevel: 'compatibility' }).then(
-  (adapter) => (adapter ? '' : 'Dawn found no OpenGL compatibility adapter here'),
-  (error: unknown) => (error instanceof Error ? error.message : String(error)),
-);
-if (skipReason) console.log(`[webgpu-resident] skipped: ${skipReason}`);
+/** Why the adapter tests cannot run here ('' when they can). */
+const skipReason = await dawnSkipReason('webgpu-resident');
 
 async function kernel(rowThreads?: () => HistogramKernel) {
   const adapter = await gpu.requestAdapter({ featureLevel: 'compatibility' });

@@ -14,14 +14,10 @@ import { resolveParams } from '../../workers/gbdt/params';
 import { createRng } from '../../workers/gbdt/rng';
 import { trainGbdt, type FeatureData } from '../../workers/gbdt/train';
 import { createWebGpuHistogramKernelOnAdapter } from '../../workers/gbdt/webgpu-histogram';
-import { nodeWebGpu } from '../../workers/node/webgpu-node';
+import { dawnSkipReason, gpu } from '../helpers/dawn-adapter';
 
-const gpu = nodeWebGpu();
-const skipReason = await gpu.requestAdapter({ featureLevel: 'compatibility' }).then(
-  (adapter) => (adapter ? '' : 'Dawn found no OpenGL compatibility adapter here'),
-  (error: unknown) => (error instanceof Error ? error.message : String(error)),
-);
-if (skipReason) console.log(`[webgpu-train] skipped: ${skipReason}`);
+/** Why the adapter tests cannot run here ('' when they can). */
+const skipReason = await dawnSkipReason('webgpu-train');
 
 async function kernel(rowThreads?: () => HistogramKernel) {
   const adapter = await gpu.requestAdapter({ featureLevel: 'compatibility' });
