@@ -1,6 +1,6 @@
 import { EngineError, cancelledError } from '../protocol/errors';
 import { MISSING_BIN, binColumns, type BinnedMatrix } from './binning';
-import { auc, errorRate, higherIsBetter, logloss, mlogloss, rmse } from './metrics';
+import { auc, errorRate, logloss, mlogloss, rmse } from './metrics';
 import { ROOT_PARENT, TreeBuilder, baseMargin, type BoostedModel, type Tree } from './model';
 import { computeGradients, transformMargins } from './objectives';
 import type { EvalMetric, GbdtParams } from './params';
@@ -9,6 +9,7 @@ import { calcWeight, findBestSplit, type SplitCandidate } from './split';
 import { HIST_BLOCK_ROWS, HIST_STRIDE, rootSums, type HistogramKernel, type LeafTask, type ResidentTrees, type RowParallel } from './histogram';
 import { addLeavesRange, partitionRange } from './row-ops';
 import { createParallelHistogramKernel } from './parallel-histogram';
+import { RoundKeeper, type RoundReport } from './round-keeper';
 
 /** Float32 feature columns (NaN = missing) and labels (0/1, class index, or value). */
 export interface FeatureData {
@@ -16,11 +17,7 @@ export interface FeatureData {
   labels: Float32Array;
 }
 
-export interface RoundReport {
-  round: number;
-  train: Partial<Record<EvalMetric, number>>;
-  valid?: Partial<Record<EvalMetric, number>>;
-}
+export type { RoundReport } from './round-keeper';
 
 export interface TrainOptions {
   params: GbdtParams;
@@ -538,10 +535,7 @@ export async function trainGbdt(train: FeatureData, options: TrainOptions): Prom
     const rng = createRng(p.seed);
     const trees: Tree[] = [];
     const treeInfo: number[] = [];
-    const history: RoundReport[] = [];
-    const stopMetric = p.eval_metric[p.eval_metric.length - 1] as EvalMetric;
-    let bestScore = Number.NaN;
-    let bestRound = -1;
+    const rounds = new RoundKeeper(p, options);
     const allRows = new Uint32Array(nRows);
     for (let i = 0; i < nRows; i++) allRows[i] = i;
     // Trees alternate between two row buffers: a different rows array marks a new tree to the
@@ -550,7 +544,6 @@ export async function trainGbdt(train: FeatureData, options: TrainOptions): Prom
     let treeCount = 0;
     const buffers: TreeBuffers = { pool: [], scratch: parallel ? parallel.scratch : new Uint32Array(nRows), blocks: [] };
     const roundMargins = groups > 1 ? (parallel?.roundMargins ?? new Float32Array(nRows * groups)) : null;
-    let lastYield = Date.now();
     for (let round = 0; round < p.num_boost_round; round++) {
       if (options.signal?.aborted) throw cancelledError();
       if (roundMargins) roundMargins.set(margins);
@@ -599,31 +592,13 @@ export async function trainGbdt(train: FeatureData, options: TrainOptions): Prom
       }
       const report: RoundReport = { round: round + 1, train: options.evaluateTrain === false ? {} : evaluate(p.eval_metric, p, margins, train.labels, groups) };
       if (validData && validMargins && options.valid) report.valid = evaluate(p.eval_metric, p, validMargins, options.valid.labels, groups);
-      history.push(report);
-      await options.onRound?.(report);
-      // Let the host breathe (messages, timers) at least every 50 ms of training: setImmediate
-      // where there is one (Node: messages get through; a timer's 1 ms minimum cost ~2% of a fast
-      // run and let the helper threads fall asleep), a timer elsewhere.
-      if (Date.now() - lastYield > 50) {
-        await new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
-        lastYield = Date.now();
-      }
-      if (options.signal?.aborted) throw cancelledError();
-      if (p.early_stopping_rounds > 0 && report.valid) {
-        const score = report.valid[stopMetric] as number;
-        const better = Number.isNaN(bestScore) || (higherIsBetter(stopMetric) ? score > bestScore : score < bestScore);
-        if (better) {
-          bestScore = score;
-          bestRound = round;
-        } else if (round - bestRound >= p.early_stopping_rounds) break;
-      }
+      if (await rounds.end(round, report)) break;
     }
-    let bestIteration: number | null = null;
-    if (p.early_stopping_rounds > 0 && bestRound >= 0) {
+    const bestIteration = rounds.bestIteration();
+    if (bestIteration !== null) {
       // Keep the trees up to the best round, as XGBoost's best_iteration.
-      bestIteration = bestRound;
-      trees.length = (bestRound + 1) * groups;
-      treeInfo.length = (bestRound + 1) * groups;
+      trees.length = (bestIteration + 1) * groups;
+      treeInfo.length = (bestIteration + 1) * groups;
     }
     return {
       model: {
@@ -636,7 +611,7 @@ export async function trainGbdt(train: FeatureData, options: TrainOptions): Prom
         treeInfo,
         bestIteration,
       },
-      history,
+      history: rounds.history,
       backend: kernel.backend,
       ...(typeof onDevice === 'string' ? { backendDetail: `not on the device: ${onDevice}` } : {}),
       elapsedMs: Date.now() - started,

@@ -46,8 +46,9 @@ import type { GpuBindGroupLike, GpuBufferLike, GpuCommandEncoderLike, GpuCompute
 import { EngineError, cancelledError } from '../protocol/errors';
 import { binColumns, MISSING_BIN, type BinnedMatrix, type FeatureCuts } from './binning';
 import type { HistogramKernel } from './histogram';
-import { auc, errorRate, higherIsBetter, logloss, rmse } from './metrics';
+import { auc, errorRate, logloss, rmse } from './metrics';
 import { ROOT_PARENT, TreeBuilder, type Tree } from './model';
+import { RoundKeeper } from './round-keeper';
 import { transformMargins } from './objectives';
 import type { EvalMetric, GbdtParams } from './params';
 import { sigmoidTable } from './sigmoid-table';
@@ -514,11 +515,7 @@ export async function trainResident(
     const loopStarted = performance.now();
     // --- The boosting loop. ---
     const trees: Tree[] = [];
-    const history: RoundReport[] = [];
-    const stopMetric = p.eval_metric[p.eval_metric.length - 1] as EvalMetric;
-    let bestScore = Number.NaN;
-    let bestRound = -1;
-    let lastYield = Date.now();
+    const rounds = new RoundKeeper(p, options);
     const evaluateTrain = options.evaluateTrain !== false;
     let trainMargins: Float32Array | null = null;
     /** The previous tree's last partition and leaf values, sent with the next submission. */
@@ -625,34 +622,17 @@ export async function trainResident(
       if (evaluateTrain) await flushTail();
       const report: RoundReport = { round: round + 1, train: evaluateTrain && trainMargins ? evaluate(p.eval_metric, p, trainMargins, train.labels) : {} };
       if (validData && validMargins && options.valid) report.valid = evaluate(p.eval_metric, p, validMargins, options.valid.labels);
-      history.push(report);
-      await options.onRound?.(report);
-      if (Date.now() - lastYield > 50) {
-        await new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
-        lastYield = Date.now();
-      }
-      if (options.signal?.aborted) throw cancelledError();
-      if (p.early_stopping_rounds > 0 && report.valid) {
-        const score = report.valid[stopMetric] as number;
-        const better = Number.isNaN(bestScore) || (higherIsBetter(stopMetric) ? score > bestScore : score < bestScore);
-        if (better) {
-          bestScore = score;
-          bestRound = round;
-        } else if (round - bestRound >= p.early_stopping_rounds) break;
-      }
+      if (await rounds.end(round, report)) break;
     }
-    let bestIteration: number | null = null;
-    if (p.early_stopping_rounds > 0 && bestRound >= 0) {
-      bestIteration = bestRound;
-      trees.length = bestRound + 1;
-    }
+    const bestIteration = rounds.bestIteration();
+    if (bestIteration !== null) trees.length = bestIteration + 1;
     const validation = await device.popErrorScope();
     const memory = await device.popErrorScope();
     const failure = validation ?? memory;
     if (failure) throw new EngineError('INTERNAL', `The WebGPU device trainer failed: ${failure.message}`);
     return {
       model: { objective: p.objective, numClass: 0, baseScore: start.baseScore, numFeature: F, featureNames: options.featureNames, trees, treeInfo: trees.map(() => 0), bestIteration },
-      history,
+      history: rounds.history,
       backend: 'webgpu',
       elapsedMs: Date.now() - started,
       backendDetail: `trained on the device (gradients, histograms, splits, partitions and margins in GPU memory; shader compile wait ${(stats.compileWaitMs / 1000).toFixed(2)} s, binning and upload ${(stats.setupMs / 1000).toFixed(2)} s, ${stats.levels} level round trips, ${(stats.waitMs / 1000).toFixed(2)} s waiting for the device, ${((performance.now() - loopStarted - stats.waitMs) / 1000).toFixed(2)} s on the CPU, ${stats.exactScans} exact CPU scans)`,
