@@ -8,14 +8,17 @@
  *      features, thresholds, default directions equal; leaves bit for bit or within 1e-6
  *      relative), the device round-trip latency, and CPU prediction time for all rows;
  *   3. k-means iterations (assignment + update), labels, centroids and inertia compared: the update
- *      on the device (exact sums: centroids bit-identical to the CPU's), and the update on the CPU.
+ *      on the device (exact sums: centroids bit-identical to the CPU's), and the update on the CPU;
+ *   4. prediction (margins) for all rows with a model of --gpu-rounds trees of depth --gpu-depth (trained on
+ *      the first 100,000 rows): the device (webgpu-predict.ts) against the compiled WASM forest on
+ *      one thread and on every core (predictMarginsParallel), margins compared bit for bit.
  * WebGPU comes from the host (Chromium) or, in Node, from Dawn (npm `webgpu`, or the module named
  * by WEBGPU_INDEX). Without an adapter, or with only a software renderer, it says so in one line
  * and stops (exit 0); --allow-software runs anyway (small sizes: a local end-to-end check).
  *
  *   npm run bench -- --only gpu [--gpu-rows N] [--gpu-features F] [--gpu-rounds R] [--runs R]
  *   node bin/run-ts.mjs test/bench/gpu.ts [same flags] [--allow-software] [--skip-single-train]
- *     [--levels] [--skip-histograms] [--skip-kmeans]
+ *     [--levels] [--skip-histograms] [--skip-kmeans] [--skip-predict] [--predict-only]
  */
 import os from 'node:os';
 import { classifyAdapter, describeAdapter } from '../../workers/compute/adapter-kind';
@@ -30,11 +33,13 @@ import { auc } from '../../workers/gbdt/metrics';
 import type { BoostedModel, Tree } from '../../workers/gbdt/model';
 import { createParallelHistogramKernel } from '../../workers/gbdt/parallel-histogram';
 import { resolveParams } from '../../workers/gbdt/params';
-import { predict } from '../../workers/gbdt/predict';
+import { predict, predictMargins } from '../../workers/gbdt/predict';
+import { predictMarginsParallel } from '../../workers/gbdt/predict-parallel';
+import { createWebGpuPredictorOnAdapter } from '../../workers/gbdt/webgpu-predict';
 import { createRng } from '../../workers/gbdt/rng';
 import { trainGbdt, type FeatureData } from '../../workers/gbdt/train';
 import { createWebGpuHistogramKernelOnAdapter } from '../../workers/gbdt/webgpu-histogram';
-import { createNodeHistogramKernel } from '../../workers/node/histogram-threads';
+import { createNodeHistogramKernel, nodeHelperThreads } from '../../workers/node/histogram-threads';
 import { nodeWebGpu } from '../../workers/node/webgpu-node';
 
 export interface GpuBenchOptions {
@@ -53,6 +58,9 @@ export interface GpuBenchOptions {
   levels: boolean;
   skipHistograms: boolean;
   skipKmeans: boolean;
+  skipPredict: boolean;
+  /** Only the prediction section (no histograms, k-means or whole training). */
+  predictOnly: boolean;
   log: (line: string) => void;
 }
 
@@ -71,6 +79,8 @@ export const DEFAULT_GPU_BENCH: Omit<GpuBenchOptions, 'log'> = {
   levels: false,
   skipHistograms: false,
   skipKmeans: false,
+  skipPredict: false,
+  predictOnly: false,
 };
 
 const median = (values: number[]): number => {
@@ -270,6 +280,67 @@ async function trainingSection(adapter: GpuAdapterLike, fresh: () => Promise<Gpu
   return results;
 }
 
+/** Rows the prediction section's model is trained on (the trees' shape, not the row count, sets the scoring cost). */
+const PREDICT_TRAIN_ROWS = 100_000;
+
+/** Margins for all rows: the device against the compiled WASM forest on one thread and on every core, compared bit for bit. */
+async function predictSection(adapter: GpuAdapterLike, o: GpuBenchOptions, data: FeatureData): Promise<Record<string, unknown>> {
+  const n = data.labels.length;
+  const trainRows = Math.min(n, PREDICT_TRAIN_ROWS);
+  const params = resolveParams({ objective: 'binary:logistic', max_depth: o.depth, num_boost_round: o.rounds, eta: 0.1, max_bin: 256, seed: 0 });
+  const kernel = createNodeHistogramKernel(o.threads);
+  let model: BoostedModel;
+  try {
+    const subset = { columns: data.columns.map((c) => c.subarray(0, trainRows)), labels: data.labels.subarray(0, trainRows) };
+    model = (await trainGbdt(subset, { params, featureNames: data.columns.map((_, j) => `f${j}`), kernel, evaluateTrain: false })).model;
+  } finally {
+    kernel.dispose?.();
+  }
+  const leaves = model.trees.reduce((sum, tree) => sum + tree.left.filter((l) => l === -1).length, 0);
+  o.log(`prediction: ${n.toLocaleString('en-US')} rows x ${data.columns.length} features, ${model.trees.length} trees of depth <= ${o.depth} (${(leaves / model.trees.length).toFixed(1)} leaves per tree, trained on ${trainRows.toLocaleString('en-US')} rows), margins, ${o.runs} runs`);
+  const results: Record<string, unknown> = { trees: model.trees.length, leavesPerTree: leaves / model.trees.length };
+  const outs: Record<string, Float64Array> = {};
+  const record = (name: string, times: number[], extra: Record<string, unknown> = {}): void => {
+    results[name] = { medianMs: median(times), runsMs: times, rowsPerSecond: n / (median(times) / 1000), ...extra };
+    o.log(`  ${name.padEnd(9)} ${ms(median(times))} ms (${range(times)})${extra.firstCallMs !== undefined ? `; ${String(extra.blocks)} blocks of rows; first call ${ms(extra.firstCallMs as number)} ms (forest upload, shader warm-up)` : ''}`);
+  };
+  record('wasm-1', await timed(o.runs, async () => {
+    outs['wasm-1'] = predictMargins(model, data.columns, n);
+  }));
+  const helpers = nodeHelperThreads(o.threads);
+  record(`wasm-${o.threads}`, await timed(o.runs, async () => {
+    outs[`wasm-${o.threads}`] = await predictMarginsParallel(model, data.columns, n, { threads: helpers.count, spawn: helpers.spawn });
+  }));
+  const predictor = await createWebGpuPredictorOnAdapter(adapter);
+  try {
+    const first = await timed(1, async () => {
+      outs.webgpu = await predictor.predictMargins(model, data.columns, n);
+    });
+    const times = await timed(o.runs, async () => {
+      outs.webgpu = await predictor.predictMargins(model, data.columns, n);
+    });
+    record('webgpu', times, { firstCallMs: first[0], blocks: predictor.lastBlocks, workgroupSize: predictor.workgroupSize });
+  } finally {
+    predictor.dispose();
+  }
+  const reference = outs['wasm-1'] as Float64Array;
+  const differing = (out: Float64Array): number => {
+    let count = 0;
+    for (let i = 0; i < out.length; i++) if (!Object.is(out[i], reference[i])) count++;
+    return count;
+  };
+  const gpuDiffer = differing(outs.webgpu as Float64Array);
+  const threadsDiffer = differing(outs[`wasm-${o.threads}`] as Float64Array);
+  const gpuMs = (results.webgpu as { medianMs: number }).medianMs;
+  const oneMs = (results['wasm-1'] as { medianMs: number }).medianMs;
+  const allMs = (results[`wasm-${o.threads}`] as { medianMs: number }).medianMs;
+  results.marginsDifferFromWasm1 = { webgpu: gpuDiffer, [`wasm-${o.threads}`]: threadsDiffer };
+  results.ratio = { wasm1OverWebgpu: oneMs / gpuMs, wasmThreadsOverWebgpu: allMs / gpuMs };
+  o.log(`  margins vs wasm-1: webgpu ${gpuDiffer === 0 ? 'bit for bit equal' : `DIFFER on ${gpuDiffer} values`}, wasm-${o.threads} ${threadsDiffer === 0 ? 'bit for bit equal' : `DIFFER on ${threadsDiffer} values`}`);
+  o.log(`  ratio: WASM 1 thread / WebGPU ${(oneMs / gpuMs).toFixed(2)}x, WASM ${o.threads} threads / WebGPU ${(allMs / gpuMs).toFixed(2)}x`);
+  return results;
+}
+
 function inertiaOf(data: KmeansData, centroids: Float64Array, labels: Int32Array): number {
   let total = 0;
   for (let i = 0; i < data.n; i++) {
@@ -395,9 +466,14 @@ export async function runGpuBench(given: Partial<GpuBenchOptions> = {}): Promise
     return next;
   };
   const data = trainingData(o.rows, o.features);
+  if (o.predictOnly) {
+    results.predict = await predictSection(adapter, o, data);
+    return results;
+  }
   if (!o.skipHistograms) results.histograms = await histogramSection(adapter, o, data);
   // k-means before whole training: the longest section goes last.
   if (!o.skipKmeans) results.kmeans = await kmeansSection(request, o);
+  if (!o.skipPredict) results.predict = await predictSection(await fresh(), o, data);
   const holdout = trainingData(Math.max(1000, Math.floor(o.rows / 10)), o.features);
   results.training = await trainingSection(await fresh(), request, o, data, holdout);
   return results;
@@ -424,6 +500,8 @@ function parseArgs(argv: readonly string[]): Partial<GpuBenchOptions> {
     else if (flag === '--levels') o.levels = true;
     else if (flag === '--skip-histograms') o.skipHistograms = true;
     else if (flag === '--skip-kmeans') o.skipKmeans = true;
+    else if (flag === '--skip-predict') o.skipPredict = true;
+    else if (flag === '--predict-only') o.predictOnly = true;
     else throw new Error(`unknown argument ${flag}`);
   }
   return o;
