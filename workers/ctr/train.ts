@@ -19,6 +19,7 @@ import type { CtrParams } from './params';
 import { slotCount, type CtrEncoding, type CtrWeights, type DenseLayer } from './weights';
 import type { BackendPreference } from '../compute/backend-choice';
 import { loadTf, mlpForward, mlpStep, type MlpParams, type MlpShape, type TfBackend } from './mlp-tf';
+import { CtrBatchKernels } from './ctr-kernels';
 
 export interface CtrTrainOptions {
   params: CtrParams;
@@ -161,7 +162,6 @@ export async function trainCtr(source: CtrRowSource, options: CtrTrainOptions): 
   biasTable.values[0] = Math.log(rate / (1 - rate));
 
   const widths = deep ? [F * K, ...params.hidden, 1] : [];
-  const mlpShape: MlpShape = { widths };
   const mlpW: Table[] = [];
   const mlpB: Table[] = [];
   for (let l = 0; l + 1 < widths.length; l++) {
@@ -176,48 +176,127 @@ export async function trainCtr(source: CtrRowSource, options: CtrTrainOptions): 
   const optimiser = new Optimiser(params.optimizer, params.learning_rate, params.l2);
   for (const t of [linear, embed, biasTable, ...mlpW, ...mlpB]) optimiser.prepare(t);
 
+  // DeepFM's first layer runs once per distinct slot of a batch (ctr-kernels.ts); tfjs runs the
+  // layers after it, so a DeepFM without hidden layers needs no tfjs at all.
+  const H1 = deep ? (widths[1] as number) : 0;
+  const kernels = K > 0 ? new CtrBatchKernels(F, K, H1) : null;
+  const Kp = kernels ? kernels.Kp : 0;
+  const Hp = kernels ? kernels.Hp : 0;
+  const restShape: MlpShape = { widths: widths.slice(1) };
+  const hasRest = restShape.widths.length > 1;
   let tfBackend: TfBackend | null = null;
-  if (deep) tfBackend = await loadTf(options.backend ?? 'auto');
+  if (hasRest) tfBackend = await loadTf(options.backend ?? 'auto');
   const backendReason = deep
-    ? `${(tfBackend as TfBackend).reason}; embeddings and first-order weights on typed arrays (sparse updates)`
-    : 'typed arrays (sparse gradient and optimiser updates on the slots a batch touches; no dense model part, so no tfjs)';
-  const mlpParams = (): MlpParams => ({ weights: mlpW.map((t) => t.values), biases: mlpB.map((t) => t.values) });
+    ? `${tfBackend ? tfBackend.reason : 'no tfjs: the MLP has no hidden layer'}; the MLP's first layer runs once per distinct embedding of a batch (WASM SIMD); embeddings and first-order weights on typed arrays (sparse updates)`
+    : 'typed arrays and WASM SIMD (gradients and optimiser updates on the slots a batch touches; no dense model part, so no tfjs)';
+  const restParams = (): MlpParams => ({ weights: mlpW.slice(1).map((t) => t.values), biases: mlpB.slice(1).map((t) => t.values) });
 
   const B = Math.min(params.batch_size, Math.max(1, source.trainRows));
-  const touched = new Int32Array(B * F);
-  const stamp = new Int32Array(totalSlots).fill(-1);
-  const sums = new Float64Array(B * Math.max(K, 1));
   const margins = new Float64Array(B);
-  const mlpInput = deep ? new Float32Array(B * F * K) : new Float32Array(0);
+  // The batch's distinct slots in first-seen order: `mark` holds the pass that last saw a slot.
+  const mark = new Int32Array(totalSlots).fill(-1);
+  const slotIndex = new Int32Array(totalSlots);
+  const distinct = new Int32Array(B * F);
+  const distinctField = new Int32Array(B * F);
+  const uid = new Int32Array(B * F);
+  const cellValues = new Float32Array(B * F);
+  let distinctCount = 0;
+  let pass = 0;
+  // Per distinct slot: |e|^2 (FM's squares), and backwards the first-order gradient and sum of g v^2.
+  const norms = new Float64Array(B * F);
+  const linearGrad = new Float64Array(B * F);
+  const squareGrad = new Float64Array(B * F);
+  const gradients = new Float64Array(B);
+  const gradients32 = new Float32Array(B);
+  // DeepFM: the first hidden layer's activations (ReLU, dropout) and gates for the backward pass.
+  const activations = hasRest ? new Float32Array(B * H1) : new Float32Array(0);
+  const gates = hasRest ? new Float32Array(B * H1) : new Float32Array(0);
+  const deepOut = new Float32Array(B);
 
-  /** First-order + FM part of a batch's margins (and the MLP input), float32 parameters. */
-  const forward = (idx: Uint32Array, from: number, n: number, into: Float64Array, x: Float32Array | null): void => {
+  /**
+   * A batch's margins without the MLP (bias, first-order and FM terms), float32 parameters. Collects
+   * the batch's distinct slots (uid, distinct, distinctField) and loads them into the kernels: the
+   * FM sums and DeepFM's first layer work per distinct slot (ctr-kernels.ts).
+   */
+  const forward = (idx: Uint32Array, from: number, n: number, into: Float64Array): void => {
     const w = linear.values;
     const E = embed.values;
+    pass++;
+    let U = 0;
+    const bias = biasTable.values[0] as number;
     for (let b = 0; b < n; b++) {
-      const r = idx[from + b] as number;
-      const base = r * F;
-      let m = biasTable.values[0] as number;
+      const base = (idx[from + b] as number) * F;
+      let m = bias;
       let squares = 0;
-      const sb = b * K;
-      for (let k = 0; k < K; k++) sums[sb + k] = 0;
       for (let f = 0; f < F; f++) {
         const s = (offsets[f] as number) + (rows.slots[base + f] as number);
         const v = rows.values[base + f] as number;
-        m += (w[s] as number) * v;
-        const at = s * K;
-        const xb = (b * F + f) * K;
-        for (let k = 0; k < K; k++) {
-          const e = (E[at + k] as number) * v;
-          sums[sb + k] = (sums[sb + k] as number) + e;
-          squares += e * e;
-          if (x) x[xb + k] = e;
+        if (mark[s] !== pass) {
+          mark[s] = pass;
+          slotIndex[s] = U;
+          distinct[U] = s;
+          distinctField[U] = f;
+          let norm = 0;
+          for (let k = s * K; k < s * K + K; k++) norm += (E[k] as number) * (E[k] as number);
+          norms[U] = norm;
+          U++;
         }
+        const u = slotIndex[s] as number;
+        uid[b * F + f] = u;
+        cellValues[b * F + f] = v;
+        m += (w[s] as number) * v;
+        squares += v * v * (norms[u] as number);
       }
-      let pairs = 0;
-      for (let k = 0; k < K; k++) pairs += (sums[sb + k] as number) * (sums[sb + k] as number);
-      into[b] = m + 0.5 * (pairs - squares);
+      // FM's pairwise term 0.5 * (|sum v e|^2 - sum |v e|^2): the squares here, the sums below.
+      into[b] = m - 0.5 * squares;
     }
+    distinctCount = U;
+    if (!kernels) return;
+    kernels.load(n, U, uid, cellValues, distinctField);
+    const eu = kernels.embeddings(U);
+    for (let u = 0; u < U; u++) {
+      const at = (distinct[u] as number) * K;
+      eu.set(E.subarray(at, at + K), u * Kp);
+    }
+    const sums = kernels.fieldSums(n);
+    for (let b = 0; b < n; b++) {
+      let pairs = 0;
+      for (let k = b * Kp; k < b * Kp + K; k++) pairs += (sums[k] as number) * (sums[k] as number);
+      into[b] = (into[b] as number) + 0.5 * pairs;
+    }
+  };
+
+  /** DeepFM's first-layer pre-activations [n x Hp] for the batch forward() last loaded. */
+  const firstLayer = (n: number): Float32Array => {
+    const k = kernels as CtrBatchKernels;
+    k.setWeights((mlpW[0] as Table).values, (mlpB[0] as Table).values);
+    return k.forward(n, distinctCount);
+  };
+
+  /**
+   * The first layer's ReLU (times the dropout mask, already scaled) into `activations`, its gate
+   * (h > 0, times the mask) into `gates`: the activation's gradient is the gate times the next's.
+   */
+  const activate = (z: Float32Array, n: number, mask: Float32Array | null): Float32Array => {
+    for (let b = 0; b < n; b++) {
+      for (let j = 0; j < H1; j++) {
+        const h = z[b * Hp + j] as number;
+        const g = h > 0 ? (mask ? (mask[b * H1 + j] as number) : 1) : 0;
+        gates[b * H1 + j] = g;
+        activations[b * H1 + j] = h * g;
+      }
+    }
+    return activations.subarray(0, n * H1);
+  };
+
+  /** DeepFM's MLP outputs of a batch without dropout (validation). */
+  const deepForward = async (n: number): Promise<Float32Array> => {
+    const z = firstLayer(n);
+    if (!hasRest) {
+      for (let b = 0; b < n; b++) deepOut[b] = z[b * Hp] as number;
+      return deepOut;
+    }
+    return mlpForward(tfBackend as TfBackend, restShape, restParams(), activate(z, n, null), n);
   };
 
   /** Validation log loss and AUC with the current parameters (no dropout), chunk by chunk from the source. */
@@ -225,7 +304,6 @@ export async function trainCtr(source: CtrRowSource, options: CtrTrainOptions): 
     const probs = new Float64Array(source.validRows);
     const ys = new Float64Array(source.validRows);
     const part = new Float64Array(B);
-    const x = deep ? new Float32Array(B * F * K) : null;
     const idx = new Uint32Array(B);
     for await (const chunk of source.chunks('valid', signal)) {
       rows = chunk.rows;
@@ -233,10 +311,10 @@ export async function trainCtr(source: CtrRowSource, options: CtrTrainOptions): 
       for (let from = 0; from < chunk.rows.rows; from += B) {
         const n = Math.min(B, chunk.rows.rows - from);
         for (let b = 0; b < n; b++) idx[b] = from + b;
-        forward(idx, 0, n, part, x);
-        const deepOut = deep && x ? await mlpForward(tfBackend as TfBackend, mlpShape, mlpParams(), x.subarray(0, n * F * K), n) : null;
+        forward(idx, 0, n, part);
+        const mlpOut = deep ? await deepForward(n) : null;
         for (let b = 0; b < n; b++) {
-          const m = (part[b] as number) + (deepOut ? (deepOut[b] as number) : 0);
+          const m = (part[b] as number) + (mlpOut ? (mlpOut[b] as number) : 0);
           probs[chunk.first + from + b] = 1 / (1 + Math.exp(-m));
           ys[chunk.first + from + b] = labels[from + b] as number;
         }
@@ -266,22 +344,20 @@ export async function trainCtr(source: CtrRowSource, options: CtrTrainOptions): 
       rows = next.rows;
       labels = next.labels;
       const { order, from, n } = next;
-      forward(order, from, n, margins, deep ? mlpInput : null);
+      forward(order, from, n, margins);
       optimiser.next();
-      const g = new Float64Array(n);
-      const computeGradient = (deepOut: Float32Array | null): Float32Array => {
-        const out = new Float32Array(n);
+      const computeGradient = (mlpOutputs: Float32Array | null): Float32Array => {
         for (let b = 0; b < n; b++) {
-          const m = (margins[b] as number) + (deepOut ? (deepOut[b] as number) : 0);
+          const m = (margins[b] as number) + (mlpOutputs ? (mlpOutputs[b] as number) : 0);
           const p = 1 / (1 + Math.exp(-m));
           const y = labels[order[from + b] as number] as number;
           lossSum -= y > 0.5 ? Math.log(Math.max(p, 1e-15)) : Math.log(Math.max(1 - p, 1e-15));
-          g[b] = (p - y) / n;
-          out[b] = g[b] as number;
+          gradients[b] = (p - y) / n;
+          gradients32[b] = gradients[b] as number;
         }
-        return out;
+        return gradients32.subarray(0, n);
       };
-      let dInput: Float32Array | null = null;
+      let dEmbedding: Float32Array | null = null;
       if (deep) {
         const masks = params.hidden.map((width) => {
           if (params.dropout <= 0) return null;
@@ -290,48 +366,65 @@ export async function trainCtr(source: CtrRowSource, options: CtrTrainOptions): 
           for (let i = 0; i < mask.length; i++) mask[i] = rng() < params.dropout ? 0 : keep;
           return mask;
         });
-        const grads = await mlpStep(tfBackend as TfBackend, mlpShape, mlpParams(), mlpInput.subarray(0, n * F * K), n, masks, computeGradient);
-        dInput = grads.input;
-        grads.weights.forEach((dw, l) => (mlpW[l] as Table).grad.set(dw));
-        grads.biases.forEach((db, l) => (mlpB[l] as Table).grad.set(db));
+        const k = kernels as CtrBatchKernels;
+        const z = firstLayer(n);
+        const dz = k.outputGradient(n);
+        dz.fill(0);
+        if (!hasRest) {
+          for (let b = 0; b < n; b++) deepOut[b] = z[b * Hp] as number;
+          const gOut = computeGradient(deepOut.subarray(0, n));
+          for (let b = 0; b < n; b++) dz[b * Hp] = gOut[b] as number;
+        } else {
+          const a = activate(z, n, masks[0] ?? null);
+          const grads = await mlpStep(tfBackend as TfBackend, restShape, restParams(), a, n, masks.slice(1), computeGradient);
+          grads.weights.forEach((dw, l) => (mlpW[l + 1] as Table).grad.set(dw));
+          grads.biases.forEach((db, l) => (mlpB[l + 1] as Table).grad.set(db));
+          const dA = grads.input;
+          for (let b = 0; b < n; b++) for (let j = 0; j < H1; j++) dz[b * Hp + j] = (dA[b * H1 + j] as number) * (gates[b * H1 + j] as number);
+        }
+        const db0 = (mlpB[0] as Table).grad;
+        for (let b = 0; b < n; b++) for (let j = 0; j < H1; j++) db0[j] = (db0[j] as number) + (dz[b * Hp + j] as number);
+        dEmbedding = k.backward(n, distinctCount, (mlpW[0] as Table).grad);
       } else computeGradient(null);
 
-      // Backward through the first-order and FM terms, accumulating only touched slots.
-      let touchedCount = 0;
-      const E = embed.values;
-      const gw = linear.grad;
-      const gE = embed.grad;
+      // Backward through the first-order and FM terms, per distinct slot u of the batch:
+      //   d/dw_u = sum g_b v;  d/de_u = sum g_b v (sums_b - v e_u) = sum (g_b v) sums_b - e_u sum g_b v^2.
+      const U = distinctCount;
+      linearGrad.fill(0, 0, U);
+      squareGrad.fill(0, 0, U);
+      const weights = kernels ? kernels.cellWeights(n) : null;
       let gBias = 0;
       for (let b = 0; b < n; b++) {
-        const r = order[from + b] as number;
-        const gb = g[b] as number;
+        const gb = gradients[b] as number;
         gBias += gb;
-        const base = r * F;
-        const sb = b * K;
-        for (let f = 0; f < F; f++) {
-          const s = (offsets[f] as number) + (rows.slots[base + f] as number);
-          const v = rows.values[base + f] as number;
-          if (stamp[s] !== batch) {
-            stamp[s] = batch;
-            touched[touchedCount++] = s;
-          }
-          gw[s] = (gw[s] as number) + gb * v;
-          if (K === 0) continue;
-          const at = s * K;
-          const gv = gb * v;
-          const xb = (b * F + f) * K;
-          for (let k = 0; k < K; k++) {
-            // d/de of 0.5*((Σ e v)^2 - Σ (e v)^2) is v*(sum - e*v); the MLP adds v * d/dx.
-            let d = gv * ((sums[sb + k] as number) - (E[at + k] as number) * v);
-            if (dInput) d += (dInput[xb + k] as number) * v;
-            gE[at + k] = (gE[at + k] as number) + d;
-          }
+        for (let i = b * F; i < b * F + F; i++) {
+          const u = uid[i] as number;
+          const v = cellValues[i] as number;
+          linearGrad[u] = (linearGrad[u] as number) + gb * v;
+          squareGrad[u] = (squareGrad[u] as number) + gb * v * v;
+          if (weights) weights[i] = gb * v;
+        }
+      }
+      const gw = linear.grad;
+      const gE = embed.grad;
+      const E = embed.values;
+      const weighted = kernels ? kernels.embeddingGradient(n, U) : null;
+      for (let u = 0; u < U; u++) {
+        const s = distinct[u] as number;
+        gw[s] = linearGrad[u] as number;
+        if (!weighted) continue;
+        const c = squareGrad[u] as number;
+        for (let k = 0; k < K; k++) {
+          let d = (weighted[u * Kp + k] as number) - (E[s * K + k] as number) * c;
+          // The MLP's part, one row per distinct slot (ctr-kernels.ts).
+          if (dEmbedding) d += dEmbedding[u * K + k] as number;
+          gE[s * K + k] = d;
         }
       }
       biasTable.grad[0] = gBias;
       optimiser.update(biasTable, 0, 1, false);
-      for (let t = 0; t < touchedCount; t++) {
-        const s = touched[t] as number;
+      for (let t = 0; t < U; t++) {
+        const s = distinct[t] as number;
         optimiser.update(linear, s, s + 1, true);
         if (K > 0) optimiser.update(embed, s * K, s * K + K, true);
       }
@@ -343,8 +436,6 @@ export async function trainCtr(source: CtrRowSource, options: CtrTrainOptions): 
         lastYield = Date.now();
       }
     }
-    // Batch numbers restart every epoch: clear the stamps so a slot's first touch is seen again.
-    stamp.fill(-1);
     secondsPerEpoch.push((Date.now() - started) / 1000);
     // 1-based, as boosted trees number their rounds (curves, CLI, best-epoch marks read it alike).
     const report: RoundReport = { round: epoch + 1, train: { logloss: lossSum / Math.max(1, source.trainRows) } };
