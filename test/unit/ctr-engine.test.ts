@@ -190,9 +190,9 @@ describe('CTR input pipeline', () => {
     const { json } = await engine.client.run('model.export', { modelId: d.model.modelId });
     const file = JSON.parse(json) as { weightSpecs: Array<{ name: string; shape: number[] }> };
     expect(file.weightSpecs.filter((s) => s.name.startsWith('mlp/')).map((s) => s.shape)).toEqual([[8 * 4, 16], [16], [16, 8], [8], [8, 1], [1]]);
-    // The jobs' scorer (MLP batched on tfjs, float32) stays within 1e-6 of the float64 reference.
+    // The jobs' scorer (float32 MLP: first layer per distinct embedding, the rest on tfjs) stays within 1e-6 of the float64 reference.
     const { weights } = readCtrModel(json);
-    const n = 3000;
+    const n = 9000; // three scoring batches: distinct slots are collected afresh per batch
     const F = weights.encoding.fields.length;
     const slots = new Int32Array(n * F);
     const values = new Float64Array(n * F);
@@ -205,6 +205,16 @@ describe('CTR input pipeline', () => {
     const reference = probabilities(scoreMargins(weights, rows));
     const jobs = probabilities(await scoreRows(weights, rows));
     for (let i = 0; i < n; i++) expect(Math.abs(jobs[i]! - reference[i]!) / reference[i]!).toBeLessThan(1e-6);
+  }, 60_000);
+
+  it('trains a DeepFM without hidden layers (one linear layer over the embeddings) without tfjs, scored as validation did', async () => {
+    const d = await train('deepfm', { k: 4, epochs: 2, hidden: '0', early_stopping_rounds: 0 });
+    expect(d.model.backend?.reason).toMatch(/^no tfjs: the MLP has no hidden layer; the MLP's first layer runs once per distinct embedding/);
+    const last = d.history[d.history.length - 1];
+    expect(Math.abs((last?.valid?.logloss ?? 0) - (d.evaluation.valid?.binary?.logloss ?? 1))).toBeLessThan(1e-4);
+    const { json } = await engine.client.run('model.export', { modelId: d.model.modelId });
+    const { weights } = readCtrModel(json);
+    expect(weights.mlp.map((l) => [l.inputs, l.outputs, l.activation])).toEqual([[8 * 4, 1, 'linear']]);
   }, 60_000);
 
   it('stops early at the best validation epoch and keeps it; Adagrad and FTRL train too', async () => {

@@ -2,12 +2,13 @@
  * Scores rows from `CtrWeights` alone (the contract in weights.ts). `scoreMargins` is the reference:
  * float64 arithmetic over the float32 weights, one row at a time. `scoreRows` is what the jobs use
  * (predict, evaluation, importance): the same float64 first-order and FM terms, and for DeepFM the
- * MLP run on tfjs in float32 batches (as ONNX runtimes run it; ~10x the per-row JavaScript loop),
- * within ~1e-6 of the reference. The trainer's own float32 pass serves only its per-epoch metric.
+ * MLP in float32 batches (as ONNX runtimes run it; its first layer per distinct embedding, the rest
+ * on tfjs), within ~1e-6 of the reference. The trainer's own float32 pass serves only its per-epoch metric.
  */
 import type { CtrWeights } from './weights';
 import type { EncodedRows } from './encode';
 import { loadTf, mlpForward as mlpForwardTf } from './mlp-tf';
+import { CtrBatchKernels } from './ctr-kernels';
 
 export function sigmoid(m: number): number {
   return m >= 0 ? 1 / (1 + Math.exp(-m)) : Math.exp(m) / (1 + Math.exp(m));
@@ -87,32 +88,72 @@ export function probabilities(margins: Float64Array): Float64Array {
 
 const SCORE_BATCH = 4096;
 
-/** Margins of every row for the jobs: the reference for lr/fm, DeepFM's MLP batched on tfjs. */
+/**
+ * Margins of every row for the jobs: the reference for lr/fm; for DeepFM the same float64
+ * first-order and FM terms, and the MLP in float32 batches: its first layer once per distinct
+ * embedding of a batch (ctr-kernels.ts, as training runs it), the layers after it on tfjs.
+ */
 export async function scoreRows(weights: CtrWeights, rows: EncodedRows, signalCheck?: () => void): Promise<Float64Array> {
   if (weights.kind !== 'deepfm' || weights.mlp.length === 0) return scoreMargins(weights, rows, signalCheck);
   const shallow: CtrWeights = { ...weights, kind: 'fm', mlp: [] };
   const margins = scoreMargins(shallow, rows, signalCheck);
-  const backend = await loadTf();
   const F = rows.fields;
   const K = weights.k;
-  const widths = [weights.mlp[0]?.inputs ?? F * K, ...weights.mlp.map((l) => l.outputs)];
-  const params = { weights: weights.mlp.map((l) => l.weights), biases: weights.mlp.map((l) => l.bias) };
-  const x = new Float32Array(SCORE_BATCH * F * K);
-  for (let from = 0; from < rows.rows; from += SCORE_BATCH) {
+  const [first, ...rest] = weights.mlp as [CtrWeights['mlp'][number], ...CtrWeights['mlp']];
+  const H = first.outputs;
+  const backend = rest.length > 0 ? await loadTf() : null;
+  const restShape = { widths: [H, ...rest.map((l) => l.outputs)] };
+  const restParams = { weights: rest.map((l) => l.weights), biases: rest.map((l) => l.bias) };
+  const kernels = new CtrBatchKernels(F, K, H);
+  const { Kp, Hp } = kernels;
+  // Distinct slots per batch over one numbering of every field's levels (field f from offsets[f]).
+  const offsets = new Int32Array(F + 1);
+  weights.embeddings.forEach((e, f) => (offsets[f + 1] = (offsets[f] as number) + e.length / K));
+  const mark = new Int32Array(offsets[F] as number).fill(-1);
+  const slotIndex = new Int32Array(offsets[F] as number);
+  const n0 = Math.min(SCORE_BATCH, rows.rows);
+  const uid = new Int32Array(n0 * F);
+  const vals = new Float32Array(n0 * F);
+  const distinctField = new Int32Array(n0 * F);
+  const distinctLevel = new Int32Array(n0 * F);
+  const activations = new Float32Array(n0 * H);
+  const out = new Float32Array(n0);
+  let weightsSet = false;
+  for (let from = 0, pass = 0; from < rows.rows; from += SCORE_BATCH, pass++) {
     signalCheck?.();
     const n = Math.min(SCORE_BATCH, rows.rows - from);
-    for (let b = 0; b < n; b++) {
-      const base = (from + b) * F;
-      for (let f = 0; f < F; f++) {
-        const s = rows.slots[base + f] as number;
-        const v = rows.values[base + f] as number;
-        const e = weights.embeddings[f] as Float32Array;
-        const at = (b * F + f) * K;
-        for (let k = 0; k < K; k++) x[at + k] = (e[s * K + k] as number) * v;
+    let U = 0;
+    for (let i = 0; i < n * F; i++) {
+      const f = i % F;
+      const level = rows.slots[from * F + i] as number;
+      const s = (offsets[f] as number) + level;
+      if (mark[s] !== pass) {
+        mark[s] = pass;
+        slotIndex[s] = U;
+        distinctField[U] = f;
+        distinctLevel[U] = level;
+        U++;
       }
+      uid[i] = slotIndex[s] as number;
+      vals[i] = rows.values[from * F + i] as number;
     }
-    const out = await mlpForwardTf(backend, { widths }, params, x.subarray(0, n * F * K), n);
-    for (let b = 0; b < n; b++) margins[from + b] = (margins[from + b] as number) + (out[b] as number);
+    kernels.load(n, U, uid, vals, distinctField);
+    if (!weightsSet) kernels.setWeights(first.weights, first.bias);
+    weightsSet = true;
+    const eu = kernels.embeddings(U);
+    for (let u = 0; u < U; u++) {
+      const at = (distinctLevel[u] as number) * K;
+      eu.set((weights.embeddings[distinctField[u] as number] as Float32Array).subarray(at, at + K), u * Kp);
+    }
+    const z = kernels.forward(n, U);
+    const relu = first.activation === 'relu';
+    let mlpOut: Float32Array = out;
+    if (!backend) for (let b = 0; b < n; b++) out[b] = relu ? Math.max(0, z[b * Hp] as number) : (z[b * Hp] as number);
+    else {
+      for (let b = 0; b < n; b++) for (let j = 0; j < H; j++) activations[b * H + j] = relu ? Math.max(0, z[b * Hp + j] as number) : (z[b * Hp + j] as number);
+      mlpOut = await mlpForwardTf(backend, restShape, restParams, activations.subarray(0, n * H), n);
+    }
+    for (let b = 0; b < n; b++) margins[from + b] = (margins[from + b] as number) + (mlpOut[b] as number);
   }
   return margins;
 }
