@@ -13,7 +13,8 @@
  * every run: on a shared machine the ratios move with it.
  * Prints AUC on the held-out rows and seconds per epoch (training only) for Assay and for PyTorch
  * at the given thread counts (torch.set_num_threads; Assay uses one thread whatever the count: its
- * LR/FM trainer is typed-array code, DeepFM's MLP runs on tfjs-wasm, which has no threads in Node), side by side as ratios Assay / PyTorch: the median and range
+ * trainer is typed-array and WASM SIMD code, and tfjs-wasm, which runs DeepFM's small layers after
+ * the first, has no threads in Node), side by side as ratios Assay / PyTorch: the median and range
  * over R runs, each run measuring both in the same process sequence. Asserts nothing. Without
  * python3-torch the reference is skipped with one line.
  */
