@@ -22,6 +22,7 @@ import { createWebGpuPredictor, createWebGpuPredictorOnAdapter, flattenForDevice
 import { addTestWgsl, thresholdKey } from '../../workers/gbdt/webgpu-predict-wgsl';
 import { EngineError } from '../../workers/protocol/errors';
 import { dawnSkipReason, gpu } from '../helpers/dawn-adapter';
+import { seededFeatures } from '../helpers/gbdt-features';
 
 const skipReason = await dawnSkipReason('gbdt-webgpu-predict');
 
@@ -38,22 +39,12 @@ const fromBits = (bits: number): number => {
   return f32[0] as number;
 };
 
-/** Seeded columns with missing values, a coarse column (many rows exactly on thresholds) and labels per objective. */
+/** Seeded columns (test/helpers/gbdt-features.ts) with labels per objective. */
 function data(n: number, f: number, seed: number, objective: Objective) {
-  const random = createRng(seed);
-  const columns = Array.from({ length: f }, () => new Float32Array(n));
-  const labels = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    let z = 0;
-    for (let j = 0; j < f; j++) {
-      let v = random() * 2 - 1;
-      if (j === 1) v = Math.floor(v * 4) / 4;
-      (columns[j] as Float32Array)[i] = (j === 2 || j === 4) && random() < 0.15 ? Number.NaN : v;
-      if (j < 4) z += v * (j % 2 ? -1 : 1.5);
-    }
-    const noisy = z + (random() - 0.5) * 1.5;
-    labels[i] = objective === 'binary:logistic' ? (noisy > 0 ? 1 : 0) : objective === 'multi:softprob' ? (noisy < -0.7 ? 0 : noisy < 0.7 ? 1 : 2) : noisy * 3;
-  }
+  const { columns, scores } = seededFeatures(n, f, seed);
+  const labels = Float32Array.from(scores, (noisy) =>
+    objective === 'binary:logistic' ? (noisy > 0 ? 1 : 0) : objective === 'multi:softprob' ? (noisy < -0.7 ? 0 : noisy < 0.7 ? 1 : 2) : noisy * 3,
+  );
   return { columns, labels };
 }
 

@@ -21,6 +21,7 @@ import { fixedPointScale, writeFixedPoint } from '../../workers/compute/fixed-po
 import { MAP_MODE_READ, USAGE_COPY_DST, USAGE_COPY_SRC, USAGE_MAP_READ, USAGE_STORAGE, USAGE_UNIFORM } from '../../workers/compute/webgpu-constants';
 import { logisticGradientRange, sigmoidTable } from '../../workers/gbdt/sigmoid-table';
 import { gradientWgsl } from '../../workers/gbdt/webgpu-resident-wgsl';
+import { seededFeatures } from '../helpers/gbdt-features';
 
 /** Why the adapter tests cannot run here ('' when they can). */
 const skipReason = await dawnSkipReason('webgpu-resident');
@@ -31,22 +32,10 @@ async function kernel(rowThreads?: () => HistogramKernel) {
   return createWebGpuHistogramKernelOnAdapter(adapter, rowThreads ? { rowThreads } : {});
 }
 
-/** Seeded columns (a few with missing values, one with few distinct values) and 0/1 labels. */
+/** Seeded columns (test/helpers/gbdt-features.ts) and 0/1 labels. */
 function data(n: number, f: number, seed: number): FeatureData {
-  const random = createRng(seed);
-  const columns = Array.from({ length: f }, () => new Float32Array(n));
-  const labels = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    let z = 0;
-    for (let j = 0; j < f; j++) {
-      let v = random() * 2 - 1;
-      if (j === 1) v = Math.floor(v * 4) / 4;
-      (columns[j] as Float32Array)[i] = (j === 2 || j === 4) && random() < 0.15 ? Number.NaN : v;
-      if (j < 4) z += v * (j % 2 ? -1 : 1.5);
-    }
-    labels[i] = z + (random() - 0.5) * 1.5 > 0 ? 1 : 0;
-  }
-  return { columns, labels };
+  const { columns, scores } = seededFeatures(n, f, seed);
+  return { columns, labels: Float32Array.from(scores, (noisy) => (noisy > 0 ? 1 : 0)) };
 }
 
 function expectSameTrees(a: Tree[], b: Tree[]): void {
