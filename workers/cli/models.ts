@@ -54,7 +54,7 @@ Options:
 Parameters per model kind (--param name=value; --rounds sets epochs for lr/fm/deepfm):
 ${kindParamsHelp()}`;
 
-const PREDICT_HELP = `Usage: assay predict MODEL.json FILE --out PREDS.csv|PREDS.parquet [--shap]
+const PREDICT_HELP = `Usage: assay predict MODEL.json FILE --out PREDS.csv|PREDS.parquet [--shap] [--backend B]
 
 Scores every row of FILE with the model. The output has one row per input row, in input order:
 the input columns, then "prediction" (the probability of the positive class for binary:logistic,
@@ -65,6 +65,10 @@ Options:
   --out FILE     Output file, .csv or .parquet (required)
   --shap         Add one shap_<feature> column per feature and shap_bias (they sum to the margin;
                  tree models only)
+  --backend B    Where tree models are scored: auto (default) or wasm (also: cpu) score on the
+                 CPU; webgpu is the GPU by name (any WebGPU adapter, software ones too; the same
+                 predictions bit for bit). auto stays on the CPU until measured to pay. lr, fm
+                 and deepfm models score on the CPU and refuse webgpu
   -h, --help     Show this help`;
 
 
@@ -222,7 +226,11 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
 }
 
 export async function predictCommand(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommandLine({ options: { out: { type: 'string' }, shap: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }, argv, PREDICT_HELP);
+  const { values, positionals } = parseCommandLine(
+    { options: { out: { type: 'string' }, shap: { type: 'boolean' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h' } } },
+    argv,
+    PREDICT_HELP,
+  );
   if (values.help) {
     io.out(PREDICT_HELP);
     return EXIT.ok;
@@ -231,15 +239,22 @@ export async function predictCommand(argv: string[], io: Io): Promise<number> {
   const [modelFile, file] = positionals as [string, string];
   const out = typeof values.out === 'string' ? values.out : undefined;
   outputFormat(out);
+  const backend = parseBackendOption(values.backend);
   requireFile(modelFile);
   requireFile(file);
   const json = fs.readFileSync(modelFile, 'utf8');
   return withEngine(async ({ client }) => {
     const model = await client.run('model.import', { json, name: path.basename(modelFile) });
     const [table] = await openFiles(client, [file], io);
-    const scored = await client.run('model.predict', { modelId: model.modelId, source: { table: table as string }, outputTable: `scored_${table as string}`, withShap: values.shap === true });
+    const scored = await client.run('model.predict', {
+      modelId: model.modelId,
+      source: { table: table as string },
+      outputTable: `scored_${table as string}`,
+      withShap: values.shap === true,
+      ...(backend ? { backend } : {}),
+    });
     await writeOutput(client, { table: scored.name }, out as string);
-    io.err(`wrote ${scored.rowCount.toLocaleString('en-US')} predictions to ${out}`);
+    io.err(`wrote ${scored.rowCount.toLocaleString('en-US')} predictions to ${out}${backend === 'webgpu' ? ' (scored on WebGPU)' : ''}`);
     return EXIT.ok;
   });
 }

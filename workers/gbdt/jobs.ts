@@ -35,6 +35,7 @@ import { auc } from './metrics';
 import { outputGroups, type BoostedModel } from './model';
 import { featureImportance, predict, predictMargins, type FeatureImportance } from './predict';
 import { predictMarginsParallel } from './predict-parallel';
+import { createWebGpuPredictor, type WebGpuPredictor } from './webgpu-predict';
 
 import { transformMargins } from './objectives';
 import { overfittingWarning } from './model-end';
@@ -111,6 +112,38 @@ export class ModelService {
   }
 
   private ctrModels: CtrService | undefined;
+
+  /**
+   * The device predictor for 'webgpu' scoring: made on the first such job and kept, so later jobs
+   * reuse its device, pipeline and uploaded forest. A failed start is not kept (the next job asks
+   * again); nor is a predictor whose device failed (it is disposed, and the next job gets a new one).
+   */
+  private devicePredictor: Promise<WebGpuPredictor> | null = null;
+
+  private webGpuPredictor(): Promise<WebGpuPredictor> {
+    if (!this.devicePredictor) {
+      const pending = createWebGpuPredictor(this.gpu);
+      pending.catch(() => {
+        if (this.devicePredictor === pending) this.devicePredictor = null;
+      });
+      this.devicePredictor = pending;
+    }
+    return this.devicePredictor;
+  }
+
+  /** Margins of `model` on the device; after an internal failure (a lost device) the predictor is dropped. */
+  private async deviceMargins(predictor: WebGpuPredictor, model: BoostedModel, columns: Float32Array[], n: number, signal: AbortSignal): Promise<Float64Array> {
+    try {
+      return await predictor.predictMargins(model, columns, n, { signal });
+    } catch (error) {
+      // Jobs run one at a time on the engine host, so no other job is using the predictor now.
+      if (error instanceof EngineError && error.code === 'INTERNAL') {
+        this.devicePredictor = null;
+        predictor.dispose();
+      }
+      throw error;
+    }
+  }
 
   /** The CTR family (lr, fm, deepfm): jobs on those models go there, sharing ids, label rules and split. */
   private ctr(): CtrService {
@@ -690,7 +723,16 @@ export class ModelService {
   }
 
   async predictInto(params: PredictParams, ctx: JobContext): Promise<TableInfo> {
-    if (this.isCtr(params.modelId)) return this.ctr().predictInto(params, ctx);
+    const backend = params.backend ?? 'auto';
+    if (backend !== 'auto' && backend !== 'webgpu' && backend !== 'cpu') throw new EngineError('BAD_INPUT', `The backend must be auto, webgpu or cpu (got ${String(backend)}).`);
+    if (this.isCtr(params.modelId)) {
+      // CTR scoring has no device path: say so rather than run on the CPU when the GPU was asked for.
+      if (backend === 'webgpu') {
+        const kind = this.ctr().list().find((s) => s.modelId === params.modelId)?.kind ?? 'lr, fm and deepfm';
+        throw new EngineError('BAD_INPUT', `WebGPU scoring is for boosted-tree (gbdt) models; ${kind} models score on the CPU. Choose the CPU or auto backend.`);
+      }
+      return this.ctr().predictInto(params, ctx);
+    }
     const m = this.stored(params.modelId);
     const relation = await this.relation(params.source);
     const out = typeof params.outputTable === 'string' ? params.outputTable.trim() : '';
@@ -699,6 +741,9 @@ export class ModelService {
     for (const spec of m.encoding.features) {
       if (!columns.some((c) => c.name === spec.column)) throw new EngineError('BAD_INPUT', `The data has no column "${spec.column}", which the model needs.`);
     }
+    // Before reading any rows: a missing GPU fails at once, in plain words.
+    const device = backend === 'webgpu' ? await this.webGpuPredictor() : null;
+    throwIfAborted(ctx.signal);
     const staging = '__assay_score';
     ctx.progress(0.05, 'reading rows');
     await this.data.driver.query(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(staging)} AS SELECT row_number() OVER () - 1 AS "__assay_row", * FROM ${relation}`, ctx.signal);
@@ -706,12 +751,15 @@ export class ModelService {
       const table = await this.data.driver.query(`SELECT ${featureSelectList(m.encoding)} FROM ${quoteIdent(staging)} ORDER BY "__assay_row"`, ctx.signal);
       const n = table.numRows;
       const cols = tableColumnsToFloat32(table, m.encoding.features.map((_, i) => `f${i}`));
-      ctx.progress(0.4, `scoring ${n.toLocaleString('en-US')} rows`);
+      ctx.progress(0.4, `scoring ${n.toLocaleString('en-US')} rows${device ? ` on WebGPU (${device.adapterDescription})` : ''}`);
       const groups = outputGroups(m.model);
       const helpers = this.helperThreads;
-      const preds = helpers && helpers.count > 1
-        ? transformMargins(m.model.objective, await predictMarginsParallel(m.model, cols, n, { threads: helpers.count, spawn: helpers.spawn, signal: ctx.signal }), groups)
-        : predict(m.model, cols, n, ctx.signal);
+      // The device's margins equal the CPU's bit for bit, and go through the same transform.
+      const preds = device
+        ? transformMargins(m.model.objective, await this.deviceMargins(device, m.model, cols, n, ctx.signal), groups)
+        : helpers && helpers.count > 1
+          ? transformMargins(m.model.objective, await predictMarginsParallel(m.model, cols, n, { threads: helpers.count, spawn: helpers.spawn, signal: ctx.signal }), groups)
+          : predict(m.model, cols, n, ctx.signal);
       const arrow: Record<string, Vector> = { __assay_row: vectorFromArray(Array.from({ length: n }, (_, i) => i), new Int32()) };
       const selectExtra: string[] = [];
       if (groups === 1) {

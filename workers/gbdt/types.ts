@@ -163,6 +163,13 @@ export interface PredictParams {
   outputTable: string;
   /** Also add one shap_<feature> column per feature and shap_bias. */
   withShap?: boolean;
+  /**
+   * Where a tree model's margins are computed: 'auto' (default) and 'cpu' score on the CPU; 'webgpu'
+   * on the device (any adapter, software ones included; the same numbers bit for bit), or fails in
+   * plain words without one. 'auto' stays on the CPU until the device is measured to pay.
+   * lr/fm/deepfm models score on the CPU and refuse 'webgpu'.
+   */
+  backend?: 'auto' | 'webgpu' | 'cpu';
 }
 
 export interface ModelJobs {
