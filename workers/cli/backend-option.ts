@@ -1,4 +1,4 @@
-// `--backend` for `assay train` and `assay cluster`: which kernels run the heavy loops.
+// `--backend` for `assay train`, `assay cluster` and `assay predict`: which kernels run the heavy loops.
 import { UsageError } from './common';
 
 /** The engine's backend name: 'wasm' is the CLI's word for the CPU (WebAssembly) kernels. */
