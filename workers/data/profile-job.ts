@@ -13,6 +13,7 @@ import {
   histogramSql,
   quantileSql,
   summarySql,
+  temporalText,
   topKSql,
   type ColumnRef,
 } from './profile';
@@ -116,7 +117,7 @@ export async function profileTable(driver: DuckDriver, table: string, columns: r
   if (rowCount > 0) {
     for (const part of refChunks) {
       throwIfAborted(ctx.signal);
-      const cols = part.map((r) => `CAST(${quoteIdent(r.name)} AS VARCHAR) AS ${r.alias}`).join(', ');
+      const cols = part.map((r) => `${r.kind === 'temporal' ? temporalText(r.type, quoteIdent(r.name)) : `CAST(${quoteIdent(r.name)} AS VARCHAR)`} AS ${r.alias}`).join(', ');
       const sample = rowsOf(await driver.query(`SELECT ${cols} FROM ${source} LIMIT 500`, ctx.signal));
       for (const ref of part) {
         const seen = new Set<string>();

@@ -38,6 +38,40 @@ export function valueType(type: string): ProfileValueType {
   return 'other';
 }
 
+/**
+ * TIMESTAMPTZ (DuckDB names it "TIMESTAMP WITH TIME ZONE"). Its profile is computed in UTC with
+ * functions DuckDB has without ICU: duckdb-wasm has no ICU (epoch(), date_trunc and the like on it
+ * fail there), and native DuckDB has ICU but would show the machine's time zone.
+ */
+export function isZonedTimestamp(type: string): boolean {
+  const t = type.toUpperCase();
+  return t === 'TIMESTAMP WITH TIME ZONE' || t === 'TIMESTAMPTZ';
+}
+
+/**
+ * A TIMESTAMPTZ value as the TIMESTAMP of its UTC wall clock. `CAST(x AS TIMESTAMP)` would do on
+ * duckdb-wasm but converts to the session's time zone where ICU is loaded (native DuckDB);
+ * epoch_us and make_timestamp(BIGINT) are ICU-free. ±infinity has no epoch: it is cast instead
+ * (the same on both).
+ */
+function utcTimestamp(expr: string): string {
+  return `CASE WHEN isfinite(${expr}) THEN make_timestamp(epoch_us(${expr})) ELSE CAST(${expr} AS TIMESTAMP) END`;
+}
+
+/**
+ * A temporal value as text. TIMESTAMPTZ reads as DuckDB without ICU prints it, in UTC
+ * ("2021-03-04 05:06:07+00"), whatever the driver and the machine's time zone.
+ */
+export function temporalText(type: string, expr: string): string {
+  if (!isZonedTimestamp(type)) return `CAST(${expr} AS VARCHAR)`;
+  return `CASE WHEN isfinite(${expr}) THEN CAST(make_timestamp(epoch_us(${expr})) AS VARCHAR) || '+00' ELSE CAST(${expr} AS VARCHAR) END`;
+}
+
+/** A temporal value in epoch seconds (DOUBLE), for ranges and histogram bins. */
+export function epochSeconds(type: string, expr: string): string {
+  return `epoch(${isZonedTimestamp(type) ? utcTimestamp(expr) : expr})`;
+}
+
 export interface ColumnRef {
   name: string;
   type: string;
@@ -67,8 +101,10 @@ export function summarySql(table: string, columns: ColumnRef[], exactDistinct: b
       const x = `CAST(${col} AS DOUBLE)`;
       parts.push(`min(${x}) AS ${c.alias}_min`, `max(${x}) AS ${c.alias}_max`, `avg(${x}) AS ${c.alias}_mean`, `stddev_samp(${x}) AS ${c.alias}_std`);
     } else if (c.kind === 'temporal') {
-      parts.push(`CAST(min(${col}) AS VARCHAR) AS ${c.alias}_min`, `CAST(max(${col}) AS VARCHAR) AS ${c.alias}_max`);
-      parts.push(`epoch(min(${col})) AS ${c.alias}_lo`, `epoch(max(${col})) AS ${c.alias}_hi`);
+      const lo = `min(${col})`;
+      const hi = `max(${col})`;
+      parts.push(`${temporalText(c.type, lo)} AS ${c.alias}_min`, `${temporalText(c.type, hi)} AS ${c.alias}_max`);
+      parts.push(`${epochSeconds(c.type, lo)} AS ${c.alias}_lo`, `${epochSeconds(c.type, hi)} AS ${c.alias}_hi`);
     } else if (c.kind === 'categorical') {
       parts.push(`min(${col}) AS ${c.alias}_min`, `max(${col}) AS ${c.alias}_max`);
     }
@@ -89,7 +125,7 @@ export function histogramSql(relation: string, columns: Array<{ ref: ColumnRef; 
   const pieces = columns
     .filter(({ lo, hi }) => Number.isFinite(lo) && Number.isFinite(hi))
     .map(({ ref, lo, hi }, index) => {
-      const value = ref.kind === 'temporal' ? `epoch(${quoteIdent(ref.name)})` : `CAST(${quoteIdent(ref.name)} AS DOUBLE)`;
+      const value = ref.kind === 'temporal' ? epochSeconds(ref.type, quoteIdent(ref.name)) : `CAST(${quoteIdent(ref.name)} AS DOUBLE)`;
       const width = hi > lo ? (hi - lo) / bins : 1;
       const bucket = `least(${bins - 1}, greatest(0, CAST(floor((${value} - ${lo}) / ${width}) AS INTEGER)))`;
       return `SELECT ${index} AS c, ${bucket} AS b, count(*) AS n FROM ${relation} WHERE isfinite(${value}) GROUP BY ALL`;

@@ -2,7 +2,7 @@ import { memo, useMemo } from 'react';
 import type { ColumnProfile } from '../../../workers/api';
 import { MiniChart } from '../../components/MiniChart';
 import { formatPercent, formatValue } from '../../format';
-import { distinctLabel, histogramChart, rangeLabel, topValueBars } from './card-data';
+import { distinctLabel, histogramChart, rangeLabel, topValueBars, zoneNote } from './card-data';
 import { TopValues } from './TopValues';
 
 function quantileLabel(q: number): string {
@@ -17,6 +17,7 @@ export const ProfileCard = memo(function ProfileCard({ profile }: { profile: Col
   const numeric = profile.kind === 'numeric';
   // Booleans (and all-NULL columns) have no min/max worth a line.
   const hasRange = profile.min !== null || profile.max !== null;
+  const zone = zoneNote(profile);
 
   return (
     <article className="profile-card" data-testid="profile-card" data-column={profile.name} aria-label={`Column ${profile.name}`}>
@@ -67,6 +68,11 @@ export const ProfileCard = memo(function ProfileCard({ profile }: { profile: Col
           </>
         )}
       </dl>
+      {zone && (
+        <p className="zone-note small muted" data-testid="zone-note" style={{ margin: 0 }}>
+          {zone}
+        </p>
+      )}
       {profile.quantiles && profile.quantiles.length > 0 && (
         <div className="quantiles small" aria-label="Quantiles">
           {profile.quantiles.map((q) => (

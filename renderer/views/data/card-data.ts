@@ -99,6 +99,15 @@ export function distinctLabel(profile: ColumnProfile): { text: string; title: st
   return { text: `≈${formatCount(profile.distinct)}`, title: 'HyperLogLog estimate of distinct non-null values (can be off by 20%)' };
 }
 
+/**
+ * The line under a TIMESTAMPTZ column's figures: its min/max, samples and histogram are instants
+ * shown in UTC (the profile computes them without ICU, the same on every driver and machine).
+ */
+export function zoneNote(profile: Pick<ColumnProfile, 'type'>): string | null {
+  const t = profile.type.toUpperCase();
+  return t === 'TIMESTAMP WITH TIME ZONE' || t === 'TIMESTAMPTZ' ? 'Times shown in UTC' : null;
+}
+
 /** Min/max as shown: numbers rounded for reading, dates and text as they are. */
 export function rangeLabel(profile: ColumnProfile, value: string | number | null): string {
   if (value === null) return '—';
