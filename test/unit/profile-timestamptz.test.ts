@@ -52,6 +52,7 @@ describe('profiling a tz-aware Parquet timestamp column', () => {
     const { at } = await profileFile(engines.get(kind) as NodeEngine);
     expect(at.type).toBe('TIMESTAMP WITH TIME ZONE');
     expect(zoneNote(at)).toBe('Times shown in UTC');
+    expect(zoneNote({ type: 'TIMESTAMP' })).toBeNull();
     expect(at).toMatchObject({ kind: 'temporal', valueType: 'timestamp', rowCount: 8, nullCount: 1, distinct: 6, distinctExact: true });
     expect(at.min).toBe('2021-03-04 00:00:00+00');
     expect(at.max).toBe('2021-03-04 10:00:00+00');
