@@ -155,6 +155,14 @@ describe('the CTR batch kernels', () => {
     check({ rows: 40, F: 13, K: 16, H: 64, levels: 10 }, 7, layer);
   });
 
+  it('refuses a batch whose kernel memory would pass what a WebAssembly worker holds, naming batch_size', () => {
+    const kernels = new CtrBatchKernels(39, 16, 64);
+    const none = new Int32Array(0);
+    expect(() => kernels.load(1_000_000, 30_000_000, none, new Float32Array(0), none)).toThrow(/^A batch of 1,000,000 rows needs \d+\.\d GiB of kernel memory .* Choose a smaller batch_size\.$/);
+    // Nothing was grown: a normal batch still works afterwards.
+    check({ rows: 100, F: 39, K: 16, H: 64, levels: 20 }, 9, kernels);
+  });
+
   it('is ctr-kernels.wat compiled', async (ctx) => {
     const probe = await runProcess('wat2wasm', ['--version']).catch(() => null);
     if (!probe || probe.code !== 0) ctx.skip('wat2wasm (wabt) is not installed');
