@@ -5,6 +5,7 @@ import type { DataEngine } from '../data/engine';
 import { describeRelation, resolveRelation } from '../data/relation';
 import type { EngineHostOptions } from '../compute/host-options';
 import { quoteIdent } from '../data/sql-text';
+import { asTimestamp } from '../data/zoned-time';
 import { EngineError, throwIfAborted } from '../protocol/errors';
 import { jobRegistrar, type JobContext, type JobHost } from '../protocol/host';
 import { createRng } from '../gbdt/rng';
@@ -136,7 +137,8 @@ export class ClusterService {
       .map((c, i) => {
         const col = quoteIdent(c.name);
         if (c.kind === 'text') return `CAST(${col} AS VARCHAR) AS "f${i}"`;
-        if (c.kind === 'temporal') return `CAST(epoch(CAST(${col} AS TIMESTAMP)) / 86400.0 AS DOUBLE) AS "f${i}"`;
+        // asTimestamp: a TIMESTAMPTZ as its UTC wall clock on both drivers (no ICU, no session time zone).
+        if (c.kind === 'temporal') return `CAST(epoch(${asTimestamp(c.type, col)}) / 86400.0 AS DOUBLE) AS "f${i}"`;
         return `CAST(${col} AS DOUBLE) AS "f${i}"`;
       })
       .join(', ');

@@ -1,5 +1,9 @@
 import type { ColumnKind, ColumnProfile, HistogramBin, ProfileValueType, TableProfile, TopValue } from './types';
 import { quoteIdent } from './sql-text';
+import { epochSeconds, temporalText } from './zoned-time';
+
+// profile-job.ts reads it from here.
+export { temporalText } from './zoned-time';
 
 const QUANTILES = [0.05, 0.25, 0.5, 0.75, 0.95];
 
@@ -36,40 +40,6 @@ export function valueType(type: string): ProfileValueType {
   if (kind === 'categorical') return 'text';
   if (kind === 'temporal') return type.toUpperCase() === 'DATE' ? 'date' : 'timestamp';
   return 'other';
-}
-
-/**
- * TIMESTAMPTZ (DuckDB names it "TIMESTAMP WITH TIME ZONE"). Its profile is computed in UTC with
- * functions DuckDB has without ICU: duckdb-wasm has no ICU (epoch(), date_trunc and the like on it
- * fail there), and native DuckDB has ICU but would show the machine's time zone.
- */
-export function isZonedTimestamp(type: string): boolean {
-  const t = type.toUpperCase();
-  return t === 'TIMESTAMP WITH TIME ZONE' || t === 'TIMESTAMPTZ';
-}
-
-/**
- * A TIMESTAMPTZ value as the TIMESTAMP of its UTC wall clock. `CAST(x AS TIMESTAMP)` would do on
- * duckdb-wasm but converts to the session's time zone where ICU is loaded (native DuckDB);
- * epoch_us and make_timestamp(BIGINT) are ICU-free. ±infinity has no epoch: it is cast instead
- * (the same on both).
- */
-function utcTimestamp(expr: string): string {
-  return `CASE WHEN isfinite(${expr}) THEN make_timestamp(epoch_us(${expr})) ELSE CAST(${expr} AS TIMESTAMP) END`;
-}
-
-/**
- * A temporal value as text. TIMESTAMPTZ reads as DuckDB without ICU prints it, in UTC
- * ("2021-03-04 05:06:07+00"), whatever the driver and the machine's time zone.
- */
-export function temporalText(type: string, expr: string): string {
-  if (!isZonedTimestamp(type)) return `CAST(${expr} AS VARCHAR)`;
-  return `CASE WHEN isfinite(${expr}) THEN CAST(make_timestamp(epoch_us(${expr})) AS VARCHAR) || '+00' ELSE CAST(${expr} AS VARCHAR) END`;
-}
-
-/** A temporal value in epoch seconds (DOUBLE), for ranges and histogram bins. */
-export function epochSeconds(type: string, expr: string): string {
-  return `epoch(${isZonedTimestamp(type) ? utcTimestamp(expr) : expr})`;
 }
 
 export interface ColumnRef {

@@ -1,6 +1,7 @@
 import type { Table } from 'apache-arrow';
 import type { DataEngine } from '../data/engine';
 import { quoteIdent, quoteLiteral } from '../data/sql-text';
+import { asDate } from '../data/zoned-time';
 import { loadTagModel } from './dialects/model-sql';
 import { ctrTagColumns, isCtrTag } from './dialects/ctr-tag-sql';
 import { packToSql } from './dialects/pack-sql';
@@ -286,7 +287,8 @@ async function pickGoldenRows(engine: DataEngine, pack: RulePack, relation: stri
 async function snapshotDate(engine: DataEngine, relation: string, columns: Array<{ name: string; type: string }>, signal?: AbortSignal): Promise<string | null> {
   const temporal = columns.filter((c) => /^(DATE|TIMESTAMP)/i.test(c.type));
   if (temporal.length === 0) return null;
-  const latest = temporal.map((c) => `max(CAST(${quoteIdent(c.name)} AS DATE))`).join(', ');
+  // asDate: a TIMESTAMPTZ's UTC day (a plain cast fails without ICU and follows the session time zone with it).
+  const latest = temporal.map((c) => `max(${asDate(c.type, quoteIdent(c.name))})`).join(', ');
   const sql = `SELECT strftime(${temporal.length === 1 ? latest : `greatest(${latest})`} + 1, '%Y-%m-%d') AS snapshot FROM ${relation}`;
   const value = (await engine.driver.query(sql, signal)).getChild('snapshot')?.get(0) as string | null | undefined;
   return value ?? null;

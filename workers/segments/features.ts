@@ -6,6 +6,7 @@
  */
 import type { ColumnInfo } from '../data/types';
 import { quoteIdent, quoteLiteral } from '../data/sql-text';
+import { isZonedTimestamp, utcWallClock } from '../data/zoned-time';
 import { EngineError } from '../protocol/errors';
 import { featureStepOf } from './feature-step';
 import { labelColumns, labelEventValues, labelledQuery, type LabelPlan } from './label-window';
@@ -109,6 +110,9 @@ function timeExpression(col: ColumnInfo, unit: string | undefined, offsetHours: 
     expr = unit === 'milliseconds' ? `epoch_ms(CAST(${ref} AS BIGINT))` : `epoch_ms(CAST(${ref} * 1000 AS BIGINT))`;
   } else if (/^TIMESTAMP$/i.test(col.type)) {
     expr = ref;
+  } else if (isZonedTimestamp(col.type)) {
+    // The UTC wall clock on both drivers (a plain cast follows native DuckDB's session time zone).
+    expr = utcWallClock(ref);
   } else {
     expr = `CAST(${ref} AS TIMESTAMP)`;
   }

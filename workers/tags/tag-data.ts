@@ -10,6 +10,7 @@ import type { DataEngine } from '../data/engine';
 import { describeLabelValues, findLabelValue } from '../data/label-values';
 import { describeRelation as describeDataRelation, plainRows, resolveRelation as resolveDataRelation } from '../data/relation';
 import { quoteIdent, quoteLiteral } from '../data/sql-text';
+import { asTimestamp } from '../data/zoned-time';
 import { sourceKind, type SourceKind } from '../gbdt/encoding';
 import { EngineError } from '../protocol/errors';
 
@@ -111,7 +112,8 @@ export async function loadFrame(engine: DataEngine, relation: string, request: F
   if (request.timeColumn) {
     const q = quoteIdent(request.timeColumn.name);
     const kind = request.timeColumn.kind;
-    if (kind === 'date' || kind === 'timestamp') items.push(`CAST(epoch(CAST(${q} AS TIMESTAMP)) AS DOUBLE) AS ${quoteIdent(TIME_COLUMN)}`);
+    // asTimestamp: a TIMESTAMPTZ as its UTC wall clock on both drivers (no ICU, no session time zone).
+    if (kind === 'date' || kind === 'timestamp') items.push(`CAST(epoch(${asTimestamp(request.timeColumn.type, q)}) AS DOUBLE) AS ${quoteIdent(TIME_COLUMN)}`);
     else if (kind === 'numeric') items.push(`CAST(${q} AS DOUBLE) AS ${quoteIdent(TIME_COLUMN)}`);
     else throw new EngineError('BAD_INPUT', `The time column "${request.timeColumn.name}" is ${request.timeColumn.type}; use a date, timestamp or number column.`);
   }

@@ -55,7 +55,8 @@ export const duckdb: Dialect = {
   floatType: 'FLOAT',
   stringType: 'VARCHAR',
   daysSinceEpoch: (c) => `CAST(date_diff('day', DATE '1970-01-01', ${c}) AS DOUBLE)`,
-  secondsSinceEpoch: (c) => `CAST(epoch(${c}) AS DOUBLE)`,
+  // epoch_us, not epoch(): the same DOUBLE for a TIMESTAMP, and a TIMESTAMPTZ's instant without ICU (duckdb-wasm has none).
+  secondsSinceEpoch: (c) => `CAST(epoch_us(${c}) AS DOUBLE) / 1000000`,
   firedNames: (items) => `list_filter([${list(caseNames(items, standardString))}], x -> x IS NOT NULL)`,
   statement: (select) => select,
 };

@@ -1,0 +1,189 @@
+/**
+ * A TIMESTAMPTZ time column through the jobs a user runs: the feature builder (and the view's
+ * as-of default), pack builds (snapshot date, model time features), clustering and
+ * tag validation over time. duckdb-wasm has no ICU, so epoch(), CAST(… AS DATE) and TIMESTAMP
+ * arithmetic on a TIMESTAMPTZ fail there; native DuckDB has ICU, and a plain CAST(… AS TIMESTAMP)
+ * there follows the session's time zone. Both drivers must read the instants in UTC.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClusterResult, FeatureForm, PackInfo, TagsValidateResult } from '../../workers/api';
+import { utcWallClock } from '../../workers/data/zoned-time';
+import { DIALECTS } from '../../workers/packs/dialects/dialect';
+import type { NodeDriverKind } from '../../workers/node/driver-choice';
+import { createInProcessEngine, type NodeEngine } from '../../workers/node/engine-node';
+import { parseRule } from '../../workers/tags/parser';
+import { asOfDefaultSql } from '../../renderer/views/segments/segment-data';
+import { queryRows } from '../helpers/packs';
+
+const KINDS: NodeDriverKind[] = ['wasm', 'native'];
+const engines = new Map<NodeDriverKind, NodeEngine>();
+const engine = (kind: NodeDriverKind): NodeEngine => engines.get(kind) as NodeEngine;
+
+/** Epoch seconds of a UTC wall clock in March 2021. */
+const utc = (day: number, hours: number, minutes = 0): number => Date.UTC(2021, 2, day, hours, minutes) / 1000;
+
+// Written with offsets other than UTC. The latest event, 2021-03-06 01:30 UTC, is still 2021-03-05
+// in New York: a reading in that zone moves the snapshot day and every hour of day.
+const EVENTS = `CREATE OR REPLACE TABLE ev AS SELECT k, CAST(ts AS TIMESTAMPTZ) AS t, amount FROM (VALUES
+  ('a', '2021-03-04 05:30:00+05:30', 10.0),
+  ('a', '2021-03-03 20:15:00-05', 5.0),
+  ('a', '2021-03-05 02:00:00+01', 8.0),
+  ('b', '2021-03-05 23:30:00-02', 7.0),
+  ('c', '2021-03-02 12:00:00+00', 1.0)) AS v(k, ts, amount)`;
+const EVENT_TIMES = [utc(4, 0), utc(4, 1, 15), utc(5, 1), utc(6, 1, 30), utc(2, 12)];
+// One row per person; the latest last_seen is 2021-03-09 03:00 UTC (2021-03-08 in New York).
+const PEOPLE = `CREATE OR REPLACE TABLE people AS SELECT id, CAST(seen AS TIMESTAMPTZ) AS last_seen, spend FROM (VALUES
+  ('p1', '2021-03-08 22:00:00-05', 120.0),
+  ('p2', '2021-03-01 09:00:00+09', 15.0),
+  ('p3', '2021-03-05 00:00:00+00', 300.0),
+  ('p4', '2021-03-07 18:00:00-08', 60.0)) AS v(id, seen, spend)`;
+
+beforeAll(async () => {
+  for (const kind of KINDS) {
+    const e = await createInProcessEngine(kind);
+    engines.set(kind, e);
+    await e.client.run('sql.run', { sql: EVENTS });
+    await e.client.run('sql.run', { sql: PEOPLE });
+  }
+  // Native DuckDB has ICU: in this zone a plain CAST(t AS TIMESTAMP) reads New York wall clocks.
+  await engine('native').client.run('sql.run', { sql: "SET TimeZone = 'America/New_York'" });
+  const [check] = await queryRows(engine('native').client, "SELECT CAST(CAST(TIMESTAMPTZ '2021-03-06 01:30:00+00' AS TIMESTAMP) AS VARCHAR) AS v");
+  expect(check?.v).toBe('2021-03-05 20:30:00');
+}, 120_000);
+afterAll(async () => {
+  for (const e of engines.values()) await e.close();
+});
+
+function ruleTag(id: string, text: string): Record<string, unknown> {
+  return { id, name: id, group: 'basic', definition: { kind: 'rule', text, ast: parseRule(text) } };
+}
+
+const numbers = (rows: Array<Record<string, unknown>>, column: string): number[] => rows.map((r) => Number(r[column]));
+
+describe('the feature builder on a TIMESTAMPTZ time column', { timeout: 60_000 }, () => {
+  const form: FeatureForm = { template: 'all', table: 'ev', key: 'k', time: 't', value: 'amount', asOf: '' };
+
+  async function build(kind: NodeDriverKind): Promise<{ asOf: string; rows: Array<Record<string, unknown>> }> {
+    const client = engine(kind).client;
+    const generated = await client.run('features.generate', form);
+    await client.run('features.build', { sql: generated.sql, outputTable: 'ev_features', replace: true, step: generated.step });
+    return { asOf: generated.asOf, rows: await queryRows(client, 'SELECT * FROM ev_features ORDER BY k') };
+  }
+
+  it.each(KINDS)('on %s: as-of is the day after the last UTC event; recency, days and hours in UTC', async (kind) => {
+    const { asOf, rows } = await build(kind);
+    expect(asOf).toBe('2021-03-07');
+    expect(rows.map((r) => r.k)).toEqual(['a', 'b', 'c']);
+    // Whole days before 2021-03-07 00:00 UTC: a's last event 03-05 01:00, b's 03-06 01:30, c's 03-02 12:00.
+    expect(numbers(rows, 'recency')).toEqual([1, 0, 4]);
+    expect(numbers(rows, 'tenure_days')).toEqual([3, 0, 4]);
+    expect(numbers(rows, 'active_days')).toEqual([2, 1, 1]);
+    // a's events are at 00:00, 01:15 and 01:00 UTC.
+    expect(numbers(rows, 'hour_00')).toEqual([1 / 3, 0, 0]);
+    expect(numbers(rows, 'hour_01')).toEqual([2 / 3, 1, 0]);
+    expect(numbers(rows, 'hour_12')).toEqual([0, 0, 1]);
+    // 2021-03-06 is a Saturday in UTC (a Friday evening in New York).
+    expect(numbers(rows, 'weekday_sat')).toEqual([0, 1, 0]);
+    expect(numbers(rows, 'monetary')).toEqual([23, 7, 1]);
+  });
+
+  it('the same feature table on native DuckDB in New York time as on duckdb-wasm', async () => {
+    const [wasm, native] = [await build('wasm'), await build('native')];
+    expect(native).toEqual(wasm);
+  });
+
+  it.each(KINDS)("on %s: the view's as-of default is the day after the last UTC event", async (kind) => {
+    const sql = asOfDefaultSql('ev', { name: 't', type: 'TIMESTAMP WITH TIME ZONE' }, 'seconds');
+    // The view spells the engine's UTC form itself (it may import only workers/api).
+    expect(sql).toContain(utcWallClock('"t"'));
+    expect(asOfDefaultSql('ev', { name: 't', type: 'TIMESTAMPTZ' }, 'seconds')).toBe(sql);
+    expect(await queryRows(engine(kind).client, sql)).toEqual([{ as_of: '2021-03-07' }]);
+    // With a UTC offset of -3 h the last event is 2021-03-05 22:30.
+    const shifted = asOfDefaultSql('ev', { name: 't', type: 'TIMESTAMP WITH TIME ZONE' }, 'seconds', -3);
+    expect(await queryRows(engine(kind).client, shifted)).toEqual([{ as_of: '2021-03-06' }]);
+  });
+});
+
+describe('pack builds on a table with a TIMESTAMPTZ column', { timeout: 60_000 }, () => {
+  async function build(kind: NodeDriverKind): Promise<PackInfo> {
+    return engine(kind).client.run('pack.build', {
+      tagSet: { schema: 'assay.tagset/1', tags: [ruleTag('big', 'spend > 100')] },
+      table: 'people',
+      key: 'id',
+      name: 'people tags',
+      version: '1.0.0',
+      createdAt: '2026-12-04T12:00:00.000Z',
+    });
+  }
+
+  it.each(KINDS)('on %s: the snapshot (the default as-of) is the day after the latest UTC time', async (kind) => {
+    const { pack } = await build(kind);
+    expect(pack.asOf).toBe('2021-03-10');
+  });
+
+  it('the same pack (content hash included) on native DuckDB in New York time as on duckdb-wasm', async () => {
+    const [wasm, native] = [await build('wasm'), await build('native')];
+    expect(native.pack.contentHash).toBe(wasm.pack.contentHash);
+    expect(native.pack).toEqual(wasm.pack);
+  });
+
+  it.each(KINDS)("on %s: the DuckDB dialect's epoch seconds of a TIMESTAMPTZ are the UTC instants, and epoch()'s of a TIMESTAMP", async (kind) => {
+    const client = engine(kind).client;
+    const seconds = DIALECTS.duckdb.secondsSinceEpoch('t');
+    const rows = await queryRows(client, `SELECT ${seconds} AS s FROM ev`);
+    expect(numbers(rows, 's')).toEqual(EVENT_TIMES);
+    // Model tags trained in the app read TIMESTAMP features with epoch(): the pack's SQL gives the same doubles.
+    const [same] = await queryRows(
+      client,
+      `SELECT count(*) FILTER (WHERE ${DIALECTS.duckdb.secondsSinceEpoch('ts')} IS DISTINCT FROM epoch(ts)) AS differ, count(*) AS n
+       FROM (SELECT make_timestamp(i * 7919000003 + i * i - 900000000000000) AS ts FROM range(20000) r(i)
+             UNION ALL SELECT TIMESTAMP 'infinity' UNION ALL SELECT NULL)`,
+    );
+    expect(same).toEqual({ differ: 0n, n: 20002n });
+  });
+});
+
+describe('clustering on a TIMESTAMPTZ feature', { timeout: 60_000 }, () => {
+  async function cluster(kind: NodeDriverKind): Promise<ClusterResult> {
+    return engine(kind).client.run('cluster.run', { source: { table: 'ev' }, features: ['t', 'amount'], k: 2, seed: 1, preprocessing: { log1p: 'none' } });
+  }
+
+  it.each(KINDS)('on %s: the time feature is UTC days since the epoch', async (kind) => {
+    const result = await cluster(kind);
+    const t = result.preprocessor.columns.find((c) => c.column === 't');
+    if (t?.kind !== 'numeric') throw new Error('no numeric transform for "t"');
+    const days = EVENT_TIMES.map((s) => s / 86400);
+    expect(t.center).toBeCloseTo(days.reduce((a, b) => a + b, 0) / days.length, 9);
+  });
+
+  it('the same clustering on native DuckDB in New York time as on duckdb-wasm', async () => {
+    const strip = (r: ClusterResult): unknown => ({ ...r, cluster: { ...r.cluster, createdAt: '' }, elapsedMs: 0, backend: null });
+    expect(strip(await cluster('native'))).toEqual(strip(await cluster('wasm')));
+  });
+});
+
+describe('tag validation over a TIMESTAMPTZ time column', { timeout: 60_000 }, () => {
+  async function validate(kind: NodeDriverKind): Promise<TagsValidateResult> {
+    return engine(kind).client.run('tags.validate', {
+      tagSet: { schema: 'assay.tagset/1', tags: [ruleTag('big', 'amount > 6')] },
+      source: { table: 'ev' },
+      split: { kind: 'all' },
+      timeColumn: 't',
+      windows: 2,
+    });
+  }
+
+  it.each(KINDS)('on %s: the stability windows span the UTC instants', async (kind) => {
+    const result = await validate(kind);
+    const windows = result.tags[0]?.stability?.windows ?? [];
+    expect(windows.map((w) => [w.from, w.to, w.rows])).toEqual([
+      [utc(2, 12), utc(4, 0), 2],
+      [utc(4, 1, 15), utc(6, 1, 30), 3],
+    ]);
+  });
+
+  it('the same windows on native DuckDB in New York time as on duckdb-wasm', async () => {
+    const windows = async (kind: NodeDriverKind): Promise<unknown> => (await validate(kind)).tags.map((t) => t.stability);
+    expect(await windows('native')).toEqual(await windows('wasm'));
+  });
+});
