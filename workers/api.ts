@@ -4,6 +4,7 @@
  */
 export { EngineError } from './protocol/errors';
 export { profileCoverage } from './data/profile';
+export { isZonedTimestamp, utcWallClock } from './data/zoned-time';
 export type { EngineErrorCode, EngineErrorData, EngineErrorDetail, SqlPosition } from './protocol/errors';
 import { JobClient } from './protocol/client';
 export { JobClient };

@@ -187,3 +187,30 @@ describe('tag validation over a TIMESTAMPTZ time column', { timeout: 60_000 }, (
     expect(await windows('native')).toEqual(await windows('wasm'));
   });
 });
+
+describe('boosted trees on a TIMESTAMPTZ feature', { timeout: 60_000 }, () => {
+  // 120 rows; the label is 1 from 2021-03-15 12:00 UTC on, so the one split the trees need sits on a UTC instant.
+  const TABLE = `CREATE OR REPLACE TABLE visits AS SELECT CAST(printf('2021-03-%02d %02d:00:00%s', 1 + i % 28, i % 24, CASE i % 3 WHEN 0 THEN '+05:30' WHEN 1 THEN '-05' ELSE '+00' END) AS TIMESTAMPTZ) AS seen, i FROM range(120) r(i)`;
+
+  async function trainAndScore(kind: NodeDriverKind): Promise<{ predictions: number[]; seen: number[] }> {
+    const client = engine(kind).client;
+    await client.run('sql.run', { sql: TABLE });
+    await client.run('sql.run', { sql: "CREATE OR REPLACE TABLE visits_y AS SELECT seen, CASE WHEN epoch_us(seen) >= epoch_us(TIMESTAMPTZ '2021-03-15 12:00:00+00') THEN 1 ELSE 0 END AS y FROM visits" });
+    const trained = await client.run('model.train', { source: { table: 'visits_y' }, target: 'y', features: ['seen'], params: { num_boost_round: 5, max_depth: 2 }, split: { kind: 'random', validFraction: 0.25, seed: 3 } } as never);
+    await client.run('model.predict', { modelId: trained.model.modelId, source: { sql: 'SELECT * FROM visits_y ORDER BY seen' }, outputTable: 'visits_p' });
+    const rows = await queryRows(client, 'SELECT epoch_us(seen) AS us, prediction FROM visits_p ORDER BY seen');
+    return { predictions: numbers(rows, 'prediction'), seen: numbers(rows, 'us') };
+  }
+
+  it.each(KINDS)('on %s: trains (the feature is the instant, epoch seconds) and separates the classes', async (kind) => {
+    const { predictions, seen } = await trainAndScore(kind);
+    const cut = Date.UTC(2021, 2, 15, 12) * 1000;
+    const low = Math.max(...predictions.filter((_, i) => (seen[i] as number) < cut));
+    const high = Math.min(...predictions.filter((_, i) => (seen[i] as number) >= cut));
+    expect(low).toBeLessThan(high);
+  });
+
+  it('the same predictions on native DuckDB in New York time as on duckdb-wasm', async () => {
+    expect((await trainAndScore('native')).predictions).toEqual((await trainAndScore('wasm')).predictions);
+  });
+});

@@ -47,7 +47,9 @@ export function featureExpression(spec: FeatureSpec): string {
     case 'date':
       return `CAST(date_diff('day', DATE '1970-01-01', ${col}) AS DOUBLE)`;
     case 'timestamp':
-      return `CAST(epoch(${col}) AS DOUBLE)`;
+      // epoch_us, not epoch(): the same DOUBLE for a TIMESTAMP, and a TIMESTAMPTZ's instant without
+      // ICU, which duckdb-wasm lacks (the pack SQL's DuckDB dialect uses the same form).
+      return `CAST(epoch_us(${col}) AS DOUBLE) / 1000000`;
     case 'onehot':
       return `CAST(CASE WHEN ${col} IS NULL THEN NULL WHEN CAST(${col} AS VARCHAR) = ${quoteLiteral(spec.level)} THEN 1 ELSE 0 END AS DOUBLE)`;
   }

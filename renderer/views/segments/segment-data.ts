@@ -14,6 +14,7 @@ import type {
   PortraitCard,
   PortraitFeatureStat,
 } from '../../../workers/api';
+import { isZonedTimestamp, utcWallClock } from '../../../workers/api';
 import type { ClusterFormState, FeatureFormState, SegmentationRecord } from './types';
 
 export type Built<T> = { ok: true; params: T } | { ok: false; problems: string[] };
@@ -331,10 +332,8 @@ export function asOfDefaultSql(table: string, column: ColumnInfo, unit: FeatureF
   const ref = quoteIdent(column.name);
   let time: string;
   if (isNumericType(column.type)) time = unit === 'milliseconds' ? `epoch_ms(CAST(${ref} AS BIGINT))` : `epoch_ms(CAST(${ref} * 1000 AS BIGINT))`;
-  // TIMESTAMPTZ as its UTC wall clock, as the engine reads it (features.ts timeExpression): the
-  // text of workers/data/zoned-time.ts utcWallClock, which the renderer cannot import (only
-  // workers/api); test/unit/timestamptz-jobs.test.ts checks they stay equal.
-  else if (/^(TIMESTAMP WITH TIME ZONE|TIMESTAMPTZ)$/i.test(column.type.trim())) time = `CASE WHEN isfinite(${ref}) THEN make_timestamp(epoch_us(${ref})) ELSE CAST(${ref} AS TIMESTAMP) END`;
+  // TIMESTAMPTZ as its UTC wall clock, as the engine reads it (features.ts timeExpression).
+  else if (isZonedTimestamp(column.type)) time = utcWallClock(ref);
   else if (isTemporalType(column.type)) time = `CAST(${ref} AS TIMESTAMP)`;
   else time = `TRY_CAST(${ref} AS TIMESTAMP)`;
   // The engine takes days after the UTC offset, so its snapshot does too (features.ts timeRangeSql).
