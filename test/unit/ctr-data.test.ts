@@ -243,3 +243,19 @@ describe('StreamedRowSource', () => {
     }
   });
 });
+
+describe('a TIMESTAMPTZ column as a CTR field on duckdb-wasm (no ICU)', () => {
+  it('trains and scores: the field is the instant in epoch seconds, read without ICU', async () => {
+    // 400 rows over March 2021 written with offsets; the label turns on at 2021-03-15 12:00 UTC.
+    await sql(`CREATE OR REPLACE TABLE tz_ctr AS SELECT CAST(printf('2021-03-%02d %02d:00:00%s', 1 + i % 28, i % 24, CASE i % 3 WHEN 0 THEN '+05:30' WHEN 1 THEN '-05' ELSE '+00' END) AS TIMESTAMPTZ) AS seen, i FROM range(400) r(i)`);
+    await sql("CREATE OR REPLACE TABLE tz_ctr_y AS SELECT seen, CASE WHEN epoch_us(seen) >= epoch_us(TIMESTAMPTZ '2021-03-15 12:00:00+00') THEN 1 ELSE 0 END AS label FROM tz_ctr");
+    const lr = await train('tz_ctr_y', 'lr', { epochs: 30, learning_rate: 0.1, early_stopping_rounds: 0 });
+    const field = (await weightsOf(lr)).weights.encoding.fields.find((f) => f.name === 'seen');
+    expect(field).toMatchObject({ kind: 'numeric', source: 'timestamp' });
+    // Standardised epoch seconds of March 2021: the mean lies inside the month.
+    const mean = (field as { mean: number }).mean;
+    expect(mean).toBeGreaterThan(Date.UTC(2021, 2, 1) / 1000);
+    expect(mean).toBeLessThan(Date.UTC(2021, 2, 29) / 1000);
+    expect(lr.evaluation.valid?.binary?.auc ?? 0).toBeGreaterThan(0.95);
+  }, 60_000);
+});

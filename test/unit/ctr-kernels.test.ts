@@ -153,6 +153,10 @@ describe('the CTR batch kernels', () => {
     check({ rows: 20, F: 13, K: 16, H: 64, levels: 30 }, 5, layer);
     check({ rows: 1500, F: 13, K: 16, H: 64, levels: 3000 }, 6, layer);
     check({ rows: 40, F: 13, K: 16, H: 64, levels: 10 }, 7, layer);
+    // K off the 16-lane grid: after growth the padding of the distinct embeddings reads 0 again.
+    const narrow = new CtrBatchKernels(3, 3, 5);
+    check({ rows: 1000, F: 3, K: 3, H: 5, levels: 20 }, 10, narrow);
+    check({ rows: 1000, F: 3, K: 3, H: 5, levels: 1000 }, 11, narrow);
   });
 
   it('refuses a batch whose kernel memory would pass what a WebAssembly worker holds, naming batch_size', () => {

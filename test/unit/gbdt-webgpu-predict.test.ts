@@ -144,7 +144,34 @@ describe('device prediction without a device', () => {
       baseWeight: new Float32Array(3),
     };
     const model: BoostedModel = { objective: 'reg:squarederror', numClass: 0, baseScore: 0, numFeature: 1, featureNames: ['a'], trees: [tree], treeInfo: [0], bestIteration: null };
-    expect(() => flattenForDevice(model, 1)).toThrow(EngineError);
+    expect(() => flattenForDevice(model, 1)).toThrow(/reaches node \d+ twice \(its links loop\)/);
+  });
+
+  test('a tree whose children come before their parent (XGBoost reuses pruned ids) is walked like any other', async (ctx) => {
+    // 0 splits into 3 and 4; 3 splits into 1 and 2: node 3's children have lower ids.
+    const tree: Tree = {
+      left: Int32Array.of(3, -1, -1, 1, -1),
+      right: Int32Array.of(4, -1, -1, 2, -1),
+      parent: Int32Array.of(-1, 3, 3, 0, 0),
+      feature: Int32Array.of(0, 0, 0, 1, 0),
+      threshold: Float32Array.of(0.5, 0.25, -0.75, 0.1, 2),
+      defaultLeft: Uint8Array.of(1, 0, 0, 0, 0),
+      lossChange: new Float32Array(5),
+      sumHessian: new Float32Array(5),
+      baseWeight: new Float32Array(5),
+    };
+    const model: BoostedModel = { objective: 'reg:squarederror', numClass: 0, baseScore: 0, numFeature: 2, featureNames: ['a', 'b'], trees: [tree], treeInfo: [0], bestIteration: null };
+    expect(flattenForDevice(model, 1).maxDepth).toBe(2);
+    if (skipReason) ctx.skip(skipReason);
+    const columns = [Float32Array.of(0, 1, Number.NaN, 0.2, 0.7), Float32Array.of(0, 0, 0.5, Number.NaN, 0.3)];
+    const predictor = await createWebGpuPredictorOnAdapter(await adapter());
+    try {
+      const device = await predictor.predictMargins(model, columns, 5);
+      expect(mismatches(device, predictMarginsReference(model, columns, 5))).toBe(0);
+      expect(new Set(device).size).toBe(3);
+    } finally {
+      predictor.dispose();
+    }
   });
 });
 

@@ -11,7 +11,9 @@
  *   distinct embedding is projected once and the projections summed per row (forward); backwards
  *   G[u] = sum of v dZ_b over the cells of slot u, dW_f += e_u^T G[u] and de_u = G[u] W_f^T
  *   (backward): about a tenth of the dense product's multiply-adds.
- * The results are the dense computation's up to float32 summation order (tests compare them).
+ * Arithmetic is float32, as PyTorch trains (the trainer before these kernels kept FM's row sums in
+ * float64); the results are the dense float32 computation's up to summation order, and tests
+ * compare them with a float64 reference.
  */
 import { EngineError } from '../protocol/errors';
 import { decodeBase64 } from '../compute/base64';
@@ -159,9 +161,12 @@ export class CtrBatchKernels {
     new Int32Array(this.memory.buffer, L.fieldOf, slots).set(fieldOf.subarray(0, slots));
   }
 
-  /** The distinct embeddings [slots x Kp] of the loaded batch, for the caller to fill (columns past K stay 0). */
+  /** The distinct embeddings [slots x Kp] of the loaded batch, zeroed for the caller to fill (columns past K stay 0). */
   embeddings(slots: number): Float32Array {
-    return this.f32(this.layout.eu, slots * this.Kp);
+    const view = this.f32(this.layout.eu, slots * this.Kp);
+    // After a re-plan the area holds older bytes; padding must read 0 (sums' columns past K).
+    if (this.Kp !== this.K) view.fill(0);
+    return view;
   }
 
   /** Per row, the sum over its cells of v e_u: [rows x Kp]. */

@@ -48,7 +48,9 @@ function rawNumber(field: Pick<NumericField, 'name' | 'source'>, qualifier = '')
     case 'date':
       return `CAST(date_diff('day', DATE '1970-01-01', ${col}) AS DOUBLE)`;
     case 'timestamp':
-      return `CAST(epoch(${col}) AS DOUBLE)`;
+      // epoch_us, not epoch(): the same DOUBLE for a TIMESTAMP, and a TIMESTAMPTZ's instant without
+      // ICU, which duckdb-wasm lacks (as gbdt/encoding.ts and the pack SQL's DuckDB dialect).
+      return `CAST(epoch_us(${col}) AS DOUBLE) / 1000000`;
     default:
       return `CAST(${col} AS DOUBLE)`;
   }

@@ -72,18 +72,28 @@ const float32Bits = (value: number): number => {
   return u32[0] as number;
 };
 
-/** Checks a tree's links (a bad import must fail here, not hang a shader) and returns its depth. */
+/**
+ * Checks a tree's links from the root (a bad import must fail here, not hang a shader) and returns
+ * its depth. Children may have any index (XGBoost reuses pruned node ids), but no node may be
+ * reached twice, so every walk ends.
+ */
 function checkedDepth(tree: Tree, t: number): number {
   const n = tree.left.length;
-  for (let k = 0; k < n; k++) {
+  if (n === 0) return 0;
+  const seen = new Uint8Array(n);
+  const stack = [0];
+  while (stack.length > 0) {
+    const k = stack.pop() as number;
+    if (seen[k]) throw new EngineError('BAD_INPUT', `Tree ${t} of the model reaches node ${k} twice (its links loop), so it is not a tree; the model file is damaged.`);
+    seen[k] = 1;
     const l = tree.left[k] as number;
     if (l === -1) continue;
     const r = tree.right[k] as number;
-    // Children after their parent (XGBoost's numbering): no cycles, so the walk ends.
-    if (!(l > k && l < n && r > k && r < n)) throw new EngineError('BAD_INPUT', `Tree ${t} of the model has a node (${k}) whose children are out of order or out of range.`);
+    if (!(l >= 0 && l < n && r >= 0 && r < n)) throw new EngineError('BAD_INPUT', `Tree ${t} of the model has a node (${k}) whose children are out of range; the model file is damaged.`);
     if ((tree.feature[k] as number) < 0) throw new EngineError('BAD_INPUT', `Tree ${t} of the model splits on a negative feature index.`);
+    stack.push(l, r);
   }
-  return n > 0 ? treeDepth(tree) : 0;
+  return treeDepth(tree);
 }
 
 /** The first `limit` trees of `model` flattened for the device. */
