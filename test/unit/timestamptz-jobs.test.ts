@@ -9,11 +9,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterResult, FeatureForm, PackInfo, TagsValidateResult } from '../../workers/api';
 import { utcWallClock } from '../../workers/data/zoned-time';
 import { DIALECTS } from '../../workers/packs/dialects/dialect';
+import { featureStepCtes } from '../../workers/packs/dialects/feature-sql';
+import { packToSql } from '../../workers/packs/dialects/pack-sql';
+import { readPack, writePack } from '../../workers/packs/io';
+import { SQL_DIALECTS, type SqlDialect } from '../../workers/packs/schema';
+import { splitRowIndices, splitValueExpression, type RowSplitSpec } from '../../workers/gbdt/row-split';
+import type { FeatureStep } from '../../workers/segments/types';
 import type { NodeDriverKind } from '../../workers/node/driver-choice';
 import { createInProcessEngine, type NodeEngine } from '../../workers/node/engine-node';
 import { parseRule } from '../../workers/tags/parser';
+import type { TagInput } from '../../workers/tags/tag';
 import { asOfDefaultSql } from '../../renderer/views/segments/segment-data';
-import { queryRows } from '../helpers/packs';
+import { grammarCompatible, grammarErrors, queryRows } from '../helpers/packs';
 
 const KINDS: NodeDriverKind[] = ['wasm', 'native'];
 const engines = new Map<NodeDriverKind, NodeEngine>();
@@ -54,7 +61,7 @@ afterAll(async () => {
   for (const e of engines.values()) await e.close();
 });
 
-function ruleTag(id: string, text: string): Record<string, unknown> {
+function ruleTag(id: string, text: string): TagInput {
   return { id, name: id, group: 'basic', definition: { kind: 'rule', text, ast: parseRule(text) } };
 }
 
@@ -212,5 +219,102 @@ describe('boosted trees on a TIMESTAMPTZ feature', { timeout: 60_000 }, () => {
 
   it('the same predictions on native DuckDB in New York time as on duckdb-wasm', async () => {
     expect((await trainAndScore('native')).predictions).toEqual((await trainAndScore('wasm')).predictions);
+  });
+});
+
+describe('exported feature SQL on a TIMESTAMPTZ time column', { timeout: 120_000 }, () => {
+  const form: FeatureForm = { template: 'all', table: 'ev', key: 'k', time: 't', value: 'amount', windows: [1, 3], asOf: '' };
+  const tags = [ruleTag('recent', 'recency <= 0'), ruleTag('night', 'hour_01 > 0.5')];
+
+  /** The app's features and a pack on them, built on duckdb-wasm. */
+  async function appPack(): Promise<{ step: FeatureStep; rows: Array<Record<string, unknown>>; info: PackInfo }> {
+    const client = engine('wasm').client;
+    const generated = await client.run('features.generate', form);
+    if (!generated.step) throw new Error('the feature step cannot travel in a pack');
+    await client.run('features.build', { sql: generated.sql, outputTable: 'ev_features', replace: true, step: generated.step });
+    const rows = await queryRows(client, 'SELECT * FROM ev_features ORDER BY k');
+    const info = await client.run('pack.build', { tagSet: { schema: 'assay.tagset/1', tags }, table: 'ev_features', name: 'ev tags', version: '1.0.0', createdAt: '2026-12-04T12:00:00.000Z' });
+    return { step: generated.step, rows, info };
+  }
+
+  // Counts differ in type between the two texts (the export's sums are HUGEINT, which Arrow gives
+  // as a big-number array): compare them as numbers.
+  const count = (v: unknown): unknown => (typeof v === 'bigint' || ArrayBuffer.isView(v) ? Number(String(v)) : v);
+  const plain = (rows: Array<Record<string, unknown>>): Array<Record<string, unknown>> => rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, count(v)])));
+
+  it("the step records the zoned kind, and the pack (read back through the schema) carries it", async () => {
+    const { step, info } = await appPack();
+    expect(step.timeKind).toBe('timestamptz');
+    const { pack } = await readPack(writePack(info.pack));
+    expect(pack.features?.timeKind).toBe('timestamptz');
+    // A pack written before the kind existed recorded the column as 'text': it still reads.
+    const older = JSON.parse(writePack(info.pack)) as { features: { timeKind: string } };
+    older.features.timeKind = 'text';
+    await expect(readPack(JSON.stringify(older), { verifyHash: false })).resolves.toMatchObject({ pack: { features: { timeKind: 'text' } } });
+  });
+
+  it.each(KINDS)("the DuckDB export run on %s (native in New York time) gives the app's features and tags", async (kind) => {
+    const { step, rows, info } = await appPack();
+    const client = engine(kind).client;
+    const { ctes } = featureStepCtes(step, DIALECTS.duckdb, { table: ['ev'] });
+    const exported = await queryRows(client, `WITH ${ctes.join(',\n')}\nSELECT * FROM assay_features ORDER BY k`);
+    expect(plain(exported)).toEqual(plain(rows));
+    // The UTC hours and days moved nothing (b's event is 01:30 UTC on a Saturday, 20:30 on Friday in New York).
+    expect(numbers(exported, 'hour_01')).toEqual([2 / 3, 1, 0]);
+    expect(numbers(exported, 'weekday_sat')).toEqual([0, 1, 0]);
+    expect(plain(exported).map((r) => r.event_count_1d)).toEqual([0, 1, 0]);
+    const fired = await queryRows(client, `SELECT k, recent, night FROM (${packToSql(info.pack, 'duckdb', { header: false })}) ORDER BY k`);
+    expect(fired).toEqual([
+      { k: 'a', recent: false, night: true },
+      { k: 'b', recent: true, night: true },
+      { k: 'c', recent: false, night: false },
+    ]);
+  });
+
+  it('Trino reads the zoned column at UTC; every other dialect parses', async () => {
+    const { info } = await appPack();
+    const sql = Object.fromEntries(SQL_DIALECTS.map((d) => [d, packToSql(info.pack, d)])) as Record<SqlDialect, string>;
+    expect(sql.trino).toContain(`CAST("t" AT TIME ZONE 'UTC' AS TIMESTAMP) AS event_time`);
+    expect(sql.duckdb).toContain(`${utcWallClock('"t"')} AS event_time`);
+    const dialects = SQL_DIALECTS.filter((d) => d !== 'duckdb') as Array<Exclude<SqlDialect, 'duckdb'>>;
+    const errors = await Promise.all(dialects.map((d) => grammarErrors(d, [grammarCompatible(d, sql[d])])));
+    dialects.forEach((d, i) => expect(errors[i], `${d}:\n${sql[d]}`).toEqual([[]]));
+  });
+});
+
+describe('a time split on a TIMESTAMPTZ column', { timeout: 60_000 }, () => {
+  // 48 rows 5 minutes apart from 2021-11-07 04:00 UTC, across New York's repeated hour (01:00-01:59
+  // EDT, then EST): wall clocks there reorder the rows. y is 1 at 04:xx and 06:xx UTC.
+  const start = Date.UTC(2021, 10, 7, 4) / 1000;
+  const TABLE = `CREATE OR REPLACE TABLE fallback AS SELECT to_timestamp(${start} + i * 300) AS seen, i AS x,
+    CASE WHEN i // 12 IN (0, 2) THEN 1 ELSE 0 END AS y FROM range(48) r(i)`;
+  const split: RowSplitSpec = { kind: 'time', timeColumn: 'seen', validFraction: 0.375 };
+
+  it.each(KINDS)('on %s: split values are the UTC instants, and the latest 18 (from 06:30 UTC) validate', async (kind) => {
+    const client = engine(kind).client;
+    await client.run('sql.run', { sql: TABLE });
+    const expression = splitValueExpression(split, [{ name: 'seen', type: 'TIMESTAMP WITH TIME ZONE' }]);
+    const values = numbers(await queryRows(client, `SELECT ${expression} AS s FROM fallback ORDER BY x`), 's');
+    expect(values).toEqual(Array.from({ length: 48 }, (_, i) => start + i * 300));
+    const { valid } = splitRowIndices(48, new Float32Array(48), split, values);
+    expect([...valid]).toEqual(Array.from({ length: 18 }, (_, i) => 30 + i));
+    // The cut: the earliest validation instant.
+    expect(Math.min(...[...valid].map((i) => values[i] as number))).toBe(Date.UTC(2021, 10, 7, 6, 30) / 1000);
+  });
+
+  async function train(kind: NodeDriverKind): Promise<unknown> {
+    const client = engine(kind).client;
+    await client.run('sql.run', { sql: TABLE });
+    const trained = await client.run('model.train', { source: { table: 'fallback' }, target: 'y', features: ['x'], params: { num_boost_round: 3, max_depth: 2 }, split } as never);
+    return { rows: trained.model.rows, valid: trained.evaluation.valid };
+  }
+
+  it.each(KINDS)('on %s: the model validates on the latest UTC rows', async (kind) => {
+    // 06:30-06:55 (y = 1) and 07:xx (y = 0); New York wall clocks would hold out 01:45-01:55 of both hours.
+    expect(await train(kind)).toMatchObject({ rows: { train: 30, valid: 18 }, valid: { binary: { rows: 18, positives: 6 } } });
+  });
+
+  it('the same split and validation on native DuckDB in New York time as on duckdb-wasm', async () => {
+    expect(await train('native')).toEqual(await train('wasm'));
   });
 });

@@ -14,6 +14,7 @@
  */
 import { EngineError } from '../protocol/errors';
 import { quoteIdent } from '../data/sql-text';
+import { asTimestamp } from '../data/zoned-time';
 import { createRng } from './rng';
 
 export interface RowSplitSpec {
@@ -34,13 +35,16 @@ const ENTITY_BUCKETS = 1_000_000;
 /**
  * The SQL (DOUBLE) each row needs for its split: seconds since the epoch for a time split, the
  * entity's hash bucket in [0, 1) for an entity split; null when the split needs none. Checks
- * that the named column exists.
+ * that the named column exists. The column types tell a TIMESTAMPTZ, read as its UTC instant.
  */
-export function splitValueExpression(split: RowSplitSpec | undefined, columns: ReadonlyArray<{ name: string }>): string | null {
+export function splitValueExpression(split: RowSplitSpec | undefined, columns: ReadonlyArray<{ name: string; type: string }>): string | null {
   if (!split) return null;
   if (split.kind === 'time') {
-    if (!split.timeColumn || !columns.some((c) => c.name === split.timeColumn)) throw new EngineError('BAD_INPUT', `The time column "${String(split.timeColumn ?? '')}" is not a column of the data.`);
-    return `CAST(epoch(CAST(${quoteIdent(split.timeColumn)} AS TIMESTAMP)) AS DOUBLE)`;
+    const time = columns.find((c) => c.name === split.timeColumn);
+    if (!split.timeColumn || !time) throw new EngineError('BAD_INPUT', `The time column "${String(split.timeColumn ?? '')}" is not a column of the data.`);
+    // Not a plain cast: on native DuckDB (ICU) that is the session zone's wall clock, which moves
+    // the cut by the offset and reorders the repeated hour when clocks go back.
+    return `CAST(epoch(${asTimestamp(time.type, quoteIdent(split.timeColumn))}) AS DOUBLE)`;
   }
   if (split.kind === 'entity') {
     if (!split.keyColumn) throw new EngineError('BAD_INPUT', 'An entity split needs the key column that names the entity (e.g. user_id).');

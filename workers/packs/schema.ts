@@ -66,7 +66,8 @@ export const featureStepSchema: z.ZodType<FeatureStep> = z
     table: z.string().min(1),
     key: z.string().min(1),
     time: z.string().min(1),
-    timeKind: z.enum(['timestamp', 'date', 'text', 'epoch_seconds', 'epoch_milliseconds']),
+    // 'timestamptz' is newer: packs written before it recorded a zoned column as 'text' and still read.
+    timeKind: z.enum(['timestamp', 'timestamptz', 'date', 'text', 'epoch_seconds', 'epoch_milliseconds']),
     utcOffsetHours: finite.refine((h) => Math.abs(h) <= 14, 'must be between -14 and 14 hours'),
     order: z.string().min(1).optional(),
     eventType: z.string().min(1).optional(),

@@ -5,13 +5,14 @@
  * every pack dialect are printed from the same record (packs/dialects/feature-sql.ts).
  */
 import type { ColumnInfo } from '../data/types';
+import { isZonedTimestamp } from '../data/zoned-time';
 import type { RuleExpr } from '../tags/ast';
 import { parseRule } from '../tags/parser';
 import { ruleColumns } from '../tags/ast';
 import type { FeatureForm, FeatureStep, FeatureTimeKind } from './types';
 import { parseValueExpr, mapValueColumns, valueColumns, type ValueExpr } from '../tags/value-expr';
 
-export const FEATURE_TIME_KINDS: readonly FeatureTimeKind[] = ['timestamp', 'date', 'text', 'epoch_seconds', 'epoch_milliseconds'];
+export const FEATURE_TIME_KINDS: readonly FeatureTimeKind[] = ['timestamp', 'timestamptz', 'date', 'text', 'epoch_seconds', 'epoch_milliseconds'];
 
 function isNumericType(type: string): boolean {
   return /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|REAL|DOUBLE|DECIMAL)/i.test(type);
@@ -20,6 +21,8 @@ function isNumericType(type: string): boolean {
 export function timeKindOf(type: string, unit: FeatureForm['timeUnit']): FeatureTimeKind {
   if (isNumericType(type)) return unit === 'milliseconds' ? 'epoch_milliseconds' : 'epoch_seconds';
   if (/^TIMESTAMP$/i.test(type)) return 'timestamp';
+  // Not 'text': a plain cast of a zoned value follows the session's time zone (DuckDB with ICU).
+  if (isZonedTimestamp(type)) return 'timestamptz';
   if (/^DATE$/i.test(type)) return 'date';
   return 'text';
 }

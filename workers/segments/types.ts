@@ -65,8 +65,8 @@ export interface FeatureForm {
   labelEvents?: string[];
 }
 
-/** How the time column reads as a timestamp. */
-export type FeatureTimeKind = 'timestamp' | 'date' | 'text' | 'epoch_seconds' | 'epoch_milliseconds';
+/** How the time column reads as a timestamp ('timestamptz': a zoned column, read as its UTC wall clock). */
+export type FeatureTimeKind = 'timestamp' | 'timestamptz' | 'date' | 'text' | 'epoch_seconds' | 'epoch_milliseconds';
 
 /**
  * The feature step as data: what a rule pack records so that production computes the entity

@@ -5,6 +5,7 @@ import { EngineError } from '../../protocol/errors';
 import type { SqlDialect } from '../schema';
 import type { Dialect } from './dialect';
 import { numberSql, ruleSql } from './rule-sql';
+import { utcWallClock } from '../../data/zoned-time';
 
 /**
  * A pack's feature step printed for one engine: the same features the app computed (see
@@ -44,6 +45,8 @@ interface FeatureDialect {
   daysBefore(date: string, days: number): string;
   /** A TIMESTAMP from Unix milliseconds (BIGINT), read as UTC. */
   fromEpochMillis(ms: string): string;
+  /** A zoned timestamp column (an instant) as the plain TIMESTAMP of its UTC wall clock. */
+  utcWallClock(column: string): string;
   /** How as_of is supplied, for the header. */
   asOfNote: string;
 }
@@ -59,6 +62,8 @@ const FEATURE_DIALECTS: Record<SqlDialect, FeatureDialect> = {
     isoWeekday: (ts) => `isodow(${ts})`,
     daysBefore: (date, days) => `CAST(${date} - INTERVAL '${days}' DAY AS DATE)`,
     fromEpochMillis: (ms) => `epoch_ms(${ms})`,
+    // The app's own ICU-free form: with ICU (the CLI) a plain cast gives the session zone's wall clock.
+    utcWallClock: (column) => utcWallClock(column),
     asOfNote: 'as_of is the DATE in the assay_params CTE at the top (the pack\'s as_of); change it there',
   },
   trino: {
@@ -69,6 +74,8 @@ const FEATURE_DIALECTS: Record<SqlDialect, FeatureDialect> = {
     isoWeekday: (ts) => `day_of_week(${ts})`,
     daysBefore: (date, days) => `date_add('day', -${days}, ${date})`,
     fromEpochMillis: (ms) => `CAST(from_unixtime(CAST(${ms} AS DOUBLE) / 1000e0) AT TIME ZONE 'UTC' AS TIMESTAMP)`,
+    // TIMESTAMP WITH TIME ZONE keeps its zone; a plain cast would keep the zone's wall clock.
+    utcWallClock: (column) => `CAST(${column} AT TIME ZONE 'UTC' AS TIMESTAMP)`,
     asOfNote: 'as_of is the DATE in the assay_params CTE at the top (the pack\'s as_of); change it there',
   },
   spark: {
@@ -79,6 +86,9 @@ const FEATURE_DIALECTS: Record<SqlDialect, FeatureDialect> = {
     isoWeekday: (ts) => `(pmod(dayofweek(${ts}) + 5, 7) + 1)`,
     daysBefore: (date, days) => `date_sub(${date}, ${days})`,
     fromEpochMillis: (ms) => `timestamp_millis(${ms})`,
+    // Spark's TIMESTAMP is the zoned type (an instant, read in spark.sql.session.timeZone): under
+    // the UTC session the header asks for, the cast is the UTC wall clock.
+    utcWallClock: (column) => `CAST(${column} AS TIMESTAMP)`,
     asOfNote: 'as_of is a variable: run with --hivevar as_of=YYYY-MM-DD (spark-sql), or SET hivevar:as_of=YYYY-MM-DD first',
   },
   hive: {
@@ -89,6 +99,9 @@ const FEATURE_DIALECTS: Record<SqlDialect, FeatureDialect> = {
     isoWeekday: (ts) => `(pmod(datediff(CAST(${ts} AS DATE), CAST('1970-01-05' AS DATE)), 7) + 1)`,
     daysBefore: (date, days) => `CAST(date_sub(${date}, ${days}) AS DATE)`,
     fromEpochMillis: (ms) => `CAST(CAST(${ms} AS DOUBLE) / 1000 AS TIMESTAMP)`,
+    // TIMESTAMP WITH LOCAL TIME ZONE casts to the wall clock of hive.local.time.zone: UTC under
+    // the UTC session the header asks for.
+    utcWallClock: (column) => `CAST(${column} AS TIMESTAMP)`,
     asOfNote: 'as_of is a variable: run with --hivevar as_of=YYYY-MM-DD (beeline/hive), or SET hivevar:as_of=YYYY-MM-DD first',
   },
   flink: {
@@ -99,6 +112,9 @@ const FEATURE_DIALECTS: Record<SqlDialect, FeatureDialect> = {
     isoWeekday: (ts) => `(MOD(DAYOFWEEK(${ts}) + 5, 7) + 1)`,
     daysBefore: (date, days) => `CAST(TIMESTAMPADD(DAY, -${days}, CAST(${date} AS TIMESTAMP)) AS DATE)`,
     fromEpochMillis: (ms) => `CAST(TO_TIMESTAMP_LTZ(${ms}, 3) AS TIMESTAMP)`,
+    // TIMESTAMP_LTZ casts to the wall clock of table.local-time-zone: UTC under the UTC session
+    // the header asks for (as fromEpochMillis above assumes).
+    utcWallClock: (column) => `CAST(${column} AS TIMESTAMP)`,
     asOfNote: 'as_of is the job parameter ${as_of} (YYYY-MM-DD), substituted by the job template before submission',
   },
 };
@@ -138,6 +154,7 @@ export function featureStepCtes(step: FeatureStep, d: Dialect, source: EventSour
   const time = q(step.time);
   let ts: string;
   if (step.timeKind === 'timestamp') ts = time;
+  else if (step.timeKind === 'timestamptz') ts = f.utcWallClock(time);
   else if (step.timeKind === 'date' || step.timeKind === 'text') ts = `CAST(${time} AS TIMESTAMP)`;
   else ts = f.fromEpochMillis(step.timeKind === 'epoch_milliseconds' ? `CAST(${time} AS BIGINT)` : `CAST(${time} * 1000 AS BIGINT)`);
   if (step.utcOffsetHours !== 0) ts = `(${ts} ${step.utcOffsetHours > 0 ? '+' : '-'} INTERVAL '${Math.abs(step.utcOffsetHours * 60)}' MINUTE)`;
