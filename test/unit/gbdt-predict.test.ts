@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
-import { baseMargin, outputGroups, type BoostedModel, type Tree } from '../../workers/gbdt/model';
-import { leafOf, predictMargins, predictMarginsReference } from '../../workers/gbdt/predict';
+import type { BoostedModel, Tree } from '../../workers/gbdt/model';
+import { predictMargins, predictMarginsReference } from '../../workers/gbdt/predict';
 import { compileForest } from '../../workers/gbdt/predict-forest';
 import { predictMarginsParallel, type PredictWorkerPort } from '../../workers/gbdt/predict-parallel';
 import { createRng } from '../../workers/gbdt/rng';
@@ -11,6 +11,7 @@ import { fromXgboostJson } from '../../workers/gbdt/xgboost-json';
 import { EngineError } from '../../workers/protocol/errors';
 import { tempDir } from '../helpers/paths';
 import { findXgboostPython, readMatrix, runXgboost, writeMatrix } from '../helpers/xgboost';
+import { naiveMargins } from '../helpers/naive-margins';
 
 type Rng = () => number;
 
@@ -82,24 +83,6 @@ function randomColumns(rng: Rng, features: number, n: number): Float32Array[] {
       return (rng() - 0.5) * 6;
     }),
   );
-}
-
-/** The plainest possible walk: leafOf per row per tree, float32 sums in tree order. */
-function naiveMargins(model: BoostedModel, columns: Float32Array[], n: number, limit = model.trees.length): Float64Array {
-  const groups = outputGroups(model);
-  const out = new Float64Array(n * groups);
-  for (let i = 0; i < n; i++) {
-    for (let g = 0; g < groups; g++) {
-      let sum = baseMargin(model.objective, model.baseScore);
-      for (let t = 0; t < limit; t++) {
-        if ((model.treeInfo[t] ?? 0) !== g) continue;
-        const tree = model.trees[t] as Tree;
-        sum = Math.fround(sum + (tree.threshold[leafOf(tree, columns, i)] as number));
-      }
-      out[i * groups + g] = sum;
-    }
-  }
-  return out;
 }
 
 function expectSame(actual: Float64Array, expected: Float64Array): void {

@@ -12,9 +12,9 @@ import { describe, expect, test } from 'vitest';
 import { requestComputeDevice } from '../../workers/compute/compute-device';
 import { MAP_MODE_READ, USAGE_COPY_DST, USAGE_COPY_SRC, USAGE_MAP_READ, USAGE_STORAGE } from '../../workers/compute/webgpu-constants';
 import type { GpuAdapterLike, GpuDeviceLike } from '../../workers/compute/webgpu-types';
-import { baseMargin, outputGroups, type BoostedModel, type Tree } from '../../workers/gbdt/model';
+import type { BoostedModel, Tree } from '../../workers/gbdt/model';
 import { resolveParams, type Objective } from '../../workers/gbdt/params';
-import { leafOf, predictMargins, predictMarginsReference } from '../../workers/gbdt/predict';
+import { predictMargins, predictMarginsReference } from '../../workers/gbdt/predict';
 import { compileForest } from '../../workers/gbdt/predict-forest';
 import { createRng } from '../../workers/gbdt/rng';
 import { trainGbdt } from '../../workers/gbdt/train';
@@ -23,6 +23,7 @@ import { addTestWgsl, thresholdKey } from '../../workers/gbdt/webgpu-predict-wgs
 import { EngineError } from '../../workers/protocol/errors';
 import { dawnSkipReason, gpu } from '../helpers/dawn-adapter';
 import { seededFeatures } from '../helpers/gbdt-features';
+import { naiveMargins } from '../helpers/naive-margins';
 
 const skipReason = await dawnSkipReason('gbdt-webgpu-predict');
 
@@ -60,24 +61,6 @@ function scoringColumns(model: BoostedModel, n: number, f: number, seed: number)
     else (columns[Math.floor(random() * f)] as Float32Array)[i] = edges[Math.floor(random() * edges.length)] as number;
   }
   return columns;
-}
-
-/** The CPU's semantics in the plainest form: leafOf per row and tree, float32 sums in tree order per group. */
-function naiveMargins(model: BoostedModel, columns: Float32Array[], n: number, limit = model.trees.length): Float64Array {
-  const groups = outputGroups(model);
-  const out = new Float64Array(n * groups);
-  for (let i = 0; i < n; i++) {
-    for (let g = 0; g < groups; g++) {
-      let sum = baseMargin(model.objective, model.baseScore);
-      for (let t = 0; t < limit; t++) {
-        if ((model.treeInfo[t] ?? 0) !== g) continue;
-        const tree = model.trees[t] as Tree;
-        sum = Math.fround(sum + (tree.threshold[leafOf(tree, columns, i)] as number));
-      }
-      out[i * groups + g] = sum;
-    }
-  }
-  return out;
 }
 
 /** Values that are not the same float (Object.is: NaN equals NaN, -0 differs from +0). */
