@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState, type JSX } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type ChangeEvent, type JSX } from 'react';
 import type { LabelerFile, LabelerSummary, LabelsApplyResult, LabelsReviewResult } from '../../../workers/api';
 import { ErrorPanel } from '../../components/Feedback';
 import { describeJobFailure, isCancelled } from '../../errors';
@@ -9,6 +9,7 @@ import { LabelsApplyCard, type ApplyFormState } from './LabelsApplyCard';
 import { LabelsTrainForm, type TrainFormState } from './LabelsTrainForm';
 import { ReviewQueue } from './ReviewQueue';
 import { defaultLabelColumn, defaultTextColumn, withCorrection, type LabelsJob } from './label-data';
+import { formForOpenedLabeler, parseLabelerText } from './open-labeler';
 import { labelerForWorkspace, type LabelsWorkspaceState } from './types';
 import '../sql/sql-view.css';
 import '../models/models-view.css';
@@ -43,6 +44,9 @@ export function LabelsView({ engine, tables, selectedTable, onCatalogChanged, sa
   /** Why the labeler on screen is not in the workspace (too large), in plain words. */
   const [notice, setNotice] = useState<string | null>(null);
   const { job, track } = useEngineJob<LabelsJob>();
+  /** A labeler file being read and loaded ("Open labeler…"). */
+  const [opening, setOpening] = useState(false);
+  const openInput = useRef<HTMLInputElement>(null);
   // The latest state, so quick successive changes build on each other rather than on a stale render.
   const workspaceRef = useRef(workspace);
   workspaceRef.current = workspace;
@@ -169,6 +173,36 @@ export function LabelsView({ engine, tables, selectedTable, onCatalogChanged, sa
     }
   };
 
+  /** "Open labeler…": load a labeler file into the engine and show it as a workspace reload would; a refused file leaves the one on screen. */
+  const onOpenLabeler = async (event: ChangeEvent<HTMLInputElement>): Promise<void> => {
+    const chosen = event.target.files?.[0];
+    // The same file can be chosen again after a fix.
+    event.target.value = '';
+    if (!chosen) return;
+    setOpening(true);
+    try {
+      const parsed = parseLabelerText(await chosen.text(), chosen.name);
+      const loaded = await engine.run('labels.load', { file: parsed });
+      // The engine has checked it: the workspace keeps it as it keeps a trained one (up to the cap).
+      const kept = labelerForWorkspace(parsed as LabelerFile, undefined, chosen.name);
+      const fit = formForOpenedLabeler(columns, loaded);
+      shownFile.current = kept.labeler;
+      // The review queue lists the table's rows by the labeler's text column; a table without it has none.
+      reviewedFor.current = fit ? null : loaded.labelerId;
+      if (fit) setForm({ table, ...fit });
+      updateWorkspace((s) => ({ ...s, labeler: kept.labeler }));
+      setError(null);
+      setNotice(kept.notice);
+      setReview(null);
+      setApplied(null);
+      setSummary(loaded);
+    } catch (err) {
+      setError(err instanceof Error && !('code' in err) ? err.message : describeJobFailure(`Opening ${chosen.name}`, err));
+    } finally {
+      setOpening(false);
+    }
+  };
+
   const onExport = async (): Promise<void> => {
     if (!summary) return;
     try {
@@ -194,6 +228,14 @@ export function LabelsView({ engine, tables, selectedTable, onCatalogChanged, sa
           correctionCount={corrections.length}
           onTrain={() => void onTrain()}
         />
+        <fieldset className="form-group">
+          <legend>Saved labeler</legend>
+          <button type="button" className="btn" onClick={() => openInput.current?.click()} disabled={job !== null || opening} data-testid="labels-open">
+            {opening ? 'Opening labeler…' : 'Open labeler…'}
+          </button>
+          <input ref={openInput} type="file" accept=".json,application/json" hidden onChange={(event) => void onOpenLabeler(event)} data-testid="labels-open-input" />
+          <small className="muted">A labeler file from “Save labeler…” or assay labels train --out replaces the labeler on screen.</small>
+        </fieldset>
       </aside>
       <div className="models-main">
         {error && <ErrorPanel message={error} testId="labels-error" />}
@@ -202,7 +244,7 @@ export function LabelsView({ engine, tables, selectedTable, onCatalogChanged, sa
             {notice}
           </p>
         )}
-        {!summary && !error && <p className="muted pad">Train a labeler on a table with a text column and a label column: its report, the review queue and labelling a table show here.</p>}
+        {!summary && !error && <p className="muted pad">Train a labeler on a table with a text column and a label column (or open a saved labeler): its report, the review queue and labelling a table show here.</p>}
         {summary && <LabelReportCard summary={summary} visible={visible} onExport={() => void onExport()} />}
         {summary && review && <ReviewQueue review={review} classes={summary.classes} corrections={corrections} onCorrect={(c) => updateWorkspace((s) => ({ ...s, corrections: withCorrection(s.corrections, c) }))} />}
         {summary && <LabelsApplyCard tables={tables} form={{ ...applyForm, table: applyTable }} setForm={setApplyForm} job={job} result={applied} onApply={() => void onApply()} />}

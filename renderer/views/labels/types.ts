@@ -54,16 +54,26 @@ export type LabelsWorkspaceState = z.infer<typeof labelsWorkspaceStateSchema>;
  */
 export const WORKSPACE_LABELER_MAX_CHARS = 20_000_000;
 
-/** The labeler as the workspace keeps it: the file itself up to the cap, else null and what to tell the user. */
-export function labelerForWorkspace(file: LabelerFile, maxChars = WORKSPACE_LABELER_MAX_CHARS): { labeler: LabelerFile | null; notice: string | null } {
+/**
+ * The labeler as the workspace keeps it: the file itself up to the cap, else null and what to tell
+ * the user. `openedFrom` names the file a labeler was opened from: it is on disk already, so the
+ * user is told to open it again rather than to save it.
+ */
+export function labelerForWorkspace(file: LabelerFile, maxChars = WORKSPACE_LABELER_MAX_CHARS, openedFrom?: string): { labeler: LabelerFile | null; notice: string | null } {
   const chars = JSON.stringify(file).length;
   if (chars <= maxChars) return { labeler: file, notice: null };
   const mb = (n: number): string => `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MB`;
+  if (openedFrom !== undefined) {
+    return {
+      labeler: null,
+      notice: `This labeler is too large to keep in the workspace (${mb(chars)}; the limit is ${mb(maxChars)}), so the workspace keeps the forms and review decisions without it. Open ${openedFrom} again with "Open labeler…" when you reopen the workspace.`,
+    };
+  }
   return {
     labeler: null,
     notice:
       `This labeler is too large to keep in the workspace (${mb(chars)}; the limit is ${mb(maxChars)}), so the workspace keeps the forms and review decisions without it. ` +
-      'Save it now with "Save labeler…" and use that file again later (assay labels apply runs it); after the app closes it is otherwise gone and has to be trained again.',
+      'Save it now with "Save labeler…" and open that file again later with "Open labeler…" (assay labels apply runs it too); after the app closes it is otherwise gone and has to be trained again.',
   };
 }
 
