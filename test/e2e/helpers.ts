@@ -121,3 +121,15 @@ export async function openFiles(page: Page, files: string[]): Promise<void> {
 export async function waitForIdle(page: Page, timeout = 60_000): Promise<void> {
   await page.locator('[data-testid="job-row"]').first().waitFor({ state: 'detached', timeout });
 }
+
+/** Switches to the SQL tab, replaces the editor's text with `sql` and runs it (without waiting for the result). */
+export async function runSqlInTab(page: Page, sql: string): Promise<void> {
+  await page.getByTestId('tab-sql').click();
+  const editor = page.locator('#panel-sql [data-testid="sql-editor"] .cm-content');
+  await editor.waitFor({ timeout: 30_000 });
+  await editor.click();
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.press('Delete');
+  await page.keyboard.insertText(sql);
+  await page.getByTestId('sql-run').click();
+}

@@ -9,21 +9,11 @@ import type { Page } from 'playwright-core';
 import { afterAll, describe, expect, test } from 'vitest';
 import { parseWorkspace } from '../../renderer/workspace';
 import { useAppPage } from './helpers';
+import { openRetailTypesInLabels } from './labels-setup';
 
 const app = useAppPage();
 const dir = fs.mkdtempSync('/tmp/assay-labels-open-');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-async function runSql(page: Page, sql: string): Promise<void> {
-  await page.getByTestId('tab-sql').click();
-  const editor = page.locator('#panel-sql [data-testid="sql-editor"] .cm-content');
-  await editor.waitFor({ timeout: 30_000 });
-  await editor.click();
-  await page.keyboard.press('ControlOrMeta+A');
-  await page.keyboard.press('Delete');
-  await page.keyboard.insertText(sql);
-  await page.getByTestId('sql-run').click();
-}
 
 /** Trains with the form as it is; the new headline (the one on screen before, if any, must give way to it). */
 async function train(page: Page, previousHeadline: string | null): Promise<string> {
@@ -48,19 +38,7 @@ async function train(page: Page, previousHeadline: string | null): Promise<strin
 describe('Open labeler', () => {
   test('a saved labeler opens back with its report; broken and newer files are refused and the labeler on screen stays', { timeout: 300_000 }, async () => {
     const { page, consoleErrors } = app;
-    await runSql(
-      page,
-      `CREATE TABLE retail_types AS
-        WITH d AS (SELECT DISTINCT trim(Description) AS description FROM online_retail WHERE Description IS NOT NULL AND trim(Description) <> ''),
-        w AS (SELECT description, list_last(string_split(description, ' ')) AS noun FROM d),
-        top AS (SELECT noun FROM w GROUP BY noun ORDER BY count(*) DESC, noun LIMIT 8)
-        SELECT description, CASE WHEN noun IN (SELECT noun FROM top) THEN lower(noun) END AS product_type FROM w ORDER BY description`,
-    );
-    await page.getByTestId('tab-labels').click();
-    const tableSelect = page.getByTestId('labels-table');
-    await tableSelect.waitFor({ timeout: 30_000 });
-    await expect.poll(() => tableSelect.locator('option[value="retail_types"]').count(), { timeout: 30_000 }).toBe(1);
-    await tableSelect.selectOption('retail_types');
+    await openRetailTypesInLabels(page);
 
     // Train at 90% and save the labeler the way a user does.
     const saved = await train(page, null);

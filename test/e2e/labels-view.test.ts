@@ -5,40 +5,17 @@
  * workspace keeps the forms, the labeler and the review decision, and reopening it brings them back.
  */
 import fs from 'node:fs';
-import type { Page } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
 import { parseWorkspace } from '../../renderer/workspace';
 import { catalogTable, useAppPage } from './helpers';
+import { openRetailTypesInLabels } from './labels-setup';
 
 const app = useAppPage();
-
-async function runSql(page: Page, sql: string): Promise<void> {
-  await page.getByTestId('tab-sql').click();
-  const editor = page.locator('#panel-sql [data-testid="sql-editor"] .cm-content');
-  await editor.waitFor({ timeout: 30_000 });
-  await editor.click();
-  await page.keyboard.press('ControlOrMeta+A');
-  await page.keyboard.press('Delete');
-  await page.keyboard.insertText(sql);
-  await page.getByTestId('sql-run').click();
-}
 
 describe('Labels', () => {
   test('trains a labeler, shows the report and curve, reviews a row and labels a table', { timeout: 240_000 }, async () => {
     const { page, consoleErrors } = app;
-    await runSql(
-      page,
-      `CREATE TABLE retail_types AS
-        WITH d AS (SELECT DISTINCT trim(Description) AS description FROM online_retail WHERE Description IS NOT NULL AND trim(Description) <> ''),
-        w AS (SELECT description, list_last(string_split(description, ' ')) AS noun FROM d),
-        top AS (SELECT noun FROM w GROUP BY noun ORDER BY count(*) DESC, noun LIMIT 8)
-        SELECT description, CASE WHEN noun IN (SELECT noun FROM top) THEN lower(noun) END AS product_type FROM w ORDER BY description`,
-    );
-    await page.getByTestId('tab-labels').click();
-    const tableSelect = page.getByTestId('labels-table');
-    await tableSelect.waitFor({ timeout: 30_000 });
-    await expect.poll(() => tableSelect.locator('option[value="retail_types"]').count(), { timeout: 30_000 }).toBe(1);
-    await tableSelect.selectOption('retail_types');
+    await openRetailTypesInLabels(page);
     expect(await page.getByTestId('labels-text').inputValue()).toBe('description');
     expect(await page.getByTestId('labels-label').inputValue()).toBe('product_type');
     await page.getByTestId('labels-train-run').click();

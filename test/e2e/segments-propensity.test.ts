@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
 import { featuresCommand } from '../../workers/cli/features';
 import { createRng } from '../../workers/gbdt/rng';
-import { catalogRowCount, catalogTable, fixtureDir, openFiles, useAppPage, writeFixture } from './helpers';
+import { catalogRowCount, catalogTable, fixtureDir, openFiles, useAppPage, writeFixture, runSqlInTab } from './helpers';
 
 const USERS = 300;
 const stamp = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
@@ -55,17 +55,6 @@ const app = useAppPage({
   },
   afterClose: () => fs.rmSync(dir, { recursive: true, force: true }),
 });
-
-async function runSql(page: Page, sql: string): Promise<void> {
-  await page.getByTestId('tab-sql').click();
-  const editor = page.locator('#panel-sql [data-testid="sql-editor"] .cm-content');
-  await editor.waitFor({ timeout: 30_000 });
-  await editor.click();
-  await page.keyboard.press('ControlOrMeta+A');
-  await page.keyboard.press('Delete');
-  await page.keyboard.insertText(sql);
-  await page.getByTestId('sql-run').click();
-}
 
 /** A CSV of plain values (no quoted commas here) as a header and rows of cells. */
 function readCsv(text: string): { header: string[]; rows: string[][] } {
@@ -153,7 +142,7 @@ describe('Segments: a windowed propensity dataset with a label window', () => {
     expect(await catalogRowCount(page, 'shop_events_windowed')).toBe(cli.rows.length);
 
     // The app's table, exported from the SQL tab, against the CLI's file: same columns, same cells.
-    await runSql(page, 'SELECT * FROM shop_events_windowed ORDER BY user_id');
+    await runSqlInTab(page, 'SELECT * FROM shop_events_windowed ORDER BY user_id');
     await expect.poll(() => page.getByTestId('sql-export-csv').isEnabled(), { timeout: 30_000 }).toBe(true);
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), page.getByTestId('sql-export-csv').click()]);
     const ours = readCsv(fs.readFileSync(await download.path(), 'utf8'));
