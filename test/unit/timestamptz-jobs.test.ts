@@ -220,6 +220,36 @@ describe('boosted trees on a TIMESTAMPTZ feature', { timeout: 60_000 }, () => {
   it('the same predictions on native DuckDB in New York time as on duckdb-wasm', async () => {
     expect((await trainAndScore('native')).predictions).toEqual((await trainAndScore('wasm')).predictions);
   });
+
+  it("a pack with the model as a tag: golden rows print the TIMESTAMPTZ in UTC, the same pack on both drivers", async () => {
+    // One model (trained on wasm) tags the same table on both drivers; only the golden rows' text could differ.
+    const wasm = engine('wasm').client;
+    await trainAndScore('native');
+    await trainAndScore('wasm');
+    const models = await wasm.run('model.list', {});
+    const modelId = models[models.length - 1]?.modelId as string;
+    const { json } = await wasm.run('model.export', { modelId });
+    const build = (kind: NodeDriverKind): Promise<PackInfo> =>
+      engine(kind).client.run('pack.build', {
+        tagSet: { schema: 'assay.tagset/1', tags: [{ id: 'late', name: 'late visit', group: 'predictive', definition: { kind: 'model', modelJson: JSON.parse(json) as unknown, threshold: 0.5 } }] },
+        table: 'visits_y',
+        name: 'visit tags',
+        version: '1.0.0',
+        createdAt: '2026-12-04T12:00:00.000Z',
+      });
+    const [w, n] = [await build('wasm'), await build('native')];
+    const seen = w.pack.golden.rows.map((r) => r.values.seen);
+    expect(seen.length).toBeGreaterThan(0);
+    for (const v of seen) expect(v).toMatch(/^2021-0[23]-\d\d \d\d:[03]0:00\+00$/);
+    expect(n.pack.golden).toEqual(w.pack.golden);
+    expect(n.pack.contentHash).toBe(w.pack.contentHash);
+    // The golden rows read back (text to TIMESTAMPTZ) and tag as recorded on both drivers.
+    for (const kind of KINDS) {
+      const checked = await engine(kind).client.run('pack.validate', { text: writePack(w.pack) });
+      expect(checked.golden.mismatches).toEqual([]);
+      expect(checked.ok).toBe(true);
+    }
+  });
 });
 
 describe('exported feature SQL on a TIMESTAMPTZ time column', { timeout: 120_000 }, () => {

@@ -1,7 +1,7 @@
 import type { Table } from 'apache-arrow';
 import type { DataEngine } from '../data/engine';
 import { quoteIdent, quoteLiteral } from '../data/sql-text';
-import { asDate } from '../data/zoned-time';
+import { asDate, temporalText } from '../data/zoned-time';
 import { loadTagModel } from './dialects/model-sql';
 import { ctrTagColumns, isCtrTag } from './dialects/ctr-tag-sql';
 import { packToSql } from './dialects/pack-sql';
@@ -65,9 +65,9 @@ export interface BuildParams {
   target?: TargetParam;
   /** The data files (names, sizes, SHA-256), filled in by whoever read them. */
   sources?: Array<{ name: string; bytes: number; sha256: string }>;
-  /** Golden rows to keep (default 20). */
   /** Only these tags (names or ids); all when absent. Tags reading columns the table lacks are left out either way (see notes.leftOut). */
   tags?: string[];
+  /** Golden rows to keep (default 20). */
   goldenRows?: number;
   /** Fixed creation time (tests, reproducible builds). */
   createdAt?: string;
@@ -266,7 +266,9 @@ async function pickGoldenRows(engine: DataEngine, pack: RulePack, relation: stri
   if (chosen.length === 0) return { columns, rows: [] };
   const expectedByRow = new Map<number, string[]>();
   for (const i of chosen) expectedByRow.set(Number(rowNumbers?.get(i)), pack.tags.filter((_, t) => fired[t]?.[i] === 1).map((t) => t.id));
-  const select = columns.map((c) => (JSON_NATIVE.test(c.type) ? quoteIdent(c.name) : `CAST(${quoteIdent(c.name)} AS VARCHAR) AS ${quoteIdent(c.name)}`));
+  // A TIMESTAMPTZ prints in UTC: CAST AS VARCHAR follows the session time zone on native DuckDB,
+  // which would make the same build's golden rows (and content hash) differ between machines.
+  const select = columns.map((c) => (JSON_NATIVE.test(c.type) ? quoteIdent(c.name) : `${temporalText(c.type, quoteIdent(c.name))} AS ${quoteIdent(c.name)}`));
   const values = plainRows(
     await engine.driver.query(`SELECT ${[quoteIdent(ROW), ...select].join(', ')} FROM ${numbered} WHERE ${quoteIdent(ROW)} IN (${[...expectedByRow.keys()].join(', ')}) ORDER BY ${quoteIdent(ROW)}`, signal),
   );
