@@ -17,6 +17,9 @@ import { createWebGpuKmeansKernelOnAdapter, type WebGpuKmeansOptions } from '../
 import { columnsPerPass } from '../../workers/cluster/webgpu-kmeans-update';
 import { dawnSkipReason, gpu } from '../helpers/dawn-adapter';
 
+/** The device's list of rows to recheck: a count and up to 65,536 row numbers (webgpu-kmeans.ts). */
+const FLAG_BYTES = (65536 + 1) * 4;
+
 /** Why the adapter tests cannot run here ('' when they can). */
 const skipReason = await dawnSkipReason('webgpu-kmeans-update device tests');
 
@@ -138,6 +141,10 @@ describe.skipIf(skipReason !== '')('k-means update on the device (software adapt
     ['blobs with a large offset and a small spread', blobs(4000, 5, 6, 3, 1e6, 0.01), { k: 6, seed: 1, nInit: 2 }, {}],
     ['negative blobs, chunked buffers', blobs(3001, 4, 5, 4, -40, 2), { k: 5, seed: 2, nInit: 2 }, { maxChunkBytes: 8192 }],
     ['awkward columns', awkward(2000, 5), { k: 4, seed: 3 }, {}],
+    // The label read-back in windows (as over 64M rows on a real device): two chunks a window here.
+    ['labels read back in windows', blobs(3001, 4, 5, 4, -40, 2), { k: 5, seed: 2, nInit: 2 }, { maxChunkBytes: 8192, maxReadBytes: FLAG_BYTES + 5000 }],
+    // Each chunk a window of its own (the flagged rows' list then goes in a read of its own).
+    ['labels read back a chunk at a time', blobs(3072, 4, 5, 7, 3, 1), { k: 5, seed: 4, nInit: 2 }, { maxChunkBytes: 8192, maxReadBytes: FLAG_BYTES + 2000 }],
   ];
   // Duplicate points (8 distinct rows) and a start with two far centroids: clusters empty out and take rows over.
   const points = blobs(8, 3, 8, 6).x;

@@ -19,10 +19,10 @@ import { dawnSkipReason, gpu } from '../helpers/dawn-adapter';
 /** Why the adapter tests cannot run here ('' when they can). */
 const skipReason = await dawnSkipReason('webgpu-train');
 
-async function kernel(rowThreads?: () => HistogramKernel) {
+async function kernel(rowThreads?: () => HistogramKernel, maxBindingBytes?: number) {
   const adapter = await gpu.requestAdapter({ featureLevel: 'compatibility' });
   if (!adapter) throw new Error('the software adapter went away');
-  return createWebGpuHistogramKernelOnAdapter(adapter, { maxChunkBytes: 16 * 1024, ...(rowThreads ? { rowThreads } : {}) });
+  return createWebGpuHistogramKernelOnAdapter(adapter, { maxChunkBytes: 16 * 1024, ...(rowThreads ? { rowThreads } : {}), ...(maxBindingBytes ? { maxBindingBytes } : {}) });
 }
 
 function data(n: number, f: number, seed: number, classes = 2): FeatureData {
@@ -60,6 +60,37 @@ function expectSameTrees(a: Tree[], b: Tree[]): void {
 }
 
 describe.skipIf(skipReason !== '')('WebGPU training by levels', () => {
+  test('ranges over one binding go in batches (and a range whose rows alone exceed it to the CPU): the same sums', async () => {
+    // 2 features of 4 KiB per range and a 16 KiB binding: two ranges per submission, 4,096 rows at most.
+    const small = await kernel(undefined, 16 * 1024);
+    const plain = createParallelHistogramKernel(1);
+    try {
+      const n = 5000;
+      const f = 4;
+      const random = createRng(9);
+      const bins = Uint8Array.from({ length: n * f }, () => Math.floor(random() * 256));
+      // On a 2^-20 grid: device fixed point and CPU float64 sums are both exact, so equal.
+      const gh = Float32Array.from({ length: n * 2 }, (_, i) => Math.round((i % 2 ? random() : random() - 0.5) * 2 ** 20) / 2 ** 20);
+      const rows = Uint32Array.from({ length: n }, (_, i) => (i * 7919) % n);
+      const features = Int32Array.of(0, 3);
+      const ranges: Array<[number, number]> = [[0, 1200], [1200, 1200], [1200, 4999], [0, 5000], [4999, 5000], [0, 100], [100, 300]];
+      const many = ranges.map(() => new Float64Array(f * HIST_STRIDE).fill(7));
+      await small.buildMany({ bins, nFeatures: f, rows, gh, features }, ranges, many);
+      for (const [i, [begin, end]] of ranges.entries()) {
+        const one = new Float64Array(f * HIST_STRIDE);
+        plain.build({ bins, nFeatures: f, rows, gh, features, begin, end }, one);
+        // Only the requested features' histograms are defined.
+        for (const feature of features) {
+          const at = feature * HIST_STRIDE;
+          expect(Array.from((many[i] as Float64Array).subarray(at, at + HIST_STRIDE)), `range ${i} feature ${feature}`).toEqual(Array.from(one.subarray(at, at + HIST_STRIDE)));
+        }
+      }
+    } finally {
+      small.dispose();
+      plain.dispose?.();
+    }
+  });
+
   test('buildMany gives what one build per range gives, across row chunks', async () => {
     const k = await kernel();
     try {

@@ -13,8 +13,8 @@
  * and at most 65,535 workgroups; centroids are uploaded per call. Takes the host's `GPU` object
  * as an argument: the engine never reads `navigator` itself. */
 import { EngineError } from '../protocol/errors';
-import { requestComputeDevice } from '../compute/compute-device';
-import { MAP_MODE_READ, MAX_BUFFER_BYTES, USAGE_COPY_DST, USAGE_COPY_SRC, USAGE_MAP_READ, USAGE_STORAGE, USAGE_UNIFORM } from '../compute/webgpu-constants';
+import { deviceLostError, mapForReading, requestComputeDevice } from '../compute/compute-device';
+import { MAX_BUFFER_BYTES, USAGE_COPY_DST, USAGE_COPY_SRC, USAGE_MAP_READ, USAGE_STORAGE, USAGE_UNIFORM } from '../compute/webgpu-constants';
 import { chooseBackend, isGpuLike, type BackendChoice, type BackendPreference } from '../compute/backend-choice';
 import { describeAdapter, isFallbackAdapter, type GpuAdapterLike } from '../gbdt/webgpu-histogram';
 import { columnBits, limbCount, type ClusterSums } from './exact-sums';
@@ -89,6 +89,8 @@ const FLAG_CAP = 65536;
 export interface WebGpuKmeansOptions {
   /** Caps the bytes per data chunk buffer below 256 MiB (tests use it to force chunking). */
   maxChunkBytes?: number;
+  /** Caps the label read-back buffer below the device's maxBufferSize (tests use it to force windows). */
+  maxReadBytes?: number;
 }
 
 export interface WebGpuKmeansKernel extends KmeansKernel {
@@ -113,6 +115,25 @@ interface Chunk {
   norms: GpuBuffer;
   /** The labels of the last assignment (float64 rechecks written back): the device update reads them. */
   labels: GpuBuffer;
+}
+
+/** Consecutive chunks in windows whose labels (4 bytes a row, padded to 16) fit `capBytes`; a chunk larger than that is a window of its own. */
+export function labelWindows<C extends { rowCount: number }>(chunks: readonly C[], capBytes: number): C[][] {
+  const windows: C[][] = [];
+  let current: C[] = [];
+  let bytes = 0;
+  for (const chunk of chunks) {
+    const chunkBytes = chunk.rowCount * 4;
+    if (current.length > 0 && Math.ceil((bytes + chunkBytes) / 16) * 16 > capBytes) {
+      windows.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(chunk);
+    bytes += chunkBytes;
+  }
+  if (current.length > 0) windows.push(current);
+  return windows;
 }
 
 /** Requests an adapter and builds the kernel on it; null without WebGPU or an adapter (fallback adapters accepted). */
@@ -196,7 +217,7 @@ export async function createWebGpuKmeansKernelOnAdapter(adapter: GpuAdapterLike,
 
   const assign = async (data: KmeansData, centroids: Float64Array, k: number, labels: Int32Array): Promise<number> => {
     if (disposed) throw new EngineError('INTERNAL', 'The WebGPU k-means kernel was used after it was disposed.');
-    if (lostMessage !== null) throw new EngineError('INTERNAL', `The WebGPU device was lost (${lostMessage}); choose the CPU backend.`);
+    if (lostMessage !== null) throw deviceLostError(lostMessage);
     const { n, d } = data;
     device.pushErrorScope('out-of-memory');
     device.pushErrorScope('validation');
@@ -220,9 +241,7 @@ export async function createWebGpuKmeansKernelOnAdapter(adapter: GpuAdapterLike,
       cnBuffer = sized(cnBuffer, cn.byteLength, USAGE_STORAGE | USAGE_COPY_DST, 'kmeans-cn');
       device.queue.writeBuffer(ctBuffer, 0, new Uint32Array(ct.buffer));
       device.queue.writeBuffer(cnBuffer, 0, new Uint32Array(cn.buffer));
-      const labelBytes = Math.ceil((n * 4) / 16) * 16;
       const flagBytes = (FLAG_CAP + 1) * 4;
-      readBuffer = sized(readBuffer, labelBytes + flagBytes, USAGE_MAP_READ | USAGE_COPY_DST, 'kmeans-read');
       flagBuffer = sized(flagBuffer, flagBytes, USAGE_STORAGE | USAGE_COPY_SRC | USAGE_COPY_DST, 'kmeans-flagged');
       const clear = device.createCommandEncoder();
       clear.clearBuffer(flagBuffer, 0, flagBytes);
@@ -257,12 +276,8 @@ export async function createWebGpuKmeansKernelOnAdapter(adapter: GpuAdapterLike,
         pass.setBindGroup(0, group);
         pass.dispatchWorkgroups(Math.ceil(chunk.rowCount / workgroupSize));
         pass.end();
-        encoder.copyBufferToBuffer(chunk.labels, 0, readBuffer, chunk.firstRow * 4, chunk.rowCount * 4);
         device.queue.submit([encoder.finish()]);
       }
-      const copy = device.createCommandEncoder();
-      copy.copyBufferToBuffer(flagBuffer, 0, readBuffer, labelBytes, flagBytes);
-      device.queue.submit([copy.finish()]);
     } catch (error) {
       encodeError = error;
     }
@@ -271,20 +286,41 @@ export async function createWebGpuKmeansKernelOnAdapter(adapter: GpuAdapterLike,
     if (encodeError !== null) throw encodeError;
     const failure = validation ?? memory;
     if (failure) throw new EngineError('INTERNAL', `The WebGPU k-means kernel failed: ${failure.message}`);
-    if (!readBuffer || !state) throw new EngineError('INTERNAL', 'The WebGPU k-means kernel lost its buffers.');
-    const labelBytes = Math.ceil((n * 4) / 16) * 16;
+    if (!flagBuffer || !state) throw new EngineError('INTERNAL', 'The WebGPU k-means kernel lost its buffers.');
+    // The labels come back through one mapped buffer, in windows of whole chunks when they would
+    // not fit one (over 64M rows); the flagged rows' list rides with the last window.
     const flagBytes = (FLAG_CAP + 1) * 4;
-    await readBuffer.mapAsync(MAP_MODE_READ, 0, labelBytes + flagBytes);
-    let flagged: Uint32Array;
-    try {
-      const mapped = readBuffer.getMappedRange(0, labelBytes + flagBytes);
-      labels.set(new Int32Array(mapped, 0, n));
-      const flags = new Uint32Array(mapped, labelBytes, FLAG_CAP + 1);
-      const count = flags[0] as number;
-      // Too many to list: recheck every row (exact, as slow as the CPU kernel).
-      flagged = count <= FLAG_CAP ? flags.slice(1, 1 + count) : Uint32Array.from({ length: n }, (_, i) => i);
-    } finally {
-      readBuffer.unmap();
+    const readCap = Math.min(device.limits.maxBufferSize, options.maxReadBytes ?? Infinity);
+    const windows = labelWindows(state.chunks, readCap - flagBytes);
+    const windowBytes = (chunks: Chunk[]): number => Math.ceil(chunks.reduce((sum, c) => sum + c.rowCount * 4, 0) / 16) * 16;
+    // A last window too full for the list (a chunk near the cap on its own) leaves it a read of its own.
+    if (windowBytes(windows[windows.length - 1] ?? []) + flagBytes > readCap) windows.push([]);
+    readBuffer = sized(readBuffer, Math.max(...windows.map(windowBytes), windowBytes(windows[windows.length - 1] ?? []) + flagBytes), USAGE_MAP_READ | USAGE_COPY_DST, 'kmeans-read');
+    let flagged = new Uint32Array(0);
+    for (let w = 0; w < windows.length; w++) {
+      const chunks = windows[w] as Chunk[];
+      const firstRow = chunks[0]?.firstRow ?? 0;
+      const labelBytes = windowBytes(chunks);
+      const last = w === windows.length - 1;
+      const bytes = labelBytes + (last ? flagBytes : 0);
+      const copy = device.createCommandEncoder();
+      for (const chunk of chunks) copy.copyBufferToBuffer(chunk.labels, 0, readBuffer, (chunk.firstRow - firstRow) * 4, chunk.rowCount * 4);
+      if (last) copy.copyBufferToBuffer(flagBuffer, 0, readBuffer, labelBytes, flagBytes);
+      device.queue.submit([copy.finish()]);
+      await mapForReading(device, readBuffer, bytes, () => lostMessage);
+      try {
+        const mapped = readBuffer.getMappedRange(0, bytes);
+        const rows = chunks.reduce((sum, c) => sum + c.rowCount, 0);
+        labels.set(new Int32Array(mapped, 0, rows), firstRow);
+        if (last) {
+          const flags = new Uint32Array(mapped, labelBytes, FLAG_CAP + 1);
+          const count = flags[0] as number;
+          // Too many to list: recheck every row (exact, as slow as the CPU kernel).
+          flagged = count <= FLAG_CAP ? flags.slice(1, 1 + count) : Uint32Array.from({ length: n }, (_, i) => i);
+        }
+      } finally {
+        readBuffer.unmap();
+      }
     }
     const before = Array.from(flagged, (i) => labels[i] as number);
     refineRows(data, centroids, k, labels, flagged, flagged.length);
@@ -313,6 +349,7 @@ export async function createWebGpuKmeansKernelOnAdapter(adapter: GpuAdapterLike,
         updaterColumns = data.d;
       }
       if (!updater) return false;
+      device.pushErrorScope('out-of-memory');
       device.pushErrorScope('validation');
       let ran = false;
       let runError: unknown = null;
@@ -321,7 +358,15 @@ export async function createWebGpuKmeansKernelOnAdapter(adapter: GpuAdapterLike,
       } catch (error) {
         runError = error;
       }
-      const failure = await device.popErrorScope();
+      // Pop both scopes whatever happened, so they never leak into the next call.
+      const validation = await device.popErrorScope();
+      const memory = await device.popErrorScope();
+      const failure = validation ?? memory;
+      if (runError !== null && lostMessage === null) {
+        // A failed map may be the first sign of a lost device: give its promise a moment to say so.
+        await Promise.race([device.lost, new Promise((resolve) => setTimeout(resolve, 50))]);
+      }
+      if (lostMessage !== null) throw deviceLostError(lostMessage);
       if (runError !== null) throw runError;
       if (failure) throw new EngineError('INTERNAL', `The WebGPU k-means update failed: ${failure.message}`);
       return ran;

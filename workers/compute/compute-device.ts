@@ -5,8 +5,9 @@
  * So the kernel's workgroup size is the largest power of two up to 256 that the adapter allows,
  * and the kernels are written for any such size.
  */
-import { MAX_BUFFER_BYTES } from './webgpu-constants';
-import type { GpuAdapterLike } from './webgpu-types';
+import { EngineError } from '../protocol/errors';
+import { MAP_MODE_READ, MAX_BUFFER_BYTES } from './webgpu-constants';
+import type { GpuAdapterLike, GpuBufferLike, GpuDeviceLike } from './webgpu-types';
 
 export const PREFERRED_WORKGROUP_SIZE = 256;
 /** The least every WebGPU device offers (spec minimum for maxComputeInvocationsPerWorkgroup in compatibility mode is 128). */
@@ -57,4 +58,24 @@ export async function requestComputeDevice<A extends GpuAdapterLike>(adapter: A,
   const workgroupSize = workgroupSizeFor(adapter.limits);
   const device = (await adapter.requestDevice({ label, requiredLimits: computeLimitsFor(adapter.limits, workgroupSize, extra) })) as DeviceOf<A>;
   return { device, workgroupSize };
+}
+
+/** The plain words for a lost device, the same in every kernel. */
+export function deviceLostError(message: string): EngineError {
+  return new EngineError('INTERNAL', `The WebGPU device was lost (${message}); choose the CPU backend.`);
+}
+
+/**
+ * Maps `bytes` of a buffer for reading. A lost device rejects the map before its `lost` promise
+ * settles: give that promise a moment, and report the loss in plain words rather than the map's.
+ */
+export async function mapForReading(device: Pick<GpuDeviceLike, 'lost'>, buffer: GpuBufferLike, bytes: number, lostMessage: () => string | null): Promise<void> {
+  try {
+    await buffer.mapAsync(MAP_MODE_READ, 0, bytes);
+  } catch (error) {
+    if (lostMessage() === null) await Promise.race([device.lost, new Promise((resolve) => setTimeout(resolve, 50))]);
+    const lost = lostMessage();
+    if (lost !== null) throw deviceLostError(lost);
+    throw error;
+  }
 }

@@ -175,6 +175,8 @@ interface GradientState {
 export interface WebGpuHistogramOptions {
   /** Caps the bytes per bin/gradient chunk buffer below 256 MiB (tests use it to force chunking). */
   maxChunkBytes?: number;
+  /** Caps a level's row list and output histograms per submission below the device's binding limit (tests use it to force batches). */
+  maxBindingBytes?: number;
   /**
    * A CPU kernel with helper threads for training's row-wise steps (binning, gradients,
    * partitions, leaf margins); the histograms stay on the device. Made per training run and
@@ -203,6 +205,37 @@ export interface WebGpuHistogramKernel extends HistogramKernel, DeviceTrainer {
   /** Counts of the last device-resident run (level round trips, exact CPU scans). */
   readonly residentStats: ResidentStats;
   dispose(): void;
+}
+
+/**
+ * Splits ranges (indices in order) into batches whose summed row-index bytes (4 per row) and
+ * output histogram bytes each stay within `capBytes`; a range whose rows alone exceed it is a batch
+ * of its own, marked for the CPU.
+ */
+export function deviceBatches(ranges: ReadonlyArray<readonly [number, number]>, rangeBytes: number, capBytes: number): Array<{ indices: number[]; onCpu: boolean }> {
+  const batches: Array<{ indices: number[]; onCpu: boolean }> = [];
+  let current: number[] = [];
+  let rowBytes = 0;
+  let histBytes = 0;
+  ranges.forEach(([begin, end], k) => {
+    const bytes = Math.max(0, end - begin) * 4;
+    const onCpu = bytes > capBytes || rangeBytes > capBytes;
+    if (current.length > 0 && (onCpu || rowBytes + bytes > capBytes || histBytes + rangeBytes > capBytes)) {
+      batches.push({ indices: current, onCpu: false });
+      current = [];
+      rowBytes = 0;
+      histBytes = 0;
+    }
+    if (onCpu) {
+      batches.push({ indices: [k], onCpu: true });
+      return;
+    }
+    current.push(k);
+    rowBytes += bytes;
+    histBytes += rangeBytes;
+  });
+  if (current.length > 0) batches.push({ indices: current, onCpu: false });
+  return batches;
 }
 
 function isGpuLike(value: unknown): value is GpuLike {
@@ -262,6 +295,8 @@ export async function createWebGpuHistogramKernelOnAdapter(adapter: GpuAdapterLi
   const quantiseParams = device.createBuffer({ label: 'histogram-quantise-params', size: 16, usage: USAGE_UNIFORM | USAGE_COPY_DST });
   let rawBuffer: GpuBufferLike | null = null;
   const chunkBytes = Math.min(wantedBytes, device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+  // One binding's limit: the row list and the output histograms of a batch must each fit it.
+  const bindingBytes = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize, options.maxBindingBytes ?? Infinity);
   const maxGroups = device.limits.maxComputeWorkgroupsPerDimension;
   const params = device.createBuffer({ label: 'histogram-params', size: 32, usage: USAGE_UNIFORM | USAGE_COPY_DST });
   const paramWords = new Uint32Array(8);
@@ -377,8 +412,27 @@ export async function createWebGpuHistogramKernelOnAdapter(adapter: GpuAdapterLi
     return { rows: grouped, offsets };
   }
 
-  /** Histograms of several row ranges of one request: one submission and one read-back for all. */
+  /**
+   * Histograms of several row ranges of one request. The ranges go in batches whose row list and
+   * output histograms each fit one device buffer (many rows, or many nodes of a deep level, would
+   * not); a range whose rows alone would not fit is built on the CPU.
+   */
   async function run(request: Omit<HistogramRequest, 'begin' | 'end'>, ranges: ReadonlyArray<readonly [number, number]>, outs: Float64Array[]): Promise<void> {
+    const rangeBytes = request.features.length * BINS_PER_FEATURE * WORDS_PER_BIN * 4;
+    for (const batch of deviceBatches(ranges, rangeBytes, bindingBytes)) {
+      if (batch.onCpu) {
+        for (const k of batch.indices) {
+          const [begin, end] = ranges[k] as readonly [number, number];
+          cpuHistogramKernel.build({ ...request, begin, end }, outs[k] as Float64Array);
+        }
+      } else {
+        await runBatch(request, batch.indices.map((k) => ranges[k] as readonly [number, number]), batch.indices.map((k) => outs[k] as Float64Array));
+      }
+    }
+  }
+
+  /** Histograms of several row ranges of one request: one submission and one read-back for all. */
+  async function runBatch(request: Omit<HistogramRequest, 'begin' | 'end'>, ranges: ReadonlyArray<readonly [number, number]>, outs: Float64Array[]): Promise<void> {
     if (disposed) throw new EngineError('INTERNAL', 'The WebGPU histogram kernel was used after it was disposed.');
     if (lostMessage !== null) throw new EngineError('INTERNAL', `The WebGPU device was lost (${lostMessage}); choose the CPU backend.`);
     const { bins, nFeatures, gh } = request;

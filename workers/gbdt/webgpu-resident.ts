@@ -36,11 +36,16 @@
  *   - a feature whose winner is too close to its runner-up (or whose min_child_weight test was
  *     too close to call) is scanned exactly on the CPU from its histogram (4 KB read back) — but
  *     only when its float32 best could reach the node's best of the other features. Rare.
+ * With a scale_pos_weight that is not a short binary fraction (1, 2, 0.5 and 2.5 are; 3.7 is not),
+ * f32(g * w) and f32(h * w) carry more bits than the fixed point holds: each pair is rounded at
+ * 1/S (about 2^-61 of the total), the CPU sums the unrounded pairs in float64 (also rounding), and
+ * a split whose gain ties another's within that rounding may differ from the CPU trainer's.
  * Unsupported settings (other objectives, row or column subsampling, alpha, max_delta_step,
  * buffers over the device's limits) decline with a reason and the trainer takes the per-level
  * path (webgpu-train.ts).
  */
 import { MAP_MODE_READ, USAGE_COPY_DST, USAGE_COPY_SRC, USAGE_MAP_READ, USAGE_STORAGE, USAGE_UNIFORM } from '../compute/webgpu-constants';
+import { deviceLostError } from '../compute/compute-device';
 import { fixedPointScale, readFixedPoint } from '../compute/fixed-point';
 import type { GpuBindGroupLike, GpuBufferLike, GpuCommandEncoderLike, GpuComputePassLike, GpuComputePipelineLike, GpuDeviceLike } from '../compute/webgpu-types';
 import { EngineError, cancelledError } from '../protocol/errors';
@@ -205,6 +210,19 @@ export async function trainResident(
   const scan: { buffer: GpuBufferLike | null } = { buffer: null };
   device.pushErrorScope('out-of-memory');
   device.pushErrorScope('validation');
+  let scopesOpen = true;
+  /** Fails the run on a GPU error so far (a limit a real device enforces, out of memory); reopens the scopes when asked. */
+  const checkScopes = async (reopen: boolean): Promise<void> => {
+    const validation = await device.popErrorScope();
+    const memory = await device.popErrorScope();
+    scopesOpen = false;
+    const failure = validation ?? memory;
+    if (failure) throw new EngineError('INTERNAL', `The WebGPU device trainer failed: ${failure.message}`);
+    if (!reopen) return;
+    device.pushErrorScope('out-of-memory');
+    device.pushErrorScope('validation');
+    scopesOpen = true;
+  };
   try {
     // --- Buffers for the run. ---
     const binsBuf = buffer(binWords.byteLength, STORAGE, 'resident-bins');
@@ -545,7 +563,7 @@ export async function trainResident(
 
     for (let round = 0; round < p.num_boost_round; round++) {
       if (options.signal?.aborted) throw cancelledError();
-      if (lost !== null) throw new EngineError('INTERNAL', `The WebGPU device was lost (${lost}); choose the CPU backend.`);
+      if (lost !== null) throw deviceLostError(lost);
       const builder = new TreeBuilder();
       const splitBins: number[] = [];
       const leafValues = new Float32Array(maxNodes);
@@ -622,14 +640,14 @@ export async function trainResident(
       if (evaluateTrain) await flushTail();
       const report: RoundReport = { round: round + 1, train: evaluateTrain && trainMargins ? evaluate(p.eval_metric, p, trainMargins, train.labels) : {} };
       if (validData && validMargins && options.valid) report.valid = evaluate(p.eval_metric, p, validMargins, options.valid.labels);
+      // An error in the first tree (setup, a device limit) fails the run now, not after the last
+      // round: until then a failed pass reads back zeros and the trees would quietly be leaves.
+      if (round === 0) await checkScopes(true);
       if (await rounds.end(round, report)) break;
     }
     const bestIteration = rounds.bestIteration();
     if (bestIteration !== null) trees.length = bestIteration + 1;
-    const validation = await device.popErrorScope();
-    const memory = await device.popErrorScope();
-    const failure = validation ?? memory;
-    if (failure) throw new EngineError('INTERNAL', `The WebGPU device trainer failed: ${failure.message}`);
+    await checkScopes(false);
     return {
       model: { objective: p.objective, numClass: 0, baseScore: start.baseScore, numFeature: F, featureNames: options.featureNames, trees, treeInfo: trees.map(() => 0), bestIteration },
       history: rounds.history,
@@ -639,8 +657,13 @@ export async function trainResident(
     };
   } catch (error) {
     // Leave no error scope behind for the next run.
-    await device.popErrorScope().catch(() => null);
-    await device.popErrorScope().catch(() => null);
+    if (scopesOpen) {
+      await device.popErrorScope().catch(() => null);
+      await device.popErrorScope().catch(() => null);
+    }
+    // A failed map may be the first sign of a lost device: give its promise a moment to say so.
+    if (!(error instanceof EngineError) && lost === null) await Promise.race([device.lost, new Promise((resolve) => setTimeout(resolve, 50))]);
+    if (lost !== null) throw deviceLostError(lost);
     throw error;
   } finally {
     for (const b of owned) b.destroy();
