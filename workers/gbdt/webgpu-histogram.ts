@@ -27,7 +27,7 @@
  * Bins and gradients are split into row chunks of at most 256 MiB per buffer (less when the
  * device's limits are lower); a call dispatches once per chunk that holds some of its rows.
  */
-import { requestComputeDevice } from '../compute/compute-device';
+import { deviceLostError, requestComputeDevice } from '../compute/compute-device';
 import { fixedPointScale, readFixedPoint } from '../compute/fixed-point';
 import { ATOMIC_ADD64_WGSL, FIXED_POINT_WGSL } from '../compute/fixed-point-wgsl';
 import { MAP_MODE_READ, MAX_BUFFER_BYTES, USAGE_COPY_DST, USAGE_COPY_SRC, USAGE_MAP_READ, USAGE_STORAGE, USAGE_UNIFORM } from '../compute/webgpu-constants';
@@ -434,7 +434,7 @@ export async function createWebGpuHistogramKernelOnAdapter(adapter: GpuAdapterLi
   /** Histograms of several row ranges of one request: one submission and one read-back for all. */
   async function runBatch(request: Omit<HistogramRequest, 'begin' | 'end'>, ranges: ReadonlyArray<readonly [number, number]>, outs: Float64Array[]): Promise<void> {
     if (disposed) throw new EngineError('INTERNAL', 'The WebGPU histogram kernel was used after it was disposed.');
-    if (lostMessage !== null) throw new EngineError('INTERNAL', `The WebGPU device was lost (${lostMessage}); choose the CPU backend.`);
+    if (lostMessage !== null) throw deviceLostError(lostMessage);
     const { bins, nFeatures, gh } = request;
     const nRows = Math.floor(bins.length / nFeatures);
     if (nRows * nFeatures !== bins.length || gh.length < nRows * 2) {

@@ -16,7 +16,7 @@
  */
 import { isGpuLike } from '../compute/backend-choice';
 import { describeAdapter } from '../compute/adapter-kind';
-import { requestComputeDevice } from '../compute/compute-device';
+import { deviceLostError, requestComputeDevice } from '../compute/compute-device';
 import { MAP_MODE_READ, USAGE_COPY_DST, USAGE_COPY_SRC, USAGE_MAP_READ, USAGE_STORAGE, USAGE_UNIFORM } from '../compute/webgpu-constants';
 import type { GpuAdapterLike, GpuBufferLike, GpuComputePipelineLike } from '../compute/webgpu-types';
 import { EngineError, cancelledError } from '../protocol/errors';
@@ -168,7 +168,7 @@ export async function createWebGpuPredictorOnAdapter(adapter: GpuAdapterLike, op
   void device.lost.then((info) => {
     lostMessage = info.message || info.reason || 'unknown reason';
   });
-  const lostError = (): EngineError => new EngineError('INTERNAL', `The WebGPU device was lost (${lostMessage ?? 'unknown reason'}); choose the CPU backend.`);
+  const lostError = (): EngineError => deviceLostError(lostMessage ?? 'unknown reason');
   let pipeline: GpuComputePipelineLike;
   try {
     pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module: device.createShaderModule({ code: predictWgsl(workgroupSize) }), entryPoint: 'main' } });
