@@ -178,6 +178,17 @@ describe.skipIf(skipReason !== '')('model.predict on the device', () => {
     await job('after_loss');
     expect(devices.length).toBe(2);
     expectSameRows(await scored('after_loss'), await scored('before_loss'), ['prediction']);
+    // Closing the engine lets the kept device go (the host's dispose calls the service's).
+    let destroyed = 0;
+    const kept = devices[1] as GpuDeviceLike;
+    const destroy = kept.destroy.bind(kept);
+    kept.destroy = () => {
+      destroyed++;
+      destroy();
+    };
+    lossy.dispose();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(destroyed).toBe(1);
   });
 });
 

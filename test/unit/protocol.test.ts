@@ -36,6 +36,21 @@ function setup(): { host: JobHost; client: JobClient<TestJobs> } {
 }
 
 describe('job protocol', () => {
+  it('dispose releases what services kept between jobs, each once, even when one release throws', () => {
+    const { host } = setup();
+    const released: string[] = [];
+    host.onDispose(() => released.push('device'));
+    host.onDispose(() => {
+      throw new Error('already gone');
+    });
+    host.onDispose(() => released.push('cache'));
+    expect(released).toEqual([]);
+    host.dispose();
+    expect(released).toEqual(['device', 'cache']);
+    host.dispose();
+    expect(released).toEqual(['device', 'cache']);
+  });
+
   it('reports progress with fraction and phase, then the typed result', async () => {
     const { client } = setup();
     const seen: Array<{ fraction: number; phase: string }> = [];

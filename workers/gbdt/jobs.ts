@@ -131,6 +131,13 @@ export class ModelService {
     return this.devicePredictor;
   }
 
+  /** Lets the kept device predictor go (the engine is closing). */
+  dispose(): void {
+    const pending = this.devicePredictor;
+    this.devicePredictor = null;
+    void pending?.then((predictor) => predictor.dispose(), () => undefined);
+  }
+
   /** Margins of `model` on the device; after an internal failure (a lost device) the predictor is dropped. */
   private async deviceMargins(predictor: WebGpuPredictor, model: BoostedModel, columns: Float32Array[], n: number, signal: AbortSignal): Promise<Float64Array> {
     try {
@@ -845,6 +852,7 @@ function toModelFeature(spec: FeatureSpec): ModelFeature {
 export function registerModelJobs(host: JobHost, engine: DataEngine, options: EngineHostOptions): void {
   const on = jobRegistrar<ModelJobs>(host);
   const models = new ModelService(engine, options.gpu, options.helperThreads);
+  host.onDispose(() => models.dispose());
   on('model.train', (p, ctx) => models.train(p, ctx));
   on('model.evaluate', (p, ctx) => models.evaluateJob(p, ctx));
   on('model.shap', async (p) => models.shapJob(p));

@@ -60,6 +60,13 @@ export class JobHost {
     this.handlers.set(kind, handler as JobHandler<unknown, unknown>);
   }
 
+  private readonly releasers: Array<() => void> = [];
+
+  /** Runs `release` when the host is disposed: resources a service keeps between jobs (a GPU device). */
+  onDispose(release: () => void): void {
+    this.releasers.push(release);
+  }
+
   announceReady(info: unknown): void {
     this.transport.send({ type: 'ready', info });
   }
@@ -68,6 +75,13 @@ export class JobHost {
     this.unsubscribe();
     for (const job of this.queue) job.controller.abort();
     this.current?.controller.abort();
+    for (const release of this.releasers.splice(0)) {
+      try {
+        release();
+      } catch {
+        // Disposal goes on: one service failing to let go must not keep the others.
+      }
+    }
   }
 
   private receive(message: ToEngine): void {
