@@ -10,7 +10,7 @@ import type { NodeEngine } from '../node/engine-node';
  * --help and --version, never start it.
  */
 const ENGINE_COMMANDS: ReadonlyMap<string, true | ReadonlySet<string>> = new Map<string, true | ReadonlySet<string>>([
-  ...['profile', 'query', 'train', 'predict', 'export', 'features', 'cluster'].map((c) => [c, true] as const),
+  ...['profile', 'query', 'train', 'predict', 'evaluate', 'export', 'features', 'cluster'].map((c) => [c, true] as const),
   ['rules', new Set(['mine'])],
   ['tags', new Set(['eval'])],
   ['labels', new Set(['train', 'apply', 'eval'])],

@@ -17,6 +17,7 @@ Commands:
   query FILE... --sql "SQL" [--out F]   Run SQL over files (each file is a table named after it)
   train FILE --target COL --out M.json  Train an XGBoost-compatible boosted-tree model
   predict M.json FILE --out F           Score a file with a model (one row per input row)
+  evaluate M.json FILE [--target COL]   A model's metrics on a labelled file (AUC, RMSE, ...)
   export M.json --format sql|onnx --out F
                                         An lr/fm model as SQL (any pack dialect), lr/fm/deepfm as ONNX
   features TEMPLATE FILE --out F        Entity features (rfm|funnel|categories|time|all) from events
@@ -62,6 +63,7 @@ export async function main(commandLine: string[], io: Io = defaultIo): Promise<n
     if (command === 'query') return await queryCommand(rest, io);
     if (command === 'train') return await trainCommand(rest, io);
     if (command === 'predict') return await predictCommand(rest, io);
+    if (command === 'evaluate') return await (await import('./evaluate')).evaluateCommand(rest, io);
     if (command === 'export') return await (await import('./export')).exportCommand(rest, io);
     if (command === 'features') return await featuresCommand(rest, io);
     if (command === 'cluster') return await clusterCommand(rest, io);
