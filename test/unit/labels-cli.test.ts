@@ -45,11 +45,12 @@ describe('assay labels', { timeout: 240_000 }, () => {
   it('prints help for each command and exits 2 on bad arguments', async () => {
     const top = await assayLabels('--help');
     expect(top.code).toBe(0);
-    expect(top.stdout).toMatch(/^Usage: assay labels <train\|apply\|eval>/);
+    expect(top.stdout).toMatch(/^Usage: assay labels <train\|apply\|eval\|review>/);
     for (const [sub, usage] of [
       ['train', /^Usage: assay labels train FILE --text COL --label COL --out LABELER.json/],
       ['apply', /^Usage: assay labels apply LABELER.json FILE --out OUT/],
       ['eval', /^Usage: assay labels eval LABELER.json FILE --label COL/],
+      ['review', /^Usage: assay labels review LABELER.json FILE --out REVIEW.csv/],
     ] as const) {
       const help = await assayLabels(sub, '--help');
       expect(help.code).toBe(0);
@@ -104,6 +105,52 @@ describe('assay labels', { timeout: 240_000 }, () => {
     expect(e.accuracy).toBeGreaterThan(0.95);
     expect(e.macroF1).toBeGreaterThan(0.9);
     expect(e.withoutLabel).toBe(summary.rows.withoutLabel);
+  });
+
+  it('review loop: the least sure rows to a file, filled in, and trained on with --corrections', async () => {
+    const labeler = path.join(dir, 'review.labeler.json');
+    expect((await assayLabels('train', retailCsv, '--text', 'description', '--label', 'product_type', '--min-precision', '0.95', '--out', labeler)).code).toBe(0);
+    const queue = path.join(dir, 'review.csv');
+    const review = await assayLabels('review', labeler, retailCsv, '--out', queue, '--limit', '40');
+    expect(review.code, review.stderr).toBe(0);
+    const counts = JSON.parse(review.stdout) as { rows: number; unlabelled: number; total: number };
+    expect(counts.rows).toBe(40);
+    expect(counts.unlabelled).toBeGreaterThan(40);
+    expect(counts.total).toBe(fs.readFileSync(retailCsv, 'utf8').trimEnd().split('\n').length - 1);
+    expect(review.stderr).toMatch(/wrote 40 rows to review to .*review\.csv; [\d,]+ of [\d,]+ rows are left unlabelled/);
+    const engine = await createInProcessEngine();
+    let filled: string;
+    try {
+      const { client } = engine;
+      const t = await client.run('data.open', { source: { kind: 'path', path: queue } });
+      const input = await client.run('data.open', { source: { kind: 'path', path: retailCsv } });
+      // The queue as the Labels view shows it: its rows' texts are the input's, most uncertain first, no label yet.
+      const check = await client.run('sql.run', {
+        sql: `WITH q AS (SELECT *, confidence - second_confidence AS margin, lag(confidence - second_confidence) OVER () AS previous FROM "${t.name}")
+              SELECT count(*) FILTER (WHERE q.text IS DISTINCT FROM i.description) AS wrong_text, count(*) FILTER (WHERE q.label IS NOT NULL) AS labelled,
+                count(*) FILTER (WHERE q.margin < q.previous - 1e-4) AS out_of_order
+              FROM q JOIN (SELECT row_number() OVER () - 1 AS r, description FROM "${input.name}") i ON i.r = q."row"`,
+        preview: 1,
+      });
+      const { tableFromIPC } = await import('apache-arrow');
+      const row = tableFromIPC(check.preview).get(0)?.toJSON() as Record<string, bigint>;
+      expect(row).toEqual({ wrong_text: 0n, labelled: 0n, out_of_order: 0n });
+      // A reviewer accepts the best label of the first 15 rows and leaves the rest empty.
+      await client.run('sql.run', { sql: `CREATE TABLE reviewed AS SELECT * EXCLUDE (rn) REPLACE (CASE WHEN rn <= 15 THEN best END AS label) FROM (SELECT *, row_number() OVER () AS rn FROM "${t.name}")` });
+      filled = path.join(dir, 'review_filled.csv');
+      await client.run('data.export', { from: { table: 'reviewed' }, format: 'csv', path: filled });
+    } finally {
+      await engine.close();
+    }
+    const retrained = await assayLabels('train', retailCsv, '--text', 'description', '--label', 'product_type', '--min-precision', '0.95', '--corrections', filled, '--out', path.join(dir, 'review2.labeler.json'));
+    expect(retrained.code, retrained.stderr).toBe(0);
+    expect(retrained.stderr).toMatch(/15 reviewed rows from /);
+    expect((JSON.parse(retrained.stdout) as { warnings: string[] }).warnings).toContain('15 reviewed rows added to the training rows.');
+    // A file without the columns is refused before training, in words.
+    const wrong = writeFixture(dir, 'not_review.csv', 'title,kind\nmug,mug\n');
+    const refused = await assayLabels('train', retailCsv, '--text', 'description', '--label', 'product_type', '--corrections', wrong, '--out', path.join(dir, 'review3.labeler.json'));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/not_review\.csv has no "text" or "label" column: corrections need "text" and "label"/);
   });
 
   it('saves the keyword rules as labelling tags that a rule pack exports as SQL', async () => {

@@ -13,7 +13,7 @@ const ENGINE_COMMANDS: ReadonlyMap<string, true | ReadonlySet<string>> = new Map
   ...['profile', 'query', 'train', 'predict', 'evaluate', 'export', 'features', 'cluster'].map((c) => [c, true] as const),
   ['rules', new Set(['mine'])],
   ['tags', new Set(['eval'])],
-  ['labels', new Set(['train', 'apply', 'eval'])],
+  ['labels', new Set(['train', 'apply', 'eval', 'review'])],
   ['pack', new Set(['build', 'validate', 'diff'])],
 ]);
 

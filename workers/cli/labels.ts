@@ -5,11 +5,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { EngineError, labelRulesToTagSet, parseTagSet, parseTagSetJson, type EngineClient, type LabelReport, type TagSet } from '../api';
+import { quoteIdent, quoteLiteral } from '../data/sql-text';
 import { writeFileAtomic } from '../node/atomic-write';
 import { EXIT, UsageError, defaultIo, openFiles, outputFormat, parseCommandLine, parseNumberOption, requireFile, runCommand, withEngine, writeOutput, type Io } from './common';
 import { VALUE_OPTIONS, labelValueJson, openValueSpec, valueOptions } from './value';
 
-export const LABELS_HELP = `Usage: assay labels <train|apply|eval> ...
+export const LABELS_HELP = `Usage: assay labels <train|apply|eval|review> ...
 
 Entity labels (category, brand, attribute) from product text: keyword rules first where they
 are precise, a softmax classifier on hashed word and character n-grams for the rest.
@@ -17,6 +18,10 @@ are precise, a softmax classifier on hashed word and character n-grams for the r
   assay labels train FILE --text COL --label COL --out LABELER.json [options]
   assay labels apply LABELER.json FILE --out OUT [options]
   assay labels eval LABELER.json FILE --label COL [options]
+  assay labels review LABELER.json FILE --out REVIEW.csv [options]
+
+Review loop: 'review' writes the rows the labeler is least sure of with an empty "label" column;
+fill it in (leave a row empty to skip it) and train again with --corrections REVIEW.csv.
 
 Run 'assay labels <command> --help' for a command's options.`;
 
@@ -43,6 +48,9 @@ Options:
   --seed N              Seed of the split and the training order (default 0)
   --no-rules            Classifier only (no keyword rules)
   --report FILE.json    Also write the full report (with the precision/coverage curve)
+  --corrections FILE    Reviewed rows to add to the training rows: a CSV or Parquet file with
+                        "text" and "label" columns (what assay labels review writes, once its
+                        "label" column is filled in); rows with an empty label are skipped
   --tags FILE.json      Also save the keyword rules as labelling tags into a tag set (created
                         if missing; group "<label> keywords" replaced), for assay pack build:
                         the rules then run as SQL in every dialect. The classifier is not SQL;
@@ -62,6 +70,21 @@ Options:
   --min-confidence C    Leave "label" empty below confidence C (0 to 1)
   --at-precision        Leave "label" empty where the label's own threshold (chosen for the
                         labeler's minimum precision) is not met
+  -h, --help            Show this help`;
+
+export const LABELS_REVIEW_HELP = `Usage: assay labels review LABELER.json FILE --out REVIEW.csv [options]
+
+Writes the rows of FILE the labeler leaves unlabelled at its thresholds, most uncertain first
+(smallest margin between its two best labels), as the Labels view's review queue shows them:
+"row" (0-based, in FILE), "text", "best" and "confidence", "second" and "second_confidence",
+and an empty "label" column to fill in. Train again with
+  assay labels train FILE --text COL --label COL --corrections REVIEW.csv --out LABELER.json
+and the filled-in rows become training rows. Prints how many rows are unlabelled.
+
+Options:
+  --out FILE            Output file, .csv or .parquet (required)
+  --text COL            The text column (default: the one the labeler was trained on)
+  --limit N             Rows at most (default 200, at most 10000)
   -h, --help            Show this help`;
 
 export const LABELS_EVAL_HELP = `Usage: assay labels eval LABELER.json FILE --label COL [options]
@@ -115,6 +138,27 @@ function reportSummary(report: LabelReport): Record<string, unknown> {
   };
 }
 
+/** The filled-in rows of a review file (columns "text" and "label"; rows without a label skipped). */
+async function readCorrections(client: EngineClient, file: string, io: Io): Promise<Array<{ text: string; label: string }>> {
+  const [table] = (await openFiles(client, [file], io)) as [string];
+  const columns = (await client.run('sql.run', { sql: `SELECT * FROM ${quoteIdent(table)} LIMIT 0` })).columns.map((c) => c.name);
+  const missing = ['text', 'label'].filter((c) => !columns.includes(c));
+  if (missing.length > 0) throw new EngineError('BAD_INPUT', `${file} has no ${missing.map((c) => `"${c}"`).join(' or ')} column: corrections need "text" and "label" (as assay labels review writes them).`);
+  const result = await client.run('sql.run', {
+    sql: `SELECT CAST("text" AS VARCHAR) AS text, trim(CAST("label" AS VARCHAR)) AS label FROM ${quoteIdent(table)} WHERE "text" IS NOT NULL AND "label" IS NOT NULL AND trim(CAST("label" AS VARCHAR)) <> ''`,
+    preview: 1_000_000,
+  });
+  const { tableFromIPC } = await import('apache-arrow');
+  const rows = tableFromIPC(result.preview);
+  const texts = rows.getChild('text');
+  const labels = rows.getChild('label');
+  const corrections: Array<{ text: string; label: string }> = [];
+  for (let i = 0; i < rows.numRows; i++) corrections.push({ text: String(texts?.get(i)), label: String(labels?.get(i)) });
+  if (result.rowCount > corrections.length) throw new EngineError('BAD_INPUT', `${file} has ${result.rowCount.toLocaleString('en-US')} filled-in rows; corrections take 1,000,000 at most.`);
+  io.err(`${corrections.length.toLocaleString('en-US')} reviewed row${corrections.length === 1 ? '' : 's'} from ${file}`);
+  return corrections;
+}
+
 /** Reads a labeler file and loads it into the engine; its id. */
 async function loadLabeler(client: EngineClient, file: string): Promise<string> {
   let parsed: unknown;
@@ -140,6 +184,7 @@ async function trainMain(argv: string[], io: Io): Promise<number> {
         'no-rules': { type: 'boolean' },
         report: { type: 'string' },
         tags: { type: 'string' },
+        corrections: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     },
@@ -167,10 +212,14 @@ async function trainMain(argv: string[], io: Io): Promise<number> {
   const minPrecision = parseNumberOption('min-precision', values['min-precision'], (v) => v > 0 && v <= 1, 'above 0 and at most 1');
   const epochs = parseNumberOption('epochs', values.epochs, (v) => Number.isInteger(v) && v >= 1 && v <= 1000, 'a whole number from 1 to 1000');
   const seed = parseNumberOption('seed', values.seed, (v) => Number.isInteger(v) && v >= 0, 'a whole number >= 0');
+  const correctionsFile = stringOption(values, 'corrections');
   requireFile(file);
+  if (correctionsFile) requireFile(correctionsFile);
   return withEngine(async ({ client }) => {
     const [table] = (await openFiles(client, [file], io)) as [string];
+    const corrections = correctionsFile ? await readCorrections(client, correctionsFile, io) : [];
     const summary = await client.run('labels.train', {
+      ...(corrections.length > 0 ? { corrections } : {}),
       source: { table },
       textColumn: text,
       labelColumn: label,
@@ -299,6 +348,44 @@ async function evalMain(argv: string[], io: Io): Promise<number> {
 }
 
 /** Runs `assay labels ...`; returns the exit code. */
+async function reviewMain(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommandLine(
+    { options: { out: { type: 'string' }, text: { type: 'string' }, limit: { type: 'string' }, help: { type: 'boolean', short: 'h' } } },
+    argv,
+    LABELS_REVIEW_HELP,
+  );
+  if (values.help) {
+    io.out(LABELS_REVIEW_HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length !== 2) throw new UsageError(`labels review takes LABELER.json and FILE (got ${positionals.length} arguments).\n\n${LABELS_REVIEW_HELP}`);
+  const [labelerFile, file] = positionals as [string, string];
+  const out = stringOption(values, 'out');
+  if (!out) throw new UsageError(`labels review needs --out REVIEW.csv.\n\n${LABELS_REVIEW_HELP}`);
+  outputFormat(out);
+  const text = stringOption(values, 'text');
+  const limit = parseNumberOption('limit', values.limit, (v) => Number.isInteger(v) && v >= 1 && v <= 10_000, 'a whole number from 1 to 10000') ?? 200;
+  requireFile(labelerFile);
+  requireFile(file);
+  return withEngine(async ({ client }) => {
+    const labelerId = await loadLabeler(client, labelerFile);
+    const [table] = (await openFiles(client, [file], io)) as [string];
+    const review = await client.run('labels.review', { labelerId, source: { table }, limit, ...(text ? { textColumn: text } : {}) });
+    // The queue as a table (typed columns even when it is empty), written as any output is.
+    const literal = (v: string | null): string => (v === null ? 'NULL' : quoteLiteral(v));
+    const values = review.rows.map((r) => `(${r.row}, ${literal(r.text)}, ${literal(r.best)}, ${r.confidence}, ${literal(r.second)}, ${r.secondConfidence})`);
+    const source = values.length > 0 ? `(VALUES ${values.join(', ')})` : '(SELECT NULL, NULL, NULL, NULL, NULL, NULL WHERE false)';
+    const queued = await client.run('sql.run', {
+      sql: `SELECT CAST(c0 AS BIGINT) AS "row", CAST(c1 AS VARCHAR) AS "text", CAST(c2 AS VARCHAR) AS best, round(CAST(c3 AS DOUBLE), 4) AS confidence, CAST(c4 AS VARCHAR) AS second, round(CAST(c5 AS DOUBLE), 4) AS second_confidence, CAST(NULL AS VARCHAR) AS label FROM ${source} AS q(c0, c1, c2, c3, c4, c5)`,
+    });
+    if (!queued.resultId) throw new EngineError('INTERNAL', 'The review queue gave no rows to write.');
+    await writeOutput(client, { resultId: queued.resultId }, out);
+    io.err(`wrote ${review.rows.length.toLocaleString('en-US')} rows to review to ${out}; ${review.unlabelled.toLocaleString('en-US')} of ${review.total.toLocaleString('en-US')} rows are left unlabelled at the labeler's thresholds`);
+    io.out(JSON.stringify({ rows: review.rows.length, unlabelled: review.unlabelled, total: review.total }, null, 2));
+    return EXIT.ok;
+  });
+}
+
 export async function labelsCommand(argv: string[], io: Io = defaultIo): Promise<number> {
   return runCommand(io, async () => {
     const [sub, ...rest] = argv;
@@ -309,6 +396,7 @@ export async function labelsCommand(argv: string[], io: Io = defaultIo): Promise
     if (sub === 'train') return trainMain(rest, io);
     if (sub === 'apply') return applyMain(rest, io);
     if (sub === 'eval') return evalMain(rest, io);
+    if (sub === 'review') return reviewMain(rest, io);
     throw new UsageError(`Unknown labels command "${sub}".\n\n${LABELS_HELP}`);
   });
 }
