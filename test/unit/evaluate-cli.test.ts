@@ -63,6 +63,14 @@ describe('assay evaluate', { timeout: 240_000 }, () => {
     expect(lower.binary.confusion.tp! + lower.binary.confusion.fp!).toBeLessThan(tp + fp);
     expect(lower.binary.auc).toBe(report.binary.auc);
     expect(lower.binary.roc).toBeDefined();
+    // --importance: mean |SHAP| per feature on the file's rows; "a" drives the label more than "b".
+    const explained = await assay('evaluate', model, newCsv, '--importance');
+    expect(explained.code, explained.stderr).toBe(0);
+    const importance = (JSON.parse(explained.stdout) as { importance: { rows: number; features: Array<{ feature: string; meanAbsShap: number }> } }).importance;
+    expect(importance.rows).toBe(600);
+    expect(importance.features.map((f) => f.feature)).toEqual(['a', 'b']);
+    expect(importance.features[0]?.meanAbsShap).toBeGreaterThan(importance.features[1]?.meanAbsShap as number);
+    expect(importance.features[1]?.meanAbsShap).toBeGreaterThan(0);
   });
 
   it('a number: RMSE of the model on the new file; an lr model evaluates too', async () => {

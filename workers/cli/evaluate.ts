@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { EXIT, UsageError, openFiles, parseCommandLine, parseNumberOption, requireFile, withEngine, type Io } from './common';
 
-export const EVALUATE_HELP = `Usage: assay evaluate MODEL.json FILE [--target COL] [--positive VALUE] [--threshold T] [--curves]
+export const EVALUATE_HELP = `Usage: assay evaluate MODEL.json FILE [--target COL] [--positive VALUE] [--threshold T] [--curves] [--importance]
 
 Scores every row of FILE with the model (a boosted-tree model from assay train or XGBoost, or an
 lr/fm/deepfm model) and prints its metrics against the true values as JSON, as the Models view's
@@ -18,6 +18,8 @@ Options:
                       the value that counts as positive
   --threshold T       Two classes: the probability from which a row is predicted positive (default 0.5)
   --curves            Also print the ROC, precision-recall, gain, lift and calibration curves
+  --importance        Tree models: also the features' mean |SHAP| on up to 2,000 of FILE's rows
+                      (a fixed-seed sample), largest first: the Models view's SHAP summary order
   -h, --help          Show this help`;
 
 /** The curve fields of an evaluation: printed with --curves only. */
@@ -31,6 +33,7 @@ export async function evaluateCommand(argv: string[], io: Io): Promise<number> {
         positive: { type: 'string' },
         threshold: { type: 'string' },
         curves: { type: 'boolean' },
+        importance: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     },
@@ -60,6 +63,11 @@ export async function evaluateCommand(argv: string[], io: Io): Promise<number> {
       ...(target !== undefined ? { target } : {}),
       ...(positive !== undefined ? { positive } : {}),
     });
+    // SHAP explains the rows just evaluated (the job keeps them as the model's evaluation rows).
+    const shap = values.importance === true ? await client.run('model.shap', { modelId: model.modelId, sampleRows: 2000 }) : null;
+    const importance = shap
+      ? shap.features.map((feature, f) => ({ feature, meanAbsShap: shap.meanAbs[f] as number })).sort((a, b) => b.meanAbsShap - a.meanAbsShap)
+      : undefined;
     const summary = {
       model: modelFile,
       kind: model.kind,
@@ -67,6 +75,7 @@ export async function evaluateCommand(argv: string[], io: Io): Promise<number> {
       file,
       target: target ?? model.target,
       ...evaluation,
+      ...(shap && importance ? { importance: { rows: shap.rows, ...(shap.classes && shap.classes.length > 1 ? { class: shap.classes[shap.classIndex ?? 0] } : {}), features: importance } } : {}),
     };
     const keepCurves = values.curves === true;
     io.out(JSON.stringify(summary, (key, v: unknown) => (!keepCurves && CURVES.has(key) ? undefined : v), 2));
