@@ -58,6 +58,8 @@ export function registerPackJobs(host: JobHost, engine: DataEngine): void {
     const oldPack = (await readPack(requireText(p.oldText, 'The old pack'))).pack;
     const newPack = (await readPack(requireText(p.newText, 'The new pack'))).pack;
     if (p.table === undefined) return diffPacks(oldPack, newPack);
+    // One DuckDB pass over the data for both packs' tags: a phase, not a fraction.
+    ctx.progress(0.05, 'tagging the data with both versions');
     return diffPacksOnData(engine, oldPack, newPack, await tableName(engine, p.table), ctx.signal);
   });
   on('pack.review', async (p) => {
@@ -78,6 +80,7 @@ export function registerPackJobs(host: JobHost, engine: DataEngine): void {
     const { pack } = await readPack(requireText(p.text, 'The pack'));
     if (typeof p.into !== 'string' || p.into.trim() === '') throw new EngineError('BAD_INPUT', 'Name the table to write the tags into.');
     const source = p.table === undefined ? undefined : await tableName(engine, p.table);
+    ctx.progress(0.05, 'tagging the rows in DuckDB');
     return applyPack(engine, pack, p.into, source, ctx.signal);
   });
 }
