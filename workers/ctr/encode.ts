@@ -18,6 +18,7 @@ import { plainRows } from '../data/relation';
 import { quoteIdent } from '../data/sql-text';
 import { EngineError, throwIfAborted } from '../protocol/errors';
 import { sourceKind } from '../gbdt/encoding';
+import type { NeededColumn } from '../gbdt/scoring-columns';
 import { withoutSiblingLabels } from '../gbdt/sibling-labels';
 import { toNumber } from '../data/arrow-values';
 import type { CategoricalField, CtrEncoding, CtrField, NumericField } from './weights';
@@ -354,4 +355,18 @@ function fillSlots(column: ColumnData, f: number, F: number, into: EncodedRows, 
 /** The SQL text of a numeric field's x (NULL = missing), for exporters that want DuckDB's form. */
 export function numericFieldSql(field: NumericField): string {
   return numericExpression(field);
+}
+
+const TRAINED_AS: Record<NumericField['source'], string> = { numeric: 'a number', boolean: 'BOOLEAN', date: 'DATE', timestamp: 'a timestamp' };
+
+/** What a saved encoding reads from each source column, for the type check before scoring. */
+export function ctrNeededColumns(encoding: CtrEncoding): NeededColumn[] {
+  return encoding.fields.map((field): NeededColumn => {
+    if (field.kind === 'numeric') {
+      const use = field.source === 'date' || field.source === 'timestamp' ? field.source : 'number';
+      return { name: field.name, use, trainedAs: TRAINED_AS[field.source] };
+    }
+    // A hashed field's text is hashed as written: no levels to check another type against.
+    return { name: field.name, use: 'text', trainedAs: 'text', ...(field.encoding === 'vocabulary' ? { levels: field.levels } : {}) };
+  });
 }

@@ -16,7 +16,8 @@ import { logloss as loglossOf } from '../gbdt/metrics';
 import { createRng } from '../gbdt/rng';
 import type { FeatureImportance } from '../gbdt/predict';
 import type { EvaluateParams, LabelInfo, ModelEvaluation, ModelFeature, ModelSummary, PredictParams, TrainOutcome, TrainParams } from '../gbdt/types';
-import { buildCtrEncoding, type EncodedRows } from './encode';
+import { buildCtrEncoding, ctrNeededColumns, type EncodedRows } from './encode';
+import { checkScoringColumns, scoredSource } from '../gbdt/scoring-columns';
 import { readCtrModel, writeCtrModel, type CtrModelMeta } from './model-file';
 import { resolveCtrParams } from './params';
 import { probabilities, scoreRows, sigmoid } from './score';
@@ -293,7 +294,7 @@ export class CtrService {
       const columns = await describeRelation(this.data, relation, ctx.signal);
       const targetColumn = columns.find((c) => c.name === target);
       if (!targetColumn) throw new EngineError('BAD_INPUT', `The target "${target}" is not a column of the data.`);
-      this.requireColumns(m.weights.encoding, columns);
+      await checkScoringColumns(this.data.driver, relation, columns, ctrNeededColumns(m.weights.encoding), scoredSource(params.source), ctx.signal);
       const label = await this.hooks.evaluationLabel(m.summary.label, relation, target, targetColumn.type, params.positive, ctx.signal);
       info = label.info;
       ctx.progress(0.2, 'encoding rows');
@@ -313,19 +314,13 @@ export class CtrService {
     return this.evaluateAt(m.summary.modelId, threshold);
   }
 
-  private requireColumns(encoding: CtrEncoding, columns: Array<{ name: string }>): void {
-    for (const field of encoding.fields) {
-      if (!columns.some((c) => c.name === field.name)) throw new EngineError('BAD_INPUT', `The data has no column "${field.name}", which the model needs.`);
-    }
-  }
-
   async predictInto(params: PredictParams, ctx: JobContext): Promise<TableInfo> {
     const m = this.stored(params.modelId);
     if (params.withShap) throw new EngineError('BAD_INPUT', `SHAP values are computed for tree models; a ${m.summary.kind} model reports field importance instead. Score without SHAP.`);
     const relation = await resolveRelation(this.data, params.source, 'to score');
     const out = typeof params.outputTable === 'string' ? params.outputTable.trim() : '';
     if (!out) throw new EngineError('BAD_INPUT', 'Name the table to write predictions into.');
-    this.requireColumns(m.weights.encoding, await describeRelation(this.data, relation, ctx.signal));
+    await checkScoringColumns(this.data.driver, relation, await describeRelation(this.data, relation, ctx.signal), ctrNeededColumns(m.weights.encoding), scoredSource(params.source), ctx.signal);
     const staging = '__assay_ctr_score';
     ctx.progress(0.05, 'reading rows');
     // Stored in row-number order, so a row's position in a scan is its number (the store reads by position).

@@ -60,10 +60,46 @@ export function featureSelectList(encoding: FeatureEncoding): string {
   return encoding.features.map((spec, i) => `${featureExpression(spec)} AS ${quoteIdent(`f${i}`)}`).join(', ');
 }
 
+/** The feature-encoding version this Assay writes and reads. */
+export const ENCODING_VERSION = 1;
+
+const FEATURE_KINDS: ReadonlySet<string> = new Set(['numeric', 'date', 'timestamp', 'onehot']);
+
+/**
+ * A stored encoding, checked: a newer version is named as such, and a damaged one is refused in
+ * words before its fields reach the scoring SQL (where they would fail as a DuckDB error, or worse).
+ */
 export function checkEncoding(value: unknown): FeatureEncoding {
   const v = value as Partial<FeatureEncoding> | null;
-  if (!v || v.version !== 1 || !Array.isArray(v.features) || !Array.isArray(v.columns)) {
+  const version = v !== null && typeof v === 'object' ? (v as { version?: unknown }).version : undefined;
+  if (typeof version === 'number' && version > ENCODING_VERSION) {
+    throw new EngineError('BAD_INPUT', `This model was written by a newer Assay (feature encoding version ${version}); this version reads version ${ENCODING_VERSION}. Update Assay to use it.`);
+  }
+  if (!v || version !== ENCODING_VERSION || !Array.isArray(v.features) || !Array.isArray(v.columns)) {
     throw new EngineError('BAD_INPUT', 'The model carries no readable Assay feature encoding.');
   }
+  const damaged = (what: string): EngineError => new EngineError('BAD_INPUT', `The model's Assay feature encoding (attribute assay_encoding) is damaged: ${what}. Export the model again from Assay.`);
+  v.features.forEach((f: unknown, i) => {
+    const spec = f as Partial<Record<'name' | 'column' | 'kind' | 'level', unknown>> | null;
+    if (!spec || typeof spec !== 'object') throw damaged(`feature ${i} is not an object`);
+    if (typeof spec.name !== 'string' || typeof spec.column !== 'string' || spec.column === '') throw damaged(`feature ${i} has no name or column`);
+    if (typeof spec.kind !== 'string' || !FEATURE_KINDS.has(spec.kind)) throw damaged(`feature "${spec.name}" has an unknown kind "${String(spec.kind)}"`);
+    if (spec.kind === 'onehot' && typeof spec.level !== 'string') throw damaged(`feature "${spec.name}" has no text level`);
+  });
+  v.columns.forEach((c: unknown, i) => {
+    const col = c as { name?: unknown; type?: unknown } | null;
+    if (!col || typeof col.name !== 'string' || typeof col.type !== 'string') throw damaged(`column ${i} has no name or type`);
+  });
   return v as FeatureEncoding;
+}
+
+/** The assay_encoding attribute's text, parsed and checked. */
+export function readEncodingAttribute(text: string): FeatureEncoding {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new EngineError('BAD_INPUT', "The model's Assay feature encoding (attribute assay_encoding) is damaged: it is not valid JSON. Export the model again from Assay.");
+  }
+  return checkEncoding(value);
 }

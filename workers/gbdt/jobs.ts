@@ -23,8 +23,8 @@ import { jobRegistrar, type JobContext, type JobHost } from '../protocol/host';
 import { tableColumnsToFloat32, vectorToFloat32 } from '../data/arrow-values';
 import {
   MAX_ONEHOT_LEVELS,
-  checkEncoding,
   featureSelectList,
+  readEncodingAttribute,
   safeFeatureName,
   sourceKind,
   type FeatureEncoding,
@@ -49,6 +49,8 @@ import { pickHistogramKernel } from './backend-select';
 import { createParallelHistogramKernel } from './parallel-histogram';
 import { trainGbdt, type FeatureData } from './train';
 import { fromXgboostJson, readAttributes, toXgboostJson } from './xgboost-json';
+import { readLabelAttribute } from './model-attributes';
+import { checkScoringColumns, gbdtNeededColumns, scoredSource } from './scoring-columns';
 import { CtrService } from '../ctr/service';
 import { looksLikeCtrModel } from '../ctr/model-file';
 import { exportCtrModel } from '../ctr/export-formats';
@@ -540,9 +542,7 @@ export class ModelService {
     const columns = await this.describe(relation);
     const targetColumn = columns.find((c) => c.name === target);
     if (!targetColumn) throw new EngineError('BAD_INPUT', `The target "${target}" is not a column of the data.`);
-    for (const spec of m.encoding.features) {
-      if (!columns.some((c) => c.name === spec.column)) throw new EngineError('BAD_INPUT', `The data has no column "${spec.column}", which the model needs.`);
-    }
+    await checkScoringColumns(this.data.driver, relation, columns, gbdtNeededColumns(m.encoding), scoredSource(params.source), ctx.signal);
     ctx.progress(0.05, 'checking the target');
     const { info, expression } = await this.evaluationLabel(m, relation, target, targetColumn.type, params.positive, ctx.signal);
     ctx.progress(0.2, 'reading rows');
@@ -702,14 +702,19 @@ export class ModelService {
     const model = fromXgboostJson(json);
     const attrs = readAttributes(json);
     let encoding: FeatureEncoding;
-    if (attrs.assay_encoding) encoding = checkEncoding(JSON.parse(attrs.assay_encoding));
+    if (attrs.assay_encoding) encoding = readEncodingAttribute(attrs.assay_encoding);
     else {
       // A plain XGBoost model: features are columns of the same names.
       encoding = { version: 1, features: model.featureNames.map((f) => ({ name: f, column: f, kind: 'numeric' as const })), columns: model.featureNames.map((f) => ({ name: f, type: 'DOUBLE' })) };
     }
     if (encoding.features.length !== model.numFeature) throw new EngineError('BAD_INPUT', `The model has ${model.numFeature} features but its encoding lists ${encoding.features.length}.`);
-    let label: LabelInfo = model.objective === 'binary:logistic' ? { kind: 'binary' } : model.objective === 'multi:softprob' ? { kind: 'multiclass' } : { kind: 'regression' };
-    if (attrs.assay_label) label = JSON.parse(attrs.assay_label) as LabelInfo;
+    const label: LabelInfo = attrs.assay_label
+      ? readLabelAttribute(attrs.assay_label, model.objective, outputGroups(model))
+      : model.objective === 'binary:logistic'
+        ? { kind: 'binary' }
+        : model.objective === 'multi:softprob'
+          ? { kind: 'multiclass' }
+          : { kind: 'regression' };
     const modelId = `model_${++this.counter}`;
     const summary: ModelSummary = {
       modelId,
@@ -744,10 +749,7 @@ export class ModelService {
     const relation = await this.relation(params.source);
     const out = typeof params.outputTable === 'string' ? params.outputTable.trim() : '';
     if (!out) throw new EngineError('BAD_INPUT', 'Name the table to write predictions into.');
-    const columns = await this.describe(relation);
-    for (const spec of m.encoding.features) {
-      if (!columns.some((c) => c.name === spec.column)) throw new EngineError('BAD_INPUT', `The data has no column "${spec.column}", which the model needs.`);
-    }
+    await checkScoringColumns(this.data.driver, relation, await this.describe(relation), gbdtNeededColumns(m.encoding), scoredSource(params.source), ctx.signal);
     // Before reading any rows: a missing GPU fails at once, in plain words.
     const device = backend === 'webgpu' ? await this.webGpuPredictor() : null;
     throwIfAborted(ctx.signal);

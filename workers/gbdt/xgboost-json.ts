@@ -101,6 +101,20 @@ export function parseBaseScore(text: unknown): number {
   return v;
 }
 
+/**
+ * What another Assay file given as a model is, in words (a rule pack, tag set or labeler opened
+ * as a model would otherwise fail as "learner is missing"); undefined for anything else.
+ */
+export function otherAssayFile(doc: unknown): string | undefined {
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc) || 'learner' in doc) return undefined;
+  const { schema, kind } = doc as { schema?: unknown; kind?: unknown };
+  if (typeof schema === 'string' && schema.startsWith('assay.rulepack/')) return 'This is an Assay rule pack, not a model: apply it with assay pack apply (or the Packs view).';
+  if (typeof schema === 'string' && schema.startsWith('assay.tagset/')) return 'This is an Assay tag set, not a model: measure it with assay tags eval, or build a rule pack from it with assay pack build.';
+  if (kind === 'assay-labeler') return 'This is an Assay labeler, not a model: use it with assay labels apply (or the Labels view).';
+  if (typeof schema === 'string' && schema.startsWith('assay.')) return `This is an Assay file of another kind (${schema}), not a model.`;
+  return undefined;
+}
+
 /** Reads an XGBoost JSON model (1.7 and 2.x/3.x forms) into Assay's model. */
 export function fromXgboostJson(text: string): BoostedModel {
   let doc: unknown;
@@ -109,6 +123,8 @@ export function fromXgboostJson(text: string): BoostedModel {
   } catch (err) {
     throw bad(`invalid JSON (${err instanceof Error ? err.message : String(err)}).`);
   }
+  const other = otherAssayFile(doc);
+  if (other) throw new EngineError('BAD_INPUT', other);
   const learner = asObject(asObject(doc, 'the document').learner, 'learner');
   const booster = asObject(learner.gradient_booster, 'learner.gradient_booster');
   if (booster.name !== 'gbtree') throw bad(`booster "${String(booster.name)}" is not supported (only gbtree).`);
