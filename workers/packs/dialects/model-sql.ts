@@ -1,4 +1,4 @@
-import { checkEncoding, type FeatureEncoding, type FeatureSpec } from '../../gbdt/encoding';
+import { readEncodingAttribute, type FeatureEncoding, type FeatureSpec } from '../../gbdt/encoding';
 import { baseMargin, type BoostedModel, type Tree } from '../../gbdt/model';
 import { fromXgboostJson, readAttributes } from '../../gbdt/xgboost-json';
 import { EngineError } from '../../protocol/errors';
@@ -17,7 +17,7 @@ export function loadTagModel(tag: ModelPackTag): LoadedModel {
   if (model.objective === 'multi:softprob') throw new EngineError('BAD_INPUT', `Model tag "${tag.name}": multi-class models cannot be a threshold tag.`);
   const attrs = readAttributes(tag.model.xgboostJson);
   const encoding = attrs.assay_encoding
-    ? checkEncoding(JSON.parse(attrs.assay_encoding))
+    ? readEncodingAttribute(attrs.assay_encoding)
     : { version: 1 as const, features: model.featureNames.map((f) => ({ name: f, column: f, kind: 'numeric' as const })), columns: [] };
   if (encoding.features.length !== model.numFeature) {
     throw new EngineError('BAD_INPUT', `Model tag "${tag.name}": the model has ${model.numFeature} features but its encoding lists ${encoding.features.length}.`);
