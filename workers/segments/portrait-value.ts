@@ -45,7 +45,7 @@ export async function segmentValues(engine: DataEngine, relation: string, segmen
   }
   const total = [...groups.values()].reduce((a, m) => a + m.sum, 0);
   const warnings: string[] = [];
-  if (missing > 0) warnings.push(`${missing.toLocaleString('en-US')} of ${count.toLocaleString('en-US')} rows have no value (NULL: a missing operand or a division by zero); they count as 0`);
+  if (missing > 0) warnings.push(`${missing.toLocaleString('en-US')} of ${count.toLocaleString('en-US')} rows ${missing === 1 ? 'has' : 'have'} no value (NULL: a missing operand or a division by zero); they count as 0`);
   if (total <= 0) warnings.push(total === 0 ? 'the total value is 0: shares and lifts are undefined' : 'the total net value is negative (refunds exceed sales): shares and lifts are computed on net value');
   return { bySegment, summary: { expression: canonical, total, missing, warnings } };
 }

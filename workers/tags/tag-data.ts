@@ -54,7 +54,7 @@ export async function resolveTarget(engine: DataEngine, relation: string, column
   const total = Number(stats.n);
   if (total === 0) throw new EngineError('BAD_INPUT', 'The data has 0 rows; there is nothing to mine or measure.');
   const missing = total - Number(stats.nn);
-  if (missing > 0) throw new EngineError('BAD_INPUT', `${missing.toLocaleString('en-US')} rows have no value in the target "${column.name}". Filter them out first (WHERE "${column.name}" IS NOT NULL).`);
+  if (missing > 0) throw new EngineError('BAD_INPUT', `${missing.toLocaleString('en-US')} ${missing === 1 ? 'row has' : 'rows have'} no value in the target "${column.name}". Filter them out first (WHERE "${column.name}" IS NOT NULL).`);
   let positive = spec.positive;
   if (positive === undefined || positive === '') {
     if (column.kind !== 'boolean') throw new EngineError('BAD_INPUT', `Name the positive value of "${column.name}" (the label value or segment id that the tag should find).`);

@@ -172,10 +172,10 @@ function readValues(table: Table, rows: Uint8Array | null, head: Pick<ValueSumma
     summary.entitiesWithoutEvents = missing;
     summary.missing = 0;
     if (entities > 0 && missing === entities) throw new EngineError('BAD_INPUT', `No tagged entity has rows in the value data (matched by ${head.key}); check the key column.`);
-    if (missing > 0) warnings.push(`${missing.toLocaleString('en-US')} of ${entities.toLocaleString('en-US')} entities have no rows in the value data; their value is 0`);
+    if (missing > 0) warnings.push(`${missing.toLocaleString('en-US')} of ${entities.toLocaleString('en-US')} entities ${missing === 1 ? 'has' : 'have'} no rows in the value data; their value is 0`);
   } else {
     if (entities > 0 && missing === entities) throw new EngineError('BAD_INPUT', `The value ${head.expression} is NULL on every row (${entities.toLocaleString('en-US')} rows); every figure would be 0.`);
-    if (missing > 0) warnings.push(`${missing.toLocaleString('en-US')} of ${entities.toLocaleString('en-US')} rows have no value (NULL: a missing operand or a division by zero); they count as 0`);
+    if (missing > 0) warnings.push(`${missing.toLocaleString('en-US')} of ${entities.toLocaleString('en-US')} rows ${missing === 1 ? 'has' : 'have'} no value (NULL: a missing operand or a division by zero); they count as 0`);
   }
   if (entities > 0 && total <= 0) warnings.push(total === 0 ? 'the total value is 0: shares and lifts are undefined' : `the total net value is negative (${total.toLocaleString('en-US')}): refunds exceed sales, so shares and lifts are computed on net value`);
   return { values, summary };
