@@ -14,8 +14,9 @@ import { renderTextTable } from './format-table';
 import type { RulesMineKeywordsResult } from '../tags/keyword-jobs';
 import { RuleSyntaxError } from '../tags/parser';
 import { printRule } from '../tags/printer';
-import { parseTagSet, ruleDefinition, type TagSet } from '../tags/tag';
-import { tagIdFor } from '../tags/tag-set-edit';
+import { parseTagSet, ruleDefinition, type Tag, type TagSet } from '../tags/tag';
+import { mergeMinedTags, tagIdFor } from '../tags/tag-set-edit';
+import { minedEarlier, readTagSetToMerge } from './tag-set-file';
 import { VALUE_HELP, VALUE_OPTIONS, openValueSpec, valueOptions, valueReport } from './value';
 
 
@@ -42,7 +43,10 @@ Rows without a label are left out; a label column with one class, or more than 1
 Options:
   --target COL          The label column (or a segment column) (required)
   --positive VALUE      The value to find (default true for a boolean column)
-  --out FILE.json       Where to write the tag set (required)
+  --out FILE.json       Where to write the tag set (required). An existing tag set is merged
+                        into: the draft tags an earlier rules mine of the same kind wrote for
+                        this target (and value) are replaced, every other tag stays. A file
+                        that is not a tag set (a pack, a labeler, not JSON) is refused, untouched
   --min-precision P     Minimum precision of each rule on out-of-bag rows (default 0.85: the
                         0.80 precision gate of validation plus a margin, since rules measure
                         lower on rows they were not chosen on)
@@ -122,7 +126,7 @@ function metricCells(m: TagMetrics | CoverageOnly): string[] {
 
 const METRIC_HEADERS = ['support', 'coverage [95% CI]', 'precision [95% CI]', 'recall [95% CI]', 'F1 [95% CI]', 'lift [95% CI]'];
 
-function printMined(result: RulesMineResult, out: string, io: Io): void {
+function printMined(result: RulesMineResult, wrote: string, io: Io): void {
   const lines: string[] = [];
   lines.push(`Rules for ${result.target} = ${result.positive}: ${result.rules.length} rule${result.rules.length === 1 ? '' : 's'}, trained on ${result.rows.train.toLocaleString('en-US')} rows, measured on ${result.rows.holdout.toLocaleString('en-US')} holdout rows (base rate ${num(result.baseRate.holdout)}).`);
   lines.push(result.application);
@@ -137,8 +141,25 @@ function printMined(result: RulesMineResult, out: string, io: Io): void {
   lines.push(`Any rule fires (holdout): precision ${withCi(s.precision)}, recall ${withCi(s.recall)}, F1 ${withCi(s.f1)}, coverage ${withCi(s.coverage, 2, true)}`);
   if (result.stoppedEarly) lines.push('The search stopped at its time budget; a larger --time-budget may find more.');
   for (const w of result.warnings) io.err(`warning: ${w}`);
-  lines.push(`Wrote ${result.tagSet.tags.length} tag${result.tagSet.tags.length === 1 ? '' : 's'} to ${out}`);
+  lines.push(wrote);
   io.out(lines.join('\n'));
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * Writes a mining run's tags to `out`: as they are when there was no tag set there, else merged
+ * into it (the tags `earlier` picks out are replaced, the rest kept). Returns the line that says so.
+ */
+function writeMinedTags(out: string, existing: TagSet | undefined, mined: TagSet, earlier: (tag: Tag) => boolean): string {
+  if (!existing) {
+    writeFileAtomic(path.resolve(out), `${JSON.stringify(mined, null, 2)}\n`);
+    return `Wrote ${plural(mined.tags.length, 'tag')} to ${out}`;
+  }
+  const merged = mergeMinedTags(existing, mined.tags, earlier);
+  writeFileAtomic(path.resolve(out), `${JSON.stringify(parseTagSet(merged.set), null, 2)}\n`);
+  const kept = merged.set.tags.length - merged.added.length;
+  return `Wrote ${plural(merged.added.length, 'mined tag')} into the tag set ${out} (${merged.replaced.length} from an earlier run of the same kind replaced, ${plural(kept, 'other tag')} kept)`;
 }
 
 /** `assay rules mine FILE --target COL ...` (argv: the arguments after `rules`). */
@@ -198,15 +219,18 @@ export async function rulesCommand(argv: string[], io: Io, deps: TagCliDeps = {}
       exclude: typeof values.exclude === 'string' ? values.exclude.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
     };
     const file = positionals[0] as string;
+    // Read before any work: a file that is not a tag set stops here, untouched.
+    const existing = readTagSetToMerge(out, 'rules mine --out');
     requireFile(file);
     return withEngine(async ({ client }) => {
       const [table] = (await openFiles(client, [file], io)) as [string];
       const result = await client.run('rules.mine', { ...params, source: { table } });
-      writeFileAtomic(path.resolve(out), `${JSON.stringify(result.tagSet, null, 2)}\n`);
+      const wrote = writeMinedTags(out, existing, result.tagSet, (t) => minedEarlier(t, 'rules.mine', { column: result.target, positive: result.positive }));
       if (values.json) {
         for (const w of result.warnings) io.err(`warning: ${w}`);
+        io.err(wrote);
         io.out(JSON.stringify(result, null, 2));
-      } else printMined(result, out, io);
+      } else printMined(result, wrote, io);
       return EXIT.ok;
     }, deps.startEngine);
   });
@@ -228,6 +252,8 @@ async function mineKeywordsCommand(values: ParsedValues, positionals: string[], 
   const out = values.out;
   if (typeof out !== 'string' || !out) throw new UsageError(`rules mine needs --out TAGS.json.\n\n${RULES_HELP}`);
   const file = positionals[0] as string;
+  // Read before any work: a file that is not a tag set stops here, untouched.
+  const existing = readTagSetToMerge(out, 'rules mine --out');
   const params = {
     text,
     target,
@@ -242,15 +268,18 @@ async function mineKeywordsCommand(values: ParsedValues, positionals: string[], 
   return withEngine(async ({ client }) => {
     const [table] = (await openFiles(client, [file], io)) as [string];
     const result = await client.run('rules.mineKeywords', { ...params, source: { table } });
-    writeFileAtomic(path.resolve(out), `${JSON.stringify(result.tagSet, null, 2)}\n`);
+    // Every class of the target is mined at once, so the earlier keyword tags of all its classes go.
+    const wrote = writeMinedTags(out, existing, result.tagSet, (t) => minedEarlier(t, 'rules.mineKeywords', { column: result.target }));
     for (const w of result.warnings) io.err(`warning: ${w}`);
-    if (values.json) io.out(JSON.stringify(result, null, 2));
-    else printKeywordRules(result, out, io);
+    if (values.json) {
+      io.err(wrote);
+      io.out(JSON.stringify(result, null, 2));
+    } else printKeywordRules(result, wrote, io);
     return EXIT.ok;
   }, deps.startEngine);
 }
 
-function printKeywordRules(result: RulesMineKeywordsResult, out: string, io: Io): void {
+function printKeywordRules(result: RulesMineKeywordsResult, wrote: string, io: Io): void {
   const rows: string[][] = [];
   for (const c of result.classes) {
     if (c.rules.length === 0) {
@@ -266,21 +295,9 @@ function printKeywordRules(result: RulesMineKeywordsResult, out: string, io: Io)
     renderTextTable(['class', 'rule', 'precision [95% CI]', 'coverage [95% CI]', 'support', 'evidence (holdout rows)'], rows, 60),
     '',
     `All rules, first that fires (holdout): ${o.labelled.toLocaleString('en-US')} rows labelled (coverage ${(o.coverage * 100).toFixed(1)}%), precision ${num(o.precision)}.`,
-    `Wrote ${result.tagSet.tags.length} tag${result.tagSet.tags.length === 1 ? '' : 's'} to ${out}`,
+    wrote,
   ];
   io.out(lines.join('\n'));
-}
-
-/** Reads a tag set file, or an empty set when the file does not exist. */
-function readTagSetFile(file: string): TagSet {
-  if (!fs.existsSync(file)) return parseTagSet({ tags: [] });
-  let json: unknown;
-  try {
-    json = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new UsageError(`${file} is not valid JSON: ${(err as Error).message}`);
-  }
-  return parseTagSet(json);
 }
 
 /** The rule's line with a caret under the error's position. */
@@ -313,7 +330,7 @@ function addTagCommand(rest: string[], io: Io): number {
     label = { column: text.slice(0, eq), value: text.slice(eq + 1) };
   }
   const file = positionals[0] as string;
-  const set = readTagSetFile(file);
+  const set = readTagSetToMerge(file, 'tags add') ?? parseTagSet({ tags: [] });
   let definition;
   try {
     // Stored in canonical form (upper-case keywords), as the app's rule editor saves rules.

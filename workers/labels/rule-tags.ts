@@ -4,15 +4,9 @@
  * class it assigns. Rules the classifier stands behind are not SQL: the classifier ships as the
  * labeler file (hundreds of thousands of weights do not make a readable or fast SQL expression).
  */
-import { parseTagSet, ruleDefinition, type TagSet } from '../tags/tag';
+import { parseTagSet, ruleDefinition, tagNameFrom, type TagSet } from '../tags/tag';
 import { tagIdFor } from '../tags/tag-set-edit';
 import type { LabelRule } from './rules';
-
-/** A tag name from free text: no control characters, at most 200 characters. */
-function tagName(text: string): string {
-  const clean = [...text].map((c) => (c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f ? ' ' : c)).join('').replace(/\s+/g, ' ').trim();
-  return clean.slice(0, 200) || 'label';
-}
 
 /**
  * `set` with the labeler's keyword rules as draft tags in the group `<labelColumn> keywords`
@@ -26,8 +20,9 @@ export function labelRulesToTagSet(set: TagSet, rules: readonly LabelRule[], met
   const names = new Set(kept.map((t) => t.name.toLowerCase()));
   const tags = [...kept];
   for (const rule of rules) {
-    let name = tagName(`${rule.label}: ${rule.text}`);
-    for (let i = 2; names.has(name.toLowerCase()); i++) name = tagName(`${rule.label}: ${rule.text} (${i})`);
+    // The number goes after the cut, so two long labels that share their first 200 characters differ.
+    let name = tagNameFrom(`${rule.label}: ${rule.text}`, { fallback: 'label' });
+    for (let i = 2; names.has(name.toLowerCase()); i++) name = tagNameFrom(`${rule.label}: ${rule.text}`, { fallback: 'label', suffix: ` (${i})` });
     names.add(name.toLowerCase());
     const id = tagIdFor(name, ids);
     ids.push(id);

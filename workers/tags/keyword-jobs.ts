@@ -10,7 +10,7 @@ import { EngineError, throwIfAborted } from '../protocol/errors';
 import { jobRegistrar, type JobContext, type JobHost } from '../protocol/host';
 import { sourceTable } from './applicability';
 import { mineKeywordRules, type KeywordClassReport, type KeywordRule } from './keyword-mining';
-import { DEFAULT_TAXONOMY, parseTagSet, type TagSet } from './tag';
+import { DEFAULT_TAXONOMY, parseTagSet, tagNameFrom, type TagSet } from './tag';
 import { describeRelation, resolveRelation } from './tag-data';
 import { tagIdFor } from './tag-set-edit';
 import type { TagMetrics, TagSplit } from './validation';
@@ -162,8 +162,9 @@ export async function mineKeywordsJob(engine: DataEngine, params: RulesMineKeywo
   const tagSet = parseTagSet({
     taxonomy: DEFAULT_TAXONOMY.includes(group) ? [...DEFAULT_TAXONOMY] : [...DEFAULT_TAXONOMY, group],
     tags: mined.rules.map((r) => {
-      let name = `${shownLabel(target.name)} = ${shownLabel(r.label)}: ${r.text}`.slice(0, 190);
-      for (let k = 2; names.has(name.toLowerCase()); k++) name = `${name.slice(0, 185)} (${k})`;
+      const base = `${shownLabel(target.name)} = ${shownLabel(r.label)}: ${r.text}`;
+      let name = tagNameFrom(base);
+      for (let k = 2; names.has(name.toLowerCase()); k++) name = tagNameFrom(base, { suffix: ` (${k})` });
       names.add(name.toLowerCase());
       return {
         id: ids.get(r),

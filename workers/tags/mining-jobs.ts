@@ -10,7 +10,7 @@ import { printRule } from './printer';
 import { stableRelation } from '../data/relation';
 import { applicableTags, sourceLabel, sourceTable } from './applicability';
 import { segmentFires, segmentTagRef, SEGMENT_WITHOUT_SEGMENTATION, type SegmentTagRef } from './segment-eval';
-import { DEFAULT_TAXONOMY, parseTagSet, transitionTag, type Tag, type TagSet } from './tag';
+import { DEFAULT_TAXONOMY, parseTagSet, tagNameFrom, transitionTag, type Tag, type TagSet } from './tag';
 import { describeRelation, findColumn, loadFrame, resolveRelation, resolveTarget, type ColumnDesc, type ResolvedTarget } from './tag-data';
 import { prepareValue } from './value-data';
 import { valueStats } from './value-stats';
@@ -131,7 +131,8 @@ export async function mineRulesJob(engine: DataEngine, params: RulesMineParams, 
     }
     return {
       id: `${slug(prefix)}_${k + 1}`,
-      name: `${prefix} ${k + 1}`,
+      // The target's name and value come from the data: tabs or 300 characters must still give a tag name.
+      name: tagNameFrom(prefix, { suffix: ` ${k + 1}` }),
       text,
       ast: rule.ast,
       origin: rule.origin,

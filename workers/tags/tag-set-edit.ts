@@ -1,9 +1,9 @@
 /**
  * Pure edits of a tag set shared by the Tags view and the CLI (no engine, no DOM): ids for new
- * tags, adding the segment tags of a segmentation, removing a group.
+ * tags, adding the segment tags of a segmentation, merging a mining run's tags, removing a group.
  */
 import { EngineError } from '../protocol/errors';
-import type { Tag, TagSet } from './tag';
+import { tagNameFrom, type Tag, type TagSet } from './tag';
 import { safeTagId, tagIdFor } from './tag-id';
 
 export { TAG_ID_PATTERN, safeTagId, tagIdFor } from './tag-id';
@@ -26,7 +26,7 @@ export function addSegmentTags(set: TagSet, incoming: readonly Tag[], options: {
   const out = [...set.tags];
   for (const tag of tags) {
     let name = tag.name;
-    for (let k = 2; names.has(name.toLowerCase()); k++) name = `${tag.name} (${k})`;
+    for (let k = 2; names.has(name.toLowerCase()); k++) name = tagNameFrom(tag.name, { suffix: ` (${k})` });
     names.add(name.toLowerCase());
     if (!taxonomy.includes(tag.group)) taxonomy.push(tag.group);
     const at = out.findIndex((t) => safeTagId(t.id) === safeTagId(tag.id) && t.definition.kind === 'segment');
@@ -43,6 +43,34 @@ export function addSegmentTags(set: TagSet, incoming: readonly Tag[], options: {
   }
   if (tags.length === 0) return { set, added, replaced };
   return { set: { ...set, taxonomy, tags: out, version: set.version + 1 }, added, replaced };
+}
+
+/**
+ * Merges the tags of a mining run (`rules mine`) into an existing set: the tags for which
+ * `earlier(tag)` holds (what an earlier run of the same kind wrote) are replaced by `mined`'s,
+ * every other tag stays as it is. A mined tag whose id or name another kept tag holds gets a
+ * number; a group missing from the taxonomy is added. Bumps the version.
+ */
+export function mergeMinedTags(set: TagSet, mined: readonly Tag[], earlier: (tag: Tag) => boolean): { set: TagSet; added: string[]; replaced: string[] } {
+  const kept = set.tags.filter((t) => !earlier(t));
+  const replaced = set.tags.filter((t) => earlier(t)).map((t) => t.id);
+  const ids = kept.map((t) => t.id);
+  const names = new Set(kept.map((t) => t.name.toLowerCase()));
+  const taxonomy = [...set.taxonomy];
+  const added: string[] = [];
+  const tags = [...kept];
+  for (const tag of mined) {
+    let name = tag.name;
+    for (let k = 2; names.has(name.toLowerCase()); k++) name = tagNameFrom(tag.name, { suffix: ` (${k})` });
+    names.add(name.toLowerCase());
+    const free = !ids.some((taken) => safeTagId(taken) === safeTagId(tag.id));
+    const id = free ? tag.id : tagIdFor(tag.id, ids);
+    ids.push(id);
+    if (!taxonomy.includes(tag.group)) taxonomy.push(tag.group);
+    tags.push({ ...tag, id, name });
+    added.push(id);
+  }
+  return { set: { ...set, taxonomy, tags, version: set.version + 1 }, added, replaced };
 }
 
 /** Records the table tags were made on, where they do not say yet. */

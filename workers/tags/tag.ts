@@ -176,12 +176,15 @@ export const tagMeasurementSchema = z
 /** Where a tag was made: the table's name. */
 export const tagEntitySchema = z.object({ table: nonBlank }).strict();
 
+/** The longest tag name, in UTF-16 code units (as zod and JavaScript count length). */
+export const TAG_NAME_MAX = 200;
+
 /** Tag names become SQL column aliases: any printable text, but no control characters. */
 const tagNameSchema = z
   .string()
   .trim()
   .min(1, 'must not be empty')
-  .max(200, 'must be at most 200 characters')
+  .max(TAG_NAME_MAX, `must be at most ${TAG_NAME_MAX} characters`)
   .refine((s) => ![...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f), 'must not contain control characters');
 
 export const tagSchema = z
@@ -330,6 +333,27 @@ export function redefineTag(tag: Tag, definition: TagDefinition): Tag {
   return parseTag({ ...rest, definition, status: 'draft' });
 }
 
+/**
+ * A tag name made from data (a column name, a class label, a suggested segment name): control
+ * characters, which tag names refuse, become spaces and runs of white space one space; text too
+ * long is cut, ending in "…", so that `suffix` (written by the caller, such as " (2)") still fits in
+ * TAG_NAME_MAX. Blank text gives `fallback`. Every place that names a tag from data goes through
+ * here, so a hostile column name gives a readable tag instead of a refused tag set.
+ */
+export function tagNameFrom(text: string, options: { suffix?: string; fallback?: string } = {}): string {
+  const clean = (s: string): string => [...s].map((c) => (c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f ? ' ' : c)).join('').replace(/\s+/g, ' ').trim();
+  const suffix = options.suffix ?? '';
+  let base = clean(text) || clean(options.fallback ?? '') || 'tag';
+  const room = TAG_NAME_MAX - suffix.length;
+  if (base.length > room) {
+    base = base.slice(0, room - 1);
+    // A cut between the halves of a surrogate pair would leave half a character.
+    if (/[\ud800-\udbff]$/.test(base)) base = base.slice(0, -1);
+    base = `${base.trimEnd()}…`;
+  }
+  return `${base}${suffix}`;
+}
+
 export interface SegmentTagOptions {
   /** Name per segment number; a segment without one is called "Segment i". */
   names?: Readonly<Record<number, string>> | readonly string[];
@@ -351,13 +375,15 @@ export function segmentTags(segmentation: unknown, options: SegmentTagOptions = 
   const seg = parsed.data;
   const ref = (options.ref ?? seg.name).trim() || 'segments';
   const slug = ref.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 60) || 'segments';
-  const nameOf = (i: number): string => {
+  // Suggested names come from column names and values, which may hold tabs, newlines or 300 characters.
+  const givenOf = (i: number): string => {
     const given = (options.names as Record<number, string> | undefined)?.[i];
-    return typeof given === 'string' && given.trim() ? given.trim() : `Segment ${i}`;
+    return typeof given === 'string' ? given : '';
   };
+  const nameOf = (i: number, suffix?: string): string => tagNameFrom(givenOf(i), { fallback: `Segment ${i}`, ...(suffix ? { suffix } : {}) });
   const lower = Array.from({ length: seg.k }, (_, i) => nameOf(i).toLowerCase());
   return Array.from({ length: seg.k }, (_, i) => {
-    const name = lower.indexOf(lower[i] as string) !== i || lower.lastIndexOf(lower[i] as string) !== i ? `${nameOf(i)} (segment ${i})` : nameOf(i);
+    const name = lower.indexOf(lower[i] as string) !== i || lower.lastIndexOf(lower[i] as string) !== i ? nameOf(i, ` (segment ${i})`) : nameOf(i);
     return parseTag({
       id: `seg-${slug}-${i}`,
       name,
