@@ -111,10 +111,11 @@ describe('model.train: labels, leaks and bad input', () => {
   });
 
   it('gives clear errors for single-class labels, missing labels, all-NaN and constant features, 0 rows, rounds 0, max_depth 0', async () => {
-    await engine.client.run('sql.run', { sql: 'CREATE TABLE bad AS SELECT range AS x, 1 AS one, NULL::DOUBLE AS empty, range % 2 AS y, CASE WHEN range < 5 THEN NULL ELSE range % 2 END AS y_missing, 7 AS constant_label FROM range(100)' });
+    await engine.client.run('sql.run', { sql: 'CREATE TABLE bad AS SELECT range AS x, 1 AS one, NULL::DOUBLE AS empty, range % 2 AS y, CASE WHEN range < 5 THEN NULL ELSE range % 2 END AS y_missing, CASE WHEN range = 3 THEN NULL ELSE range % 2 END AS "one missing", 7 AS constant_label FROM range(100)' });
     const cases: Array<[Record<string, unknown>, RegExp]> = [
       [{ target: 'constant_label', features: ['x'] }, /single class/],
       [{ target: 'y_missing', features: ['x'] }, /5 rows have no value in the target "y_missing"/],
+      [{ target: 'one missing', features: ['x'] }, /^1 row has no value in the target "one missing"\. Filter them out first \(WHERE "one missing" IS NOT NULL\)\.$/],
       [{ target: 'y', features: ['empty'] }, /Feature "empty" has no values/],
       [{ target: 'y', features: ['one'] }, /Feature "one" is constant/],
       [{ target: 'y', features: ['x'], params: { num_boost_round: 0 } }, /num_boost_round must be a whole number of rounds >= 1/],

@@ -229,7 +229,7 @@ export class ModelService {
     const missing = total - Number(stats.nn);
     const distinct = Number(stats.d);
     if (total === 0) throw new EngineError('BAD_INPUT', 'The data has 0 rows; there is nothing to train on.');
-    if (missing > 0) throw new EngineError('BAD_INPUT', `${missing.toLocaleString('en-US')} rows have no value in the target "${target}". Filter them out first (WHERE ${target} IS NOT NULL).`);
+    if (missing > 0) throw missingTargetError(missing, target);
     const kind = sourceKind(type);
     const values = rows(await this.data.driver.query(`SELECT DISTINCT CAST(${col} AS VARCHAR) AS v FROM ${relation} ORDER BY 1 LIMIT 101`, signal)).map((r) => String(r.v));
     if (positive !== undefined && objective !== undefined && objective !== 'binary:logistic') {
@@ -565,7 +565,7 @@ export class ModelService {
     const known = m.summary.label;
     const stats = rows(await this.data.driver.query(`SELECT count(*) AS n, count(${col}) AS nn FROM ${relation}`, signal))[0] ?? {};
     const missing = Number(stats.n) - Number(stats.nn);
-    if (missing > 0) throw new EngineError('BAD_INPUT', `${missing.toLocaleString('en-US')} rows have no value in the target "${target}". Filter them out first (WHERE ${target} IS NOT NULL).`);
+    if (missing > 0) throw missingTargetError(missing, target);
     const values = rows(await this.data.driver.query(`SELECT DISTINCT CAST(${col} AS VARCHAR) AS v FROM ${relation} ORDER BY 1 LIMIT 101`, signal)).map((r) => String(r.v));
     const unknown = (allowed: string[]): string | undefined => values.find((v) => !allowed.includes(v));
     if (m.model.objective === 'reg:squarederror') {
@@ -851,6 +851,12 @@ function toModelFeature(spec: FeatureSpec): ModelFeature {
 }
 
 /** Registers the model jobs on the engine host. */
+/** Rows without a true value cannot train or be measured: say how many, and the filter that drops them. */
+function missingTargetError(missing: number, target: string): EngineError {
+  const rowsText = missing === 1 ? '1 row has' : `${missing.toLocaleString('en-US')} rows have`;
+  return new EngineError('BAD_INPUT', `${rowsText} no value in the target "${target}". Filter them out first (WHERE ${quoteIdent(target)} IS NOT NULL).`);
+}
+
 export function registerModelJobs(host: JobHost, engine: DataEngine, options: EngineHostOptions): void {
   const on = jobRegistrar<ModelJobs>(host);
   const models = new ModelService(engine, options.gpu, options.helperThreads);
