@@ -41,7 +41,7 @@ export type * from './segments/types';
 export type * from './cluster/types';
 export type * from './tags/types';
 /** Pure tag-set readers (zod schema checks, no engine): for files opened in the renderer or the CLI. */
-export { parseTagSet, parseTagSetJson } from './tags/tag';
+export { parseTagSet, parseTagSetJson, tagNameFrom } from './tags/tag';
 /** Pure tag-set edits, shared by the Tags view and the CLI. */
 export { addSegmentTags, removeGroup, tagIdFor, withEntityTable } from './tags/tag-set-edit';
 /** Which tags a table can run (by the columns they read), and the default gate and mining precision. */

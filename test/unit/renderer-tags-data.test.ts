@@ -131,6 +131,19 @@ describe('mined tags and validation verdicts', () => {
     expect(addMinedTags(emptyTagSet(), { ...mined, taxonomy: ['x'], tags: mined.tags.map((t) => ({ ...t, group: 'x' })) }).set.taxonomy).toContain('x');
   });
 
+  it('numbers a clashing name of the full 200 characters within the cap', () => {
+    const long = `${'segment '.repeat(25)}`.trim().padEnd(200, 'x');
+    const first = parseTagSet({ tags: [ruleTag('long_a', long, 'PageValues > 25', 'predictive')] });
+    const second = parseTagSet({ tags: [ruleTag('long_b', long, 'PageValues > 5', 'predictive')] });
+    const { set } = addMinedTags(addMinedTags(emptyTagSet(), first).set, second);
+    const names = set.tags.map((t) => t.name);
+    expect(names[0]).toBe(long);
+    expect(names[1]?.length).toBe(200);
+    expect(names[1]).toMatch(/… \(2\)$/);
+    // Still a set the engine accepts (names over 200 characters are refused there).
+    expect(() => parseTagSet(set)).not.toThrow();
+  });
+
   function verdict(tag: Tag, passed: boolean, reasons: string[]): TagValidation {
     const m = metricsFromCounts(30, passed ? 3 : 30, 20, 500);
     return { id: tag.id, name: tag.name, text: tag.definition.kind === 'rule' ? tag.definition.text : '', previousStatus: tag.status, status: passed ? 'validated' : 'draft', holdout: m, train: null, stability: null, gates: { passed, reasons } };

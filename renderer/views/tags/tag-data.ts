@@ -13,7 +13,7 @@ import type {
   TagsValidateParams,
   TagsValidateResult,
 } from '../../../workers/api';
-import { DEFAULT_MINING_PRECISION, MINING_PRECISION_MARGIN, addSegmentTags, missingColumnsReason, removeGroup, tagIdFor, tagReadsColumns, withEntityTable } from '../../../workers/api';
+import { DEFAULT_MINING_PRECISION, MINING_PRECISION_MARGIN, addSegmentTags, missingColumnsReason, removeGroup, tagIdFor, tagNameFrom, tagReadsColumns, withEntityTable } from '../../../workers/api';
 import { tagSetSchema, type GateRecord, type MiningForm, type Tag, type TagDefinition, type TagSet, type TagStatus, type TagsWorkspaceState, type ValidationForm } from './types';
 
 // Shared with the CLI (the engine's pure tag-set edits).
@@ -136,7 +136,8 @@ export function addMinedTags(set: TagSet, mined: TagSet, onlyIds?: ReadonlySet<s
   for (const tag of mined.tags) {
     if (onlyIds && !onlyIds.has(tag.id)) continue;
     let name = tag.name;
-    for (let k = 2; names.has(name.toLowerCase()); k++) name = `${tag.name} (${k})`;
+    // Numbered within the 200-character cap (a mined name may already be near it).
+    for (let k = 2; names.has(name.toLowerCase()); k++) name = tagNameFrom(tag.name, { suffix: ` (${k})` });
     const id = tagIdFor(ids.has(tag.id) ? name : tag.id, ids);
     ids.add(id);
     names.add(name.toLowerCase());
