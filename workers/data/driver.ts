@@ -18,9 +18,9 @@ export interface DuckDriver {
   /** Creates (or appends to) a table from Arrow IPC stream bytes. */
   insertArrowIPC(table: string, ipc: Uint8Array, create: boolean): Promise<void>;
   /**
-   * True where DuckDB reads Parquet itself (native DuckDB): the engine still checks a file's
-   * pages and values, then fills the table with `read_parquet` on the registered file instead of
-   * inserting the decoded row groups (row-by-row appends cost ~5 s per million rows there).
+   * True where DuckDB reads Parquet itself (native DuckDB): the engine checks a file's pages, fills
+   * the table with `read_parquet` on the registered file instead of inserting decoded row groups
+   * (row-by-row appends cost ~5 s per million rows there), then checks the loaded values in SQL.
    */
   readonly readsParquet?: boolean;
   /** The source as a Blob read lazily by slices (sniffing, Parquet row groups, JSON). */

@@ -26,7 +26,8 @@ import { verifyGzip } from './gzip-check';
 import { jsonToArrowIPC } from './json-load';
 import { tableNameFromFile, uniqueName } from './naming';
 import { parquetWriterProperties, streamParquet } from './parquet-export';
-import { checkRowGroupPages, checkRowGroupValues, damagedParquet, readParquetFacts } from './parquet-check';
+import { checkRowGroupPages, checkRowGroupValues, damagedParquet, readParquetFacts, type ParquetFacts } from './parquet-check';
+import { planSqlValueCheck } from './parquet-check-sql';
 import type { ParquetWasmModule } from './parquet-types';
 import { profileTable } from './profile-job';
 import { rowsOf, toNumber } from './arrow-values';
@@ -34,6 +35,7 @@ import { detectFormat, isValidUtf8Prefix, sniffDelimiter } from './sniff';
 import { leadingKeyword, quoteIdent, quoteLiteral, splitStatements } from './sql-text';
 
 export type ParquetLoader = () => Promise<ParquetWasmModule>;
+type ParquetFileHandle = Awaited<ReturnType<ParquetWasmModule['ParquetFile']['fromFile']>>;
 
 const SNIFF_BYTES = 64 * 1024;
 /** The line limit for a CSV retried after DuckDB's default (2 MB) was too small. */
@@ -332,7 +334,7 @@ export class DataEngine {
     // A damaged page may decode without an error: check pages and values against the footer.
     const facts = await readParquetFacts(blob, fileName);
     const parquet = await this.parquetModule();
-    let file: Awaited<ReturnType<ParquetWasmModule['ParquetFile']['fromFile']>>;
+    let file: ParquetFileHandle;
     try {
       file = await parquet.ParquetFile.fromFile(blob);
     } catch (err) {
@@ -340,16 +342,30 @@ export class DataEngine {
     }
     const groups = file.metadata().numRowGroups();
     if (facts.rowGroups.length !== groups) throw damagedParquet(fileName, 'its footer', 'does not agree with itself about its row groups');
-    // Read row group by row group so a large file is never held whole in memory. Where DuckDB
-    // reads Parquet itself, the decoded groups are only checked; the table is created with their
-    // column types (the same types as inserting them would give) and read_parquet fills it.
-    const nativeRead = this.driver.readsParquet === true && source.kind === 'path';
+    if (this.driver.readsParquet === true && source.kind === 'path') await this.loadParquetNative(fileName, source, blob, file, facts, staging, ctx);
+    else await this.decodeParquetGroups(fileName, blob, file, facts, ctx, { insertInto: staging, pagesChecked: false });
+  }
+
+  /**
+   * Decodes the file row group by row group (so a large file is never held whole in memory) with
+   * parquet-wasm, checking each group's pages (unless done already) and values against the footer,
+   * and inserts it into `insertInto` when given.
+   */
+  private async decodeParquetGroups(
+    fileName: string,
+    blob: Blob,
+    file: ParquetFileHandle,
+    facts: ParquetFacts,
+    ctx: JobContext,
+    options: { insertInto: string | null; pagesChecked: boolean },
+  ): Promise<void> {
+    const groups = facts.rowGroups.length;
     const total = Math.max(1, groups);
     for (let g = 0; g < total; g++) {
       throwIfAborted(ctx.signal);
       ctx.progress(0.05 + (0.85 * g) / total, `reading row group ${g + 1} of ${total}`);
       const groupFacts = facts.rowGroups[g];
-      const pages = groupFacts ? await checkRowGroupPages(blob, groupFacts) : null;
+      const pages = groupFacts && !options.pagesChecked ? await checkRowGroupPages(blob, groupFacts) : null;
       if (pages) throw damagedParquet(fileName, `row group ${g + 1}:`, pages);
       let ipc: Uint8Array;
       try {
@@ -358,21 +374,64 @@ export class DataEngine {
       } catch (err) {
         throw damagedParquet(fileName, `row group ${g + 1}`, `cannot be decoded (${plainMessage(err instanceof Error ? err.message : String(err)).split('\n')[0]})`);
       }
-      const decoded = tableFromIPC(ipc);
-      const values = groupFacts ? checkRowGroupValues(decoded, groupFacts) : null;
+      const values = groupFacts ? checkRowGroupValues(tableFromIPC(ipc), groupFacts) : null;
       if (values) throw damagedParquet(fileName, `row group ${g + 1}:`, values);
-      if (!nativeRead) await this.driver.insertArrowIPC(staging, ipc, g === 0);
-      else if (g === 0) await this.driver.insertArrowIPC(staging, tableToIPC(decoded.slice(0, 0), 'stream'), true);
+      if (options.insertInto !== null) await this.driver.insertArrowIPC(options.insertInto, ipc, g === 0);
     }
-    if (nativeRead) {
-      ctx.progress(0.92, 'reading the checked file into DuckDB');
-      const registered = this.registeredName(fileName);
-      await this.driver.registerFile(registered, source);
+  }
+
+  /**
+   * Where DuckDB reads Parquet itself: the pages are walked first (headers only, so cheap), then
+   * read_parquet fills a table typed from parquet-wasm's schema (the types inserting the decoded
+   * groups would give), and one DuckDB query compares each row group's loaded values with the
+   * footer (parquet-check-sql.ts). Only where that query cannot compare what the decoded check
+   * would is every group decoded and checked in JS first, as before.
+   */
+  private async loadParquetNative(fileName: string, source: FileSource, blob: Blob, file: ParquetFileHandle, facts: ParquetFacts, staging: string, ctx: JobContext): Promise<void> {
+    const total = facts.rowGroups.length;
+    for (let g = 0; g < total; g++) {
+      throwIfAborted(ctx.signal);
+      if (g % 16 === 0) ctx.progress(0.05 + (0.1 * g) / total, `checking row group ${g + 1} of ${total}`);
+      const pages = await checkRowGroupPages(blob, facts.rowGroups[g] as ParquetFacts['rowGroups'][number]);
+      if (pages) throw damagedParquet(fileName, `row group ${g + 1}:`, pages);
+    }
+    const empty = tableFromIPC(file.schema().intoIPCStream());
+    await this.driver.insertArrowIPC(staging, tableToIPC(empty, 'stream'), true);
+    // Row groups are found by rowid: only sound while INSERT keeps the file's row order.
+    const ordered = rowsOf(await this.driver.query(`SELECT current_setting('preserve_insertion_order') AS v`))[0]?.v === true;
+    const plan = ordered ? planSqlValueCheck(staging, empty.schema, facts) : null;
+    if (!plan) await this.decodeParquetGroups(fileName, blob, file, facts, ctx, { insertInto: null, pagesChecked: true });
+
+    ctx.progress(0.2, 'reading the file into DuckDB');
+    const registered = this.registeredName(fileName);
+    await this.driver.registerFile(registered, source);
+    try {
+      await this.driver.query(`INSERT INTO ${quoteIdent(staging)} SELECT * FROM read_parquet(${quoteLiteral(registered)})`, ctx.signal);
+    } catch (err) {
+      throwIfAborted(ctx.signal);
+      if (err instanceof EngineError) throw err;
+      // DuckDB's own words. Decoding with parquet-wasm to name the row group is no safer: on some
+      // damaged pages it panics outside any promise and takes the process down.
+      const detail = plainMessage(err instanceof Error ? err.message : String(err))
+        .split('\n')[0]
+        ?.replace(/^[A-Za-z ]*Error: /, '')
+        .replaceAll(registered, fileName);
+      throw new EngineError('CORRUPT_FILE', `${fileName} cannot be read as Parquet (${detail}); it may be damaged. Nothing was loaded.`, { cause: err instanceof Error ? err.message : String(err) });
+    } finally {
+      await this.driver.dropFile(registered);
+    }
+    if (plan) {
+      ctx.progress(0.85, 'checking the values against the footer');
+      let verdict: [number, string] | null;
       try {
-        await this.driver.query(`INSERT INTO ${quoteIdent(staging)} SELECT * FROM read_parquet(${quoteLiteral(registered)})`, ctx.signal);
-      } finally {
-        await this.driver.dropFile(registered);
+        verdict = plan.verdict(await this.driver.query(plan.sql, ctx.signal));
+      } catch {
+        // A value the query cannot turn into the footer's numbers (an infinite date, say): decide in JS.
+        throwIfAborted(ctx.signal);
+        await this.decodeParquetGroups(fileName, blob, file, facts, ctx, { insertInto: null, pagesChecked: true });
+        verdict = null;
       }
+      if (verdict) throw damagedParquet(fileName, `row group ${verdict[0] + 1}:`, verdict[1]);
     }
   }
 
