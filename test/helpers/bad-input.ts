@@ -7,6 +7,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { parquetFacts } from '../../workers/data/parquet-check';
+import { openNodeDriver } from '../../workers/node/driver-choice';
 import { loadParquetNode } from '../../workers/node/engine-node';
 
 export interface BadInputCase {
@@ -52,6 +53,21 @@ async function parquetBytes(): Promise<Uint8Array> {
     .setMaxRowGroupSize(2000)
     .build();
   return parquet.writeParquet(parquet.Table.fromIPCStream(tableToIPC(arrow, 'stream')), props);
+}
+
+/** A Parquet file written by DuckDB's COPY: 400 rows, NaN in every tenth amount, ±infinity in a FLOAT column. */
+export async function nanParquetBytes(): Promise<Uint8Array> {
+  const writer = await openNodeDriver('native');
+  try {
+    const select = `SELECT i AS id, CASE WHEN i % 10 = 0 THEN 'nan'::DOUBLE ELSE i * 0.25 END AS amount,
+      CAST(CASE WHEN i % 50 = 1 THEN 'inf' WHEN i % 50 = 2 THEN '-inf' ELSE CAST(i % 7 AS VARCHAR) END AS FLOAT) AS score
+      FROM range(400) t(i) ORDER BY i`;
+    const { bytes } = await writer.copyTo(select, 'FORMAT parquet');
+    if (!bytes) throw new Error('COPY returned no bytes');
+    return bytes;
+  } finally {
+    await writer.close();
+  }
 }
 
 /** The byte range of one column chunk of one row group, from the file's own footer. */
@@ -127,6 +143,12 @@ export async function writeBadInputCorpus(dir: string): Promise<BadInputCase[]> 
   add('hostile-names.csv', 'column names with quotes, newlines, SQL', `"a""b","line\nbreak","x""; DROP TABLE t;--",' or 1=1,"\t"\n1,2,3,4,5\n`, { loads: true, rows: 1 });
   add('duplicate-names.csv', 'the same column name three times', 'a,a,a,b\n1,2,3,4\n', { loads: true, rows: 1 });
   add('long-field.csv', 'one field of 2 MB', `id,v\n1,${'x'.repeat(2_000_000)}\n`, { loads: true, rows: 1 });
+
+  // --- numbers that are not finite: one NaN, infinity or 1e308 must not cost the profile
+  add('nan.csv', 'a NaN in a number column', 'a,b\n1,2\nnan,3\n2,4\n', { loads: true, rows: 3 });
+  add('inf.csv', '+inf and -inf in a number column', 'a,b\n1,2\ninf,3\n-inf,4\n2,5\n', { loads: true, rows: 4 });
+  add('huge.csv', 'doubles near the largest (1e308 and -1e308)', 'a,b\n1e308,2\n1e308,3\n-1e308,4\n', { loads: true, rows: 3 });
+  add('nan.parquet', 'NaN in DOUBLE and FLOAT columns, as pandas and Spark write missing values', await nanParquetBytes(), { loads: true, rows: 400 });
 
   // --- JSON
   add('bad.json', 'JSON with a syntax error', '[{"a": 1}, {"a": ]', { loads: false, code: 'CORRUPT_FILE', message: /bad\.json/ });

@@ -1,12 +1,14 @@
 // `assay profile` and `assay query`: a file's profile, and SQL over files.
 import { EngineError, profileCoverage, type ColumnProfile, type TableProfile } from '../api';
 import { EXIT, UsageError, openFiles, parseCommandLine, requireFile, withEngine, writeOutput, type Io } from './common';
+import { nonFiniteNote } from '../data/profile';
 import { arrowToRows, renderTextTable } from './format-table';
 
 const PROFILE_HELP = `Usage: assay profile FILE [--json]
 
 Loads FILE and prints its row count and, per column: type, nulls, approximate distinct count,
-min/max/mean/std, quantiles and the most frequent values.
+min/max/mean/std, quantiles and the most frequent values. Numeric figures are over finite values:
+NaN and ±infinity are counted and named under the table.
 
 Options:
   --json         Print the full profile as JSON
@@ -69,6 +71,11 @@ export async function profileCommand(argv: string[], io: Io): Promise<number> {
     }
     io.out(`(${profileCoverage(profile)})`);
     io.out(renderTextTable(['column', 'type', 'null', 'distinct', 'min', 'max', 'mean', 'std', 'median', 'top values'], profileRows(profile), 32));
+    // NaN and ±infinity are values, not nulls: say how many each column holds and that the figures leave them out.
+    for (const c of profile.columns) {
+      const note = nonFiniteNote(c);
+      if (note) io.out(`${c.name}: ${note}`);
+    }
     return EXIT.ok;
   });
 }

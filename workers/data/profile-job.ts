@@ -11,7 +11,11 @@ import {
   columnKind,
   emptyProfile,
   histogramSql,
+  isFloatType,
+  magnitudeSql,
+  nonFiniteSql,
   quantileSql,
+  scaleFor,
   summarySql,
   temporalText,
   topKSql,
@@ -66,7 +70,7 @@ export async function profileTable(driver: DuckDriver, table: string, columns: r
   for (const [c, part] of refChunks.entries()) {
     throwIfAborted(ctx.signal);
     ctx.progress(0.05 + (0.25 * c) / refChunks.length, refChunks.length > 1 ? `summary statistics (columns ${c * chunk + 1}–${c * chunk + part.length})` : 'summary statistics');
-    const summary = rowsOf(await driver.query(summarySql(table, part, distinctExact), ctx.signal))[0] ?? {};
+    const { summary, scales } = await summaryOf(driver, table, part, distinctExact, ctx);
     for (const ref of part) {
       const p = byAlias.get(ref.alias);
       if (!p) continue;
@@ -81,14 +85,30 @@ export async function profileTable(driver: DuckDriver, table: string, columns: r
         };
         p.min = num('min');
         p.max = num('max');
-        p.mean = num('mean');
-        p.std = num('std');
+        // Mean and std of scaled values times the scale; a std beyond the largest double stays null.
+        const scale = scales.get(ref.alias) ?? 1;
+        const mean = num('mean');
+        const std = num('std');
+        p.mean = mean === null || !Number.isFinite(mean * scale) ? null : mean * scale;
+        p.std = std === null || !Number.isFinite(std * scale) ? null : std * scale;
       } else if (ref.kind === 'temporal' || ref.kind === 'categorical') {
         const min = summary[`${ref.alias}_min`];
         const max = summary[`${ref.alias}_max`];
         p.min = min === null || min === undefined ? null : String(min);
         p.max = max === null || max === undefined ? null : String(max);
         if (ref.kind === 'temporal') epochRange.set(ref.alias, { lo: toNumber(summary[`${ref.alias}_lo`]), hi: toNumber(summary[`${ref.alias}_hi`]) });
+      }
+    }
+    // FLOAT/DOUBLE columns with non-null values that are not finite: which ones (NaN, +inf, -inf).
+    const nonFinite = part.filter((ref) => ref.kind === 'numeric' && isFloatType(ref.type) && toNumber(summary[`${ref.alias}_nn`]) > toNumber(summary[`${ref.alias}_fin`]));
+    if (nonFinite.length > 0) {
+      const counts = rowsOf(await driver.query(nonFiniteSql(table, nonFinite), ctx.signal))[0] ?? {};
+      for (const ref of nonFinite) {
+        const p = byAlias.get(ref.alias);
+        if (!p) continue;
+        p.nanCount = toNumber(counts[`${ref.alias}_nan`]);
+        p.posInfCount = toNumber(counts[`${ref.alias}_pinf`]);
+        p.negInfCount = toNumber(counts[`${ref.alias}_ninf`]);
       }
     }
   }
@@ -134,6 +154,37 @@ export async function profileTable(driver: DuckDriver, table: string, columns: r
   }
   ctx.progress(1, 'done');
   return { table, rowCount, columns: profiles, elapsedMs: Date.now() - started, sampledRows, distinctExact };
+}
+
+/**
+ * The summary row of one chunk of columns. Mean and std are first computed on the values as they
+ * are; when that overflows (DuckDB refuses a std whose running sum of squares passes the largest
+ * double, e.g. 1e308 and -1e308; a mean of values near 1e308 comes back infinite), once more on
+ * each numeric column divided by the power of two nearest its largest magnitude, and the caller
+ * multiplies back. Power-of-two scaling is exact: ordinary data never takes this path, and would
+ * give the same bits if it did. The extra two scans are paid only by such columns' chunks.
+ */
+async function summaryOf(
+  driver: DuckDriver,
+  table: string,
+  part: ColumnRef[],
+  distinctExact: boolean,
+  ctx: JobContext,
+): Promise<{ summary: Record<string, unknown>; scales: Map<string, number> }> {
+  const numeric = part.filter((ref) => ref.kind === 'numeric');
+  let summary: Record<string, unknown> | null = null;
+  try {
+    summary = rowsOf(await driver.query(summarySql(table, part, distinctExact), ctx.signal))[0] ?? {};
+  } catch (err) {
+    throwIfAborted(ctx.signal);
+    if (numeric.length === 0 || !/out of range/i.test(err instanceof Error ? err.message : String(err))) throw err;
+  }
+  const overflowed = (row: Record<string, unknown>): boolean =>
+    numeric.some((ref) => Number.isFinite(toNumber(row[`${ref.alias}_min`])) && !Number.isFinite(toNumber(row[`${ref.alias}_mean`])));
+  if (summary !== null && !overflowed(summary)) return { summary, scales: new Map() };
+  const row = rowsOf(await driver.query(magnitudeSql(table, numeric), ctx.signal))[0] ?? {};
+  const scales = new Map(numeric.map((ref) => [ref.alias, scaleFor(toNumber(row[`${ref.alias}_abs`]))]));
+  return { summary: rowsOf(await driver.query(summarySql(table, part, distinctExact, scales), ctx.signal))[0] ?? {}, scales };
 }
 
 /**

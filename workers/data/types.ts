@@ -88,10 +88,19 @@ export interface ColumnProfile {
   /** Distinct non-NULL values: exact (`COUNT(DISTINCT)`) when `distinctExact`, else a HyperLogLog estimate; 0 (not counted) for kind 'other'. */
   distinct: number;
   distinctExact: boolean;
+  /** Numeric columns: min, max, mean, std, quantiles and histogram are over finite values only (no NaN, no ±infinity). */
   min: string | number | null;
   max: string | number | null;
   mean: number | null;
+  /** Null also when the std of finite values is itself beyond the largest double (values near ±1.8e308). */
   std: number | null;
+  /**
+   * FLOAT/DOUBLE columns holding NaN or ±infinity: how many of each (non-null values left out of
+   * the statistics). Absent when the column holds none.
+   */
+  nanCount?: number;
+  posInfCount?: number;
+  negInfCount?: number;
   /** Quantiles at 0.05, 0.25, 0.5, 0.75, 0.95 (numeric columns). */
   quantiles: Array<{ q: number; value: number }> | null;
   histogram: HistogramBin[] | null;

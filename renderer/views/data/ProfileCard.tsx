@@ -2,7 +2,7 @@ import { memo, useMemo } from 'react';
 import type { ColumnProfile } from '../../../workers/api';
 import { MiniChart } from '../../components/MiniChart';
 import { formatPercent, formatValue } from '../../format';
-import { distinctLabel, histogramChart, rangeLabel, topValueBars, zoneNote } from './card-data';
+import { distinctLabel, histogramChart, nonFiniteNote, rangeLabel, topValueBars, zoneNote } from './card-data';
 import { TopValues } from './TopValues';
 
 function quantileLabel(q: number): string {
@@ -18,6 +18,7 @@ export const ProfileCard = memo(function ProfileCard({ profile }: { profile: Col
   // Booleans (and all-NULL columns) have no min/max worth a line.
   const hasRange = profile.min !== null || profile.max !== null;
   const zone = zoneNote(profile);
+  const nonFinite = nonFiniteNote(profile);
 
   return (
     <article className="profile-card" data-testid="profile-card" data-column={profile.name} aria-label={`Column ${profile.name}`}>
@@ -71,6 +72,11 @@ export const ProfileCard = memo(function ProfileCard({ profile }: { profile: Col
       {zone && (
         <p className="zone-note small muted" data-testid="zone-note" style={{ margin: 0 }}>
           {zone}
+        </p>
+      )}
+      {nonFinite && (
+        <p className="non-finite-note small muted" data-testid="non-finite-note" style={{ margin: 0 }}>
+          {nonFinite}
         </p>
       )}
       {profile.quantiles && profile.quantiles.length > 0 && (

@@ -108,6 +108,23 @@ export function zoneNote(profile: Pick<ColumnProfile, 'type'>): string | null {
   return t === 'TIMESTAMP WITH TIME ZONE' || t === 'TIMESTAMPTZ' ? 'Times shown in UTC' : null;
 }
 
+/**
+ * The line under a FLOAT/DOUBLE column's figures when it holds NaN or ±infinity: how many, and
+ * that the statistics leave them out ("2 NaN, 1 +inf (left out of the statistics)"). The same
+ * words as `assay profile` (workers/data/profile.ts nonFiniteNote; a test keeps them equal).
+ */
+export function nonFiniteNote(profile: Pick<ColumnProfile, 'nanCount' | 'posInfCount' | 'negInfCount'>): string | null {
+  const parts: string[] = [];
+  for (const [count, label] of [
+    [profile.nanCount, 'NaN'],
+    [profile.posInfCount, '+inf'],
+    [profile.negInfCount, '-inf'],
+  ] as const) {
+    if (count !== undefined && count > 0) parts.push(`${formatCount(count)} ${label}`);
+  }
+  return parts.length > 0 ? `${parts.join(', ')} (left out of the statistics)` : null;
+}
+
 /** Min/max as shown: numbers rounded for reading, dates and text as they are. */
 export function rangeLabel(profile: ColumnProfile, value: string | number | null): string {
   if (value === null) return '—';
