@@ -43,7 +43,7 @@ export type * from './tags/types';
 /** Pure tag-set readers (zod schema checks, no engine): for files opened in the renderer or the CLI. */
 export { parseTagSet, parseTagSetJson, tagNameFrom } from './tags/tag';
 /** Pure tag-set edits, shared by the Tags view and the CLI. */
-export { addSegmentTags, removeGroup, tagIdFor, withEntityTable } from './tags/tag-set-edit';
+export { MANUAL_TRANSITIONS, addSegmentTags, removeGroup, removeTag, setTagStatus, tagIdFor, withEntityTable } from './tags/tag-set-edit';
 /** Which tags a table can run (by the columns they read), and the default gate and mining precision. */
 export { missingColumnsReason, tagReadsColumns } from './tags/applicability';
 export { DEFAULT_MINING_PRECISION, DEFAULT_PRECISION_GATE, MINING_PRECISION_MARGIN } from './tags/validation';

@@ -12,7 +12,7 @@ import type { NodeEngine } from '../node/engine-node';
 const ENGINE_COMMANDS: ReadonlyMap<string, true | ReadonlySet<string>> = new Map<string, true | ReadonlySet<string>>([
   ...['profile', 'query', 'train', 'predict', 'evaluate', 'export', 'features', 'cluster'].map((c) => [c, true] as const),
   ['rules', new Set(['mine'])],
-  ['tags', new Set(['eval'])],
+  ['tags', new Set(['eval', 'validate'])],
   ['labels', new Set(['train', 'apply', 'eval', 'review'])],
   ['pack', new Set(['build', 'validate', 'diff'])],
 ]);

@@ -26,6 +26,8 @@ Commands:
   rules mine FILE --target COL --text T Keyword rules for every class of a label from a text column
   tags eval TAGS.json FILE              Coverage, precision, recall, lift per tag on any data
   tags add TAGS.json --name N --rule R  Add a hand-written rule tag (rule text, no JSON)
+  tags validate TAGS.json FILE          Gate the tags on holdout rows; verdicts written back
+  tags status|remove TAGS.json --tags N Sign tags off (--to approved), or delete them
   labels train|apply|eval               Entity labels from product text (keyword rules + classifier)
   pack build|validate|diff|export|apply|report|review
                                         Rule packs: build, check and export tag rules for production

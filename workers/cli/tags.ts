@@ -17,15 +17,13 @@ import { printRule } from '../tags/printer';
 import { parseTagSet, ruleDefinition, type Tag, type TagSet } from '../tags/tag';
 import { mergeMinedTags, tagIdFor } from '../tags/tag-set-edit';
 import { minedEarlier, readTagSetToMerge } from './tag-set-file';
+import { tagsRemoveCommand, tagsStatusCommand, tagsValidateCommand } from './tags-lifecycle';
 import { VALUE_HELP, VALUE_OPTIONS, openValueSpec, valueOptions, valueReport } from './value';
-
-
 
 /** How the commands get an engine: a worker thread by default; tests pass an in-process one. */
 export interface TagCliDeps {
   startEngine?: EngineStarter;
 }
-
 
 export const RULES_HELP = `Usage: assay rules mine FILE --target COL [--positive VALUE] --out TAGS.json [options]
        assay rules mine FILE --target COL --text TEXTCOL --out TAGS.json [options]
@@ -83,6 +81,9 @@ Options:
 
 export const TAGS_HELP = `Usage: assay tags eval TAGS.json FILE [--target COL --positive VALUE] [--tags NAME,...] [--value EXPR] [--json]
        assay tags add TAGS.json --name NAME --rule "RULE"   (see assay tags add --help)
+       assay tags validate TAGS.json FILE [--target COL]   Gates on holdout rows; verdicts written back
+       assay tags status TAGS.json --tags NAME --to approved|validated|draft   Sign-off
+       assay tags remove TAGS.json --tags NAME[,NAME]
 
 Measures the tags of a tag set on FILE (all rows): coverage, and with a target, precision,
 recall, F1 and lift with 95% intervals, plus the set (any tag fires) and the overlap of tags.
@@ -96,13 +97,6 @@ Options:
 ${VALUE_HELP}
   --json                Print the full result as JSON
   -h, --help            Show this help`;
-
-
-
-
-
-
-
 
 function num(v: number | null, digits = 3): string {
   return v === null ? '-' : v.toFixed(digits);
@@ -393,7 +387,10 @@ export async function tagsCommand(argv: string[], io: Io, deps: TagCliDeps = {})
       return sub === undefined ? EXIT.usage : EXIT.ok;
     }
     if (sub === 'add') return addTagCommand(rest, io);
-    if (sub !== 'eval') throw new UsageError(`Unknown tags command "${sub}" (try "assay tags eval" or "assay tags add").\n\n${TAGS_HELP}`);
+    if (sub === 'validate') return tagsValidateCommand(rest, io, deps.startEngine, printEvaluated);
+    if (sub === 'status') return tagsStatusCommand(rest, io);
+    if (sub === 'remove') return tagsRemoveCommand(rest, io);
+    if (sub !== 'eval') throw new UsageError(`Unknown tags command "${sub}" (try "assay tags eval", "validate", "add", "status" or "remove").\n\n${TAGS_HELP}`);
     const { values, positionals } = parseCommandLine(
       { options: { target: { type: 'string' }, positive: { type: 'string' }, tags: { type: 'string' }, ...VALUE_OPTIONS, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } },
       rest,

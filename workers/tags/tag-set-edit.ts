@@ -1,9 +1,10 @@
 /**
  * Pure edits of a tag set shared by the Tags view and the CLI (no engine, no DOM): ids for new
- * tags, adding the segment tags of a segmentation, merging a mining run's tags, removing a group.
+ * tags, adding the segment tags of a segmentation, merging a mining run's tags, removing a group,
+ * removing a tag, the status changes a person may make.
  */
 import { EngineError } from '../protocol/errors';
-import { tagNameFrom, type Tag, type TagSet } from './tag';
+import { tagNameFrom, type Tag, type TagSet, type TagStatus } from './tag';
 import { safeTagId, tagIdFor } from './tag-id';
 
 export { TAG_ID_PATTERN, safeTagId, tagIdFor } from './tag-id';
@@ -91,4 +92,29 @@ export function removeGroup(set: TagSet, name: string, options: { withTags?: boo
   const taxonomy = set.taxonomy.filter((g) => g !== name);
   if (taxonomy.length === 0) throw new EngineError('BAD_INPUT', 'The taxonomy needs at least one group.');
   return { ...set, taxonomy, tags: set.tags.filter((t) => t.group !== name), version: set.version + 1 };
+}
+
+export function removeTag(set: TagSet, id: string): TagSet {
+  return { ...set, tags: set.tags.filter((t) => t.id !== id), version: set.version + 1 };
+}
+
+/**
+ * Status changes a person may make. "validated" is never set by hand: only a validation whose
+ * gates pass on holdout sets it. A validated tag can be approved (signed off) or sent back to
+ * draft; an approved tag can lose its approval.
+ */
+export const MANUAL_TRANSITIONS: Readonly<Record<TagStatus, readonly TagStatus[]>> = {
+  draft: [],
+  validated: ['approved', 'draft'],
+  approved: ['validated', 'draft'],
+};
+
+export function setTagStatus(set: TagSet, id: string, to: TagStatus): TagSet {
+  const tag = set.tags.find((t) => t.id === id);
+  if (!tag) throw new EngineError('BAD_INPUT', 'That tag is no longer in the set.');
+  if (tag.status === to) return set;
+  if (!MANUAL_TRANSITIONS[tag.status].includes(to)) {
+    throw new EngineError('BAD_INPUT', to === 'validated' ? `"${tag.name}" becomes validated only by passing its gates in a validation.` : `"${tag.name}" is ${tag.status}; it cannot become ${to}.`);
+  }
+  return { ...set, tags: set.tags.map((t) => (t.id === id ? { ...t, status: to } : t)), version: set.version + 1 };
 }

@@ -14,7 +14,7 @@ import type {
   TagsValidateResult,
 } from '../../../workers/api';
 import { DEFAULT_MINING_PRECISION, MINING_PRECISION_MARGIN, addSegmentTags, missingColumnsReason, removeGroup, tagIdFor, tagNameFrom, tagReadsColumns, withEntityTable } from '../../../workers/api';
-import { tagSetSchema, type GateRecord, type MiningForm, type Tag, type TagDefinition, type TagSet, type TagStatus, type TagsWorkspaceState, type ValidationForm } from './types';
+import { tagSetSchema, type GateRecord, type MiningForm, type Tag, type TagDefinition, type TagSet, type TagsWorkspaceState, type ValidationForm } from './types';
 
 // Shared with the CLI (the engine's pure tag-set edits).
 export { addSegmentTags, removeGroup, tagIdFor, withEntityTable };
@@ -99,30 +99,8 @@ export function upsertTag(set: TagSet, tag: Tag): TagSet {
   return bump(set, { tags: previous ? set.tags.map((t) => (t.id === tag.id ? entry : t)) : [...set.tags, entry] });
 }
 
-export function removeTag(set: TagSet, id: string): TagSet {
-  return bump(set, { tags: set.tags.filter((t) => t.id !== id) });
-}
-
-/**
- * Status changes a person may make. "validated" is never set by hand: only a validation whose
- * gates pass on holdout sets it. A validated tag can be approved (signed off) or sent back to
- * draft; an approved tag can lose its approval.
- */
-export const MANUAL_TRANSITIONS: Readonly<Record<TagStatus, readonly TagStatus[]>> = {
-  draft: [],
-  validated: ['approved', 'draft'],
-  approved: ['validated', 'draft'],
-};
-
-export function setTagStatus(set: TagSet, id: string, to: TagStatus): TagSet {
-  const tag = set.tags.find((t) => t.id === id);
-  if (!tag) throw new Error('That tag is no longer in the set.');
-  if (tag.status === to) return set;
-  if (!MANUAL_TRANSITIONS[tag.status].includes(to)) {
-    throw new Error(to === 'validated' ? `"${tag.name}" becomes validated only by passing its gates in a validation.` : `"${tag.name}" is ${tag.status}; it cannot become ${to}.`);
-  }
-  return bump(set, { tags: set.tags.map((t) => (t.id === id ? { ...t, status: to } : t)) });
-}
+// Removing a tag and the status changes a person may make are the engine's pure edits (the CLI's too).
+export { MANUAL_TRANSITIONS, removeTag, setTagStatus } from '../../../workers/api';
 
 /**
  * Adds mined tags (a rules.mine tag set) to the set: new ids and names where they clash, their
