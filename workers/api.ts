@@ -5,6 +5,7 @@
 export { EngineError } from './protocol/errors';
 export { profileCoverage } from './data/profile';
 export { isZonedTimestamp, utcWallClock } from './data/zoned-time';
+export { temporalColumnTexts } from './data/temporal-text';
 export type { EngineErrorCode, EngineErrorData, EngineErrorDetail, SqlPosition } from './protocol/errors';
 import { JobClient } from './protocol/client';
 export { JobClient };

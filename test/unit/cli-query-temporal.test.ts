@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { arrowToRows, civilFromDays, dateText, timestampText } from '../../workers/cli/format-table';
+import { arrowToRows } from '../../workers/cli/format-table';
+import { civilFromDays, dateText, timestampText } from '../../workers/data/temporal-text';
 import { temporalText } from '../../workers/data/zoned-time';
 import type { DuckDriver } from '../../workers/data/driver';
 import { openNodeDriver, type NodeDriverKind } from '../../workers/node/driver-choice';

@@ -130,8 +130,18 @@ describe('formatIpcRows on DuckDB results', () => {
     });
     const out = formatIpcRows(result.preview);
     expect(out.rows[0]).toEqual([
-      '9007199254740993', '-12.345', '123456789012345678901234', '2024-02-29', '2024-01-02 03:04:05.25', '2024-01-02 03:04:05Z',
+      '9007199254740993', '-12.345', '123456789012345678901234', '2024-02-29', '2024-01-02 03:04:05.25', '2024-01-02 03:04:05+00',
       '01:02:03', 'true', null, '[1,2]', '{"a":1}', '\\x78',
+    ]);
+    // Dates and times from their stored integers, as DuckDB prints them: infinities (Arrow's
+    // getter throws on them), nanoseconds (its milliseconds round them), BC dates; NULL stays NULL.
+    const edge = await engine.client.run('sql.run', {
+      sql: `SELECT * FROM (VALUES ('infinity'::TIMESTAMP, '-infinity'::DATE, '2024-01-02 03:04:05.123456789'::TIMESTAMP_NS, DATE '0045-03-15 (BC)'),
+              (NULL, NULL, NULL, NULL)) AS v(ts, d, ns, bc)`,
+    });
+    expect(formatIpcRows(edge.preview).rows).toEqual([
+      ['infinity', '-infinity', '2024-01-02 03:04:05.123456789', '0045-03-15 (BC)'],
+      [null, null, null, null],
     ]);
     expect(out.columns.find((c) => c.name === 'dec')?.numeric).toBe(true);
     expect(out.columns.find((c) => c.name === 'd')?.numeric).toBe(false);

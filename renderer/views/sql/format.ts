@@ -3,6 +3,7 @@
  * formatted once when it arrives and scrolling only reads strings.
  */
 import { type DataType, Type, tableFromIPC, type Field } from 'apache-arrow';
+import { temporalColumnTexts } from '../../../workers/api';
 
 /** A formatted cell: `null` stands for SQL NULL, which the grid shows distinctly. */
 export type CellText = string | null;
@@ -195,13 +196,20 @@ export function formatIpcRows(ipc: Uint8Array): FormattedRows {
   const fields = table.schema.fields;
   const formatters = fields.map((f) => fullTextFor(f.type));
   const vectors = fields.map((_f, i) => table.getChildAt(i));
+  // Dates and times from their stored integers, as DuckDB prints them (Arrow's epoch milliseconds
+  // round microseconds and nanoseconds, and 'infinity' does not convert at all).
+  const temporal = fields.map((f, i) => {
+    const vector = vectors[i];
+    return vector ? temporalColumnTexts(f, vector) : null;
+  });
   const rows: CellText[][] = new Array<CellText[]>(table.numRows);
   for (let r = 0; r < table.numRows; r++) {
     const row: CellText[] = new Array<CellText>(fields.length);
     for (let c = 0; c < fields.length; c++) {
       const vector = vectors[c];
       const format = formatters[c];
-      const text = vector && format ? format(vector.get(r)) : null;
+      const texts = temporal[c];
+      const text = texts ? (texts[r] ?? null) : vector && format ? format(vector.get(r)) : null;
       row[c] = text !== null && text.length > TITLE_LIMIT ? `${text.slice(0, TITLE_LIMIT)}…` : text;
     }
     rows[r] = row;
