@@ -3,7 +3,7 @@
  * the tests talk to the engine only through these types and the job protocol.
  */
 export { EngineError } from './protocol/errors';
-export { profileCoverage } from './data/profile';
+export { nonFiniteNote, profileCoverage } from './data/profile';
 export { isZonedTimestamp, utcWallClock } from './data/zoned-time';
 export { temporalColumnTexts } from './data/temporal-text';
 export type { EngineErrorCode, EngineErrorData, EngineErrorDetail, SqlPosition } from './protocol/errors';

@@ -3,7 +3,7 @@
  * histogram bins with dates on date axes, labelled top-value bars, distinct counts that say
  * whether they are exact.
  */
-import type { ColumnProfile } from '../../../workers/api';
+import { isZonedTimestamp, type ColumnProfile } from '../../../workers/api';
 import type { HistogramChart } from '../../components/mini-histogram';
 import { formatCount, formatValue } from '../../format';
 
@@ -104,26 +104,14 @@ export function distinctLabel(profile: ColumnProfile): { text: string; title: st
  * shown in UTC (the profile computes them without ICU, the same on every driver and machine).
  */
 export function zoneNote(profile: Pick<ColumnProfile, 'type'>): string | null {
-  const t = profile.type.toUpperCase();
-  return t === 'TIMESTAMP WITH TIME ZONE' || t === 'TIMESTAMPTZ' ? 'Times shown in UTC' : null;
+  return isZonedTimestamp(profile.type) ? 'Times shown in UTC' : null;
 }
 
 /**
  * The line under a FLOAT/DOUBLE column's figures when it holds NaN or ±infinity: how many, and
- * that the statistics leave them out ("2 NaN, 1 +inf (left out of the statistics)"). The same
- * words as `assay profile` (workers/data/profile.ts nonFiniteNote; a test keeps them equal).
+ * that the statistics leave them out. The engine's words, the same as `assay profile` prints.
  */
-export function nonFiniteNote(profile: Pick<ColumnProfile, 'nanCount' | 'posInfCount' | 'negInfCount'>): string | null {
-  const parts: string[] = [];
-  for (const [count, label] of [
-    [profile.nanCount, 'NaN'],
-    [profile.posInfCount, '+inf'],
-    [profile.negInfCount, '-inf'],
-  ] as const) {
-    if (count !== undefined && count > 0) parts.push(`${formatCount(count)} ${label}`);
-  }
-  return parts.length > 0 ? `${parts.join(', ')} (left out of the statistics)` : null;
-}
+export { nonFiniteNote } from '../../../workers/api';
 
 /** Min/max as shown: numbers rounded for reading, dates and text as they are. */
 export function rangeLabel(profile: ColumnProfile, value: string | number | null): string {
