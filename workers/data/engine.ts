@@ -1,4 +1,4 @@
-import { tableFromIPC, tableToIPC, type Table } from 'apache-arrow';
+import { DataType, TimeUnit, tableFromIPC, tableToIPC, type Field, type Table, type Timestamp } from 'apache-arrow';
 import {
   COLUMN_TYPES,
   type ColumnInfo,
@@ -387,6 +387,31 @@ export class DataEngine {
    * footer (parquet-check-sql.ts). Only where that query cannot compare what the decoded check
    * would is every group decoded and checked in JS first, as before.
    */
+  /**
+   * A table typed from an Arrow schema falls back to VARCHAR for lists, structs and maps, and to
+   * microseconds for other timestamp units; duckdb-wasm's Arrow insert keeps them. Those columns
+   * take the type DuckDB's Parquet reader gives instead, so a file loads with the same types on
+   * both drivers (a list stays a list, not its text).
+   */
+  private async readerTypesForNested(staging: string, fields: readonly Field[], registered: string, signal: AbortSignal): Promise<void> {
+    const keepsOwnType = (type: DataType): boolean =>
+      DataType.isList(type) || DataType.isStruct(type) || DataType.isMap(type) || DataType.isFixedSizeList(type) || DataType.isUnion(type) || (DataType.isTimestamp(type) && (type as Timestamp).unit !== TimeUnit.MICROSECOND);
+    if (!fields.some((f) => keepsOwnType(f.type))) return;
+    const typesOf = async (relation: string): Promise<string[]> => rowsOf(await this.driver.query(`DESCRIBE ${relation}`, signal)).map((r) => String(r.column_type));
+    const reader = await typesOf(`SELECT * FROM read_parquet(${quoteLiteral(registered)})`);
+    const table = await typesOf(quoteIdent(staging));
+    if (reader.length !== fields.length || table.length !== fields.length) return;
+    // DuckDB's reader widens millisecond and second timestamps to microseconds; the Arrow insert keeps the unit.
+    const unitTypes: Partial<Record<TimeUnit, string>> = { [TimeUnit.SECOND]: 'TIMESTAMP_S', [TimeUnit.MILLISECOND]: 'TIMESTAMP_MS', [TimeUnit.NANOSECOND]: 'TIMESTAMP_NS' };
+    for (let i = 0; i < fields.length; i++) {
+      const field = fields[i] as Field;
+      if (!keepsOwnType(field.type)) continue;
+      const timestamp = DataType.isTimestamp(field.type) ? (field.type as Timestamp) : null;
+      const wanted = timestamp ? (timestamp.timezone ? null : (unitTypes[timestamp.unit] ?? null)) : (reader[i] as string);
+      if (wanted !== null && wanted !== table[i]) await this.driver.query(`ALTER TABLE ${quoteIdent(staging)} ALTER COLUMN ${quoteIdent(field.name)} TYPE ${wanted}`, signal);
+    }
+  }
+
   private async loadParquetNative(fileName: string, source: FileSource, blob: Blob, file: ParquetFileHandle, facts: ParquetFacts, staging: string, ctx: JobContext): Promise<void> {
     const total = facts.rowGroups.length;
     for (let g = 0; g < total; g++) {
@@ -406,6 +431,7 @@ export class DataEngine {
     const registered = this.registeredName(fileName);
     await this.driver.registerFile(registered, source);
     try {
+      await this.readerTypesForNested(staging, empty.schema.fields, registered, ctx.signal);
       await this.driver.query(`INSERT INTO ${quoteIdent(staging)} SELECT * FROM read_parquet(${quoteLiteral(registered)})`, ctx.signal);
     } catch (err) {
       throwIfAborted(ctx.signal);
