@@ -31,7 +31,7 @@ import { planSqlValueCheck } from './parquet-check-sql';
 import type { ParquetWasmModule } from './parquet-types';
 import { profileTable } from './profile-job';
 import { rowsOf, toNumber } from './arrow-values';
-import { detectFormat, isValidUtf8Prefix, sniffDelimiter } from './sniff';
+import { detectFormat, isValidUtf8Prefix, sniffDecimalComma, sniffDelimiter } from './sniff';
 import { leadingKeyword, quoteIdent, quoteLiteral, splitStatements } from './sql-text';
 
 export type ParquetLoader = () => Promise<ParquetWasmModule>;
@@ -241,6 +241,10 @@ export class DataEngine {
         const delimiter = params.csv?.delimiter ?? sniffDelimiter(text);
         if (delimiter) options.push(`delim = ${quoteLiteral(delimiter)}`);
         info.delimiter = delimiter ?? ',';
+        if (delimiter && sniffDecimalComma(text, delimiter)) {
+          options.push("decimal_separator = ','");
+          warnings.push(`${fileName} writes decimals with a comma (1,5): its numbers were read that way (1,5 = 1.5).`);
+        }
         // Not gzip by its bytes: never let DuckDB guess from a .gz name.
         options.push("compression = 'none'");
       } else {

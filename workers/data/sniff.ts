@@ -85,3 +85,49 @@ export function sniffDelimiter(text: string): string | undefined {
   }
   return best?.delimiter;
 }
+
+/** A line's fields for a delimiter, with double-quoted fields unquoted ("" is a quote). */
+function splitFields(line: string, delimiter: string): string[] {
+  const fields: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i] as string;
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === delimiter) {
+      fields.push(field);
+      field = '';
+    } else field += ch;
+  }
+  fields.push(field);
+  return fields;
+}
+
+const COMMA_NUMBER = /^[+-]?\d+(,\d+)?$/;
+const DOT_DECIMAL = /^[+-]?\d*\.\d+$/;
+
+/**
+ * Whether a file that is not comma-separated writes decimals with a comma (European spreadsheets:
+ * `1,5;2;3`): some column's values below the header are all numbers with an optional comma part,
+ * at least one with it, and no value anywhere is a dot decimal (a file that mixes both is left to
+ * read as it is). DuckDB otherwise reads such a column as text.
+ */
+export function sniffDecimalComma(text: string, delimiter: string): boolean {
+  if (delimiter === ',') return false;
+  const lines = text.split(/\r?\n/).slice(0, 200);
+  if (lines.length > 1 && !/\r?\n$/.test(text)) lines.pop();
+  const rows = lines.filter((l) => l.length > 0).slice(1).map((l) => splitFields(l, delimiter).map((f) => f.trim()));
+  if (rows.some((r) => r.some((f) => DOT_DECIMAL.test(f)))) return false;
+  const width = Math.max(0, ...rows.map((r) => r.length));
+  for (let c = 0; c < width; c++) {
+    const values = rows.map((r) => r[c] ?? '').filter((v) => v !== '');
+    if (values.length > 0 && values.every((v) => COMMA_NUMBER.test(v)) && values.some((v) => v.includes(','))) return true;
+  }
+  return false;
+}
