@@ -126,7 +126,12 @@ describe('bad input: clear errors, nothing else changes', () => {
     const t = await open(writeFixture(dir, 'ragged.csv', 'a,b,c\n1,2,3\n4,5\n6,7,8\n9,10,11\n'));
     expect(t.columns.slice(0, 3).map((c) => c.name)).toEqual(['a', 'b', 'c']);
     expect(t.rowCount).toBeGreaterThanOrEqual(3);
-    expect(t.warnings?.join(' ')).toMatch(/malformed rows/);
+    expect(t.warnings?.join(' ')).toMatch(/malformed rows \(rows with more or fewer fields than the others\)/);
+    expect(t.warnings?.join(' ')).not.toMatch(/sniffing/);
+    // A row longer than the header adds columns: the warning names them.
+    const long = await open(writeFixture(dir, 'ragged_long.csv', 'a,b,c\n1,2,3\n4,5\n6,7,8,9,10\n11,12,13\n'));
+    expect(long.columns.map((c) => c.name)).toEqual(['a', 'b', 'c', 'column3', 'column4']);
+    expect(long.warnings?.join(' ')).toMatch(/Rows longer than the header added the columns column3, column4 \(empty in the other rows\)\./);
   });
 
   it('reads non-UTF-8 (Latin-1) bytes with a warning, keeping the characters', async () => {

@@ -31,7 +31,7 @@ import { planSqlValueCheck } from './parquet-check-sql';
 import type { ParquetWasmModule } from './parquet-types';
 import { profileTable } from './profile-job';
 import { rowsOf, toNumber } from './arrow-values';
-import { detectFormat, isValidUtf8Prefix, sniffDecimalComma, sniffDelimiter } from './sniff';
+import { detectFormat, firstLineFieldCount, isValidUtf8Prefix, sniffDecimalComma, sniffDelimiter } from './sniff';
 import { leadingKeyword, quoteIdent, quoteLiteral, splitStatements } from './sql-text';
 
 export type ParquetLoader = () => Promise<ParquetWasmModule>;
@@ -235,9 +235,12 @@ export class DataEngine {
     try {
       const options: string[] = [];
       let latin1 = false;
+      /** The file's first bytes as text (not for gzip), to name columns a long row added. */
+      let headText: string | null = null;
       if (!compression) {
         if (!isValidUtf8Prefix(head)) latin1 = true;
         const text = new TextDecoder(latin1 ? 'latin1' : 'utf-8').decode(head);
+        headText = text;
         const delimiter = params.csv?.delimiter ?? sniffDelimiter(text);
         if (delimiter) options.push(`delim = ${quoteLiteral(delimiter)}`);
         info.delimiter = delimiter ?? ',';
@@ -284,10 +287,17 @@ export class DataEngine {
           });
           const rows = await this.driver.query(`SELECT count(*) AS n FROM ${quoteIdent(staging)}`);
           const loaded = toNumber(rowsOf(rows)[0]?.n);
-          const detail = (message.split('\n')[0] ?? 'CSV error').replace(/^Invalid Input Error: /, '').replaceAll(registered, fileName);
+          const first = (message.split('\n')[0] ?? 'CSV error').replace(/^Invalid Input Error: /, '').replaceAll(registered, fileName);
+          // DuckDB's sniffer only says it failed; what the user needs to know is that rows differ in length.
+          const detail = /Error when sniffing file/i.test(first) ? 'rows with more or fewer fields than the others' : first;
+          // A row longer than the header makes DuckDB add columns (column03, ...): name them.
+          const columns = (await this.driver.query(`SELECT * FROM ${quoteIdent(staging)} LIMIT 0`)).schema.fields.map((f) => f.name);
+          const headerFields = headText === null || info.delimiter === undefined ? null : firstLineFieldCount(headText, info.delimiter);
+          const added = headerFields !== null && params.csv?.header !== false && columns.length > headerFields ? columns.slice(headerFields) : [];
           warnings.push(
             `${fileName} has malformed rows (${detail}). ` +
-              `Loaded ${loaded.toLocaleString('en-US')} rows: short rows were padded with NULL and rows that could not be parsed were skipped.`,
+              `Loaded ${loaded.toLocaleString('en-US')} rows: short rows were padded with NULL and rows that could not be parsed were skipped.` +
+              (added.length > 0 ? ` Rows longer than the header added the column${added.length === 1 ? '' : 's'} ${added.join(', ')} (empty in the other rows).` : ''),
           );
         } else {
           throw new EngineError('CORRUPT_FILE', `Cannot read ${fileName} as CSV: ${message.split('\n')[0]?.replaceAll(registered, fileName)}`, { cause: message });

@@ -131,3 +131,9 @@ export function sniffDecimalComma(text: string, delimiter: string): boolean {
   }
   return false;
 }
+
+/** Fields in the first line (the header when the file has one), or null for no text. */
+export function firstLineFieldCount(text: string, delimiter: string): number | null {
+  const first = text.split(/\r?\n/, 1)[0];
+  return first === undefined || first === '' ? null : splitFields(first, delimiter).length;
+}
