@@ -136,7 +136,7 @@ export class DataEngine {
     return { dropped: table };
   }
 
-  async alterType(tableName: string, column: string, type: ColumnTypeName): Promise<TableInfo> {
+  async alterType(tableName: string, column: string, type: ColumnTypeName, ctx?: Pick<JobContext, 'signal' | 'progress'>): Promise<TableInfo> {
     const table = await this.resolveTable(tableName);
     if (!(COLUMN_TYPES as readonly string[]).includes(type)) {
       throw new EngineError('BAD_INPUT', `"${String(type)}" is not a type Assay can convert to. Choose one of: ${COLUMN_TYPES.join(', ')}.`);
@@ -144,9 +144,12 @@ export class DataEngine {
     const columns = await this.columnsOf(table);
     const col = columns.find((c) => c.name === column);
     if (!col) throw new EngineError('NOT_FOUND', `Table "${table}" has no column "${column}".`);
+    // One statement over the whole column: cancellable (DuckDB is interrupted and rolls it back), not divisible.
+    ctx?.progress(0.05, `converting "${column}" to ${type}`);
     try {
-      await this.driver.query(`ALTER TABLE ${quoteIdent(table)} ALTER COLUMN ${quoteIdent(column)} SET DATA TYPE ${type}`);
+      await this.driver.query(`ALTER TABLE ${quoteIdent(table)} ALTER COLUMN ${quoteIdent(column)} SET DATA TYPE ${type}`, ctx?.signal);
     } catch (err) {
+      if (ctx) throwIfAborted(ctx.signal);
       const cause = err instanceof Error ? err.message : String(err);
       throw new EngineError('BAD_INPUT', `Cannot change "${column}" from ${col.type} to ${type}: ${cause.split('\n')[0]}. The table is unchanged.`, { cause });
     }

@@ -10,7 +10,7 @@ export function registerDataJobs(host: JobHost, engine: DataEngine): void {
   on('data.catalog', () => engine.catalog());
   on('data.rename', (p) => engine.rename(p.table, p.newName));
   on('data.drop', (p) => engine.drop(p.table));
-  on('data.alterType', (p) => engine.alterType(p.table, p.column, p.type));
+  on('data.alterType', (p, ctx) => engine.alterType(p.table, p.column, p.type, ctx));
   on('data.profile', (p, ctx) => engine.profile(p, ctx));
   on('sql.run', (p, ctx) => engine.runSql(p, ctx));
   on('sql.fetch', (p) => engine.fetch(p));
