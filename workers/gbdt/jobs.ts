@@ -407,7 +407,9 @@ export class ModelService {
     warnings.push(...this.leakWarnings(importance, encoding, trainData, label.info));
     if (validData && label.info.kind === 'binary') {
       ctx.progress(0.97, 'checking for leaks');
-      const ablation = await this.ablationWarning(importance, encoding, trainData, validData, gp, result.history, ctx.signal);
+      const ablation = await this.ablationWarning(importance, encoding, trainData, validData, gp, result.history, ctx.signal, (round, rounds) =>
+        ctx.progress(0.97 + (0.02 * round) / rounds, `checking for leaks: retraining without the strongest column, round ${round} of ${rounds}`),
+      );
       if (ablation && !warnings.some((w) => w.includes(`"${ablation.column}"`))) warnings.push(ablation.message);
     }
 
@@ -487,6 +489,7 @@ export class ModelService {
     gp: GbdtParams,
     history: Array<{ valid?: { auc?: number } }>,
     signal: AbortSignal,
+    onRound: (round: number, rounds: number) => void = () => undefined,
   ): Promise<{ column: string; message: string } | null> {
     const { byColumn, total } = gainByColumn(importance, encoding);
     if (total <= 0 || byColumn.size < 2) return null;
@@ -503,7 +506,10 @@ export class ModelService {
       featureNames: keep.map((i) => encoding.features[i]?.name ?? `f${i}`),
       valid: pick(valid),
       signal,
-      onRound: () => yieldToEventLoop(),
+      onRound: (report) => {
+        onRound(report.round, rounds);
+        return yieldToEventLoop();
+      },
     });
     const without = reduced.history[reduced.history.length - 1]?.valid?.auc;
     if (without === undefined || !(withAll - without >= 0.05)) return null;
