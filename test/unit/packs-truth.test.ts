@@ -82,7 +82,7 @@ describe('online shoppers: mine, build, validate on the same file', { timeout: 2
 
     const keyed = await pack('build', file('shoppers-tags.json'), '--data', samples.shoppers, '--name', 'shoppers', '--version', '1.0.0', '--key', 'Administrative', '--out', file('bad-key.json'));
     expect(keyed.code).toBe(1);
-    expect(keyed.stderr).toMatch(/The key column "Administrative" does not identify rows of "online_shoppers_intention": its 12,330 rows hold \d+ distinct values \("0" is on 5,768 rows\)/);
+    expect(keyed.stderr).toMatch(/The key column "Administrative" does not identify rows of online_shoppers_intention\.csv: its 12,330 rows hold \d+ distinct values \("0" is on 5,768 rows\)/);
     expect(fs.existsSync(file('bad-key.json'))).toBe(false);
   });
 });

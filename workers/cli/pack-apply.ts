@@ -14,8 +14,8 @@ import { quoteIdent, quoteLiteral } from '../data/sql-text';
 import { EngineError, plainMessage } from '../protocol/errors';
 import { tableRole } from '../packs/source';
 import { packToSql } from '../packs/dialects/pack-sql';
-import { identityColumns, type RulePack } from '../packs/schema';
-import { tagColumns } from '../packs/service';
+import type { RulePack } from '../packs/schema';
+import { checkPackColumns } from '../packs/service';
 import { checkRuleTypes } from '../packs/type-check';
 
 const SNIFF_BYTES = 64 * 1024;
@@ -107,23 +107,17 @@ function applyError(err: unknown, file: string, reading: boolean): EngineError {
 
 /** Checks that the file has every column the pack reads and outputs, before any work. */
 async function checkColumns(conn: Connection, pack: RulePack, view: string, file: string): Promise<'features' | 'events'> {
-  const described = (await conn.runAndReadAll(`DESCRIBE ${view}`)).getRowObjectsJS();
+  const columns = (await conn.runAndReadAll(`DESCRIBE ${view}`)).getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+  const name = path.basename(file);
   // A pack that carries its feature step reads raw events (their columns checked by name) or its features.
-  if (tableRole(pack, described.map((r) => ({ name: String(r.column_name) })), path.basename(file)) === 'events') return 'events';
-  const have = new Set(described.map((r) => String(r.column_name).toLowerCase()));
-  const readers = new Map<string, string[]>();
-  for (const tag of pack.tags) for (const column of tagColumns(tag)) readers.set(column, [...(readers.get(column) ?? []), tag.name]);
-  const problems: string[] = [];
-  for (const column of identityColumns(pack.entity)) {
-    if (!have.has(column.toLowerCase())) problems.push(`"${column}" (${pack.entity.key === null ? 'an entity column' : 'the entity key'})`);
-  }
-  for (const [column, tags] of readers) {
-    if (!have.has(column.toLowerCase()) && !identityColumns(pack.entity).includes(column)) problems.push(`"${column}" (read by ${tags.map((t) => `"${t}"`).join(', ')})`);
-  }
-  if (problems.length > 0) {
-    throw new EngineError('BAD_INPUT', `${path.basename(file)} lacks column${problems.length > 1 ? 's' : ''} ${problems.join(', ')} that the pack needs; its columns are ${described.map((r) => `"${String(r.column_name)}"`).join(', ')}.`);
-  }
-  checkRuleTypes(pack, described.map((r) => ({ name: String(r.column_name), type: String(r.column_type) })), path.basename(file));
+  if (tableRole(pack, columns, name) === 'events') return 'events';
+  checkPackColumns(pack, columns, name);
+  // The counts word a conflict truly: a header-only file or an empty column is not "text values".
+  await checkRuleTypes(pack, columns, name, async (column) => {
+    const actual = columns.find((c) => c.name.toLowerCase() === column.toLowerCase())?.name ?? column;
+    const row = (await conn.runAndReadAll(`SELECT count(*) AS n, count(${quoteIdent(actual)}) AS v FROM ${view}`)).getRowObjectsJS()[0] ?? {};
+    return { rows: Number(row.n ?? 0), values: Number(row.v ?? 0) };
+  });
   return 'features';
 }
 

@@ -103,11 +103,13 @@ export function fileSha256(file: string): string {
 async function openData(client: EngineClient, file: string, io: Io, tableName?: string): Promise<string> {
   const info = await client.run('data.open', { source: { kind: 'path', path: path.resolve(file) }, tableName: tableName ?? tableNameFromFile(file), replace: true });
   for (const warning of info.warnings ?? []) io.err(`warning: ${warning}`);
+  // Metrics on no rows read as zeros (or drift): say why before the figures do.
+  if (info.rowCount === 0) io.err(`warning: ${path.basename(file)} has no rows; there is nothing to measure on it.`);
   return info.name;
 }
 
-async function readPackFile(file: string): Promise<RulePack> {
-  return (await readPack(fs.readFileSync(file, 'utf8'))).pack;
+async function readPackFile(file: string, name?: string): Promise<RulePack> {
+  return (await readPack(fs.readFileSync(file, 'utf8'), { name })).pack;
 }
 
 function targetOption(values: Record<string, unknown>): { column: string; positive?: string } | undefined {
@@ -208,6 +210,8 @@ async function buildCommand(argv: string[], io: Io): Promise<number> {
       asOf: featureForm === undefined ? stringOption(values, 'as-of') : undefined,
       target: targetOption(values),
       sources: [{ name: path.basename(data), bytes: fs.statSync(data).size, sha256: fileSha256(data) }],
+      // Messages name the file given, not the table it was loaded as.
+      dataName: featureForm === undefined ? path.basename(data) : `the features computed from ${path.basename(data)}`,
       goldenRows,
       ...(only ? { tags: only } : {}),
       ...(value ? { value: await openValueSpec(engine.client, value, io) } : {}),
@@ -252,7 +256,7 @@ async function validateCommand(argv: string[], io: Io): Promise<number> {
       const known = info.pack.provenance.sources.find((s) => s.sha256 === sha);
       io.out(known ? `data: ${path.basename(data)} is the build source ${known.name}` : `data: ${path.basename(data)} is not one of the build sources (metrics are compared as drift)`);
     }
-    return engine.client.run('pack.validate', { text, table, target });
+    return engine.client.run('pack.validate', { text, table, target, ...(data !== undefined ? { dataName: path.basename(data) } : {}) });
   });
   const { golden, drift } = result;
   const keyName = read.entity.key === null ? 'row' : 'key';
@@ -273,19 +277,24 @@ async function diffCommand(argv: string[], io: Io): Promise<number> {
   const oldFile = requireFile(positionals[0], 'The old pack');
   const newFile = requireFile(positionals[1], 'The new pack');
   const data = stringOption(values, 'data');
+  if (data !== undefined) requireFile(data, '--data');
+  // Both read (schema, hash) before any engine starts; a bad one is named: "the new pack (v2.json) ...".
+  const oldName = `the old pack (${path.basename(oldFile)})`;
+  const newName = `the new pack (${path.basename(newFile)})`;
+  const oldPack = await readPackFile(oldFile, oldName);
+  const newPack = await readPackFile(newFile, newName);
   let diff;
   if (data === undefined) {
-    diff = diffPacks(await readPackFile(oldFile), await readPackFile(newFile));
+    diff = diffPacks(oldPack, newPack);
   } else {
-    requireFile(data, '--data');
     const oldText = fs.readFileSync(oldFile, 'utf8');
     const newText = fs.readFileSync(newFile, 'utf8');
     diff = await withEngine(async (engine) => {
       const table = await openData(engine.client, data, io);
-      return engine.client.run('pack.diff', { oldText, newText, table });
+      return engine.client.run('pack.diff', { oldText, newText, table, dataName: path.basename(data), oldName, newName });
     });
   }
-  io.out(values.json === true ? JSON.stringify(diff, null, 2) : formatDiff(diff));
+  io.out(values.json === true ? JSON.stringify(diff, null, 2) : formatDiff(diff, data === undefined ? undefined : path.basename(data)));
   return EXIT.ok;
 }
 

@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CoverageOnly, Estimate, RulesMineParams, RulesMineResult, TagMetrics, TagsValidateResult } from '../tags/mining-types';
+import { EngineError } from '../api';
 import { writeFileAtomic } from '../node/atomic-write';
 import { EXIT, UsageError, openFiles, parseCommandLine, parseNumberOption, requireFile, runCommand, withEngine, type EngineStarter, type Io } from './common';
 import { renderTextTable } from './format-table';
@@ -411,7 +412,7 @@ export async function tagsCommand(argv: string[], io: Io, deps: TagCliDeps = {})
     try {
       tagSet = JSON.parse(fs.readFileSync(tagsFile, 'utf8'));
     } catch (err) {
-      throw new UsageError(`${tagsFile} is not valid JSON: ${(err as Error).message}`);
+      throw new EngineError('BAD_INPUT', `${tagsFile} is not valid JSON (${(err as Error).message}).`);
     }
     return withEngine(async ({ client }) => {
       const [table] = (await openFiles(client, [file], io)) as [string];

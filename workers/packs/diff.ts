@@ -7,6 +7,8 @@ import { describeRelation } from '../tags/tag-data';
 import { packToSql } from './dialects/pack-sql';
 import { numberedRows, ROW } from './entity-key';
 import { canonicalJson } from './io';
+import { checkPackColumns, columnFill } from './service';
+import { checkRuleTypes } from './type-check';
 import { METRIC_NAMES, type PackTag, type RulePack } from './schema';
 
 export interface MetricDelta {
@@ -176,11 +178,20 @@ async function tagSets(engine: DataEngine, pack: RulePack, relation: string, col
   return { keys, fires };
 }
 
-/** The diff plus, on a table, each tag's coverage old -> new, entities gained and lost, and Jaccard. */
-export async function diffPacksOnData(engine: DataEngine, oldPack: RulePack, newPack: RulePack, table: string, signal?: AbortSignal): Promise<PackDiff> {
+/**
+ * The diff plus, on a table, each tag's coverage old -> new, entities gained and lost, and Jaccard.
+ * `where` names the data in messages (the file it was read from); the quoted table name when absent.
+ */
+export async function diffPacksOnData(engine: DataEngine, oldPack: RulePack, newPack: RulePack, table: string, signal?: AbortSignal, where = `"${table}"`): Promise<PackDiff> {
   const diff = diffPacks(oldPack, newPack);
   const relation = quoteIdent(table);
   const columns = await describeRelation(engine, relation, signal);
+  // Both packs must run on the data: a missing column or a text column compared with a number is
+  // named here, with the pack it is for, rather than as DuckDB's Binder Error.
+  for (const [pack, whose] of [[oldPack, 'the old pack'], [newPack, 'the new pack']] as const) {
+    checkPackColumns(pack, columns, where, whose);
+    await checkRuleTypes(pack, columns, where, columnFill(engine, relation, columns, signal));
+  }
   const byKey = oldPack.entity.key !== null && oldPack.entity.key === newPack.entity.key;
   const before = await tagSets(engine, oldPack, relation, columns, byKey, signal);
   throwIfAborted(signal);
@@ -237,8 +248,8 @@ export async function diffPacksOnData(engine: DataEngine, oldPack: RulePack, new
   return { ...diff, data: { table, rows, tags } };
 }
 
-/** The diff as text for a terminal or a CI log. */
-export function formatDiff(diff: PackDiff): string {
+/** The diff as text for a terminal or a CI log; `dataName` names the data (the file given) instead of its table. */
+export function formatDiff(diff: PackDiff, dataName?: string): string {
   const lines = [`${diff.old.name} ${diff.old.version} -> ${diff.new.name} ${diff.new.version}`];
   for (const name of diff.added) lines.push(`added   ${name}`);
   for (const name of diff.removed) lines.push(`removed ${name}`);
@@ -253,7 +264,7 @@ export function formatDiff(diff: PackDiff): string {
   }
   if (diff.unchanged.length) lines.push(`unchanged ${diff.unchanged.join(', ')}`);
   if (diff.data) {
-    lines.push(`on ${diff.data.table} (${diff.data.rows} entities):`);
+    lines.push(`on ${dataName ?? diff.data.table} (${diff.data.rows} entities):`);
     const pct = (v: number | null): string => (v === null ? '-' : `${(v * 100).toFixed(2)}%`);
     for (const t of diff.data.tags) {
       lines.push(`  ${t.name} [${t.status}]: coverage ${pct(t.oldCoverage)} -> ${pct(t.newCoverage)}, +${t.gained} -${t.lost}, Jaccard ${t.jaccard === null ? '-' : t.jaccard.toFixed(3)}`);

@@ -47,8 +47,8 @@ export async function keyCandidates(engine: DataEngine, relation: string, column
   return { rows, candidates, reason };
 }
 
-/** Refuses a key column that does not identify every row: NULLs or repeated values, with an example. */
-export async function checkKeyColumn(engine: DataEngine, relation: string, table: string, key: string, signal?: AbortSignal): Promise<void> {
+/** Refuses a key column that does not identify every row: NULLs or repeated values, with an example. `where` names the data in messages. */
+export async function checkKeyColumn(engine: DataEngine, relation: string, where: string, key: string, signal?: AbortSignal): Promise<void> {
   const k = quoteIdent(key);
   const stats = await engine.driver.query(`SELECT count(*) AS n, count(${k}) AS filled, count(DISTINCT ${k}) AS distinct_values FROM ${relation}`, signal);
   const get = (name: string): number => Number(stats.getChild(name)?.get(0) ?? 0);
@@ -56,7 +56,7 @@ export async function checkKeyColumn(engine: DataEngine, relation: string, table
   const filled = get('filled');
   const distinct = get('distinct_values');
   const advice = 'Name a column with a distinct value on every row, or leave the key out to tag rows (each output row then carries its own columns).';
-  if (filled < rows) throw new EngineError('BAD_INPUT', `The key column "${key}" is empty on ${count(rows - filled)} of ${count(rows)} rows of "${table}"; a key must name every row. ${advice}`);
+  if (filled < rows) throw new EngineError('BAD_INPUT', `The key column "${key}" is empty on ${count(rows - filled)} of ${count(rows)} rows of ${where}; a key must name every row. ${advice}`);
   if (distinct < rows) {
     const example = await engine.driver.query(
       `SELECT CAST(${k} AS VARCHAR) AS v, count(*) AS c FROM ${relation} GROUP BY ${k} HAVING count(*) > 1 ORDER BY c DESC, v LIMIT 1`,
@@ -66,7 +66,7 @@ export async function checkKeyColumn(engine: DataEngine, relation: string, table
     const times = Number(example.getChild('c')?.get(0) ?? 0);
     throw new EngineError(
       'BAD_INPUT',
-      `The key column "${key}" does not identify rows of "${table}": its ${count(rows)} rows hold ${count(distinct)} distinct values ("${shown.length > 40 ? `${shown.slice(0, 40)}…` : shown}" is on ${count(times)} rows). ${advice}`,
+      `The key column "${key}" does not identify rows of ${where}: its ${count(rows)} rows hold ${count(distinct)} distinct values ("${shown.length > 40 ? `${shown.slice(0, 40)}…` : shown}" is on ${count(times)} rows). ${advice}`,
     );
   }
 }

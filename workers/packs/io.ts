@@ -88,7 +88,7 @@ export function migrateV0(old: RulePackV0): RulePackDraft {
  * pack records no feature step. The v1 hash is checked on the v1 content first; the migrated pack
  * is re-hashed, so earlier reviews no longer match it (its output columns changed: review it again).
  */
-async function migrateV1(doc: Record<string, unknown>, verifyHash: boolean): Promise<RulePack> {
+async function migrateV1(doc: Record<string, unknown>, verifyHash: boolean, says: Named): Promise<RulePack> {
   const rawTags = Array.isArray(doc.tags) ? (doc.tags as Array<Record<string, unknown>>) : [];
   const named = rawTags.map((t) => ({ ...t, name: typeof t.name === 'string' ? t.name : '' }));
   const taken: string[] = [];
@@ -103,7 +103,7 @@ async function migrateV1(doc: Record<string, unknown>, verifyHash: boolean): Pro
   const rows = golden?.rows?.map((r) => ({ ...r, expected: Array.isArray(r.expected) ? r.expected.map((n) => (typeof n === 'string' ? (idOf.get(n) ?? safeTagId(n)) : n)) : r.expected }));
   const migrated = { ...doc, schema: PACK_SCHEMA, tags: withIds, ...(golden && rows ? { golden: { ...golden, rows } } : {}) };
   const parsed = rulePackSchema.safeParse(migrated);
-  if (!parsed.success) throw schemaError(parsed.error, 'The assay.rulepack/1 pack');
+  if (!parsed.success) throw schemaError(parsed.error, says.name ? `${says.Subject} (assay.rulepack/1)` : 'The assay.rulepack/1 pack');
   if (verifyHash) {
     // The v1 content: no ids, names in the golden rows, no feature step.
     const nameOf = new Map(parsed.data.tags.map((t) => [t.id, t.name]));
@@ -116,10 +116,7 @@ async function migrateV1(doc: Record<string, unknown>, verifyHash: boolean): Pro
     };
     const actual = await packContentHash(v1 as unknown as RulePack);
     if (actual !== parsed.data.contentHash) {
-      throw new EngineError('BAD_INPUT', `contentHash: the pack content does not match its hash (recorded ${parsed.data.contentHash}, computed ${actual}); it was edited after it was built.`, {
-        recorded: parsed.data.contentHash,
-        computed: actual,
-      });
+      throw hashMismatch(says, parsed.data.contentHash, actual);
     }
   }
   const { contentHash: _hash, ...content } = parsed.data;
@@ -129,6 +126,28 @@ async function migrateV1(doc: Record<string, unknown>, verifyHash: boolean): Pro
 export interface ReadPackOptions {
   /** Check the recorded content hash (default true). */
   verifyHash?: boolean;
+  /** Which pack this is, for messages where two are read ("the new pack (v2.json)"); "the pack" when absent. */
+  name?: string;
+}
+
+/** How readPack's messages name the pack: "the pack", or the name given ("the new pack (v2.json)"). */
+interface Named {
+  name: string | undefined;
+  subject: string;
+  Subject: string;
+  /** " in the new pack (v2.json)" for a field's problem; nothing when unnamed. */
+  inIt: string;
+}
+
+function naming(name: string | undefined): Named {
+  const subject = name ?? 'the pack';
+  const Subject = subject.charAt(0).toUpperCase() + subject.slice(1);
+  return { name, subject, Subject, inIt: name === undefined ? '' : ` in ${name}` };
+}
+
+function hashMismatch(says: Named, recorded: string, computed: string): EngineError {
+  const content = says.name === undefined ? 'the pack content' : `the content of ${says.name}`;
+  return new EngineError('BAD_INPUT', `contentHash: ${content} does not match its hash (recorded ${recorded}, computed ${computed}); it was edited after it was built.`, { recorded, computed });
 }
 
 export interface ReadPackResult {
@@ -139,38 +158,36 @@ export interface ReadPackResult {
 
 /** Reads and validates pack JSON text: clear BAD_INPUT errors naming the bad field. */
 export async function readPack(text: string, options: ReadPackOptions = {}): Promise<ReadPackResult> {
+  const named = naming(options.name);
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (err) {
     const detail = err instanceof Error ? err.message : String(err);
-    throw new EngineError('BAD_INPUT', `The pack is not valid JSON (${detail}); the file may be truncated.`);
+    throw new EngineError('BAD_INPUT', `${named.Subject} is not valid JSON (${detail}); the file may be truncated.`);
   }
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new EngineError('BAD_INPUT', 'The pack must be a JSON object.');
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new EngineError('BAD_INPUT', `${named.Subject} must be a JSON object.`);
   const schema = (doc as { schema?: unknown }).schema;
-  if (typeof schema !== 'string') throw new EngineError('BAD_INPUT', `schema: missing; a rule pack starts with "schema": "${PACK_SCHEMA}".`);
+  if (typeof schema !== 'string') throw new EngineError('BAD_INPUT', `schema: missing${named.inIt}; a rule pack starts with "schema": "${PACK_SCHEMA}".`);
   const match = /^assay\.rulepack\/(\d+)$/.exec(schema);
-  if (!match) throw new EngineError('BAD_INPUT', `schema: "${schema}" is not a rule pack schema (expected "${PACK_SCHEMA}").`);
+  if (!match) throw new EngineError('BAD_INPUT', `schema: "${schema}"${named.inIt} is not a rule pack schema (expected "${PACK_SCHEMA}").`);
   const version = Number(match[1]);
   if (version > PACK_SCHEMA_VERSION) {
-    throw new EngineError('BAD_INPUT', `schema: the pack uses "${schema}", newer than this Assay reads ("${PACK_SCHEMA}"); update Assay.`);
+    throw new EngineError('BAD_INPUT', `schema: ${named.subject} uses "${schema}", newer than this Assay reads ("${PACK_SCHEMA}"); update Assay.`);
   }
   if (version === 0) {
     const old = rulePackV0Schema.safeParse(doc);
-    if (!old.success) throw schemaError(old.error, 'The assay.rulepack/0 pack');
+    if (!old.success) throw schemaError(old.error, named.name ? `${named.Subject} (assay.rulepack/0)` : 'The assay.rulepack/0 pack');
     return { pack: await finalizePack(migrateV0(old.data)), migratedFrom: schema };
   }
-  if (version === 1) return { pack: await migrateV1(doc as Record<string, unknown>, options.verifyHash ?? true), migratedFrom: schema };
+  if (version === 1) return { pack: await migrateV1(doc as Record<string, unknown>, options.verifyHash ?? true, named), migratedFrom: schema };
   const parsed = rulePackSchema.safeParse(doc);
-  if (!parsed.success) throw schemaError(parsed.error, 'The pack');
+  if (!parsed.success) throw schemaError(parsed.error, named.Subject);
   const pack = parsed.data;
   if (options.verifyHash ?? true) {
     const actual = await packContentHash(pack);
     if (actual !== pack.contentHash) {
-      throw new EngineError('BAD_INPUT', `contentHash: the pack content does not match its hash (recorded ${pack.contentHash}, computed ${actual}); it was edited after it was built.`, {
-        recorded: pack.contentHash,
-        computed: actual,
-      });
+      throw hashMismatch(named, pack.contentHash, actual);
     }
   }
   return { pack, migratedFrom: null };

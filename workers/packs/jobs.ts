@@ -46,7 +46,7 @@ export function registerPackJobs(host: JobHost, engine: DataEngine): void {
     ctx.progress(0.1, 'checking golden rows');
     const golden = await checkGoldenRows(engine, pack, ctx.signal);
     ctx.progress(0.5, 'measuring on the data');
-    const drift = p.table === undefined ? [] : await metricDrift(engine, pack, await tableName(engine, p.table), p.target, ctx.signal);
+    const drift = p.table === undefined ? [] : await metricDrift(engine, pack, await tableName(engine, p.table), p.target, ctx.signal, p.dataName);
     return { golden, drift, ok: golden.mismatches.length === 0 && drift.every((d) => !d.outside) };
   });
   on('pack.export', async (p) => {
@@ -55,12 +55,13 @@ export function registerPackJobs(host: JobHost, engine: DataEngine): void {
     return { sql: `${packToSql(pack, p.dialect as SqlDialect, { sink: p.sink })}\n` };
   });
   on('pack.diff', async (p, ctx) => {
-    const oldPack = (await readPack(requireText(p.oldText, 'The old pack'))).pack;
-    const newPack = (await readPack(requireText(p.newText, 'The new pack'))).pack;
+    // Named in messages: a damaged, edited or newer file must say which of the two it is.
+    const oldPack = (await readPack(requireText(p.oldText, 'The old pack'), { name: p.oldName ?? 'the old pack' })).pack;
+    const newPack = (await readPack(requireText(p.newText, 'The new pack'), { name: p.newName ?? 'the new pack' })).pack;
     if (p.table === undefined) return diffPacks(oldPack, newPack);
     // One DuckDB pass over the data for both packs' tags: a phase, not a fraction.
     ctx.progress(0.05, 'tagging the data with both versions');
-    return diffPacksOnData(engine, oldPack, newPack, await tableName(engine, p.table), ctx.signal);
+    return diffPacksOnData(engine, oldPack, newPack, await tableName(engine, p.table), ctx.signal, p.dataName);
   });
   on('pack.review', async (p) => {
     const { pack } = await readPack(requireText(p.text, 'The pack'));

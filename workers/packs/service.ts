@@ -12,7 +12,7 @@ import { resolveTarget, describeRelation } from '../tags/tag-data';
 import { checkGates, checkGateSpec, coverageOnly, DEFAULT_GATES, tagMetrics, type Gate as ValidationGate, type Estimate, type TagMetrics as ValidationTagMetrics } from '../tags/validation';
 import { EngineError, throwIfAborted } from '../protocol/errors';
 import { finalizePack, readPack } from './io';
-import { checkRuleTypes } from './type-check';
+import { checkRuleTypes, type ColumnFill } from './type-check';
 import { checkKeyColumn, isIdLike, keyCandidates, numberedRows, ROW } from './entity-key';
 import { describeGate, NO_LABEL, NO_VALUE, needsLabel, needsValue } from './gates';
 import { prepareValue, VALUE_COLUMN, type ValueSpec } from '../tags/value-data';
@@ -75,6 +75,8 @@ export interface BuildParams {
   value?: ValueSpec;
   /** Per-tag gates added to the defaults (precision >= 0.80, coverage >= 1%), e.g. { metric: 'valueLift', min: 1.2 }. */
   gates?: ValidationGate[];
+  /** How messages name the data (the file it was read from, as the user gave it); the quoted table name when absent. */
+  dataName?: string;
 }
 
 function interval(e: Estimate): IntervalMetric | undefined {
@@ -223,10 +225,10 @@ function jsonCell(value: unknown): string | number | boolean | null {
 const JSON_NATIVE = /^(BOOLEAN|TINYINT|SMALLINT|INTEGER|BIGINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|REAL|VARCHAR)$/i;
 
 /** The entity of a new pack: the named key (checked), an id-like unique column, or no key (rows are tagged). */
-async function chooseEntity(engine: DataEngine, relation: string, table: string, columns: Array<{ name: string; type: string }>, key: string | undefined, signal?: AbortSignal): Promise<RulePack['entity']> {
+async function chooseEntity(engine: DataEngine, relation: string, table: string, where: string, columns: Array<{ name: string; type: string }>, key: string | undefined, signal?: AbortSignal): Promise<RulePack['entity']> {
   if (key !== undefined && key !== '') {
-    if (!columns.some((c) => c.name === key)) throw new EngineError('BAD_INPUT', `The key column "${key}" is not in "${table}".`);
-    await checkKeyColumn(engine, relation, table, key, signal);
+    if (!columns.some((c) => c.name === key)) throw new EngineError('BAD_INPUT', `The key column "${key}" is not in ${where}.`);
+    await checkKeyColumn(engine, relation, where, key, signal);
     return { table, key };
   }
   // Only an id-like name is taken unasked: another unique column may be unique by chance.
@@ -314,6 +316,7 @@ export async function buildPack(engine: DataEngine, params: BuildParams, progres
   const table = names.find((n) => n === params.table);
   if (!table) throw new EngineError('NOT_FOUND', `There is no table named "${params.table}".`);
   const relation = quoteIdent(table);
+  const where = params.dataName ?? `"${table}"`;
   const columns = await describeRelation(engine, relation, signal);
   const { tags, leftOut } = packTagsFromTagSet(params.tagSet, table, columns, params.tags);
   if (notes) notes.leftOut = leftOut;
@@ -328,7 +331,7 @@ export async function buildPack(engine: DataEngine, params: BuildParams, progres
     throw new EngineError('BAD_INPUT', `"${table}" was built from events before ${features.asOf}; the pack's as-of date must be that day (got ${params.asOf}). Rebuild the features with the as-of date you want.`);
   }
   const asOf = params.asOf ?? features?.asOf ?? (await snapshotDate(engine, relation, columns, signal)) ?? createdAt.slice(0, 10);
-  const entity = await chooseEntity(engine, relation, table, columns, params.key, signal);
+  const entity = await chooseEntity(engine, relation, table, where, columns, params.key, signal);
   let parent: RulePack['parent'] = null;
   if (params.parent !== undefined) {
     const old = (await readPack(params.parent)).pack;
@@ -352,9 +355,9 @@ export async function buildPack(engine: DataEngine, params: BuildParams, progres
   progress(0.2, 'checking tags against the data');
   for (const tag of pack.tags) {
     const missing = tagColumns(tag).filter((c) => !columns.some((x) => x.name === c));
-    if (missing.length > 0) throw new EngineError('BAD_INPUT', `Tag "${tag.name}" reads ${missing.map((m) => `"${m}"`).join(', ')}, not in "${table}".`);
+    if (missing.length > 0) throw new EngineError('BAD_INPUT', `Tag "${tag.name}" reads ${missing.map((m) => `"${m}"`).join(', ')}, not in ${where}.`);
   }
-  checkRuleTypes(pack, columns, `"${table}"`);
+  await checkRuleTypes(pack, columns, where, columnFill(engine, relation, columns, signal));
   throwIfAborted(signal);
   progress(0.4, 'measuring tags');
   const metrics = await measurePack(engine, pack, relation, target, signal, params.value);
@@ -424,14 +427,48 @@ export interface MetricDrift {
   outside: boolean;
 }
 
-/** Re-measures the pack on a table and compares with the recorded metrics. */
-export async function metricDrift(engine: DataEngine, pack: RulePack, table: string, target: TargetParam | undefined, signal?: AbortSignal): Promise<MetricDrift[]> {
+/** Counts for a type conflict's message: the relation's rows and the column's values (named as in the data, any case). */
+export function columnFill(engine: DataEngine, relation: string, columns: ReadonlyArray<{ name: string }>, signal?: AbortSignal): (column: string) => Promise<ColumnFill> {
+  return async (column) => {
+    const name = columns.find((c) => c.name === column)?.name ?? columns.find((c) => c.name.toLowerCase() === column.toLowerCase())?.name ?? column;
+    const row = plainRows(await engine.driver.query(`SELECT count(*) AS n, count(${quoteIdent(name)}) AS v FROM ${relation}`, signal))[0] ?? {};
+    return { rows: Number(row.n ?? 0), values: Number(row.v ?? 0) };
+  };
+}
+
+/**
+ * Refuses a table lacking a column the pack reads or outputs (the entity key or columns, a tag's
+ * inputs), before DuckDB fails on the query with a Binder Error; `whose` names the pack.
+ */
+export function checkPackColumns(pack: RulePack, columns: ReadonlyArray<{ name: string }>, where: string, whose = 'the pack'): void {
+  const have = new Set(columns.map((c) => c.name.toLowerCase()));
+  const identity = identityColumns(pack.entity);
+  const readers = new Map<string, string[]>();
+  for (const tag of pack.tags) for (const column of tagColumns(tag)) readers.set(column, [...(readers.get(column) ?? []), tag.name]);
+  const problems: string[] = [];
+  for (const column of identity) {
+    if (!have.has(column.toLowerCase())) problems.push(`"${column}" (${pack.entity.key === null ? 'an entity column' : 'the entity key'})`);
+  }
+  for (const [column, tags] of readers) {
+    if (!have.has(column.toLowerCase()) && !identity.includes(column)) problems.push(`"${column}" (read by ${tags.map((t) => `"${t}"`).join(', ')})`);
+  }
+  if (problems.length > 0) {
+    throw new EngineError('BAD_INPUT', `${where} lacks column${problems.length > 1 ? 's' : ''} ${problems.join(', ')} that ${whose} needs; its columns are ${columns.map((c) => `"${c.name}"`).join(', ')}.`);
+  }
+}
+
+/**
+ * Re-measures the pack on a table and compares with the recorded metrics. `where` names the data
+ * in messages (the file it was read from); the quoted table name when absent.
+ */
+export async function metricDrift(engine: DataEngine, pack: RulePack, table: string, target: TargetParam | undefined, signal?: AbortSignal, where = `"${table}"`): Promise<MetricDrift[]> {
   const described = await describeRelation(engine, quoteIdent(table), signal);
   // A pack that carries its feature step re-measures on raw events too: features first, then tags.
-  if (tableRole(pack, described, `"${table}"`) === 'events') {
+  if (tableRole(pack, described, where) === 'events') {
     return metricDriftOn(engine, pack, featuresFromEvents(pack, table), target, signal);
   }
-  checkRuleTypes(pack, described, `"${table}"`);
+  checkPackColumns(pack, described, where);
+  await checkRuleTypes(pack, described, where, columnFill(engine, quoteIdent(table), described, signal));
   return metricDriftOn(engine, pack, quoteIdent(table), target, signal);
 }
 

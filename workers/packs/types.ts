@@ -35,17 +35,21 @@ export interface PackValidation {
   ok: boolean;
 }
 
+/**
+ * dataName: how messages name the table's data (the file it was read from, as given); the quoted
+ * table name when absent. oldName, newName: how they name each pack ("the new pack (v2.json)").
+ */
 export interface PackJobs {
   /** Builds a pack from a tag set and a loaded table (metrics, gates, golden rows, hash). */
   'pack.build': { params: BuildParams; result: PackInfo };
   /** Reads pack JSON: schema, migration and content hash checked. */
   'pack.read': { params: { text: string; verifyHash?: boolean }; result: PackInfo };
   /** Golden rows, and with a table the metrics' drift from the recorded ones. */
-  'pack.validate': { params: { text: string; table?: string; target?: TargetParam }; result: PackValidation };
+  'pack.validate': { params: { text: string; table?: string; target?: TargetParam; dataName?: string }; result: PackValidation };
   /** The pack as one SQL query for a production engine. */
   'pack.export': { params: { text: string; dialect: SqlDialect; sink?: string }; result: { sql: string } };
   /** Two versions compared; on a table also coverage, gained/lost entities and Jaccard per tag. */
-  'pack.diff': { params: { oldText: string; newText: string; table?: string }; result: PackDiff };
+  'pack.diff': { params: { oldText: string; newText: string; table?: string; dataName?: string; oldName?: string; newName?: string }; result: PackDiff };
   /** Approve or reject the pack's current content, with a note. */
   'pack.review': { params: { text: string; by: string; decision: 'approve' | 'reject'; note: string }; result: PackInfo };
   /** A self-contained HTML report. */
