@@ -179,6 +179,6 @@ describe('recognising what an earlier run wrote', () => {
     expect(readTagSetToMerge(empty, 'rules mine --out')).toBeUndefined();
     expect(readTagSetToMerge(path.join(dir, 'absent.json'), 'rules mine --out')).toBeUndefined();
     const newer = writeFixture(dir, 'newer.json', '{"schema": "assay.tagset/9", "tags": []}');
-    expect(() => readTagSetToMerge(newer, 'rules mine --out')).toThrow(/newer\.json is not an Assay tag set this version can read \(schema "assay\.tagset\/9"/);
+    expect(() => readTagSetToMerge(newer, 'rules mine --out')).toThrow(/newer\.json is a tag set written by a newer Assay \(schema "assay\.tagset\/9"; this version reads "assay\.tagset\/1"\): update Assay to read it\./);
   });
 });

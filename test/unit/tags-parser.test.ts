@@ -223,7 +223,8 @@ describe('tag model', () => {
       [{ tags: [tag({ definition: { kind: 'model', threshold: 0.5 } })] }, /a model tag needs a modelRef or an embedded modelJson/],
       [{ tags: [tag({ status: 'done' })] }, /^tag set\.tags\[0\]\.status: /],
       [{ tags: [tag({ name: 'a\nb' })] }, /control characters/],
-      [{ schema: 'assay.tagset/9', tags: [] }, /expected "assay\.tagset\/1"/],
+      [{ schema: 'assay.tagset/9', tags: [] }, /written by a newer Assay \(schema "assay\.tagset\/9"; this version reads "assay\.tagset\/1"\): update Assay/],
+      [{ schema: 'assay.tagset', tags: [] }, /expected "assay\.tagset\/1"/],
     ];
     for (const [input, message] of bad) {
       expect(() => parseTagSet(input)).toThrow(message);

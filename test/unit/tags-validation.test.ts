@@ -190,7 +190,9 @@ describe('tags.validate on a hand-counted table', () => {
     const base = { tagSet: tagSet([['high_x', 'x > 12']]), split: { kind: 'all' as const } };
     expect((await failure(engine.client.run('tags.validate', { ...base, source: { table: 'small' }, target: 'nope' }))).message).toMatch(/The target "nope" is not a column/);
     expect((await failure(engine.client.run('tags.validate', { ...base, source: { table: 'small' }, target: 'y', positive: 'maybe' }))).message).toMatch(/"maybe" does not occur in "y"/);
-    expect((await failure(engine.client.run('tags.validate', { ...base, source: { table: 'one_class' }, target: 'y' }))).message).toMatch(/single class/);
+    // Every row positive: coverage only, with a warning (allnull-inputs.test.ts); every row negative: the positive value does not occur.
+    expect((await engine.client.run('tags.validate', { ...base, source: { table: 'one_class' }, target: 'y' })).warnings?.join(' ')).toMatch(/one value in every row \("true"\)/);
+    expect((await failure(engine.client.run('tags.validate', { ...base, source: { sql: 'SELECT x, NOT y AS y FROM one_class' }, target: 'y' }))).message).toMatch(/"true" does not occur in "y"/);
     expect((await failure(engine.client.run('tags.validate', { ...base, source: { table: 'empty_t' }, target: 'y' }))).message).toMatch(/0 rows/);
     expect((await failure(engine.client.run('tags.validate', { ...base, source: { table: 'small' }, gates: { perTag: [{ metric: 'accuracy' as 'f1', min: 1 }] } }))).message).toMatch(/Unknown gate metric "accuracy"/);
     expect((await failure(engine.client.run('tags.validate', { ...base, tagSet: tagSet([['bad', 'z > 1']]), source: { table: 'small' } }))).code).toBe('BAD_INPUT');

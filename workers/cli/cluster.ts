@@ -72,7 +72,7 @@ function oneOf<T extends string>(name: string, value: unknown, allowed: readonly
 /** The tag set in `file`, or an empty one when there is no such file. */
 function readTagSetFile(file: string): TagSet {
   if (!fs.existsSync(file)) return parseTagSet({ tags: [] });
-  return parseTagSetJson(fs.readFileSync(file, 'utf8'));
+  return parseTagSetJson(fs.readFileSync(file, 'utf8'), file);
 }
 
 function round(v: number | null, digits = 6): number | null {

@@ -284,6 +284,18 @@ function eventsCte(plan: Plan): string {
   ].join('\n');
 }
 
+/**
+ * What the inputs check needs (jobs.ts): rows and non-NULL keys in the whole table and, with a value
+ * expression, the events the build counts and how many of them have a value.
+ */
+export function inputCountsSql(form: FeatureForm, columns: ColumnInfo[]): string {
+  const plan = resolveForm(form, columns);
+  const keys = `SELECT count(*) AS n, count(${quoteIdent(plan.key.name)}) AS keys FROM ${quoteIdent(plan.table)}`;
+  if (!plan.value) return keys;
+  // The events CTE stays inside its own subquery: a table that is itself named "events" is still read.
+  return `SELECT k.n, k.keys, e.events, e.valued FROM (${keys}) AS k, (\n${eventsCte(plan)}\nSELECT count(*) AS events, count(event_value) AS valued FROM events) AS e`;
+}
+
 interface Section {
   title: string;
   lines: Array<{ sql: string; name: string }>;

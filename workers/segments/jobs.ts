@@ -5,7 +5,7 @@ import type { DataEngine } from '../data/engine';
 import { leadingKeyword, quoteIdent, splitStatements } from '../data/sql-text';
 import { EngineError, throwIfAborted } from '../protocol/errors';
 import { jobRegistrar, type JobContext, type JobHost } from '../protocol/host';
-import { generateFeatureSql, needsCategories, parseAsOf, timeRangeSql, topCategoriesSql } from './features';
+import { generateFeatureSql, inputCountsSql, needsCategories, parseAsOf, timeRangeSql, topCategoriesSql } from './features';
 import { formOfStep } from './feature-step';
 import { labelAsOf } from './label-window';
 import { parseDays } from './windowed';
@@ -82,6 +82,28 @@ async function checkFromWindow(engine: DataEngine, form: FeatureForm, columns: C
   }
 }
 
+/**
+ * An all-NULL key or value would otherwise surface as "no events pass the filter" or as a silent
+ * 0 monetary: the key is refused and the value warned about, each by its name. A query that fails
+ * here (say, a value that is not a number) is left for the build, whose error points into the SQL.
+ */
+async function checkInputs(engine: DataEngine, form: FeatureForm, columns: ColumnInfo[], ctx: JobContext): Promise<string[]> {
+  let counts: Record<string, unknown>;
+  try {
+    counts = rowsOf(await engine.driver.query(inputCountsSql(form, columns), ctx.signal))[0] ?? {};
+  } catch (err) {
+    if (err instanceof EngineError && err.code === 'CANCELLED') throw err;
+    return [];
+  }
+  // An empty table is the build's to report ("returned no rows").
+  if (Number(counts.n ?? 0) > 0 && Number(counts.keys ?? 0) === 0) {
+    throw new EngineError('BAD_INPUT', `The entity key column "${String(form.key)}" of "${form.table}" has no values (it is NULL in every row): there are no entities to build features for. Choose another key column.`);
+  }
+  if (counts.valued === undefined || Number(counts.events ?? 0) === 0 || Number(counts.valued) !== 0) return [];
+  const filtered = typeof form.where === 'string' && form.where.trim() !== '' ? ' that passes the filter' : '';
+  return [`The value "${String(form.value).trim()}" is NULL in every event${filtered} before ${String(form.asOf)}: every value feature (monetary, AOV, spend) is 0 or empty for every entity. Check the value column or expression.`];
+}
+
 export async function generateFeatures(engine: DataEngine, form: FeatureForm, ctx: JobContext): Promise<FeatureSqlResult> {
   const table = await resolveTableName(engine, form.table);
   const resolved: FeatureForm = { ...form, table };
@@ -90,6 +112,7 @@ export async function generateFeatures(engine: DataEngine, form: FeatureForm, ct
   await checkFromWindow(engine, resolved, columns, asOf, ctx);
   const basis = resolved.asOf === undefined || String(resolved.asOf).trim() === '' ? 'snapshot' : 'given';
   resolved.asOf = asOf;
+  const inputWarnings = await checkInputs(engine, resolved, columns, ctx);
   let topCategories: string[] | undefined;
   if (needsCategories(resolved)) {
     ctx.progress(0.2, 'finding the most frequent categories');
@@ -104,7 +127,8 @@ export async function generateFeatures(engine: DataEngine, form: FeatureForm, ct
     topCategories = rowsOf(result).map((r) => String(r.category));
   }
   throwIfAborted(ctx.signal);
-  return generateFeatureSql(resolved, topCategories ? { columns, topCategories } : { columns }, basis);
+  const generated = generateFeatureSql(resolved, topCategories ? { columns, topCategories } : { columns }, basis);
+  return { ...generated, warnings: [...inputWarnings, ...generated.warnings] };
 }
 
 let stageCounter = 0;

@@ -13,6 +13,7 @@ import { mineKeywordRules, type KeywordClassReport, type KeywordRule } from './k
 import { DEFAULT_TAXONOMY, parseTagSet, tagNameFrom, type TagSet } from './tag';
 import { describeRelation, resolveRelation } from './tag-data';
 import { tagIdFor } from './tag-set-edit';
+import { tokenizeWords } from './text-match';
 import type { TagMetrics, TagSplit } from './validation';
 
 export interface RulesMineKeywordsParams {
@@ -90,6 +91,25 @@ function shownLabel(label: string): string {
 
 const TEXT_TYPES = /^(VARCHAR|TEXT|STRING)/i;
 
+const hasWords = (t: string | null): boolean => t !== null && tokenizeWords(t).length > 0;
+// As the miner counts labels: any value that is not NULL is a class.
+const hasLabel = (l: string | null | undefined): boolean => l !== null && l !== undefined;
+
+/**
+ * A text column without a word in any row would mine "0 rules" and exit cleanly; refuse it in words
+ * instead, naming the column, as labels train does. Stops at the first row with words, so it is cheap.
+ */
+function refuseWordlessText(texts: ReadonlyArray<string | null>, labels: ReadonlyArray<string | null>, textName: string, labelName: string): void {
+  if (!texts.some(hasWords)) {
+    throw new EngineError('BAD_INPUT', `The text column "${textName}" has no words in any row (every value is NULL, empty or punctuation): there is nothing to find keyword rules in.`);
+  }
+  // Rows with no label are left to the miner, whose message names that case.
+  if (!labels.some(hasLabel)) return;
+  if (!texts.some((t, i) => hasWords(t) && hasLabel(labels[i]))) {
+    throw new EngineError('BAD_INPUT', `No row has both a text with words in "${textName}" and a label in "${labelName}": there is nothing to mine.`);
+  }
+}
+
 /** rules.mineKeywords: keyword rules for every class of a label column, in one pass. */
 export async function mineKeywordsJob(engine: DataEngine, params: RulesMineKeywordsParams, ctx: JobContext): Promise<RulesMineKeywordsResult> {
   const started = Date.now();
@@ -116,6 +136,7 @@ export async function mineKeywordsJob(engine: DataEngine, params: RulesMineKeywo
   const texts = (table.getChild('t')?.toArray() ?? []) as Array<string | null>;
   const labels = (table.getChild('l')?.toArray() ?? []) as Array<string | null>;
   const keys = key ? table.getChild('k') : null;
+  refuseWordlessText(texts, labels, textColumn.name, target.name);
   const keyOf = (row: number): string => (keys ? String(keys.get(row) ?? 'NULL') : String(row));
 
   ctx.progress(0.1, 'counting words per class');

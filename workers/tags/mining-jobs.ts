@@ -1,5 +1,7 @@
 /** The rules.mine and tags.validate jobs: read rows, split, mine or measure, gate. */
 import type { DataEngine } from '../data/engine';
+import { findLabelValue } from '../data/label-values';
+import { quoteIdent } from '../data/sql-text';
 import { EngineError, throwIfAborted } from '../protocol/errors';
 import { jobRegistrar, type JobContext, type JobHost } from '../protocol/host';
 import { ruleColumns, type RuleExpr } from './ast';
@@ -7,7 +9,7 @@ import { checkRuleAgainstSchema, evaluateRule } from './evaluate';
 import { checkMineOptions, mineRules, type MineOptions } from './mining';
 import type { MiningJobs, MinedRuleReport, RulesMineParams, RulesMineResult, TagValidation, TagsValidateParams, TagsValidateResult } from './mining-types';
 import { printRule } from './printer';
-import { stableRelation } from '../data/relation';
+import { plainRows, stableRelation } from '../data/relation';
 import { applicableTags, sourceLabel, sourceTable } from './applicability';
 import { segmentFires, segmentTagRef, SEGMENT_WITHOUT_SEGMENTATION, type SegmentTagRef } from './segment-eval';
 import { DEFAULT_TAXONOMY, parseTagSet, tagNameFrom, transitionTag, type Tag, type TagSet } from './tag';
@@ -24,6 +26,8 @@ import {
   tagMetrics,
   unionOf,
   type CoverageOnly,
+  type Gate,
+  type GateMetric,
   type GateOutcome,
   type TagMetrics,
   type TagSplit,
@@ -188,6 +192,28 @@ export async function mineRulesJob(engine: DataEngine, params: RulesMineParams, 
   };
 }
 
+/**
+ * When resolveTarget refused the target and it holds one value in every row, that value is the
+ * positive one the user named: the value as shown. Anything else (a missing column, NULLs, a
+ * positive value that does not occur) keeps resolveTarget's refusal.
+ */
+async function singlePositiveClass(engine: DataEngine, relation: string, columns: ColumnDesc[], params: TagsValidateParams, signal: AbortSignal): Promise<string | undefined> {
+  const column = columns.find((c) => c.name === params.target);
+  if (!column) return undefined;
+  const col = quoteIdent(column.name);
+  const row = plainRows(await engine.driver.query(`SELECT count(*) AS n, count(${col}) AS nn, count(DISTINCT CAST(${col} AS VARCHAR)) AS d, min(CAST(${col} AS VARCHAR)) AS v FROM ${relation}`, signal))[0] ?? {};
+  const n = Number(row.n);
+  if (!(n > 0) || Number(row.nn) !== n || Number(row.d) !== 1 || row.v === null || row.v === undefined) return undefined;
+  const booleanColumn = column.kind === 'boolean';
+  const positive = params.positive === undefined || params.positive === '' ? (booleanColumn ? 'true' : undefined) : params.positive;
+  if (positive === undefined) return undefined;
+  // On a BOOLEAN column, the value as the user named it ("yes"), as resolveTarget records it.
+  return findLabelValue(positive, [String(row.v)], booleanColumn)?.named;
+}
+
+/** Gates that compare tagged rows with positive ones: meaningless when every row is positive. */
+const LABEL_GATES = new Set<GateMetric>(['precision', 'recall', 'f1', 'lift']);
+
 function countWhere(labels: Uint8Array, rows: Uint8Array): number {
   let s = 0;
   for (let i = 0; i < labels.length; i++) if (rows[i]) s += labels[i] as number;
@@ -207,8 +233,19 @@ export async function validateTagsJob(engine: DataEngine, params: TagsValidatePa
   // A set can mix tags made on other tables: take the (chosen) tags this table has the columns for.
   const { tags: applicable, leftOut } = applicableTags(set, columns.map((c) => c.name), sourceLabel(params.source), params.tags);
   let target: ResolvedTarget | undefined;
-  if (params.target) target = await resolveTarget(engine, relation, columns, { target: params.target, positive: params.positive }, ctx.signal);
-  else if (split.kind === 'stratified') throw new EngineError('BAD_INPUT', 'A stratified split needs a target; give one, or use a random, time or "all" split.');
+  // A target whose every row is the positive value: coverage is still measured, the rest is not.
+  let oneClass: { column: string; value: string } | undefined;
+  const warnings: string[] = [];
+  if (params.target) {
+    try {
+      target = await resolveTarget(engine, relation, columns, { target: params.target, positive: params.positive }, ctx.signal);
+    } catch (err) {
+      const only = err instanceof EngineError && err.code === 'BAD_INPUT' ? await singlePositiveClass(engine, relation, columns, params, ctx.signal) : undefined;
+      if (only === undefined) throw err;
+      oneClass = { column: params.target, value: only };
+      warnings.push(`The target "${params.target}" has one value in every row ("${only}"): precision, recall, F1 and lift need positive and negative rows, so only coverage is measured.`);
+    }
+  } else if (split.kind === 'stratified') throw new EngineError('BAD_INPUT', 'A stratified split needs a target; give one, or use a random, time or "all" split.');
   // Rule tags carry an AST; segment tags that embed their segmentation are assigned by the cluster engine.
   const rules: Array<{ tag: Tag; ast: RuleExpr | null; segment: SegmentTagRef | null; text: string }> = [];
   const skipped: TagsValidateResult['skipped'] = [];
@@ -252,11 +289,20 @@ export async function validateTagsJob(engine: DataEngine, params: TagsValidatePa
   } finally {
     await rows.release();
   }
-  const holdout = splitHoldout(frame.rows, split, frame.labels, frame.times);
+  // With one class, a stratified split is a random one over that class.
+  const holdout = splitHoldout(frame.rows, split, oneClass ? new Uint8Array(frame.rows).fill(1) : frame.labels, frame.times);
   const train = split.kind === 'all' ? null : invert(holdout);
   const value = valued ? valued.read(frame.table, holdout) : null;
   const labels = frame.labels;
   const measure = (f: Uint8Array, rows: Uint8Array): TagMetrics | CoverageOnly => (labels ? tagMetrics(f, labels, rows) : coverageOnly(f, rows));
+  // With one class, a label gate fails in words that say why (checkGates would say no target was given).
+  const gate = (m: TagMetrics | CoverageOnly, list: Gate[], figures: ReturnType<typeof valueStats> | null): GateOutcome => {
+    if (!oneClass) return checkGates(m, list, 'holdout', figures);
+    const only = oneClass;
+    const outcome = checkGates(m, list.filter((g) => !LABEL_GATES.has(g.metric)), 'holdout', figures);
+    const unmeasured = list.filter((g) => LABEL_GATES.has(g.metric)).map((g) => `${g.metric} cannot be measured: every row of the target "${only.column}" is "${only.value}"`);
+    return { passed: outcome.passed && unmeasured.length === 0, reasons: [...outcome.reasons, ...unmeasured] };
+  };
   const fires: Uint8Array[] = [];
   const results: TagValidation[] = [];
   for (let k = 0; k < rules.length; k++) {
@@ -267,7 +313,7 @@ export async function validateTagsJob(engine: DataEngine, params: TagsValidatePa
     fires.push(f);
     const onHoldout = measure(f, holdout);
     const tagValue = value ? valueStats(value.values, f, holdout) : null;
-    const outcome = checkGates(onHoldout, gates.perTag ?? [], 'holdout', tagValue);
+    const outcome = gate(onHoldout, gates.perTag ?? [], tagValue);
     results.push({
       id: tag.id,
       name: tag.name,
@@ -285,7 +331,7 @@ export async function validateTagsJob(engine: DataEngine, params: TagsValidatePa
   const setFires = unionOf(fires, frame.rows);
   const setHoldout = measure(setFires, holdout);
   const setValue = value ? valueStats(value.values, setFires, holdout) : null;
-  const setGates: GateOutcome = checkGates(setHoldout, gates.tagSet ?? [], 'holdout', setValue);
+  const setGates: GateOutcome = gate(setHoldout, gates.tagSet ?? [], setValue);
   // A tag is validated only when it and its set pass on holdout; a failing tag goes back to draft.
   const statusOf = new Map<string, Tag>();
   const measuredAt = new Date().toISOString();
@@ -311,6 +357,7 @@ export async function validateTagsJob(engine: DataEngine, params: TagsValidatePa
     skipped,
     leftOut,
     split,
+    warnings,
     elapsedMs: Date.now() - started,
   };
 }

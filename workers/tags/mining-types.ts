@@ -136,6 +136,8 @@ export interface TagsValidateResult {
   /** Tags not measured because the source lacks columns they read (made on another table), with the reason in words. */
   leftOut: LeftOutTag[];
   split: TagSplit;
+  /** Plain-word notes on what could not be measured (e.g. a target with one value in every row). */
+  warnings?: string[];
   elapsedMs: number;
 }
 

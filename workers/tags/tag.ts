@@ -210,6 +210,8 @@ export const tagSchema = z
   .strict();
 
 export const TAGSET_SCHEMA = 'assay.tagset/1';
+/** The N of TAGSET_SCHEMA: a file with a larger one was written by a newer Assay. */
+const TAGSET_SCHEMA_VERSION = 1;
 
 export const tagSetSchema = z
   .object({
@@ -276,6 +278,11 @@ export function parseTagSet(input: unknown): TagSet {
     const issue = result.error.issues[0];
     if (issue?.path[0] === 'schema' && input && typeof input === 'object') {
       const found = (input as Record<string, unknown>).schema;
+      // A later assay.tagset/N: the remedy is to update Assay, as for packs (packs/io.ts).
+      const version = typeof found === 'string' ? /^assay\.tagset\/(\d+)$/.exec(found)?.[1] : undefined;
+      if (version !== undefined && Number(version) > TAGSET_SCHEMA_VERSION) {
+        throw new EngineError('BAD_INPUT', `This is a tag set written by a newer Assay (schema "${found as string}"; this version reads "${TAGSET_SCHEMA}"): update Assay to read it.`);
+      }
       throw new EngineError('BAD_INPUT', `This is not an Assay tag set this version can read (schema ${JSON.stringify(found)}; expected "${TAGSET_SCHEMA}").`);
     }
     throw new EngineError('BAD_INPUT', zodProblem(result.error, 'tag set'));
@@ -301,15 +308,22 @@ export function parseTagSet(input: unknown): TagSet {
   return set;
 }
 
-/** Reads a tag set from JSON text, with a plain error for malformed JSON. */
-export function parseTagSetJson(text: string): TagSet {
+/** Reads a tag set from JSON text, with a plain error for malformed JSON that names `file` when given. */
+export function parseTagSetJson(text: string, file?: string): TagSet {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new EngineError('BAD_INPUT', `The tag set is not valid JSON: ${(err as Error).message}.`);
+    throw new EngineError('BAD_INPUT', `${file === undefined ? 'The tag set' : `The tag set ${file}`} is not valid JSON: ${(err as Error).message.replace(/\.$/, '')}.`);
   }
-  return parseTagSet(json);
+  if (file === undefined) return parseTagSet(json);
+  try {
+    return parseTagSet(json);
+  } catch (err) {
+    // "This is a tag set written by a newer Assay" -> "FILE is a tag set ...": say which file.
+    if (err instanceof EngineError && err.message.startsWith('This is ')) throw new EngineError(err.code, `${file} is ${err.message.slice('This is '.length)}`, err.detail);
+    throw err;
+  }
 }
 
 /** A rule definition from text: parses it and keeps the text as written. */
