@@ -85,6 +85,11 @@ describe('assay tags validate / status / remove', { timeout: 180_000 }, () => {
     const unknown = capture();
     expect(await tagsCommand(['status', file, '--tags', 'nope', '--to', 'draft'], unknown.io, deps)).toBe(1);
     expect(unknown.err.join('\n')).toMatch(/has no tag "nope" \(its tags: High page value, Any visit\)/);
+    const notJson = path.join(dir, 'broken.json');
+    fs.writeFileSync(notJson, '{"tags": [');
+    const broken = capture();
+    expect(await tagsCommand(['status', notJson, '--tags', 'buyers', '--to', 'draft'], broken.io, deps)).toBe(1);
+    expect(broken.err.join('\n')).toMatch(/The tag set .*broken\.json is not valid JSON/);
     const badTo = capture();
     expect(await tagsCommand(['status', file, '--tags', 'buyers', '--to', 'done'], badTo.io, deps)).toBe(2);
   });

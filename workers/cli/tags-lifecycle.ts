@@ -51,7 +51,7 @@ const STATUSES: readonly TagStatus[] = ['draft', 'validated', 'approved'];
 
 function readTagSetFile(file: string): TagSet {
   requireFile(file);
-  return parseTagSetJson(fs.readFileSync(file, 'utf8'));
+  return parseTagSetJson(fs.readFileSync(file, 'utf8'), file);
 }
 
 function writeTagSet(file: string, set: TagSet): void {
