@@ -125,6 +125,11 @@ describe('all-NULL and one-value inputs', { timeout: 120_000 }, () => {
     expect(await tagsCommand(['eval', tagsFile, csv, '--target', 'y', '--positive', 'yes'], c.io, deps)).toBe(0);
     expect(c.text().out).toMatch(/coverage \[95% CI\]/);
     expect(c.text().out).not.toMatch(/precision/);
+    // The CLI says why precision is missing (on stderr; in --json as "warnings").
+    expect(c.text().err).toMatch(/warning: The target "y" has one value in every row \("yes"\)/);
+    const j = capture();
+    expect(await tagsCommand(['eval', tagsFile, csv, '--target', 'y', '--positive', 'yes', '--json'], j.io, deps)).toBe(0);
+    expect((JSON.parse(j.text().out) as { warnings: string[] }).warnings).toHaveLength(1);
   });
 
   it('a tag set from a newer Assay says to update Assay; a file that is not JSON is named', async () => {

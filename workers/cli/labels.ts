@@ -207,7 +207,7 @@ async function trainMain(argv: string[], io: Io): Promise<number> {
   if (tagsFile && !tagsFile.toLowerCase().endsWith('.json')) throw new UsageError(`--tags must name a .json tag set (got ${tagsFile}).`);
   if (tagsFile && values['no-rules']) throw new UsageError('--tags saves the keyword rules; it does not go with --no-rules.');
   // An existing tag set is read before any work: a file that is not one stops here, untouched.
-  const existingTags: TagSet | undefined = tagsFile ? (fs.existsSync(tagsFile) ? parseTagSetJson(fs.readFileSync(tagsFile, 'utf8')) : parseTagSet({ tags: [] })) : undefined;
+  const existingTags: TagSet | undefined = tagsFile ? (fs.existsSync(tagsFile) ? parseTagSetJson(fs.readFileSync(tagsFile, 'utf8'), tagsFile) : parseTagSet({ tags: [] })) : undefined;
   const holdout = parseNumberOption('holdout', values.holdout, (v) => v > 0 && v < 1, 'between 0 and 1');
   const minPrecision = parseNumberOption('min-precision', values['min-precision'], (v) => v > 0 && v <= 1, 'above 0 and at most 1');
   const epochs = parseNumberOption('epochs', values.epochs, (v) => Number.isInteger(v) && v >= 1 && v <= 1000, 'a whole number from 1 to 1000');

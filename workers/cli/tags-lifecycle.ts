@@ -183,6 +183,7 @@ export async function tagsValidateCommand(argv: string[], io: Io, startEngine: E
       ...(value ? { value: await openValueSpec(client, value, io) } : {}),
     });
     for (const t of result.leftOut ?? []) io.err(`left out: ${t.name} (${t.reason})`);
+    for (const warning of result.warnings ?? []) io.err(`warning: ${warning}`);
     print(result, io);
     writeTagSet(tagsFile, { ...result.tagSet, version: set.version + 1 } as TagSet);
     const changed = result.tags.filter((t) => t.status !== t.previousStatus);

@@ -15,7 +15,7 @@ import { renderTextTable } from './format-table';
 import type { RulesMineKeywordsResult } from '../tags/keyword-jobs';
 import { RuleSyntaxError } from '../tags/parser';
 import { printRule } from '../tags/printer';
-import { parseTagSet, ruleDefinition, type Tag, type TagSet } from '../tags/tag';
+import { parseTagSet, parseTagSetJson, ruleDefinition, type Tag, type TagSet } from '../tags/tag';
 import { mergeMinedTags, tagIdFor } from '../tags/tag-set-edit';
 import { minedEarlier, readTagSetToMerge } from './tag-set-file';
 import { tagsRemoveCommand, tagsStatusCommand, tagsValidateCommand } from './tags-lifecycle';
@@ -408,16 +408,18 @@ export async function tagsCommand(argv: string[], io: Io, deps: TagCliDeps = {})
     const [tagsFile, file] = positionals as [string, string];
     requireFile(tagsFile);
     requireFile(file);
-    let tagSet: unknown;
+    const text = fs.readFileSync(tagsFile, 'utf8');
     try {
-      tagSet = JSON.parse(fs.readFileSync(tagsFile, 'utf8'));
+      JSON.parse(text);
     } catch (err) {
       throw new EngineError('BAD_INPUT', `${tagsFile} is not valid JSON (${(err as Error).message}).`);
     }
+    // Read here too, so a tag set of another kind or from a newer Assay is refused naming the file.
+    const tagSet = parseTagSetJson(text, tagsFile);
     return withEngine(async ({ client }) => {
       const [table] = (await openFiles(client, [file], io)) as [string];
       const result = await client.run('tags.validate', {
-        tagSet: tagSet as RulesMineResult['tagSet'],
+        tagSet,
         source: { table },
         target: typeof values.target === 'string' ? values.target : undefined,
         positive: typeof values.positive === 'string' ? values.positive : undefined,
@@ -427,10 +429,11 @@ export async function tagsCommand(argv: string[], io: Io, deps: TagCliDeps = {})
         ...(value ? { value: await openValueSpec(client, value, io) } : {}),
       });
       printLeftOut(result.leftOut, io);
+      for (const warning of result.warnings ?? []) io.err(`warning: ${warning}`);
       if (values.json) {
         const valued = <T extends object>(t: T, v: unknown): T => (v === undefined ? t : { ...t, value: v });
         const tags = result.tags.map((t) => valued({ id: t.id, name: t.name, text: t.text, metrics: t.holdout, ...(value?.minLift !== undefined ? { gates: t.gates } : {}) }, t.value));
-        io.out(JSON.stringify({ rows: result.rows.holdout, tags, set: valued({ ...result.set.holdout }, result.set.value), ...(result.value ? { value: result.value } : {}), overlap: result.overlap, skipped: result.skipped, leftOut: result.leftOut }, null, 2));
+        io.out(JSON.stringify({ rows: result.rows.holdout, tags, set: valued({ ...result.set.holdout }, result.set.value), ...(result.value ? { value: result.value } : {}), overlap: result.overlap, skipped: result.skipped, leftOut: result.leftOut, warnings: result.warnings ?? [] }, null, 2));
       } else printEvaluated(result, io);
       // A value gate given on the command line decides the exit code, as pack validate's checks do.
       return value?.minLift !== undefined && result.tags.some((t) => !t.gates.passed) ? EXIT.failed : EXIT.ok;

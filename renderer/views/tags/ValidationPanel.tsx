@@ -219,6 +219,13 @@ export function ValidationPanel({ engine, table, columns, tagSet, form, onFormCh
             </span>
           </header>
           <p className="muted small">Each figure is measured on holdout rows, with its 95% interval in brackets (Wilson for coverage, precision and recall; a posterior interval for F1 and lift).</p>
+          {(result.warnings ?? []).length > 0 && (
+            <ul className="models-warnings" data-testid="validate-warnings">
+              {(result.warnings ?? []).map((w) => (
+                <li key={w}>{w}</li>
+              ))}
+            </ul>
+          )}
           {result.value && (
             <p className="muted small" data-testid="validate-value-note">
               Value: {result.value.expression} ({result.value.per === 'row' ? 'per row' : `summed per ${result.value.key ?? 'entity'}`}), total {formatValueAmount({ value: result.value.total, low: null, high: null })}. GMV share and lift have delta-method 95% intervals; lift = share ÷ coverage.
