@@ -111,7 +111,7 @@ describe('Parquet damage check on native DuckDB', { timeout: 120_000 }, () => {
     const schema = (await writer.query(`${TYPED} LIMIT 0`)).schema;
     const plan = planSqlValueCheck('t', schema, facts);
     expect(plan?.sql).toMatch(/^SELECT LEAST\(rowid \/\/ 2000, 2\) AS g, count\(\*\) AS n/);
-    // (Only the row counts: native DuckDB keeps TIMESTAMP_MS/_NS columns as TIMESTAMP, as it did before.)
+    // (Column types on both drivers: parquet-nested-types.test.ts.)
     expect(await open(native, 'typed.parquet', typed)).toMatchObject({ rows: 6000 });
     expect(await open(wasm, 'typed.parquet', typed)).toMatchObject({ rows: 6000 });
   });
