@@ -111,12 +111,13 @@ describe('model.train: labels, leaks and bad input', () => {
   });
 
   it('gives clear errors for single-class labels, missing labels, all-NaN and constant features, 0 rows, rounds 0, max_depth 0', async () => {
-    await engine.client.run('sql.run', { sql: 'CREATE TABLE bad AS SELECT range AS x, 1 AS one, NULL::DOUBLE AS empty, range % 2 AS y, CASE WHEN range < 5 THEN NULL ELSE range % 2 END AS y_missing, CASE WHEN range = 3 THEN NULL ELSE range % 2 END AS "one missing", 7 AS constant_label FROM range(100)' });
+    await engine.client.run('sql.run', { sql: 'CREATE TABLE bad AS SELECT range AS x, 1 AS one, NULL::DOUBLE AS empty, NULL::VARCHAR AS "empty text", range % 2 AS y, CASE WHEN range < 5 THEN NULL ELSE range % 2 END AS y_missing, CASE WHEN range = 3 THEN NULL ELSE range % 2 END AS "one missing", 7 AS constant_label FROM range(100)' });
     const cases: Array<[Record<string, unknown>, RegExp]> = [
       [{ target: 'constant_label', features: ['x'] }, /single class/],
       [{ target: 'y_missing', features: ['x'] }, /5 rows have no value in the target "y_missing"/],
       [{ target: 'one missing', features: ['x'] }, /^1 row has no value in the target "one missing"\. Filter them out first \(WHERE "one missing" IS NOT NULL\)\.$/],
       [{ target: 'y', features: ['empty'] }, /Feature "empty" has no values/],
+      [{ target: 'y', features: ['x', 'empty text'] }, /^Feature "empty text" has no values \(every row is missing\)\.$/],
       [{ target: 'y', features: ['one'] }, /Feature "one" is constant/],
       [{ target: 'y', features: ['x'], params: { num_boost_round: 0 } }, /num_boost_round must be a whole number of rounds >= 1/],
       [{ target: 'y', features: ['x'], params: { max_depth: 0 } }, /max_depth must be a whole number from 1 to 30/],
@@ -129,6 +130,9 @@ describe('model.train: labels, leaks and bad input', () => {
     }
     const empty = await failure(engine.client.run('model.train', { source: { sql: 'SELECT * FROM bad WHERE x < 0' }, target: 'y', features: ['x'] }));
     expect(empty.message).toMatch(/0 rows/);
+    // Chosen by default, empty columns of any type are left out by name.
+    const auto = await engine.client.run('model.train', { source: { sql: 'SELECT x, empty, "empty text", y FROM bad' }, target: 'y', params: { num_boost_round: 2 } });
+    expect(auto.warnings).toEqual(expect.arrayContaining(['"empty" was left out: every row is missing.', '"empty text" was left out: every row is missing.']));
   });
 
   it('stops early on the validation set and keeps the best iteration', async () => {

@@ -206,6 +206,12 @@ export class ModelService {
             signal,
           ),
         ).map((r) => String(r.v));
+        // A text column with no values has no levels: said as for any other empty column, not dropped unseen.
+        if (levels.length === 0) {
+          if (requested) throw new EngineError('BAD_INPUT', `Feature "${c.name}" has no values (every row is missing).`);
+          warnings.push(`"${c.name}" was left out: every row is missing.`);
+          continue;
+        }
         if (distinct > MAX_ONEHOT_LEVELS) warnings.push(`"${c.name}" has ~${distinct.toLocaleString('en-US')} values; it is one-hot encoded over its ${MAX_ONEHOT_LEVELS} most frequent ones.`);
         for (const level of levels) features.push({ name: safeFeatureName(`${c.name}=${level}`), column: c.name, kind: 'onehot', level });
       } else if (kind === 'date' || kind === 'timestamp') {
