@@ -30,6 +30,8 @@ describe('column kinds and default axes', () => {
     expect(['DATE', 'TIMESTAMP', 'TIMESTAMP WITH TIME ZONE', 'TIMESTAMP_NS', 'Date32<DAY>', 'Timestamp<MICROSECOND>'].map(columnKind)).toEqual(Array(6).fill('temporal'));
     expect(['BOOLEAN', 'Bool'].map(columnKind)).toEqual(['boolean', 'boolean']);
     expect(['VARCHAR', 'Utf8', 'UUID'].map(columnKind)).toEqual(['categorical', 'categorical', 'categorical']);
+    // Lists and arrays are not their element type.
+    expect(['BIGINT[]', 'DOUBLE[2]', 'TIMESTAMP[]', 'DECIMAL(18,3)[]', 'VARCHAR[]'].map(columnKind)).toEqual(Array(5).fill('other'));
     expect(['INTEGER[]', 'STRUCT(a INTEGER)', 'BLOB'].map(columnKind)).toEqual(['other', 'other', 'other']);
   });
 

@@ -30,6 +30,7 @@ import type {
 } from './types';
 import { pickKmeansKernel } from './webgpu-kmeans';
 import { segmentTags, type Tag } from '../tags/tag';
+import { isNumericTypeName, isTemporalTypeName } from '../data/type-names';
 
 interface StoredCluster {
   summary: ClusterSummary;
@@ -55,9 +56,9 @@ const SWEEP_MINI_BATCH_ROWS = 200_000;
 
 function columnKind(type: string): ColumnKind {
   const t = type.toUpperCase();
-  if (/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|REAL|DOUBLE|DECIMAL)/.test(t)) return 'numeric';
+  if (isNumericTypeName(t)) return 'numeric';
   if (t === 'BOOLEAN') return 'boolean';
-  if (/^(DATE|TIMESTAMP)/.test(t)) return 'temporal';
+  if (isTemporalTypeName(t)) return 'temporal';
   if (/^(VARCHAR|ENUM)/.test(t)) return 'text';
   return 'unsupported';
 }

@@ -25,6 +25,8 @@ export const PROFILE_COLUMN_CHUNK = 100;
 /** How a DuckDB type is profiled. */
 export function columnKind(type: string): ColumnKind {
   const t = type.toUpperCase();
+  // Lists and arrays (BIGINT[], DOUBLE[3]) are not their element type: no numeric or date figures.
+  if (t.endsWith(']')) return 'other';
   if (t === 'BOOLEAN') return 'boolean';
   if (/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|REAL|DECIMAL)/.test(t)) return 'numeric';
   if (/^(DATE|TIMESTAMP|TIME)/.test(t)) return t.startsWith('TIME') && !t.startsWith('TIMESTAMP') ? 'other' : 'temporal';

@@ -25,6 +25,8 @@ export type SourceKind = 'numeric' | 'boolean' | 'date' | 'timestamp' | 'text' |
 
 export function sourceKind(type: string): SourceKind {
   const t = type.toUpperCase();
+  // Lists and arrays (BIGINT[], TIMESTAMP[2]) are not their element type: not a feature.
+  if (t.endsWith(']')) return 'unsupported';
   if (t === 'BOOLEAN') return 'boolean';
   if (/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|REAL|DECIMAL)/.test(t)) return 'numeric';
   if (t === 'DATE') return 'date';

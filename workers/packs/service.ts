@@ -22,6 +22,7 @@ import { assignTagIds, safeTagId } from './tag-ids';
 import { recordedFeatureStep } from '../segments/feature-registry';
 import { featuresFromEvents, tableRole } from './source';
 import { PACK_SCHEMA, identityColumns, type GateOutcome, type GoldenRow, type IntervalMetric, type PackTag, type RulePack, type RulePackInput, type SourceFile, type TagMetrics } from './schema';
+import { isTemporalTypeName } from '../data/type-names';
 
 /** Rows of an Arrow table as plain objects (BigInt kept). */
 function plainRows(table: Table): Array<Record<string, unknown>> {
@@ -289,7 +290,7 @@ async function pickGoldenRows(engine: DataEngine, pack: RulePack, relation: stri
 /** Builds a pack from a tag set and a loaded table: metrics, gates, provenance, golden rows, hash. */
 /** The day after the latest value of the relation's DATE/TIMESTAMP columns (the data's snapshot), or null when it has none. */
 async function snapshotDate(engine: DataEngine, relation: string, columns: Array<{ name: string; type: string }>, signal?: AbortSignal): Promise<string | null> {
-  const temporal = columns.filter((c) => /^(DATE|TIMESTAMP)/i.test(c.type));
+  const temporal = columns.filter((c) => isTemporalTypeName(c.type));
   if (temporal.length === 0) return null;
   // asDate: a TIMESTAMPTZ's UTC day (a plain cast fails without ICU and follows the session time zone with it).
   const latest = temporal.map((c) => `max(${asDate(c.type, quoteIdent(c.name))})`).join(', ');

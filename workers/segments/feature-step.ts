@@ -11,12 +11,9 @@ import { parseRule } from '../tags/parser';
 import { ruleColumns } from '../tags/ast';
 import type { FeatureForm, FeatureStep, FeatureTimeKind } from './types';
 import { parseValueExpr, mapValueColumns, valueColumns, type ValueExpr } from '../tags/value-expr';
+import { isNumericTypeName as isNumericType } from '../data/type-names';
 
 export const FEATURE_TIME_KINDS: readonly FeatureTimeKind[] = ['timestamp', 'timestamptz', 'date', 'text', 'epoch_seconds', 'epoch_milliseconds'];
-
-function isNumericType(type: string): boolean {
-  return /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|REAL|DOUBLE|DECIMAL)/i.test(type);
-}
 
 export function timeKindOf(type: string, unit: FeatureForm['timeUnit']): FeatureTimeKind {
   if (isNumericType(type)) return unit === 'milliseconds' ? 'epoch_milliseconds' : 'epoch_seconds';

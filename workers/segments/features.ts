@@ -12,6 +12,7 @@ import { featureStepOf } from './feature-step';
 import { labelColumns, labelEventValues, labelledQuery, type LabelPlan } from './label-window';
 import { checkFrom, parseDays, parseWindows, windowedSections } from './windowed';
 import type { FeatureForm, FeatureSqlResult, FeatureTemplate, FunnelEventValues } from './types';
+import { isNumericTypeName as isNumericType } from '../data/type-names';
 
 export const FEATURE_TEMPLATES: readonly FeatureTemplate[] = ['rfm', 'funnel', 'category_shares', 'time_shares', 'windowed', 'all'];
 
@@ -39,10 +40,6 @@ export function parseAsOf(value: unknown): string {
     throw new EngineError('BAD_INPUT', `The as-of date ${text} is not a calendar day.`);
   }
   return text;
-}
-
-function isNumericType(type: string): boolean {
-  return /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|REAL|DOUBLE|DECIMAL)/i.test(type);
 }
 
 /** A column name safe to show and to use as a feature name: `cat_` plus the value's letters and digits. */

@@ -22,6 +22,7 @@ import type {
   PortraitResult,
   PortraitRule,
 } from './types';
+import { isNumericTypeName as isNumericType } from '../data/type-names';
 
 const MAX_SEGMENTS = 100;
 const MAX_CATEGORY_LEVELS = 50;
@@ -42,10 +43,6 @@ function num(value: unknown): number | null {
   if (value === null || value === undefined) return null;
   const n = typeof value === 'bigint' ? Number(value) : Number(value);
   return Number.isFinite(n) ? n : null;
-}
-
-function isNumericType(type: string): boolean {
-  return /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|REAL|DOUBLE|DECIMAL)/i.test(type);
 }
 
 function isIntegerType(type: string): boolean {

@@ -15,6 +15,8 @@ const CATEGORICAL = /^(VARCHAR|TEXT|STRING|UUID|ENUM.*|UTF8|LARGEUTF8|DICTIONARY
 /** Classifies a DuckDB type name (BIGINT, DECIMAL(18,3)...) or an Arrow one (Int64, Utf8...). */
 export function columnKind(type: string): ChartColumnKind {
   const t = type.trim();
+  // A list or array (BIGINT[], TIMESTAMP[]) is not its element: no axis reads it.
+  if (t.endsWith(']')) return 'other';
   if (NUMERIC.test(t)) return 'numeric';
   if (TEMPORAL.test(t)) return 'temporal';
   if (BOOLEAN.test(t)) return 'boolean';
