@@ -26,6 +26,9 @@ describe('sniffDecimalComma', () => {
     expect(sniffDecimalComma('a,b\n1,5\n', ',')).toBe(false);
     expect(sniffDecimalComma('a;b\n1.234,5;x\n', ';')).toBe(false);
     expect(sniffDecimalComma('a;b\n"1,5 kg";x\n', ';')).toBe(false);
+    // Thousands separators (a US tab-separated export): every comma part three digits long.
+    expect(sniffDecimalComma('quantity\tname\n1,234\tmug\n15\tcup\n"2,500"\tplate\n', '\t')).toBe(false);
+    expect(sniffDecimalComma('quantity\tname\n1,234\tmug\n1,5\tcup\n', '\t')).toBe(true);
   });
 });
 

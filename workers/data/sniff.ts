@@ -115,8 +115,9 @@ const DOT_DECIMAL = /^[+-]?\d*\.\d+$/;
 /**
  * Whether a file that is not comma-separated writes decimals with a comma (European spreadsheets:
  * `1,5;2;3`): some column's values below the header are all numbers with an optional comma part,
- * at least one with it, and no value anywhere is a dot decimal (a file that mixes both is left to
- * read as it is). DuckDB otherwise reads such a column as text.
+ * at least one of them not three digits long (so not a thousands separator, `1,234`), and no value
+ * anywhere is a dot decimal (a file that mixes both is left to read as it is). DuckDB otherwise
+ * reads such a column as text.
  */
 export function sniffDecimalComma(text: string, delimiter: string): boolean {
   if (delimiter === ',') return false;
@@ -127,7 +128,8 @@ export function sniffDecimalComma(text: string, delimiter: string): boolean {
   const width = Math.max(0, ...rows.map((r) => r.length));
   for (let c = 0; c < width; c++) {
     const values = rows.map((r) => r[c] ?? '').filter((v) => v !== '');
-    if (values.length > 0 && values.every((v) => COMMA_NUMBER.test(v)) && values.some((v) => v.includes(','))) return true;
+    // "1,234" may be a thousands separator (US exports): only a comma part that is not three digits long decides.
+    if (values.length > 0 && values.every((v) => COMMA_NUMBER.test(v)) && values.some((v) => /,(\d{1,2}|\d{4,})$/.test(v))) return true;
   }
   return false;
 }
