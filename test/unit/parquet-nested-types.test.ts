@@ -23,7 +23,8 @@ async function load(kind: NodeDriverKind): Promise<{ types: string[]; rows: Arra
       await engine.client.run('sql.run', {
         sql: `COPY (SELECT i, CASE WHEN i % 3 = 0 THEN NULL ELSE [i, i + 1] END AS "a list", {'a': i, 'b': 'x' || i} AS s,
                 make_timestamp(1700000000000000 + i * 1234567)::TIMESTAMP_NS AS ns, make_timestamp(1700000000000000 + i * 1000)::TIMESTAMP_MS AS ms,
-                MAP {'k': i} AS m, [[i], []] AS nested, i::VARCHAR AS txt FROM range(300) r(i)) TO '${file}' (FORMAT parquet, ROW_GROUP_SIZE 100)`,
+                MAP {'k': i} AS m, [[i], []] AS nested, i::VARCHAR AS txt, make_time(1, 2, i % 60) AS t
+                FROM range(300) r(i)) TO '${file}' (FORMAT parquet, ROW_GROUP_SIZE 100)`,
       });
     }
     const table = await engine.client.run('data.open', { source: { kind: 'path', path: file } });
@@ -42,6 +43,7 @@ describe('nested and non-microsecond Parquet columns', { timeout: 60_000 }, () =
     expect(native.types).toContain('a list BIGINT[]');
     expect(native.types.some((t) => t.startsWith('s STRUCT('))).toBe(true);
     expect(native.types).toContain('ns TIMESTAMP_NS');
+    expect(native.types).toContain('t TIME');
     expect(native.rows).toEqual(wasm.rows);
     expect(native.rows[1]?.['a list']).toBe('[1, 2]');
     expect(native.rows[0]?.['a list']).toBeNull();

@@ -405,14 +405,19 @@ export class DataEngine {
    * would is every group decoded and checked in JS first, as before.
    */
   /**
-   * A table typed from an Arrow schema falls back to VARCHAR for lists, structs and maps, and to
-   * microseconds for other timestamp units; duckdb-wasm's Arrow insert keeps them. Those columns
-   * take the type DuckDB's Parquet reader gives instead, so a file loads with the same types on
-   * both drivers (a list stays a list, not its text).
+   * A table typed from an Arrow schema falls back to VARCHAR for lists, structs, maps, TIME,
+   * INTERVAL and UUID, and to microseconds for other timestamp units; duckdb-wasm's Arrow insert
+   * keeps them. Those columns take the type DuckDB's Parquet reader gives instead (a timestamp its
+   * Arrow unit), so a file loads with (nearly) the same types on both drivers: a list stays a list,
+   * a time a time, not their text.
    */
   private async readerTypesForNested(staging: string, fields: readonly Field[], registered: string, signal: AbortSignal): Promise<void> {
-    const keepsOwnType = (type: DataType): boolean =>
-      DataType.isList(type) || DataType.isStruct(type) || DataType.isMap(type) || DataType.isFixedSizeList(type) || DataType.isUnion(type) || (DataType.isTimestamp(type) && (type as Timestamp).unit !== TimeUnit.MICROSECOND);
+    // The Arrow types an Arrow-typed CREATE renders faithfully; every other column (lists, structs,
+    // maps, TIME, INTERVAL, UUID, other timestamp units) takes the reader's type.
+    const faithful = (type: DataType): boolean =>
+      DataType.isUtf8(type) || DataType.isLargeUtf8(type) || DataType.isBool(type) || DataType.isInt(type) || DataType.isFloat(type) || DataType.isDecimal(type) ||
+      DataType.isDate(type) || DataType.isBinary(type) || DataType.isLargeBinary(type) || (DataType.isTimestamp(type) && (type as Timestamp).unit === TimeUnit.MICROSECOND);
+    const keepsOwnType = (type: DataType): boolean => !faithful(type);
     if (!fields.some((f) => keepsOwnType(f.type))) return;
     const typesOf = async (relation: string): Promise<string[]> => rowsOf(await this.driver.query(`DESCRIBE ${relation}`, signal)).map((r) => String(r.column_type));
     const reader = await typesOf(`SELECT * FROM read_parquet(${quoteLiteral(registered)})`);
