@@ -154,6 +154,9 @@ describe('recognising what an earlier run wrote', () => {
     expect(minedEarlier(mined({}, { target: { column: 'y', positive: 'no' } }), 'rules.mine', target)).toBe(false);
     expect(minedEarlier(mined(), 'rules.mineKeywords', { column: 'y' })).toBe(false);
     expect(minedEarlier(mined({}, { by: 'rules.mineKeywords', target: { column: 'y', positive: 'mug' } }), 'rules.mineKeywords', { column: 'y' })).toBe(true);
+    // Mined on another table with the same target column: kept; on the same table: replaced.
+    expect(minedEarlier(mined({ entity: { table: 'january' } }), 'rules.mine', { ...target, table: 'february' })).toBe(false);
+    expect(minedEarlier(mined({ entity: { table: 'january' } }), 'rules.mine', { ...target, table: 'january' })).toBe(true);
     const { metrics: _none, ...hand } = mined();
     void _none;
     expect(minedEarlier(hand as Tag, 'rules.mine', target)).toBe(false);

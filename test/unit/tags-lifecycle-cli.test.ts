@@ -98,6 +98,13 @@ describe('assay tags validate / status / remove', { timeout: 180_000 }, () => {
     const file = path.join(dir, 'remove.json');
     const before = writeSet(file);
     const run = capture();
+    writeSet(file);
+    const both = capture();
+    expect(await tagsCommand(['remove', file, '--tags', 'Any visit,buyers'], both.io, deps)).toBe(0);
+    // One command, one version, however many tags it removes.
+    expect(read(file).version).toBe(before.version + 1);
+    expect(read(file).tags).toEqual([]);
+    writeSet(file);
     expect(await tagsCommand(['remove', file, '--tags', 'Any visit'], run.io, deps)).toBe(0);
     const after = read(file);
     expect(after.tags.map((t) => t.id)).toEqual(['buyers']);

@@ -55,12 +55,14 @@ export function readTagSetToMerge(file: string, flag: string): TagSet | undefine
 /**
  * Whether `tag` is one an earlier mining run wrote and nobody has touched since: a draft rule
  * that still carries the miner's own measurement (`by`, same target column, and same positive
- * value when given) of the rule as it now reads. Tags validated, approved, re-measured or edited
- * since, and hand-written ones, are not.
+ * value when given) of the rule as it now reads, made on the same table when both say which.
+ * Tags validated, approved, re-measured or edited since, and hand-written ones, are not.
  */
-export function minedEarlier(tag: Tag, by: 'rules.mine' | 'rules.mineKeywords', target: { column: string; positive?: string }): boolean {
+export function minedEarlier(tag: Tag, by: 'rules.mine' | 'rules.mineKeywords', target: { column: string; positive?: string; table?: string }): boolean {
   const m = tag.metrics;
   if (tag.status !== 'draft' || tag.definition.kind !== 'rule' || !m || m.by !== by || !m.target) return false;
+  // Mined on another table (another file with the same target column): not this run's to replace.
+  if (target.table !== undefined && tag.entity?.table !== undefined && tag.entity.table !== target.table) return false;
   if (m.text !== undefined && m.text !== tag.definition.text) return false;
   return m.target.column === target.column && (target.positive === undefined || m.target.positive === target.positive);
 }

@@ -96,7 +96,10 @@ export function tagsStatusCommand(argv: string[], io: Io): number {
   let set = readTagSetFile(file);
   const tags = namedTags(set, names, file);
   // Every change is checked before the file is written: one refused tag leaves the file as it was.
+  const version = set.version;
   for (const tag of tags) set = setTagStatus(set, tag.id, to as TagStatus);
+  // One command, one new version (each edit bumps it).
+  if (set.version !== version) set = { ...set, version: version + 1 };
   writeTagSet(file, set);
   for (const tag of tags) io.out(`${tag.name}: ${tag.status === to ? `already ${to}` : `${tag.status} -> ${to}`}`);
   return EXIT.ok;
@@ -113,8 +116,9 @@ export function tagsRemoveCommand(argv: string[], io: Io): number {
   const file = positionals[0] as string;
   let set = readTagSetFile(file);
   const tags = namedTags(set, names, file);
+  const version = set.version;
   for (const tag of tags) set = removeTag(set, tag.id);
-  writeTagSet(file, set);
+  writeTagSet(file, { ...set, version: version + 1 });
   io.out(`Removed ${tags.map((t) => t.name).join(', ')}; ${set.tags.length} tag${set.tags.length === 1 ? '' : 's'} left in ${file}`);
   return EXIT.ok;
 }

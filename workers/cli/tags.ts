@@ -220,7 +220,7 @@ export async function rulesCommand(argv: string[], io: Io, deps: TagCliDeps = {}
     return withEngine(async ({ client }) => {
       const [table] = (await openFiles(client, [file], io)) as [string];
       const result = await client.run('rules.mine', { ...params, source: { table } });
-      const wrote = writeMinedTags(out, existing, result.tagSet, (t) => minedEarlier(t, 'rules.mine', { column: result.target, positive: result.positive }));
+      const wrote = writeMinedTags(out, existing, result.tagSet, (t) => minedEarlier(t, 'rules.mine', { column: result.target, positive: result.positive, table }));
       if (values.json) {
         for (const w of result.warnings) io.err(`warning: ${w}`);
         io.err(wrote);
@@ -264,7 +264,7 @@ async function mineKeywordsCommand(values: ParsedValues, positionals: string[], 
     const [table] = (await openFiles(client, [file], io)) as [string];
     const result = await client.run('rules.mineKeywords', { ...params, source: { table } });
     // Every class of the target is mined at once, so the earlier keyword tags of all its classes go.
-    const wrote = writeMinedTags(out, existing, result.tagSet, (t) => minedEarlier(t, 'rules.mineKeywords', { column: result.target }));
+    const wrote = writeMinedTags(out, existing, result.tagSet, (t) => minedEarlier(t, 'rules.mineKeywords', { column: result.target, table }));
     for (const w of result.warnings) io.err(`warning: ${w}`);
     if (values.json) {
       io.err(wrote);

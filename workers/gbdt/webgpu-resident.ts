@@ -213,9 +213,10 @@ export async function trainResident(
   let scopesOpen = true;
   /** Fails the run on a GPU error so far (a limit a real device enforces, out of memory); reopens the scopes when asked. */
   const checkScopes = async (reopen: boolean): Promise<void> => {
+    // Closed before popping: a pop that rejects must not leave the catch below popping again.
+    scopesOpen = false;
     const validation = await device.popErrorScope();
     const memory = await device.popErrorScope();
-    scopesOpen = false;
     const failure = validation ?? memory;
     if (failure) throw new EngineError('INTERNAL', `The WebGPU device trainer failed: ${failure.message}`);
     if (!reopen) return;
