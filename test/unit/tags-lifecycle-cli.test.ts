@@ -112,6 +112,20 @@ describe('assay tags validate / status / remove', { timeout: 180_000 }, () => {
     expect(run.out.join('\n')).toMatch(/Removed Any visit; 1 tag left/);
   });
 
+  it('validate does not overwrite an edit saved while it ran', async () => {
+    const file = path.join(dir, 'concurrent.json');
+    writeSet(file);
+    // Another writer (the Tags view, another command) saves the file while the job runs.
+    const editing = { startEngine: async (): Promise<NodeEngine> => {
+      fs.appendFileSync(file, '\n');
+      return { ...engine, close: async () => undefined };
+    } };
+    const run = capture();
+    expect(await tagsCommand(['validate', file, samples.shoppers, '--target', 'Revenue'], run.io, editing)).toBe(1);
+    expect(run.err.join('\n')).toMatch(/concurrent\.json changed while its tags were being validated; nothing was written/);
+    expect(read(file).tags.every((t) => t.status === 'draft')).toBe(true);
+  });
+
   it('validate without a target: coverage gates only, on a random split', async () => {
     const file = path.join(dir, 'coverage.json');
     writeSet(file);
