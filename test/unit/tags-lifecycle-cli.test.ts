@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tagsCommand } from '../../workers/cli/tags';
+import { rulesCommand, tagsCommand } from '../../workers/cli/tags';
 import { createInProcessEngine, type NodeEngine } from '../../workers/node/engine-node';
 import { parseRule } from '../../workers/tags/parser';
 import { parseTagSet, type TagSet } from '../../workers/tags/tag';
@@ -122,8 +122,14 @@ describe('assay tags validate / status / remove', { timeout: 180_000 }, () => {
     } };
     const run = capture();
     expect(await tagsCommand(['validate', file, samples.shoppers, '--target', 'Revenue'], run.io, editing)).toBe(1);
-    expect(run.err.join('\n')).toMatch(/concurrent\.json changed while its tags were being validated; nothing was written/);
+    expect(run.err.join('\n')).toMatch(/concurrent\.json changed while tags validate ran; nothing was written to it/);
     expect(read(file).tags.every((t) => t.status === 'draft')).toBe(true);
+    // The same for rules mine --out (and cluster --tags, labels train --tags: the same check).
+    const before = fs.readFileSync(file, 'utf8');
+    const mined = capture();
+    expect(await rulesCommand(['mine', samples.shoppers, '--target', 'Revenue', '--max-rules', '2', '--out', file], mined.io, editing)).toBe(1);
+    expect(mined.err.join('\n')).toMatch(/concurrent\.json changed while rules mine ran; nothing was written to it/);
+    expect(fs.readFileSync(file, 'utf8')).toBe(`${before}\n`);
   });
 
   it('validate without a target: coverage gates only, on a random split', async () => {

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import { parseBackendOption } from './backend-option';
 import { EngineError, addSegmentTags, parseTagSet, parseTagSetJson, type ClusterResult, type ClusterSweepResult, type PortraitResult, type PreprocessOptions, type TagSet } from '../api';
 import { writeFileAtomic } from '../node/atomic-write';
+import { fileSnapshot, requireUnchanged } from './tag-set-file';
 import { EXIT, UsageError, defaultIo, openFiles, outputFormat, parseCommandLine, requireFile, runCommand, withEngine, writeOutput, type Io } from './common';
 
 export const CLUSTER_HELP = `Usage: assay cluster FILE (--features a,b,...|--all-numeric) --k N --out FILE [options]
@@ -169,6 +170,7 @@ async function clusterMain(argv: string[], io: Io): Promise<number> {
   if (!tagsFile && (values['tag-ref'] !== undefined || values['tag-group'] !== undefined)) throw new UsageError('--tag-ref and --tag-group go with --tags.');
   // An existing tag set is read before any work: a file that is not one stops here, untouched.
   const existingTags = tagsFile ? readTagSetFile(tagsFile) : undefined;
+  const tagsSnapshot = tagsFile ? fileSnapshot(tagsFile) : null;
   const seed = wholeNumber('seed', values.seed, 0) ?? 0;
   const nInit = wholeNumber('n-init', values['n-init'], 1);
   const maxIter = wholeNumber('max-iter', values['max-iter'], 1);
@@ -233,6 +235,7 @@ async function clusterMain(argv: string[], io: Io): Promise<number> {
       const tags = await client.run('cluster.tags', { clusterId: result.cluster.clusterId, names, ref, ...(group ? { group } : {}) });
       // The tags remember the table they were fitted on (shown where another table lacks their columns).
       const merged = addSegmentTags(existingTags, tags, { table });
+      requireUnchanged(tagsFile, tagsSnapshot, 'cluster --tags');
       writeFileAtomic(path.resolve(tagsFile), `${JSON.stringify(parseTagSet(merged.set), null, 2)}\n`);
       io.err(`saved ${tags.length} segment tag${tags.length === 1 ? '' : 's'} to ${tagsFile} (${merged.added.length} added, ${merged.replaced.length} replaced)`);
       summary.tags = { file: tagsFile, ref, added: merged.added, replaced: merged.replaced };

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { EngineError, labelRulesToTagSet, parseTagSet, parseTagSetJson, type EngineClient, type LabelReport, type TagSet } from '../api';
 import { quoteIdent, quoteLiteral } from '../data/sql-text';
 import { writeFileAtomic } from '../node/atomic-write';
+import { fileSnapshot, requireUnchanged } from './tag-set-file';
 import { EXIT, UsageError, defaultIo, openFiles, outputFormat, parseCommandLine, parseNumberOption, requireFile, runCommand, withEngine, writeOutput, type Io } from './common';
 import { VALUE_OPTIONS, labelValueJson, openValueSpec, valueOptions } from './value';
 
@@ -208,6 +209,7 @@ async function trainMain(argv: string[], io: Io): Promise<number> {
   if (tagsFile && values['no-rules']) throw new UsageError('--tags saves the keyword rules; it does not go with --no-rules.');
   // An existing tag set is read before any work: a file that is not one stops here, untouched.
   const existingTags: TagSet | undefined = tagsFile ? (fs.existsSync(tagsFile) ? parseTagSetJson(fs.readFileSync(tagsFile, 'utf8'), tagsFile) : parseTagSet({ tags: [] })) : undefined;
+  const tagsSnapshot = tagsFile ? fileSnapshot(tagsFile) : null;
   const holdout = parseNumberOption('holdout', values.holdout, (v) => v > 0 && v < 1, 'between 0 and 1');
   const minPrecision = parseNumberOption('min-precision', values['min-precision'], (v) => v > 0 && v <= 1, 'above 0 and at most 1');
   const epochs = parseNumberOption('epochs', values.epochs, (v) => Number.isInteger(v) && v >= 1 && v <= 1000, 'a whole number from 1 to 1000');
@@ -230,6 +232,8 @@ async function trainMain(argv: string[], io: Io): Promise<number> {
       keywordRules: values['no-rules'] !== true,
     });
     for (const warning of summary.report.warnings) io.err(`warning: ${warning}`);
+    // Checked before anything is written: the tag set must not have changed while training ran.
+    if (tagsFile) requireUnchanged(tagsFile, tagsSnapshot, 'labels train --tags');
     const labeler = await client.run('labels.export', { labelerId: summary.labelerId });
     writeFileAtomic(path.resolve(out), JSON.stringify(labeler));
     io.err(`wrote the labeler (${summary.classes.length} labels, ${summary.rules.length} keyword rules) to ${out}`);

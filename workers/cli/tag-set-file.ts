@@ -66,3 +66,21 @@ export function minedEarlier(tag: Tag, by: 'rules.mine' | 'rules.mineKeywords', 
   if (m.text !== undefined && m.text !== tag.definition.text) return false;
   return m.target.column === target.column && (target.positive === undefined || m.target.positive === target.positive);
 }
+
+/** A file's text now (null when there is none): taken when a command reads a file it will write later. */
+export function fileSnapshot(file: string): string | null {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+/**
+ * Refuses to write over `file` when it changed since `snapshot` was taken: a job can run for a
+ * while, and an edit saved meanwhile (the Tags view, another command) must not be lost.
+ */
+export function requireUnchanged(file: string, snapshot: string | null, command: string): void {
+  if (fileSnapshot(file) !== snapshot) throw new EngineError('BAD_INPUT', `${file} changed while ${command} ran; nothing was written to it. Run ${command} again.`);
+}

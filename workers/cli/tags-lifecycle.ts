@@ -13,6 +13,7 @@ import { DEFAULT_PRECISION_GATE } from '../tags/validation';
 import { parseTagSetJson, type Tag, type TagSet, type TagStatus } from '../tags/tag';
 import { removeTag, setTagStatus } from '../tags/tag-set-edit';
 import { EXIT, UsageError, openFiles, parseCommandLine, parseNumberOption, requireFile, withEngine, type EngineStarter, type Io } from './common';
+import { fileSnapshot, requireUnchanged } from './tag-set-file';
 import { VALUE_HELP, VALUE_OPTIONS, openValueSpec, valueOptions } from './value';
 
 export const TAGS_VALIDATE_HELP = `Usage: assay tags validate TAGS.json FILE [--target COL [--positive VALUE]] [options]
@@ -166,7 +167,7 @@ export async function tagsValidateCommand(argv: string[], io: Io, startEngine: E
   const value = valueOptions(values, TAGS_VALIDATE_HELP);
   const [tagsFile, file] = positionals as [string, string];
   const set = readTagSetFile(tagsFile);
-  const readText = fs.readFileSync(tagsFile, 'utf8');
+  const snapshot = fileSnapshot(tagsFile);
   requireFile(file);
   const split: TagSplit = kind === 'all' ? { kind: 'all' } : { kind: kind as TagSplit['kind'], ...(holdout !== undefined ? { holdoutFraction: holdout } : {}), seed: seed ?? 42, ...(kind === 'time' && timeColumn ? { timeColumn } : {}) };
   // The view's gates: precision (with a target) and coverage per tag; a value-lift gate when asked.
@@ -191,8 +192,7 @@ export async function tagsValidateCommand(argv: string[], io: Io, startEngine: E
     for (const t of result.leftOut ?? []) io.err(`left out: ${t.name} (${t.reason})`);
     for (const warning of result.warnings ?? []) io.err(`warning: ${warning}`);
     print(result, io);
-    // The job can take a while: an edit saved meanwhile (the Tags view, another command) is not overwritten.
-    if (fs.readFileSync(tagsFile, 'utf8') !== readText) throw new EngineError('BAD_INPUT', `${tagsFile} changed while its tags were being validated; nothing was written. Run tags validate again.`);
+    requireUnchanged(tagsFile, snapshot, 'tags validate');
     writeTagSet(tagsFile, { ...result.tagSet, version: set.version + 1 } as TagSet);
     const changed = result.tags.filter((t) => t.status !== t.previousStatus);
     for (const t of result.tags) io.out(`${t.name}: ${t.previousStatus === t.status ? `stays ${t.status}` : `${t.previousStatus} -> ${t.status}`}${t.gates.passed ? '' : ` (${t.gates.reasons.join('; ')})`}`);

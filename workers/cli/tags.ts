@@ -17,7 +17,7 @@ import { RuleSyntaxError } from '../tags/parser';
 import { printRule } from '../tags/printer';
 import { parseTagSet, parseTagSetJson, ruleDefinition, type Tag, type TagSet } from '../tags/tag';
 import { mergeMinedTags, tagIdFor } from '../tags/tag-set-edit';
-import { minedEarlier, readTagSetToMerge } from './tag-set-file';
+import { fileSnapshot, minedEarlier, readTagSetToMerge, requireUnchanged } from './tag-set-file';
 import { tagsRemoveCommand, tagsStatusCommand, tagsValidateCommand } from './tags-lifecycle';
 import { VALUE_HELP, VALUE_OPTIONS, openValueSpec, valueOptions, valueReport } from './value';
 
@@ -146,7 +146,8 @@ const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' 
  * Writes a mining run's tags to `out`: as they are when there was no tag set there, else merged
  * into it (the tags `earlier` picks out are replaced, the rest kept). Returns the line that says so.
  */
-function writeMinedTags(out: string, existing: TagSet | undefined, mined: TagSet, earlier: (tag: Tag) => boolean): string {
+function writeMinedTags(out: string, existing: TagSet | undefined, snapshot: string | null, mined: TagSet, earlier: (tag: Tag) => boolean): string {
+  requireUnchanged(out, snapshot, 'rules mine');
   if (!existing) {
     writeFileAtomic(path.resolve(out), `${JSON.stringify(mined, null, 2)}\n`);
     return `Wrote ${plural(mined.tags.length, 'tag')} to ${out}`;
@@ -216,11 +217,12 @@ export async function rulesCommand(argv: string[], io: Io, deps: TagCliDeps = {}
     const file = positionals[0] as string;
     // Read before any work: a file that is not a tag set stops here, untouched.
     const existing = readTagSetToMerge(out, 'rules mine --out');
+    const snapshot = fileSnapshot(out);
     requireFile(file);
     return withEngine(async ({ client }) => {
       const [table] = (await openFiles(client, [file], io)) as [string];
       const result = await client.run('rules.mine', { ...params, source: { table } });
-      const wrote = writeMinedTags(out, existing, result.tagSet, (t) => minedEarlier(t, 'rules.mine', { column: result.target, positive: result.positive, table }));
+      const wrote = writeMinedTags(out, existing, snapshot, result.tagSet, (t) => minedEarlier(t, 'rules.mine', { column: result.target, positive: result.positive, table }));
       if (values.json) {
         for (const w of result.warnings) io.err(`warning: ${w}`);
         io.err(wrote);
@@ -249,6 +251,7 @@ async function mineKeywordsCommand(values: ParsedValues, positionals: string[], 
   const file = positionals[0] as string;
   // Read before any work: a file that is not a tag set stops here, untouched.
   const existing = readTagSetToMerge(out, 'rules mine --out');
+  const snapshot = fileSnapshot(out);
   const params = {
     text,
     target,
@@ -264,7 +267,7 @@ async function mineKeywordsCommand(values: ParsedValues, positionals: string[], 
     const [table] = (await openFiles(client, [file], io)) as [string];
     const result = await client.run('rules.mineKeywords', { ...params, source: { table } });
     // Every class of the target is mined at once, so the earlier keyword tags of all its classes go.
-    const wrote = writeMinedTags(out, existing, result.tagSet, (t) => minedEarlier(t, 'rules.mineKeywords', { column: result.target, table }));
+    const wrote = writeMinedTags(out, existing, snapshot, result.tagSet, (t) => minedEarlier(t, 'rules.mineKeywords', { column: result.target, table }));
     for (const w of result.warnings) io.err(`warning: ${w}`);
     if (values.json) {
       io.err(wrote);
