@@ -154,6 +154,25 @@ export async function sampleRulePack(): Promise<RulePack> {
   );
 }
 
+/**
+ * XGBoost JSON of a one-split binary:logistic model on `feature` (threshold 450.25, missing goes
+ * left), with the given Assay attributes (an `assay_encoding` for a numeric column by default).
+ */
+export function oneSplitModelJson(feature: string, attributes?: Record<string, string>): string {
+  const b = new TreeBuilder();
+  const root = b.addNode(2147483647, 10, 0);
+  const l = b.addNode(root, 5, -0.6);
+  const r = b.addNode(root, 5, 0.8);
+  b.left[root] = l;
+  b.right[root] = r;
+  b.feature[root] = 0;
+  b.threshold[root] = 450.25;
+  b.defaultLeft[root] = 1;
+  const model = { objective: 'binary:logistic' as const, numClass: 0, baseScore: 0.4, numFeature: 1, featureNames: [feature], trees: [b.freeze()], treeInfo: [0], bestIteration: null };
+  const encoding = { version: 1, features: [{ name: feature, column: feature, kind: 'numeric' }], columns: [{ name: feature, type: 'DOUBLE' }] };
+  return toXgboostJson(model, attributes ?? { assay_encoding: JSON.stringify(encoding) });
+}
+
 /** A small binary:logistic model on spend and the backslash column, with awkward float thresholds. */
 export function sampleModel(): BoostedModel {
   const tree = (f1: number, t1: number, f2: number, t2: number, leaves: number[], defaults: number[]): ReturnType<TreeBuilder['freeze']> => {

@@ -2,10 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TreeBuilder } from '../../workers/gbdt/model';
-import { toXgboostJson } from '../../workers/gbdt/xgboost-json';
 import { editPack, readPack, writePack } from '../../workers/packs/io';
 import { packCommand } from '../../workers/cli/pack';
+import { oneSplitModelJson } from '../helpers/packs';
 import { tempDir, writeFixture } from '../helpers/paths';
 
 const dir = tempDir('packs-cli');
@@ -34,19 +33,7 @@ function dataCsv(): string {
 }
 
 function modelJson(): Record<string, unknown> {
-  const b = new TreeBuilder();
-  const root = b.addNode(2147483647, 10, 0);
-  const l = b.addNode(root, 5, -0.6);
-  const r = b.addNode(root, 5, 0.8);
-  b.left[root] = l;
-  b.right[root] = r;
-  b.feature[root] = 0;
-  b.threshold[root] = 450.25;
-  b.defaultLeft[root] = 1;
-  const tree = b.freeze();
-  const model = { objective: 'binary:logistic' as const, numClass: 0, baseScore: 0.4, numFeature: 1, featureNames: ['spend_90d'], trees: [tree], treeInfo: [0], bestIteration: null };
-  const encoding = { version: 1, features: [{ name: 'spend_90d', column: 'spend_90d', kind: 'numeric' }], columns: [{ name: 'spend_90d', type: 'DOUBLE' }] };
-  return JSON.parse(toXgboostJson(model, { assay_encoding: JSON.stringify(encoding) })) as Record<string, unknown>;
+  return JSON.parse(oneSplitModelJson('spend_90d')) as Record<string, unknown>;
 }
 
 function tagSet(spendThreshold: number): unknown {

@@ -3,24 +3,13 @@
  * dialect, the golden-row check, apply) says so in words, as `assay predict` does for a model file.
  */
 import { describe, expect, it } from 'vitest';
-import { TreeBuilder } from '../../workers/gbdt/model';
-import { toXgboostJson } from '../../workers/gbdt/xgboost-json';
 import { loadTagModel } from '../../workers/packs/dialects/model-sql';
 import type { ModelPackTag } from '../../workers/packs/schema';
 import { EngineError } from '../../workers/protocol/errors';
+import { oneSplitModelJson } from '../helpers/packs';
 
 function modelText(encoding: string): string {
-  const b = new TreeBuilder();
-  const root = b.addNode(2147483647, 10, 0);
-  const l = b.addNode(root, 5, -0.6);
-  const r = b.addNode(root, 5, 0.8);
-  b.left[root] = l;
-  b.right[root] = r;
-  b.feature[root] = 0;
-  b.threshold[root] = 450.25;
-  b.defaultLeft[root] = 1;
-  const model = { objective: 'binary:logistic' as const, numClass: 0, baseScore: 0.4, numFeature: 1, featureNames: ['spend'], trees: [b.freeze()], treeInfo: [0], bestIteration: null };
-  return toXgboostJson(model, { assay_encoding: encoding });
+  return oneSplitModelJson('spend', { assay_encoding: encoding });
 }
 
 function tag(encoding: string): ModelPackTag {
