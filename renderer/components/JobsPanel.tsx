@@ -116,7 +116,7 @@ export function JobsPanel({ engine }: { engine: EngineClient }) {
                   Cancel
                 </button>
               </div>
-              <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(job.fraction * 100)}>
+              <div className="progress" role="progressbar" aria-label={`${jobLabel(job.kind)} progress`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(job.fraction * 100)}>
                 <div className="progress-bar" style={{ width: `${Math.max(2, job.fraction * 100)}%` }} />
               </div>
               <div className="job-phase small muted">{job.phase}</div>

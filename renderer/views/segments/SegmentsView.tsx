@@ -79,6 +79,7 @@ export function SegmentsView(props: SegmentsViewProps): JSX.Element {
   const { engine, tables, onCatalogChanged, visible = true, selectedTable } = props;
   const { job, track } = useEngineJob<ViewJob>();
   const [error, setError] = useState<string | null>(null);
+  const [saving, setSaving] = useState(false);
   const [status, setStatus] = useState<StatusMessage | null>(null);
   const [generated, setGenerated] = useState<FeatureSqlResult | null>(null);
   const [built, setBuilt] = useState<FeatureBuildResult | null>(null);
@@ -242,7 +243,7 @@ export function SegmentsView(props: SegmentsViewProps): JSX.Element {
       const names = namesFromCards(cards.cards, result.cluster.k);
       updateWorkspace((s) => (s.current && s.current.clusterId === result.cluster.clusterId ? { ...s, current: { ...s.current, segmentNames: names } } : s));
     } catch (err) {
-      fail('The portrait cards', err);
+      fail('The portrait job', err);
     }
   };
 
@@ -259,11 +260,13 @@ export function SegmentsView(props: SegmentsViewProps): JSX.Element {
 
   const saveSegments = async (): Promise<void> => {
     const record = workspaceRef.current.current;
-    if (!run || !record || !record.outputTable) return;
+    if (!run || !record || !record.outputTable || saving) return;
     const target = save.table.trim() || record.outputTable;
     const name = save.name.trim() || run.result.cluster.name;
     setError(null);
-    setStatus(null);
+    // One CREATE OR REPLACE over the whole table: the bar is busy until it returns (no second click).
+    setSaving(true);
+    setStatus({ tone: 'ok', text: `Saving the segments into ${target}…` });
     try {
       const sourceColumns = run.result.outputTable?.columns.map((c) => c.name) ?? [];
       const result = await engine.run('sql.run', { sql: saveSegmentsSql(record.outputTable, target, record.segmentNames, sourceColumns), preview: 0 });
@@ -280,6 +283,8 @@ export function SegmentsView(props: SegmentsViewProps): JSX.Element {
       });
     } catch (err) {
       setStatus({ tone: 'error', text: `Could not save the segments: ${describeError(err)}` });
+    } finally {
+      setSaving(false);
     }
   };
 
@@ -302,7 +307,7 @@ export function SegmentsView(props: SegmentsViewProps): JSX.Element {
 
   const resultFigures = useSegmentCharts(run?.result ?? null, portrait, names);
 
-  const busy = job !== null;
+  const busy = job !== null || saving;
   const buildWhy = buildBlocker({ running: job ? JOB_VERBS[job.label] : null, sql: features.sql, outputTable: features.outputTable, form });
   const clusterWhy = job ? waitUntilDone(JOB_VERBS[job.label]) : !cluster.table ? 'Choose a table to cluster.' : null;
   const result = run?.result ?? null;
