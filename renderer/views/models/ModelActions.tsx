@@ -1,7 +1,9 @@
 import type { JSX } from 'react';
 import { useState } from 'react';
 import type { ModelKind, TableInfo } from '../../../workers/api';
+import { RunControls } from '../../components/Feedback';
 import { TableOptions } from '../../components/PickerOptions';
+import type { TrackedJob } from '../../use-engine-job';
 
 export interface ScoreForm {
   table: string;
@@ -30,10 +32,12 @@ export interface ModelActionsProps {
   scoreTable: string;
   onScoreForm(score: ScoreForm): void;
   onScore(): void;
+  /** The scoring job while it runs (progress and Cancel). */
+  scoring?: TrackedJob<string> | null;
 }
 
 /** The model on screen: save in the workspace, export XGBoost JSON, score a table. */
-export function ModelActions({ busy, kind = 'gbdt', onSave, onExport, onExportSql, onExportOnnx, tables, score, scoreTable, onScoreForm, onScore }: ModelActionsProps): JSX.Element {
+export function ModelActions({ busy, kind = 'gbdt', onSave, onExport, onExportSql, onExportOnnx, tables, score, scoreTable, onScoreForm, onScore, scoring }: ModelActionsProps): JSX.Element {
   const [dialect, setDialect] = useState<SqlDialect>('spark');
   const isCtr = kind !== 'gbdt';
   return (
@@ -76,9 +80,10 @@ export function ModelActions({ busy, kind = 'gbdt', onSave, onExport, onExportSq
       <label className="models-inline small">
         <input type="checkbox" checked={score.withShap} onChange={(event) => onScoreForm({ ...score, withShap: event.target.checked })} /> with SHAP columns
       </label>
-      <button type="button" className="btn btn-primary" onClick={onScore} disabled={busy !== null || !score.output.trim() || tables.length === 0} data-testid="model-score">
-        {busy === 'score' ? 'Scoring…' : 'Score'}
-      </button>
+      {/* Scoring a large table takes a while: its progress ("scoring N rows") and Cancel, here. */}
+      <RunControls job={scoring ?? null} onRun={onScore} disabled={busy !== null || !score.output.trim() || tables.length === 0} testIdPrefix="model-score" runTestId="model-score">
+        Score
+      </RunControls>
     </div>
   );
 }

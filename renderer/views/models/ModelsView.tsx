@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState, type ChangeEvent, type JSX } from
 import { tableFromIPC } from 'apache-arrow';
 import type { ColumnInfo, ModelSummary, TableInfo, TrainOutcome } from '../../../workers/api';
 import { ErrorPanel, StatusLine, type StatusMessage } from '../../components/Feedback';
-import { describeError, describeJobFailure } from '../../errors';
+import { describeError, describeJobFailure, isCancelled } from '../../errors';
 import { formatCount } from '../../format';
 import { useEngineJob } from '../../use-engine-job';
 import { useWorkspaceUpdater } from '../../use-workspace-updater';
@@ -80,6 +80,7 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
   const [readingColumns, setReadingColumns] = useState(false);
   const [targetValues, setTargetValues] = useState<{ key: string; values: string[] } | null>(null);
   const { job: training, track } = useEngineJob();
+  const { job: scoring, track: trackScoring } = useEngineJob();
   const [live, setLive] = useState<LiveCurve>({ points: [], totalRounds: null });
   const [history, setHistory] = useState<TrainingHistory | null>(null);
   const [current, setCurrent] = useState<CurrentModel | null>(null);
@@ -311,11 +312,12 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
     setBusy('score');
     setStatus(null);
     try {
-      const info = await engine.run('model.predict', { modelId: current.summary.modelId, source: { table }, outputTable: score.output.trim(), withShap: score.withShap });
+      const params = { modelId: current.summary.modelId, source: { table }, outputTable: score.output.trim(), withShap: score.withShap };
+      const info = await trackScoring('Scoring', (options) => engine.start('model.predict', params, options));
       onCatalogChanged();
       setStatus({ tone: 'ok', text: `Scored ${formatCount(info.rowCount)} rows of ${table} into the table ${info.name}.` });
     } catch (err) {
-      setStatus({ tone: 'error', text: `Could not score ${table}: ${describeError(err)}` });
+      setStatus({ tone: 'error', text: isCancelled(err) ? `Scoring ${table} was cancelled; no table was written.` : `Could not score ${table}: ${describeError(err)}` });
     } finally {
       setBusy(null);
     }
@@ -386,6 +388,7 @@ export function ModelsView(props: ModelsViewProps): JSX.Element {
               scoreTable={score.table || defaultTable(tables, selectedTable)}
               onScoreForm={setScore}
               onScore={() => void scoreTable()}
+              scoring={scoring}
             />
             <CompareModels runs={runs} current={current.outcome} visible={visible} />
             <ModelResults key={current.summary.modelId} engine={engine} summary={current.summary} outcome={current.outcome} tables={tables} visible={visible} />
