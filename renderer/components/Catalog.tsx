@@ -1,5 +1,6 @@
-import { useState, type KeyboardEvent } from 'react';
-import { COLUMN_TYPES, type ColumnTypeName, type TableInfo } from '../../workers/api';
+import { useEffect, useRef, useState, type FocusEvent, type KeyboardEvent } from 'react';
+import { COLUMN_TYPES, type ColumnInfo, type ColumnTypeName, type TableInfo } from '../../workers/api';
+import { stagedTypeChange } from './catalog-type-change';
 import { formatCount } from '../format';
 
 export interface CatalogActions {
@@ -119,25 +120,94 @@ function CatalogTable({ table, selected, busy, actions }: { table: TableInfo; se
       {expanded && (
         <ul className="column-list" aria-label={`Columns of ${table.name}`}>
           {table.columns.map((column) => (
-            <li key={column.name} className="column-row" data-testid="catalog-column" data-column={column.name}>
-              <span className="column-name" title={column.name}>{column.name}</span>
-              <select
-                className="type-select"
-                aria-label={`Type of ${column.name}`}
-                value={column.type}
-                disabled={busy}
-                onChange={(event) => void actions.alterType(table.name, column.name, event.target.value as ColumnTypeName)}
-              >
-                {!(COLUMN_TYPES as readonly string[]).includes(column.type) && <option value={column.type}>{column.type}</option>}
-                {COLUMN_TYPES.map((type) => (
-                  <option key={type} value={type}>
-                    {type}
-                  </option>
-                ))}
-              </select>
-            </li>
+            <CatalogColumn key={column.name} table={table.name} column={column} busy={busy} alterType={actions.alterType} />
           ))}
         </ul>
+      )}
+    </li>
+  );
+}
+
+/**
+ * One column's type picker. Choosing a type only stages it: Chromium fires `change` for an arrow key
+ * on a closed <select>, so applying on change would run a (possibly lossy) ALTER on a keystroke.
+ * "Change type" or Enter applies it; Escape, "Keep" or focus leaving the row discards it.
+ */
+function CatalogColumn({ table, column, busy, alterType }: { table: string; column: ColumnInfo; busy: boolean; alterType: CatalogActions['alterType'] }) {
+  // The staged type remembers the type it was picked against: a refresh that retypes the column drops it.
+  const [staged, setStaged] = useState<{ from: string; to: string } | null>(null);
+  const [refocus, setRefocus] = useState(false);
+  const select = useRef<HTMLSelectElement>(null);
+  const change = stagedTypeChange(column.type, staged);
+
+  // The select is disabled while the job runs; focus goes back to it once it is enabled again.
+  useEffect(() => {
+    if (!refocus || busy) return;
+    select.current?.focus();
+    setRefocus(false);
+  }, [refocus, busy]);
+
+  const apply = async (): Promise<void> => {
+    if (!change || busy) return;
+    setStaged(null);
+    setRefocus(true);
+    await alterType(table, column.name, change.to);
+  };
+  const discard = (): void => setStaged(null);
+  const onKey = (event: KeyboardEvent<HTMLElement>): void => {
+    if (!change) return;
+    // Enter applies from the select only: on the row's buttons it presses that button.
+    if (event.key === 'Enter' && event.target === select.current) {
+      event.preventDefault();
+      void apply();
+    } else if (event.key === 'Escape') {
+      event.preventDefault();
+      discard();
+      select.current?.focus();
+    }
+  };
+  const onBlur = (event: FocusEvent<HTMLLIElement>): void => {
+    // Focus moving to the row's own buttons keeps the staged type; leaving the row discards it.
+    if (!event.currentTarget.contains(event.relatedTarget as Node | null)) discard();
+  };
+
+  return (
+    <li className="column-row" data-testid="catalog-column" data-column={column.name} onBlur={onBlur} onKeyDown={onKey} style={change ? { flexWrap: 'wrap' } : undefined}>
+      <span className="column-name" title={column.name}>{column.name}</span>
+      <select
+        ref={select}
+        className="type-select"
+        aria-label={`Type of ${column.name}`}
+        value={change ? change.to : column.type}
+        disabled={busy}
+        onChange={(event) => setStaged({ from: column.type, to: event.target.value })}
+      >
+        {!(COLUMN_TYPES as readonly string[]).includes(column.type) && <option value={column.type}>{column.type}</option>}
+        {COLUMN_TYPES.map((type) => (
+          <option key={type} value={type}>
+            {type}
+          </option>
+        ))}
+      </select>
+      {change && (
+        <div className="confirm-row small" data-testid="catalog-type-change" style={{ flexBasis: '100%', padding: '2px 0 4px' }}>
+          <span>
+            {column.type} → {change.to}
+          </span>
+          <button type="button" className="btn btn-small btn-primary" disabled={busy} onClick={() => void apply()}>
+            Change type
+          </button>
+          <button
+            type="button"
+            className="btn btn-small"
+            onClick={() => {
+              discard();
+              select.current?.focus();
+            }}
+          >
+            Keep {column.type}
+          </button>
+        </div>
       )}
     </li>
   );

@@ -198,6 +198,10 @@ describe('empty start: files through the file input', () => {
     await regions.getByRole('button', { name: 'Show columns of regions' }).click();
     // Retype a text column to INTEGER: every value fails to convert, so the engine refuses.
     await regions.getByLabel('Type of code').selectOption('INTEGER');
+    // Picking only stages the change: it names it and waits for "Change type".
+    const staged = regions.locator('[data-testid="catalog-type-change"]');
+    expect(await staged.innerText()).toMatch(/VARCHAR → INTEGER/);
+    await staged.getByRole('button', { name: 'Change type' }).click();
     await expect.poll(() => errorNotices(page).count(), { timeout: 30_000 }).toBe(1);
     expect(await errorNotices(page).innerText()).toMatch(/Could not change code to INTEGER/);
     await dismissNotices(page);
@@ -205,8 +209,27 @@ describe('empty start: files through the file input', () => {
 
     const orders = catalogTable(page, 'orders');
     await orders.getByRole('button', { name: 'Show columns of orders' }).click();
-    await orders.getByLabel('Type of amount').selectOption('VARCHAR');
+    const amount = orders.getByLabel('Type of amount');
+    const amountType = await amount.inputValue();
+    expect(amountType).toBe('DOUBLE');
+    // An arrow key on the closed select fires `change` in Chromium: it stages a type, never runs the ALTER.
+    await amount.focus();
+    await page.keyboard.press('ArrowUp');
+    const amountChange = orders.locator('[data-testid="catalog-type-change"]');
+    await amountChange.waitFor({ timeout: 5_000 });
+    expect(await amountChange.innerText()).toContain('DOUBLE → FLOAT');
+    // Escape discards it: the column keeps its type and the select keeps the focus.
+    await page.keyboard.press('Escape');
+    await amountChange.waitFor({ state: 'detached', timeout: 5_000 });
+    expect(await amount.inputValue()).toBe(amountType);
+    expect(await amount.evaluate((el) => el === document.activeElement)).toBe(true);
+    // Enter applies a staged pick; focus comes back to the select once the job is done.
+    await amount.selectOption('VARCHAR');
+    await amount.press('Enter');
     await expect.poll(() => orders.getByLabel('Type of amount').inputValue(), { timeout: 30_000 }).toBe('VARCHAR');
+    expect(await amountChange.count()).toBe(0);
+    await expect.poll(() => amount.evaluate((el) => el === document.activeElement), { timeout: 10_000 }).toBe(true);
+    expect(await errorNotices(page).count()).toBe(0);
 
     await orders.getByRole('button', { name: 'Rename' }).click();
     const input = page.getByLabel('New name for orders');
@@ -308,6 +331,36 @@ describe('sample workspace: SQL, charts, cancel, save', () => {
     await plot.first().waitFor({ timeout: 30_000 });
     // Ten bars, one per month.
     await expect.poll(() => page.locator('[data-testid="chart-plot"] .bars .point').count(), { timeout: 15_000 }).toBe(10);
+    await page.getByTestId('sql-tab-results').click();
+  });
+
+  test('a chart job cancelled from the jobs panel says so, and Try again draws it', async () => {
+    const { page } = app;
+    // A few rows behind a slow scalar subquery: the chart's aggregate re-runs it, long enough to cancel.
+    await runSql(page, 'SELECT x % 3 AS k FROM range(30) t(x) WHERE (SELECT count(*) FROM range(400000000) r(y) WHERE y % 7 = 3) > 0');
+    await expect.poll(() => resultCount(page), { timeout: 120_000 }).toBe(30);
+    await page.getByTestId('sql-tab-chart').click();
+    await page.getByTestId('chart-type').selectOption('bar');
+    await page.locator('[data-testid="chart-plot"][data-state="loading"]').waitFor({ timeout: 15_000 });
+    // Cancel the chart's jobs (an axis settling can leave an aborted one queued beside it).
+    const jobs = page.locator('[data-testid="job-row"][data-kind="sql.run"]');
+    await jobs.first().waitFor({ timeout: 15_000 });
+    const failed = page.getByTestId('chart-failed');
+    await expect
+      .poll(
+        async () => {
+          for (const button of await jobs.getByTestId('job-cancel').all()) await button.click({ timeout: 1_000 }).catch(() => undefined);
+          return failed.count();
+        },
+        { timeout: 30_000 },
+      )
+      .toBe(1);
+    expect(await failed.innerText()).toMatch(/Preparing the chart was cancelled/);
+    await expect.poll(() => jobs.count(), { timeout: 30_000 }).toBe(0);
+    await page.getByTestId('chart-retry').click();
+    await expect.poll(() => page.locator('[data-testid="chart-plot"] .bars .point').count(), { timeout: 120_000 }).toBe(3);
+    expect(await failed.count()).toBe(0);
+    await expect.poll(() => jobs.count(), { timeout: 30_000 }).toBe(0);
     await page.getByTestId('sql-tab-results').click();
   });
 

@@ -228,3 +228,40 @@ describe('Tags: rule editor, mining, validation, export', () => {
     expect(app.consoleErrors.filter((e) => !/favicon/.test(e))).toEqual([]);
   });
 });
+
+describe('Tags: a table change and remembered choices', () => {
+  /** The text of the option a <select> shows: what the user sees, to compare with what it sends. */
+  const shownOption = (page: Page, testId: string): Promise<string> => page.getByTestId(testId).evaluate((el) => (el as HTMLSelectElement).selectedOptions[0]?.textContent ?? '');
+
+  test('mined rules go away with their table; pickers show the remembered target and value they send', async () => {
+    const { page } = app;
+    await page.getByTestId('tab-tags').click();
+    await page.getByTestId('tags-table').selectOption('online_shoppers_intention');
+    await page.getByTestId('tags-section-mine').click();
+    await page.getByTestId('mine-target').selectOption('VisitorType');
+    await page.getByTestId('mine-positive').selectOption('New_Visitor');
+    await page.getByTestId('mine-budget').fill('2');
+    await page.getByTestId('mine-run').click();
+    await page.getByTestId('mine-result').waitFor({ timeout: 60_000 });
+
+    // Another table: the rules (and their "Show rows" row numbers) were for the old one.
+    await page.getByTestId('tags-table').selectOption('online_retail');
+    await expect.poll(() => page.getByTestId('mine-result').count()).toBe(0);
+    // The remembered target and value are still what mining would send, and the pickers show them.
+    expect(await page.getByTestId('mine-target').inputValue()).toBe('VisitorType');
+    expect(await shownOption(page, 'mine-target')).toBe('VisitorType (not in this table)');
+    expect(await page.getByTestId('mine-positive').inputValue()).toBe('New_Visitor');
+    expect(await shownOption(page, 'mine-positive')).toBe('New_Visitor (not in this table)');
+    await page.getByTestId('tags-section-validate').click();
+    const validateTarget = await page.getByTestId('validate-target').inputValue();
+    expect(validateTarget).not.toBe('');
+    expect(await shownOption(page, 'validate-target')).toBe(`${validateTarget} (not in this table)`);
+
+    // Back on the first table the old result does not come back: it was cleared, not hidden.
+    await page.getByTestId('tags-table').selectOption('online_shoppers_intention');
+    await page.getByTestId('tags-section-mine').click();
+    expect(await shownOption(page, 'mine-target')).toMatch(/^VisitorType \(/);
+    expect(await page.getByTestId('mine-result').count()).toBe(0);
+    expect(app.consoleErrors.filter((e) => !/favicon/.test(e))).toEqual([]);
+  });
+});

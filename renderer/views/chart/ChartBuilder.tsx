@@ -67,6 +67,8 @@ export function ChartBuilder({ engine, result, sql, initial, onSave, visible }: 
   const [saved, setSaved] = useState<{ id: string; sql: string } | null>(initial ? { id: initial.id, sql: initial.sql } : null);
   const chartId = saved && saved.sql === sql ? saved.id : null;
   const [draw, setDraw] = useState<DrawState>({ state: 'idle' });
+  // Bumped by "Try again" after a failed or cancelled chart job.
+  const [attempt, setAttempt] = useState(0);
   const [savedAt, setSavedAt] = useState<string | null>(null);
   const plot = useRef<HTMLDivElement>(null);
 
@@ -94,11 +96,12 @@ export function ChartBuilder({ engine, result, sql, initial, onSave, visible }: 
         if (!controller.signal.aborted) setDraw({ state: 'drawn', loaded });
       },
       (err: unknown) => {
-        if (!controller.signal.aborted && !isCancelled(err)) setDraw({ state: 'failed', message: describeError(err) });
+        // A cancel from the Jobs panel is not this effect's own abort: say so and offer a retry.
+        if (!controller.signal.aborted) setDraw({ state: 'failed', message: isCancelled(err) ? 'Preparing the chart was cancelled.' : describeError(err) });
       },
     );
     return () => controller.abort();
-  }, [engine, result, sql, type, axes, problem]);
+  }, [engine, result, sql, type, axes, problem, attempt]);
 
   const figure = draw.state === 'drawn' ? draw.loaded.figure : null;
   useEffect(() => {
@@ -211,8 +214,11 @@ export function ChartBuilder({ engine, result, sql, initial, onSave, visible }: 
         {problem && <span className="muted">{problem}</span>}
         {draw.state === 'loading' && <span className="muted">Preparing the chart…</span>}
         {draw.state === 'failed' && (
-          <span className="chart-error" role="alert">
-            {draw.message}
+          <span className="chart-error" role="alert" data-testid="chart-failed">
+            {draw.message}{' '}
+            <button type="button" className="btn btn-small" onClick={() => setAttempt((n) => n + 1)} data-testid="chart-retry">
+              Try again
+            </button>
           </span>
         )}
         {draw.state === 'drawn' && (

@@ -50,6 +50,8 @@ export function ModelResults({ engine, summary, outcome, tables, visible }: Mode
   const [evaluation, setEvaluation] = useState<EvalState>(initialEval);
   const [threshold, setThreshold] = useState(0.5);
   const [shap, setShap] = useState<ShapState>(hasRows ? { state: 'loading' } : { state: 'none' });
+  // Bumped by "Try again" after a failed or cancelled SHAP job.
+  const [shapAttempt, setShapAttempt] = useState(0);
   const [dependenceFeature, setDependenceFeature] = useState<string>('');
   const [waterfallRow, setWaterfallRow] = useState(0);
   const evaluationSet = outcome ? (outcome.evaluation.valid ? 'validation' : 'training') : summary.rows.valid > 0 ? 'validation' : 'training';
@@ -108,11 +110,13 @@ export function ModelResults({ engine, summary, outcome, tables, visible }: Mode
         setDependenceFeature((current) => (current && result.features.includes(current) ? current : (top?.f ?? '')));
       },
       (err: unknown) => {
-        if (!controller.signal.aborted && !isCancelled(err)) setShap({ state: 'failed', message: describeError(err) });
+        // Only this effect's own abort (a newer run, or the view going away) is silent: a cancel
+        // from the Jobs panel leaves a state with a way to run it again.
+        if (!controller.signal.aborted) setShap({ state: 'failed', message: isCancelled(err) ? 'the job was cancelled.' : describeError(err), cancelled: isCancelled(err) });
       },
     );
     return () => controller.abort();
-  }, [engine, modelId, hasRows, explainable, evaluatedOn, shapClass]);
+  }, [engine, modelId, hasRows, explainable, evaluatedOn, shapClass, shapAttempt]);
 
   const evaluateOnTable = async (choice: EvaluateChoice): Promise<void> => {
     setEvaluation({ state: 'loading' });
@@ -158,7 +162,7 @@ export function ModelResults({ engine, summary, outcome, tables, visible }: Mode
       {importance && importance.length > 0 && <ImportanceCard importance={importance} measures={explainable ? ['gain', 'cover', 'weight'] : ['permutation']} visible={visible} />}
       {!explainable && outcome?.interactions && outcome.interactions.length > 0 && <InteractionsCard interactions={outcome.interactions} />}
 
-      {explainable && <ShapPanel state={shap} summary={summary} rowsName={evaluatedOn ? `“${evaluatedOn}”` : summary.rows.valid > 0 ? 'validation' : 'training'} feature={dependenceFeature} onFeature={setDependenceFeature} row={waterfallRow} onRow={setWaterfallRow} onClass={setShapClass} visible={visible} />}
+      {explainable && <ShapPanel state={shap} summary={summary} rowsName={evaluatedOn ? `“${evaluatedOn}”` : summary.rows.valid > 0 ? 'validation' : 'training'} feature={dependenceFeature} onFeature={setDependenceFeature} row={waterfallRow} onRow={setWaterfallRow} onClass={setShapClass} onRetry={() => setShapAttempt((n) => n + 1)} visible={visible} />}
     </div>
   );
 }

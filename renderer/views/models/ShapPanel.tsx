@@ -7,7 +7,7 @@ import { beeswarmFigure, dependenceFigure, waterfallFigure } from './model-figur
 import { PlotlyChart } from './PlotlyChart';
 
 /** The SHAP values of the model's rows: being computed, ready, failed, or none (no rows to explain). */
-export type ShapState = { state: 'loading' } | { state: 'ready'; shap: ShapSummary } | { state: 'failed'; message: string } | { state: 'none' };
+export type ShapState = { state: 'loading' } | { state: 'ready'; shap: ShapSummary } | { state: 'failed'; message: string; cancelled?: boolean } | { state: 'none' };
 
 /** SHAP summary (beeswarm), dependence of one feature and the waterfall of one row. */
 export function ShapPanel(props: {
@@ -19,6 +19,8 @@ export function ShapPanel(props: {
   row: number;
   onRow(r: number): void;
   onClass(k: number): void;
+  /** Runs the SHAP job again after it failed or was cancelled. */
+  onRetry(): void;
   visible: boolean;
 }): JSX.Element | null {
   const { state, summary, feature, row, visible } = props;
@@ -61,8 +63,11 @@ export function ShapPanel(props: {
       </header>
       {state.state === 'loading' && <p className="muted">Computing SHAP values…</p>}
       {state.state === 'failed' && (
-        <p className="models-error" role="alert">
-          Could not compute SHAP values: {state.message}
+        <p className="models-error" role="alert" data-testid="model-shap-failed">
+          {state.cancelled ? 'Computing SHAP values was cancelled.' : `Could not compute SHAP values: ${state.message}`}{' '}
+          <button type="button" className="btn btn-small" onClick={props.onRetry} data-testid="model-shap-retry">
+            Try again
+          </button>
         </p>
       )}
       {shap && beeswarm && (

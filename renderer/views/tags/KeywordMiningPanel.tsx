@@ -1,4 +1,4 @@
-import { useState, type JSX } from 'react';
+import { useEffect, useRef, useState, type JSX } from 'react';
 import type { ColumnInfo, EngineClient, RulesMineKeywordsResult, TagSet } from '../../../workers/api';
 import { ColumnOptions } from '../../components/PickerOptions';
 import { ErrorPanel, RunControls } from '../../components/Feedback';
@@ -6,6 +6,8 @@ import { describeJobFailure } from '../../errors';
 import { formatCount, formatMs } from '../../format';
 import { useEngineJob } from '../../use-engine-job';
 import { formatEstimate, formatShare } from './tag-data';
+import { KeptOption } from './KeptOption';
+import { keptColumnLabel } from './kept-choice';
 
 interface KeywordMiningPanelProps {
   engine: EngineClient;
@@ -28,11 +30,22 @@ export function KeywordMiningPanel({ engine, table, columns, onAddTags }: Keywor
   const [target, setTarget] = useState('');
   const [minPrecision, setMinPrecision] = useState('0.85');
   const [phrases, setPhrases] = useState(true);
-  const [result, setResult] = useState<RulesMineKeywordsResult | null>(null);
+  // A result remembers the table it was mined on (its evidence rows are row numbers of that table).
+  const [mined, setMined] = useState<{ table: string; result: RulesMineKeywordsResult } | null>(null);
+  const result = mined && mined.table === table ? mined.result : null;
+  const tableRef = useRef(table);
+  tableRef.current = table;
   const [chosen, setChosen] = useState<ReadonlySet<string>>(new Set());
   const [error, setError] = useState<string | null>(null);
   const [note, setNote] = useState<string | null>(null);
   const textColumns = columns.filter(isText);
+  const labelColumns = columns.filter((c) => c.name !== text);
+
+  // Another table: the rules and the "added" note were about the old one.
+  useEffect(() => {
+    setMined((current) => (current && current.table !== table ? null : current));
+    setNote(null);
+  }, [table]);
 
   const run = async (): Promise<void> => {
     if (running) return;
@@ -44,9 +57,14 @@ export function KeywordMiningPanel({ engine, table, columns, onAddTags }: Keywor
       return;
     }
     try {
-      const mined = await track('Mining keywords', (options) => engine.start('rules.mineKeywords', { source: { table }, text, target, minPrecision: precision, phrases }, options));
-      setResult(mined);
-      setChosen(new Set(mined.order));
+      const minedOn = table;
+      const found = await track('Mining keywords', (options) => engine.start('rules.mineKeywords', { source: { table }, text, target, minPrecision: precision, phrases }, options));
+      if (tableRef.current !== minedOn) {
+        setError(`Keyword mining on “${minedOn}” finished after the table changed to “${tableRef.current}”; its rules are not shown. Mine again on this table.`);
+        return;
+      }
+      setMined({ table: minedOn, result: found });
+      setChosen(new Set(found.order));
     } catch (err) {
       setError(describeJobFailure('Keyword mining', err));
     }
@@ -81,6 +99,7 @@ export function KeywordMiningPanel({ engine, table, columns, onAddTags }: Keywor
           Text column
           <select value={text} onChange={(e) => setText(e.target.value)} data-testid="keyword-text">
             <option value="">{textColumns.length === 0 ? 'no text column' : 'Choose…'}</option>
+            <KeptOption value={text} label={keptColumnLabel(text, textColumns, columns)} />
             <ColumnOptions columns={textColumns} />
           </select>
         </label>
@@ -88,7 +107,8 @@ export function KeywordMiningPanel({ engine, table, columns, onAddTags }: Keywor
           Label column
           <select value={target} onChange={(e) => setTarget(e.target.value)} data-testid="keyword-target">
             <option value="">Choose…</option>
-            <ColumnOptions columns={columns.filter((c) => c.name !== text)} />
+            <KeptOption value={target} label={keptColumnLabel(target, labelColumns, columns)} />
+            <ColumnOptions columns={labelColumns} />
           </select>
         </label>
         <label className="models-inline" title="Each rule must be right at least this often on out-of-bag rows">

@@ -1,4 +1,4 @@
-import { useMemo, useState, type JSX } from 'react';
+import { useEffect, useMemo, useRef, useState, type JSX } from 'react';
 import { tableFromIPC } from 'apache-arrow';
 import type { ColumnInfo, EngineClient, MinedRuleReport, RulesMineResult } from '../../../workers/api';
 import { ColumnOptions } from '../../components/PickerOptions';
@@ -10,6 +10,8 @@ import { quoteIdentifier } from '../sql/schema-completion';
 import { applicationSentence, formatEstimate, formatShare, mineParamsFromForm, miningGateNote, ruleIdentifier, segmentColumns } from './tag-data';
 import type { MiningForm } from './types';
 import { COLUMN_VALUES_SHOWN, useColumnValues } from './use-column-values';
+import { KeptOption } from './KeptOption';
+import { keptColumnLabel, keptValueLabel } from './kept-choice';
 
 interface MiningPanelProps {
   engine: EngineClient;
@@ -40,7 +42,11 @@ function ruleColumnsOf(text: string, columns: readonly ColumnInfo[]): string[] {
 /** Rule mining: a target, the search's limits, progress and cancel; rules with their evidence. */
 export function MiningPanel({ engine, table, columns, form, gatePrecision, onFormChange, onMined, onAddTags }: MiningPanelProps): JSX.Element {
   const { job: running, track } = useEngineJob();
-  const [result, setResult] = useState<RulesMineResult | null>(null);
+  // A result remembers the table it was mined on: its example rows are row numbers of that table.
+  const [mined, setMined] = useState<{ table: string; result: RulesMineResult } | null>(null);
+  const result = mined && mined.table === table ? mined.result : null;
+  const tableRef = useRef(table);
+  tableRef.current = table;
   const [chosen, setChosen] = useState<ReadonlySet<string>>(new Set());
   const [error, setError] = useState<string | null>(null);
   const [note, setNote] = useState<string | null>(null);
@@ -49,8 +55,17 @@ export function MiningPanel({ engine, table, columns, form, gatePrecision, onFor
   const targetChoices = form.targetKind === 'segment' ? segmentColumns(columns) : columns;
   const targetType = columns.find((c) => c.name === form.target)?.type ?? '';
   const isBoolean = /^BOOL/i.test(targetType);
+  // A target this table lacks has no values to load (the query fails): its positive is not here either.
+  const targetValues = columns.some((c) => c.name === form.target) ? values : [];
 
   const update = (change: Partial<MiningForm>): void => onFormChange({ ...form, ...change });
+
+  // Another table: the rules, their example rows and the "added" note were about the old one.
+  useEffect(() => {
+    setMined((current) => (current && current.table !== table ? null : current));
+    setExamples(null);
+    setNote(null);
+  }, [table]);
 
   const run = async (): Promise<void> => {
     if (running) return;
@@ -62,8 +77,13 @@ export function MiningPanel({ engine, table, columns, form, gatePrecision, onFor
       return;
     }
     try {
+      const minedOn = table;
       const mined = await track('Mining', (options) => engine.start('rules.mine', built.value, options));
-      setResult(mined);
+      if (tableRef.current !== minedOn) {
+        setError(`Mining on “${minedOn}” finished after the table changed to “${tableRef.current}”; its rules are not shown. Mine again on this table.`);
+        return;
+      }
+      setMined({ table: minedOn, result: mined });
       onMined(mined);
       setChosen(new Set(mined.rules.map((r) => r.id)));
       setExamples(null);
@@ -90,6 +110,7 @@ export function MiningPanel({ engine, table, columns, form, gatePrecision, onFor
     try {
       const res = await engine.run('sql.run', { sql, preview: numbers.length });
       if (res.resultId !== null) void engine.run('sql.release', { resultId: res.resultId }).catch(() => undefined);
+      if (tableRef.current !== table) return;
       const arrow = tableFromIPC(res.preview);
       const right = new Set(rule.examples.truePositives);
       const rows = arrow.toArray().map((row) => {
@@ -130,6 +151,7 @@ export function MiningPanel({ engine, table, columns, form, gatePrecision, onFor
             {form.targetKind === 'segment' ? 'Segment column' : 'Target'}
             <select value={form.target} onChange={(e) => update({ target: e.target.value, positive: '' })} data-testid="mine-target">
               <option value="">{targetChoices.length === 0 ? (form.targetKind === 'segment' ? 'no segment column in this table' : 'no columns') : 'Choose…'}</option>
+              <KeptOption value={form.target} label={keptColumnLabel(form.target, targetChoices, columns)} />
               <ColumnOptions columns={targetChoices} />
             </select>
           </label>
@@ -137,6 +159,7 @@ export function MiningPanel({ engine, table, columns, form, gatePrecision, onFor
             {form.targetKind === 'segment' ? 'Segment' : 'Positive value'}
             <select value={form.positive} onChange={(e) => update({ positive: e.target.value })} data-testid="mine-positive" disabled={!form.target}>
               <option value="">{form.targetKind === 'segment' ? 'Choose…' : isBoolean ? 'true (boolean column)' : 'Choose…'}</option>
+              <KeptOption value={form.positive} label={keptValueLabel(form.positive, targetValues, COLUMN_VALUES_SHOWN)} />
               {(values ?? []).slice(0, COLUMN_VALUES_SHOWN).map((v) => (
                 <option key={v} value={v}>
                   {v}

@@ -10,6 +10,8 @@ import { formatEstimate, formatShare, tagLeftOutReason, tagsToValidate, validate
 import { overlapFigure, stabilityFigure } from './tag-figures';
 import type { TagSet, ValidationForm } from './types';
 import { COLUMN_VALUES_SHOWN, useColumnValues } from './use-column-values';
+import { KeptOption } from './KeptOption';
+import { keptColumnLabel, keptValueLabel } from './kept-choice';
 import { formatValueAmount, formatValueDifference, formatValueLift, formatValueShare } from '../../format-value';
 import { withValueParams, type ValueFields } from './value-params';
 
@@ -65,6 +67,8 @@ export function ValidationPanel({ engine, table, columns, tagSet, form, onFormCh
   const [valueFields, setValueFields] = useState<ValueFields>({ expression: '', minLift: '' });
   const values = useColumnValues(engine, table, form.target);
   const targetType = columns.find((c) => c.name === form.target)?.type ?? '';
+  // A target this table lacks has no values to load (the query fails): its positive is not here either.
+  const targetValues = columns.some((c) => c.name === form.target) ? values : [];
   const timeColumns = columns.filter((c) => TIME_TYPE.test(c.type));
   const update = (change: Partial<ValidationForm>): void => onFormChange({ ...form, ...change });
 
@@ -112,6 +116,7 @@ export function ValidationPanel({ engine, table, columns, tagSet, form, onFormCh
             Target
             <select value={form.target} onChange={(e) => update({ target: e.target.value, positive: '' })} data-testid="validate-target">
               <option value="">(none: coverage only)</option>
+              <KeptOption value={form.target} label={keptColumnLabel(form.target, columns)} />
               <ColumnOptions columns={columns} />
             </select>
           </label>
@@ -119,6 +124,7 @@ export function ValidationPanel({ engine, table, columns, tagSet, form, onFormCh
             Positive value
             <select value={form.positive} onChange={(e) => update({ positive: e.target.value })} disabled={!form.target} data-testid="validate-positive">
               <option value="">{/^BOOL/i.test(targetType) ? 'true (boolean column)' : 'Choose…'}</option>
+              <KeptOption value={form.positive} label={keptValueLabel(form.positive, targetValues, COLUMN_VALUES_SHOWN)} />
               {(values ?? []).slice(0, COLUMN_VALUES_SHOWN).map((v) => (
                 <option key={v} value={v}>
                   {v}
@@ -149,6 +155,7 @@ export function ValidationPanel({ engine, table, columns, tagSet, form, onFormCh
             Time column
             <select value={form.timeColumn} onChange={(e) => update({ timeColumn: e.target.value })} data-testid="validate-time-column">
               <option value="">(none)</option>
+              <KeptOption value={form.timeColumn} label={keptColumnLabel(form.timeColumn, timeColumns, columns)} />
               <ColumnOptions columns={timeColumns} />
             </select>
           </label>
