@@ -51,6 +51,12 @@ export function LabelsTrainForm({ tables, columns, form, setForm, onChooseTable,
         label gets the confidence threshold at which its held-out precision reaches the minimum.
       </small>
       {why && <p className="muted small">{why}</p>}
+      {/* Another job holds the engine: say which, so the disabled button has a reason. */}
+      {!why && job && job.label !== 'train' && (
+        <p className="muted small" data-testid="labels-train-waiting">
+          {job.label === 'review' ? 'Building the review queue first (cancel it beside the report to train now).' : 'Labelling a table: training waits until it ends.'}
+        </p>
+      )}
       <RunControls job={job && job.label === 'train' ? job : null} onRun={onTrain} disabled={why !== null || job !== null} testIdPrefix="labels-train">
         {correctionCount > 0 ? `Retrain with ${correctionCount} reviewed row${correctionCount === 1 ? '' : 's'}` : 'Train'}
       </RunControls>

@@ -1,14 +1,14 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type ChangeEvent, type JSX } from 'react';
 import type { LabelerFile, LabelerSummary, LabelsApplyResult, LabelsReviewResult } from '../../../workers/api';
-import { ErrorPanel } from '../../components/Feedback';
-import { describeJobFailure, isCancelled } from '../../errors';
+import { ErrorPanel, RunControls } from '../../components/Feedback';
+import { describeError, describeJobFailure, isCancelled } from '../../errors';
 import { useEngineJob } from '../../use-engine-job';
 import { defaultTable, saveText, type SaveBytes, type WorkspaceViewProps } from '../view-props';
 import { LabelReportCard } from './LabelReportCard';
 import { LabelsApplyCard, type ApplyFormState } from './LabelsApplyCard';
 import { LabelsTrainForm, type TrainFormState } from './LabelsTrainForm';
 import { ReviewQueue } from './ReviewQueue';
-import { defaultLabelColumn, defaultTextColumn, withCorrection, type LabelsJob } from './label-data';
+import { defaultLabelColumn, defaultTextColumn, reviewIssue, withCorrection, type LabelsJob, type ReviewIssue } from './label-data';
 import { formForOpenedLabeler, parseLabelerText } from './open-labeler';
 import { labelerForWorkspace, type LabelsWorkspaceState } from './types';
 import '../sql/sql-view.css';
@@ -43,6 +43,8 @@ export function LabelsView({ engine, tables, selectedTable, onCatalogChanged, sa
   const [error, setError] = useState<string | null>(null);
   /** Why the labeler on screen is not in the workspace (too large), in plain words. */
   const [notice, setNotice] = useState<string | null>(null);
+  /** Why the review queue is missing: its job was cancelled or failed (a button builds it again). */
+  const [reviewProblem, setReviewProblem] = useState<ReviewIssue | null>(null);
   const { job, track } = useEngineJob<LabelsJob>();
   /** A labeler file being read and loaded ("Open labeler…"). */
   const [opening, setOpening] = useState(false);
@@ -97,6 +99,7 @@ export function LabelsView({ engine, tables, selectedTable, onCatalogChanged, sa
     setReview(null);
     setApplied(null);
     setNotice(null);
+    setReviewProblem(null);
     reviewedFor.current = null;
     // Nothing stale on screen while the workspace's labeler loads (or when it has none).
     setSummary(null);
@@ -111,21 +114,40 @@ export function LabelsView({ engine, tables, selectedTable, onCatalogChanged, sa
     };
   }, [workspace.labeler, engine]);
 
+  /**
+   * Lists the rows to review for a labeler. Never rejects: a cancel or failure is kept as the review
+   * problem (with a button to build it again), and a queue for a labeler no longer on screen is dropped.
+   */
+  const runReview = useCallback(
+    (labelerId: string): Promise<void> => {
+      reviewedFor.current = labelerId;
+      setReviewProblem(null);
+      return track('review', (options) => engine.start('labels.review', { labelerId, source: { table }, textColumn, limit: 200 }, options)).then(
+        (r) => {
+          if (reviewedFor.current === labelerId) setReview(r);
+        },
+        (err: unknown) => {
+          if (reviewedFor.current === labelerId) setReviewProblem(reviewIssue(isCancelled(err), describeError(err)));
+        },
+      );
+    },
+    [engine, track, table, textColumn],
+  );
+
   // The review list of a labeler shown without one (just loaded), once its table is open.
   useEffect(() => {
     if (!summary || review || job || reviewedFor.current === summary.labelerId || !tables.some((t) => t.name === table)) return;
-    reviewedFor.current = summary.labelerId;
-    track('review', (options) => engine.start('labels.review', { labelerId: summary.labelerId, source: { table }, textColumn, limit: 200 }, options)).then(setReview, (err: unknown) => {
-      if (!isCancelled(err)) setError(describeJobFailure('Listing the rows to review', err));
-    });
-  }, [summary, review, job, tables, table, textColumn, engine, track]);
+    void runReview(summary.labelerId);
+  }, [summary, review, job, tables, table, runReview]);
+
+  const onRetryReview = (): void => {
+    if (!summary || job) return;
+    // Asked for again on purpose: the labeler is reviewed anew (runReview marks it again).
+    reviewedFor.current = null;
+    void runReview(summary.labelerId);
+  };
 
   const why = !table ? 'Open a table first.' : !textColumn ? 'The table has no text column.' : !labelColumn ? 'Choose the label column.' : textColumn === labelColumn ? 'The text and the label must be different columns.' : null;
-
-  const loadReview = async (labelerId: string): Promise<void> => {
-    const r = await track('review', (options) => engine.start('labels.review', { labelerId, source: { table }, textColumn, limit: 200 }, options));
-    setReview(r);
-  };
 
   const onTrain = async (): Promise<void> => {
     setError(null);
@@ -150,7 +172,9 @@ export function LabelsView({ engine, tables, selectedTable, onCatalogChanged, sa
       setNotice(kept.notice);
       setSummary(trained);
       setApplied(null);
-      await loadReview(trained.labelerId);
+      setReview(null);
+      // Its own failures are the review's, not the training's: runReview keeps them and never rejects.
+      await runReview(trained.labelerId);
     } catch (err) {
       if (!isCancelled(err)) setError(err instanceof Error && !('code' in err) ? err.message : describeJobFailure('Training the labeler', err));
     }
@@ -193,6 +217,7 @@ export function LabelsView({ engine, tables, selectedTable, onCatalogChanged, sa
       updateWorkspace((s) => ({ ...s, labeler: kept.labeler }));
       setError(null);
       setNotice(kept.notice);
+      setReviewProblem(null);
       setReview(null);
       setApplied(null);
       setSummary(loaded);
@@ -246,6 +271,21 @@ export function LabelsView({ engine, tables, selectedTable, onCatalogChanged, sa
         )}
         {!summary && !error && <p className="muted pad">Train a labeler on a table with a text column and a label column (or open a saved labeler): its report, the review queue and labelling a table show here.</p>}
         {summary && <LabelReportCard summary={summary} visible={visible} onExport={() => void onExport()} />}
+        {summary && !review && (job?.label === 'review' || reviewProblem) && (
+          <section className="models-card" data-testid="labels-review-status">
+            <header className="models-card-head">
+              <h3>Review queue</h3>
+            </header>
+            {job?.label !== 'review' && reviewProblem && (
+              <p className="small" role="status" data-testid="labels-review-issue">
+                {reviewProblem.text}
+              </p>
+            )}
+            <RunControls job={job?.label === 'review' ? job : null} onRun={onRetryReview} disabled={job !== null} testIdPrefix="labels-review">
+              Build the review queue again
+            </RunControls>
+          </section>
+        )}
         {summary && review && <ReviewQueue review={review} classes={summary.classes} corrections={corrections} onCorrect={(c) => updateWorkspace((s) => ({ ...s, corrections: withCorrection(s.corrections, c) }))} />}
         {summary && <LabelsApplyCard tables={tables} form={{ ...applyForm, table: applyTable }} setForm={setApplyForm} job={job} result={applied} onApply={() => void onApply()} />}
       </div>

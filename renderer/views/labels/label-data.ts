@@ -48,3 +48,14 @@ export function reportHeadline(report: LabelReport): string {
 
 /** The Labels view's long jobs. */
 export type LabelsJob = 'train' | 'review' | 'apply';
+
+/** Why the review queue is not on screen after its job ended without one: cancelled, or failed. */
+export interface ReviewIssue {
+  cancelled: boolean;
+  text: string;
+}
+
+/** The review job's end without a queue, in words of its own (not the training's, which ran before it). */
+export function reviewIssue(cancelled: boolean, why: string): ReviewIssue {
+  return cancelled ? { cancelled, text: 'Building the review queue was cancelled.' } : { cancelled, text: `Review queue could not be built: ${why}` };
+}

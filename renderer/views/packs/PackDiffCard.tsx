@@ -33,7 +33,7 @@ export function PackDiffCard(props: PackDiffCardProps): JSX.Element {
         <h3>Compare versions</h3>
       </header>
       <div className="packs-actions">
-        <button type="button" className="btn btn-small" onClick={() => otherInput.current?.click()} data-testid="pack-diff-open">
+        <button type="button" className="btn btn-small" onClick={() => otherInput.current?.click()} disabled={props.actions.jobRunning} data-testid="pack-diff-open">
           {other ? `Other: ${other.fileName} (${other.info.pack.version})` : 'Choose the other version…'}
         </button>
         <input ref={otherInput} type="file" accept=".json,application/json" hidden onChange={props.onOpenOther} data-testid="pack-diff-input" />

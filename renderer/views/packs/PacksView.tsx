@@ -17,7 +17,7 @@ import { PackSignOffCard } from './PackSignOffCard';
 import { PackSqlCard } from './PackSqlCard';
 import { PackTagsCard } from './PackTagsCard';
 import type { PackTableActions } from './pack-card-context';
-import { applyTableName, packFileName, type ShownMetric } from './pack-data';
+import { applyTableName, packFileName, resultStillFits, type JobSubject, type ShownMetric } from './pack-data';
 import type { PackBuildForm, PacksWorkspaceState } from './types';
 // The list, error and status-line styles are shared with the SQL view.
 import '../sql/sql-view.css';
@@ -117,6 +117,14 @@ export function PacksView(props: PacksViewProps): JSX.Element {
   const entityTable = info && tables.some((t) => t.name === info.pack.entity.table) ? info.pack.entity.table : firstTable;
   const applyTable = applyForm.table && tables.some((t) => t.name === applyForm.table) ? applyForm.table : entityTable;
 
+  // What is on screen now, read when a job ends: its result is dropped if the pack changed meanwhile.
+  const otherTextRef = useRef<string | null>(null);
+  otherTextRef.current = other?.info.text ?? null;
+  const fitsScreen = (started: JobSubject): boolean => resultStillFits(started, { packText: infoTextRef.current, otherText: otherTextRef.current });
+  const staleResult = (what: string): void => {
+    setStatus({ tone: 'error', text: `${what} finished for a pack that is no longer on screen; its result was not shown. Run it again for this pack.` });
+  };
+
   const failed = (what: string, err: unknown): void => {
     setStatus({ tone: 'error', text: describeJobFailure(what, err) });
   };
@@ -124,7 +132,8 @@ export function PacksView(props: PacksViewProps): JSX.Element {
   const openPackFile = async (event: ChangeEvent<HTMLInputElement>): Promise<void> => {
     const file = event.target.files?.[0];
     event.target.value = '';
-    if (!file) return;
+    // A running job's result is about the pack on screen: another cannot be opened under it.
+    if (!file || job) return;
     setBusy('open');
     setStatus(null);
     try {
@@ -212,7 +221,8 @@ export function PacksView(props: PacksViewProps): JSX.Element {
     setStatus(null);
     try {
       const result = await track('Checking the pack', (options) => engine.start('pack.validate', { text: info.text, table: checkTable || undefined }, options));
-      setValidation({ table: checkTable, result });
+      if (fitsScreen({ packText: info.text })) setValidation({ table: checkTable, result });
+      else staleResult('The check');
     } catch (err) {
       failed('The check', err);
     }
@@ -221,7 +231,7 @@ export function PacksView(props: PacksViewProps): JSX.Element {
   const openOther = async (event: ChangeEvent<HTMLInputElement>): Promise<void> => {
     const file = event.target.files?.[0];
     event.target.value = '';
-    if (!file) return;
+    if (!file || job) return;
     setStatus(null);
     try {
       const read = await engine.run('pack.read', { text: await file.text() });
@@ -238,7 +248,8 @@ export function PacksView(props: PacksViewProps): JSX.Element {
     setStatus(null);
     try {
       const result = await track('Comparing versions', (options) => engine.start('pack.diff', { oldText, newText, table: diffTable || undefined }, options));
-      setDiff(result);
+      if (fitsScreen({ packText: info.text, otherText: other.info.text })) setDiff(result);
+      else staleResult('The comparison');
     } catch (err) {
       failed('The comparison', err);
     }
@@ -252,7 +263,7 @@ export function PacksView(props: PacksViewProps): JSX.Element {
     <div className="packs-view side-view">
       <aside className="packs-side side-panel" aria-label="Open or build a pack">
         <h2>Rule packs</h2>
-        <button type="button" className="btn btn-primary" onClick={() => openInput.current?.click()} disabled={busy !== null} data-testid="pack-open">
+        <button type="button" className="btn btn-primary" onClick={() => openInput.current?.click()} disabled={busy !== null || job !== null} data-testid="pack-open">
           Open pack…
         </button>
         <input ref={openInput} type="file" accept=".json,application/json" hidden onChange={(event) => void openPackFile(event)} data-testid="pack-open-input" />

@@ -192,3 +192,34 @@ export function cellText(value: string | number | boolean | null | undefined): s
   if (value === null || value === undefined) return 'NULL';
   return String(value);
 }
+
+/** The pack (and other version, for a comparison) a long job was started for. */
+export interface JobSubject {
+  packText: string;
+  otherText?: string;
+}
+
+/**
+ * Whether a job's result still belongs on screen: a check or comparison finished after another pack
+ * (or other version) was opened is about the old one and must not show as the new one's verdict.
+ */
+export function resultStillFits(started: JobSubject, now: { packText: string | null; otherText?: string | null }): boolean {
+  if (now.packText !== started.packText) return false;
+  return started.otherText === undefined || now.otherText === started.otherText;
+}
+
+/** SQL exported for one pack text: every dialect's SQL, or why it could not be generated. */
+export interface ExportedSql {
+  text: string;
+  byDialect: Partial<Record<SqlDialect, string>>;
+  error: string | null;
+}
+
+/**
+ * The SQL to show and copy for the pack on screen: SQL exported for another pack text (the one
+ * before, still in state while the new export runs) is never shown or copied; it reads as pending.
+ */
+export function sqlOnScreen(sql: ExportedSql | null, packText: string, dialect: SqlDialect): { text: string | null; error: string | null; pending: boolean } {
+  if (!sql || sql.text !== packText) return { text: null, error: null, pending: true };
+  return { text: sql.byDialect[dialect] ?? null, error: sql.error, pending: false };
+}
