@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { checkChunkPages, crc32 } from '../../workers/data/parquet-check';
+import { varint, zigzag32 } from '../helpers/thrift-bytes';
 
 /**
  * The page walk of a Parquet column chunk, on chunks built here byte by byte: neither DuckDB
  * nor parquet-wasm writes page CRCs, so the corpus files cannot exercise that branch.
  */
-function varint(value: number): number[] {
-  const out: number[] = [];
-  let v = value >>> 0;
-  while (v >= 0x80) {
-    out.push((v & 0x7f) | 0x80);
-    v >>>= 7;
-  }
-  out.push(v);
-  return out;
-}
-const zigzag32 = (n: number): number => ((n << 1) ^ (n >> 31)) >>> 0;
 
 /** A PageHeader in Thrift compact form: type, sizes and (optionally) the CRC, then the payload. */
 function page(payload: number[], options: { crc?: number; claimed?: number } = {}): number[] {

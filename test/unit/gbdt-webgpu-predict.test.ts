@@ -145,6 +145,7 @@ describe('device prediction without a device', () => {
     };
     const model: BoostedModel = { objective: 'reg:squarederror', numClass: 0, baseScore: 0, numFeature: 2, featureNames: ['a', 'b'], trees: [tree], treeInfo: [0], bestIteration: null };
     expect(flattenForDevice(model, 1).maxDepth).toBe(2);
+    // The flattening above needs no device; the walk below does: skipped, saying why, without a Dawn adapter.
     if (skipReason) ctx.skip(skipReason);
     const columns = [Float32Array.of(0, 1, Number.NaN, 0.2, 0.7), Float32Array.of(0, 0, 0.5, Number.NaN, 0.3)];
     const predictor = await createWebGpuPredictorOnAdapter(await adapter());

@@ -9,6 +9,7 @@ import { groupIndexSql, planSqlValueCheck } from '../../workers/data/parquet-che
 import { openNodeDriver } from '../../workers/node/driver-choice';
 import { createInProcessEngine, loadParquetNode, type NodeEngine } from '../../workers/node/engine-node';
 import { tempDir } from '../helpers/paths';
+import { varint, zigzag32 } from '../helpers/thrift-bytes';
 
 /**
  * The Parquet damage check where native DuckDB reads the file itself (the CLI): pages are walked
@@ -193,17 +194,6 @@ describe('row group of a row, in SQL', () => {
 
 // ------------------------------------------------------------ page walk by headers
 
-function varint(value: number): number[] {
-  const out: number[] = [];
-  let v = value >>> 0;
-  while (v >= 0x80) {
-    out.push((v & 0x7f) | 0x80);
-    v >>>= 7;
-  }
-  out.push(v);
-  return out;
-}
-const zigzag32 = (n: number): number => ((n << 1) ^ (n >> 31)) >>> 0;
 
 /** A PageHeader (compact Thrift) with an optional CRC and an optional large extra field, then the payload. */
 function page(payload: Uint8Array, options: { crc?: boolean; claimed?: number; padHeader?: number } = {}): number[] {
